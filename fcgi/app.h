@@ -1,0 +1,27 @@
+/*
+ * app.h - loading what the workers serve: templates, content, the site
+ */
+#ifndef QUIRE_APP_H
+#define QUIRE_APP_H
+
+#include <time.h>
+
+#include "page.h"
+
+/*
+ * Loads templates, content and the site index into app as configured.
+ * prev (may be NULL) is the last good load: a file that fails to parse
+ * keeps its old version from it, and a template set that fails to
+ * compile is an error (the caller keeps serving prev). Returns QUIRE_OK,
+ * or an error with nothing changed in prev. Free with app_release().
+ */
+int app_load(struct app *app, const struct config *cfg, const struct app *prev);
+void app_release(struct app *app);
+
+/*
+ * Rebuilds the site index when a scheduled post has come due at now.
+ * Returns 1 if the site changed (the caller drops its L1), 0 if not.
+ */
+int app_refresh_schedule(struct app *app, time_t now);
+
+#endif

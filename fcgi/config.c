@@ -1,0 +1,247 @@
+/*
+ * config.c - quire.fcgi settings from options and QUIRE_* variables
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "quire.h"
+
+enum config_opt {
+	OPT_LISTEN = 'l',
+	OPT_WORKERS = 'w',
+	OPT_CONTENT = 'c',
+	OPT_TEMPLATES = 't',
+	OPT_HELP = 'h',
+	OPT_VERSION = 'V',
+	OPT_DRAFTS = 256,
+	OPT_UNSAFE,
+	OPT_SITE_URL,
+	OPT_SITE_TITLE,
+	OPT_SITE_AUTHOR,
+	OPT_PER_PAGE,
+	OPT_CACHE_MB,
+};
+
+/* One row per setting: its option and its environment twin. */
+static const struct {
+	const char *env;
+	int opt;
+} env_twins[] = {
+	{ "QUIRE_LISTEN", OPT_LISTEN },
+	{ "QUIRE_WORKERS", OPT_WORKERS },
+	{ "QUIRE_CONTENT_DIR", OPT_CONTENT },
+	{ "QUIRE_TEMPLATES_DIR", OPT_TEMPLATES },
+	{ "QUIRE_ENABLE_DRAFTS", OPT_DRAFTS },
+	{ "QUIRE_UNSAFE_HTML", OPT_UNSAFE },
+	{ "QUIRE_SITE_URL", OPT_SITE_URL },
+	{ "QUIRE_SITE_TITLE", OPT_SITE_TITLE },
+	{ "QUIRE_SITE_AUTHOR", OPT_SITE_AUTHOR },
+	{ "QUIRE_POSTS_PER_PAGE", OPT_PER_PAGE },
+	{ "QUIRE_CACHE_MB", OPT_CACHE_MB },
+};
+
+static const struct option long_opts[] = {
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "content-dir", required_argument, NULL, OPT_CONTENT },
+	{ "templates-dir", required_argument, NULL, OPT_TEMPLATES },
+	{ "enable-drafts", no_argument, NULL, OPT_DRAFTS },
+	{ "unsafe-html", no_argument, NULL, OPT_UNSAFE },
+	{ "site-url", required_argument, NULL, OPT_SITE_URL },
+	{ "site-title", required_argument, NULL, OPT_SITE_TITLE },
+	{ "site-author", required_argument, NULL, OPT_SITE_AUTHOR },
+	{ "posts-per-page", required_argument, NULL, OPT_PER_PAGE },
+	{ "cache-mb", required_argument, NULL, OPT_CACHE_MB },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+void config_usage(const char *argv0)
+{
+	printf("usage: %s [options]\n"
+	       "Serve a Markdown blog over FastCGI. Without --listen, the socket\n"
+	       "on fd 0 (as spawn-fcgi passes it) is used.\n\n"
+	       "  -l, --listen PATH|HOST:PORT  listen here           QUIRE_LISTEN\n"
+	       "  -w, --workers N              worker processes (0: one process,\n"
+	       "                               no master; default 2 x cores)\n"
+	       "                                                     QUIRE_WORKERS\n"
+	       "  -c, --content-dir DIR        posts/ and pages/     QUIRE_CONTENT_DIR\n"
+	       "  -t, --templates-dir DIR      templates             QUIRE_TEMPLATES_DIR\n"
+	       "      --enable-drafts          serve drafts          QUIRE_ENABLE_DRAFTS=1\n"
+	       "      --unsafe-html            keep raw HTML in content files\n"
+	       "                                                     QUIRE_UNSAFE_HTML=1\n"
+	       "      --site-url URL           absolute site URL     QUIRE_SITE_URL\n"
+	       "      --site-title TEXT        site title            QUIRE_SITE_TITLE\n"
+	       "      --site-author NAME       feed author           QUIRE_SITE_AUTHOR\n"
+	       "      --posts-per-page N       list page size (10)   QUIRE_POSTS_PER_PAGE\n"
+	       "      --cache-mb N             L1 size per worker (64)\n"
+	       "                                                     QUIRE_CACHE_MB\n"
+	       "  -h, --help                   this text\n"
+	       "  -V, --version                the version\n"
+	       "Signals to the master: HUP reloads templates and content, TERM and\n"
+	       "INT stop after the requests in flight.\n", argv0);
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *s = strdup(v);
+
+	if (!s)
+		return QUIRE_ENOMEM;
+	free(*dst);
+	*dst = s;
+	return QUIRE_OK;
+}
+
+static int parse_int(const char *v, long min, long max, long *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+		return QUIRE_EINVAL;
+	*out = n;
+	return QUIRE_OK;
+}
+
+static int parse_bool(const char *v)
+{
+	return strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 ||
+	       strcasecmp(v, "yes") == 0 || strcasecmp(v, "on") == 0;
+}
+
+/* Applies one setting; v is NULL for a flag given as an option. */
+static int config_set(struct config *c, int opt, const char *v, char *err,
+		      size_t errsz)
+{
+	long n;
+	int rc = QUIRE_OK;
+
+	switch (opt) {
+	case OPT_LISTEN:
+		rc = set_str(&c->listen, v);
+		break;
+	case OPT_WORKERS:
+		if (parse_int(v, 0, 256, &n) != QUIRE_OK)
+			goto bad;
+		c->workers = (int)n;
+		break;
+	case OPT_CONTENT:
+		rc = set_str(&c->content_dir, v);
+		break;
+	case OPT_TEMPLATES:
+		rc = set_str(&c->templates_dir, v);
+		break;
+	case OPT_DRAFTS:
+		c->enable_drafts = v ? parse_bool(v) : 1;
+		break;
+	case OPT_UNSAFE:
+		c->unsafe_html = v ? parse_bool(v) : 1;
+		break;
+	case OPT_SITE_URL:
+		rc = set_str(&c->site_url, v);
+		if (rc == QUIRE_OK) {
+			size_t len = strlen(c->site_url);
+			while (len > 0 && c->site_url[len - 1] == '/')
+				c->site_url[--len] = '\0';
+		}
+		break;
+	case OPT_SITE_TITLE:
+		rc = set_str(&c->site_title, v);
+		break;
+	case OPT_SITE_AUTHOR:
+		rc = set_str(&c->site_author, v);
+		break;
+	case OPT_PER_PAGE:
+		if (parse_int(v, 1, 1000, &n) != QUIRE_OK)
+			goto bad;
+		c->posts_per_page = (int)n;
+		break;
+	case OPT_CACHE_MB:
+		if (parse_int(v, 1, 65536, &n) != QUIRE_OK)
+			goto bad;
+		c->cache_bytes = (size_t)n * 1024 * 1024;
+		break;
+	}
+	return rc;
+bad:
+	snprintf(err, errsz, "invalid value \"%s\"", v);
+	return QUIRE_EINVAL;
+}
+
+int config_load(struct config *c, int argc, char **argv, char *err,
+		size_t errsz)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *v;
+	size_t i;
+	int opt, rc;
+
+	memset(c, 0, sizeof(*c));
+	c->workers = cores > 0 ? (int)(2 * cores) : 2;
+	c->posts_per_page = 10;
+	c->cache_bytes = 64u * 1024 * 1024;
+	if ((rc = set_str(&c->content_dir, "content")) != QUIRE_OK ||
+	    (rc = set_str(&c->templates_dir, "templates")) != QUIRE_OK ||
+	    (rc = set_str(&c->site_url, "http://127.0.0.1:8080")) != QUIRE_OK ||
+	    (rc = set_str(&c->site_title, "quire")) != QUIRE_OK ||
+	    (rc = set_str(&c->site_author, "quire")) != QUIRE_OK)
+		return rc;
+
+	for (i = 0; i < sizeof(env_twins) / sizeof(env_twins[0]); i++) {
+		v = getenv(env_twins[i].env);
+		if (!v || !*v)
+			continue;
+		rc = config_set(c, env_twins[i].opt, v, err, errsz);
+		if (rc == QUIRE_EINVAL) {
+			size_t len = strlen(err);
+			snprintf(err + len, errsz - len, " in %s", env_twins[i].env);
+		}
+		if (rc != QUIRE_OK)
+			return rc;
+	}
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "l:w:c:t:hV", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_HELP:
+			c->show_help = 1;
+			break;
+		case OPT_VERSION:
+			c->show_version = 1;
+			break;
+		case '?':
+			snprintf(err, errsz, "unknown option; see --help");
+			return QUIRE_EINVAL;
+		default:
+			rc = config_set(c, opt, optarg, err, errsz);
+			if (rc != QUIRE_OK)
+				return rc;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errsz, "unexpected argument \"%s\"", argv[optind]);
+		return QUIRE_EINVAL;
+	}
+	return QUIRE_OK;
+}
+
+void config_release(struct config *c)
+{
+	free(c->listen);
+	free(c->content_dir);
+	free(c->templates_dir);
+	free(c->site_url);
+	free(c->site_title);
+	free(c->site_author);
+	memset(c, 0, sizeof(*c));
+}

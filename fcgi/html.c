@@ -1,0 +1,49 @@
+/*
+ * html.c - the only place that escapes text for HTML and XML
+ */
+#include <string.h>
+
+#include "html.h"
+
+void html_escape(struct buf *out, const char *s, size_t len)
+{
+	size_t i, start = 0;
+	const char *rep;
+
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		buf_append(out, s + start, i - start);
+		buf_puts(out, rep);
+		start = i + 1;
+	}
+	buf_append(out, s + start, len - start);
+}
+
+void html_url_encode(struct buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+	unsigned char c;
+	char esc[3];
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~') {
+			buf_putc(out, (char)c);
+		} else {
+			esc[0] = '%';
+			esc[1] = hex[c >> 4];
+			esc[2] = hex[c & 15];
+			buf_append(out, esc, 3);
+		}
+	}
+}

@@ -1,0 +1,26 @@
+/*
+ * limits.h - every bound on input, in one place
+ *
+ * Each is checked before anything is allocated from the input it bounds.
+ */
+#ifndef QUIRE_LIMITS_H
+#define QUIRE_LIMITS_H
+
+#define QUIRE_MAX_URI          2048      /* REQUEST_URI, bytes, query included */
+#define QUIRE_MAX_PATH_SEGS    16        /* segments in a request path */
+#define QUIRE_MAX_QUERY        1024      /* query string, bytes */
+#define QUIRE_MAX_HEADER       8192      /* one request header value we read */
+#define QUIRE_MAX_BODY         (1024 * 1024) /* request body, bytes */
+#define QUIRE_MAX_FILE         (1024 * 1024) /* one content file, bytes */
+#define QUIRE_MAX_FRONTMATTER  (64 * 1024)   /* frontmatter block, bytes */
+#define QUIRE_MAX_MARKDOWN     (1024 * 1024) /* Markdown body, bytes */
+#define QUIRE_MAX_TABLE_COLS   64        /* columns in one Markdown table */
+#define QUIRE_MAX_TAGS         64        /* tags, categories, authors, aliases per post */
+#define QUIRE_MAX_POSTS        200000    /* posts and pages in one site */
+#define QUIRE_MAX_SLUG         200       /* bytes in a slug */
+#define QUIRE_MAX_YAML_DEPTH   16        /* nesting in frontmatter */
+#define QUIRE_MAX_PAGE_NUMBER  100000    /* ?page=N */
+#define QUIRE_MAX_DIR_DEPTH    16        /* recursion under content/posts */
+#define QUIRE_RENDER_CPU_MS    1000      /* CPU time for rendering one post */
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * log.h - one-line structured logs on stderr
+ *
+ * Each line: "quire LEVEL pid=PID event=EVENT MESSAGE". Messages are
+ * lower-case, the error first, the subject quoted.
+ */
+#ifndef QUIRE_LOG_H
+#define QUIRE_LOG_H
+
+#include <stddef.h>
+
+enum log_level {
+	LOG_LEVEL_ERROR = 0, /* something failed and was not served */
+	LOG_LEVEL_WARN,      /* something failed and was worked around */
+	LOG_LEVEL_INFO,      /* a lifecycle event */
+	LOG_LEVEL_DEBUG,     /* detail for developers */
+	LOG_LEVEL__MAX
+};
+
+/* Lines above this level are dropped; set from QUIRE_LOG_LEVEL. */
+void log_set_level(enum log_level level);
+void log_msg(enum log_level level, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Copies at most outsz-1 bytes of s into out with control characters,
+ * quotes and backslashes escaped (\xNN), for logging what a client sent.
+ * Returns out. */
+char *log_escape(const char *s, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * master.c - the supervisor: preforks workers, restarts them, reloads
+ *
+ * The master holds the parsed content and forks the workers, so each
+ * starts with the site already in memory (shared copy-on-write) and a
+ * reload parses once, not once a worker. It takes its signals
+ * synchronously with sigtimedwait(), so it has no handlers and no races
+ * with them.
+ *
+ * Reload (SIGHUP) is a rolling replacement: the new content is loaded
+ * while the old workers serve; new workers are forked; then the old ones
+ * get SIGTERM and finish the request they hold. The listening socket is
+ * never closed, so connections wait in its backlog and none is dropped.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "log.h"
+#include "master.h"
+#include "quire.h"
+#include "worker.h"
+
+#define MASTER_MAX_PROCS 1024
+#define STOP_GRACE_SECONDS 10
+#define RESTART_BACKOFF_MAX_MS 5000
+
+struct proc {
+	pid_t pid;
+	int slot;               /* index in the current set, or -1: retiring */
+	struct timespec started;
+};
+
+struct master {
+	const struct config *cfg;
+	struct app *app;
+	int listen_fd;
+	struct proc procs[MASTER_MAX_PROCS];
+	size_t n_procs;
+	/* Per slot of the current set: when to start it again, and how long
+	 * to back off if it dies young again. */
+	struct timespec *due;
+	long *backoff_ms;
+	int *running;
+};
+
+static double elapsed_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 +
+	       (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static void now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+}
+
+static int spawn(struct master *m, int slot)
+{
+	pid_t pid;
+	int status;
+
+	if (m->n_procs >= MASTER_MAX_PROCS)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		log_msg(LOG_LEVEL_ERROR, "fork", "fork failed: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		status = worker_run(m->app, m->listen_fd);
+		_exit(status);
+	}
+	m->procs[m->n_procs].pid = pid;
+	m->procs[m->n_procs].slot = slot;
+	now(&m->procs[m->n_procs].started);
+	m->n_procs++;
+	m->running[slot] = 1;
+	return 0;
+}
+
+static void signal_all(struct master *m, int sig, int retiring_only)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_procs; i++)
+		if (!retiring_only || m->procs[i].slot < 0)
+			kill(m->procs[i].pid, sig);
+}
+
+/* Collects exited workers; schedules a restart for current ones. */
+static void reap(struct master *m, int stopping)
+{
+	struct timespec t;
+	struct proc *p;
+	pid_t pid;
+	size_t i;
+	int st, slot;
+	double lived;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (i = 0; i < m->n_procs && m->procs[i].pid != pid; i++)
+			;
+		if (i == m->n_procs)
+			continue;
+		p = &m->procs[i];
+		slot = p->slot;
+		now(&t);
+		lived = elapsed_ms(&p->started, &t);
+		if (slot >= 0 && !stopping) {
+			/* A worker that dies young backs off, so a crash at
+			 * start-up does not become a fork loop. */
+			if (lived < 1000)
+				m->backoff_ms[slot] = m->backoff_ms[slot] ?
+					m->backoff_ms[slot] * 2 : 100;
+			else
+				m->backoff_ms[slot] = 0;
+			if (m->backoff_ms[slot] > RESTART_BACKOFF_MAX_MS)
+				m->backoff_ms[slot] = RESTART_BACKOFF_MAX_MS;
+			m->due[slot] = t;
+			m->due[slot].tv_nsec += m->backoff_ms[slot] * 1000000L;
+			m->due[slot].tv_sec += m->due[slot].tv_nsec / 1000000000L;
+			m->due[slot].tv_nsec %= 1000000000L;
+			m->running[slot] = 0;
+			log_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0 ?
+				LOG_LEVEL_INFO : LOG_LEVEL_WARN, "worker_exit",
+				"worker=%ld status=%d signal=%d restart_in_ms=%ld",
+				(long)pid, WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+				WIFSIGNALED(st) ? WTERMSIG(st) : 0,
+				m->backoff_ms[slot]);
+		}
+		m->procs[i] = m->procs[--m->n_procs];
+	}
+}
+
+static void restart_due(struct master *m)
+{
+	struct timespec t;
+	int slot;
+
+	now(&t);
+	for (slot = 0; slot < m->cfg->workers; slot++)
+		if (!m->running[slot] && elapsed_ms(&m->due[slot], &t) >= 0)
+			spawn(m, slot);
+}
+
+static void reload(struct master *m)
+{
+	struct app fresh;
+	size_t i;
+	int slot;
+
+	log_msg(LOG_LEVEL_INFO, "reload", "reloading templates and content");
+	if (app_load(&fresh, m->cfg, m->app) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "reload",
+			"reload failed; still serving the previous load");
+		return;
+	}
+	for (i = 0; i < m->n_procs; i++)
+		m->procs[i].slot = -1;
+	app_release(m->app);
+	*m->app = fresh;
+	for (slot = 0; slot < m->cfg->workers; slot++) {
+		m->running[slot] = 0;
+		m->backoff_ms[slot] = 0;
+		spawn(m, slot);
+	}
+	signal_all(m, SIGTERM, 1);
+}
+
+static void stop(struct master *m)
+{
+	struct timespec start, t;
+	sigset_t set;
+	struct timespec tick = { 0, 100 * 1000000L };
+
+	signal_all(m, SIGTERM, 0);
+	now(&start);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	while (m->n_procs > 0) {
+		reap(m, 1);
+		if (m->n_procs == 0)
+			break;
+		now(&t);
+		if (elapsed_ms(&start, &t) > STOP_GRACE_SECONDS * 1000.0) {
+			log_msg(LOG_LEVEL_WARN, "stop", "workers=%zu still running; killing",
+				m->n_procs);
+			signal_all(m, SIGKILL, 0);
+		}
+		sigtimedwait(&set, NULL, &tick);
+	}
+}
+
+int master_run(const struct config *cfg, struct app *app, int listen_fd)
+{
+	struct master *m;
+	sigset_t set;
+	struct timespec tick = { 0, 200 * 1000000L };
+	int sig, slot, rc = 0;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return 1;
+	m->cfg = cfg;
+	m->app = app;
+	m->listen_fd = listen_fd;
+	m->due = calloc((size_t)cfg->workers, sizeof(*m->due));
+	m->backoff_ms = calloc((size_t)cfg->workers, sizeof(*m->backoff_ms));
+	m->running = calloc((size_t)cfg->workers, sizeof(*m->running));
+	if (!m->due || !m->backoff_ms || !m->running) {
+		rc = 1;
+		goto out;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
+		rc = 1;
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	log_msg(LOG_LEVEL_INFO, "master_start", "workers=%d", cfg->workers);
+	for (slot = 0; slot < cfg->workers; slot++)
+		spawn(m, slot);
+
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_msg(LOG_LEVEL_INFO, "stop", "signal=%d; stopping workers", sig);
+			stop(m);
+			break;
+		}
+		if (sig == SIGHUP)
+			reload(m);
+		reap(m, 0);
+		restart_due(m);
+	}
+	log_msg(LOG_LEVEL_INFO, "master_stop", "stopped");
+out:
+	free(m->due);
+	free(m->backoff_ms);
+	free(m->running);
+	free(m);
+	return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * page.h - what a page handler gets and the handlers themselves
+ *
+ * A handler reads the request and the site, fills the response and
+ * returns an HTTP status. It never writes an error page itself: for a
+ * status other than 200 the worker decides what the client sees.
+ */
+#ifndef QUIRE_PAGE_H
+#define QUIRE_PAGE_H
+
+#include "config.h"
+#include "response.h"
+#include "site.h"
+#include "template.h"
+#include "uri.h"
+
+#define PAGE_MAX_PARAMS 2
+
+/* What a worker serves from; built by the master, read-only in workers
+ * except for the site, which a worker rebuilds when a post comes due. */
+struct app {
+	const struct config *cfg;
+	struct content *content;
+	struct site *site;
+	struct templates *tpl;
+	time_t started;
+};
+
+struct request {
+	const struct app *app;
+	int is_head;
+	struct uri uri;
+	/* Path segments captured by '*' in the route's pattern. */
+	char params[PAGE_MAX_PARAMS][QUIRE_MAX_URI + 1];
+	int n_params;
+};
+
+int page_home(const struct request *req, struct response *resp);
+int page_list(const struct request *req, struct response *resp);
+int page_post(const struct request *req, struct response *resp);
+int page_static(const struct request *req, struct response *resp);
+int page_tags_index(const struct request *req, struct response *resp);
+int page_tag(const struct request *req, struct response *resp);
+int page_categories_index(const struct request *req, struct response *resp);
+int page_category(const struct request *req, struct response *resp);
+int page_feed(const struct request *req, struct response *resp);
+int page_tag_feed(const struct request *req, struct response *resp);
+int page_sitemap(const struct request *req, struct response *resp);
+int page_health(const struct request *req, struct response *resp);
+/* Fills the 404 page (status 404). */
+int page_not_found(const struct request *req, struct response *resp);
+
+#endif

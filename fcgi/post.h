@@ -1,0 +1,73 @@
+/*
+ * post.h - one post or static page, as parsed from Markdown with frontmatter
+ *
+ * A struct post owns every string it points to; post_free() frees them.
+ */
+#ifndef QUIRE_POST_H
+#define QUIRE_POST_H
+
+#include <stddef.h>
+#include <time.h>
+
+enum post_kind {
+	POST_KIND_POST = 0,  /* content/posts/..., listed, dated */
+	POST_KIND_PAGE,      /* content/pages/NAME.md, a static page */
+	POST_KIND__MAX
+};
+
+/* A list of owned strings. */
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+/* An unknown frontmatter key, kept with its scalar value (or the values of
+ * a sequence joined by ", "; nested maps are kept as "" ). */
+struct post_extra {
+	char *key;
+	char *value;
+};
+
+struct post {
+	enum post_kind kind;
+	char *path;              /* source file, as found on disk */
+	char *slug;              /* URL name: frontmatter, Jekyll name or file name */
+	char *title;
+	time_t date;             /* UTC seconds; 0 when has_date is 0 */
+	int has_date;
+	time_t updated;
+	int has_updated;
+	struct strlist authors;
+	char *description;       /* description or summary */
+	struct strlist tags;
+	struct strlist categories;
+	int draft;
+	int toc;                 /* toc: true */
+	int pin;                 /* pin: true, or a number (higher first) */
+	char *template_name;     /* template: NAME, or NULL */
+	char *featured_image;
+	struct strlist related;  /* related_posts: slugs */
+	struct strlist aliases;  /* aliases: old URL paths, e.g. /old/path/ */
+	struct post_extra *extra;
+	size_t n_extra;
+
+	char *source;            /* the whole file as read */
+	size_t source_len;
+	size_t body_offset;      /* where the Markdown starts in source */
+
+	char *html;              /* rendered body */
+	char *toc_html;          /* <nav class="toc">...</nav> or NULL */
+	size_t words;            /* word count of the body, for reading time */
+	unsigned long long hash; /* content hash of source (xxhash 64) */
+};
+
+/* Returns a zeroed post, or NULL. Caller frees with post_free(). */
+struct post *post_new(void);
+void post_free(struct post *p);
+/* Appends a copy of s; returns QUIRE_OK, QUIRE_ENOMEM or QUIRE_ETOOBIG
+ * (more than QUIRE_MAX_TAGS entries). */
+int strlist_add(struct strlist *l, const char *s);
+void strlist_release(struct strlist *l);
+int strlist_has(const struct strlist *l, const char *s);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * quire.h - error codes shared by every module
+ *
+ * Module calls return one of these; 0 is success and nothing else.
+ */
+#ifndef QUIRE_QUIRE_H
+#define QUIRE_QUIRE_H
+
+enum quire_err {
+	QUIRE_OK = 0,     /* success */
+	QUIRE_ENOMEM,     /* an allocation failed */
+	QUIRE_EIO,        /* a system call failed; errno says more */
+	QUIRE_EPARSE,     /* input is malformed; a parse_error says where */
+	QUIRE_ETOOBIG,    /* input exceeds a limit of limits.h */
+	QUIRE_ENOTFOUND,  /* no such thing */
+	QUIRE_EINVAL,     /* a bad argument or option */
+	QUIRE_ETIMEOUT,   /* a bounded operation ran out of time */
+	QUIRE_ERR__MAX
+};
+
+/* Returns a static, lower-case description of ERR. */
+const char *quire_strerror(int err);
+
+/*
+ * Where a parser stopped. line and column are 1-based and refer to the
+ * whole input file (frontmatter and body alike); 0 means unknown.
+ */
+struct parse_error {
+	unsigned line;
+	unsigned column;
+	char message[256];
+};
+
+#endif

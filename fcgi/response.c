@@ -1,0 +1,253 @@
+/*
+ * response.c - a handler's answer, and its finished bytes on the wire
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+#include <zlib.h>
+
+#include "quire.h"
+#include "response.h"
+
+/* Bodies smaller than this are not worth compressing. */
+#define GZIP_MIN_BODY 256
+
+static const struct {
+	int status;
+	const char *reason;
+} reasons[] = {
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 204, "No Content" },
+	{ 301, "Moved Permanently" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 411, "Length Required" },
+	{ 412, "Precondition Failed" },
+	{ 413, "Content Too Large" },
+	{ 414, "URI Too Long" },
+	{ 415, "Unsupported Media Type" },
+	{ 500, "Internal Server Error" },
+	{ 503, "Service Unavailable" },
+};
+
+const char *response_reason(int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	return "Unknown";
+}
+
+void response_init(struct response *r)
+{
+	memset(r, 0, sizeof(*r));
+	buf_init(&r->body);
+	r->status = 200;
+	r->content_type = "text/html; charset=utf-8";
+}
+
+void response_release(struct response *r)
+{
+	buf_release(&r->body);
+}
+
+int response_plain(struct response *r, int status)
+{
+	char lower[64];
+	size_t i;
+
+	r->status = status;
+	r->content_type = "text/plain; charset=utf-8";
+	r->cacheable = 0;
+	snprintf(lower, sizeof(lower), "%s", response_reason(status));
+	for (i = 0; lower[i]; i++)
+		if (lower[i] >= 'A' && lower[i] <= 'Z')
+			lower[i] = (char)(lower[i] - 'A' + 'a');
+	buf_reset(&r->body);
+	buf_printf(&r->body, "%d %s\n", status, lower);
+	return buf_failed(&r->body) ? QUIRE_ENOMEM : QUIRE_OK;
+}
+
+int response_redirect(struct response *r, const char *location)
+{
+	int n;
+
+	n = snprintf(r->location, sizeof(r->location), "%s", location);
+	if (n < 0 || (size_t)n >= sizeof(r->location))
+		return response_plain(r, 414);
+	response_plain(r, 301);
+	r->status = 301;
+	return QUIRE_OK;
+}
+
+static int gzip_body(const char *in, size_t len, struct buf *out)
+{
+	z_stream z;
+	uLong bound;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	/* 15 + 16: a gzip wrapper, not zlib's. */
+	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+		return QUIRE_ENOMEM;
+	bound = deflateBound(&z, (uLong)len);
+	if (buf_grow(out, bound) != QUIRE_OK) {
+		deflateEnd(&z);
+		return QUIRE_ENOMEM;
+	}
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)len;
+	z.next_out = (Bytef *)out->data + out->len;
+	z.avail_out = (uInt)(out->cap - out->len - 1);
+	rc = deflate(&z, Z_FINISH);
+	if (rc != Z_STREAM_END) {
+		deflateEnd(&z);
+		return QUIRE_ENOMEM;
+	}
+	out->len += z.total_out;
+	out->data[out->len] = '\0';
+	deflateEnd(&z);
+	return QUIRE_OK;
+}
+
+/* Writes the common headers of every variant. */
+static void put_headers(struct buf *b, const struct response *r, int status,
+			const char *etag, pid_t worker)
+{
+	buf_printf(b, "Status: %d %s\r\n", status, response_reason(status));
+	if (status != 304)
+		buf_printf(b, "Content-Type: %s\r\n", r->content_type);
+	if (etag[0]) {
+		buf_printf(b, "ETag: %s\r\n", etag);
+		/* Revalidate every time: a deploy can change any page. */
+		buf_puts(b, "Cache-Control: no-cache\r\n");
+		buf_puts(b, "Vary: Accept-Encoding\r\n");
+	}
+	if (r->status == 301)
+		buf_printf(b, "Location: %s\r\n", r->location);
+	if (r->allow)
+		buf_printf(b, "Allow: %s\r\n", r->allow);
+	buf_printf(b, "X-Quire-Worker: %ld\r\n", (long)worker);
+}
+
+static int variant(struct finished_bytes *fb, const struct response *r,
+		   int status, const char *etag, pid_t worker,
+		   const char *encoding, const char *body, size_t body_len)
+{
+	struct buf b = BUF_INIT;
+
+	put_headers(&b, r, status, etag, worker);
+	if (encoding)
+		buf_printf(&b, "Content-Encoding: %s\r\n", encoding);
+	if (status != 304)
+		buf_printf(&b, "Content-Length: %zu\r\n", body_len);
+	buf_puts(&b, "\r\n");
+	fb->head_len = b.len;
+	buf_append(&b, body, body_len);
+	if (buf_failed(&b)) {
+		buf_release(&b);
+		return QUIRE_ENOMEM;
+	}
+	fb->data = buf_detach(&b, &fb->len);
+	return fb->data ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
+int response_finish(const struct response *r, pid_t worker, int with_gzip,
+		    struct finished **out)
+{
+	struct finished *f;
+	struct buf gz = BUF_INIT;
+	int rc = QUIRE_ENOMEM;
+
+	*out = NULL;
+	if (buf_failed(&r->body))
+		return QUIRE_ENOMEM;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return QUIRE_ENOMEM;
+	f->status = r->status;
+	if (r->status == 200) {
+		unsigned long long h = XXH3_64bits(r->body.data ? r->body.data : "",
+						   r->body.len);
+		snprintf(f->etag, sizeof(f->etag), "\"%016llx\"", h);
+		snprintf(f->etag_gz, sizeof(f->etag_gz), "\"%016llx-gz\"", h);
+	}
+	rc = variant(&f->ident, r, r->status, f->etag, worker, NULL,
+		     r->body.data ? r->body.data : "", r->body.len);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (f->etag[0]) {
+		rc = variant(&f->not_modified, r, 304, f->etag, worker, NULL, "", 0);
+		if (rc != QUIRE_OK)
+			goto out;
+	}
+	if (with_gzip && r->body.len >= GZIP_MIN_BODY) {
+		rc = gzip_body(r->body.data, r->body.len, &gz);
+		if (rc != QUIRE_OK)
+			goto out;
+		rc = variant(&f->gzip, r, r->status, f->etag_gz, worker, "gzip",
+			     gz.data, gz.len);
+		if (rc != QUIRE_OK)
+			goto out;
+		if (f->etag[0]) {
+			rc = variant(&f->not_modified_gz, r, 304, f->etag_gz,
+				     worker, NULL, "", 0);
+			if (rc != QUIRE_OK)
+				goto out;
+		}
+	}
+	f->size = sizeof(*f) + f->ident.len + f->gzip.len + f->not_modified.len +
+		  f->not_modified_gz.len;
+	*out = f;
+	rc = QUIRE_OK;
+out:
+	buf_release(&gz);
+	if (rc != QUIRE_OK)
+		finished_free(f);
+	return rc;
+}
+
+void finished_free(void *p)
+{
+	struct finished *f = p;
+
+	if (!f)
+		return;
+	free(f->ident.data);
+	free(f->gzip.data);
+	free(f->not_modified.data);
+	free(f->not_modified_gz.data);
+	free(f);
+}
+
+int response_etag_matches(const char *inm, const char *etag)
+{
+	size_t elen = strlen(etag);
+	const char *p = inm;
+
+	if (!inm || !etag[0])
+		return 0;
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (strncmp(p, etag, elen) == 0 &&
+		    (p[elen] == '\0' || p[elen] == ',' || p[elen] == ' ' || p[elen] == '\t'))
+			return 1;
+		while (*p && *p != ',')
+			p++;
+	}
+	return 0;
+}

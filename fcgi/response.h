@@ -1,0 +1,71 @@
+/*
+ * response.h - a handler's answer, and its finished bytes on the wire
+ *
+ * A handler fills a struct response; response_finish() turns it into a
+ * struct finished: the exact FastCGI stdout bytes (headers and body) for
+ * identity and, when worth it, gzip, plus the 304 answer. Those are what
+ * the L1 keeps, so a hit is one write.
+ */
+#ifndef QUIRE_RESPONSE_H
+#define QUIRE_RESPONSE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "limits.h"
+
+struct response {
+	int status;
+	const char *content_type;   /* static string */
+	struct buf body;
+	char location[QUIRE_MAX_URI + 16]; /* for 301 */
+	const char *allow;          /* for 405 */
+	int cacheable;              /* keep in L1 under the request's key */
+};
+
+/* One variant: headers then body, contiguous. */
+struct finished_bytes {
+	char *data;
+	size_t len;
+	size_t head_len;            /* bytes of headers, for HEAD */
+};
+
+struct finished {
+	int status;
+	/* A strong ETag names one representation, so the gzip variant has
+	 * its own ("...-gz"), as RFC 9110 §8.8.3.3 asks. "" when none. */
+	char etag[24];
+	char etag_gz[24];
+	struct finished_bytes ident;
+	struct finished_bytes gzip; /* data NULL when not compressed */
+	struct finished_bytes not_modified;
+	struct finished_bytes not_modified_gz;
+	size_t size;                /* bytes held, for the L1 bound */
+};
+
+void response_init(struct response *r);
+void response_release(struct response *r);
+/* Sets a status with a short plain body ("404 not found\n"). */
+int response_plain(struct response *r, int status);
+/* Sets a 301 to location (a path or absolute URL). */
+int response_redirect(struct response *r, const char *location);
+
+/*
+ * Builds the wire bytes of r. worker is put in an X-Quire-Worker header.
+ * with_gzip compresses the body once (only for bodies where it pays).
+ * Returns QUIRE_OK with *out set (caller frees with finished_free), or
+ * QUIRE_ENOMEM.
+ */
+int response_finish(const struct response *r, pid_t worker, int with_gzip,
+		    struct finished **out);
+void finished_free(void *f);
+
+/* Returns "OK", "Not Found" ... for an HTTP status. */
+const char *response_reason(int status);
+
+/* True when an If-None-Match header value matches etag (a list, weak
+ * comparison as RFC 9110 §13.1.2 asks, or "*"). */
+int response_etag_matches(const char *if_none_match, const char *etag);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * tier_files.h - loading posts and pages from the content/ folder (L0)
+ */
+#ifndef QUIRE_TIER_FILES_H
+#define QUIRE_TIER_FILES_H
+
+#include <stddef.h>
+
+#include "post.h"
+#include "quire.h"
+
+/* What a load found: every post and page that parsed. */
+struct content {
+	struct post **posts; /* owned; kind says post or page */
+	size_t n;
+	size_t n_errors;     /* files reported and skipped */
+};
+
+struct content_options {
+	int unsafe_html;     /* render raw HTML in content files */
+};
+
+/*
+ * Loads DIR/posts/ (recursively, files ending .md or .markdown) and the
+ * .md files of DIR/pages/.
+ * Each file: read (bounded by QUIRE_MAX_FILE), frontmatter parsed, slug
+ * from frontmatter, else the Jekyll name YYYY-MM-DD-slug.md (which also
+ * gives the date when the frontmatter has none), else the file name;
+ * title required; Markdown rendered (with MARKDOWN_TOC when toc: true).
+ *
+ * A file that fails is logged as "path:line:column: message" and skipped;
+ * if PREV (the last good load, may be NULL) has a post from the same path,
+ * that old version is kept instead (copied). Two posts with the same slug
+ * are both logged with their paths; the one whose path sorts first wins.
+ * A missing DIR or posts folder is an empty site, not an error.
+ *
+ * Returns QUIRE_OK or QUIRE_ENOMEM. Caller frees with content_free().
+ */
+int content_load(const char *dir, const struct content *prev,
+		 const struct content_options *opt, struct content **out);
+
+/*
+ * Parses and renders one file's text as if it were at PATH (used by
+ * content_load and by tests). Takes ownership of text (malloc'ed, len
+ * bytes, NUL-terminated). Returns QUIRE_OK with *out set, or an error
+ * with err filled.
+ */
+int content_parse_file(const char *path, enum post_kind kind, char *text,
+		       size_t len, const struct content_options *opt,
+		       struct post **out, struct parse_error *err);
+
+void content_free(struct content *c);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * view.c - turning posts and pages into template variables
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "quire.h"
+#include "view.h"
+
+#define RELATED_MAX 3
+
+static const char *const months[12] = {
+	"January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December",
+};
+
+void view_date_iso(time_t t, char *out, size_t outsz)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, outsz, "%Y-%m-%d", &tm))
+		snprintf(out, outsz, "1970-01-01");
+}
+
+void view_date_human(time_t t, char *out, size_t outsz)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm))
+		memset(&tm, 0, sizeof(tm));
+	snprintf(out, outsz, "%d %s %d", tm.tm_mday, months[tm.tm_mon % 12],
+		 tm.tm_year + 1900);
+}
+
+void view_date_rfc3339(time_t t, char *out, size_t outsz)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, outsz, "1970-01-01T00:00:00Z");
+}
+
+unsigned view_reading_minutes(size_t words)
+{
+	size_t m = (words + 199) / 200;
+
+	return m ? (unsigned)m : 1;
+}
+
+void view_abs_url(const struct app *app, const char *path, struct buf *out)
+{
+	buf_puts(out, app->cfg->site_url);
+	buf_puts(out, path);
+}
+
+/* Adds {name, url} for each term to list field of o. */
+static int add_terms(struct tvars *o, const char *field, const char *base,
+		     const struct strlist *l)
+{
+	char key[256];
+	struct buf url = BUF_INIT;
+	struct tvars *t;
+	size_t i;
+	int rc = QUIRE_OK;
+
+	for (i = 0; i < l->n && rc == QUIRE_OK; i++) {
+		site_term_key(l->v[i], key, sizeof(key));
+		buf_reset(&url);
+		buf_puts(&url, base);
+		html_url_encode(&url, key, strlen(key));
+		t = tvars_list_add(o, field);
+		if (!t || buf_failed(&url))
+			rc = QUIRE_ENOMEM;
+		else if ((rc = tvars_set(t, "name", l->v[i])) == QUIRE_OK)
+			rc = tvars_set(t, "url", url.data);
+	}
+	buf_release(&url);
+	return rc;
+}
+
+int view_summary(struct tvars *o, const struct post *p)
+{
+	char d[64];
+	int rc;
+
+	if ((rc = tvars_set(o, "title", p->title)) != QUIRE_OK ||
+	    (rc = tvars_setf(o, "url", "/%s/%s",
+			     p->kind == POST_KIND_PAGE ? "pages" : "posts",
+			     p->slug)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "description", p->description)) != QUIRE_OK ||
+	    (rc = tvars_setf(o, "reading_minutes", "%u",
+			     view_reading_minutes(p->words))) != QUIRE_OK ||
+	    (rc = tvars_set_bool(o, "pinned", p->pin > 0)) != QUIRE_OK ||
+	    (rc = tvars_set_bool(o, "draft", p->draft)) != QUIRE_OK ||
+	    (rc = add_terms(o, "tags", "/tags/", &p->tags)) != QUIRE_OK)
+		return rc;
+	if (p->has_date) {
+		view_date_iso(p->date, d, sizeof(d));
+		if ((rc = tvars_set(o, "date_iso", d)) != QUIRE_OK)
+			return rc;
+		view_date_human(p->date, d, sizeof(d));
+		if ((rc = tvars_set(o, "date_human", d)) != QUIRE_OK)
+			return rc;
+	}
+	return QUIRE_OK;
+}
+
+int view_summaries(struct tvars *v, const char *name, struct post *const *posts,
+		   size_t n)
+{
+	struct tvars *o;
+	size_t i;
+	int rc;
+
+	if ((rc = tvars_list_empty(v, name)) != QUIRE_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		o = tvars_list_add(v, name);
+		if (!o)
+			return QUIRE_ENOMEM;
+		if ((rc = view_summary(o, posts[i])) != QUIRE_OK)
+			return rc;
+	}
+	return QUIRE_OK;
+}
+
+static size_t shared_tags(const struct post *a, const struct post *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->tags.n; i++)
+		if (strlist_has(&b->tags, a->tags.v[i]))
+			n++;
+	return n;
+}
+
+/* Picks up to RELATED_MAX posts: those named in related_posts first,
+ * then those sharing the most tags (newest first on a tie). */
+static size_t pick_related(const struct site *s, const struct post *p,
+			   struct post **out)
+{
+	size_t i, j, n = 0, best_shared;
+	struct post *q, *best;
+
+	for (i = 0; i < p->related.n && n < RELATED_MAX; i++) {
+		q = site_post(s, p->related.v[i]);
+		if (q && q != p)
+			out[n++] = q;
+	}
+	while (n < RELATED_MAX) {
+		best = NULL;
+		best_shared = 0;
+		for (i = 0; i < s->n_posts; i++) {
+			q = s->posts[i];
+			if (q == p)
+				continue;
+			for (j = 0; j < n && out[j] != q; j++)
+				;
+			if (j < n)
+				continue;
+			if (shared_tags(p, q) > best_shared) {
+				best = q;
+				best_shared = shared_tags(p, q);
+			}
+		}
+		if (!best)
+			break;
+		out[n++] = best;
+	}
+	return n;
+}
+
+int view_post(struct tvars *o, const struct site *s, const struct post *p)
+{
+	struct post *related[RELATED_MAX];
+	struct tvars *a;
+	char d[64];
+	size_t i, n;
+	int rc;
+
+	if ((rc = view_summary(o, p)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "html", p->html ? p->html : "")) != QUIRE_OK ||
+	    (rc = tvars_set(o, "toc", p->toc_html)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "featured_image", p->featured_image)) != QUIRE_OK ||
+	    (rc = tvars_set_bool(o, "has_updated", p->has_updated)) != QUIRE_OK ||
+	    (rc = add_terms(o, "categories", "/categories/", &p->categories)) != QUIRE_OK)
+		return rc;
+	if (p->has_updated) {
+		view_date_iso(p->updated, d, sizeof(d));
+		if ((rc = tvars_set(o, "updated_iso", d)) != QUIRE_OK)
+			return rc;
+		view_date_human(p->updated, d, sizeof(d));
+		if ((rc = tvars_set(o, "updated_human", d)) != QUIRE_OK)
+			return rc;
+	}
+	if ((rc = tvars_list_empty(o, "authors")) != QUIRE_OK)
+		return rc;
+	for (i = 0; i < p->authors.n; i++) {
+		a = tvars_list_add(o, "authors");
+		if (!a || tvars_set(a, "name", p->authors.v[i]) != QUIRE_OK)
+			return QUIRE_ENOMEM;
+	}
+	if (p->kind != POST_KIND_POST)
+		return QUIRE_OK;
+	n = pick_related(s, p, related);
+	return view_summaries(o, "related", related, n);
+}
+
+int view_html(const struct request *req, const char *tpl, struct tvars *vars,
+	      const char *title, const char *description, const char *path,
+	      const char *og_type, const char *og_image, struct response *resp)
+{
+	const struct app *app = req->app;
+	const struct site *s = app->site;
+	struct tvars *base, *nav;
+	struct buf body = BUF_INIT, url = BUF_INIT;
+	char year[32];
+	size_t i;
+	int rc = QUIRE_ENOMEM, status = 500;
+
+	base = tvars_new();
+	if (!base)
+		goto out;
+	if (templates_render(app->tpl, tpl, vars, &body) != QUIRE_OK ||
+	    buf_failed(&body))
+		goto out;
+	if (title)
+		rc = tvars_setf(base, "page_title", "%s — %s", title,
+				app->cfg->site_title);
+	else
+		rc = tvars_set(base, "page_title", app->cfg->site_title);
+	if (rc != QUIRE_OK)
+		goto out;
+	view_abs_url(app, path, &url);
+	view_date_iso(s->built_at, year, sizeof(year));
+	year[4] = '\0';
+	if (buf_failed(&url) ||
+	    tvars_set(base, "site_title", app->cfg->site_title) != QUIRE_OK ||
+	    tvars_set(base, "site_url", app->cfg->site_url) != QUIRE_OK ||
+	    tvars_set(base, "description", description ? description : app->cfg->site_title) != QUIRE_OK ||
+	    tvars_set(base, "canonical", url.data) != QUIRE_OK ||
+	    tvars_set(base, "og_type", og_type ? og_type : "website") != QUIRE_OK ||
+	    tvars_setf(base, "feed_url", "%s/feed.xml", app->cfg->site_url) != QUIRE_OK ||
+	    tvars_set(base, "year", year) != QUIRE_OK ||
+	    tvars_set(base, "content", body.data ? body.data : "") != QUIRE_OK)
+		goto out;
+	if (og_image) {
+		buf_reset(&url);
+		if (strstr(og_image, "://") == NULL)
+			buf_puts(&url, app->cfg->site_url);
+		buf_puts(&url, og_image);
+		if (buf_failed(&url) || tvars_set(base, "og_image", url.data) != QUIRE_OK)
+			goto out;
+	}
+	if (tvars_list_empty(base, "nav") != QUIRE_OK)
+		goto out;
+	for (i = 0; i < s->n_pages; i++) {
+		nav = tvars_list_add(base, "nav");
+		if (!nav || tvars_set(nav, "title", s->pages[i]->title) != QUIRE_OK ||
+		    tvars_setf(nav, "url", "/pages/%s", s->pages[i]->slug) != QUIRE_OK)
+			goto out;
+	}
+	buf_reset(&resp->body);
+	if (templates_render(app->tpl, "base", base, &resp->body) != QUIRE_OK ||
+	    buf_failed(&resp->body))
+		goto out;
+	resp->status = 200;
+	resp->content_type = "text/html; charset=utf-8";
+	resp->cacheable = 1;
+	status = 200;
+out:
+	tvars_free(base);
+	buf_release(&body);
+	buf_release(&url);
+	return status;
+}

@@ -1,0 +1,260 @@
+/*
+ * worker.c - one worker's request loop
+ *
+ * Single-threaded: the loop alone owns the L1, so the hot path takes no
+ * lock. A request for a page already in L1 is one hash lookup and one
+ * write. Everything else walks uri -> route -> handler -> response and
+ * is cached when the handler says so.
+ *
+ * Stopping: SIGTERM sets a flag and puts a fresh, non-listening socket
+ * in place of the listening one (php-fpm does the same), so a signal that
+ * lands just before accept() cannot leave the worker blocked there;
+ * FCGI_FAIL_ACCEPT_ON_INTR makes an accept() already blocked return.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "cache.h"
+#include "limits.h"
+#include "log.h"
+#include "quire.h"
+#include "response.h"
+#include "route.h"
+#include "worker.h"
+
+static volatile sig_atomic_t stopping;
+static int listen_fd_global = -1;
+
+static void on_stop(int sig)
+{
+	int saved = errno, fd;
+
+	(void)sig;
+	stopping = 1;
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd >= 0) {
+		dup2(fd, listen_fd_global);
+		close(fd);
+	}
+	errno = saved;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a blocked accept() must return */
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
+		return -1;
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) < 0 || sigaction(SIGHUP, &sa, NULL) < 0)
+		return -1;
+	sa.sa_handler = SIG_DFL;
+	if (sigaction(SIGCHLD, &sa, NULL) < 0)
+		return -1;
+	sigemptyset(&none);
+	return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int accepts_gzip(const char *ae)
+{
+	const char *p;
+
+	if (!ae || !(p = strstr(ae, "gzip")))
+		return 0;
+	p += 4;
+	while (*p == ' ')
+		p++;
+	/* "gzip;q=0" (or q=0.0, q=0.000) refuses it. */
+	if (strncmp(p, ";q=0", 4) != 0)
+		return 1;
+	p += 4;
+	if (*p == '.')
+		for (p++; *p == '0'; p++)
+			;
+	return *p >= '1' && *p <= '9';
+}
+
+static void send_finished(FCGX_Request *fr, const struct finished *f,
+			  int is_head, int gzip_ok, const char *inm)
+{
+	const struct finished_bytes *b = &f->ident, *nm = &f->not_modified;
+	const char *etag = f->etag;
+
+	if (gzip_ok && f->gzip.data) {
+		b = &f->gzip;
+		nm = &f->not_modified_gz;
+		etag = f->etag_gz;
+	}
+	if (inm && nm->data && response_etag_matches(inm, etag)) {
+		FCGX_PutStr(nm->data, (int)nm->len, fr->out);
+		return;
+	}
+	FCGX_PutStr(b->data, (int)(is_head ? b->head_len : b->len), fr->out);
+}
+
+/*
+ * Reads a request body to EOF, bounded, and drops it: no page takes one,
+ * but an unread body must not be left in the connection. Returns 0, or
+ * 413 when it is larger than QUIRE_MAX_BODY.
+ */
+static int drain_body(FCGX_Request *fr)
+{
+	char chunk[4096];
+	size_t total = 0;
+	int n;
+
+	while ((n = FCGX_GetStr(chunk, sizeof(chunk), fr->in)) > 0) {
+		total += (size_t)n;
+		if (total > QUIRE_MAX_BODY)
+			return 413;
+	}
+	return 0;
+}
+
+/* Answers status with a short body, uncached. */
+static void send_plain(FCGX_Request *fr, int status, int is_head,
+		       const char *allow)
+{
+	struct response r;
+	struct finished *f;
+
+	response_init(&r);
+	response_plain(&r, status);
+	r.allow = allow;
+	if (response_finish(&r, getpid(), 0, &f) == QUIRE_OK) {
+		send_finished(fr, f, is_head, 0, NULL);
+		finished_free(f);
+	}
+	response_release(&r);
+}
+
+static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
+		   struct request *req)
+{
+	const char *method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+	const char *raw = FCGX_GetParam("REQUEST_URI", fr->envp);
+	const char *ae = FCGX_GetParam("HTTP_ACCEPT_ENCODING", fr->envp);
+	const char *inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", fr->envp);
+	const char *clen = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	char key[QUIRE_MAX_URI + 32], esc[256];
+	struct finished *f;
+	struct response resp;
+	size_t keylen;
+	int is_head, gzip_ok, status;
+
+	is_head = method && strcmp(method, "HEAD") == 0;
+	if (!method || (!is_head && strcmp(method, "GET") != 0)) {
+		send_plain(fr, 405, 0, "GET, HEAD");
+		return;
+	}
+	if (clen && clen[0] && strcmp(clen, "0") != 0) {
+		if (drain_body(fr) == 413) {
+			send_plain(fr, 413, is_head, NULL);
+			return;
+		}
+	}
+	/* Raw URIs are keys as they are when they are already canonical, so
+	 * most hits skip decoding. */
+	gzip_ok = accepts_gzip(ae);
+	if (raw && (f = cache_get(l1, raw, strlen(raw)))) {
+		send_finished(fr, f, is_head, gzip_ok, inm);
+		return;
+	}
+	status = uri_parse(raw, &req->uri);
+	if (status != 200) {
+		log_msg(LOG_LEVEL_INFO, "bad_request", "status=%d uri=\"%s\"",
+			status, log_escape(raw, esc, sizeof(esc)));
+		send_plain(fr, status, is_head, NULL);
+		return;
+	}
+	keylen = uri_cache_key(&req->uri, key, sizeof(key));
+	if (keylen && (f = cache_get(l1, key, keylen))) {
+		send_finished(fr, f, is_head, gzip_ok, inm);
+		return;
+	}
+
+	req->app = app;
+	req->is_head = is_head;
+	req->n_params = 0;
+	response_init(&resp);
+	status = route_dispatch(req, &resp);
+	if (status >= 500)
+		response_plain(&resp, status);
+	if (response_finish(&resp, getpid(), resp.cacheable, &f) != QUIRE_OK) {
+		response_release(&resp);
+		send_plain(fr, 500, is_head, NULL);
+		return;
+	}
+	send_finished(fr, f, is_head, gzip_ok, inm);
+	if (resp.cacheable && f->status == 200 && keylen)
+		cache_put(l1, key, keylen, f, f->size); /* takes f either way */
+	else
+		finished_free(f);
+	response_release(&resp);
+}
+
+int worker_run(struct app *app, int listen_fd)
+{
+	FCGX_Request fr;
+	struct cache l1;
+	struct request *req;
+	int rc = 0;
+
+	listen_fd_global = listen_fd;
+	/* A worker outlives no master: the master's death stops it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+		log_msg(LOG_LEVEL_WARN, "worker", "prctl failed: %s", strerror(errno));
+	if (install_signals() < 0) {
+		log_msg(LOG_LEVEL_ERROR, "worker", "signals: %s", strerror(errno));
+		return 1;
+	}
+	req = calloc(1, sizeof(*req));
+	if (!req || FCGX_Init() != 0 ||
+	    FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		free(req);
+		log_msg(LOG_LEVEL_ERROR, "worker", "libfcgi initialisation failed");
+		return 1;
+	}
+	cache_init(&l1, app->cfg->cache_bytes, finished_free);
+	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu",
+		app->cfg->cache_bytes / (1024 * 1024));
+
+	while (!stopping) {
+		if (FCGX_Accept_r(&fr) < 0) {
+			if (!stopping) {
+				log_msg(LOG_LEVEL_ERROR, "accept", "accept failed: %s",
+					strerror(errno));
+				rc = 1;
+			}
+			break;
+		}
+		if (app_refresh_schedule(app, time(NULL)))
+			cache_clear(&l1);
+		handle(&fr, app, &l1, req);
+		/* Closing at once instead of shutting down and waiting for the
+		 * web server to close (stock FCGX_Finish_r): the body, if any,
+		 * was read to EOF above, so nothing is left unread. */
+		FCGX_Detach(&fr);
+		FCGX_Finish_r(&fr);
+	}
+	log_msg(LOG_LEVEL_INFO, "worker_stop", "hits=%lu misses=%lu evictions=%lu",
+		l1.hits, l1.misses, l1.evictions);
+	cache_clear(&l1);
+	FCGX_Free(&fr, 1);
+	free(req);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/*
+ * test_buf.c - the growable buffer
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "check.h"
+
+int main(void)
+{
+	struct buf b = BUF_INIT;
+	char *s;
+	size_t len, i;
+
+	buf_puts(&b, "hello");
+	buf_putc(&b, ' ');
+	buf_printf(&b, "%s %d", "world", 42);
+	CHECK_STR(b.data, "hello world 42");
+	CHECK(b.len == 14);
+	CHECK(b.data[b.len] == '\0');
+
+	buf_truncate(&b, 5);
+	CHECK_STR(b.data, "hello");
+	buf_reset(&b);
+	CHECK(b.len == 0);
+	CHECK_STR(b.data, "");
+
+	/* Growth past the first allocation keeps the contents. */
+	for (i = 0; i < 10000; i++)
+		buf_putc(&b, (char)('a' + i % 26));
+	CHECK(b.len == 10000);
+	CHECK(b.data[9999] == (char)('a' + 9999 % 26));
+	CHECK(!buf_failed(&b));
+
+	/* A long printf takes the second vsnprintf path. */
+	buf_reset(&b);
+	buf_printf(&b, "%0500d", 7);
+	CHECK(b.len == 500);
+	CHECK(b.data[499] == '7');
+
+	s = buf_detach(&b, &len);
+	CHECK(s != NULL && len == 500);
+	CHECK(b.data == NULL && b.len == 0);
+	free(s);
+
+	/* Overflowing growth fails and the flag sticks. */
+	buf_puts(&b, "x");
+	CHECK(buf_grow(&b, (size_t)-1) != 0);
+	CHECK(buf_failed(&b));
+	buf_puts(&b, "more");
+	CHECK(b.len == 1);
+	CHECK(buf_detach(&b, NULL) == NULL);
+
+	/* An empty buf detaches to an empty string. */
+	s = buf_detach(&b, &len);
+	CHECK(s && s[0] == '\0' && len == 0);
+	free(s);
+	buf_release(&b);
+	return check_done("test_buf");
+}

@@ -1,0 +1,35 @@
+/*
+ * test_html.c - escaping, the only place that does it
+ */
+#include <string.h>
+
+#include "buf.h"
+#include "check.h"
+#include "html.h"
+
+int main(void)
+{
+	struct buf b = BUF_INIT;
+	const char *s = "<a href=\"x\">Tom & Jerry's</a>";
+
+	html_escape(&b, s, strlen(s));
+	CHECK_STR(b.data, "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
+	buf_reset(&b);
+	html_escape(&b, "plain", 5);
+	CHECK_STR(b.data, "plain");
+	buf_reset(&b);
+	html_escape(&b, "", 0);
+	CHECK_STR(b.data, "");
+	buf_reset(&b);
+	/* Bytes past len are not read. */
+	html_escape(&b, "ab<cd", 2);
+	CHECK_STR(b.data, "ab");
+	buf_reset(&b);
+	html_url_encode(&b, "c++ & go/é", strlen("c++ & go/é"));
+	CHECK_STR(b.data, "c%2B%2B%20%26%20go%2F%C3%A9");
+	buf_reset(&b);
+	html_url_encode(&b, "a-b_c.d~e", 9);
+	CHECK_STR(b.data, "a-b_c.d~e");
+	buf_release(&b);
+	return check_done("test_html");
+}

@@ -1,0 +1,41 @@
+/*
+ * test_route.c - the route table
+ */
+#include <stdlib.h>
+
+#include "check.h"
+#include "route.h"
+
+int main(void)
+{
+	struct request *req = calloc(1, sizeof(*req));
+
+	if (!req)
+		return 1;
+	CHECK_STR(route_pattern("/", req), "/");
+	CHECK_STR(route_pattern("/posts/", req), "/posts/");
+	CHECK_STR(route_pattern("/posts/hello", req), "/posts/*");
+	CHECK_STR(req->params[0], "hello");
+	CHECK(req->n_params == 1);
+	CHECK_STR(route_pattern("/pages/about", req), "/pages/*");
+	CHECK_STR(req->params[0], "about");
+	CHECK_STR(route_pattern("/tags/", req), "/tags/");
+	CHECK_STR(route_pattern("/tags/c", req), "/tags/*");
+	CHECK_STR(route_pattern("/tags/c/feed.xml", req), "/tags/*/feed.xml");
+	CHECK_STR(req->params[0], "c");
+	CHECK_STR(route_pattern("/categories/", req), "/categories/");
+	CHECK_STR(route_pattern("/categories/news", req), "/categories/*");
+	CHECK_STR(route_pattern("/feed.xml", req), "/feed.xml");
+	CHECK_STR(route_pattern("/sitemap.xml", req), "/sitemap.xml");
+	CHECK_STR(route_pattern("/healthz", req), "/healthz");
+
+	/* The other trailing-slash forms are not routes of their own. */
+	CHECK(route_pattern("/posts", req) == NULL);
+	CHECK(route_pattern("/posts/hello/", req) == NULL);
+	CHECK(route_pattern("/tags", req) == NULL);
+	CHECK(route_pattern("/posts/a/b", req) == NULL);
+	CHECK(route_pattern("/nothing", req) == NULL);
+	CHECK(route_pattern("/feed.xml/", req) == NULL);
+	free(req);
+	return check_done("test_route");
+}
