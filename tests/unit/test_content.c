@@ -1,0 +1,604 @@
+/*
+ * test_content.c - content_load and content_parse_file on content trees
+ * made in a temporary folder (removed at the end)
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fcgi/limits.h"
+#include "fcgi/markdown.h"
+#include "fcgi/post.h"
+#include "fcgi/quire.h"
+#include "fcgi/tier_files.h"
+
+static char root[1024];
+static char logpath[4096];
+static int saved_stderr = -1;
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+/* Makes ROOT/rel, with its folders; contents from fmt. */
+static void put(const char *rel, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put(const char *rel, const char *fmt, ...)
+{
+	char path[4096], *slash;
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (slash = strchr(path + strlen(root) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(path, 0755) == -1 && access(path, F_OK) == -1)
+			die(path);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	if (!f)
+		die(path);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	if (fclose(f) != 0)
+		die(path);
+}
+
+static void link_at(const char *target, const char *rel)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if (symlink(target, path) == -1)
+		die(path);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Empties ROOT (keeps ROOT itself). */
+static void clear(void)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s", root);
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
+		die("nftw");
+	if (mkdir(root, 0700) == -1)
+		die(root);
+}
+
+/* Sends stderr (the log) to a file until log_end(). */
+static void log_begin(void)
+{
+	int fd;
+
+	fflush(stderr);
+	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd == -1)
+		die(logpath);
+	saved_stderr = dup(2);
+	if (saved_stderr == -1 || dup2(fd, 2) == -1)
+		die("dup2");
+	close(fd);
+}
+
+/* Restores stderr; returns what was logged (static, overwritten). */
+static const char *log_end(void)
+{
+	static char text[16384];
+	size_t n;
+	FILE *f;
+
+	fflush(stderr);
+	if (dup2(saved_stderr, 2) == -1)
+		die("dup2");
+	close(saved_stderr);
+	f = fopen(logpath, "r");
+	if (!f)
+		die(logpath);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+static struct content *load(const struct content *prev, const char **logged)
+{
+	struct content *c = NULL;
+	const char *l;
+	int rc;
+
+	log_begin();
+	rc = content_load(root, prev, NULL, &c);
+	l = log_end();
+	if (logged)
+		*logged = l;
+	CHECK(rc == QUIRE_OK);
+	if (!c) {
+		fprintf(stderr, "content_load failed\n");
+		exit(2);
+	}
+	return c;
+}
+
+static const struct post *find(const struct content *c, const char *slug)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->posts[i]->slug, slug) == 0)
+			return c->posts[i];
+	return NULL;
+}
+
+static const char *rel(const struct post *p)
+{
+	return p ? p->path + strlen(root) + 1 : NULL;
+}
+
+static void test_missing_dir(void)
+{
+	struct content *c = NULL;
+
+	CHECK(content_load("/nonexistent/quire-test", NULL, NULL, &c) == QUIRE_OK);
+	CHECK(c && c->n == 0 && c->n_errors == 0);
+	content_free(c);
+
+	/* the folder exists but has no posts/ or pages/ */
+	clear();
+	c = load(NULL, NULL);
+	CHECK(c->n == 0 && c->n_errors == 0);
+	content_free(c);
+}
+
+static void test_jekyll_name(void)
+{
+	const struct post *p;
+	struct content *c;
+
+	clear();
+	put("posts/2024-03-05-my-first.md", "---\ntitle: First\n---\nHi\n");
+	c = load(NULL, NULL);
+	CHECK(c->n == 1);
+	p = find(c, "my-first");
+	CHECK(p != NULL);
+	CHECK(p && p->has_date && p->date == 1709596800);
+	CHECK(p && p->kind == POST_KIND_POST);
+	CHECK_STR(p ? p->html : NULL, "<p>Hi</p>\n");
+	content_free(c);
+}
+
+static void test_jekyll_frontmatter_wins(void)
+{
+	const struct post *p;
+	struct content *c;
+
+	clear();
+	put("posts/2024-03-05-name.md",
+	    "---\ntitle: T\ndate: 2020-01-01\nslug: chosen\n---\n");
+	c = load(NULL, NULL);
+	p = find(c, "chosen");
+	CHECK(p != NULL);
+	CHECK(find(c, "name") == NULL);
+	CHECK(p && p->date == 1577836800);
+	content_free(c);
+}
+
+static void test_jekyll_bad_date_is_a_name(void)
+{
+	struct content *c;
+
+	clear();
+	put("posts/2024-13-45-odd.md", "---\ntitle: T\n---\n");
+	c = load(NULL, NULL);
+	CHECK(find(c, "2024-13-45-odd") != NULL);
+	CHECK(c->n == 1 && !c->posts[0]->has_date);
+	content_free(c);
+}
+
+static void test_file_name_slug(void)
+{
+	struct content *c;
+
+	clear();
+	put("posts/Hello World.md", "---\ntitle: T\n---\n");
+	put("posts/plain.markdown", "---\ntitle: T\n---\n");
+	c = load(NULL, NULL);
+	CHECK(find(c, "hello-world") != NULL);
+	CHECK(find(c, "plain") != NULL);
+	CHECK(c->n == 2 && c->n_errors == 0);
+	content_free(c);
+}
+
+static void test_invalid_file_name_slug(void)
+{
+	const char *logged;
+	struct content *c;
+
+	clear();
+	put("posts/caf\xc3\xa9.md", "---\ntitle: T\n---\n");
+	put("posts/ok.md", "---\ntitle: T\n---\n");
+	c = load(NULL, &logged);
+	CHECK(c->n == 1 && c->n_errors == 1);
+	CHECK_CONTAINS(logged, "slug");
+	content_free(c);
+}
+
+static void test_invalid_frontmatter_slug(void)
+{
+	const char *logged;
+	struct content *c;
+
+	clear();
+	put("posts/x.md", "---\ntitle: T\nslug: ../etc\n---\n");
+	c = load(NULL, &logged);
+	CHECK(c->n == 0 && c->n_errors == 1);
+	CHECK_CONTAINS(logged, "posts/x.md:3:7: invalid slug");
+	content_free(c);
+}
+
+static void test_index_folder(void)
+{
+	const struct post *p;
+	struct content *c;
+
+	clear();
+	put("posts/my-bundle/index.md", "---\ntitle: Bundle\n---\n");
+	put("posts/2023-07-01-dated-bundle/index.md", "---\ntitle: Dated\n---\n");
+	put("pages/index.md", "---\ntitle: Home page\n---\n");
+	c = load(NULL, NULL);
+	CHECK(c->n == 3);
+	CHECK_STR(rel(find(c, "my-bundle")), "posts/my-bundle/index.md");
+	p = find(c, "dated-bundle");
+	CHECK(p && p->has_date && p->date == 1688169600);
+	p = find(c, "index");
+	CHECK(p && p->kind == POST_KIND_PAGE);
+	content_free(c);
+}
+
+static void test_duplicate_slugs(void)
+{
+	const char *logged;
+	const struct post *p;
+	struct content *c;
+
+	clear();
+	put("posts/b.md", "---\ntitle: B\nslug: same\n---\n");
+	put("posts/a.md", "---\ntitle: A\nslug: same\n---\n");
+	put("posts/c.md", "---\ntitle: C\nslug: same\n---\n");
+	/* a page may share a post's slug: different URL space */
+	put("pages/same.md", "---\ntitle: Page\n---\n");
+	c = load(NULL, &logged);
+	CHECK(c->n == 2);
+	CHECK(c->n_errors == 2);
+	p = c->n == 2 ? c->posts[1] : NULL; /* pages/ sorts before posts/ */
+	CHECK(p && p->kind == POST_KIND_POST);
+	CHECK_STR(p ? p->title : NULL, "A");
+	CHECK_CONTAINS(logged, "duplicate slug \"same\"");
+	CHECK_CONTAINS(logged, "posts/a.md");
+	CHECK_CONTAINS(logged, "posts/b.md");
+	CHECK_CONTAINS(logged, "posts/c.md");
+	CHECK(c->posts[0]->kind == POST_KIND_PAGE);
+	content_free(c);
+}
+
+static void test_missing_title(void)
+{
+	const char *logged;
+	struct content *c;
+
+	clear();
+	put("posts/untitled.md", "---\ndate: 2024-01-01\n---\nBody\n");
+	put("posts/titled.md", "---\ntitle: Yes\n---\n");
+	c = load(NULL, &logged);
+	CHECK(c->n == 1 && c->n_errors == 1);
+	CHECK(find(c, "titled") != NULL);
+	CHECK_CONTAINS(logged, "posts/untitled.md:1:1: missing title");
+	CHECK_CONTAINS(logged, "event=content");
+	content_free(c);
+}
+
+static void test_bad_yaml_logged(void)
+{
+	const char *logged;
+	struct content *c;
+
+	clear();
+	put("posts/bad.md", "---\ntitle: ok\nbad: a: b\n---\n");
+	c = load(NULL, &logged);
+	CHECK(c->n == 0 && c->n_errors == 1);
+	CHECK_CONTAINS(logged, "posts/bad.md:3:7: mapping values");
+	content_free(c);
+}
+
+static void test_broken_keeps_prev(void)
+{
+	struct content *first, *second, *third;
+	const struct post *p;
+
+	clear();
+	put("posts/keep.md", "---\ntitle: Good\ntags: [a]\nmood: ok\n---\nOld body\n");
+	put("posts/other.md", "---\ntitle: Other\n---\n");
+	first = load(NULL, NULL);
+	CHECK(first->n == 2);
+
+	put("posts/keep.md", "---\ntitle: [broken\n---\nNew body\n");
+	second = load(first, NULL);
+	CHECK(second->n == 2);
+	CHECK(second->n_errors == 1);
+	p = find(second, "keep");
+	CHECK_STR(p ? p->title : NULL, "Good");
+	CHECK_STR(p ? p->html : NULL, "<p>Old body</p>\n");
+	CHECK(p && p->tags.n == 1 && p->n_extra == 1);
+	CHECK(p && p != find(first, "keep")); /* a copy, not shared */
+
+	/* the copy survives the load it came from */
+	content_free(first);
+	third = load(second, NULL);
+	p = find(third, "keep");
+	CHECK_STR(p ? p->title : NULL, "Good");
+	content_free(second);
+	content_free(third);
+
+	/* without a previous load the broken file is just gone */
+	third = load(NULL, NULL);
+	CHECK(third->n == 1 && find(third, "keep") == NULL);
+	content_free(third);
+}
+
+static void test_nested_folders(void)
+{
+	struct content *c;
+	char rel_path[512];
+	size_t n;
+	int i;
+
+	clear();
+	put("posts/2024/03/deep.md", "---\ntitle: Deep\n---\n");
+	put("posts/top.md", "---\ntitle: Top\n---\n");
+	/* pages/ is flat: a subfolder is not read */
+	put("pages/sub/skipped.md", "---\ntitle: S\n---\n");
+	/* one level deeper than the limit */
+	n = (size_t)snprintf(rel_path, sizeof(rel_path), "posts");
+	for (i = 0; i <= QUIRE_MAX_DIR_DEPTH; i++)
+		n += (size_t)snprintf(rel_path + n, sizeof(rel_path) - n, "/d");
+	snprintf(rel_path + n, sizeof(rel_path) - n, "/toodeep.md");
+	put(rel_path, "---\ntitle: X\n---\n");
+	c = load(NULL, NULL);
+	CHECK(find(c, "deep") != NULL);
+	CHECK(find(c, "top") != NULL);
+	CHECK(find(c, "skipped") == NULL);
+	CHECK(find(c, "toodeep") == NULL);
+	CHECK(c->n == 2);
+	CHECK(c->n_errors == 1);
+	content_free(c);
+}
+
+static void test_skipped_files(void)
+{
+	struct content *c;
+
+	clear();
+	put("posts/.hidden.md", "---\ntitle: H\n---\n");
+	put("posts/.git/x.md", "---\ntitle: G\n---\n");
+	put("posts/notes.txt", "---\ntitle: N\n---\n");
+	put("posts/real.md", "---\ntitle: R\n---\n");
+	c = load(NULL, NULL);
+	CHECK(c->n == 1 && find(c, "real") != NULL);
+	CHECK(c->n_errors == 0);
+	content_free(c);
+}
+
+static void test_symlinks(void)
+{
+	const char *logged;
+	struct content *c;
+
+	clear();
+	put("posts/a/one.md", "---\ntitle: One\n---\n");
+	/* a loop back to posts/ and a link out of the tree */
+	link_at("..", "posts/a/loop");
+	link_at("/etc", "posts/out");
+	put("posts/real.md", "---\ntitle: R\n---\n");
+	link_at("real.md", "posts/alias.md");
+	c = load(NULL, &logged);
+	CHECK(find(c, "one") != NULL);
+	CHECK(find(c, "real") != NULL);
+	CHECK(find(c, "alias") != NULL);
+	CHECK(c->n == 3);
+	CHECK_CONTAINS(logged, "posts/out");
+	content_free(c);
+}
+
+static void test_sorted_by_path(void)
+{
+	struct content *c;
+	size_t i;
+	int sorted = 1;
+
+	clear();
+	put("posts/m.md", "---\ntitle: M\n---\n");
+	put("posts/z/b.md", "---\ntitle: ZB\n---\n");
+	put("posts/a.md", "---\ntitle: A\n---\n");
+	put("pages/about.md", "---\ntitle: About\n---\n");
+	c = load(NULL, NULL);
+	CHECK(c->n == 4);
+	for (i = 1; i < c->n; i++)
+		if (strcmp(c->posts[i - 1]->path, c->posts[i]->path) >= 0)
+			sorted = 0;
+	CHECK(sorted);
+	CHECK_STR(rel(c->posts[0]), "pages/about.md");
+	content_free(c);
+}
+
+static void test_hash(void)
+{
+	struct content *c;
+	const struct post *a, *b, *x;
+
+	clear();
+	put("posts/a.md", "---\ntitle: Same\n---\n");
+	put("posts/b.md", "---\ntitle: Same\n---\n");
+	put("posts/x.md", "---\ntitle: Different\n---\n");
+	c = load(NULL, NULL);
+	a = find(c, "a");
+	b = find(c, "b");
+	x = find(c, "x");
+	CHECK(a && b && x);
+	CHECK(a && a->hash != 0);
+	CHECK(a && b && a->hash == b->hash);
+	CHECK(a && x && a->hash != x->hash);
+	content_free(c);
+}
+
+static void test_too_large(void)
+{
+	const char *logged;
+	struct content *c;
+	char path[4096];
+	int fd;
+
+	clear();
+	put("posts/big.md", "---\ntitle: Big\n---\n");
+	snprintf(path, sizeof(path), "%s/posts/big.md", root);
+	fd = open(path, O_WRONLY);
+	if (fd == -1 || ftruncate(fd, QUIRE_MAX_FILE + 1) == -1)
+		die(path);
+	close(fd);
+	c = load(NULL, &logged);
+	CHECK(c->n == 0 && c->n_errors == 1);
+	CHECK_CONTAINS(logged, "larger than");
+	content_free(c);
+}
+
+static void test_toc_and_footnotes(void)
+{
+	const struct post *p;
+	struct content *c;
+
+	clear();
+	put("posts/t.md", "---\ntitle: T\ntoc: true\n---\n# One\n\ntext[^a]\n\n"
+	    "[^a]: note\n");
+	put("posts/n.md", "---\ntitle: N\n---\n# One\n");
+	c = load(NULL, NULL);
+	p = find(c, "t");
+	CHECK_STR(p ? p->toc_html : NULL,
+		  "<nav class=\"toc\"><ol><li><a href=\"#one\">One</a></li>"
+		  "</ol></nav>");
+	CHECK_CONTAINS(p ? p->html : NULL, "id=\"t-fn-a\"");
+	CHECK(p && p->words == 3);
+	p = find(c, "n");
+	CHECK(p && p->toc_html == NULL);
+	content_free(c);
+}
+
+static void test_unsafe_option(void)
+{
+	struct content_options opt = { 1 };
+	struct content *c = NULL;
+
+	clear();
+	put("posts/h.md", "---\ntitle: H\n---\n<div>raw</div>\n");
+	CHECK(content_load(root, NULL, &opt, &c) == QUIRE_OK);
+	CHECK(c && c->n == 1);
+	CHECK_CONTAINS(c && c->n ? c->posts[0]->html : NULL, "<div>raw</div>");
+	content_free(c);
+	c = load(NULL, NULL);
+	CHECK(c->n == 1 && strstr(c->posts[0]->html, "<div>") == NULL);
+	content_free(c);
+}
+
+static void test_parse_file_direct(void)
+{
+	struct parse_error err;
+	struct post *p = NULL;
+	char *text;
+	int rc;
+
+	text = strdup("---\r\ntitle: Direct\r\n---\r\nsome *text*\r\n");
+	rc = content_parse_file("posts/direct.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_OK);
+	CHECK_STR(p ? p->slug : NULL, "direct");
+	CHECK_STR(p ? p->html : NULL, "<p>some <em>text</em></p>\n");
+	post_free(p);
+
+	/* markdown errors are placed in the whole file */
+	text = strdup("---\ntitle: Wide\n---\n\ntext\n\n"
+		      "|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|"
+		      "a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|\n"
+		      "|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|"
+		      "-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|\n");
+	p = NULL;
+	rc = content_parse_file("posts/wide.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_ETOOBIG);
+	CHECK(p == NULL);
+	CHECK(err.line == 8);
+	CHECK_CONTAINS(err.message, "columns");
+
+	text = strdup("no frontmatter\n");
+	rc = content_parse_file("posts/nofm.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_EPARSE);
+	CHECK_CONTAINS(err.message, "missing frontmatter");
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	markdown_init();
+	snprintf(root, sizeof(root), "%s/quire-content-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root))
+		die("mkdtemp");
+	snprintf(logpath, sizeof(logpath), "%s.log", root);
+
+	test_missing_dir();
+	test_jekyll_name();
+	test_jekyll_frontmatter_wins();
+	test_jekyll_bad_date_is_a_name();
+	test_file_name_slug();
+	test_invalid_file_name_slug();
+	test_invalid_frontmatter_slug();
+	test_index_folder();
+	test_duplicate_slugs();
+	test_missing_title();
+	test_bad_yaml_logged();
+	test_broken_keeps_prev();
+	test_nested_folders();
+	test_skipped_files();
+	test_symlinks();
+	test_sorted_by_path();
+	test_hash();
+	test_too_large();
+	test_toc_and_footnotes();
+	test_unsafe_option();
+	test_parse_file_direct();
+
+	if (nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
+		perror("nftw");
+	unlink(logpath);
+	return check_done("test_content");
+}

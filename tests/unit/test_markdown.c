@@ -1,0 +1,385 @@
+/*
+ * test_markdown.c - markdown_render fed bytes: GFM extensions, heading
+ * ids, table of contents, footnote prefixes, safe mode and limits
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fcgi/limits.h"
+#include "fcgi/markdown.h"
+#include "fcgi/quire.h"
+
+static struct markdown_out out;
+static struct parse_error err;
+
+/* Renders s into the file-wide out/err; returns the code. */
+static int render(const char *s, unsigned flags, const char *prefix)
+{
+	markdown_out_release(&out);
+	return markdown_render(s, strlen(s), flags, prefix, &out, &err);
+}
+
+static void test_paragraph(void)
+{
+	CHECK(render("Hello *world*\n", 0, NULL) == QUIRE_OK);
+	CHECK_STR(out.html, "<p>Hello <em>world</em></p>\n");
+	CHECK(out.toc_html == NULL);
+}
+
+static void test_empty(void)
+{
+	CHECK(render("", 0, NULL) == QUIRE_OK);
+	CHECK_STR(out.html, "");
+	CHECK(out.words == 0);
+}
+
+static void test_table(void)
+{
+	CHECK(render("| a | b |\n|---|:-:|\n| 1 | 2 |\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<table>");
+	CHECK_CONTAINS(out.html, "<th>a</th>");
+	CHECK_CONTAINS(out.html, "<td align=\"center\">2</td>");
+}
+
+static void test_strikethrough(void)
+{
+	CHECK(render("~~gone~~\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<del>gone</del>");
+}
+
+static void test_autolink(void)
+{
+	CHECK(render("see https://example.org/x and www.example.com\n", 0,
+		     NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html,
+		       "<a href=\"https://example.org/x\">https://example.org/x</a>");
+	CHECK_CONTAINS(out.html, "<a href=\"http://www.example.com\">");
+}
+
+static void test_tasklist(void)
+{
+	CHECK(render("- [ ] todo\n- [x] done\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<input type=\"checkbox\" disabled=\"\" /> todo");
+	CHECK_CONTAINS(out.html,
+		       "<input type=\"checkbox\" checked=\"\" disabled=\"\" /> done");
+}
+
+static void test_footnotes_prefixed(void)
+{
+	CHECK(render("text[^n]\n\n[^n]: the note\n", 0, "my-post") == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "href=\"#my-post-fn-n\"");
+	CHECK_CONTAINS(out.html, "id=\"my-post-fnref-n\"");
+	CHECK_CONTAINS(out.html, "<li id=\"my-post-fn-n\">");
+	CHECK_CONTAINS(out.html, "href=\"#my-post-fnref-n\"");
+	CHECK(strstr(out.html, "\"fn-") == NULL);
+	CHECK(strstr(out.html, "\"#fn-") == NULL);
+	CHECK(strstr(out.html, "\"fnref-") == NULL);
+}
+
+static void test_footnotes_unprefixed(void)
+{
+	CHECK(render("text[^1]\n\n[^1]: note\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<li id=\"fn-1\">");
+	CHECK_CONTAINS(out.html, "href=\"#fn-1\"");
+}
+
+static void test_footnote_second_reference(void)
+{
+	CHECK(render("a[^n] b[^n]\n\n[^n]: note\n", 0, "p") == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "id=\"p-fnref-n-2\"");
+	CHECK_CONTAINS(out.html, "href=\"#p-fnref-n-2\"");
+}
+
+static void test_heading_ids(void)
+{
+	CHECK(render("# Hello, World!\n", 0, NULL) == QUIRE_OK);
+	CHECK_STR(out.html, "<h1 id=\"hello-world\">Hello, World!</h1>\n");
+
+	CHECK(render("## Using `cmark_parser_new` *now*\n", 0, NULL) == QUIRE_OK);
+	CHECK_STR(out.html, "<h2 id=\"using-cmark-parser-new-now\">Using "
+		  "<code>cmark_parser_new</code> <em>now</em></h2>\n");
+
+	CHECK(render("Setext\n======\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<h1 id=\"setext\">Setext</h1>");
+
+	/* non-ASCII letters are dropped, the rest kept */
+	CHECK(render("### Café 42\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<h3 id=\"caf-42\">Café 42</h3>");
+
+	CHECK(render("# ***\n\n# ---x---\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "id=\"x\"");
+}
+
+static void test_heading_empty_id(void)
+{
+	CHECK(render("# !!!\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<h1 id=\"section\">");
+}
+
+static void test_heading_duplicates(void)
+{
+	CHECK(render("# Intro\n\n## Intro\n\n### Intro\n\n# Intro 1\n", 0, NULL) ==
+	      QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<h1 id=\"intro\">");
+	CHECK_CONTAINS(out.html, "<h2 id=\"intro-1\">");
+	CHECK_CONTAINS(out.html, "<h3 id=\"intro-2\">");
+	/* "intro-1" is taken, so the next free one */
+	CHECK_CONTAINS(out.html, "<h1 id=\"intro-1-1\">");
+}
+
+static void test_heading_ids_stable(void)
+{
+	char *first;
+
+	CHECK(render("# A\n\n# B\n\n# A\n", 0, NULL) == QUIRE_OK);
+	first = strdup(out.html);
+	CHECK(render("# A\n\n# B\n\n# A\n", 0, NULL) == QUIRE_OK);
+	CHECK_STR(out.html, first);
+	free(first);
+}
+
+static void test_heading_html_safe(void)
+{
+	CHECK(render("# Title <script>x</script>\n", 0, NULL) == QUIRE_OK);
+	CHECK(strstr(out.html, "<script>") == NULL);
+	CHECK_CONTAINS(out.html, "<h1 id=\"title-x\">");
+}
+
+static void test_toc(void)
+{
+	CHECK(render("# One\n\ntext\n\n## Two & a half\n\n### Three\n\n## Four\n\n"
+		     "# Five\n", MARKDOWN_TOC, NULL) == QUIRE_OK);
+	CHECK_STR(out.toc_html,
+		  "<nav class=\"toc\"><ol>"
+		  "<li><a href=\"#one\">One</a><ol>"
+		  "<li><a href=\"#two-a-half\">Two &amp; a half</a><ol>"
+		  "<li><a href=\"#three\">Three</a></li></ol></li>"
+		  "<li><a href=\"#four\">Four</a></li></ol></li>"
+		  "<li><a href=\"#five\">Five</a></li>"
+		  "</ol></nav>");
+}
+
+static void test_toc_starts_deep(void)
+{
+	/* a first heading deeper than a later one still nests correctly */
+	CHECK(render("### Deep\n\n## Less\n\n# Top\n", MARKDOWN_TOC, NULL) ==
+	      QUIRE_OK);
+	CHECK_STR(out.toc_html,
+		  "<nav class=\"toc\"><ol>"
+		  "<li><a href=\"#deep\">Deep</a></li>"
+		  "<li><a href=\"#less\">Less</a></li>"
+		  "<li><a href=\"#top\">Top</a></li>"
+		  "</ol></nav>");
+}
+
+static void test_toc_without_flag_or_headings(void)
+{
+	CHECK(render("# One\n", 0, NULL) == QUIRE_OK);
+	CHECK(out.toc_html == NULL);
+	CHECK(render("no headings\n", MARKDOWN_TOC, NULL) == QUIRE_OK);
+	CHECK(out.toc_html == NULL);
+}
+
+static void test_toc_escapes(void)
+{
+	CHECK(render("# a \"quoted\" <i>x</i>\n", MARKDOWN_TOC, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.toc_html, "a &quot;quoted&quot; x");
+	CHECK(strstr(out.toc_html, "<i>") == NULL);
+}
+
+static void test_code_language(void)
+{
+	CHECK(render("```python\nprint(1)\n```\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<pre><code class=\"language-python\">print(1)\n");
+	CHECK(render("```\nplain\n```\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<pre><code>plain");
+}
+
+static void test_raw_html_safe(void)
+{
+	CHECK(render("<div class=\"x\">raw</div>\n\ninline <b>bold</b>\n", 0,
+		     NULL) == QUIRE_OK);
+	CHECK(strstr(out.html, "<div") == NULL);
+	CHECK(strstr(out.html, "<b>") == NULL);
+	CHECK_CONTAINS(out.html, "raw HTML omitted");
+}
+
+static void test_raw_html_unsafe(void)
+{
+	CHECK(render("<div class=\"x\">raw</div>\n\ninline <b>bold</b>\n",
+		     MARKDOWN_UNSAFE, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<div class=\"x\">raw</div>");
+	CHECK_CONTAINS(out.html, "<b>bold</b>");
+}
+
+static void test_tagfilter_unsafe(void)
+{
+	/* even with raw HTML on, GFM's tag filter disarms script */
+	CHECK(render("<script>alert(1)</script>\n", MARKDOWN_UNSAFE, NULL) ==
+	      QUIRE_OK);
+	CHECK(strstr(out.html, "<script>") == NULL);
+	CHECK_CONTAINS(out.html, "&lt;script>");
+}
+
+static void test_unsafe_links_safe_mode(void)
+{
+	CHECK(render("[x](javascript:alert(1))\n", 0, NULL) == QUIRE_OK);
+	CHECK(strstr(out.html, "javascript:") == NULL);
+}
+
+static void test_words(void)
+{
+	CHECK(render("one two three\n\nfour *five* six\n\n- seven\n- eight\n", 0,
+		     NULL) == QUIRE_OK);
+	CHECK(out.words == 8);
+	/* emphasis inside a word does not split it */
+	CHECK(render("un*believ*able\n", 0, NULL) == QUIRE_OK);
+	CHECK(out.words == 1);
+	CHECK(render("# Title here\n\n```\ncode words\n```\n", 0, NULL) ==
+	      QUIRE_OK);
+	CHECK(out.words == 4);
+}
+
+static char *repeat_line(const char *first, const char *cell, int n,
+			 const char *end)
+{
+	size_t cap = strlen(first) + strlen(cell) * (size_t)n + strlen(end) + 1;
+	char *s = malloc(cap);
+	int i;
+
+	if (!s)
+		exit(2);
+	strcpy(s, first);
+	for (i = 0; i < n; i++)
+		strcat(s, cell);
+	strcat(s, end);
+	return s;
+}
+
+static void test_table_column_limit(void)
+{
+	char *head, *delim, *doc;
+	size_t n;
+
+	head = repeat_line("|", "a|", QUIRE_MAX_TABLE_COLS + 1, "\n");
+	delim = repeat_line("|", "-|", QUIRE_MAX_TABLE_COLS + 1, "\n");
+	n = strlen(head) + strlen(delim) + 16;
+	doc = malloc(n);
+	if (!doc)
+		exit(2);
+	snprintf(doc, n, "text\n\n%s%s", head, delim);
+	CHECK(render(doc, 0, NULL) == QUIRE_ETOOBIG);
+	CHECK(out.html == NULL);
+	CHECK_CONTAINS(err.message, "columns");
+	CHECK(err.line == 4);
+	free(doc);
+	free(head);
+	free(delim);
+
+	/* in a block quote, without outer pipes */
+	delim = repeat_line("> -", "|-", QUIRE_MAX_TABLE_COLS + 1, "\n");
+	CHECK(render(delim, 0, NULL) == QUIRE_ETOOBIG);
+	free(delim);
+
+	/* old Mac line ends: a lone CR ends a line too */
+	head = repeat_line("", "a|", QUIRE_MAX_TABLE_COLS + 1, "\r");
+	delim = repeat_line("", "-|", QUIRE_MAX_TABLE_COLS + 1, "\r");
+	n = strlen(head) + strlen(delim) + 1;
+	doc = malloc(n);
+	if (!doc)
+		exit(2);
+	snprintf(doc, n, "%s%s", head, delim);
+	CHECK(render(doc, 0, NULL) == QUIRE_ETOOBIG);
+	free(doc);
+	free(head);
+	free(delim);
+
+	/* exactly at the limit is fine */
+	head = repeat_line("|", "a|", QUIRE_MAX_TABLE_COLS, "\n");
+	delim = repeat_line("|", "-|", QUIRE_MAX_TABLE_COLS, "\n");
+	n = strlen(head) + strlen(delim) + 1;
+	doc = malloc(n);
+	if (!doc)
+		exit(2);
+	snprintf(doc, n, "%s%s", head, delim);
+	CHECK(render(doc, 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<table>");
+	free(doc);
+	free(head);
+	free(delim);
+
+	/* many pipes in a line that cannot be a delimiter row are not a table */
+	head = repeat_line("", "x|", 200, "\n");
+	CHECK(render(head, 0, NULL) == QUIRE_OK);
+	free(head);
+}
+
+static void test_size_limit(void)
+{
+	size_t n = (size_t)QUIRE_MAX_MARKDOWN + 1;
+	char *big = malloc(n);
+
+	if (!big)
+		exit(2);
+	memset(big, 'a', n);
+	markdown_out_release(&out);
+	CHECK(markdown_render(big, n, 0, NULL, &out, &err) == QUIRE_ETOOBIG);
+	CHECK(out.html == NULL);
+	CHECK_CONTAINS(err.message, "larger");
+	free(big);
+}
+
+static void test_nul_bytes(void)
+{
+	static const char s[] = "a\0b\n";
+
+	markdown_out_release(&out);
+	CHECK(markdown_render(s, sizeof(s) - 1, 0, NULL, &out, &err) == QUIRE_OK);
+	CHECK(out.html != NULL);
+}
+
+static void test_init_twice(void)
+{
+	/* cmark-gfm aborts on a second registration; ours is guarded */
+	markdown_init();
+	markdown_init();
+	CHECK(render("~~x~~\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<del>");
+}
+
+int main(void)
+{
+	markdown_init();
+	test_paragraph();
+	test_empty();
+	test_table();
+	test_strikethrough();
+	test_autolink();
+	test_tasklist();
+	test_footnotes_prefixed();
+	test_footnotes_unprefixed();
+	test_footnote_second_reference();
+	test_heading_ids();
+	test_heading_empty_id();
+	test_heading_duplicates();
+	test_heading_ids_stable();
+	test_heading_html_safe();
+	test_toc();
+	test_toc_starts_deep();
+	test_toc_without_flag_or_headings();
+	test_toc_escapes();
+	test_code_language();
+	test_raw_html_safe();
+	test_raw_html_unsafe();
+	test_tagfilter_unsafe();
+	test_unsafe_links_safe_mode();
+	test_words();
+	test_table_column_limit();
+	test_size_limit();
+	test_nul_bytes();
+	test_init_twice();
+	markdown_out_release(&out);
+	return check_done("test_markdown");
+}
