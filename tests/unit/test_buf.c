@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "fcgi/buf.h"
 #include "check.h"
 
 int main(void)

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
+#include "fcgi/cache.h"
 #include "check.h"
-#include "quire.h"
+#include "fcgi/quire.h"
 
 static int freed;
 

@@ -3,9 +3,9 @@
  */
 #include <string.h>
 
-#include "buf.h"
+#include "fcgi/buf.h"
 #include "check.h"
-#include "html.h"
+#include "fcgi/html.h"
 
 int main(void)
 {

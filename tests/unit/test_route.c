@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "route.h"
+#include "fcgi/route.h"
 
 int main(void)
 {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "uri.h"
+#include "fcgi/uri.h"
 
 static struct uri u;
 
