@@ -422,24 +422,6 @@ static int parse_bool(const char *s, int *out)
 	return QUIRE_EPARSE;
 }
 
-/* Lower-case ASCII letters, digits, '-', '_', '.', not starting with '.'
- * (no hidden names, no "..") and at most QUIRE_MAX_SLUG bytes. */
-static int slug_valid(const char *s)
-{
-	size_t n;
-
-	if (!*s || *s == '.')
-		return 0;
-	for (n = 0; s[n]; n++) {
-		if (n >= QUIRE_MAX_SLUG)
-			return 0;
-		if (!((s[n] >= 'a' && s[n] <= 'z') ||
-		      (s[n] >= '0' && s[n] <= '9') ||
-		      s[n] == '-' || s[n] == '_' || s[n] == '.'))
-			return 0;
-	}
-	return 1;
-}
 
 static int set_field(struct fm *f, const struct field *fd, struct value *v)
 {
@@ -464,7 +446,7 @@ static int set_field(struct fm *f, const struct field *fd, struct value *v)
 				 "expected a single value for \"%s\"", fd->key);
 	switch (fd->type) {
 	case FIELD_SLUG:
-		if (v->kind == VALUE_SCALAR && !slug_valid(v->scalar))
+		if (v->kind == VALUE_SCALAR && !post_slug_valid(v->scalar))
 			return fail_mark(f, QUIRE_EPARSE, v->mark,
 					 "invalid slug \"%s\" (lower-case letters, "
 					 "digits, '-', '_' and '.' only)",

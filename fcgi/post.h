@@ -69,5 +69,11 @@ void post_free(struct post *p);
 int strlist_add(struct strlist *l, const char *s);
 void strlist_release(struct strlist *l);
 int strlist_has(const struct strlist *l, const char *s);
+/* Returns a deep copy of p, or NULL; caller frees with post_free(). */
+struct post *post_dup(const struct post *p);
+/* True for a valid slug: lower-case ASCII letters, digits, '-', '_' and
+ * '.', not starting with '.' (no hidden names, no ".."), at most
+ * QUIRE_MAX_SLUG bytes. */
+int post_slug_valid(const char *s);
 
 #endif
