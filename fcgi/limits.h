@@ -21,6 +21,7 @@
 #define QUIRE_MAX_YAML_DEPTH   16        /* nesting in frontmatter */
 #define QUIRE_MAX_PAGE_NUMBER  100000    /* ?page=N */
 #define QUIRE_MAX_DIR_DEPTH    16        /* recursion under content/posts */
+#define QUIRE_MAX_TEMPLATE     (1024 * 1024) /* one template file, bytes */
 #define QUIRE_RENDER_CPU_MS    1000      /* CPU time for rendering one post */
 
 #endif
