@@ -2,6 +2,7 @@
  * main.c - quire.fcgi: options, the listening socket, then master or worker
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
 	struct app app;
 	char err[256] = "";
 	const char *lvl;
-	int fd, rc;
+	int fd, rc, flags;
 
 	if (config_load(&cfg, argc, argv, err, sizeof(err)) != QUIRE_OK) {
 		fprintf(stderr, "quire.fcgi: %s\n", err);
@@ -86,6 +87,14 @@ int main(int argc, char **argv)
 	}
 	fd = open_listener(&cfg);
 	if (fd < 0) {
+		app_release(&app);
+		config_release(&cfg);
+		return 1;
+	}
+	/* Workers wait in ppoll() and accept without blocking (worker.c). */
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "listen", "fcntl failed: %s", strerror(errno));
 		app_release(&app);
 		config_release(&cfg);
 		return 1;

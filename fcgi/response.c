@@ -231,7 +231,7 @@ void finished_free(void *p)
 
 int response_etag_matches(const char *inm, const char *etag)
 {
-	size_t elen = strlen(etag);
+	size_t elen = strlen(etag), n;
 	const char *p = inm;
 
 	if (!inm || !etag[0])
@@ -239,12 +239,17 @@ int response_etag_matches(const char *inm, const char *etag)
 	while (*p) {
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
-		if (*p == '*')
+		/* One element: up to the next comma, blanks trimmed. */
+		for (n = 0; p[n] && p[n] != ','; n++)
+			;
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 1 && p[0] == '*')
 			return 1;
-		if (p[0] == 'W' && p[1] == '/')
-			p += 2;
-		if (strncmp(p, etag, elen) == 0 &&
-		    (p[elen] == '\0' || p[elen] == ',' || p[elen] == ' ' || p[elen] == '\t'))
+		if (n > 2 && p[0] == 'W' && p[1] == '/' && n - 2 == elen &&
+		    memcmp(p + 2, etag, elen) == 0)
+			return 1;
+		if (n == elen && memcmp(p, etag, elen) == 0)
 			return 1;
 		while (*p && *p != ',')
 			p++;

@@ -6,12 +6,17 @@
  * write. Everything else walks uri -> route -> handler -> response and
  * is cached when the handler says so.
  *
- * Stopping: SIGTERM sets a flag and puts a fresh, non-listening socket
- * in place of the listening one (php-fpm does the same), so a signal that
- * lands just before accept() cannot leave the worker blocked there;
- * FCGI_FAIL_ACCEPT_ON_INTR makes an accept() already blocked return.
+ * Accepting: the worker accepts connections itself and hands each to
+ * libfcgi (a connected ipcFd with keepConnection set makes FCGX_Accept_r
+ * read from it instead of accepting). SIGTERM is blocked everywhere but
+ * in the ppoll() that waits for a connection, so a stop can never cut
+ * into a request: libfcgi's own accept path checks a fresh connection
+ * with a select() that a signal interrupts, and then drops it (a 502 for
+ * the client). The listening socket is non-blocking; a worker that loses
+ * the race for a connection goes back to ppoll().
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,31 +38,23 @@
 #include "worker.h"
 
 static volatile sig_atomic_t stopping;
-static int listen_fd_global = -1;
 
 static void on_stop(int sig)
 {
-	int saved = errno, fd;
-
 	(void)sig;
 	stopping = 1;
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd >= 0) {
-		dup2(fd, listen_fd_global);
-		close(fd);
-	}
-	errno = saved;
 }
 
-static int install_signals(void)
+/* Installs the handlers, blocks SIGTERM and SIGINT, and puts in *waiting
+ * the mask to use while waiting for a connection (they unblocked). */
+static int install_signals(sigset_t *waiting)
 {
 	struct sigaction sa;
-	sigset_t none;
+	sigset_t stop;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: a blocked accept() must return */
 	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
 		return -1;
 	sa.sa_handler = SIG_IGN;
@@ -66,8 +63,62 @@ static int install_signals(void)
 	sa.sa_handler = SIG_DFL;
 	if (sigaction(SIGCHLD, &sa, NULL) < 0)
 		return -1;
-	sigemptyset(&none);
-	return sigprocmask(SIG_SETMASK, &none, NULL);
+	sigemptyset(waiting);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	return sigprocmask(SIG_SETMASK, &stop, NULL);
+}
+
+/*
+ * Returns the next connection on the non-blocking listen_fd, or -1 when
+ * the worker is stopping or the socket failed.
+ */
+static int next_connection(int listen_fd, const sigset_t *waiting)
+{
+	struct pollfd pfd;
+	int fd;
+
+	for (;;) {
+		if (stopping)
+			return -1;
+		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		switch (errno) {
+		case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+		case EWOULDBLOCK:
+#endif
+			pfd.fd = listen_fd;
+			pfd.events = POLLIN;
+			pfd.revents = 0;
+			if (ppoll(&pfd, 1, NULL, waiting) < 0 && errno != EINTR) {
+				log_msg(LOG_LEVEL_ERROR, "accept", "poll failed: %s",
+					strerror(errno));
+				return -1;
+			}
+			break;
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+			break;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			/* Out of descriptors or memory: wait, do not spin. */
+			log_msg(LOG_LEVEL_WARN, "accept", "accept failed: %s",
+				strerror(errno));
+			pfd.fd = -1;
+			ppoll(&pfd, 0, &(struct timespec){ 0, 100000000L }, waiting);
+			break;
+		default:
+			log_msg(LOG_LEVEL_ERROR, "accept", "accept failed: %s",
+				strerror(errno));
+			return -1;
+		}
+	}
 }
 
 static int accepts_gzip(const char *ae)
@@ -107,23 +158,34 @@ static void send_finished(FCGX_Request *fr, const struct finished *f,
 	FCGX_PutStr(b->data, (int)(is_head ? b->head_len : b->len), fr->out);
 }
 
+/* Past this a body is not even read to its end: the connection is
+ * closed under it. nginx's client_max_body_size stops it long before. */
+#define DRAIN_CEILING (64 * (size_t)QUIRE_MAX_BODY)
+
 /*
- * Reads a request body to EOF, bounded, and drops it: no page takes one,
- * but an unread body must not be left in the connection. Returns 0, or
- * 413 when it is larger than QUIRE_MAX_BODY.
+ * Reads a request body to EOF and drops it: no page takes one, but a
+ * body left unread makes the close a reset, and nginx then loses the
+ * answer. Returns 0, or 413 when it was larger than QUIRE_MAX_BODY.
  */
 static int drain_body(FCGX_Request *fr)
 {
-	char chunk[4096];
+	char chunk[8192];
 	size_t total = 0;
 	int n;
 
-	while ((n = FCGX_GetStr(chunk, sizeof(chunk), fr->in)) > 0) {
+	while (total <= DRAIN_CEILING &&
+	       (n = FCGX_GetStr(chunk, sizeof(chunk), fr->in)) > 0)
 		total += (size_t)n;
-		if (total > QUIRE_MAX_BODY)
-			return 413;
-	}
-	return 0;
+	return total > QUIRE_MAX_BODY ? 413 : 0;
+}
+
+/* True when the request may carry a body (RFC 9112 §6.3). */
+static int has_body(FCGX_Request *fr)
+{
+	const char *clen = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+	const char *te = FCGX_GetParam("HTTP_TRANSFER_ENCODING", fr->envp);
+
+	return (clen && clen[0] && strcmp(clen, "0") != 0) || (te && te[0]);
 }
 
 /* Answers status with a short body, uncached. */
@@ -150,7 +212,6 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	const char *raw = FCGX_GetParam("REQUEST_URI", fr->envp);
 	const char *ae = FCGX_GetParam("HTTP_ACCEPT_ENCODING", fr->envp);
 	const char *inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", fr->envp);
-	const char *clen = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
 	char key[QUIRE_MAX_URI + 32], esc[256];
 	struct finished *f;
 	struct response resp;
@@ -158,15 +219,13 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	int is_head, gzip_ok, status;
 
 	is_head = method && strcmp(method, "HEAD") == 0;
+	if (has_body(fr) && drain_body(fr) == 413) {
+		send_plain(fr, 413, is_head, NULL);
+		return;
+	}
 	if (!method || (!is_head && strcmp(method, "GET") != 0)) {
 		send_plain(fr, 405, 0, "GET, HEAD");
 		return;
-	}
-	if (clen && clen[0] && strcmp(clen, "0") != 0) {
-		if (drain_body(fr) == 413) {
-			send_plain(fr, 413, is_head, NULL);
-			return;
-		}
 	}
 	/* Raw URIs are keys as they are when they are already canonical, so
 	 * most hits skip decoding. */
@@ -229,20 +288,20 @@ int worker_run(struct app *app, int listen_fd)
 	FCGX_Request fr;
 	struct cache l1;
 	struct request *req;
+	sigset_t waiting;
 	unsigned long requests = 0;
-	int rc = 0;
+	int rc = 0, fd;
 
-	listen_fd_global = listen_fd;
 	/* A worker outlives no master: the master's death stops it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
 		log_msg(LOG_LEVEL_WARN, "worker", "prctl failed: %s", strerror(errno));
-	if (install_signals() < 0) {
+	if (install_signals(&waiting) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "worker", "signals: %s", strerror(errno));
 		return 1;
 	}
 	req = calloc(1, sizeof(*req));
-	if (!req || FCGX_Init() != 0 ||
-	    FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	/* No listening socket for libfcgi: it must never accept by itself. */
+	if (!req || FCGX_Init() != 0 || FCGX_InitRequest(&fr, -1, 0) != 0) {
 		free(req);
 		log_msg(LOG_LEVEL_ERROR, "worker", "libfcgi initialisation failed");
 		return 1;
@@ -251,25 +310,23 @@ int worker_run(struct app *app, int listen_fd)
 	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu",
 		app->cfg->cache_bytes / (1024 * 1024));
 
-	while (!stopping) {
-		if (FCGX_Accept_r(&fr) < 0) {
-			if (!stopping) {
-				log_msg(LOG_LEVEL_ERROR, "accept", "accept failed: %s",
-					strerror(errno));
-				rc = 1;
-			}
-			break;
-		}
+	while ((fd = next_connection(listen_fd, &waiting)) >= 0) {
+		fr.ipcFd = fd;
+		fr.keepConnection = 1; /* so the Finish inside Accept keeps fd */
+		if (FCGX_Accept_r(&fr) < 0)
+			continue; /* libfcgi closed a connection that broke */
 		if (app_refresh_schedule(app, time(NULL)))
 			cache_clear(&l1);
 		handle(&fr, app, &l1, req);
 		requests++;
 		/* Closing at once instead of shutting down and waiting for the
 		 * web server to close (stock FCGX_Finish_r): the body, if any,
-		 * was read to EOF above, so nothing is left unread. */
+		 * was read to EOF in handle(), so nothing is left unread. */
 		FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
 	}
+	if (!stopping)
+		rc = 1;
 	log_stop(&l1, requests);
 	cache_clear(&l1);
 	FCGX_Free(&fr, 1);
