@@ -1,0 +1,215 @@
+#!/bin/bash
+# test_pages.sh - every URL kind of quire behind nginx, on the fixture site
+#
+# tests/data/site/README.md lists the fixture and what each file tests.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+t_init
+export QUIRE_POSTS_PER_PAGE=2 QUIRE_SITE_TITLE="Fixture Site" QUIRE_WORKERS=2
+unset QUIRE_ENABLE_DRAFTS
+t_start_stack
+
+echo "== health and the worker header"
+expect_status /healthz 200
+expect_body_matches /healthz '"status" *: *"ok"'
+expect_header /healthz Content-Type '^application/json'
+workers=$(quire_workers | tr '\n' ' ')
+for url in / /posts/hello-world /no/such/page /healthz; do
+	req "$url"
+	w=$(header X-Quire-Worker)
+	if [[ $w =~ ^[0-9]+$ ]] && [[ " $workers " == *" $w "* ]]; then
+		ok "$url X-Quire-Worker $w is a worker of master $QUIRE_PID"
+	else
+		fail "$url: X-Quire-Worker '${w:-<absent>}' is not one of the workers ($workers)"
+	fi
+done
+req / -X POST
+check "405 response has X-Quire-Worker" [ -n "$(header X-Quire-Worker)" ]
+
+echo "== home"
+expect_status / 200
+expect_header / Content-Type '^text/html'
+expect_body_contains / 'Pinned Note'
+expect_body_contains / 'Newest Post'
+req /
+check "home: pinned post (oldest) comes before the newest" \
+	before "$T_DIR/r.body" 'Pinned Note' 'Newest Post'
+expect_body_lacks / 'Draft Post'
+expect_body_lacks / 'Future Post'
+
+echo "== post list and pagination (5 published posts, 2 a page)"
+expect_redirect /posts 301 /posts/
+expect_status /posts/ 200
+expect_body_contains /posts/ 'Newest Post'
+expect_status '/posts/?page=1' 200
+expect_status '/posts/?page=2' 200
+expect_status '/posts/?page=3' 200
+expect_status '/posts/?page=4' 404
+expect_status '/posts/?page=100000' 404
+for bad in 0 -1 abc 1x 1.5 0x2 '%00' '1%20'; do
+	expect_status "/posts/?page=$bad" 400
+done
+: >"$T_DIR/all"
+for n in 1 2 3; do
+	req "/posts/?page=$n"
+	cat "$T_DIR/r.body" >>"$T_DIR/all"
+done
+for t in 'Hello, World' 'The Second Post' 'Pinned Note' 'Newest Post' 'Ampersands'; do
+	check "the three list pages name '$t'" grep -qF "$t" "$T_DIR/all"
+done
+for t in 'Draft Post' 'Future Post' 'Broken Post'; do
+	check "no list page names '$t'" not grep -qF "$t" "$T_DIR/all"
+done
+
+echo "== posts"
+expect_status /posts/hello-world 200
+expect_header /posts/hello-world Content-Type '^text/html'
+expect_body_contains /posts/hello-world FIXTURE-HELLO-BODY
+expect_body_contains /posts/hello-world 'og:title'
+expect_body_contains /posts/hello-world '<link rel="canonical"'
+req /posts/hello-world
+canon=$(grep -o '<link rel="canonical"[^>]*>' "$T_DIR/r.body" | head -n1)
+check "canonical is absolute, from QUIRE_SITE_URL: $canon" \
+	grep -qF "href=\"$BASE/posts/hello-world\"" <<<"$canon"
+expect_redirect /posts/hello-world/ 301 /posts/hello-world
+expect_status /posts/second 200
+expect_body_contains /posts/second FIXTURE-SECOND-BODY
+expect_body_contains /posts/second '<table'
+expect_body_contains /posts/second '<del>struck</del>'
+expect_body_contains /posts/second FIXTURE-FOOTNOTE
+expect_body_matches /posts/second 'id="a-heading"'
+expect_body_contains /posts/escaping 'Ampersands &amp; &lt;Angles&gt;'
+expect_body_lacks /posts/escaping '<script>alert(1)</script>'
+expect_body_lacks /posts/escaping '<Angles>'
+expect_body_contains /posts/newest FIXTURE-NEWEST-BODY
+expect_body_contains /posts/pinned-note FIXTURE-PINNED-BODY
+expect_status /posts/no-such-post 404
+
+echo "== aliases"
+expect_redirect /old/hello/ 301 /posts/hello-world
+expect_redirect /2024/01/hello-world.html 301 /posts/hello-world
+
+echo "== drafts, future posts, malformed files"
+expect_status /posts/draft-post 404
+expect_status /posts/future-post 404
+expect_status /posts/broken 404
+check "quire logged the malformed file as path:line:column: message" \
+	quire_log_has 'broken\.md:[0-9]+:[0-9]+: .'
+
+echo "== static pages"
+expect_status /pages/about 200
+expect_body_contains /pages/about FIXTURE-ABOUT-BODY
+expect_body_contains /pages/about 'og:title'
+expect_body_contains /pages/about '<link rel="canonical"'
+expect_status /pages/no-such-page 404
+
+echo "== taxonomies"
+expect_redirect /tags 301 /tags/
+expect_status /tags/ 200
+expect_body_contains /tags/ intro
+expect_body_contains /tags/ meta
+expect_status /tags/intro 200
+expect_body_contains /tags/intro 'Hello, World'
+expect_body_contains /tags/intro 'Newest Post'
+expect_body_lacks /tags/intro 'The Second Post'
+expect_body_contains /tags/intro '<link rel="canonical"'
+expect_body_contains /tags/intro 'og:title'
+expect_status /tags/no-such-tag 404
+expect_status /tags/intro/feed.xml 200
+expect_header /tags/intro/feed.xml Content-Type '^application/atom\+xml'
+expect_status /tags/no-such-tag/feed.xml 404
+expect_status /categories/news 200
+expect_body_contains /categories/news 'Hello, World'
+expect_body_contains /categories/updates 'Newest Post'
+expect_status /categories/no-such-category 404
+
+echo "== feed and sitemap"
+expect_status /feed.xml 200
+expect_header /feed.xml Content-Type '^application/atom\+xml'
+expect_body_contains /feed.xml '<feed'
+expect_body_lacks /feed.xml 'Future Post'
+expect_body_lacks /feed.xml 'Draft Post'
+expect_status /sitemap.xml 200
+expect_header /sitemap.xml Content-Type '^application/xml'
+expect_body_contains /sitemap.xml "$BASE/posts/hello-world"
+expect_body_contains /sitemap.xml "$BASE/pages/about"
+expect_body_lacks /sitemap.xml 'future-post'
+expect_body_lacks /sitemap.xml 'draft-post'
+
+echo "== unknown URLs"
+expect_status /no/such/page 404
+expect_header /no/such/page Content-Type '^text/html'
+req /no/such/page
+check "404 page is an HTML page" grep -qi '<html' "$T_DIR/r.body"
+expect_status /posts/hello-world/extra 404
+
+echo "== methods"
+for m in POST PUT DELETE PATCH OPTIONS; do
+	expect_status /posts/hello-world 405 -X "$m"
+	expect_header /posts/hello-world Allow '^GET, HEAD$' -X "$m"
+done
+expect_status / 405 -X POST --data 'x=1'
+req /posts/hello-world
+get_etag=$(header ETag) get_type=$(header Content-Type)
+req /posts/hello-world -I
+check "HEAD: 200" [ "$R_STATUS" = 200 ]
+check "HEAD: same ETag as GET ($get_etag)" [ "$(header ETag)" = "$get_etag" ]
+check "HEAD: same Content-Type as GET" [ "$(header Content-Type)" = "$get_type" ]
+n=$(head_body_bytes /posts/hello-world)
+check "HEAD: no body (got $n bytes after the headers)" [ "$n" = 0 ]
+
+echo "== ETag and 304"
+for url in /posts/hello-world / /feed.xml /sitemap.xml /tags/intro /posts/?page=2; do
+	req "$url"
+	etag=$(header ETag)
+	if [[ $etag =~ ^\"[^\"]+\"$ ]]; then
+		ok "$url has a strong ETag $etag"
+	else
+		fail "$url: expected a strong ETag \"...\", got '${etag:-<absent>}'"
+		continue
+	fi
+	req "$url" -H "If-None-Match: $etag"
+	check "$url If-None-Match: 304 (got $R_STATUS)" [ "$R_STATUS" = 304 ]
+	check "$url 304 has no body" [ ! -s "$T_DIR/r.body" ]
+	req "$url" -H 'If-None-Match: "not-the-etag"'
+	check "$url If-None-Match with another tag: 200 (got $R_STATUS)" [ "$R_STATUS" = 200 ]
+done
+
+echo "== gzip"
+for url in /posts/hello-world / /feed.xml /tags/intro; do
+	req "$url"
+	cp "$T_DIR/r.body" "$T_DIR/identity"
+	check "$url without Accept-Encoding is not compressed" [ -z "$(header Content-Encoding)" ]
+	req "$url" -H 'Accept-Encoding: gzip'
+	check "$url Accept-Encoding: gzip -> Content-Encoding: gzip (got '$(header Content-Encoding)')" \
+		[ "$(header Content-Encoding)" = gzip ]
+	check "$url gzip response has Vary: Accept-Encoding" \
+		grep -qi '^Vary:.*Accept-Encoding' "$T_DIR/r.headers"
+	if gzip -dc <"$T_DIR/r.body" >"$T_DIR/gunzipped" 2>/dev/null &&
+		cmp -s "$T_DIR/gunzipped" "$T_DIR/identity"; then
+		ok "$url gzip body gunzips to the identity body"
+	else
+		fail "$url: gzip body does not gunzip to the identity body"
+	fi
+done
+
+echo "== query strings"
+req /posts/hello-world
+cp "$T_DIR/r.body" "$T_DIR/plain"
+req '/posts/hello-world?utm_source=x&utm=1'
+check "/posts/hello-world?utm_source=x&utm=1: 200 (got $R_STATUS)" [ "$R_STATUS" = 200 ]
+check "unknown query parameters serve the same page" cmp -s "$T_DIR/plain" "$T_DIR/r.body"
+
+echo "== static files (served by nginx)"
+static=$(find "$QUIRE_SRCDIR/static" -maxdepth 1 -type f ! -name '.*' | head -n1)
+if [[ -n $static ]]; then
+	expect_status "/static/$(basename "$static")" 200
+	req "/static/$(basename "$static")"
+	check "/static/$(basename "$static") is the file" cmp -s "$static" "$T_DIR/r.body"
+else
+	echo "(static/ is empty: nothing to fetch)"
+fi
+
+check "quire master $QUIRE_PID still runs" kill -0 "$QUIRE_PID"
+t_done
