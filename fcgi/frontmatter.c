@@ -61,6 +61,7 @@ enum field_type {
 	FIELD_LIST,        /* a list, or one scalar as one item */
 	FIELD_SPLIT_LIST,  /* a list, or one scalar split on ',' */
 	FIELD_BOOL,
+	FIELD_BOOL_NOT,    /* a boolean stored inverted (published -> draft) */
 	FIELD_PIN,         /* a boolean or a positive number */
 };
 
@@ -82,17 +83,22 @@ static const struct field fields[] = {
 	F("slug", FIELD_SLUG, slug),
 	D("date", date, has_date),
 	D("updated", updated, has_updated),
+	D("lastmod", updated, has_updated),           /* Hugo */
+	D("last_modified_at", updated, has_updated),  /* Jekyll */
 	F("author", FIELD_LIST, authors),
 	F("authors", FIELD_LIST, authors),
 	F("description", FIELD_STRING, description),
 	F("summary", FIELD_STRING, description),
+	F("excerpt", FIELD_STRING, description),      /* Jekyll */
 	F("tags", FIELD_SPLIT_LIST, tags),
 	F("category", FIELD_SPLIT_LIST, categories),
 	F("categories", FIELD_SPLIT_LIST, categories),
 	F("draft", FIELD_BOOL, draft),
+	F("published", FIELD_BOOL_NOT, draft),        /* Jekyll */
 	F("toc", FIELD_BOOL, toc),
 	F("template", FIELD_STRING, template_name),
 	F("featured_image", FIELD_STRING, featured_image),
+	F("image", FIELD_STRING, featured_image),
 	F("related_posts", FIELD_LIST, related),
 	F("aliases", FIELD_LIST, aliases),
 	F("pin", FIELD_PIN, pin),
@@ -371,6 +377,7 @@ static int set_list(struct fm *f, struct strlist *l, struct value *v,
 		    const char *key, int split)
 {
 	char *s, *comma;
+	const char *seps;
 	size_t i;
 	int rc = QUIRE_OK;
 
@@ -382,8 +389,11 @@ static int set_list(struct fm *f, struct strlist *l, struct value *v,
 	case VALUE_SCALAR:
 		if (!split)
 			return set_list_item(f, l, v->scalar, v, key);
+		/* "a, b" splits on commas; without one, Jekyll's "a b"
+		 * splits on blanks. */
+		seps = strchr(v->scalar, ',') ? "," : " \t";
 		for (s = v->scalar; rc == QUIRE_OK && s; s = comma) {
-			comma = strchr(s, ',');
+			comma = strpbrk(s, seps);
 			if (comma)
 				*comma++ = '\0';
 			rc = set_list_item(f, l, s, v, key);
@@ -470,11 +480,14 @@ static int set_field(struct fm *f, const struct field *fd, struct value *v)
 		*has = 1;
 		return QUIRE_OK;
 	case FIELD_BOOL:
+	case FIELD_BOOL_NOT:
 		*num = 0;
 		if (v->kind == VALUE_SCALAR && parse_bool(v->scalar, num) != QUIRE_OK)
 			return fail_mark(f, QUIRE_EPARSE, v->mark,
 					 "expected true or false for \"%s\"",
 					 fd->key);
+		if (fd->type == FIELD_BOOL_NOT && v->kind == VALUE_SCALAR)
+			*num = !*num;
 		return QUIRE_OK;
 	case FIELD_PIN:
 		*num = 0;

@@ -648,6 +648,21 @@ static int load_one(struct content *c, const struct found *f,
 	return QUIRE_OK;
 }
 
+/* Where posts and pages are looked for under the content folder: quire's
+ * own layout, then Jekyll's and Hugo's, so that an existing site's folder
+ * can be served as it is. Posts are walked recursively, pages are not. */
+static const struct {
+	const char *sub;
+	enum post_kind kind;
+} folders[] = {
+	{ "posts", POST_KIND_POST },
+	{ "_posts", POST_KIND_POST },          /* Jekyll */
+	{ "post", POST_KIND_POST },            /* Hugo's usual section */
+	{ "content/posts", POST_KIND_POST },   /* a Hugo site's root */
+	{ "content/post", POST_KIND_POST },
+	{ "pages", POST_KIND_PAGE },
+};
+
 int content_load(const char *dir, const struct content *prev,
 		 const struct content_options *opt, struct content **out)
 {
@@ -661,9 +676,10 @@ int content_load(const char *dir, const struct content *prev,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return QUIRE_ENOMEM;
-	rc = walk_top(dir, "posts", POST_KIND_POST, 1, &files, &c->n_errors);
-	if (rc == QUIRE_OK)
-		rc = walk_top(dir, "pages", POST_KIND_PAGE, 0, &files,
+	rc = QUIRE_OK;
+	for (i = 0; rc == QUIRE_OK && i < sizeof(folders) / sizeof(folders[0]); i++)
+		rc = walk_top(dir, folders[i].sub, folders[i].kind,
+			      folders[i].kind == POST_KIND_POST, &files,
 			      &c->n_errors);
 	if (rc != QUIRE_OK)
 		goto out;

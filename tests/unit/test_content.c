@@ -564,6 +564,42 @@ static void test_parse_file_direct(void)
 	CHECK_CONTAINS(err.message, "missing frontmatter");
 }
 
+/* An existing Jekyll or Hugo site's folder is served as it is. */
+static void test_jekyll_and_hugo_folders(void)
+{
+	const struct post *p;
+	struct content *c;
+
+	clear();
+	put("_posts/2019-11-19-welcome.md",
+	    "---\nlayout: post\ntitle: \"Welcome\"\n"
+	    "date: 2019-11-19 10:20:30 +0100\ncategories: jekyll update\n"
+	    "last_modified_at: 2019-12-01\nexcerpt: Short\n---\nHi\n");
+	put("_posts/2019-11-20-hidden.md",
+	    "---\ntitle: Hidden\npublished: false\n---\nHi\n");
+	put("post/hugo-one.md",
+	    "---\ntitle: Hugo\ndate: 2020-01-03T10:00:00+01:00\n"
+	    "lastmod: 2020-02-03\nsummary: Sum\nimage: /img/a.png\n---\nHi\n");
+	put("content/posts/deep/hugo-two.md", "---\ntitle: Two\n---\nHi\n");
+	c = load(NULL, NULL);
+	CHECK(c->n == 4);
+	p = find(c, "welcome");
+	CHECK(p && p->kind == POST_KIND_POST);
+	CHECK(p && p->date == 1574155230);
+	CHECK(p && p->has_updated && p->updated == 1575158400);
+	CHECK(p && p->categories.n == 2);
+	CHECK_STR(p && p->categories.n == 2 ? p->categories.v[1] : NULL, "update");
+	CHECK_STR(p ? p->description : NULL, "Short");
+	p = find(c, "hidden");
+	CHECK(p && p->draft);
+	p = find(c, "hugo-one");
+	CHECK(p && p->has_updated && p->updated == 1580688000);
+	CHECK_STR(p ? p->description : NULL, "Sum");
+	CHECK_STR(p ? p->featured_image : NULL, "/img/a.png");
+	CHECK(find(c, "hugo-two") != NULL);
+	content_free(c);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -596,6 +632,7 @@ int main(void)
 	test_toc_and_footnotes();
 	test_unsafe_option();
 	test_parse_file_direct();
+	test_jekyll_and_hugo_folders();
 
 	if (nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
 		perror("nftw");
