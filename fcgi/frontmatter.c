@@ -1,18 +1,25 @@
 /*
- * frontmatter.c - YAML frontmatter of a content file (libyaml)
+ * frontmatter.c - frontmatter of a content file: the block, the field
+ * rules, and the YAML reader (libyaml)
  *
- * The only file that includes yaml.h. The block between the "---" lines
- * is fed to libyaml's event parser, and the events are read by a small
- * descent that knows only what frontmatter needs: a mapping of keys to
- * scalars or lists of scalars. Anything nested deeper is skipped (it can
- * only be an unknown key) but still counted against QUIRE_MAX_YAML_DEPTH,
- * as events arrive, so a hostile file is refused before it costs much.
- * Aliases are refused: frontmatter has no use for them, and expanding
- * them is how "billion laughs" documents blow up.
+ * The block is YAML between "---" lines (Jekyll, Hugo, most tools) or
+ * TOML between "+++" lines (Hugo's default); the TOML reader lives in
+ * frontmatter_toml.c. Both readers produce struct value and hand it to
+ * frontmatter_apply(), here, so the fields and their rules are written
+ * once (frontmatter_value.h).
+ *
+ * The only file that includes yaml.h. The YAML is fed to libyaml's event
+ * parser, and the events are read by a small descent that knows only
+ * what frontmatter needs: a mapping of keys to scalars or lists of
+ * scalars. Anything nested deeper is skipped (it can only be an unknown
+ * key) but still counted against QUIRE_MAX_YAML_DEPTH, as events arrive,
+ * so a hostile file is refused before it costs much. Aliases are
+ * refused: frontmatter has no use for them, and expanding them is how
+ * "billion laughs" documents blow up.
  *
  * libyaml's marks are 0-based and count from the start of the YAML text,
- * which is the second line of the file; errors are turned into 1-based
- * positions in the whole file here.
+ * which is the second line of the file; they are turned into 1-based
+ * positions in the whole file as soon as they are read.
  */
 #define _DEFAULT_SOURCE /* timegm */
 #include <ctype.h>
@@ -28,30 +35,14 @@
 
 #include "buf.h"
 #include "frontmatter.h"
+#include "frontmatter_toml.h"
+#include "frontmatter_value.h"
 #include "limits.h"
 #include "post.h"
 #include "quire.h"
 
-/* The YAML text starts on this line of the file (after "---"). */
-#define YAML_FIRST_LINE 2
-
-/* A frontmatter value, as read from the events. */
-enum value_kind {
-	VALUE_NULL = 0,  /* "key:" with nothing, ~ or null */
-	VALUE_SCALAR,
-	VALUE_SEQ,
-	VALUE_MAP,
-};
-
-struct value {
-	enum value_kind kind;
-	char *scalar;          /* VALUE_SCALAR */
-	char **items;          /* VALUE_SEQ: its scalar items, in order */
-	size_t n_items;
-	int nested;            /* VALUE_SEQ: an item was a list or a map */
-	yaml_mark_t mark;      /* where the value starts */
-	yaml_mark_t nested_mark;
-};
+/* The block starts on this line of the file (after "---" or "+++"). */
+#define BLOCK_FIRST_LINE 2
 
 /* What a known key fills in, and how. */
 enum field_type {
@@ -110,6 +101,12 @@ static const struct field fields[] = {
 /* Highest pin accepted; pins only order a handful of posts. */
 #define PIN_MAX 1000000
 
+/* The delimiter lines a block may open with, and what closes each. */
+enum block_syntax {
+	BLOCK_YAML,  /* "---" ... "---" or "..." */
+	BLOCK_TOML,  /* "+++" ... "+++" */
+};
+
 struct fm {
 	yaml_parser_t parser;
 	struct post *p;
@@ -118,39 +115,55 @@ struct fm {
 	size_t yaml_len;
 };
 
-static void err_at(struct parse_error *err, unsigned line, unsigned col,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int frontmatter_vfail(struct parse_error *err, int rc, unsigned line,
+		      unsigned column, const char *fmt, va_list ap)
+{
+	if (!err)
+		return rc;
+	err->line = line;
+	err->column = column;
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	return rc;
+}
 
-static void err_at(struct parse_error *err, unsigned line, unsigned col,
-		   const char *fmt, ...)
+static int frontmatter_fail(struct parse_error *err, int rc, unsigned line,
+			    unsigned column, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int frontmatter_fail(struct parse_error *err, int rc, unsigned line,
+			    unsigned column, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!err)
-		return;
-	err->line = line;
-	err->column = col;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	rc = frontmatter_vfail(err, rc, line, column, fmt, ap);
 	va_end(ap);
+	return rc;
+}
+
+/* A libyaml mark as a line and column of the whole file. */
+static unsigned mark_line(yaml_mark_t mark)
+{
+	return (unsigned)mark.line + BLOCK_FIRST_LINE;
+}
+
+static unsigned mark_column(yaml_mark_t mark)
+{
+	return (unsigned)mark.column + 1;
 }
 
 static int fail_mark(struct fm *f, int rc, yaml_mark_t mark,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Fills err at a libyaml mark, made a position in the whole file, and
- * returns rc. */
+/* Fills err at a libyaml mark and returns rc. */
 static int fail_mark(struct fm *f, int rc, yaml_mark_t mark,
 		     const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!f->err)
-		return rc;
-	f->err->line = (unsigned)mark.line + YAML_FIRST_LINE;
-	f->err->column = (unsigned)mark.column + 1;
 	va_start(ap, fmt);
-	vsnprintf(f->err->message, sizeof(f->err->message), fmt, ap);
+	rc = frontmatter_vfail(f->err, rc, mark_line(mark),
+			       mark_column(mark), fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -177,11 +190,9 @@ static int fail_parser(struct fm *f)
 			}
 		}
 	}
-	if (y->context) {
-		err_at(f->err, (unsigned)mark.line + YAML_FIRST_LINE,
-		       (unsigned)mark.column + 1, "%s %s", problem, y->context);
-		return QUIRE_EPARSE;
-	}
+	if (y->context)
+		return fail_mark(f, QUIRE_EPARSE, mark, "%s %s", problem,
+				 y->context);
 	return fail_mark(f, QUIRE_EPARSE, mark, "%s", problem);
 }
 
@@ -251,7 +262,7 @@ static int is_null(const yaml_event_t *ev)
 	return !*s || strcmp(s, "~") == 0 || strcasecmp(s, "null") == 0;
 }
 
-static void value_release(struct value *v)
+void value_release(struct value *v)
 {
 	size_t i;
 
@@ -262,14 +273,13 @@ static void value_release(struct value *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static int seq_add(struct value *v, const yaml_event_t *ev)
+int value_add(struct value *v, const char *s)
 {
 	char **items, *copy;
 
-	copy = strdup((const char *)ev->data.scalar.value);
+	copy = strdup(s);
 	if (!copy)
 		return QUIRE_ENOMEM;
-	/* bounded by QUIRE_MAX_FRONTMATTER: an item takes two bytes at least */
 	items = realloc(v->items, (v->n_items + 1) * sizeof(*items));
 	if (!items) {
 		free(copy);
@@ -296,13 +306,15 @@ static int read_seq(struct fm *f, size_t depth, struct value *v)
 			return QUIRE_OK;
 		case YAML_SCALAR_EVENT:
 			if (!is_null(&ev))
-				rc = seq_add(v, &ev);
+				rc = value_add(v,
+					       (const char *)ev.data.scalar.value);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (!v->nested) {
 				v->nested = 1;
-				v->nested_mark = ev.start_mark;
+				v->nested_line = mark_line(ev.start_mark);
+				v->nested_column = mark_column(ev.start_mark);
 			}
 			rc = check_depth(f, depth + 1, ev.start_mark);
 			if (rc == QUIRE_OK)
@@ -323,7 +335,8 @@ static int read_value(struct fm *f, const yaml_event_t *ev, size_t depth,
 {
 	int rc;
 
-	v->mark = ev->start_mark;
+	v->line = mark_line(ev->start_mark);
+	v->column = mark_column(ev->start_mark);
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		if (is_null(ev))
@@ -357,8 +370,8 @@ static const char *trim(char *s)
 	return s;
 }
 
-static int set_list_item(struct fm *f, struct strlist *l, char *item,
-			 const struct value *v, const char *key)
+static int set_list_item(struct strlist *l, char *item, const struct value *v,
+			 const char *key, struct parse_error *err)
 {
 	const char *s = trim(item);
 	int rc;
@@ -367,14 +380,14 @@ static int set_list_item(struct fm *f, struct strlist *l, char *item,
 		return QUIRE_OK;
 	rc = strlist_add(l, s);
 	if (rc == QUIRE_ETOOBIG)
-		return fail_mark(f, rc, v->mark,
-				 "too many values for \"%s\" (at most %d)",
-				 key, QUIRE_MAX_TAGS);
+		return frontmatter_fail(err, rc, v->line, v->column,
+					"too many values for \"%s\" (at most %d)",
+					key, QUIRE_MAX_TAGS);
 	return rc;
 }
 
-static int set_list(struct fm *f, struct strlist *l, struct value *v,
-		    const char *key, int split)
+static int set_list(struct strlist *l, struct value *v, const char *key,
+		    int split, struct parse_error *err)
 {
 	char *s, *comma;
 	const char *seps;
@@ -388,7 +401,7 @@ static int set_list(struct fm *f, struct strlist *l, struct value *v,
 		return QUIRE_OK;
 	case VALUE_SCALAR:
 		if (!split)
-			return set_list_item(f, l, v->scalar, v, key);
+			return set_list_item(l, v->scalar, v, key, err);
 		/* "a, b" splits on commas; without one, Jekyll's "a b"
 		 * splits on blanks. */
 		seps = strchr(v->scalar, ',') ? "," : " \t";
@@ -396,20 +409,22 @@ static int set_list(struct fm *f, struct strlist *l, struct value *v,
 			comma = strpbrk(s, seps);
 			if (comma)
 				*comma++ = '\0';
-			rc = set_list_item(f, l, s, v, key);
+			rc = set_list_item(l, s, v, key, err);
 		}
 		return rc;
 	case VALUE_SEQ:
 		if (v->nested)
-			return fail_mark(f, QUIRE_EPARSE, v->nested_mark,
-					 "expected a plain value in the list \"%s\"",
-					 key);
+			return frontmatter_fail(err, QUIRE_EPARSE, v->nested_line,
+						v->nested_column,
+						"expected a plain value in the "
+						"list \"%s\"", key);
 		for (i = 0; rc == QUIRE_OK && i < v->n_items; i++)
-			rc = set_list_item(f, l, v->items[i], v, key);
+			rc = set_list_item(l, v->items[i], v, key, err);
 		return rc;
 	default:
-		return fail_mark(f, QUIRE_EPARSE, v->mark,
-				 "expected a value or a list for \"%s\"", key);
+		return frontmatter_fail(err, QUIRE_EPARSE, v->line, v->column,
+					"expected a value or a list for \"%s\"",
+					key);
 	}
 }
 
@@ -432,10 +447,10 @@ static int parse_bool(const char *s, int *out)
 	return QUIRE_EPARSE;
 }
 
-
-static int set_field(struct fm *f, const struct field *fd, struct value *v)
+static int set_field(struct post *p, const struct field *fd, struct value *v,
+		     struct parse_error *err)
 {
-	char *base = (char *)f->p;
+	char *base = (char *)p;
 	char **str = (char **)(void *)(base + fd->off);
 	int *num = (int *)(void *)(base + fd->off);
 	time_t *when = (time_t *)(void *)(base + fd->off);
@@ -446,21 +461,23 @@ static int set_field(struct fm *f, const struct field *fd, struct value *v)
 	switch (fd->type) {
 	case FIELD_LIST:
 	case FIELD_SPLIT_LIST:
-		return set_list(f, (struct strlist *)(void *)(base + fd->off),
-				v, fd->key, fd->type == FIELD_SPLIT_LIST);
+		return set_list((struct strlist *)(void *)(base + fd->off), v,
+				fd->key, fd->type == FIELD_SPLIT_LIST, err);
 	default:
 		break;
 	}
 	if (v->kind == VALUE_SEQ || v->kind == VALUE_MAP)
-		return fail_mark(f, QUIRE_EPARSE, v->mark,
-				 "expected a single value for \"%s\"", fd->key);
+		return frontmatter_fail(err, QUIRE_EPARSE, v->line, v->column,
+					"expected a single value for \"%s\"",
+					fd->key);
 	switch (fd->type) {
 	case FIELD_SLUG:
 		if (v->kind == VALUE_SCALAR && !post_slug_valid(v->scalar))
-			return fail_mark(f, QUIRE_EPARSE, v->mark,
-					 "invalid slug \"%s\" (lower-case letters, "
-					 "digits, '-', '_' and '.' only)",
-					 v->scalar);
+			return frontmatter_fail(err, QUIRE_EPARSE, v->line,
+						v->column,
+						"invalid slug \"%s\" (lower-case "
+						"letters, digits, '-', '_' and "
+						"'.' only)", v->scalar);
 		/* fall through */
 	case FIELD_STRING:
 		free(*str);
@@ -473,19 +490,21 @@ static int set_field(struct fm *f, const struct field *fd, struct value *v)
 		if (v->kind == VALUE_NULL)
 			return QUIRE_OK;
 		if (frontmatter_parse_date(v->scalar, when) != QUIRE_OK)
-			return fail_mark(f, QUIRE_EPARSE, v->mark,
-					 "bad date \"%s\" (expected YYYY-MM-DD, "
-					 "optionally with a time and zone)",
-					 v->scalar);
+			return frontmatter_fail(err, QUIRE_EPARSE, v->line,
+						v->column,
+						"bad date \"%s\" (expected "
+						"YYYY-MM-DD, optionally with a "
+						"time and zone)", v->scalar);
 		*has = 1;
 		return QUIRE_OK;
 	case FIELD_BOOL:
 	case FIELD_BOOL_NOT:
 		*num = 0;
 		if (v->kind == VALUE_SCALAR && parse_bool(v->scalar, num) != QUIRE_OK)
-			return fail_mark(f, QUIRE_EPARSE, v->mark,
-					 "expected true or false for \"%s\"",
-					 fd->key);
+			return frontmatter_fail(err, QUIRE_EPARSE, v->line,
+						v->column,
+						"expected true or false for \"%s\"",
+						fd->key);
 		if (fd->type == FIELD_BOOL_NOT && v->kind == VALUE_SCALAR)
 			*num = !*num;
 		return QUIRE_OK;
@@ -496,9 +515,11 @@ static int set_field(struct fm *f, const struct field *fd, struct value *v)
 			return QUIRE_OK;
 		n = strtol(v->scalar, &end, 10);
 		if (end == v->scalar || *end || n < 0 || n > PIN_MAX)
-			return fail_mark(f, QUIRE_EPARSE, v->mark,
-					 "expected true, false or a positive "
-					 "number for \"%s\"", fd->key);
+			return frontmatter_fail(err, QUIRE_EPARSE, v->line,
+						v->column,
+						"expected true, false or a "
+						"positive number for \"%s\"",
+						fd->key);
 		*num = (int)n;
 		return QUIRE_OK;
 	default:
@@ -508,9 +529,8 @@ static int set_field(struct fm *f, const struct field *fd, struct value *v)
 
 /* An unknown key: kept with its scalar, its list joined by ", ", or ""
  * for a map. A key given twice keeps its last value. */
-static int set_extra(struct fm *f, const char *key, struct value *v)
+static int set_extra(struct post *p, const char *key, struct value *v)
 {
-	struct post *p = f->p;
 	struct post_extra *x;
 	struct buf val = BUF_INIT;
 	char *k = NULL, *s;
@@ -547,14 +567,15 @@ static int set_extra(struct fm *f, const char *key, struct value *v)
 	return QUIRE_OK;
 }
 
-static int apply(struct fm *f, const char *key, struct value *v)
+int frontmatter_apply(struct post *p, const char *key, struct value *v,
+		      struct parse_error *err)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (strcasecmp(fields[i].key, key) == 0)
-			return set_field(f, &fields[i], v);
-	return set_extra(f, key, v);
+			return set_field(p, &fields[i], v, err);
+	return set_extra(p, key, v);
 }
 
 /* Reads the top-level mapping, whose start event was just read. */
@@ -585,7 +606,9 @@ static int read_mapping(struct fm *f)
 			yaml_event_delete(&val_ev);
 		}
 		if (rc == QUIRE_OK)
-			rc = apply(f, (const char *)key_ev.data.scalar.value, &v);
+			rc = frontmatter_apply(f->p,
+					       (const char *)key_ev.data.scalar.value,
+					       &v, f->err);
 		value_release(&v);
 		yaml_event_delete(&key_ev);
 		if (rc != QUIRE_OK)
@@ -634,6 +657,27 @@ static int read_stream(struct fm *f)
 	}
 }
 
+/* The YAML between the delimiter lines, at p->source + off. */
+static int read_yaml(struct post *p, size_t off, size_t len,
+		     struct parse_error *err)
+{
+	struct fm f;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	f.p = p;
+	f.err = err;
+	f.yaml = p->source + off;
+	f.yaml_len = len;
+	if (!yaml_parser_initialize(&f.parser))
+		return frontmatter_fail(err, QUIRE_ENOMEM, 0, 0, "out of memory");
+	yaml_parser_set_input_string(&f.parser, (const unsigned char *)f.yaml,
+				     len);
+	rc = read_stream(&f);
+	yaml_parser_delete(&f.parser);
+	return rc;
+}
+
 /* Length of the line at s (up to end) without its line break and
  * trailing blanks; *next is set to the start of the next line. */
 static size_t line_span(const char *s, const char *end, const char **next)
@@ -647,13 +691,24 @@ static size_t line_span(const char *s, const char *end, const char **next)
 	return (size_t)(e - s);
 }
 
+/* True when the line at s, n bytes long, closes a block of syntax. */
+static int closes(enum block_syntax syntax, const char *s, size_t n)
+{
+	if (n != 3)
+		return 0;
+	if (syntax == BLOCK_TOML)
+		return memcmp(s, "+++", 3) == 0;
+	return memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0;
+}
+
 /*
- * Finds the YAML between the opening "---" line and the closing "---" or
- * "..." line. The opening must be the first line (after a UTF-8 byte
- * order mark, if any).
+ * Finds the block between the opening line and the closing one: "---"
+ * then "---" or "..." for YAML, "+++" then "+++" for TOML. The opening
+ * must be the first line (after a UTF-8 byte order mark, if any). Sets
+ * *off and *len to the block's bytes in p->source.
  */
-static int find_block(const struct post *p, size_t *yaml, size_t *yaml_len,
-		      struct parse_error *err)
+static int find_block(const struct post *p, enum block_syntax *syntax,
+		      size_t *off, size_t *len, struct parse_error *err)
 {
 	const char *src = p->source, *end = p->source + p->source_len;
 	const char *s = src, *line, *next;
@@ -662,61 +717,54 @@ static int find_block(const struct post *p, size_t *yaml, size_t *yaml_len,
 	if (p->source_len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;
 	n = line_span(s, end, &next);
-	if (n != 3 || memcmp(s, "---", 3) != 0) {
-		err_at(err, 1, 1, "missing frontmatter (the file must start with a \"---\" line)");
-		return QUIRE_EPARSE;
-	}
-	*yaml = (size_t)(next - src);
+	if (n == 3 && memcmp(s, "---", 3) == 0)
+		*syntax = BLOCK_YAML;
+	else if (n == 3 && memcmp(s, "+++", 3) == 0)
+		*syntax = BLOCK_TOML;
+	else
+		return frontmatter_fail(err, QUIRE_EPARSE, 1, 1,
+					"missing frontmatter (the file must "
+					"start with a \"---\" or \"+++\" line)");
+	*off = (size_t)(next - src);
 	for (line = next; line < end; line = next) {
-		if ((size_t)(line - src) - *yaml > QUIRE_MAX_FRONTMATTER) {
-			err_at(err, 1, 1, "frontmatter is larger than %d bytes",
-			       QUIRE_MAX_FRONTMATTER);
-			return QUIRE_ETOOBIG;
-		}
+		if ((size_t)(line - src) - *off > QUIRE_MAX_FRONTMATTER)
+			return frontmatter_fail(err, QUIRE_ETOOBIG, 1, 1,
+						"frontmatter is larger than %d "
+						"bytes", QUIRE_MAX_FRONTMATTER);
 		n = line_span(line, end, &next);
-		if (n == 3 && (memcmp(line, "---", 3) == 0 ||
-			       memcmp(line, "...", 3) == 0)) {
-			*yaml_len = (size_t)(line - src) - *yaml;
+		if (closes(*syntax, line, n)) {
+			*len = (size_t)(line - src) - *off;
 			return QUIRE_OK;
 		}
 	}
-	err_at(err, 1, 1, "unterminated frontmatter (no closing \"---\" line)");
-	return QUIRE_EPARSE;
+	return frontmatter_fail(err, QUIRE_EPARSE, 1, 1,
+				"unterminated frontmatter (no closing \"%s\" "
+				"line)", *syntax == BLOCK_TOML ? "+++" : "---");
 }
 
 int frontmatter_parse(struct post *p, struct parse_error *err)
 {
-	struct fm f;
-	size_t yaml = 0, yaml_len = 0;
+	enum block_syntax syntax = BLOCK_YAML;
+	size_t off = 0, len = 0;
 	const char *next;
 	int rc;
 
 	if (err)
 		memset(err, 0, sizeof(*err));
-	if (!p->source) {
-		err_at(err, 1, 1, "missing frontmatter (empty file)");
-		return QUIRE_EPARSE;
-	}
-	rc = find_block(p, &yaml, &yaml_len, err);
+	if (!p->source)
+		return frontmatter_fail(err, QUIRE_EPARSE, 1, 1, "%s",
+					"missing frontmatter (empty file)");
+	rc = find_block(p, &syntax, &off, &len, err);
 	if (rc != QUIRE_OK)
 		return rc;
-
-	memset(&f, 0, sizeof(f));
-	f.p = p;
-	f.err = err;
-	f.yaml = p->source + yaml;
-	f.yaml_len = yaml_len;
-	if (!yaml_parser_initialize(&f.parser)) {
-		err_at(err, 0, 0, "out of memory");
-		return QUIRE_ENOMEM;
-	}
-	yaml_parser_set_input_string(&f.parser, (const unsigned char *)f.yaml,
-				     yaml_len);
-	rc = read_stream(&f);
-	yaml_parser_delete(&f.parser);
+	if (syntax == BLOCK_TOML)
+		rc = frontmatter_toml_read(p, p->source + off, len,
+					   BLOCK_FIRST_LINE, err);
+	else
+		rc = read_yaml(p, off, len, err);
 	if (rc != QUIRE_OK)
 		return rc;
-	line_span(p->source + yaml + yaml_len, p->source + p->source_len, &next);
+	line_span(p->source + off + len, p->source + p->source_len, &next);
 	p->body_offset = (size_t)(next - p->source);
 	return QUIRE_OK;
 }

@@ -600,6 +600,50 @@ static void test_jekyll_and_hugo_folders(void)
 	content_free(c);
 }
 
+/* Hugo's default TOML frontmatter, read through the same field rules. */
+static void test_hugo_toml(void)
+{
+	const char *logged;
+	const struct post *p;
+	struct content *c;
+	size_t i;
+	int author = 0;
+
+	clear();
+	put("post/first.md",
+	    "+++\n"
+	    "title = \"First\"\n"
+	    "date = 2020-01-02T10:00:00+01:00\n"
+	    "lastmod = 2020-02-03\n"
+	    "tags = [\"hugo\", \"toml\"]\n"
+	    "draft = false\n"
+	    "summary = '''Caf\xc3\xa9 notes'''\n"
+	    "\n"
+	    "[params]\n"
+	    "author = \"Ada\"\n"
+	    "+++\n"
+	    "Hello *TOML*\n");
+	put("post/bad.md", "+++\ntitle = \"Bad\"\ndraft = maybe\n+++\n");
+	c = load(NULL, &logged);
+	CHECK(c->n == 1 && c->n_errors == 1);
+	p = find(c, "first");
+	CHECK(p && p->kind == POST_KIND_POST);
+	CHECK_STR(p ? p->title : NULL, "First");
+	CHECK(p && p->has_date && p->date == 1577955600);
+	CHECK(p && p->has_updated && p->updated == 1580688000);
+	CHECK(p && p->tags.n == 2 && strlist_has(&p->tags, "toml"));
+	CHECK(p && !p->draft);
+	CHECK_STR(p ? p->description : NULL, "Caf\xc3\xa9 notes");
+	CHECK_STR(p ? p->html : NULL, "<p>Hello <em>TOML</em></p>\n");
+	for (i = 0; p && i < p->n_extra; i++)
+		if (strcmp(p->extra[i].key, "params.author") == 0 &&
+		    strcmp(p->extra[i].value, "Ada") == 0)
+			author = 1;
+	CHECK(author);
+	CHECK_CONTAINS(logged, "post/bad.md:3:9: bad value");
+	content_free(c);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -633,6 +677,7 @@ int main(void)
 	test_unsafe_option();
 	test_parse_file_direct();
 	test_jekyll_and_hugo_folders();
+	test_hugo_toml();
 
 	if (nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
 		perror("nftw");
