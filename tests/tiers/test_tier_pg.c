@@ -1,0 +1,611 @@
+/*
+ * test_tier_pg.c - tier_pg against a real PostgreSQL (QUIRE_DATABASE_URL)
+ *
+ * Run by tests/integration/test_tier_pg.sh, which makes a throw-away
+ * cluster. The test owns the database: it drops quire's tables first.
+ * A second connection (libpq here directly: the test plays the DBA)
+ * resets the schema and terminates tier_pg's backend to test reconnects.
+ * Exits 77 (skip) without QUIRE_DATABASE_URL.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "tests/unit/check.h"
+#include "fcgi/post.h"
+#include "fcgi/quire.h"
+#include "fcgi/record.h"
+#include "fcgi/tier_pg.h"
+
+#define BULK 10000
+
+static const char *url;
+static PGconn *admin;
+
+static void die(const char *what, const char *msg)
+{
+	fprintf(stderr, "test_tier_pg: %s: %s\n", what, msg ? msg : "");
+	exit(2);
+}
+
+static void admin_exec(const char *sql)
+{
+	PGresult *res = PQexec(admin, sql);
+
+	if (!res || (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		     PQresultStatus(res) != PGRES_TUPLES_OK))
+		die(sql, PQerrorMessage(admin));
+	PQclear(res);
+}
+
+static void drop_schema(void)
+{
+	admin_exec("SET client_min_messages = warning;"
+		   "DROP TABLE IF EXISTS posts, site, quire_schema");
+}
+
+/* Ends tier_pg's session from outside, as a DBA or a failover would.
+ * tier_pg_connect names its sessions "quire". Returns how many ended. */
+static int terminate_quire_backends(void)
+{
+	PGresult *res;
+	int n;
+
+	res = PQexec(admin, "SELECT count(pg_terminate_backend(pid))"
+		     " FROM pg_stat_activity WHERE application_name = 'quire'"
+		     " AND pid <> pg_backend_pid()");
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		die("terminate", PQerrorMessage(admin));
+	n = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	/* pg_terminate_backend only signals; let the backend go. */
+	usleep(200 * 1000);
+	return n;
+}
+
+/* A record of source text (the frontmatter parsed for body_offset). */
+static struct record *make_record(const char *slug, enum post_kind kind,
+				  enum record_origin origin, const char *path,
+				  const char *source, const char *html,
+				  const char *toc, unsigned long long hash,
+				  long long date, int has_date)
+{
+	struct record *r = record_new();
+	struct post *p = NULL;
+
+	if (!r)
+		die("record_new", "out of memory");
+	r->slug = strdup(slug);
+	r->kind = kind;
+	r->origin = origin;
+	r->path = path ? strdup(path) : NULL;
+	r->source = strdup(source);
+	r->source_len = strlen(source);
+	r->html = html ? strdup(html) : NULL;
+	r->toc_html = toc ? strdup(toc) : NULL;
+	r->hash = hash;
+	r->date = date;
+	r->has_date = has_date;
+	r->words = 3;
+	if (!r->slug || (path && !r->path) || !r->source ||
+	    (html && !r->html) || (toc && !r->toc_html))
+		die("make_record", "out of memory");
+	if (record_to_post(r, &p) == QUIRE_OK) {
+		r->body_offset = p->body_offset;
+		post_free(p);
+	}
+	return r;
+}
+
+static void check_same(const struct record *got, const struct record *want)
+{
+	CHECK(got != NULL);
+	if (!got)
+		return;
+	CHECK_STR(got->slug, want->slug);
+	CHECK(got->kind == want->kind);
+	CHECK(got->origin == want->origin);
+	if (want->path)
+		CHECK_STR(got->path, want->path);
+	else
+		CHECK(got->path == NULL);
+	CHECK(got->source_len == want->source_len);
+	CHECK(got->source_len == want->source_len &&
+	      memcmp(got->source, want->source, want->source_len) == 0);
+	CHECK(got->body_offset == want->body_offset);
+	if (want->html)
+		CHECK_STR(got->html, want->html);
+	else
+		CHECK(got->html == NULL);
+	if (want->toc_html)
+		CHECK_STR(got->toc_html, want->toc_html);
+	else
+		CHECK(got->toc_html == NULL);
+	CHECK(got->words == want->words);
+	CHECK(got->has_date == want->has_date);
+	CHECK(got->date == want->date);
+	CHECK(got->hash == want->hash);
+	CHECK(got->revision == want->revision);
+}
+
+static long long generation_of(struct tier_pg *pg)
+{
+	long long g = -1;
+
+	CHECK(tier_pg_generation(pg, &g) == QUIRE_OK);
+	return g;
+}
+
+static long long revision_of(struct tier_pg *pg, const char *slug)
+{
+	struct record *r = NULL;
+	long long rev = -1;
+
+	if (tier_pg_fetch(pg, slug, &r) == QUIRE_OK)
+		rev = r->revision;
+	record_free(r);
+	return rev;
+}
+
+static int exists(struct tier_pg *pg, const char *slug)
+{
+	struct record *r = NULL;
+	int rc = tier_pg_fetch(pg, slug, &r);
+
+	record_free(r);
+	return rc == QUIRE_OK;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_migrate(struct tier_pg *pg)
+{
+	int from = -1, to = -1, v = -1;
+	pid_t kids[4];
+	int i, status;
+
+	drop_schema();
+	CHECK(tier_pg_schema_version(pg, &v) == QUIRE_OK);
+	CHECK(v == 0);
+	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
+	printf("migrate: %d -> %d\n", from, to);
+	CHECK(from == 0);
+	CHECK(to > 0);
+	CHECK(tier_pg_schema_version(pg, &v) == QUIRE_OK);
+	CHECK(v == to);
+	/* The second is a no-op. */
+	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
+	printf("migrate again: %d -> %d\n", from, to);
+	CHECK(from == v && to == v);
+
+	/* Concurrent migrators on an empty database serialise on the lock:
+	 * each succeeds, and the schema is made once. */
+	drop_schema();
+	fflush(NULL);
+	for (i = 0; i < 4; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			die("fork", "failed");
+		if (kids[i] == 0) {
+			struct tier_pg *c = NULL;
+			char err[256];
+			int f, t, rc;
+
+			if (tier_pg_connect(url, &c, err, sizeof(err)) != QUIRE_OK)
+				_exit(3);
+			rc = tier_pg_migrate(c, &f, &t);
+			if (rc != QUIRE_OK)
+				fprintf(stderr, "child migrate: %s\n", tier_pg_error(c));
+			tier_pg_close(c);
+			_exit(rc == QUIRE_OK && t == v ? 0 : 1);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		CHECK(waitpid(kids[i], &status, 0) == kids[i]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	CHECK(tier_pg_schema_version(pg, &from) == QUIRE_OK);
+	CHECK(from == v);
+	CHECK(generation_of(pg) == 0);
+}
+
+static const char src_a[] =
+	"---\ntitle: \"Alpha \\\"quoted\\\" é\"\ndate: 2024-03-01\n"
+	"updated: 2024-03-05\ntags: [c, \"x,y\", 'back\\slash', \"q\\\"uote\"]\n"
+	"categories: notes\nauthors: [ann, bob]\ndescription: first post\n"
+	"pin: 2\n---\nHello *world* ünïcode.\n";
+static const char src_a2[] =
+	"---\ntitle: Alpha two\ndate: 2024-03-01\ntags: [c]\n---\nChanged.\n";
+static const char src_b[] =
+	"---\ntitle: About\n---\nA page.\n";
+static const char src_c[] =
+	"---\ntitle: From the API\ndate: 2023-12-31T23:59:59Z\ndraft: true\n"
+	"---\nBody of c.\n";
+
+static void test_roundtrip(struct tier_pg *pg)
+{
+	struct record *v[3], *got = NULL, **idx = NULL;
+	struct tier_pg_hash *hashes = NULL;
+	char del_about[] = "about", del_api[] = "from-api";
+	char *dels[2];
+	long long g = -1, g0;
+	size_t n = 0, i;
+	int rc, found_c = 0;
+
+	g0 = generation_of(pg);
+	v[0] = make_record("alpha", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+			   "posts/alpha.md", src_a,
+			   "<p>Hello <em>world</em> ünïcode.</p>\n",
+			   "<nav class=\"toc\"></nav>", 0x0123456789abcdefULL,
+			   1709251200LL, 1);
+	v[1] = make_record("about", POST_KIND_PAGE, RECORD_ORIGIN_CONTENT,
+			   "pages/about.md", src_b, "<p>A page.</p>\n", NULL,
+			   0xffffffffffffffffULL, 0, 0);
+	v[2] = make_record("from-api", POST_KIND_POST, RECORD_ORIGIN_API,
+			   NULL, src_c, "", NULL, 0x8000000000000000ULL,
+			   1704067199LL, 1);
+	CHECK(v[0]->body_offset > 0 && v[1]->body_offset > 0 &&
+	      v[2]->body_offset > 0);
+
+	rc = tier_pg_deploy(pg, v, 3, NULL, 0, &g);
+	if (rc != QUIRE_OK)
+		fprintf(stderr, "deploy: %s\n", tier_pg_error(pg));
+	CHECK(rc == QUIRE_OK);
+	CHECK(g == g0 + 1);
+	CHECK(generation_of(pg) == g0 + 1);
+	for (i = 0; i < 3; i++) {
+		CHECK(v[i]->revision == 1);
+		got = NULL;
+		CHECK(tier_pg_fetch(pg, v[i]->slug, &got) == QUIRE_OK);
+		check_same(got, v[i]);
+		record_free(got);
+	}
+
+	/* The frontmatter columns, for SQL listings, come from the source. */
+	{
+		PGresult *res = PQexec(admin,
+			"SELECT title, array_to_string(tags, '|'),"
+			" array_to_string(categories, '|'),"
+			" array_to_string(authors, '|'), description, pin, draft,"
+			" extract(epoch FROM updated)::bigint, hash::text"
+			" FROM posts WHERE slug = 'alpha'");
+		CHECK(res && PQresultStatus(res) == PGRES_TUPLES_OK &&
+		      PQntuples(res) == 1);
+		if (res && PQntuples(res) == 1) {
+			CHECK_STR(PQgetvalue(res, 0, 0), "Alpha \"quoted\" é");
+			CHECK_STR(PQgetvalue(res, 0, 1), "c|x,y|back\\slash|q\"uote");
+			CHECK_STR(PQgetvalue(res, 0, 2), "notes");
+			CHECK_STR(PQgetvalue(res, 0, 3), "ann|bob");
+			CHECK_STR(PQgetvalue(res, 0, 4), "first post");
+			CHECK_STR(PQgetvalue(res, 0, 5), "2");
+			CHECK_STR(PQgetvalue(res, 0, 6), "f");
+			CHECK_STR(PQgetvalue(res, 0, 7), "1709596800");
+			CHECK_STR(PQgetvalue(res, 0, 8), "81985529216486895");
+		}
+		PQclear(res);
+		res = PQexec(admin, "SELECT draft, hash FROM posts WHERE slug = 'from-api'");
+		CHECK(res && PQntuples(res) == 1);
+		if (res && PQntuples(res) == 1) {
+			CHECK_STR(PQgetvalue(res, 0, 0), "t");
+			CHECK_STR(PQgetvalue(res, 0, 1), "-9223372036854775808");
+		}
+		PQclear(res);
+	}
+
+	/* A changed record: its revision moves, the others' do not. */
+	free(v[0]->source);
+	v[0]->source = strdup(src_a2);
+	v[0]->source_len = strlen(src_a2);
+	{
+		struct post *p = NULL;
+
+		CHECK(record_to_post(v[0], &p) == QUIRE_OK);
+		if (p)
+			v[0]->body_offset = p->body_offset;
+		post_free(p);
+	}
+	v[0]->hash = 42;
+	rc = tier_pg_deploy(pg, v, 1, NULL, 0, &g);
+	CHECK(rc == QUIRE_OK);
+	CHECK(g == g0 + 2);
+	CHECK(v[0]->revision == 2);
+	CHECK(revision_of(pg, "alpha") == 2);
+	CHECK(revision_of(pg, "about") == 1);
+	CHECK(revision_of(pg, "from-api") == 1);
+	got = NULL;
+	CHECK(tier_pg_fetch(pg, "alpha", &got) == QUIRE_OK);
+	check_same(got, v[0]);
+	record_free(got);
+
+	/* A deploy deletes content, never what came through the API. */
+	dels[0] = del_about;
+	dels[1] = del_api;
+	rc = tier_pg_deploy(pg, NULL, 0, dels, 2, &g);
+	CHECK(rc == QUIRE_OK);
+	CHECK(g == g0 + 3);
+	CHECK(!exists(pg, "about"));
+	CHECK(exists(pg, "from-api"));
+	CHECK(exists(pg, "alpha"));
+
+	/* content_hashes: origin content only. */
+	CHECK(tier_pg_content_hashes(pg, &hashes, &n) == QUIRE_OK);
+	CHECK(n == 1);
+	if (n == 1) {
+		CHECK_STR(hashes[0].slug, "alpha");
+		CHECK(hashes[0].kind == POST_KIND_POST);
+		CHECK(hashes[0].hash == 42);
+	}
+	tier_pg_hashes_free(hashes, n);
+
+	/* The index: no html, source cut to the frontmatter. */
+	g = -1;
+	CHECK(tier_pg_index(pg, &idx, &n, &g) == QUIRE_OK);
+	CHECK(g == g0 + 3);
+	CHECK(n == 2);
+	for (i = 0; i < n; i++) {
+		CHECK(idx[i]->html == NULL);
+		CHECK(idx[i]->toc_html == NULL);
+		CHECK(idx[i]->source_len == idx[i]->body_offset);
+		if (strcmp(idx[i]->slug, "from-api") == 0) {
+			found_c = 1;
+			CHECK(idx[i]->origin == RECORD_ORIGIN_API);
+			CHECK(idx[i]->hash == 0x8000000000000000ULL);
+			CHECK(idx[i]->body_offset == v[2]->body_offset);
+			CHECK(memcmp(idx[i]->source, src_c, v[2]->body_offset) == 0);
+			CHECK(idx[i]->has_date && idx[i]->date == 1704067199LL);
+		}
+		if (strcmp(idx[i]->slug, "alpha") == 0)
+			CHECK(idx[i]->revision == 2);
+	}
+	CHECK(found_c);
+	records_free(idx, n);
+
+	/* Missing. */
+	got = NULL;
+	CHECK(tier_pg_fetch(pg, "no-such-post", &got) == QUIRE_ENOTFOUND);
+	CHECK(got == NULL);
+
+	for (i = 0; i < 3; i++)
+		record_free(v[i]);
+}
+
+/* Deploys that fail change nothing: not the posts, not the generation. */
+static void test_rollback(struct tier_pg *pg)
+{
+	struct record *v[3];
+	long long g0, g = -1;
+	char del_alpha[] = "alpha";
+	char *dels[1] = { del_alpha };
+	int rc;
+
+	g0 = generation_of(pg);
+	v[0] = make_record("new-one", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+			   "posts/new-one.md", "---\ntitle: New\n---\nnew\n",
+			   "<p>new</p>", NULL, 1, 0, 0);
+	/* Frontmatter that does not parse: refused before the server. */
+	v[1] = make_record("broken", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+			   "posts/broken.md", "---\ntitle: [unclosed\n---\nx\n",
+			   "", NULL, 2, 0, 0);
+	rc = tier_pg_deploy(pg, v, 2, dels, 1, &g);
+	printf("bad frontmatter: %s (%s)\n", quire_strerror(rc), tier_pg_error(pg));
+	CHECK(rc != QUIRE_OK);
+	CHECK(generation_of(pg) == g0);
+	CHECK(!exists(pg, "new-one"));
+	CHECK(exists(pg, "alpha"));
+	CHECK(revision_of(pg, "alpha") == 2);
+	CHECK(v[0]->revision == 0);
+	record_free(v[1]);
+
+	/* Refused by the server, after the others went through: invalid
+	 * UTF-8 in the body. */
+	v[1] = make_record("bad-bytes", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+			   "posts/bad-bytes.md", "---\ntitle: Bytes\n---\n\xff\xfe\n",
+			   "", NULL, 3, 0, 0);
+	/* An embedded NUL: refused, never silently cut. */
+	v[2] = make_record("nul", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+			   "posts/nul.md", "---\ntitle: Nul\n---\nab\n", "", NULL,
+			   4, 0, 0);
+	v[2]->source[v[2]->source_len - 2] = '\0';
+	rc = tier_pg_deploy(pg, v, 2, dels, 1, &g);
+	printf("invalid utf-8: %s (%s)\n", quire_strerror(rc), tier_pg_error(pg));
+	CHECK(rc == QUIRE_EIO);
+	CHECK(strlen(tier_pg_error(pg)) > 0);
+	CHECK(generation_of(pg) == g0);
+	CHECK(!exists(pg, "new-one"));
+	CHECK(exists(pg, "alpha"));
+	rc = tier_pg_deploy(pg, &v[2], 1, NULL, 0, &g);
+	printf("embedded nul: %s (%s)\n", quire_strerror(rc), tier_pg_error(pg));
+	CHECK(rc == QUIRE_EIO);
+	CHECK(!exists(pg, "nul"));
+	CHECK(generation_of(pg) == g0);
+
+	/* The connection is fine afterwards. */
+	rc = tier_pg_deploy(pg, v, 1, NULL, 0, &g);
+	CHECK(rc == QUIRE_OK);
+	CHECK(g == g0 + 1);
+	CHECK(v[0]->revision == 1);
+	CHECK(exists(pg, "new-one"));
+	record_free(v[0]);
+	record_free(v[1]);
+	record_free(v[2]);
+}
+
+static void test_bulk(struct tier_pg *pg)
+{
+	struct record **v, **idx = NULL;
+	char slug[64], path[96], src[1024], html[1024];
+	long long g0, g = -1;
+	double t0, t1;
+	size_t i, n = 0;
+	int rc, pass;
+
+	v = calloc(BULK, sizeof(*v));
+	if (!v)
+		die("calloc", "out of memory");
+	for (i = 0; i < BULK; i++) {
+		snprintf(slug, sizeof(slug), "bulk-%05zu", i);
+		snprintf(path, sizeof(path), "posts/%s.md", slug);
+		snprintf(src, sizeof(src),
+			 "---\ntitle: Bulk post %zu\ndate: 2020-01-%02zu\n"
+			 "tags: [bulk, t%zu]\ncategories: [c%zu]\n---\n"
+			 "Post number %zu. Lorem ipsum dolor sit amet, consectetur"
+			 " adipiscing elit, sed do eiusmod tempor incididunt ut"
+			 " labore et dolore magna aliqua.\n", i, i % 28 + 1, i % 50,
+			 i % 7, i);
+		snprintf(html, sizeof(html),
+			 "<p>Post number %zu. Lorem ipsum dolor sit amet,"
+			 " consectetur adipiscing elit, sed do eiusmod tempor"
+			 " incididunt ut labore et dolore magna aliqua.</p>\n", i);
+		v[i] = make_record(slug, POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+				   path, src, html, NULL,
+				   0x9e3779b97f4a7c15ULL * (i + 1),
+				   1577836800LL + (long long)(i % 28) * 86400, 1);
+	}
+	g0 = generation_of(pg);
+	/* Once inserting, once updating every row. */
+	for (pass = 0; pass < 2; pass++) {
+		t0 = now_s();
+		rc = tier_pg_deploy(pg, v, BULK, NULL, 0, &g);
+		t1 = now_s();
+		if (rc != QUIRE_OK)
+			fprintf(stderr, "bulk deploy: %s\n", tier_pg_error(pg));
+		CHECK(rc == QUIRE_OK);
+		CHECK(g == g0 + 1 + pass);
+		for (i = 0, n = 0; i < BULK; i++)
+			n += v[i]->revision == 1 + pass;
+		CHECK(n == BULK);
+		printf("bulk deploy (%s) of %d records: %.3f s, %.0f posts/s\n",
+		       pass ? "update" : "insert", BULK, t1 - t0,
+		       BULK / (t1 - t0));
+	}
+	/* Rows of one 64-row statement come back matched by slug. */
+	{
+		struct record *got = NULL;
+
+		v[4242]->revision = 2;
+		CHECK(tier_pg_fetch(pg, "bulk-04242", &got) == QUIRE_OK);
+		check_same(got, v[4242]);
+		record_free(got);
+	}
+
+	/* A failure inside a many-row statement undoes the whole deploy. */
+	free(v[100]->source);
+	v[100]->source = strdup("---\ntitle: x\n---\n\xc3(\n");
+	v[100]->source_len = strlen(v[100]->source);
+	v[100]->body_offset = 17;
+	rc = tier_pg_deploy(pg, v, 200, NULL, 0, &g);
+	CHECK(rc == QUIRE_EIO);
+	CHECK(generation_of(pg) == g0 + 2);
+	CHECK(revision_of(pg, "bulk-00000") == 2);
+	CHECK(revision_of(pg, "bulk-00199") == 2);
+
+	/* A slug listed twice is refused before the database sees it. */
+	{
+		struct record *dup[2] = { v[0], v[0] };
+
+		CHECK(tier_pg_deploy(pg, dup, 2, NULL, 0, &g) == QUIRE_EINVAL);
+		CHECK(generation_of(pg) == g0 + 2);
+		CHECK(revision_of(pg, "bulk-00000") == 2);
+	}
+
+	t0 = now_s();
+	CHECK(tier_pg_index(pg, &idx, &n, &g) == QUIRE_OK);
+	t1 = now_s();
+	printf("index of %zu records: %.3f s\n", n, t1 - t0);
+	CHECK(n == BULK + 3);
+	CHECK(g == g0 + 2);
+	records_free(idx, n);
+	records_free(v, BULK);
+}
+
+/* After the server ends the session, the next call may fail; the one
+ * after it works on a new connection. */
+static void test_reconnect(struct tier_pg *pg)
+{
+	struct record *r;
+	long long g = -1, g0;
+	int rc;
+
+	g0 = generation_of(pg);
+	CHECK(terminate_quire_backends() >= 1);
+	rc = tier_pg_generation(pg, &g);
+	printf("generation after terminate: %s%s%s\n", quire_strerror(rc),
+	       rc ? ": " : "", rc ? tier_pg_error(pg) : "");
+	g = -1;
+	CHECK(tier_pg_generation(pg, &g) == QUIRE_OK);
+	CHECK(g == g0);
+
+	/* A deploy is not retried (it may have committed): it fails once,
+	 * then works. */
+	r = make_record("after-reconnect", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+			"posts/after.md", "---\ntitle: After\n---\nx\n", "<p>x</p>",
+			NULL, 5, 0, 0);
+	CHECK(terminate_quire_backends() >= 1);
+	rc = tier_pg_deploy(pg, &r, 1, NULL, 0, &g);
+	printf("deploy after terminate: %s%s%s\n", quire_strerror(rc),
+	       rc ? ": " : "", rc ? tier_pg_error(pg) : "");
+	if (rc != QUIRE_OK) {
+		CHECK(generation_of(pg) == g0);
+		rc = tier_pg_deploy(pg, &r, 1, NULL, 0, &g);
+	}
+	CHECK(rc == QUIRE_OK);
+	CHECK(g == g0 + 1);
+	CHECK(exists(pg, "after-reconnect"));
+	record_free(r);
+
+	/* fetch, index and content_hashes each come back too. */
+	CHECK(terminate_quire_backends() >= 1);
+	r = NULL;
+	rc = tier_pg_fetch(pg, "after-reconnect", &r);
+	record_free(r);
+	r = NULL;
+	CHECK(tier_pg_fetch(pg, "after-reconnect", &r) == QUIRE_OK);
+	record_free(r);
+}
+
+int main(void)
+{
+	struct tier_pg *pg = NULL;
+	char err[512];
+	int rc;
+
+	url = getenv("QUIRE_DATABASE_URL");
+	if (!url || !*url) {
+		printf("test_tier_pg: SKIP: QUIRE_DATABASE_URL is not set\n");
+		return 77;
+	}
+	admin = PQconnectdb(url);
+	if (!admin || PQstatus(admin) != CONNECTION_OK)
+		die("admin connect", admin ? PQerrorMessage(admin) : "no memory");
+
+	/* A bad URL fails with libpq's message. */
+	rc = tier_pg_connect("postgresql://127.0.0.1:1/none?connect_timeout=2",
+			     &pg, err, sizeof(err));
+	CHECK(rc == QUIRE_EIO);
+	CHECK(pg == NULL);
+	CHECK(strlen(err) > 0);
+	printf("bad url: %s\n", err);
+
+	rc = tier_pg_connect(url, &pg, err, sizeof(err));
+	if (rc != QUIRE_OK)
+		die("connect", err);
+	test_migrate(pg);
+	test_roundtrip(pg);
+	test_rollback(pg);
+	test_bulk(pg);
+	test_reconnect(pg);
+	tier_pg_close(pg);
+	PQfinish(admin);
+	return check_done("test_tier_pg");
+}
