@@ -1,0 +1,489 @@
+/*
+ * test_tier_redis.c - tier_redis against a real redis-server
+ *
+ * Run by tests/integration/test_tier_redis.sh, which starts a throw-away
+ * server and exports QUIRE_REDIS_URL, QUIRE_REDIS_SOCKET_URL and
+ * QUIRE_REDIS_AUTH_URL (a second server with --requirepass). The test
+ * plays the operator through redis-cli (inject stale entries, pause
+ * clients, kill the subscriber's connection), so that nothing here but
+ * tier_redis.c speaks the protocol. Keys carry a per-run prefix. Exits
+ * 77 (skip) without QUIRE_REDIS_URL.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/unit/check.h"
+#include "fcgi/quire.h"
+#include "fcgi/record.h"
+#include "fcgi/tier_redis.h"
+
+static const char *url;
+static char prefix[64], prefix2[64];
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs redis-cli -u URL ARGS (ours, no quoting needed); its exit status. */
+static int cli(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int cli(const char *fmt, ...)
+{
+	char cmd[1024], args[768];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "redis-cli -u '%s' %s >/dev/null", url, args);
+	rc = system(cmd);
+	return rc == -1 ? -1 : WEXITSTATUS(rc);
+}
+
+static struct tier_redis *connect_or_die(const char *u, const char *p,
+					 int timeout_ms)
+{
+	struct tier_redis *r = NULL;
+	char err[256];
+	int rc = tier_redis_connect(u, p, timeout_ms, &r, err, sizeof(err));
+
+	if (rc != QUIRE_OK) {
+		fprintf(stderr, "test_tier_redis: connect %s: %s: %s\n", u,
+			quire_strerror(rc), err);
+		exit(2);
+	}
+	return r;
+}
+
+static struct record *make(const char *slug, const char *src, size_t len,
+			   size_t body_offset, long long revision)
+{
+	struct record *r = record_new();
+
+	if (!r)
+		exit(2);
+	r->slug = strdup(slug);
+	r->source = malloc(len + 1);
+	if (!r->slug || !r->source)
+		exit(2);
+	memcpy(r->source, src, len);
+	r->source[len] = '\0';
+	r->source_len = len;
+	r->body_offset = body_offset;
+	r->revision = revision;
+	r->kind = POST_KIND_POST;
+	r->origin = RECORD_ORIGIN_CONTENT;
+	return r;
+}
+
+static int same_opt(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Every field of a record as fetch returns it. */
+static int same_record(const struct record *a, const struct record *b)
+{
+	return a && b && strcmp(a->slug, b->slug) == 0 && a->kind == b->kind &&
+	       a->origin == b->origin && same_opt(a->path, b->path) &&
+	       a->source_len == b->source_len &&
+	       memcmp(a->source, b->source, a->source_len) == 0 &&
+	       a->body_offset == b->body_offset && same_opt(a->html, b->html) &&
+	       same_opt(a->toc_html, b->toc_html) && a->words == b->words &&
+	       a->date == b->date && a->has_date == b->has_date &&
+	       a->hash == b->hash && a->revision == b->revision;
+}
+
+/* An index entry: the record without html and toc, source cut. */
+static int same_entry(const struct record *e, const struct record *full)
+{
+	return e && full && strcmp(e->slug, full->slug) == 0 &&
+	       e->kind == full->kind && e->origin == full->origin &&
+	       same_opt(e->path, full->path) &&
+	       e->source_len == full->body_offset &&
+	       memcmp(e->source, full->source, full->body_offset) == 0 &&
+	       e->body_offset == full->body_offset && !e->html && !e->toc_html &&
+	       e->words == full->words && e->date == full->date &&
+	       e->has_date == full->has_date && e->hash == full->hash &&
+	       e->revision == full->revision;
+}
+
+static const char src_a[] = "---\ntitle: A\n---\nbody of a, a NUL:\0 and \xff\r\n";
+static const char src_b[] = "---\ntitle: B\n---\n# B\n";
+static const char src_c[] = "---\ntitle: C\ndate: 2020-01-01\n---\ncee\n";
+
+static void test_connect(void)
+{
+	struct tier_redis *r = NULL;
+	char err[256];
+	const char *sock = getenv("QUIRE_REDIS_SOCKET_URL");
+	const char *auth = getenv("QUIRE_REDIS_AUTH_URL");
+	long long g;
+
+	err[0] = '\0';
+	CHECK(tier_redis_connect("redis:/nope", prefix, 500, &r, err,
+				 sizeof(err)) == QUIRE_EINVAL && !r);
+	CHECK_CONTAINS(err, "bad redis url");
+	CHECK(tier_redis_connect("redis://127.0.0.1:1/0", prefix, 500, &r, err,
+				 sizeof(err)) == QUIRE_EIO && !r);
+	CHECK(err[0] != '\0');
+	CHECK(tier_redis_connect(url, prefix, -1, &r, err, sizeof(err)) ==
+	      QUIRE_EINVAL);
+
+	r = connect_or_die(url, prefix, 1000);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_ENOTFOUND);
+	CHECK(!tier_redis_broken(r));
+	tier_redis_close(r);
+
+	if (sock) {
+		r = connect_or_die(sock, prefix, 1000);
+		CHECK(tier_redis_generation(r, &g) == QUIRE_ENOTFOUND);
+		tier_redis_close(r);
+	} else {
+		printf("no QUIRE_REDIS_SOCKET_URL: unix socket not tested\n");
+	}
+
+	if (auth) {
+		char wrong[512];
+		const char *at = strchr(auth, '@');
+
+		r = connect_or_die(auth, prefix, 1000);
+		CHECK(tier_redis_generation(r, &g) == QUIRE_ENOTFOUND);
+		tier_redis_close(r);
+		/* A wrong password is refused at connect. */
+		if (at) {
+			snprintf(wrong, sizeof(wrong), "redis://:wrong%s", at);
+			r = NULL;
+			CHECK(tier_redis_connect(wrong, prefix, 1000, &r, err,
+						 sizeof(err)) == QUIRE_EIO && !r);
+			CHECK(err[0] != '\0');
+			/* None at all: connect works, commands do not, and the
+			 * connection is still in order (an error reply). */
+			snprintf(wrong, sizeof(wrong), "redis://%s", at + 1);
+			r = connect_or_die(wrong, prefix, 1000);
+			CHECK(tier_redis_generation(r, &g) == QUIRE_EIO);
+			CHECK_CONTAINS(tier_redis_error(r), "NOAUTH");
+			CHECK(!tier_redis_broken(r));
+			tier_redis_close(r);
+		}
+	} else {
+		printf("no QUIRE_REDIS_AUTH_URL: AUTH not tested\n");
+	}
+}
+
+static void test_store_fetch(void)
+{
+	struct tier_redis *r = connect_or_die(url, prefix, 2000);
+	struct tier_redis *r2 = connect_or_die(url, prefix2, 2000);
+	struct record *recs[3], *got = NULL, **many = NULL, **idx = NULL;
+	const char *slugs[4] = { "a", "missing", "c", "b" };
+	char del_b[] = "b";
+	char *del[1] = { del_b };
+	size_t n = 0, i;
+	long long g = 0;
+
+	recs[0] = make("a", src_a, sizeof(src_a) - 1, 17, 3);
+	recs[0]->origin = RECORD_ORIGIN_API;
+	recs[0]->html = strdup("<p>body of a</p>\n");
+	recs[0]->toc_html = strdup("<nav class=\"toc\"></nav>");
+	recs[0]->hash = 0x8000000000000001ULL;  /* >= 2^63 */
+	recs[0]->words = 5;
+	recs[1] = make("b", src_b, sizeof(src_b) - 1, 17, 1);
+	recs[1]->path = strdup("content/pages/b.md");
+	recs[1]->kind = POST_KIND_PAGE;
+	recs[1]->html = strdup("<h1>B</h1>\n");
+	recs[1]->hash = 42;
+	recs[2] = make("c", src_c, sizeof(src_c) - 1, 34, 7);
+	recs[2]->path = strdup("content/posts/2020-01-01-c.md");
+	recs[2]->has_date = 1;
+	recs[2]->date = 1577836800;
+	recs[2]->hash = ~0ULL;
+	recs[2]->html = NULL;  /* absent html stays absent */
+
+	CHECK(tier_redis_store(r, recs, 3, NULL, 0, 5) == QUIRE_OK);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 5);
+	for (i = 0; i < 3; i++) {
+		got = NULL;
+		CHECK(tier_redis_fetch(r, recs[i]->slug, &got) == QUIRE_OK);
+		CHECK(same_record(got, recs[i]));
+		record_free(got);
+	}
+	CHECK(tier_redis_fetch(r, "missing", &got) == QUIRE_ENOTFOUND && !got);
+	CHECK(tier_redis_fetch(r, "", &got) == QUIRE_EINVAL);
+
+	CHECK(tier_redis_fetch_many(r, slugs, 4, &many) == QUIRE_OK);
+	if (many) {
+		CHECK(same_record(many[0], recs[0]));
+		CHECK(many[1] == NULL);
+		CHECK(same_record(many[2], recs[2]));
+		CHECK(same_record(many[3], recs[1]));
+		records_free(many, 4);
+	}
+
+	CHECK(tier_redis_index(r, &idx, &n, &g) == QUIRE_OK);
+	CHECK(n == 3 && g == 5);
+	for (i = 0; idx && i < n; i++) {
+		size_t j;
+
+		for (j = 0; j < 3; j++)
+			if (strcmp(idx[i]->slug, recs[j]->slug) == 0)
+				CHECK(same_entry(idx[i], recs[j]));
+	}
+	records_free(idx, n);
+	idx = NULL;
+	CHECK(tier_redis_index_many(r, slugs, 4, &idx) == QUIRE_OK);
+	if (idx) {
+		CHECK(same_entry(idx[0], recs[0]));
+		CHECK(idx[1] == NULL);
+		CHECK(same_entry(idx[2], recs[2]));
+		CHECK(same_entry(idx[3], recs[1]));
+		records_free(idx, 4);
+	}
+
+	/* Another prefix sees nothing of this one, and the reverse. */
+	CHECK(tier_redis_generation(r2, &g) == QUIRE_ENOTFOUND);
+	CHECK(tier_redis_fetch(r2, "a", &got) == QUIRE_ENOTFOUND);
+	CHECK(tier_redis_index(r2, &idx, &n, &g) == QUIRE_ENOTFOUND);
+	CHECK(tier_redis_store(r2, &recs[1], 1, NULL, 0, 99) == QUIRE_OK);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 5);
+	CHECK(tier_redis_generation(r2, &g) == QUIRE_OK && g == 99);
+
+	/* A store replaces the whole hash: no toc left from before. */
+	free(recs[0]->toc_html);
+	recs[0]->toc_html = NULL;
+	recs[0]->revision = 4;
+	CHECK(tier_redis_store(r, recs, 1, NULL, 0, 6) == QUIRE_OK);
+	CHECK(tier_redis_fetch(r, "a", &got) == QUIRE_OK);
+	CHECK(same_record(got, recs[0]) && got && got->toc_html == NULL);
+	record_free(got);
+
+	/* A deletion removes the post and its index entry... */
+	CHECK(tier_redis_store(r, NULL, 0, del, 1, 7) == QUIRE_OK);
+	CHECK(tier_redis_fetch(r, "b", &got) == QUIRE_ENOTFOUND);
+	CHECK(tier_redis_index(r, &idx, &n, &g) == QUIRE_OK && n == 2 && g == 7);
+	records_free(idx, n);
+	/* ...and a fill that read it before the deletion cannot restore it. */
+	CHECK(tier_redis_fill(r, recs[1]) == QUIRE_OK);
+	CHECK(tier_redis_fetch(r, "b", &got) == QUIRE_ENOTFOUND);
+	CHECK(tier_redis_index_many(r, &slugs[3], 1, &idx) == QUIRE_OK &&
+	      idx && idx[0] == NULL);
+	records_free(idx, 1);
+	/* A deploy that brings it back is not stopped by the tombstone. */
+	CHECK(tier_redis_store(r, &recs[1], 1, NULL, 0, 8) == QUIRE_OK);
+	CHECK(tier_redis_fetch(r, "b", &got) == QUIRE_OK &&
+	      same_record(got, recs[1]));
+	record_free(got);
+
+	/* Fill: an older revision does not overwrite, a newer one does, a
+	 * missing post is written. */
+	{
+		struct record *old = make("c", "---\ntitle: old\n---\n", 19, 19, 6);
+		struct record *newer = make("c", "---\ntitle: new\n---\nnew\n", 23,
+					    19, 8);
+		struct record *fresh = make("d", "---\ntitle: D\n---\n", 17, 17, 1);
+
+		old->html = strdup("old");
+		newer->html = strdup("new");
+		CHECK(tier_redis_fill(r, old) == QUIRE_OK);
+		CHECK(tier_redis_fetch(r, "c", &got) == QUIRE_OK &&
+		      same_record(got, recs[2]));
+		record_free(got);
+		old->revision = 7;  /* equal: nothing to gain either */
+		CHECK(tier_redis_fill(r, old) == QUIRE_OK);
+		CHECK(tier_redis_fetch(r, "c", &got) == QUIRE_OK &&
+		      same_record(got, recs[2]));
+		record_free(got);
+		CHECK(tier_redis_fill(r, newer) == QUIRE_OK);
+		CHECK(tier_redis_fetch(r, "c", &got) == QUIRE_OK &&
+		      same_record(got, newer));
+		record_free(got);
+		CHECK(tier_redis_index_many(r, &slugs[2], 1, &idx) == QUIRE_OK &&
+		      idx && same_entry(idx[0], newer));
+		records_free(idx, 1);
+		CHECK(tier_redis_fill(r, fresh) == QUIRE_OK);
+		CHECK(tier_redis_fetch(r, "d", &got) == QUIRE_OK &&
+		      same_record(got, fresh));
+		record_free(got);
+		/* The script survives SCRIPT FLUSH (EVALSHA -> NOSCRIPT -> EVAL). */
+		CHECK(cli("SCRIPT FLUSH") == 0);
+		newer->revision = 9;
+		CHECK(tier_redis_fill(r, newer) == QUIRE_OK);
+		CHECK(tier_redis_fetch(r, "c", &got) == QUIRE_OK && got &&
+		      got->revision == 9);
+		record_free(got);
+		record_free(old);
+		record_free(newer);
+		record_free(fresh);
+	}
+	CHECK(!tier_redis_broken(r));
+	for (i = 0; i < 3; i++)
+		record_free(recs[i]);
+	tier_redis_close(r);
+	tier_redis_close(r2);
+}
+
+static void test_pubsub(void)
+{
+	struct tier_redis *r = connect_or_die(url, prefix, 2000);
+	struct tier_redis *other = connect_or_die(url, prefix2, 2000);
+	/* A timeout at connect must not survive subscribe: see tier_redis.c. */
+	struct tier_redis *sub = connect_or_die(url, prefix, 200);
+	const char *slugs[2] = { "a", "b-c" };
+	char *msg = NULL, **v = NULL;
+	long long recv = -1, g, t0;
+	size_t n, i;
+	int all;
+
+	CHECK(tier_redis_subscribe(sub) == QUIRE_OK);
+	t0 = ms_now();
+	CHECK(tier_redis_wait(sub, 600, &msg) == QUIRE_ETIMEOUT && !msg);
+	CHECK(ms_now() - t0 >= 550 && ms_now() - t0 < 2000);
+	CHECK(!tier_redis_broken(sub));
+
+	CHECK(tier_redis_publish(r, 11, slugs, 2, 0, &recv) == QUIRE_OK);
+	CHECK(recv == 1);
+	CHECK(tier_redis_wait(sub, 2000, &msg) == QUIRE_OK);
+	CHECK_STR(msg, "11 a b-c");
+	CHECK(tier_redis_parse_invalidation(msg, &g, &v, &n, &all) == QUIRE_OK);
+	CHECK(g == 11 && n == 2 && !all);
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	free(msg);
+	msg = NULL;
+
+	/* Another prefix is another channel. */
+	CHECK(tier_redis_publish(other, 1, NULL, 0, 1, &recv) == QUIRE_OK &&
+	      recv == 0);
+	CHECK(tier_redis_publish(r, 12, NULL, 0, 1, &recv) == QUIRE_OK &&
+	      recv == 1);
+	/* The message arrives before the pong: queued, then returned. */
+	CHECK(tier_redis_sub_ping(sub, 1000) == QUIRE_OK);
+	CHECK(tier_redis_wait(sub, 0, &msg) == QUIRE_OK);
+	CHECK_STR(msg, "12 *");
+	free(msg);
+	msg = NULL;
+	CHECK(tier_redis_wait(sub, 100, &msg) == QUIRE_ETIMEOUT);
+	CHECK(tier_redis_sub_ping(sub, 1000) == QUIRE_OK);
+	CHECK(tier_redis_publish(r, -1, NULL, 0, 1, &recv) == QUIRE_EINVAL);
+
+	/* A subscriber is only a subscriber. */
+	CHECK(tier_redis_generation(sub, &g) == QUIRE_EIO);
+
+	/* A Redis that stops answering: the pong does not come. */
+	CHECK(cli("CLIENT PAUSE 3000 ALL") == 0);
+	t0 = ms_now();
+	CHECK(tier_redis_sub_ping(sub, 300) == QUIRE_EIO);
+	CHECK(ms_now() - t0 < 1500);
+	CHECK(tier_redis_broken(sub));
+	/* A command context with a 300 ms timeout gives up too. */
+	{
+		struct tier_redis *slow = connect_or_die(url, prefix, 300);
+
+		t0 = ms_now();
+		CHECK(tier_redis_generation(slow, &g) == QUIRE_EIO);
+		CHECK(ms_now() - t0 < 1500);
+		CHECK(tier_redis_broken(slow));
+		/* ...and refuses any further command. */
+		CHECK(tier_redis_generation(slow, &g) == QUIRE_EIO);
+		tier_redis_close(slow);
+	}
+	CHECK(cli("CLIENT UNPAUSE") == 0);
+	tier_redis_close(sub);
+
+	/* The connection killed from outside: wait and ping see it. */
+	sub = connect_or_die(url, prefix, 0);
+	CHECK(tier_redis_subscribe(sub) == QUIRE_OK);
+	CHECK(cli("CLIENT KILL TYPE pubsub") == 0);
+	t0 = ms_now();
+	CHECK(tier_redis_wait(sub, 2000, &msg) == QUIRE_EIO && !msg);
+	CHECK(ms_now() - t0 < 2000);
+	CHECK(tier_redis_broken(sub));
+	CHECK(tier_redis_error(sub)[0] != '\0');
+	printf("after CLIENT KILL: %s\n", tier_redis_error(sub));
+	tier_redis_close(sub);
+
+	sub = connect_or_die(url, prefix, 0);
+	CHECK(tier_redis_subscribe(sub) == QUIRE_OK);
+	CHECK(cli("CLIENT KILL TYPE pubsub") == 0);
+	/* Let the FIN arrive, so the PING's write or read sees it. */
+	usleep(100000);
+	t0 = ms_now();
+	CHECK(tier_redis_sub_ping(sub, 2000) == QUIRE_EIO);
+	CHECK(ms_now() - t0 < 2000);
+	CHECK(tier_redis_broken(sub));
+	tier_redis_close(sub);
+
+	tier_redis_close(r);
+	tier_redis_close(other);
+}
+
+static void test_workers(void)
+{
+	struct tier_redis *r = connect_or_die(url, prefix, 2000);
+	struct tier_redis_worker *w = NULL;
+	size_t n = 0, i;
+	int seen1 = 0, seen2 = 0;
+
+	CHECK(tier_redis_ack(r, "host:1", 7) == QUIRE_OK);
+	CHECK(tier_redis_ack(r, "host:2", 8) == QUIRE_OK);
+	CHECK(tier_redis_ack(r, "", 8) == QUIRE_EINVAL);
+	/* An old entry and a malformed one, as a crashed worker or another
+	 * program could have left them. */
+	CHECK(cli("HSET '%sworkers' old '7 1000' bad 'not a value'", prefix) == 0);
+	CHECK(tier_redis_workers(r, 60, &w, &n) == QUIRE_OK);
+	CHECK(n == 2);
+	for (i = 0; i < n; i++) {
+		if (strcmp(w[i].id, "host:1") == 0)
+			seen1 = w[i].generation == 7 &&
+				w[i].seen >= (long long)time(NULL) - 5;
+		if (strcmp(w[i].id, "host:2") == 0)
+			seen2 = w[i].generation == 8;
+	}
+	CHECK(seen1 && seen2);
+	tier_redis_workers_free(w, n);
+	/* The stale ones are gone, not just hidden. */
+	CHECK(tier_redis_workers(r, 1LL << 40, &w, &n) == QUIRE_OK && n == 2);
+	tier_redis_workers_free(w, n);
+
+	CHECK(tier_redis_forget(r, "host:2") == QUIRE_OK);
+	CHECK(tier_redis_workers(r, 60, &w, &n) == QUIRE_OK && n == 1 && w &&
+	      strcmp(w[0].id, "host:1") == 0);
+	tier_redis_workers_free(w, n);
+	CHECK(!tier_redis_broken(r));
+	tier_redis_close(r);
+}
+
+int main(void)
+{
+	url = getenv("QUIRE_REDIS_URL");
+	if (!url || !*url) {
+		printf("test_tier_redis: SKIP: no QUIRE_REDIS_URL\n");
+		return 77;
+	}
+	/* Writing to a connection the server closed must be an error
+	 * return, not a death: quire's processes ignore SIGPIPE too. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		perror("test_tier_redis: signal");
+		return 2;
+	}
+	snprintf(prefix, sizeof(prefix), "qtest:%ld:", (long)getpid());
+	snprintf(prefix2, sizeof(prefix2), "qtest2:%ld:", (long)getpid());
+
+	test_connect();
+	test_store_fetch();
+	test_pubsub();
+	test_workers();
+	return check_done("test_tier_redis");
+}
