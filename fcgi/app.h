@@ -24,4 +24,21 @@ void app_release(struct app *app);
  */
 int app_refresh_schedule(struct app *app, time_t now);
 
+/*
+ * The rendered body of p: p->html when the post was loaded with it (from
+ * files), else fetched through the tiers into *hold (caller frees with
+ * record_free; NULL when nothing was fetched). *toc may be NULL.
+ * Returns QUIRE_OK, QUIRE_ENOTFOUND or QUIRE_EIO.
+ */
+int app_body(const struct app *app, const struct post *p, const char **html,
+	     const char **toc, struct record **hold);
+
+struct sub_update;
+/*
+ * Applies an update from the subscriber to app's content and site:
+ * a whole new site, or new versions of some posts and removals. Takes
+ * the content out of u. Returns QUIRE_OK or QUIRE_ENOMEM (app unchanged).
+ */
+int app_apply(struct app *app, struct sub_update *u, time_t now);
+
 #endif

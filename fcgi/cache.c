@@ -92,6 +92,21 @@ int cache_put(struct cache *c, const char *key, size_t keylen, void *value,
 	return QUIRE_OK;
 }
 
+size_t cache_drop_if(struct cache *c, int (*drop)(const char *key, void *ctx),
+		     void *ctx)
+{
+	struct cache_item *it, *tmp;
+	size_t n = 0;
+
+	DL_FOREACH_SAFE(c->lru, it, tmp) {
+		if (drop(it->key, ctx)) {
+			item_drop(c, it);
+			n++;
+		}
+	}
+	return n;
+}
+
 void cache_clear(struct cache *c)
 {
 	while (c->lru)

@@ -34,6 +34,10 @@ void *cache_get(struct cache *c, const char *key, size_t keylen);
  */
 int cache_put(struct cache *c, const char *key, size_t keylen, void *value,
 	      size_t size);
+/* Drops the values whose key drop(key, ctx) is true for. Returns how
+ * many. */
+size_t cache_drop_if(struct cache *c, int (*drop)(const char *key, void *ctx),
+		     void *ctx);
 /* Drops every value. */
 void cache_clear(struct cache *c);
 size_t cache_count(const struct cache *c);

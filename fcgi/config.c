@@ -26,6 +26,9 @@ enum config_opt {
 	OPT_SITE_AUTHOR,
 	OPT_PER_PAGE,
 	OPT_CACHE_MB,
+	OPT_DATABASE_URL,
+	OPT_REDIS_URL,
+	OPT_REDIS_PREFIX,
 };
 
 /* One row per setting: its option and its environment twin. */
@@ -44,6 +47,9 @@ static const struct {
 	{ "QUIRE_SITE_AUTHOR", OPT_SITE_AUTHOR },
 	{ "QUIRE_POSTS_PER_PAGE", OPT_PER_PAGE },
 	{ "QUIRE_CACHE_MB", OPT_CACHE_MB },
+	{ "QUIRE_DATABASE_URL", OPT_DATABASE_URL },
+	{ "QUIRE_REDIS_URL", OPT_REDIS_URL },
+	{ "QUIRE_REDIS_PREFIX", OPT_REDIS_PREFIX },
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +64,9 @@ static const struct option long_opts[] = {
 	{ "site-author", required_argument, NULL, OPT_SITE_AUTHOR },
 	{ "posts-per-page", required_argument, NULL, OPT_PER_PAGE },
 	{ "cache-mb", required_argument, NULL, OPT_CACHE_MB },
+	{ "database-url", required_argument, NULL, OPT_DATABASE_URL },
+	{ "redis-url", required_argument, NULL, OPT_REDIS_URL },
+	{ "redis-prefix", required_argument, NULL, OPT_REDIS_PREFIX },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -83,6 +92,11 @@ void config_usage(const char *argv0)
 	       "      --posts-per-page N       list page size (10)   QUIRE_POSTS_PER_PAGE\n"
 	       "      --cache-mb N             L1 size per worker (64)\n"
 	       "                                                     QUIRE_CACHE_MB\n"
+	       "      --database-url URL       PostgreSQL (L3), a libpq string\n"
+	       "                                                     QUIRE_DATABASE_URL\n"
+	       "      --redis-url URL          Redis (L2): redis://HOST:PORT/DB or\n"
+	       "                               unix:/PATH            QUIRE_REDIS_URL\n"
+	       "      --redis-prefix P         key prefix (quire:)   QUIRE_REDIS_PREFIX\n"
 	       "  -h, --help                   this text\n"
 	       "  -V, --version                the version\n"
 	       "Signals to the master: HUP reloads templates and content, TERM and\n"
@@ -166,6 +180,15 @@ static int config_set(struct config *c, int opt, const char *v, char *err,
 			goto bad;
 		c->posts_per_page = (int)n;
 		break;
+	case OPT_DATABASE_URL:
+		rc = set_str(&c->database_url, v);
+		break;
+	case OPT_REDIS_URL:
+		rc = set_str(&c->redis_url, v);
+		break;
+	case OPT_REDIS_PREFIX:
+		rc = set_str(&c->redis_prefix, v);
+		break;
 	case OPT_CACHE_MB:
 		if (parse_int(v, 1, 65536, &n) != QUIRE_OK)
 			goto bad;
@@ -194,7 +217,8 @@ int config_load(struct config *c, int argc, char **argv, char *err,
 	    (rc = set_str(&c->templates_dir, "templates")) != QUIRE_OK ||
 	    (rc = set_str(&c->site_url, "http://127.0.0.1:8080")) != QUIRE_OK ||
 	    (rc = set_str(&c->site_title, "quire")) != QUIRE_OK ||
-	    (rc = set_str(&c->site_author, "quire")) != QUIRE_OK)
+	    (rc = set_str(&c->site_author, "quire")) != QUIRE_OK ||
+	    (rc = set_str(&c->redis_prefix, "quire:")) != QUIRE_OK)
 		return rc;
 
 	for (i = 0; i < sizeof(env_twins) / sizeof(env_twins[0]); i++) {
@@ -243,5 +267,8 @@ void config_release(struct config *c)
 	free(c->site_url);
 	free(c->site_title);
 	free(c->site_author);
+	free(c->database_url);
+	free(c->redis_url);
+	free(c->redis_prefix);
 	memset(c, 0, sizeof(*c));
 }

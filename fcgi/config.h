@@ -21,6 +21,9 @@ struct config {
 	char *site_author;
 	int posts_per_page;
 	size_t cache_bytes;    /* L1 bound per worker */
+	char *database_url;    /* PostgreSQL (L3); NULL: none */
+	char *redis_url;       /* Redis (L2); NULL: none */
+	char *redis_prefix;    /* prefix of every key and the channel */
 	int show_help;
 	int show_version;
 };

@@ -9,6 +9,7 @@
 #define QUIRE_PAGE_H
 
 #include "config.h"
+#include "record.h"
 #include "response.h"
 #include "site.h"
 #include "template.h"
@@ -24,6 +25,10 @@ struct app {
 	struct site *site;
 	struct templates *tpl;
 	time_t started;
+	long long generation;   /* of the shared tiers; 0 file-only */
+	/* The read path below L1, per worker; NULL when file-only, or in
+	 * the master (connections are never shared across fork). */
+	struct tiers *tiers;
 };
 
 struct request {

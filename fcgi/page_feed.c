@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "app.h"
 #include "page.h"
 #include "quire.h"
 #include "view.h"
@@ -29,9 +30,18 @@ static int add_entry(const struct app *app, struct tvars *e,
 {
 	char d[64];
 	struct buf url = BUF_INIT;
+	struct record *hold = NULL;
+	const char *html, *toc;
 	struct tvars *o;
 	size_t i;
-	int rc = QUIRE_ENOMEM;
+	int rc;
+
+	rc = app_body(app, p, &html, &toc, &hold);
+	if (rc == QUIRE_ENOTFOUND)
+		html = ""; /* removed since the index was read: no body */
+	else if (rc != QUIRE_OK)
+		return rc;
+	rc = QUIRE_ENOMEM;
 
 	buf_printf(&url, "%s/posts/%s", app->cfg->site_url, p->slug);
 	if (buf_failed(&url) ||
@@ -39,7 +49,7 @@ static int add_entry(const struct app *app, struct tvars *e,
 	    tvars_set(e, "url", url.data) != QUIRE_OK ||
 	    tvars_set(e, "id", url.data) != QUIRE_OK ||
 	    tvars_set(e, "summary", p->description) != QUIRE_OK ||
-	    tvars_set(e, "content", p->html ? p->html : "") != QUIRE_OK ||
+	    tvars_set(e, "content", html) != QUIRE_OK ||
 	    tvars_list_empty(e, "authors") != QUIRE_OK ||
 	    tvars_list_empty(e, "categories") != QUIRE_OK)
 		goto out;
@@ -62,6 +72,7 @@ static int add_entry(const struct app *app, struct tvars *e,
 	rc = QUIRE_OK;
 out:
 	buf_release(&url);
+	record_free(hold);
 	return rc;
 }
 
@@ -76,7 +87,7 @@ static int feed(const struct request *req, struct response *resp,
 	time_t updated = 0;
 	char d[64];
 	size_t i;
-	int status = 500;
+	int status = 500, rc;
 
 	if (req->uri.page > 1)
 		return page_not_found(req, resp);
@@ -99,7 +110,12 @@ static int feed(const struct request *req, struct response *resp,
 		goto out;
 	for (i = 0; i < n; i++) {
 		e = tvars_list_add(v, "entries");
-		if (!e || add_entry(app, e, posts[i]) != QUIRE_OK)
+		if (!e)
+			goto out;
+		rc = add_entry(app, e, posts[i]);
+		if (rc == QUIRE_EIO)
+			status = 503;
+		if (rc != QUIRE_OK)
 			goto out;
 	}
 	status = render_xml(req, "feed", v, "application/atom+xml; charset=utf-8",

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 
+#include "app.h"
 #include "page.h"
 #include "quire.h"
 #include "view.h"
@@ -12,14 +13,26 @@ static int show(const struct request *req, struct response *resp,
 		const char *og_type)
 {
 	char path[QUIRE_MAX_SLUG + 16];
-	struct tvars *v, *o;
+	struct tvars *v = NULL, *o;
+	struct record *hold = NULL;
+	const char *html, *toc;
 	int status = 500;
 
+	switch (app_body(req->app, p, &html, &toc, &hold)) {
+	case QUIRE_OK:
+		break;
+	case QUIRE_ENOTFOUND:
+		return page_not_found(req, resp);
+	default:
+		return 503; /* no tier could give the body */
+	}
 	v = tvars_new();
 	if (!v)
-		return 500;
+		goto out;
 	o = tvars_object(v, field);
-	if (!o || view_post(o, req->app->site, p) != QUIRE_OK)
+	if (!o || view_post(o, req->app->site, p) != QUIRE_OK ||
+	    tvars_set(o, "html", html) != QUIRE_OK ||
+	    tvars_set(o, "toc", toc) != QUIRE_OK)
 		goto out;
 	snprintf(path, sizeof(path), "/%s/%s",
 		 p->kind == POST_KIND_PAGE ? "pages" : "posts", p->slug);
@@ -27,6 +40,7 @@ static int show(const struct request *req, struct response *resp,
 			   og_type, p->featured_image, resp);
 out:
 	tvars_free(v);
+	record_free(hold);
 	return status;
 }
 

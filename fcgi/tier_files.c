@@ -663,6 +663,21 @@ static const struct {
 	{ "pages", POST_KIND_PAGE },
 };
 
+/* Lists every content file under dir, sorted by path. */
+static int list_files(const char *dir, struct found_list *files,
+		      size_t *n_errors)
+{
+	size_t i;
+	int rc = QUIRE_OK;
+
+	for (i = 0; rc == QUIRE_OK && i < sizeof(folders) / sizeof(folders[0]); i++)
+		rc = walk_top(dir, folders[i].sub, folders[i].kind,
+			      folders[i].kind == POST_KIND_POST, files, n_errors);
+	if (rc == QUIRE_OK && files->n)
+		qsort(files->v, files->n, sizeof(*files->v), cmp_found);
+	return rc;
+}
+
 int content_load(const char *dir, const struct content *prev,
 		 const struct content_options *opt, struct content **out)
 {
@@ -676,15 +691,10 @@ int content_load(const char *dir, const struct content *prev,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return QUIRE_ENOMEM;
-	rc = QUIRE_OK;
-	for (i = 0; rc == QUIRE_OK && i < sizeof(folders) / sizeof(folders[0]); i++)
-		rc = walk_top(dir, folders[i].sub, folders[i].kind,
-			      folders[i].kind == POST_KIND_POST, &files,
-			      &c->n_errors);
+	rc = list_files(dir, &files, &c->n_errors);
 	if (rc != QUIRE_OK)
 		goto out;
 	if (files.n) {
-		qsort(files.v, files.n, sizeof(*files.v), cmp_found);
 		c->posts = calloc(files.n, sizeof(*c->posts));
 		if (!c->posts) {
 			rc = QUIRE_ENOMEM;
@@ -705,6 +715,64 @@ out:
 	content_free(c);
 	found_release(&files);
 	return rc;
+}
+
+int content_scan(const char *dir, struct content_file **out, size_t *n,
+		 size_t *n_errors)
+{
+	struct found_list files;
+	struct content_file *v = NULL;
+	struct parse_error err;
+	size_t i, k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(&files, 0, sizeof(files));
+	rc = list_files(dir, &files, n_errors);
+	if (rc != QUIRE_OK)
+		goto out;
+	v = calloc(files.n ? files.n : 1, sizeof(*v));
+	if (!v) {
+		rc = QUIRE_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < files.n; i++) {
+		rc = read_file(files.v[i].path, &v[k].text, &v[k].len, &err);
+		if (rc == QUIRE_ENOMEM)
+			goto out;
+		if (rc != QUIRE_OK) {
+			report(files.v[i].path, err.line, err.column, err.message);
+			(*n_errors)++;
+			rc = QUIRE_OK;
+			continue;
+		}
+		v[k].path = files.v[i].path;
+		files.v[i].path = NULL;
+		v[k].kind = files.v[i].kind;
+		v[k].hash = XXH3_64bits(v[k].text, v[k].len);
+		k++;
+	}
+	*out = v;
+	*n = k;
+	v = NULL;
+out:
+	content_files_free(v, k);
+	found_release(&files);
+	return rc;
+}
+
+void content_files_free(struct content_file *v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++) {
+		free(v[i].path);
+		free(v[i].text);
+	}
+	free(v);
 }
 
 void content_free(struct content *c)

@@ -51,4 +51,23 @@ int content_parse_file(const char *path, enum post_kind kind, char *text,
 
 void content_free(struct content *c);
 
+/* A content file as read, before parsing. */
+struct content_file {
+	char *path;
+	enum post_kind kind;
+	char *text;              /* NUL-terminated; len bytes */
+	size_t len;
+	unsigned long long hash; /* xxh3 of text, as post.hash */
+};
+
+/*
+ * Reads every file content_load would, sorted by path, without parsing
+ * them: what a deploy needs to tell changed files from unchanged ones
+ * before spending time on Markdown. Unreadable files are reported and
+ * counted in *n_errors. Caller frees with content_files_free().
+ */
+int content_scan(const char *dir, struct content_file **out, size_t *n,
+		 size_t *n_errors);
+void content_files_free(struct content_file *v, size_t n);
+
 #endif

@@ -35,6 +35,8 @@
 #include "quire.h"
 #include "response.h"
 #include "route.h"
+#include "sub.h"
+#include "tiers.h"
 #include "worker.h"
 
 static volatile sig_atomic_t stopping;
@@ -267,6 +269,63 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	response_release(&resp);
 }
 
+static int slug_in(const struct sub_update *u, const char *slug, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < u->n_posts; i++)
+		if (u->posts[i] && strlen(u->posts[i]->slug) == len &&
+		    memcmp(u->posts[i]->slug, slug, len) == 0)
+			return 1;
+	for (i = 0; i < u->n_gone; i++)
+		if (strlen(u->gone[i]) == len && memcmp(u->gone[i], slug, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Drops a changed post's own page, and every page that lists posts
+ * (home, lists, taxonomies, feeds, sitemap); keeps unchanged posts. */
+static int drop_for_update(const char *key, void *ctx)
+{
+	const struct sub_update *u = ctx;
+	const char *slug = NULL;
+
+	if (strncmp(key, "/posts/", 7) == 0)
+		slug = key + 7;
+	else if (strncmp(key, "/pages/", 7) == 0)
+		slug = key + 7;
+	if (!slug || !*slug || strpbrk(slug, "/?"))
+		return 1;
+	return slug_in(u, slug, strlen(slug));
+}
+
+/* Applies what the subscriber queued. A worker that cannot apply an
+ * update exits: the master starts a fresh one from the tiers. */
+static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
+{
+	struct sub_update *u, *next;
+	size_t dropped;
+
+	for (u = sub_take(sub); u; u = next) {
+		next = u->next;
+		if (u->all) {
+			dropped = cache_count(l1);
+			cache_clear(l1);
+		} else {
+			/* Match on the update before app_apply takes its posts. */
+			dropped = cache_drop_if(l1, drop_for_update, u);
+		}
+		if (app_apply(app, u, time(NULL)) != QUIRE_OK) {
+			log_msg(LOG_LEVEL_ERROR, "invalidate",
+				"cannot apply generation %lld; restarting", u->generation);
+			_exit(1);
+		}
+		log_msg(LOG_LEVEL_DEBUG, "invalidate", "generation=%lld dropped=%zu",
+			u->generation, dropped);
+		sub_update_free(u);
+	}
+}
+
 /* Logs what this worker did, with the CPU time (user and system) it spent
  * a request: the worker's own measure of the cost of the hot path. */
 static void log_stop(const struct cache *l1, unsigned long requests)
@@ -288,8 +347,9 @@ int worker_run(struct app *app, int listen_fd)
 	FCGX_Request fr;
 	struct cache l1;
 	struct request *req;
+	struct sub sub;
 	sigset_t waiting;
-	unsigned long requests = 0;
+	unsigned long requests = 0, seen_epoch = 0;
 	int rc = 0, fd;
 
 	/* A worker outlives no master: the master's death stops it. */
@@ -299,6 +359,7 @@ int worker_run(struct app *app, int listen_fd)
 		log_msg(LOG_LEVEL_ERROR, "worker", "signals: %s", strerror(errno));
 		return 1;
 	}
+	memset(&sub, 0, sizeof(sub));
 	req = calloc(1, sizeof(*req));
 	/* No listening socket for libfcgi: it must never accept by itself. */
 	if (!req || FCGX_Init() != 0 || FCGX_InitRequest(&fr, -1, 0) != 0) {
@@ -307,14 +368,28 @@ int worker_run(struct app *app, int listen_fd)
 		return 1;
 	}
 	cache_init(&l1, app->cfg->cache_bytes, finished_free);
-	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu",
-		app->cfg->cache_bytes / (1024 * 1024));
+	if (tiers_configured(app->cfg)) {
+		app->tiers = tiers_new(app->cfg);
+		if (!app->tiers) {
+			free(req);
+			return 1;
+		}
+	}
+	if (app->cfg->redis_url && *app->cfg->redis_url &&
+	    sub_start(&sub, app->cfg, app->generation) != QUIRE_OK)
+		log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
+	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu generation=%lld",
+		app->cfg->cache_bytes / (1024 * 1024), app->generation);
 
 	while ((fd = next_connection(listen_fd, &waiting)) >= 0) {
 		fr.ipcFd = fd;
 		fr.keepConnection = 1; /* so the Finish inside Accept keeps fd */
 		if (FCGX_Accept_r(&fr) < 0)
 			continue; /* libfcgi closed a connection that broke */
+		if (sub.running && atomic_load(&sub.epoch) != seen_epoch) {
+			seen_epoch = atomic_load(&sub.epoch);
+			apply_updates(app, &l1, &sub);
+		}
 		if (app_refresh_schedule(app, time(NULL)))
 			cache_clear(&l1);
 		handle(&fr, app, &l1, req);
@@ -328,6 +403,9 @@ int worker_run(struct app *app, int listen_fd)
 	if (!stopping)
 		rc = 1;
 	log_stop(&l1, requests);
+	sub_stop(&sub);
+	tiers_free(app->tiers);
+	app->tiers = NULL;
 	cache_clear(&l1);
 	FCGX_Free(&fr, 1);
 	free(req);

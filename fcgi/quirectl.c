@@ -1,0 +1,454 @@
+/*
+ * quirectl.c - the admin command: check, deploy, status, migrate
+ *
+ * A deploy (DESIGN §6): every file is read and hashed; only those whose
+ * path or hash changed since the last deploy are parsed and rendered; any
+ * error is printed and nothing changes. Then, in one PostgreSQL
+ * transaction, the changes and a new generation are committed; Redis is
+ * refreshed and the invalidation published; and quirectl waits, bounded,
+ * until every live worker acknowledged the new generation.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "build_config.h"
+#include "config.h"
+#include "deploy.h"
+#include "log.h"
+#include "markdown.h"
+#include "quire.h"
+#include "tier_files.h"
+#include "tier_pg.h"
+#include "tier_redis.h"
+
+#define REDIS_TIMEOUT_MS 2000
+#define WORKER_MAX_AGE_S 10       /* a worker silent longer is not live */
+#define FULL_REFRESH_BATCH 256
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_CONTENT = 1,    /* the content has errors; nothing changed */
+	EXIT_USAGE = 2,
+	EXIT_TIER = 3,       /* a tier needed is unreachable */
+	EXIT_ACK = 4,        /* deployed, but not every worker acknowledged */
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: quirectl check DIR\n"
+		"       quirectl deploy DIR [--timeout-ms N]\n"
+		"       quirectl status\n"
+		"       quirectl migrate\n"
+		"Settings come from the environment, as for quire.fcgi:\n"
+		"QUIRE_DATABASE_URL, QUIRE_REDIS_URL, QUIRE_REDIS_PREFIX,\n"
+		"QUIRE_UNSAFE_HTML; QUIRE_PID_FILE names the master to signal\n"
+		"(SIGHUP) when Redis is down.\n");
+}
+
+static int cmd_check(const struct config *cfg, const char *dir)
+{
+	struct content_options opt = { cfg->unsafe_html };
+	struct content *c;
+	size_t errors;
+
+	if (content_load(dir, NULL, &opt, &c) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: out of memory\n");
+		return EXIT_CONTENT;
+	}
+	errors = c->n_errors;
+	printf("%zu files parsed, %zu errors\n", c->n, errors);
+	content_free(c);
+	return errors ? EXIT_CONTENT : EXIT_OK;
+}
+
+static struct tier_pg *pg_open(const struct config *cfg)
+{
+	struct tier_pg *pg;
+	char err[512];
+
+	if (!cfg->database_url || !*cfg->database_url) {
+		fprintf(stderr, "quirectl: QUIRE_DATABASE_URL is not set\n");
+		return NULL;
+	}
+	if (tier_pg_connect(cfg->database_url, &pg, err, sizeof(err)) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: postgresql unreachable: %s\n", err);
+		return NULL;
+	}
+	return pg;
+}
+
+static struct tier_redis *redis_open(const struct config *cfg, int quiet)
+{
+	struct tier_redis *r;
+	char err[512];
+
+	if (!cfg->redis_url || !*cfg->redis_url)
+		return NULL;
+	if (tier_redis_connect(cfg->redis_url, cfg->redis_prefix,
+			       REDIS_TIMEOUT_MS, &r, err, sizeof(err)) != QUIRE_OK) {
+		if (!quiet)
+			fprintf(stderr, "quirectl: redis unreachable: %s\n", err);
+		return NULL;
+	}
+	return r;
+}
+
+static int cmd_migrate(const struct config *cfg)
+{
+	struct tier_pg *pg = pg_open(cfg);
+	int from = 0, to = 0, rc;
+
+	if (!pg)
+		return EXIT_TIER;
+	rc = tier_pg_migrate(pg, &from, &to);
+	if (rc != QUIRE_OK)
+		fprintf(stderr, "quirectl: migration failed: %s\n", tier_pg_error(pg));
+	else if (from == to)
+		printf("schema is at version %d; nothing to do\n", to);
+	else
+		printf("schema migrated from version %d to %d\n", from, to);
+	tier_pg_close(pg);
+	return rc == QUIRE_OK ? EXIT_OK : EXIT_TIER;
+}
+
+/* Signals the local master to reload, the fallback when Redis is down. */
+static int signal_master(void)
+{
+	const char *path = getenv("QUIRE_PID_FILE");
+	FILE *f;
+	long pid = 0;
+
+	if (!path || !*path || !(f = fopen(path, "r"))) {
+		fprintf(stderr, "quirectl: redis unreachable and no QUIRE_PID_FILE "
+			"to signal: workers were not told\n");
+		return EXIT_TIER;
+	}
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
+		fclose(f);
+		fprintf(stderr, "quirectl: no pid in \"%s\"\n", path);
+		return EXIT_TIER;
+	}
+	fclose(f);
+	if (kill((pid_t)pid, SIGHUP) == -1) {
+		fprintf(stderr, "quirectl: cannot signal master %ld: %s\n", pid,
+			strerror(errno));
+		return EXIT_TIER;
+	}
+	printf("redis unreachable: signalled the local master (pid %ld) to reload "
+	       "instead\n", pid);
+	return EXIT_OK;
+}
+
+/*
+ * Rewrites Redis from PostgreSQL: every post, the index, the generation,
+ * and removes what PostgreSQL no longer has. For a Redis that missed a
+ * deploy (it was down) or is new.
+ */
+static int full_refresh(struct tier_pg *pg, struct tier_redis *r,
+			long long generation)
+{
+	struct record **idx = NULL, **old = NULL, *batch[FULL_REFRESH_BATCH];
+	char **gone = NULL;
+	size_t n = 0, n_old = 0, nb = 0, n_gone = 0, i, j;
+	long long g;
+	int rc;
+
+	rc = tier_pg_index(pg, &idx, &n, &g);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (tier_redis_index(r, &old, &n_old, &g) == QUIRE_OK && n_old) {
+		gone = calloc(n_old, sizeof(*gone));
+		if (!gone) {
+			rc = QUIRE_ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < n_old; i++) {
+			for (j = 0; j < n && strcmp(idx[j]->slug, old[i]->slug); j++)
+				;
+			if (j == n)
+				gone[n_gone++] = old[i]->slug;
+		}
+	}
+	for (i = 0; i <= n; i++) {
+		if (i < n) {
+			rc = tier_pg_fetch(pg, idx[i]->slug, &batch[nb]);
+			if (rc == QUIRE_ENOTFOUND)
+				continue;
+			if (rc != QUIRE_OK)
+				goto out_batch;
+			nb++;
+		}
+		if (nb == FULL_REFRESH_BATCH || (i == n && (nb || n_gone))) {
+			rc = tier_redis_store(r, batch, nb, i == n ? gone : NULL,
+					      i == n ? n_gone : 0, generation);
+			for (j = 0; j < nb; j++)
+				record_free(batch[j]);
+			nb = 0;
+			if (rc != QUIRE_OK)
+				goto out;
+		}
+	}
+	if (n == 0 && n_gone == 0)
+		rc = tier_redis_store(r, NULL, 0, NULL, 0, generation);
+	goto out;
+out_batch:
+	for (j = 0; j < nb; j++)
+		record_free(batch[j]);
+out:
+	free(gone);
+	records_free(old, n_old);
+	records_free(idx, n);
+	return rc;
+}
+
+/* Waits until every live worker acknowledged generation. Returns how
+ * many were live, and how many acknowledged in *acked. */
+static size_t wait_acks(struct tier_redis *r, long long generation,
+			double timeout_ms, size_t *acked)
+{
+	struct tier_redis_worker *w = NULL;
+	struct timespec tick = { 0, 2 * 1000000L };
+	double start = now_ms();
+	size_t n = 0, i, ok;
+
+	for (;;) {
+		tier_redis_workers_free(w, n);
+		w = NULL;
+		n = 0;
+		if (tier_redis_workers(r, WORKER_MAX_AGE_S, &w, &n) != QUIRE_OK)
+			break;
+		for (ok = 0, i = 0; i < n; i++)
+			if (w[i].generation >= generation)
+				ok++;
+		*acked = ok;
+		if (ok == n || now_ms() - start > timeout_ms) {
+			if (ok < n)
+				for (i = 0; i < n; i++)
+					if (w[i].generation < generation)
+						fprintf(stderr, "quirectl: worker %s is at "
+							"generation %lld\n", w[i].id,
+							w[i].generation);
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	tier_redis_workers_free(w, n);
+	return n;
+}
+
+static int cmd_deploy(const struct config *cfg, const char *dir,
+		      double timeout_ms)
+{
+	struct content_options opt = { cfg->unsafe_html };
+	struct content_file *files = NULL;
+	struct tier_pg_hash *known = NULL;
+	struct deploy_plan plan;
+	struct tier_pg *pg = NULL;
+	struct tier_redis *r = NULL;
+	const char **slugs = NULL;
+	size_t n_files = 0, n_known = 0, n_errors = 0, live = 0, acked = 0, i;
+	long long before = 0, gen = 0, redis_gen = -1, receivers = 0;
+	double t0 = now_ms(), t_commit;
+	int rc = EXIT_TIER, changed, full;
+
+	memset(&plan, 0, sizeof(plan));
+	if (content_scan(dir, &files, &n_files, &n_errors) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: out of memory reading \"%s\"\n", dir);
+		return EXIT_CONTENT;
+	}
+	pg = pg_open(cfg);
+	if (!pg) {
+		fprintf(stderr, "quirectl: nothing deployed\n");
+		goto out;
+	}
+	if (tier_pg_migrate(pg, NULL, NULL) != QUIRE_OK ||
+	    tier_pg_generation(pg, &before) != QUIRE_OK ||
+	    tier_pg_content_hashes(pg, &known, &n_known) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: postgresql: %s; nothing deployed\n",
+			tier_pg_error(pg));
+		goto out;
+	}
+	if (deploy_plan_make(files, n_files, known, n_known, &opt, &plan) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: out of memory planning the deploy\n");
+		goto out;
+	}
+	if (plan.n_errors || n_errors) {
+		fprintf(stderr, "quirectl: %zu errors in \"%s\" (listed above); "
+			"nothing deployed\n", plan.n_errors + n_errors, dir);
+		rc = EXIT_CONTENT;
+		goto out;
+	}
+	changed = plan.n_upserts || plan.n_deletes;
+	gen = before;
+	if (changed && tier_pg_deploy(pg, plan.upserts, plan.n_upserts,
+				      plan.deletes, plan.n_deletes, &gen) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: postgresql: %s; nothing deployed\n",
+			tier_pg_error(pg));
+		goto out;
+	}
+	t_commit = now_ms();
+
+	r = redis_open(cfg, 0);
+	if (!r) {
+		if (!cfg->redis_url || !*cfg->redis_url)
+			printf("no redis configured\n");
+		rc = changed ? signal_master() : EXIT_OK;
+		goto report;
+	}
+	if (tier_redis_generation(r, &redis_gen) != QUIRE_OK)
+		redis_gen = -1;
+	/* Redis missed a deploy (it was down, or is new): rewrite it whole. */
+	full = redis_gen != before;
+	if (!changed && !full) {
+		printf("nothing changed: %zu files, generation %lld\n", n_files, gen);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (full)
+		rc = full_refresh(pg, r, gen);
+	else
+		rc = tier_redis_store(r, plan.upserts, plan.n_upserts, plan.deletes,
+				      plan.n_deletes, gen);
+	if (rc != QUIRE_OK) {
+		fprintf(stderr, "quirectl: redis: %s\n", tier_redis_error(r));
+		rc = signal_master();
+		goto report;
+	}
+	slugs = calloc(plan.n_upserts + plan.n_deletes + 1, sizeof(*slugs));
+	if (!slugs) {
+		rc = EXIT_TIER;
+		goto out;
+	}
+	for (i = 0; i < plan.n_upserts; i++)
+		slugs[i] = plan.upserts[i]->slug;
+	for (i = 0; i < plan.n_deletes; i++)
+		slugs[plan.n_upserts + i] = plan.deletes[i];
+	if (tier_redis_publish(r, gen, slugs, plan.n_upserts + plan.n_deletes,
+			       full, &receivers) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: publish failed: %s\n", tier_redis_error(r));
+		rc = signal_master();
+		goto report;
+	}
+	live = wait_acks(r, gen, timeout_ms, &acked);
+	rc = acked == live ? EXIT_OK : EXIT_ACK;
+report:
+	printf("deployed generation %lld: %zu changed, %zu removed, %zu unchanged; "
+	       "committed in %.1f ms", gen, plan.n_upserts, plan.n_deletes,
+	       plan.n_unchanged, t_commit - t0);
+	if (r)
+		printf("; %zu/%zu workers acknowledged in %.1f ms", acked, live,
+		       now_ms() - t0);
+	printf("\n");
+	if (rc == EXIT_ACK)
+		fprintf(stderr, "quirectl: %zu of %zu workers did not acknowledge "
+			"within %.0f ms\n", live - acked, live, timeout_ms);
+out:
+	free(slugs);
+	deploy_plan_release(&plan);
+	tier_pg_hashes_free(known, n_known);
+	content_files_free(files, n_files);
+	tier_redis_close(r);
+	tier_pg_close(pg);
+	return rc;
+}
+
+static int cmd_status(const struct config *cfg)
+{
+	struct tier_pg *pg = NULL;
+	struct tier_redis *r;
+	struct tier_redis_worker *w = NULL;
+	long long g;
+	size_t n = 0, i;
+	int version = 0, rc = EXIT_OK;
+
+	if (cfg->database_url && *cfg->database_url) {
+		pg = pg_open(cfg);
+		if (pg && tier_pg_schema_version(pg, &version) == QUIRE_OK &&
+		    tier_pg_generation(pg, &g) == QUIRE_OK)
+			printf("postgresql: ok, schema %d, generation %lld\n", version, g);
+		else {
+			printf("postgresql: unreachable\n");
+			rc = EXIT_TIER;
+		}
+		tier_pg_close(pg);
+	} else {
+		printf("postgresql: not configured\n");
+	}
+	if (!cfg->redis_url || !*cfg->redis_url) {
+		printf("redis: not configured\n");
+		return rc;
+	}
+	r = redis_open(cfg, 1);
+	if (!r) {
+		printf("redis: unreachable\n");
+		return EXIT_TIER;
+	}
+	if (tier_redis_generation(r, &g) == QUIRE_OK)
+		printf("redis: ok, generation %lld\n", g);
+	else
+		printf("redis: ok, nothing deployed\n");
+	if (tier_redis_workers(r, WORKER_MAX_AGE_S, &w, &n) == QUIRE_OK) {
+		printf("workers: %zu live\n", n);
+		for (i = 0; i < n; i++)
+			printf("  %s generation %lld\n", w[i].id, w[i].generation);
+		tier_redis_workers_free(w, n);
+	}
+	tier_redis_close(r);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	char *env_only[] = { argv[0], NULL };
+	struct config cfg;
+	char err[256] = "";
+	double timeout_ms = 5000;
+	const char *t;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("quirectl %s\n", PACKAGE_VERSION);
+		return EXIT_OK;
+	}
+	if (config_load(&cfg, 1, env_only, err, sizeof(err)) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: %s\n", err);
+		return EXIT_USAGE;
+	}
+	log_set_level(LOG_LEVEL_WARN);
+	if ((t = getenv("QUIRE_DEPLOY_TIMEOUT_MS")) && atof(t) > 0)
+		timeout_ms = atof(t);
+	if (argc == 5 && strcmp(argv[3], "--timeout-ms") == 0 && atof(argv[4]) > 0)
+		timeout_ms = atof(argv[4]);
+	markdown_init();
+	if (strcmp(argv[1], "check") == 0 && argc == 3)
+		rc = cmd_check(&cfg, argv[2]);
+	else if (strcmp(argv[1], "deploy") == 0 && (argc == 3 || argc == 5))
+		rc = cmd_deploy(&cfg, argv[2], timeout_ms);
+	else if (strcmp(argv[1], "status") == 0 && argc == 2)
+		rc = cmd_status(&cfg);
+	else if (strcmp(argv[1], "migrate") == 0 && argc == 2)
+		rc = cmd_migrate(&cfg);
+	else {
+		usage(stderr);
+		rc = EXIT_USAGE;
+	}
+	config_release(&cfg);
+	return rc;
+}

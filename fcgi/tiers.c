@@ -1,0 +1,292 @@
+/*
+ * tiers.c - the read path below L1: Redis (L2), then PostgreSQL (L3)
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "quire.h"
+#include "tier_pg.h"
+#include "tier_redis.h"
+#include "tiers.h"
+
+#define TIERS_TIMEOUT_MS 1000
+#define TIERS_BACKOFF_MIN_MS 100
+#define TIERS_BACKOFF_MAX_MS 5000
+
+/* One tier's connection state. */
+struct link {
+	double retry_at;     /* monotonic ms before which we do not try */
+	long backoff_ms;
+};
+
+struct tiers {
+	const struct config *cfg;
+	struct tier_redis *redis;
+	struct tier_pg *pg;
+	struct link redis_link;
+	struct link pg_link;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void link_failed(struct link *l)
+{
+	l->backoff_ms = l->backoff_ms ? l->backoff_ms * 2 : TIERS_BACKOFF_MIN_MS;
+	if (l->backoff_ms > TIERS_BACKOFF_MAX_MS)
+		l->backoff_ms = TIERS_BACKOFF_MAX_MS;
+	l->retry_at = now_ms() + (double)l->backoff_ms;
+}
+
+static void link_ok(struct link *l)
+{
+	l->backoff_ms = 0;
+	l->retry_at = 0;
+}
+
+int tiers_configured(const struct config *cfg)
+{
+	return (cfg->redis_url && *cfg->redis_url) ||
+	       (cfg->database_url && *cfg->database_url);
+}
+
+struct tiers *tiers_new(const struct config *cfg)
+{
+	struct tiers *t = calloc(1, sizeof(*t));
+
+	if (t)
+		t->cfg = cfg;
+	return t;
+}
+
+void tiers_free(struct tiers *t)
+{
+	if (!t)
+		return;
+	tier_redis_close(t->redis);
+	tier_pg_close(t->pg);
+	free(t);
+}
+
+/* Returns a usable Redis connection, or NULL (none, or backing off). */
+static struct tier_redis *redis(struct tiers *t)
+{
+	char err[256];
+
+	if (!t->cfg->redis_url || !*t->cfg->redis_url)
+		return NULL;
+	if (t->redis && tier_redis_broken(t->redis)) {
+		log_msg(LOG_LEVEL_WARN, "redis", "%s; reconnecting",
+			tier_redis_error(t->redis));
+		tier_redis_close(t->redis);
+		t->redis = NULL;
+		link_failed(&t->redis_link);
+	}
+	if (t->redis)
+		return t->redis;
+	if (now_ms() < t->redis_link.retry_at)
+		return NULL;
+	if (tier_redis_connect(t->cfg->redis_url, t->cfg->redis_prefix,
+			       TIERS_TIMEOUT_MS, &t->redis, err,
+			       sizeof(err)) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_WARN, "redis", "%s", err);
+		t->redis = NULL;
+		link_failed(&t->redis_link);
+		return NULL;
+	}
+	link_ok(&t->redis_link);
+	return t->redis;
+}
+
+static struct tier_pg *pg(struct tiers *t)
+{
+	char err[256];
+
+	if (!t->cfg->database_url || !*t->cfg->database_url)
+		return NULL;
+	if (t->pg)
+		return t->pg;
+	if (now_ms() < t->pg_link.retry_at)
+		return NULL;
+	if (tier_pg_connect(t->cfg->database_url, &t->pg, err,
+			    sizeof(err)) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_WARN, "postgresql", "%s", err);
+		t->pg = NULL;
+		link_failed(&t->pg_link);
+		return NULL;
+	}
+	link_ok(&t->pg_link);
+	return t->pg;
+}
+
+/* After a PostgreSQL error: back off (tier_pg resets its own handle). */
+static void pg_failed(struct tiers *t)
+{
+	log_msg(LOG_LEVEL_WARN, "postgresql", "%s", tier_pg_error(t->pg));
+	link_failed(&t->pg_link);
+}
+
+int tiers_fetch(struct tiers *t, const char *slug, struct record **out)
+{
+	struct tier_redis *r = redis(t);
+	struct tier_pg *p;
+	int rc, redis_rc = QUIRE_EIO;
+
+	*out = NULL;
+	if (r) {
+		redis_rc = tier_redis_fetch(r, slug, out);
+		if (redis_rc == QUIRE_OK)
+			return QUIRE_OK;
+	}
+	p = pg(t);
+	if (!p)
+		return redis_rc == QUIRE_ENOTFOUND ? QUIRE_ENOTFOUND : QUIRE_EIO;
+	rc = tier_pg_fetch(p, slug, out);
+	if (rc == QUIRE_EIO) {
+		pg_failed(t);
+		return QUIRE_EIO;
+	}
+	if (rc == QUIRE_OK && (r = redis(t)) && redis_rc == QUIRE_ENOTFOUND)
+		tier_redis_fill(r, *out); /* best effort: L2 is only a cache */
+	return rc;
+}
+
+static int content_from(struct record **recs, size_t n, struct content **out)
+{
+	struct content *c;
+	size_t i;
+	int rc;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return QUIRE_ENOMEM;
+	c->posts = calloc(n ? n : 1, sizeof(*c->posts));
+	if (!c->posts) {
+		free(c);
+		return QUIRE_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		rc = record_to_post(recs[i], &c->posts[c->n]);
+		if (rc == QUIRE_ENOMEM) {
+			content_free(c);
+			return rc;
+		}
+		if (rc != QUIRE_OK) {
+			log_msg(LOG_LEVEL_WARN, "content",
+				"record \"%s\" does not parse; skipped", recs[i]->slug);
+			c->n_errors++;
+			continue;
+		}
+		c->n++;
+	}
+	*out = c;
+	return QUIRE_OK;
+}
+
+int tiers_load(struct tiers *t, struct content **out, long long *generation)
+{
+	struct record **recs = NULL;
+	struct tier_pg *p = pg(t);
+	struct tier_redis *r;
+	size_t n = 0;
+	int rc = QUIRE_EIO;
+
+	*out = NULL;
+	if (p) {
+		rc = tier_pg_index(p, &recs, &n, generation);
+		if (rc != QUIRE_OK)
+			pg_failed(t);
+	}
+	if (rc != QUIRE_OK && (r = redis(t))) {
+		rc = tier_redis_index(r, &recs, &n, generation);
+		if (rc == QUIRE_ENOTFOUND) {
+			/* An empty Redis and no PostgreSQL: nothing deployed. */
+			*generation = 0;
+			rc = QUIRE_OK;
+		}
+	}
+	if (rc != QUIRE_OK)
+		return QUIRE_EIO;
+	rc = content_from(recs, n, out);
+	records_free(recs, n);
+	return rc;
+}
+
+int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
+		     struct record ***out)
+{
+	struct tier_redis *r = redis(t);
+	struct tier_pg *p;
+	struct record *rec;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (r && tier_redis_index_many(r, slugs, n, out) == QUIRE_OK)
+		return QUIRE_OK;
+	p = pg(t);
+	if (!p)
+		return QUIRE_EIO;
+	*out = calloc(n ? n : 1, sizeof(**out));
+	if (!*out)
+		return QUIRE_ENOMEM;
+	for (i = 0; i < n; i++) {
+		rc = tier_pg_fetch(p, slugs[i], &rec);
+		if (rc == QUIRE_ENOTFOUND)
+			continue;
+		if (rc != QUIRE_OK) {
+			pg_failed(t);
+			records_free(*out, n);
+			*out = NULL;
+			return QUIRE_EIO;
+		}
+		(*out)[i] = rec;
+	}
+	return QUIRE_OK;
+}
+
+int tiers_generation(struct tiers *t, long long *generation)
+{
+	struct tier_redis *r = redis(t);
+	struct tier_pg *p;
+	int rc;
+
+	if (r) {
+		rc = tier_redis_generation(r, generation);
+		if (rc == QUIRE_OK)
+			return QUIRE_OK;
+		if (rc == QUIRE_ENOTFOUND && !t->cfg->database_url) {
+			*generation = 0;
+			return QUIRE_OK;
+		}
+	}
+	p = pg(t);
+	if (!p)
+		return QUIRE_EIO;
+	if (tier_pg_generation(p, generation) != QUIRE_OK) {
+		pg_failed(t);
+		return QUIRE_EIO;
+	}
+	return QUIRE_OK;
+}
+
+int tiers_ack(struct tiers *t, const char *worker_id, long long generation)
+{
+	struct tier_redis *r = redis(t);
+
+	return r ? tier_redis_ack(r, worker_id, generation) : QUIRE_EIO;
+}
+
+int tiers_forget(struct tiers *t, const char *worker_id)
+{
+	struct tier_redis *r = redis(t);
+
+	return r ? tier_redis_forget(r, worker_id) : QUIRE_EIO;
+}

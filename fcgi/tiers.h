@@ -1,0 +1,57 @@
+/*
+ * tiers.h - the read path below L1: Redis (L2), then PostgreSQL (L3)
+ *
+ * One struct tiers per process (never shared across fork or threads):
+ * it owns its connections, opens them lazily and, after a failure, drops
+ * the connection and waits a back-off before trying that tier again, so
+ * a dead tier costs a request nothing but the skip.
+ */
+#ifndef QUIRE_TIERS_H
+#define QUIRE_TIERS_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "record.h"
+#include "tier_files.h"
+
+struct tiers;
+
+/* Returns a new handle for cfg's tiers (none connected yet), or NULL. */
+struct tiers *tiers_new(const struct config *cfg);
+void tiers_free(struct tiers *t);
+/* True when cfg names a Redis or a PostgreSQL: quire is not file-only. */
+int tiers_configured(const struct config *cfg);
+
+/*
+ * One post with its html: from Redis, else from PostgreSQL (and then
+ * written back to Redis, only if Redis has nothing newer). Returns
+ * QUIRE_OK, QUIRE_ENOTFOUND (no tier has it), or QUIRE_EIO (no tier
+ * could answer). Caller frees *out with record_free().
+ */
+int tiers_fetch(struct tiers *t, const char *slug, struct record **out);
+
+/*
+ * The whole site as posts without html (html is fetched per page): from
+ * PostgreSQL, the truth, else from Redis. *generation gets the
+ * generation of that snapshot. Returns QUIRE_OK or QUIRE_EIO. Caller
+ * frees *out with content_free().
+ */
+int tiers_load(struct tiers *t, struct content **out, long long *generation);
+
+/*
+ * Index entries of some posts (no html), from Redis else PostgreSQL:
+ * (*out)[i] is NULL for a slug that no longer exists. Returns QUIRE_OK
+ * or QUIRE_EIO. Caller frees with records_free(*out, n).
+ */
+int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
+		     struct record ***out);
+
+/* The generation: Redis's, else PostgreSQL's. QUIRE_OK or QUIRE_EIO. */
+int tiers_generation(struct tiers *t, long long *generation);
+
+/* Records an acknowledgement (Redis only; QUIRE_EIO when it is down). */
+int tiers_ack(struct tiers *t, const char *worker_id, long long generation);
+int tiers_forget(struct tiers *t, const char *worker_id);
+
+#endif
