@@ -336,7 +336,9 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 		slugs[i] = plan.upserts[i]->slug;
 	for (i = 0; i < plan.n_deletes; i++)
 		slugs[plan.n_upserts + i] = plan.deletes[i];
-	if (tier_redis_publish(r, gen, slugs, plan.n_upserts + plan.n_deletes,
+	/* After a whole rewrite, the slugs are not the whole story: "*". */
+	if (tier_redis_publish(r, gen, slugs,
+			       full ? 0 : plan.n_upserts + plan.n_deletes,
 			       full, &receivers) != QUIRE_OK) {
 		fprintf(stderr, "quirectl: publish failed: %s\n", tier_redis_error(r));
 		rc = signal_master();

@@ -242,7 +242,7 @@ static const struct pg_stmt_def {
 	  " ORDER BY p.kind, p.date DESC NULLS LAST, p.slug",
 	  0, NULL },
 	{ "quire_hashes",
-	  "SELECT slug, kind, hash FROM posts WHERE origin = 'content'"
+	  "SELECT slug, kind, hash, path FROM posts WHERE origin = 'content'"
 	  " ORDER BY slug",
 	  0, NULL },
 };
@@ -945,6 +945,11 @@ int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,
 			goto out;
 		}
 		count++;
+		if (!PQgetisnull(res, i, 3) &&
+		    !(v[count - 1].path = strdup(PQgetvalue(res, i, 3)))) {
+			rc = QUIRE_ENOMEM;
+			goto out;
+		}
 	}
 	*out = v;
 	*n = count;
@@ -961,8 +966,10 @@ void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n)
 
 	if (!v)
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(v[i].slug);
+		free(v[i].path);
+	}
 	free(v);
 }
 

@@ -1,0 +1,118 @@
+#!/bin/bash
+# test_deploy.sh - content deploys through PostgreSQL and Redis, seen by
+# every worker the moment quirectl returns (DESIGN §6)
+#
+# Real postgres (initdb in the temp dir), real redis-server, quire behind
+# nginx. A copy of the fixture site (without its deliberately broken
+# file) is deployed, edited and deployed again; a broken edit changes
+# nothing; a deploy made while the workers are cut off from Redis is
+# applied when they reconnect; with PostgreSQL stopped, cached pages are
+# still served.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_pg.sh"
+. "$(dirname "$0")/lib_redis.sh"
+
+QUIRECTL=${QUIRECTL:-$QUIRE_BUILDDIR/fcgi/quirectl}
+POST=/posts/hello-world
+
+t_init
+start_pg || { fail "postgresql did not start"; t_done; }
+start_redis || { fail "redis did not start"; t_done; }
+
+SITE=$T_DIR/site
+cp -r "$T_SITE" "$SITE"
+rm -f "$SITE/posts/broken.md"
+
+# deploy [ARGS...]: quirectl deploy of $SITE; output in $T_DIR/deploy.out
+deploy() {
+	"$QUIRECTL" deploy "$SITE" "$@" >"$T_DIR/deploy.out" 2>&1
+	D_STATUS=$?
+	sed 's/^/  quirectl: /' "$T_DIR/deploy.out"
+	return $D_STATUS
+}
+
+# every_worker_has STRING: 40 requests for $POST all 200 with STRING,
+# and every worker answered at least once.
+every_worker_has() {
+	local i seen=" " w bad=0
+	for ((i = 0; i < 40; i++)); do
+		req "$POST"
+		w=$(header X-Quire-Worker)
+		[[ $seen == *" $w "* ]] || seen="$seen$w "
+		if [[ $R_STATUS != 200 ]] || ! grep -Fq -- "$1" "$T_DIR/r.body"; then
+			bad=$((bad + 1))
+		fi
+	done
+	local n_seen n_workers
+	n_seen=$(wc -w <<<"$seen")
+	n_workers=$(quire_workers | wc -l)
+	((bad == 0 && n_seen >= n_workers))
+}
+
+check "quirectl migrate creates the schema" "$QUIRECTL" migrate
+check "a second migrate is a no-op" "$QUIRECTL" migrate
+check "quirectl check accepts the site" "$QUIRECTL" check "$SITE"
+check "the first deploy succeeds" deploy
+check "... and reports what it changed" grep -q "changed" "$T_DIR/deploy.out"
+
+QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
+expect_body_contains "$POST" "Hello"
+expect_status /posts/second 200
+expect_status /posts/no-such-post 404
+expect_body_contains /feed.xml "<entry>"
+check "quire loaded from the tiers" quire_log_has "generation=[0-9]+ from the tiers"
+
+# An edit is served by every worker as soon as quirectl returns.
+sed -i 's/^Hello/EDIT-ONE Hello/' "$SITE/posts/2024-01-10-hello-world.md"
+grep -q "EDIT-ONE" "$SITE/posts/2024-01-10-hello-world.md" ||
+	printf '\nEDIT-ONE\n' >>"$SITE/posts/2024-01-10-hello-world.md"
+check "the deploy of one edit succeeds" deploy
+check "... changing exactly one post" grep -q " 1 changed, 0 removed" "$T_DIR/deploy.out"
+check "... acknowledged by every worker" grep -Eq "([0-9]+)/\1 workers acknowledged" "$T_DIR/deploy.out"
+check "every worker serves the edit at once" every_worker_has "EDIT-ONE"
+
+# Nothing changed: nothing to do.
+check "a deploy with no change succeeds" deploy
+check "... and says nothing changed" grep -q "nothing changed" "$T_DIR/deploy.out"
+
+# A broken file: every error listed, nothing deployed, old content stays.
+printf -- '---\ntitle: [unclosed\n---\nbody\n' >"$SITE/posts/2024-05-05-broken.md"
+sed -i 's/EDIT-ONE/EDIT-TWO/' "$SITE/posts/2024-01-10-hello-world.md"
+check "a deploy with a broken file fails" not deploy
+check "... naming the file with line and column" grep -Eq "2024-05-05-broken.md:[0-9]+:[0-9]+:" "$T_DIR/deploy.out"
+check "... and the old content stays" every_worker_has "EDIT-ONE"
+rm -f "$SITE/posts/2024-05-05-broken.md"
+
+# Removing a file unpublishes its post.
+rm -f "$SITE/posts/2024-02-20-second-post.md"
+check "a deploy removing a file succeeds" deploy
+check "... removes one post" grep -q " 1 removed" "$T_DIR/deploy.out"
+expect_status /posts/second 404
+check "the edit made meanwhile is served too" every_worker_has "EDIT-TWO"
+
+# Redis cut off: a deploy meanwhile is applied when the workers reconnect.
+stop_redis
+sed -i 's/EDIT-TWO/EDIT-THREE/' "$SITE/posts/2024-01-10-hello-world.md"
+check "with redis down, the deploy still commits" grep -q "deployed generation" <(deploy; cat "$T_DIR/deploy.out")
+expect_body_contains "$POST" "EDIT-TWO"
+start_redis_again || fail "redis did not come back"
+check "after redis returns, a deploy rewrites it whole" deploy
+ok_after=0
+for ((i = 0; i < 50; i++)); do
+	if every_worker_has "EDIT-THREE"; then ok_after=1; break; fi
+	sleep 0.2
+done
+check "every worker serves the deploy made while redis was down" test $ok_after = 1
+
+# PostgreSQL down: cached reads keep working; a deploy refuses.
+req "$POST" >/dev/null
+stop_pg
+check "with postgresql down, cached pages are served" every_worker_has "EDIT-THREE"
+expect_status / 200
+sed -i 's/EDIT-THREE/EDIT-FOUR/' "$SITE/posts/2024-01-10-hello-world.md"
+check "with postgresql down, a deploy refuses" not deploy
+check "... and says so" grep -q "postgresql unreachable" "$T_DIR/deploy.out"
+start_pg_again || fail "postgresql did not come back"
+
+check "no worker crashed" test -z "$(crash_lines)"
+t_done
