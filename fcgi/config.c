@@ -79,7 +79,7 @@ void config_usage(const char *argv0)
 	       "on fd 0 (as spawn-fcgi passes it) is used.\n\n"
 	       "  -l, --listen PATH|HOST:PORT  listen here           QUIRE_LISTEN\n"
 	       "  -w, --workers N              worker processes (0: one process,\n"
-	       "                               no master; default 2 x cores)\n"
+	       "                               no master; default: one a core)\n"
 	       "                                                     QUIRE_WORKERS\n"
 	       "  -c, --content-dir DIR        posts/ and pages/     QUIRE_CONTENT_DIR\n"
 	       "  -t, --templates-dir DIR      templates             QUIRE_TEMPLATES_DIR\n"
@@ -210,7 +210,9 @@ int config_load(struct config *c, int argc, char **argv, char *err,
 	int opt, rc;
 
 	memset(c, 0, sizeof(*c));
-	c->workers = cores > 0 ? (int)(2 * cores) : 2;
+	/* One per core: an L1 hit never blocks, and more workers than cores
+	 * lost 10-40 % in tests/bench/read (RESULTS.md §2). */
+	c->workers = cores > 0 ? (int)cores : 2;
 	c->posts_per_page = 10;
 	c->cache_bytes = 64u * 1024 * 1024;
 	if ((rc = set_str(&c->content_dir, "content")) != QUIRE_OK ||

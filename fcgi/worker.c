@@ -16,6 +16,7 @@
  * the race for a connection goes back to ppoll().
  */
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -181,11 +182,60 @@ static int drain_body(FCGX_Request *fr)
 	return total > QUIRE_MAX_BODY ? 413 : 0;
 }
 
-/* True when the request may carry a body (RFC 9112 §6.3). */
-static int has_body(FCGX_Request *fr)
+/* The FastCGI parameters a request is answered from. */
+struct params {
+	const char *method;
+	const char *uri;
+	const char *accept_encoding;
+	const char *if_none_match;
+	const char *content_length;
+	const char *transfer_encoding;
+};
+
+#define PARAM(name, field) { name "=", sizeof(name), offsetof(struct params, field) }
+static const struct {
+	const char *prefix;    /* "NAME=" */
+	size_t len;            /* of the prefix */
+	size_t off;
+} param_names[] = {
+	PARAM("REQUEST_METHOD", method),
+	PARAM("REQUEST_URI", uri),
+	PARAM("HTTP_ACCEPT_ENCODING", accept_encoding),
+	PARAM("HTTP_IF_NONE_MATCH", if_none_match),
+	PARAM("CONTENT_LENGTH", content_length),
+	PARAM("HTTP_TRANSFER_ENCODING", transfer_encoding),
+};
+#undef PARAM
+
+/*
+ * Reads the parameters above in one pass over envp: five FCGX_GetParam
+ * calls scan the ~30 parameters five times, most of what a hit cost
+ * beyond the no-op responder (tests/bench/RESULTS.md, callgrind).
+ * The pointers live until the request is finished.
+ */
+static void read_params(char **envp, struct params *p)
 {
-	const char *clen = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
-	const char *te = FCGX_GetParam("HTTP_TRANSFER_ENCODING", fr->envp);
+	size_t i;
+	char *e;
+
+	memset(p, 0, sizeof(*p));
+	for (; envp && (e = *envp); envp++) {
+		if (e[0] != 'R' && e[0] != 'H' && e[0] != 'C')
+			continue;
+		for (i = 0; i < sizeof(param_names) / sizeof(param_names[0]); i++) {
+			if (strncmp(e, param_names[i].prefix, param_names[i].len) == 0) {
+				*(const char **)(void *)((char *)p + param_names[i].off) =
+					e + param_names[i].len;
+				break;
+			}
+		}
+	}
+}
+
+/* True when the request may carry a body (RFC 9112 §6.3). */
+static int has_body(const struct params *p)
+{
+	const char *clen = p->content_length, *te = p->transfer_encoding;
 
 	return (clen && clen[0] && strcmp(clen, "0") != 0) || (te && te[0]);
 }
@@ -210,18 +260,21 @@ static void send_plain(FCGX_Request *fr, int status, int is_head,
 static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		   struct request *req)
 {
-	const char *method = FCGX_GetParam("REQUEST_METHOD", fr->envp);
-	const char *raw = FCGX_GetParam("REQUEST_URI", fr->envp);
-	const char *ae = FCGX_GetParam("HTTP_ACCEPT_ENCODING", fr->envp);
-	const char *inm = FCGX_GetParam("HTTP_IF_NONE_MATCH", fr->envp);
+	const char *method, *raw, *ae, *inm;
+	struct params p;
 	char key[QUIRE_MAX_URI + 32], esc[256];
 	struct finished *f;
 	struct response resp;
 	size_t keylen;
 	int is_head, gzip_ok, status;
 
+	read_params(fr->envp, &p);
+	method = p.method;
+	raw = p.uri;
+	ae = p.accept_encoding;
+	inm = p.if_none_match;
 	is_head = method && strcmp(method, "HEAD") == 0;
-	if (has_body(fr) && drain_body(fr) == 413) {
+	if (has_body(&p) && drain_body(fr) == 413) {
 		send_plain(fr, 413, is_head, NULL);
 		return;
 	}
