@@ -92,19 +92,22 @@ int cache_put(struct cache *c, const char *key, size_t keylen, void *value,
 	return QUIRE_OK;
 }
 
-size_t cache_drop_if(struct cache *c, int (*drop)(const char *key, void *ctx),
-		     void *ctx)
+void cache_foreach(struct cache *c,
+		   void (*fn)(const char *key, void *value, void *ctx), void *ctx)
 {
-	struct cache_item *it, *tmp;
-	size_t n = 0;
+	struct cache_item *it;
 
-	DL_FOREACH_SAFE(c->lru, it, tmp) {
-		if (drop(it->key, ctx)) {
-			item_drop(c, it);
-			n++;
-		}
-	}
-	return n;
+	DL_FOREACH(c->lru, it)
+		fn(it->key, it->value, ctx);
+}
+
+void cache_remove(struct cache *c, const char *key, size_t keylen)
+{
+	struct cache_item *it;
+
+	HASH_FIND(hh, c->table, key, keylen, it);
+	if (it)
+		item_drop(c, it);
 }
 
 void cache_clear(struct cache *c)

@@ -34,10 +34,12 @@ void *cache_get(struct cache *c, const char *key, size_t keylen);
  */
 int cache_put(struct cache *c, const char *key, size_t keylen, void *value,
 	      size_t size);
-/* Drops the values whose key drop(key, ctx) is true for. Returns how
- * many. */
-size_t cache_drop_if(struct cache *c, int (*drop)(const char *key, void *ctx),
-		     void *ctx);
+/* Calls fn on every key and value, least recently used first; fn must
+ * not add or remove values. */
+void cache_foreach(struct cache *c,
+		   void (*fn)(const char *key, void *value, void *ctx), void *ctx);
+/* Drops the value under key, if any. */
+void cache_remove(struct cache *c, const char *key, size_t keylen);
 /* Drops every value. */
 void cache_clear(struct cache *c);
 size_t cache_count(const struct cache *c);

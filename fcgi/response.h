@@ -42,6 +42,9 @@ struct finished {
 	struct finished_bytes not_modified;
 	struct finished_bytes not_modified_gz;
 	size_t size;                /* bytes held, for the L1 bound */
+	/* Set by an invalidation: rebuild before serving, but serve this
+	 * copy if the lower tiers fail meanwhile (DESIGN §8). */
+	int stale;
 };
 
 void response_init(struct response *r);

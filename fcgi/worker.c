@@ -263,7 +263,7 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	const char *method, *raw, *ae, *inm;
 	struct params p;
 	char key[QUIRE_MAX_URI + 32], esc[256];
-	struct finished *f;
+	struct finished *f, *stale;
 	struct response resp;
 	size_t keylen;
 	int is_head, gzip_ok, status;
@@ -285,7 +285,7 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	/* Raw URIs are keys as they are when they are already canonical, so
 	 * most hits skip decoding. */
 	gzip_ok = accepts_gzip(ae);
-	if (raw && (f = cache_get(l1, raw, strlen(raw)))) {
+	if (raw && (f = cache_get(l1, raw, strlen(raw))) && !f->stale) {
 		send_finished(fr, f, is_head, gzip_ok, inm);
 		return;
 	}
@@ -297,9 +297,13 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		return;
 	}
 	keylen = uri_cache_key(&req->uri, key, sizeof(key));
+	stale = NULL;
 	if (keylen && (f = cache_get(l1, key, keylen))) {
-		send_finished(fr, f, is_head, gzip_ok, inm);
-		return;
+		if (!f->stale) {
+			send_finished(fr, f, is_head, gzip_ok, inm);
+			return;
+		}
+		stale = f;
 	}
 
 	req->app = app;
@@ -307,6 +311,13 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	req->n_params = 0;
 	response_init(&resp);
 	status = route_dispatch(req, &resp);
+	if (status >= 500 && stale) {
+		log_msg(LOG_LEVEL_WARN, "stale", "status=%d; serving the stale copy of "
+			"\"%s\"", status, log_escape(key, esc, sizeof(esc)));
+		send_finished(fr, stale, is_head, gzip_ok, inm);
+		response_release(&resp);
+		return;
+	}
 	if (status >= 500)
 		response_plain(&resp, status);
 	if (response_finish(&resp, getpid(), resp.cacheable, &f) != QUIRE_OK) {
@@ -315,10 +326,13 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		return;
 	}
 	send_finished(fr, f, is_head, gzip_ok, inm);
-	if (resp.cacheable && f->status == 200 && keylen)
+	if (resp.cacheable && f->status == 200 && keylen) {
 		cache_put(l1, key, keylen, f, f->size); /* takes f either way */
-	else
+	} else {
 		finished_free(f);
+		if (stale) /* gone, say (a 404 now): the old copy must go too */
+			cache_remove(l1, key, keylen);
+	}
 	response_release(&resp);
 }
 
@@ -336,13 +350,15 @@ static int slug_in(const struct sub_update *u, const char *slug, size_t len)
 	return 0;
 }
 
-/* Drops a changed post's own page, and every page that lists posts
- * (home, lists, taxonomies, feeds, sitemap); keeps unchanged posts. */
-static int drop_for_update(const char *key, void *ctx)
+/* Whether an update touches the page under key: a changed post's own
+ * page, and every page that lists posts (home, lists, taxonomies, feeds,
+ * sitemap). Unchanged posts' pages are untouched. */
+static int touched_by(const char *key, const struct sub_update *u)
 {
-	const struct sub_update *u = ctx;
 	const char *slug = NULL;
 
+	if (u->all)
+		return 1;
 	if (strncmp(key, "/posts/", 7) == 0)
 		slug = key + 7;
 	else if (strncmp(key, "/pages/", 7) == 0)
@@ -352,29 +368,45 @@ static int drop_for_update(const char *key, void *ctx)
 	return slug_in(u, slug, strlen(slug));
 }
 
+struct mark_ctx {
+	const struct sub_update *u;
+	size_t marked;
+};
+
+/* Marks touched pages stale rather than dropping them: the next request
+ * rebuilds them, and if the tiers fail then, the stale copy is served
+ * instead of an error. */
+static void mark_stale(const char *key, void *value, void *ctx)
+{
+	struct mark_ctx *m = ctx;
+	struct finished *f = value;
+
+	if (!f->stale && touched_by(key, m->u)) {
+		f->stale = 1;
+		m->marked++;
+	}
+}
+
 /* Applies what the subscriber queued. A worker that cannot apply an
  * update exits: the master starts a fresh one from the tiers. */
 static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
 {
 	struct sub_update *u, *next;
-	size_t dropped;
+	struct mark_ctx m;
 
 	for (u = sub_take(sub); u; u = next) {
 		next = u->next;
-		if (u->all) {
-			dropped = cache_count(l1);
-			cache_clear(l1);
-		} else {
-			/* Match on the update before app_apply takes its posts. */
-			dropped = cache_drop_if(l1, drop_for_update, u);
-		}
+		/* Match on the update before app_apply takes its posts. */
+		m.u = u;
+		m.marked = 0;
+		cache_foreach(l1, mark_stale, &m);
 		if (app_apply(app, u, time(NULL)) != QUIRE_OK) {
 			log_msg(LOG_LEVEL_ERROR, "invalidate",
 				"cannot apply generation %lld; restarting", u->generation);
 			_exit(1);
 		}
-		log_msg(LOG_LEVEL_DEBUG, "invalidate", "generation=%lld dropped=%zu",
-			u->generation, dropped);
+		log_msg(LOG_LEVEL_DEBUG, "invalidate", "generation=%lld stale=%zu",
+			u->generation, m.marked);
 		sub_update_free(u);
 	}
 }

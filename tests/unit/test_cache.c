@@ -16,6 +16,15 @@ static void count_free(void *v)
 	free(v);
 }
 
+static int seen;
+
+static void count_seen(const char *key, void *value, void *ctx)
+{
+	(void)value;
+	if (key[0] == '/')
+		(*(int *)ctx)++;
+}
+
 static char *val(const char *s)
 {
 	return strdup(s);
@@ -68,6 +77,17 @@ int main(void)
 	/* Keys are compared by length too. */
 	CHECK(cache_get(&c, "/1x", 3) == NULL);
 	CHECK(cache_get(&c, "/", 1) == NULL);
+
+	/* foreach sees every value; remove drops one. */
+	seen = 0;
+	cache_foreach(&c, count_seen, &seen);
+	CHECK(seen == (int)cache_count(&c));
+	freed = 0;
+	cache_remove(&c, "/1", 2);
+	CHECK(freed == 1);
+	CHECK(cache_get(&c, "/1", 2) == NULL);
+	cache_remove(&c, "/nothing", 8);
+	CHECK(freed == 1);
 
 	cache_clear(&c);
 	return check_done("test_cache");
