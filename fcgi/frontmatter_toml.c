@@ -236,17 +236,6 @@ static int check_text(struct toml *t)
 	return QUIRE_OK;
 }
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Appends code point cp as UTF-8; QUIRE_EPARSE unless it is a Unicode
  * scalar value (TOML 1.0, "String"). */
 static int put_utf8(struct buf *b, unsigned long cp)
@@ -304,7 +293,7 @@ static int read_escape(struct toml *t, struct buf *b)
 			       "allowed)");
 	}
 	for (i = 0; i < n; i++) {
-		h = hex_value(peek(t, 2 + i));
+		h = quire_hex_digit(peek(t, 2 + i));
 		if (h < 0)
 			return fail_at(t, QUIRE_EPARSE, pos,
 				       "expected %zu hex digits after \\%c", n,
@@ -591,7 +580,7 @@ static int is_digit_of(int c, int base)
 {
 	switch (base) {
 	case 16:
-		return hex_value(c) >= 0;
+		return quire_hex_digit(c) >= 0;
 	case 8:
 		return c >= '0' && c <= '7';
 	case 2:

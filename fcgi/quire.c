@@ -20,3 +20,14 @@ const char *quire_strerror(int err)
 		return "unknown error";
 	return errs[err];
 }
+
+int quire_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

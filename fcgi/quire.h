@@ -21,6 +21,9 @@ enum quire_err {
 /* Returns a static, lower-case description of ERR. */
 const char *quire_strerror(int err);
 
+/* The value of hexadecimal digit c, or -1 when c is not one. */
+int quire_hex_digit(int c);
+
 /*
  * Where a parser stopped. line and column are 1-based and refer to the
  * whole input file (frontmatter and body alike); 0 means unknown.

@@ -91,17 +91,6 @@ int tier_redis_parse_ll(const char *s, size_t len, long long *out)
 
 /* ----------------------------------------------------------------- URLs */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Copies s[0, n) into out (cap bytes with the NUL), decoding %XX. A
  * decoded NUL is refused: the result is used as a C string. */
 static int copy_decoded(char *out, size_t cap, const char *s, size_t n)
@@ -116,8 +105,8 @@ static int copy_decoded(char *out, size_t cap, const char *s, size_t n)
 
 			if (i + 2 >= n)
 				return QUIRE_EINVAL;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = quire_hex_digit(s[i + 1]);
+			lo = quire_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return QUIRE_EINVAL;
 			c = (char)(hi * 16 + lo);
@@ -191,7 +180,7 @@ static int parse_tcp(const char *s, struct tier_redis_url *u)
 		if (!host_end)
 			return QUIRE_EINVAL;
 		for (p = host; p < host_end; p++)
-			if (!(hexval(*p) >= 0 || *p == ':' || *p == '.'))
+			if (!(quire_hex_digit(*p) >= 0 || *p == ':' || *p == '.'))
 				return QUIRE_EINVAL;
 		p = host_end + 1;
 	} else {

@@ -11,18 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quire.h"
 #include "uri.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int valid_page(const char *v, size_t len, struct uri *u)
 {
@@ -102,7 +92,7 @@ int uri_parse(const char *raw, struct uri *u)
 	for (p = raw; *p && *p != '?' && *p != '#'; p++) {
 		c = (unsigned char)*p;
 		if (c == '%') {
-			if ((hi = hexval(p[1])) < 0 || (lo = hexval(p[2])) < 0)
+			if ((hi = quire_hex_digit(p[1])) < 0 || (lo = quire_hex_digit(p[2])) < 0)
 				return 400;
 			c = (unsigned char)(hi * 16 + lo);
 			p += 2;
