@@ -12,6 +12,7 @@ static const char *const errs[QUIRE_ERR__MAX] = {
 	"not found",               /* QUIRE_ENOTFOUND */
 	"invalid argument",        /* QUIRE_EINVAL */
 	"timed out",               /* QUIRE_ETIMEOUT */
+	"conflict",                /* QUIRE_ECONFLICT */
 };
 
 const char *quire_strerror(int err)

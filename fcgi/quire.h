@@ -15,6 +15,7 @@ enum quire_err {
 	QUIRE_ENOTFOUND,  /* no such thing */
 	QUIRE_EINVAL,     /* a bad argument or option */
 	QUIRE_ETIMEOUT,   /* a bounded operation ran out of time */
+	QUIRE_ECONFLICT,  /* a precondition (a revision) did not hold */
 	QUIRE_ERR__MAX
 };
 

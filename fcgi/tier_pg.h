@@ -67,6 +67,27 @@ int tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
 		   size_t n_upserts, char *const *deletes, size_t n_deletes,
 		   long long *generation);
 
+/*
+ * Writes one post of the HTTP API (rec->origin is api) in ONE transaction
+ * that also bumps the generation. expect_revision is a precondition on
+ * the stored post: -1 none, 0 "must not exist" (If-None-Match: *), N
+ * "must be at revision N" (If-Match). On success rec->revision gets the
+ * new revision, *created whether the slug was new, *generation the new
+ * generation. Returns QUIRE_OK, QUIRE_ECONFLICT (the precondition failed;
+ * nothing written), QUIRE_EPARSE/QUIRE_EINVAL (a bad record), or
+ * QUIRE_EIO (nothing acknowledged: the transaction did not commit).
+ */
+int tier_pg_put(struct tier_pg *pg, struct record *rec, long long expect_revision,
+		int *created, long long *generation);
+
+/*
+ * Deletes one post (any origin) in ONE transaction with a generation
+ * bump, under the same precondition (-1 none, N must be at revision N).
+ * Returns QUIRE_OK, QUIRE_ENOTFOUND, QUIRE_ECONFLICT or QUIRE_EIO.
+ */
+int tier_pg_delete(struct tier_pg *pg, const char *slug,
+		   long long expect_revision, long long *generation);
+
 /* One post by slug, html included. QUIRE_ENOTFOUND when absent. */
 int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out);
 
