@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "auth.h"
 #include "log.h"
 #include "quire.h"
 #include "sub.h"
@@ -61,6 +62,15 @@ int app_load(struct app *app, const struct config *cfg, const struct app *prev)
 			quire_strerror(rc), cfg->templates_dir);
 		goto fail;
 	}
+	if (cfg->api_token_file && *cfg->api_token_file) {
+		char aerr[256];
+
+		rc = auth_load(cfg->api_token_file, &app->auth, aerr, sizeof(aerr));
+		if (rc != QUIRE_OK) {
+			log_msg(LOG_LEVEL_ERROR, "api", "%s", aerr);
+			goto fail;
+		}
+	}
 	rc = load_content(app, cfg, prev, &opt);
 	if (rc != QUIRE_OK)
 		goto fail;
@@ -82,6 +92,8 @@ void app_release(struct app *app)
 	site_free(app->site);
 	content_free(app->content);
 	templates_free(app->tpl);
+	auth_free(app->auth);
+	app->auth = NULL;
 	app->site = NULL;
 	app->content = NULL;
 	app->tpl = NULL;

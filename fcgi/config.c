@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "limits.h"
 #include "quire.h"
 
 enum config_opt {
@@ -29,6 +30,8 @@ enum config_opt {
 	OPT_DATABASE_URL,
 	OPT_REDIS_URL,
 	OPT_REDIS_PREFIX,
+	OPT_API_TOKENS,
+	OPT_MAX_BODY,
 };
 
 /* One row per setting: its option and its environment twin. */
@@ -50,6 +53,8 @@ static const struct {
 	{ "QUIRE_DATABASE_URL", OPT_DATABASE_URL },
 	{ "QUIRE_REDIS_URL", OPT_REDIS_URL },
 	{ "QUIRE_REDIS_PREFIX", OPT_REDIS_PREFIX },
+	{ "QUIRE_API_TOKEN_FILE", OPT_API_TOKENS },
+	{ "QUIRE_MAX_BODY", OPT_MAX_BODY },
 };
 
 static const struct option long_opts[] = {
@@ -67,6 +72,8 @@ static const struct option long_opts[] = {
 	{ "database-url", required_argument, NULL, OPT_DATABASE_URL },
 	{ "redis-url", required_argument, NULL, OPT_REDIS_URL },
 	{ "redis-prefix", required_argument, NULL, OPT_REDIS_PREFIX },
+	{ "api-token-file", required_argument, NULL, OPT_API_TOKENS },
+	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -97,6 +104,10 @@ void config_usage(const char *argv0)
 	       "      --redis-url URL          Redis (L2): redis://HOST:PORT/DB or\n"
 	       "                               unix:/PATH            QUIRE_REDIS_URL\n"
 	       "      --redis-prefix P         key prefix (quire:)   QUIRE_REDIS_PREFIX\n"
+	       "      --api-token-file FILE    bearer tokens, one a line; the write\n"
+	       "                               API is off without  QUIRE_API_TOKEN_FILE\n"
+	       "      --max-body BYTES         largest API body (1 MiB)\n"
+	       "                                                     QUIRE_MAX_BODY\n"
 	       "  -h, --help                   this text\n"
 	       "  -V, --version                the version\n"
 	       "Signals to the master: HUP reloads templates and content, TERM and\n"
@@ -189,6 +200,14 @@ static int config_set(struct config *c, int opt, const char *v, char *err,
 	case OPT_REDIS_PREFIX:
 		rc = set_str(&c->redis_prefix, v);
 		break;
+	case OPT_API_TOKENS:
+		rc = set_str(&c->api_token_file, v);
+		break;
+	case OPT_MAX_BODY:
+		if (parse_int(v, 1, QUIRE_MAX_BODY, &n) != QUIRE_OK)
+			goto bad;
+		c->max_body = (size_t)n;
+		break;
 	case OPT_CACHE_MB:
 		if (parse_int(v, 1, 65536, &n) != QUIRE_OK)
 			goto bad;
@@ -215,6 +234,7 @@ int config_load(struct config *c, int argc, char **argv, char *err,
 	c->workers = cores > 0 ? (int)cores : 2;
 	c->posts_per_page = 10;
 	c->cache_bytes = 64u * 1024 * 1024;
+	c->max_body = QUIRE_MAX_BODY;
 	if ((rc = set_str(&c->content_dir, "content")) != QUIRE_OK ||
 	    (rc = set_str(&c->templates_dir, "templates")) != QUIRE_OK ||
 	    (rc = set_str(&c->site_url, "http://127.0.0.1:8080")) != QUIRE_OK ||
@@ -272,5 +292,6 @@ void config_release(struct config *c)
 	free(c->database_url);
 	free(c->redis_url);
 	free(c->redis_prefix);
+	free(c->api_token_file);
 	memset(c, 0, sizeof(*c));
 }

@@ -24,6 +24,8 @@ struct config {
 	char *database_url;    /* PostgreSQL (L3); NULL: none */
 	char *redis_url;       /* Redis (L2); NULL: none */
 	char *redis_prefix;    /* prefix of every key and the channel */
+	char *api_token_file;  /* bearer tokens; NULL: the write API is off */
+	size_t max_body;       /* largest request body the API takes */
 	int show_help;
 	int show_version;
 };

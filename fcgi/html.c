@@ -47,3 +47,25 @@ void html_url_encode(struct buf *out, const char *s, size_t len)
 		}
 	}
 }
+
+void html_json_escape(struct buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+	unsigned char c;
+	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			buf_putc(out, '\\');
+			buf_putc(out, (char)c);
+		} else if (c < 0x20) {
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			buf_append(out, esc, 6);
+		} else {
+			buf_putc(out, (char)c);
+		}
+	}
+}

@@ -15,4 +15,8 @@ void html_escape(struct buf *out, const char *s, size_t len);
  * characters kept). */
 void html_url_encode(struct buf *out, const char *s, size_t len);
 
+/* Appends s as the inside of a JSON string (RFC 8259 §7): quotes,
+ * backslashes and control characters escaped; other bytes as they are. */
+void html_json_escape(struct buf *out, const char *s, size_t len);
+
 #endif

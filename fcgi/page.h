@@ -29,11 +29,20 @@ struct app {
 	/* The read path below L1, per worker; NULL when file-only, or in
 	 * the master (connections are never shared across fork). */
 	struct tiers *tiers;
+	struct auth *auth;      /* API tokens; NULL: the write API is off */
 };
 
 struct request {
 	const struct app *app;
 	int is_head;
+	/* For the API (valid until the request is finished): */
+	const char *method;
+	const char *authorization;
+	const char *content_type;
+	const char *if_match;
+	const char *if_none_match;
+	const char *body;             /* NUL-terminated; body_len bytes */
+	size_t body_len;
 	struct uri uri;
 	/* Path segments captured by '*' in the route's pattern. */
 	char params[PAGE_MAX_PARAMS][QUIRE_MAX_URI + 1];
@@ -52,6 +61,8 @@ int page_feed(const struct request *req, struct response *resp);
 int page_tag_feed(const struct request *req, struct response *resp);
 int page_sitemap(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);
+/* "/api/posts/SLUG": GET, PUT, DELETE of a post's source (page_api.c). */
+int page_api(const struct request *req, struct response *resp);
 /* Fills the 404 page (status 404). */
 int page_not_found(const struct request *req, struct response *resp);
 

@@ -24,6 +24,7 @@
 #include "tier_files.h"
 #include "tier_pg.h"
 #include "tier_redis.h"
+#include "tiers.h"
 
 #define REDIS_TIMEOUT_MS 2000
 #define WORKER_MAX_AGE_S 10       /* a worker silent longer is not live */
@@ -214,41 +215,6 @@ out:
 	return rc;
 }
 
-/* Waits until every live worker acknowledged generation. Returns how
- * many were live, and how many acknowledged in *acked. */
-static size_t wait_acks(struct tier_redis *r, long long generation,
-			double timeout_ms, size_t *acked)
-{
-	struct tier_redis_worker *w = NULL;
-	struct timespec tick = { 0, 2 * 1000000L };
-	double start = now_ms();
-	size_t n = 0, i, ok;
-
-	for (;;) {
-		tier_redis_workers_free(w, n);
-		w = NULL;
-		n = 0;
-		if (tier_redis_workers(r, WORKER_MAX_AGE_S, &w, &n) != QUIRE_OK)
-			break;
-		for (ok = 0, i = 0; i < n; i++)
-			if (w[i].generation >= generation)
-				ok++;
-		*acked = ok;
-		if (ok == n || now_ms() - start > timeout_ms) {
-			if (ok < n)
-				for (i = 0; i < n; i++)
-					if (w[i].generation < generation)
-						fprintf(stderr, "quirectl: worker %s is at "
-							"generation %lld\n", w[i].id,
-							w[i].generation);
-			break;
-		}
-		nanosleep(&tick, NULL);
-	}
-	tier_redis_workers_free(w, n);
-	return n;
-}
-
 static int cmd_deploy(const struct config *cfg, const char *dir,
 		      double timeout_ms)
 {
@@ -344,7 +310,7 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 		rc = signal_master();
 		goto report;
 	}
-	live = wait_acks(r, gen, timeout_ms, &acked);
+	tiers_wait_acks(r, gen, timeout_ms, WORKER_MAX_AGE_S, 1, &live, &acked);
 	rc = acked == live ? EXIT_OK : EXIT_ACK;
 report:
 	printf("deployed generation %lld: %zu changed, %zu removed, %zu unchanged; "

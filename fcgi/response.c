@@ -136,6 +136,8 @@ static void put_headers(struct buf *b, const struct response *r, int status,
 		buf_printf(b, "Location: %s\r\n", r->location);
 	if (r->allow)
 		buf_printf(b, "Allow: %s\r\n", r->allow);
+	if (r->www_authenticate)
+		buf_printf(b, "WWW-Authenticate: %s\r\n", r->www_authenticate);
 	buf_printf(b, "X-Quire-Worker: %ld\r\n", (long)worker);
 }
 
@@ -175,7 +177,9 @@ int response_finish(const struct response *r, pid_t worker, int with_gzip,
 	if (!f)
 		return QUIRE_ENOMEM;
 	f->status = r->status;
-	if (r->status == 200) {
+	if (r->etag[0]) {
+		snprintf(f->etag, sizeof(f->etag), "%s", r->etag);
+	} else if (r->status == 200) {
 		unsigned long long h = XXH3_64bits(r->body.data ? r->body.data : "",
 						   r->body.len);
 		snprintf(f->etag, sizeof(f->etag), "\"%016llx\"", h);

@@ -21,6 +21,9 @@ struct response {
 	struct buf body;
 	char location[QUIRE_MAX_URI + 16]; /* for 301 */
 	const char *allow;          /* for 405 */
+	const char *www_authenticate; /* for 401 */
+	char etag[24];              /* set by the handler, else a content hash
+				       for a 200 */
 	int cacheable;              /* keep in L1 under the request's key */
 };
 

@@ -182,8 +182,10 @@ static void *sub_main(void *arg)
 		return NULL;
 	while (!atomic_load(&s->stop)) {
 		if (!r) {
+			/* A timeout to connect; tier_redis_subscribe clears it
+			 * for the subscribed context. */
 			if (tier_redis_connect(s->cfg->redis_url, s->cfg->redis_prefix,
-					       0, &r, err, sizeof(err)) != QUIRE_OK ||
+					       1000, &r, err, sizeof(err)) != QUIRE_OK ||
 			    tier_redis_subscribe(r) != QUIRE_OK) {
 				if (r)
 					snprintf(err, sizeof(err), "%s", tier_redis_error(r));

@@ -1,6 +1,7 @@
 /*
  * tiers.c - the read path below L1: Redis (L2), then PostgreSQL (L3)
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -131,6 +132,65 @@ static void pg_failed(struct tiers *t)
 {
 	log_msg(LOG_LEVEL_WARN, "postgresql", "%s", tier_pg_error(t->pg));
 	link_failed(&t->pg_link);
+}
+
+struct tier_pg *tiers_pg(struct tiers *t)
+{
+	return pg(t);
+}
+
+struct tier_redis *tiers_redis(struct tiers *t)
+{
+	return redis(t);
+}
+
+void tiers_pg_failed(struct tiers *t)
+{
+	if (t->pg)
+		pg_failed(t);
+}
+
+int tiers_wait_acks(struct tier_redis *r, long long generation,
+		    double timeout_ms, long long max_age_s, int verbose,
+		    size_t *live, size_t *acked)
+{
+	struct tier_redis_worker *w = NULL;
+	struct timespec tick = { 0, 1000000L };
+	double start = now_ms();
+	size_t n = 0, i, ok = 0;
+	int rc;
+
+	*live = *acked = 0;
+	for (;;) {
+		tier_redis_workers_free(w, n);
+		w = NULL;
+		n = 0;
+		if (tier_redis_workers(r, max_age_s, &w, &n) != QUIRE_OK) {
+			rc = QUIRE_EIO;
+			break;
+		}
+		for (ok = 0, i = 0; i < n; i++)
+			if (w[i].generation >= generation)
+				ok++;
+		*live = n;
+		*acked = ok;
+		if (ok == n) {
+			rc = QUIRE_OK;
+			break;
+		}
+		if (now_ms() - start > timeout_ms) {
+			for (i = 0; verbose && i < n; i++)
+				if (w[i].generation < generation)
+					fprintf(stderr, "quirectl: worker %s is at "
+						"generation %lld\n", w[i].id,
+						w[i].generation);
+			rc = QUIRE_ETIMEOUT;
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	tier_redis_workers_free(w, n);
+	return rc;
 }
 
 int tiers_fetch(struct tiers *t, const char *slug, struct record **out)

@@ -50,6 +50,26 @@ int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
 /* The generation: Redis's, else PostgreSQL's. QUIRE_OK or QUIRE_EIO. */
 int tiers_generation(struct tiers *t, long long *generation);
 
+/*
+ * The connections themselves, for the write path (page_api.c): a usable
+ * one, or NULL when that tier is not configured or is backing off after
+ * a failure. Borrowed; after a failed call, report it with
+ * tiers_pg_failed() so the next caller backs off.
+ */
+struct tier_pg *tiers_pg(struct tiers *t);
+struct tier_redis *tiers_redis(struct tiers *t);
+void tiers_pg_failed(struct tiers *t);
+
+/*
+ * Waits, at most timeout_ms, until every live worker (one that beat in
+ * the last max_age_s seconds) acknowledged generation. *live and *acked
+ * get the counts (workers behind are listed on stderr when verbose).
+ * Returns QUIRE_OK when all acknowledged, QUIRE_ETIMEOUT, or QUIRE_EIO.
+ */
+int tiers_wait_acks(struct tier_redis *r, long long generation,
+		    double timeout_ms, long long max_age_s, int verbose,
+		    size_t *live, size_t *acked);
+
 /* Records an acknowledgement (Redis only; QUIRE_EIO when it is down). */
 int tiers_ack(struct tiers *t, const char *worker_id, long long generation);
 int tiers_forget(struct tiers *t, const char *worker_id);

@@ -190,6 +190,9 @@ struct params {
 	const char *if_none_match;
 	const char *content_length;
 	const char *transfer_encoding;
+	const char *authorization;
+	const char *content_type;
+	const char *if_match;
 };
 
 #define PARAM(name, field) { name "=", sizeof(name), offsetof(struct params, field) }
@@ -204,6 +207,9 @@ static const struct {
 	PARAM("HTTP_IF_NONE_MATCH", if_none_match),
 	PARAM("CONTENT_LENGTH", content_length),
 	PARAM("HTTP_TRANSFER_ENCODING", transfer_encoding),
+	PARAM("HTTP_AUTHORIZATION", authorization),
+	PARAM("CONTENT_TYPE", content_type),
+	PARAM("HTTP_IF_MATCH", if_match),
 };
 #undef PARAM
 
@@ -257,6 +263,78 @@ static void send_plain(FCGX_Request *fr, int status, int is_head,
 	response_release(&r);
 }
 
+/*
+ * Reads an API request's body into b, at most max bytes. Returns 0, or
+ * 413 when it is larger (what CONTENT_LENGTH announced, or what came):
+ * the rest is then drained, not kept.
+ */
+static int read_body(FCGX_Request *fr, const struct params *p, size_t max,
+		     struct buf *b)
+{
+	char chunk[8192];
+	int n;
+
+	if (p->content_length && strtoull(p->content_length, NULL, 10) > max) {
+		drain_body(fr);
+		return 413;
+	}
+	while ((n = FCGX_GetStr(chunk, sizeof(chunk), fr->in)) > 0) {
+		if (b->len + (size_t)n > max) {
+			drain_body(fr);
+			return 413;
+		}
+		buf_append(b, chunk, (size_t)n);
+	}
+	return buf_failed(b) ? 500 : 0;
+}
+
+/* Sends resp (finished once, uncached). */
+static void send_response(FCGX_Request *fr, struct response *resp, int is_head)
+{
+	struct finished *f;
+
+	if (response_finish(resp, getpid(), 0, &f) != QUIRE_OK) {
+		send_plain(fr, 500, is_head, NULL);
+		return;
+	}
+	send_finished(fr, f, is_head, 0, NULL);
+	finished_free(f);
+}
+
+/* "/api/...": any method, a body, never cached. */
+static void handle_api(FCGX_Request *fr, struct app *app, struct request *req,
+		       const struct params *p)
+{
+	struct buf body = BUF_INIT;
+	struct response resp;
+	int status;
+
+	response_init(&resp);
+	status = uri_parse(p->uri, &req->uri);
+	if (status == 200 && has_body(p))
+		status = read_body(fr, p, app->cfg->max_body, &body);
+	if (status != 200 && status != 0) {
+		response_plain(&resp, status);
+		send_response(fr, &resp, 0);
+		goto out;
+	}
+	req->app = app;
+	req->is_head = p->method && strcmp(p->method, "HEAD") == 0;
+	req->method = p->method;
+	req->authorization = p->authorization;
+	req->content_type = p->content_type;
+	req->if_match = p->if_match;
+	req->if_none_match = p->if_none_match;
+	req->body = body.data ? body.data : "";
+	req->body_len = body.len;
+	page_api(req, &resp);
+	send_response(fr, &resp, req->is_head);
+out:
+	response_release(&resp);
+	buf_release(&body);
+}
+
+
 static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		   struct request *req)
 {
@@ -269,6 +347,10 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	int is_head, gzip_ok, status;
 
 	read_params(fr->envp, &p);
+	if (p.uri && strncmp(p.uri, "/api/", 5) == 0) {
+		handle_api(fr, app, req, &p);
+		return;
+	}
 	method = p.method;
 	raw = p.uri;
 	ae = p.accept_encoding;

@@ -30,6 +30,9 @@ int main(void)
 	buf_reset(&b);
 	html_url_encode(&b, "a-b_c.d~e", 9);
 	CHECK_STR(b.data, "a-b_c.d~e");
+	buf_reset(&b);
+	html_json_escape(&b, "a\"b\\c\n\x01é", strlen("a\"b\\c\n\x01é"));
+	CHECK_STR(b.data, "a\\\"b\\\\c\\u000a\\u0001é");
 	buf_release(&b);
 	return check_done("test_html");
 }

@@ -1,0 +1,135 @@
+#!/bin/bash
+# test_api.sh - the write API through real nginx, PostgreSQL and Redis
+#
+# DESIGN §7: PUT/GET/DELETE /api/posts/SLUG with a bearer token; every
+# status of the issue (201, 200, 204, 400, 401, 403, 404, 412, 413, 415,
+# 503); a write is visible on every worker once acknowledged; concurrent
+# conflicting writes with If-Match: exactly one wins.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_pg.sh"
+. "$(dirname "$0")/lib_redis.sh"
+
+QUIRECTL=${QUIRECTL:-$QUIRE_BUILDDIR/fcgi/quirectl}
+TOKEN=test-token-$RANDOM$RANDOM
+
+t_init
+start_pg || { fail "postgresql did not start"; t_done; }
+start_redis || { fail "redis did not start"; t_done; }
+
+SITE=$T_DIR/site
+cp -r "$T_SITE" "$SITE"
+rm -f "$SITE/posts/broken.md"
+"$QUIRECTL" deploy "$SITE" >/dev/null 2>&1 || fail "the first deploy failed"
+printf '# tokens for the test\n\n%s\nanother-token\n' "$TOKEN" >"$T_DIR/tokens"
+chmod 644 "$T_DIR/tokens"
+export QUIRE_API_TOKEN_FILE=$T_DIR/tokens QUIRE_MAX_BODY=20000
+QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
+
+AUTH=(-H "Authorization: Bearer $TOKEN")
+MD=(-H "Content-Type: text/markdown")
+post_text() { printf -- '---\ntitle: %s\ntags: [api]\n---\n%s\n' "$1" "$2"; }
+
+# api METHOD PATH [CURL ARGS...]: sets R_STATUS; body in $T_DIR/r.body
+api() {
+	local m=$1 path=$2
+	shift 2
+	req "$path" -X "$m" "$@"
+}
+
+# every_worker STATUS GREP: 30 requests for the API post page.
+every_worker() {
+	local i bad=0 seen=" " w
+	for ((i = 0; i < 30; i++)); do
+		req /posts/from-api
+		w=$(header X-Quire-Worker)
+		[[ $seen == *" $w "* ]] || seen="$seen$w "
+		[[ $R_STATUS == "$1" ]] || bad=1
+		[[ -z $2 ]] || grep -q -- "$2" "$T_DIR/r.body" || bad=1
+	done
+	((bad == 0 && $(wc -w <<<"$seen") >= 3))
+}
+
+api PUT /api/posts/from-api "${MD[@]}" --data-binary "$(post_text 'From the API' 'API-BODY-ONE')"
+check "no token: 401" test "$R_STATUS" = 401
+check "... with WWW-Authenticate" test "$(header WWW-Authenticate)" = Bearer
+api PUT /api/posts/from-api "${MD[@]}" -H "Authorization: Bearer nope" --data-binary "x"
+check "a wrong token: 403" test "$R_STATUS" = 403
+
+api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text 'From the API' 'API-BODY-ONE')"
+check "create: 201" test "$R_STATUS" = 201
+check "... with a JSON body naming revision 1" grep -q '"revision":1' "$T_DIR/r.body"
+check "... and ETag \"1\"" test "$(header ETag)" = '"1"'
+check "the new post is served by every worker at once" every_worker 200 API-BODY-ONE
+expect_body_contains / "From the API"
+
+api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text 'From the API' 'API-BODY-TWO')"
+check "replace: 200" test "$R_STATUS" = 200
+check "... revision 2" grep -q '"revision":2' "$T_DIR/r.body"
+check "the replacement is served by every worker" every_worker 200 API-BODY-TWO
+
+api GET /api/posts/from-api "${AUTH[@]}"
+check "GET the source: 200" test "$R_STATUS" = 200
+check "... the Markdown as sent" grep -q "API-BODY-TWO" "$T_DIR/r.body"
+check "... ETag \"2\"" test "$(header ETag)" = '"2"'
+
+api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" -H 'If-Match: "1"' --data-binary "$(post_text T X)"
+check "If-Match with an old ETag: 412" test "$R_STATUS" = 412
+api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" -H 'If-Match: "2"' --data-binary "$(post_text 'From the API' 'API-BODY-THREE')"
+check "If-Match with the current ETag: 200" test "$R_STATUS" = 200
+api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" -H 'If-None-Match: *' --data-binary "$(post_text T X)"
+check "If-None-Match: * on an existing post: 412" test "$R_STATUS" = 412
+api PUT /api/posts/brand-new "${AUTH[@]}" "${MD[@]}" -H 'If-None-Match: *' --data-binary "$(post_text New Y)"
+check "If-None-Match: * on a new post: 201" test "$R_STATUS" = 201
+
+# Bad input changes nothing.
+api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary $'---\ntitle: [unclosed\n---\nx\n'
+check "malformed frontmatter: 400" test "$R_STATUS" = 400
+check "... naming line and column" grep -Eq '"line":[0-9]+,"column":[0-9]+' "$T_DIR/r.body"
+api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary $'---\ndescription: no title\n---\nx\n'
+check "missing title: 400" test "$R_STATUS" = 400
+api PUT "/api/posts/Bad%20Slug" "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text T X)"
+check "an invalid slug: 400" test "$R_STATUS" = 400
+api PUT /api/posts/from-api "${AUTH[@]}" -H "Content-Type: application/json" --data-binary '{}'
+check "a wrong content type: 415" test "$R_STATUS" = 415
+head -c 30000 /dev/zero | tr '\0' 'a' >"$T_DIR/big.md"
+api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary "@$T_DIR/big.md"
+check "a body over QUIRE_MAX_BODY: 413" test "$R_STATUS" = 413
+check "... and the post is unchanged" every_worker 200 API-BODY-THREE
+
+# Concurrent conflicting writes with If-Match: exactly one wins.
+api GET /api/posts/from-api "${AUTH[@]}"
+etag=$(header ETag)
+racers=()
+for i in 1 2 3 4 5 6 7 8; do
+	curl -s -o /dev/null -w '%{http_code}\n' -X PUT "${AUTH[@]}" "${MD[@]}" \
+		-H "If-Match: $etag" --data-binary "$(post_text 'From the API' "RACE-$i")" \
+		"$BASE/api/posts/from-api" >>"$T_DIR/race" &
+	racers+=($!)
+done
+# Only these: a bare wait would also wait for lib.sh's watchdog.
+wait "${racers[@]}"
+check "8 racing writes: exactly one 200" test "$(grep -c '^200$' "$T_DIR/race")" = 1
+check "... and seven 412" test "$(grep -c '^412$' "$T_DIR/race")" = 7
+
+# A content deploy never removes an API post.
+sed -i '$a\\' "$SITE/posts/2024-04-01-newest.md"
+"$QUIRECTL" deploy "$SITE" >/dev/null 2>&1
+check "an API post survives a content deploy" every_worker 200 RACE-
+
+api DELETE /api/posts/from-api "${AUTH[@]}"
+check "DELETE: 204" test "$R_STATUS" = 204
+check "the deleted post is gone on every worker" every_worker 404 ""
+api DELETE /api/posts/from-api "${AUTH[@]}"
+check "DELETE again: 404" test "$R_STATUS" = 404
+api POST /api/posts/brand-new "${AUTH[@]}"
+check "POST: 405" test "$R_STATUS" = 405
+
+# PostgreSQL unreachable: 503, nothing acknowledged; reads still served.
+stop_pg
+api PUT /api/posts/brand-new "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text New Z)"
+check "PostgreSQL down: 503" test "$R_STATUS" = 503
+expect_status /posts/brand-new 200
+start_pg_again || fail "postgresql did not come back"
+
+check "no worker crashed" test -z "$(crash_lines)"
+t_done
