@@ -1,5 +1,5 @@
 /*
- * tier_pg.c - the PostgreSQL tier (L3): schema, deploys and reads
+ * tier_pg.c - the PostgreSQL tier (L3): schema, deploys, API writes, reads
  *
  * Every statement that carries data is prepared once per connection and
  * run with binary parameters: text goes as counted bytes (an embedded NUL
@@ -128,6 +128,9 @@ enum pg_stmt {
 	PG_STMT_FETCH,      /* one record by slug */
 	PG_STMT_INDEX,      /* every record, metadata only, and the generation */
 	PG_STMT_HASHES,     /* slug, kind, hash of origin content */
+	PG_STMT_INSERT,     /* one record unless its slug exists; slug, revision */
+	PG_STMT_LOCK,       /* the revision of one slug, its row locked */
+	PG_STMT_DELETE_ONE, /* one slug, any origin */
 	PG_STMT__MAX
 };
 
@@ -199,6 +202,11 @@ static const char upsert_tail[] =
 	" hash = excluded.hash, revision = p.revision + 1,"
 	" updated_at = now()"
 	" RETURNING slug, revision";
+/* A create-only write (If-None-Match: *): a row that exists, even one a
+ * concurrent transaction has just inserted, gives no row back instead of
+ * being overwritten. The insert waits for that transaction to end first. */
+static const char insert_tail[] =
+	" ON CONFLICT (slug) DO NOTHING RETURNING slug, revision";
 
 static const Oid text_type[1] = { PG_OID_TEXT };
 static const Oid text_array_type[1] = { PG_OID_TEXT_ARRAY };
@@ -245,6 +253,18 @@ static const struct pg_stmt_def {
 	  "SELECT slug, kind, hash, path FROM posts WHERE origin = 'content'"
 	  " ORDER BY slug",
 	  0, NULL },
+	/* Built by upsert_sql() when prepared. */
+	{ "quire_insert", NULL, PG_UPSERT_NPARAMS, upsert_types },
+	/* Two writers of one existing slug serialise here, and the second
+	 * reads the row the first committed (READ COMMITTED re-reads a row
+	 * it waited for). A slug that does not exist locks nothing: creates
+	 * are serialised by the unique index instead (quire_insert). */
+	{ "quire_lock",
+	  "SELECT revision FROM posts WHERE slug = $1 FOR UPDATE",
+	  1, text_type },
+	{ "quire_delete_one",
+	  "DELETE FROM posts WHERE slug = $1",
+	  1, text_type },
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -348,8 +368,8 @@ void tier_pg_close(struct tier_pg *pg)
 }
 
 /* Writes the upsert of rows records into b: upsert_head, one VALUES
- * tuple of PG_UPSERT_NPARAMS parameters per record, upsert_tail. */
-static void upsert_sql(struct buf *b, int rows)
+ * tuple of PG_UPSERT_NPARAMS parameters per record, tail. */
+static void upsert_sql(struct buf *b, int rows, const char *tail)
 {
 	int row, i, n = 1;
 
@@ -365,7 +385,7 @@ static void upsert_sql(struct buf *b, int rows)
 		}
 		buf_putc(b, ')');
 	}
-	buf_puts(b, upsert_tail);
+	buf_puts(b, tail);
 }
 
 static int upsert_prepare(struct tier_pg *pg, enum pg_stmt s)
@@ -383,7 +403,8 @@ static int upsert_prepare(struct tier_pg *pg, enum pg_stmt s)
 	}
 	for (i = 0; i < rows * PG_UPSERT_NPARAMS; i++)
 		types[i] = upsert_types[i % PG_UPSERT_NPARAMS];
-	upsert_sql(&sql, rows);
+	upsert_sql(&sql, rows,
+		   s == PG_STMT_INSERT ? insert_tail : upsert_tail);
 	if (buf_failed(&sql)) {
 		pg_set_error(pg, stmts[s].name, "out of memory", NULL);
 		rc = QUIRE_ENOMEM;
@@ -1524,5 +1545,338 @@ out:
 	}
 	free(b);
 	free(d.revisions);
+	return rc;
+}
+
+/* ---------------------------------------------------------- API writes */
+
+/*
+ * A write of the HTTP API is one transaction of short statements run one
+ * after the other: BEGIN, lock the slug's row, check the precondition,
+ * the change, the generation bump, COMMIT. Unlike a read it is never
+ * retried on a fresh connection: a statement run again after a reset
+ * would run outside the transaction that began on the old one.
+ */
+
+/* Runs prepared statement s (binary parameters, text results) inside a
+ * write's transaction; *out (may be NULL) gets the result, which the
+ * caller PQclear()s. */
+static int pg_exec_write(struct tier_pg *pg, const char *what, enum pg_stmt s,
+			 int nparams, const char *const *values,
+			 const int *lengths, const int *formats, PGresult **out)
+{
+	PGresult *res;
+	ExecStatusType st;
+
+	if (out)
+		*out = NULL;
+	res = PQexecPrepared(pg->conn, stmts[s].name, nparams, values, lengths,
+			     formats, 0);
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		pg_fail(pg, what, res);
+		PQclear(res);
+		return QUIRE_EIO;
+	}
+	if (out)
+		*out = res;
+	else
+		PQclear(res);
+	return QUIRE_OK;
+}
+
+/* Locks slug's row until the transaction ends; *found tells whether it
+ * exists, *revision its revision then. */
+static int write_lock(struct tier_pg *pg, const char *what, const char *slug,
+		      int *found, long long *revision)
+{
+	const char *values[1];
+	int lengths[1], formats[1] = { 1 };
+	PGresult *res;
+	int rc;
+
+	*found = 0;
+	*revision = 0;
+	if (param_str(values, lengths, 0, slug) != QUIRE_OK) {
+		pg_set_error(pg, what, "slug too long", NULL);
+		return QUIRE_EINVAL;
+	}
+	rc = pg_exec_write(pg, what, PG_STMT_LOCK, 1, values, lengths, formats,
+			   &res);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (PQntuples(res) > 1 ||
+	    (PQntuples(res) == 1 && col_ll(res, 0, 0, revision) != QUIRE_OK)) {
+		pg_set_error(pg, what, "a stored post has a malformed revision",
+			     NULL);
+		rc = QUIRE_EIO;
+	}
+	*found = PQntuples(res) == 1;
+	PQclear(res);
+	return rc;
+}
+
+/* Whether the stored state (found, at revision stored) meets expect:
+ * -1 anything, 0 absent, N at revision N. Sets the error when not. */
+static int write_precondition(struct tier_pg *pg, const char *what,
+			      const char *slug, int found, long long stored,
+			      long long expect)
+{
+	char msg[300];
+
+	if (expect < 0 || (expect == 0 && !found) ||
+	    (expect > 0 && found && stored == expect))
+		return QUIRE_OK;
+	if (found)
+		snprintf(msg, sizeof(msg), "'%s' is at revision %lld, not %lld",
+			 slug, stored, expect);
+	else
+		snprintf(msg, sizeof(msg), "'%s' does not exist, not at revision"
+			 " %lld", slug, expect);
+	pg_set_error(pg, what, msg, NULL);
+	return QUIRE_ECONFLICT;
+}
+
+/* Bumps the generation in the transaction; *generation gets it. */
+static int write_bump(struct tier_pg *pg, const char *what,
+		      long long *generation)
+{
+	PGresult *res;
+	int rc;
+
+	rc = pg_exec_write(pg, what, PG_STMT_BUMP, 0, NULL, NULL, NULL, &res);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (PQntuples(res) != 1 || col_ll(res, 0, 0, generation) != QUIRE_OK) {
+		pg_set_error(pg, what, "the site row is missing", NULL);
+		rc = QUIRE_EIO;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * COMMIT, and a check that it did: the server answers COMMIT in a failed
+ * transaction with a success whose tag is ROLLBACK. A COMMIT whose answer
+ * never came (the connection died) may or may not have committed; it is
+ * reported as a failure, so nothing is acknowledged that is not known
+ * to be durable.
+ */
+static int write_commit(struct tier_pg *pg, const char *what)
+{
+	PGresult *res;
+	int rc = QUIRE_OK;
+
+	res = PQexec(pg->conn, "COMMIT");
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_fail(pg, what, res);
+		rc = QUIRE_EIO;
+	} else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		pg_set_error(pg, what, "the transaction was rolled back", NULL);
+		rc = QUIRE_EIO;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* Parses rec into w and fills the upsert's parameters from it, origin
+ * api whatever rec says. */
+static int put_params(struct tier_pg *pg, struct record *rec,
+		      struct upsert_row *w, const char **values, int *lengths,
+		      int *formats)
+{
+	const char *api = record_origin_name(RECORD_ORIGIN_API);
+	char msg[300];
+	int i, rc;
+
+	if (record_check(rec) != QUIRE_OK) {
+		/* The slug is not quoted: it may be what is wrong. */
+		pg_set_error(pg, "put", "the record is incomplete or its slug"
+			     " invalid", NULL);
+		return QUIRE_EINVAL;
+	}
+	rc = record_to_post(rec, &w->post);
+	if (rc != QUIRE_OK) {
+		snprintf(msg, sizeof(msg), "%s '%s'", rc == QUIRE_ENOMEM ?
+			 "out of memory parsing" : "frontmatter does not parse in",
+			 rec->slug);
+		pg_set_error(pg, "put", msg, NULL);
+		return rc;
+	}
+	rc = upsert_fill(values, lengths, w, rec);
+	if (rc != QUIRE_OK) {
+		snprintf(msg, sizeof(msg), "%s in '%s'", rc == QUIRE_ENOMEM ?
+			 "out of memory" : "a field is out of range", rec->slug);
+		pg_set_error(pg, "put", msg, NULL);
+		return rc;
+	}
+	values[2] = api;
+	lengths[2] = (int)strlen(api);
+	for (i = 0; i < PG_UPSERT_NPARAMS; i++)
+		formats[i] = 1;
+	return QUIRE_OK;
+}
+
+/*
+ * Two concurrent writers of one slug serialise on its row lock
+ * (quire_lock): the second sees the revision the first committed, so
+ * an If-Match on the old revision fails instead of losing an update.
+ * A slug that does not exist yet has no row to lock: a create-only
+ * write inserts with ON CONFLICT DO NOTHING, which waits for a
+ * concurrent inserter of the same slug to end and then inserts
+ * nothing, so of two creators exactly one succeeds. A write without a
+ * precondition upserts; whether it created the slug is read from the
+ * revision it got (an insert starts at 1, an update adds 1 to at
+ * least 1), which is right even when a concurrent insert won the race.
+ */
+int tier_pg_put(struct tier_pg *pg, struct record *rec,
+		long long expect_revision, int *created, long long *generation)
+{
+	const char *values[PG_UPSERT_NPARAMS];
+	int lengths[PG_UPSERT_NPARAMS], formats[PG_UPSERT_NPARAMS];
+	struct upsert_row w;
+	enum pg_stmt s;
+	PGresult *res = NULL;
+	long long stored = 0, revision = 0, gen = 0;
+	int found = 0, begun = 0, i, rc;
+
+	if (created)
+		*created = 0;
+	if (generation)
+		*generation = 0;
+	memset(&w, 0, sizeof(w));
+	for (i = 0; i < 3; i++)
+		buf_init(&w.arrays[i]);
+	if (expect_revision < -1) {
+		pg_set_error(pg, "put", "a negative revision", NULL);
+		rc = QUIRE_EINVAL;
+		goto out;
+	}
+	rc = put_params(pg, rec, &w, values, lengths, formats);
+	if (rc != QUIRE_OK)
+		goto out;
+	rc = pg_ready(pg, 1);
+	if (rc != QUIRE_OK)
+		goto out;
+	rc = pg_exec_simple(pg, "put begin", "BEGIN", NULL);
+	if (rc != QUIRE_OK)
+		goto out;
+	begun = 1;
+	rc = write_lock(pg, "put lock", rec->slug, &found, &stored);
+	if (rc != QUIRE_OK)
+		goto out;
+	rc = write_precondition(pg, "put", rec->slug, found, stored,
+				expect_revision);
+	if (rc != QUIRE_OK)
+		goto out;
+	s = expect_revision == 0 ? PG_STMT_INSERT : PG_STMT_UPSERT;
+	rc = pg_exec_write(pg, "put upsert", s, PG_UPSERT_NPARAMS, values,
+			   lengths, formats, &res);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (PQntuples(res) == 0 && s == PG_STMT_INSERT) {
+		/* Created by a transaction that committed after our lock. */
+		char msg[300];
+
+		snprintf(msg, sizeof(msg), "'%s' was created meanwhile",
+			 rec->slug);
+		pg_set_error(pg, "put", msg, NULL);
+		rc = QUIRE_ECONFLICT;
+		goto out;
+	}
+	if (PQntuples(res) != 1 || col_ll(res, 0, 1, &revision) != QUIRE_OK) {
+		pg_set_error(pg, "put upsert", "no revision returned", NULL);
+		rc = QUIRE_EIO;
+		goto out;
+	}
+	rc = write_bump(pg, "put generation", &gen);
+	if (rc != QUIRE_OK)
+		goto out;
+	/* A failed COMMIT is rolled back by pg_rollback() if the session
+	 * is still in the transaction, and the session reset if it is lost. */
+	rc = write_commit(pg, "put commit");
+	if (rc != QUIRE_OK)
+		goto out;
+	begun = 0;
+	rec->revision = revision;
+	rec->origin = RECORD_ORIGIN_API;
+	if (created)
+		*created = !found && revision == 1;
+	if (generation)
+		*generation = gen;
+out:
+	PQclear(res);
+	if (begun)
+		pg_rollback(pg);
+	post_free(w.post);
+	for (i = 0; i < 3; i++)
+		buf_release(&w.arrays[i]);
+	return rc;
+}
+
+int tier_pg_delete(struct tier_pg *pg, const char *slug,
+		   long long expect_revision, long long *generation)
+{
+	const char *values[1];
+	int lengths[1], formats[1] = { 1 };
+	PGresult *res = NULL;
+	long long stored = 0, gen = 0;
+	int found = 0, begun = 0, rc;
+	char msg[300];
+
+	if (generation)
+		*generation = 0;
+	if (!slug || !post_slug_valid(slug) || expect_revision < -1) {
+		pg_set_error(pg, "delete", "an invalid slug or revision", NULL);
+		return QUIRE_EINVAL;
+	}
+	if (param_str(values, lengths, 0, slug) != QUIRE_OK) {
+		pg_set_error(pg, "delete", "slug too long", NULL);
+		return QUIRE_EINVAL;
+	}
+	rc = pg_ready(pg, 1);
+	if (rc != QUIRE_OK)
+		return rc;
+	rc = pg_exec_simple(pg, "delete begin", "BEGIN", NULL);
+	if (rc != QUIRE_OK)
+		goto out;
+	begun = 1;
+	rc = write_lock(pg, "delete lock", slug, &found, &stored);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (!found) {
+		snprintf(msg, sizeof(msg), "'%s' does not exist", slug);
+		pg_set_error(pg, "delete", msg, NULL);
+		rc = QUIRE_ENOTFOUND;
+		goto out;
+	}
+	rc = write_precondition(pg, "delete", slug, found, stored,
+				expect_revision);
+	if (rc != QUIRE_OK)
+		goto out;
+	rc = pg_exec_write(pg, "delete", PG_STMT_DELETE_ONE, 1, values,
+			   lengths, formats, &res);
+	if (rc != QUIRE_OK)
+		goto out;
+	/* The row is locked: nobody else can have deleted it meanwhile. */
+	if (strcmp(PQcmdTuples(res), "1") != 0) {
+		pg_set_error(pg, "delete", "the locked row was not deleted",
+			     NULL);
+		rc = QUIRE_EIO;
+		goto out;
+	}
+	rc = write_bump(pg, "delete generation", &gen);
+	if (rc != QUIRE_OK)
+		goto out;
+	rc = write_commit(pg, "delete commit");
+	if (rc != QUIRE_OK)
+		goto out;
+	begun = 0;
+	if (generation)
+		*generation = gen;
+out:
+	PQclear(res);
+	if (begun)
+		pg_rollback(pg);
 	return rc;
 }

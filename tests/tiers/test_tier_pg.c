@@ -23,6 +23,8 @@
 #include "fcgi/tier_pg.h"
 
 #define BULK 10000
+/* Writers racing for one slug, each on its own connection. */
+#define RACE 8
 
 static const char *url;
 static PGconn *admin;
@@ -529,6 +531,319 @@ static void test_bulk(struct tier_pg *pg)
 	records_free(v, BULK);
 }
 
+static const char src_w1[] =
+	"---\ntitle: Written\ntags: [api, one]\n---\nFirst.\n";
+static const char src_w2[] =
+	"---\ntitle: Rewritten\ntags: [api, two, \"th,ree\"]\n"
+	"categories: [x]\nauthors: [cy]\npin: 3\n---\nSecond.\n";
+static const char src_w3[] =
+	"---\ntitle: Third\n---\nThird.\n";
+
+static struct record *api_record(const char *slug, const char *source)
+{
+	return make_record(slug, POST_KIND_POST, RECORD_ORIGIN_API, NULL,
+			   source, "<p>api</p>\n", NULL, 7, 0, 0);
+}
+
+/* One column of slug's row as the admin sees it ("" when absent). */
+static char *column_of(const char *slug, const char *expr)
+{
+	const char *values[1] = { slug };
+	char sql[256], *v;
+	PGresult *res;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM posts WHERE slug = $1", expr);
+	res = PQexecParams(admin, sql, 1, NULL, values, NULL, NULL, 0);
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		die(sql, PQerrorMessage(admin));
+	v = strdup(PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	if (!v)
+		die("strdup", "out of memory");
+	return v;
+}
+
+static void check_column(const char *slug, const char *expr, const char *want)
+{
+	char *got = column_of(slug, expr);
+
+	CHECK_STR(got, want);
+	free(got);
+}
+
+static int put(struct tier_pg *pg, struct record *r, long long expect,
+	       int *created, long long *g)
+{
+	int rc = tier_pg_put(pg, r, expect, created, g);
+
+	if (rc != QUIRE_OK)
+		printf("put '%s' expecting %lld: %s (%s)\n", r->slug, expect,
+		       quire_strerror(rc), tier_pg_error(pg));
+	return rc;
+}
+
+/* The writes of the HTTP API: preconditions, revisions, the generation,
+ * the frontmatter columns, origin api. */
+static void test_put_delete(struct tier_pg *pg)
+{
+	struct record *r1, *r2, *r3, *bad, *got = NULL;
+	char slug_written[] = "written";
+	char *dels[1] = { slug_written };
+	long long g0, g = -1;
+	int created = -1, rc;
+
+	g0 = generation_of(pg);
+	CHECK(!exists(pg, "written"));
+
+	/* Create-only (If-None-Match: *). */
+	r1 = api_record("written", src_w1);
+	CHECK(put(pg, r1, 0, &created, &g) == QUIRE_OK);
+	CHECK(created == 1);
+	CHECK(r1->revision == 1);
+	CHECK(g == g0 + 1);
+	CHECK(generation_of(pg) == g0 + 1);
+	CHECK(tier_pg_fetch(pg, "written", &got) == QUIRE_OK);
+	check_same(got, r1);
+	record_free(got);
+	got = NULL;
+	check_column("written", "origin", "api");
+	check_column("written", "title", "Written");
+	check_column("written", "array_to_string(tags, '|')", "api|one");
+
+	/* Again: it exists now. Nothing changes, not the generation. */
+	r2 = api_record("written", src_w2);
+	created = -1;
+	g = -1;
+	CHECK(put(pg, r2, 0, &created, &g) == QUIRE_ECONFLICT);
+	CHECK(created == 0 && g == 0);
+	CHECK(r2->revision == 0);
+	CHECK(generation_of(pg) == g0 + 1);
+	CHECK(revision_of(pg, "written") == 1);
+	check_column("written", "title", "Written");
+
+	/* No precondition: replaces. */
+	CHECK(put(pg, r2, -1, &created, &g) == QUIRE_OK);
+	CHECK(created == 0);
+	CHECK(r2->revision == 2);
+	CHECK(g == g0 + 2);
+	CHECK(tier_pg_fetch(pg, "written", &got) == QUIRE_OK);
+	check_same(got, r2);
+	record_free(got);
+	got = NULL;
+	/* The frontmatter columns follow the new source. */
+	check_column("written", "title", "Rewritten");
+	check_column("written", "array_to_string(tags, '|')", "api|two|th,ree");
+	check_column("written", "array_to_string(categories, '|')", "x");
+	check_column("written", "array_to_string(authors, '|')", "cy");
+	check_column("written", "pin", "3");
+	check_column("written", "revision", "2");
+
+	/* If-Match: the current revision wins once, then it is stale. */
+	r3 = api_record("written", src_w3);
+	CHECK(put(pg, r3, 2, &created, &g) == QUIRE_OK);
+	CHECK(created == 0);
+	CHECK(r3->revision == 3);
+	CHECK(g == g0 + 3);
+	check_column("written", "title", "Third");
+	r3->revision = 0;
+	CHECK(put(pg, r3, 2, &created, &g) == QUIRE_ECONFLICT);
+	CHECK(r3->revision == 0);
+	CHECK(revision_of(pg, "written") == 3);
+	CHECK(generation_of(pg) == g0 + 3);
+	/* If-Match on a slug that does not exist. */
+	r1->revision = 0;
+	free(r1->slug);
+	r1->slug = strdup("never-written");
+	CHECK(put(pg, r1, 1, &created, &g) == QUIRE_ECONFLICT);
+	CHECK(!exists(pg, "never-written"));
+	CHECK(generation_of(pg) == g0 + 3);
+	/* A negative revision other than -1 is a bad argument. */
+	CHECK(tier_pg_put(pg, r1, -2, &created, &g) == QUIRE_EINVAL);
+	CHECK(!exists(pg, "never-written"));
+
+	/* A source that does not parse: an error, nothing written, neither
+	 * a new slug nor over an existing one. */
+	bad = api_record("bad-api", "---\ntitle: [unclosed\n---\nx\n");
+	rc = put(pg, bad, -1, &created, &g);
+	CHECK(rc == QUIRE_EPARSE);
+	CHECK(strlen(tier_pg_error(pg)) > 0);
+	CHECK(!exists(pg, "bad-api"));
+	free(bad->slug);
+	bad->slug = strdup("written");
+	CHECK(put(pg, bad, 3, &created, &g) == QUIRE_EPARSE);
+	CHECK(revision_of(pg, "written") == 3);
+	check_column("written", "title", "Third");
+	CHECK(generation_of(pg) == g0 + 3);
+	/* An invalid slug. */
+	free(bad->slug);
+	bad->slug = strdup("../etc");
+	CHECK(put(pg, bad, -1, &created, &g) == QUIRE_EINVAL);
+	record_free(bad);
+	/* Refused by the server (invalid UTF-8): EIO, rolled back, and the
+	 * connection is fine afterwards. */
+	bad = api_record("bad-bytes-api", "---\ntitle: B\n---\n\xff\xfe\n");
+	CHECK(put(pg, bad, 0, &created, &g) == QUIRE_EIO);
+	CHECK(!exists(pg, "bad-bytes-api"));
+	CHECK(generation_of(pg) == g0 + 3);
+	record_free(bad);
+
+	/* A deploy never deletes an API post. */
+	CHECK(tier_pg_deploy(pg, NULL, 0, dels, 1, &g) == QUIRE_OK);
+	CHECK(g == g0 + 4);
+	CHECK(exists(pg, "written"));
+	CHECK(revision_of(pg, "written") == 3);
+
+	/* Delete: a stale revision conflicts, the current one deletes. */
+	g = -1;
+	CHECK(tier_pg_delete(pg, "written", 2, &g) == QUIRE_ECONFLICT);
+	CHECK(g == 0);
+	CHECK(exists(pg, "written"));
+	CHECK(generation_of(pg) == g0 + 4);
+	CHECK(tier_pg_delete(pg, "written", 0, &g) == QUIRE_ECONFLICT);
+	CHECK(exists(pg, "written"));
+	rc = tier_pg_delete(pg, "written", 3, &g);
+	CHECK(rc == QUIRE_OK);
+	CHECK(g == g0 + 5);
+	CHECK(generation_of(pg) == g0 + 5);
+	CHECK(tier_pg_fetch(pg, "written", &got) == QUIRE_ENOTFOUND);
+	CHECK(got == NULL);
+	CHECK(tier_pg_delete(pg, "written", -1, &g) == QUIRE_ENOTFOUND);
+	CHECK(tier_pg_delete(pg, "written", 3, &g) == QUIRE_ENOTFOUND);
+	CHECK(generation_of(pg) == g0 + 5);
+	CHECK(tier_pg_delete(pg, "../etc", -1, &g) == QUIRE_EINVAL);
+
+	/* Created again after the delete: revision 1, created. */
+	r1->revision = 0;
+	free(r1->slug);
+	r1->slug = strdup("written");
+	CHECK(put(pg, r1, 0, &created, &g) == QUIRE_OK);
+	CHECK(created == 1 && r1->revision == 1);
+	CHECK(g == g0 + 6);
+
+	/* The API takes over a content post, and deletes any origin. */
+	CHECK(revision_of(pg, "new-one") == 1);
+	check_column("new-one", "origin", "content");
+	free(r2->slug);
+	r2->slug = strdup("new-one");
+	CHECK(put(pg, r2, 1, &created, &g) == QUIRE_OK);
+	CHECK(created == 0 && r2->revision == 2);
+	check_column("new-one", "origin", "api");
+	check_column("new-one", "path", "");
+	CHECK(tier_pg_delete(pg, "alpha", -1, &g) == QUIRE_OK);
+	CHECK(!exists(pg, "alpha"));
+	CHECK(g == g0 + 8);
+
+	record_free(r1);
+	record_free(r2);
+	record_free(r3);
+}
+
+/*
+ * RACE processes, each on its own connection, put slug at once with
+ * precondition expect. Each child says it is connected on ready, then
+ * waits for the gate to close. Counts the outcomes: ok, conflict (seen
+ * by the row lock or by the insert), other.
+ */
+static void race_put(const char *slug, const char *source, long long expect,
+		     int *ok, int *conflict, int *other)
+{
+	pid_t kids[RACE];
+	int gate[2], ready[2], i, status;
+	char c;
+
+	*ok = *conflict = *other = 0;
+	if (pipe(gate) < 0 || pipe(ready) < 0)
+		die("pipe", "failed");
+	fflush(NULL);
+	for (i = 0; i < RACE; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			die("fork", "failed");
+		if (kids[i] == 0) {
+			struct tier_pg *c_pg = NULL;
+			struct record *r;
+			char err[256];
+			int created, rc;
+			long long g;
+
+			close(gate[1]);
+			close(ready[0]);
+			if (tier_pg_connect(url, &c_pg, err, sizeof(err)) != QUIRE_OK) {
+				fprintf(stderr, "race connect: %s\n", err);
+				_exit(3);
+			}
+			r = api_record(slug, source);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(3);
+			/* EOF when the parent closes its end: all go at once. */
+			if (read(gate[0], &c, 1) < 0)
+				_exit(3);
+			rc = tier_pg_put(c_pg, r, expect, &created, &g);
+			if (rc != QUIRE_OK && rc != QUIRE_ECONFLICT)
+				fprintf(stderr, "race put: %s: %s\n",
+					quire_strerror(rc), tier_pg_error(c_pg));
+			if (rc == QUIRE_OK && (expect == 0) != (created == 1))
+				rc = QUIRE_EINVAL;
+			record_free(r);
+			tier_pg_close(c_pg);
+			_exit(rc == QUIRE_OK ? 0 : rc == QUIRE_ECONFLICT ? 1 : 2);
+		}
+	}
+	close(gate[0]);
+	close(ready[1]);
+	for (i = 0; i < RACE; i++)
+		if (read(ready[0], &c, 1) != 1)
+			break;
+	close(gate[1]);
+	close(ready[0]);
+	for (i = 0; i < RACE; i++) {
+		CHECK(waitpid(kids[i], &status, 0) == kids[i]);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			(*ok)++;
+		else if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+			(*conflict)++;
+		else
+			(*other)++;
+	}
+}
+
+/* Concurrent writers of one slug: no lost update, no double create. */
+static void test_put_race(struct tier_pg *pg)
+{
+	long long g0;
+	int ok, conflict, other;
+
+	g0 = generation_of(pg);
+	CHECK(!exists(pg, "raced"));
+	race_put("raced", src_w1, 0, &ok, &conflict, &other);
+	printf("%d concurrent creates: %d ok, %d conflict, %d other\n", RACE,
+	       ok, conflict, other);
+	CHECK(ok == 1);
+	CHECK(conflict == RACE - 1);
+	CHECK(other == 0);
+	CHECK(revision_of(pg, "raced") == 1);
+	CHECK(generation_of(pg) == g0 + 1);
+
+	race_put("raced", src_w2, 1, &ok, &conflict, &other);
+	printf("%d concurrent replaces at revision 1: %d ok, %d conflict,"
+	       " %d other\n", RACE, ok, conflict, other);
+	CHECK(ok == 1);
+	CHECK(conflict == RACE - 1);
+	CHECK(other == 0);
+	CHECK(revision_of(pg, "raced") == 2);
+	CHECK(generation_of(pg) == g0 + 2);
+	check_column("raced", "title", "Rewritten");
+
+	/* Without a precondition every one of them lands, one after the
+	 * other: RACE revisions more. */
+	race_put("raced", src_w3, -1, &ok, &conflict, &other);
+	printf("%d concurrent unconditional writes: %d ok\n", RACE, ok);
+	CHECK(ok == RACE);
+	CHECK(revision_of(pg, "raced") == 2 + RACE);
+	CHECK(generation_of(pg) == g0 + 2 + RACE);
+	CHECK(tier_pg_delete(pg, "raced", 2 + RACE, NULL) == QUIRE_OK);
+}
+
 /* After the server ends the session, the next call may fail; the one
  * after it works on a new connection. */
 static void test_reconnect(struct tier_pg *pg)
@@ -562,6 +877,28 @@ static void test_reconnect(struct tier_pg *pg)
 	CHECK(rc == QUIRE_OK);
 	CHECK(g == g0 + 1);
 	CHECK(exists(pg, "after-reconnect"));
+	record_free(r);
+
+	/* So does an API write: it fails once (not retried: the
+	 * transaction died with the session), then works. */
+	r = api_record("put-after-reconnect", src_w1);
+	{
+		int created = -1;
+
+		g0 = generation_of(pg);
+		CHECK(terminate_quire_backends() >= 1);
+		rc = tier_pg_put(pg, r, 0, &created, &g);
+		printf("put after terminate: %s%s%s\n", quire_strerror(rc),
+		       rc ? ": " : "", rc ? tier_pg_error(pg) : "");
+		CHECK(rc == QUIRE_EIO);
+		CHECK(r->revision == 0);
+		CHECK(tier_pg_put(pg, r, 0, &created, &g) == QUIRE_OK);
+		CHECK(created == 1 && r->revision == 1 && g == g0 + 1);
+		CHECK(terminate_quire_backends() >= 1);
+		CHECK(tier_pg_delete(pg, "put-after-reconnect", 1, &g) == QUIRE_EIO);
+		CHECK(tier_pg_delete(pg, "put-after-reconnect", 1, &g) == QUIRE_OK);
+		CHECK(g == g0 + 2);
+	}
 	record_free(r);
 
 	/* fetch, index and content_hashes each come back too. */
@@ -603,6 +940,8 @@ int main(void)
 	test_migrate(pg);
 	test_roundtrip(pg);
 	test_rollback(pg);
+	test_put_delete(pg);
+	test_put_race(pg);
 	test_bulk(pg);
 	test_reconnect(pg);
 	tier_pg_close(pg);
