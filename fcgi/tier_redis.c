@@ -47,7 +47,7 @@
 #define TOMBSTONE_TTL      3600    /* seconds a deleted slug refuses fills */
 #define PIPE_FLUSH_BYTES   (1024 * 1024) /* write out a pipeline this often */
 #define QUEUE_MAX          1024    /* messages kept while a PING waits */
-#define SUB_DEFAULT_MS     5000    /* SUBSCRIBE's wait when timeout_ms is 0 */
+#define SUB_DEFAULT_MS     5000    /* SUBSCRIBE's wait, at least */
 
 /*
  * KEYS[1] the post key, KEYS[2] the index; ARGV[1] the slug, ARGV[2] the
@@ -1359,7 +1359,10 @@ int tier_redis_subscribe(struct tier_redis *r)
 	if ((rc = sub_send(r, &c)) != QUIRE_OK)
 		return rc;
 	r->subscribed = 1;
-	deadline = now_ms() + (r->timeout_ms ? r->timeout_ms : SUB_DEFAULT_MS);
+	/* A subscriber runs in the background: a short command timeout is
+	 * no reason to give up on the confirmation early. */
+	deadline = now_ms() + (r->timeout_ms > SUB_DEFAULT_MS ? r->timeout_ms :
+			       SUB_DEFAULT_MS);
 	for (;;) {
 		rc = sub_next(r, deadline, &rep);
 		if (rc == QUIRE_ETIMEOUT) {
