@@ -274,6 +274,12 @@ int config_load(struct config *c, int argc, char **argv, char *err,
 				return rc;
 		}
 	}
+	/* Not run from a checkout: the templates that make install put in
+	 * place. */
+	if (strcmp(c->templates_dir, "templates") == 0 &&
+	    access("templates", F_OK) != 0 &&
+	    (rc = set_str(&c->templates_dir, QUIRE_DATADIR "/templates")) != QUIRE_OK)
+		return rc;
 	if (optind < argc) {
 		snprintf(err, errsz, "unexpected argument \"%s\"", argv[optind]);
 		return QUIRE_EINVAL;
