@@ -1,0 +1,249 @@
+#!/bin/bash
+# test_quickstart.sh - deploy/quickstart brings up the whole stack
+# (PostgreSQL, Redis, quire, nginx), deploy/deploy-content publishes an
+# edit to every worker at once, and stop ends exactly what start started;
+# then the same briefly with QUIRE_EMBEDDED=1 (file-only).
+#
+# quickstart runs in a run folder of its own (QUIRE_RUN_DIR, in the temp
+# dir) on free ports, on a copy of the fixture site, so it does not meet
+# a developer's .run/. Every PID it records is stopped by the EXIT trap
+# too, should the test fail half-way.
+# SC2317: functions called through check and the trap; SC2031: T_DIR
+# is lib.sh's, not changed by the subshell that sources quire.env.
+# shellcheck disable=SC2317,SC2031
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# Two stacks, PostgreSQL's initdb included: ~10 s; the watchdog at 90.
+# shellcheck disable=SC2034 # read by lib.sh's t_init
+T_TIMEOUT=${QUIRE_TEST_TIMEOUT:-90}
+QS=$QUIRE_SRCDIR/deploy/quickstart
+DC=$QUIRE_SRCDIR/deploy/deploy-content
+POST=/posts/hello-world
+POST_FILE=posts/2024-01-10-hello-world.md
+QS_NAMES=(nginx.master quire redis postgres)
+
+# quickstart must find everything installed (it would run apt-get).
+if ! "$QUIRE_SRCDIR/deploy/install-deps" --check >/dev/null 2>&1; then
+	echo "$T_NAME: SKIP: packages missing ($("$QUIRE_SRCDIR/deploy/install-deps" --check 2>&1))"
+	exit 77
+fi
+if [[ ! -x $(dirname "$QUIRE_FCGI")/quirectl ]]; then
+	echo "$T_NAME: FAIL: $(dirname "$QUIRE_FCGI")/quirectl is not built (make)"
+	exit 1
+fi
+
+t_init
+RUN=$T_DIR/run
+export QUIRE_FCGI QUIRE_RUN_DIR=$RUN QUIRE_PORT=$T_PORT
+QUIRE_PG_PORT=$(free_port)
+QUIRE_REDIS_PORT=$(free_port)
+export QUIRE_PG_PORT QUIRE_REDIS_PORT
+export QUIRE_CONTENT_DIR=$T_DIR/site
+unset QUIRE_SITE_URL QUIRE_DATABASE_URL QUIRE_REDIS_URL QUIRE_EMBEDDED QUIRE_PID_FILE
+cp -r "$T_SITE" "$QUIRE_CONTENT_DIR"
+rm -f "$QUIRE_CONTENT_DIR/posts/broken.md"
+
+# qs_pids: the PIDs quickstart recorded in $RUN (what runs now).
+qs_pids() {
+	local n
+	for n in "${QS_NAMES[@]}"; do
+		[[ -s $RUN/$n.pid ]] && cat "$RUN/$n.pid"
+	done
+	return 0
+}
+
+# The EXIT trap: `quickstart stop`, then whatever it recorded is still
+# stopped by PID (lib.sh's trap, which runs next, kills left-over
+# children); its own bound is the stop's 30 s at most.
+SEEN_PIDS=()
+qs_cleanup() {
+	local status=$? pid
+	trap - EXIT
+	if [[ -d $RUN ]]; then
+		mapfile -t -O "${#SEEN_PIDS[@]}" SEEN_PIDS < <(qs_pids)
+		timeout 60 "$QS" stop >/dev/null 2>&1
+		for pid in "${SEEN_PIDS[@]}"; do
+			if kill -0 "$pid" 2>/dev/null; then
+				t_log "pid $pid outlived quickstart stop: SIGKILL"
+				T_PIDS+=("$pid")
+			fi
+		done
+	fi
+	(exit "$status")
+	t_cleanup
+}
+trap qs_cleanup EXIT
+
+# qs START ARGS...: runs quickstart, its output in $T_DIR/qs.out.
+qs() {
+	timeout 60 "$QS" "$@" >"$T_DIR/qs.out" 2>&1
+	QS_STATUS=$?
+	sed 's/^/  | /' "$T_DIR/qs.out"
+	return $QS_STATUS
+}
+
+# all_gone PID...: none of the PIDs runs (bounded: they were just stopped).
+all_gone() {
+	local pid
+	for pid in "$@"; do
+		kill -0 "$pid" 2>/dev/null && { t_log "pid $pid still runs"; return 1; }
+	done
+	return 0
+}
+
+all_running() {
+	local pid
+	for pid in "$@"; do
+		kill -0 "$pid" 2>/dev/null || return 1
+	done
+}
+
+# every_worker_has STRING: 20 requests for $POST, all 200 with STRING,
+# answered by every worker.
+every_worker_has() {
+	local i seen=" " w bad=0 master n_workers
+	for ((i = 0; i < 20; i++)); do
+		req "$POST"
+		w=$(header X-Quire-Worker)
+		[[ $seen == *" $w "* ]] || seen="$seen$w "
+		if [[ $R_STATUS != 200 ]] || ! grep -Fq -- "$1" "$T_DIR/r.body"; then
+			bad=$((bad + 1))
+		fi
+	done
+	master=$(<"$RUN/quire.pid")
+	n_workers=$(children "$master" | wc -l)
+	t_log "$((20 - bad))/20 answers had '$1', from $(wc -w <<<"$seen") of $n_workers workers"
+	((bad == 0 && $(wc -w <<<"$seen") >= n_workers))
+}
+
+ports_free() {
+	! port_listening "$T_PORT" && ! port_listening "$QUIRE_PG_PORT" &&
+		! port_listening "$QUIRE_REDIS_PORT"
+}
+
+# deploy_content DIR: deploy/deploy-content; output in $T_DIR/dc.out.
+deploy_content() {
+	timeout 30 "$DC" "$@" >"$T_DIR/dc.out" 2>&1
+	DC_STATUS=$?
+	sed 's/^/  | /' "$T_DIR/dc.out"
+	return $DC_STATUS
+}
+
+# ------------------------------------------------------------ full stack
+if ! qs start; then
+	fail "deploy/quickstart start (exit $QS_STATUS)"
+	t_done
+fi
+ok "deploy/quickstart starts the full stack"
+mapfile -t PIDS < <(qs_pids)
+SEEN_PIDS+=("${PIDS[@]}")
+check "it recorded 4 PIDs (nginx, quire, redis, postgres): ${PIDS[*]}" test "${#PIDS[@]}" = 4
+check "... all running" all_running "${PIDS[@]}"
+check "it prints the URL" grep -qF "http://127.0.0.1:$T_PORT/" "$T_DIR/qs.out"
+check "... how to deploy an edit" grep -q "deploy/deploy-content" "$T_DIR/qs.out"
+check "... and how to stop" grep -q "deploy/quickstart stop" "$T_DIR/qs.out"
+check "postgres listens on QUIRE_PG_PORT" port_listening "$QUIRE_PG_PORT"
+check "redis listens on QUIRE_REDIS_PORT" port_listening "$QUIRE_REDIS_PORT"
+check "the site was deployed before the pool started" grep -q "deployed generation 1: " "$T_DIR/qs.out"
+
+expect_status / 200
+expect_body_contains "$POST" "FIXTURE-HELLO-BODY"
+expect_status /posts/no-such-post 404
+check "quire loaded the site from the tiers" grep -Eq "generation=[0-9]+ from the tiers" "$RUN/quire.log"
+
+check "quire.env is not readable by others" test "$(stat -c %a "$RUN/quire.env")" = 600
+if (
+	# shellcheck disable=SC1091
+	. "$RUN/quire.env"
+	for v in QUIRE_DATABASE_URL QUIRE_REDIS_URL QUIRE_REDIS_PREFIX QUIRE_CONTENT_DIR \
+		QUIRE_PORT QUIRE_PID_FILE; do
+		[[ -n ${!v:-} ]] || { echo "  quire.env lacks $v"; exit 1; }
+	done
+	[[ $QUIRE_PID_FILE == "$RUN/quire.pid" && $QUIRE_PORT == "$T_PORT" ]] || exit 1
+	timeout 20 "$(dirname "$QUIRE_FCGI")/quirectl" status >"$T_DIR/status.out" 2>&1
+); then
+	ok ". quire.env; quirectl status reaches the stack"
+else
+	fail ". quire.env; quirectl status: $(cat "$T_DIR/status.out" 2>/dev/null)"
+fi
+check "... which has 2 live workers" grep -q "workers: 2 live" "$T_DIR/status.out"
+
+qs status
+check "quickstart status exits 0 when everything runs" test "$QS_STATUS" = 0
+check "... naming each component" grep -q "postgres: running" "$T_DIR/qs.out"
+check "... and the workers (quirectl status)" grep -q "workers: 2 live" "$T_DIR/qs.out"
+
+qs start
+check "start again says it is already running" grep -q "already running" "$T_DIR/qs.out"
+mapfile -t AGAIN < <(qs_pids)
+check "... and leaves the same PIDs" test "${AGAIN[*]}" = "${PIDS[*]}"
+
+# An edit in the content folder itself.
+sed -i 's/FIXTURE-HELLO-BODY/EDIT-ONE FIXTURE-HELLO-BODY/' "$QUIRE_CONTENT_DIR/$POST_FILE"
+check "deploy-content of the content folder succeeds" deploy_content "$QUIRE_CONTENT_DIR"
+check "... one post changed" grep -q " 1 changed, 0 removed" "$T_DIR/dc.out"
+check "... every worker acknowledged" grep -Eq "([0-9]+)/\1 workers acknowledged" "$T_DIR/dc.out"
+check "every worker serves the edit at once" every_worker_has "EDIT-ONE"
+
+# An edit in an author's folder elsewhere: mirrored, deleted files too.
+AUTHOR=$T_DIR/author
+cp -r "$QUIRE_CONTENT_DIR" "$AUTHOR"
+sed -i 's/EDIT-ONE/EDIT-TWO/' "$AUTHOR/$POST_FILE"
+# Same size, same mtime as the served copy: rsync's quick check would
+# skip it; deploy-content compares the bytes.
+touch -r "$QUIRE_CONTENT_DIR/$POST_FILE" "$AUTHOR/$POST_FILE"
+rm -f "$AUTHOR/posts/2024-02-20-second-post.md"
+check "deploy-content of another folder succeeds" deploy_content "$AUTHOR"
+check "... which the content folder now mirrors" diff -r "$AUTHOR" "$QUIRE_CONTENT_DIR"
+check "... one changed, one removed" grep -q " 1 changed, 1 removed" "$T_DIR/dc.out"
+check "every worker serves the second edit at once" every_worker_has "EDIT-TWO"
+expect_status /posts/second 404
+
+# A broken file: deploy-content passes quirectl's status 1 through.
+printf -- '---\ntitle: [unclosed\n---\nbody\n' >"$AUTHOR/posts/bad.md"
+sed -i 's/EDIT-TWO/EDIT-THREE/' "$AUTHOR/$POST_FILE"
+deploy_content "$AUTHOR"
+check "deploy-content of a broken folder exits 1 (quirectl's status)" test "$DC_STATUS" = 1
+check "... naming the file" grep -Eq "bad.md:[0-9]+:[0-9]+:" "$T_DIR/dc.out"
+check "... and the served content stays" every_worker_has "EDIT-TWO"
+rm -f "$AUTHOR/posts/bad.md"
+
+mapfile -t WORKERS < <(children "$(<"$RUN/quire.pid")")
+qs stop
+check "quickstart stop succeeds" test "$QS_STATUS" = 0
+check "every PID it started is gone" all_gone "${PIDS[@]}"
+check "... and quire's workers: ${WORKERS[*]}" all_gone "${WORKERS[@]}"
+check "nothing listens on the nginx, postgres and redis ports" ports_free
+check "stop removes quire.env" test ! -e "$RUN/quire.env"
+deploy_content "$AUTHOR"
+check "deploy-content with the stack stopped exits 3" test "$DC_STATUS" = 3
+check "... and says it is not running" grep -q "not running" "$T_DIR/dc.out"
+
+# ------------------------------------------------------------ embedded
+if QUIRE_EMBEDDED=1 qs start; then
+	ok "QUIRE_EMBEDDED=1 deploy/quickstart starts"
+	mapfile -t EPIDS < <(qs_pids)
+	SEEN_PIDS+=("${EPIDS[@]}")
+	check "... nginx and quire only: ${EPIDS[*]}" test "${#EPIDS[@]}" = 2
+	expect_status / 200
+	# EDIT-THREE is in the files only: the tiers refused that deploy.
+	expect_body_contains "$POST" "EDIT-THREE"
+	check "... with no tier in quire.env" not grep -q "QUIRE_DATABASE_URL\|QUIRE_REDIS_URL" "$RUN/quire.env"
+	rm -f "$QUIRE_CONTENT_DIR/posts/bad.md"
+	sed -i 's/EDIT-THREE/EDIT-FOUR/' "$QUIRE_CONTENT_DIR/$POST_FILE"
+	check "deploy-content on the embedded stack succeeds (check + SIGHUP)" \
+		deploy_content "$QUIRE_CONTENT_DIR"
+	for ((i = 0; i < 50; i++)); do
+		every_worker_has "EDIT-FOUR" >/dev/null && break
+		sleep 0.1
+	done
+	check "... and the workers serve the edit after the reload" every_worker_has "EDIT-FOUR"
+	qs stop
+	check "... and stops" test "$QS_STATUS" = 0
+	check "... every PID gone" all_gone "${EPIDS[@]}"
+else
+	fail "QUIRE_EMBEDDED=1 deploy/quickstart (exit $QS_STATUS)"
+fi
+
+t_done
