@@ -59,6 +59,7 @@ struct post {
 	char *toc_html;          /* <nav class="toc">...</nav> or NULL */
 	size_t words;            /* word count of the body, for reading time */
 	unsigned long long hash; /* content hash of source (xxhash 64) */
+	size_t rank;             /* its index in site->posts; set by site_build */
 };
 
 /* Returns a zeroed post, or NULL. Caller frees with post_free(). */

@@ -153,16 +153,24 @@ static int signal_master(void)
 	return EXIT_OK;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /*
- * Rewrites Redis from PostgreSQL: every post, the index, the generation,
- * and removes what PostgreSQL no longer has. For a Redis that missed a
- * deploy (it was down) or is new.
+ * Rewrites Redis whole, for a Redis that missed a deploy (it was down) or
+ * is new: the records this deploy just committed straight from memory,
+ * every other post fetched from PostgreSQL, the generation, and the
+ * removal of what PostgreSQL no longer has.
  */
 static int full_refresh(struct tier_pg *pg, struct tier_redis *r,
-			long long generation)
+			long long generation, struct record *const *upserts,
+			size_t n_upserts)
 {
 	struct record **idx = NULL, **old = NULL, *batch[FULL_REFRESH_BATCH];
 	char **gone = NULL;
+	const char **done = NULL, **live = NULL;
 	size_t n = 0, n_old = 0, nb = 0, n_gone = 0, i, j;
 	long long g;
 	int rc;
@@ -172,19 +180,39 @@ static int full_refresh(struct tier_pg *pg, struct tier_redis *r,
 		return rc;
 	if (tier_redis_index(r, &old, &n_old, &g) == QUIRE_OK && n_old) {
 		gone = calloc(n_old, sizeof(*gone));
-		if (!gone) {
+		live = calloc(n ? n : 1, sizeof(*live));
+		if (!gone || !live) {
 			rc = QUIRE_ENOMEM;
 			goto out;
 		}
-		for (i = 0; i < n_old; i++) {
-			for (j = 0; j < n && strcmp(idx[j]->slug, old[i]->slug); j++)
-				;
-			if (j == n)
+		for (i = 0; i < n; i++)
+			live[i] = idx[i]->slug;
+		qsort(live, n, sizeof(*live), cmp_str);
+		for (i = 0; i < n_old; i++)
+			if (!bsearch(&old[i]->slug, live, n, sizeof(*live), cmp_str))
 				gone[n_gone++] = old[i]->slug;
-		}
 	}
+	/* What this deploy committed is in memory already; sorted slugs tell
+	 * which posts need no fetch. */
+	done = calloc(n_upserts ? n_upserts : 1, sizeof(*done));
+	if (!done) {
+		rc = QUIRE_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n_upserts; i++)
+		done[i] = upserts[i]->slug;
+	qsort(done, n_upserts, sizeof(*done), cmp_str);
+	for (i = 0; i < n_upserts; i += FULL_REFRESH_BATCH) {
+		nb = n_upserts - i < FULL_REFRESH_BATCH ? n_upserts - i : FULL_REFRESH_BATCH;
+		rc = tier_redis_store(r, upserts + i, nb, NULL, 0, generation);
+		if (rc != QUIRE_OK)
+			goto out;
+	}
+	nb = 0;
 	for (i = 0; i <= n; i++) {
 		if (i < n) {
+			if (bsearch(&idx[i]->slug, done, n_upserts, sizeof(*done), cmp_str))
+				continue; /* stored above */
 			rc = tier_pg_fetch(pg, idx[i]->slug, &batch[nb]);
 			if (rc == QUIRE_ENOTFOUND)
 				continue;
@@ -202,13 +230,14 @@ static int full_refresh(struct tier_pg *pg, struct tier_redis *r,
 				goto out;
 		}
 	}
-	if (n == 0 && n_gone == 0)
-		rc = tier_redis_store(r, NULL, 0, NULL, 0, generation);
+	rc = tier_redis_store(r, NULL, 0, NULL, 0, generation);
 	goto out;
 out_batch:
 	for (j = 0; j < nb; j++)
 		record_free(batch[j]);
 out:
+	free(live);
+	free(done);
 	free(gone);
 	records_free(old, n_old);
 	records_free(idx, n);
@@ -284,7 +313,7 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 		goto out;
 	}
 	if (full)
-		rc = full_refresh(pg, r, gen);
+		rc = full_refresh(pg, r, gen, plan.upserts, plan.n_upserts);
 	else
 		rc = tier_redis_store(r, plan.upserts, plan.n_upserts, plan.deletes,
 				      plan.n_deletes, gen);

@@ -227,6 +227,7 @@ int site_build(struct content *c, time_t now, int enable_drafts,
 
 	for (i = 0; i < s->n_posts; i++) {
 		p = s->posts[i];
+		p->rank = i;
 		if (site_post_mtime(p) > s->last_updated)
 			s->last_updated = site_post_mtime(p);
 		if ((rc = entry_add(&s->by_slug, p->slug, p)) != QUIRE_OK)
