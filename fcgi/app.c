@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "auth.h"
+#include "metrics.h"
 #include "log.h"
 #include "quire.h"
 #include "sub.h"
@@ -53,6 +54,12 @@ int app_load(struct app *app, const struct config *cfg, const struct app *prev)
 
 	memset(app, 0, sizeof(*app));
 	app->cfg = cfg;
+	/* Before the first fork: every process's counters in one mapping
+	 * (a reload overlaps old and new workers, hence twice as many). */
+	if (metrics_init((unsigned)(2 * cfg->workers + 4)) != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "metrics", "no shared memory: /metrics stays at 0");
+	if (prev)
+		metrics_add(METRIC_RELOADS, 1);
 	app->started = time(NULL);
 	memset(&err, 0, sizeof(err));
 	rc = templates_load(cfg->templates_dir, &app->tpl, &err);

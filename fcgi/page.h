@@ -41,6 +41,7 @@ struct request {
 	const char *content_type;
 	const char *if_match;
 	const char *if_none_match;
+	const char *remote_addr;      /* the client, as the web server saw it */
 	const char *body;             /* NUL-terminated; body_len bytes */
 	size_t body_len;
 	struct uri uri;
@@ -61,6 +62,8 @@ int page_feed(const struct request *req, struct response *resp);
 int page_tag_feed(const struct request *req, struct response *resp);
 int page_sitemap(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);
+/* "/metrics": Prometheus text, for loopback clients only. */
+int page_metrics(const struct request *req, struct response *resp);
 /* "/api/posts/SLUG": GET, PUT, DELETE of a post's source (page_api.c). */
 int page_api(const struct request *req, struct response *resp);
 /* Fills the 404 page (status 404). */

@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "html.h"
 #include "log.h"
+#include "metrics.h"
 #include "page.h"
 #include "quire.h"
 #include "tier_pg.h"
@@ -176,6 +177,7 @@ static int api_put(const struct request *req, struct response *resp,
 		status = api_error(resp, 400, tier_pg_error(pg), 0, 0);
 		goto out;
 	}
+	metrics_add(METRIC_API_WRITES, 1);
 	announce(req->app->tiers, rec, NULL, gen);
 	buf_reset(&resp->body);
 	buf_puts(&resp->body, "{\"slug\":\"");
@@ -215,6 +217,7 @@ static int api_delete(const struct request *req, struct response *resp,
 		return api_error(resp, 503, "database unavailable; nothing deleted",
 				 0, 0);
 	}
+	metrics_add(METRIC_API_WRITES, 1);
 	announce(req->app->tiers, NULL, slug, gen);
 	log_msg(LOG_LEVEL_INFO, "api", "delete slug=\"%s\" generation=%lld", slug, gen);
 	buf_reset(&resp->body);

@@ -27,6 +27,7 @@ static const struct route {
 	{ "/feed.xml", page_feed },
 	{ "/sitemap.xml", page_sitemap },
 	{ "/healthz", page_health },
+	{ "/metrics", page_metrics },
 };
 
 /* Matches one pattern; captures '*' segments into req->params. */

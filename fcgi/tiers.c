@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "quire.h"
 #include "tier_pg.h"
 #include "tier_redis.h"
@@ -202,17 +203,23 @@ int tiers_fetch(struct tiers *t, const char *slug, struct record **out)
 	*out = NULL;
 	if (r) {
 		redis_rc = tier_redis_fetch(r, slug, out);
-		if (redis_rc == QUIRE_OK)
+		if (redis_rc == QUIRE_OK) {
+			metrics_add(METRIC_L2_HITS, 1);
 			return QUIRE_OK;
+		}
+		metrics_add(redis_rc == QUIRE_ENOTFOUND ? METRIC_L2_MISSES :
+			    METRIC_L2_ERRORS, 1);
 	}
 	p = pg(t);
 	if (!p)
 		return redis_rc == QUIRE_ENOTFOUND ? QUIRE_ENOTFOUND : QUIRE_EIO;
 	rc = tier_pg_fetch(p, slug, out);
 	if (rc == QUIRE_EIO) {
+		metrics_add(METRIC_L3_ERRORS, 1);
 		pg_failed(t);
 		return QUIRE_EIO;
 	}
+	metrics_add(rc == QUIRE_OK ? METRIC_L3_HITS : METRIC_L3_MISSES, 1);
 	if (rc == QUIRE_OK && (r = redis(t)) && redis_rc == QUIRE_ENOTFOUND)
 		tier_redis_fill(r, *out); /* best effort: L2 is only a cache */
 	return rc;

@@ -33,6 +33,7 @@
 #include "cache.h"
 #include "limits.h"
 #include "log.h"
+#include "metrics.h"
 #include "quire.h"
 #include "response.h"
 #include "route.h"
@@ -156,9 +157,13 @@ static void send_finished(FCGX_Request *fr, const struct finished *f,
 	}
 	if (inm && nm->data && response_etag_matches(inm, etag)) {
 		FCGX_PutStr(nm->data, (int)nm->len, fr->out);
+		metrics_add(METRIC_RESP_3XX, 1);
 		return;
 	}
 	FCGX_PutStr(b->data, (int)(is_head ? b->head_len : b->len), fr->out);
+	metrics_add(f->status >= 500 ? METRIC_RESP_5XX : f->status >= 400 ?
+		    METRIC_RESP_4XX : f->status >= 300 ? METRIC_RESP_3XX :
+		    METRIC_RESP_2XX, 1);
 }
 
 /* Past this a body is not even read to its end: the connection is
@@ -193,6 +198,7 @@ struct params {
 	const char *authorization;
 	const char *content_type;
 	const char *if_match;
+	const char *remote_addr;
 };
 
 #define PARAM(name, field) { name "=", sizeof(name), offsetof(struct params, field) }
@@ -210,6 +216,7 @@ static const struct {
 	PARAM("HTTP_AUTHORIZATION", authorization),
 	PARAM("CONTENT_TYPE", content_type),
 	PARAM("HTTP_IF_MATCH", if_match),
+	PARAM("REMOTE_ADDR", remote_addr),
 };
 #undef PARAM
 
@@ -369,6 +376,7 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	gzip_ok = accepts_gzip(ae);
 	if (raw && (f = cache_get(l1, raw, strlen(raw))) && !f->stale) {
 		send_finished(fr, f, is_head, gzip_ok, inm);
+		metrics_add(METRIC_L1_HITS, 1);
 		return;
 	}
 	status = uri_parse(raw, &req->uri);
@@ -383,20 +391,24 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	if (keylen && (f = cache_get(l1, key, keylen))) {
 		if (!f->stale) {
 			send_finished(fr, f, is_head, gzip_ok, inm);
+			metrics_add(METRIC_L1_HITS, 1);
 			return;
 		}
 		stale = f;
 	}
+	metrics_add(METRIC_L1_MISSES, 1);
 
 	req->app = app;
 	req->is_head = is_head;
 	req->n_params = 0;
+	req->remote_addr = p.remote_addr;
 	response_init(&resp);
 	status = route_dispatch(req, &resp);
 	if (status >= 500 && stale) {
 		log_msg(LOG_LEVEL_WARN, "stale", "status=%d; serving the stale copy of "
 			"\"%s\"", status, log_escape(key, esc, sizeof(esc)));
 		send_finished(fr, stale, is_head, gzip_ok, inm);
+		metrics_add(METRIC_STALE_SERVED, 1);
 		response_release(&resp);
 		return;
 	}
@@ -481,6 +493,7 @@ static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
 		/* Match on the update before app_apply takes its posts. */
 		m.u = u;
 		m.marked = 0;
+		metrics_add(u->all ? METRIC_FULL_RELOADS : METRIC_INVALIDATIONS, 1);
 		cache_foreach(l1, mark_stale, &m);
 		if (app_apply(app, u, time(NULL)) != QUIRE_OK) {
 			log_msg(LOG_LEVEL_ERROR, "invalidate",
@@ -535,6 +548,8 @@ int worker_run(struct app *app, int listen_fd)
 		return 1;
 	}
 	cache_init(&l1, app->cfg->cache_bytes, finished_free);
+	metrics_claim();
+	metrics_add(METRIC_WORKER_STARTS, 1);
 	if (tiers_configured(app->cfg)) {
 		app->tiers = tiers_new(app->cfg);
 		if (!app->tiers) {
@@ -561,6 +576,7 @@ int worker_run(struct app *app, int listen_fd)
 			cache_clear(&l1);
 		handle(&fr, app, &l1, req);
 		requests++;
+		metrics_add(METRIC_REQUESTS, 1);
 		/* Closing at once instead of shutting down and waiting for the
 		 * web server to close (stock FCGX_Finish_r): the body, if any,
 		 * was read to EOF in handle(), so nothing is left unread. */

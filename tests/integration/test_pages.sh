@@ -211,5 +211,19 @@ else
 	echo "(static/ is empty: nothing to fetch)"
 fi
 
+echo "== /metrics (Prometheus text, from loopback)"
+expect_status /metrics 200
+expect_header /metrics Content-Type '^text/plain; version=0.0.4'
+req /metrics
+check "/metrics counts requests" grep -Eq '^quire_requests_total [1-9][0-9]*$' "$T_DIR/r.body"
+check "/metrics counts L1 hits" grep -Eq '^quire_l1_hits_total [1-9][0-9]*$' "$T_DIR/r.body"
+check "/metrics counts 4xx answers" grep -Eq '^quire_responses_total\{code="4xx"\} [1-9][0-9]*$' "$T_DIR/r.body"
+check "/metrics counts worker starts" grep -Eq '^quire_worker_starts_total [1-9]' "$T_DIR/r.body"
+before=$(sed -n 's/^quire_requests_total //p' "$T_DIR/r.body")
+for i in 1 2 3 4 5 6 7 8 9 10; do req /posts/hello-world; done
+req /metrics
+after=$(sed -n 's/^quire_requests_total //p' "$T_DIR/r.body")
+check "the counters are the whole pool's: +11 after 11 requests (got $before -> $after)" \
+	test "$((after - before))" -ge 11
 check "quire master $QUIRE_PID still runs" kill -0 "$QUIRE_PID"
 t_done

@@ -28,6 +28,7 @@ int main(void)
 	CHECK_STR(route_pattern("/feed.xml", req), "/feed.xml");
 	CHECK_STR(route_pattern("/sitemap.xml", req), "/sitemap.xml");
 	CHECK_STR(route_pattern("/healthz", req), "/healthz");
+	CHECK_STR(route_pattern("/metrics", req), "/metrics");
 
 	/* The other trailing-slash forms are not routes of their own. */
 	CHECK(route_pattern("/posts", req) == NULL);
