@@ -22,6 +22,7 @@
 #define QUIRE_MAX_PAGE_NUMBER  100000    /* ?page=N */
 #define QUIRE_MAX_DIR_DEPTH    16        /* recursion under content/posts */
 #define QUIRE_MAX_TEMPLATE     (1024 * 1024) /* one template file, bytes */
+#define QUIRE_RENDER_INLINE_MAX (8 * 1024) /* Markdown rendered in-process (worst case 0.06 s); larger in a child */
 #define QUIRE_RENDER_CPU_MS    1000      /* CPU time for rendering one post */
 
 #endif

@@ -19,6 +19,7 @@
  * or a timer) is left to the callers that render untrusted input.
  */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,6 +36,7 @@
 #include "html.h"
 #include "limits.h"
 #include "markdown.h"
+#include "sandbox.h"
 #include "quire.h"
 
 /* Extensions attached to every parser; "tagfilter" only acts at render
@@ -537,9 +539,10 @@ static void walk_release(struct walk *w)
 	}
 }
 
-int markdown_render(const char *md, size_t len, unsigned flags,
-		    const char *id_prefix, struct markdown_out *out,
-		    struct parse_error *err)
+/* Renders in this process; the caller has checked the limits. */
+static int render_here(const char *md, size_t len, unsigned flags,
+		       const char *id_prefix, struct markdown_out *out,
+		       struct parse_error *err)
 {
 	struct walk w;
 	struct timespec t0;
@@ -548,29 +551,10 @@ int markdown_render(const char *md, size_t len, unsigned flags,
 	cmark_node *doc = NULL;
 	char *html = NULL, *prefixed;
 	char msg[128];
-	unsigned line;
 	size_t i;
 	int opts, rc = QUIRE_ENOMEM;
 
-	memset(out, 0, sizeof(*out));
 	memset(&w, 0, sizeof(w));
-	if (err)
-		memset(err, 0, sizeof(*err));
-	if (len > QUIRE_MAX_MARKDOWN) {
-		snprintf(msg, sizeof(msg), "markdown is larger than %d bytes",
-			 QUIRE_MAX_MARKDOWN);
-		set_err(err, 0, msg);
-		return QUIRE_ETOOBIG;
-	}
-	line = wide_table_line(md, len);
-	if (line) {
-		snprintf(msg, sizeof(msg), "table has more than %d columns",
-			 QUIRE_MAX_TABLE_COLS);
-		set_err(err, line, msg);
-		return QUIRE_ETOOBIG;
-	}
-	markdown_init();
-
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0) == -1) {
 		set_err(err, 0, "cannot read the cpu clock");
 		return QUIRE_EIO;
@@ -658,6 +642,149 @@ out:
 	if (parser)
 		cmark_parser_free(parser);
 	return rc;
+}
+
+/* What a sandboxed render is asked to do. */
+struct job {
+	const char *md;
+	size_t len;
+	unsigned flags;
+	const char *id_prefix;
+};
+
+/* The child's side: render, then the result as bytes: rc, error line,
+ * error message (fixed size), words, html length and bytes, toc length
+ * (SIZE_MAX for none) and bytes. */
+static void render_job(void *arg, struct buf *out)
+{
+	const struct job *j = arg;
+	struct markdown_out o;
+	struct parse_error e;
+	size_t hl, tl;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&e, 0, sizeof(e));
+	rc = render_here(j->md, j->len, j->flags, j->id_prefix, &o, &e);
+	hl = o.html ? strlen(o.html) : 0;
+	tl = o.toc_html ? strlen(o.toc_html) : SIZE_MAX;
+	buf_append(out, &rc, sizeof(rc));
+	buf_append(out, &e, sizeof(e));
+	buf_append(out, &o.words, sizeof(o.words));
+	buf_append(out, &hl, sizeof(hl));
+	buf_append(out, o.html ? o.html : "", hl);
+	buf_append(out, &tl, sizeof(tl));
+	if (o.toc_html)
+		buf_append(out, o.toc_html, tl);
+	markdown_out_release(&o);
+}
+
+/* Copies n bytes at *p (of end) into dst; 0 when there are not enough. */
+static int take(const char **p, const char *end, void *dst, size_t n)
+{
+	if ((size_t)(end - *p) < n)
+		return 0;
+	memcpy(dst, *p, n);
+	*p += n;
+	return 1;
+}
+
+static char *take_str(const char **p, const char *end, size_t n)
+{
+	char *s;
+
+	if ((size_t)(end - *p) < n || !(s = malloc(n + 1)))
+		return NULL;
+	memcpy(s, *p, n);
+	s[n] = '\0';
+	*p += n;
+	return s;
+}
+
+/* Renders in a child with QUIRE_RENDER_CPU_MS of CPU time at most. */
+static int render_sandboxed(const char *md, size_t len, unsigned flags,
+			    const char *id_prefix, struct markdown_out *out,
+			    struct parse_error *err)
+{
+	struct job j = { md, len, flags, id_prefix };
+	struct buf res = BUF_INIT;
+	struct parse_error e;
+	const char *p, *end;
+	char msg[128];
+	size_t hl, tl;
+	int rc, child_rc;
+
+	rc = sandbox_run(render_job, &j, (QUIRE_RENDER_CPU_MS + 999) / 1000, &res);
+	if (rc == QUIRE_ETIMEOUT) {
+		snprintf(msg, sizeof(msg), "rendering took more than %d ms of cpu "
+			 "time (a pathological input?)", QUIRE_RENDER_CPU_MS);
+		set_err(err, 0, msg);
+		goto out;
+	}
+	if (rc != QUIRE_OK) {
+		set_err(err, 0, "the markdown renderer failed");
+		goto out;
+	}
+	rc = QUIRE_EIO;
+	p = res.data;
+	end = res.data + res.len;
+	if (!take(&p, end, &child_rc, sizeof(child_rc)) ||
+	    !take(&p, end, &e, sizeof(e)) ||
+	    !take(&p, end, &out->words, sizeof(out->words)) ||
+	    !take(&p, end, &hl, sizeof(hl)) ||
+	    !(out->html = take_str(&p, end, hl)) ||
+	    !take(&p, end, &tl, sizeof(tl)) ||
+	    (tl != SIZE_MAX && !(out->toc_html = take_str(&p, end, tl)))) {
+		set_err(err, 0, "the markdown renderer's answer is truncated");
+		markdown_out_release(out);
+		goto out;
+	}
+	rc = child_rc;
+	if (rc != QUIRE_OK) {
+		markdown_out_release(out);
+		e.message[sizeof(e.message) - 1] = '\0';
+		if (err)
+			*err = e;
+	}
+out:
+	buf_release(&res);
+	return rc;
+}
+
+int markdown_render(const char *md, size_t len, unsigned flags,
+		    const char *id_prefix, struct markdown_out *out,
+		    struct parse_error *err)
+{
+	char msg[128];
+	unsigned line;
+
+	memset(out, 0, sizeof(*out));
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (len > QUIRE_MAX_MARKDOWN) {
+		snprintf(msg, sizeof(msg), "markdown is larger than %d bytes",
+			 QUIRE_MAX_MARKDOWN);
+		set_err(err, 0, msg);
+		return QUIRE_ETOOBIG;
+	}
+	line = wide_table_line(md, len);
+	if (line) {
+		snprintf(msg, sizeof(msg), "table has more than %d columns",
+			 QUIRE_MAX_TABLE_COLS);
+		set_err(err, line, msg);
+		return QUIRE_ETOOBIG;
+	}
+	markdown_init();
+	/*
+	 * cmark-gfm 0.29's worst cases are quadratic in the input
+	 * (CVE-2023-22483, CVE-2023-37463: 240 KB of "z_www." takes 40 s of
+	 * CPU here). Below QUIRE_RENDER_INLINE_MAX that worst case stays well
+	 * under the CPU bound, so small posts render here; larger ones render
+	 * in a child that is killed when it passes the bound.
+	 */
+	if (len > QUIRE_RENDER_INLINE_MAX)
+		return render_sandboxed(md, len, flags, id_prefix, out, err);
+	return render_here(md, len, flags, id_prefix, out, err);
 }
 
 void markdown_out_release(struct markdown_out *out)

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "fcgi/limits.h"
+#include "fcgi/buf.h"
 #include "fcgi/markdown.h"
 #include "fcgi/quire.h"
 
@@ -349,6 +351,51 @@ static void test_init_twice(void)
 	CHECK_CONTAINS(out.html, "<del>");
 }
 
+/* CVE-2023-22483: 240 KB of "z_www." takes ~40 s of CPU in Debian's
+ * cmark-gfm; it must be refused within the CPU bound, not rendered. */
+static void test_pathological_refused(void)
+{
+	struct timespec t0, t1;
+	struct buf b = BUF_INIT;
+	double secs;
+	int i;
+
+	for (i = 0; i < 40000; i++)
+		buf_puts(&b, "z_www.");
+	markdown_out_release(&out);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(markdown_render(b.data, b.len, 0, NULL, &out, &err) == QUIRE_ETIMEOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(secs < 6.0); /* 1 s of CPU, then the child is killed */
+	CHECK(out.html == NULL);
+	CHECK_CONTAINS(err.message, "cpu");
+	buf_release(&b);
+}
+
+/* Above QUIRE_RENDER_INLINE_MAX a post renders in a child: the result
+ * must be the same, table of contents and words included. */
+static void test_large_in_child(void)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	buf_puts(&b, "# Title\n\n## Part one\n\n");
+	for (i = 0; b.len <= QUIRE_RENDER_INLINE_MAX + 100; i++)
+		buf_printf(&b, "Paragraph %d with *emphasis* and a [link](/x).\n\n", i);
+	buf_puts(&b, "## Part two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nEnd[^1].\n\n[^1]: Note.\n");
+	markdown_out_release(&out);
+	CHECK(markdown_render(b.data, b.len, MARKDOWN_TOC, "slug", &out, &err) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<h2 id=\"part-two\">Part two</h2>");
+	CHECK_CONTAINS(out.html, "<td>2</td>");
+	CHECK_CONTAINS(out.html, "slug-fn-1");
+	CHECK_CONTAINS(out.toc_html, "href=\"#part-one\"");
+	CHECK(out.words > 1000);
+	/* an error inside the child comes back as it is */
+	buf_printf(&b, "\n| %s\n|", "a|");
+	buf_release(&b);
+}
+
 int main(void)
 {
 	markdown_init();
@@ -380,6 +427,8 @@ int main(void)
 	test_size_limit();
 	test_nul_bytes();
 	test_init_twice();
+	test_large_in_child();
+	test_pathological_refused();
 	markdown_out_release(&out);
 	return check_done("test_markdown");
 }
