@@ -32,6 +32,8 @@ enum config_opt {
 	OPT_REDIS_PREFIX,
 	OPT_API_TOKENS,
 	OPT_MAX_BODY,
+	OPT_USER,
+	OPT_GROUP,
 };
 
 /* One row per setting: its option and its environment twin. */
@@ -55,6 +57,8 @@ static const struct {
 	{ "QUIRE_REDIS_PREFIX", OPT_REDIS_PREFIX },
 	{ "QUIRE_API_TOKEN_FILE", OPT_API_TOKENS },
 	{ "QUIRE_MAX_BODY", OPT_MAX_BODY },
+	{ "QUIRE_USER", OPT_USER },
+	{ "QUIRE_GROUP", OPT_GROUP },
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +78,8 @@ static const struct option long_opts[] = {
 	{ "redis-prefix", required_argument, NULL, OPT_REDIS_PREFIX },
 	{ "api-token-file", required_argument, NULL, OPT_API_TOKENS },
 	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -108,10 +114,19 @@ void config_usage(const char *argv0)
 	       "                               API is off without  QUIRE_API_TOKEN_FILE\n"
 	       "      --max-body BYTES         largest API body (1 MiB)\n"
 	       "                                                     QUIRE_MAX_BODY\n"
+	       "      --user NAME              started as root: run as NAME (name or\n"
+	       "                               uid) once the socket is open\n"
+	       "                                                     QUIRE_USER\n"
+	       "      --group NAME             with --user: this group (default: the\n"
+	       "                               user's); a --listen socket is made\n"
+	       "                               root:GROUP 0660: the web server's group\n"
+	       "                                                     QUIRE_GROUP\n"
 	       "  -h, --help                   this text\n"
 	       "  -V, --version                the version\n"
-	       "Signals to the master: HUP reloads templates and content, TERM and\n"
-	       "INT stop after the requests in flight.\n", argv0);
+	       "Signals to the master: HUP reloads templates and content, USR2\n"
+	       "executes the binary at the path it was started from again (an\n"
+	       "upgrade: same PID, same socket, no request lost), TERM and INT stop\n"
+	       "after the requests in flight.\n", argv0);
 }
 
 static int set_str(char **dst, const char *v)
@@ -202,6 +217,12 @@ static int config_set(struct config *c, int opt, const char *v, char *err,
 		break;
 	case OPT_API_TOKENS:
 		rc = set_str(&c->api_token_file, v);
+		break;
+	case OPT_USER:
+		rc = set_str(&c->user, v);
+		break;
+	case OPT_GROUP:
+		rc = set_str(&c->group, v);
 		break;
 	case OPT_MAX_BODY:
 		if (parse_int(v, 1, QUIRE_MAX_BODY, &n) != QUIRE_OK)
@@ -299,5 +320,7 @@ void config_release(struct config *c)
 	free(c->redis_url);
 	free(c->redis_prefix);
 	free(c->api_token_file);
+	free(c->user);
+	free(c->group);
 	memset(c, 0, sizeof(*c));
 }

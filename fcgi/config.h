@@ -26,6 +26,8 @@ struct config {
 	char *redis_prefix;    /* prefix of every key and the channel */
 	char *api_token_file;  /* bearer tokens; NULL: the write API is off */
 	size_t max_body;       /* largest request body the API takes */
+	char *user;            /* drop to this user when root; NULL: stay */
+	char *group;           /* and group; NULL: the user's primary group */
 	int show_help;
 	int show_version;
 };

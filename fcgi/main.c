@@ -1,8 +1,14 @@
 /*
  * main.c - quire.fcgi: options, the listening socket, then master or worker
+ *
+ * The order matters: the socket is opened (or taken over from the
+ * binary that executed this one, on an upgrade), root is dropped for
+ * --user, and only then is anything read from the content.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +25,45 @@
 #include "log.h"
 #include "markdown.h"
 #include "master.h"
+#include "privs.h"
 #include "quire.h"
+#include "upgrade.h"
 #include "worker.h"
 
 #define LISTEN_BACKLOG 1024
 
 /* Returns the listening socket: opened from --listen, or the one a
  * spawner (spawn-fcgi, systemd) left on fd 0. */
-static int open_listener(const struct config *cfg)
+static int open_listener(const struct config *cfg, const struct privs *privs)
 {
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof(sa);
 	int type, fd;
 	socklen_t len = sizeof(type);
 	mode_t old;
 
 	if (cfg->listen) {
-		/* The web server's group must be able to connect: 0660. */
-		old = umask(007);
+		/* 0660 from the start: no moment with a wider mode. */
+		old = umask(0117);
 		fd = FCGX_OpenSocket(cfg->listen, LISTEN_BACKLOG);
 		umask(old);
-		if (fd < 0)
+		if (fd < 0) {
 			log_msg(LOG_LEVEL_ERROR, "listen", "cannot listen on \"%s\"",
 				cfg->listen);
+			return -1;
+		}
+		/* Root about to become --user: the socket stays root's (the
+		 * workers cannot loosen it) and goes to the group, the web
+		 * server's, that must connect. lchown: FCGX_OpenSocket made
+		 * the path a socket, never a link to follow. */
+		if (privs->wanted && geteuid() == 0 &&
+		    getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 &&
+		    sa.ss_family == AF_UNIX && lchown(cfg->listen, 0, privs->gid) < 0) {
+			log_msg(LOG_LEVEL_ERROR, "listen", "chown failed: %s \"%s\"",
+				strerror(errno), cfg->listen);
+			close(fd);
+			return -1;
+		}
 		return fd;
 	}
 	if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
@@ -50,12 +74,49 @@ static int open_listener(const struct config *cfg)
 	return 0;
 }
 
+/*
+ * Started as root: becomes --user, or warns that it stays root. Not
+ * root with --user: must be that user already (as after an upgrade,
+ * which executes the binary again after the drop).
+ */
+static int drop_privileges(const struct privs *privs)
+{
+	char err[256];
+
+	if (geteuid() == 0 && !privs->wanted) {
+		log_msg(LOG_LEVEL_WARN, "privs", "running as root: give --user "
+			"(and --group) to drop privileges");
+		return QUIRE_OK;
+	}
+	if (!privs->wanted)
+		return QUIRE_OK;
+	if (geteuid() == 0) {
+		if (privs_drop(privs, err, sizeof(err)) != QUIRE_OK) {
+			log_msg(LOG_LEVEL_ERROR, "privs", "%s; not serving as root", err);
+			return QUIRE_EIO;
+		}
+	} else if (privs_verify(privs, err, sizeof(err)) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "privs", "%s; --user \"%s\" needs root or "
+			"that user", err, privs->user);
+		return QUIRE_EIO;
+	}
+	log_msg(LOG_LEVEL_INFO, "privs", "running as user=\"%s\" uid=%lu "
+		"group=\"%s\" gid=%lu", privs->user, (unsigned long)privs->uid,
+		privs->group, (unsigned long)privs->gid);
+	return QUIRE_OK;
+}
+
 int main(int argc, char **argv)
 {
+	static pid_t inherited[UPGRADE_MAX_PIDS];
+	struct master_opts opts;
 	struct config cfg;
+	struct privs privs;
 	struct app app;
-	char err[256] = "";
+	char err[256] = "", exe[PATH_MAX];
 	const char *lvl;
+	sigset_t usr2;
+	size_t n_inherited = 0;
 	int fd, rc, flags;
 
 	if (config_load(&cfg, argc, argv, err, sizeof(err)) != QUIRE_OK) {
@@ -73,11 +134,45 @@ int main(int argc, char **argv)
 		config_release(&cfg);
 		return 0;
 	}
+	if (privs_resolve(&privs, cfg.user, cfg.group, err, sizeof(err)) != QUIRE_OK) {
+		fprintf(stderr, "quire.fcgi: %s\n", err);
+		config_release(&cfg);
+		return 2;
+	}
+	/* An upgrade that comes while this loads waits for the master
+	 * (SIGUSR2 would otherwise end the process). */
+	if (cfg.workers > 0) {
+		sigemptyset(&usr2);
+		sigaddset(&usr2, SIGUSR2);
+		sigprocmask(SIG_BLOCK, &usr2, NULL);
+	}
 	lvl = getenv("QUIRE_LOG_LEVEL");
 	if (lvl && strcmp(lvl, "debug") == 0)
 		log_set_level(LOG_LEVEL_DEBUG);
 	else if (lvl && strcmp(lvl, "warn") == 0)
 		log_set_level(LOG_LEVEL_WARN);
+
+	/* Resolved now, before anything moves: the path a later upgrade
+	 * executes (upgrade.c). */
+	if (upgrade_exe_path(argv[0], exe, sizeof(exe)) != QUIRE_OK)
+		exe[0] = '\0';
+	if (upgrade_take(&fd, inherited, UPGRADE_MAX_PIDS, &n_inherited) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "upgrade", "invalid \"%s\" or \"%s\": not "
+			"a listening socket", UPGRADE_ENV_FD, UPGRADE_ENV_WORKERS);
+		config_release(&cfg);
+		return 1;
+	}
+	/* The socket first, while root can still chown it; then nothing
+	 * else is done as root, so what loads now loads on a reload or an
+	 * upgrade too, which run as --user. */
+	if (fd < 0)
+		fd = open_listener(&cfg, &privs);
+	else
+		log_msg(LOG_LEVEL_INFO, "upgrade", "running \"%s\" on fd %d", exe, fd);
+	if (fd < 0 || drop_privileges(&privs) != QUIRE_OK) {
+		config_release(&cfg);
+		return 1;
+	}
 
 	/* Before any fork or thread: cmark-gfm aborts if registered twice. */
 	markdown_init();
@@ -85,24 +180,27 @@ int main(int argc, char **argv)
 		config_release(&cfg);
 		return 1;
 	}
-	fd = open_listener(&cfg);
-	if (fd < 0) {
-		app_release(&app);
-		config_release(&cfg);
-		return 1;
-	}
-	/* Workers wait in ppoll() and accept without blocking (worker.c). */
+	/* Workers wait in ppoll() and accept without blocking (worker.c).
+	 * Close-on-exec until an upgrade hands it over on purpose. */
 	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    (flags = fcntl(fd, F_GETFD)) < 0 ||
+	    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "listen", "fcntl failed: %s", strerror(errno));
 		app_release(&app);
 		config_release(&cfg);
 		return 1;
 	}
-	if (cfg.workers == 0)
+	if (cfg.workers == 0) {
 		rc = worker_run(&app, fd);
-	else
-		rc = master_run(&cfg, &app, fd);
+	} else {
+		opts.exe = exe[0] ? exe : NULL;
+		opts.argv = argv;
+		opts.inherited = inherited;
+		opts.n_inherited = n_inherited;
+		opts.privs = &privs;
+		rc = master_run(&cfg, &app, fd, &opts);
+	}
 	app_release(&app);
 	config_release(&cfg);
 	return rc;

@@ -11,6 +11,32 @@
  * while the old workers serve; new workers are forked; then the old ones
  * get SIGTERM and finish the request they hold. The listening socket is
  * never closed, so connections wait in its backlog and none is dropped.
+ *
+ * Upgrade (SIGUSR2) is the same roll across a new binary, done in place:
+ * the master execv()s the path it was started from (upgrade.c says why
+ * not /proc/self/exe), handing over the listening socket's fd and the
+ * PIDs of its workers in the environment. Same PID, so spawn-fcgi -n and
+ * systemd (MainPID) see nothing happen, and the old workers stay its
+ * children across the exec: it still reaps them, and since the master
+ * did not die their PR_SET_PDEATHSIG does not fire. They serve while the
+ * new image loads; once it has forked its own workers it sends them
+ * SIGTERM, exactly as a reload would, and connections that arrive in
+ * between wait in the backlog. nginx's and unicorn's way (the old master
+ * forks and execs a new one, which takes over, then exits) keeps the
+ * old master as a fallback if the new one fails to start, but changes
+ * the PID that systemd and spawn-fcgi are watching; here the fallback is
+ * a pre-flight instead: "NEW --version" must exit 0 before the exec,
+ * and if execv() itself fails the old image keeps serving. What remains
+ * uncovered is a new binary that runs but cannot load the site: the
+ * master then exits, its old workers with it (systemd restarts it).
+ *
+ * Privileges were dropped in main.c before anything was loaded, so the
+ * re-executed image starts as the --user already and only verifies it:
+ * that is why the drop happens in the master, not in each worker: the
+ * socket is inherited, not opened again, so an upgrade needs no root,
+ * and a root master would parse content as root on every reload, which
+ * is what --user is there to avoid. Each worker verifies the drop again
+ * before it serves.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,7 +49,9 @@
 #include "app.h"
 #include "log.h"
 #include "master.h"
+#include "privs.h"
 #include "quire.h"
+#include "upgrade.h"
 #include "worker.h"
 
 #define MASTER_MAX_PROCS 1024
@@ -38,6 +66,7 @@ struct proc {
 
 struct master {
 	const struct config *cfg;
+	const struct master_opts *opts;
 	struct app *app;
 	int listen_fd;
 	struct proc procs[MASTER_MAX_PROCS];
@@ -73,6 +102,16 @@ static int spawn(struct master *m, int slot)
 		return -1;
 	}
 	if (pid == 0) {
+		char err[256];
+
+		/* SIGUSR2 is the master's; a stray one must not kill a worker
+		 * (its default action), and worker.c leaves it alone. */
+		signal(SIGUSR2, SIG_IGN);
+		if (m->opts->privs && m->opts->privs->wanted &&
+		    privs_verify(m->opts->privs, err, sizeof(err)) != QUIRE_OK) {
+			log_msg(LOG_LEVEL_ERROR, "privs", "%s; worker not started", err);
+			_exit(1);
+		}
 		status = worker_run(m->app, m->listen_fd);
 		_exit(status);
 	}
@@ -173,6 +212,58 @@ static void reload(struct master *m)
 	signal_all(m, SIGTERM, 1);
 }
 
+/* Executes the binary again in place (top of file). Returns only when
+ * that was not possible; the workers then serve on as before. */
+static void upgrade(struct master *m)
+{
+	pid_t pids[UPGRADE_MAX_PIDS];
+	char err[256];
+	size_t i, n = 0;
+
+	if (!m->opts->exe) {
+		log_msg(LOG_LEVEL_ERROR, "upgrade", "no path to execute again; ignored");
+		return;
+	}
+	log_msg(LOG_LEVEL_INFO, "upgrade", "executing \"%s\" workers=%zu",
+		m->opts->exe, m->n_procs);
+	if (upgrade_preflight(m->opts->exe, err, sizeof(err)) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "upgrade", "%s; still running the old binary",
+			err);
+		return;
+	}
+	reap(m, 0);
+	for (i = 0; i < m->n_procs && n < UPGRADE_MAX_PIDS; i++)
+		pids[n++] = m->procs[i].pid;
+	upgrade_exec(m->opts->exe, m->opts->argv, m->listen_fd, pids, n, err,
+		     sizeof(err));
+	log_msg(LOG_LEVEL_ERROR, "upgrade", "%s; still running the old binary", err);
+}
+
+/* Takes over the workers a previous image left running, to retire them
+ * once the new ones are forked. */
+static void adopt(struct master *m)
+{
+	size_t i, n = 0;
+	pid_t pid;
+	int st;
+
+	for (i = 0; i < m->opts->n_inherited && m->n_procs < MASTER_MAX_PROCS; i++) {
+		pid = m->opts->inherited[i];
+		/* Only our own children, still running: a PID from the
+		 * environment is never signalled on trust. */
+		if (waitpid(pid, &st, WNOHANG) != 0)
+			continue;
+		m->procs[m->n_procs].pid = pid;
+		m->procs[m->n_procs].slot = -1;
+		now(&m->procs[m->n_procs].started);
+		m->n_procs++;
+		n++;
+	}
+	if (m->opts->n_inherited)
+		log_msg(LOG_LEVEL_INFO, "upgrade", "retiring workers=%zu of the "
+			"previous binary", n);
+}
+
 static void stop(struct master *m)
 {
 	struct timespec start, t;
@@ -197,7 +288,8 @@ static void stop(struct master *m)
 	}
 }
 
-int master_run(const struct config *cfg, struct app *app, int listen_fd)
+int master_run(const struct config *cfg, struct app *app, int listen_fd,
+	       const struct master_opts *opts)
 {
 	struct master *m;
 	sigset_t set;
@@ -208,6 +300,7 @@ int master_run(const struct config *cfg, struct app *app, int listen_fd)
 	if (!m)
 		return 1;
 	m->cfg = cfg;
+	m->opts = opts;
 	m->app = app;
 	m->listen_fd = listen_fd;
 	m->due = calloc((size_t)cfg->workers, sizeof(*m->due));
@@ -222,14 +315,18 @@ int master_run(const struct config *cfg, struct app *app, int listen_fd)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
 		rc = 1;
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	log_msg(LOG_LEVEL_INFO, "master_start", "workers=%d", cfg->workers);
+	log_msg(LOG_LEVEL_INFO, "master_start", "workers=%d uid=%lu gid=%lu",
+		cfg->workers, (unsigned long)getuid(), (unsigned long)getgid());
+	adopt(m);
 	for (slot = 0; slot < cfg->workers; slot++)
 		spawn(m, slot);
+	signal_all(m, SIGTERM, 1);
 
 	for (;;) {
 		sig = sigtimedwait(&set, NULL, &tick);
@@ -240,6 +337,8 @@ int master_run(const struct config *cfg, struct app *app, int listen_fd)
 		}
 		if (sig == SIGHUP)
 			reload(m);
+		if (sig == SIGUSR2)
+			upgrade(m);
 		reap(m, 0);
 		restart_due(m);
 	}

@@ -4,15 +4,33 @@
 #ifndef QUIRE_MASTER_H
 #define QUIRE_MASTER_H
 
+#include <stddef.h>
+#include <sys/types.h>
+
 #include "config.h"
 #include "page.h"
+
+struct privs;
+
+/* How the master was started, for SIGUSR2 and for its workers. */
+struct master_opts {
+	const char *exe;         /* absolute path executed again on SIGUSR2;
+	                          * NULL: upgrades are refused */
+	char **argv;             /* the arguments to execute it with */
+	const pid_t *inherited;  /* workers a previous image left running */
+	size_t n_inherited;
+	const struct privs *privs; /* each worker verifies it; NULL: none */
+};
 
 /*
  * Runs the master until SIGTERM or SIGINT. app is loaded; it is
  * replaced on SIGHUP (templates and content reloaded, a new set of
  * workers started, the old ones stopped after their request in flight).
- * Returns the process exit status.
+ * On SIGUSR2 the master executes opts->exe again in place (master.c),
+ * and does not return. Everything opts points to is borrowed for the
+ * run. Returns the process exit status.
  */
-int master_run(const struct config *cfg, struct app *app, int listen_fd);
+int master_run(const struct config *cfg, struct app *app, int listen_fd,
+	       const struct master_opts *opts);
 
 #endif

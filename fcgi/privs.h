@@ -1,0 +1,49 @@
+/*
+ * privs.h - dropping root for --user/--group, and proving it stuck
+ *
+ * The master calls privs_resolve() while it can still read the user
+ * database, opens the listening socket, then privs_drop() before it
+ * loads anything or forks a worker; every worker calls privs_verify()
+ * again before it serves (lwan-straitjacket.c does the same checks).
+ */
+#ifndef QUIRE_PRIVS_H
+#define QUIRE_PRIVS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct privs {
+	int wanted;             /* 0: no --user given, nothing to drop to */
+	uid_t uid;
+	gid_t gid;              /* --group, else the user's primary group */
+	char user[64];          /* for log lines */
+	char group[64];
+};
+
+/*
+ * Resolves user (a name or a numeric uid) and group (a name, a numeric
+ * gid, or NULL for the user's primary group) into p. user NULL or empty
+ * leaves p->wanted 0 (group must then be unset too). Root (uid 0 or gid
+ * 0) is refused as a target. Returns QUIRE_OK, QUIRE_EINVAL or
+ * QUIRE_ENOTFOUND, with a message in err (errsz bytes).
+ */
+int privs_resolve(struct privs *p, const char *user, const char *group,
+		  char *err, size_t errsz);
+
+/*
+ * Switches the process to p: setgroups() to p->gid alone, setgid(),
+ * setuid() (real, effective and saved ids), in that order, then
+ * privs_verify(). Needs root. Returns QUIRE_OK, or QUIRE_EIO with the
+ * failing step in err; the caller must then exit, not serve.
+ */
+int privs_drop(const struct privs *p, char *err, size_t errsz);
+
+/*
+ * Checks that the real, effective and saved uid and gid are p's, that
+ * the supplementary groups are at most p->gid, and that setuid(0) and
+ * setgid(0) fail. Returns QUIRE_OK or QUIRE_EIO with what was wrong in
+ * err.
+ */
+int privs_verify(const struct privs *p, char *err, size_t errsz);
+
+#endif
