@@ -51,6 +51,14 @@
  * each other several times per level would otherwise grow exponentially
  * within the depth limit and stall a worker. */
 #define TEMPLATE_MAX_PARTIAL_CALLS (1024 * 1024)
+/* Nodes visited in one render. Nested sections over lists multiply
+ * (two items, 32 levels: 2^32 visits) and partials multiply that again,
+ * so neither limit above bounds the work; this does. A sitemap of
+ * QUIRE_MAX_POSTS posts takes a few million. */
+#define TEMPLATE_MAX_STEPS (16 * 1024 * 1024)
+/* Bytes one render may append: the steps above times a long text node
+ * would still be gigabytes. A sitemap or feed of a full site fits. */
+#define TEMPLATE_MAX_OUTPUT ((size_t)64 * 1024 * 1024)
 /* Bytes in a tag name. */
 #define TEMPLATE_MAX_NAME 128
 
@@ -860,6 +868,9 @@ struct trender {
 	const struct templates *t;
 	struct buf *out;
 	size_t partial_calls;
+	size_t steps;     /* nodes visited, up to TEMPLATE_MAX_STEPS */
+	size_t out_start; /* out->len when the render began */
+	int stopped;      /* TEMPLATE_MAX_STEPS or _OUTPUT reached */
 };
 
 /*
@@ -964,7 +975,8 @@ static void render_section(struct trender *r, const struct template *tpl,
 	case TVAL_LIST:
 		sub.up = ctx;
 		sub.count = val->u.list.n;
-		for (k = 0; k < val->u.list.n && !r->out->failed; k++) {
+		for (k = 0; k < val->u.list.n && !r->out->failed && !r->stopped;
+		     k++) {
 			sub.obj = val->u.list.v[k];
 			sub.index = k;
 			render_range(r, tpl, i + 1, nd->end, &sub, depth);
@@ -1018,7 +1030,12 @@ static void render_range(struct trender *r, const struct template *tpl,
 	const struct tnode *nd;
 	size_t i = from;
 
-	while (i < to && !r->out->failed) {
+	while (i < to && !r->out->failed && !r->stopped) {
+		if (++r->steps > TEMPLATE_MAX_STEPS ||
+		    r->out->len - r->out_start > TEMPLATE_MAX_OUTPUT) {
+			r->stopped = 1;
+			break;
+		}
 		nd = &tpl->nodes[i];
 		switch (nd->kind) {
 		case TNODE_TEXT:
@@ -1063,10 +1080,15 @@ int templates_render(const struct templates *t, const char *name,
 	r.t = t;
 	r.out = out;
 	r.partial_calls = 0;
+	r.steps = 0;
+	r.out_start = out->len;
+	r.stopped = 0;
 	root.obj = vars ? vars : &empty;
 	root.up = NULL;
 	root.index = 0;
 	root.count = 0;
 	render_range(&r, tpl, 0, tpl->n, &root, 0);
+	if (r.stopped)
+		return QUIRE_ETOOBIG;
 	return buf_failed(out) ? QUIRE_ENOMEM : QUIRE_OK;
 }

@@ -57,8 +57,11 @@ void templates_free(struct templates *t);
 int templates_has(const struct templates *t, const char *name);
 
 /* Renders template name with vars into out (appended). Returns QUIRE_OK,
- * QUIRE_ENOTFOUND (no such template), QUIRE_ENOMEM. Partials nest at
- * most 16 deep. */
+ * QUIRE_ENOTFOUND (no such template), QUIRE_ENOMEM, or QUIRE_ETOOBIG
+ * when the render visited more than 16M template nodes or wrote more
+ * than 64 MiB (sections over lists and partials multiply; out then holds
+ * a partial page). Partials
+ * nest at most 16 deep. */
 int templates_render(const struct templates *t, const char *name,
 		     const struct tvars *vars, struct buf *out);
 
