@@ -167,7 +167,6 @@ int response_finish(const struct response *r, pid_t worker, int with_gzip,
 		    struct finished **out)
 {
 	struct finished *f;
-	struct buf gz = BUF_INIT;
 	int rc = QUIRE_ENOMEM;
 
 	*out = NULL;
@@ -194,29 +193,45 @@ int response_finish(const struct response *r, pid_t worker, int with_gzip,
 		if (rc != QUIRE_OK)
 			goto out;
 	}
-	if (with_gzip && r->body.len >= GZIP_MIN_BODY) {
-		rc = gzip_body(r->body.data, r->body.len, &gz);
-		if (rc != QUIRE_OK)
-			goto out;
-		rc = variant(&f->gzip, r, r->status, f->etag_gz, worker, "gzip",
-			     gz.data, gz.len);
-		if (rc != QUIRE_OK)
-			goto out;
-		if (f->etag[0]) {
-			rc = variant(&f->not_modified_gz, r, 304, f->etag_gz,
-				     worker, NULL, "", 0);
-			if (rc != QUIRE_OK)
-				goto out;
-		}
-	}
+	if (with_gzip && (rc = response_add_gzip(r, f, worker)) != QUIRE_OK)
+		goto out;
 	f->size = sizeof(*f) + f->ident.len + f->gzip.len + f->not_modified.len +
 		  f->not_modified_gz.len;
 	*out = f;
 	rc = QUIRE_OK;
 out:
-	buf_release(&gz);
 	if (rc != QUIRE_OK)
 		finished_free(f);
+	return rc;
+}
+
+int response_add_gzip(const struct response *r, struct finished *f, pid_t worker)
+{
+	struct buf gz = BUF_INIT;
+	int rc = QUIRE_OK;
+
+	if (f->gzip.data || r->body.len < GZIP_MIN_BODY)
+		return QUIRE_OK;
+	rc = gzip_body(r->body.data, r->body.len, &gz);
+	if (rc != QUIRE_OK)
+		goto out;
+	rc = variant(&f->gzip, r, r->status, f->etag_gz, worker, "gzip",
+		     gz.data, gz.len);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (f->etag[0])
+		rc = variant(&f->not_modified_gz, r, 304, f->etag_gz, worker,
+			     NULL, "", 0);
+out:
+	buf_release(&gz);
+	if (rc != QUIRE_OK) {
+		free(f->gzip.data);
+		free(f->not_modified_gz.data);
+		memset(&f->gzip, 0, sizeof(f->gzip));
+		memset(&f->not_modified_gz, 0, sizeof(f->not_modified_gz));
+	}
+	f->size = sizeof(*f) + f->ident.len + f->gzip.len + f->not_modified.len +
+		  f->not_modified_gz.len;
 	return rc;
 }
 

@@ -66,6 +66,12 @@ int response_redirect(struct response *r, const char *location);
 int response_finish(const struct response *r, pid_t worker, int with_gzip,
 		    struct finished **out);
 void finished_free(void *f);
+/* Adds the gzip variants to f (built from r without them): compressing
+ * is the slowest step of a miss, so the worker answers first and
+ * compresses after, before caching. QUIRE_OK or QUIRE_ENOMEM (f then
+ * stays identity only). */
+int response_add_gzip(const struct response *r, struct finished *f,
+		      pid_t worker);
 
 /* Returns "OK", "Not Found" ... for an HTTP status. */
 const char *response_reason(int status);

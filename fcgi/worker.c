@@ -342,8 +342,26 @@ out:
 }
 
 
+/* A page rendered on a miss, to compress and cache after the answer. */
+struct later {
+	struct response resp;
+	struct finished *f;     /* NULL: nothing to do */
+	char key[QUIRE_MAX_URI + 32];
+	size_t keylen;
+};
+
+static void finish_later(struct later *later, struct cache *l1)
+{
+	if (!later->f)
+		return;
+	response_add_gzip(&later->resp, later->f, getpid()); /* identity only on failure */
+	cache_put(l1, later->key, later->keylen, later->f, later->f->size);
+	response_release(&later->resp);
+	later->f = NULL;
+}
+
 static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
-		   struct request *req)
+		   struct request *req, struct later *later)
 {
 	const char *method, *raw, *ae, *inm;
 	struct params p;
@@ -414,19 +432,25 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	}
 	if (status >= 500)
 		response_plain(&resp, status);
-	if (response_finish(&resp, getpid(), resp.cacheable, &f) != QUIRE_OK) {
+	if (response_finish(&resp, getpid(), 0, &f) != QUIRE_OK) {
 		response_release(&resp);
 		send_plain(fr, 500, is_head, NULL);
 		return;
 	}
+	/* Identity now, even to a client that takes gzip: compressing can
+	 * wait until the answer is out (RFC 9110 §12.5.3 lets us choose). */
 	send_finished(fr, f, is_head, gzip_ok, inm);
 	if (resp.cacheable && f->status == 200 && keylen) {
-		cache_put(l1, key, keylen, f, f->size); /* takes f either way */
-	} else {
-		finished_free(f);
-		if (stale) /* gone, say (a 404 now): the old copy must go too */
-			cache_remove(l1, key, keylen);
+		/* Compressed and cached once the request is finished. */
+		later->resp = resp;
+		later->f = f;
+		memcpy(later->key, key, keylen);
+		later->keylen = keylen;
+		return;
 	}
+	finished_free(f);
+	if (stale) /* gone, say (a 404 now): the old copy must go too */
+		cache_remove(l1, key, keylen);
 	response_release(&resp);
 }
 
@@ -527,6 +551,7 @@ int worker_run(struct app *app, int listen_fd)
 	FCGX_Request fr;
 	struct cache l1;
 	struct request *req;
+	struct later later;
 	struct sub sub;
 	sigset_t waiting;
 	unsigned long requests = 0, seen_epoch = 0;
@@ -540,6 +565,7 @@ int worker_run(struct app *app, int listen_fd)
 		return 1;
 	}
 	memset(&sub, 0, sizeof(sub));
+	memset(&later, 0, sizeof(later));
 	req = calloc(1, sizeof(*req));
 	/* No listening socket for libfcgi: it must never accept by itself. */
 	if (!req || FCGX_Init() != 0 || FCGX_InitRequest(&fr, -1, 0) != 0) {
@@ -574,7 +600,7 @@ int worker_run(struct app *app, int listen_fd)
 		}
 		if (app_refresh_schedule(app, time(NULL)))
 			cache_clear(&l1);
-		handle(&fr, app, &l1, req);
+		handle(&fr, app, &l1, req, &later);
 		requests++;
 		metrics_add(METRIC_REQUESTS, 1);
 		/* Closing at once instead of shutting down and waiting for the
@@ -582,6 +608,7 @@ int worker_run(struct app *app, int listen_fd)
 		 * was read to EOF in handle(), so nothing is left unread. */
 		FCGX_Detach(&fr);
 		FCGX_Finish_r(&fr);
+		finish_later(&later, &l1);
 	}
 	if (!stopping)
 		rc = 1;
