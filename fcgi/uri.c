@@ -77,7 +77,7 @@ static int dot_segment(const char *out, size_t start, size_t o)
 
 int uri_parse(const char *raw, struct uri *u)
 {
-	size_t o = 0, seg = 1;
+	size_t o = 0, seg = 1, segs = 0;
 	const char *p;
 	int hi, lo;
 	unsigned char c;
@@ -103,6 +103,8 @@ int uri_parse(const char *raw, struct uri *u)
 				return 400;
 			if (o > 0 && u->path[o - 1] == '/')
 				continue;
+			if (++segs > QUIRE_MAX_PATH_SEGS)
+				return 400;
 			u->path[o++] = '/';
 			seg = o;
 			continue;

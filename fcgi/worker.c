@@ -245,6 +245,20 @@ static void read_params(char **envp, struct params *p)
 	}
 }
 
+/* True when a header quire reads is longer than QUIRE_MAX_HEADER (nginx
+ * bounds them too; this keeps quire's own promise without it). */
+static int header_too_long(const struct params *p)
+{
+	const char *const v[] = { p->accept_encoding, p->if_none_match,
+				  p->if_match, p->authorization, p->content_type };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (v[i] && strnlen(v[i], QUIRE_MAX_HEADER + 1) > QUIRE_MAX_HEADER)
+			return 1;
+	return 0;
+}
+
 /* True when the request may carry a body (RFC 9112 §6.3). */
 static int has_body(const struct params *p)
 {
@@ -372,6 +386,10 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	int is_head, gzip_ok, status;
 
 	read_params(fr->envp, &p);
+	if (header_too_long(&p)) {
+		send_plain(fr, 400, 0, NULL);
+		return;
+	}
 	if (p.uri && strncmp(p.uri, "/api/", 5) == 0) {
 		handle_api(fr, app, req, &p);
 		return;

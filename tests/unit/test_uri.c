@@ -65,6 +65,23 @@ int main(void)
 	CHECK(parse("/feed.xml") == 200);
 	CHECK(parse("/posts/..hidden") == 200);
 
+	/* Segments: just under and just over the limit. */
+	{
+		char segs[QUIRE_MAX_PATH_SEGS * 2 + 4];
+		int i;
+
+		for (i = 0; i < QUIRE_MAX_PATH_SEGS; i++) {
+			segs[2 * i] = '/';
+			segs[2 * i + 1] = 'a';
+		}
+		segs[2 * QUIRE_MAX_PATH_SEGS] = '\0';
+		CHECK(parse(segs) == 200);
+		segs[2 * QUIRE_MAX_PATH_SEGS] = '/';
+		segs[2 * QUIRE_MAX_PATH_SEGS + 1] = 'a';
+		segs[2 * QUIRE_MAX_PATH_SEGS + 2] = '\0';
+		CHECK(parse(segs) == 400);
+	}
+
 	/* Length: just under and just over the limit. */
 	memset(big, 'a', sizeof(big));
 	big[0] = '/';
