@@ -87,12 +87,28 @@ t_init() {
 	t_log "temp dir $T_DIR, port $T_PORT, quire $QUIRE_FCGI"
 }
 
-# free_port: prints a TCP port on 127.0.0.1 that nothing listens on now.
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on now
+# and that this test has not handed out before (recorded in
+# $T_DIR/ports): the web server binds its port only later, so without
+# the record Redis or PostgreSQL could be given the same one.
 free_port() {
-	"$T_PY" -c 'import socket
+	local p i
+	for ((i = 0; i < 20; i++)); do
+		p=$("$T_PY" -c 'import socket
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+print(s.getsockname()[1])') || return 1
+		if [[ -z $T_DIR ]]; then
+			echo "$p"
+			return 0
+		fi
+		if ! grep -qx "$p" "$T_DIR/ports" 2>/dev/null; then
+			echo "$p" >>"$T_DIR/ports"
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
 }
 
 # socket_owner_args: spawn-fcgi options giving the socket to the web
