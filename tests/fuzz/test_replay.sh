@@ -13,7 +13,11 @@ for t in frontmatter markdown template uri redis_codec content; do
 		fail=1
 		continue
 	fi
-	if ! "$bin" "$src/tests/fuzz/corpus/$t" "$src/tests/fuzz/regression/$t"; then
+	# The shipped templates are the template target's seeds too.
+	extra=
+	[ "$t" = template ] && extra=$src/templates
+	# shellcheck disable=SC2086 # $extra: no word or one path
+	if ! "$bin" "$src/tests/fuzz/corpus/$t" "$src/tests/fuzz/regression/$t" $extra; then
 		echo "FAIL: replay_$t"
 		fail=1
 	fi
