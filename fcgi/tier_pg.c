@@ -1679,6 +1679,47 @@ static int write_commit(struct tier_pg *pg, const char *what)
 	return rc;
 }
 
+/*
+ * The first half of every single-post write: BEGIN, lock the row and
+ * check the precondition. *begun says whether the transaction is open
+ * (the caller rolls it back on any later failure).
+ */
+static int write_begin(struct tier_pg *pg, const char *what, const char *slug,
+		       long long expect_revision, int must_exist, int *begun,
+		       int *found, long long *stored)
+{
+	char msg[300];
+	int rc;
+
+	rc = pg_exec_simple(pg, what, "BEGIN", NULL);
+	if (rc != QUIRE_OK)
+		return rc;
+	*begun = 1;
+	rc = write_lock(pg, what, slug, found, stored);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (must_exist && !*found) {
+		snprintf(msg, sizeof(msg), "'%s' does not exist", slug);
+		pg_set_error(pg, what, msg, NULL);
+		return QUIRE_ENOTFOUND;
+	}
+	return write_precondition(pg, what, slug, *found, *stored, expect_revision);
+}
+
+/* The second half: bump the generation and COMMIT (a failed COMMIT is
+ * rolled back by the caller's pg_rollback(), or the session reset). */
+static int write_end(struct tier_pg *pg, const char *what, long long *gen,
+		     int *begun)
+{
+	int rc = write_bump(pg, what, gen);
+
+	if (rc == QUIRE_OK)
+		rc = write_commit(pg, what);
+	if (rc == QUIRE_OK)
+		*begun = 0;
+	return rc;
+}
+
 /* Parses rec into w and fills the upsert's parameters from it, origin
  * api whatever rec says. */
 static int put_params(struct tier_pg *pg, struct record *rec,
@@ -1758,15 +1799,8 @@ int tier_pg_put(struct tier_pg *pg, struct record *rec,
 	rc = pg_ready(pg, 1);
 	if (rc != QUIRE_OK)
 		goto out;
-	rc = pg_exec_simple(pg, "put begin", "BEGIN", NULL);
-	if (rc != QUIRE_OK)
-		goto out;
-	begun = 1;
-	rc = write_lock(pg, "put lock", rec->slug, &found, &stored);
-	if (rc != QUIRE_OK)
-		goto out;
-	rc = write_precondition(pg, "put", rec->slug, found, stored,
-				expect_revision);
+	rc = write_begin(pg, "put", rec->slug, expect_revision, 0, &begun,
+			 &found, &stored);
 	if (rc != QUIRE_OK)
 		goto out;
 	s = expect_revision == 0 ? PG_STMT_INSERT : PG_STMT_UPSERT;
@@ -1789,15 +1823,9 @@ int tier_pg_put(struct tier_pg *pg, struct record *rec,
 		rc = QUIRE_EIO;
 		goto out;
 	}
-	rc = write_bump(pg, "put generation", &gen);
+	rc = write_end(pg, "put", &gen, &begun);
 	if (rc != QUIRE_OK)
 		goto out;
-	/* A failed COMMIT is rolled back by pg_rollback() if the session
-	 * is still in the transaction, and the session reset if it is lost. */
-	rc = write_commit(pg, "put commit");
-	if (rc != QUIRE_OK)
-		goto out;
-	begun = 0;
 	rec->revision = revision;
 	rec->origin = RECORD_ORIGIN_API;
 	if (created)
@@ -1822,7 +1850,6 @@ int tier_pg_delete(struct tier_pg *pg, const char *slug,
 	PGresult *res = NULL;
 	long long stored = 0, gen = 0;
 	int found = 0, begun = 0, rc;
-	char msg[300];
 
 	if (generation)
 		*generation = 0;
@@ -1837,21 +1864,8 @@ int tier_pg_delete(struct tier_pg *pg, const char *slug,
 	rc = pg_ready(pg, 1);
 	if (rc != QUIRE_OK)
 		return rc;
-	rc = pg_exec_simple(pg, "delete begin", "BEGIN", NULL);
-	if (rc != QUIRE_OK)
-		goto out;
-	begun = 1;
-	rc = write_lock(pg, "delete lock", slug, &found, &stored);
-	if (rc != QUIRE_OK)
-		goto out;
-	if (!found) {
-		snprintf(msg, sizeof(msg), "'%s' does not exist", slug);
-		pg_set_error(pg, "delete", msg, NULL);
-		rc = QUIRE_ENOTFOUND;
-		goto out;
-	}
-	rc = write_precondition(pg, "delete", slug, found, stored,
-				expect_revision);
+	rc = write_begin(pg, "delete", slug, expect_revision, 1, &begun,
+			 &found, &stored);
 	if (rc != QUIRE_OK)
 		goto out;
 	rc = pg_exec_write(pg, "delete", PG_STMT_DELETE_ONE, 1, values,
@@ -1865,13 +1879,9 @@ int tier_pg_delete(struct tier_pg *pg, const char *slug,
 		rc = QUIRE_EIO;
 		goto out;
 	}
-	rc = write_bump(pg, "delete generation", &gen);
+	rc = write_end(pg, "delete", &gen, &begun);
 	if (rc != QUIRE_OK)
 		goto out;
-	rc = write_commit(pg, "delete commit");
-	if (rc != QUIRE_OK)
-		goto out;
-	begun = 0;
 	if (generation)
 		*generation = gen;
 out:
