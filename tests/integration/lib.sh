@@ -506,6 +506,27 @@ print(len(rest) if sep else -1)
 PY
 }
 
+# expect_graceful_stop MASTER WORKERS: SIGTERM to MASTER (a child of this
+# shell); it must exit 0 within 10 s and none of WORKERS outlive it.
+expect_graceful_stop() {
+	local master=$1 workers=$2 exited=0 code i w left=
+	kill -TERM "$master"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$master" 2>/dev/null || { exited=1; break; }
+		sleep 0.1
+	done
+	check "master exited within 10 s of SIGTERM" [ "$exited" = 1 ]
+	if ((exited)); then
+		wait "$master"
+		code=$?
+		check "master exit status 0 (got $code)" [ "$code" -eq 0 ]
+	fi
+	for w in $workers; do
+		kill -0 "$w" 2>/dev/null && left+=" $w"
+	done
+	check "no worker outlived the master${left:+ (left:$left)}" [ -z "$left" ]
+}
+
 # quire_workers: the current worker PIDs (children of the master).
 quire_workers() { children "$QUIRE_PID" | sort -n; }
 

@@ -158,25 +158,5 @@ else
 fi
 
 echo "== SIGTERM: the master exits 0, workers with it"
-workers=$(quire_workers)
-kill -TERM "$master"
-exited=0
-for ((i = 0; i < 100; i++)); do
-	if ! kill -0 "$master" 2>/dev/null; then
-		exited=1
-		break
-	fi
-	sleep 0.1
-done
-check "master exited within 10 s of SIGTERM" [ "$exited" = 1 ]
-if ((exited)); then
-	wait "$master"
-	code=$?
-	check "master exit status 0 (got $code)" [ "$code" -eq 0 ]
-fi
-left=
-for w in $workers; do
-	kill -0 "$w" 2>/dev/null && left+=" $w"
-done
-check "no worker outlived the master${left:+ (left:$left)}" [ -z "$left" ]
+expect_graceful_stop "$master" "$(quire_workers)"
 t_done

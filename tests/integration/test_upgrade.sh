@@ -126,21 +126,5 @@ check "a missing binary: the master is still up" kill -0 "$master"
 expect_status /healthz 200
 
 echo "== SIGTERM: the master exits 0, workers with it"
-kill -TERM "$master"
-exited=0
-for ((i = 0; i < 100; i++)); do
-	kill -0 "$master" 2>/dev/null || { exited=1; break; }
-	sleep 0.1
-done
-check "master exited within 10 s of SIGTERM" [ "$exited" = 1 ]
-if ((exited)); then
-	wait "$master"
-	code=$?
-	check "master exit status 0 (got $code)" [ "$code" -eq 0 ]
-fi
-left=
-for w in $gen2; do
-	kill -0 "$w" 2>/dev/null && left+=" $w"
-done
-check "no worker outlived the master${left:+ (left:$left)}" [ -z "$left" ]
+expect_graceful_stop "$master" "$gen2"
 t_done
