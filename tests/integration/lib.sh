@@ -506,6 +506,40 @@ print(len(rest) if sep else -1)
 PY
 }
 
+# every_worker_serves PATH STATUS STRING [MASTER]: every answer for PATH
+# has STATUS and contains STRING ('' for any body), and every worker of
+# MASTER (default $QUIRE_PID) gave some of them. Requests go out 4 at a
+# time, 20 a round, so that busy workers leave room for the others (one
+# at a time, the same idle worker may win every accept); up to 10 rounds
+# until each worker has answered. An unknown query parameter makes each
+# URL distinct for curl and is ignored by quire.
+every_worker_serves() {
+	local path=$1 want=$2 s=$3 master=${4:-$QUIRE_PID}
+	local round dir code w file seen=" " bad=0 total=0 all k workers
+	workers=$(children "$master")
+	for ((round = 1; round <= 10; round++)); do
+		dir=$T_DIR/ews.$round
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		curl -s -Z --parallel-max 4 --max-time 10 -o "$dir/b#1" \
+			-w '%{http_code} %header{x-quire-worker} %{filename_effective}\n' \
+			"$BASE$path?ews=[1-20]" >"$dir/out" 2>/dev/null
+		while read -r code w file; do
+			total=$((total + 1))
+			[[ -n $w && $seen != *" $w "* ]] && seen="$seen$w "
+			if [[ $code != "$want" ]] ||
+				{ [[ -n $s ]] && ! grep -Fq -- "$s" "$file"; }; then
+				bad=$((bad + 1))
+			fi
+		done <"$dir/out"
+		all=1
+		for k in $workers; do [[ $seen == *" $k "* ]] || all=0; done
+		((all)) && break
+	done
+	t_log "$((total - bad))/$total answers $want${s:+ with '$s'}, from workers:$seen(of $(wc -w <<<"$workers"))"
+	((bad == 0 && total > 0 && all))
+}
+
 # expect_graceful_stop MASTER WORKERS: SIGTERM to MASTER (a child of this
 # shell); it must exit 0 within 10 s and none of WORKERS outlive it.
 expect_graceful_stop() {

@@ -36,19 +36,6 @@ api() {
 	req "$path" -X "$m" "$@"
 }
 
-# every_worker STATUS GREP: 30 requests for the API post page.
-every_worker() {
-	local i bad=0 seen=" " w
-	for ((i = 0; i < 30; i++)); do
-		req /posts/from-api
-		w=$(header X-Quire-Worker)
-		[[ $seen == *" $w "* ]] || seen="$seen$w "
-		[[ $R_STATUS == "$1" ]] || bad=1
-		[[ -z $2 ]] || grep -q -- "$2" "$T_DIR/r.body" || bad=1
-	done
-	((bad == 0 && $(wc -w <<<"$seen") >= 3))
-}
-
 api PUT /api/posts/from-api "${MD[@]}" --data-binary "$(post_text 'From the API' 'API-BODY-ONE')"
 check "no token: 401" test "$R_STATUS" = 401
 check "... with WWW-Authenticate" test "$(header WWW-Authenticate)" = Bearer
@@ -59,13 +46,13 @@ api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text '
 check "create: 201" test "$R_STATUS" = 201
 check "... with a JSON body naming revision 1" grep -q '"revision":1' "$T_DIR/r.body"
 check "... and ETag \"1\"" test "$(header ETag)" = '"1"'
-check "the new post is served by every worker at once" every_worker 200 API-BODY-ONE
+check "the new post is served by every worker at once" every_worker_serves /posts/from-api 200 API-BODY-ONE
 expect_body_contains / "From the API"
 
 api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text 'From the API' 'API-BODY-TWO')"
 check "replace: 200" test "$R_STATUS" = 200
 check "... revision 2" grep -q '"revision":2' "$T_DIR/r.body"
-check "the replacement is served by every worker" every_worker 200 API-BODY-TWO
+check "the replacement is served by every worker" every_worker_serves /posts/from-api 200 API-BODY-TWO
 
 api GET /api/posts/from-api "${AUTH[@]}"
 check "GET the source: 200" test "$R_STATUS" = 200
@@ -94,7 +81,7 @@ check "a wrong content type: 415" test "$R_STATUS" = 415
 head -c 30000 /dev/zero | tr '\0' 'a' >"$T_DIR/big.md"
 api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary "@$T_DIR/big.md"
 check "a body over QUIRE_MAX_BODY: 413" test "$R_STATUS" = 413
-check "... and the post is unchanged" every_worker 200 API-BODY-THREE
+check "... and the post is unchanged" every_worker_serves /posts/from-api 200 API-BODY-THREE
 
 # Concurrent conflicting writes with If-Match: exactly one wins.
 api GET /api/posts/from-api "${AUTH[@]}"
@@ -114,11 +101,11 @@ check "... and seven 412" test "$(grep -c '^412$' "$T_DIR/race")" = 7
 # A content deploy never removes an API post.
 sed -i '$a\\' "$SITE/posts/2024-04-01-newest.md"
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1
-check "an API post survives a content deploy" every_worker 200 RACE-
+check "an API post survives a content deploy" every_worker_serves /posts/from-api 200 RACE-
 
 api DELETE /api/posts/from-api "${AUTH[@]}"
 check "DELETE: 204" test "$R_STATUS" = 204
-check "the deleted post is gone on every worker" every_worker 404 ""
+check "the deleted post is gone on every worker" every_worker_serves /posts/from-api 404 ""
 api DELETE /api/posts/from-api "${AUTH[@]}"
 check "DELETE again: 404" test "$R_STATUS" = 404
 api POST /api/posts/brand-new "${AUTH[@]}"

@@ -31,24 +31,6 @@ deploy() {
 	return $D_STATUS
 }
 
-# every_worker_has STRING: 40 requests for $POST all 200 with STRING,
-# and every worker answered at least once.
-every_worker_has() {
-	local i seen=" " w bad=0
-	for ((i = 0; i < 40; i++)); do
-		req "$POST"
-		w=$(header X-Quire-Worker)
-		[[ $seen == *" $w "* ]] || seen="$seen$w "
-		if [[ $R_STATUS != 200 ]] || ! grep -Fq -- "$1" "$T_DIR/r.body"; then
-			bad=$((bad + 1))
-		fi
-	done
-	local n_seen n_workers
-	n_seen=$(wc -w <<<"$seen")
-	n_workers=$(quire_workers | wc -l)
-	((bad == 0 && n_seen >= n_workers))
-}
-
 check "quirectl migrate creates the schema" "$QUIRECTL" migrate
 check "a second migrate is a no-op" "$QUIRECTL" migrate
 check "quirectl check accepts the site" "$QUIRECTL" check "$SITE"
@@ -69,7 +51,7 @@ grep -q "EDIT-ONE" "$SITE/posts/2024-01-10-hello-world.md" ||
 check "the deploy of one edit succeeds" deploy
 check "... changing exactly one post" grep -q " 1 changed, 0 removed" "$T_DIR/deploy.out"
 check "... acknowledged by every worker" grep -Eq "([0-9]+)/\1 workers acknowledged" "$T_DIR/deploy.out"
-check "every worker serves the edit at once" every_worker_has "EDIT-ONE"
+check "every worker serves the edit at once" every_worker_serves "$POST" 200 "EDIT-ONE"
 
 # Nothing changed: nothing to do.
 check "a deploy with no change succeeds" deploy
@@ -80,7 +62,7 @@ printf -- '---\ntitle: [unclosed\n---\nbody\n' >"$SITE/posts/2024-05-05-broken.m
 sed -i 's/EDIT-ONE/EDIT-TWO/' "$SITE/posts/2024-01-10-hello-world.md"
 check "a deploy with a broken file fails" not deploy
 check "... naming the file with line and column" grep -Eq "2024-05-05-broken.md:[0-9]+:[0-9]+:" "$T_DIR/deploy.out"
-check "... and the old content stays" every_worker_has "EDIT-ONE"
+check "... and the old content stays" every_worker_serves "$POST" 200 "EDIT-ONE"
 rm -f "$SITE/posts/2024-05-05-broken.md"
 
 # Removing a file unpublishes its post.
@@ -88,7 +70,7 @@ rm -f "$SITE/posts/2024-02-20-second-post.md"
 check "a deploy removing a file succeeds" deploy
 check "... removes one post" grep -q " 1 removed" "$T_DIR/deploy.out"
 expect_status /posts/second 404
-check "the edit made meanwhile is served too" every_worker_has "EDIT-TWO"
+check "the edit made meanwhile is served too" every_worker_serves "$POST" 200 "EDIT-TWO"
 
 # Redis cut off: a deploy meanwhile is applied when the workers reconnect.
 stop_redis
@@ -99,7 +81,7 @@ start_redis_again || fail "redis did not come back"
 check "after redis returns, a deploy rewrites it whole" deploy
 ok_after=0
 for ((i = 0; i < 50; i++)); do
-	if every_worker_has "EDIT-THREE"; then ok_after=1; break; fi
+	if every_worker_serves "$POST" 200 "EDIT-THREE"; then ok_after=1; break; fi
 	sleep 0.2
 done
 check "every worker serves the deploy made while redis was down" test $ok_after = 1
@@ -107,7 +89,7 @@ check "every worker serves the deploy made while redis was down" test $ok_after 
 # PostgreSQL down: cached reads keep working; a deploy refuses.
 req "$POST" >/dev/null
 stop_pg
-check "with postgresql down, cached pages are served" every_worker_has "EDIT-THREE"
+check "with postgresql down, cached pages are served" every_worker_serves "$POST" 200 "EDIT-THREE"
 expect_status / 200
 sed -i 's/EDIT-THREE/EDIT-FOUR/' "$SITE/posts/2024-01-10-hello-world.md"
 check "with postgresql down, a deploy refuses" not deploy

@@ -99,24 +99,6 @@ all_running() {
 	done
 }
 
-# every_worker_has STRING: 20 requests for $POST, all 200 with STRING,
-# answered by every worker.
-every_worker_has() {
-	local i seen=" " w bad=0 master n_workers
-	for ((i = 0; i < 20; i++)); do
-		req "$POST"
-		w=$(header X-Quire-Worker)
-		[[ $seen == *" $w "* ]] || seen="$seen$w "
-		if [[ $R_STATUS != 200 ]] || ! grep -Fq -- "$1" "$T_DIR/r.body"; then
-			bad=$((bad + 1))
-		fi
-	done
-	master=$(<"$RUN/quire.pid")
-	n_workers=$(children "$master" | wc -l)
-	t_log "$((20 - bad))/20 answers had '$1', from $(wc -w <<<"$seen") of $n_workers workers"
-	((bad == 0 && $(wc -w <<<"$seen") >= n_workers))
-}
-
 ports_free() {
 	! port_listening "$T_PORT" && ! port_listening "$QUIRE_PG_PORT" &&
 		! port_listening "$QUIRE_REDIS_PORT"
@@ -184,7 +166,7 @@ sed -i 's/FIXTURE-HELLO-BODY/EDIT-ONE FIXTURE-HELLO-BODY/' "$QUIRE_CONTENT_DIR/$
 check "deploy-content of the content folder succeeds" deploy_content "$QUIRE_CONTENT_DIR"
 check "... one post changed" grep -q " 1 changed, 0 removed" "$T_DIR/dc.out"
 check "... every worker acknowledged" grep -Eq "([0-9]+)/\1 workers acknowledged" "$T_DIR/dc.out"
-check "every worker serves the edit at once" every_worker_has "EDIT-ONE"
+check "every worker serves the edit at once" every_worker_serves "$POST" 200 "EDIT-ONE" "$(<"$RUN/quire.pid")"
 
 # An edit in an author's folder elsewhere: mirrored, deleted files too.
 AUTHOR=$T_DIR/author
@@ -197,7 +179,7 @@ rm -f "$AUTHOR/posts/2024-02-20-second-post.md"
 check "deploy-content of another folder succeeds" deploy_content "$AUTHOR"
 check "... which the content folder now mirrors" diff -r "$AUTHOR" "$QUIRE_CONTENT_DIR"
 check "... one changed, one removed" grep -q " 1 changed, 1 removed" "$T_DIR/dc.out"
-check "every worker serves the second edit at once" every_worker_has "EDIT-TWO"
+check "every worker serves the second edit at once" every_worker_serves "$POST" 200 "EDIT-TWO" "$(<"$RUN/quire.pid")"
 expect_status /posts/second 404
 
 # A broken file: deploy-content passes quirectl's status 1 through.
@@ -206,7 +188,7 @@ sed -i 's/EDIT-TWO/EDIT-THREE/' "$AUTHOR/$POST_FILE"
 deploy_content "$AUTHOR"
 check "deploy-content of a broken folder exits 1 (quirectl's status)" test "$DC_STATUS" = 1
 check "... naming the file" grep -Eq "bad.md:[0-9]+:[0-9]+:" "$T_DIR/dc.out"
-check "... and the served content stays" every_worker_has "EDIT-TWO"
+check "... and the served content stays" every_worker_serves "$POST" 200 "EDIT-TWO" "$(<"$RUN/quire.pid")"
 rm -f "$AUTHOR/posts/bad.md"
 
 mapfile -t WORKERS < <(children "$(<"$RUN/quire.pid")")
@@ -235,10 +217,10 @@ if QUIRE_EMBEDDED=1 qs start; then
 	check "deploy-content on the embedded stack succeeds (check + SIGHUP)" \
 		deploy_content "$QUIRE_CONTENT_DIR"
 	for ((i = 0; i < 50; i++)); do
-		every_worker_has "EDIT-FOUR" >/dev/null && break
+		every_worker_serves "$POST" 200 "EDIT-FOUR" "$(<"$RUN/quire.pid")" >/dev/null && break
 		sleep 0.1
 	done
-	check "... and the workers serve the edit after the reload" every_worker_has "EDIT-FOUR"
+	check "... and the workers serve the edit after the reload" every_worker_serves "$POST" 200 "EDIT-FOUR" "$(<"$RUN/quire.pid")"
 	qs stop
 	check "... and stops" test "$QS_STATUS" = 0
 	check "... every PID gone" all_gone "${EPIDS[@]}"
