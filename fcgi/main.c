@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (cfg.workers == 0) {
-		rc = worker_run(&app, fd);
+		rc = worker_run(&app, fd, -1);
 	} else {
 		opts.exe = exe[0] ? exe : NULL;
 		opts.argv = argv;

@@ -30,6 +30,12 @@
  * uncovered is a new binary that runs but cannot load the site: the
  * master then exits, its old workers with it (systemd restarts it).
  *
+ * With the write API on, one more child is the committer (committer.c),
+ * in the slot after the workers': restarted like a worker when it dies,
+ * but not replaced on a reload (it holds no content, only connections);
+ * an upgrade retires it with the old workers. Its listening socket is
+ * made here, before any fork, so every worker inherits it.
+ *
  * Privileges were dropped in main.c before anything was loaded, so the
  * re-executed image starts as the --user already and only verifies it:
  * that is why the drop happens in the master, not in each worker: the
@@ -47,6 +53,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "committer.h"
 #include "log.h"
 #include "master.h"
 #include "privs.h"
@@ -69,6 +76,8 @@ struct master {
 	const struct master_opts *opts;
 	struct app *app;
 	int listen_fd;
+	int committer_fd;       /* the committer's listening socket; -1: none */
+	int n_slots;            /* workers, and the committer's slot after them */
 	struct proc procs[MASTER_MAX_PROCS];
 	size_t n_procs;
 	/* Per slot of the current set: when to start it again, and how long
@@ -112,7 +121,10 @@ static int spawn(struct master *m, int slot)
 			log_msg(LOG_LEVEL_ERROR, "privs", "%s; worker not started", err);
 			_exit(1);
 		}
-		status = worker_run(m->app, m->listen_fd);
+		if (slot == m->cfg->workers)
+			status = committer_run(m->cfg, m->committer_fd);
+		else
+			status = worker_run(m->app, m->listen_fd, m->committer_fd);
 		_exit(status);
 	}
 	m->procs[m->n_procs].pid = pid;
@@ -183,7 +195,7 @@ static void restart_due(struct master *m)
 	int slot;
 
 	now(&t);
-	for (slot = 0; slot < m->cfg->workers; slot++)
+	for (slot = 0; slot < m->n_slots; slot++)
 		if (!m->running[slot] && elapsed_ms(&m->due[slot], &t) >= 0)
 			spawn(m, slot);
 }
@@ -201,7 +213,8 @@ static void reload(struct master *m)
 		return;
 	}
 	for (i = 0; i < m->n_procs; i++)
-		m->procs[i].slot = -1;
+		if (m->procs[i].slot != m->cfg->workers) /* the committer stays */
+			m->procs[i].slot = -1;
 	app_release(m->app);
 	*m->app = fresh;
 	for (slot = 0; slot < m->cfg->workers; slot++) {
@@ -303,9 +316,21 @@ int master_run(const struct config *cfg, struct app *app, int listen_fd,
 	m->opts = opts;
 	m->app = app;
 	m->listen_fd = listen_fd;
-	m->due = calloc((size_t)cfg->workers, sizeof(*m->due));
-	m->backoff_ms = calloc((size_t)cfg->workers, sizeof(*m->backoff_ms));
-	m->running = calloc((size_t)cfg->workers, sizeof(*m->running));
+	m->committer_fd = -1;
+	m->n_slots = cfg->workers;
+	/* The write API needs a database; with neither there is nothing
+	 * to commit and no committer. */
+	if (app->auth && cfg->database_url && *cfg->database_url) {
+		m->committer_fd = committer_listen();
+		if (m->committer_fd < 0)
+			log_msg(LOG_LEVEL_ERROR, "committer", "no socket (%s); workers "
+				"commit their own writes", strerror(errno));
+		else
+			m->n_slots++;
+	}
+	m->due = calloc((size_t)m->n_slots, sizeof(*m->due));
+	m->backoff_ms = calloc((size_t)m->n_slots, sizeof(*m->backoff_ms));
+	m->running = calloc((size_t)m->n_slots, sizeof(*m->running));
 	if (!m->due || !m->backoff_ms || !m->running) {
 		rc = 1;
 		goto out;
@@ -324,7 +349,7 @@ int master_run(const struct config *cfg, struct app *app, int listen_fd,
 	log_msg(LOG_LEVEL_INFO, "master_start", "workers=%d uid=%lu gid=%lu",
 		cfg->workers, (unsigned long)getuid(), (unsigned long)getgid());
 	adopt(m);
-	for (slot = 0; slot < cfg->workers; slot++)
+	for (slot = 0; slot < m->n_slots; slot++)
 		spawn(m, slot);
 	signal_all(m, SIGTERM, 1);
 
@@ -344,6 +369,8 @@ int master_run(const struct config *cfg, struct app *app, int listen_fd,
 	}
 	log_msg(LOG_LEVEL_INFO, "master_stop", "stopped");
 out:
+	if (m->committer_fd >= 0)
+		close(m->committer_fd);
 	free(m->due);
 	free(m->backoff_ms);
 	free(m->running);

@@ -64,8 +64,6 @@ int page_sitemap(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);
 /* "/metrics": Prometheus text, for loopback clients only. */
 int page_metrics(const struct request *req, struct response *resp);
-/* "/api/posts/SLUG": GET, PUT, DELETE of a post's source (page_api.c). */
-int page_api(const struct request *req, struct response *resp);
 /* Fills the 404 page (status 404). */
 int page_not_found(const struct request *req, struct response *resp);
 

@@ -2,32 +2,28 @@
  * page_api.c - "/api/posts/SLUG": the write API (DESIGN §7)
  *
  * PUT takes the same Markdown-with-frontmatter text as a file; it is
- * validated and rendered here, committed to PostgreSQL with a new
- * generation, written to Redis and published, and only then answered.
- * Nothing is acknowledged that PostgreSQL did not commit. If-Match with
- * the ETag ("REVISION") makes a write conditional (412 when the post
- * changed meanwhile: no lost update); If-None-Match: * creates only.
+ * validated and rendered here, in the worker, and handed to the
+ * committer (committer.c), which commits it to PostgreSQL with a new
+ * generation, writes it to Redis and publishes it; only then is it
+ * answered (page_api_answer). Nothing is acknowledged that PostgreSQL
+ * did not commit. If-Match with the ETag ("REVISION") makes a write
+ * conditional (412 when the post changed meanwhile: no lost update);
+ * If-None-Match: * creates only.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
+#include "api.h"
 #include "auth.h"
 #include "html.h"
 #include "log.h"
-#include "metrics.h"
 #include "page.h"
 #include "quire.h"
-#include "tier_pg.h"
-#include "tier_redis.h"
 #include "tiers.h"
 
 #define API_PREFIX "/api/posts/"
-#define API_ACK_TIMEOUT_MS 2000
-#define API_WORKER_MAX_AGE_S 10
 
 /* A JSON error: {"error": msg} and, for a parse error, where. */
 static int api_error(struct response *resp, int status, const char *msg,
@@ -64,31 +60,6 @@ static long long parse_etag(const char *v)
 	return n;
 }
 
-/* Tells every worker: Redis, then the acknowledgements; without Redis,
- * the master (a reload). The write is already durable either way. */
-static void announce(struct tiers *t, struct record *rec, const char *gone,
-		     long long gen)
-{
-	struct tier_redis *r = tiers_redis(t);
-	const char *slug = rec ? rec->slug : gone;
-	char *dels[1] = { (char *)gone };
-	long long receivers;
-	size_t live, acked;
-
-	if (r && tier_redis_store(r, rec ? &rec : NULL, rec ? 1 : 0,
-				  gone ? dels : NULL, gone ? 1 : 0, gen) == QUIRE_OK &&
-	    tier_redis_publish(r, gen, &slug, 1, 0, &receivers) == QUIRE_OK) {
-		if (tiers_wait_acks(r, gen, API_ACK_TIMEOUT_MS, API_WORKER_MAX_AGE_S,
-				    0, &live, &acked) != QUIRE_OK)
-			log_msg(LOG_LEVEL_WARN, "api", "generation=%lld acknowledged "
-				"by %zu of %zu workers", gen, acked, live);
-		return;
-	}
-	log_msg(LOG_LEVEL_WARN, "api", "redis unreachable; asking the master to "
-		"reload for generation %lld", gen);
-	kill(getppid(), SIGHUP);
-}
-
 static int api_get(const struct request *req, struct response *resp,
 		   const char *slug)
 {
@@ -109,16 +80,16 @@ static int api_get(const struct request *req, struct response *resp,
 }
 
 static int api_put(const struct request *req, struct response *resp,
-		   const char *slug, long long expect)
+		   const char *slug, long long expect,
+		   struct commit_request **write)
 {
 	struct content_options opt = { 0 }; /* raw HTML never from the API */
 	struct parse_error err;
+	struct commit_request *w;
 	struct record *rec = NULL;
 	struct post *p = NULL;
-	struct tier_pg *pg;
 	char path[QUIRE_MAX_SLUG + 8], *text;
-	long long gen;
-	int created = 0, rc, status;
+	int rc;
 
 	if (!req->content_type ||
 	    strncasecmp(req->content_type, "text/markdown", 13) != 0 ||
@@ -155,83 +126,86 @@ static int api_put(const struct request *req, struct response *resp,
 	free(rec->path);
 	rec->path = NULL;
 
-	pg = tiers_pg(req->app->tiers);
-	if (!pg) {
-		status = api_error(resp, 503, "database unavailable; nothing written",
-				   0, 0);
-		goto out;
+	w = calloc(1, sizeof(*w));
+	if (!w || !(w->slug = strdup(rec->slug))) {
+		free(w);
+		record_free(rec);
+		return api_error(resp, 500, "out of memory", 0, 0);
 	}
-	rc = tier_pg_put(pg, rec, expect, &created, &gen);
-	if (rc == QUIRE_ECONFLICT) {
-		status = api_error(resp, 412, expect == 0 ? "the post exists" :
-				   "the post changed: fetch it and retry", 0, 0);
-		goto out;
-	}
-	if (rc == QUIRE_EIO) {
-		tiers_pg_failed(req->app->tiers);
-		status = api_error(resp, 503, "database unavailable; nothing written",
-				   0, 0);
-		goto out;
-	}
-	if (rc != QUIRE_OK) {
-		status = api_error(resp, 400, tier_pg_error(pg), 0, 0);
-		goto out;
-	}
-	metrics_add(METRIC_API_WRITES, 1);
-	announce(req->app->tiers, rec, NULL, gen);
-	buf_reset(&resp->body);
-	buf_puts(&resp->body, "{\"slug\":\"");
-	html_json_escape(&resp->body, rec->slug, strlen(rec->slug));
-	buf_printf(&resp->body, "\",\"revision\":%lld,\"etag\":\"\\\"%lld\\\"\","
-		   "\"url\":\"/posts/", rec->revision, rec->revision);
-	html_json_escape(&resp->body, rec->slug, strlen(rec->slug));
-	buf_printf(&resp->body, "\",\"generation\":%lld}\n", gen);
-	snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", rec->revision);
-	resp->content_type = "application/json";
-	status = resp->status = created ? 201 : 200;
-	log_msg(LOG_LEVEL_INFO, "api", "put slug=\"%s\" revision=%lld generation=%lld",
-		rec->slug, rec->revision, gen);
-out:
-	record_free(rec);
-	return status;
+	w->op = COMMIT_OP_PUT;
+	w->expect = expect;
+	w->rec = rec;
+	*write = w;
+	return 0;
 }
 
-static int api_delete(const struct request *req, struct response *resp,
-		      const char *slug, long long expect)
+
+static int api_delete(struct response *resp, const char *slug,
+		      long long expect, struct commit_request **write)
 {
-	struct tier_pg *pg = tiers_pg(req->app->tiers);
-	long long gen;
-	int rc;
+	struct commit_request *w = calloc(1, sizeof(*w));
 
-	if (!pg)
-		return api_error(resp, 503, "database unavailable; nothing deleted",
-				 0, 0);
-	rc = tier_pg_delete(pg, slug, expect, &gen);
-	if (rc == QUIRE_ENOTFOUND)
-		return api_error(resp, 404, "no such post", 0, 0);
-	if (rc == QUIRE_ECONFLICT)
-		return api_error(resp, 412, "the post changed: fetch it and retry",
-				 0, 0);
-	if (rc != QUIRE_OK) {
-		tiers_pg_failed(req->app->tiers);
-		return api_error(resp, 503, "database unavailable; nothing deleted",
-				 0, 0);
+	if (!w || !(w->slug = strdup(slug))) {
+		free(w);
+		return api_error(resp, 500, "out of memory", 0, 0);
 	}
-	metrics_add(METRIC_API_WRITES, 1);
-	announce(req->app->tiers, NULL, slug, gen);
-	log_msg(LOG_LEVEL_INFO, "api", "delete slug=\"%s\" generation=%lld", slug, gen);
-	buf_reset(&resp->body);
-	resp->status = 204;
-	resp->content_type = "application/json";
-	return 204;
+	w->op = COMMIT_OP_DELETE;
+	w->expect = expect;
+	*write = w;
+	return 0;
 }
 
-int page_api(const struct request *req, struct response *resp)
+int page_api_answer(const struct commit_request *w,
+		    const struct commit_reply *r, struct response *resp)
+{
+	const char *slug = w->slug;
+
+	resp->cacheable = 0;
+	if (r->rc == QUIRE_ECONFLICT)
+		return api_error(resp, 412, w->op == COMMIT_OP_PUT && w->expect == 0 ?
+				 "the post exists" :
+				 "the post changed: fetch it and retry", 0, 0);
+	if (r->rc == QUIRE_ENOTFOUND)
+		return api_error(resp, 404, "no such post", 0, 0);
+	if (r->rc == QUIRE_EPARSE || r->rc == QUIRE_EINVAL)
+		return api_error(resp, 400, r->message[0] ? r->message :
+				 quire_strerror(r->rc), 0, 0);
+	if (r->rc != QUIRE_OK) {
+		log_msg(LOG_LEVEL_WARN, "api", "%s slug=\"%s\": %s",
+			w->op == COMMIT_OP_PUT ? "put" : "delete", slug,
+			r->message[0] ? r->message : quire_strerror(r->rc));
+		return api_error(resp, 503, "database unavailable; the write was "
+				 "not acknowledged", 0, 0);
+	}
+	log_msg(LOG_LEVEL_INFO, "api", "%s slug=\"%s\" revision=%lld "
+		"generation=%lld", w->op == COMMIT_OP_PUT ? "put" : "delete",
+		slug, r->revision, r->generation);
+	buf_reset(&resp->body);
+	if (w->op == COMMIT_OP_DELETE) {
+		resp->status = 204;
+		resp->content_type = "application/json";
+		return 204;
+	}
+	buf_puts(&resp->body, "{\"slug\":\"");
+	html_json_escape(&resp->body, slug, strlen(slug));
+	buf_printf(&resp->body, "\",\"revision\":%lld,\"etag\":\"\\\"%lld\\\"\","
+		   "\"url\":\"/posts/", r->revision, r->revision);
+	html_json_escape(&resp->body, slug, strlen(slug));
+	buf_printf(&resp->body, "\",\"generation\":%lld}\n", r->generation);
+	snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", r->revision);
+	resp->content_type = "application/json";
+	resp->status = r->created ? 201 : 200;
+	return resp->status;
+}
+
+int page_api(const struct request *req, struct response *resp,
+	     struct commit_request **write)
 {
 	const char *slug, *m = req->method ? req->method : "";
 	long long expect = -1;
 	int status;
 
+	*write = NULL;
 	resp->cacheable = 0;
 	if (!req->app->auth)
 		return api_error(resp, 404, "the write API is off", 0, 0);
@@ -261,9 +235,9 @@ int page_api(const struct request *req, struct response *resp)
 	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
 		return api_get(req, resp, slug);
 	if (strcmp(m, "PUT") == 0)
-		return api_put(req, resp, slug, expect);
+		return api_put(req, resp, slug, expect, write);
 	if (strcmp(m, "DELETE") == 0)
-		return api_delete(req, resp, slug, expect);
+		return api_delete(resp, slug, expect, write);
 	api_error(resp, 405, "use GET, PUT or DELETE", 0, 0);
 	resp->allow = "GET, HEAD, PUT, DELETE";
 	return 405;

@@ -39,6 +39,7 @@
 #include "quire.h"
 #include "record.h"
 #include "tier_pg.h"
+#include "tier_pg_private.h"
 
 /* Type OIDs of the parameters (catalog/pg_type_d.h is a server header,
  * and these are fixed by the system catalogue). */
@@ -54,13 +55,6 @@
 
 /* Key of the advisory lock that serialises migrations ("quire" in ASCII). */
 #define PG_MIGRATE_LOCK "478660162149"
-
-struct tier_pg {
-	PGconn *conn;
-	int prepared;     /* the statements exist on this connection */
-	int broken;       /* reset before the next use, whatever PQstatus says */
-	char err[512];    /* the last error, libpq's words */
-};
 
 /* ---------------------------------------------------------------- schema */
 
@@ -119,21 +113,6 @@ static const char migrate_bootstrap[] =
 
 /* ------------------------------------------------------------ statements */
 
-enum pg_stmt {
-	PG_STMT_UPSERT = 0, /* one record; returns slug and revision */
-	PG_STMT_UPSERT_MANY, /* PG_UPSERT_ROWS records; the same */
-	PG_STMT_DELETE,     /* slugs of origin content */
-	PG_STMT_BUMP,       /* generation + 1; returns it */
-	PG_STMT_GENERATION, /* the generation */
-	PG_STMT_FETCH,      /* one record by slug */
-	PG_STMT_INDEX,      /* every record, metadata only, and the generation */
-	PG_STMT_HASHES,     /* slug, kind, hash of origin content */
-	PG_STMT_INSERT,     /* one record unless its slug exists; slug, revision */
-	PG_STMT_LOCK,       /* the revision of one slug, its row locked */
-	PG_STMT_DELETE_ONE, /* one slug, any origin */
-	PG_STMT__MAX
-};
-
 /* Columns of a record, in this order, in FETCH and INDEX. */
 enum pg_col {
 	PG_COL_SLUG = 0,
@@ -152,9 +131,7 @@ enum pg_col {
 	PG_COL__MAX
 };
 
-#define PG_UPSERT_NPARAMS 19
-
-static const Oid upsert_types[PG_UPSERT_NPARAMS] = {
+static const Oid upsert_types[PG_PUT_IF_NPARAMS] = {
 	PG_OID_TEXT,       /* $1 slug */
 	PG_OID_TEXT,       /* $2 kind */
 	PG_OID_TEXT,       /* $3 origin */
@@ -174,6 +151,7 @@ static const Oid upsert_types[PG_UPSERT_NPARAMS] = {
 	PG_OID_TEXT,       /* $17 toc_html */
 	PG_OID_INT4,       /* $18 words */
 	PG_OID_INT8,       /* $19 hash */
+	PG_OID_INT8,       /* $20 the precondition (PUT_IF only) */
 };
 /*
  * Records per upsert statement. One executor start-up per statement is
@@ -189,35 +167,44 @@ static const char upsert_head[] =
 	" source, body_offset, html, toc_html, words, hash) VALUES ";
 /* A second row for a slug in one statement is an error ("cannot affect
  * row a second time"): tier_pg_deploy refuses duplicates before. */
-static const char upsert_tail[] =
-	" ON CONFLICT (slug) DO UPDATE SET kind = excluded.kind,"
-	" origin = excluded.origin, path = excluded.path,"
-	" title = excluded.title, date = excluded.date,"
-	" updated = excluded.updated, description = excluded.description,"
-	" tags = excluded.tags, categories = excluded.categories,"
-	" authors = excluded.authors, draft = excluded.draft,"
-	" pin = excluded.pin, source = excluded.source,"
-	" body_offset = excluded.body_offset, html = excluded.html,"
-	" toc_html = excluded.toc_html, words = excluded.words,"
-	" hash = excluded.hash, revision = p.revision + 1,"
+#define UPSERT_SET \
+	" ON CONFLICT (slug) DO UPDATE SET kind = excluded.kind," \
+	" origin = excluded.origin, path = excluded.path," \
+	" title = excluded.title, date = excluded.date," \
+	" updated = excluded.updated, description = excluded.description," \
+	" tags = excluded.tags, categories = excluded.categories," \
+	" authors = excluded.authors, draft = excluded.draft," \
+	" pin = excluded.pin, source = excluded.source," \
+	" body_offset = excluded.body_offset, html = excluded.html," \
+	" toc_html = excluded.toc_html, words = excluded.words," \
+	" hash = excluded.hash, revision = p.revision + 1," \
 	" updated_at = now()"
+static const char upsert_tail[] = UPSERT_SET " RETURNING slug, revision";
+/*
+ * An API write under its precondition $20 in one statement, so a batch
+ * of them needs no round trip between two (tier_pg_write.c): -1 upserts;
+ * 0 inserts, and a row that exists (even one a concurrent transaction
+ * has just inserted: the insert waits for it to end) is left alone; N
+ * inserts nothing when the slug is absent and updates only a row at
+ * revision N. ON CONFLICT locks the row and checks the WHERE against its
+ * newest version, so of two writers with the same If-Match one wins.
+ * No row back: the precondition failed.
+ */
+static const char put_if_head[] =
+	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
+	" updated, description, tags, categories, authors, draft, pin,"
+	" source, body_offset, html, toc_html, words, hash) SELECT ";
+static const char put_if_tail[] =
+	" WHERE $20 <= 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
+	UPSERT_SET " WHERE $20 < 0 OR p.revision = $20"
 	" RETURNING slug, revision";
-/* A create-only write (If-None-Match: *): a row that exists, even one a
- * concurrent transaction has just inserted, gives no row back instead of
- * being overwritten. The insert waits for that transaction to end first. */
-static const char insert_tail[] =
-	" ON CONFLICT (slug) DO NOTHING RETURNING slug, revision";
+static const Oid delete_if_types[2] = { PG_OID_TEXT, PG_OID_INT8 };
 
 static const Oid text_type[1] = { PG_OID_TEXT };
 static const Oid text_array_type[1] = { PG_OID_TEXT_ARRAY };
 
-static const struct pg_stmt_def {
-	const char *name;
-	const char *sql;
-	int nparams;
-	const Oid *types;
-} stmts[PG_STMT__MAX] = {
-	/* Built by upsert_sql() when prepared. */
+const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
+	/* Built by pg_upsert_sql() when prepared. */
 	{ "quire_upsert", NULL, PG_UPSERT_NPARAMS, upsert_types },
 	{ "quire_upsert_many", NULL, PG_UPSERT_ROWS * PG_UPSERT_NPARAMS, NULL },
 	{ "quire_delete",
@@ -253,25 +240,25 @@ static const struct pg_stmt_def {
 	  "SELECT slug, kind, hash, path FROM posts WHERE origin = 'content'"
 	  " ORDER BY slug",
 	  0, NULL },
-	/* Built by upsert_sql() when prepared. */
-	{ "quire_insert", NULL, PG_UPSERT_NPARAMS, upsert_types },
-	/* Two writers of one existing slug serialise here, and the second
-	 * reads the row the first committed (READ COMMITTED re-reads a row
-	 * it waited for). A slug that does not exist locks nothing: creates
-	 * are serialised by the unique index instead (quire_insert). */
-	{ "quire_lock",
-	  "SELECT revision FROM posts WHERE slug = $1 FOR UPDATE",
-	  1, text_type },
-	{ "quire_delete_one",
-	  "DELETE FROM posts WHERE slug = $1",
-	  1, text_type },
+	/* Built by pg_upsert_sql() when prepared. */
+	{ "quire_put_if", NULL, PG_PUT_IF_NPARAMS, upsert_types },
+	/* Deletes under a precondition ($2: -1 none, N at revision N) and
+	 * tells why not: (deleted rows, whether the slug existed in the
+	 * statement's snapshot). A delete that waited for a concurrent
+	 * writer checks the revision that writer committed. */
+	{ "quire_delete_if",
+	  "WITH d AS (DELETE FROM posts WHERE slug = $1"
+	  " AND ($2 < 0 OR revision = $2) RETURNING 1)"
+	  " SELECT (SELECT count(*) FROM d),"
+	  " EXISTS (SELECT 1 FROM posts WHERE slug = $1)",
+	  2, delete_if_types },
 };
 
 /* ---------------------------------------------------------------- errors */
 
 /* Copies msg into pg->err as one line: libpq's messages end in a newline
  * and may span lines, which a log line must not. */
-static void pg_set_error(struct tier_pg *pg, const char *what, const char *msg,
+void pg_set_error(struct tier_pg *pg, const char *what, const char *msg,
 			 const char *sqlstate)
 {
 	size_t i, len;
@@ -291,7 +278,7 @@ static void pg_set_error(struct tier_pg *pg, const char *what, const char *msg,
 }
 
 /* The error of res, or of the connection when there is no result. */
-static void pg_fail(struct tier_pg *pg, const char *what, const PGresult *res)
+void pg_fail(struct tier_pg *pg, const char *what, const PGresult *res)
 {
 	const char *msg = NULL;
 
@@ -369,13 +356,16 @@ void tier_pg_close(struct tier_pg *pg)
 
 /* Writes the upsert of rows records into b: upsert_head, one VALUES
  * tuple of PG_UPSERT_NPARAMS parameters per record, tail. */
-static void upsert_sql(struct buf *b, int rows, const char *tail)
+static void pg_upsert_sql(struct buf *b, int rows, const char *head,
+			  const char *tail)
 {
 	int row, i, n = 1;
+	int tuple = head == upsert_head;
 
-	buf_puts(b, upsert_head);
+	buf_puts(b, head);
 	for (row = 0; row < rows; row++) {
-		buf_puts(b, row ? ", (" : "(");
+		if (tuple)
+			buf_puts(b, row ? ", (" : "(");
 		for (i = 0; i < PG_UPSERT_NPARAMS; i++, n++) {
 			/* $6 and $7 are dates in unix seconds. */
 			if (i == 5 || i == 6)
@@ -383,7 +373,8 @@ static void upsert_sql(struct buf *b, int rows, const char *tail)
 			else
 				buf_printf(b, "%s$%d", i ? ", " : "", n);
 		}
-		buf_putc(b, ')');
+		if (tuple)
+			buf_putc(b, ')');
 	}
 	buf_puts(b, tail);
 }
@@ -391,29 +382,34 @@ static void upsert_sql(struct buf *b, int rows, const char *tail)
 static int upsert_prepare(struct tier_pg *pg, enum pg_stmt s)
 {
 	int rows = s == PG_STMT_UPSERT_MANY ? PG_UPSERT_ROWS : 1;
+	int extra = s == PG_STMT_PUT_IF ? 1 : 0; /* the precondition */
 	struct buf sql = BUF_INIT;
 	PGresult *res = NULL;
 	Oid *types;
 	int i, rc = QUIRE_EIO;
 
-	types = calloc((size_t)rows * PG_UPSERT_NPARAMS, sizeof(*types));
+	types = calloc((size_t)rows * PG_UPSERT_NPARAMS + 1, sizeof(*types));
 	if (!types) {
-		pg_set_error(pg, stmts[s].name, "out of memory", NULL);
+		pg_set_error(pg, pg_stmts[s].name, "out of memory", NULL);
 		return QUIRE_ENOMEM;
 	}
 	for (i = 0; i < rows * PG_UPSERT_NPARAMS; i++)
 		types[i] = upsert_types[i % PG_UPSERT_NPARAMS];
-	upsert_sql(&sql, rows,
-		   s == PG_STMT_INSERT ? insert_tail : upsert_tail);
+	if (extra)
+		types[PG_UPSERT_NPARAMS] = upsert_types[PG_UPSERT_NPARAMS];
+	if (extra)
+		pg_upsert_sql(&sql, 1, put_if_head, put_if_tail);
+	else
+		pg_upsert_sql(&sql, rows, upsert_head, upsert_tail);
 	if (buf_failed(&sql)) {
-		pg_set_error(pg, stmts[s].name, "out of memory", NULL);
+		pg_set_error(pg, pg_stmts[s].name, "out of memory", NULL);
 		rc = QUIRE_ENOMEM;
 		goto out;
 	}
-	res = PQprepare(pg->conn, stmts[s].name, sql.data,
-			rows * PG_UPSERT_NPARAMS, types);
+	res = PQprepare(pg->conn, pg_stmts[s].name, sql.data,
+			rows * PG_UPSERT_NPARAMS + extra, types);
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pg_fail(pg, stmts[s].name, res);
+		pg_fail(pg, pg_stmts[s].name, res);
 		goto out;
 	}
 	rc = QUIRE_OK;
@@ -430,15 +426,15 @@ static int pg_prepare_all(struct tier_pg *pg)
 	int i;
 
 	for (i = 0; i < PG_STMT__MAX; i++) {
-		if (!stmts[i].sql) {
+		if (!pg_stmts[i].sql) {
 			if (upsert_prepare(pg, (enum pg_stmt)i) != QUIRE_OK)
 				return QUIRE_EIO;
 			continue;
 		}
-		res = PQprepare(pg->conn, stmts[i].name, stmts[i].sql,
-				stmts[i].nparams, stmts[i].types);
+		res = PQprepare(pg->conn, pg_stmts[i].name, pg_stmts[i].sql,
+				pg_stmts[i].nparams, pg_stmts[i].types);
 		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-			pg_fail(pg, stmts[i].name, res);
+			pg_fail(pg, pg_stmts[i].name, res);
 			PQclear(res);
 			return QUIRE_EIO;
 		}
@@ -453,7 +449,7 @@ static int pg_prepare_all(struct tier_pg *pg)
  * when prepare is set (not for migrations: they run before the tables
  * the statements name exist).
  */
-static int pg_ready(struct tier_pg *pg, int prepare)
+int pg_ready(struct tier_pg *pg, int prepare)
 {
 	if (pg->broken || PQstatus(pg->conn) != CONNECTION_OK) {
 		/* Server-side prepared statements died with the session. */
@@ -494,13 +490,13 @@ static int pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
 		rc = pg_ready(pg, 1);
 		if (rc != QUIRE_OK)
 			return rc;
-		res = PQexecPrepared(pg->conn, stmts[s].name, nparams, values,
+		res = PQexecPrepared(pg->conn, pg_stmts[s].name, nparams, values,
 				     lengths, formats, 0);
 		if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
 			*out = res;
 			return QUIRE_OK;
 		}
-		pg_fail(pg, stmts[s].name, res);
+		pg_fail(pg, pg_stmts[s].name, res);
 		PQclear(res);
 		if (!pg_conn_lost(pg))
 			break;
@@ -533,7 +529,7 @@ static int pg_exec_simple(struct tier_pg *pg, const char *what,
 
 /* Ends a transaction that failed. A connection that cannot even roll
  * back is reset before its next use. */
-static void pg_rollback(struct tier_pg *pg)
+void pg_rollback(struct tier_pg *pg)
 {
 	PGresult *res;
 	PGTransactionStatusType ts = PQtransactionStatus(pg->conn);
@@ -565,7 +561,7 @@ static int parse_ll(const char *s, long long *out)
 }
 
 /* Column col of row as a number; QUIRE_EPARSE on NULL or garbage. */
-static int col_ll(const PGresult *res, int row, int col, long long *out)
+int pg_col_ll(const PGresult *res, int row, int col, long long *out)
 {
 	if (PQgetisnull(res, row, col))
 		return QUIRE_EPARSE;
@@ -590,7 +586,7 @@ static void put_be32(char *dst, uint32_t v)
 	dst[3] = (char)v;
 }
 
-static void put_be64(char *dst, uint64_t v)
+void pg_put_be64(char *dst, uint64_t v)
 {
 	put_be32(dst, (uint32_t)(v >> 32));
 	put_be32(dst + 4, (uint32_t)v);
@@ -663,7 +659,7 @@ int tier_pg_schema_version(struct tier_pg *pg, int *version)
 			    "SELECT version FROM quire_schema", &res);
 	if (rc != QUIRE_OK)
 		goto out;
-	if (PQntuples(res) == 1 && col_ll(res, 0, 0, &v) != QUIRE_OK) {
+	if (PQntuples(res) == 1 && pg_col_ll(res, 0, 0, &v) != QUIRE_OK) {
 		pg_set_error(pg, "schema version", "not a number", NULL);
 		rc = QUIRE_EIO;
 		goto out;
@@ -704,7 +700,7 @@ static int migrate_step(struct tier_pg *pg, int *version, int *done)
 			    "SELECT version FROM quire_schema", &res);
 	if (rc != QUIRE_OK)
 		goto out;
-	if (PQntuples(res) != 1 || col_ll(res, 0, 0, &v) != QUIRE_OK ||
+	if (PQntuples(res) != 1 || pg_col_ll(res, 0, 0, &v) != QUIRE_OK ||
 	    v < 0 || v > INT_MAX) {
 		pg_set_error(pg, "migrate", "quire_schema has no version", NULL);
 		rc = QUIRE_EIO;
@@ -792,7 +788,7 @@ int tier_pg_generation(struct tier_pg *pg, long long *generation)
 	rc = pg_exec_read(pg, PG_STMT_GENERATION, 0, NULL, NULL, NULL, &res);
 	if (rc != QUIRE_OK)
 		return rc;
-	if (PQntuples(res) != 1 || col_ll(res, 0, 0, generation) != QUIRE_OK) {
+	if (PQntuples(res) != 1 || pg_col_ll(res, 0, 0, generation) != QUIRE_OK) {
 		pg_set_error(pg, "generation", "the site row is missing", NULL);
 		rc = QUIRE_EIO;
 	}
@@ -830,22 +826,22 @@ static int row_to_record(struct tier_pg *pg, const PGresult *res, int row,
 	    record_kind_parse(PQgetvalue(res, row, PG_COL_KIND), &r->kind) != QUIRE_OK ||
 	    record_origin_parse(PQgetvalue(res, row, PG_COL_ORIGIN), &r->origin) != QUIRE_OK)
 		goto out;
-	if (col_ll(res, row, PG_COL_BODY_OFFSET, &v) != QUIRE_OK || v < 0 ||
+	if (pg_col_ll(res, row, PG_COL_BODY_OFFSET, &v) != QUIRE_OK || v < 0 ||
 	    (unsigned long long)v > r->source_len)
 		goto out;
 	r->body_offset = (size_t)v;
-	if (col_ll(res, row, PG_COL_WORDS, &v) != QUIRE_OK || v < 0)
+	if (pg_col_ll(res, row, PG_COL_WORDS, &v) != QUIRE_OK || v < 0)
 		goto out;
 	r->words = (size_t)v;
 	if (!PQgetisnull(res, row, PG_COL_DATE)) {
-		if (col_ll(res, row, PG_COL_DATE, &r->date) != QUIRE_OK)
+		if (pg_col_ll(res, row, PG_COL_DATE, &r->date) != QUIRE_OK)
 			goto out;
 		r->has_date = 1;
 	}
-	if (col_ll(res, row, PG_COL_HASH, &v) != QUIRE_OK)
+	if (pg_col_ll(res, row, PG_COL_HASH, &v) != QUIRE_OK)
 		goto out;
 	r->hash = (unsigned long long)v;
-	if (col_ll(res, row, PG_COL_REVISION, &r->revision) != QUIRE_OK)
+	if (pg_col_ll(res, row, PG_COL_REVISION, &r->revision) != QUIRE_OK)
 		goto out;
 	rc = QUIRE_OK;
 out:
@@ -903,7 +899,7 @@ int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
 	if (rc != QUIRE_OK)
 		return rc;
 	rows = PQntuples(res);
-	if (rows < 1 || col_ll(res, 0, PG_COL_GENERATION, generation) != QUIRE_OK) {
+	if (rows < 1 || pg_col_ll(res, 0, PG_COL_GENERATION, generation) != QUIRE_OK) {
 		pg_set_error(pg, "index", "the site row is missing", NULL);
 		rc = QUIRE_EIO;
 		goto out;
@@ -952,7 +948,7 @@ int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,
 		goto out;
 	}
 	for (i = 0; i < rows; i++) {
-		if (col_ll(res, i, 2, &h) != QUIRE_OK ||
+		if (pg_col_ll(res, i, 2, &h) != QUIRE_OK ||
 		    record_kind_parse(PQgetvalue(res, i, 1), &v[count].kind) != QUIRE_OK) {
 			pg_set_error(pg, "content hashes",
 				     "a stored post has a malformed column", NULL);
@@ -996,14 +992,6 @@ void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n)
 
 /* ---------------------------------------------------------------- deploy */
 
-/* The parameters of one record in an upsert, and what they point into
- * besides the record: its parsed post and scratch for binary values. */
-struct upsert_row {
-	struct post *post;
-	char date[8], updated[8], pin[4], body_offset[4], words[4], hash[8];
-	char draft;
-	struct buf arrays[3];  /* tags, categories, authors */
-};
 
 /* One upsert statement being filled: up to PG_UPSERT_ROWS records. */
 struct upsert_batch {
@@ -1054,7 +1042,7 @@ static int param_text(const char **v, int *len, int i, const char *s,
 	return QUIRE_OK;
 }
 
-static int param_str(const char **v, int *len, int i, const char *s)
+int pg_param_str(const char **v, int *len, int i, const char *s)
 {
 	return param_text(v, len, i, s, s ? strlen(s) : 0);
 }
@@ -1075,28 +1063,28 @@ static int param_int4(const char **v, int *len, int i, char *dst,
 static void param_int8(const char **v, int *len, int i, char *dst,
 		       uint64_t x, int present)
 {
-	put_be64(dst, x);
+	pg_put_be64(dst, x);
 	v[i] = present ? dst : NULL;
 	len[i] = present ? 8 : 0;
 }
 
 /* Fills the PG_UPSERT_NPARAMS parameters at v/len from r and w->post.
  * They point into r and w, which must outlive the send. */
-static int upsert_fill(const char **v, int *len, struct upsert_row *w,
+int pg_upsert_fill(const char **v, int *len, struct upsert_row *w,
 		       const struct record *r)
 {
 	const struct post *p = w->post;
 	int i, rc;
 
-	if ((rc = param_str(v, len, 0, r->slug)) != QUIRE_OK ||
-	    (rc = param_str(v, len, 1, record_kind_name(r->kind))) != QUIRE_OK ||
-	    (rc = param_str(v, len, 2, record_origin_name(r->origin))) != QUIRE_OK ||
-	    (rc = param_str(v, len, 3, r->path)) != QUIRE_OK ||
-	    (rc = param_str(v, len, 4, p->title)) != QUIRE_OK ||
-	    (rc = param_str(v, len, 7, p->description)) != QUIRE_OK ||
+	if ((rc = pg_param_str(v, len, 0, r->slug)) != QUIRE_OK ||
+	    (rc = pg_param_str(v, len, 1, record_kind_name(r->kind))) != QUIRE_OK ||
+	    (rc = pg_param_str(v, len, 2, record_origin_name(r->origin))) != QUIRE_OK ||
+	    (rc = pg_param_str(v, len, 3, r->path)) != QUIRE_OK ||
+	    (rc = pg_param_str(v, len, 4, p->title)) != QUIRE_OK ||
+	    (rc = pg_param_str(v, len, 7, p->description)) != QUIRE_OK ||
 	    (rc = param_text(v, len, 13, r->source, r->source_len)) != QUIRE_OK ||
-	    (rc = param_str(v, len, 15, r->html)) != QUIRE_OK ||
-	    (rc = param_str(v, len, 16, r->toc_html)) != QUIRE_OK)
+	    (rc = pg_param_str(v, len, 15, r->html)) != QUIRE_OK ||
+	    (rc = pg_param_str(v, len, 16, r->toc_html)) != QUIRE_OK)
 		return rc;
 	/* The record's date, not the frontmatter's: it may come from a
 	 * Jekyll file name. */
@@ -1127,7 +1115,7 @@ static int upsert_fill(const char **v, int *len, struct upsert_row *w,
 }
 
 /* Checks what the database would otherwise reject halfway through. */
-static int record_check(const struct record *r)
+int pg_record_check(const struct record *r)
 {
 	if (!r || !r->slug || !post_slug_valid(r->slug) || !r->source ||
 	    (unsigned)r->kind >= POST_KIND__MAX ||
@@ -1154,7 +1142,7 @@ static int deploy_check(struct tier_pg *pg, struct record *const *v, size_t n)
 	int rc = QUIRE_OK;
 
 	for (i = 0; i < n; i++)
-		if (record_check(v[i]) != QUIRE_OK) {
+		if (pg_record_check(v[i]) != QUIRE_OK) {
 			/* The slug is not quoted: it may be what is wrong. */
 			snprintf(msg, sizeof(msg),
 				 "record %zu is incomplete or its slug invalid", i);
@@ -1212,7 +1200,7 @@ static int batch_add(struct deploy *d, struct upsert_batch *b,
 		return rc;
 	}
 	b->n++;
-	rc = upsert_fill(b->values + base, b->lengths + base, w, r);
+	rc = pg_upsert_fill(b->values + base, b->lengths + base, w, r);
 	if (rc != QUIRE_OK) {
 		snprintf(msg, sizeof(msg), "%s in '%s'", rc == QUIRE_ENOMEM ?
 			 "out of memory" : "a field is out of range", r->slug);
@@ -1230,7 +1218,7 @@ static int batch_send(struct deploy *d, struct upsert_batch *b)
 		pg_set_error(d->pg, "deploy", "a batch of the wrong size", NULL);
 		return QUIRE_EINVAL;
 	}
-	if (!PQsendQueryPrepared(d->pg->conn, stmts[s].name,
+	if (!PQsendQueryPrepared(d->pg->conn, pg_stmts[s].name,
 				 (int)b->n * PG_UPSERT_NPARAMS, b->values,
 				 b->lengths, b->formats, 0)) {
 		pg_fail(d->pg, "deploy upsert", NULL);
@@ -1269,7 +1257,7 @@ static int deploy_revisions(struct deploy *d, size_t k, const PGresult *res)
 		return QUIRE_EIO;
 	for (row = 0; row < PQntuples(res); row++) {
 		slug = PQgetvalue(res, row, 0);
-		if (col_ll(res, row, 1, &v) != QUIRE_OK)
+		if (pg_col_ll(res, row, 1, &v) != QUIRE_OK)
 			return QUIRE_EIO;
 		for (j = 0; j < count; j++) {
 			m = first + ((size_t)row + j) % count;
@@ -1318,7 +1306,7 @@ static void deploy_result(struct deploy *d, PGresult *res)
 			deploy_failed(d, QUIRE_EIO);
 		}
 	} else if (idx == bump) {
-		if (PQntuples(res) != 1 || col_ll(res, 0, 0, &v) != QUIRE_OK) {
+		if (PQntuples(res) != 1 || pg_col_ll(res, 0, 0, &v) != QUIRE_OK) {
 			if (d->rc == QUIRE_OK)
 				pg_set_error(pg, "deploy generation",
 					     "the site row is missing", NULL);
@@ -1447,12 +1435,12 @@ static int deploy_send_tail(struct deploy *d, char *const *deletes,
 		}
 		values[0] = scratch->data;
 		lengths[0] = (int)scratch->len;
-		rc = deploy_send(d, stmts[PG_STMT_DELETE].name, NULL, 1,
+		rc = deploy_send(d, pg_stmts[PG_STMT_DELETE].name, NULL, 1,
 				 values, lengths, formats);
 		if (rc != QUIRE_OK)
 			return rc;
 	}
-	rc = deploy_send(d, stmts[PG_STMT_BUMP].name, NULL, 0, NULL, NULL,
+	rc = deploy_send(d, pg_stmts[PG_STMT_BUMP].name, NULL, 0, NULL, NULL,
 			 NULL);
 	if (rc != QUIRE_OK)
 		return rc;
@@ -1545,348 +1533,5 @@ out:
 	}
 	free(b);
 	free(d.revisions);
-	return rc;
-}
-
-/* ---------------------------------------------------------- API writes */
-
-/*
- * A write of the HTTP API is one transaction of short statements run one
- * after the other: BEGIN, lock the slug's row, check the precondition,
- * the change, the generation bump, COMMIT. Unlike a read it is never
- * retried on a fresh connection: a statement run again after a reset
- * would run outside the transaction that began on the old one.
- */
-
-/* Runs prepared statement s (binary parameters, text results) inside a
- * write's transaction; *out (may be NULL) gets the result, which the
- * caller PQclear()s. */
-static int pg_exec_write(struct tier_pg *pg, const char *what, enum pg_stmt s,
-			 int nparams, const char *const *values,
-			 const int *lengths, const int *formats, PGresult **out)
-{
-	PGresult *res;
-	ExecStatusType st;
-
-	if (out)
-		*out = NULL;
-	res = PQexecPrepared(pg->conn, stmts[s].name, nparams, values, lengths,
-			     formats, 0);
-	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		pg_fail(pg, what, res);
-		PQclear(res);
-		return QUIRE_EIO;
-	}
-	if (out)
-		*out = res;
-	else
-		PQclear(res);
-	return QUIRE_OK;
-}
-
-/* Locks slug's row until the transaction ends; *found tells whether it
- * exists, *revision its revision then. */
-static int write_lock(struct tier_pg *pg, const char *what, const char *slug,
-		      int *found, long long *revision)
-{
-	const char *values[1];
-	int lengths[1], formats[1] = { 1 };
-	PGresult *res;
-	int rc;
-
-	*found = 0;
-	*revision = 0;
-	if (param_str(values, lengths, 0, slug) != QUIRE_OK) {
-		pg_set_error(pg, what, "slug too long", NULL);
-		return QUIRE_EINVAL;
-	}
-	rc = pg_exec_write(pg, what, PG_STMT_LOCK, 1, values, lengths, formats,
-			   &res);
-	if (rc != QUIRE_OK)
-		return rc;
-	if (PQntuples(res) > 1 ||
-	    (PQntuples(res) == 1 && col_ll(res, 0, 0, revision) != QUIRE_OK)) {
-		pg_set_error(pg, what, "a stored post has a malformed revision",
-			     NULL);
-		rc = QUIRE_EIO;
-	}
-	*found = PQntuples(res) == 1;
-	PQclear(res);
-	return rc;
-}
-
-/* Whether the stored state (found, at revision stored) meets expect:
- * -1 anything, 0 absent, N at revision N. Sets the error when not. */
-static int write_precondition(struct tier_pg *pg, const char *what,
-			      const char *slug, int found, long long stored,
-			      long long expect)
-{
-	char msg[300];
-
-	if (expect < 0 || (expect == 0 && !found) ||
-	    (expect > 0 && found && stored == expect))
-		return QUIRE_OK;
-	if (found)
-		snprintf(msg, sizeof(msg), "'%s' is at revision %lld, not %lld",
-			 slug, stored, expect);
-	else
-		snprintf(msg, sizeof(msg), "'%s' does not exist, not at revision"
-			 " %lld", slug, expect);
-	pg_set_error(pg, what, msg, NULL);
-	return QUIRE_ECONFLICT;
-}
-
-/* Bumps the generation in the transaction; *generation gets it. */
-static int write_bump(struct tier_pg *pg, const char *what,
-		      long long *generation)
-{
-	PGresult *res;
-	int rc;
-
-	rc = pg_exec_write(pg, what, PG_STMT_BUMP, 0, NULL, NULL, NULL, &res);
-	if (rc != QUIRE_OK)
-		return rc;
-	if (PQntuples(res) != 1 || col_ll(res, 0, 0, generation) != QUIRE_OK) {
-		pg_set_error(pg, what, "the site row is missing", NULL);
-		rc = QUIRE_EIO;
-	}
-	PQclear(res);
-	return rc;
-}
-
-/*
- * COMMIT, and a check that it did: the server answers COMMIT in a failed
- * transaction with a success whose tag is ROLLBACK. A COMMIT whose answer
- * never came (the connection died) may or may not have committed; it is
- * reported as a failure, so nothing is acknowledged that is not known
- * to be durable.
- */
-static int write_commit(struct tier_pg *pg, const char *what)
-{
-	PGresult *res;
-	int rc = QUIRE_OK;
-
-	res = PQexec(pg->conn, "COMMIT");
-	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pg_fail(pg, what, res);
-		rc = QUIRE_EIO;
-	} else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
-		pg_set_error(pg, what, "the transaction was rolled back", NULL);
-		rc = QUIRE_EIO;
-	}
-	PQclear(res);
-	return rc;
-}
-
-/*
- * The first half of every single-post write: BEGIN, lock the row and
- * check the precondition. *begun says whether the transaction is open
- * (the caller rolls it back on any later failure).
- */
-static int write_begin(struct tier_pg *pg, const char *what, const char *slug,
-		       long long expect_revision, int must_exist, int *begun,
-		       int *found, long long *stored)
-{
-	char msg[300];
-	int rc;
-
-	rc = pg_exec_simple(pg, what, "BEGIN", NULL);
-	if (rc != QUIRE_OK)
-		return rc;
-	*begun = 1;
-	rc = write_lock(pg, what, slug, found, stored);
-	if (rc != QUIRE_OK)
-		return rc;
-	if (must_exist && !*found) {
-		snprintf(msg, sizeof(msg), "'%s' does not exist", slug);
-		pg_set_error(pg, what, msg, NULL);
-		return QUIRE_ENOTFOUND;
-	}
-	return write_precondition(pg, what, slug, *found, *stored, expect_revision);
-}
-
-/* The second half: bump the generation and COMMIT (a failed COMMIT is
- * rolled back by the caller's pg_rollback(), or the session reset). */
-static int write_end(struct tier_pg *pg, const char *what, long long *gen,
-		     int *begun)
-{
-	int rc = write_bump(pg, what, gen);
-
-	if (rc == QUIRE_OK)
-		rc = write_commit(pg, what);
-	if (rc == QUIRE_OK)
-		*begun = 0;
-	return rc;
-}
-
-/* Parses rec into w and fills the upsert's parameters from it, origin
- * api whatever rec says. */
-static int put_params(struct tier_pg *pg, struct record *rec,
-		      struct upsert_row *w, const char **values, int *lengths,
-		      int *formats)
-{
-	const char *api = record_origin_name(RECORD_ORIGIN_API);
-	char msg[300];
-	int i, rc;
-
-	if (record_check(rec) != QUIRE_OK) {
-		/* The slug is not quoted: it may be what is wrong. */
-		pg_set_error(pg, "put", "the record is incomplete or its slug"
-			     " invalid", NULL);
-		return QUIRE_EINVAL;
-	}
-	rc = record_to_post(rec, &w->post);
-	if (rc != QUIRE_OK) {
-		snprintf(msg, sizeof(msg), "%s '%s'", rc == QUIRE_ENOMEM ?
-			 "out of memory parsing" : "frontmatter does not parse in",
-			 rec->slug);
-		pg_set_error(pg, "put", msg, NULL);
-		return rc;
-	}
-	rc = upsert_fill(values, lengths, w, rec);
-	if (rc != QUIRE_OK) {
-		snprintf(msg, sizeof(msg), "%s in '%s'", rc == QUIRE_ENOMEM ?
-			 "out of memory" : "a field is out of range", rec->slug);
-		pg_set_error(pg, "put", msg, NULL);
-		return rc;
-	}
-	values[2] = api;
-	lengths[2] = (int)strlen(api);
-	for (i = 0; i < PG_UPSERT_NPARAMS; i++)
-		formats[i] = 1;
-	return QUIRE_OK;
-}
-
-/*
- * Two concurrent writers of one slug serialise on its row lock
- * (quire_lock): the second sees the revision the first committed, so
- * an If-Match on the old revision fails instead of losing an update.
- * A slug that does not exist yet has no row to lock: a create-only
- * write inserts with ON CONFLICT DO NOTHING, which waits for a
- * concurrent inserter of the same slug to end and then inserts
- * nothing, so of two creators exactly one succeeds. A write without a
- * precondition upserts; whether it created the slug is read from the
- * revision it got (an insert starts at 1, an update adds 1 to at
- * least 1), which is right even when a concurrent insert won the race.
- */
-int tier_pg_put(struct tier_pg *pg, struct record *rec,
-		long long expect_revision, int *created, long long *generation)
-{
-	const char *values[PG_UPSERT_NPARAMS];
-	int lengths[PG_UPSERT_NPARAMS], formats[PG_UPSERT_NPARAMS];
-	struct upsert_row w;
-	enum pg_stmt s;
-	PGresult *res = NULL;
-	long long stored = 0, revision = 0, gen = 0;
-	int found = 0, begun = 0, i, rc;
-
-	if (created)
-		*created = 0;
-	if (generation)
-		*generation = 0;
-	memset(&w, 0, sizeof(w));
-	for (i = 0; i < 3; i++)
-		buf_init(&w.arrays[i]);
-	if (expect_revision < -1) {
-		pg_set_error(pg, "put", "a negative revision", NULL);
-		rc = QUIRE_EINVAL;
-		goto out;
-	}
-	rc = put_params(pg, rec, &w, values, lengths, formats);
-	if (rc != QUIRE_OK)
-		goto out;
-	rc = pg_ready(pg, 1);
-	if (rc != QUIRE_OK)
-		goto out;
-	rc = write_begin(pg, "put", rec->slug, expect_revision, 0, &begun,
-			 &found, &stored);
-	if (rc != QUIRE_OK)
-		goto out;
-	s = expect_revision == 0 ? PG_STMT_INSERT : PG_STMT_UPSERT;
-	rc = pg_exec_write(pg, "put upsert", s, PG_UPSERT_NPARAMS, values,
-			   lengths, formats, &res);
-	if (rc != QUIRE_OK)
-		goto out;
-	if (PQntuples(res) == 0 && s == PG_STMT_INSERT) {
-		/* Created by a transaction that committed after our lock. */
-		char msg[300];
-
-		snprintf(msg, sizeof(msg), "'%s' was created meanwhile",
-			 rec->slug);
-		pg_set_error(pg, "put", msg, NULL);
-		rc = QUIRE_ECONFLICT;
-		goto out;
-	}
-	if (PQntuples(res) != 1 || col_ll(res, 0, 1, &revision) != QUIRE_OK) {
-		pg_set_error(pg, "put upsert", "no revision returned", NULL);
-		rc = QUIRE_EIO;
-		goto out;
-	}
-	rc = write_end(pg, "put", &gen, &begun);
-	if (rc != QUIRE_OK)
-		goto out;
-	rec->revision = revision;
-	rec->origin = RECORD_ORIGIN_API;
-	if (created)
-		*created = !found && revision == 1;
-	if (generation)
-		*generation = gen;
-out:
-	PQclear(res);
-	if (begun)
-		pg_rollback(pg);
-	post_free(w.post);
-	for (i = 0; i < 3; i++)
-		buf_release(&w.arrays[i]);
-	return rc;
-}
-
-int tier_pg_delete(struct tier_pg *pg, const char *slug,
-		   long long expect_revision, long long *generation)
-{
-	const char *values[1];
-	int lengths[1], formats[1] = { 1 };
-	PGresult *res = NULL;
-	long long stored = 0, gen = 0;
-	int found = 0, begun = 0, rc;
-
-	if (generation)
-		*generation = 0;
-	if (!slug || !post_slug_valid(slug) || expect_revision < -1) {
-		pg_set_error(pg, "delete", "an invalid slug or revision", NULL);
-		return QUIRE_EINVAL;
-	}
-	if (param_str(values, lengths, 0, slug) != QUIRE_OK) {
-		pg_set_error(pg, "delete", "slug too long", NULL);
-		return QUIRE_EINVAL;
-	}
-	rc = pg_ready(pg, 1);
-	if (rc != QUIRE_OK)
-		return rc;
-	rc = write_begin(pg, "delete", slug, expect_revision, 1, &begun,
-			 &found, &stored);
-	if (rc != QUIRE_OK)
-		goto out;
-	rc = pg_exec_write(pg, "delete", PG_STMT_DELETE_ONE, 1, values,
-			   lengths, formats, &res);
-	if (rc != QUIRE_OK)
-		goto out;
-	/* The row is locked: nobody else can have deleted it meanwhile. */
-	if (strcmp(PQcmdTuples(res), "1") != 0) {
-		pg_set_error(pg, "delete", "the locked row was not deleted",
-			     NULL);
-		rc = QUIRE_EIO;
-		goto out;
-	}
-	rc = write_end(pg, "delete", &gen, &begun);
-	if (rc != QUIRE_OK)
-		goto out;
-	if (generation)
-		*generation = gen;
-out:
-	PQclear(res);
-	if (begun)
-		pg_rollback(pg);
 	return rc;
 }

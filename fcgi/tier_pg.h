@@ -67,24 +67,46 @@ int tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
 		   size_t n_upserts, char *const *deletes, size_t n_deletes,
 		   long long *generation);
 
-/*
- * Writes one post of the HTTP API (rec->origin is api) in ONE transaction
- * that also bumps the generation. expect_revision is a precondition on
- * the stored post: -1 none, 0 "must not exist" (If-None-Match: *), N
- * "must be at revision N" (If-Match). On success rec->revision gets the
- * new revision, *created whether the slug was new, *generation the new
- * generation. Returns QUIRE_OK, QUIRE_ECONFLICT (the precondition failed;
- * nothing written), QUIRE_EPARSE/QUIRE_EINVAL (a bad record), or
- * QUIRE_EIO (nothing acknowledged: the transaction did not commit).
- */
-int tier_pg_put(struct tier_pg *pg, struct record *rec, long long expect_revision,
-		int *created, long long *generation);
+/* One write of the HTTP API, in a batch (tier_pg_write). */
+struct tier_pg_op {
+	const char *slug;        /* a delete's; a put's is rec->slug */
+	struct record *rec;      /* a put's (origin api whatever it says);
+	                          * NULL: a delete */
+	long long expect;        /* -1 none, 0 must not exist (If-None-Match:
+	                          * *), N must be at revision N (If-Match) */
+	/* What became of it, once tier_pg_write returned QUIRE_OK: */
+	int rc;                  /* QUIRE_OK applied (a put's rec->revision
+	                          * is the new one), QUIRE_ECONFLICT the
+	                          * precondition failed, QUIRE_ENOTFOUND no
+	                          * such post to delete, QUIRE_EPARSE or
+	                          * QUIRE_EINVAL a bad record; none but the
+	                          * first changed anything */
+	int created;             /* a put made the slug */
+};
 
 /*
- * Deletes one post (any origin) in ONE transaction with a generation
- * bump, under the same precondition (-1 none, N must be at revision N).
- * Returns QUIRE_OK, QUIRE_ENOTFOUND, QUIRE_ECONFLICT or QUIRE_EIO.
+ * Runs writes of the HTTP API in ONE transaction with one generation
+ * bump, so that concurrent writers share a commit (committer.c): each
+ * op in order, each seeing the ones before it (two writes of one slug
+ * with the same If-Match: the second conflicts). Returns QUIRE_OK when
+ * what was applied is committed (*generation the new generation; 0 and
+ * nothing bumped when no op applied), each op's rc saying what it did;
+ * or QUIRE_EIO when nothing was committed (the database is unreachable,
+ * or the COMMIT's answer never came: nothing may be acknowledged). An
+ * op the server refuses (invalid UTF-8, say) rolls the batch back and
+ * the ops are run again one transaction each, so only it fails (rc
+ * QUIRE_EIO).
  */
+int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
+		  long long *generation);
+
+/* One put, as a batch of one: -1/0/N as expect above. On success
+ * rec->revision, *created and *generation are set. Returns the op's rc,
+ * or QUIRE_EIO. */
+int tier_pg_put(struct tier_pg *pg, struct record *rec, long long expect_revision,
+		int *created, long long *generation);
+/* One delete, as a batch of one: QUIRE_OK, QUIRE_ENOTFOUND,
+ * QUIRE_ECONFLICT, QUIRE_EINVAL or QUIRE_EIO. */
 int tier_pg_delete(struct tier_pg *pg, const char *slug,
 		   long long expect_revision, long long *generation);
 

@@ -14,11 +14,19 @@
  * with a select() that a signal interrupts, and then drops it (a 502 for
  * the client). The listening socket is non-blocking; a worker that loses
  * the race for a connection goes back to ppoll().
+ *
+ * Writes of the API are not waited for: once validated and rendered, a
+ * write goes to the host's committer (committer.c) and its request is
+ * parked, up to WORKER_MAX_PARKED of them, while the worker serves
+ * others; the committer's reply finishes it. So a few workers keep many
+ * writes in flight, and many writes share one commit. A stopping worker
+ * accepts nothing more but waits for the replies it is owed.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -29,8 +37,11 @@
 
 #include <fcgiapp.h>
 
+#include "api.h"
 #include "app.h"
 #include "cache.h"
+#include "commit_client.h"
+#include "committer.h"
 #include "limits.h"
 #include "log.h"
 #include "metrics.h"
@@ -41,7 +52,35 @@
 #include "tiers.h"
 #include "worker.h"
 
+/* Writes in flight per worker: enough to fill the committer's batch
+ * from two workers; each holds a connection to the web server. */
+#define WORKER_MAX_PARKED 128
+/* A write the committer has not answered in this long gets a 503. */
+#define WORKER_WRITE_TIMEOUT_MS 30000
+
 static volatile sig_atomic_t stopping;
+
+/* A write handed to the committer, and the request that waits for it. */
+struct parked {
+	FCGX_Request *fr;
+	struct commit_request *w;
+	int is_head;
+	double since;            /* monotonic ms */
+};
+
+struct writes {
+	struct commit_client cc;
+	struct parked v[WORKER_MAX_PARKED];
+	size_t n;
+};
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static void on_stop(int sig)
 {
@@ -74,54 +113,80 @@ static int install_signals(sigset_t *waiting)
 	return sigprocmask(SIG_SETMASK, &stop, NULL);
 }
 
+static void writes_on_reply(void *ctx, const struct commit_reply *r);
+static void writes_fail_all(struct writes *wr, const char *why);
+static void writes_expire(struct writes *wr);
+
 /*
  * Returns the next connection on the non-blocking listen_fd, or -1 when
- * the worker is stopping or the socket failed.
+ * the worker is stopping (and owes no write an answer) or the socket
+ * failed. Meanwhile it answers parked writes as their replies come.
  */
-static int next_connection(int listen_fd, const sigset_t *waiting)
+static int next_connection(int listen_fd, const sigset_t *waiting,
+			   struct writes *wr)
 {
-	struct pollfd pfd;
-	int fd;
+	struct pollfd pfd[2];
+	struct timespec second = { 1, 0 };
+	nfds_t n;
+	int fd, accepting;
 
 	for (;;) {
-		if (stopping)
+		if (wr->n && wr->cc.fd < 0)
+			writes_fail_all(wr, "the committer went away");
+		if (wr->n)
+			writes_expire(wr);
+		accepting = !stopping && wr->n < WORKER_MAX_PARKED;
+		if (stopping && wr->n == 0)
 			return -1;
-		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
-			return fd;
-		switch (errno) {
-		case EAGAIN:
+		if (accepting) {
+			fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				return fd;
+			switch (errno) {
+			case EAGAIN:
 #if EAGAIN != EWOULDBLOCK
-		case EWOULDBLOCK:
+			case EWOULDBLOCK:
 #endif
-			pfd.fd = listen_fd;
-			pfd.events = POLLIN;
-			pfd.revents = 0;
-			if (ppoll(&pfd, 1, NULL, waiting) < 0 && errno != EINTR) {
-				log_msg(LOG_LEVEL_ERROR, "accept", "poll failed: %s",
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				break;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/* Out of descriptors or memory: wait, do not spin. */
+				log_msg(LOG_LEVEL_WARN, "accept", "accept failed: %s",
+					strerror(errno));
+				ppoll(NULL, 0, &(struct timespec){ 0, 100000000L },
+				      waiting);
+				continue;
+			default:
+				log_msg(LOG_LEVEL_ERROR, "accept", "accept failed: %s",
 					strerror(errno));
 				return -1;
 			}
-			break;
-		case EINTR:
-		case ECONNABORTED:
-		case EPROTO:
-			break;
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			/* Out of descriptors or memory: wait, do not spin. */
-			log_msg(LOG_LEVEL_WARN, "accept", "accept failed: %s",
-				strerror(errno));
-			pfd.fd = -1;
-			ppoll(&pfd, 0, &(struct timespec){ 0, 100000000L }, waiting);
-			break;
-		default:
-			log_msg(LOG_LEVEL_ERROR, "accept", "accept failed: %s",
+		}
+		n = 0;
+		if (accepting) {
+			pfd[n].fd = listen_fd;
+			pfd[n].events = POLLIN;
+			pfd[n++].revents = 0;
+		}
+		if (wr->n && wr->cc.fd >= 0) {
+			pfd[n].fd = wr->cc.fd;
+			pfd[n].events = POLLIN;
+			pfd[n++].revents = 0;
+		}
+		if (ppoll(pfd, n, wr->n ? &second : NULL, waiting) < 0 &&
+		    errno != EINTR) {
+			log_msg(LOG_LEVEL_ERROR, "accept", "poll failed: %s",
 				strerror(errno));
 			return -1;
 		}
+		if (wr->n && wr->cc.fd >= 0 &&
+		    commit_client_read(&wr->cc, writes_on_reply, wr) != QUIRE_OK)
+			writes_fail_all(wr, "the committer went away");
 	}
 }
 
@@ -322,13 +387,112 @@ static void send_response(FCGX_Request *fr, struct response *resp, int is_head)
 	finished_free(f);
 }
 
-/* "/api/...": any method, a body, never cached. */
-static void handle_api(FCGX_Request *fr, struct app *app, struct request *req,
-		       const struct params *p)
+/* Answers parked write i from r and forgets it. */
+static void writes_finish(struct writes *wr, size_t i,
+			  const struct commit_reply *r)
 {
+	struct parked *pk = &wr->v[i];
+	struct response resp;
+
+	response_init(&resp);
+	page_api_answer(pk->w, r, &resp);
+	send_response(pk->fr, &resp, pk->is_head);
+	response_release(&resp);
+	FCGX_Detach(pk->fr);
+	FCGX_Finish_r(pk->fr);
+	free(pk->fr);
+	commit_request_release(pk->w);
+	free(pk->w);
+	wr->v[i] = wr->v[--wr->n];
+}
+
+static void writes_on_reply(void *ctx, const struct commit_reply *r)
+{
+	struct writes *wr = ctx;
+	size_t i;
+
+	for (i = 0; i < wr->n; i++)
+		if (wr->v[i].w->id == r->id) {
+			writes_finish(wr, i, r);
+			return;
+		}
+	/* Not parked (any more): timed out and answered already. */
+}
+
+/* Answers write i as unknown: it may or may not have committed. */
+static void writes_unknown(struct writes *wr, size_t i, const char *why)
+{
+	struct commit_reply r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = wr->v[i].w->id;
+	r.rc = QUIRE_EIO;
+	snprintf(r.message, sizeof(r.message), "%s", why);
+	writes_finish(wr, i, &r);
+}
+
+static void writes_fail_all(struct writes *wr, const char *why)
+{
+	while (wr->n)
+		writes_unknown(wr, wr->n - 1, why);
+}
+
+static void writes_expire(struct writes *wr)
+{
+	double now = mono_ms();
+	size_t i = 0;
+
+	while (i < wr->n) {
+		if (now - wr->v[i].since > WORKER_WRITE_TIMEOUT_MS) {
+			writes_unknown(wr, i, "the committer did not answer in time");
+			continue;
+		}
+		i++;
+	}
+}
+
+/*
+ * Hands write w to the committer and parks fr (returns 1); without a
+ * committer (no master) commits it here; when the committer cannot be
+ * reached, answers 503 (returns 0 either way).
+ */
+static int commit_write(FCGX_Request *fr, struct app *app, struct writes *wr,
+			struct commit_request *w, int is_head,
+			struct response *resp)
+{
+	struct commit_request *one[1] = { w };
+	struct commit_reply r;
+
+	if (commit_client_enabled(&wr->cc)) {
+		if (commit_client_send(&wr->cc, w) == QUIRE_OK) {
+			wr->v[wr->n].fr = fr;
+			wr->v[wr->n].w = w;
+			wr->v[wr->n].is_head = is_head;
+			wr->v[wr->n].since = mono_ms();
+			wr->n++;
+			return 1;
+		}
+		memset(&r, 0, sizeof(r));
+		r.rc = QUIRE_EIO;
+		snprintf(r.message, sizeof(r.message), "the committer is unreachable");
+	} else {
+		committer_commit(app->tiers, one, 1, &r);
+	}
+	page_api_answer(w, &r, resp);
+	commit_request_release(w);
+	free(w);
+	return 0;
+}
+
+/* "/api/...": any method, a body, never cached. Returns 1 when fr is
+ * parked until the committer answers. */
+static int handle_api(FCGX_Request *fr, struct app *app, struct request *req,
+		      const struct params *p, struct writes *wr)
+{
+	struct commit_request *w = NULL;
 	struct buf body = BUF_INIT;
 	struct response resp;
-	int status;
+	int status, parked = 0;
 
 	response_init(&resp);
 	status = uri_parse(p->uri, &req->uri);
@@ -348,11 +512,15 @@ static void handle_api(FCGX_Request *fr, struct app *app, struct request *req,
 	req->if_none_match = p->if_none_match;
 	req->body = body.data ? body.data : "";
 	req->body_len = body.len;
-	page_api(req, &resp);
-	send_response(fr, &resp, req->is_head);
+	page_api(req, &resp, &w);
+	if (w)
+		parked = commit_write(fr, app, wr, w, req->is_head, &resp);
+	if (!parked)
+		send_response(fr, &resp, req->is_head);
 out:
 	response_release(&resp);
 	buf_release(&body);
+	return parked;
 }
 
 
@@ -374,8 +542,9 @@ static void finish_later(struct later *later, struct cache *l1)
 	later->f = NULL;
 }
 
-static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
-		   struct request *req, struct later *later)
+/* Answers fr; returns 1 when it was parked instead (a write). */
+static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
+		  struct request *req, struct later *later, struct writes *wr)
 {
 	const char *method, *raw, *ae, *inm;
 	struct params p;
@@ -388,12 +557,10 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	read_params(fr->envp, &p);
 	if (header_too_long(&p)) {
 		send_plain(fr, 400, 0, NULL);
-		return;
+		return 0;
 	}
-	if (p.uri && strncmp(p.uri, "/api/", 5) == 0) {
-		handle_api(fr, app, req, &p);
-		return;
-	}
+	if (p.uri && strncmp(p.uri, "/api/", 5) == 0)
+		return handle_api(fr, app, req, &p, wr);
 	method = p.method;
 	raw = p.uri;
 	ae = p.accept_encoding;
@@ -401,11 +568,11 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	is_head = method && strcmp(method, "HEAD") == 0;
 	if (has_body(&p) && drain_body(fr) == 413) {
 		send_plain(fr, 413, is_head, NULL);
-		return;
+		return 0;
 	}
 	if (!method || (!is_head && strcmp(method, "GET") != 0)) {
 		send_plain(fr, 405, 0, "GET, HEAD");
-		return;
+		return 0;
 	}
 	/* Raw URIs are keys as they are when they are already canonical, so
 	 * most hits skip decoding. */
@@ -413,14 +580,14 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	if (raw && (f = cache_get(l1, raw, strlen(raw))) && !f->stale) {
 		send_finished(fr, f, is_head, gzip_ok, inm);
 		metrics_add(METRIC_L1_HITS, 1);
-		return;
+		return 0;
 	}
 	status = uri_parse(raw, &req->uri);
 	if (status != 200) {
 		log_msg(LOG_LEVEL_INFO, "bad_request", "status=%d uri=\"%s\"",
 			status, log_escape(raw, esc, sizeof(esc)));
 		send_plain(fr, status, is_head, NULL);
-		return;
+		return 0;
 	}
 	keylen = uri_cache_key(&req->uri, key, sizeof(key));
 	stale = NULL;
@@ -428,7 +595,7 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		if (!f->stale) {
 			send_finished(fr, f, is_head, gzip_ok, inm);
 			metrics_add(METRIC_L1_HITS, 1);
-			return;
+			return 0;
 		}
 		stale = f;
 	}
@@ -446,14 +613,14 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		send_finished(fr, stale, is_head, gzip_ok, inm);
 		metrics_add(METRIC_STALE_SERVED, 1);
 		response_release(&resp);
-		return;
+		return 0;
 	}
 	if (status >= 500)
 		response_plain(&resp, status);
 	if (response_finish(&resp, getpid(), 0, &f) != QUIRE_OK) {
 		response_release(&resp);
 		send_plain(fr, 500, is_head, NULL);
-		return;
+		return 0;
 	}
 	/* Identity now, even to a client that takes gzip: compressing can
 	 * wait until the answer is out (RFC 9110 §12.5.3 lets us choose). */
@@ -464,12 +631,13 @@ static void handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		later->f = f;
 		memcpy(later->key, key, keylen);
 		later->keylen = keylen;
-		return;
+		return 0;
 	}
 	finished_free(f);
 	if (stale) /* gone, say (a 404 now): the old copy must go too */
 		cache_remove(l1, key, keylen);
 	response_release(&resp);
+	return 0;
 }
 
 static int slug_in(const struct sub_update *u, const char *slug, size_t len)
@@ -564,16 +732,30 @@ static void log_stop(const struct cache *l1, unsigned long requests)
 		l1->evictions, cpu_us, requests ? cpu_us / (double)requests : 0.0);
 }
 
-int worker_run(struct app *app, int listen_fd)
+/* A request for libfcgi to fill, or NULL. */
+static FCGX_Request *request_new(void)
 {
-	FCGX_Request fr;
+	FCGX_Request *fr = calloc(1, sizeof(*fr));
+
+	/* No listening socket for libfcgi: it must never accept by itself. */
+	if (fr && FCGX_InitRequest(fr, -1, 0) != 0) {
+		free(fr);
+		return NULL;
+	}
+	return fr;
+}
+
+int worker_run(struct app *app, int listen_fd, int committer_fd)
+{
+	FCGX_Request *fr = NULL;
+	struct writes *wr;
 	struct cache l1;
 	struct request *req;
 	struct later later;
 	struct sub sub;
 	sigset_t waiting;
 	unsigned long requests = 0, seen_epoch = 0;
-	int rc = 0, fd;
+	int rc = 0, fd, parked;
 
 	/* A worker outlives no master: the master's death stops it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
@@ -585,12 +767,14 @@ int worker_run(struct app *app, int listen_fd)
 	memset(&sub, 0, sizeof(sub));
 	memset(&later, 0, sizeof(later));
 	req = calloc(1, sizeof(*req));
-	/* No listening socket for libfcgi: it must never accept by itself. */
-	if (!req || FCGX_Init() != 0 || FCGX_InitRequest(&fr, -1, 0) != 0) {
+	wr = calloc(1, sizeof(*wr));
+	if (!req || !wr || FCGX_Init() != 0 || !(fr = request_new())) {
 		free(req);
+		free(wr);
 		log_msg(LOG_LEVEL_ERROR, "worker", "libfcgi initialisation failed");
 		return 1;
 	}
+	commit_client_init(&wr->cc, committer_fd);
 	cache_init(&l1, app->cfg->cache_bytes, finished_free);
 	metrics_claim();
 	metrics_add(METRIC_WORKER_STARTS, 1);
@@ -598,6 +782,8 @@ int worker_run(struct app *app, int listen_fd)
 		app->tiers = tiers_new(app->cfg);
 		if (!app->tiers) {
 			free(req);
+			free(wr);
+			free(fr);
 			return 1;
 		}
 	}
@@ -607,10 +793,10 @@ int worker_run(struct app *app, int listen_fd)
 	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu generation=%lld",
 		app->cfg->cache_bytes / (1024 * 1024), app->generation);
 
-	while ((fd = next_connection(listen_fd, &waiting)) >= 0) {
-		fr.ipcFd = fd;
-		fr.keepConnection = 1; /* so the Finish inside Accept keeps fd */
-		if (FCGX_Accept_r(&fr) < 0)
+	while ((fd = next_connection(listen_fd, &waiting, wr)) >= 0) {
+		fr->ipcFd = fd;
+		fr->keepConnection = 1; /* so the Finish inside Accept keeps fd */
+		if (FCGX_Accept_r(fr) < 0)
 			continue; /* libfcgi closed a connection that broke */
 		if (sub.running && atomic_load(&sub.epoch) != seen_epoch) {
 			seen_epoch = atomic_load(&sub.epoch);
@@ -618,14 +804,22 @@ int worker_run(struct app *app, int listen_fd)
 		}
 		if (app_refresh_schedule(app, time(NULL)))
 			cache_clear(&l1);
-		handle(&fr, app, &l1, req, &later);
+		parked = handle(fr, app, &l1, req, &later, wr);
 		requests++;
 		metrics_add(METRIC_REQUESTS, 1);
+		if (parked) {
+			/* fr waits for the committer; the next one is new. */
+			if (!(fr = request_new())) {
+				log_msg(LOG_LEVEL_ERROR, "worker", "out of memory");
+				stopping = 1;
+			}
+			continue;
+		}
 		/* Closing at once instead of shutting down and waiting for the
 		 * web server to close (stock FCGX_Finish_r): the body, if any,
 		 * was read to EOF in handle(), so nothing is left unread. */
-		FCGX_Detach(&fr);
-		FCGX_Finish_r(&fr);
+		FCGX_Detach(fr);
+		FCGX_Finish_r(fr);
 		finish_later(&later, &l1);
 	}
 	if (!stopping)
@@ -635,7 +829,14 @@ int worker_run(struct app *app, int listen_fd)
 	tiers_free(app->tiers);
 	app->tiers = NULL;
 	cache_clear(&l1);
-	FCGX_Free(&fr, 1);
+	if (fr) {
+		FCGX_Free(fr, 1);
+		free(fr);
+	}
+	commit_client_close(&wr->cc);
+	buf_release(&wr->cc.in);
+	buf_release(&wr->cc.out);
+	free(wr);
 	free(req);
 	return rc;
 }

@@ -231,9 +231,16 @@ t_start_stack() {
 	t_done
 }
 
-# children PID: the direct children of PID (quire's workers).
+# children PID: the direct children of PID (quire's workers, and its
+# committer when the write API is on).
 children() {
 	ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '
+}
+
+# workers_of PID: the children of master PID that serve requests (not
+# the committer, which names itself quire-commit).
+workers_of() {
+	ps -o pid=,comm= --ppid "$1" 2>/dev/null | awk '$2 != "quire-commit" { print $1 }'
 }
 
 # stop_pid PID NAME [SECONDS]: SIGTERM, bounded wait, then SIGKILL.
@@ -516,7 +523,7 @@ PY
 every_worker_serves() {
 	local path=$1 want=$2 s=$3 master=${4:-$QUIRE_PID}
 	local round dir code w file seen=" " bad=0 total=0 all k workers
-	workers=$(children "$master")
+	workers=$(workers_of "$master")
 	for ((round = 1; round <= 10; round++)); do
 		dir=$T_DIR/ews.$round
 		rm -rf "$dir"
@@ -562,7 +569,7 @@ expect_graceful_stop() {
 }
 
 # quire_workers: the current worker PIDs (children of the master).
-quire_workers() { children "$QUIRE_PID" | sort -n; }
+quire_workers() { workers_of "$QUIRE_PID" | sort -n; }
 
 # body_hint: the start of the last body, for failure messages.
 body_hint() {

@@ -191,7 +191,7 @@ check "... naming the file" grep -Eq "bad.md:[0-9]+:[0-9]+:" "$T_DIR/dc.out"
 check "... and the served content stays" every_worker_serves "$POST" 200 "EDIT-TWO" "$(<"$RUN/quire.pid")"
 rm -f "$AUTHOR/posts/bad.md"
 
-mapfile -t WORKERS < <(children "$(<"$RUN/quire.pid")")
+mapfile -t WORKERS < <(workers_of "$(<"$RUN/quire.pid")")
 qs stop
 check "quickstart stop succeeds" test "$QS_STATUS" = 0
 check "every PID it started is gone" all_gone "${PIDS[@]}"

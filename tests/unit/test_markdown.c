@@ -367,7 +367,8 @@ static void test_pathological_refused(void)
 	CHECK(markdown_render(b.data, b.len, 0, NULL, &out, &err) == QUIRE_ETIMEOUT);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	CHECK(secs < 6.0); /* 1 s of CPU, then the child is killed */
+	/* the CPU bound, then the child is killed; slack for a busy machine */
+	CHECK(secs < QUIRE_RENDER_CPU_MS / 1000.0 + 5.0);
 	CHECK(out.html == NULL);
 	CHECK_CONTAINS(err.message, "cpu");
 	buf_release(&b);

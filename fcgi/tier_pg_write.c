@@ -1,0 +1,424 @@
+/*
+ * tier_pg_write.c - the HTTP API's writes, many to a transaction
+ *
+ * A durable commit costs an fsync; one transaction per write caps the
+ * rate at what the disk flushes one by one (pgbench: 1.6k a second with
+ * one client here). The committer (committer.c) hands over everything
+ * its workers sent meanwhile, and it goes in one pipeline: BEGIN, one
+ * statement per write with its precondition inside it (PG_STMT_PUT_IF,
+ * PG_STMT_DELETE_IF: no round trip between two), a Sync; then the
+ * generation bump and COMMIT, or ROLLBACK when nothing applied. Every
+ * write of the batch is acknowledged by that one COMMIT.
+ *
+ * Like a deploy it is never retried on a fresh connection: a statement
+ * run again after a reset would run outside the transaction that began
+ * on the old one, and a COMMIT whose answer never came may or may not
+ * have committed, so it is reported as a failure (nothing acknowledged
+ * that is not known durable).
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quire.h"
+#include "tier_pg.h"
+#include "tier_pg_private.h"
+
+/* Writes a batch may hold: the committer's batches are smaller, and what
+ * the server writes back before the Sync stays far below a socket
+ * buffer (a blocking pipeline deadlocks when both directions fill). */
+#define PG_WRITE_MAX 1024
+
+/* One op's parameters, and whether it went into the pipeline. */
+struct wparams {
+	struct upsert_row w;
+	const char *values[PG_PUT_IF_NPARAMS];
+	int lengths[PG_PUT_IF_NPARAMS];
+	int formats[PG_PUT_IF_NPARAMS];
+	char expect[8];
+	long long revision;
+	int sent;
+};
+
+/* Fills p from op, or sets op->rc and leaves it unsent. */
+static void op_params(struct tier_pg *pg, struct tier_pg_op *op,
+		      struct wparams *p)
+{
+	const char *api = record_origin_name(RECORD_ORIGIN_API);
+	int i, rc, np;
+
+	op->rc = QUIRE_EINVAL;
+	if (op->expect < -1) {
+		pg_set_error(pg, "write", "a negative revision", NULL);
+		return;
+	}
+	if (!op->rec) {
+		if (!op->slug || !post_slug_valid(op->slug) ||
+		    pg_param_str(p->values, p->lengths, 0, op->slug) != QUIRE_OK) {
+			pg_set_error(pg, "delete", "an invalid slug", NULL);
+			return;
+		}
+		np = 2;
+	} else {
+		if (pg_record_check(op->rec) != QUIRE_OK) {
+			/* The slug is not quoted: it may be what is wrong. */
+			pg_set_error(pg, "put", "the record is incomplete or its"
+				     " slug invalid", NULL);
+			return;
+		}
+		rc = record_to_post(op->rec, &p->w.post);
+		if (rc == QUIRE_OK)
+			rc = pg_upsert_fill(p->values, p->lengths, &p->w, op->rec);
+		if (rc != QUIRE_OK) {
+			op->rc = rc == QUIRE_ENOMEM ? rc : QUIRE_EPARSE;
+			pg_set_error(pg, "put", rc == QUIRE_ENOMEM ? "out of memory" :
+				     "the frontmatter does not parse or a field is"
+				     " out of range", NULL);
+			return;
+		}
+		p->values[2] = api;
+		p->lengths[2] = (int)strlen(api);
+		np = PG_PUT_IF_NPARAMS;
+	}
+	pg_put_be64(p->expect, (uint64_t)op->expect);
+	p->values[np - 1] = p->expect;
+	p->lengths[np - 1] = 8;
+	for (i = 0; i < np; i++)
+		p->formats[i] = 1;
+	p->sent = 1;
+	op->rc = QUIRE_EIO; /* until the commit says otherwise */
+}
+
+static int send_sql(struct tier_pg *pg, const char *sql)
+{
+	if (PQsendQueryParams(pg->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return QUIRE_OK;
+	pg_fail(pg, "write", NULL);
+	return QUIRE_EIO;
+}
+
+static int send_op(struct tier_pg *pg, const struct tier_pg_op *op,
+		   const struct wparams *p)
+{
+	enum pg_stmt s = op->rec ? PG_STMT_PUT_IF : PG_STMT_DELETE_IF;
+
+	if (PQsendQueryPrepared(pg->conn, pg_stmts[s].name, pg_stmts[s].nparams,
+				p->values, p->lengths, p->formats, 0))
+		return QUIRE_OK;
+	pg_fail(pg, "write", NULL);
+	return QUIRE_EIO;
+}
+
+/*
+ * Sends a Sync and reads the results of the n queries before it into
+ * res[0..n). A healthy pipeline gives each query's result then NULL, and
+ * the Sync's own; two NULLs in a row mean the connection went away.
+ * QUIRE_OK or QUIRE_EIO (the connection is then marked broken).
+ */
+static int sync_read(struct tier_pg *pg, PGresult **res, size_t n)
+{
+	PGresult *r;
+	size_t got = 0;
+	int nulls = 0;
+
+	if (!PQpipelineSync(pg->conn))
+		goto lost;
+	for (;;) {
+		r = PQgetResult(pg->conn);
+		if (!r) {
+			if (++nulls > 1 || PQstatus(pg->conn) == CONNECTION_BAD)
+				goto lost;
+			continue;
+		}
+		nulls = 0;
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			if (got == n)
+				return QUIRE_OK;
+			goto lost;
+		}
+		if (got == n) {
+			/* More results than queries: the stream is not ours. */
+			pg_fail(pg, "write", r);
+			PQclear(r);
+			pg->broken = 1;
+			return QUIRE_EIO;
+		}
+		res[got++] = r;
+	}
+lost:
+	pg_fail(pg, "write", NULL);
+	pg->broken = 1;
+	return QUIRE_EIO;
+}
+
+static void clear_all(PGresult **res, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		PQclear(res[i]);
+		res[i] = NULL;
+	}
+}
+
+/* What the statement of op answered: rc and, for a put, p->revision. */
+static int op_result(struct tier_pg *pg, struct tier_pg_op *op,
+		     struct wparams *p, const PGresult *res)
+{
+	long long deleted;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
+			pg_fail(pg, op->rec ? "put" : "delete", res);
+		return QUIRE_EIO;
+	}
+	if (op->rec) {
+		if (PQntuples(res) == 0) {
+			op->rc = QUIRE_ECONFLICT;
+			return QUIRE_OK;
+		}
+		if (PQntuples(res) != 1 ||
+		    pg_col_ll(res, 0, 1, &p->revision) != QUIRE_OK) {
+			pg_set_error(pg, "put", "no revision returned", NULL);
+			return QUIRE_EIO;
+		}
+		op->rc = QUIRE_OK;
+		op->created = p->revision == 1;
+		return QUIRE_OK;
+	}
+	if (PQntuples(res) != 1 || pg_col_ll(res, 0, 0, &deleted) != QUIRE_OK ||
+	    PQgetisnull(res, 0, 1)) {
+		pg_set_error(pg, "delete", "a malformed answer", NULL);
+		return QUIRE_EIO;
+	}
+	op->rc = deleted == 1 ? QUIRE_OK :
+		 strcmp(PQgetvalue(res, 0, 1), "t") == 0 ? QUIRE_ECONFLICT :
+		 QUIRE_ENOTFOUND;
+	return QUIRE_OK;
+}
+
+/* The end of the transaction: bump and COMMIT when something applied,
+ * else ROLLBACK. *gen gets the new generation (0 when none). */
+static int finish(struct tier_pg *pg, int applied, long long *gen)
+{
+	PGresult *res[2] = { NULL, NULL };
+	int rc;
+
+	*gen = 0;
+	if (!applied) {
+		rc = send_sql(pg, "ROLLBACK");
+		if (rc == QUIRE_OK)
+			rc = sync_read(pg, res, 1);
+		clear_all(res, 1);
+		return QUIRE_OK; /* nothing was to be committed */
+	}
+	if (!PQsendQueryPrepared(pg->conn, pg_stmts[PG_STMT_BUMP].name, 0, NULL,
+				 NULL, NULL, 0)) {
+		pg_fail(pg, "write generation", NULL);
+		return QUIRE_EIO;
+	}
+	rc = send_sql(pg, "COMMIT");
+	if (rc == QUIRE_OK)
+		rc = sync_read(pg, res, 2);
+	if (rc != QUIRE_OK)
+		goto out;
+	rc = QUIRE_EIO;
+	if (PQresultStatus(res[0]) != PGRES_TUPLES_OK) {
+		pg_fail(pg, "write generation", res[0]);
+		goto out;
+	}
+	if (PQntuples(res[0]) != 1 || pg_col_ll(res[0], 0, 0, gen) != QUIRE_OK) {
+		pg_set_error(pg, "write generation", "the site row is missing", NULL);
+		goto out;
+	}
+	/* A COMMIT in a failed transaction "succeeds" as ROLLBACK. */
+	if (PQresultStatus(res[1]) != PGRES_COMMAND_OK) {
+		pg_fail(pg, "write commit", res[1]);
+		goto out;
+	}
+	if (strcmp(PQcmdStatus(res[1]), "COMMIT") != 0) {
+		pg_set_error(pg, "write commit", "the transaction was rolled back",
+			     NULL);
+		goto out;
+	}
+	rc = QUIRE_OK;
+out:
+	if (rc != QUIRE_OK)
+		*gen = 0;
+	clear_all(res, 2);
+	return rc;
+}
+
+/* Leaves pipeline mode, or marks the connection for a reset. */
+static void pipeline_exit(struct tier_pg *pg)
+{
+	if (!pg->broken && !PQexitPipelineMode(pg->conn))
+		pg->broken = 1;
+	if (!pg->broken)
+		pg_rollback(pg);
+}
+
+/* Runs each sent op of a batch the server refused on its own. */
+static int one_by_one(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
+		      struct wparams *p, long long *generation)
+{
+	long long g;
+	size_t i;
+	int rc = QUIRE_OK;
+
+	for (i = 0; i < n; i++) {
+		if (!p[i].sent)
+			continue;
+		g = 0;
+		if (tier_pg_write(pg, &ops[i], 1, &g) != QUIRE_OK) {
+			ops[i].rc = QUIRE_EIO;
+			if (pg->broken || PQstatus(pg->conn) != CONNECTION_OK)
+				rc = QUIRE_EIO; /* the rest would fail too */
+		}
+		if (g > *generation)
+			*generation = g;
+		if (rc != QUIRE_OK)
+			break;
+	}
+	for (; i < n; i++)
+		if (p[i].sent && rc != QUIRE_OK)
+			ops[i].rc = QUIRE_EIO;
+	return *generation || rc == QUIRE_OK ? QUIRE_OK : rc;
+}
+
+int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
+		  long long *generation)
+{
+	struct wparams *p = NULL;
+	PGresult **res = NULL;
+	size_t i, sent = 0, applied = 0;
+	int rc, refused = 0;
+	long long gen = 0;
+
+	*generation = 0;
+	if (n > PG_WRITE_MAX || (n && !ops))
+		return QUIRE_EINVAL;
+	p = calloc(n ? n : 1, sizeof(*p));
+	res = calloc(n + 1, sizeof(*res));
+	if (!p || !res) {
+		free(p);
+		free(res);
+		pg_set_error(pg, "write", "out of memory", NULL);
+		return QUIRE_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		ops[i].created = 0;
+		buf_init(&p[i].w.arrays[0]);
+		buf_init(&p[i].w.arrays[1]);
+		buf_init(&p[i].w.arrays[2]);
+		op_params(pg, &ops[i], &p[i]);
+		sent += (size_t)p[i].sent;
+	}
+	rc = QUIRE_OK;
+	if (!sent)
+		goto out;
+	rc = pg_ready(pg, 1);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (!PQenterPipelineMode(pg->conn)) {
+		pg_fail(pg, "write pipeline", NULL);
+		rc = QUIRE_EIO;
+		goto out;
+	}
+	rc = send_sql(pg, "BEGIN");
+	for (i = 0; i < n && rc == QUIRE_OK; i++)
+		if (p[i].sent)
+			rc = send_op(pg, &ops[i], &p[i]);
+	if (rc == QUIRE_OK)
+		rc = sync_read(pg, res, sent + 1);
+	if (rc == QUIRE_OK && PQresultStatus(res[0]) != PGRES_COMMAND_OK) {
+		pg_fail(pg, "write begin", res[0]);
+		rc = QUIRE_EIO;
+	}
+	for (i = 0, sent = 1; i < n && rc == QUIRE_OK; i++) {
+		if (!p[i].sent)
+			continue;
+		if (op_result(pg, &ops[i], &p[i], res[sent++]) != QUIRE_OK)
+			refused = 1;
+		else if (ops[i].rc == QUIRE_OK)
+			applied++;
+	}
+	clear_all(res, n + 1);
+	if (rc == QUIRE_OK && refused) {
+		/* The transaction is aborted: end it, then one at a time. */
+		finish(pg, 0, &gen);
+		pipeline_exit(pg);
+		if (n > 1)
+			rc = one_by_one(pg, ops, n, p, generation);
+		for (i = 0; n == 1 && i < n; i++)
+			ops[i].rc = QUIRE_EIO;
+		goto out;
+	}
+	if (rc == QUIRE_OK)
+		rc = finish(pg, applied > 0, &gen);
+	pipeline_exit(pg);
+	if (rc != QUIRE_OK)
+		goto out;
+	*generation = gen;
+	for (i = 0; i < n; i++) {
+		if (ops[i].rc != QUIRE_OK || !ops[i].rec)
+			continue;
+		ops[i].rec->revision = p[i].revision;
+		ops[i].rec->origin = RECORD_ORIGIN_API;
+	}
+out:
+	if (rc != QUIRE_OK)
+		for (i = 0; i < n; i++)
+			if (p[i].sent)
+				ops[i].rc = QUIRE_EIO;
+	for (i = 0; i < n; i++) {
+		post_free(p[i].w.post);
+		buf_release(&p[i].w.arrays[0]);
+		buf_release(&p[i].w.arrays[1]);
+		buf_release(&p[i].w.arrays[2]);
+	}
+	free(p);
+	free(res);
+	return rc;
+}
+
+int tier_pg_put(struct tier_pg *pg, struct record *rec,
+		long long expect_revision, int *created, long long *generation)
+{
+	struct tier_pg_op op = { NULL, rec, expect_revision, 0, 0 };
+	long long g = 0;
+	int rc;
+
+	if (created)
+		*created = 0;
+	if (generation)
+		*generation = 0;
+	rc = tier_pg_write(pg, &op, 1, &g);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (op.rc == QUIRE_OK) {
+		if (created)
+			*created = op.created;
+		if (generation)
+			*generation = g;
+	}
+	return op.rc;
+}
+
+int tier_pg_delete(struct tier_pg *pg, const char *slug,
+		   long long expect_revision, long long *generation)
+{
+	struct tier_pg_op op = { slug, NULL, expect_revision, 0, 0 };
+	long long g = 0;
+	int rc;
+
+	if (generation)
+		*generation = 0;
+	rc = tier_pg_write(pg, &op, 1, &g);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (op.rc == QUIRE_OK && generation)
+		*generation = g;
+	return op.rc;
+}
