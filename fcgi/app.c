@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uthash.h>
+
 #include "app.h"
 #include "auth.h"
 #include "metrics.h"
@@ -94,9 +96,25 @@ fail:
 	return rc;
 }
 
+static void changes_free(struct app *app)
+{
+	size_t i;
+
+	for (i = 0; i < app->n_changes; i++) {
+		post_free(app->changes[i].post);
+		free(app->changes[i].gone);
+	}
+	free(app->changes);
+	app->changes = NULL;
+	app->n_changes = 0;
+	app->cap_changes = 0;
+}
+
 void app_release(struct app *app)
 {
 	site_free(app->site);
+	changes_free(app);
+	app->site_stale = 0;
 	content_free(app->content);
 	templates_free(app->tpl);
 	auth_free(app->auth);
@@ -108,20 +126,18 @@ void app_release(struct app *app)
 
 int app_refresh_schedule(struct app *app, time_t now)
 {
-	struct site *s;
-
 	if (!app->site->next_change || now < app->site->next_change)
 		return 0;
-	if (site_build(app->content, now, app->cfg->enable_drafts, &s) != QUIRE_OK) {
+	app->site_stale = 1; /* rebuilt as of now, changes folded in */
+	if (app_site_ready(app, now) != QUIRE_OK) {
 		log_msg(LOG_LEVEL_WARN, "schedule", "out of memory rebuilding the index");
 		return 0;
 	}
-	site_free(app->site);
-	app->site = s;
 	log_msg(LOG_LEVEL_INFO, "schedule", "scheduled posts published posts=%zu",
-		s->n_posts);
+		app->site->n_posts);
 	return 1;
 }
+
 
 int app_body(const struct app *app, const struct post *p, const char **html,
 	     const char **toc, struct record **hold)
@@ -142,74 +158,167 @@ int app_body(const struct app *app, const struct post *p, const char **html,
 	return QUIRE_OK;
 }
 
-static ssize_t find_slug(const struct content *c, const char *slug,
-			 enum post_kind kind)
-{
-	size_t i;
+/* Past this many changes waiting, they are merged at once rather than
+ * before the next request that needs the site. */
+#define APP_CHANGES_MAX 4096
 
-	for (i = 0; i < c->n; i++)
-		if (c->posts[i]->kind == kind && strcmp(c->posts[i]->slug, slug) == 0)
-			return (ssize_t)i;
-	return -1;
+/* A change's slug, to match content against in one pass. */
+struct slug_ent {
+	struct app_change *ch;
+	UT_hash_handle hh;
+};
+
+static const char *change_slug(const struct app_change *ch)
+{
+	return ch->post ? ch->post->slug : ch->gone;
 }
 
-static ssize_t find_any(const struct content *c, const char *slug)
-{
-	ssize_t i = find_slug(c, slug, POST_KIND_POST);
-
-	return i >= 0 ? i : find_slug(c, slug, POST_KIND_PAGE);
-}
-
-int app_apply(struct app *app, struct sub_update *u, time_t now)
+/*
+ * Folds the waiting changes into the content in one pass against a hash
+ * of their slugs (the last change of a slug wins; a slug is one post in
+ * the tiers, whatever its kind): new versions take their old ones'
+ * places, removed posts leave, new posts are appended. The posts that
+ * left go into *old, for the caller to free once the index that points
+ * to them is gone.
+ */
+static int merge_changes(struct app *app, struct post ***old, size_t *n_old)
 {
 	struct content *c = app->content;
-	struct post **v;
+	struct slug_ent *set = NULL, *ents, *e, *tmp;
+	struct post **v, *p;
+	size_t i, j, n_new = 0;
+	const char *slug;
+
+	*old = NULL;
+	*n_old = 0;
+	ents = calloc(app->n_changes ? app->n_changes : 1, sizeof(*ents));
+	*old = calloc(app->n_changes ? app->n_changes : 1, sizeof(**old));
+	for (i = 0; i < app->n_changes; i++)
+		n_new += app->changes[i].post != NULL;
+	v = ents && *old ? realloc(c->posts, (c->n + n_new + 1) * sizeof(*v)) : NULL;
+	if (!v) {
+		free(ents);
+		free(*old);
+		*old = NULL;
+		return QUIRE_ENOMEM;
+	}
+	c->posts = v;
+	for (i = 0; i < app->n_changes; i++) {
+		ents[i].ch = &app->changes[i];
+		slug = change_slug(ents[i].ch);
+		HASH_FIND_STR(set, slug, e);
+		if (e)
+			HASH_DEL(set, e); /* superseded: freed with the changes */
+		HASH_ADD_KEYPTR(hh, set, slug, strlen(slug), &ents[i]);
+	}
+	for (i = 0, j = 0; i < c->n; i++) {
+		p = c->posts[i];
+		HASH_FIND_STR(set, p->slug, e);
+		if (!e) {
+			c->posts[j++] = p;
+			continue;
+		}
+		/* A slug twice in the content (not from the tiers) leaves
+		 * twice; *old has room for one per change only. */
+		if (*n_old < app->n_changes)
+			(*old)[(*n_old)++] = p;
+		else
+			post_free(p);
+		if (e->ch->post) {
+			c->posts[j++] = e->ch->post;
+			e->ch->post = NULL;
+		}
+	}
+	c->n = j;
+	HASH_ITER(hh, set, e, tmp) {
+		if (e->ch->post) {
+			c->posts[c->n++] = e->ch->post;
+			e->ch->post = NULL;
+		}
+	}
+	HASH_CLEAR(hh, set);
+	free(ents);
+	changes_free(app);
+	return QUIRE_OK;
+}
+
+int app_site_ready(struct app *app, time_t now)
+{
+	struct post **old;
 	struct site *s;
-	ssize_t at;
-	size_t i;
+	size_t n_old, i;
+
+	if (!app->site_stale)
+		return QUIRE_OK;
+	if (merge_changes(app, &old, &n_old) != QUIRE_OK ||
+	    site_build(app->content, now, app->cfg->enable_drafts, &s) != QUIRE_OK) {
+		/* The content may be half merged: the worker must not go on. */
+		log_msg(LOG_LEVEL_ERROR, "invalidate", "out of memory rebuilding the index");
+		return QUIRE_ENOMEM;
+	}
+	site_free(app->site);
+	app->site = s;
+	for (i = 0; i < n_old; i++)
+		post_free(old[i]);
+	free(old);
+	app->site_stale = 0;
+	return QUIRE_OK;
+}
+
+/*
+ * A partial update is not folded in here but before the next request
+ * that needs the site (app_site_ready): a burst of API writes brings an
+ * update per commit to every worker, and most of them are followed by
+ * requests (more writes, cached pages) that need no index; folding and
+ * rebuilding per update cost a pass over every post each time. Past
+ * APP_CHANGES_MAX waiting changes they are folded at once, which
+ * bounds that memory.
+ */
+int app_apply(struct app *app, struct sub_update *u, time_t now)
+{
+	struct app_change *v;
+	size_t need = app->n_changes + u->n_gone + u->n_posts, cap, i;
 
 	if (u->all) {
+		struct site *s;
+
 		if (site_build(u->all, now, app->cfg->enable_drafts, &s) != QUIRE_OK)
 			return QUIRE_ENOMEM;
 		site_free(app->site);
 		content_free(app->content);
+		changes_free(app); /* older than the whole site that came */
+		app->site_stale = 0;
 		app->content = u->all;
 		app->site = s;
 		u->all = NULL;
 		app->generation = u->generation;
 		return QUIRE_OK;
 	}
-	v = realloc(c->posts, (c->n + u->n_posts + 1) * sizeof(*v));
-	if (!v)
-		return QUIRE_ENOMEM;
-	c->posts = v;
+	if (need > app->cap_changes) {
+		cap = app->cap_changes ? app->cap_changes : 64;
+		while (cap < need)
+			cap *= 2;
+		v = realloc(app->changes, cap * sizeof(*v));
+		if (!v)
+			return QUIRE_ENOMEM;
+		app->changes = v;
+		app->cap_changes = cap;
+	}
+	/* Removals first, then new versions: a slug in both stays. */
 	for (i = 0; i < u->n_gone; i++) {
-		at = find_any(c, u->gone[i]);
-		if (at < 0)
-			continue;
-		post_free(c->posts[at]);
-		memmove(&c->posts[at], &c->posts[at + 1],
-			(c->n - (size_t)at - 1) * sizeof(*c->posts));
-		c->n--;
+		app->changes[app->n_changes].post = NULL;
+		app->changes[app->n_changes++].gone = u->gone[i];
+		u->gone[i] = NULL;
 	}
 	for (i = 0; i < u->n_posts; i++) {
-		at = find_any(c, u->posts[i]->slug);
-		if (at >= 0) {
-			post_free(c->posts[at]);
-			c->posts[at] = u->posts[i];
-		} else {
-			c->posts[c->n++] = u->posts[i];
-		}
+		if (!u->posts[i])
+			continue;
+		app->changes[app->n_changes].gone = NULL;
+		app->changes[app->n_changes++].post = u->posts[i];
 		u->posts[i] = NULL;
 	}
-	u->n_posts = 0;
 	app->generation = u->generation;
-	/* The index points into content: rebuild it before the next request. */
-	if (site_build(c, now, app->cfg->enable_drafts, &s) != QUIRE_OK) {
-		log_msg(LOG_LEVEL_ERROR, "invalidate", "out of memory rebuilding the index");
-		return QUIRE_ENOMEM;
-	}
-	site_free(app->site);
-	app->site = s;
-	return QUIRE_OK;
+	app->site_stale = 1;
+	return app->n_changes > APP_CHANGES_MAX ? app_site_ready(app, now) :
+		QUIRE_OK;
 }

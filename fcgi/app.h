@@ -37,8 +37,14 @@ struct sub_update;
 /*
  * Applies an update from the subscriber to app's content and site:
  * a whole new site, or new versions of some posts and removals. Takes
- * the content out of u. Returns QUIRE_OK or QUIRE_ENOMEM (app unchanged).
+ * the content out of u. The site index of a partial update is rebuilt
+ * later, by app_site_ready(). Returns QUIRE_OK or QUIRE_ENOMEM (the
+ * worker cannot go on: it exits and a fresh one loads).
  */
 int app_apply(struct app *app, struct sub_update *u, time_t now);
+
+/* Makes app->site current (rebuilt if updates were applied since):
+ * call before anything reads it. QUIRE_OK or QUIRE_ENOMEM. */
+int app_site_ready(struct app *app, time_t now);
 
 #endif

@@ -30,6 +30,17 @@ struct app {
 	 * the master (connections are never shared across fork). */
 	struct tiers *tiers;
 	struct auth *auth;      /* API tokens; NULL: the write API is off */
+	/* Changes applied (app_apply) but not yet folded into content and
+	 * site: that happens before the site's next use (app_site_ready). */
+	int site_stale;
+	struct app_change *changes;
+	size_t n_changes, cap_changes;
+};
+
+/* One waiting change: a new version of a post, or a slug gone. */
+struct app_change {
+	struct post *post;
+	char *gone;
 };
 
 struct request {

@@ -131,6 +131,12 @@ static int next_connection(int listen_fd, const sigset_t *waiting,
 	int fd, accepting;
 
 	for (;;) {
+		/* Replies first: while connections keep coming, accept4()
+		 * never fails and the poll below is never reached, and a
+		 * parked write would wait for a lull (its connection held). */
+		if (wr->n && wr->cc.fd >= 0 &&
+		    commit_client_read(&wr->cc, writes_on_reply, wr) != QUIRE_OK)
+			writes_fail_all(wr, "the committer went away");
 		if (wr->n && wr->cc.fd < 0)
 			writes_fail_all(wr, "the committer went away");
 		if (wr->n)
@@ -184,9 +190,7 @@ static int next_connection(int listen_fd, const sigset_t *waiting,
 				strerror(errno));
 			return -1;
 		}
-		if (wr->n && wr->cc.fd >= 0 &&
-		    commit_client_read(&wr->cc, writes_on_reply, wr) != QUIRE_OK)
-			writes_fail_all(wr, "the committer went away");
+		/* The replies, if that is what woke us, are read at the top. */
 	}
 }
 
@@ -601,6 +605,12 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	}
 	metrics_add(METRIC_L1_MISSES, 1);
 
+	if (app_site_ready(app, time(NULL)) != QUIRE_OK) {
+		send_plain(fr, 503, is_head, NULL);
+		FCGX_Detach(fr);
+		FCGX_Finish_r(fr);
+		_exit(1); /* the master starts a fresh worker from the tiers */
+	}
 	req->app = app;
 	req->is_head = is_head;
 	req->n_params = 0;

@@ -215,7 +215,7 @@ b_start_quire() {  # b_start_quire WORKERS
 	env QUIRE_CONTENT_DIR="$RUN/no-such-dir" \
 	    QUIRE_TEMPLATES_DIR="$B_REPO/templates" \
 	    QUIRE_SITE_URL="http://127.0.0.1:${NGX_PORT:-80}" \
-	    QUIRE_WORKERS="$1" QUIRE_LOG_LEVEL=info \
+	    QUIRE_WORKERS="$1" QUIRE_LOG_LEVEL=${QUIRE_LOG_LEVEL:-info} \
 	    spawn-fcgi -n -s "$RUN/quire.sock" -M 0660 "${owner[@]}" -- \
 	    "$QUIRE" --workers "$1" >>"$RUN/quire.log" 2>&1 &
 	QUIRE_PID=$!
