@@ -60,18 +60,12 @@ static int client_connect(struct commit_client *c)
 	return QUIRE_OK;
 }
 
-int commit_client_send(struct commit_client *c, struct commit_request *w)
+/* Writes c->out whole. QUIRE_OK, or QUIRE_EIO with c closed. */
+static int send_all(struct commit_client *c)
 {
 	size_t off = 0;
 	ssize_t put;
 
-	if (c->fd < 0 && (c->listen_fd < 0 || client_connect(c) != QUIRE_OK))
-		return QUIRE_EIO;
-	w->id = ++c->next_id;
-	buf_reset(&c->out);
-	if (commit_wire_put_request(&c->out, w->id, w->op, w->expect, w->slug,
-				    w->rec) != QUIRE_OK)
-		return QUIRE_EIO;
 	while (off < c->out.len) {
 		put = send(c->fd, c->out.data + off, c->out.len - off, MSG_NOSIGNAL);
 		if (put > 0) {
@@ -86,6 +80,27 @@ int commit_client_send(struct commit_client *c, struct commit_request *w)
 		return QUIRE_EIO;
 	}
 	return QUIRE_OK;
+}
+
+int commit_client_send(struct commit_client *c, struct commit_request *w)
+{
+	int fresh = c->fd < 0;
+
+	if (c->listen_fd < 0 || (fresh && client_connect(c) != QUIRE_OK))
+		return QUIRE_EIO;
+	w->id = ++c->next_id;
+	buf_reset(&c->out);
+	if (commit_wire_put_request(&c->out, w->id, w->op, w->expect, w->slug,
+				    w->rec) != QUIRE_OK)
+		return QUIRE_EIO;
+	if (send_all(c) == QUIRE_OK)
+		return QUIRE_OK;
+	/* A connection left from a committer that has since exited (the
+	 * master started another): nothing of this request reached one
+	 * that could commit it, so it goes once more on a new one. */
+	if (fresh || client_connect(c) != QUIRE_OK)
+		return QUIRE_EIO;
+	return send_all(c);
 }
 
 int commit_client_read(struct commit_client *c,

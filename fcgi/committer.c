@@ -1,26 +1,35 @@
 /*
- * committer.c - commits the API's writes of a host in shared batches
+ * committer.c - the process that commits a host's API writes in batches
  *
- * Single-threaded and event-driven: poll() on the listening socket and
- * every worker's connection; whatever whole requests have arrived (up
- * to COMMITTER_BATCH_MAX) become one batch: one transaction, one Redis
- * write, one invalidation, one wait for the workers' acknowledgements,
- * then one reply each. Requests that arrive while a batch is being
- * committed wait in the sockets for the next one, so the busier the
- * writers, the more writes share a commit; a lone write pays one
- * commit, as before.
+ * The main thread is event-driven: poll() on the listening socket and
+ * every worker's connection; whatever whole requests have arrived (up to
+ * COMMIT_BATCH_MAX) become one batch and one transaction (commit.c).
+ * Requests that arrive meanwhile wait in the sockets for the next batch,
+ * so the busier the writers, the more writes share a commit; a lone
+ * write pays one commit, as before.
+ *
+ * Telling the workers (Redis, the invalidation, waiting for every
+ * worker's acknowledgement) takes a third of a batch's time, and the
+ * database nothing then: a second thread, the announcer, does it for
+ * one batch while the main thread commits the next. Batches are
+ * announced in the order they committed (one at a time, generation
+ * after generation), and a write is answered only once its batch is
+ * announced. Two batch slots: one announcing, one filling/committing.
  *
  * Stopping (SIGTERM): no new connection is accepted; what is already
- * queued is committed and answered; connections are closed once their
- * workers sent nothing for COMMITTER_LINGER_MS (a worker whose
- * connection closes reconnects for its next write).
+ * queued is committed, announced and answered; connections are closed
+ * once their workers sent nothing for COMMITTER_LINGER_MS (a worker
+ * whose connection closes reconnects for its next write).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -28,19 +37,16 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "commit.h"
 #include "commit_wire.h"
 #include "committer.h"
 #include "log.h"
 #include "metrics.h"
 #include "quire.h"
-#include "tier_pg.h"
-#include "tier_redis.h"
 #include "tiers.h"
 
 #define COMMITTER_MAX_CONNS 1100       /* > MASTER_MAX_PROCS */
 #define COMMITTER_READ_CHUNK 65536
-#define COMMITTER_ACK_TIMEOUT_MS 2000
-#define COMMITTER_WORKER_MAX_AGE_S 10
 #define COMMITTER_LINGER_MS 2000
 
 struct conn {
@@ -50,23 +56,39 @@ struct conn {
 	struct buf out;         /* replies not yet written */
 	size_t out_off;
 	int dead;               /* to be closed at the next sweep */
+	size_t owed;            /* its requests in a batch: not freed before */
 };
 
-/* A request of the batch and the connection it came from. */
-struct item {
-	struct conn *c;
-	struct commit_request req;
+/* A batch and the connections its requests came from. */
+struct slot {
+	struct commit_batch b;
+	struct commit_request reqs[COMMIT_BATCH_MAX];
+	struct conn *from[COMMIT_BATCH_MAX];
+	int busy;               /* committed, being announced or waiting to be */
+};
+
+/* The announcer thread's mailbox: one batch at a time. */
+struct announcer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct tiers *tiers;    /* its own: Redis only */
+	struct slot *todo;      /* handed over, not yet taken */
+	struct slot *done;      /* announced, replies not yet sent */
+	int quit;
+	int efd;                /* eventfd: the main thread's doorbell */
 };
 
 struct committer {
 	const struct config *cfg;
-	struct tiers *tiers;
+	struct tiers *tiers;    /* the main thread's: PostgreSQL */
 	int listen_fd;
 	struct conn *conns[COMMITTER_MAX_CONNS];
 	size_t n_conns;
-	struct item batch[COMMITTER_BATCH_MAX];
-	struct commit_reply replies[COMMITTER_BATCH_MAX];
-	size_t n;
+	struct slot slots[2];
+	struct slot *announcing; /* handed to the announcer; NULL: it idles */
+	struct slot *waiting;    /* committed, to hand over next */
+	struct announcer an;
 };
 
 static volatile sig_atomic_t stopping;
@@ -103,6 +125,67 @@ int committer_listen(void)
 	}
 	return fd;
 }
+
+/* ------------------------------------------------------------ announcer */
+
+static void *announcer_main(void *arg)
+{
+	struct announcer *a = arg;
+	struct slot *s;
+	uint64_t one = 1;
+
+	for (;;) {
+		pthread_mutex_lock(&a->lock);
+		while (!a->todo && !a->quit)
+			pthread_cond_wait(&a->wake, &a->lock);
+		s = a->todo;
+		a->todo = NULL;
+		pthread_mutex_unlock(&a->lock);
+		if (!s)
+			break; /* quit, nothing left */
+		commit_announce(a->tiers, &s->b);
+		pthread_mutex_lock(&a->lock);
+		a->done = s;
+		pthread_mutex_unlock(&a->lock);
+		if (write(a->efd, &one, sizeof(one)) < 0)
+			log_msg(LOG_LEVEL_ERROR, "committer", "eventfd: %s",
+				strerror(errno));
+	}
+	return NULL;
+}
+
+static int announcer_start(struct announcer *a, const struct config *cfg)
+{
+	a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	a->tiers = tiers_new(cfg);
+	if (a->efd < 0 || !a->tiers)
+		return QUIRE_EIO;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->wake, NULL);
+	if (pthread_create(&a->thread, NULL, announcer_main, a) != 0)
+		return QUIRE_EIO;
+	return QUIRE_OK;
+}
+
+static void announcer_stop(struct announcer *a)
+{
+	pthread_mutex_lock(&a->lock);
+	a->quit = 1;
+	pthread_cond_signal(&a->wake);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+}
+
+static void hand_over(struct committer *m, struct slot *s)
+{
+	pthread_mutex_lock(&m->an.lock);
+	m->an.todo = s;
+	pthread_cond_signal(&m->an.wake);
+	pthread_mutex_unlock(&m->an.lock);
+	m->announcing = s;
+}
+
+/* ---------------------------------------------------------- connections */
 
 static void conn_free(struct conn *c)
 {
@@ -151,13 +234,10 @@ static void conn_read(struct conn *c)
 {
 	ssize_t got;
 
-	for (;;) {
-		if (c->in.len - c->in_off > COMMIT_WIRE_MAX_FRAME + 4) {
+	while (!c->dead) {
+		if (c->in.len - c->in_off > COMMIT_WIRE_MAX_FRAME + 4 ||
+		    buf_grow(&c->in, COMMITTER_READ_CHUNK) != QUIRE_OK) {
 			c->dead = 1; /* a frame parse refuses long before */
-			return;
-		}
-		if (buf_grow(&c->in, COMMITTER_READ_CHUNK) != 0) {
-			c->dead = 1;
 			return;
 		}
 		got = read(c->fd, c->in.data + c->in.len, COMMITTER_READ_CHUNK);
@@ -170,17 +250,17 @@ static void conn_read(struct conn *c)
 		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		c->dead = 1;
-		return;
 	}
 }
 
-/* Moves whole requests of c into the batch while there is room. */
-static void conn_parse(struct committer *m, struct conn *c)
+/* Moves whole requests of c into s while there is room. */
+static void conn_parse(struct slot *s, struct conn *c)
 {
+	struct commit_batch *b = &s->b;
 	long long flen;
 	int rc;
 
-	while (!c->dead && m->n < COMMITTER_BATCH_MAX) {
+	while (!c->dead && b->n < COMMIT_BATCH_MAX) {
 		flen = commit_wire_frame_len(c->in.data + c->in_off,
 					     c->in.len - c->in_off);
 		if (flen == 0)
@@ -190,7 +270,7 @@ static void conn_parse(struct committer *m, struct conn *c)
 			break;
 		}
 		rc = commit_wire_get_request(c->in.data + c->in_off, (size_t)flen,
-					     &m->batch[m->n].req);
+					     &s->reqs[b->n]);
 		c->in_off += (size_t)flen;
 		if (rc != QUIRE_OK) {
 			log_msg(LOG_LEVEL_ERROR, "committer", "a malformed request: %s",
@@ -198,8 +278,10 @@ static void conn_parse(struct committer *m, struct conn *c)
 			c->dead = 1;
 			break;
 		}
-		m->batch[m->n].c = c;
-		m->n++;
+		b->reqs[b->n] = &s->reqs[b->n];
+		s->from[b->n] = c;
+		c->owed++;
+		b->n++;
 	}
 	if (c->in_off > 0) { /* keep only the unparsed rest, at the front */
 		memmove(c->in.data, c->in.data + c->in_off, c->in.len - c->in_off);
@@ -231,13 +313,13 @@ static void conn_flush(struct conn *c)
 	}
 }
 
-/* Closes dead connections; a batch never holds one across this. */
+/* Closes dead connections no batch still answers to. */
 static void sweep(struct committer *m)
 {
 	size_t i = 0;
 
 	while (i < m->n_conns) {
-		if (m->conns[i]->dead) {
+		if (m->conns[i]->dead && m->conns[i]->owed == 0) {
 			conn_free(m->conns[i]);
 			m->conns[i] = m->conns[--m->n_conns];
 			continue;
@@ -246,141 +328,84 @@ static void sweep(struct committer *m)
 	}
 }
 
-/* The slug of op i, whichever kind. */
-static const char *op_slug(const struct tier_pg_op *ops, size_t i)
+/* --------------------------------------------------------------- batches */
+
+/* Queues s's replies on their connections and frees the slot. */
+static void reply_all(struct slot *s)
 {
-	return ops[i].rec ? ops[i].rec->slug : ops[i].slug;
-}
-
-static int seen_later(const struct tier_pg_op *ops, size_t n, size_t i)
-{
-	size_t j;
-
-	for (j = i + 1; j < n; j++)
-		if (ops[j].rc == QUIRE_OK &&
-		    strcmp(op_slug(ops, j), op_slug(ops, i)) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * Tells every worker what the batch changed: each slug's last state
- * into Redis, one invalidation, then the wait for every live worker to
- * acknowledge it (so a write is answered only once every worker serves
- * it). Without Redis the master reloads them instead. The writes are
- * durable either way.
- */
-static void announce(struct tiers *t, const struct tier_pg_op *ops, size_t n,
-		     long long gen, double *redis_ms)
-{
-	double t0 = now_ms();
-	struct record *recs[COMMITTER_BATCH_MAX];
-	char *dels[COMMITTER_BATCH_MAX];
-	const char *slugs[COMMITTER_BATCH_MAX];
-	struct tier_redis *r = tiers_redis(t);
-	size_t i, n_recs = 0, n_dels = 0, n_slugs = 0, live, acked;
-	long long receivers;
-
-	for (i = 0; i < n; i++) {
-		if (ops[i].rc != QUIRE_OK || seen_later(ops, n, i))
-			continue;
-		slugs[n_slugs++] = op_slug(ops, i);
-		if (ops[i].rec)
-			recs[n_recs++] = ops[i].rec;
-		else
-			dels[n_dels++] = (char *)ops[i].slug;
-	}
-	if (r && tier_redis_store(r, recs, n_recs, dels, n_dels, gen) == QUIRE_OK &&
-	    tier_redis_publish(r, gen, slugs, n_slugs, 0, &receivers) == QUIRE_OK) {
-		*redis_ms = now_ms() - t0;
-		if (tiers_wait_acks(r, gen, COMMITTER_ACK_TIMEOUT_MS,
-				    COMMITTER_WORKER_MAX_AGE_S, 0, &live,
-				    &acked) != QUIRE_OK)
-			log_msg(LOG_LEVEL_WARN, "commit", "generation=%lld "
-				"acknowledged by %zu of %zu workers", gen, acked, live);
-		return;
-	}
-	log_msg(LOG_LEVEL_WARN, "commit", "redis unreachable; asking the "
-		"master to reload for generation %lld", gen);
-	kill(getppid(), SIGHUP);
-}
-
-void committer_commit(struct tiers *t, struct commit_request *const *reqs,
-		      size_t n, struct commit_reply *replies)
-{
-	struct tier_pg_op ops[COMMITTER_BATCH_MAX];
-	struct tier_pg *pg = tiers_pg(t);
-	long long gen = 0;
-	size_t i, applied = 0;
-	int rc = QUIRE_EIO;
-	double start = now_ms(), pg_ms, redis_ms = 0;
-
-	if (n > COMMITTER_BATCH_MAX)
-		n = COMMITTER_BATCH_MAX; /* never: callers batch at most that */
-	for (i = 0; i < n; i++) {
-		memset(&ops[i], 0, sizeof(ops[i]));
-		ops[i].slug = reqs[i]->slug;
-		ops[i].rec = reqs[i]->rec;
-		ops[i].expect = reqs[i]->expect;
-		ops[i].rc = QUIRE_EIO;
-	}
-	if (pg)
-		rc = tier_pg_write(pg, ops, n, &gen);
-	if (rc != QUIRE_OK && pg)
-		tiers_pg_failed(t);
-	pg_ms = now_ms() - start;
-	for (i = 0; i < n; i++)
-		applied += ops[i].rc == QUIRE_OK;
-	if (rc == QUIRE_OK && gen) {
-		metrics_add(METRIC_API_WRITES, applied);
-		announce(t, ops, n, gen, &redis_ms);
-	}
-	for (i = 0; i < n; i++) {
-		memset(&replies[i], 0, sizeof(replies[i]));
-		replies[i].id = reqs[i]->id;
-		replies[i].rc = ops[i].rc;
-		if (ops[i].rc == QUIRE_OK) {
-			replies[i].revision = ops[i].rec ? ops[i].rec->revision : 0;
-			replies[i].created = ops[i].created;
-			replies[i].generation = gen;
-		} else if (ops[i].rc != QUIRE_ECONFLICT &&
-			   ops[i].rc != QUIRE_ENOTFOUND) {
-			snprintf(replies[i].message, sizeof(replies[i].message),
-				 "%s", pg ? tier_pg_error(pg) : "no database connection");
-		}
-	}
-	/* What a batch cost, and where: the figures tests/bench/write's
-	 * RESULTS.md explains the rate with. */
-	log_msg(LOG_LEVEL_DEBUG, "commit", "writes=%zu applied=%zu generation=%lld "
-		"pg_ms=%.2f redis_ms=%.2f ms=%.2f", n, applied, gen, pg_ms,
-		redis_ms, now_ms() - start);
-}
-
-/* Commits the batch and queues one reply per request. */
-static void run_batch(struct committer *m)
-{
-	struct commit_request *reqs[COMMITTER_BATCH_MAX];
 	size_t i;
 
-	for (i = 0; i < m->n; i++)
-		reqs[i] = &m->batch[i].req;
-	committer_commit(m->tiers, reqs, m->n, m->replies);
-	for (i = 0; i < m->n; i++) {
-		if (commit_wire_put_reply(&m->batch[i].c->out,
-					  &m->replies[i]) != QUIRE_OK)
-			m->batch[i].c->dead = 1;
-		commit_request_release(&m->batch[i].req);
+	for (i = 0; i < s->b.n; i++) {
+		if (!s->from[i]->dead &&
+		    commit_wire_put_reply(&s->from[i]->out, &s->b.replies[i]) !=
+		    QUIRE_OK)
+			s->from[i]->dead = 1;
+		s->from[i]->owed--;
+		commit_request_release(&s->reqs[i]);
 	}
-	m->n = 0;
+	s->b.n = 0;
+	s->busy = 0;
+}
+
+/* Collects a batch the announcer finished, and hands it the next. */
+static void collect(struct committer *m)
+{
+	struct slot *s;
+	uint64_t count;
+
+	if (read(m->an.efd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_msg(LOG_LEVEL_ERROR, "committer", "eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&m->an.lock);
+	s = m->an.done;
+	m->an.done = NULL;
+	pthread_mutex_unlock(&m->an.lock);
+	if (!s)
+		return;
+	reply_all(s);
+	m->announcing = NULL;
+	if (m->waiting) {
+		hand_over(m, m->waiting);
+		m->waiting = NULL;
+	}
+}
+
+/* Fills a free slot from the connections and commits it. */
+static void commit_next(struct committer *m)
+{
+	struct slot *s = !m->slots[0].busy ? &m->slots[0] :
+			 !m->slots[1].busy ? &m->slots[1] : NULL;
+	size_t i;
+
+	if (!s)
+		return; /* one announcing, one waiting: the sockets hold the rest */
+	/* Round-robin would be fairer; a batch is big enough that in
+	 * practice every connection's waiting writes fit. */
+	for (i = 0; i < m->n_conns; i++)
+		conn_parse(s, m->conns[i]);
+	if (!s->b.n)
+		return;
+	commit_to_pg(m->tiers, &s->b);
+	s->busy = 1;
+	if (!s->b.gen) {
+		reply_all(s); /* nothing committed: nothing to announce */
+		return;
+	}
+	if (!m->announcing)
+		hand_over(m, s);
+	else
+		m->waiting = s;
 }
 
 /* Waits for something to do; SIGTERM is let in only here. */
 static void wait_events(struct committer *m, const sigset_t *waiting)
 {
-	struct pollfd pfd[COMMITTER_MAX_CONNS + 1];
+	struct pollfd pfd[COMMITTER_MAX_CONNS + 2];
 	struct timespec tick = { 0, 200 * 1000000L };
 	size_t i, n = 0;
 
+	pfd[n].fd = m->an.efd;
+	pfd[n].events = POLLIN;
+	pfd[n++].revents = 0;
 	if (!stopping) {
 		pfd[n].fd = m->listen_fd;
 		pfd[n].events = POLLIN;
@@ -388,13 +413,28 @@ static void wait_events(struct committer *m, const sigset_t *waiting)
 	}
 	for (i = 0; i < m->n_conns; i++) {
 		pfd[n].fd = m->conns[i]->fd;
-		pfd[n].events = POLLIN |
+		pfd[n].events = (m->conns[i]->dead ? 0 : POLLIN) |
 			(m->conns[i]->out.len > m->conns[i]->out_off ? POLLOUT : 0);
 		pfd[n++].revents = 0;
 	}
 	if (ppoll(pfd, (nfds_t)n, &tick, waiting) < 0 && errno != EINTR)
 		log_msg(LOG_LEVEL_ERROR, "committer", "poll failed: %s",
 			strerror(errno));
+}
+
+/* True once stopping and nothing is left to do for COMMITTER_LINGER_MS. */
+static int done_stopping(struct committer *m, double *quiet_since)
+{
+	size_t i;
+	int busy = m->announcing || m->waiting;
+
+	for (i = 0; !busy && i < m->n_conns; i++)
+		busy = m->conns[i]->in.len > m->conns[i]->in_off ||
+		       m->conns[i]->out.len > m->conns[i]->out_off;
+	if (busy || *quiet_since == 0)
+		*quiet_since = now_ms();
+	return !busy && (m->n_conns == 0 ||
+			 now_ms() - *quiet_since > COMMITTER_LINGER_MS);
 }
 
 int committer_run(const struct config *cfg, int listen_fd)
@@ -418,6 +458,8 @@ int committer_run(const struct config *cfg, int listen_fd)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	/* Blocked before the announcer starts, so it inherits the mask and
+	 * the signal always reaches the main thread's ppoll(). */
 	sigprocmask(SIG_SETMASK, &block, NULL);
 	/* Named, so that ps and the tests tell it from the workers. */
 	prctl(PR_SET_NAME, "quire-commit", 0, 0, 0);
@@ -425,44 +467,36 @@ int committer_run(const struct config *cfg, int listen_fd)
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
 	m->cfg = cfg;
 	m->listen_fd = listen_fd;
+	m->an.efd = -1;
 	m->tiers = tiers_new(cfg);
-	if (!m->tiers) {
+	if (!m->tiers || announcer_start(&m->an, cfg) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "committer", "cannot start");
+		tiers_free(m->tiers);
 		free(m);
 		return 1;
 	}
 	metrics_claim();
-	log_msg(LOG_LEVEL_INFO, "committer_start", "batch_max=%d",
-		COMMITTER_BATCH_MAX);
+	log_msg(LOG_LEVEL_INFO, "committer_start", "batch_max=%d", COMMIT_BATCH_MAX);
 	for (;;) {
 		wait_events(m, &waiting);
+		collect(m);
 		if (!stopping)
 			accept_all(m);
 		for (i = 0; i < m->n_conns; i++)
 			conn_read(m->conns[i]);
-		/* Round-robin would be fairer; the batch is big enough that
-		 * in practice every connection's waiting writes fit. */
-		for (i = 0; i < m->n_conns; i++)
-			conn_parse(m, m->conns[i]);
-		if (m->n)
-			run_batch(m);
+		commit_next(m);
 		for (i = 0; i < m->n_conns; i++)
 			conn_flush(m->conns[i]);
 		sweep(m);
-		if (!stopping)
-			continue;
-		/* Stopping: linger while workers still send, then go. */
-		for (i = 0; i < m->n_conns; i++)
-			if (m->conns[i]->in.len > m->conns[i]->in_off ||
-			    m->conns[i]->out.len > m->conns[i]->out_off)
-				break;
-		if (i < m->n_conns || quiet_since == 0)
-			quiet_since = now_ms();
-		if (m->n_conns == 0 || now_ms() - quiet_since > COMMITTER_LINGER_MS)
+		if (stopping && done_stopping(m, &quiet_since))
 			break;
 	}
+	announcer_stop(&m->an);
 	log_msg(LOG_LEVEL_INFO, "committer_stop", "connections=%zu", m->n_conns);
 	for (i = 0; i < m->n_conns; i++)
 		conn_free(m->conns[i]);
+	close(m->an.efd);
+	tiers_free(m->an.tiers);
 	tiers_free(m->tiers);
 	free(m);
 	return 0;

@@ -12,15 +12,7 @@
 #ifndef QUIRE_COMMITTER_H
 #define QUIRE_COMMITTER_H
 
-#include <stddef.h>
-
-#include "commit_wire.h"
 #include "config.h"
-
-struct tiers;
-
-/* Writes one committer takes into a transaction. */
-#define COMMITTER_BATCH_MAX 256
 
 /*
  * A listening socket for the committer, in the abstract namespace with
@@ -29,15 +21,6 @@ struct tiers;
  * inherit. Only peers of our own uid are served. Returns the fd or -1.
  */
 int committer_listen(void);
-
-/*
- * Commits reqs[0..n) (n <= COMMITTER_BATCH_MAX) as one transaction
- * through t, announces what applied (Redis, the invalidation, the
- * workers' acknowledgements) and fills replies[i] for reqs[i]. The
- * committer's own loop, and a worker with no committer (no master).
- */
-void committer_commit(struct tiers *t, struct commit_request *const *reqs,
-		      size_t n, struct commit_reply *replies);
 
 /* Serves listen_fd until SIGTERM, then finishes what it holds. Returns
  * the process exit status. */

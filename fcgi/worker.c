@@ -40,8 +40,8 @@
 #include "api.h"
 #include "app.h"
 #include "cache.h"
+#include "commit.h"
 #include "commit_client.h"
-#include "committer.h"
 #include "limits.h"
 #include "log.h"
 #include "metrics.h"
@@ -464,7 +464,6 @@ static int commit_write(FCGX_Request *fr, struct app *app, struct writes *wr,
 			struct commit_request *w, int is_head,
 			struct response *resp)
 {
-	struct commit_request *one[1] = { w };
 	struct commit_reply r;
 
 	if (commit_client_enabled(&wr->cc)) {
@@ -480,7 +479,7 @@ static int commit_write(FCGX_Request *fr, struct app *app, struct writes *wr,
 		r.rc = QUIRE_EIO;
 		snprintf(r.message, sizeof(r.message), "the committer is unreachable");
 	} else {
-		committer_commit(app->tiers, one, 1, &r);
+		commit_one(app->tiers, w, &r);
 	}
 	page_api_answer(w, &r, resp);
 	commit_request_release(w);

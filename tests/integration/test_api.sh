@@ -4,7 +4,8 @@
 # DESIGN §7: PUT/GET/DELETE /api/posts/SLUG with a bearer token; every
 # status of the issue (201, 200, 204, 400, 401, 403, 404, 412, 413, 415,
 # 503); a write is visible on every worker once acknowledged; concurrent
-# conflicting writes with If-Match: exactly one wins.
+# conflicting writes with If-Match: exactly one wins; concurrent writes
+# share commits; a killed committer is replaced.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 . "$(dirname "$0")/lib_redis.sh"
@@ -110,6 +111,38 @@ api DELETE /api/posts/from-api "${AUTH[@]}"
 check "DELETE again: 404" test "$R_STATUS" = 404
 api POST /api/posts/brand-new "${AUTH[@]}"
 check "POST: 405" test "$R_STATUS" = 405
+
+# Concurrent writes share commits: one generation a batch, so 40 writes
+# at once give fewer generations than writes, each acknowledged.
+for i in $(seq -w 1 40); do
+	printf 'url = "%s/api/posts/batch-%s"\n' "$BASE" "$i"
+done >"$T_DIR/batch.cfg"
+post_text Batched BATCH-BODY >"$T_DIR/batch.md"
+curl -s -Z --parallel-max 40 --max-time 30 -K "$T_DIR/batch.cfg" -X PUT \
+	"${AUTH[@]}" "${MD[@]}" --data-binary "@$T_DIR/batch.md" \
+	-w '\n%{http_code}\n' >"$T_DIR/batch.out" 2>/dev/null
+created=$(grep -c '^201$' "$T_DIR/batch.out")
+gens=$(grep -o '"generation":[0-9]*' "$T_DIR/batch.out" | sort -u | wc -l)
+t_log "40 concurrent creates: $created answered 201, in $gens generations"
+check "40 concurrent creates: all 201" test "$created" = 40
+check "... sharing commits (fewer generations than writes)" test "$gens" -lt 40
+check "... and served by every worker" every_worker_serves /posts/batch-40 200 BATCH-BODY
+
+# The committer killed: the master starts another, and writes go on
+# (the workers reconnect to it).
+committer_of() { ps -o pid=,comm= --ppid "$QUIRE_PID" | awk '$2 == "quire-commit" { print $1 }'; }
+old_committer=$(committer_of)
+check "one committer runs beside the workers" test -n "$old_committer"
+[ -n "$old_committer" ] && kill -KILL "$old_committer"
+for i in $(seq 50); do
+	new_committer=$(committer_of)
+	[ -n "$new_committer" ] && [ "$new_committer" != "$old_committer" ] && break
+	sleep 0.1
+done
+check "... a new one is started when it dies" test -n "$new_committer" -a "$new_committer" != "$old_committer"
+api PUT /api/posts/after-kill "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text 'After' 'AFTER-KILL')"
+check "... and the next write is acknowledged (201)" test "$R_STATUS" = 201
+check "... and served by every worker" every_worker_serves /posts/after-kill 200 AFTER-KILL
 
 # PostgreSQL unreachable: 503, nothing acknowledged; reads still served.
 stop_pg

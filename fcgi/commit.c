@@ -1,0 +1,149 @@
+/*
+ * commit.c - committing a batch of API writes, and telling the workers
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commit.h"
+#include "log.h"
+#include "metrics.h"
+#include "quire.h"
+#include "tier_redis.h"
+#include "tiers.h"
+
+#define COMMIT_ACK_TIMEOUT_MS 2000
+#define COMMIT_WORKER_MAX_AGE_S 10
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The slug of op i, whichever kind. */
+static const char *op_slug(const struct tier_pg_op *ops, size_t i)
+{
+	return ops[i].rec ? ops[i].rec->slug : ops[i].slug;
+}
+
+static int seen_later(const struct tier_pg_op *ops, size_t n, size_t i)
+{
+	size_t j;
+
+	for (j = i + 1; j < n; j++)
+		if (ops[j].rc == QUIRE_OK &&
+		    strcmp(op_slug(ops, j), op_slug(ops, i)) == 0)
+			return 1;
+	return 0;
+}
+
+void commit_announce(struct tiers *t, const struct commit_batch *b)
+{
+	struct record *recs[COMMIT_BATCH_MAX];
+	char *dels[COMMIT_BATCH_MAX];
+	const char *slugs[COMMIT_BATCH_MAX];
+	struct tier_redis *r;
+	size_t i, n_recs = 0, n_dels = 0, n_slugs = 0, live, acked;
+	long long receivers;
+	double t0 = now_ms(), t1;
+
+	if (!b->gen)
+		return;
+	r = tiers_redis(t);
+	for (i = 0; i < b->n; i++) {
+		if (b->ops[i].rc != QUIRE_OK || seen_later(b->ops, b->n, i))
+			continue;
+		slugs[n_slugs++] = op_slug(b->ops, i);
+		if (b->ops[i].rec)
+			recs[n_recs++] = b->ops[i].rec;
+		else
+			dels[n_dels++] = (char *)b->ops[i].slug;
+	}
+	if (r && tier_redis_store(r, recs, n_recs, dels, n_dels, b->gen) == QUIRE_OK &&
+	    tier_redis_publish(r, b->gen, slugs, n_slugs, 0, &receivers) == QUIRE_OK) {
+		t1 = now_ms();
+		if (tiers_wait_acks(r, b->gen, COMMIT_ACK_TIMEOUT_MS,
+				    COMMIT_WORKER_MAX_AGE_S, 0, &live,
+				    &acked) != QUIRE_OK)
+			log_msg(LOG_LEVEL_WARN, "commit", "generation=%lld "
+				"acknowledged by %zu of %zu workers", b->gen, acked, live);
+		/* What a batch cost, and where: the figures tests/bench/write's
+		 * RESULTS.md explains the rate with. */
+		log_msg(LOG_LEVEL_DEBUG, "commit", "writes=%zu applied=%zu "
+			"generation=%lld pg_ms=%.2f redis_ms=%.2f ack_ms=%.2f", b->n,
+			n_slugs, b->gen, b->pg_ms, t1 - t0, now_ms() - t1);
+		return;
+	}
+	log_msg(LOG_LEVEL_WARN, "commit", "redis unreachable; asking the "
+		"master to reload for generation %lld", b->gen);
+	kill(getppid(), SIGHUP);
+}
+
+void commit_to_pg(struct tiers *t, struct commit_batch *b)
+{
+	struct tier_pg *pg = tiers_pg(t);
+	size_t i, applied = 0;
+	int rc = QUIRE_EIO;
+	double start = now_ms();
+
+	b->gen = 0;
+	for (i = 0; i < b->n; i++) {
+		memset(&b->ops[i], 0, sizeof(b->ops[i]));
+		b->ops[i].slug = b->reqs[i]->slug;
+		b->ops[i].rec = b->reqs[i]->rec;
+		b->ops[i].expect = b->reqs[i]->expect;
+		b->ops[i].rc = QUIRE_EIO;
+	}
+	if (pg)
+		rc = tier_pg_write(pg, b->ops, b->n, &b->gen);
+	if (rc != QUIRE_OK) {
+		b->gen = 0;
+		if (pg)
+			tiers_pg_failed(t);
+	}
+	for (i = 0; i < b->n; i++) {
+		struct commit_reply *r = &b->replies[i];
+
+		memset(r, 0, sizeof(*r));
+		r->id = b->reqs[i]->id;
+		r->rc = b->ops[i].rc;
+		if (r->rc == QUIRE_OK) {
+			applied++;
+			r->revision = b->ops[i].rec ? b->ops[i].rec->revision : 0;
+			r->created = b->ops[i].created;
+			r->generation = b->gen;
+		} else if (r->rc != QUIRE_ECONFLICT && r->rc != QUIRE_ENOTFOUND) {
+			snprintf(r->message, sizeof(r->message), "%s",
+				 pg ? tier_pg_error(pg) : "no database connection");
+		}
+	}
+	if (applied)
+		metrics_add(METRIC_API_WRITES, applied);
+	b->pg_ms = now_ms() - start;
+}
+
+void commit_one(struct tiers *t, struct commit_request *w,
+		struct commit_reply *r)
+{
+	struct commit_batch *b = calloc(1, sizeof(*b));
+
+	memset(r, 0, sizeof(*r));
+	if (!b) {
+		r->id = w->id;
+		r->rc = QUIRE_ENOMEM;
+		snprintf(r->message, sizeof(r->message), "out of memory");
+		return;
+	}
+	b->reqs[0] = w;
+	b->n = 1;
+	commit_to_pg(t, b);
+	commit_announce(t, b);
+	*r = b->replies[0];
+	free(b);
+}

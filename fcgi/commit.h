@@ -1,0 +1,47 @@
+/*
+ * commit.h - committing a batch of API writes, and telling the workers
+ *
+ * The two halves of what the committer (committer.c) does with each
+ * batch, apart so that it can run the second half of one batch while
+ * the first half of the next one commits: commit_to_pg() (one
+ * transaction, every write's reply), then commit_announce() (Redis, one
+ * invalidation, the workers' acknowledgements). The replies may be sent
+ * only after both.
+ */
+#ifndef QUIRE_COMMIT_H
+#define QUIRE_COMMIT_H
+
+#include <stddef.h>
+
+#include "commit_wire.h"
+#include "tier_pg.h"
+
+struct tiers;
+
+/* Writes one committer takes into a transaction. */
+#define COMMIT_BATCH_MAX 256
+
+struct commit_batch {
+	struct commit_request *reqs[COMMIT_BATCH_MAX]; /* borrowed */
+	struct tier_pg_op ops[COMMIT_BATCH_MAX];
+	struct commit_reply replies[COMMIT_BATCH_MAX];
+	size_t n;
+	long long gen;       /* committed generation; 0: nothing to announce */
+	double pg_ms;        /* what the commit took, for the log */
+};
+
+/* Commits b->reqs[0..n) as one transaction through t; fills b->ops,
+ * b->replies and b->gen. */
+void commit_to_pg(struct tiers *t, struct commit_batch *b);
+
+/* Tells every worker what b committed (nothing when b->gen is 0):
+ * each slug's last state into Redis, one invalidation, the wait for
+ * every live worker's acknowledgement; without Redis, the master is
+ * asked to reload instead. */
+void commit_announce(struct tiers *t, const struct commit_batch *b);
+
+/* Both, for one write: a worker with no committer (no master). */
+void commit_one(struct tiers *t, struct commit_request *w,
+		struct commit_reply *r);
+
+#endif
