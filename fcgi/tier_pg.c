@@ -153,14 +153,6 @@ static const Oid upsert_types[PG_PUT_IF_NPARAMS] = {
 	PG_OID_INT8,       /* $19 hash */
 	PG_OID_INT8,       /* $20 the precondition (PUT_IF only) */
 };
-/*
- * Records per upsert statement. One executor start-up per statement is
- * most of a single-row upsert's cost on the server: 64 rows a statement
- * is a few times faster than one, and 1216 parameters stay far below
- * the protocol's 65535.
- */
-#define PG_UPSERT_ROWS 64
-
 static const char upsert_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
 	" updated, description, tags, categories, authors, draft, pin,"
@@ -252,7 +244,24 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  " SELECT (SELECT count(*) FROM d),"
 	  " EXISTS (SELECT 1 FROM posts WHERE slug = $1)",
 	  2, delete_if_types },
+	/* Built by pg_upsert_sql() when prepared: API batches. */
+	{ "quire_upsert_16", NULL, 16 * PG_UPSERT_NPARAMS, NULL },
+	{ "quire_upsert_4", NULL, 4 * PG_UPSERT_NPARAMS, NULL },
 };
+
+int pg_upsert_rows(enum pg_stmt s)
+{
+	switch (s) {
+	case PG_STMT_UPSERT_MANY:
+		return PG_UPSERT_ROWS;
+	case PG_STMT_UPSERT_16:
+		return 16;
+	case PG_STMT_UPSERT_4:
+		return 4;
+	default:
+		return 1;
+	}
+}
 
 /* ---------------------------------------------------------------- errors */
 
@@ -381,7 +390,7 @@ static void pg_upsert_sql(struct buf *b, int rows, const char *head,
 
 static int upsert_prepare(struct tier_pg *pg, enum pg_stmt s)
 {
-	int rows = s == PG_STMT_UPSERT_MANY ? PG_UPSERT_ROWS : 1;
+	int rows = pg_upsert_rows(s);
 	int extra = s == PG_STMT_PUT_IF ? 1 : 0; /* the precondition */
 	struct buf sql = BUF_INIT;
 	PGresult *res = NULL;

@@ -33,8 +33,21 @@ enum pg_stmt {
 	PG_STMT_HASHES,     /* slug, kind, hash of origin content */
 	PG_STMT_PUT_IF,     /* one record under a precondition; slug, revision */
 	PG_STMT_DELETE_IF,  /* one slug under a precondition; deleted, existed */
+	PG_STMT_UPSERT_16,  /* 16 records; slug and revision each */
+	PG_STMT_UPSERT_4,   /* 4 records; the same */
 	PG_STMT__MAX
 };
+
+/*
+ * Records per upsert statement. One executor start-up per statement is
+ * most of a single-row upsert's cost on the server: 64 rows a statement
+ * is a few times faster than one, and 1216 parameters stay far below
+ * the protocol's 65535.
+ */
+#define PG_UPSERT_ROWS 64
+
+/* How many records upsert statement s takes (1 for any other). */
+int pg_upsert_rows(enum pg_stmt s);
 
 struct pg_stmt_def {
 	const char *name;

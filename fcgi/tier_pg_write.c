@@ -4,11 +4,18 @@
  * A durable commit costs an fsync; one transaction per write caps the
  * rate at what the disk flushes one by one (pgbench: 1.6k a second with
  * one client here). The committer (committer.c) hands over everything
- * its workers sent meanwhile, and it goes in one pipeline: BEGIN, one
- * statement per write with its precondition inside it (PG_STMT_PUT_IF,
- * PG_STMT_DELETE_IF: no round trip between two), a Sync; then the
- * generation bump and COMMIT, or ROLLBACK when nothing applied. Every
- * write of the batch is acknowledged by that one COMMIT.
+ * its workers sent meanwhile, and it goes in one pipeline: BEGIN, the
+ * statements, a Sync; then the generation bump and COMMIT, or ROLLBACK
+ * when nothing applied. Every write of the batch is acknowledged by
+ * that one COMMIT.
+ *
+ * A write with a precondition, or on a slug written twice in the batch,
+ * is one statement with its precondition inside it (PG_STMT_PUT_IF,
+ * PG_STMT_DELETE_IF: no round trip between two), in the order they
+ * came. The plain puts of the other slugs (most of them) share
+ * statements of 64, 16 and 4 rows: the server starts an executor per
+ * statement, and that start-up is much of a small upsert's cost. Their
+ * order does not matter: no other write of the batch touches them.
  *
  * Like a deploy it is never retried on a fresh connection: a statement
  * run again after a reset would run outside the transaction that began
@@ -32,6 +39,7 @@
 /* One op's parameters, and whether it went into the pipeline. */
 struct wparams {
 	struct upsert_row w;
+	int grouped;             /* in a statement of several rows */
 	const char *values[PG_PUT_IF_NPARAMS];
 	int lengths[PG_PUT_IF_NPARAMS];
 	int formats[PG_PUT_IF_NPARAMS];
@@ -107,6 +115,137 @@ static int send_op(struct tier_pg *pg, const struct tier_pg_op *op,
 		return QUIRE_OK;
 	pg_fail(pg, "write", NULL);
 	return QUIRE_EIO;
+}
+
+/* A statement of the batch: one op, or count grouped puts from g[first]. */
+struct wstmt {
+	enum pg_stmt s;
+	size_t op;               /* a single op's index */
+	size_t first, count;     /* a group's place in the group list */
+};
+
+static const enum pg_stmt group_sizes[] = {
+	PG_STMT_UPSERT_MANY, PG_STMT_UPSERT_16, PG_STMT_UPSERT_4, PG_STMT_UPSERT,
+};
+
+static const struct tier_pg_op *sort_ops;
+
+static int by_slug(const void *a, const void *b)
+{
+	const struct tier_pg_op *x = &sort_ops[*(const size_t *)a];
+	const struct tier_pg_op *y = &sort_ops[*(const size_t *)b];
+
+	return strcmp(x->rec ? x->rec->slug : x->slug,
+		      y->rec ? y->rec->slug : y->slug);
+}
+
+/*
+ * Marks the plain puts on slugs no other write of the batch touches,
+ * lists them in g (*ng of them), and plans the statements into st
+ * (*nst): the groups first, then the other writes in their order.
+ */
+static void plan(struct tier_pg_op *ops, size_t n, struct wparams *p,
+		 size_t *order, size_t *g, size_t *ng, struct wstmt *st,
+		 size_t *nst)
+{
+	size_t i, j, k, rows, left;
+
+	*ng = *nst = 0;
+	for (i = 0, k = 0; i < n; i++)
+		if (p[i].sent)
+			order[k++] = i;
+	sort_ops = ops;
+	qsort(order, k, sizeof(*order), by_slug);
+	for (i = 0; i < k; i = j) {
+		for (j = i + 1; j < k && by_slug(&order[i], &order[j]) == 0; j++)
+			;
+		if (j == i + 1 && ops[order[i]].rec && ops[order[i]].expect == -1)
+			p[order[i]].grouped = 1;
+	}
+	for (i = 0; i < n; i++)
+		if (p[i].grouped)
+			g[(*ng)++] = i;
+	for (i = 0, left = *ng; left > 0;) {
+		for (j = 0; (size_t)pg_upsert_rows(group_sizes[j]) > left; j++)
+			;
+		rows = (size_t)pg_upsert_rows(group_sizes[j]);
+		st[*nst].s = group_sizes[j];
+		st[*nst].first = i;
+		st[(*nst)++].count = rows;
+		i += rows;
+		left -= rows;
+	}
+	for (i = 0; i < n; i++) {
+		if (!p[i].sent || p[i].grouped)
+			continue;
+		st[*nst].s = ops[i].rec ? PG_STMT_PUT_IF : PG_STMT_DELETE_IF;
+		st[*nst].op = i;
+		st[(*nst)++].count = 0;
+	}
+}
+
+/* Sends group statement t: its rows' upsert parameters side by side. */
+static int send_group(struct tier_pg *pg, const struct wstmt *t,
+		      const size_t *g, const struct wparams *p,
+		      const char **values, int *lengths, int *formats)
+{
+	size_t r, i, at;
+
+	for (r = 0; r < t->count; r++) {
+		at = r * PG_UPSERT_NPARAMS;
+		for (i = 0; i < PG_UPSERT_NPARAMS; i++) {
+			values[at + i] = p[g[t->first + r]].values[i];
+			lengths[at + i] = p[g[t->first + r]].lengths[i];
+			formats[at + i] = 1;
+		}
+	}
+	if (PQsendQueryPrepared(pg->conn, pg_stmts[t->s].name,
+				(int)(t->count * PG_UPSERT_NPARAMS), values, lengths,
+				formats, 0))
+		return QUIRE_OK;
+	pg_fail(pg, "write", NULL);
+	return QUIRE_EIO;
+}
+
+/* The rows (slug, revision) a group statement returned, matched to its
+ * puts by slug (the server promises no order). */
+static int group_result(struct tier_pg *pg, const struct wstmt *t,
+			const size_t *g, struct tier_pg_op *ops,
+			struct wparams *p, const PGresult *res)
+{
+	size_t r, k;
+	long long rev;
+	const char *slug;
+	struct tier_pg_op *op;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
+			pg_fail(pg, "put", res);
+		return QUIRE_EIO;
+	}
+	if ((size_t)PQntuples(res) != t->count) {
+		pg_set_error(pg, "put", "an upsert returned the wrong rows", NULL);
+		return QUIRE_EIO;
+	}
+	for (r = 0; r < t->count; r++) {
+		slug = PQgetvalue(res, (int)r, 0);
+		if (pg_col_ll(res, (int)r, 1, &rev) != QUIRE_OK)
+			return QUIRE_EIO;
+		for (k = 0; k < t->count; k++) {
+			op = &ops[g[t->first + (r + k) % t->count]];
+			if (op->rc != QUIRE_OK && strcmp(op->rec->slug, slug) == 0)
+				break;
+		}
+		if (k == t->count) {
+			pg_set_error(pg, "put", "an upsert returned a slug it was not"
+				     " sent", NULL);
+			return QUIRE_EIO;
+		}
+		op->rc = QUIRE_OK;
+		op->created = rev == 1;
+		p[g[t->first + (r + k) % t->count]].revision = rev;
+	}
+	return QUIRE_OK;
 }
 
 /*
@@ -292,7 +431,11 @@ int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
 {
 	struct wparams *p = NULL;
 	PGresult **res = NULL;
-	size_t i, sent = 0, applied = 0;
+	struct wstmt *st = NULL;
+	size_t *g = NULL, *order = NULL;
+	const char **gvalues = NULL;
+	int *glengths = NULL, *gformats = NULL;
+	size_t i, sent = 0, applied = 0, ng, nst, r;
 	int rc, refused = 0;
 	long long gen = 0;
 
@@ -301,9 +444,22 @@ int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
 		return QUIRE_EINVAL;
 	p = calloc(n ? n : 1, sizeof(*p));
 	res = calloc(n + 1, sizeof(*res));
-	if (!p || !res) {
+	st = calloc(n ? n : 1, sizeof(*st));
+	g = calloc(n ? n : 1, sizeof(*g));
+	order = calloc(n ? n : 1, sizeof(*order));
+	gvalues = calloc(PG_UPSERT_ROWS * PG_UPSERT_NPARAMS, sizeof(*gvalues));
+	glengths = calloc(PG_UPSERT_ROWS * PG_UPSERT_NPARAMS, sizeof(*glengths));
+	gformats = calloc(PG_UPSERT_ROWS * PG_UPSERT_NPARAMS, sizeof(*gformats));
+	if (!p || !res || !st || !g || !order || !gvalues || !glengths ||
+	    !gformats) {
 		free(p);
 		free(res);
+		free(st);
+		free(g);
+		free(order);
+		free(gvalues);
+		free(glengths);
+		free(gformats);
 		pg_set_error(pg, "write", "out of memory", NULL);
 		return QUIRE_ENOMEM;
 	}
@@ -326,24 +482,30 @@ int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
 		rc = QUIRE_EIO;
 		goto out;
 	}
+	plan(ops, n, p, order, g, &ng, st, &nst);
 	rc = send_sql(pg, "BEGIN");
-	for (i = 0; i < n && rc == QUIRE_OK; i++)
-		if (p[i].sent)
-			rc = send_op(pg, &ops[i], &p[i]);
+	for (r = 0; r < nst && rc == QUIRE_OK; r++)
+		rc = st[r].count ? send_group(pg, &st[r], g, p, gvalues, glengths,
+					      gformats) :
+			send_op(pg, &ops[st[r].op], &p[st[r].op]);
 	if (rc == QUIRE_OK)
-		rc = sync_read(pg, res, sent + 1);
+		rc = sync_read(pg, res, nst + 1);
 	if (rc == QUIRE_OK && PQresultStatus(res[0]) != PGRES_COMMAND_OK) {
 		pg_fail(pg, "write begin", res[0]);
 		rc = QUIRE_EIO;
 	}
-	for (i = 0, sent = 1; i < n && rc == QUIRE_OK; i++) {
-		if (!p[i].sent)
+	for (r = 0; r < nst && rc == QUIRE_OK; r++) {
+		if (st[r].count) {
+			if (group_result(pg, &st[r], g, ops, p, res[r + 1]) != QUIRE_OK)
+				refused = 1;
 			continue;
-		if (op_result(pg, &ops[i], &p[i], res[sent++]) != QUIRE_OK)
+		}
+		if (op_result(pg, &ops[st[r].op], &p[st[r].op], res[r + 1]) !=
+		    QUIRE_OK)
 			refused = 1;
-		else if (ops[i].rc == QUIRE_OK)
-			applied++;
 	}
+	for (i = 0; i < n && rc == QUIRE_OK && !refused; i++)
+		applied += ops[i].rc == QUIRE_OK;
 	clear_all(res, n + 1);
 	if (rc == QUIRE_OK && refused) {
 		/* The transaction is aborted: end it, then one at a time. */
@@ -380,6 +542,12 @@ out:
 	}
 	free(p);
 	free(res);
+	free(st);
+	free(g);
+	free(order);
+	free(gvalues);
+	free(glengths);
+	free(gformats);
 	return rc;
 }
 

@@ -911,6 +911,71 @@ static void test_reconnect(struct tier_pg *pg)
 	record_free(r);
 }
 
+
+/* A batch of API writes (the committer's): one transaction, one
+ * generation; plain puts of distinct slugs share statements (64/16/4/1
+ * rows), a slug written twice goes one statement a write, in order; a
+ * failed precondition fails that write alone. */
+static void test_write_batch(struct tier_pg *pg)
+{
+	static const char src[] = "---\ntitle: Batched\ntags: [b]\n---\nbody\n";
+	struct tier_pg_op ops[32];
+	struct record *recs[32];
+	char slug[32];
+	long long g0, g = -1;
+	size_t i, n = 0;
+
+	g0 = generation_of(pg);
+	for (i = 0; i < 21; i++) { /* 16 + 4 + 1 rows */
+		snprintf(slug, sizeof(slug), "batch-%02zu", i);
+		recs[n] = api_record(slug, src);
+		ops[n] = (struct tier_pg_op){ NULL, recs[n], -1, 0, 0 };
+		n++;
+	}
+	/* "twice" created, then replaced under If-Match 1, then a stale
+	 * If-Match 1 fails; a delete of a slug that is not there. */
+	recs[n] = api_record("twice", src);
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], 0, 0, 0 };
+	n++;
+	recs[n] = api_record("twice", "---\ntitle: Second\n---\nx\n");
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, 0, 0 };
+	n++;
+	recs[n] = api_record("twice", "---\ntitle: Third\n---\nx\n");
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, 0, 0 };
+	n++;
+	recs[n] = NULL;
+	ops[n] = (struct tier_pg_op){ "never-there", NULL, -1, 0, 0 };
+	n++;
+	CHECK(tier_pg_write(pg, ops, n, &g) == QUIRE_OK);
+	CHECK(g == g0 + 1);
+	CHECK(generation_of(pg) == g0 + 1);
+	for (i = 0; i < 21; i++) {
+		CHECK(ops[i].rc == QUIRE_OK && ops[i].created == 1);
+		CHECK(recs[i]->revision == 1);
+		CHECK(exists(pg, recs[i]->slug));
+	}
+	CHECK(ops[21].rc == QUIRE_OK && ops[21].created && recs[21]->revision == 1);
+	CHECK(ops[22].rc == QUIRE_OK && !ops[22].created && recs[22]->revision == 2);
+	CHECK(ops[23].rc == QUIRE_ECONFLICT);
+	CHECK(ops[24].rc == QUIRE_ENOTFOUND);
+	CHECK(revision_of(pg, "twice") == 2);
+	check_column("twice", "title", "Second");
+	check_column("batch-20", "origin", "api");
+	/* Again: the plain puts replace (revision 2), still one generation. */
+	for (i = 0; i < 21; i++)
+		recs[i]->revision = 0;
+	CHECK(tier_pg_write(pg, ops, 21, &g) == QUIRE_OK);
+	CHECK(g == g0 + 2);
+	for (i = 0; i < 21; i++)
+		CHECK(ops[i].rc == QUIRE_OK && !ops[i].created &&
+		      recs[i]->revision == 2);
+	/* Nothing applied: no generation. */
+	CHECK(tier_pg_write(pg, &ops[23], 2, &g) == QUIRE_OK);
+	CHECK(g == 0 && generation_of(pg) == g0 + 2);
+	for (i = 0; i < n; i++)
+		record_free(recs[i]);
+}
+
 int main(void)
 {
 	struct tier_pg *pg = NULL;
@@ -943,6 +1008,7 @@ int main(void)
 	test_put_delete(pg);
 	test_put_race(pg);
 	test_bulk(pg);
+	test_write_batch(pg); /* after test_bulk, which counts posts */
 	test_reconnect(pg);
 	tier_pg_close(pg);
 	PQfinish(admin);
