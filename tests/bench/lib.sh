@@ -96,6 +96,10 @@ b_pick_port() {
 	while :; do
 		p=$((20000 + RANDOM % 30000))
 		case "$B_USED_PORTS" in *" $p "*) continue ;; esac
+		# Called as $(b_pick_port), a subshell: the record above never
+		# sees the ports handed out since (PostgreSQL's, Redis's). Ask
+		# the kernel too.
+		ss -Htan "sport = :$p" 2>/dev/null | grep -q . && continue
 		B_USED_PORTS="$B_USED_PORTS$p "
 		echo "$p"
 		return
