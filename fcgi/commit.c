@@ -17,6 +17,12 @@
 
 #define COMMIT_ACK_TIMEOUT_MS 2000
 #define COMMIT_WORKER_MAX_AGE_S 10
+#define COMMIT_UNCERTAIN_MAX 4096
+
+/* Slugs of writes whose commit may have happened unanswered (this
+ * process's: the committer's main thread, or a master-less worker). */
+static char *uncertain[COMMIT_UNCERTAIN_MAX];
+static size_t n_uncertain;
 
 static double now_ms(void)
 {
@@ -43,11 +49,85 @@ static int seen_later(const struct tier_pg_op *ops, size_t n, size_t i)
 	return 0;
 }
 
+static int in_batch(const struct commit_batch *b, const char *slug)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->ops[i].rc == QUIRE_OK && strcmp(op_slug(b->ops, i), slug) == 0)
+			return 1;
+	return 0;
+}
+
+static void remember_uncertain(const struct commit_batch *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->ops[i].rc != QUIRE_EIO)
+			continue;
+		for (j = 0; j < n_uncertain; j++)
+			if (strcmp(uncertain[j], op_slug(b->ops, i)) == 0)
+				break;
+		if (j < n_uncertain)
+			continue;
+		if (n_uncertain == COMMIT_UNCERTAIN_MAX ||
+		    !(uncertain[n_uncertain] = strdup(op_slug(b->ops, i)))) {
+			log_msg(LOG_LEVEL_WARN, "commit", "slug=\"%s\" may have "
+				"committed unanswered and is not tracked: Redis may "
+				"keep an older copy", op_slug(b->ops, i));
+			continue;
+		}
+		n_uncertain++;
+	}
+}
+
+/* Reads back what the database holds for the uncertain slugs into b's
+ * extras (those b itself wrote are current already). */
+static void refetch_uncertain(struct tier_pg *pg, struct commit_batch *b)
+{
+	struct record *rec;
+	size_t i = 0;
+	int rc;
+
+	while (i < n_uncertain && b->n_extra < COMMIT_EXTRA_MAX &&
+	       b->n_extra_gone < COMMIT_EXTRA_MAX) {
+		if (!in_batch(b, uncertain[i])) {
+			rc = tier_pg_fetch(pg, uncertain[i], &rec);
+			if (rc == QUIRE_OK) {
+				b->extra[b->n_extra++] = rec;
+			} else if (rc == QUIRE_ENOTFOUND) {
+				b->extra_gone[b->n_extra_gone++] = uncertain[i];
+				uncertain[i] = NULL;
+			} else {
+				return; /* the next batch tries again */
+			}
+		}
+		log_msg(LOG_LEVEL_INFO, "commit", "slug=\"%s\" re-read after an "
+			"unanswered commit", uncertain[i] ? uncertain[i] :
+			b->extra_gone[b->n_extra_gone - 1]);
+		free(uncertain[i]);
+		uncertain[i] = uncertain[--n_uncertain];
+	}
+}
+
+void commit_batch_release(struct commit_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_extra; i++)
+		record_free(b->extra[i]);
+	for (i = 0; i < b->n_extra_gone; i++)
+		free(b->extra_gone[i]);
+	b->n_extra = 0;
+	b->n_extra_gone = 0;
+}
+
 void commit_announce(struct tiers *t, const struct commit_batch *b)
 {
-	struct record *recs[COMMIT_BATCH_MAX];
-	char *dels[COMMIT_BATCH_MAX];
-	const char *slugs[COMMIT_BATCH_MAX];
+	struct record *recs[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
+	char *dels[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
+	const char *slugs[COMMIT_BATCH_MAX + 2 * COMMIT_EXTRA_MAX];
 	struct tier_redis *r;
 	size_t i, n_recs = 0, n_dels = 0, n_slugs = 0, live, acked;
 	long long receivers;
@@ -64,6 +144,14 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 			recs[n_recs++] = b->ops[i].rec;
 		else
 			dels[n_dels++] = (char *)b->ops[i].slug;
+	}
+	for (i = 0; i < b->n_extra; i++) {
+		slugs[n_slugs++] = b->extra[i]->slug;
+		recs[n_recs++] = b->extra[i];
+	}
+	for (i = 0; i < b->n_extra_gone; i++) {
+		slugs[n_slugs++] = b->extra_gone[i];
+		dels[n_dels++] = b->extra_gone[i];
 	}
 	if (r && tier_redis_store(r, recs, n_recs, dels, n_dels, b->gen) == QUIRE_OK &&
 	    tier_redis_publish(r, b->gen, slugs, n_slugs, 0, &receivers) == QUIRE_OK) {
@@ -104,8 +192,12 @@ void commit_to_pg(struct tiers *t, struct commit_batch *b)
 		rc = tier_pg_write(pg, b->ops, b->n, &b->gen);
 	if (rc != QUIRE_OK) {
 		b->gen = 0;
-		if (pg)
+		if (pg) {
 			tiers_pg_failed(t);
+			remember_uncertain(b);
+		}
+	} else if (b->gen && n_uncertain) {
+		refetch_uncertain(pg, b);
 	}
 	for (i = 0; i < b->n; i++) {
 		struct commit_reply *r = &b->replies[i];
@@ -145,5 +237,6 @@ void commit_one(struct tiers *t, struct commit_request *w,
 	commit_to_pg(t, b);
 	commit_announce(t, b);
 	*r = b->replies[0];
+	commit_batch_release(b);
 	free(b);
 }

@@ -343,6 +343,7 @@ static void reply_all(struct slot *s)
 		s->from[i]->owed--;
 		commit_request_release(&s->reqs[i]);
 	}
+	commit_batch_release(&s->b);
 	s->b.n = 0;
 	s->busy = 0;
 }
