@@ -426,15 +426,68 @@ static int one_by_one(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
 	return *generation || rc == QUIRE_OK ? QUIRE_OK : rc;
 }
 
+/* What a batch of n writes needs besides its ops, in one allocation. */
+struct wscratch {
+	struct wparams *p;       /* one per op */
+	PGresult **res;          /* BEGIN's and one per statement */
+	struct wstmt *st;        /* the statements */
+	size_t *g, *order;       /* grouped ops; ops by slug */
+	const char *gvalues[PG_UPSERT_ROWS * PG_UPSERT_NPARAMS];
+	int glengths[PG_UPSERT_ROWS * PG_UPSERT_NPARAMS];
+	int gformats[PG_UPSERT_ROWS * PG_UPSERT_NPARAMS];
+};
+
+static void scratch_free(struct wscratch *w, size_t n)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	for (i = 0; w->p && i < n; i++) {
+		post_free(w->p[i].w.post);
+		buf_release(&w->p[i].w.arrays[0]);
+		buf_release(&w->p[i].w.arrays[1]);
+		buf_release(&w->p[i].w.arrays[2]);
+	}
+	free(w->p);
+	free(w->res);
+	free(w->st);
+	free(w->g);
+	free(w->order);
+	free(w);
+}
+
+static struct wscratch *scratch_new(size_t n)
+{
+	struct wscratch *w = calloc(1, sizeof(*w));
+	size_t i, m = n ? n : 1;
+
+	if (!w)
+		return NULL;
+	w->p = calloc(m, sizeof(*w->p));
+	w->res = calloc(m + 1, sizeof(*w->res));
+	w->st = calloc(m, sizeof(*w->st));
+	w->g = calloc(m, sizeof(*w->g));
+	w->order = calloc(m, sizeof(*w->order));
+	if (!w->p || !w->res || !w->st || !w->g || !w->order) {
+		scratch_free(w, 0);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		buf_init(&w->p[i].w.arrays[0]);
+		buf_init(&w->p[i].w.arrays[1]);
+		buf_init(&w->p[i].w.arrays[2]);
+	}
+	return w;
+}
+
 int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
 		  long long *generation)
 {
-	struct wparams *p = NULL;
-	PGresult **res = NULL;
-	struct wstmt *st = NULL;
-	size_t *g = NULL, *order = NULL;
-	const char **gvalues = NULL;
-	int *glengths = NULL, *gformats = NULL;
+	struct wscratch *w;
+	struct wparams *p;
+	PGresult **res;
+	struct wstmt *st;
 	size_t i, sent = 0, applied = 0, ng, nst, r;
 	int rc, refused = 0;
 	long long gen = 0;
@@ -442,32 +495,16 @@ int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
 	*generation = 0;
 	if (n > PG_WRITE_MAX || (n && !ops))
 		return QUIRE_EINVAL;
-	p = calloc(n ? n : 1, sizeof(*p));
-	res = calloc(n + 1, sizeof(*res));
-	st = calloc(n ? n : 1, sizeof(*st));
-	g = calloc(n ? n : 1, sizeof(*g));
-	order = calloc(n ? n : 1, sizeof(*order));
-	gvalues = calloc(PG_UPSERT_ROWS * PG_UPSERT_NPARAMS, sizeof(*gvalues));
-	glengths = calloc(PG_UPSERT_ROWS * PG_UPSERT_NPARAMS, sizeof(*glengths));
-	gformats = calloc(PG_UPSERT_ROWS * PG_UPSERT_NPARAMS, sizeof(*gformats));
-	if (!p || !res || !st || !g || !order || !gvalues || !glengths ||
-	    !gformats) {
-		free(p);
-		free(res);
-		free(st);
-		free(g);
-		free(order);
-		free(gvalues);
-		free(glengths);
-		free(gformats);
+	w = scratch_new(n);
+	if (!w) {
 		pg_set_error(pg, "write", "out of memory", NULL);
 		return QUIRE_ENOMEM;
 	}
+	p = w->p;
+	res = w->res;
+	st = w->st;
 	for (i = 0; i < n; i++) {
 		ops[i].created = 0;
-		buf_init(&p[i].w.arrays[0]);
-		buf_init(&p[i].w.arrays[1]);
-		buf_init(&p[i].w.arrays[2]);
 		op_params(pg, &ops[i], &p[i]);
 		sent += (size_t)p[i].sent;
 	}
@@ -482,11 +519,11 @@ int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
 		rc = QUIRE_EIO;
 		goto out;
 	}
-	plan(ops, n, p, order, g, &ng, st, &nst);
+	plan(ops, n, p, w->order, w->g, &ng, st, &nst);
 	rc = send_sql(pg, "BEGIN");
 	for (r = 0; r < nst && rc == QUIRE_OK; r++)
-		rc = st[r].count ? send_group(pg, &st[r], g, p, gvalues, glengths,
-					      gformats) :
+		rc = st[r].count ? send_group(pg, &st[r], w->g, p, w->gvalues,
+					      w->glengths, w->gformats) :
 			send_op(pg, &ops[st[r].op], &p[st[r].op]);
 	if (rc == QUIRE_OK)
 		rc = sync_read(pg, res, nst + 1);
@@ -496,7 +533,8 @@ int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
 	}
 	for (r = 0; r < nst && rc == QUIRE_OK; r++) {
 		if (st[r].count) {
-			if (group_result(pg, &st[r], g, ops, p, res[r + 1]) != QUIRE_OK)
+			if (group_result(pg, &st[r], w->g, ops, p, res[r + 1]) !=
+			    QUIRE_OK)
 				refused = 1;
 			continue;
 		}
@@ -534,20 +572,7 @@ out:
 		for (i = 0; i < n; i++)
 			if (p[i].sent)
 				ops[i].rc = QUIRE_EIO;
-	for (i = 0; i < n; i++) {
-		post_free(p[i].w.post);
-		buf_release(&p[i].w.arrays[0]);
-		buf_release(&p[i].w.arrays[1]);
-		buf_release(&p[i].w.arrays[2]);
-	}
-	free(p);
-	free(res);
-	free(st);
-	free(g);
-	free(order);
-	free(gvalues);
-	free(glengths);
-	free(gformats);
+	scratch_free(w, n);
 	return rc;
 }
 
