@@ -128,6 +128,31 @@ check "40 concurrent creates: all 201" test "$created" = 40
 check "... sharing commits (fewer generations than writes)" test "$gens" -lt 40
 check "... and served by every worker" every_worker_serves /posts/batch-40 200 BATCH-BODY
 
+# A reload (SIGHUP) under a burst of writes: the old workers answer the
+# writes they hold before they exit, the committer stays; no write fails.
+for i in $(seq -w 1 200); do
+	printf 'url = "%s/api/posts/reload-%s"\noutput = "/dev/null"\n' "$BASE" "$i"
+done >"$T_DIR/reload.cfg"
+curl -s -Z --parallel-max 8 --max-time 30 -K "$T_DIR/reload.cfg" -X PUT \
+	"${AUTH[@]}" "${MD[@]}" --data-binary "@$T_DIR/batch.md" \
+	-w '%{http_code}\n' >"$T_DIR/reload.out" 2>/dev/null &
+burst=$!
+for i in 1 2 3; do
+	sleep 0.3
+	kill -HUP "$QUIRE_PID"
+done
+wait "$burst"
+reload_ok=$(grep -c '^20[01]$' "$T_DIR/reload.out")
+t_log "200 writes across 3 reloads: $reload_ok answered 200/201 ($(sort "$T_DIR/reload.out" | uniq -c | tr '\n' ' '))"
+check "200 writes across 3 reloads: none failed" test "$reload_ok" = 200
+# The retired workers are gone within seconds (each first answers what
+# it holds); then every current one serves the last write.
+for i in $(seq 100); do
+	[ "$(quire_workers | wc -l)" = 3 ] && break
+	sleep 0.1
+done
+check "... the last one served by every worker" every_worker_serves /posts/reload-200 200 BATCH-BODY
+
 # The committer killed: the master starts another, and writes go on
 # (the workers reconnect to it).
 committer_of() { ps -o pid=,comm= --ppid "$QUIRE_PID" | awk '$2 == "quire-commit" { print $1 }'; }
