@@ -12,6 +12,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,10 @@ static int read_file(const char *path, char **text, size_t *len,
 			break;
 		b.len += (size_t)n;
 		b.data[b.len] = '\0';
+		/* Short of what was asked: the end of a regular file (one
+		 * syscall less a file, and a deploy scans thousands). */
+		if ((size_t)n < room)
+			break;
 	}
 	*text = buf_detach(&b, len);
 	rc = QUIRE_OK;
@@ -444,11 +449,20 @@ static int walk_dir(struct walk *w, const char *dir, size_t depth)
 		/* dotfiles: editors' swap files, .git, and "." and ".." */
 		if (de->d_name[0] == '.')
 			continue;
+		/* A regular file needs no lstat: the directory says so. */
+		if (de->d_type == DT_REG && !is_content_name(de->d_name))
+			continue;
 		buf_truncate(&path, base);
 		buf_puts(&path, de->d_name);
 		if (buf_failed(&path)) {
 			rc = QUIRE_ENOMEM;
 			break;
+		}
+		if (de->d_type == DT_REG) {
+			rc = found_add(w->files, path.data, w->kind, w->n_errors);
+			if (rc != QUIRE_OK)
+				break;
+			continue;
 		}
 		if (lstat(path.data, &lst) == -1)
 			continue; /* removed while we looked */
@@ -717,12 +731,77 @@ out:
 	return rc;
 }
 
+/* Files read by each thread of a scan: below this, one thread. */
+#define SCAN_PER_THREAD 256
+#define SCAN_THREADS_MAX 4
+
+/* What one file of a scan came to, filled by whichever thread read it. */
+struct scanned {
+	char *text;
+	size_t len;
+	int rc;
+	struct parse_error err;
+};
+
+struct scan_job {
+	const struct found_list *files;
+	struct scanned *res;
+	size_t first, step;      /* files first, first + step, ... */
+};
+
+static void *scan_part(void *arg)
+{
+	struct scan_job *j = arg;
+	size_t i;
+
+	for (i = j->first; i < j->files->n; i += j->step)
+		j->res[i].rc = read_file(j->files->v[i].path, &j->res[i].text,
+					 &j->res[i].len, &j->res[i].err);
+	return NULL;
+}
+
+/* Reads every listed file into res[], on up to SCAN_THREADS_MAX threads:
+ * a scan is mostly open/read/close, and system calls cost microseconds
+ * each on a virtual machine (10,000 files: 290 ms on one thread here). */
+static void read_all(const struct found_list *files, struct scanned *res)
+{
+	struct scan_job jobs[SCAN_THREADS_MAX];
+	pthread_t th[SCAN_THREADS_MAX];
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t t, n_threads = files->n / SCAN_PER_THREAD, started = 1;
+
+	if (n_threads > (size_t)(cores > 0 ? cores : 1))
+		n_threads = (size_t)(cores > 0 ? cores : 1);
+	if (n_threads > SCAN_THREADS_MAX)
+		n_threads = SCAN_THREADS_MAX;
+	if (n_threads < 1)
+		n_threads = 1;
+	for (t = 0; t < n_threads; t++) {
+		jobs[t].files = files;
+		jobs[t].res = res;
+		jobs[t].first = t;
+		jobs[t].step = n_threads;
+	}
+	/* Thread 0 is this one; a thread that cannot start leaves its
+	 * files to this one (the step stays, so it reads them after). */
+	for (t = 1; t < n_threads; t++) {
+		if (pthread_create(&th[t], NULL, scan_part, &jobs[t]) != 0)
+			break;
+		started++;
+	}
+	scan_part(&jobs[0]);
+	for (t = 1; t < started; t++)
+		pthread_join(th[t], NULL);
+	for (t = started; t < n_threads; t++)
+		scan_part(&jobs[t]);
+}
+
 int content_scan(const char *dir, struct content_file **out, size_t *n,
 		 size_t *n_errors)
 {
 	struct found_list files;
 	struct content_file *v = NULL;
-	struct parse_error err;
+	struct scanned *res = NULL;
 	size_t i, k = 0;
 	int rc;
 
@@ -733,20 +812,27 @@ int content_scan(const char *dir, struct content_file **out, size_t *n,
 	if (rc != QUIRE_OK)
 		goto out;
 	v = calloc(files.n ? files.n : 1, sizeof(*v));
-	if (!v) {
+	res = calloc(files.n ? files.n : 1, sizeof(*res));
+	if (!v || !res) {
 		rc = QUIRE_ENOMEM;
 		goto out;
 	}
+	read_all(&files, res);
+	/* In order, so errors are reported as one thread would. */
 	for (i = 0; i < files.n; i++) {
-		rc = read_file(files.v[i].path, &v[k].text, &v[k].len, &err);
+		rc = res[i].rc;
 		if (rc == QUIRE_ENOMEM)
 			goto out;
 		if (rc != QUIRE_OK) {
-			report(files.v[i].path, err.line, err.column, err.message);
+			report(files.v[i].path, res[i].err.line, res[i].err.column,
+			       res[i].err.message);
 			(*n_errors)++;
 			rc = QUIRE_OK;
 			continue;
 		}
+		v[k].text = res[i].text;
+		v[k].len = res[i].len;
+		res[i].text = NULL;
 		v[k].path = files.v[i].path;
 		files.v[i].path = NULL;
 		v[k].kind = files.v[i].kind;
@@ -757,6 +843,9 @@ int content_scan(const char *dir, struct content_file **out, size_t *n,
 	*n = k;
 	v = NULL;
 out:
+	for (i = 0; res && i < files.n; i++)
+		free(res[i].text);
+	free(res);
 	content_files_free(v, k);
 	found_release(&files);
 	return rc;
