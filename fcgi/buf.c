@@ -1,13 +1,18 @@
 /*
  * buf.c - the one growable byte buffer
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include "buf.h"
 #include "quire.h"
+
+#define BUF_RECV_CHUNK 65536
 
 void buf_init(struct buf *b)
 {
@@ -143,4 +148,28 @@ char *buf_detach(struct buf *b, size_t *len)
 		*len = b->len;
 	buf_init(b);
 	return p;
+}
+
+int buf_recv_ready(struct buf *b, int fd, size_t max)
+{
+	ssize_t got;
+	size_t room;
+
+	while (b->len < max) {
+		room = max - b->len < BUF_RECV_CHUNK ? max - b->len : BUF_RECV_CHUNK;
+		if (buf_grow(b, room) != QUIRE_OK)
+			return -1;
+		got = recv(fd, b->data + b->len, room, MSG_DONTWAIT);
+		if (got > 0) {
+			b->len += (size_t)got;
+			b->data[b->len] = '\0';
+			continue;
+		}
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return 1;
+	}
+	return 0;
 }

@@ -41,6 +41,13 @@ void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 /* Truncates to len bytes (len <= b->len). */
 void buf_truncate(struct buf *b, size_t len);
 static inline int buf_failed(const struct buf *b) { return b->failed; }
+/*
+ * Appends what socket fd has to give now, without waiting, at most max
+ * bytes in all. Returns 0 when it would block (or max is reached), 1
+ * when the peer is gone (end of stream or an error), -1 when out of
+ * memory.
+ */
+int buf_recv_ready(struct buf *b, int fd, size_t max);
 /* Returns the contents as a NUL-terminated string that the caller frees
  * with free(), and leaves b empty. Never NULL unless b failed. */
 char *buf_detach(struct buf *b, size_t *len);

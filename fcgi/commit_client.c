@@ -12,7 +12,6 @@
 #include "quire.h"
 
 #define COMMIT_SEND_TIMEOUT_S 10
-#define COMMIT_READ_CHUNK 4096
 
 void commit_client_init(struct commit_client *c, int listen_fd)
 {
@@ -110,26 +109,14 @@ int commit_client_read(struct commit_client *c,
 	struct commit_reply rep;
 	size_t off = 0;
 	long long flen;
-	ssize_t got;
-	int ended = 0;
+	int ended;
 
 	if (c->fd < 0)
 		return QUIRE_EIO;
-	while (!ended) {
-		if (buf_grow(&c->in, COMMIT_READ_CHUNK) != QUIRE_OK)
-			goto lost;
-		got = recv(c->fd, c->in.data + c->in.len, COMMIT_READ_CHUNK,
-			   MSG_DONTWAIT);
-		if (got > 0) {
-			c->in.len += (size_t)got;
-			continue;
-		}
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		ended = 1; /* EOF or an error: deliver what came whole first */
-	}
+	/* EOF or an error: deliver what came whole first. */
+	ended = buf_recv_ready(&c->in, c->fd, c->in.len + COMMIT_WIRE_MAX_FRAME);
+	if (ended < 0)
+		goto lost;
 	while ((flen = commit_wire_frame_len(c->in.data + off, c->in.len - off)) > 0) {
 		if (commit_wire_get_reply(c->in.data + off, (size_t)flen, &rep) !=
 		    QUIRE_OK)

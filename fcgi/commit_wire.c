@@ -161,7 +161,7 @@ long long commit_wire_frame_len(const char *data, size_t len)
 		return 0;
 	n = get_u32(&r);
 	if (n > COMMIT_WIRE_MAX_FRAME - 4)
-		return QUIRE_EPARSE;
+		return -1;
 	return len - 4 >= n ? (long long)n + 4 : 0;
 }
 

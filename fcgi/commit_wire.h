@@ -61,8 +61,8 @@ int commit_wire_put_reply(struct buf *b, const struct commit_reply *r);
 
 /*
  * The length of the first whole frame in data[0, len) (its 4 bytes of
- * length included): 0 when it has not all arrived, or QUIRE_EPARSE (as
- * a negative number) when it announces more than COMMIT_WIRE_MAX_FRAME.
+ * length included): 0 when it has not all arrived, -1 when it announces
+ * more than COMMIT_WIRE_MAX_FRAME (the stream is not to be trusted).
  */
 long long commit_wire_frame_len(const char *data, size_t len);
 

@@ -46,7 +46,6 @@
 #include "tiers.h"
 
 #define COMMITTER_MAX_CONNS 1100       /* > MASTER_MAX_PROCS */
-#define COMMITTER_READ_CHUNK 65536
 #define COMMITTER_LINGER_MS 2000
 
 struct conn {
@@ -229,28 +228,15 @@ static void accept_all(struct committer *m)
 	}
 }
 
-/* Reads what c has; marks it dead on EOF, an error or too much. */
+/* Reads what c has; marks it dead on EOF, an error or too much (more
+ * than a whole frame unparsed: a frame parse refuses long before). */
 static void conn_read(struct conn *c)
 {
-	ssize_t got;
-
-	while (!c->dead) {
-		if (c->in.len - c->in_off > COMMIT_WIRE_MAX_FRAME + 4 ||
-		    buf_grow(&c->in, COMMITTER_READ_CHUNK) != QUIRE_OK) {
-			c->dead = 1; /* a frame parse refuses long before */
-			return;
-		}
-		got = read(c->fd, c->in.data + c->in.len, COMMITTER_READ_CHUNK);
-		if (got > 0) {
-			c->in.len += (size_t)got;
-			continue;
-		}
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
+	if (!c->dead &&
+	    buf_recv_ready(&c->in, c->fd, c->in_off + COMMIT_WIRE_MAX_FRAME + 5) != 0)
 		c->dead = 1;
-	}
+	if (c->in.len - c->in_off > COMMIT_WIRE_MAX_FRAME + 4)
+		c->dead = 1;
 }
 
 /* Moves whole requests of c into s while there is room. */

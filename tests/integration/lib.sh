@@ -231,6 +231,14 @@ t_start_stack() {
 	t_done
 }
 
+# copy_test_site: a copy of the test site in $SITE ($T_DIR/site) without
+# its deliberately broken post, for tests that deploy it.
+copy_test_site() {
+	SITE=$T_DIR/site
+	cp -r "$T_SITE" "$SITE"
+	rm -f "$SITE/posts/broken.md"
+}
+
 # children PID: the direct children of PID (quire's workers, and its
 # committer when the write API is on).
 children() {

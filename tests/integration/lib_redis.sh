@@ -124,3 +124,10 @@ start_redis_auth() {
 	done
 	return 1
 }
+
+# start_tiers: PostgreSQL (lib_pg.sh, sourced before) and Redis, or the
+# test fails and ends here: nothing else can be checked without them.
+start_tiers() {
+	start_pg || { fail "postgresql did not start"; t_done; }
+	start_redis || { fail "redis did not start"; t_done; }
+}

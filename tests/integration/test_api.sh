@@ -14,12 +14,9 @@ QUIRECTL=${QUIRECTL:-$QUIRE_BUILDDIR/fcgi/quirectl}
 TOKEN=test-token-$RANDOM$RANDOM
 
 t_init
-start_pg || { fail "postgresql did not start"; t_done; }
-start_redis || { fail "redis did not start"; t_done; }
+start_tiers
 
-SITE=$T_DIR/site
-cp -r "$T_SITE" "$SITE"
-rm -f "$SITE/posts/broken.md"
+copy_test_site
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1 || fail "the first deploy failed"
 printf '# tokens for the test\n\n%s\nanother-token\n' "$TOKEN" >"$T_DIR/tokens"
 chmod 644 "$T_DIR/tokens"

@@ -27,12 +27,9 @@ MIN_ACKED=400          # acknowledged writes before the kill (10 s at most):
 DEAD_WRITES_S=2        # seconds of writing once PostgreSQL is gone
 
 t_init
-start_pg || { fail "postgresql did not start"; t_done; }
-start_redis || { fail "redis did not start"; t_done; }
+start_tiers
 
-SITE=$T_DIR/site
-cp -r "$T_SITE" "$SITE"
-rm -f "$SITE/posts/broken.md"
+copy_test_site
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1 || fail "the first deploy failed"
 printf '%s\n' "$TOKEN" >"$T_DIR/tokens"
 chmod 644 "$T_DIR/tokens"

@@ -16,12 +16,9 @@ QUIRECTL=${QUIRECTL:-$QUIRE_BUILDDIR/fcgi/quirectl}
 POST=/posts/hello-world
 
 t_init
-start_pg || { fail "postgresql did not start"; t_done; }
-start_redis || { fail "redis did not start"; t_done; }
+start_tiers
 
-SITE=$T_DIR/site
-cp -r "$T_SITE" "$SITE"
-rm -f "$SITE/posts/broken.md"
+copy_test_site
 
 # deploy [ARGS...]: quirectl deploy of $SITE; output in $T_DIR/deploy.out
 deploy() {

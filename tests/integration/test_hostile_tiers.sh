@@ -27,11 +27,8 @@ PREFIX=quire:
 N=10000
 
 t_init
-start_pg || { fail "postgresql did not start"; t_done; }
-start_redis || { fail "redis did not start"; t_done; }
-SITE=$T_DIR/site
-cp -r "$T_SITE" "$SITE"
-rm -f "$SITE/posts/broken.md"
+start_tiers
+copy_test_site
 check "the site is deployed" "$QUIRECTL" deploy "$SITE"
 
 # Every statement in postgres.log, to count the ones that read posts.

@@ -14,13 +14,10 @@ POST=/posts/hello-world
 PREFIX=quire:
 
 t_init
-start_pg || { fail "postgresql did not start"; t_done; }
-start_redis || { fail "redis did not start"; t_done; }
+start_tiers
 command -v wrk >/dev/null || { echo "SKIP: wrk is not installed"; exit 77; }
 
-SITE=$T_DIR/site
-cp -r "$T_SITE" "$SITE"
-rm -f "$SITE/posts/broken.md"
+copy_test_site
 check "the site is deployed" "$QUIRECTL" deploy "$SITE"
 
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"

@@ -22,11 +22,8 @@ if ldd "$REAL_FCGI" 2>/dev/null | grep libasan >/dev/null; then
 	echo "SKIP: $REAL_FCGI is built with AddressSanitizer"
 	exit 77
 fi
-start_pg || { fail "postgresql did not start"; t_done; }
-start_redis || { fail "redis did not start"; t_done; }
-SITE=$T_DIR/site
-cp -r "$T_SITE" "$SITE"
-rm -f "$SITE/posts/broken.md"
+start_tiers
+copy_test_site
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1 || fail "the deploy failed"
 printf 'vg-token\n' >"$T_DIR/tokens"
 chmod 644 "$T_DIR/tokens"

@@ -3,9 +3,32 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fcgi/buf.h"
 #include "check.h"
+
+/* buf_recv_ready: what is there now, never waiting; the end seen. */
+static void test_recv_ready(void)
+{
+	struct buf b = BUF_INIT;
+	int sv[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(buf_recv_ready(&b, sv[0], 100) == 0); /* nothing yet */
+	CHECK(b.len == 0);
+	CHECK(write(sv[1], "abcdef", 6) == 6);
+	CHECK(buf_recv_ready(&b, sv[0], 4) == 0); /* at most max */
+	CHECK(b.len == 4 && memcmp(b.data, "abcd", 4) == 0);
+	CHECK(buf_recv_ready(&b, sv[0], 100) == 0);
+	CHECK_STR(b.data, "abcdef");
+	close(sv[1]);
+	CHECK(buf_recv_ready(&b, sv[0], 100) == 1); /* the peer is gone */
+	CHECK(b.len == 6);
+	close(sv[0]);
+	buf_release(&b);
+}
 
 int main(void)
 {
@@ -13,6 +36,7 @@ int main(void)
 	char *s;
 	size_t len, i;
 
+	test_recv_ready();
 	buf_puts(&b, "hello");
 	buf_putc(&b, ' ');
 	buf_printf(&b, "%s %d", "world", 42);
