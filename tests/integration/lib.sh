@@ -330,6 +330,20 @@ req() {
 	R_URL=$url
 }
 
+# req_gzip URL [CURL ARGS...]: req with Accept-Encoding: gzip until the
+# answer is compressed, 10 tries at most. A worker answers a page's
+# first request in identity and compresses it after (RFC 9110 lets the
+# server choose); the next request may reach another worker that has
+# not seen the page yet.
+req_gzip() {
+	local i
+	for ((i = 0; i < 10; i++)); do
+		req "$@" -H 'Accept-Encoding: gzip'
+		[[ $(header Content-Encoding) == gzip ]] && return 0
+	done
+	return 0
+}
+
 # header NAME: the value of NAME in the last response ('' if absent).
 header() {
 	awk -v n="$1" 'BEGIN { n = tolower(n) }

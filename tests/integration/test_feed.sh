@@ -45,7 +45,7 @@ else
 	fail "/feed.xml entries are not all dated newest first"
 fi
 
-req /feed.xml -H 'Accept-Encoding: gzip'
+req_gzip /feed.xml
 if gzip -dc <"$T_DIR/r.body" >"$T_DIR/feed-gz.xml" 2>/dev/null; then
 	check_feed "$T_DIR/feed-gz.xml" "/feed.xml (gzip)" 5
 else

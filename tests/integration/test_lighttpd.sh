@@ -62,7 +62,7 @@ check "HEAD: 200 (got $R_STATUS)" [ "$R_STATUS" = 200 ]
 check "HEAD: the same ETag" [ "$(header ETag)" = "$etag" ]
 n=$(head_body_bytes /posts/hello-world)
 check "HEAD: no body (got $n bytes after the headers)" [ "$n" = 0 ]
-req /posts/hello-world -H 'Accept-Encoding: gzip'
+req_gzip /posts/hello-world
 check "gzip: Content-Encoding: gzip" [ "$(header Content-Encoding)" = gzip ]
 if gzip -dc <"$T_DIR/r.body" 2>/dev/null | cmp -s - "$T_DIR/identity"; then
 	ok "gzip body gunzips to the identity body"

@@ -181,7 +181,7 @@ for url in /posts/hello-world / /feed.xml /tags/intro; do
 	req "$url"
 	cp "$T_DIR/r.body" "$T_DIR/identity"
 	check "$url without Accept-Encoding is not compressed" [ -z "$(header Content-Encoding)" ]
-	req "$url" -H 'Accept-Encoding: gzip'
+	req_gzip "$url"
 	check "$url Accept-Encoding: gzip -> Content-Encoding: gzip (got '$(header Content-Encoding)')" \
 		[ "$(header Content-Encoding)" = gzip ]
 	check "$url gzip response has Vary: Accept-Encoding" \
