@@ -221,6 +221,7 @@ int commit_wire_get_request(const char *frame, size_t len,
 int commit_wire_get_reply(const char *frame, size_t len,
 			  struct commit_reply *out)
 {
+	unsigned created;
 	const char *msg;
 	size_t mlen;
 	struct rd r;
@@ -231,10 +232,14 @@ int commit_wire_get_reply(const char *frame, size_t len,
 	out->id = get_u32(&r);
 	out->rc = (int)(int32_t)get_u32(&r);
 	out->revision = (long long)get_u64(&r);
-	out->created = get_u8(&r) != 0;
+	created = get_u8(&r);
+	out->created = created == 1;
 	out->generation = (long long)get_u64(&r);
 	get_text(&r, &msg, &mlen);
-	if (r.bad || r.left || !msg || mlen >= sizeof(out->message))
+	/* Strict: what is accepted is what put_reply writes (fuzzing found
+	 * a created byte of 0xff taken as 1). */
+	if (r.bad || r.left || !msg || mlen >= sizeof(out->message) ||
+	    memchr(msg, '\0', mlen) || created > 1)
 		return QUIRE_EPARSE;
 	memcpy(out->message, msg, mlen);
 	out->message[mlen] = '\0';
