@@ -124,12 +124,13 @@ void app_release(struct app *app)
 	app->tpl = NULL;
 }
 
+static int rebuild_site(struct app *app, time_t now);
+
 int app_refresh_schedule(struct app *app, time_t now)
 {
 	if (!app->site->next_change || now < app->site->next_change)
 		return 0;
-	app->site_stale = 1; /* rebuilt as of now, changes folded in */
-	if (app_site_ready(app, now) != QUIRE_OK) {
+	if (rebuild_site(app, now) != QUIRE_OK) {
 		log_msg(LOG_LEVEL_WARN, "schedule", "out of memory rebuilding the index");
 		return 0;
 	}
@@ -137,7 +138,6 @@ int app_refresh_schedule(struct app *app, time_t now)
 		app->site->n_posts);
 	return 1;
 }
-
 
 int app_body(const struct app *app, const struct post *p, const char **html,
 	     const char **toc, struct record **hold)
@@ -242,14 +242,13 @@ static int merge_changes(struct app *app, struct post ***old, size_t *n_old)
 	return QUIRE_OK;
 }
 
-int app_site_ready(struct app *app, time_t now)
+/* Folds the waiting changes in and builds the site index as of now. */
+static int rebuild_site(struct app *app, time_t now)
 {
 	struct post **old;
 	struct site *s;
 	size_t n_old, i;
 
-	if (!app->site_stale)
-		return QUIRE_OK;
 	if (merge_changes(app, &old, &n_old) != QUIRE_OK ||
 	    site_build(app->content, now, app->cfg->enable_drafts, &s) != QUIRE_OK) {
 		/* The content may be half merged: the worker must not go on. */
@@ -263,6 +262,11 @@ int app_site_ready(struct app *app, time_t now)
 	free(old);
 	app->site_stale = 0;
 	return QUIRE_OK;
+}
+
+int app_site_ready(struct app *app, time_t now)
+{
+	return app->site_stale ? rebuild_site(app, now) : QUIRE_OK;
 }
 
 /*

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "commit.h"
@@ -24,37 +23,20 @@
 static char *uncertain[COMMIT_UNCERTAIN_MAX];
 static size_t n_uncertain;
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* The slug of op i, whichever kind. */
 static const char *op_slug(const struct tier_pg_op *ops, size_t i)
 {
 	return ops[i].rec ? ops[i].rec->slug : ops[i].slug;
 }
 
-static int seen_later(const struct tier_pg_op *ops, size_t n, size_t i)
+/* Whether an op of ops[from..n) applied a write to slug. */
+static int applied_from(const struct tier_pg_op *ops, size_t n, size_t from,
+			const char *slug)
 {
 	size_t j;
 
-	for (j = i + 1; j < n; j++)
-		if (ops[j].rc == QUIRE_OK &&
-		    strcmp(op_slug(ops, j), op_slug(ops, i)) == 0)
-			return 1;
-	return 0;
-}
-
-static int in_batch(const struct commit_batch *b, const char *slug)
-{
-	size_t i;
-
-	for (i = 0; i < b->n; i++)
-		if (b->ops[i].rc == QUIRE_OK && strcmp(op_slug(b->ops, i), slug) == 0)
+	for (j = from; j < n; j++)
+		if (ops[j].rc == QUIRE_OK && strcmp(op_slug(ops, j), slug) == 0)
 			return 1;
 	return 0;
 }
@@ -92,7 +74,7 @@ static void refetch_uncertain(struct tier_pg *pg, struct commit_batch *b)
 
 	while (i < n_uncertain && b->n_extra < COMMIT_EXTRA_MAX &&
 	       b->n_extra_gone < COMMIT_EXTRA_MAX) {
-		if (!in_batch(b, uncertain[i])) {
+		if (!applied_from(b->ops, b->n, 0, uncertain[i])) {
 			rc = tier_pg_fetch(pg, uncertain[i], &rec);
 			if (rc == QUIRE_OK) {
 				b->extra[b->n_extra++] = rec;
@@ -131,13 +113,14 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 	struct tier_redis *r;
 	size_t i, n_recs = 0, n_dels = 0, n_slugs = 0, live, acked;
 	long long receivers;
-	double t0 = now_ms(), t1;
+	double t0 = quire_now_ms(), t1;
 
 	if (!b->gen)
 		return;
 	r = tiers_redis(t);
 	for (i = 0; i < b->n; i++) {
-		if (b->ops[i].rc != QUIRE_OK || seen_later(b->ops, b->n, i))
+		if (b->ops[i].rc != QUIRE_OK ||
+		    applied_from(b->ops, b->n, i + 1, op_slug(b->ops, i)))
 			continue;
 		slugs[n_slugs++] = op_slug(b->ops, i);
 		if (b->ops[i].rec)
@@ -155,7 +138,7 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 	}
 	if (r && tier_redis_store(r, recs, n_recs, dels, n_dels, b->gen) == QUIRE_OK &&
 	    tier_redis_publish(r, b->gen, slugs, n_slugs, 0, &receivers) == QUIRE_OK) {
-		t1 = now_ms();
+		t1 = quire_now_ms();
 		if (tiers_wait_acks(r, b->gen, COMMIT_ACK_TIMEOUT_MS,
 				    COMMIT_WORKER_MAX_AGE_S, 0, &live,
 				    &acked) != QUIRE_OK)
@@ -165,7 +148,7 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 		 * RESULTS.md explains the rate with. */
 		log_msg(LOG_LEVEL_DEBUG, "commit", "writes=%zu applied=%zu "
 			"generation=%lld pg_ms=%.2f redis_ms=%.2f ack_ms=%.2f", b->n,
-			n_slugs, b->gen, b->pg_ms, t1 - t0, now_ms() - t1);
+			n_slugs, b->gen, b->pg_ms, t1 - t0, quire_now_ms() - t1);
 		return;
 	}
 	log_msg(LOG_LEVEL_WARN, "commit", "redis unreachable; asking the "
@@ -178,7 +161,7 @@ void commit_to_pg(struct tiers *t, struct commit_batch *b)
 	struct tier_pg *pg = tiers_pg(t);
 	size_t i, applied = 0;
 	int rc = QUIRE_EIO;
-	double start = now_ms();
+	double start = quire_now_ms();
 
 	b->gen = 0;
 	for (i = 0; i < b->n; i++) {
@@ -217,7 +200,7 @@ void commit_to_pg(struct tiers *t, struct commit_batch *b)
 	}
 	if (applied)
 		metrics_add(METRIC_API_WRITES, applied);
-	b->pg_ms = now_ms() - start;
+	b->pg_ms = quire_now_ms() - start;
 }
 
 void commit_one(struct tiers *t, struct commit_request *w,

@@ -98,14 +98,6 @@ static void on_stop(int sig)
 	stopping = 1;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int committer_listen(void)
 {
 	struct sockaddr_un sa;
@@ -419,9 +411,9 @@ static int done_stopping(struct committer *m, double *quiet_since)
 		busy = m->conns[i]->in.len > m->conns[i]->in_off ||
 		       m->conns[i]->out.len > m->conns[i]->out_off;
 	if (busy || *quiet_since == 0)
-		*quiet_since = now_ms();
+		*quiet_since = quire_now_ms();
 	return !busy && (m->n_conns == 0 ||
-			 now_ms() - *quiet_since > COMMITTER_LINGER_MS);
+			 quire_now_ms() - *quiet_since > COMMITTER_LINGER_MS);
 }
 
 int committer_run(const struct config *cfg, int listen_fd)

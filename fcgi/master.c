@@ -98,6 +98,12 @@ static void now(struct timespec *ts)
 	clock_gettime(CLOCK_MONOTONIC, ts);
 }
 
+/* The committer's slot comes after the workers' (when there is one). */
+static int is_committer(const struct master *m, int slot)
+{
+	return m->committer_fd >= 0 && slot == m->cfg->workers;
+}
+
 static int spawn(struct master *m, int slot)
 {
 	pid_t pid;
@@ -121,7 +127,7 @@ static int spawn(struct master *m, int slot)
 			log_msg(LOG_LEVEL_ERROR, "privs", "%s; worker not started", err);
 			_exit(1);
 		}
-		if (slot == m->cfg->workers)
+		if (is_committer(m, slot))
 			status = committer_run(m->cfg, m->committer_fd);
 		else
 			status = worker_run(m->app, m->listen_fd, m->committer_fd);
@@ -213,7 +219,7 @@ static void reload(struct master *m)
 		return;
 	}
 	for (i = 0; i < m->n_procs; i++)
-		if (m->procs[i].slot != m->cfg->workers) /* the committer stays */
+		if (!is_committer(m, m->procs[i].slot)) /* the committer stays */
 			m->procs[i].slot = -1;
 	app_release(m->app);
 	*m->app = fresh;

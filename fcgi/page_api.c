@@ -79,13 +79,31 @@ static int api_get(const struct request *req, struct response *resp,
 	return 200;
 }
 
+/* The write for the committer in *write (it takes rec); 0, or 500. */
+static int api_write(struct response *resp, enum commit_op op,
+		     const char *slug, long long expect, struct record *rec,
+		     struct commit_request **write)
+{
+	struct commit_request *w = calloc(1, sizeof(*w));
+
+	if (!w || !(w->slug = strdup(slug))) {
+		free(w);
+		record_free(rec);
+		return api_error(resp, 500, "out of memory", 0, 0);
+	}
+	w->op = op;
+	w->expect = expect;
+	w->rec = rec;
+	*write = w;
+	return 0;
+}
+
 static int api_put(const struct request *req, struct response *resp,
 		   const char *slug, long long expect,
 		   struct commit_request **write)
 {
 	struct content_options opt = { 0 }; /* raw HTML never from the API */
 	struct parse_error err;
-	struct commit_request *w;
 	struct record *rec = NULL;
 	struct post *p = NULL;
 	char path[QUIRE_MAX_SLUG + 8], *text;
@@ -126,33 +144,7 @@ static int api_put(const struct request *req, struct response *resp,
 	free(rec->path);
 	rec->path = NULL;
 
-	w = calloc(1, sizeof(*w));
-	if (!w || !(w->slug = strdup(rec->slug))) {
-		free(w);
-		record_free(rec);
-		return api_error(resp, 500, "out of memory", 0, 0);
-	}
-	w->op = COMMIT_OP_PUT;
-	w->expect = expect;
-	w->rec = rec;
-	*write = w;
-	return 0;
-}
-
-
-static int api_delete(struct response *resp, const char *slug,
-		      long long expect, struct commit_request **write)
-{
-	struct commit_request *w = calloc(1, sizeof(*w));
-
-	if (!w || !(w->slug = strdup(slug))) {
-		free(w);
-		return api_error(resp, 500, "out of memory", 0, 0);
-	}
-	w->op = COMMIT_OP_DELETE;
-	w->expect = expect;
-	*write = w;
-	return 0;
+	return api_write(resp, COMMIT_OP_PUT, slug, expect, rec, write);
 }
 
 int page_api_answer(const struct commit_request *w,
@@ -237,7 +229,7 @@ int page_api(const struct request *req, struct response *resp,
 	if (strcmp(m, "PUT") == 0)
 		return api_put(req, resp, slug, expect, write);
 	if (strcmp(m, "DELETE") == 0)
-		return api_delete(resp, slug, expect, write);
+		return api_write(resp, COMMIT_OP_DELETE, slug, expect, NULL, write);
 	api_error(resp, 405, "use GET, PUT or DELETE", 0, 0);
 	resp->allow = "GET, HEAD, PUT, DELETE";
 	return 405;

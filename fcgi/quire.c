@@ -1,6 +1,8 @@
 /*
  * quire.c - descriptions of the shared error codes
  */
+#include <time.h>
+
 #include "quire.h"
 
 static const char *const errs[QUIRE_ERR__MAX] = {
@@ -31,4 +33,12 @@ int quire_hex_digit(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+double quire_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }

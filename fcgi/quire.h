@@ -25,6 +25,9 @@ const char *quire_strerror(int err);
 /* The value of hexadecimal digit c, or -1 when c is not one. */
 int quire_hex_digit(int c);
 
+/* Milliseconds of CLOCK_MONOTONIC, for timing and deadlines. */
+double quire_now_ms(void);
+
 /*
  * Where a parser stopped. line and column are 1-based and refer to the
  * whole input file (frontmatter and body alike); 0 means unknown.

@@ -38,14 +38,6 @@ enum exit_code {
 	EXIT_ACK = 4,        /* deployed, but not every worker acknowledged */
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -256,7 +248,7 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 	const char **slugs = NULL;
 	size_t n_files = 0, n_known = 0, n_errors = 0, live = 0, acked = 0, i;
 	long long before = 0, gen = 0, redis_gen = -1, receivers = 0;
-	double t0 = now_ms(), t_commit;
+	double t0 = quire_now_ms(), t_commit;
 	int rc = EXIT_TIER, changed, full;
 
 	memset(&plan, 0, sizeof(plan));
@@ -294,7 +286,7 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 			tier_pg_error(pg));
 		goto out;
 	}
-	t_commit = now_ms();
+	t_commit = quire_now_ms();
 
 	r = redis_open(cfg, 0);
 	if (!r) {
@@ -347,7 +339,7 @@ report:
 	       plan.n_unchanged, t_commit - t0);
 	if (r)
 		printf("; %zu/%zu workers acknowledged in %.1f ms", acked, live,
-		       now_ms() - t0);
+		       quire_now_ms() - t0);
 	printf("\n");
 	if (rc == EXIT_ACK)
 		fprintf(stderr, "quirectl: %zu of %zu workers did not acknowledge "

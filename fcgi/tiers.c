@@ -31,20 +31,12 @@ struct tiers {
 	struct link pg_link;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void link_failed(struct link *l)
 {
 	l->backoff_ms = l->backoff_ms ? l->backoff_ms * 2 : TIERS_BACKOFF_MIN_MS;
 	if (l->backoff_ms > TIERS_BACKOFF_MAX_MS)
 		l->backoff_ms = TIERS_BACKOFF_MAX_MS;
-	l->retry_at = now_ms() + (double)l->backoff_ms;
+	l->retry_at = quire_now_ms() + (double)l->backoff_ms;
 }
 
 static void link_ok(struct link *l)
@@ -93,7 +85,7 @@ static struct tier_redis *redis(struct tiers *t)
 	}
 	if (t->redis)
 		return t->redis;
-	if (now_ms() < t->redis_link.retry_at)
+	if (quire_now_ms() < t->redis_link.retry_at)
 		return NULL;
 	if (tier_redis_connect(t->cfg->redis_url, t->cfg->redis_prefix,
 			       TIERS_TIMEOUT_MS, &t->redis, err,
@@ -115,7 +107,7 @@ static struct tier_pg *pg(struct tiers *t)
 		return NULL;
 	if (t->pg)
 		return t->pg;
-	if (now_ms() < t->pg_link.retry_at)
+	if (quire_now_ms() < t->pg_link.retry_at)
 		return NULL;
 	if (tier_pg_connect(t->cfg->database_url, &t->pg, err,
 			    sizeof(err)) != QUIRE_OK) {
@@ -161,7 +153,7 @@ int tiers_wait_acks(struct tier_redis *r, long long generation,
 	 * last acknowledgement (a write batch waited 2.2 ms with a 1 ms
 	 * tick, 1.6 ms with this one: RESULTS.md, Writes). */
 	struct timespec tick = { 0, 250000L };
-	double start = now_ms();
+	double start = quire_now_ms();
 	size_t n = 0, i, ok = 0;
 	int rc;
 
@@ -183,7 +175,7 @@ int tiers_wait_acks(struct tier_redis *r, long long generation,
 			rc = QUIRE_OK;
 			break;
 		}
-		if (now_ms() - start > timeout_ms) {
+		if (quire_now_ms() - start > timeout_ms) {
 			for (i = 0; verbose && i < n; i++)
 				if (w[i].generation < generation)
 					fprintf(stderr, "quirectl: worker %s is at "

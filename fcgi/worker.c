@@ -74,14 +74,6 @@ struct writes {
 	size_t n;
 };
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void on_stop(int sig)
 {
 	(void)sig;
@@ -443,7 +435,7 @@ static void writes_fail_all(struct writes *wr, const char *why)
 
 static void writes_expire(struct writes *wr)
 {
-	double now = mono_ms();
+	double now = quire_now_ms();
 	size_t i = 0;
 
 	while (i < wr->n) {
@@ -471,7 +463,7 @@ static int commit_write(FCGX_Request *fr, struct app *app, struct writes *wr,
 			wr->v[wr->n].fr = fr;
 			wr->v[wr->n].w = w;
 			wr->v[wr->n].is_head = is_head;
-			wr->v[wr->n].since = mono_ms();
+			wr->v[wr->n].since = quire_now_ms();
 			wr->n++;
 			return 1;
 		}
