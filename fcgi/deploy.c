@@ -10,11 +10,12 @@
 #include "log.h"
 #include "quire.h"
 
-/* A known post by path, and a live slug, in hash tables. */
+/* A known post by path, a live slug, a signature by slug: hash tables. */
 struct by_key {
 	const char *key;
 	const struct tier_pg_hash *known;
 	const char *path;        /* for a live slug: the file that gives it */
+	const struct deploy_sig *sig;
 	UT_hash_handle hh;
 };
 
@@ -28,17 +29,27 @@ static void table_free(struct by_key **t)
 	}
 }
 
-static int table_add(struct by_key **t, const char *key,
-		     const struct tier_pg_hash *known, const char *path)
+/* Adds an entry for key (borrowed); NULL when out of memory. */
+static struct by_key *table_put(struct by_key **t, const char *key)
 {
 	struct by_key *e = calloc(1, sizeof(*e));
 
 	if (!e)
-		return QUIRE_ENOMEM;
+		return NULL;
 	e->key = key;
+	HASH_ADD_KEYPTR(hh, *t, e->key, strlen(e->key), e);
+	return e;
+}
+
+static int table_add(struct by_key **t, const char *key,
+		     const struct tier_pg_hash *known, const char *path)
+{
+	struct by_key *e = table_put(t, key);
+
+	if (!e)
+		return QUIRE_ENOMEM;
 	e->known = known;
 	e->path = path;
-	HASH_ADD_KEYPTR(hh, *t, e->key, strlen(e->key), e);
 	return QUIRE_OK;
 }
 
@@ -82,11 +93,107 @@ static int add_delete(struct deploy_plan *plan, const char *slug)
 	return QUIRE_OK;
 }
 
+/* What PostgreSQL holds of the content posts, by path (the first of a
+ * path, should two share it), made once for a deploy. */
+struct deploy_known {
+	const struct tier_pg_hash *v;
+	size_t n;
+	struct by_key *by_path;
+};
+
+int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
+		       struct deploy_known **out)
+{
+	struct deploy_known *k = calloc(1, sizeof(*k));
+	size_t i;
+
+	*out = NULL;
+	if (!k)
+		return QUIRE_ENOMEM;
+	k->v = known;
+	k->n = n_known;
+	for (i = 0; i < n_known; i++)
+		if (known[i].path && !table_find(k->by_path, known[i].path) &&
+		    table_add(&k->by_path, known[i].path, &known[i], NULL) != QUIRE_OK) {
+			deploy_known_free(k);
+			return QUIRE_ENOMEM;
+		}
+	*out = k;
+	return QUIRE_OK;
+}
+
+void deploy_known_free(struct deploy_known *k)
+{
+	if (!k)
+		return;
+	table_free(&k->by_path);
+	free(k);
+}
+
+/* Whether known has sig as the signature of the file it was read from. */
+static int sig_is(const struct tier_pg_hash *known, const struct content_sig *sig)
+{
+	char text[CONTENT_SIG_MAX];
+
+	if (!known->sig)
+		return 0;
+	content_sig_format(sig, text);
+	return text[0] && strcmp(known->sig, text) == 0;
+}
+
+void deploy_skip_known(struct content_file *files, size_t n,
+		       const struct deploy_known *k, size_t *n_skipped)
+{
+	struct by_key *e;
+	size_t i;
+
+	*n_skipped = 0;
+	for (i = 0; i < n; i++) {
+		e = table_find(k->by_path, files[i].path);
+		if (e && e->known->kind == files[i].kind &&
+		    sig_is(e->known, &files[i].sig)) {
+			files[i].skip = 1;
+			files[i].hash = e->known->hash;
+			(*n_skipped)++;
+		}
+	}
+}
+
+/* Keeps f's signature for slug when it is stable and not the one known. */
+static int sig_add(struct deploy_plan *plan, const struct content_file *f,
+		   const char *slug, const struct tier_pg_hash *known)
+{
+	struct deploy_sig *v, *s;
+	char text[CONTENT_SIG_MAX];
+
+	if (f->skip || !f->sig_stable ||
+	    (known && known->hash == f->hash && sig_is(known, &f->sig)))
+		return QUIRE_OK;
+	content_sig_format(&f->sig, text);
+	v = realloc(plan->sigs, (plan->n_sigs + 1) * sizeof(*v));
+	if (!v)
+		return QUIRE_ENOMEM;
+	plan->sigs = v;
+	s = &v[plan->n_sigs];
+	s->slug = strdup(slug);
+	s->sig = strdup(text);
+	s->hash = f->hash;
+	if (!s->slug || !s->sig) {
+		free(s->slug);
+		free(s->sig);
+		return QUIRE_ENOMEM;
+	}
+	plan->n_sigs++;
+	return QUIRE_OK;
+}
+
 int deploy_plan_make(struct content_file *files, size_t n,
-		     const struct tier_pg_hash *known, size_t n_known,
+		     const struct deploy_known *k,
 		     const struct content_options *opt, struct deploy_plan *plan)
 {
-	struct by_key *by_path = NULL, *live = NULL, *e;
+	const struct tier_pg_hash *known = k->v;
+	size_t n_known = k->n;
+	struct by_key *live = NULL, *e;
 	struct parse_error err;
 	struct post *p;
 	struct record *r;
@@ -97,17 +204,13 @@ int deploy_plan_make(struct content_file *files, size_t n,
 	plan->upserts = calloc(n ? n : 1, sizeof(*plan->upserts));
 	if (!plan->upserts)
 		goto out;
-	for (i = 0; i < n_known; i++)
-		if (known[i].path && !table_find(by_path, known[i].path) &&
-		    table_add(&by_path, known[i].path, &known[i], NULL) != QUIRE_OK)
-			goto out;
-
 	for (i = 0; i < n; i++) {
-		e = table_find(by_path, files[i].path);
+		e = table_find(k->by_path, files[i].path);
 		if (e && e->known->hash == files[i].hash &&
 		    e->known->kind == files[i].kind) {
 			plan->n_unchanged++;
-			if (live_add(&live, e->known->slug, files[i].path, plan) != QUIRE_OK)
+			if (live_add(&live, e->known->slug, files[i].path, plan) != QUIRE_OK ||
+			    sig_add(plan, &files[i], e->known->slug, e->known) != QUIRE_OK)
 				goto out;
 			continue;
 		}
@@ -129,7 +232,8 @@ int deploy_plan_make(struct content_file *files, size_t n,
 		if (!r)
 			goto out;
 		plan->upserts[plan->n_upserts++] = r;
-		if (live_add(&live, r->slug, files[i].path, plan) != QUIRE_OK)
+		if (live_add(&live, r->slug, files[i].path, plan) != QUIRE_OK ||
+		    sig_add(plan, &files[i], r->slug, NULL) != QUIRE_OK)
 			goto out;
 	}
 	for (i = 0; i < n_known; i++)
@@ -138,7 +242,6 @@ int deploy_plan_make(struct content_file *files, size_t n,
 			goto out;
 	rc = QUIRE_OK;
 out:
-	table_free(&by_path);
 	table_free(&live);
 	if (rc != QUIRE_OK)
 		deploy_plan_release(plan);
@@ -153,5 +256,76 @@ void deploy_plan_release(struct deploy_plan *plan)
 	for (i = 0; i < plan->n_deletes; i++)
 		free(plan->deletes[i]);
 	free(plan->deletes);
+	for (i = 0; i < plan->n_sigs; i++) {
+		free(plan->sigs[i].slug);
+		free(plan->sigs[i].sig);
+	}
+	free(plan->sigs);
 	memset(plan, 0, sizeof(*plan));
+}
+
+int deploy_known_after(const struct deploy_known *k,
+		       const struct deploy_plan *plan,
+		       struct tier_pg_hash **out, size_t *n)
+{
+	const struct tier_pg_hash *known = k->v;
+	size_t n_known = k->n;
+	struct by_key *gone = NULL, *sigs = NULL, *e;
+	struct tier_pg_hash *v;
+	const struct deploy_sig *ds;
+	size_t i, m = 0;
+	int rc = QUIRE_ENOMEM;
+
+	*out = NULL;
+	*n = 0;
+	v = calloc(n_known + plan->n_upserts + 1, sizeof(*v));
+	if (!v)
+		return QUIRE_ENOMEM;
+	for (i = 0; i < plan->n_deletes; i++)
+		if (table_add(&gone, plan->deletes[i], NULL, NULL) != QUIRE_OK)
+			goto out;
+	for (i = 0; i < plan->n_upserts; i++)
+		if (!table_find(gone, plan->upserts[i]->slug) &&
+		    table_add(&gone, plan->upserts[i]->slug, NULL, NULL) != QUIRE_OK)
+			goto out;
+	for (i = 0; i < plan->n_sigs; i++) {
+		if (table_find(sigs, plan->sigs[i].slug))
+			continue;
+		if (!(e = table_put(&sigs, plan->sigs[i].slug)))
+			goto out;
+		e->sig = &plan->sigs[i];
+	}
+	for (i = 0; i < n_known; i++) {
+		if (table_find(gone, known[i].slug))
+			continue;
+		v[m] = known[i];
+		e = table_find(sigs, known[i].slug);
+		ds = e ? e->sig : NULL;
+		if (ds && ds->hash == known[i].hash)
+			v[m].sig = ds->sig;
+		m++;
+	}
+	for (i = 0; i < plan->n_upserts; i++) {
+		const struct record *r = plan->upserts[i];
+
+		v[m].slug = r->slug;
+		v[m].path = r->path;
+		v[m].kind = r->kind;
+		v[m].hash = r->hash;
+		v[m].sig = NULL;
+		e = table_find(sigs, r->slug);
+		ds = e ? e->sig : NULL;
+		if (ds && ds->hash == r->hash)
+			v[m].sig = ds->sig;
+		m++;
+	}
+	*out = v;
+	*n = m;
+	v = NULL;
+	rc = QUIRE_OK;
+out:
+	free(v);
+	table_free(&gone);
+	table_free(&sigs);
+	return rc;
 }

@@ -2,19 +2,28 @@
  * deploy.h - what a content deploy changes
  *
  * Pure logic, no tier: from the files of a content folder and what
- * PostgreSQL holds (path and hash of each post), decide which files to
- * parse and upsert and which slugs to remove. A file whose path and hash
- * are unchanged is not parsed again, so deploying one edit to a big site
- * costs one render.
+ * PostgreSQL holds (path, hash and file signature of each post), decide
+ * which files to read, which to parse and upsert and which slugs to
+ * remove. A file whose signature is unchanged is not read, and one whose
+ * path and hash are unchanged is not parsed again, so deploying one edit
+ * to a big site costs a stat a file and one render.
  */
 #ifndef QUIRE_DEPLOY_H
 #define QUIRE_DEPLOY_H
 
 #include <stddef.h>
 
+#include "content_scan.h"
 #include "record.h"
 #include "tier_files.h"
 #include "tier_pg.h"
+
+/* A file signature to keep for slug, valid while its hash is hash. */
+struct deploy_sig {
+	char *slug;
+	char *sig;
+	unsigned long long hash;
+};
 
 struct deploy_plan {
 	struct record **upserts;  /* parsed and rendered, revision 0 */
@@ -23,18 +32,48 @@ struct deploy_plan {
 	size_t n_deletes;
 	size_t n_unchanged;
 	size_t n_errors;          /* each reported as path:line:column: message */
+	struct deploy_sig *sigs;  /* stable signatures of files read that */
+	size_t n_sigs;            /* PostgreSQL does not have yet */
 };
 
+/* known[0..n_known) (borrowed) by path. QUIRE_OK or QUIRE_ENOMEM. */
+struct deploy_known;
+int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
+		       struct deploy_known **out);
+void deploy_known_free(struct deploy_known *k);
+
 /*
- * Plans a deploy of files[0..n) against known[0..n_known). Takes the text
- * of each changed file (files[i].text becomes NULL). Parse errors and
+ * Sets skip (and hash, to the one kept) on each file whose path, kind
+ * and signature are those kept in k: content_read() then leaves it
+ * unread.
+ */
+void deploy_skip_known(struct content_file *files, size_t n,
+		       const struct deploy_known *k, size_t *n_skipped);
+
+/*
+ * Plans a deploy of files[0..n) against k. Takes the text
+ * of each changed file (files[i].text becomes NULL). A file skipped is
+ * unchanged. plan->sigs lists the stable signatures of files read that
+ * known does not have (the caller keeps them once committed). Parse errors and
  * duplicate slugs are reported and counted in plan->n_errors: the caller
  * must then change nothing. Returns QUIRE_OK or QUIRE_ENOMEM. Free with
  * deploy_plan_release().
  */
 int deploy_plan_make(struct content_file *files, size_t n,
-		     const struct tier_pg_hash *known, size_t n_known,
+		     const struct deploy_known *k,
 		     const struct content_options *opt, struct deploy_plan *plan);
 void deploy_plan_release(struct deploy_plan *plan);
+
+/*
+ * What PostgreSQL holds of the content posts once plan is committed over
+ * k (nothing else committed in between): k's posts without the deleted
+ * and the upserted slugs, then the upserts, each with the signature plan
+ * keeps for it. The entries of *out point into k's posts and plan, which
+ * must outlive it; caller frees *out itself (free()). QUIRE_OK or
+ * QUIRE_ENOMEM.
+ */
+int deploy_known_after(const struct deploy_known *k,
+		       const struct deploy_plan *plan,
+		       struct tier_pg_hash **out, size_t *n);
 
 #endif

@@ -5,6 +5,7 @@
  * several workers sharing stderr do not interleave.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,17 @@ static const char *const level_names[LOG_LEVEL__MAX] = {
 void log_set_level(enum log_level level)
 {
 	max_level = level;
+}
+
+void log_set_level_from_env(enum log_level dflt)
+{
+	const char *v = getenv("QUIRE_LOG_LEVEL");
+	size_t i;
+
+	max_level = dflt;
+	for (i = 0; v && i < sizeof(level_names) / sizeof(level_names[0]); i++)
+		if (strcmp(v, level_names[i]) == 0)
+			max_level = (enum log_level)i;
 }
 
 void log_msg(enum log_level level, const char *event, const char *fmt, ...)

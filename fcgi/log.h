@@ -19,6 +19,8 @@ enum log_level {
 
 /* Lines above this level are dropped; set from QUIRE_LOG_LEVEL. */
 void log_set_level(enum log_level level);
+/* QUIRE_LOG_LEVEL (error, warn, info or debug) when set, else dflt. */
+void log_set_level_from_env(enum log_level dflt);
 void log_msg(enum log_level level, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

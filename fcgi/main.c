@@ -114,7 +114,6 @@ int main(int argc, char **argv)
 	struct privs privs;
 	struct app app;
 	char err[256] = "", exe[PATH_MAX];
-	const char *lvl;
 	sigset_t usr2;
 	size_t n_inherited = 0;
 	int fd, rc, flags;
@@ -146,11 +145,7 @@ int main(int argc, char **argv)
 		sigaddset(&usr2, SIGUSR2);
 		sigprocmask(SIG_BLOCK, &usr2, NULL);
 	}
-	lvl = getenv("QUIRE_LOG_LEVEL");
-	if (lvl && strcmp(lvl, "debug") == 0)
-		log_set_level(LOG_LEVEL_DEBUG);
-	else if (lvl && strcmp(lvl, "warn") == 0)
-		log_set_level(LOG_LEVEL_WARN);
+	log_set_level_from_env(LOG_LEVEL_INFO);
 
 	/* Resolved now, before anything moves: the path a later upgrade
 	 * executes (upgrade.c). */

@@ -1,14 +1,17 @@
 /*
  * quirectl.c - the admin command: check, deploy, status, migrate
  *
- * A deploy (DESIGN §6): every file is read and hashed; only those whose
- * path or hash changed since the last deploy are parsed and rendered; any
- * error is printed and nothing changes. Then, in one PostgreSQL
+ * A deploy (DESIGN §6): every file is stat'ed, while PostgreSQL is asked
+ * for what the last deploy kept (path, hash, file signature); only files
+ * whose signature changed are read and hashed (content_scan.h), and only
+ * those whose path or hash changed are parsed and rendered; any error is
+ * printed and nothing changes. Then, in one PostgreSQL
  * transaction, the changes and a new generation are committed; Redis is
  * refreshed and the invalidation published; and quirectl waits, bounded,
  * until every live worker acknowledged the new generation.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include "build_config.h"
 #include "config.h"
 #include "deploy.h"
+#include "deploy_cache.h"
 #include "log.h"
 #include "markdown.h"
 #include "quire.h"
@@ -236,39 +240,159 @@ out:
 	return rc;
 }
 
+/* What a deploy needs from PostgreSQL before it can plan, fetched on a
+ * thread while the content folder is listed and stat'ed. */
+struct pg_prep {
+	const struct config *cfg;
+	char *cache_dir;         /* NULL: no cache */
+	struct tier_pg *pg;
+	long long before;
+	char site[72];
+	struct tier_pg_hash *known; /* from cache, or else from PostgreSQL: */
+	size_t n_known;
+	struct deploy_cache *cache;
+	struct tier_pg_hash *fetched;
+	struct deploy_known *index; /* known by path */
+	int from_cache;
+	int ok;
+	double ms;
+};
+
+static void *pg_prep_run(void *arg)
+{
+	struct pg_prep *p = arg;
+	double t0 = quire_now_ms();
+	int rc = QUIRE_ENOTFOUND;
+
+	p->pg = pg_open(p->cfg);
+	if (!p->pg)
+		return NULL;
+	if (tier_pg_migrate(p->pg, NULL, NULL) != QUIRE_OK ||
+	    tier_pg_site(p->pg, &p->before, p->site, sizeof(p->site)) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: postgresql: %s\n", tier_pg_error(p->pg));
+		return NULL;
+	}
+	if (p->cache_dir)
+		rc = deploy_cache_load(p->cache_dir, p->site, p->before, &p->cache);
+	p->from_cache = rc == QUIRE_OK;
+	if (p->cache) {
+		p->known = p->cache->v;
+		p->n_known = p->cache->n;
+	}
+	if (rc == QUIRE_ENOMEM ||
+	    (rc != QUIRE_OK && tier_pg_content_hashes(p->pg, &p->fetched,
+						      &p->n_known) != QUIRE_OK)) {
+		fprintf(stderr, "quirectl: postgresql: %s\n", tier_pg_error(p->pg));
+		return NULL;
+	}
+	if (p->fetched)
+		p->known = p->fetched;
+	if (deploy_known_index(p->known, p->n_known, &p->index) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: out of memory\n");
+		return NULL;
+	}
+	p->ok = 1;
+	p->ms = quire_now_ms() - t0;
+	return NULL;
+}
+
+/* Keeps what PostgreSQL now holds of the content posts for the next
+ * deploy from this host, when this deploy's commit is the only one since
+ * they were read (else the next deploy fetches them). */
+static void save_known(const struct pg_prep *prep, const struct deploy_plan *plan,
+		       long long gen)
+{
+	struct tier_pg_hash *v;
+	size_t n;
+	int changed = plan->n_upserts || plan->n_deletes;
+
+	if (!prep->cache_dir || gen != prep->before + (changed ? 1 : 0))
+		return;
+	if (deploy_known_after(prep->index, plan, &v, &n) != QUIRE_OK)
+		return;
+	if (deploy_cache_save(prep->cache_dir, prep->site, gen, v, n) != QUIRE_OK)
+		log_msg(LOG_LEVEL_DEBUG, "deploy", "cache not saved in %s: %s",
+			prep->cache_dir, strerror(errno));
+	free(v);
+}
+
+/* Keeps the signatures of the files read, so the next deploy need not
+ * read them; a failure only costs that. */
+static void keep_sigs(struct tier_pg *pg, const struct deploy_plan *plan)
+{
+	char **slugs, **sigs, **hashes;
+	size_t i;
+
+	if (!plan->n_sigs)
+		return;
+	slugs = calloc(plan->n_sigs, sizeof(*slugs));
+	sigs = calloc(plan->n_sigs, sizeof(*sigs));
+	hashes = calloc(plan->n_sigs, sizeof(*hashes));
+	for (i = 0; slugs && sigs && hashes && i < plan->n_sigs; i++) {
+		slugs[i] = plan->sigs[i].slug;
+		sigs[i] = plan->sigs[i].sig;
+		if (asprintf(&hashes[i], "%lld", (long long)plan->sigs[i].hash) < 0) {
+			hashes[i] = NULL;
+			break;
+		}
+	}
+	if (slugs && sigs && hashes && i == plan->n_sigs &&
+	    tier_pg_keep_sigs(pg, slugs, sigs, hashes, plan->n_sigs) != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "deploy", "file signatures not kept: %s",
+			tier_pg_error(pg));
+	for (i = 0; hashes && i < plan->n_sigs; i++)
+		free(hashes[i]);
+	free(hashes);
+	free(sigs);
+	free(slugs);
+}
+
 static int cmd_deploy(const struct config *cfg, const char *dir,
 		      double timeout_ms)
 {
 	struct content_options opt = { cfg->unsafe_html };
 	struct content_file *files = NULL;
-	struct tier_pg_hash *known = NULL;
+	struct pg_prep prep;
 	struct deploy_plan plan;
 	struct tier_pg *pg = NULL;
 	struct tier_redis *r = NULL;
 	const char **slugs = NULL;
-	size_t n_files = 0, n_known = 0, n_errors = 0, live = 0, acked = 0, i;
+	pthread_t th;
+	size_t n_files = 0, n_errors = 0, n_skipped = 0, live = 0, acked = 0, i;
 	long long before = 0, gen = 0, redis_gen = -1, receivers = 0;
-	double t0 = quire_now_ms(), t_commit;
-	int rc = EXIT_TIER, changed, full;
+	double t0 = quire_now_ms(), t_list, t_read, t_commit;
+	int rc = EXIT_TIER, changed, full, threaded, listed;
 
 	memset(&plan, 0, sizeof(plan));
-	if (content_scan(dir, &files, &n_files, &n_errors) != QUIRE_OK) {
+	memset(&prep, 0, sizeof(prep));
+	prep.cfg = cfg;
+	prep.cache_dir = deploy_cache_dir();
+	threaded = pthread_create(&th, NULL, pg_prep_run, &prep) == 0;
+	listed = content_list(dir, &files, &n_files, &n_errors);
+	t_list = quire_now_ms();
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		pg_prep_run(&prep);
+	pg = prep.pg;
+	before = prep.before;
+	if (listed != QUIRE_OK) {
 		fprintf(stderr, "quirectl: out of memory reading \"%s\"\n", dir);
-		return EXIT_CONTENT;
+		rc = EXIT_CONTENT;
+		goto out;
 	}
-	pg = pg_open(cfg);
-	if (!pg) {
+	if (!prep.ok) {
 		fprintf(stderr, "quirectl: nothing deployed\n");
 		goto out;
 	}
-	if (tier_pg_migrate(pg, NULL, NULL) != QUIRE_OK ||
-	    tier_pg_generation(pg, &before) != QUIRE_OK ||
-	    tier_pg_content_hashes(pg, &known, &n_known) != QUIRE_OK) {
-		fprintf(stderr, "quirectl: postgresql: %s; nothing deployed\n",
-			tier_pg_error(pg));
+	deploy_skip_known(files, n_files, prep.index, &n_skipped);
+	if (content_read(files, &n_files, &n_errors) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: out of memory reading \"%s\"\n", dir);
+		rc = EXIT_CONTENT;
 		goto out;
 	}
-	if (deploy_plan_make(files, n_files, known, n_known, &opt, &plan) != QUIRE_OK) {
+	t_read = quire_now_ms();
+	if (deploy_plan_make(files, n_files, prep.index, &opt, &plan) != QUIRE_OK) {
 		fprintf(stderr, "quirectl: out of memory planning the deploy\n");
 		goto out;
 	}
@@ -287,6 +411,11 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 		goto out;
 	}
 	t_commit = quire_now_ms();
+	log_msg(LOG_LEVEL_DEBUG, "deploy", "files=%zu read=%zu known_from=%s "
+		"list_ms=%.1f pg_ms=%.1f read_ms=%.1f plan_commit_ms=%.1f",
+		n_files, n_files - n_skipped,
+		prep.from_cache ? "cache" : "postgresql", t_list - t0, prep.ms,
+		t_read - t_list, t_commit - t_read);
 
 	r = redis_open(cfg, 0);
 	if (!r) {
@@ -302,7 +431,7 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 	if (!changed && !full) {
 		printf("nothing changed: %zu files, generation %lld\n", n_files, gen);
 		rc = EXIT_OK;
-		goto out;
+		goto sigs;
 	}
 	if (full)
 		rc = full_refresh(pg, r, gen, plan.upserts, plan.n_upserts);
@@ -344,10 +473,17 @@ report:
 	if (rc == EXIT_ACK)
 		fprintf(stderr, "quirectl: %zu of %zu workers did not acknowledge "
 			"within %.0f ms\n", live - acked, live, timeout_ms);
+sigs:
+	/* After the workers were told: not on the deploy's path. */
+	keep_sigs(pg, &plan);
+	save_known(&prep, &plan, gen);
 out:
 	free(slugs);
 	deploy_plan_release(&plan);
-	tier_pg_hashes_free(known, n_known);
+	deploy_known_free(prep.index);
+	tier_pg_hashes_free(prep.fetched, prep.fetched ? prep.n_known : 0);
+	deploy_cache_free(prep.cache);
+	free(prep.cache_dir);
 	content_files_free(files, n_files);
 	tier_redis_close(r);
 	tier_pg_close(pg);
@@ -420,7 +556,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "quirectl: %s\n", err);
 		return EXIT_USAGE;
 	}
-	log_set_level(LOG_LEVEL_WARN);
+	log_set_level_from_env(LOG_LEVEL_WARN);
 	if ((t = getenv("QUIRE_DEPLOY_TIMEOUT_MS")) && atof(t) > 0)
 		timeout_ms = atof(t);
 	if (argc == 5 && strcmp(argv[3], "--timeout-ms") == 0 && atof(argv[4]) > 0)

@@ -12,7 +12,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,14 +36,8 @@
  * itself is shadowed by fcgi/limits.h on the include path). */
 #define FILE_NAME_MAX 255
 
-/* A content file found by the walk. */
-struct found {
-	char *path;
-	enum post_kind kind;
-};
-
 struct found_list {
-	struct found *v;
+	struct content_path *v;
 	size_t n;
 	size_t cap;
 	int full;       /* QUIRE_MAX_POSTS reached, already reported */
@@ -263,10 +256,8 @@ out:
 /* ------------------------------------------------------------------ */
 /* Reading files */
 
-/* Reads path whole into *text (NUL-terminated, caller frees), refusing
- * more than QUIRE_MAX_FILE bytes even if the file grows while read. */
-static int read_file(const char *path, char **text, size_t *len,
-		     struct parse_error *err)
+int content_read_file(const char *path, char **text, size_t *len,
+		      struct stat *st_out, struct parse_error *err)
 {
 	struct buf b = BUF_INIT;
 	struct stat st;
@@ -323,6 +314,8 @@ static int read_file(const char *path, char **text, size_t *len,
 			break;
 	}
 	*text = buf_detach(&b, len);
+	if (st_out)
+		*st_out = st;
 	rc = QUIRE_OK;
 	goto out;
 too_big:
@@ -342,7 +335,7 @@ out:
 static int found_add(struct found_list *l, const char *path,
 		     enum post_kind kind, size_t *n_errors)
 {
-	struct found *v;
+	struct content_path *v;
 	size_t cap;
 	char *copy;
 
@@ -374,13 +367,17 @@ static int found_add(struct found_list *l, const char *path,
 
 static void found_release(struct found_list *l)
 {
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].path);
-	free(l->v);
+	content_paths_free(l->v, l->n);
 }
 
+void content_paths_free(struct content_path *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i].path);
+	free(v);
+}
 /* Whether path resolves to root or below it (root already resolved). */
 static int inside(const char *path, const char *root)
 {
@@ -558,8 +555,8 @@ static const struct post *prev_find(const struct content *prev,
 
 static int cmp_found(const void *a, const void *b)
 {
-	return strcmp(((const struct found *)a)->path,
-		      ((const struct found *)b)->path);
+	return strcmp(((const struct content_path *)a)->path,
+		      ((const struct content_path *)b)->path);
 }
 
 /* Kind, then slug, then path: the first of a run of equal slugs wins. */
@@ -625,7 +622,7 @@ static int drop_duplicates(struct content *c)
 
 /* Reads, parses and adds one file; a failure is reported, counted and
  * replaced by the previous good version when there is one. */
-static int load_one(struct content *c, const struct found *f,
+static int load_one(struct content *c, const struct content_path *f,
 		    const struct content *prev,
 		    const struct content_options *opt)
 {
@@ -636,7 +633,7 @@ static int load_one(struct content *c, const struct found *f,
 	size_t len = 0;
 	int rc;
 
-	rc = read_file(f->path, &text, &len, &err);
+	rc = content_read_file(f->path, &text, &len, NULL, &err);
 	if (rc == QUIRE_OK)
 		rc = content_parse_file(f->path, f->kind, text, len, opt, &p,
 					&err);
@@ -688,6 +685,25 @@ static int list_files(const char *dir, struct found_list *files,
 	return rc;
 }
 
+int content_list_paths(const char *dir, struct content_path **out, size_t *n,
+		       size_t *n_errors)
+{
+	struct found_list files;
+	int rc;
+
+	memset(&files, 0, sizeof(files));
+	*out = NULL;
+	*n = 0;
+	rc = list_files(dir, &files, n_errors);
+	if (rc != QUIRE_OK) {
+		found_release(&files);
+		return rc;
+	}
+	*out = files.v;
+	*n = files.n;
+	return QUIRE_OK;
+}
+
 int content_load(const char *dir, const struct content *prev,
 		 const struct content_options *opt, struct content **out)
 {
@@ -725,139 +741,6 @@ out:
 	content_free(c);
 	found_release(&files);
 	return rc;
-}
-
-/* Files read by each thread of a scan: below this, one thread. */
-#define SCAN_PER_THREAD 256
-#define SCAN_THREADS_MAX 4
-
-/* What one file of a scan came to, filled by whichever thread read it. */
-struct scanned {
-	char *text;
-	size_t len;
-	int rc;
-	struct parse_error err;
-};
-
-struct scan_job {
-	const struct found_list *files;
-	struct scanned *res;
-	size_t first, step;      /* files first, first + step, ... */
-};
-
-static void *scan_part(void *arg)
-{
-	struct scan_job *j = arg;
-	size_t i;
-
-	for (i = j->first; i < j->files->n; i += j->step)
-		j->res[i].rc = read_file(j->files->v[i].path, &j->res[i].text,
-					 &j->res[i].len, &j->res[i].err);
-	return NULL;
-}
-
-/* Reads every listed file into res[], on up to SCAN_THREADS_MAX threads:
- * a scan is mostly open/read/close, and system calls cost microseconds
- * each on a virtual machine (10,000 files: 290 ms on one thread here). */
-static void read_all(const struct found_list *files, struct scanned *res)
-{
-	struct scan_job jobs[SCAN_THREADS_MAX];
-	pthread_t th[SCAN_THREADS_MAX];
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t t, n_threads = files->n / SCAN_PER_THREAD, started = 1;
-
-	if (n_threads > (size_t)(cores > 0 ? cores : 1))
-		n_threads = (size_t)(cores > 0 ? cores : 1);
-	if (n_threads > SCAN_THREADS_MAX)
-		n_threads = SCAN_THREADS_MAX;
-	if (n_threads < 1)
-		n_threads = 1;
-	for (t = 0; t < n_threads; t++) {
-		jobs[t].files = files;
-		jobs[t].res = res;
-		jobs[t].first = t;
-		jobs[t].step = n_threads;
-	}
-	/* Thread 0 is this one; a thread that cannot start leaves its
-	 * files to this one (the step stays, so it reads them after). */
-	for (t = 1; t < n_threads; t++) {
-		if (pthread_create(&th[t], NULL, scan_part, &jobs[t]) != 0)
-			break;
-		started++;
-	}
-	scan_part(&jobs[0]);
-	for (t = 1; t < started; t++)
-		pthread_join(th[t], NULL);
-	for (t = started; t < n_threads; t++)
-		scan_part(&jobs[t]);
-}
-
-int content_scan(const char *dir, struct content_file **out, size_t *n,
-		 size_t *n_errors)
-{
-	struct found_list files;
-	struct content_file *v = NULL;
-	struct scanned *res = NULL;
-	size_t i, k = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	memset(&files, 0, sizeof(files));
-	rc = list_files(dir, &files, n_errors);
-	if (rc != QUIRE_OK)
-		goto out;
-	v = calloc(files.n ? files.n : 1, sizeof(*v));
-	res = calloc(files.n ? files.n : 1, sizeof(*res));
-	if (!v || !res) {
-		rc = QUIRE_ENOMEM;
-		goto out;
-	}
-	read_all(&files, res);
-	/* In order, so errors are reported as one thread would. */
-	for (i = 0; i < files.n; i++) {
-		rc = res[i].rc;
-		if (rc == QUIRE_ENOMEM)
-			goto out;
-		if (rc != QUIRE_OK) {
-			report(files.v[i].path, res[i].err.line, res[i].err.column,
-			       res[i].err.message);
-			(*n_errors)++;
-			rc = QUIRE_OK;
-			continue;
-		}
-		v[k].text = res[i].text;
-		v[k].len = res[i].len;
-		res[i].text = NULL;
-		v[k].path = files.v[i].path;
-		files.v[i].path = NULL;
-		v[k].kind = files.v[i].kind;
-		v[k].hash = XXH3_64bits(v[k].text, v[k].len);
-		k++;
-	}
-	*out = v;
-	*n = k;
-	v = NULL;
-out:
-	for (i = 0; res && i < files.n; i++)
-		free(res[i].text);
-	free(res);
-	content_files_free(v, k);
-	found_release(&files);
-	return rc;
-}
-
-void content_files_free(struct content_file *v, size_t n)
-{
-	size_t i;
-
-	if (!v)
-		return;
-	for (i = 0; i < n; i++) {
-		free(v[i].path);
-		free(v[i].text);
-	}
-	free(v);
 }
 
 void content_free(struct content *c)

@@ -5,6 +5,7 @@
 #define QUIRE_TIER_FILES_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "post.h"
 #include "quire.h"
@@ -51,23 +52,27 @@ int content_parse_file(const char *path, enum post_kind kind, char *text,
 
 void content_free(struct content *c);
 
-/* A content file as read, before parsing. */
-struct content_file {
+/* A content file found by a walk, before it is read. */
+struct content_path {
 	char *path;
 	enum post_kind kind;
-	char *text;              /* NUL-terminated; len bytes */
-	size_t len;
-	unsigned long long hash; /* xxh3 of text, as post.hash */
 };
 
 /*
- * Reads every file content_load would, sorted by path, without parsing
- * them: what a deploy needs to tell changed files from unchanged ones
- * before spending time on Markdown. Unreadable files are reported and
- * counted in *n_errors. Caller frees with content_files_free().
+ * Lists every file content_load would read, sorted by path, without
+ * reading them. Caller frees with content_paths_free().
  */
-int content_scan(const char *dir, struct content_file **out, size_t *n,
-		 size_t *n_errors);
-void content_files_free(struct content_file *v, size_t n);
+int content_list_paths(const char *dir, struct content_path **out, size_t *n,
+		       size_t *n_errors);
+void content_paths_free(struct content_path *v, size_t n);
+
+/*
+ * Reads path whole into *text (NUL-terminated, caller frees), refusing
+ * more than QUIRE_MAX_FILE bytes even if the file grows while read;
+ * *st (may be NULL) gets the fstat of what was read. On failure err says
+ * why (QUIRE_EIO, QUIRE_ETOOBIG, QUIRE_ENOMEM).
+ */
+int content_read_file(const char *path, char **text, size_t *len,
+		      struct stat *st, struct parse_error *err);
 
 #endif

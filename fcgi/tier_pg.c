@@ -1,8 +1,8 @@
 /*
  * tier_pg.c - the PostgreSQL tier (L3): schema, deploys, API writes, reads
  *
- * Every statement that carries data is prepared once per connection and
- * run with binary parameters: text goes as counted bytes (an embedded NUL
+ * Every statement that carries data is prepared once per connection (when
+ * first needed) and run with binary parameters: text goes as counted bytes (an embedded NUL
  * or invalid UTF-8 is refused by the server instead of being cut short),
  * integers in network order, lists as binary text[] arrays. Nothing from
  * a record is ever spliced into SQL. Results come back as text.
@@ -22,7 +22,7 @@
  *
  * A connection that failed is not reused as it is: when libpq reports it
  * bad, or a pipeline could not be wound down cleanly, the next call
- * resets it (PQreset) and prepares the statements again. Reads, which
+ * resets it (PQreset) and prepares again the statements it then needs. Reads, which
  * are safe to repeat, are retried once on the fresh connection.
  */
 #include <errno.h>
@@ -97,6 +97,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX posts_origin ON posts (origin);"
 	"CREATE INDEX posts_tags ON posts USING gin (tags);"
 	"CREATE INDEX posts_categories ON posts USING gin (categories)",
+	/* 3: the signature of the file a content post was read from, kept
+	 * while its hash is (content_scan.h); a random id of the site, which
+	 * names the deploying host's cache of it (deploy_cache.h) */
+	"ALTER TABLE posts ADD COLUMN file_sig text;"
+	"ALTER TABLE site ADD COLUMN uid text NOT NULL"
+	" DEFAULT md5(random()::text || clock_timestamp()::text)",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -170,7 +176,7 @@ static const char upsert_head[] =
 	" body_offset = excluded.body_offset, html = excluded.html," \
 	" toc_html = excluded.toc_html, words = excluded.words," \
 	" hash = excluded.hash, revision = p.revision + 1," \
-	" updated_at = now()"
+	" file_sig = NULL, updated_at = now()"
 static const char upsert_tail[] = UPSERT_SET " RETURNING slug, revision";
 /*
  * An API write under its precondition $20 in one statement, so a batch
@@ -229,8 +235,8 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  " ORDER BY p.kind, p.date DESC NULLS LAST, p.slug",
 	  0, NULL },
 	{ "quire_hashes",
-	  "SELECT slug, kind, hash, path FROM posts WHERE origin = 'content'"
-	  " ORDER BY slug",
+	  "SELECT slug, kind, hash, path, file_sig FROM posts"
+	  " WHERE origin = 'content'",
 	  0, NULL },
 	/* Built by pg_upsert_sql() when prepared. */
 	{ "quire_put_if", NULL, PG_PUT_IF_NPARAMS, upsert_types },
@@ -388,77 +394,143 @@ static void pg_upsert_sql(struct buf *b, int rows, const char *head,
 	buf_puts(b, tail);
 }
 
-static int upsert_prepare(struct tier_pg *pg, enum pg_stmt s)
+/* The SQL and parameter types of statement s (caller frees both). */
+static int stmt_text(enum pg_stmt s, char **sql, Oid **types, int *nparams)
 {
 	int rows = pg_upsert_rows(s);
 	int extra = s == PG_STMT_PUT_IF ? 1 : 0; /* the precondition */
-	struct buf sql = BUF_INIT;
-	PGresult *res = NULL;
-	Oid *types;
-	int i, rc = QUIRE_EIO;
+	struct buf b = BUF_INIT;
+	int i;
 
-	types = calloc((size_t)rows * PG_UPSERT_NPARAMS + 1, sizeof(*types));
-	if (!types) {
-		pg_set_error(pg, pg_stmts[s].name, "out of memory", NULL);
+	*sql = NULL;
+	*types = NULL;
+	if (pg_stmts[s].sql) {
+		*sql = strdup(pg_stmts[s].sql);
+		*nparams = pg_stmts[s].nparams;
+		if (pg_stmts[s].nparams) {
+			*types = malloc((size_t)pg_stmts[s].nparams * sizeof(**types));
+			if (*types)
+				memcpy(*types, pg_stmts[s].types,
+				       (size_t)pg_stmts[s].nparams * sizeof(**types));
+		}
+		return *sql && (!pg_stmts[s].nparams || *types) ? QUIRE_OK : QUIRE_ENOMEM;
+	}
+	*nparams = rows * PG_UPSERT_NPARAMS + extra;
+	*types = calloc((size_t)*nparams, sizeof(**types));
+	if (!*types)
+		return QUIRE_ENOMEM;
+	for (i = 0; i < rows * PG_UPSERT_NPARAMS; i++)
+		(*types)[i] = upsert_types[i % PG_UPSERT_NPARAMS];
+	if (extra) {
+		(*types)[PG_UPSERT_NPARAMS] = upsert_types[PG_UPSERT_NPARAMS];
+		pg_upsert_sql(&b, 1, put_if_head, put_if_tail);
+	} else {
+		pg_upsert_sql(&b, rows, upsert_head, upsert_tail);
+	}
+	if (buf_failed(&b)) {
+		buf_release(&b);
 		return QUIRE_ENOMEM;
 	}
-	for (i = 0; i < rows * PG_UPSERT_NPARAMS; i++)
-		types[i] = upsert_types[i % PG_UPSERT_NPARAMS];
-	if (extra)
-		types[PG_UPSERT_NPARAMS] = upsert_types[PG_UPSERT_NPARAMS];
-	if (extra)
-		pg_upsert_sql(&sql, 1, put_if_head, put_if_tail);
-	else
-		pg_upsert_sql(&sql, rows, upsert_head, upsert_tail);
-	if (buf_failed(&sql)) {
-		pg_set_error(pg, pg_stmts[s].name, "out of memory", NULL);
-		rc = QUIRE_ENOMEM;
-		goto out;
+	*sql = buf_detach(&b, NULL);
+	return *sql ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
+_Static_assert(PG_STMT__MAX <= 32, "pg->prepared is a 32-bit mask");
+
+/* Reads the result of each prepare sent, then the Sync's. */
+static int prepare_results(struct tier_pg *pg, const enum pg_stmt *sent,
+			   int n)
+{
+	PGresult *res;
+	int i, rc = QUIRE_OK;
+
+	for (i = 0; i < n; i++) {
+		res = PQgetResult(pg->conn);
+		if (!res) {
+			pg_fail(pg, pg_stmts[sent[i]].name, NULL);
+			pg->broken = 1;
+			return QUIRE_EIO;
+		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			if (rc == QUIRE_OK)
+				pg_fail(pg, pg_stmts[sent[i]].name, res);
+			rc = QUIRE_EIO;
+		} else {
+			pg->prepared |= PG_STMT_BIT(sent[i]);
+		}
+		PQclear(res);
+		/* the NULL that ends each statement's results */
+		res = PQgetResult(pg->conn);
+		if (res) {
+			PQclear(res);
+			pg->broken = 1;
+			return QUIRE_EIO;
+		}
 	}
-	res = PQprepare(pg->conn, pg_stmts[s].name, sql.data,
-			rows * PG_UPSERT_NPARAMS + extra, types);
-	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pg_fail(pg, pg_stmts[s].name, res);
-		goto out;
+	res = PQgetResult(pg->conn);
+	if (!res || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+		pg->broken = 1;
+		rc = QUIRE_EIO;
 	}
-	rc = QUIRE_OK;
-out:
 	PQclear(res);
-	buf_release(&sql);
-	free(types);
 	return rc;
 }
 
-static int pg_prepare_all(struct tier_pg *pg)
+/*
+ * Prepares the statements of want not yet prepared on this connection,
+ * all in one round trip (a pipeline): a fresh backend parses each cold,
+ * and quirectl, which lives for one deploy, needs only a few of them.
+ */
+static int pg_prepare(struct tier_pg *pg, unsigned want)
 {
-	PGresult *res;
-	int i;
+	enum pg_stmt sent[PG_STMT__MAX];
+	char *sql;
+	Oid *types;
+	int i, n = 0, nparams, rc = QUIRE_OK;
 
-	for (i = 0; i < PG_STMT__MAX; i++) {
-		if (!pg_stmts[i].sql) {
-			if (upsert_prepare(pg, (enum pg_stmt)i) != QUIRE_OK)
-				return QUIRE_EIO;
-			continue;
-		}
-		res = PQprepare(pg->conn, pg_stmts[i].name, pg_stmts[i].sql,
-				pg_stmts[i].nparams, pg_stmts[i].types);
-		if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
-			pg_fail(pg, pg_stmts[i].name, res);
-			PQclear(res);
-			return QUIRE_EIO;
-		}
-		PQclear(res);
+	want &= ~pg->prepared;
+	if (!want)
+		return QUIRE_OK;
+	if (!PQenterPipelineMode(pg->conn)) {
+		pg_fail(pg, "prepare", NULL);
+		return QUIRE_EIO;
 	}
-	pg->prepared = 1;
-	return QUIRE_OK;
+	for (i = 0; i < PG_STMT__MAX && rc == QUIRE_OK; i++) {
+		if (!(want & (1u << i)))
+			continue;
+		rc = stmt_text((enum pg_stmt)i, &sql, &types, &nparams);
+		if (rc == QUIRE_OK && !PQsendPrepare(pg->conn, pg_stmts[i].name,
+						     sql, nparams, types)) {
+			pg_fail(pg, pg_stmts[i].name, NULL);
+			rc = QUIRE_EIO;
+		}
+		if (rc == QUIRE_ENOMEM)
+			pg_set_error(pg, pg_stmts[i].name, "out of memory", NULL);
+		free(sql);
+		free(types);
+		if (rc == QUIRE_OK)
+			sent[n++] = (enum pg_stmt)i;
+	}
+	if (!PQpipelineSync(pg->conn)) {
+		pg_fail(pg, "prepare", NULL);
+		pg->broken = 1;
+		return QUIRE_EIO;
+	}
+	if (prepare_results(pg, sent, n) != QUIRE_OK && rc == QUIRE_OK)
+		rc = QUIRE_EIO;
+	if (!PQexitPipelineMode(pg->conn)) {
+		pg->broken = 1;
+		rc = QUIRE_EIO;
+	}
+	return rc;
 }
 
 /*
- * Makes the connection usable: reset when it failed, statements prepared
- * when prepare is set (not for migrations: they run before the tables
- * the statements name exist).
+ * Makes the connection usable: reset when it failed, and the statements
+ * of want (a mask of 1 << enum pg_stmt; 0 for migrations, which run
+ * before the tables the statements name exist) prepared.
  */
-int pg_ready(struct tier_pg *pg, int prepare)
+int pg_ready(struct tier_pg *pg, unsigned want)
 {
 	if (pg->broken || PQstatus(pg->conn) != CONNECTION_OK) {
 		/* Server-side prepared statements died with the session. */
@@ -470,9 +542,7 @@ int pg_ready(struct tier_pg *pg, int prepare)
 			return QUIRE_EIO;
 		}
 	}
-	if (prepare && !pg->prepared)
-		return pg_prepare_all(pg);
-	return QUIRE_OK;
+	return pg_prepare(pg, want);
 }
 
 /* True when the last failure was the connection's, not the statement's:
@@ -496,7 +566,7 @@ static int pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
 
 	*out = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
-		rc = pg_ready(pg, 1);
+		rc = pg_ready(pg, PG_STMT_BIT(s));
 		if (rc != QUIRE_OK)
 			return rc;
 		res = PQexecPrepared(pg->conn, pg_stmts[s].name, nparams, values,
@@ -764,6 +834,15 @@ int tier_pg_migrate(struct tier_pg *pg, int *from, int *to)
 	rc = pg_ready(pg, 0);
 	if (rc != QUIRE_OK)
 		return rc;
+	/* Up to date, the usual case: no transaction, no lock. */
+	if (tier_pg_schema_version(pg, &version) == QUIRE_OK &&
+	    version == PG_SCHEMA_VERSION) {
+		if (from)
+			*from = version;
+		if (to)
+			*to = version;
+		return QUIRE_OK;
+	}
 	/* Bounded: one pass per step, and one more to find nothing to do. */
 	for (steps = 0; steps <= PG_SCHEMA_VERSION && !done; steps++) {
 		rc = migrate_step(pg, &version, &done);
@@ -800,6 +879,31 @@ int tier_pg_generation(struct tier_pg *pg, long long *generation)
 	if (PQntuples(res) != 1 || pg_col_ll(res, 0, 0, generation) != QUIRE_OK) {
 		pg_set_error(pg, "generation", "the site row is missing", NULL);
 		rc = QUIRE_EIO;
+	}
+	PQclear(res);
+	return rc;
+}
+
+int tier_pg_site(struct tier_pg *pg, long long *generation, char *uid,
+		 size_t uidsz)
+{
+	PGresult *res = NULL;
+	int rc;
+
+	*generation = 0;
+	uid[0] = '\0';
+	rc = pg_ready(pg, 0);
+	if (rc != QUIRE_OK)
+		return rc;
+	rc = pg_exec_simple(pg, "site", "SELECT generation, uid FROM site", &res);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (PQntuples(res) != 1 || pg_col_ll(res, 0, 0, generation) != QUIRE_OK ||
+	    PQgetisnull(res, 0, 1) || (size_t)PQgetlength(res, 0, 1) >= uidsz) {
+		pg_set_error(pg, "site", "the site row is missing", NULL);
+		rc = QUIRE_EIO;
+	} else {
+		memcpy(uid, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1) + 1);
 	}
 	PQclear(res);
 	return rc;
@@ -971,8 +1075,10 @@ int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,
 			goto out;
 		}
 		count++;
-		if (!PQgetisnull(res, i, 3) &&
-		    !(v[count - 1].path = strdup(PQgetvalue(res, i, 3)))) {
+		if ((!PQgetisnull(res, i, 3) &&
+		     !(v[count - 1].path = strdup(PQgetvalue(res, i, 3)))) ||
+		    (!PQgetisnull(res, i, 4) &&
+		     !(v[count - 1].sig = strdup(PQgetvalue(res, i, 4))))) {
 			rc = QUIRE_ENOMEM;
 			goto out;
 		}
@@ -986,6 +1092,64 @@ out:
 	return rc;
 }
 
+/*
+ * Keeps each signature for its slug while the row is of origin content
+ * with the hash it was taken with: a row changed since (by a deploy or
+ * the API) keeps none. Off the durable path: a signature lost in a crash
+ * only makes the next deploy read that file, so the commit does not wait
+ * for its flush.
+ */
+static const char keep_sigs_sql[] =
+	"UPDATE posts AS p SET file_sig = v.sig"
+	" FROM unnest($1::text[], $2::text[], $3::text[]) AS v(slug, sig, hash)"
+	" WHERE p.slug = v.slug AND p.origin = 'content'"
+	" AND p.hash = v.hash::bigint";
+
+int tier_pg_keep_sigs(struct tier_pg *pg, char *const *slugs,
+		      char *const *sigs, char *const *hashes, size_t n)
+{
+	struct buf arrays[3] = { BUF_INIT, BUF_INIT, BUF_INIT };
+	char *const *lists[3] = { slugs, sigs, hashes };
+	const char *values[3];
+	int lengths[3], formats[3] = { 1, 1, 1 }, i, rc;
+	PGresult *res = NULL;
+
+	if (n == 0)
+		return QUIRE_OK;
+	for (i = 0; i < 3; i++) {
+		rc = text_array_encode(&arrays[i], lists[i], n);
+		if (rc != QUIRE_OK) {
+			pg_set_error(pg, "keep signatures", "cannot encode", NULL);
+			goto out;
+		}
+		values[i] = arrays[i].data;
+		lengths[i] = (int)arrays[i].len;
+	}
+	rc = pg_ready(pg, 0);
+	if (rc != QUIRE_OK)
+		goto out;
+	rc = pg_exec_simple(pg, "keep signatures",
+			    "BEGIN; SET LOCAL synchronous_commit = off", NULL);
+	if (rc != QUIRE_OK)
+		goto out;
+	res = PQexecParams(pg->conn, keep_sigs_sql, 3, NULL, values, lengths,
+			   formats, 0);
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		pg_fail(pg, "keep signatures", res);
+		pg_rollback(pg);
+		rc = QUIRE_EIO;
+		goto out;
+	}
+	rc = pg_exec_simple(pg, "keep signatures", "COMMIT", NULL);
+	if (rc != QUIRE_OK)
+		pg_rollback(pg);
+out:
+	PQclear(res);
+	for (i = 0; i < 3; i++)
+		buf_release(&arrays[i]);
+	return rc;
+}
+
 void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n)
 {
 	size_t i;
@@ -995,6 +1159,7 @@ void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n)
 	for (i = 0; i < n; i++) {
 		free(v[i].slug);
 		free(v[i].path);
+		free(v[i].sig);
 	}
 	free(v);
 }
@@ -1479,7 +1644,10 @@ int tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
 	rc = deploy_check(pg, upserts, n_upserts);
 	if (rc != QUIRE_OK)
 		return rc;
-	rc = pg_ready(pg, 1);
+	rc = pg_ready(pg, (d.n_upserts % PG_UPSERT_ROWS ? PG_STMT_BIT(PG_STMT_UPSERT) : 0) |
+		      (d.n_many ? PG_STMT_BIT(PG_STMT_UPSERT_MANY) : 0) |
+		      (d.has_delete ? PG_STMT_BIT(PG_STMT_DELETE) : 0) |
+		      PG_STMT_BIT(PG_STMT_BUMP));
 	if (rc != QUIRE_OK)
 		return rc;
 	b = calloc(1, sizeof(*b));

@@ -21,6 +21,7 @@ struct tier_pg;
 struct tier_pg_hash {
 	char *slug;
 	char *path;              /* NULL when the record has none */
+	char *sig;               /* the file's signature, or NULL */
 	enum post_kind kind;
 	unsigned long long hash;
 };
@@ -46,14 +47,29 @@ int tier_pg_migrate(struct tier_pg *pg, int *from, int *to);
 /* The schema version in the database (0 for none). */
 int tier_pg_schema_version(struct tier_pg *pg, int *version);
 
+/* The site generation and the site's random id (uid, uidsz bytes), in
+ * one snapshot. QUIRE_OK or QUIRE_EIO. */
+int tier_pg_site(struct tier_pg *pg, long long *generation, char *uid,
+		 size_t uidsz);
+
 /* The site generation. QUIRE_OK or QUIRE_EIO. */
 int tier_pg_generation(struct tier_pg *pg, long long *generation);
 
-/* Every live post and page of origin content: slug, kind and hash.
+/* Every live post and page of origin content: slug, kind, hash, path
+ * and file signature (in no order).
  * Caller frees with tier_pg_hashes_free(). */
 int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,
 			   size_t *n);
 void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n);
+
+/*
+ * Keeps sigs[i] as the file signature of slugs[i] while that post is of
+ * origin content with hash hashes[i] (decimal, signed as stored), in one
+ * transaction that does not wait for its flush (a lost signature only
+ * costs a read). QUIRE_OK, QUIRE_EIO or QUIRE_ENOMEM.
+ */
+int tier_pg_keep_sigs(struct tier_pg *pg, char *const *slugs,
+		      char *const *sigs, char *const *hashes, size_t n);
 
 /*
  * In ONE transaction: upserts each record of upserts (its revision is

@@ -17,7 +17,8 @@
 
 struct tier_pg {
 	PGconn *conn;
-	int prepared;     /* the statements exist on this connection */
+	unsigned prepared; /* PG_STMT_BIT of each statement prepared on
+			      this connection */
 	int broken;       /* reset before the next use, whatever PQstatus says */
 	char err[512];    /* the last error, libpq's words */
 };
@@ -37,6 +38,8 @@ enum pg_stmt {
 	PG_STMT_UPSERT_4,   /* 4 records; the same */
 	PG_STMT__MAX
 };
+#define PG_STMT_BIT(s) (1u << (s))
+#define PG_STMTS_ALL ((1u << PG_STMT__MAX) - 1)
 
 /*
  * Records per upsert statement. One executor start-up per statement is
@@ -74,8 +77,9 @@ void pg_set_error(struct tier_pg *pg, const char *what, const char *msg,
 		  const char *sqlstate);
 /* The error of res, or of the connection when res is NULL. */
 void pg_fail(struct tier_pg *pg, const char *what, const PGresult *res);
-/* Resets a failed connection; prepares the statements when asked. */
-int pg_ready(struct tier_pg *pg, int prepare);
+/* Resets a failed connection; prepares the statements of want (a mask
+ * of PG_STMT_BIT) not prepared yet, in one round trip. */
+int pg_ready(struct tier_pg *pg, unsigned want);
 /* Ends a failed transaction (or marks the connection for a reset). */
 void pg_rollback(struct tier_pg *pg);
 /* Column col of row as a number; QUIRE_EPARSE on NULL or garbage. */

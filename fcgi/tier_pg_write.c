@@ -511,7 +511,8 @@ int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
 	rc = QUIRE_OK;
 	if (!sent)
 		goto out;
-	rc = pg_ready(pg, 1);
+	/* A writer (the committer) lives long: all of them at once. */
+	rc = pg_ready(pg, PG_STMTS_ALL);
 	if (rc != QUIRE_OK)
 		goto out;
 	if (!PQenterPipelineMode(pg->conn)) {

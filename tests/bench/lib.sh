@@ -42,6 +42,7 @@ b_init() {
 	B_NAME=$1
 	RUN=$(mktemp -d "/tmp/quire-bench-$B_NAME.XXXXXX")
 	chmod 755 "$RUN"
+	export QUIRE_CACHE_DIR=$RUN/cache   # quirectl's deploy cache
 	trap b_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM

@@ -68,6 +68,8 @@ t_init() {
 		exit 1
 	fi
 	T_DIR=$(mktemp -d "/tmp/quire-$T_NAME.XXXXXX") || exit 99
+	# quirectl's deploy cache stays with the test, not in ~/.cache.
+	export QUIRE_CACHE_DIR=$T_DIR/cache
 	# The servers' workers run as www-data when started as root: they
 	# must reach the socket and the temp paths inside.
 	chmod 755 "$T_DIR"

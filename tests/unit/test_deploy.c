@@ -1,0 +1,324 @@
+/*
+ * test_deploy.c - what a deploy reads, plans and remembers: file
+ * signatures (content_scan.c), skipping files whose signature is known,
+ * the plan's signatures to keep, what PostgreSQL holds after a plan
+ * (deploy.c) and the deploy cache file (deploy_cache.c)
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fcgi/content_scan.h"
+#include "fcgi/deploy.h"
+#include "fcgi/deploy_cache.h"
+#include "fcgi/markdown.h"
+#include "fcgi/quire.h"
+
+static char root[256];
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(99);
+}
+
+static void put(const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) == EOF || fclose(f) != 0)
+		die(path);
+}
+
+static struct content_file *find(struct content_file *v, size_t n,
+				 const char *suffix)
+{
+	size_t i, m = strlen(suffix);
+
+	for (i = 0; i < n; i++)
+		if (strlen(v[i].path) >= m &&
+		    strcmp(v[i].path + strlen(v[i].path) - m, suffix) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* A file written now has a signature that must not be kept: its ctime
+ * is within the racy window. Past it, the same signature is stable. */
+static void test_signatures(void)
+{
+	struct content_file *v = NULL, *f;
+	char sig[CONTENT_SIG_MAX];
+	struct stat st;
+	size_t n = 0, errors = 0;
+	char path[512];
+
+	put("posts/a.md", "---\ntitle: A\n---\nalpha\n");
+	CHECK(content_list(root, &v, &n, &errors) == QUIRE_OK);
+	CHECK(n == 1 && errors == 0);
+	f = find(v, n, "/posts/a.md");
+	CHECK(f && f->text == NULL);
+	snprintf(path, sizeof(path), "%s/posts/a.md", root);
+	CHECK(stat(path, &st) == 0);
+	if (f) {
+		CHECK(f->sig.ino == (unsigned long long)st.st_ino);
+		CHECK(f->sig.size == (long long)st.st_size);
+		CHECK(!f->sig_stable);
+		content_sig_format(&f->sig, sig);
+		CHECK(sig[0] != '\0' && strchr(sig, '.'));
+	}
+	CHECK(content_read(v, &n, &errors) == QUIRE_OK);
+	CHECK(n == 1 && v[0].text && strstr(v[0].text, "alpha"));
+	CHECK(!v[0].sig_stable);
+	content_files_free(v, n);
+}
+
+/* Builds one known post for posts/a.md with the given hash and sig. */
+static void known_one(struct tier_pg_hash *k, const char *path,
+		      unsigned long long hash, char *sig)
+{
+	memset(k, 0, sizeof(*k));
+	k->slug = (char *)"a";
+	k->path = (char *)path;
+	k->kind = POST_KIND_POST;
+	k->hash = hash;
+	k->sig = sig;
+}
+
+/* A file whose signature is known is not read; one whose signature
+ * differs is read, and if its bytes are those known, its new stable
+ * signature is kept (without a change); an edited file is upserted with
+ * its signature. */
+static void test_skip_and_plan(void)
+{
+	struct content_options opt = { 0 };
+	struct content_file *v = NULL;
+	struct deploy_known *idx = NULL;
+	struct deploy_plan plan;
+	struct tier_pg_hash known, *after = NULL;
+	char path[512], sig[CONTENT_SIG_MAX];
+	size_t n = 0, errors = 0, skipped = 0, n_after = 0;
+	unsigned long long hash;
+
+	/* Past the racy window of the file test_signatures wrote. */
+	sleep(1);
+	usleep(200 * 1000);
+	snprintf(path, sizeof(path), "%s/posts/a.md", root);
+
+	/* 1. Nothing known of its signature: read; stable now: kept. */
+	CHECK(content_list(root, &v, &n, &errors) == QUIRE_OK && n == 1);
+	CHECK(content_read(v, &n, &errors) == QUIRE_OK && n == 1);
+	CHECK(v[0].sig_stable);
+	hash = v[0].hash;
+	content_sig_format(&v[0].sig, sig);
+	known_one(&known, path, hash, NULL);
+	CHECK(deploy_known_index(&known, 1, &idx) == QUIRE_OK);
+	CHECK(deploy_plan_make(v, n, idx, &opt, &plan) == QUIRE_OK);
+	CHECK(plan.n_upserts == 0 && plan.n_unchanged == 1 && plan.n_deletes == 0);
+	CHECK(plan.n_sigs == 1);
+	if (plan.n_sigs == 1) {
+		CHECK_STR(plan.sigs[0].slug, "a");
+		CHECK_STR(plan.sigs[0].sig, sig);
+		CHECK(plan.sigs[0].hash == hash);
+	}
+	/* What PostgreSQL then holds: the same post, with the signature. */
+	CHECK(deploy_known_after(idx, &plan, &after, &n_after) == QUIRE_OK);
+	CHECK(n_after == 1 && after && after[0].sig && strcmp(after[0].sig, sig) == 0);
+	free(after);
+	deploy_plan_release(&plan);
+	deploy_known_free(idx);
+	content_files_free(v, n);
+
+	/* 2. Its signature known: not read at all. */
+	known_one(&known, path, hash, sig);
+	CHECK(deploy_known_index(&known, 1, &idx) == QUIRE_OK);
+	CHECK(content_list(root, &v, &n, &errors) == QUIRE_OK && n == 1);
+	deploy_skip_known(v, n, idx, &skipped);
+	CHECK(skipped == 1 && v[0].skip && v[0].hash == hash);
+	CHECK(content_read(v, &n, &errors) == QUIRE_OK && n == 1);
+	CHECK(v[0].text == NULL);
+	CHECK(deploy_plan_make(v, n, idx, &opt, &plan) == QUIRE_OK);
+	CHECK(plan.n_upserts == 0 && plan.n_unchanged == 1 && plan.n_sigs == 0);
+	deploy_plan_release(&plan);
+	content_files_free(v, n);
+
+	/* 3. Same size, mtime put back: the ctime still moved, so it is
+	 * read and its new bytes upserted. */
+	{
+		struct stat before;
+		struct timespec times[2];
+
+		CHECK(stat(path, &before) == 0);
+		put("posts/a.md", "---\ntitle: A\n---\nALPHA\n");
+		times[0] = before.st_atim;
+		times[1] = before.st_mtim;
+		CHECK(utimensat(AT_FDCWD, path, times, 0) == 0);
+	}
+	CHECK(content_list(root, &v, &n, &errors) == QUIRE_OK && n == 1);
+	deploy_skip_known(v, n, idx, &skipped);
+	CHECK(skipped == 0 && !v[0].skip);
+	CHECK(content_read(v, &n, &errors) == QUIRE_OK && n == 1);
+	CHECK(v[0].text && strstr(v[0].text, "ALPHA") && v[0].hash != hash);
+	CHECK(!v[0].sig_stable);
+	CHECK(deploy_plan_make(v, n, idx, &opt, &plan) == QUIRE_OK);
+	CHECK(plan.n_upserts == 1 && plan.n_sigs == 0);
+	/* Upserted without a stable signature: PostgreSQL keeps none. */
+	CHECK(deploy_known_after(idx, &plan, &after, &n_after) == QUIRE_OK);
+	CHECK(n_after == 1 && after && after[0].sig == NULL &&
+	      after[0].hash == plan.upserts[0]->hash);
+	free(after);
+	deploy_plan_release(&plan);
+	deploy_known_free(idx);
+	content_files_free(v, n);
+}
+
+/* Deleted slugs leave, upserts replace; a signature taken with another
+ * hash is not kept. */
+static void test_known_after(void)
+{
+	struct tier_pg_hash known[3], *after = NULL;
+	struct deploy_known *idx = NULL;
+	struct deploy_plan plan;
+	struct deploy_sig sigs[2];
+	struct record *r = record_new();
+	char *dels[1] = { (char *)"b" };
+	struct record *ups[1];
+	size_t n = 0, i;
+	int saw_a = 0, saw_c = 0, saw_d = 0;
+
+	memset(known, 0, sizeof(known));
+	known[0].slug = (char *)"a"; known[0].path = (char *)"p/a.md"; known[0].hash = 1;
+	known[1].slug = (char *)"b"; known[1].path = (char *)"p/b.md"; known[1].hash = 2;
+	known[2].slug = (char *)"c"; known[2].path = (char *)"p/c.md"; known[2].hash = 3;
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	r->slug = strdup("d");
+	r->path = strdup("p/d.md");
+	r->hash = 4;
+	ups[0] = r;
+	sigs[0].slug = (char *)"a"; sigs[0].sig = (char *)"1.2.3.4"; sigs[0].hash = 1;
+	sigs[1].slug = (char *)"c"; sigs[1].sig = (char *)"5.6.7.8"; sigs[1].hash = 99;
+	memset(&plan, 0, sizeof(plan));
+	plan.upserts = ups;
+	plan.n_upserts = 1;
+	plan.deletes = dels;
+	plan.n_deletes = 1;
+	plan.sigs = sigs;
+	plan.n_sigs = 2;
+	CHECK(deploy_known_index(known, 3, &idx) == QUIRE_OK);
+	CHECK(deploy_known_after(idx, &plan, &after, &n) == QUIRE_OK);
+	CHECK(n == 3);
+	for (i = 0; after && i < n; i++) {
+		if (strcmp(after[i].slug, "a") == 0)
+			saw_a = after[i].sig && strcmp(after[i].sig, "1.2.3.4") == 0;
+		if (strcmp(after[i].slug, "c") == 0)
+			saw_c = after[i].sig == NULL;
+		if (strcmp(after[i].slug, "d") == 0)
+			saw_d = after[i].hash == 4;
+		CHECK(strcmp(after[i].slug, "b") != 0);
+	}
+	CHECK(saw_a && saw_c && saw_d);
+	free(after);
+	deploy_known_free(idx);
+	record_free(r);
+}
+
+static void test_cache_file(void)
+{
+	struct tier_pg_hash v[3];
+	struct deploy_cache *c = NULL;
+	char dir[512], path[700];
+	const char *site = "0123abcd";
+	FILE *f;
+	long size;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/cache/quire", root);
+	memset(v, 0, sizeof(v));
+	v[0].slug = (char *)"one"; v[0].path = (char *)"/x/posts/one.md";
+	v[0].kind = POST_KIND_POST; v[0].hash = 0xfedcba9876543210ULL;
+	v[0].sig = (char *)"12.34.56.78";
+	v[1].slug = (char *)"two"; v[1].path = (char *)"/x/pages/t\nw\to.md";
+	v[1].kind = POST_KIND_PAGE; v[1].hash = 7;
+	v[2].slug = (char *)"three"; v[2].kind = POST_KIND_POST; v[2].hash = 0;
+
+	CHECK(deploy_cache_load(dir, site, 5, &c) == QUIRE_ENOTFOUND);
+	CHECK(deploy_cache_save(dir, site, 5, v, 3) == QUIRE_OK);
+	CHECK(deploy_cache_load(dir, site, 5, &c) == QUIRE_OK);
+	CHECK(c && c->n == 3);
+	if (c && c->n == 3) {
+		CHECK_STR(c->v[0].slug, "one");
+		CHECK_STR(c->v[0].path, "/x/posts/one.md");
+		CHECK_STR(c->v[0].sig, "12.34.56.78");
+		CHECK(c->v[0].hash == 0xfedcba9876543210ULL);
+		CHECK(c->v[1].kind == POST_KIND_PAGE);
+		CHECK_STR(c->v[1].path, "/x/pages/t\nw\to.md");
+		CHECK(c->v[1].sig == NULL);
+		CHECK(c->v[2].path == NULL && c->v[2].hash == 0);
+	}
+	deploy_cache_free(c);
+	c = NULL;
+	/* Another generation, another site: not this cache. */
+	CHECK(deploy_cache_load(dir, site, 6, &c) == QUIRE_ENOTFOUND && !c);
+	CHECK(deploy_cache_load(dir, "0123abce", 5, &c) == QUIRE_ENOTFOUND && !c);
+	/* A site id that could leave the folder is refused. */
+	CHECK(deploy_cache_save(dir, "../x", 5, v, 3) == QUIRE_EINVAL);
+	CHECK(deploy_cache_load(dir, "../x", 5, &c) == QUIRE_ENOTFOUND);
+
+	/* One byte changed in the body, or the file cut short: ignored. */
+	snprintf(path, sizeof(path), "%s/known-%s", dir, site);
+	f = fopen(path, "r+");
+	CHECK(f != NULL);
+	if (f) {
+		fseek(f, -3, SEEK_END);
+		fputc('Z', f);
+		fclose(f);
+	}
+	CHECK(deploy_cache_load(dir, site, 5, &c) == QUIRE_ENOTFOUND && !c);
+	CHECK(deploy_cache_save(dir, site, 5, v, 3) == QUIRE_OK);
+	fd = open(path, O_RDWR);
+	size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	CHECK(size > 10 && ftruncate(fd, size - 10) == 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(deploy_cache_load(dir, site, 5, &c) == QUIRE_ENOTFOUND && !c);
+	/* An empty site is a cache too. */
+	CHECK(deploy_cache_save(dir, site, 9, v, 0) == QUIRE_OK);
+	CHECK(deploy_cache_load(dir, site, 9, &c) == QUIRE_OK && c && c->n == 0);
+	deploy_cache_free(c);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char sub[300];
+
+	markdown_init();
+	snprintf(root, sizeof(root), "%s/quire-deploy-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root))
+		die("mkdtemp");
+	snprintf(sub, sizeof(sub), "%s/posts", root);
+	if (mkdir(sub, 0755) != 0)
+		die(sub);
+	test_signatures();
+	test_skip_and_plan();
+	test_known_after();
+	test_cache_file();
+	{
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", root);
+	}
+	return check_done("test_deploy");
+}
