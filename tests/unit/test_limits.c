@@ -8,12 +8,12 @@
  *   QUIRE_MAX_PATH_SEGS, QUIRE_MAX_HEADER - not enforced by any parser;
  *   QUIRE_MAX_BODY - the worker's, tested by tests/integration;
  *   QUIRE_MAX_DIR_DEPTH - content_load's, in test_content;
- *   QUIRE_MAX_POSTS - content_load's, but 200,000 files is no unit test;
  *   QUIRE_RENDER_CPU_MS - a time, in test_markdown.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* mkdtemp */
 #endif
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,6 +507,64 @@ static void test_slug_file_name(void)
 	CHECK_CONTAINS(err.message, "cannot make a slug");
 }
 
+/* Files per inode: ext4 allows 65,000 links to one. */
+#define LINKS_PER_FILE 50000
+
+/* Makes dir/posts/pNNNNNN.md for n in [from, to), hard links of a few
+ * empty files: a walk lists names and never reads them. */
+static void link_posts(const char *dir, int from, int to)
+{
+	char first[128], path[128];
+	int i;
+
+	for (i = from; i < to; i++) {
+		snprintf(first, sizeof(first), "%s/posts/p%06d.md", dir,
+			 i - i % LINKS_PER_FILE);
+		snprintf(path, sizeof(path), "%s/posts/p%06d.md", dir, i);
+		if (i % LINKS_PER_FILE == 0
+			   ? close(open(path, O_WRONLY | O_CREAT, 0644)) != 0
+			   : link(first, path) != 0) {
+			perror(path);
+			exit(2);
+		}
+	}
+}
+
+/* QUIRE_MAX_POSTS content files are listed; one more is refused, once,
+ * as an error (on which a deploy refuses), and the walk stops
+ * taking files. Listing is where every load and deploy starts. */
+static void test_post_count(void)
+{
+	struct content_path *v = NULL;
+	char dir[] = "/tmp/quire-limits-XXXXXX", path[128];
+	size_t n = 0, errors = 0;
+	int i;
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	snprintf(path, sizeof(path), "%s/posts", dir);
+	if (mkdir(path, 0755) == -1)
+		exit(2);
+	link_posts(dir, 0, QUIRE_MAX_POSTS);
+	CHECK(content_list_paths(dir, &v, &n, &errors) == QUIRE_OK);
+	CHECK(n == QUIRE_MAX_POSTS && errors == 0);
+	content_paths_free(v, n);
+	link_posts(dir, QUIRE_MAX_POSTS, QUIRE_MAX_POSTS + 1);
+	v = NULL;
+	CHECK(content_list_paths(dir, &v, &n, &errors) == QUIRE_OK);
+	CHECK(n == QUIRE_MAX_POSTS && errors == 1);
+	content_paths_free(v, n);
+	for (i = 0; i <= QUIRE_MAX_POSTS; i++) {
+		snprintf(path, sizeof(path), "%s/posts/p%06d.md", dir, i);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/posts", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	markdown_init();
@@ -523,5 +581,6 @@ int main(void)
 	test_template_render_work();
 	test_file_size();
 	test_slug_file_name();
+	test_post_count();
 	return check_done("test_limits");
 }
