@@ -55,6 +55,20 @@ static char *make(const char *head, char fill, size_t len, const char *tail)
 	return s;
 }
 
+/* mkdtemp(dir) with an empty posts/ folder in it. */
+static void make_site_dir(char *dir)
+{
+	char path[128];
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(2);
+	}
+	snprintf(path, sizeof(path), "%s/posts", dir);
+	if (mkdir(path, 0755) == -1)
+		exit(2);
+}
+
 /* ---------------------------------------------------------------- uri */
 
 static void test_uri_length(void)
@@ -457,13 +471,7 @@ static void test_file_size(void)
 	CHECK_CONTAINS(err.message, "file is larger");
 
 	/* content_load reads no more than that from a file */
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		exit(2);
-	}
-	snprintf(path, sizeof(path), "%s/posts", dir);
-	if (mkdir(path, 0755) == -1)
-		exit(2);
+	make_site_dir(dir);
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/posts/big.md", dir);
 		s = post_text(QUIRE_MAX_FILE + (size_t)i);
@@ -540,13 +548,7 @@ static void test_post_count(void)
 	size_t n = 0, errors = 0;
 	int i;
 
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		exit(2);
-	}
-	snprintf(path, sizeof(path), "%s/posts", dir);
-	if (mkdir(path, 0755) == -1)
-		exit(2);
+	make_site_dir(dir);
 	link_posts(dir, 0, QUIRE_MAX_POSTS);
 	CHECK(content_list_paths(dir, &v, &n, &errors) == QUIRE_OK);
 	CHECK(n == QUIRE_MAX_POSTS && errors == 0);
