@@ -1,8 +1,9 @@
 /*
  * deploy_cache.c - the content posts PostgreSQL held at one generation
  *
- * Layout: a header of five lines ("quire-known 1", the site id, the
- * generation, the number of entries, the xxh3 of the body in hex), then
+ * Layout: a header of six lines ("quire-known 1", the site id, the
+ * generation, its stamp, the number of entries, the xxh3 of the body in
+ * hex), then
  * the body: per entry five NUL-terminated fields, slug, kind, hash (as
  * stored: signed decimal), path and signature ("" for none). NUL cannot
  * occur in a path, so any name a file system allows round-trips.
@@ -25,7 +26,7 @@
 #include "quire.h"
 #include "record.h"
 
-#define CACHE_MAGIC "quire-known 1"
+#define CACHE_MAGIC "quire-known 2"
 #define CACHE_SITE_MAX 64
 /* Far above 5 fields of QUIRE_MAX_POSTS entries of a few hundred bytes. */
 #define CACHE_MAX_BYTES (512LL * 1024 * 1024)
@@ -50,7 +51,9 @@ char *deploy_cache_dir(void)
 	return NULL;
 }
 
-/* Only [0-9a-z], as the site id the schema makes: it names a file. */
+/* Only [0-9a-z], as the ids the schema makes (md5 in hex; a site never
+ * bumped has an empty stamp, which no cache matches): one names a file,
+ * both are lines of it. */
 static int site_ok(const char *site)
 {
 	size_t i, n = strlen(site);
@@ -155,7 +158,7 @@ static int parse_entries(const char *p, const char *end, size_t count,
 	return p == end ? QUIRE_OK : QUIRE_ENOTFOUND;
 }
 
-int deploy_cache_load(const char *dir, const char *site, long long generation,
+int deploy_cache_load(const char *dir, const struct tier_pg_site *site,
 		      struct deploy_cache **out)
 {
 	struct deploy_cache *c;
@@ -166,7 +169,8 @@ int deploy_cache_load(const char *dir, const char *site, long long generation,
 	int rc;
 
 	*out = NULL;
-	if (!site_ok(site) || !(path = cache_path(dir, site, "")))
+	if (!site_ok(site->uid) || !site_ok(site->stamp) ||
+	    !(path = cache_path(dir, site->uid, "")))
 		return QUIRE_ENOTFOUND;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -181,10 +185,11 @@ int deploy_cache_load(const char *dir, const char *site, long long generation,
 	p = c->map;
 	end = p + c->map_len;
 	if (!(line = next_line(&p, end, &len)) || !line_is(line, len, CACHE_MAGIC) ||
-	    !(line = next_line(&p, end, &len)) || !line_is(line, len, site))
+	    !(line = next_line(&p, end, &len)) || !line_is(line, len, site->uid))
 		goto out;
-	snprintf(want, sizeof(want), "%lld", generation);
+	snprintf(want, sizeof(want), "%lld", site->generation);
 	if (!(line = next_line(&p, end, &len)) || !line_is(line, len, want) ||
+	    !(line = next_line(&p, end, &len)) || !line_is(line, len, site->stamp) ||
 	    !(line = next_line(&p, end, &len)) || len == 0 || len > 20)
 		goto out;
 	memcpy(want, line, len);
@@ -261,7 +266,7 @@ static void make_dir(const char *dir)
 	mkdir(dir, 0700);
 }
 
-int deploy_cache_save(const char *dir, const char *site, long long generation,
+int deploy_cache_save(const char *dir, const struct tier_pg_site *site,
 		      const struct tier_pg_hash *v, size_t n)
 {
 	struct buf head = BUF_INIT, body = BUF_INIT;
@@ -269,7 +274,7 @@ int deploy_cache_save(const char *dir, const char *site, long long generation,
 	size_t i;
 	int fd = -1, rc = QUIRE_ENOMEM;
 
-	if (!site_ok(site))
+	if (!site_ok(site->uid) || !site_ok(site->stamp))
 		return QUIRE_EINVAL;
 	for (i = 0; i < n; i++) {
 		put_field(&body, v[i].slug);
@@ -279,12 +284,12 @@ int deploy_cache_save(const char *dir, const char *site, long long generation,
 		put_field(&body, v[i].path);
 		put_field(&body, v[i].sig);
 	}
-	buf_printf(&head, CACHE_MAGIC "\n%s\n%lld\n%zu\n%016llx\n", site,
-		   generation, n, (unsigned long long)XXH3_64bits(body.data,
-								   body.len));
+	buf_printf(&head, CACHE_MAGIC "\n%s\n%lld\n%s\n%zu\n%016llx\n",
+		   site->uid, site->generation, site->stamp, n,
+		   (unsigned long long)XXH3_64bits(body.data, body.len));
 	snprintf(sfx, sizeof(sfx), ".tmp.%ld", (long)getpid());
-	path = cache_path(dir, site, "");
-	tmp = cache_path(dir, site, sfx);
+	path = cache_path(dir, site->uid, "");
+	tmp = cache_path(dir, site->uid, sfx);
 	if (buf_failed(&head) || buf_failed(&body) || !path || !tmp)
 		goto out;
 	rc = QUIRE_EIO;

@@ -8,14 +8,16 @@
  * deploy); this file saves that fetch whenever nothing was committed
  * since the last deploy from this host: every change of a post bumps the
  * site generation, so a cache made at the generation PostgreSQL still
- * has is what PostgreSQL would answer. The signatures in it are this
- * host's own observations of its files (content_scan.h).
+ * has is what PostgreSQL would answer; the random stamp each commit
+ * writes beside the generation tells a generation reached again after a
+ * restore of an older backup. The signatures in it are this host's own
+ * observations of its files (content_scan.h).
  *
  * The file is QUIRE_CACHE_DIR (default $XDG_CACHE_HOME/quire or
  * ~/.cache/quire)/known-SITE, SITE being the site's random id, so a
  * recreated database never matches an old cache. It is written to a
  * temporary name and renamed; a file that does not check out (version,
- * site, generation, count, checksum of the body) is ignored.
+ * site, generation, stamp, count, checksum of the body) is ignored.
  */
 #ifndef QUIRE_DEPLOY_CACHE_H
 #define QUIRE_DEPLOY_CACHE_H
@@ -38,18 +40,18 @@ struct deploy_cache {
 };
 
 /*
- * Loads the cache of site at generation into *out (free with
- * deploy_cache_free()). QUIRE_OK, QUIRE_ENOTFOUND (none, or not that
- * generation, or not valid) or QUIRE_ENOMEM.
+ * Loads the cache of site as it is now (id, generation and stamp) into
+ * *out (free with deploy_cache_free()). QUIRE_OK, QUIRE_ENOTFOUND (none,
+ * or made at another generation or stamp, or not valid) or QUIRE_ENOMEM.
  */
-int deploy_cache_load(const char *dir, const char *site, long long generation,
+int deploy_cache_load(const char *dir, const struct tier_pg_site *site,
 		      struct deploy_cache **out);
 void deploy_cache_free(struct deploy_cache *c);
 
-/* Replaces the cache of site with v[0..n) at generation. QUIRE_OK, or
- * QUIRE_EIO / QUIRE_ENOMEM / QUIRE_EINVAL (a site id unfit for a file
- * name); a failure leaves no partial file behind. */
-int deploy_cache_save(const char *dir, const char *site, long long generation,
+/* Replaces the cache of site with v[0..n), made at site's generation
+ * and stamp. QUIRE_OK, or QUIRE_EIO / QUIRE_ENOMEM / QUIRE_EINVAL (an id
+ * or stamp unfit for the file); a failure leaves no partial file. */
+int deploy_cache_save(const char *dir, const struct tier_pg_site *site,
 		      const struct tier_pg_hash *v, size_t n);
 
 #endif

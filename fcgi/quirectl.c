@@ -247,7 +247,7 @@ struct pg_prep {
 	char *cache_dir;         /* NULL: no cache */
 	struct tier_pg *pg;
 	long long before;
-	char site[72];
+	struct tier_pg_site site;
 	struct tier_pg_hash *known; /* from cache, or else from PostgreSQL: */
 	size_t n_known;
 	struct deploy_cache *cache;
@@ -268,12 +268,13 @@ static void *pg_prep_run(void *arg)
 	if (!p->pg)
 		return NULL;
 	if (tier_pg_migrate(p->pg, NULL, NULL) != QUIRE_OK ||
-	    tier_pg_site(p->pg, &p->before, p->site, sizeof(p->site)) != QUIRE_OK) {
+	    tier_pg_site(p->pg, &p->site) != QUIRE_OK) {
 		fprintf(stderr, "quirectl: postgresql: %s\n", tier_pg_error(p->pg));
 		return NULL;
 	}
+	p->before = p->site.generation;
 	if (p->cache_dir)
-		rc = deploy_cache_load(p->cache_dir, p->site, p->before, &p->cache);
+		rc = deploy_cache_load(p->cache_dir, &p->site, &p->cache);
 	p->from_cache = rc == QUIRE_OK;
 	if (p->cache) {
 		p->known = p->cache->v;
@@ -298,19 +299,22 @@ static void *pg_prep_run(void *arg)
 
 /* Keeps what PostgreSQL now holds of the content posts for the next
  * deploy from this host, when this deploy's commit is the only one since
- * they were read (else the next deploy fetches them). */
-static void save_known(const struct pg_prep *prep, const struct deploy_plan *plan,
+ * they were read and none came after (else the next deploy fetches
+ * them). */
+static void save_known(struct pg_prep *prep, const struct deploy_plan *plan,
 		       long long gen)
 {
+	struct tier_pg_site now;
 	struct tier_pg_hash *v;
 	size_t n;
 	int changed = plan->n_upserts || plan->n_deletes;
 
-	if (!prep->cache_dir || gen != prep->before + (changed ? 1 : 0))
+	if (!prep->cache_dir || gen != prep->before + (changed ? 1 : 0) ||
+	    tier_pg_site(prep->pg, &now) != QUIRE_OK || now.generation != gen)
 		return;
 	if (deploy_known_after(prep->index, plan, &v, &n) != QUIRE_OK)
 		return;
-	if (deploy_cache_save(prep->cache_dir, prep->site, gen, v, n) != QUIRE_OK)
+	if (deploy_cache_save(prep->cache_dir, &now, v, n) != QUIRE_OK)
 		log_msg(LOG_LEVEL_DEBUG, "deploy", "cache not saved in %s: %s",
 			prep->cache_dir, strerror(errno));
 	free(v);
@@ -476,7 +480,8 @@ report:
 sigs:
 	/* After the workers were told: not on the deploy's path. */
 	keep_sigs(pg, &plan);
-	save_known(&prep, &plan, gen);
+	if (pg)
+		save_known(&prep, &plan, gen);
 out:
 	free(slugs);
 	deploy_plan_release(&plan);

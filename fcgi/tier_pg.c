@@ -98,11 +98,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX posts_tags ON posts USING gin (tags);"
 	"CREATE INDEX posts_categories ON posts USING gin (categories)",
 	/* 3: the signature of the file a content post was read from, kept
-	 * while its hash is (content_scan.h); a random id of the site, which
-	 * names the deploying host's cache of it (deploy_cache.h) */
+	 * while its hash is (content_scan.h); a random id of the site and a
+	 * random stamp of its last change, which name and check a deploying
+	 * host's cache of it (deploy_cache.h) */
 	"ALTER TABLE posts ADD COLUMN file_sig text;"
 	"ALTER TABLE site ADD COLUMN uid text NOT NULL"
-	" DEFAULT md5(random()::text || clock_timestamp()::text)",
+	" DEFAULT md5(random()::text || clock_timestamp()::text);"
+	"ALTER TABLE site ADD COLUMN stamp text NOT NULL DEFAULT ''",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -208,8 +210,12 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	{ "quire_delete",
 	  "DELETE FROM posts WHERE origin = 'content' AND slug = ANY ($1)",
 	  1, text_array_type },
+	/* The stamp tells a generation reached again (after a restore of an
+	 * older backup) from the one a cache was made at. */
 	{ "quire_bump",
-	  "UPDATE site SET generation = generation + 1 RETURNING generation",
+	  "UPDATE site SET generation = generation + 1,"
+	  " stamp = md5(random()::text || clock_timestamp()::text)"
+	  " RETURNING generation",
 	  0, NULL },
 	{ "quire_generation",
 	  "SELECT generation FROM site",
@@ -884,26 +890,31 @@ int tier_pg_generation(struct tier_pg *pg, long long *generation)
 	return rc;
 }
 
-int tier_pg_site(struct tier_pg *pg, long long *generation, char *uid,
-		 size_t uidsz)
+int tier_pg_site(struct tier_pg *pg, struct tier_pg_site *out)
 {
 	PGresult *res = NULL;
 	int rc;
 
-	*generation = 0;
-	uid[0] = '\0';
+	memset(out, 0, sizeof(*out));
 	rc = pg_ready(pg, 0);
 	if (rc != QUIRE_OK)
 		return rc;
-	rc = pg_exec_simple(pg, "site", "SELECT generation, uid FROM site", &res);
+	rc = pg_exec_simple(pg, "site", "SELECT generation, uid, stamp FROM site",
+			    &res);
 	if (rc != QUIRE_OK)
 		return rc;
-	if (PQntuples(res) != 1 || pg_col_ll(res, 0, 0, generation) != QUIRE_OK ||
-	    PQgetisnull(res, 0, 1) || (size_t)PQgetlength(res, 0, 1) >= uidsz) {
+	if (PQntuples(res) != 1 ||
+	    pg_col_ll(res, 0, 0, &out->generation) != QUIRE_OK ||
+	    PQgetisnull(res, 0, 1) || PQgetisnull(res, 0, 2) ||
+	    (size_t)PQgetlength(res, 0, 1) >= sizeof(out->uid) ||
+	    (size_t)PQgetlength(res, 0, 2) >= sizeof(out->stamp)) {
 		pg_set_error(pg, "site", "the site row is missing", NULL);
 		rc = QUIRE_EIO;
 	} else {
-		memcpy(uid, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1) + 1);
+		memcpy(out->uid, PQgetvalue(res, 0, 1),
+		       (size_t)PQgetlength(res, 0, 1) + 1);
+		memcpy(out->stamp, PQgetvalue(res, 0, 2),
+		       (size_t)PQgetlength(res, 0, 2) + 1);
 	}
 	PQclear(res);
 	return rc;

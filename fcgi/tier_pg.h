@@ -47,10 +47,15 @@ int tier_pg_migrate(struct tier_pg *pg, int *from, int *to);
 /* The schema version in the database (0 for none). */
 int tier_pg_schema_version(struct tier_pg *pg, int *version);
 
-/* The site generation and the site's random id (uid, uidsz bytes), in
- * one snapshot. QUIRE_OK or QUIRE_EIO. */
-int tier_pg_site(struct tier_pg *pg, long long *generation, char *uid,
-		 size_t uidsz);
+/* Where the site is at: its generation, its random id and the random
+ * stamp of the commit that made that generation, in one snapshot. */
+struct tier_pg_site {
+	long long generation;
+	char uid[40];
+	char stamp[40];
+};
+/* QUIRE_OK or QUIRE_EIO. */
+int tier_pg_site(struct tier_pg *pg, struct tier_pg_site *out);
 
 /* The site generation. QUIRE_OK or QUIRE_EIO. */
 int tier_pg_generation(struct tier_pg *pg, long long *generation);

@@ -78,6 +78,15 @@ check "the API post is still served" every_worker_serves /posts/from-api 200 API
 check "the deploy after that uses the cache again" deploy
 check "... (known_from=cache)" test "$FROM" = cache
 
+# The same generation with another stamp (as after a restore of an older
+# backup and as many commits since): the cache is not believed.
+"$PG_BIN/psql" -X -q -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire \
+	-c "UPDATE site SET stamp = md5('restored')" >/dev/null
+check "a deploy after the stamp changed succeeds" deploy
+check "... asking PostgreSQL" test "$FROM" = postgresql
+check "the deploy after that uses the cache again" deploy
+check "... (known_from=cache)" test "$FROM" = cache
+
 # A damaged cache is not believed.
 cache=$(ls "$QUIRE_CACHE_DIR"/known-* 2>/dev/null | head -n1)
 check "the cache file exists" test -n "$cache"

@@ -235,8 +235,8 @@ static void test_cache_file(void)
 {
 	struct tier_pg_hash v[3];
 	struct deploy_cache *c = NULL;
+	struct tier_pg_site site = { 5, "0123abcd", "feed42" }, other;
 	char dir[512], path[700];
-	const char *site = "0123abcd";
 	FILE *f;
 	long size;
 	int fd;
@@ -250,9 +250,9 @@ static void test_cache_file(void)
 	v[1].kind = POST_KIND_PAGE; v[1].hash = 7;
 	v[2].slug = (char *)"three"; v[2].kind = POST_KIND_POST; v[2].hash = 0;
 
-	CHECK(deploy_cache_load(dir, site, 5, &c) == QUIRE_ENOTFOUND);
-	CHECK(deploy_cache_save(dir, site, 5, v, 3) == QUIRE_OK);
-	CHECK(deploy_cache_load(dir, site, 5, &c) == QUIRE_OK);
+	CHECK(deploy_cache_load(dir, &site, &c) == QUIRE_ENOTFOUND);
+	CHECK(deploy_cache_save(dir, &site, v, 3) == QUIRE_OK);
+	CHECK(deploy_cache_load(dir, &site, &c) == QUIRE_OK);
 	CHECK(c && c->n == 3);
 	if (c && c->n == 3) {
 		CHECK_STR(c->v[0].slug, "one");
@@ -266,15 +266,29 @@ static void test_cache_file(void)
 	}
 	deploy_cache_free(c);
 	c = NULL;
-	/* Another generation, another site: not this cache. */
-	CHECK(deploy_cache_load(dir, site, 6, &c) == QUIRE_ENOTFOUND && !c);
-	CHECK(deploy_cache_load(dir, "0123abce", 5, &c) == QUIRE_ENOTFOUND && !c);
-	/* A site id that could leave the folder is refused. */
-	CHECK(deploy_cache_save(dir, "../x", 5, v, 3) == QUIRE_EINVAL);
-	CHECK(deploy_cache_load(dir, "../x", 5, &c) == QUIRE_ENOTFOUND);
+	/* Another generation, another stamp (the same generation reached
+	 * again after a restore), another site: not this cache. */
+	other = site;
+	other.generation = 6;
+	CHECK(deploy_cache_load(dir, &other, &c) == QUIRE_ENOTFOUND && !c);
+	other = site;
+	strcpy(other.stamp, "feed43");
+	CHECK(deploy_cache_load(dir, &other, &c) == QUIRE_ENOTFOUND && !c);
+	other = site;
+	strcpy(other.uid, "0123abce");
+	CHECK(deploy_cache_load(dir, &other, &c) == QUIRE_ENOTFOUND && !c);
+	/* An id that could leave the folder is refused; so is a site never
+	 * changed (no stamp yet). */
+	other = site;
+	strcpy(other.uid, "../x");
+	CHECK(deploy_cache_save(dir, &other, v, 3) == QUIRE_EINVAL);
+	CHECK(deploy_cache_load(dir, &other, &c) == QUIRE_ENOTFOUND);
+	other = site;
+	other.stamp[0] = '\0';
+	CHECK(deploy_cache_save(dir, &other, v, 3) == QUIRE_EINVAL);
 
 	/* One byte changed in the body, or the file cut short: ignored. */
-	snprintf(path, sizeof(path), "%s/known-%s", dir, site);
+	snprintf(path, sizeof(path), "%s/known-%s", dir, site.uid);
 	f = fopen(path, "r+");
 	CHECK(f != NULL);
 	if (f) {
@@ -282,17 +296,18 @@ static void test_cache_file(void)
 		fputc('Z', f);
 		fclose(f);
 	}
-	CHECK(deploy_cache_load(dir, site, 5, &c) == QUIRE_ENOTFOUND && !c);
-	CHECK(deploy_cache_save(dir, site, 5, v, 3) == QUIRE_OK);
+	CHECK(deploy_cache_load(dir, &site, &c) == QUIRE_ENOTFOUND && !c);
+	CHECK(deploy_cache_save(dir, &site, v, 3) == QUIRE_OK);
 	fd = open(path, O_RDWR);
 	size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
 	CHECK(size > 10 && ftruncate(fd, size - 10) == 0);
 	if (fd >= 0)
 		close(fd);
-	CHECK(deploy_cache_load(dir, site, 5, &c) == QUIRE_ENOTFOUND && !c);
+	CHECK(deploy_cache_load(dir, &site, &c) == QUIRE_ENOTFOUND && !c);
 	/* An empty site is a cache too. */
-	CHECK(deploy_cache_save(dir, site, 9, v, 0) == QUIRE_OK);
-	CHECK(deploy_cache_load(dir, site, 9, &c) == QUIRE_OK && c && c->n == 0);
+	site.generation = 9;
+	CHECK(deploy_cache_save(dir, &site, v, 0) == QUIRE_OK);
+	CHECK(deploy_cache_load(dir, &site, &c) == QUIRE_OK && c && c->n == 0);
 	deploy_cache_free(c);
 }
 
