@@ -238,7 +238,7 @@ int deploy_plan_make(struct content_file *files, size_t n,
 		     const struct deploy_known *k,
 		     const struct content_options *opt, struct deploy_plan *plan)
 {
-	const struct tier_pg_hash *known;
+	const struct tier_pg_hash *known, **same = NULL;
 	struct by_key *live = NULL;
 	struct parse_ctx pc;
 	struct parsed *res;
@@ -248,25 +248,28 @@ int deploy_plan_make(struct content_file *files, size_t n,
 	memset(plan, 0, sizeof(*plan));
 	memset(&pc, 0, sizeof(pc));
 	plan->upserts = calloc(n ? n : 1, sizeof(*plan->upserts));
-	if (!plan->upserts)
+	same = calloc(n ? n : 1, sizeof(*same));
+	if (!plan->upserts || !same)
 		goto out;
 	/* Parse and render the changed files on a thread per core (a full
 	 * deploy renders thousands), then take the results in file order,
 	 * so errors and duplicates are reported as one thread would. */
-	for (i = 0; i < n; i++)
-		n_changed += !unchanged(k, &files[i]);
+	for (i = 0; i < n; i++) {
+		same[i] = unchanged(k, &files[i]);
+		n_changed += !same[i];
+	}
 	pc.files = files;
 	pc.opt = opt;
 	pc.res = calloc(n_changed ? n_changed : 1, sizeof(*pc.res));
 	if (!pc.res)
 		goto out;
 	for (i = 0, j = 0; i < n; i++)
-		if (!unchanged(k, &files[i]))
+		if (!same[i])
 			pc.res[j++].file = i;
 	parallel_for(n_changed, PARSE_PER_THREAD, parse_one, &pc);
 
 	for (i = 0, j = 0; i < n; i++) {
-		known = unchanged(k, &files[i]);
+		known = same[i];
 		if (known) {
 			plan->n_unchanged++;
 			if (live_add(&live, known->slug, files[i].path, plan) != QUIRE_OK ||
@@ -301,6 +304,7 @@ out:
 	for (j = 0; pc.res && j < n_changed; j++)
 		record_free(pc.res[j].r);
 	free(pc.res);
+	free(same);
 	table_free(&live);
 	if (rc != QUIRE_OK)
 		deploy_plan_release(plan);

@@ -364,7 +364,7 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 	pthread_t th;
 	size_t n_files = 0, n_errors = 0, n_skipped = 0, live = 0, acked = 0, i;
 	long long before = 0, gen = 0, redis_gen = -1, receivers = 0;
-	double t0 = quire_now_ms(), t_list, t_read, t_commit;
+	double t0 = quire_now_ms(), t_list, t_read, t_commit, t_publish;
 	int rc = EXIT_TIER, changed, full, threaded, listed;
 
 	memset(&plan, 0, sizeof(plan));
@@ -464,8 +464,12 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 		rc = signal_master();
 		goto report;
 	}
+	t_publish = quire_now_ms();
 	tiers_wait_acks(r, gen, timeout_ms, WORKER_MAX_AGE_S, 1, &live, &acked);
 	rc = acked == live ? EXIT_OK : EXIT_ACK;
+	log_msg(LOG_LEVEL_DEBUG, "deploy", "redis=%s redis_ms=%.1f acks_ms=%.1f",
+		full ? "whole" : "changes", t_publish - t_commit,
+		quire_now_ms() - t_publish);
 report:
 	printf("deployed generation %lld: %zu changed, %zu removed, %zu unchanged; "
 	       "committed in %.1f ms", gen, plan.n_upserts, plan.n_deletes,
