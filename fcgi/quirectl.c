@@ -486,6 +486,7 @@ sigs:
 	keep_sigs(pg, &plan);
 	if (pg)
 		save_known(&prep, &plan, gen);
+	log_msg(LOG_LEVEL_DEBUG, "deploy", "kept_ms=%.1f", quire_now_ms() - t0);
 out:
 	free(slugs);
 	deploy_plan_release(&plan);
