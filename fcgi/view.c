@@ -138,14 +138,16 @@ static size_t pick_related(const struct site *s, const struct post *p,
 			   struct post **out)
 {
 	const struct site_term *t;
-	unsigned *shared;
+	unsigned *shared, c, top_n[RELATED_MAX];
 	char key[256];
-	size_t i, j, k, n = 0;
-	struct post *q, *best;
-	unsigned best_n;
+	size_t i, j, k, m, cap, n = 0;
+	struct post *q, *top[RELATED_MAX];
 
 	for (i = 0; i < p->related.n && n < RELATED_MAX; i++) {
 		q = site_post(s, p->related.v[i]);
+		for (k = 0; q && k < n; k++)
+			if (out[k] == q)
+				q = NULL; /* named twice */
 		if (q && q != p)
 			out[n++] = q;
 	}
@@ -165,21 +167,38 @@ static size_t pick_related(const struct site *s, const struct post *p,
 	for (k = 0; k < n; k++)
 		if (out[k]->rank < s->n_posts)
 			shared[out[k]->rank] = 0;
-	while (n < RELATED_MAX) {
-		best = NULL;
-		best_n = 0;
-		/* posts are newest first: the first of the highest count wins */
-		for (i = 0; i < s->n_posts; i++) {
-			if (shared[i] > best_n) {
-				best_n = shared[i];
-				best = s->posts[i];
+	/* One pass over the same lists: each counted post is taken once
+	 * (its count then zeroed) into the best RELATED_MAX - n, ordered by
+	 * count, then rank (newest first). Not a pass per pick over every
+	 * post of the site. */
+	m = 0;
+	cap = RELATED_MAX - n;
+	for (i = 0; i < p->tags.n; i++) {
+		site_term_key(p->tags.v[i], key, sizeof(key));
+		t = site_term_find(&s->tags, key);
+		for (j = 0; t && j < t->n; j++) {
+			q = t->posts[j];
+			if (q->rank >= s->n_posts || !(c = shared[q->rank]))
+				continue;
+			shared[q->rank] = 0;
+			/* insertion into top[0..m), the last falling off at cap */
+			for (k = m; k > 0 && (c > top_n[k - 1] ||
+			     (c == top_n[k - 1] && q->rank < top[k - 1]->rank)); k--) {
+				if (k < cap) {
+					top[k] = top[k - 1];
+					top_n[k] = top_n[k - 1];
+				}
+			}
+			if (k < cap) {
+				top[k] = q;
+				top_n[k] = c;
+				if (m < cap)
+					m++;
 			}
 		}
-		if (!best)
-			break;
-		shared[best->rank] = 0;
-		out[n++] = best;
 	}
+	for (k = 0; k < m; k++)
+		out[n++] = top[k];
 	free(shared);
 	return n;
 }

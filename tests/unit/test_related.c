@@ -1,0 +1,127 @@
+/*
+ * test_related.c - the related posts under a post (view.c): those named
+ * in related_posts first, then the posts sharing the most tags with it,
+ * the newest first on a tie; never the post itself, never twice
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fcgi/buf.h"
+#include "fcgi/markdown.h"
+#include "fcgi/quire.h"
+#include "fcgi/site.h"
+#include "fcgi/template.h"
+#include "fcgi/tier_files.h"
+#include "fcgi/view.h"
+
+static char root[256];
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(99);
+}
+
+/* posts/DATE-SLUG.md with tags (a YAML flow list) and extra frontmatter. */
+static void post(const char *date, const char *slug, const char *tags,
+		 const char *extra)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/posts/%s-%s.md", root, date, slug);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "---\ntitle: %s\ntags: %s\n%s---\nbody\n", slug,
+			  tags, extra) < 0 || fclose(f) != 0)
+		die(path);
+}
+
+/* The urls of the related posts of slug, as "/posts/a /posts/b ". */
+static void related_of(const struct site *s, const char *slug, struct buf *out)
+{
+	struct templates *t = templates_new();
+	struct tvars *v = tvars_new(), *o;
+	struct parse_error err;
+	struct post *p = site_post(s, slug);
+
+	buf_reset(out);
+	o = v ? tvars_object(v, "post") : NULL;
+	CHECK(t && v && o && p);
+	if (!t || !o || !p)
+		goto out;
+	CHECK(templates_add(t, "r", "{{#post.related}}{{url}} {{/post.related}}",
+			    &err) == QUIRE_OK);
+	CHECK(view_post(o, s, p) == QUIRE_OK);
+	CHECK(templates_render(t, "r", v, out) == QUIRE_OK);
+out:
+	tvars_free(v);
+	templates_free(t);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct content_options opt = { 0 };
+	struct content *c = NULL;
+	struct site *s = NULL;
+	struct buf out = BUF_INIT;
+	char sub[300], cmd[400];
+
+	markdown_init();
+	snprintf(root, sizeof(root), "%s/quire-related-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root))
+		die("mkdtemp");
+	snprintf(sub, sizeof(sub), "%s/posts", root);
+	if (mkdir(sub, 0755) != 0)
+		die(sub);
+	post("2024-01-01", "me", "[a, b, c]", "");
+	post("2024-01-02", "two-old", "[a, b]", "");   /* 2 shared, older */
+	post("2024-01-05", "two-new", "[b, c, x]", ""); /* 2 shared, newer */
+	post("2024-01-03", "one-new", "[c]", "");      /* 1 shared */
+	post("2024-01-02", "one-old", "[a]", "");
+	post("2024-01-09", "none", "[x, y]", "");      /* nothing shared */
+	post("2024-01-04", "named", "[z]", "related_posts: [none]\n");
+	post("2024-01-06", "three", "[a, b, c]", "");  /* 3 shared */
+	post("2024-01-07", "pinned", "[q]", "related_posts: [me, pinned, me]\n");
+	post("2024-01-08", "alone", "[solo]", "");
+
+	CHECK(content_load(root, NULL, &opt, &c) == QUIRE_OK && c && c->n == 10);
+	CHECK(site_build(c, time(NULL), 0, &s) == QUIRE_OK && s);
+	if (!s)
+		return check_done("test_related");
+
+	/* Most shared first; on a tie the newer; three at most. */
+	related_of(s, "me", &out);
+	CHECK_STR(out.data, "/posts/three /posts/two-new /posts/two-old ");
+	/* Named ones first, then by tags (none shared here but x). */
+	related_of(s, "named", &out);
+	CHECK_STR(out.data, "/posts/none ");
+	related_of(s, "two-new", &out);
+	CHECK_STR(out.data, "/posts/three /posts/me /posts/none ");
+	/* Never itself, never twice (a name given twice was listed twice:
+	 * the test that found it). */
+	related_of(s, "pinned", &out);
+	CHECK_STR(out.data, "/posts/me ");
+	/* All tie on one tag: the newest three. */
+	related_of(s, "one-old", &out);
+	CHECK_STR(out.data, "/posts/three /posts/two-old /posts/me ");
+	related_of(s, "one-new", &out);
+	CHECK_STR(out.data, "/posts/three /posts/two-new /posts/me ");
+	/* Nothing shared, nothing named: none. */
+	related_of(s, "alone", &out);
+	CHECK_STR(out.data, "");
+
+	buf_release(&out);
+	site_free(s);
+	content_free(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", root);
+	return check_done("test_related");
+}
