@@ -10,7 +10,10 @@
  *
  * Pub/sub is at-most-once, so correctness rests on the generation key:
  * on every (re)subscribe and every few seconds the thread compares it
- * with what it applied, and a mismatch reloads everything.
+ * with what it applied, and a mismatch reloads everything. While
+ * subscribed, a key ahead of what was applied is usually a message on its
+ * way (writers set the key, then publish): only a generation still not
+ * applied at the next comparison counts as missed.
  */
 #ifndef QUIRE_SUB_H
 #define QUIRE_SUB_H
@@ -42,6 +45,8 @@ struct sub {
 	atomic_ulong epoch;              /* bumped after each queued update */
 	atomic_int stop;
 	long long applied;               /* the thread's own view */
+	long long ahead;                 /* a key seen ahead of applied at
+					    the last comparison, or 0 */
 };
 
 /* Starts the thread; generation is what the worker serves now. Returns
