@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tmpsite.h"
 #include "fcgi/content_scan.h"
 #include "fcgi/deploy.h"
 #include "fcgi/deploy_cache.h"
@@ -21,21 +22,9 @@
 
 static char root[256];
 
-static void die(const char *what)
-{
-	perror(what);
-	exit(99);
-}
-
 static void put(const char *rel, const char *text)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	f = fopen(path, "w");
-	if (!f || fputs(text, f) == EOF || fclose(f) != 0)
-		die(path);
+	tmpsite_write(root, rel, text);
 }
 
 static struct content_file *find(struct content_file *v, size_t n,
@@ -313,27 +302,12 @@ static void test_cache_file(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	char sub[300];
-
 	markdown_init();
-	snprintf(root, sizeof(root), "%s/quire-deploy-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root))
-		die("mkdtemp");
-	snprintf(sub, sizeof(sub), "%s/posts", root);
-	if (mkdir(sub, 0755) != 0)
-		die(sub);
+	tmpsite_make(root, sizeof(root), "deploy");
 	test_signatures();
 	test_skip_and_plan();
 	test_known_after();
 	test_cache_file();
-	{
-		char cmd[400];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", root);
-	}
+	tmpsite_remove(root);
 	return check_done("test_deploy");
 }

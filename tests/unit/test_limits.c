@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tmpsite.h"
 #include "fcgi/buf.h"
 #include "fcgi/frontmatter.h"
 #include "fcgi/limits.h"
@@ -53,20 +54,6 @@ static char *make(const char *head, char fill, size_t len, const char *tail)
 	memset(s + h, fill, len - h);
 	memcpy(s + len, tail, t + 1);
 	return s;
-}
-
-/* mkdtemp(dir) with an empty posts/ folder in it. */
-static void make_site_dir(char *dir)
-{
-	char path[128];
-
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		exit(2);
-	}
-	snprintf(path, sizeof(path), "%s/posts", dir);
-	if (mkdir(path, 0755) == -1)
-		exit(2);
 }
 
 /* ---------------------------------------------------------------- uri */
@@ -453,7 +440,7 @@ static void test_file_size(void)
 	struct parse_error err;
 	struct content *c = NULL;
 	struct post *p = NULL;
-	char dir[] = "/tmp/quire-limits-XXXXXX", path[128], *s;
+	char dir[256], path[320], *s;
 	FILE *f;
 	int i;
 
@@ -471,7 +458,7 @@ static void test_file_size(void)
 	CHECK_CONTAINS(err.message, "file is larger");
 
 	/* content_load reads no more than that from a file */
-	make_site_dir(dir);
+	tmpsite_make(dir, sizeof(dir), "limits");
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/posts/big.md", dir);
 		s = post_text(QUIRE_MAX_FILE + (size_t)i);
@@ -522,7 +509,7 @@ static void test_slug_file_name(void)
  * empty files: a walk lists names and never reads them. */
 static void link_posts(const char *dir, int from, int to)
 {
-	char first[128], path[128];
+	char first[320], path[320];
 	int i;
 
 	for (i = from; i < to; i++) {
@@ -544,11 +531,11 @@ static void link_posts(const char *dir, int from, int to)
 static void test_post_count(void)
 {
 	struct content_path *v = NULL;
-	char dir[] = "/tmp/quire-limits-XXXXXX", path[128];
+	char dir[256], path[320];
 	size_t n = 0, errors = 0;
 	int i;
 
-	make_site_dir(dir);
+	tmpsite_make(dir, sizeof(dir), "limits");
 	link_posts(dir, 0, QUIRE_MAX_POSTS);
 	CHECK(content_list_paths(dir, &v, &n, &errors) == QUIRE_OK);
 	CHECK(n == QUIRE_MAX_POSTS && errors == 0);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tmpsite.h"
 #include "fcgi/buf.h"
 #include "fcgi/markdown.h"
 #include "fcgi/quire.h"
@@ -21,24 +22,16 @@
 
 static char root[256];
 
-static void die(const char *what)
-{
-	perror(what);
-	exit(99);
-}
-
 /* posts/DATE-SLUG.md with tags (a YAML flow list) and extra frontmatter. */
 static void post(const char *date, const char *slug, const char *tags,
 		 const char *extra)
 {
-	char path[512];
-	FILE *f;
+	char rel[256], text[512];
 
-	snprintf(path, sizeof(path), "%s/posts/%s-%s.md", root, date, slug);
-	f = fopen(path, "w");
-	if (!f || fprintf(f, "---\ntitle: %s\ntags: %s\n%s---\nbody\n", slug,
-			  tags, extra) < 0 || fclose(f) != 0)
-		die(path);
+	snprintf(rel, sizeof(rel), "posts/%s-%s.md", date, slug);
+	snprintf(text, sizeof(text), "---\ntitle: %s\ntags: %s\n%s---\nbody\n",
+		 slug, tags, extra);
+	tmpsite_write(root, rel, text);
 }
 
 /* The urls of the related posts of slug, as "/posts/a /posts/b ". */
@@ -65,21 +58,32 @@ out:
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
+	/* Each post's related posts, as their urls. */
+	static const struct {
+		const char *slug, *want;
+	} cases[] = {
+		/* most shared first; on a tie the newer; three at most */
+		{ "me", "/posts/three /posts/two-new /posts/two-old " },
+		/* named ones first, then by tags (none shared but x) */
+		{ "named", "/posts/none " },
+		{ "two-new", "/posts/three /posts/me /posts/none " },
+		/* never itself, never twice (a name given twice was listed
+		 * twice: the test that found it) */
+		{ "pinned", "/posts/me " },
+		/* all tie on one tag: the newest three */
+		{ "one-old", "/posts/three /posts/two-old /posts/me " },
+		{ "one-new", "/posts/three /posts/two-new /posts/me " },
+		/* nothing shared, nothing named: none */
+		{ "alone", "" },
+	};
 	struct content_options opt = { 0 };
 	struct content *c = NULL;
 	struct site *s = NULL;
 	struct buf out = BUF_INIT;
-	char sub[300], cmd[400];
+	size_t i;
 
 	markdown_init();
-	snprintf(root, sizeof(root), "%s/quire-related-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root))
-		die("mkdtemp");
-	snprintf(sub, sizeof(sub), "%s/posts", root);
-	if (mkdir(sub, 0755) != 0)
-		die(sub);
+	tmpsite_make(root, sizeof(root), "related");
 	post("2024-01-01", "me", "[a, b, c]", "");
 	post("2024-01-02", "two-old", "[a, b]", "");   /* 2 shared, older */
 	post("2024-01-05", "two-new", "[b, c, x]", ""); /* 2 shared, newer */
@@ -96,32 +100,14 @@ int main(void)
 	if (!s)
 		return check_done("test_related");
 
-	/* Most shared first; on a tie the newer; three at most. */
-	related_of(s, "me", &out);
-	CHECK_STR(out.data, "/posts/three /posts/two-new /posts/two-old ");
-	/* Named ones first, then by tags (none shared here but x). */
-	related_of(s, "named", &out);
-	CHECK_STR(out.data, "/posts/none ");
-	related_of(s, "two-new", &out);
-	CHECK_STR(out.data, "/posts/three /posts/me /posts/none ");
-	/* Never itself, never twice (a name given twice was listed twice:
-	 * the test that found it). */
-	related_of(s, "pinned", &out);
-	CHECK_STR(out.data, "/posts/me ");
-	/* All tie on one tag: the newest three. */
-	related_of(s, "one-old", &out);
-	CHECK_STR(out.data, "/posts/three /posts/two-old /posts/me ");
-	related_of(s, "one-new", &out);
-	CHECK_STR(out.data, "/posts/three /posts/two-new /posts/me ");
-	/* Nothing shared, nothing named: none. */
-	related_of(s, "alone", &out);
-	CHECK_STR(out.data, "");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		related_of(s, cases[i].slug, &out);
+		CHECK_STR(out.data, cases[i].want);
+	}
 
 	buf_release(&out);
 	site_free(s);
 	content_free(c);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", root);
+	tmpsite_remove(root);
 	return check_done("test_related");
 }
