@@ -2,6 +2,7 @@
 # test_install.sh - `make install` puts in place what an operator needs:
 # both programs (and they run), the templates and the stylesheet, the man
 # pages (rendering without a warning) and the example systemd units
+# (which systemd-analyze verify accepts)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -101,5 +102,24 @@ for f in quire.service quire-spawn-fcgi.service quire.env.example; do
 	ex=$(installed "*/share/doc/quire/examples/$f")
 	check "examples/$f is installed" test -n "$ex"
 done
+
+# The units as systemd reads them (no systemd runs here to start them):
+# every directive known, every command executable once installed. The
+# installed programs stand in for /usr/local/bin's.
+if command -v systemd-analyze >/dev/null 2>&1; then
+	fcgi_bin=$(installed "*/bin/quire.fcgi")
+	ctl_bin=$(installed "*/bin/quirectl")
+	for f in quire.service quire-spawn-fcgi.service; do
+		ex=$(installed "*/share/doc/quire/examples/$f")
+		[[ -n $ex ]] || continue
+		sed "s|/usr/local/bin/quire.fcgi|$fcgi_bin|g; s|/usr/local/bin/quirectl|$ctl_bin|g" \
+			"$ex" >"$T_DIR/$f"
+		systemd-analyze verify --man=no "$T_DIR/$f" >"$T_DIR/verify.out" 2>&1
+		check "systemd-analyze verify $f: no complaint" test ! -s "$T_DIR/verify.out"
+		sed 's/^/  /' "$T_DIR/verify.out"
+	done
+else
+	t_log "systemd-analyze is not installed: the units' syntax is not checked"
+fi
 
 t_done
