@@ -5,7 +5,7 @@
  * is mostly system calls, and they cost microseconds each on a virtual
  * machine (10,000 files: 290 ms of open/read/close on one thread here).
  */
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +59,49 @@ void content_sig_format(const struct content_sig *sig, char *out)
 	}
 	snprintf(out, CONTENT_SIG_MAX, "%llu.%lld.%lld.%lld", sig->ino,
 		 sig->size, sig->mtime_ns, sig->ctime_ns);
+}
+
+/* The next "N." (or the last "N") of *p as a number; 0 when malformed.
+ * By hand: strtoull's generality cost 10 % of a deploy's instructions
+ * (callgrind; 40,000 numbers a deploy of 10,000 posts). */
+static int sig_field(const char **p, int last, unsigned long long *out)
+{
+	const char *s = *p;
+	unsigned long long v = 0;
+	unsigned d;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		d = (unsigned)(*s - '0');
+		if (v > (ULLONG_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	if (*s != (last ? '\0' : '.'))
+		return 0;
+	*out = v;
+	*p = last ? s : s + 1;
+	return 1;
+}
+
+int content_sig_parse(const char *text, struct content_sig *out)
+{
+	unsigned long long v[4];
+	const char *p = text;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < 4; i++)
+		if (!sig_field(&p, i == 3, &v[i]))
+			return QUIRE_EPARSE;
+	if (v[1] > LLONG_MAX || v[2] > LLONG_MAX || v[3] > LLONG_MAX)
+		return QUIRE_EPARSE;
+	out->ino = v[0];
+	out->size = (long long)v[1];
+	out->mtime_ns = (long long)v[2];
+	out->ctime_ns = (long long)v[3];
+	return QUIRE_OK;
 }
 
 struct list_ctx {

@@ -49,6 +49,9 @@ struct content_file {
 
 /* sig as text into out (CONTENT_SIG_MAX bytes); "" when there is none. */
 void content_sig_format(const struct content_sig *sig, char *out);
+/* text (as content_sig_format writes it) into *out: QUIRE_OK, or
+ * QUIRE_EPARSE (out then has no signature: ino 0). */
+int content_sig_parse(const char *text, struct content_sig *out);
 
 /*
  * Lists every file content_load would read, sorted by path, and stats

@@ -69,6 +69,29 @@ static void test_signatures(void)
 	content_files_free(v, n);
 }
 
+/* Signatures as text: what content_sig_format writes parses back; what
+ * it cannot have written does not parse. */
+static void test_sig_text(void)
+{
+	static const char *const bad[] = {
+		"", "1.2.3", "1.2.3.4.5", "a.b.c.d", "1.2.3.4x", "1..3.4",
+		"1.2.3.-4", "1.2.99999999999999999999.4", "1.2.3.9223372036854775808",
+	};
+	struct content_sig in = { 42, 3, 1700000000123456789LL, 1700000001000000000LL };
+	struct content_sig out;
+	char text[CONTENT_SIG_MAX];
+	size_t i;
+
+	content_sig_format(&in, text);
+	CHECK_STR(text, "42.3.1700000000123456789.1700000001000000000");
+	CHECK(content_sig_parse(text, &out) == QUIRE_OK);
+	CHECK(memcmp(&in, &out, sizeof(in)) == 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(content_sig_parse(bad[i], &out) == QUIRE_EPARSE);
+		CHECK(out.ino == 0);
+	}
+}
+
 /* Builds one known post for posts/a.md with the given hash and sig. */
 static void known_one(struct tier_pg_hash *k, const char *path,
 		      unsigned long long hash, char *sig)
@@ -305,6 +328,7 @@ int main(void)
 	markdown_init();
 	tmpsite_make(root, sizeof(root), "deploy");
 	test_signatures();
+	test_sig_text();
 	test_skip_and_plan();
 	test_known_after();
 	test_cache_file();
