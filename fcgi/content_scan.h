@@ -45,6 +45,7 @@ struct content_file {
 	enum post_kind kind;
 	unsigned char sig_stable; /* sig may be kept (see above) */
 	unsigned char skip;      /* set by the caller: known, not to be read */
+	const void *match;       /* the caller's: what it knows of path */
 };
 
 /* sig as text into out (CONTENT_SIG_MAX bytes); "" when there is none. */

@@ -161,6 +161,8 @@ void deploy_skip_known(struct content_file *files, size_t n,
 	*n_skipped = 0;
 	for (i = 0; i < n; i++) {
 		e = table_find(k->by_path, files[i].path);
+		/* kept for the plan, which would look it up again */
+		files[i].match = e ? e->known : NULL;
 		if (e && e->known->kind == files[i].kind &&
 		    sig_is(k, e->known, &files[i].sig)) {
 			files[i].skip = 1;
@@ -234,15 +236,19 @@ static void parse_one(void *arg, size_t i)
 		res->rc = QUIRE_ENOMEM;
 }
 
-/* The known post of files[i] when it is unchanged (same path, kind and
- * hash), else NULL. */
+/* The known post of f when it is unchanged (same path, kind and hash),
+ * else NULL. deploy_skip_known() has most often looked its path up
+ * already; a file it has not seen (or found nothing for) is looked up. */
 static const struct tier_pg_hash *unchanged(const struct deploy_known *k,
 					    const struct content_file *f)
 {
-	struct by_key *e = table_find(k->by_path, f->path);
+	const struct tier_pg_hash *known = f->match;
+	struct by_key *e;
 
-	return e && e->known->hash == f->hash && e->known->kind == f->kind ?
-	       e->known : NULL;
+	if (!known && (e = table_find(k->by_path, f->path)))
+		known = e->known;
+	return known && known->hash == f->hash && known->kind == f->kind ?
+	       known : NULL;
 }
 
 int deploy_plan_make(struct content_file *files, size_t n,

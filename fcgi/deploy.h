@@ -45,7 +45,8 @@ void deploy_known_free(struct deploy_known *k);
 /*
  * Sets skip (and hash, to the one kept) on each file whose path, kind
  * and signature are those kept in k: content_read() then leaves it
- * unread.
+ * unread. Sets each file's match to what k has of its path, which
+ * deploy_plan_make() then need not look up again.
  */
 void deploy_skip_known(struct content_file *files, size_t n,
 		       const struct deploy_known *k, size_t *n_skipped);
