@@ -250,8 +250,13 @@ int site_build(struct content *c, time_t now, int enable_drafts,
 			if ((rc = entry_add(&s->by_alias, p->aliases.v[j], p)) != QUIRE_OK)
 				goto out;
 	}
-	qsort(s->tags.v, s->tags.n, sizeof(*s->tags.v), term_cmp);
-	qsort(s->categories.v, s->categories.n, sizeof(*s->categories.v), term_cmp);
+	/* A site with no tag or no category has no list: qsort must not
+	 * be given NULL, even for 0 items (UBSan, tests/unit/test_related). */
+	if (s->tags.n > 1)
+		qsort(s->tags.v, s->tags.n, sizeof(*s->tags.v), term_cmp);
+	if (s->categories.n > 1)
+		qsort(s->categories.v, s->categories.n, sizeof(*s->categories.v),
+		      term_cmp);
 	*out = s;
 	return QUIRE_OK;
 out:
