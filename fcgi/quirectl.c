@@ -364,7 +364,7 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 	pthread_t th;
 	size_t n_files = 0, n_errors = 0, n_skipped = 0, live = 0, acked = 0, i;
 	long long before = 0, gen = 0, redis_gen = -1, receivers = 0;
-	double t0 = quire_now_ms(), t_list, t_read, t_commit, t_publish;
+	double t0 = quire_now_ms(), t_list, t_joined, t_read, t_commit, t_publish;
 	int rc = EXIT_TIER, changed, full, threaded, listed;
 
 	memset(&plan, 0, sizeof(plan));
@@ -378,6 +378,7 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 		pthread_join(th, NULL);
 	else
 		pg_prep_run(&prep);
+	t_joined = quire_now_ms();
 	pg = prep.pg;
 	before = prep.before;
 	if (listed != QUIRE_OK) {
@@ -415,11 +416,13 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 		goto out;
 	}
 	t_commit = quire_now_ms();
+	/* list and pg ran side by side; wait is how long the list then
+	 * waited for pg */
 	log_msg(LOG_LEVEL_DEBUG, "deploy", "files=%zu read=%zu known_from=%s "
-		"list_ms=%.1f pg_ms=%.1f read_ms=%.1f plan_commit_ms=%.1f",
-		n_files, n_files - n_skipped,
+		"list_ms=%.1f pg_ms=%.1f wait_ms=%.1f read_ms=%.1f "
+		"plan_commit_ms=%.1f", n_files, n_files - n_skipped,
 		prep.from_cache ? "cache" : "postgresql", t_list - t0, prep.ms,
-		t_read - t_list, t_commit - t_read);
+		t_joined - t_list, t_read - t_joined, t_commit - t_read);
 
 	r = redis_open(cfg, 0);
 	if (!r) {
