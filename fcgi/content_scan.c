@@ -16,7 +16,6 @@
 #include <xxhash.h>
 
 #include "content_scan.h"
-#include "log.h"
 #include "parallel.h"
 #include "quire.h"
 #include "tier_files.h"
@@ -184,7 +183,6 @@ int content_read(struct content_file *v, size_t *n, size_t *n_errors)
 {
 	struct read_ctx c;
 	struct read_result *r;
-	char esc[1024];
 	size_t i, j, k = 0, n_read = 0;
 	int rc = QUIRE_OK;
 
@@ -207,9 +205,8 @@ int content_read(struct content_file *v, size_t *n, size_t *n_errors)
 			if (r->rc == QUIRE_ENOMEM) {
 				rc = QUIRE_ENOMEM;
 			} else {
-				log_msg(LOG_LEVEL_WARN, "content", "%s:%u:%u: %s",
-					log_escape(v[i].path, esc, sizeof(esc)),
-					r->err.line, r->err.column, r->err.message);
+				content_report(v[i].path, r->err.line,
+					       r->err.column, r->err.message);
 				(*n_errors)++;
 			}
 			free(v[i].path);

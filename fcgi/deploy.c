@@ -1,12 +1,14 @@
 /*
  * deploy.c - what a content deploy changes
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <uthash.h>
 
 #include "deploy.h"
+#include "limits.h"
 #include "log.h"
 #include "parallel.h"
 #include "quire.h"
@@ -67,11 +69,12 @@ static int live_add(struct by_key **live, const char *slug, const char *path,
 		    struct deploy_plan *plan)
 {
 	struct by_key *e = table_find(*live, slug);
+	char msg[QUIRE_MAX_SLUG + 600], esc[512];
 
 	if (e) {
-		log_msg(LOG_LEVEL_WARN, "content",
-			"%s:1:1: duplicate slug \"%s\", also given by \"%s\"",
-			path, slug, e->path);
+		snprintf(msg, sizeof(msg), "duplicate slug \"%s\", also given by "
+			 "\"%s\"", slug, log_escape(e->path, esc, sizeof(esc)));
+		content_report(path, 1, 1, msg);
 		plan->n_errors++;
 		return QUIRE_OK;
 	}
@@ -298,9 +301,8 @@ int deploy_plan_make(struct content_file *files, size_t n,
 		if (res->rc == QUIRE_ENOMEM)
 			goto out;
 		if (res->rc != QUIRE_OK) {
-			log_msg(LOG_LEVEL_WARN, "content", "%s:%u:%u: %s",
-				files[i].path, res->err.line, res->err.column,
-				res->err.message);
+			content_report(files[i].path, res->err.line,
+				       res->err.column, res->err.message);
 			plan->n_errors++;
 			continue;
 		}

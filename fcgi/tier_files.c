@@ -50,8 +50,8 @@ struct dir_stack {
 	size_t n;
 };
 
-static void report(const char *path, unsigned line, unsigned col,
-		   const char *msg)
+void content_report(const char *path, unsigned line, unsigned col,
+		    const char *msg)
 {
 	char esc[1024];
 
@@ -341,7 +341,7 @@ static int found_add(struct found_list *l, const char *path,
 
 	if (l->n >= QUIRE_MAX_POSTS) {
 		if (!l->full) {
-			report(path, 0, 0, "too many content files; the rest "
+			content_report(path, 0, 0, "too many content files; the rest "
 			       "are skipped");
 			(*n_errors)++;
 			l->full = 1;
@@ -378,6 +378,7 @@ void content_paths_free(struct content_path *v, size_t n)
 		free(v[i].path);
 	free(v);
 }
+
 /* Whether path resolves to root or below it (root already resolved). */
 static int inside(const char *path, const char *root)
 {
@@ -426,12 +427,12 @@ static int walk_dir(struct walk *w, const char *dir, size_t depth)
 	if (!d) {
 		if (errno == ENOENT && depth == 0)
 			return QUIRE_OK; /* no such folder: nothing in it */
-		report(dir, 0, 0, strerror(errno));
+		content_report(dir, 0, 0, strerror(errno));
 		(*w->n_errors)++;
 		return QUIRE_OK;
 	}
 	if (fstat(dirfd(d), &st) == -1 || w->stack.n > QUIRE_MAX_DIR_DEPTH) {
-		report(dir, 0, 0, "cannot walk this folder");
+		content_report(dir, 0, 0, "cannot walk this folder");
 		(*w->n_errors)++;
 		goto out;
 	}
@@ -462,7 +463,7 @@ static int walk_dir(struct walk *w, const char *dir, size_t depth)
 		} else if (S_ISLNK(lst.st_mode)) {
 			if (stat(path.data, &st) == -1 ||
 			    !inside(path.data, w->root_real)) {
-				report(path.data, 0, 0, "symbolic link leads "
+				content_report(path.data, 0, 0, "symbolic link leads "
 				       "out of the content folder; skipped");
 				(*w->n_errors)++;
 				continue;
@@ -474,7 +475,7 @@ static int walk_dir(struct walk *w, const char *dir, size_t depth)
 			if (!w->recurse)
 				continue;
 			if (depth + 1 > QUIRE_MAX_DIR_DEPTH) {
-				report(path.data, 0, 0, "folder nested too "
+				content_report(path.data, 0, 0, "folder nested too "
 				       "deep; skipped");
 				(*w->n_errors)++;
 				continue;
@@ -517,7 +518,7 @@ static int walk_top(const char *dir, const char *sub, enum post_kind kind,
 	real = realpath(top.data, NULL);
 	if (!real) {
 		if (errno != ENOENT && errno != ENOTDIR) {
-			report(top.data, 0, 0, strerror(errno));
+			content_report(top.data, 0, 0, strerror(errno));
 			(*n_errors)++;
 		}
 		buf_release(&top);
@@ -640,7 +641,7 @@ static int load_one(struct content *c, const struct content_path *f,
 	if (rc == QUIRE_ENOMEM)
 		return rc;
 	if (rc != QUIRE_OK) {
-		report(f->path, err.line, err.column, err.message);
+		content_report(f->path, err.line, err.column, err.message);
 		c->n_errors++;
 		old = prev_find(prev, f->path);
 		if (!old)

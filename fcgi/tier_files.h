@@ -52,6 +52,11 @@ int content_parse_file(const char *path, enum post_kind kind, char *text,
 
 void content_free(struct content *c);
 
+/* Logs "path:line:column: message" (a warning of event content, path
+ * escaped): how every error of a content file is told. */
+void content_report(const char *path, unsigned line, unsigned col,
+		    const char *msg);
+
 /* A content file found by a walk, before it is read. */
 struct content_path {
 	char *path;

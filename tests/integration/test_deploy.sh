@@ -62,6 +62,13 @@ check "... naming the file with line and column" grep -Eq "2024-05-05-broken.md:
 check "... and the old content stays" every_worker_serves "$POST" 200 "EDIT-ONE"
 rm -f "$SITE/posts/2024-05-05-broken.md"
 
+# A broken file whose name holds a newline: its error stays one log line,
+# the name escaped (deploy.c wrote such names raw before).
+printf -- '---\ntitle: [unclosed\n---\nbody\n' >"$SITE/posts/2024-05-06-two"$'\n'"lines.md"
+check "a deploy with a broken, oddly named file fails" not deploy
+check "... naming it escaped, on one line" grep -q '2024-05-06-two\\x0alines.md:[0-9]*:[0-9]*:' "$T_DIR/deploy.out"
+rm -f "$SITE/posts/2024-05-06-two"$'\n'"lines.md"
+
 # Removing a file unpublishes its post.
 rm -f "$SITE/posts/2024-02-20-second-post.md"
 check "a deploy removing a file succeeds" deploy
