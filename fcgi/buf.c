@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sys/socket.h>
 
@@ -172,4 +173,20 @@ int buf_recv_ready(struct buf *b, int fd, size_t max)
 		return 1;
 	}
 	return 0;
+}
+
+int buf_write_all(const struct buf *b, int fd)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < b->len) {
+		n = write(fd, b->data + off, b->len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return QUIRE_EIO;
+		off += (size_t)n;
+	}
+	return QUIRE_OK;
 }

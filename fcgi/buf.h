@@ -48,6 +48,10 @@ static inline int buf_failed(const struct buf *b) { return b->failed; }
  * memory.
  */
 int buf_recv_ready(struct buf *b, int fd, size_t max);
+
+/* Writes all of b to fd (a file or a pipe; retried on EINTR). QUIRE_OK
+ * or QUIRE_EIO (errno says why). */
+int buf_write_all(const struct buf *b, int fd);
 /* Returns the contents as a NUL-terminated string that the caller frees
  * with free(), and leaves b empty. Never NULL unless b failed. */
 char *buf_detach(struct buf *b, size_t *len);

@@ -1,10 +1,9 @@
 /*
  * deploy_cache.c - the content posts PostgreSQL held at one generation
  *
- * Layout: a header of six lines ("quire-known 1", the site id, the
+ * Layout: a header of six lines ("quire-known 2", the site id, the
  * generation, its stamp, the number of entries, the xxh3 of the body in
- * hex), then
- * the body: per entry five NUL-terminated fields, slug, kind, hash (as
+ * hex), then the body: per entry five NUL-terminated fields, slug, kind, hash (as
  * stored: signed decimal), path and signature ("" for none). NUL cannot
  * occur in a path, so any name a file system allows round-trips.
  */
@@ -236,23 +235,6 @@ static void put_field(struct buf *b, const char *s)
 	buf_putc(b, '\0');
 }
 
-/* Writes all of b to fd. */
-static int write_all(int fd, const struct buf *b)
-{
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < b->len) {
-		n = write(fd, b->data + off, b->len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return QUIRE_EIO;
-		off += (size_t)n;
-	}
-	return QUIRE_OK;
-}
-
 /* mkdir -p of dir's last two levels (~/.cache may not exist yet). */
 static void make_dir(const char *dir)
 {
@@ -297,7 +279,7 @@ int deploy_cache_save(const char *dir, const struct tier_pg_site *site,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1)
 		goto out;
-	if (write_all(fd, &head) != QUIRE_OK || write_all(fd, &body) != QUIRE_OK ||
+	if (buf_write_all(&head, fd) != QUIRE_OK || buf_write_all(&body, fd) != QUIRE_OK ||
 	    close(fd) != 0) {
 		fd = -1;
 		unlink(tmp);

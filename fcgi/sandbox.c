@@ -25,8 +25,6 @@ static void child(int fd, void (*fn)(void *arg, struct buf *out), void *arg,
 {
 	struct rlimit cpu = { cpu_s, cpu_s + 1 }, core = { 0, 0 };
 	struct buf out = BUF_INIT;
-	size_t off = 0;
-	ssize_t n;
 
 	signal(SIGXCPU, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
@@ -35,14 +33,8 @@ static void child(int fd, void (*fn)(void *arg, struct buf *out), void *arg,
 	fn(arg, &out);
 	if (buf_failed(&out))
 		_exit(3);
-	while (off < out.len) {
-		n = write(fd, out.data + off, out.len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			_exit(4);
-		off += (size_t)n;
-	}
+	if (buf_write_all(&out, fd) != QUIRE_OK)
+		_exit(4);
 	/* _exit: no atexit handlers or stdio flushing of the parent's. */
 	_exit(0);
 }

@@ -1,12 +1,15 @@
 /*
  * test_buf.c - the growable buffer
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fcgi/buf.h"
+#include "fcgi/quire.h"
 #include "check.h"
 
 /* buf_recv_ready: what is there now, never waiting; the end seen. */
@@ -30,6 +33,40 @@ static void test_recv_ready(void)
 	buf_release(&b);
 }
 
+/* buf_write_all: all of it, however the pipe splits it; a closed
+ * reader is an error. */
+static void test_write_all(void)
+{
+	struct buf b = BUF_INIT, in = BUF_INIT;
+	char chunk[4096];
+	ssize_t got;
+	int p[2], status = -1;
+	pid_t pid;
+	size_t i;
+
+	for (i = 0; i < 200000; i++)
+		buf_putc(&b, (char)('a' + i % 26));
+	CHECK(pipe(p) == 0);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		_exit(buf_write_all(&b, p[1]) == QUIRE_OK ? 0 : 1);
+	}
+	close(p[1]);
+	while ((got = read(p[0], chunk, sizeof(chunk))) > 0)
+		buf_append(&in, chunk, (size_t)got);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0);
+	CHECK(in.len == b.len && memcmp(in.data, b.data, b.len) == 0);
+	close(p[0]);
+	CHECK(pipe(p) == 0);
+	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	CHECK(buf_write_all(&b, p[1]) == QUIRE_EIO);
+	close(p[1]);
+	buf_release(&b);
+	buf_release(&in);
+}
+
 int main(void)
 {
 	struct buf b = BUF_INIT;
@@ -37,6 +74,7 @@ int main(void)
 	size_t len, i;
 
 	test_recv_ready();
+	test_write_all();
 	buf_puts(&b, "hello");
 	buf_putc(&b, ' ');
 	buf_printf(&b, "%s %d", "world", 42);
