@@ -18,7 +18,7 @@ struct by_key {
 	const char *key;
 	const struct tier_pg_hash *known;
 	const char *path;        /* for a live slug: the file that gives it */
-	const struct deploy_sig *sig;
+	const struct tier_pg_hash *sig; /* a signature to keep, by slug */
 	UT_hash_handle hh;
 };
 
@@ -180,7 +180,7 @@ static int sig_add(struct deploy_plan *plan, const struct content_file *f,
 		   const char *slug, const struct deploy_known *k,
 		   const struct tier_pg_hash *known)
 {
-	struct deploy_sig *v, *s;
+	struct tier_pg_hash *v, *s;
 	char text[CONTENT_SIG_MAX];
 
 	if (f->skip || !f->sig_stable ||
@@ -192,8 +192,10 @@ static int sig_add(struct deploy_plan *plan, const struct content_file *f,
 		return QUIRE_ENOMEM;
 	plan->sigs = v;
 	s = &v[plan->n_sigs];
+	memset(s, 0, sizeof(*s));
 	s->slug = strdup(slug);
 	s->sig = strdup(text);
+	s->kind = f->kind;
 	s->hash = f->hash;
 	if (!s->slug || !s->sig) {
 		free(s->slug);
@@ -338,11 +340,7 @@ void deploy_plan_release(struct deploy_plan *plan)
 	for (i = 0; i < plan->n_deletes; i++)
 		free(plan->deletes[i]);
 	free(plan->deletes);
-	for (i = 0; i < plan->n_sigs; i++) {
-		free(plan->sigs[i].slug);
-		free(plan->sigs[i].sig);
-	}
-	free(plan->sigs);
+	tier_pg_hashes_free(plan->sigs, plan->n_sigs);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -354,7 +352,7 @@ int deploy_known_after(const struct deploy_known *k,
 	size_t n_known = k->n;
 	struct by_key *gone = NULL, *sigs = NULL, *e;
 	struct tier_pg_hash *v;
-	const struct deploy_sig *ds;
+	const struct tier_pg_hash *ds;
 	size_t i, m = 0;
 	int rc = QUIRE_ENOMEM;
 

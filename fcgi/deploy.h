@@ -18,13 +18,6 @@
 #include "tier_files.h"
 #include "tier_pg.h"
 
-/* A file signature to keep for slug, valid while its hash is hash. */
-struct deploy_sig {
-	char *slug;
-	char *sig;
-	unsigned long long hash;
-};
-
 struct deploy_plan {
 	struct record **upserts;  /* parsed and rendered, revision 0 */
 	size_t n_upserts;
@@ -32,8 +25,10 @@ struct deploy_plan {
 	size_t n_deletes;
 	size_t n_unchanged;
 	size_t n_errors;          /* each reported as path:line:column: message */
-	struct deploy_sig *sigs;  /* stable signatures of files read that */
-	size_t n_sigs;            /* PostgreSQL does not have yet */
+	/* Stable signatures of files read that PostgreSQL does not have
+	 * yet, for tier_pg_keep_sigs(): slug, sig and the hash it goes with */
+	struct tier_pg_hash *sigs;
+	size_t n_sigs;
 };
 
 /* known[0..n_known) (borrowed) by path. QUIRE_OK or QUIRE_ENOMEM. */

@@ -324,31 +324,9 @@ static void save_known(struct pg_prep *prep, const struct deploy_plan *plan,
  * read them; a failure only costs that. */
 static void keep_sigs(struct tier_pg *pg, const struct deploy_plan *plan)
 {
-	char **slugs, **sigs, **hashes;
-	size_t i;
-
-	if (!plan->n_sigs)
-		return;
-	slugs = calloc(plan->n_sigs, sizeof(*slugs));
-	sigs = calloc(plan->n_sigs, sizeof(*sigs));
-	hashes = calloc(plan->n_sigs, sizeof(*hashes));
-	for (i = 0; slugs && sigs && hashes && i < plan->n_sigs; i++) {
-		slugs[i] = plan->sigs[i].slug;
-		sigs[i] = plan->sigs[i].sig;
-		if (asprintf(&hashes[i], "%lld", (long long)plan->sigs[i].hash) < 0) {
-			hashes[i] = NULL;
-			break;
-		}
-	}
-	if (slugs && sigs && hashes && i == plan->n_sigs &&
-	    tier_pg_keep_sigs(pg, slugs, sigs, hashes, plan->n_sigs) != QUIRE_OK)
+	if (tier_pg_keep_sigs(pg, plan->sigs, plan->n_sigs) != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "deploy", "file signatures not kept: %s",
 			tier_pg_error(pg));
-	for (i = 0; hashes && i < plan->n_sigs; i++)
-		free(hashes[i]);
-	free(hashes);
-	free(sigs);
-	free(slugs);
 }
 
 static int cmd_deploy(const struct config *cfg, const char *dir,

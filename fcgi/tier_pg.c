@@ -1125,17 +1125,32 @@ static const char keep_sigs_sql[] =
 	" WHERE p.slug = v.slug AND p.origin = 'content'"
 	" AND p.hash = v.hash::bigint";
 
-int tier_pg_keep_sigs(struct tier_pg *pg, char *const *slugs,
-		      char *const *sigs, char *const *hashes, size_t n)
+int tier_pg_keep_sigs(struct tier_pg *pg, const struct tier_pg_hash *v,
+		      size_t n)
 {
 	struct buf arrays[3] = { BUF_INIT, BUF_INIT, BUF_INIT };
-	char *const *lists[3] = { slugs, sigs, hashes };
+	char **lists[3] = { NULL, NULL, NULL }, (*hashes)[24] = NULL;
 	const char *values[3];
-	int lengths[3], formats[3] = { 1, 1, 1 }, i, rc;
+	int lengths[3], formats[3] = { 1, 1, 1 }, i, rc = QUIRE_ENOMEM;
 	PGresult *res = NULL;
+	size_t j;
 
 	if (n == 0)
 		return QUIRE_OK;
+	for (i = 0; i < 3; i++)
+		lists[i] = calloc(n, sizeof(*lists[i]));
+	hashes = calloc(n, sizeof(*hashes));
+	if (!lists[0] || !lists[1] || !lists[2] || !hashes) {
+		pg_set_error(pg, "keep signatures", "out of memory", NULL);
+		goto out;
+	}
+	/* As stored: the hash's bit pattern as a signed bigint. */
+	for (j = 0; j < n; j++) {
+		lists[0][j] = v[j].slug;
+		lists[1][j] = v[j].sig;
+		snprintf(hashes[j], sizeof(hashes[j]), "%lld", (long long)v[j].hash);
+		lists[2][j] = hashes[j];
+	}
 	for (i = 0; i < 3; i++) {
 		rc = text_array_encode(&arrays[i], lists[i], n);
 		if (rc != QUIRE_OK) {
@@ -1165,8 +1180,11 @@ int tier_pg_keep_sigs(struct tier_pg *pg, char *const *slugs,
 		pg_rollback(pg);
 out:
 	PQclear(res);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		buf_release(&arrays[i]);
+		free(lists[i]);
+	}
+	free(hashes);
 	return rc;
 }
 

@@ -68,14 +68,13 @@ int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,
 void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n);
 
 /*
- * Keeps sigs[i] as the file signature of slugs[i] while that post is of
- * origin content with hash hashes[i] (decimal, signed as stored), in one
- * transaction that does not wait for its flush (a lost signature only
- * costs a read). QUIRE_OK, QUIRE_EIO or QUIRE_ENOMEM.
+ * Keeps v[i].sig as the file signature of v[i].slug while that post is
+ * of origin content with hash v[i].hash, in one transaction that does
+ * not wait for its flush (a lost signature only costs a read). QUIRE_OK,
+ * QUIRE_EIO or QUIRE_ENOMEM.
  */
-int tier_pg_keep_sigs(struct tier_pg *pg, char *const *slugs,
-		      char *const *sigs, char *const *hashes, size_t n);
-
+int tier_pg_keep_sigs(struct tier_pg *pg, const struct tier_pg_hash *v,
+		      size_t n);
 /*
  * In ONE transaction: upserts each record of upserts (its revision is
  * set to the stored one + 1, and written back into the record), deletes

@@ -198,7 +198,7 @@ static void test_known_after(void)
 	struct tier_pg_hash known[3], *after = NULL;
 	struct deploy_known *idx = NULL;
 	struct deploy_plan plan;
-	struct deploy_sig sigs[2];
+	struct tier_pg_hash sigs[2];
 	struct record *r = record_new();
 	char *dels[1] = { (char *)"b" };
 	struct record *ups[1];
@@ -216,6 +216,7 @@ static void test_known_after(void)
 	r->path = strdup("p/d.md");
 	r->hash = 4;
 	ups[0] = r;
+	memset(sigs, 0, sizeof(sigs));
 	sigs[0].slug = (char *)"a"; sigs[0].sig = (char *)"1.2.3.4"; sigs[0].hash = 1;
 	sigs[1].slug = (char *)"c"; sigs[1].sig = (char *)"5.6.7.8"; sigs[1].hash = 99;
 	memset(&plan, 0, sizeof(plan));
