@@ -1,11 +1,12 @@
 /*
  * tier_pg.c - the PostgreSQL tier (L3): schema, deploys, API writes, reads
  *
- * Every statement that carries data is prepared once per connection (when
- * first needed) and run with binary parameters: text goes as counted bytes (an embedded NUL
- * or invalid UTF-8 is refused by the server instead of being cut short),
- * integers in network order, lists as binary text[] arrays. Nothing from
- * a record is ever spliced into SQL. Results come back as text.
+ * Every statement that carries data is prepared once per connection, when
+ * first needed, and run with binary parameters: text goes as counted
+ * bytes (an embedded NUL or invalid UTF-8 is refused by the server
+ * instead of being cut short), integers in network order, lists as
+ * binary text[] arrays. Nothing from a record is ever spliced into SQL.
+ * Results come back as text.
  *
  * A deploy is one transaction sent in pipeline mode (libpq 14+), so the
  * client never waits a round trip per post. Upserts go PG_UPSERT_ROWS
@@ -22,8 +23,9 @@
  *
  * A connection that failed is not reused as it is: when libpq reports it
  * bad, or a pipeline could not be wound down cleanly, the next call
- * resets it (PQreset) and prepares again the statements it then needs. Reads, which
- * are safe to repeat, are retried once on the fresh connection.
+ * resets it (PQreset) and prepares again the statements it then needs.
+ * Reads, which are safe to repeat, are retried once on the fresh
+ * connection.
  */
 #include <errno.h>
 #include <limits.h>
@@ -409,8 +411,9 @@ static void pg_upsert_sql(struct buf *b, int rows, const char *head,
 	buf_puts(b, tail);
 }
 
-/* The SQL and parameter types of statement s (caller frees both). */
-static int stmt_text(enum pg_stmt s, char **sql, Oid **types, int *nparams)
+/* The SQL and parameter types of upsert statement s, built for its
+ * number of rows (caller frees both). */
+static int upsert_text(enum pg_stmt s, char **sql, Oid **types, int *nparams)
 {
 	int rows = pg_upsert_rows(s);
 	int extra = s == PG_STMT_PUT_IF ? 1 : 0; /* the precondition */
@@ -418,18 +421,6 @@ static int stmt_text(enum pg_stmt s, char **sql, Oid **types, int *nparams)
 	int i;
 
 	*sql = NULL;
-	*types = NULL;
-	if (pg_stmts[s].sql) {
-		*sql = strdup(pg_stmts[s].sql);
-		*nparams = pg_stmts[s].nparams;
-		if (pg_stmts[s].nparams) {
-			*types = malloc((size_t)pg_stmts[s].nparams * sizeof(**types));
-			if (*types)
-				memcpy(*types, pg_stmts[s].types,
-				       (size_t)pg_stmts[s].nparams * sizeof(**types));
-		}
-		return *sql && (!pg_stmts[s].nparams || *types) ? QUIRE_OK : QUIRE_ENOMEM;
-	}
 	*nparams = rows * PG_UPSERT_NPARAMS + extra;
 	*types = calloc((size_t)*nparams, sizeof(**types));
 	if (!*types)
@@ -442,12 +433,34 @@ static int stmt_text(enum pg_stmt s, char **sql, Oid **types, int *nparams)
 	} else {
 		pg_upsert_sql(&b, rows, upsert_head, upsert_tail);
 	}
-	if (buf_failed(&b)) {
-		buf_release(&b);
-		return QUIRE_ENOMEM;
-	}
 	*sql = buf_detach(&b, NULL);
 	return *sql ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
+/* Sends the Parse of statement s into the pipeline. */
+static int send_prepare(struct tier_pg *pg, enum pg_stmt s)
+{
+	char *sql = NULL;
+	Oid *types = NULL;
+	int nparams, rc = QUIRE_OK, sent;
+
+	if (pg_stmts[s].sql) {
+		sent = PQsendPrepare(pg->conn, pg_stmts[s].name, pg_stmts[s].sql,
+				     pg_stmts[s].nparams, pg_stmts[s].types);
+	} else if ((rc = upsert_text(s, &sql, &types, &nparams)) == QUIRE_OK) {
+		sent = PQsendPrepare(pg->conn, pg_stmts[s].name, sql, nparams,
+				     types);
+	} else {
+		pg_set_error(pg, pg_stmts[s].name, "out of memory", NULL);
+		sent = 1;
+	}
+	if (!sent) {
+		pg_fail(pg, pg_stmts[s].name, NULL);
+		rc = QUIRE_EIO;
+	}
+	free(sql);
+	free(types);
+	return rc;
 }
 
 _Static_assert(PG_STMT__MAX <= 32, "pg->prepared is a 32-bit mask");
@@ -499,9 +512,7 @@ static int prepare_results(struct tier_pg *pg, const enum pg_stmt *sent,
 static int pg_prepare(struct tier_pg *pg, unsigned want)
 {
 	enum pg_stmt sent[PG_STMT__MAX];
-	char *sql;
-	Oid *types;
-	int i, n = 0, nparams, rc = QUIRE_OK;
+	int i, n = 0, rc = QUIRE_OK;
 
 	want &= ~pg->prepared;
 	if (!want)
@@ -511,18 +522,9 @@ static int pg_prepare(struct tier_pg *pg, unsigned want)
 		return QUIRE_EIO;
 	}
 	for (i = 0; i < PG_STMT__MAX && rc == QUIRE_OK; i++) {
-		if (!(want & (1u << i)))
+		if (!(want & PG_STMT_BIT(i)))
 			continue;
-		rc = stmt_text((enum pg_stmt)i, &sql, &types, &nparams);
-		if (rc == QUIRE_OK && !PQsendPrepare(pg->conn, pg_stmts[i].name,
-						     sql, nparams, types)) {
-			pg_fail(pg, pg_stmts[i].name, NULL);
-			rc = QUIRE_EIO;
-		}
-		if (rc == QUIRE_ENOMEM)
-			pg_set_error(pg, pg_stmts[i].name, "out of memory", NULL);
-		free(sql);
-		free(types);
+		rc = send_prepare(pg, (enum pg_stmt)i);
 		if (rc == QUIRE_OK)
 			sent[n++] = (enum pg_stmt)i;
 	}
