@@ -242,16 +242,11 @@ static void parse_one(void *arg, size_t i)
 }
 
 /* The known post of f when it is unchanged (same path, kind and hash),
- * else NULL. deploy_skip_known() has most often looked its path up
- * already; a file it has not seen (or found nothing for) is looked up. */
-static const struct tier_pg_hash *unchanged(const struct deploy_known *k,
-					    const struct content_file *f)
+ * else NULL: f->match is deploy_skip_known()'s lookup of its path. */
+static const struct tier_pg_hash *unchanged(const struct content_file *f)
 {
 	const struct tier_pg_hash *known = f->match;
-	struct by_key *e;
 
-	if (!known && (e = table_find(k->by_path, f->path)))
-		known = e->known;
 	return known && known->hash == f->hash && known->kind == f->kind ?
 	       known : NULL;
 }
@@ -277,7 +272,7 @@ int deploy_plan_make(struct content_file *files, size_t n,
 	 * deploy renders thousands), then take the results in file order,
 	 * so errors and duplicates are reported as one thread would. */
 	for (i = 0; i < n; i++) {
-		same[i] = unchanged(k, &files[i]);
+		same[i] = unchanged(&files[i]);
 		n_changed += !same[i];
 	}
 	pc.files = files;

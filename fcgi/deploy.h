@@ -40,14 +40,15 @@ void deploy_known_free(struct deploy_known *k);
 /*
  * Sets skip (and hash, to the one kept) on each file whose path, kind
  * and signature are those kept in k: content_read() then leaves it
- * unread. Sets each file's match to what k has of its path, which
- * deploy_plan_make() then need not look up again.
+ * unread. Sets each file's match to what k has of its path: the one
+ * lookup deploy_plan_make() relies on, so call this first.
  */
 void deploy_skip_known(struct content_file *files, size_t n,
 		       const struct deploy_known *k, size_t *n_skipped);
 
 /*
- * Plans a deploy of files[0..n) against k. Takes the text
+ * Plans a deploy of files[0..n) against k (files matched by
+ * deploy_skip_known()). Takes the text
  * of each changed file (files[i].text becomes NULL). A file skipped is
  * unchanged. plan->sigs lists the stable signatures of files read that
  * known does not have (the caller keeps them once committed). Parse errors and

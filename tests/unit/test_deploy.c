@@ -132,6 +132,8 @@ static void test_skip_and_plan(void)
 	content_sig_format(&v[0].sig, sig);
 	known_one(&known, path, hash, NULL);
 	CHECK(deploy_known_index(&known, 1, &idx) == QUIRE_OK);
+	deploy_skip_known(v, n, idx, &skipped);
+	CHECK(skipped == 0 && v[0].match != NULL);
 	CHECK(deploy_plan_make(v, n, idx, &opt, &plan) == QUIRE_OK);
 	CHECK(plan.n_upserts == 0 && plan.n_unchanged == 1 && plan.n_deletes == 0);
 	CHECK(plan.n_sigs == 1);
