@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "limits.h"
 #include "quire.h"
 #include "view.h"
 
@@ -137,10 +138,10 @@ int view_summaries(struct tvars *v, const char *name, struct post *const *posts,
 static size_t pick_related(const struct site *s, const struct post *p,
 			   struct post **out)
 {
-	const struct site_term *t;
+	const struct site_term *t, *terms[QUIRE_MAX_TAGS];
 	unsigned *shared, c, top_n[RELATED_MAX];
 	char key[256];
-	size_t i, j, k, m, cap, n = 0;
+	size_t i, j, k, m, cap, n_terms = 0, n = 0;
 	struct post *q, *top[RELATED_MAX];
 
 	for (i = 0; i < p->related.n && n < RELATED_MAX; i++) {
@@ -156,12 +157,16 @@ static size_t pick_related(const struct site *s, const struct post *p,
 	shared = calloc(s->n_posts, sizeof(*shared));
 	if (!shared)
 		return n; /* related posts are a nicety, not worth failing for */
-	for (i = 0; i < p->tags.n; i++) {
+	/* p's tags as the site indexes them, looked up once for both
+	 * passes (a post has at most QUIRE_MAX_TAGS) */
+	for (i = 0; i < p->tags.n && n_terms < QUIRE_MAX_TAGS; i++) {
 		site_term_key(p->tags.v[i], key, sizeof(key));
-		t = site_term_find(&s->tags, key);
-		for (j = 0; t && j < t->n; j++)
-			shared[t->posts[j]->rank]++;
+		if ((t = site_term_find(&s->tags, key)))
+			terms[n_terms++] = t;
 	}
+	for (i = 0; i < n_terms; i++)
+		for (j = 0; j < terms[i]->n; j++)
+			shared[terms[i]->posts[j]->rank]++;
 	if (p->kind == POST_KIND_POST && p->rank < s->n_posts && s->posts[p->rank] == p)
 		shared[p->rank] = 0;
 	for (k = 0; k < n; k++)
@@ -173,11 +178,9 @@ static size_t pick_related(const struct site *s, const struct post *p,
 	 * post of the site. */
 	m = 0;
 	cap = RELATED_MAX - n;
-	for (i = 0; i < p->tags.n; i++) {
-		site_term_key(p->tags.v[i], key, sizeof(key));
-		t = site_term_find(&s->tags, key);
-		for (j = 0; t && j < t->n; j++) {
-			q = t->posts[j];
+	for (i = 0; i < n_terms; i++) {
+		for (j = 0; j < terms[i]->n; j++) {
+			q = terms[i]->posts[j];
 			if (q->rank >= s->n_posts || !(c = shared[q->rank]))
 				continue;
 			shared[q->rank] = 0;
