@@ -118,8 +118,7 @@ int main(int argc, char **argv)
 	size_t n_inherited = 0;
 	int fd, rc, flags;
 
-	/* Only speed depends on it: a sanitizer's allocator refuses it. */
-	(void)quire_tune_malloc();
+	quire_tune_malloc();
 	if (config_load(&cfg, argc, argv, err, sizeof(err)) != QUIRE_OK) {
 		fprintf(stderr, "quire.fcgi: %s\n", err);
 		config_release(&cfg);

@@ -29,8 +29,8 @@ int quire_hex_digit(int c);
 double quire_now_ms(void);
 
 /* Makes malloc keep freed memory for reuse instead of handing it back
- * (and faulting it in again) every request. QUIRE_OK or QUIRE_EINVAL. */
-int quire_tune_malloc(void);
+ * (and faulting it in again) every request, where the allocator allows. */
+void quire_tune_malloc(void);
 
 /*
  * Where a parser stopped. line and column are 1-based and refer to the

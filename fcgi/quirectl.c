@@ -535,8 +535,7 @@ int main(int argc, char **argv)
 	const char *t;
 	int rc;
 
-	/* Only speed depends on it: a sanitizer's allocator refuses it. */
-	(void)quire_tune_malloc();
+	quire_tune_malloc();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
