@@ -72,6 +72,9 @@ void finished_free(void *f);
  * stays identity only). */
 int response_add_gzip(const struct response *r, struct finished *f,
 		      pid_t worker);
+/* Frees the calling thread's deflate state, which response_add_gzip
+ * keeps from one page to the next. */
+void response_gzip_end(void);
 
 /* Returns "OK", "Not Found" ... for an HTTP status. */
 const char *response_reason(int status);

@@ -830,6 +830,7 @@ int worker_run(struct app *app, int listen_fd, int committer_fd)
 	tiers_free(app->tiers);
 	app->tiers = NULL;
 	cache_clear(&l1);
+	response_gzip_end();
 	if (fr) {
 		FCGX_Free(fr, 1);
 		free(fr);

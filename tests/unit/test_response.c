@@ -1,0 +1,110 @@
+/*
+ * test_response.c - a response's finished variants (response.c): the
+ * identity bytes, the 304, and the gzip copy, which must inflate to the
+ * body whatever page the worker's one deflate state compressed before
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "check.h"
+#include "fcgi/buf.h"
+#include "fcgi/quire.h"
+#include "fcgi/response.h"
+
+/* Inflates the body of a gzip variant into out; 0 on success. */
+static int gunzip(const struct finished_bytes *fb, struct buf *out)
+{
+	z_stream z;
+	char chunk[4096];
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		return -1;
+	z.next_in = (Bytef *)fb->data + fb->head_len;
+	z.avail_in = (uInt)(fb->len - fb->head_len);
+	do {
+		z.next_out = (Bytef *)chunk;
+		z.avail_out = sizeof(chunk);
+		rc = inflate(&z, Z_NO_FLUSH);
+		buf_append(out, chunk, sizeof(chunk) - z.avail_out);
+	} while (rc == Z_OK);
+	inflateEnd(&z);
+	return rc == Z_STREAM_END && z.avail_in == 0 ? 0 : -1;
+}
+
+/* A body of len bytes: text that compresses, or noise that does not. */
+static void fill(struct buf *b, size_t len, int noise, unsigned seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf_putc(b, noise ? (char)(seed = seed * 1103515245u + 12345u) >> 3 :
+			 "<p>quire page </p>\n"[(i + seed) % 19]);
+}
+
+static void check_page(size_t len, int noise, unsigned seed)
+{
+	struct response r;
+	struct finished *f = NULL;
+	struct buf got = BUF_INIT;
+
+	response_init(&r);
+	r.status = 200;
+	r.content_type = "text/html; charset=utf-8";
+	fill(&r.body, len, noise, seed);
+	CHECK(!buf_failed(&r.body));
+	CHECK(response_finish(&r, 42, 0, &f) == QUIRE_OK && f);
+	if (!f)
+		goto out;
+	CHECK(f->ident.len == f->ident.head_len + len);
+	CHECK(memcmp(f->ident.data + f->ident.head_len, r.body.data, len) == 0);
+	CHECK(f->gzip.data == NULL);
+	CHECK(response_add_gzip(&r, f, 42) == QUIRE_OK);
+	CHECK(f->gzip.data && f->not_modified_gz.data);
+	if (!f->gzip.data)
+		goto out;
+	CHECK_CONTAINS(f->gzip.data, "Content-Encoding: gzip\r\n");
+	CHECK(gunzip(&f->gzip, &got) == 0);
+	CHECK(got.len == len && memcmp(got.data, r.body.data, len) == 0);
+	CHECK(strcmp(f->etag, f->etag_gz) != 0);
+	if (!noise)
+		CHECK(f->gzip.len - f->gzip.head_len < len / 4);
+out:
+	buf_release(&got);
+	finished_free(f);
+	response_release(&r);
+}
+
+int main(void)
+{
+	struct response r;
+	struct finished *f = NULL;
+
+	/* Pages one after another through the same deflate state, big and
+	 * small, compressible or not: each must come out whole. */
+	check_page(5462, 0, 1);
+	check_page(300, 0, 2);
+	check_page(1 << 20, 1, 3);
+	check_page(70000, 0, 4);
+	check_page(5462, 1, 5);
+	check_page(5462, 0, 6);
+	/* a state freed between pages is made again */
+	response_gzip_end();
+	check_page(9000, 0, 7);
+
+	/* Too small to be worth it: identity only. */
+	response_init(&r);
+	r.status = 200;
+	buf_puts(&r.body, "tiny");
+	CHECK(response_finish(&r, 42, 1, &f) == QUIRE_OK && f);
+	CHECK(f && f->gzip.data == NULL && f->not_modified.data);
+	finished_free(f);
+	response_release(&r);
+
+	response_gzip_end();
+	return check_done("test_response");
+}
