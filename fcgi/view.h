@@ -29,6 +29,9 @@ int view_summaries(struct tvars *v, const char *name, struct post *const *posts,
 		   size_t n);
 /* Sets everything post.html shows of p on o, related posts included. */
 int view_post(struct tvars *o, const struct site *s, const struct post *p);
+/* Frees what view_post keeps from one page to the next on the calling
+ * thread. */
+void view_scratch_end(void);
 
 /*
  * Renders template tpl with vars as the body of an HTML page, wraps it

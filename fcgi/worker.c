@@ -50,6 +50,7 @@
 #include "route.h"
 #include "sub.h"
 #include "tiers.h"
+#include "view.h"
 #include "worker.h"
 
 /* Writes in flight per worker: enough to fill the committer's batch
@@ -831,6 +832,7 @@ int worker_run(struct app *app, int listen_fd, int committer_fd)
 	app->tiers = NULL;
 	cache_clear(&l1);
 	response_gzip_end();
+	view_scratch_end();
 	if (fr) {
 		FCGX_Free(fr, 1);
 		free(fr);
