@@ -47,7 +47,7 @@ double quire_now_ms(void)
 /* glibc's defaults give memory back as soon as 128 KiB sit free at the
  * top of the heap, and serve blocks of 128 KiB and more with mmap: a
  * request that allocates and frees a few hundred KiB (a page, a Redis
- * reply, a zlib stream) then faults the same pages in again every time.
+ * reply, a render) then faults the same pages in again every time.
  * A fault costs ≈ 12 µs on the VMs quire was measured on; perf of a
  * worker serving L1 misses had page faults under memset and brk as half
  * its CPU. Kept memory is bounded by the peak of one request. */
