@@ -118,7 +118,8 @@ static int terms_add(struct site_terms *t, size_t *cap, const char *name,
 	char key[256];
 	struct site_term *term = NULL;
 	struct post **v;
-	size_t i;
+	uint32_t *r;
+	size_t i, grow;
 
 	site_term_key(name, key, sizeof(key));
 	if (!key[0])
@@ -152,11 +153,22 @@ static int terms_add(struct site_terms *t, size_t *cap, const char *name,
 	/* A post listing the same tag twice is counted once. */
 	if (term->n && term->posts[term->n - 1] == p)
 		return QUIRE_OK;
-	v = realloc(term->posts, (term->n + 1) * sizeof(*v));
-	if (!v)
-		return QUIRE_ENOMEM;
-	v[term->n++] = p;
-	term->posts = v;
+	if (term->n == term->cap) {
+		/* doubling: one post more each time copied every list over
+		 * and over on a 10,000-post site */
+		grow = term->cap ? term->cap * 2 : 8;
+		v = realloc(term->posts, grow * sizeof(*v));
+		if (!v)
+			return QUIRE_ENOMEM;
+		term->posts = v;
+		r = realloc(term->ranks, grow * sizeof(*r));
+		if (!r)
+			return QUIRE_ENOMEM;
+		term->ranks = r;
+		term->cap = grow;
+	}
+	term->posts[term->n] = p;
+	term->ranks[term->n++] = (uint32_t)p->rank;
 	return QUIRE_OK;
 }
 
@@ -168,6 +180,7 @@ static void terms_release(struct site_terms *t)
 		free(t->v[i].key);
 		free(t->v[i].name);
 		free(t->v[i].posts);
+		free(t->v[i].ranks);
 	}
 	free(t->v);
 	t->v = NULL;

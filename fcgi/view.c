@@ -171,9 +171,10 @@ static size_t pick_related(const struct site *s, const struct post *p,
 {
 	const struct site_term *t, *terms[QUIRE_MAX_TAGS];
 	unsigned *shared, c, top_n[RELATED_MAX];
+	uint32_t r, top_r[RELATED_MAX];
 	char key[256];
 	size_t i, j, k, m, cap, n_terms = 0, n = 0;
-	struct post *q, *top[RELATED_MAX];
+	struct post *q;
 
 	for (i = 0; i < p->related.n && n < RELATED_MAX; i++) {
 		q = site_post(s, p->related.v[i]);
@@ -197,8 +198,8 @@ static size_t pick_related(const struct site *s, const struct post *p,
 	}
 	for (i = 0; i < n_terms; i++)
 		for (j = 0; j < terms[i]->n; j++)
-			if ((k = terms[i]->posts[j]->rank) < s->n_posts)
-				shared[k]++;
+			if ((r = terms[i]->ranks[j]) < s->n_posts)
+				shared[r]++;
 	/* p and the posts it names are not picked: their counts are set
 	 * to 0, which the pass below leaves as it finds it. */
 	if (p->kind == POST_KIND_POST && p->rank < s->n_posts && s->posts[p->rank] == p)
@@ -209,25 +210,26 @@ static size_t pick_related(const struct site *s, const struct post *p,
 	/* One pass over the same lists: each counted post is taken once
 	 * (its count then zeroed) into the best RELATED_MAX - n, ordered by
 	 * count, then rank (newest first). Not a pass per pick over every
-	 * post of the site. */
+	 * post of the site; a post is looked at only when it makes the
+	 * top. */
 	m = 0;
 	cap = RELATED_MAX - n;
 	for (i = 0; i < n_terms; i++) {
 		for (j = 0; j < terms[i]->n; j++) {
-			q = terms[i]->posts[j];
-			if (q->rank >= s->n_posts || !(c = shared[q->rank]))
+			r = terms[i]->ranks[j];
+			if (r >= s->n_posts || !(c = shared[r]))
 				continue;
-			shared[q->rank] = 0;
+			shared[r] = 0;
 			/* insertion into top[0..m), the last falling off at cap */
 			for (k = m; k > 0 && (c > top_n[k - 1] ||
-			     (c == top_n[k - 1] && q->rank < top[k - 1]->rank)); k--) {
+			     (c == top_n[k - 1] && r < top_r[k - 1])); k--) {
 				if (k < cap) {
-					top[k] = top[k - 1];
+					top_r[k] = top_r[k - 1];
 					top_n[k] = top_n[k - 1];
 				}
 			}
 			if (k < cap) {
-				top[k] = q;
+				top_r[k] = r;
 				top_n[k] = c;
 				if (m < cap)
 					m++;
@@ -235,7 +237,7 @@ static size_t pick_related(const struct site *s, const struct post *p,
 		}
 	}
 	for (k = 0; k < m; k++)
-		out[n++] = top[k];
+		out[n++] = s->posts[top_r[k]];
 	return n;
 }
 
