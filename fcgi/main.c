@@ -22,6 +22,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "heap.h"
 #include "log.h"
 #include "markdown.h"
 #include "master.h"
@@ -118,7 +119,7 @@ int main(int argc, char **argv)
 	size_t n_inherited = 0;
 	int fd, rc, flags;
 
-	quire_tune_malloc();
+	heap_tune();
 	if (config_load(&cfg, argc, argv, err, sizeof(err)) != QUIRE_OK) {
 		fprintf(stderr, "quire.fcgi: %s\n", err);
 		config_release(&cfg);

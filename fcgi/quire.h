@@ -28,10 +28,6 @@ int quire_hex_digit(int c);
 /* Milliseconds of CLOCK_MONOTONIC, for timing and deadlines. */
 double quire_now_ms(void);
 
-/* Makes malloc keep freed memory for reuse instead of handing it back
- * (and faulting it in again) every request, where the allocator allows. */
-void quire_tune_malloc(void);
-
 /*
  * Where a parser stopped. line and column are 1-based and refer to the
  * whole input file (frontmatter and body alike); 0 means unknown.

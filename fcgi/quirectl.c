@@ -22,6 +22,7 @@
 #include "config.h"
 #include "deploy.h"
 #include "deploy_cache.h"
+#include "heap.h"
 #include "log.h"
 #include "markdown.h"
 #include "quire.h"
@@ -535,7 +536,7 @@ int main(int argc, char **argv)
 	const char *t;
 	int rc;
 
-	quire_tune_malloc();
+	heap_tune();
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;

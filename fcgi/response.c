@@ -107,11 +107,18 @@ void response_gzip_end(void)
 	deflater = NULL;
 }
 
+int response_gzip_begin(void)
+{
+	if (!deflater && !(deflater = libdeflate_alloc_compressor(GZIP_LEVEL)))
+		return QUIRE_ENOMEM;
+	return QUIRE_OK;
+}
+
 static int gzip_body(const char *in, size_t len, struct buf *out)
 {
 	size_t bound, n;
 
-	if (!deflater && !(deflater = libdeflate_alloc_compressor(GZIP_LEVEL)))
+	if (response_gzip_begin() != QUIRE_OK)
 		return QUIRE_ENOMEM;
 	bound = libdeflate_gzip_compress_bound(deflater, len);
 	if (buf_grow(out, bound) != QUIRE_OK)

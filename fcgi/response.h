@@ -72,8 +72,10 @@ void finished_free(void *f);
  * stays identity only). */
 int response_add_gzip(const struct response *r, struct finished *f,
 		      pid_t worker);
-/* Frees the calling thread's deflate state, which response_add_gzip
- * keeps from one page to the next. */
+/* Makes the calling thread's compressor now rather than at its first
+ * page (QUIRE_OK or QUIRE_ENOMEM); response_gzip_end frees it.
+ * response_add_gzip keeps it from one page to the next. */
+int response_gzip_begin(void);
 void response_gzip_end(void);
 
 /* Returns "OK", "Not Found" ... for an HTTP status. */

@@ -99,6 +99,11 @@ static struct tier_redis *redis(struct tiers *t)
 	return t->redis;
 }
 
+void tiers_warm(struct tiers *t)
+{
+	(void)redis(t);
+}
+
 static struct tier_pg *pg(struct tiers *t)
 {
 	char err[256];

@@ -20,6 +20,9 @@ struct tiers;
 /* Returns a new handle for cfg's tiers (none connected yet), or NULL. */
 struct tiers *tiers_new(const struct config *cfg);
 void tiers_free(struct tiers *t);
+/* Connects to Redis now rather than at the first miss (best effort: a
+ * failure is retried, with back-off, when a read needs it). */
+void tiers_warm(struct tiers *t);
 /* True when cfg names a Redis or a PostgreSQL: quire is not file-only. */
 int tiers_configured(const struct config *cfg);
 

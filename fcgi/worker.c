@@ -42,6 +42,7 @@
 #include "cache.h"
 #include "commit.h"
 #include "commit_client.h"
+#include "heap.h"
 #include "limits.h"
 #include "log.h"
 #include "metrics.h"
@@ -58,6 +59,9 @@
 #define WORKER_MAX_PARKED 128
 /* A write the committer has not answered in this long gets a 503. */
 #define WORKER_WRITE_TIMEOUT_MS 30000
+/* Heap faulted in at start beyond what the worker holds: what a few
+ * hundred L1 fills take, so they fault nothing. */
+#define WORKER_WARM_HEAP (8 * 1024 * 1024)
 
 static volatile sig_atomic_t stopping;
 
@@ -789,6 +793,15 @@ int worker_run(struct app *app, int listen_fd, int committer_fd)
 			return 1;
 		}
 	}
+	/* Warm before the first request, not on it: the Redis connection,
+	 * the compressor, the heap (the pages shared with the master are
+	 * copied, WORKER_WARM_HEAP more faulted in). The first requests of
+	 * a fresh worker took 2-17 ms on an L1 miss, against < 1 ms after. */
+	if (app->tiers)
+		tiers_warm(app->tiers);
+	if (response_gzip_begin() != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "worker", "out of memory for the compressor");
+	heap_warm(WORKER_WARM_HEAP);
 	if (app->cfg->redis_url && *app->cfg->redis_url &&
 	    sub_start(&sub, app->cfg, app->generation) != QUIRE_OK)
 		log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
