@@ -8,7 +8,8 @@
 #   b_stop_pid PID         TERM, 5 s, then KILL (its children first)
 #   b_pick_port            a free loopback TCP port
 #   b_start_pg             initdb + postgres on 127.0.0.1 (as postgres when
-#                          root); exports QUIRE_DATABASE_URL
+#                          root); exports QUIRE_DATABASE_URL; B_PG_OPTS adds
+#                          server settings ("-c log_checkpoints=on ...")
 #   b_start_redis          redis-server on 127.0.0.1; exports QUIRE_REDIS_URL
 #   b_start_quire W        quire.fcgi under spawn-fcgi -n, W workers, from
 #                          the tiers; QUIRE_PID
@@ -145,9 +146,11 @@ b_start_pg() {
 		b_die "initdb failed: $(tail -5 "$RUN/postgres.log")"
 	PG_PORT=$(b_pick_port)
 	# fsync=on: a deploy's commit is durable, as in production.
+	# B_PG_OPTS: more "-c name=value" for a probe (word-split on purpose).
+	# shellcheck disable=SC2086
 	b_pg_as_owner "$PG_BIN/postgres" -D "$RUN/pg/data" -k "$RUN/pg/sock" \
 		-p "$PG_PORT" -c listen_addresses=127.0.0.1 -c fsync=on \
-		>>"$RUN/postgres.log" 2>&1 &
+		${B_PG_OPTS:-} >>"$RUN/postgres.log" 2>&1 &
 	PG_RUNNER_PID=$!
 	b_pid_add "$PG_RUNNER_PID"
 	for i in $(seq 150); do
