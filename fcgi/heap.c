@@ -50,7 +50,8 @@ static int heap_range(unsigned long *start, unsigned long *end)
 
 void heap_warm(size_t bytes)
 {
-	void *blocks[WARM_BLOCKS_MAX];
+	/* volatile: a malloc freed unused is code a compiler may drop */
+	void *volatile blocks[WARM_BLOCKS_MAX];
 	unsigned long start, end;
 	size_t i, n = bytes / WARM_BLOCK;
 
@@ -62,7 +63,7 @@ void heap_warm(size_t bytes)
 		;
 	n = i;
 	for (i = 0; i < n; i++)
-		free(blocks[i]);
+		free((void *)blocks[i]);
 	if (heap_range(&start, &end))
 		(void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
 }
