@@ -221,17 +221,9 @@ static int walk_heading(struct walk *w, cmark_node *node)
 {
 	struct heading *h;
 	struct buf text = BUF_INIT;
-	size_t cap;
 
-	if (w->n_h == w->cap_h) {
-		/* no overflow: a heading takes at least two bytes of input */
-		cap = w->cap_h ? w->cap_h * 2 : 16;
-		h = realloc(w->h, cap * sizeof(*h));
-		if (!h)
-			return QUIRE_ENOMEM;
-		w->h = h;
-		w->cap_h = cap;
-	}
+	if (quire_grow(&w->h, &w->cap_h, w->n_h, sizeof(*w->h), 16) != QUIRE_OK)
+		return QUIRE_ENOMEM;
 	plain_text(node, &text);
 	while (text.len && is_space(text.data[text.len - 1]))
 		buf_truncate(&text, text.len - 1);

@@ -1,6 +1,9 @@
 /*
- * quire.c - descriptions of the shared error codes
+ * quire.c - the shared error codes, clock and array growth
  */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "quire.h"
@@ -41,4 +44,25 @@ double quire_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
+	       size_t first)
+{
+	void *v, *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return QUIRE_OK;
+	ncap = *cap ? *cap * 2 : first;
+	if (ncap <= n || ncap > SIZE_MAX / size)
+		return QUIRE_ENOMEM;
+	/* through memcpy: the array may be of any pointer-free type */
+	memcpy(&v, array_ptr, sizeof(v));
+	nv = realloc(v, ncap * size);
+	if (!nv)
+		return QUIRE_ENOMEM;
+	memcpy(array_ptr, &nv, sizeof(nv));
+	*cap = ncap;
+	return QUIRE_OK;
 }

@@ -6,6 +6,8 @@
 #ifndef QUIRE_QUIRE_H
 #define QUIRE_QUIRE_H
 
+#include <stddef.h>
+
 enum quire_err {
 	QUIRE_OK = 0,     /* success */
 	QUIRE_ENOMEM,     /* an allocation failed */
@@ -27,6 +29,16 @@ int quire_hex_digit(int c);
 
 /* Milliseconds of CLOCK_MONOTONIC, for timing and deadlines. */
 double quire_now_ms(void);
+
+/*
+ * Makes room for one more element after the n held in the array at
+ * *array_ptr (a pointer to the array's pointer), of *cap elements of
+ * size bytes: doubles it, starting at first. QUIRE_OK, or QUIRE_ENOMEM
+ * (also when the bytes would overflow) with the array and *cap
+ * unchanged.
+ */
+int quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
+	       size_t first);
 
 /*
  * Where a parser stopped. line and column are 1-based and refer to the

@@ -117,9 +117,7 @@ static int terms_add(struct site_terms *t, size_t *cap, const char *name,
 {
 	char key[256];
 	struct site_term *term = NULL;
-	struct post **v;
-	uint32_t *r;
-	size_t i, grow;
+	size_t i, ranks_cap;
 
 	site_term_key(name, key, sizeof(key));
 	if (!key[0])
@@ -131,14 +129,8 @@ static int terms_add(struct site_terms *t, size_t *cap, const char *name,
 		}
 	}
 	if (!term) {
-		if (t->n == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 16;
-			struct site_term *nv = realloc(t->v, ncap * sizeof(*nv));
-			if (!nv)
-				return QUIRE_ENOMEM;
-			t->v = nv;
-			*cap = ncap;
-		}
+		if (quire_grow(&t->v, cap, t->n, sizeof(*t->v), 16) != QUIRE_OK)
+			return QUIRE_ENOMEM;
 		term = &t->v[t->n];
 		memset(term, 0, sizeof(*term));
 		term->key = strdup(key);
@@ -153,20 +145,15 @@ static int terms_add(struct site_terms *t, size_t *cap, const char *name,
 	/* A post listing the same tag twice is counted once. */
 	if (term->n && term->posts[term->n - 1] == p)
 		return QUIRE_OK;
-	if (term->n == term->cap) {
-		/* doubling: one post more each time copied every list over
-		 * and over on a 10,000-post site */
-		grow = term->cap ? term->cap * 2 : 8;
-		v = realloc(term->posts, grow * sizeof(*v));
-		if (!v)
-			return QUIRE_ENOMEM;
-		term->posts = v;
-		r = realloc(term->ranks, grow * sizeof(*r));
-		if (!r)
-			return QUIRE_ENOMEM;
-		term->ranks = r;
-		term->cap = grow;
-	}
+	/* Doubling: one post more at a time copied every list over and
+	 * over on a 10,000-post site. The ranks grow first, on a copy of
+	 * cap: posts' cap is then never more than both hold. */
+	ranks_cap = term->cap;
+	if (quire_grow(&term->ranks, &ranks_cap, term->n, sizeof(*term->ranks),
+		       8) != QUIRE_OK ||
+	    quire_grow(&term->posts, &term->cap, term->n, sizeof(*term->posts),
+		       8) != QUIRE_OK)
+		return QUIRE_ENOMEM;
 	term->posts[term->n] = p;
 	term->ranks[term->n++] = (uint32_t)p->rank;
 	return QUIRE_OK;

@@ -171,22 +171,16 @@ static struct tfield *tvars_find(const struct tvars *v, const char *name,
  */
 static struct tfield *tvars_slot(struct tvars *v, const char *name)
 {
-	struct tfield *f, *nf;
-	size_t len = strlen(name), cap;
+	struct tfield *f;
+	size_t len = strlen(name);
 
 	f = tvars_find(v, name, len);
 	if (f) {
 		tval_release(&f->val);
 		return f;
 	}
-	if (v->n == v->cap) {
-		cap = v->cap ? v->cap * 2 : 8;
-		nf = realloc(v->f, cap * sizeof(*nf));
-		if (!nf)
-			return NULL;
-		v->f = nf;
-		v->cap = cap;
-	}
+	if (quire_grow(&v->f, &v->cap, v->n, sizeof(*v->f), 8) != QUIRE_OK)
+		return NULL;
 	f = &v->f[v->n];
 	f->name = strdup(name);
 	if (!f->name)
@@ -283,8 +277,7 @@ int tvars_list_empty(struct tvars *v, const char *name)
 struct tvars *tvars_list_add(struct tvars *v, const char *name)
 {
 	struct tfield *f;
-	struct tvars *item, **nv;
-	size_t cap;
+	struct tvars *item;
 
 	f = tvars_find(v, name, strlen(name));
 	if (!f || f->val.kind != TVAL_LIST) {
@@ -292,14 +285,9 @@ struct tvars *tvars_list_add(struct tvars *v, const char *name)
 			return NULL;
 		f = tvars_find(v, name, strlen(name));
 	}
-	if (f->val.u.list.n == f->val.u.list.cap) {
-		cap = f->val.u.list.cap ? f->val.u.list.cap * 2 : 8;
-		nv = realloc(f->val.u.list.v, cap * sizeof(*nv));
-		if (!nv)
-			return NULL;
-		f->val.u.list.v = nv;
-		f->val.u.list.cap = cap;
-	}
+	if (quire_grow(&f->val.u.list.v, &f->val.u.list.cap, f->val.u.list.n,
+		       sizeof(*f->val.u.list.v), 8) != QUIRE_OK)
+		return NULL;
 	item = tvars_new();
 	if (!item)
 		return NULL;
@@ -441,16 +429,10 @@ static int template_push(struct template *tpl, enum tnode_kind kind,
 			 const char *str, size_t len, size_t pos)
 {
 	struct tnode *nn;
-	size_t cap;
 
-	if (tpl->n == tpl->cap) {
-		cap = tpl->cap ? tpl->cap * 2 : 32;
-		nn = realloc(tpl->nodes, cap * sizeof(*nn));
-		if (!nn)
-			return QUIRE_ENOMEM;
-		tpl->nodes = nn;
-		tpl->cap = cap;
-	}
+	if (quire_grow(&tpl->nodes, &tpl->cap, tpl->n, sizeof(*tpl->nodes),
+		       32) != QUIRE_OK)
+		return QUIRE_ENOMEM;
 	nn = &tpl->nodes[tpl->n++];
 	nn->kind = kind;
 	nn->str = str;

@@ -335,8 +335,6 @@ out:
 static int found_add(struct found_list *l, const char *path,
 		     enum post_kind kind, size_t *n_errors)
 {
-	struct content_path *v;
-	size_t cap;
 	char *copy;
 
 	if (l->n >= QUIRE_MAX_POSTS) {
@@ -348,14 +346,8 @@ static int found_add(struct found_list *l, const char *path,
 		}
 		return QUIRE_OK;
 	}
-	if (l->n == l->cap) {
-		cap = l->cap ? l->cap * 2 : 64;
-		v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return QUIRE_ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (quire_grow(&l->v, &l->cap, l->n, sizeof(*l->v), 64) != QUIRE_OK)
+		return QUIRE_ENOMEM;
 	copy = strdup(path);
 	if (!copy)
 		return QUIRE_ENOMEM;
