@@ -39,11 +39,14 @@ static int gunzip(const struct finished_bytes *fb, struct buf *out)
 /* A body of len bytes: text that compresses, or noise that does not. */
 static void fill(struct buf *b, size_t len, int noise, unsigned seed)
 {
+	unsigned x = seed;
 	size_t i;
 
-	for (i = 0; i < len; i++)
-		buf_putc(b, noise ? (char)(seed = seed * 1103515245u + 12345u) >> 3 :
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u; /* a plain LCG */
+		buf_putc(b, noise ? (char)(x >> 16) :
 			 "<p>quire page </p>\n"[(i + seed) % 19]);
+	}
 }
 
 static void check_page(size_t len, int noise, unsigned seed)
