@@ -23,7 +23,7 @@
 /* Files for each thread of a listing or read: below this, one thread. */
 #define SCAN_PER_THREAD 256
 
-static long long realtime_ns(void)
+long long content_now_ns(void)
 {
 	struct timespec ts;
 
@@ -36,18 +36,26 @@ static long long stat_ns(const struct timespec *ts)
 	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
-/* f's signature from st, stable when its ctime is older than now by more
- * than CONTENT_SIG_RACY_NS. */
+void content_sig_of(const struct stat *st, struct content_sig *sig)
+{
+	sig->ino = (unsigned long long)st->st_ino;
+	sig->size = (long long)st->st_size;
+	sig->mtime_ns = stat_ns(&st->st_mtim);
+	sig->ctime_ns = stat_ns(&st->st_ctim);
+}
+
+int content_sig_stable(const struct content_sig *sig, long long now_ns)
+{
+	/* An inode number of 0 would read as "no signature". */
+	return sig->ino != 0 && sig->ctime_ns < now_ns - CONTENT_SIG_RACY_NS;
+}
+
+/* f's signature from st, and whether it is stable as of now_ns. */
 static void sig_set(struct content_file *f, const struct stat *st,
 		    long long now_ns)
 {
-	f->sig.ino = (unsigned long long)st->st_ino;
-	f->sig.size = (long long)st->st_size;
-	f->sig.mtime_ns = stat_ns(&st->st_mtim);
-	f->sig.ctime_ns = stat_ns(&st->st_ctim);
-	/* An inode number of 0 would read as "no signature". */
-	f->sig_stable = f->sig.ino != 0 &&
-			f->sig.ctime_ns < now_ns - CONTENT_SIG_RACY_NS;
+	content_sig_of(st, &f->sig);
+	f->sig_stable = (unsigned char)content_sig_stable(&f->sig, now_ns);
 }
 
 void content_sig_format(const struct content_sig *sig, char *out)
@@ -143,7 +151,7 @@ int content_list(const char *dir, struct content_file **out, size_t *n,
 	}
 	free(paths);
 	c.v = v;
-	c.now_ns = realtime_ns();
+	c.now_ns = content_now_ns();
 	parallel_for(n_paths, SCAN_PER_THREAD, stat_one, &c);
 	*out = v;
 	*n = n_paths;
@@ -195,7 +203,7 @@ int content_read(struct content_file *v, size_t *n, size_t *n_errors)
 	for (i = 0, j = 0; i < *n; i++)
 		if (!v[i].skip)
 			c.res[j++].file = i;
-	c.now_ns = realtime_ns();
+	c.now_ns = content_now_ns();
 	parallel_for(n_read, SCAN_PER_THREAD, read_one, &c);
 	/* In order, so errors are reported as one thread would; a file
 	 * that failed leaves v. */

@@ -16,6 +16,7 @@
 #define QUIRE_CONTENT_SCAN_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "post.h"
 
@@ -47,6 +48,13 @@ struct content_file {
 	unsigned char skip;      /* set by the caller: known, not to be read */
 	const void *match;       /* the caller's: what it knows of path */
 };
+
+/* The signature of a file stat'ed as st. */
+void content_sig_of(const struct stat *st, struct content_sig *sig);
+/* Whether sig may be kept as of now_ns (content_now_ns()): see above. */
+int content_sig_stable(const struct content_sig *sig, long long now_ns);
+/* The wall clock in nanoseconds, as file times are. */
+long long content_now_ns(void);
 
 /* sig as text into out (CONTENT_SIG_MAX bytes); "" when there is none. */
 void content_sig_format(const struct content_sig *sig, char *out);

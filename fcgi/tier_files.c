@@ -74,7 +74,7 @@ static int has_suffix(const char *s, const char *suffix)
 	return n > m && strcmp(s + n - m, suffix) == 0;
 }
 
-static int is_content_name(const char *name)
+int content_is_name(const char *name)
 {
 	return has_suffix(name, ".md") || has_suffix(name, ".markdown");
 }
@@ -477,7 +477,7 @@ static int walk_dir(struct walk *w, const char *dir, size_t depth)
 			rc = walk_dir(w, path.data, depth + 1);
 			if (rc != QUIRE_OK)
 				break;
-		} else if (S_ISREG(st.st_mode) && is_content_name(de->d_name)) {
+		} else if (S_ISREG(st.st_mode) && content_is_name(de->d_name)) {
 			rc = found_add(w->files, path.data, w->kind,
 				       w->n_errors);
 			if (rc != QUIRE_OK)
@@ -651,10 +651,7 @@ static int load_one(struct content *c, const struct content_path *f,
 /* Where posts and pages are looked for under the content folder: quire's
  * own layout, then Jekyll's and Hugo's, so that an existing site's folder
  * can be served as it is. Posts are walked recursively, pages are not. */
-static const struct {
-	const char *sub;
-	enum post_kind kind;
-} folders[] = {
+static const struct content_folder folders[] = {
 	{ "posts", POST_KIND_POST },
 	{ "_posts", POST_KIND_POST },          /* Jekyll */
 	{ "post", POST_KIND_POST },            /* Hugo's usual section */
@@ -662,6 +659,12 @@ static const struct {
 	{ "content/post", POST_KIND_POST },
 	{ "pages", POST_KIND_PAGE },
 };
+
+const struct content_folder *content_folders(size_t *n)
+{
+	*n = sizeof(folders) / sizeof(folders[0]);
+	return folders;
+}
 
 /* Lists every content file under dir, sorted by path. */
 static int list_files(const char *dir, struct found_list *files,

@@ -57,6 +57,17 @@ void content_free(struct content *c);
 void content_report(const char *path, unsigned line, unsigned col,
 		    const char *msg);
 
+/* Where a walk looks: DIR/sub, every file of kind; the folders of posts
+ * are walked down, those of pages are not. */
+struct content_folder {
+	const char *sub;
+	enum post_kind kind;
+};
+const struct content_folder *content_folders(size_t *n);
+
+/* Whether a file of this name (no folder) is content: .md or .markdown. */
+int content_is_name(const char *name);
+
 /* A content file found by a walk, before it is read. */
 struct content_path {
 	char *path;
