@@ -26,6 +26,11 @@ void log_set_level(enum log_level level)
 	max_level = level;
 }
 
+enum log_level log_level(void)
+{
+	return max_level;
+}
+
 void log_set_level_from_env(enum log_level dflt)
 {
 	const char *v = getenv("QUIRE_LOG_LEVEL");

@@ -21,6 +21,8 @@ enum log_level {
 void log_set_level(enum log_level level);
 /* QUIRE_LOG_LEVEL (error, warn, info or debug) when set, else dflt. */
 void log_set_level_from_env(enum log_level dflt);
+/* The level set (what log_msg() prints at most). */
+enum log_level log_level(void);
 void log_msg(enum log_level level, const char *event, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

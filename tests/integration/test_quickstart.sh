@@ -21,7 +21,7 @@ QS=$QUIRE_SRCDIR/deploy/quickstart
 DC=$QUIRE_SRCDIR/deploy/deploy-content
 POST=/posts/hello-world
 POST_FILE=posts/2024-01-10-hello-world.md
-QS_NAMES=(nginx.master quire redis postgres)
+QS_NAMES=(nginx.master quire redis postgres deployer)
 
 # quickstart must find everything installed (it would run apt-get).
 if ! "$QUIRE_SRCDIR/deploy/install-deps" --check >/dev/null 2>&1; then
@@ -120,7 +120,7 @@ fi
 ok "deploy/quickstart starts the full stack"
 mapfile -t PIDS < <(qs_pids)
 SEEN_PIDS+=("${PIDS[@]}")
-check "it recorded 4 PIDs (nginx, quire, redis, postgres): ${PIDS[*]}" test "${#PIDS[@]}" = 4
+check "it recorded 5 PIDs (nginx, quire, redis, postgres, the deployer): ${PIDS[*]}" test "${#PIDS[@]}" = 5
 check "... all running" all_running "${PIDS[@]}"
 check "it prints the URL" grep -qF "http://127.0.0.1:$T_PORT/" "$T_DIR/qs.out"
 check "... how to deploy an edit" grep -q "deploy/deploy-content" "$T_DIR/qs.out"
@@ -154,6 +154,7 @@ check "... which has 2 live workers" grep -q "workers: 2 live" "$T_DIR/status.ou
 qs status
 check "quickstart status exits 0 when everything runs" test "$QS_STATUS" = 0
 check "... naming each component" grep -q "postgres: running" "$T_DIR/qs.out"
+check "... the deployer too" grep -q "deployer: running" "$T_DIR/qs.out"
 check "... and the workers (quirectl status)" grep -q "workers: 2 live" "$T_DIR/qs.out"
 
 qs start
@@ -166,6 +167,7 @@ sed -i 's/FIXTURE-HELLO-BODY/EDIT-ONE FIXTURE-HELLO-BODY/' "$QUIRE_CONTENT_DIR/$
 check "deploy-content of the content folder succeeds" deploy_content "$QUIRE_CONTENT_DIR"
 check "... one post changed" grep -q " 1 changed, 0 removed" "$T_DIR/dc.out"
 check "... every worker acknowledged" grep -Eq "([0-9]+)/\1 workers acknowledged" "$T_DIR/dc.out"
+check "... made by the deployer (quirectl serve)" grep -q "event=deploy answered: exit 0" "$RUN/deployer.log"
 check "every worker serves the edit at once" every_worker_serves "$POST" 200 "EDIT-ONE" "$(<"$RUN/quire.pid")"
 
 # An edit in an author's folder elsewhere: mirrored, deleted files too.

@@ -1,0 +1,34 @@
+/*
+ * deploy_client.h - asking a deploy server (`quirectl serve`) for a
+ * deploy; the C library only, so that the client quire-deploy starts in
+ * a millisecond where quirectl's libraries take 28 ms to load
+ *
+ * The protocol, over a unix socket of type SOCK_SEQPACKET (one message
+ * each way): the client sends "deploy TIMEOUT_MS DIR", DIR resolved by
+ * realpath, and passes its stdout and stderr (SCM_RIGHTS), on which the
+ * server prints what the deploy printed; the server answers with the
+ * deploy's exit code in decimal, or DEPLOY_PROTO_NOT_MINE when it
+ * deploys another folder. The socket is the server's user's alone
+ * (0600), and the server also checks the peer's uid.
+ */
+#ifndef QUIRE_DEPLOY_CLIENT_H
+#define QUIRE_DEPLOY_CLIENT_H
+
+#define DEPLOY_PROTO_NOT_MINE 255
+/* What deploy_client_ask() returns when no server answered for dir. */
+#define DEPLOY_CLIENT_NONE (-1)
+/* The longest request: "deploy", a timeout and a path. */
+#define DEPLOY_PROTO_MAX 4200
+
+/*
+ * Asks the server at socket_path to deploy dir, its output going to this
+ * process's stdout and stderr, and waits for it. Returns the deploy's
+ * exit code (deployer.h), or DEPLOY_CLIENT_NONE when no server is there,
+ * it deploys another folder or dir cannot be resolved: deploy without
+ * it then. A server that goes away during the deploy is told on stderr
+ * and returns 3 (a tier unreachable; the deploy may or may not be made).
+ */
+int deploy_client_ask(const char *socket_path, const char *dir,
+		      double timeout_ms);
+
+#endif
