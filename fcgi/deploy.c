@@ -5,80 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <uthash.h>
-
 #include "deploy.h"
+#include "key_table.h"
 #include "limits.h"
 #include "log.h"
 #include "parallel.h"
 #include "quire.h"
 
-/* A known post by path, a live slug, a signature by slug: hash tables. */
-struct by_key {
-	const char *key;
-	const struct tier_pg_hash *known;
-	const char *path;        /* for a live slug: the file that gives it */
-	const struct tier_pg_hash *sig; /* a signature to keep, by slug */
-	UT_hash_handle hh;
-};
-
-static void table_free(struct by_key **t)
-{
-	struct by_key *e, *tmp;
-
-	HASH_ITER(hh, *t, e, tmp) {
-		HASH_DEL(*t, e);
-		free(e);
-	}
-}
-
-/* Adds an entry for key (borrowed); NULL when out of memory. */
-static struct by_key *table_put(struct by_key **t, const char *key)
-{
-	struct by_key *e = calloc(1, sizeof(*e));
-
-	if (!e)
-		return NULL;
-	e->key = key;
-	HASH_ADD_KEYPTR(hh, *t, e->key, strlen(e->key), e);
-	return e;
-}
-
-static int table_add(struct by_key **t, const char *key,
-		     const struct tier_pg_hash *known, const char *path)
-{
-	struct by_key *e = table_put(t, key);
-
-	if (!e)
-		return QUIRE_ENOMEM;
-	e->known = known;
-	e->path = path;
-	return QUIRE_OK;
-}
-
-static struct by_key *table_find(struct by_key *t, const char *key)
-{
-	struct by_key *e;
-
-	HASH_FIND_STR(t, key, e);
-	return e;
-}
-
 /* Records slug as given by path; a slug given twice is an error. */
-static int live_add(struct by_key **live, const char *slug, const char *path,
+static int live_add(struct key_table *live, const char *slug, const char *path,
 		    struct deploy_plan *plan)
 {
-	struct by_key *e = table_find(*live, slug);
+	const char *first = key_table_get(live, slug);
 	char msg[QUIRE_MAX_SLUG + 600], esc[512];
 
-	if (e) {
+	if (first) {
 		snprintf(msg, sizeof(msg), "duplicate slug \"%s\", also given by "
-			 "\"%s\"", slug, log_escape(e->path, esc, sizeof(esc)));
+			 "\"%s\"", slug, log_escape(first, esc, sizeof(esc)));
 		content_report(path, 1, 1, msg);
 		plan->n_errors++;
 		return QUIRE_OK;
 	}
-	return table_add(live, slug, NULL, path);
+	return key_table_put(live, slug, path);
 }
 
 static int add_delete(struct deploy_plan *plan, const char *slug)
@@ -103,7 +51,7 @@ struct deploy_known {
 	const struct tier_pg_hash *v;
 	size_t n;
 	struct content_sig *sigs; /* v[i].sig parsed: compared 10,000 times */
-	struct by_key *by_path;
+	struct key_table by_path;
 };
 
 int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
@@ -125,9 +73,13 @@ int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
 	for (i = 0; i < n_known; i++)
 		if (known[i].sig)
 			(void)content_sig_parse(known[i].sig, &k->sigs[i]); /* bad: none */
+	if (key_table_init(&k->by_path, n_known) != QUIRE_OK) {
+		deploy_known_free(k);
+		return QUIRE_ENOMEM;
+	}
 	for (i = 0; i < n_known; i++)
-		if (known[i].path && !table_find(k->by_path, known[i].path) &&
-		    table_add(&k->by_path, known[i].path, &known[i], NULL) != QUIRE_OK) {
+		if (known[i].path && !key_table_has(&k->by_path, known[i].path) &&
+		    key_table_put(&k->by_path, known[i].path, &known[i]) != QUIRE_OK) {
 			deploy_known_free(k);
 			return QUIRE_ENOMEM;
 		}
@@ -139,7 +91,7 @@ void deploy_known_free(struct deploy_known *k)
 {
 	if (!k)
 		return;
-	table_free(&k->by_path);
+	key_table_release(&k->by_path);
 	free(k->sigs);
 	free(k);
 }
@@ -158,18 +110,18 @@ static int sig_is(const struct deploy_known *k, const struct tier_pg_hash *known
 void deploy_skip_known(struct content_file *files, size_t n,
 		       const struct deploy_known *k, size_t *n_skipped)
 {
-	struct by_key *e;
+	const struct tier_pg_hash *known;
 	size_t i;
 
 	*n_skipped = 0;
 	for (i = 0; i < n; i++) {
-		e = table_find(k->by_path, files[i].path);
+		known = key_table_get(&k->by_path, files[i].path);
 		/* kept for the plan, which would look it up again */
-		files[i].match = e ? e->known : NULL;
-		if (e && e->known->kind == files[i].kind &&
-		    sig_is(k, e->known, &files[i].sig)) {
+		files[i].match = known;
+		if (known && known->kind == files[i].kind &&
+		    sig_is(k, known, &files[i].sig)) {
 			files[i].skip = 1;
-			files[i].hash = e->known->hash;
+			files[i].hash = known->hash;
 			(*n_skipped)++;
 		}
 	}
@@ -256,7 +208,7 @@ int deploy_plan_make(struct content_file *files, size_t n,
 		     const struct content_options *opt, struct deploy_plan *plan)
 {
 	const struct tier_pg_hash *known, **same = NULL;
-	struct by_key *live = NULL;
+	struct key_table live;
 	struct parse_ctx pc;
 	struct parsed *res;
 	size_t i, j, n_changed = 0;
@@ -266,7 +218,7 @@ int deploy_plan_make(struct content_file *files, size_t n,
 	memset(&pc, 0, sizeof(pc));
 	plan->upserts = calloc(n ? n : 1, sizeof(*plan->upserts));
 	same = calloc(n ? n : 1, sizeof(*same));
-	if (!plan->upserts || !same)
+	if (key_table_init(&live, n) != QUIRE_OK || !plan->upserts || !same)
 		goto out;
 	/* Parse and render the changed files on a thread per core (a full
 	 * deploy renders thousands), then take the results in file order,
@@ -312,7 +264,7 @@ int deploy_plan_make(struct content_file *files, size_t n,
 			goto out;
 	}
 	for (i = 0; i < k->n; i++)
-		if (!table_find(live, k->v[i].slug) &&
+		if (!key_table_has(&live, k->v[i].slug) &&
 		    add_delete(plan, k->v[i].slug) != QUIRE_OK)
 			goto out;
 	rc = QUIRE_OK;
@@ -321,7 +273,7 @@ out:
 		record_free(pc.res[j].r);
 	free(pc.res);
 	free(same);
-	table_free(&live);
+	key_table_release(&live);
 	if (rc != QUIRE_OK)
 		deploy_plan_release(plan);
 	return rc;
@@ -345,7 +297,7 @@ int deploy_known_after(const struct deploy_known *k,
 {
 	const struct tier_pg_hash *known = k->v;
 	size_t n_known = k->n;
-	struct by_key *gone = NULL, *sigs = NULL, *e;
+	struct key_table gone, sigs;
 	struct tier_pg_hash *v;
 	const struct tier_pg_hash *ds;
 	size_t i, m = 0;
@@ -353,29 +305,27 @@ int deploy_known_after(const struct deploy_known *k,
 
 	*out = NULL;
 	*n = 0;
+	memset(&gone, 0, sizeof(gone));
+	memset(&sigs, 0, sizeof(sigs));
 	v = calloc(n_known + plan->n_upserts + 1, sizeof(*v));
-	if (!v)
-		return QUIRE_ENOMEM;
+	if (key_table_init(&gone, plan->n_deletes + plan->n_upserts) != QUIRE_OK ||
+	    key_table_init(&sigs, plan->n_sigs) != QUIRE_OK || !v)
+		goto out;
 	for (i = 0; i < plan->n_deletes; i++)
-		if (table_add(&gone, plan->deletes[i], NULL, NULL) != QUIRE_OK)
+		if (key_table_put(&gone, plan->deletes[i], NULL) != QUIRE_OK)
 			goto out;
 	for (i = 0; i < plan->n_upserts; i++)
-		if (!table_find(gone, plan->upserts[i]->slug) &&
-		    table_add(&gone, plan->upserts[i]->slug, NULL, NULL) != QUIRE_OK)
+		if (key_table_put(&gone, plan->upserts[i]->slug, NULL) != QUIRE_OK)
 			goto out;
-	for (i = 0; i < plan->n_sigs; i++) {
-		if (table_find(sigs, plan->sigs[i].slug))
-			continue;
-		if (!(e = table_put(&sigs, plan->sigs[i].slug)))
+	for (i = 0; i < plan->n_sigs; i++)
+		if (!key_table_has(&sigs, plan->sigs[i].slug) &&
+		    key_table_put(&sigs, plan->sigs[i].slug, &plan->sigs[i]) != QUIRE_OK)
 			goto out;
-		e->sig = &plan->sigs[i];
-	}
 	for (i = 0; i < n_known; i++) {
-		if (table_find(gone, known[i].slug))
+		if (key_table_has(&gone, known[i].slug))
 			continue;
 		v[m] = known[i];
-		e = table_find(sigs, known[i].slug);
-		ds = e ? e->sig : NULL;
+		ds = key_table_get(&sigs, known[i].slug);
 		if (ds && ds->hash == known[i].hash)
 			v[m].sig = ds->sig;
 		m++;
@@ -388,8 +338,7 @@ int deploy_known_after(const struct deploy_known *k,
 		v[m].kind = r->kind;
 		v[m].hash = r->hash;
 		v[m].sig = NULL;
-		e = table_find(sigs, r->slug);
-		ds = e ? e->sig : NULL;
+		ds = key_table_get(&sigs, r->slug);
 		if (ds && ds->hash == r->hash)
 			v[m].sig = ds->sig;
 		m++;
@@ -400,7 +349,7 @@ int deploy_known_after(const struct deploy_known *k,
 	rc = QUIRE_OK;
 out:
 	free(v);
-	table_free(&gone);
-	table_free(&sigs);
+	key_table_release(&gone);
+	key_table_release(&sigs);
 	return rc;
 }
