@@ -217,7 +217,8 @@ int content_read(struct content_file *v, size_t *n, size_t *n_errors)
 					       r->err.column, r->err.message);
 				(*n_errors)++;
 			}
-			free(v[i].path);
+			if (!v[i].path_borrowed)
+				free(v[i].path);
 			free(v[i].text);
 			continue;
 		}
@@ -235,7 +236,8 @@ void content_files_free(struct content_file *v, size_t n)
 	if (!v)
 		return;
 	for (i = 0; i < n; i++) {
-		free(v[i].path);
+		if (!v[i].path_borrowed)
+			free(v[i].path);
 		free(v[i].text);
 	}
 	free(v);

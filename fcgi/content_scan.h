@@ -46,6 +46,8 @@ struct content_file {
 	enum post_kind kind;
 	unsigned char sig_stable; /* sig may be kept (see above) */
 	unsigned char skip;      /* set by the caller: known, not to be read */
+	unsigned char path_borrowed; /* path is the lister's (content_watch.h),
+					not freed with the file */
 	const void *match;       /* the caller's: what it knows of path */
 };
 

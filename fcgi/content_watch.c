@@ -580,10 +580,8 @@ int content_watch_list(struct content_watch *w, struct content_file **out,
 		return QUIRE_ENOMEM;
 	now = content_now_ns();
 	for (i = 0; i < w->n; i++) {
-		if (!(v[i].path = strdup(w->v[i].path))) {
-			content_files_free(v, i);
-			return QUIRE_ENOMEM;
-		}
+		v[i].path = w->v[i].path;
+		v[i].path_borrowed = 1;
 		v[i].kind = w->v[i].kind;
 		v[i].sig = w->v[i].sig;
 		v[i].sig_stable = (unsigned char)content_sig_stable(&v[i].sig, now);

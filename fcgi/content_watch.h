@@ -44,7 +44,10 @@ void content_watch_close(struct content_watch *w);
 /*
  * The content files of the folder as content_list() would list them now:
  * a fresh array (caller frees with content_files_free()), sorted by
- * path, each with path, kind and signature, nothing read. *n_errors is
+ * path, each with path, kind and signature, nothing read. The paths are
+ * w's own (path_borrowed; 10,000 copies a deploy cost more than the rest
+ * of the listing): free the array before the next call or
+ * content_watch_close(). *n_errors is
  * bumped by the listing's errors, as content_list() does. QUIRE_OK or
  * QUIRE_ENOMEM.
  */

@@ -180,8 +180,10 @@ struct known {
 	struct deploy_cache *cache;
 	struct tier_pg_hash *fetched;
 	size_t n_fetched;
+	struct tier_pg_hash *owned; /* a long-lived deployer's own copy */
+	char *owned_text;         /* every string of owned, in one block */
 	struct deploy_known *index;
-	int from_cache;
+	const char *from;        /* "cache", "postgresql" or "memory" */
 	int ready;               /* all of the above made */
 };
 
@@ -208,7 +210,75 @@ static void known_release(struct known *k)
 	deploy_known_free(k->index);
 	tier_pg_hashes_free(k->fetched, k->n_fetched);
 	deploy_cache_free(k->cache);
+	free(k->owned);
+	free(k->owned_text);
 	memset(k, 0, sizeof(*k));
+}
+
+/* k indexed by path, as the plan looks it up; set ready. */
+static int known_index(struct known *k)
+{
+	if (deploy_known_index(k->v, k->n, &k->index) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: out of memory\n");
+		return QUIRE_ENOMEM;
+	}
+	k->ready = 1;
+	return QUIRE_OK;
+}
+
+static size_t text_len(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static char *text_copy(char **at, const char *s)
+{
+	char *out = *at;
+	size_t len = text_len(s);
+
+	if (!s)
+		return NULL;
+	memcpy(out, s, len);
+	*at += len;
+	return out;
+}
+
+/*
+ * Makes d->known v[0..n) at site, copied (its strings point into what
+ * d->known held and into the plan, both about to go): how a long-lived
+ * deployer carries what PostgreSQL holds from one deploy to the next,
+ * with no file written and read back. QUIRE_OK or QUIRE_ENOMEM.
+ */
+static int known_adopt(struct deployer *d, const struct tier_pg_site *site,
+		       const struct tier_pg_hash *v, size_t n)
+{
+	struct tier_pg_hash *own;
+	size_t bytes = 1, i;
+	char *text, *at;
+
+	for (i = 0; i < n; i++)
+		bytes += text_len(v[i].slug) + text_len(v[i].path) + text_len(v[i].sig);
+	own = calloc(n ? n : 1, sizeof(*own));
+	text = malloc(bytes);
+	if (!own || !text) {
+		free(own);
+		free(text);
+		return QUIRE_ENOMEM;
+	}
+	for (i = 0, at = text; i < n; i++) {
+		own[i] = v[i];
+		own[i].slug = text_copy(&at, v[i].slug);
+		own[i].path = text_copy(&at, v[i].path);
+		own[i].sig = text_copy(&at, v[i].sig);
+	}
+	known_release(&d->known);
+	d->known.site = *site;
+	d->known.owned = own;
+	d->known.owned_text = text;
+	d->known.v = own;
+	d->known.n = n;
+	d->known.from = "memory";
+	return known_index(&d->known);
 }
 
 /* Makes d->known what PostgreSQL holds at site: the cache file when it
@@ -222,7 +292,7 @@ static int known_load(struct deployer *d, const struct tier_pg_site *site)
 	k->site = *site;
 	if (d->cache_dir)
 		rc = deploy_cache_load(d->cache_dir, site, &k->cache);
-	k->from_cache = rc == QUIRE_OK;
+	k->from = rc == QUIRE_OK ? "cache" : "postgresql";
 	if (k->cache) {
 		k->v = k->cache->v;
 		k->n = k->cache->n;
@@ -238,12 +308,10 @@ static int known_load(struct deployer *d, const struct tier_pg_site *site)
 		k->v = k->fetched;
 		k->n = k->n_fetched;
 	}
-	if (deploy_known_index(k->v, k->n, &k->index) != QUIRE_OK) {
-		fprintf(stderr, "quirectl: out of memory\n");
+	if (known_index(k) != QUIRE_OK) {
 		known_release(k);
 		return QUIRE_ENOMEM;
 	}
-	k->ready = 1;
 	return QUIRE_OK;
 }
 
@@ -300,6 +368,9 @@ int deployer_open(const struct config *cfg, const char *dir, int long_lived,
 		return QUIRE_ENOMEM;
 	d->cfg = cfg;
 	d->long_lived = long_lived;
+	/* One spelling of the folder, whoever asks and from where: the paths
+	 * PostgreSQL keeps are the listing's, and the deployer's answers go
+	 * to a client that names the folder by its realpath too. */
 	d->dir = realpath(dir, NULL);
 	if (!d->dir && !(d->dir = strdup(dir))) {
 		free(d);
@@ -307,7 +378,7 @@ int deployer_open(const struct config *cfg, const char *dir, int long_lived,
 	}
 	d->cache_dir = deploy_cache_dir();
 	if (long_lived) {
-		rc = content_watch_open(dir, &d->watch);
+		rc = content_watch_open(d->dir, &d->watch);
 		if (rc == QUIRE_ENOMEM) {
 			deployer_close(d);
 			return rc;
@@ -439,7 +510,7 @@ int deployer_run(struct deployer *d, double timeout_ms)
 		"known_from=%s list_ms=%.1f pg_ms=%.1f wait_ms=%.1f read_ms=%.1f "
 		"plan_commit_ms=%.1f", d->n_files, d->n_files - n_skipped,
 		whole ? "whole" : "changes",
-		d->known.from_cache ? "cache" : "postgresql", t_list - t0,
+		d->known.from, t_list - t0,
 		d->pg_ms, t_joined - t_list, t_read - t_joined, t_commit - t_read);
 
 	r = deploy_redis_open(d->cfg, 0);
@@ -521,34 +592,34 @@ static void keep_sigs(struct deployer *d)
 
 /*
  * Keeps what PostgreSQL now holds of the content posts for the next
- * deploy from this host, when this deploy's commit is the only one since
- * they were read and none came after (else the next deploy fetches
- * them). A long-lived deployer then loads it, so that the next deploy
- * finds it ready.
+ * deploy, when this deploy's commit is the only one since they were read
+ * and none came after (else the next deploy fetches them): a fresh
+ * process in the cache file, for the next process on this host; a
+ * long-lived deployer in its memory, and otherwise fetches them now,
+ * off the next deploy's path.
  */
 static void save_known(struct deployer *d)
 {
 	struct tier_pg_site now;
-	struct tier_pg_hash *v;
-	size_t n;
-	int changed = d->plan.n_upserts || d->plan.n_deletes;
+	struct tier_pg_hash *v = NULL;
+	size_t n = 0;
+	int changed = d->plan.n_upserts || d->plan.n_deletes, kept = 0;
 
 	if (tier_pg_site(d->pg, &now) != QUIRE_OK) {
 		known_release(&d->known);
 		return;
 	}
-	if (d->cache_dir && d->gen == d->before + (changed ? 1 : 0) &&
-	    now.generation == d->gen &&
+	if (d->gen == d->before + (changed ? 1 : 0) && now.generation == d->gen &&
+	    (d->long_lived || d->cache_dir) &&
 	    deploy_known_after(d->known.index, &d->plan, &v, &n) == QUIRE_OK) {
-		if (deploy_cache_save(d->cache_dir, &now, v, n) != QUIRE_OK)
+		if (d->long_lived)
+			kept = known_adopt(d, &now, v, n) == QUIRE_OK;
+		else if (deploy_cache_save(d->cache_dir, &now, v, n) != QUIRE_OK)
 			log_msg(LOG_LEVEL_DEBUG, "deploy", "cache not saved in %s: %s",
 				d->cache_dir, strerror(errno));
 		free(v);
 	}
-	if (!d->long_lived)
-		return;
-	/* v pointed into what known_load() replaces: loaded from the file */
-	if (known_load(d, &now) != QUIRE_OK)
+	if (d->long_lived && !kept && known_load(d, &now) != QUIRE_OK)
 		known_release(&d->known);
 }
 

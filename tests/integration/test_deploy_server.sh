@@ -34,6 +34,7 @@ deploy() {
 	sed 's/^/  deploy: /' "$T_DIR/deploy.out"
 	LISTED=$(sed -n 's/.*event=deploy .* listed=\([a-z]*\) .*/\1/p' "$T_DIR/deploy.out")
 	READ=$(sed -n 's/.*event=deploy .* read=\([0-9]*\) .*/\1/p' "$T_DIR/deploy.out")
+	FROM=$(sed -n 's/.*known_from=\([a-z]*\).*/\1/p' "$T_DIR/deploy.out")
 	return $D_STATUS
 }
 
@@ -78,6 +79,8 @@ sed -i 's/Hello/Edited-One/' "$f"
 check "an edit is deployed" deploy
 check "... from the changes the kernel reported, not a listing" test "$LISTED" = changes
 check "... reading that one file" test "$READ" = 1
+check "... with what PostgreSQL holds kept in memory since the last deploy" \
+	test "$FROM" = memory
 check "... changing one post" grep -q " 1 changed, 0 removed" "$T_DIR/deploy.out"
 check "every worker serves the edit once quire-deploy returned" \
 	every_worker_serves "$POST" 200 "Edited-One"
@@ -134,6 +137,16 @@ check "... made by quirectl in process, not by the server" \
 sed -i 's/Not-Yet/After-Copy/' "$f"
 check "the server's next deploy succeeds" deploy
 check "every worker serves it" every_worker_serves "$POST" 200 "After-Copy"
+
+# What the server keeps is checked against the site's generation and
+# stamp (as after a restore of an older backup): not believed here.
+"$PG_BIN/psql" -X -q -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire \
+	-c "UPDATE site SET stamp = md5('restored')" >/dev/null
+sed -i 's/After-Copy/After-Stamp/' "$f"
+check "a deploy after the stamp changed succeeds" deploy
+check "... asking PostgreSQL what it holds" test "$FROM" = postgresql
+check "every worker serves it" every_worker_serves "$POST" 200 "After-Stamp"
+sed -i 's/After-Stamp/After-Copy/' "$f"
 
 stop_pg
 start_pg_again
