@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "build_config.h"
 #include "deploy_client.h"
 
 /* quirectl beside this program (the build tree, or the bin folder it was
@@ -43,11 +44,21 @@ int main(int argc, char **argv)
 	double timeout_ms = 5000;
 	int rc;
 
-	if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--timeout-ms") == 0)) {
-		fprintf(stderr, "usage: quire-deploy DIR [--timeout-ms N]\n"
-			"Asks the deploy server on QUIRE_DEPLOY_SOCKET (quirectl serve)\n"
-			"to deploy DIR; runs `quirectl deploy DIR` where none answers.\n");
-		return 2;
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("quire-deploy %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		if (!(argc == 4 && strcmp(argv[2], "--timeout-ms") == 0)) {
+			int help = argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+						 strcmp(argv[1], "-h") == 0);
+
+			fprintf(help ? stdout : stderr,
+				"usage: quire-deploy DIR [--timeout-ms N]\n"
+				"Asks the deployer on QUIRE_DEPLOY_SOCKET (quirectl serve)\n"
+				"to deploy DIR; runs `quirectl deploy DIR` where none answers.\n");
+			return help ? 0 : 2;
+		}
 	}
 	if (t && atof(t) > 0)
 		timeout_ms = atof(t);

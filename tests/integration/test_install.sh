@@ -1,6 +1,6 @@
 #!/bin/bash
 # test_install.sh - `make install` puts in place what an operator needs:
-# both programs (and they run), the templates and the stylesheet, the man
+# the three programs (and they run), the templates and the stylesheet, the man
 # pages (rendering without a warning) and the example systemd units
 # (which systemd-analyze verify accepts)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -45,7 +45,7 @@ installed() {
 version=$(sed -n 's/^PACKAGE_VERSION = //p' "$QUIRE_BUILDDIR/Makefile")
 
 # ---- the programs
-for prog in quire.fcgi quirectl; do
+for prog in quire.fcgi quirectl quire-deploy; do
 	bin=$(installed "*/bin/$prog")
 	if [[ -z $bin || ! -x $bin ]]; then
 		fail "$prog is installed in a bin directory"
@@ -58,7 +58,7 @@ for prog in quire.fcgi quirectl; do
 done
 
 # ---- the man pages: present, rendering with no warning, of this version
-for page in man8/quire.fcgi.8 man1/quirectl.1; do
+for page in man8/quire.fcgi.8 man1/quirectl.1 man1/quire-deploy.1; do
 	man=$(installed "*/man/$page")
 	if [[ -z $man ]]; then
 		fail "$page is installed"
