@@ -57,6 +57,13 @@ struct deploy_known {
 int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
 		       struct deploy_known **out)
 {
+	return deploy_known_index_parsed(known, n_known, NULL, out);
+}
+
+int deploy_known_index_parsed(const struct tier_pg_hash *known, size_t n_known,
+			      const struct content_sig *parsed,
+			      struct deploy_known **out)
+{
 	struct deploy_known *k = calloc(1, sizeof(*k));
 	size_t i;
 
@@ -70,9 +77,12 @@ int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
 		deploy_known_free(k);
 		return QUIRE_ENOMEM;
 	}
-	for (i = 0; i < n_known; i++)
-		if (known[i].sig)
-			(void)content_sig_parse(known[i].sig, &k->sigs[i]); /* bad: none */
+	if (parsed)
+		memcpy(k->sigs, parsed, n_known * sizeof(*parsed));
+	else
+		for (i = 0; i < n_known; i++)
+			if (known[i].sig) /* a bad one reads as none */
+				(void)content_sig_parse(known[i].sig, &k->sigs[i]);
 	if (key_table_init(&k->by_path, n_known) != QUIRE_OK) {
 		deploy_known_free(k);
 		return QUIRE_ENOMEM;
@@ -295,21 +305,42 @@ int deploy_known_after(const struct deploy_known *k,
 		       const struct deploy_plan *plan,
 		       struct tier_pg_hash **out, size_t *n)
 {
+	return deploy_known_after_parsed(k, plan, out, NULL, n);
+}
+
+/* The parsed form of the signature text sig (none when NULL or bad). */
+static void sig_parsed(const char *sig, struct content_sig *out)
+{
+	if (!sig || content_sig_parse(sig, out) != QUIRE_OK)
+		memset(out, 0, sizeof(*out));
+}
+
+int deploy_known_after_parsed(const struct deploy_known *k,
+			      const struct deploy_plan *plan,
+			      struct tier_pg_hash **out,
+			      struct content_sig **parsed, size_t *n)
+{
 	const struct tier_pg_hash *known = k->v;
 	size_t n_known = k->n;
 	struct key_table gone, sigs;
 	struct tier_pg_hash *v;
+	struct content_sig *ps = NULL;
 	const struct tier_pg_hash *ds;
 	size_t i, m = 0;
 	int rc = QUIRE_ENOMEM;
 
 	*out = NULL;
 	*n = 0;
+	if (parsed)
+		*parsed = NULL;
 	memset(&gone, 0, sizeof(gone));
 	memset(&sigs, 0, sizeof(sigs));
 	v = calloc(n_known + plan->n_upserts + 1, sizeof(*v));
+	if (parsed)
+		ps = calloc(n_known + plan->n_upserts + 1, sizeof(*ps));
 	if (key_table_init(&gone, plan->n_deletes + plan->n_upserts) != QUIRE_OK ||
-	    key_table_init(&sigs, plan->n_sigs) != QUIRE_OK || !v)
+	    key_table_init(&sigs, plan->n_sigs) != QUIRE_OK || !v ||
+	    (parsed && !ps))
 		goto out;
 	for (i = 0; i < plan->n_deletes; i++)
 		if (key_table_put(&gone, plan->deletes[i], NULL) != QUIRE_OK)
@@ -328,6 +359,11 @@ int deploy_known_after(const struct deploy_known *k,
 		ds = key_table_get(&sigs, known[i].slug);
 		if (ds && ds->hash == known[i].hash)
 			v[m].sig = ds->sig;
+		/* parsed once when known was indexed; only new ones again */
+		if (ps && v[m].sig == known[i].sig)
+			ps[m] = k->sigs[i];
+		else if (ps)
+			sig_parsed(v[m].sig, &ps[m]);
 		m++;
 	}
 	for (i = 0; i < plan->n_upserts; i++) {
@@ -341,14 +377,20 @@ int deploy_known_after(const struct deploy_known *k,
 		ds = key_table_get(&sigs, r->slug);
 		if (ds && ds->hash == r->hash)
 			v[m].sig = ds->sig;
+		if (ps)
+			sig_parsed(v[m].sig, &ps[m]);
 		m++;
 	}
 	*out = v;
 	*n = m;
+	if (parsed)
+		*parsed = ps;
 	v = NULL;
+	ps = NULL;
 	rc = QUIRE_OK;
 out:
 	free(v);
+	free(ps);
 	key_table_release(&gone);
 	key_table_release(&sigs);
 	return rc;

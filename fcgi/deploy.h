@@ -35,6 +35,12 @@ struct deploy_plan {
 struct deploy_known;
 int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
 		       struct deploy_known **out);
+/* The same, with parsed[i] the parsed known[i].sig (copied), as
+ * deploy_known_after_parsed() gives it: 10,000 signatures not parsed
+ * again at every deploy of a long-lived deployer. */
+int deploy_known_index_parsed(const struct tier_pg_hash *known, size_t n_known,
+			      const struct content_sig *parsed,
+			      struct deploy_known **out);
 void deploy_known_free(struct deploy_known *k);
 
 /*
@@ -72,5 +78,11 @@ void deploy_plan_release(struct deploy_plan *plan);
 int deploy_known_after(const struct deploy_known *k,
 		       const struct deploy_plan *plan,
 		       struct tier_pg_hash **out, size_t *n);
+/* The same, and *parsed (caller frees; when parsed is not NULL) the
+ * parsed signature of each entry of *out. */
+int deploy_known_after_parsed(const struct deploy_known *k,
+			      const struct deploy_plan *plan,
+			      struct tier_pg_hash **out,
+			      struct content_sig **parsed, size_t *n);
 
 #endif

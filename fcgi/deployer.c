@@ -215,10 +215,11 @@ static void known_release(struct known *k)
 	memset(k, 0, sizeof(*k));
 }
 
-/* k indexed by path, as the plan looks it up; set ready. */
-static int known_index(struct known *k)
+/* k indexed by path, as the plan looks it up (parsed: its signatures
+ * parsed, or NULL); set ready. */
+static int known_index(struct known *k, const struct content_sig *parsed)
 {
-	if (deploy_known_index(k->v, k->n, &k->index) != QUIRE_OK) {
+	if (deploy_known_index_parsed(k->v, k->n, parsed, &k->index) != QUIRE_OK) {
 		fprintf(stderr, "quirectl: out of memory\n");
 		return QUIRE_ENOMEM;
 	}
@@ -250,7 +251,8 @@ static char *text_copy(char **at, const char *s)
  * with no file written and read back. QUIRE_OK or QUIRE_ENOMEM.
  */
 static int known_adopt(struct deployer *d, const struct tier_pg_site *site,
-		       const struct tier_pg_hash *v, size_t n)
+		       const struct tier_pg_hash *v, const struct content_sig *parsed,
+		       size_t n)
 {
 	struct tier_pg_hash *own;
 	size_t bytes = 1, i;
@@ -278,7 +280,7 @@ static int known_adopt(struct deployer *d, const struct tier_pg_site *site,
 	d->known.v = own;
 	d->known.n = n;
 	d->known.from = "memory";
-	return known_index(&d->known);
+	return known_index(&d->known, parsed);
 }
 
 /* Makes d->known what PostgreSQL holds at site: the cache file when it
@@ -308,7 +310,7 @@ static int known_load(struct deployer *d, const struct tier_pg_site *site)
 		k->v = k->fetched;
 		k->n = k->n_fetched;
 	}
-	if (known_index(k) != QUIRE_OK) {
+	if (known_index(k, NULL) != QUIRE_OK) {
 		known_release(k);
 		return QUIRE_ENOMEM;
 	}
@@ -602,6 +604,7 @@ static void save_known(struct deployer *d)
 {
 	struct tier_pg_site now;
 	struct tier_pg_hash *v = NULL;
+	struct content_sig *parsed = NULL;
 	size_t n = 0;
 	int changed = d->plan.n_upserts || d->plan.n_deletes, kept = 0;
 
@@ -611,13 +614,15 @@ static void save_known(struct deployer *d)
 	}
 	if (d->gen == d->before + (changed ? 1 : 0) && now.generation == d->gen &&
 	    (d->long_lived || d->cache_dir) &&
-	    deploy_known_after(d->known.index, &d->plan, &v, &n) == QUIRE_OK) {
+	    deploy_known_after_parsed(d->known.index, &d->plan, &v,
+				      d->long_lived ? &parsed : NULL, &n) == QUIRE_OK) {
 		if (d->long_lived)
-			kept = known_adopt(d, &now, v, n) == QUIRE_OK;
+			kept = known_adopt(d, &now, v, parsed, n) == QUIRE_OK;
 		else if (deploy_cache_save(d->cache_dir, &now, v, n) != QUIRE_OK)
 			log_msg(LOG_LEVEL_DEBUG, "deploy", "cache not saved in %s: %s",
 				d->cache_dir, strerror(errno));
 		free(v);
+		free(parsed);
 	}
 	if (d->long_lived && !kept && known_load(d, &now) != QUIRE_OK)
 		known_release(&d->known);

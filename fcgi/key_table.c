@@ -14,8 +14,9 @@ int key_table_init(struct key_table *t, size_t max)
 	size_t cap = 16;
 
 	memset(t, 0, sizeof(*t));
-	/* at most half full: short probe runs */
-	while (cap < 2 * max) {
+	/* at most two thirds full: short probe runs, and a table for 10,000
+	 * keys is 16,384 slots (384 KiB to clear, not twice that) */
+	while (cap < max + max / 2) {
 		if (cap > ((size_t)-1 / 2) / sizeof(*t->slots))
 			return QUIRE_ENOMEM;
 		cap *= 2;

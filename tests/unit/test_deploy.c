@@ -243,6 +243,33 @@ static void test_known_after(void)
 	CHECK(saw_a && saw_c && saw_d);
 	free(after);
 	deploy_known_free(idx);
+
+	/* The parsed signatures that come with it are those of its text: one
+	 * kept from the index (c's, known already), one new (a's), none. */
+	{
+		struct content_sig *parsed = NULL, want;
+		int same = 1;
+
+		known[2].sig = (char *)"9.10.11.12";
+		CHECK(deploy_known_index(known, 3, &idx) == QUIRE_OK);
+		CHECK(deploy_known_after_parsed(idx, &plan, &after, &parsed, &n) == QUIRE_OK);
+		CHECK(n == 3 && parsed != NULL);
+		for (i = 0; after && parsed && i < n; i++) {
+			if (after[i].sig)
+				same = same && content_sig_parse(after[i].sig, &want) == QUIRE_OK &&
+				       memcmp(&want, &parsed[i], sizeof(want)) == 0;
+			else
+				same = same && parsed[i].ino == 0;
+		}
+		CHECK(same);
+		deploy_known_free(idx);
+		/* indexed from them: the same signatures match as parsing would */
+		CHECK(deploy_known_index_parsed(after, n, parsed, &idx) == QUIRE_OK);
+		free(parsed);
+		free(after);
+		deploy_known_free(idx);
+		known[2].sig = NULL;
+	}
 	record_free(r);
 }
 
