@@ -535,7 +535,8 @@ static int apply_changes(struct content_watch *w,
 	if (rc != QUIRE_OK || w->whole)
 		return rc;
 	/* one stat a file, however many events named it */
-	qsort(w->dirty, w->n_dirty, sizeof(*w->dirty), cmp_dirty);
+	if (w->n_dirty > 1)
+		qsort(w->dirty, w->n_dirty, sizeof(*w->dirty), cmp_dirty);
 	for (i = 0, m = 0; i < w->n_dirty; i++) {
 		if (m && strcmp(w->dirty[i].path, w->dirty[m - 1].path) == 0)
 			free(w->dirty[i].path);
