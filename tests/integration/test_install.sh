@@ -98,7 +98,7 @@ else
 fi
 
 # ---- the operator's examples
-for f in quire.service quire-spawn-fcgi.service quire.env.example; do
+for f in quire.service quire-spawn-fcgi.service quire-deployer.service quire.env.example; do
 	ex=$(installed "*/share/doc/quire/examples/$f")
 	check "examples/$f is installed" test -n "$ex"
 done
@@ -109,7 +109,7 @@ done
 if command -v systemd-analyze >/dev/null 2>&1; then
 	fcgi_bin=$(installed "*/bin/quire.fcgi")
 	ctl_bin=$(installed "*/bin/quirectl")
-	for f in quire.service quire-spawn-fcgi.service; do
+	for f in quire.service quire-spawn-fcgi.service quire-deployer.service; do
 		ex=$(installed "*/share/doc/quire/examples/$f")
 		[[ -n $ex ]] || continue
 		sed "s|/usr/local/bin/quire.fcgi|$fcgi_bin|g; s|/usr/local/bin/quirectl|$ctl_bin|g" \
