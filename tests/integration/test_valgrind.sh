@@ -1,11 +1,13 @@
 #!/bin/bash
-# test_valgrind.sh - a worker under valgrind serving a scripted request mix
+# test_valgrind.sh - a worker under valgrind serving a scripted request
+# mix, and the deployer under valgrind making deploys
 #
 # quire.fcgi --workers 0 (one process: the worker loop itself) runs
 # under memcheck behind nginx, with PostgreSQL and Redis (tier mode, the
 # subscriber thread and the write API included); a mix of every kind of
 # request goes through; after SIGTERM, memcheck must report no error and
-# no leak.
+# no leak. Then `quirectl serve` runs under memcheck while deploys are
+# asked of it (edits, a broken file, a new folder) and must end as clean.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 . "$(dirname "$0")/lib_redis.sh"
@@ -65,6 +67,39 @@ done
 sed -i 's/^FIXTURE-HELLO-BODY/VG-EDIT FIXTURE-HELLO-BODY/' "$SITE/posts/2024-01-10-hello-world.md"
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1
 expect_body_contains /posts/hello-world VG-EDIT
+
+# The deployer under memcheck: what it carries from deploy to deploy
+# (listing, what PostgreSQL holds) must neither leak nor be misused.
+DVG_LOG=$T_DIR/valgrind-deployer.log
+export QUIRE_DEPLOY_SOCKET=$T_DIR/deploy.sock
+valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect --track-fds=no --log-file="$DVG_LOG" \
+	"$QUIRECTL" serve "$SITE" >>"$T_DIR/deployer.log" 2>&1 &
+DEPLOYER_PID=$!
+T_PIDS+=("$DEPLOYER_PID")
+for ((i = 0; i < 300; i++)); do
+	[[ -S $QUIRE_DEPLOY_SOCKET ]] && break
+	sleep 0.1
+done
+check "the deployer under valgrind listens" test -S "$QUIRE_DEPLOY_SOCKET"
+CLIENT=$QUIRE_BUILDDIR/fcgi/quire-deploy
+for k in 1 2 3; do
+	sed -i "s/VG-EDIT[0-9]* /VG-EDIT$k /" "$SITE/posts/2024-01-10-hello-world.md"
+	check "deploy $k through the deployer under valgrind" "$CLIENT" "$SITE"
+done
+expect_body_contains /posts/hello-world VG-EDIT3
+printf -- '---\ntitle: [bad\n---\n' >"$SITE/posts/zz-bad.md"
+check "a broken file: the deploy fails (exit 1)" test "$("$CLIENT" "$SITE" >/dev/null 2>&1; echo $?)" = 1
+rm -f "$SITE/posts/zz-bad.md"
+mkdir "$SITE/posts/vg"
+printf -- '---\ntitle: Below\n---\nVG-DEEP\n' >"$SITE/posts/vg/2025-01-01-vg-deep.md"
+check "a new folder through the deployer under valgrind" "$CLIENT" "$SITE"
+expect_body_contains /posts/vg-deep VG-DEEP
+stop_pid "$DEPLOYER_PID" deployer 60
+sed 's/^/  valgrind (deployer): /' "$DVG_LOG" | grep -E "ERROR SUMMARY|definitely|indirectly|Invalid|uninitialised" | head -20
+check "memcheck (deployer): no error" grep -Eq "ERROR SUMMARY: 0 errors" "$DVG_LOG"
+check "memcheck (deployer): nothing definitely lost" \
+	not grep -Eq "definitely lost: [1-9]" "$DVG_LOG"
 
 stop_pid "$QUIRE_PID" quire 60
 check "quire exited on SIGTERM" not kill -0 "$QUIRE_PID"
