@@ -104,7 +104,10 @@ int content_watch_open(const char *dir, struct content_watch **out)
 	int fd;
 
 	*out = NULL;
-	if (!w || !(w->dir = strdup(dir))) {
+	if (!w)
+		return QUIRE_ENOMEM;
+	w->fd = -1; /* not 0, which content_watch_close() would close */
+	if (!(w->dir = strdup(dir))) {
 		free(w);
 		return QUIRE_ENOMEM;
 	}
@@ -118,7 +121,6 @@ int content_watch_open(const char *dir, struct content_watch **out)
 		return QUIRE_EIO;
 	}
 	close(fd);
-	w->fd = -1;
 	w->whole = 1;
 	*out = w;
 	return QUIRE_OK;

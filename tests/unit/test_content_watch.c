@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -70,6 +71,26 @@ static struct content_watch_stats same_as_fresh(struct content_watch *w,
 
 #define SAME(w) same_as_fresh((w), __LINE__)
 
+/* With no descriptor left, inotify cannot be had: the open fails, and
+ * closes nothing it did not open (it once closed descriptor 0). */
+static void test_no_inotify(void)
+{
+	struct content_watch *w = (struct content_watch *)&w;
+	struct rlimit old, none;
+	int lowest = dup(0);
+
+	CHECK(lowest > 0 && getrlimit(RLIMIT_NOFILE, &old) == 0);
+	if (lowest <= 0)
+		return;
+	close(lowest);
+	none = old;
+	none.rlim_cur = (rlim_t)lowest; /* descriptors 0..lowest-1 only */
+	CHECK(setrlimit(RLIMIT_NOFILE, &none) == 0);
+	CHECK(content_watch_open(root, &w) == QUIRE_EIO && w == NULL);
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	CHECK(fcntl(0, F_GETFD) != -1);
+}
+
 int main(void)
 {
 	struct content_watch *w = NULL;
@@ -90,6 +111,7 @@ int main(void)
 		snprintf(rel, sizeof(rel), "posts/p%02d.md", i);
 		put(rel, "---\ntitle: A\n---\nbody\n");
 	}
+	test_no_inotify();
 	CHECK(content_watch_open(root, &w) == QUIRE_OK);
 	if (!w)
 		return check_done("test_content_watch");
