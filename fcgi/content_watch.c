@@ -33,13 +33,6 @@ struct watched {
 	enum post_kind kind;
 };
 
-/* A file of the listing. */
-struct entry {
-	char *path;
-	enum post_kind kind;
-	struct content_sig sig;
-};
-
 /* A file named by an event, to stat. */
 struct dirty {
 	char *path;
@@ -51,7 +44,8 @@ struct content_watch {
 	int fd;                  /* inotify; -1 until the first listing */
 	struct watched *dirs;
 	size_t n_dirs, cap_dirs;
-	struct entry *v;         /* sorted by path */
+	struct content_file *v;  /* sorted by path: path, kind, sig; the
+				    paths are lent by content_watch_list() */
 	size_t n, cap;
 	struct dirty *dirty;
 	size_t n_dirty, cap_dirty;
@@ -77,15 +71,6 @@ static void dirs_release(struct content_watch *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
-}
-
-static void entries_release(struct content_watch *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		free(w->v[i].path);
-	w->n = 0;
 }
 
 static void dirty_release(struct content_watch *w)
@@ -131,10 +116,9 @@ void content_watch_close(struct content_watch *w)
 	if (!w)
 		return;
 	dirs_release(w);
-	entries_release(w);
+	content_files_free(w->v, w->n);
 	dirty_release(w);
 	free(w->dirs);
-	free(w->v);
 	free(w->dirty);
 	free(w->dir);
 	free(w);
@@ -312,11 +296,10 @@ static int watch_all(struct content_watch *w)
 static int list_whole(struct content_watch *w, size_t *n_errors)
 {
 	struct content_file *files = NULL;
-	size_t n = 0, errors = 0, i;
+	size_t n = 0, errors = 0;
 	int rc;
 
 	dirs_release(w);
-	entries_release(w);
 	dirty_release(w);
 	w->untrusted = 0;
 	rc = watch_all(w);
@@ -328,23 +311,9 @@ static int list_whole(struct content_watch *w, size_t *n_errors)
 	*n_errors += errors;
 	if (errors)
 		w->untrusted = 1; /* reported at every deploy, as they must be */
-	if (n > w->cap) {
-		struct entry *v = realloc(w->v, n * sizeof(*v));
-
-		if (!v) {
-			content_files_free(files, n);
-			return QUIRE_ENOMEM;
-		}
-		w->v = v;
-		w->cap = n;
-	}
-	for (i = 0; i < n; i++) {
-		w->v[i].path = files[i].path; /* taken */
-		w->v[i].kind = files[i].kind;
-		w->v[i].sig = files[i].sig;
-	}
-	w->n = n;
-	free(files);
+	content_files_free(w->v, w->n);
+	w->v = files; /* the listing itself, taken whole */
+	w->n = w->cap = n;
 	w->whole = w->untrusted;
 	return QUIRE_OK;
 }
@@ -518,6 +487,7 @@ static int restat(struct content_watch *w, struct dirty *x)
 		if (quire_grow(&w->v, &w->cap, w->n, sizeof(*w->v), 64) != QUIRE_OK)
 			return QUIRE_ENOMEM;
 		memmove(&w->v[at + 1], &w->v[at], (w->n - at) * sizeof(*w->v));
+		memset(&w->v[at], 0, sizeof(w->v[at]));
 		w->v[at].path = x->path;
 		x->path = NULL; /* taken */
 		w->v[at].kind = x->kind;
@@ -582,11 +552,10 @@ int content_watch_list(struct content_watch *w, struct content_file **out,
 	if (!v)
 		return QUIRE_ENOMEM;
 	now = content_now_ns();
+	if (w->n)
+		memcpy(v, w->v, w->n * sizeof(*v));
 	for (i = 0; i < w->n; i++) {
-		v[i].path = w->v[i].path;
 		v[i].path_borrowed = 1;
-		v[i].kind = w->v[i].kind;
-		v[i].sig = w->v[i].sig;
 		v[i].sig_stable = (unsigned char)content_sig_stable(&v[i].sig, now);
 	}
 	*out = v;

@@ -71,6 +71,25 @@ static struct content_watch_stats same_as_fresh(struct content_watch *w,
 
 #define SAME(w) same_as_fresh((w), __LINE__)
 
+/* A folder made with a file in it (rel/name): the folder is listed whole
+ * once, then an edit of the file is taken from the changes alone. */
+static void folder_then_edit(struct content_watch *w, const char *rel,
+			     const char *name, int line)
+{
+	struct content_watch_stats st;
+	char p[256], file[200];
+
+	at(p, sizeof(p), rel);
+	CHECK(mkdir(p, 0755) == 0);
+	snprintf(file, sizeof(file), "%s/%s", rel, name);
+	put(file, "---\ntitle: F\n---\nx\n");
+	st = same_as_fresh(w, line);
+	CHECK(st.whole == 1);
+	put(file, "---\ntitle: F2\n---\nchanged below\n");
+	st = same_as_fresh(w, line);
+	CHECK(st.whole == 0 && st.stats == 1);
+}
+
 /* With no descriptor left, inotify cannot be had: the open fails, and
  * closes nothing it did not open (it once closed descriptor 0). */
 static void test_no_inotify(void)
@@ -157,23 +176,9 @@ int main(void)
 	st = SAME(w);
 	CHECK(st.whole == 0);
 	/* a new folder of posts: listed whole once, then watched too */
-	at(p, sizeof(p), "posts/2026");
-	CHECK(mkdir(p, 0755) == 0);
-	put("posts/2026/deep.md", "---\ntitle: D\n---\nx\n");
-	st = SAME(w);
-	CHECK(st.whole == 1);
-	put("posts/2026/deep.md", "---\ntitle: D2\n---\nchanged below\n");
-	st = SAME(w);
-	CHECK(st.whole == 0 && st.stats == 1);
+	folder_then_edit(w, "posts/2026", "deep.md", __LINE__);
 	/* a folder of pages coming into being, and Hugo's content/posts */
-	at(p, sizeof(p), "pages");
-	CHECK(mkdir(p, 0755) == 0);
-	put("pages/about.md", "---\ntitle: About\n---\nx\n");
-	st = SAME(w);
-	CHECK(st.whole == 1);
-	put("pages/about.md", "---\ntitle: About us\n---\nx\n");
-	st = SAME(w);
-	CHECK(st.whole == 0 && st.stats == 1);
+	folder_then_edit(w, "pages", "about.md", __LINE__);
 	at(p, sizeof(p), "content");
 	CHECK(mkdir(p, 0755) == 0);
 	st = SAME(w);
