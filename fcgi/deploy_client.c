@@ -7,10 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "deploy_client.h"
+
+int deploy_socket_addr(const char *path, struct sockaddr_un *sa)
+{
+	size_t len = strlen(path);
+
+	if (len >= sizeof(sa->sun_path))
+		return -1;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, path, len + 1);
+	return 0;
+}
 
 /* Connects to the server at path; -1 when none listens there. */
 static int connect_to(const char *path)
@@ -18,11 +29,8 @@ static int connect_to(const char *path)
 	struct sockaddr_un sa;
 	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (deploy_socket_addr(path, &sa) != 0)
 		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
@@ -97,11 +105,11 @@ int deploy_client_ask(const char *socket_path, const char *dir,
 	if (got <= 0) {
 		fprintf(stderr, "quire: the deploy server at %s went away during "
 			"the deploy; it may or may not have been made\n", socket_path);
-		return 3;
+		return DEPLOY_EXIT_TIER;
 	}
 	reply[got] = '\0';
 	code = strtol(reply, &end, 10);
 	if (end == reply || code < 0 || code > 255)
-		return 3;
+		return DEPLOY_EXIT_TIER;
 	return code == DEPLOY_PROTO_NOT_MINE ? DEPLOY_CLIENT_NONE : (int)code;
 }

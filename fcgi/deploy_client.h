@@ -14,6 +14,17 @@
 #ifndef QUIRE_DEPLOY_CLIENT_H
 #define QUIRE_DEPLOY_CLIENT_H
 
+#include <sys/un.h>
+
+/* quirectl's exit codes, which a deploy server hands to its client. */
+enum deploy_exit {
+	DEPLOY_EXIT_OK = 0,
+	DEPLOY_EXIT_CONTENT = 1,   /* the content has errors; nothing changed */
+	DEPLOY_EXIT_USAGE = 2,
+	DEPLOY_EXIT_TIER = 3,      /* a tier needed is unreachable */
+	DEPLOY_EXIT_ACK = 4,       /* deployed, but not every worker acknowledged */
+};
+
 #define DEPLOY_PROTO_NOT_MINE 255
 /* What deploy_client_ask() returns when no server answered for dir. */
 #define DEPLOY_CLIENT_NONE (-1)
@@ -26,9 +37,13 @@
  * exit code (deployer.h), or DEPLOY_CLIENT_NONE when no server is there,
  * it deploys another folder or dir cannot be resolved: deploy without
  * it then. A server that goes away during the deploy is told on stderr
- * and returns 3 (a tier unreachable; the deploy may or may not be made).
+ * and returns DEPLOY_EXIT_TIER (the deploy may or may not be made).
  */
 int deploy_client_ask(const char *socket_path, const char *dir,
 		      double timeout_ms);
+
+/* sa for the unix socket at path: 0, or -1 when path is too long. Client
+ * and server both. */
+int deploy_socket_addr(const char *path, struct sockaddr_un *sa);
 
 #endif

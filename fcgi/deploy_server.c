@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "deploy_client.h"
@@ -35,13 +34,10 @@ static int listen_on(const char *path, int *out)
 	int fd, rc;
 
 	*out = -1;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (deploy_socket_addr(path, &sa) != 0) {
 		fprintf(stderr, "quirectl: socket path too long: %s\n", path);
 		return QUIRE_EINVAL;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
 		fprintf(stderr, "quirectl: socket: %s\n", strerror(errno));

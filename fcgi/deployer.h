@@ -22,17 +22,9 @@
 #define QUIRE_DEPLOYER_H
 
 #include "config.h"
+#include "deploy_client.h" /* enum deploy_exit */
 #include "tier_pg.h"
 #include "tier_redis.h"
-
-/* quirectl's exit codes, which a deploy server hands to its client. */
-enum deploy_exit {
-	DEPLOY_EXIT_OK = 0,
-	DEPLOY_EXIT_CONTENT = 1,   /* the content has errors; nothing changed */
-	DEPLOY_EXIT_USAGE = 2,
-	DEPLOY_EXIT_TIER = 3,      /* a tier needed is unreachable */
-	DEPLOY_EXIT_ACK = 4,       /* deployed, but not every worker acknowledged */
-};
 
 /* A worker silent longer than this is not live. */
 #define DEPLOY_WORKER_MAX_AGE_S 10

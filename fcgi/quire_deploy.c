@@ -46,19 +46,18 @@ int main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		printf("quire-deploy %s\n", PACKAGE_VERSION);
-		return 0;
+		return DEPLOY_EXIT_OK;
 	}
-	if (argc != 2 || argv[1][0] == '-') {
-		if (!(argc == 4 && strcmp(argv[2], "--timeout-ms") == 0)) {
-			int help = argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-						 strcmp(argv[1], "-h") == 0);
+	if (!(argc == 2 && argv[1][0] != '-') &&
+	    !(argc == 4 && strcmp(argv[2], "--timeout-ms") == 0)) {
+		int help = argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+					 strcmp(argv[1], "-h") == 0);
 
-			fprintf(help ? stdout : stderr,
-				"usage: quire-deploy DIR [--timeout-ms N]\n"
-				"Asks the deployer on QUIRE_DEPLOY_SOCKET (quirectl serve)\n"
-				"to deploy DIR; runs `quirectl deploy DIR` where none answers.\n");
-			return help ? 0 : 2;
-		}
+		fprintf(help ? stdout : stderr,
+			"usage: quire-deploy DIR [--timeout-ms N]\n"
+			"Asks the deployer on QUIRE_DEPLOY_SOCKET (quirectl serve)\n"
+			"to deploy DIR; runs `quirectl deploy DIR` where none answers.\n");
+		return help ? DEPLOY_EXIT_OK : DEPLOY_EXIT_USAGE;
 	}
 	if (t && atof(t) > 0)
 		timeout_ms = atof(t);
@@ -73,5 +72,5 @@ int main(int argc, char **argv)
 		args[4] = argv[3];
 	}
 	exec_quirectl(args);
-	return 3;
+	return DEPLOY_EXIT_TIER;
 }
