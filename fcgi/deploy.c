@@ -55,14 +55,8 @@ struct deploy_known {
 };
 
 int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
+		       const struct content_sig *parsed,
 		       struct deploy_known **out)
-{
-	return deploy_known_index_parsed(known, n_known, NULL, out);
-}
-
-int deploy_known_index_parsed(const struct tier_pg_hash *known, size_t n_known,
-			      const struct content_sig *parsed,
-			      struct deploy_known **out)
 {
 	struct deploy_known *k = calloc(1, sizeof(*k));
 	size_t i;
@@ -301,13 +295,6 @@ void deploy_plan_release(struct deploy_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
-int deploy_known_after(const struct deploy_known *k,
-		       const struct deploy_plan *plan,
-		       struct tier_pg_hash **out, size_t *n)
-{
-	return deploy_known_after_parsed(k, plan, out, NULL, n);
-}
-
 /* The parsed form of the signature text sig (none when NULL or bad). */
 static void sig_parsed(const char *sig, struct content_sig *out)
 {
@@ -315,10 +302,9 @@ static void sig_parsed(const char *sig, struct content_sig *out)
 		memset(out, 0, sizeof(*out));
 }
 
-int deploy_known_after_parsed(const struct deploy_known *k,
-			      const struct deploy_plan *plan,
-			      struct tier_pg_hash **out,
-			      struct content_sig **parsed, size_t *n)
+int deploy_known_after(const struct deploy_known *k,
+		       const struct deploy_plan *plan, struct tier_pg_hash **out,
+		       struct content_sig **parsed, size_t *n)
 {
 	const struct tier_pg_hash *known = k->v;
 	size_t n_known = k->n;

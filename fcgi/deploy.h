@@ -31,16 +31,14 @@ struct deploy_plan {
 	size_t n_sigs;
 };
 
-/* known[0..n_known) (borrowed) by path. QUIRE_OK or QUIRE_ENOMEM. */
+/* known[0..n_known) (borrowed) by path. parsed, when not NULL, has each
+ * known[i].sig parsed (copied), as deploy_known_after() gives it: 10,000
+ * signatures not parsed again at every deploy of a long-lived deployer.
+ * QUIRE_OK or QUIRE_ENOMEM. */
 struct deploy_known;
 int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
+		       const struct content_sig *parsed,
 		       struct deploy_known **out);
-/* The same, with parsed[i] the parsed known[i].sig (copied), as
- * deploy_known_after_parsed() gives it: 10,000 signatures not parsed
- * again at every deploy of a long-lived deployer. */
-int deploy_known_index_parsed(const struct tier_pg_hash *known, size_t n_known,
-			      const struct content_sig *parsed,
-			      struct deploy_known **out);
 void deploy_known_free(struct deploy_known *k);
 
 /*
@@ -72,17 +70,12 @@ void deploy_plan_release(struct deploy_plan *plan);
  * k (nothing else committed in between): k's posts without the deleted
  * and the upserted slugs, then the upserts, each with the signature plan
  * keeps for it. The entries of *out point into k's posts and plan, which
- * must outlive it; caller frees *out itself (free()). QUIRE_OK or
+ * must outlive it; caller frees *out itself (free()); so *parsed, when
+ * parsed is not NULL: the parsed signature of each entry. QUIRE_OK or
  * QUIRE_ENOMEM.
  */
 int deploy_known_after(const struct deploy_known *k,
-		       const struct deploy_plan *plan,
-		       struct tier_pg_hash **out, size_t *n);
-/* The same, and *parsed (caller frees; when parsed is not NULL) the
- * parsed signature of each entry of *out. */
-int deploy_known_after_parsed(const struct deploy_known *k,
-			      const struct deploy_plan *plan,
-			      struct tier_pg_hash **out,
-			      struct content_sig **parsed, size_t *n);
+		       const struct deploy_plan *plan, struct tier_pg_hash **out,
+		       struct content_sig **parsed, size_t *n);
 
 #endif

@@ -219,7 +219,7 @@ static void known_release(struct known *k)
  * parsed, or NULL); set ready. */
 static int known_index(struct known *k, const struct content_sig *parsed)
 {
-	if (deploy_known_index_parsed(k->v, k->n, parsed, &k->index) != QUIRE_OK) {
+	if (deploy_known_index(k->v, k->n, parsed, &k->index) != QUIRE_OK) {
 		fprintf(stderr, "quirectl: out of memory\n");
 		return QUIRE_ENOMEM;
 	}
@@ -614,7 +614,7 @@ static void save_known(struct deployer *d)
 	}
 	if (d->gen == d->before + (changed ? 1 : 0) && now.generation == d->gen &&
 	    (d->long_lived || d->cache_dir) &&
-	    deploy_known_after_parsed(d->known.index, &d->plan, &v,
+	    deploy_known_after(d->known.index, &d->plan, &v,
 				      d->long_lived ? &parsed : NULL, &n) == QUIRE_OK) {
 		if (d->long_lived)
 			kept = known_adopt(d, &now, v, parsed, n) == QUIRE_OK;

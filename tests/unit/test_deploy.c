@@ -131,7 +131,7 @@ static void test_skip_and_plan(void)
 	hash = v[0].hash;
 	content_sig_format(&v[0].sig, sig);
 	known_one(&known, path, hash, NULL);
-	CHECK(deploy_known_index(&known, 1, &idx) == QUIRE_OK);
+	CHECK(deploy_known_index(&known, 1, NULL, &idx) == QUIRE_OK);
 	deploy_skip_known(v, n, idx, &skipped);
 	CHECK(skipped == 0 && v[0].match != NULL);
 	CHECK(deploy_plan_make(v, n, idx, &opt, &plan) == QUIRE_OK);
@@ -143,7 +143,7 @@ static void test_skip_and_plan(void)
 		CHECK(plan.sigs[0].hash == hash);
 	}
 	/* What PostgreSQL then holds: the same post, with the signature. */
-	CHECK(deploy_known_after(idx, &plan, &after, &n_after) == QUIRE_OK);
+	CHECK(deploy_known_after(idx, &plan, &after, NULL, &n_after) == QUIRE_OK);
 	CHECK(n_after == 1 && after && after[0].sig && strcmp(after[0].sig, sig) == 0);
 	free(after);
 	deploy_plan_release(&plan);
@@ -152,7 +152,7 @@ static void test_skip_and_plan(void)
 
 	/* 2. Its signature known: not read at all. */
 	known_one(&known, path, hash, sig);
-	CHECK(deploy_known_index(&known, 1, &idx) == QUIRE_OK);
+	CHECK(deploy_known_index(&known, 1, NULL, &idx) == QUIRE_OK);
 	CHECK(content_list(root, &v, &n, &errors) == QUIRE_OK && n == 1);
 	deploy_skip_known(v, n, idx, &skipped);
 	CHECK(skipped == 1 && v[0].skip && v[0].hash == hash);
@@ -184,7 +184,7 @@ static void test_skip_and_plan(void)
 	CHECK(deploy_plan_make(v, n, idx, &opt, &plan) == QUIRE_OK);
 	CHECK(plan.n_upserts == 1 && plan.n_sigs == 0);
 	/* Upserted without a stable signature: PostgreSQL keeps none. */
-	CHECK(deploy_known_after(idx, &plan, &after, &n_after) == QUIRE_OK);
+	CHECK(deploy_known_after(idx, &plan, &after, NULL, &n_after) == QUIRE_OK);
 	CHECK(n_after == 1 && after && after[0].sig == NULL &&
 	      after[0].hash == plan.upserts[0]->hash);
 	free(after);
@@ -228,8 +228,8 @@ static void test_known_after(void)
 	plan.n_deletes = 1;
 	plan.sigs = sigs;
 	plan.n_sigs = 2;
-	CHECK(deploy_known_index(known, 3, &idx) == QUIRE_OK);
-	CHECK(deploy_known_after(idx, &plan, &after, &n) == QUIRE_OK);
+	CHECK(deploy_known_index(known, 3, NULL, &idx) == QUIRE_OK);
+	CHECK(deploy_known_after(idx, &plan, &after, NULL, &n) == QUIRE_OK);
 	CHECK(n == 3);
 	for (i = 0; after && i < n; i++) {
 		if (strcmp(after[i].slug, "a") == 0)
@@ -251,8 +251,8 @@ static void test_known_after(void)
 		int same = 1;
 
 		known[2].sig = (char *)"9.10.11.12";
-		CHECK(deploy_known_index(known, 3, &idx) == QUIRE_OK);
-		CHECK(deploy_known_after_parsed(idx, &plan, &after, &parsed, &n) == QUIRE_OK);
+		CHECK(deploy_known_index(known, 3, NULL, &idx) == QUIRE_OK);
+		CHECK(deploy_known_after(idx, &plan, &after, &parsed, &n) == QUIRE_OK);
 		CHECK(n == 3 && parsed != NULL);
 		for (i = 0; after && parsed && i < n; i++) {
 			if (after[i].sig)
@@ -264,7 +264,7 @@ static void test_known_after(void)
 		CHECK(same);
 		deploy_known_free(idx);
 		/* indexed from them: the same signatures match as parsing would */
-		CHECK(deploy_known_index_parsed(after, n, parsed, &idx) == QUIRE_OK);
+		CHECK(deploy_known_index(after, n, parsed, &idx) == QUIRE_OK);
 		free(parsed);
 		free(after);
 		deploy_known_free(idx);
