@@ -95,28 +95,28 @@ static int full_refresh(struct tier_pg *pg, struct tier_redis *r,
 			long long generation, struct record *const *upserts,
 			size_t n_upserts)
 {
-	struct record **idx = NULL, **old = NULL, *batch[FULL_REFRESH_BATCH];
-	char **gone = NULL;
-	const char **done = NULL, **live = NULL;
+	struct record **old = NULL, *batch[FULL_REFRESH_BATCH];
+	char **in_pg = NULL, **gone = NULL;
+	const char **done = NULL;
 	size_t n = 0, n_old = 0, nb = 0, n_gone = 0, i, j;
 	long long g;
 	int rc;
+	double t0 = quire_now_ms(), t_pg, t_old;
 
-	rc = tier_pg_index(pg, &idx, &n, &g);
+	rc = tier_pg_slugs(pg, &in_pg, &n);
 	if (rc != QUIRE_OK)
 		return rc;
+	t_pg = quire_now_ms();
 	if (tier_redis_index(r, &old, &n_old, &g) == QUIRE_OK && n_old) {
 		gone = calloc(n_old, sizeof(*gone));
-		live = calloc(n ? n : 1, sizeof(*live));
-		if (!gone || !live) {
+		if (!gone) {
 			rc = QUIRE_ENOMEM;
 			goto out;
 		}
-		for (i = 0; i < n; i++)
-			live[i] = idx[i]->slug;
-		qsort(live, n, sizeof(*live), cmp_str);
+		if (n)
+			qsort(in_pg, n, sizeof(*in_pg), cmp_str);
 		for (i = 0; i < n_old; i++)
-			if (!bsearch(&old[i]->slug, live, n, sizeof(*live), cmp_str))
+			if (!bsearch(&old[i]->slug, in_pg, n, sizeof(*in_pg), cmp_str))
 				gone[n_gone++] = old[i]->slug;
 	}
 	/* What this deploy committed is in memory already; sorted slugs tell
@@ -129,6 +129,7 @@ static int full_refresh(struct tier_pg *pg, struct tier_redis *r,
 	for (i = 0; i < n_upserts; i++)
 		done[i] = upserts[i]->slug;
 	qsort(done, n_upserts, sizeof(*done), cmp_str);
+	t_old = quire_now_ms();
 	for (i = 0; i < n_upserts; i += FULL_REFRESH_BATCH) {
 		nb = n_upserts - i < FULL_REFRESH_BATCH ? n_upserts - i : FULL_REFRESH_BATCH;
 		rc = tier_redis_store(r, upserts + i, nb, NULL, 0, generation);
@@ -138,9 +139,9 @@ static int full_refresh(struct tier_pg *pg, struct tier_redis *r,
 	nb = 0;
 	for (i = 0; i <= n; i++) {
 		if (i < n) {
-			if (bsearch(&idx[i]->slug, done, n_upserts, sizeof(*done), cmp_str))
+			if (bsearch(&in_pg[i], done, n_upserts, sizeof(*done), cmp_str))
 				continue; /* stored above */
-			rc = tier_pg_fetch(pg, idx[i]->slug, &batch[nb]);
+			rc = tier_pg_fetch(pg, in_pg[i], &batch[nb]);
 			if (rc == QUIRE_ENOTFOUND)
 				continue;
 			if (rc != QUIRE_OK)
@@ -158,16 +159,18 @@ static int full_refresh(struct tier_pg *pg, struct tier_redis *r,
 		}
 	}
 	rc = tier_redis_store(r, NULL, 0, NULL, 0, generation);
+	log_msg(LOG_LEVEL_DEBUG, "deploy", "full_refresh pg_slugs_ms=%.1f "
+		"redis_index_ms=%.1f store_ms=%.1f", t_pg - t0, t_old - t_pg,
+		quire_now_ms() - t_old);
 	goto out;
 out_batch:
 	for (j = 0; j < nb; j++)
 		record_free(batch[j]);
 out:
-	free(live);
 	free(done);
 	free(gone);
 	records_free(old, n_old);
-	records_free(idx, n);
+	tier_pg_slugs_free(in_pg, n);
 	return rc;
 }
 
@@ -457,7 +460,8 @@ int deployer_run(struct deployer *d, double timeout_ms)
 	pthread_t th;
 	size_t n_errors = 0, n_skipped = 0, live = 0, acked = 0, i;
 	long long redis_gen = -1, receivers = 0;
-	double t0 = quire_now_ms(), t_list, t_joined, t_read, t_commit, t_publish;
+	double t0 = quire_now_ms(), t_list, t_joined, t_read, t_plan, t_commit;
+	double t_publish;
 	int rc = DEPLOY_EXIT_TIER, changed, full, threaded, listed, whole;
 
 	last_release(d);
@@ -491,6 +495,7 @@ int deployer_run(struct deployer *d, double timeout_ms)
 		fprintf(stderr, "quirectl: out of memory planning the deploy\n");
 		return DEPLOY_EXIT_TIER;
 	}
+	t_plan = quire_now_ms();
 	if (plan->n_errors || n_errors) {
 		fprintf(stderr, "quirectl: %zu errors in \"%s\" (listed above); "
 			"nothing deployed\n", plan->n_errors + n_errors, d->dir);
@@ -510,10 +515,11 @@ int deployer_run(struct deployer *d, double timeout_ms)
 	 * the list then waited for pg */
 	log_msg(LOG_LEVEL_DEBUG, "deploy", "files=%zu read=%zu listed=%s "
 		"known_from=%s list_ms=%.1f pg_ms=%.1f wait_ms=%.1f read_ms=%.1f "
-		"plan_commit_ms=%.1f", d->n_files, d->n_files - n_skipped,
-		whole ? "whole" : "changes",
+		"plan_commit_ms=%.1f plan_ms=%.1f commit_ms=%.1f", d->n_files,
+		d->n_files - n_skipped, whole ? "whole" : "changes",
 		d->known.from, t_list - t0,
-		d->pg_ms, t_joined - t_list, t_read - t_joined, t_commit - t_read);
+		d->pg_ms, t_joined - t_list, t_read - t_joined, t_commit - t_read,
+		t_plan - t_read, t_commit - t_plan);
 
 	r = deploy_redis_open(d->cfg, 0);
 	if (!r) {

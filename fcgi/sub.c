@@ -70,6 +70,7 @@ static void publish(struct sub *s, struct tiers *t, struct sub_update *u)
 static int reload_all(struct sub *s, struct tiers *t)
 {
 	struct sub_update *u = calloc(1, sizeof(*u));
+	double t0 = quire_now_ms();
 
 	if (!u)
 		return QUIRE_ENOMEM;
@@ -77,8 +78,9 @@ static int reload_all(struct sub *s, struct tiers *t)
 		free(u);
 		return QUIRE_EIO;
 	}
-	log_msg(LOG_LEVEL_INFO, "invalidate", "generation=%lld full reload posts=%zu",
-		u->generation, u->all->n);
+	log_msg(LOG_LEVEL_INFO, "invalidate", "generation=%lld full reload "
+		"posts=%zu load_ms=%.1f", u->generation, u->all->n,
+		quire_now_ms() - t0);
 	publish(s, t, u);
 	return QUIRE_OK;
 }

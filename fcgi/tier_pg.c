@@ -270,6 +270,10 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	/* Built by pg_upsert_sql() when prepared: API batches. */
 	{ "quire_upsert_16", NULL, 16 * PG_UPSERT_NPARAMS, NULL },
 	{ "quire_upsert_4", NULL, 4 * PG_UPSERT_NPARAMS, NULL },
+	/* What a whole rewrite of Redis needs to know of the posts it did
+	 * not just write: their names. The index reads every row's source
+	 * too (a scan of the whole table, ≈ 140 ms on 10,000 posts). */
+	{ "quire_slugs", "SELECT slug FROM posts", 0, NULL },
 };
 
 int pg_upsert_rows(enum pg_stmt s)
@@ -1060,6 +1064,51 @@ out:
 	records_free(v, count);
 	PQclear(res);
 	return rc;
+}
+
+int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n)
+{
+	PGresult *res;
+	char **v = NULL;
+	size_t count = 0;
+	int rows, rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = pg_exec_read(pg, PG_STMT_SLUGS, 0, NULL, NULL, NULL, &res);
+	if (rc != QUIRE_OK)
+		return rc;
+	rows = PQntuples(res);
+	v = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*v));
+	if (!v) {
+		rc = QUIRE_ENOMEM;
+		goto out;
+	}
+	for (count = 0; count < (size_t)rows; count++) {
+		v[count] = strdup(PQgetvalue(res, (int)count, 0));
+		if (!v[count]) {
+			rc = QUIRE_ENOMEM;
+			goto out;
+		}
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+out:
+	tier_pg_slugs_free(v, count);
+	PQclear(res);
+	return rc;
+}
+
+void tier_pg_slugs_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,

@@ -142,4 +142,9 @@ int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out);
 int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
 		  long long *generation);
 
+/* Every slug PostgreSQL holds, any origin (caller frees the array with
+ * tier_pg_slugs_free). */
+int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n);
+void tier_pg_slugs_free(char **v, size_t n);
+
 #endif

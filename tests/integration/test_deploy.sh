@@ -89,6 +89,13 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.2
 done
 check "every worker serves the deploy made while redis was down" test $ok_after = 1
+# The rewrite wrote the posts this deploy did not change too (read from
+# PostgreSQL by slug): Redis's index names exactly what PostgreSQL holds.
+pg_slugs=$("$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres \
+	-d quire -c "SELECT slug FROM posts ORDER BY slug" | LC_ALL=C sort)
+redis_slugs=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" HKEYS quire:index | LC_ALL=C sort)
+check "... and Redis holds every post PostgreSQL holds ($(wc -w <<<"$pg_slugs"))" \
+	test -n "$pg_slugs" -a "$pg_slugs" = "$redis_slugs"
 
 # PostgreSQL down: cached reads keep working; a deploy refuses.
 req "$POST" >/dev/null
