@@ -110,7 +110,7 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 	struct record *recs[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
 	char *dels[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
 	const char *slugs[COMMIT_BATCH_MAX + 2 * COMMIT_EXTRA_MAX];
-	struct tier_redis *r;
+	struct tier_redis *r, *acks;
 	size_t i, n_recs = 0, n_dels = 0, n_slugs = 0, live, acked;
 	long long receivers;
 	double t0 = quire_now_ms(), t1;
@@ -118,6 +118,8 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 	if (!b->gen)
 		return;
 	r = tiers_redis(t);
+	/* Subscribed before the publish: the acknowledgements wake the wait. */
+	acks = r ? tiers_acks(t) : NULL;
 	for (i = 0; i < b->n; i++) {
 		if (b->ops[i].rc != QUIRE_OK ||
 		    applied_from(b->ops, b->n, i + 1, op_slug(b->ops, i)))
@@ -139,7 +141,7 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 	if (r && tier_redis_store(r, recs, n_recs, dels, n_dels, b->gen) == QUIRE_OK &&
 	    tier_redis_publish(r, b->gen, slugs, n_slugs, 0, &receivers) == QUIRE_OK) {
 		t1 = quire_now_ms();
-		if (tiers_wait_acks(r, b->gen, COMMIT_ACK_TIMEOUT_MS,
+		if (tiers_wait_acks(r, acks, b->gen, COMMIT_ACK_TIMEOUT_MS,
 				    COMMIT_WORKER_MAX_AGE_S, 0, &live,
 				    &acked) != QUIRE_OK)
 			log_msg(LOG_LEVEL_WARN, "commit", "generation=%lld "

@@ -197,6 +197,7 @@ struct deployer {
 	int long_lived;
 	struct content_watch *watch; /* long-lived only; NULL: list whole */
 	struct tier_pg *pg;
+	struct tier_redis *acks;  /* subscribed to the acks; NULL: polls */
 	struct known known;
 	/* the last deploy, for deployer_after() */
 	struct content_file *files;
@@ -419,6 +420,7 @@ void deployer_close(struct deployer *d)
 	known_release(&d->known);
 	content_watch_close(d->watch);
 	tier_pg_close(d->pg);
+	tier_redis_close(d->acks);
 	free(d->cache_dir);
 	free(d->dir);
 	free(d);
@@ -548,6 +550,13 @@ int deployer_run(struct deployer *d, double timeout_ms)
 		rc = signal_master();
 		goto report;
 	}
+	/* Before the publish: the acknowledgements then wake the wait. */
+	if (d->acks && tier_redis_broken(d->acks)) {
+		tier_redis_close(d->acks);
+		d->acks = NULL;
+	}
+	if (!d->acks)
+		d->acks = tiers_acks_open(d->cfg);
 	slugs = calloc(plan->n_upserts + plan->n_deletes + 1, sizeof(*slugs));
 	if (!slugs) {
 		rc = DEPLOY_EXIT_TIER;
@@ -566,8 +575,8 @@ int deployer_run(struct deployer *d, double timeout_ms)
 		goto report;
 	}
 	t_publish = quire_now_ms();
-	tiers_wait_acks(r, d->gen, timeout_ms, DEPLOY_WORKER_MAX_AGE_S, 1, &live,
-			&acked);
+	tiers_wait_acks(r, d->acks, d->gen, timeout_ms, DEPLOY_WORKER_MAX_AGE_S, 1,
+			&live, &acked);
 	rc = acked == live ? DEPLOY_EXIT_OK : DEPLOY_EXIT_ACK;
 	log_msg(LOG_LEVEL_DEBUG, "deploy", "redis=%s redis_ms=%.1f acks_ms=%.1f",
 		full ? "whole" : "changes", t_publish - t_commit,

@@ -206,7 +206,7 @@ static void *sub_main(void *arg)
 			 * for the subscribed context. */
 			if (tier_redis_connect(s->cfg->redis_url, s->cfg->redis_prefix,
 					       1000, &r, err, sizeof(err)) != QUIRE_OK ||
-			    tier_redis_subscribe(r) != QUIRE_OK) {
+			    tier_redis_subscribe(r, "invalidate") != QUIRE_OK) {
 				if (r)
 					snprintf(err, sizeof(err), "%s", tier_redis_error(r));
 				log_msg(LOG_LEVEL_WARN, "subscribe", "%s; retrying", err);

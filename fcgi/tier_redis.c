@@ -1082,22 +1082,53 @@ static int workers_command(struct tier_redis *r, struct cmd *c,
 int tier_redis_ack(struct tier_redis *r, const char *worker_id,
 		   long long generation)
 {
-	char key[KEY_MAX + 1], val[48];
+	char key[KEY_MAX + 1], chan[KEY_MAX + 1], val[48], gen[24];
 	const char *argv[4];
-	size_t argvlen[4];
+	size_t argvlen[4], pending = 0;
 	struct cmd c = { argv, argvlen, 0, 4 };
+	redisReply *rep;
+	int rc, i;
 
 	if (!worker_id_ok(worker_id))
 		return QUIRE_EINVAL;
+	if (tier_redis_broken(r) || r->subscribed)
+		return QUIRE_EIO;
 	/* Local time: the hosts are expected to keep their clocks by NTP;
 	 * max_age in tier_redis_workers is seconds, not milliseconds. */
 	snprintf(val, sizeof(val), "%lld %lld", generation,
 		 (long long)time(NULL));
+	snprintf(gen, sizeof(gen), "%lld", generation);
 	cmd_adds(&c, "HSET");
 	cmd_add(&c, key, key_fixed(r, "workers", key));
 	cmd_adds(&c, worker_id);
 	cmd_adds(&c, val);
-	return workers_command(r, &c, "ack");
+	if ((rc = pipe_append(r, &c, &pending)) != QUIRE_OK)
+		return rc;
+	/* Then told to whoever waits for it (tiers_wait_acks), in the same
+	 * round trip: a waiter wakes for an acknowledgement instead of
+	 * reading the registry again and again. */
+	c.argc = 0;
+	cmd_adds(&c, "PUBLISH");
+	cmd_add(&c, chan, key_fixed(r, "acks", chan));
+	cmd_adds(&c, gen);
+	if ((rc = pipe_append(r, &c, &pending)) != QUIRE_OK ||
+	    (rc = pipe_flush(r)) != QUIRE_OK)
+		return rc;
+	for (i = 0; i < 2; i++) {
+		if ((rc = pipe_reply(r, &rep)) != QUIRE_OK)
+			return rc;
+		if (rep->type != REDIS_REPLY_INTEGER)
+			rc = fail_reply(r, rep, i == 0 ? "ack" : "publish ack");
+		freeReplyObject(rep);
+		if (rc != QUIRE_OK && i == 0) {
+			/* Read the second reply too: the connection stays in
+			 * step. */
+			if (pipe_reply(r, &rep) == QUIRE_OK)
+				freeReplyObject(rep);
+			return rc;
+		}
+	}
+	return rc;
 }
 
 int tier_redis_forget(struct tier_redis *r, const char *worker_id)
@@ -1335,7 +1366,7 @@ static int sub_send(struct tier_redis *r, const struct cmd *c)
 	return pipe_flush(r);
 }
 
-int tier_redis_subscribe(struct tier_redis *r)
+int tier_redis_subscribe(struct tier_redis *r, const char *channel)
 {
 	char key[KEY_MAX + 1];
 	const char *argv[2];
@@ -1354,8 +1385,10 @@ int tier_redis_subscribe(struct tier_redis *r)
 	 * see the top of this file. */
 	if (redisSetTimeout(r->ctx, none) != REDIS_OK)
 		return fail_io(r, "clear timeout");
+	if (strcmp(channel, "invalidate") != 0 && strcmp(channel, "acks") != 0)
+		return QUIRE_EINVAL;
 	cmd_adds(&c, "SUBSCRIBE");
-	cmd_add(&c, key, key_fixed(r, "invalidate", key));
+	cmd_add(&c, key, key_fixed(r, channel, key));
 	if ((rc = sub_send(r, &c)) != QUIRE_OK)
 		return rc;
 	r->subscribed = 1;

@@ -88,7 +88,8 @@ int tier_redis_publish(struct tier_redis *r, long long generation,
 		       long long *receivers);
 
 /* Records that worker_id has applied generation (HSET on workers with
- * the time now). */
+ * the time now), and publishes the generation on the acks channel for
+ * whoever waits (tiers_wait_acks). */
 int tier_redis_ack(struct tier_redis *r, const char *worker_id,
 		   long long generation);
 
@@ -106,11 +107,13 @@ void tier_redis_workers_free(struct tier_redis_worker *v, size_t n);
 int tier_redis_forget(struct tier_redis *r, const char *worker_id);
 
 /*
- * Subscriber side. A subscribed context takes no other command but PING.
- * Its socket has no timeout (a timeout poisons a subscribed context in
- * hiredis 0.14); tier_redis_wait polls the fd itself instead.
+ * Subscriber side: channel "invalidate" (the workers) or "acks" (a
+ * deploy or a write batch waiting for the workers' acknowledgements).
+ * A subscribed context takes no other command but PING. Its socket has
+ * no timeout (a timeout poisons a subscribed context in hiredis 0.14);
+ * tier_redis_wait polls the fd itself instead.
  */
-int tier_redis_subscribe(struct tier_redis *r);
+int tier_redis_subscribe(struct tier_redis *r, const char *channel);
 /*
  * Waits up to timeout_ms for a message on the channel. Returns QUIRE_OK
  * with *msg (caller frees) set to the payload, QUIRE_ETIMEOUT when none

@@ -64,14 +64,25 @@ struct tier_redis *tiers_redis(struct tiers *t);
 void tiers_pg_failed(struct tiers *t);
 
 /*
+ * A Redis connection subscribed to the acks channel (tier_redis_ack
+ * publishes there), or NULL. tiers_acks keeps one in t, made again when
+ * it broke; tiers_acks_open makes one (tier_redis_close it).
+ */
+struct tier_redis *tiers_acks(struct tiers *t);
+struct tier_redis *tiers_acks_open(const struct config *cfg);
+
+/*
  * Waits, at most timeout_ms, until every live worker (one that beat in
  * the last max_age_s seconds) acknowledged generation. *live and *acked
  * get the counts (workers behind are listed on stderr when verbose).
+ * With acks (subscribed to the acks channel) it reads the
+ * registry again when an acknowledgement comes; without, every 0.25 ms.
  * Returns QUIRE_OK when all acknowledged, QUIRE_ETIMEOUT, or QUIRE_EIO.
  */
-int tiers_wait_acks(struct tier_redis *r, long long generation,
-		    double timeout_ms, long long max_age_s, int verbose,
-		    size_t *live, size_t *acked);
+int tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
+		    long long generation, double timeout_ms,
+		    long long max_age_s, int verbose, size_t *live,
+		    size_t *acked);
 
 /* Records an acknowledgement (Redis only; QUIRE_EIO when it is down). */
 int tiers_ack(struct tiers *t, const char *worker_id, long long generation);

@@ -345,7 +345,7 @@ static void test_pubsub(void)
 	size_t n, i;
 	int all;
 
-	CHECK(tier_redis_subscribe(sub) == QUIRE_OK);
+	CHECK(tier_redis_subscribe(sub, "invalidate") == QUIRE_OK);
 	t0 = ms_now();
 	CHECK(tier_redis_wait(sub, 600, &msg) == QUIRE_ETIMEOUT && !msg);
 	CHECK(ms_now() - t0 >= 550 && ms_now() - t0 < 2000);
@@ -404,7 +404,7 @@ static void test_pubsub(void)
 
 	/* The connection killed from outside: wait and ping see it. */
 	sub = connect_or_die(url, prefix, 0);
-	CHECK(tier_redis_subscribe(sub) == QUIRE_OK);
+	CHECK(tier_redis_subscribe(sub, "invalidate") == QUIRE_OK);
 	CHECK(cli("CLIENT KILL TYPE pubsub") == 0);
 	t0 = ms_now();
 	CHECK(tier_redis_wait(sub, 2000, &msg) == QUIRE_EIO && !msg);
@@ -415,7 +415,7 @@ static void test_pubsub(void)
 	tier_redis_close(sub);
 
 	sub = connect_or_die(url, prefix, 0);
-	CHECK(tier_redis_subscribe(sub) == QUIRE_OK);
+	CHECK(tier_redis_subscribe(sub, "invalidate") == QUIRE_OK);
 	CHECK(cli("CLIENT KILL TYPE pubsub") == 0);
 	/* Let the FIN arrive, so the PING's write or read sees it. */
 	usleep(100000);
@@ -465,6 +465,30 @@ static void test_workers(void)
 	tier_redis_close(r);
 }
 
+/* An acknowledgement is published too, for whoever waits on the acks
+ * channel (tiers_wait_acks), and only on the channels quire names. */
+static void test_ack_published(void)
+{
+	struct tier_redis *r = connect_or_die(url, prefix, 2000);
+	struct tier_redis *acks = connect_or_die(url, prefix, 2000);
+	struct tier_redis *odd = connect_or_die(url, prefix, 2000);
+	char *msg = NULL;
+
+	CHECK(tier_redis_subscribe(odd, "workers") == QUIRE_EINVAL);
+	CHECK(tier_redis_subscribe(acks, "acks") == QUIRE_OK);
+	CHECK(tier_redis_wait(acks, 50, &msg) == QUIRE_ETIMEOUT && !msg);
+	CHECK(tier_redis_ack(r, "host:3", 41) == QUIRE_OK);
+	CHECK(tier_redis_wait(acks, 2000, &msg) == QUIRE_OK);
+	CHECK(msg && strcmp(msg, "41") == 0);
+	free(msg);
+	/* The registry has it as well, in the same round trip. */
+	CHECK(cli("HGET '%sworkers' host:3 | grep -q '^41 '", prefix) == 0);
+	CHECK(!tier_redis_broken(r) && !tier_redis_broken(acks));
+	tier_redis_close(odd);
+	tier_redis_close(acks);
+	tier_redis_close(r);
+}
+
 int main(void)
 {
 	url = getenv("QUIRE_REDIS_URL");
@@ -485,5 +509,6 @@ int main(void)
 	test_store_fetch();
 	test_pubsub();
 	test_workers();
+	test_ack_published();
 	return check_done("test_tier_redis");
 }
