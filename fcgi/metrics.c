@@ -15,7 +15,18 @@
 struct slot {
 	_Atomic pid_t owner;
 	_Atomic uint64_t v[METRIC__MAX];
+	/* per histogram: a count per bucket (not cumulative; the last is
+	 * +Inf), then the sum of the observations in microseconds */
+	_Atomic uint64_t h[HIST__MAX][METRICS_BUCKETS + 2];
 };
+
+/* Upper bounds of the buckets, microseconds: an L1 miss from Redis is a
+ * few hundred, the issue's bound 1,000. */
+static const unsigned bucket_us[METRICS_BUCKETS] = {
+	100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1500, 2000, 5000,
+	10000, 100000
+};
+static const char *const hist_label[HIST__MAX] = { "l2", "l3", "none" };
 
 static struct slot *slots;
 static unsigned n_slots;
@@ -93,6 +104,51 @@ void metrics_add(enum metric m, uint64_t n)
 		atomic_fetch_add_explicit(&mine->v[m], n, memory_order_relaxed);
 }
 
+void metrics_observe(enum hist h, double us)
+{
+	unsigned b = 0;
+
+	if (!mine || h >= HIST__MAX)
+		return;
+	if (us < 0)
+		us = 0;
+	while (b < METRICS_BUCKETS && us > bucket_us[b])
+		b++;
+	atomic_fetch_add_explicit(&mine->h[h][b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&mine->h[h][METRICS_BUCKETS + 1],
+				  (uint64_t)(us + 0.5), memory_order_relaxed);
+}
+
+/* One histogram summed over the slots, as Prometheus's cumulative
+ * buckets, _sum (seconds) and _count. */
+static void render_hist(struct buf *out, enum hist h)
+{
+	uint64_t n[METRICS_BUCKETS + 2] = { 0 }, cum = 0;
+	unsigned i, b;
+
+	for (i = 0; slots && i < n_slots; i++)
+		for (b = 0; b < METRICS_BUCKETS + 2; b++)
+			n[b] += atomic_load_explicit(&slots[i].h[h][b],
+						     memory_order_relaxed);
+	for (b = 0; b <= METRICS_BUCKETS; b++) {
+		cum += n[b];
+		if (b < METRICS_BUCKETS)
+			buf_printf(out, "quire_l1_miss_seconds_bucket{body=\"%s\","
+				   "le=\"%u.%06u\"} %llu\n", hist_label[h],
+				   bucket_us[b] / 1000000, bucket_us[b] % 1000000,
+				   (unsigned long long)cum);
+		else
+			buf_printf(out, "quire_l1_miss_seconds_bucket{body=\"%s\","
+				   "le=\"+Inf\"} %llu\n", hist_label[h],
+				   (unsigned long long)cum);
+	}
+	buf_printf(out, "quire_l1_miss_seconds_sum{body=\"%s\"} %llu.%06llu\n",
+		   hist_label[h], (unsigned long long)(n[METRICS_BUCKETS + 1] / 1000000),
+		   (unsigned long long)(n[METRICS_BUCKETS + 1] % 1000000));
+	buf_printf(out, "quire_l1_miss_seconds_count{body=\"%s\"} %llu\n",
+		   hist_label[h], (unsigned long long)cum);
+}
+
 void metrics_render(struct buf *out)
 {
 	uint64_t sum;
@@ -112,4 +168,10 @@ void metrics_render(struct buf *out)
 			buf_printf(out, "%s %llu\n", defs[m].name,
 				   (unsigned long long)sum);
 	}
+	buf_printf(out, "# HELP quire_l1_miss_seconds Time a worker took to answer "
+		   "an L1 miss, from the connection accepted to the answer "
+		   "written, by where the post body came from.\n"
+		   "# TYPE quire_l1_miss_seconds histogram\n");
+	for (m = 0; m < HIST__MAX; m++)
+		render_hist(out, (enum hist)m);
 }

@@ -40,12 +40,25 @@ enum metric {
 	METRIC__MAX
 };
 
+/* Histograms: how long a worker took to answer an L1 miss, from the
+ * connection accepted to the answer written, by where the post body came
+ * from (a page with none, or one held in memory, is "none"). */
+enum hist {
+	HIST_MISS_L2 = 0,        /* the body read from Redis */
+	HIST_MISS_L3,            /* the body read from PostgreSQL */
+	HIST_MISS_NONE,          /* no body read */
+	HIST__MAX
+};
+#define METRICS_BUCKETS 15       /* bounds in metrics.c, then +Inf */
+
 /* Maps the slots; call once, in the master, before any fork. Returns
  * QUIRE_OK or QUIRE_ENOMEM. Until then metrics_add does nothing. */
 int metrics_init(unsigned slots);
 /* Takes a slot for this process (a free one, or a dead process's). */
 void metrics_claim(void);
 void metrics_add(enum metric m, uint64_t n);
+/* Counts one observation of us microseconds in histogram h. */
+void metrics_observe(enum hist h, double us);
 /* Appends every metric, summed over the slots, in the Prometheus text
  * exposition format (version 0.0.4). */
 void metrics_render(struct buf *out);

@@ -28,6 +28,7 @@ struct tiers {
 	const struct config *cfg;
 	struct tier_redis *redis;
 	struct tier_redis *acks; /* subscribed to the acks channel, or NULL */
+	int fetched_from;        /* 2 or 3: the tier the last fetch read */
 	struct tier_pg *pg;
 	struct link redis_link;
 	struct link pg_link;
@@ -264,6 +265,7 @@ int tiers_fetch(struct tiers *t, const char *slug, struct record **out)
 		redis_rc = tier_redis_fetch(r, slug, out);
 		if (redis_rc == QUIRE_OK) {
 			metrics_add(METRIC_L2_HITS, 1);
+			t->fetched_from = 2;
 			return QUIRE_OK;
 		}
 		metrics_add(redis_rc == QUIRE_ENOTFOUND ? METRIC_L2_MISSES :
@@ -279,6 +281,8 @@ int tiers_fetch(struct tiers *t, const char *slug, struct record **out)
 		return QUIRE_EIO;
 	}
 	metrics_add(rc == QUIRE_OK ? METRIC_L3_HITS : METRIC_L3_MISSES, 1);
+	if (rc == QUIRE_OK)
+		t->fetched_from = 3;
 	if (rc == QUIRE_OK && (r = redis(t)) && redis_rc == QUIRE_ENOTFOUND)
 		tier_redis_fill(r, *out); /* best effort: L2 is only a cache */
 	return rc;
@@ -343,6 +347,15 @@ int tiers_load(struct tiers *t, struct content **out, long long *generation)
 	rc = content_from(recs, n, out);
 	records_free(recs, n);
 	return rc;
+}
+
+int tiers_take_fetched_from(struct tiers *t)
+{
+	int from = t ? t->fetched_from : 0;
+
+	if (t)
+		t->fetched_from = 0;
+	return from;
 }
 
 int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,

@@ -33,6 +33,10 @@ int tiers_configured(const struct config *cfg);
  * could answer). Caller frees *out with record_free().
  */
 int tiers_fetch(struct tiers *t, const char *slug, struct record **out);
+/* The tier the last successful tiers_fetch read since the last call: 2
+ * (Redis), 3 (PostgreSQL), or 0 (none); resets it. For the worker's
+ * L1-miss histogram (metrics.h). */
+int tiers_take_fetched_from(struct tiers *t);
 
 /*
  * The whole site as posts without html (html is fetched per page): from

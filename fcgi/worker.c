@@ -542,9 +542,21 @@ static void finish_later(struct later *later, struct cache *l1)
 	later->f = NULL;
 }
 
+/* Counts an L1 miss answered in the histogram of the tier its post body
+ * came from (metrics.h): the answer is written, the gzip copy and the
+ * cache fill come after and are not in it. */
+static void observe_miss(struct app *app, double accepted)
+{
+	int from = app->tiers ? tiers_take_fetched_from(app->tiers) : 0;
+
+	metrics_observe(from == 2 ? HIST_MISS_L2 : from == 3 ? HIST_MISS_L3 :
+			HIST_MISS_NONE, (quire_now_ms() - accepted) * 1000.0);
+}
+
 /* Answers fr; returns 1 when it was parked instead (a write). */
 static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
-		  struct request *req, struct later *later, struct writes *wr)
+		  struct request *req, struct later *later, struct writes *wr,
+		  int *l1_miss)
 {
 	const char *method, *raw, *ae, *inm;
 	struct params p;
@@ -600,6 +612,9 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		stale = f;
 	}
 	metrics_add(METRIC_L1_MISSES, 1);
+	*l1_miss = 1;
+	if (app->tiers)
+		(void)tiers_take_fetched_from(app->tiers); /* this miss's alone */
 
 	if (app_site_ready(app, time(NULL)) != QUIRE_OK) {
 		send_plain(fr, 503, is_head, NULL);
@@ -761,7 +776,8 @@ int worker_run(struct app *app, int listen_fd, int committer_fd)
 	struct sub sub;
 	sigset_t waiting;
 	unsigned long requests = 0, seen_epoch = 0;
-	int rc = 0, fd, parked;
+	int rc = 0, fd, parked, l1_miss;
+	double accepted;
 
 	/* A worker outlives no master: the master's death stops it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
@@ -809,6 +825,8 @@ int worker_run(struct app *app, int listen_fd, int committer_fd)
 		app->cfg->cache_bytes / (1024 * 1024), app->generation);
 
 	while ((fd = next_connection(listen_fd, &waiting, wr)) >= 0) {
+		accepted = quire_now_ms();
+		l1_miss = 0;
 		fr->ipcFd = fd;
 		fr->keepConnection = 1; /* so the Finish inside Accept keeps fd */
 		if (FCGX_Accept_r(fr) < 0)
@@ -819,7 +837,7 @@ int worker_run(struct app *app, int listen_fd, int committer_fd)
 		}
 		if (app_refresh_schedule(app, time(NULL)))
 			cache_clear(&l1);
-		parked = handle(fr, app, &l1, req, &later, wr);
+		parked = handle(fr, app, &l1, req, &later, wr, &l1_miss);
 		requests++;
 		metrics_add(METRIC_REQUESTS, 1);
 		if (parked) {
@@ -835,6 +853,8 @@ int worker_run(struct app *app, int listen_fd, int committer_fd)
 		 * was read to EOF in handle(), so nothing is left unread. */
 		FCGX_Detach(fr);
 		FCGX_Finish_r(fr);
+		if (l1_miss)
+			observe_miss(app, accepted);
 		finish_later(&later, &l1);
 	}
 	if (!stopping)

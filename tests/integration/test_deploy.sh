@@ -37,6 +37,11 @@ check "... and reports what it changed" grep -q "changed" "$T_DIR/deploy.out"
 QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
 expect_body_contains "$POST" "Hello"
 expect_status /posts/second 200
+# Those were L1 misses whose post bodies came from Redis (deployed before
+# the workers started): the histogram of such misses counted them.
+req /metrics
+check "/metrics times L1 misses served from Redis" \
+	grep -Eq '^quire_l1_miss_seconds_count\{body="l2"\} [1-9][0-9]*$' "$T_DIR/r.body"
 expect_status /posts/no-such-post 404
 expect_body_contains /feed.xml "<entry>"
 check "quire loaded from the tiers" quire_log_has "generation=[0-9]+ from the tiers"

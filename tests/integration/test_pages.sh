@@ -219,6 +219,13 @@ check "/metrics counts requests" grep -Eq '^quire_requests_total [1-9][0-9]*$' "
 check "/metrics counts L1 hits" grep -Eq '^quire_l1_hits_total [1-9][0-9]*$' "$T_DIR/r.body"
 check "/metrics counts 4xx answers" grep -Eq '^quire_responses_total\{code="4xx"\} [1-9][0-9]*$' "$T_DIR/r.body"
 check "/metrics counts worker starts" grep -Eq '^quire_worker_starts_total [1-9]' "$T_DIR/r.body"
+# Files only: every page rendered read no post body from a tier.
+check "/metrics times L1 misses (a histogram)" \
+	grep -Eq '^quire_l1_miss_seconds_count\{body="none"\} [1-9][0-9]*$' "$T_DIR/r.body"
+check "... its +Inf bucket is its count" test \
+	"$(sed -n 's/^quire_l1_miss_seconds_bucket{body="none",le="+Inf"} //p' "$T_DIR/r.body")" = \
+	"$(sed -n 's/^quire_l1_miss_seconds_count{body="none"} //p' "$T_DIR/r.body")"
+check "... and nothing from Redis" grep -Eq '^quire_l1_miss_seconds_count\{body="l2"\} 0$' "$T_DIR/r.body"
 before=$(sed -n 's/^quire_requests_total //p' "$T_DIR/r.body")
 for i in 1 2 3 4 5 6 7 8 9 10; do req /posts/hello-world; done
 req /metrics
