@@ -170,7 +170,7 @@ out:
 	free(done);
 	free(gone);
 	records_free(old, n_old);
-	tier_pg_slugs_free(in_pg, n);
+	quire_strings_free(in_pg, n);
 	return rc;
 }
 

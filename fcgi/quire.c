@@ -66,3 +66,14 @@ int quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
 	*cap = ncap;
 	return QUIRE_OK;
 }
+
+void quire_strings_free(char **v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -40,6 +40,9 @@ double quire_now_ms(void);
 int quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
 	       size_t first);
 
+/* Frees the n strings of v, then v (NULL: nothing). */
+void quire_strings_free(char **v, size_t n);
+
 /*
  * Where a parser stopped. line and column are 1-based and refer to the
  * whole input file (frontmatter and body alike); 0 means unknown.

@@ -130,7 +130,7 @@ static void handle_message(struct sub *s, struct tiers *t, const char *msg)
 {
 	long long gen;
 	char **slugs = NULL;
-	size_t n = 0, i;
+	size_t n = 0;
 	int all = 0;
 
 	if (tier_redis_parse_invalidation(msg, &gen, &slugs, &n, &all) != QUIRE_OK) {
@@ -148,9 +148,7 @@ static void handle_message(struct sub *s, struct tiers *t, const char *msg)
 			log_msg(LOG_LEVEL_WARN, "invalidate", "reload failed; will retry");
 	}
 out:
-	for (i = 0; i < n; i++)
-		free(slugs[i]);
-	free(slugs);
+	quire_strings_free(slugs, n);
 }
 
 /*

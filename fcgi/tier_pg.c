@@ -1095,20 +1095,9 @@ int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n)
 	*n = count;
 	v = NULL;
 out:
-	tier_pg_slugs_free(v, count);
+	quire_strings_free(v, count);
 	PQclear(res);
 	return rc;
-}
-
-void tier_pg_slugs_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (!v)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,

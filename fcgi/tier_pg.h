@@ -143,8 +143,7 @@ int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
 		  long long *generation);
 
 /* Every slug PostgreSQL holds, any origin (caller frees the array with
- * tier_pg_slugs_free). */
+ * quire_strings_free). */
 int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n);
-void tier_pg_slugs_free(char **v, size_t n);
 
 #endif

@@ -669,17 +669,6 @@ int tier_redis_invalidation_format(long long generation,
 	return QUIRE_OK;
 }
 
-static void free_slugs(char **v, size_t n)
-{
-	size_t i;
-
-	if (!v)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 int tier_redis_parse_invalidation(const char *msg, long long *generation,
 				  char ***slugs, size_t *n, int *all)
 {
@@ -750,7 +739,7 @@ int tier_redis_parse_invalidation(const char *msg, long long *generation,
 	rc = QUIRE_OK;
 out:
 	if (rc != QUIRE_OK) {
-		free_slugs(v, count);
+		quire_strings_free(v, count);
 		*all = 0;
 	}
 	return rc;
