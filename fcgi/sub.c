@@ -177,7 +177,7 @@ static void check_generation(struct sub *s, struct tiers *t,
 	if (!just_subscribed && gen > s->applied &&
 	    (s->ahead == 0 || s->applied >= s->ahead)) {
 		s->ahead = gen;
-		tiers_ack(t, s->worker_id, s->applied); /* alive */
+		tiers_beat(t, s->worker_id, s->applied);
 		return;
 	}
 	log_msg(LOG_LEVEL_INFO, "invalidate",
@@ -241,7 +241,7 @@ static void *sub_main(void *arg)
 			check_generation(s, t, 0);
 			last_check = last_beat = now;
 		} else if (now - last_beat >= SUB_BEAT_EVERY_S) {
-			tiers_ack(t, s->worker_id, s->applied);
+			tiers_beat(t, s->worker_id, s->applied);
 			last_beat = now;
 		}
 	}

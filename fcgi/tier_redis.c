@@ -1080,14 +1080,14 @@ static int workers_command(struct tier_redis *r, struct cmd *c,
 }
 
 int tier_redis_ack(struct tier_redis *r, const char *worker_id,
-		   long long generation)
+		   long long generation, int publish)
 {
 	char key[KEY_MAX + 1], chan[KEY_MAX + 1], val[48], gen[24];
 	const char *argv[4];
 	size_t argvlen[4], pending = 0;
 	struct cmd c = { argv, argvlen, 0, 4 };
 	redisReply *rep;
-	int rc, i;
+	int rc = QUIRE_OK, i, n = publish ? 2 : 1;
 
 	if (!worker_id_ok(worker_id))
 		return QUIRE_EINVAL;
@@ -1104,29 +1104,29 @@ int tier_redis_ack(struct tier_redis *r, const char *worker_id,
 	cmd_adds(&c, val);
 	if ((rc = pipe_append(r, &c, &pending)) != QUIRE_OK)
 		return rc;
-	/* Then told to whoever waits for it (tiers_wait_acks), in the same
-	 * round trip: a waiter wakes for an acknowledgement instead of
-	 * reading the registry again and again. */
-	c.argc = 0;
-	cmd_adds(&c, "PUBLISH");
-	cmd_add(&c, chan, key_fixed(r, "acks", chan));
-	cmd_adds(&c, gen);
-	if ((rc = pipe_append(r, &c, &pending)) != QUIRE_OK ||
-	    (rc = pipe_flush(r)) != QUIRE_OK)
-		return rc;
-	for (i = 0; i < 2; i++) {
-		if ((rc = pipe_reply(r, &rep)) != QUIRE_OK)
+	if (publish) {
+		/* Then told to whoever waits for it (tiers_wait_acks), in the
+		 * same round trip: a waiter wakes for an acknowledgement
+		 * instead of reading the registry again and again. */
+		c.argc = 0;
+		cmd_adds(&c, "PUBLISH");
+		cmd_add(&c, chan, key_fixed(r, "acks", chan));
+		cmd_adds(&c, gen);
+		if ((rc = pipe_append(r, &c, &pending)) != QUIRE_OK)
 			return rc;
-		if (rep->type != REDIS_REPLY_INTEGER)
+	}
+	if ((rc = pipe_flush(r)) != QUIRE_OK)
+		return rc;
+	/* Every reply is read, even after a bad one: the connection stays
+	 * in step. */
+	for (i = 0; i < n; i++) {
+		int got = pipe_reply(r, &rep);
+
+		if (got != QUIRE_OK)
+			return got;
+		if (rep->type != REDIS_REPLY_INTEGER && rc == QUIRE_OK)
 			rc = fail_reply(r, rep, i == 0 ? "ack" : "publish ack");
 		freeReplyObject(rep);
-		if (rc != QUIRE_OK && i == 0) {
-			/* Read the second reply too: the connection stays in
-			 * step. */
-			if (pipe_reply(r, &rep) == QUIRE_OK)
-				freeReplyObject(rep);
-			return rc;
-		}
 	}
 	return rc;
 }

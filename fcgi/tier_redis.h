@@ -88,10 +88,10 @@ int tier_redis_publish(struct tier_redis *r, long long generation,
 		       long long *receivers);
 
 /* Records that worker_id has applied generation (HSET on workers with
- * the time now), and publishes the generation on the acks channel for
- * whoever waits (tiers_wait_acks). */
+ * the time now) and, with publish, publishes the generation on the acks
+ * channel for whoever waits (tiers_wait_acks); a heartbeat does not. */
 int tier_redis_ack(struct tier_redis *r, const char *worker_id,
-		   long long generation);
+		   long long generation, int publish);
 
 struct tier_redis_worker {
 	char *id;

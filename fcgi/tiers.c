@@ -420,7 +420,14 @@ int tiers_ack(struct tiers *t, const char *worker_id, long long generation)
 {
 	struct tier_redis *r = redis(t);
 
-	return r ? tier_redis_ack(r, worker_id, generation) : QUIRE_EIO;
+	return r ? tier_redis_ack(r, worker_id, generation, 1) : QUIRE_EIO;
+}
+
+int tiers_beat(struct tiers *t, const char *worker_id, long long generation)
+{
+	struct tier_redis *r = redis(t);
+
+	return r ? tier_redis_ack(r, worker_id, generation, 0) : QUIRE_EIO;
 }
 
 int tiers_forget(struct tiers *t, const char *worker_id)

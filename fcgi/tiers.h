@@ -88,8 +88,11 @@ int tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
 		    long long max_age_s, int verbose, size_t *live,
 		    size_t *acked);
 
-/* Records an acknowledgement (Redis only; QUIRE_EIO when it is down). */
+/* Records an acknowledgement and publishes it for the waiters (Redis
+ * only; QUIRE_EIO when it is down). tiers_beat records that the worker is
+ * alive at generation, with nothing to wake a waiter for. */
 int tiers_ack(struct tiers *t, const char *worker_id, long long generation);
+int tiers_beat(struct tiers *t, const char *worker_id, long long generation);
 int tiers_forget(struct tiers *t, const char *worker_id);
 
 #endif

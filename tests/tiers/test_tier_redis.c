@@ -436,9 +436,9 @@ static void test_workers(void)
 	size_t n = 0, i;
 	int seen1 = 0, seen2 = 0;
 
-	CHECK(tier_redis_ack(r, "host:1", 7) == QUIRE_OK);
-	CHECK(tier_redis_ack(r, "host:2", 8) == QUIRE_OK);
-	CHECK(tier_redis_ack(r, "", 8) == QUIRE_EINVAL);
+	CHECK(tier_redis_ack(r, "host:1", 7, 1) == QUIRE_OK);
+	CHECK(tier_redis_ack(r, "host:2", 8, 0) == QUIRE_OK);
+	CHECK(tier_redis_ack(r, "", 8, 1) == QUIRE_EINVAL);
 	/* An old entry and a malformed one, as a crashed worker or another
 	 * program could have left them. */
 	CHECK(cli("HSET '%sworkers' old '7 1000' bad 'not a value'", prefix) == 0);
@@ -477,7 +477,11 @@ static void test_ack_published(void)
 	CHECK(tier_redis_subscribe(odd, "workers") == QUIRE_EINVAL);
 	CHECK(tier_redis_subscribe(acks, "acks") == QUIRE_OK);
 	CHECK(tier_redis_wait(acks, 50, &msg) == QUIRE_ETIMEOUT && !msg);
-	CHECK(tier_redis_ack(r, "host:3", 41) == QUIRE_OK);
+	/* A heartbeat records, and wakes nobody. */
+	CHECK(tier_redis_ack(r, "host:3", 40, 0) == QUIRE_OK);
+	CHECK(tier_redis_wait(acks, 100, &msg) == QUIRE_ETIMEOUT && !msg);
+	CHECK(cli("HGET '%sworkers' host:3 | grep -q '^40 '", prefix) == 0);
+	CHECK(tier_redis_ack(r, "host:3", 41, 1) == QUIRE_OK);
 	CHECK(tier_redis_wait(acks, 2000, &msg) == QUIRE_OK);
 	CHECK(msg && strcmp(msg, "41") == 0);
 	free(msg);
