@@ -777,7 +777,7 @@ int worker_run(struct app *app, int listen_fd, int committer_fd)
 	sigset_t waiting;
 	unsigned long requests = 0, seen_epoch = 0;
 	int rc = 0, fd, parked, l1_miss;
-	double accepted;
+	double accepted, born = quire_now_ms();
 
 	/* A worker outlives no master: the master's death stops it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
@@ -821,8 +821,9 @@ int worker_run(struct app *app, int listen_fd, int committer_fd)
 	if (app->cfg->redis_url && *app->cfg->redis_url &&
 	    sub_start(&sub, app->cfg, app->generation) != QUIRE_OK)
 		log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
-	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu generation=%lld",
-		app->cfg->cache_bytes / (1024 * 1024), app->generation);
+	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu generation=%lld "
+		"ready_ms=%.1f", app->cfg->cache_bytes / (1024 * 1024),
+		app->generation, quire_now_ms() - born);
 
 	while ((fd = next_connection(listen_fd, &waiting, wr)) >= 0) {
 		accepted = quire_now_ms();
