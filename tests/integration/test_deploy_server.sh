@@ -154,6 +154,29 @@ sed -i 's/After-Copy/After-Restart/' "$f"
 check "a deploy after PostgreSQL restarted succeeds (the server connects again)" deploy
 check "every worker serves it" every_worker_serves "$POST" 200 "After-Restart"
 
+# Redis restarted (empty): the server's subscription to the workers'
+# acknowledgements broke with it. Once the workers have registered
+# again, a deploy through the server still returns only when every one
+# of them acknowledged (it subscribes again), and so does the next.
+stop_redis
+start_redis_again || fail "redis did not come back"
+live=0
+for ((i = 0; i < 100; i++)); do
+	if "$QUIRECTL" status 2>/dev/null | grep -q "workers: 2 live"; then live=1; break; fi
+	sleep 0.1
+done
+check "after redis restarted, both workers register again" test $live = 1
+sed -i 's/After-Restart/After-Redis/' "$f"
+check "a deploy after redis restarted succeeds" deploy
+check "... acknowledged by both workers" grep -q "2/2 workers acknowledged" "$T_DIR/deploy.out"
+check "every worker serves it once quire-deploy returned" \
+	every_worker_serves "$POST" 200 "After-Redis"
+sed -i 's/After-Redis/After-Redis-2/' "$f"
+check "so does the next" deploy
+check "... acknowledged by both workers" grep -q "2/2 workers acknowledged" "$T_DIR/deploy.out"
+check "every worker serves it" every_worker_serves "$POST" 200 "After-Redis-2"
+sed -i 's/After-Redis-2/After-Restart/' "$f"
+
 check "the server stops on SIGTERM" stop_pid "$SERVER_PID" "deploy server" 5
 check "... removing its socket" test ! -e "$QUIRE_DEPLOY_SOCKET"
 sed -i 's/After-Restart/No-Server/' "$f"
