@@ -17,6 +17,7 @@
 #define TIERS_BACKOFF_MIN_MS 100
 #define TIERS_BACKOFF_MAX_MS 5000
 #define TIERS_ACK_SLICE_MS 20     /* longest wait on acks between two reads */
+#define TIERS_ACKS_RETRY_MS 1000  /* a refused acks subscription, again after */
 
 /* One tier's connection state. */
 struct link {
@@ -28,6 +29,7 @@ struct tiers {
 	const struct config *cfg;
 	struct tier_redis *redis;
 	struct tier_redis *acks; /* subscribed to the acks channel, or NULL */
+	double acks_retry_at;    /* after a failed subscription: not before */
 	int fetched_from;        /* 2 or 3: the tier the last fetch read */
 	struct tier_pg *pg;
 	struct link redis_link;
@@ -176,9 +178,14 @@ struct tier_redis *tiers_acks(struct tiers *t)
 		t->acks = NULL;
 	}
 	/* Only while the main connection is up: a Redis that is down gets
-	 * one connection attempt per back-off, not two. */
-	if (!t->acks && redis(t))
+	 * one connection attempt per back-off, not two. One that refuses
+	 * the subscription (an ACL, say) is asked again a second later, not
+	 * at every batch: the wait polls meanwhile. */
+	if (!t->acks && quire_now_ms() >= t->acks_retry_at && redis(t)) {
 		t->acks = tiers_acks_open(t->cfg);
+		if (!t->acks)
+			t->acks_retry_at = quire_now_ms() + TIERS_ACKS_RETRY_MS;
+	}
 	return t->acks;
 }
 
