@@ -197,7 +197,7 @@ struct deployer {
 	int long_lived;
 	struct content_watch *watch; /* long-lived only; NULL: list whole */
 	struct tier_pg *pg;
-	struct tier_redis *acks;  /* subscribed to the acks; NULL: polls */
+	struct tiers_acks acks;  /* the workers' acknowledgements, subscribed */
 	struct known known;
 	/* the last deploy, for deployer_after() */
 	struct content_file *files;
@@ -420,7 +420,7 @@ void deployer_close(struct deployer *d)
 	known_release(&d->known);
 	content_watch_close(d->watch);
 	tier_pg_close(d->pg);
-	tier_redis_close(d->acks);
+	tiers_acks_close(&d->acks);
 	free(d->cache_dir);
 	free(d->dir);
 	free(d);
@@ -457,7 +457,7 @@ int deployer_run(struct deployer *d, double timeout_ms)
 {
 	struct content_options opt = { d->cfg->unsafe_html };
 	struct deploy_plan *plan = &d->plan;
-	struct tier_redis *r = NULL;
+	struct tier_redis *r = NULL, *acks;
 	const char **slugs = NULL;
 	pthread_t th;
 	size_t n_errors = 0, n_skipped = 0, live = 0, acked = 0, i;
@@ -551,12 +551,7 @@ int deployer_run(struct deployer *d, double timeout_ms)
 		goto report;
 	}
 	/* Before the publish: the acknowledgements then wake the wait. */
-	if (d->acks && tier_redis_broken(d->acks)) {
-		tier_redis_close(d->acks);
-		d->acks = NULL;
-	}
-	if (!d->acks)
-		d->acks = tiers_acks_open(d->cfg);
+	acks = tiers_acks_keep(&d->acks, d->cfg);
 	slugs = calloc(plan->n_upserts + plan->n_deletes + 1, sizeof(*slugs));
 	if (!slugs) {
 		rc = DEPLOY_EXIT_TIER;
@@ -575,7 +570,7 @@ int deployer_run(struct deployer *d, double timeout_ms)
 		goto report;
 	}
 	t_publish = quire_now_ms();
-	tiers_wait_acks(r, d->acks, d->gen, timeout_ms, DEPLOY_WORKER_MAX_AGE_S, 1,
+	tiers_wait_acks(r, acks, d->gen, timeout_ms, DEPLOY_WORKER_MAX_AGE_S, 1,
 			&live, &acked);
 	rc = acked == live ? DEPLOY_EXIT_OK : DEPLOY_EXIT_ACK;
 	log_msg(LOG_LEVEL_DEBUG, "deploy", "redis=%s redis_ms=%.1f acks_ms=%.1f",

@@ -28,8 +28,7 @@ struct link {
 struct tiers {
 	const struct config *cfg;
 	struct tier_redis *redis;
-	struct tier_redis *acks; /* subscribed to the acks channel, or NULL */
-	double acks_retry_at;    /* after a failed subscription: not before */
+	struct tiers_acks acks;  /* subscribed to the acks channel */
 	int fetched_from;        /* 2 or 3: the tier the last fetch read */
 	struct tier_pg *pg;
 	struct link redis_link;
@@ -70,7 +69,7 @@ void tiers_free(struct tiers *t)
 	if (!t)
 		return;
 	tier_redis_close(t->redis);
-	tier_redis_close(t->acks);
+	tiers_acks_close(&t->acks);
 	tier_pg_close(t->pg);
 	free(t);
 }
@@ -154,39 +153,43 @@ void tiers_pg_failed(struct tiers *t)
 		pg_failed(t);
 }
 
-struct tier_redis *tiers_acks_open(const struct config *cfg)
+struct tier_redis *tiers_acks_keep(struct tiers_acks *a,
+				   const struct config *cfg)
 {
-	struct tier_redis *a = NULL;
 	char err[256];
 
-	if (!cfg->redis_url || !*cfg->redis_url)
-		return NULL;
-	if (tier_redis_connect(cfg->redis_url, cfg->redis_prefix,
-			       TIERS_TIMEOUT_MS, &a, err, sizeof(err)) != QUIRE_OK)
-		return NULL;
-	if (tier_redis_subscribe(a, "acks") != QUIRE_OK) {
-		tier_redis_close(a);
-		return NULL;
+	if (a->sub && tier_redis_broken(a->sub)) {
+		tier_redis_close(a->sub);
+		a->sub = NULL;
 	}
-	return a;
+	/* A Redis that refuses the subscription (an ACL, say) is asked
+	 * again a second later, not at every batch or deploy: the wait
+	 * polls meanwhile. */
+	if (a->sub || !cfg->redis_url || !*cfg->redis_url ||
+	    quire_now_ms() < a->retry_at)
+		return a->sub;
+	if (tier_redis_connect(cfg->redis_url, cfg->redis_prefix,
+			       TIERS_TIMEOUT_MS, &a->sub, err,
+			       sizeof(err)) != QUIRE_OK ||
+	    tier_redis_subscribe(a->sub, "acks") != QUIRE_OK) {
+		tier_redis_close(a->sub);
+		a->sub = NULL;
+		a->retry_at = quire_now_ms() + TIERS_ACKS_RETRY_MS;
+	}
+	return a->sub;
+}
+
+void tiers_acks_close(struct tiers_acks *a)
+{
+	tier_redis_close(a->sub);
+	memset(a, 0, sizeof(*a));
 }
 
 struct tier_redis *tiers_acks(struct tiers *t)
 {
-	if (t->acks && tier_redis_broken(t->acks)) {
-		tier_redis_close(t->acks);
-		t->acks = NULL;
-	}
 	/* Only while the main connection is up: a Redis that is down gets
-	 * one connection attempt per back-off, not two. One that refuses
-	 * the subscription (an ACL, say) is asked again a second later, not
-	 * at every batch: the wait polls meanwhile. */
-	if (!t->acks && quire_now_ms() >= t->acks_retry_at && redis(t)) {
-		t->acks = tiers_acks_open(t->cfg);
-		if (!t->acks)
-			t->acks_retry_at = quire_now_ms() + TIERS_ACKS_RETRY_MS;
-	}
-	return t->acks;
+	 * one connection attempt per back-off, not two. */
+	return redis(t) ? tiers_acks_keep(&t->acks, t->cfg) : NULL;
 }
 
 /* Takes whatever acknowledgements wait on acks, without blocking: each

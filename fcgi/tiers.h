@@ -69,11 +69,20 @@ void tiers_pg_failed(struct tiers *t);
 
 /*
  * A Redis connection subscribed to the acks channel (tier_redis_ack
- * publishes there), or NULL. tiers_acks keeps one in t, made again when
- * it broke; tiers_acks_open makes one (tier_redis_close it).
+ * publishes there), kept by whoever waits for acknowledgements.
+ * tiers_acks_keep returns a->sub, made again when it broke or was never
+ * made (after a refusal, not before a second has passed); NULL when
+ * there is none now (the wait then polls). tiers_acks does it for t's
+ * own while t's Redis connection is up.
  */
+struct tiers_acks {
+	struct tier_redis *sub;
+	double retry_at;         /* after a failed subscription: not before */
+};
+struct tier_redis *tiers_acks_keep(struct tiers_acks *a,
+				   const struct config *cfg);
+void tiers_acks_close(struct tiers_acks *a);
 struct tier_redis *tiers_acks(struct tiers *t);
-struct tier_redis *tiers_acks_open(const struct config *cfg);
 
 /*
  * Waits, at most timeout_ms, until every live worker (one that beat in
