@@ -22,10 +22,12 @@ struct slot {
 
 /* Upper bounds of the buckets, microseconds: an L1 miss from Redis is a
  * few hundred, the issue's bound 1,000. */
-static const unsigned bucket_us[METRICS_BUCKETS] = {
+static const unsigned bucket_us[] = {
 	100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1500, 2000, 5000,
 	10000, 100000
 };
+_Static_assert(sizeof(bucket_us) / sizeof(bucket_us[0]) == METRICS_BUCKETS,
+	       "METRICS_BUCKETS (metrics.h) is the number of bounds here");
 static const char *const hist_label[HIST__MAX] = { "l2", "l3", "none" };
 
 static struct slot *slots;
