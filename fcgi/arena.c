@@ -1,5 +1,5 @@
 /*
- * arena.c - a bump allocator for one Markdown render (see arena.h)
+ * arena.c - bump allocators (see arena.h)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,65 +13,127 @@
 #define CHUNK_MIN (64 * 1024)
 #define ALIGN 16
 
-struct chunk {
-	struct chunk *prev;
+struct arena_chunk {
+	struct arena_chunk *prev;
 	size_t cap, used;       /* bytes of data */
 	_Alignas(ALIGN) unsigned char data[];
 };
 
-/* Before each block: its size, so realloc knows what to copy. */
-struct block {
+/* Before each block: its size, so a resize knows what to copy. */
+struct arena_block {
 	size_t size;
 	_Alignas(ALIGN) unsigned char data[];
 };
-
-static _Thread_local struct chunk *top;
-static _Thread_local struct block *last;   /* the newest block of top */
 
 static size_t round_up(size_t n)
 {
 	return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 }
 
-static void out_of_memory(size_t size)
+void *arena_alloc(struct arena *a, size_t size)
 {
-	fprintf(stderr, "quire: out of memory rendering Markdown (%zu bytes)\n",
-		size);
-	abort();
-}
-
-static void *take(size_t size)
-{
-	struct chunk *c;
-	struct block *b;
+	struct arena_chunk *c, *top = a->top;
+	struct arena_block *b;
 	size_t need, cap;
 
-	if (size > SIZE_MAX / 2)
-		out_of_memory(size);
-	need = sizeof(struct block) + round_up(size);
+	if (size > SIZE_MAX / 4)
+		return NULL;
+	need = sizeof(struct arena_block) + round_up(size);
 	if (!top || top->cap - top->used < need) {
-		cap = top ? top->cap * 2 : CHUNK_MIN;
+		cap = top ? top->cap * 2 : a->first_chunk ? a->first_chunk : CHUNK_MIN;
 		if (cap < need)
 			cap = need;
 		c = malloc(sizeof(*c) + cap);
 		if (!c)
-			out_of_memory(size);
+			return NULL;
 		c->prev = top;
 		c->cap = cap;
 		c->used = 0;
-		top = c;
+		a->top = top = c;
 	}
-	b = (struct block *)(void *)(top->data + top->used);
+	b = (struct arena_block *)(void *)(top->data + top->used);
 	b->size = size;
 	top->used += need;
-	last = b;
+	a->last = b;
 	return b->data;
 }
 
-static struct block *block_of(void *p)
+static struct arena_block *block_of(void *p)
 {
-	return (struct block *)(void *)((unsigned char *)p -
-					offsetof(struct block, data));
+	return (struct arena_block *)(void *)((unsigned char *)p -
+					      offsetof(struct arena_block, data));
+}
+
+void *arena_resize(struct arena *a, void *p, size_t size)
+{
+	struct arena_block *b;
+	void *q;
+	size_t old;
+
+	if (!p)
+		return arena_alloc(a, size);
+	b = block_of(p);
+	old = round_up(b->size);
+	/* The newest block grows in place while its chunk has room: how
+	 * cmark-gfm's string buffers grow. */
+	if (b == a->last && size <= SIZE_MAX / 4 &&
+	    a->top->cap - a->top->used + old >= round_up(size)) {
+		a->top->used = a->top->used - old + round_up(size);
+		b->size = size;
+		return p;
+	}
+	q = arena_alloc(a, size);
+	if (q)
+		memcpy(q, p, b->size < size ? b->size : size);
+	return q;
+}
+
+void arena_give_back(struct arena *a, void *p)
+{
+	struct arena_block *b;
+
+	if (!p)
+		return;
+	b = block_of(p);
+	if (b == a->last) {
+		a->top->used -= sizeof(struct arena_block) + round_up(b->size);
+		a->last = NULL;
+	}
+}
+
+void arena_release(struct arena *a)
+{
+	struct arena_chunk *c;
+
+	while ((c = a->top)) {
+		a->top = c->prev;
+		free(c);
+	}
+	a->last = NULL;
+}
+
+size_t arena_size(const struct arena *a)
+{
+	const struct arena_chunk *c;
+	size_t n = 0;
+
+	for (c = a->top; c; c = c->prev)
+		n += c->cap;
+	return n;
+}
+
+/* ---- the thread's render arena, for cmark-gfm ---- */
+
+static _Thread_local struct arena render;
+
+static void *must(void *p, size_t size)
+{
+	if (!p) {
+		fprintf(stderr, "quire: out of memory rendering Markdown "
+			"(%zu bytes)\n", size);
+		abort();
+	}
+	return p;
 }
 
 void *arena_calloc(size_t n, size_t size)
@@ -79,66 +141,28 @@ void *arena_calloc(size_t n, size_t size)
 	void *p;
 
 	if (size && n > SIZE_MAX / size)
-		out_of_memory(SIZE_MAX);
-	p = take(n * size);
+		must(NULL, SIZE_MAX);
+	p = must(arena_alloc(&render, n * size), n * size);
 	memset(p, 0, n * size);
 	return p;
 }
 
 void *arena_realloc(void *p, size_t size)
 {
-	struct block *b;
-	void *q;
-	size_t old;
-
-	if (!p)
-		return take(size);
-	b = block_of(p);
-	old = round_up(b->size);
-	/* The newest block grows in place while its chunk has room: how
-	 * cmark-gfm's string buffers grow. */
-	if (b == last && size <= SIZE_MAX / 2 &&
-	    top->cap - top->used + old >= round_up(size)) {
-		top->used = top->used - old + round_up(size);
-		b->size = size;
-		return p;
-	}
-	q = take(size);
-	memcpy(q, p, b->size < size ? b->size : size);
-	return q;
+	return must(arena_resize(&render, p, size), size);
 }
 
 void arena_free(void *p)
 {
-	struct block *b;
-
-	if (!p)
-		return;
-	b = block_of(p);
-	/* Only the newest block is given back; the rest goes at the reset. */
-	if (b == last) {
-		top->used -= sizeof(struct block) + round_up(b->size);
-		last = NULL;
-	}
+	arena_give_back(&render, p);
 }
 
 void arena_reset(void)
 {
-	struct chunk *c;
-
-	while ((c = top)) {
-		top = c->prev;
-		free(c);
-	}
-	last = NULL;
+	arena_release(&render);
 }
 
 size_t arena_held(void)
 {
-	const struct chunk *c;
-	size_t n = 0;
-
-	for (c = top; c; c = c->prev)
-		n += c->cap;
-	return n;
+	return arena_size(&render);
 }

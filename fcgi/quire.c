@@ -46,8 +46,9 @@ double quire_now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
-	       size_t first)
+int quire_grow_with(void *array_ptr, size_t *cap, size_t n, size_t size,
+		    size_t first, void *(*resize)(void *ctx, void *old,
+						  size_t bytes), void *ctx)
 {
 	void *v, *nv;
 	size_t ncap;
@@ -59,12 +60,24 @@ int quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
 		return QUIRE_ENOMEM;
 	/* through memcpy: the array may be of any pointer-free type */
 	memcpy(&v, array_ptr, sizeof(v));
-	nv = realloc(v, ncap * size);
+	nv = resize(ctx, v, ncap * size);
 	if (!nv)
 		return QUIRE_ENOMEM;
 	memcpy(array_ptr, &nv, sizeof(nv));
 	*cap = ncap;
 	return QUIRE_OK;
+}
+
+static void *resize_heap(void *ctx, void *old, size_t bytes)
+{
+	(void)ctx;
+	return realloc(old, bytes);
+}
+
+int quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
+	       size_t first)
+{
+	return quire_grow_with(array_ptr, cap, n, size, first, resize_heap, NULL);
 }
 
 void quire_strings_free(char **v, size_t n)

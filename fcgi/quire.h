@@ -39,6 +39,11 @@ double quire_now_ms(void);
  */
 int quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
 	       size_t first);
+/* The same with the array's memory from resize(ctx, old, bytes) (NULL:
+ * out of memory, old kept) instead of realloc. */
+int quire_grow_with(void *array_ptr, size_t *cap, size_t n, size_t size,
+		    size_t first, void *(*resize)(void *ctx, void *old,
+						  size_t bytes), void *ctx);
 
 /* Frees the n strings of v, then v (NULL: nothing). */
 void quire_strings_free(char **v, size_t n);

@@ -1,7 +1,8 @@
 /*
  * test_arena.c - the bump allocator Markdown renders use (arena.c):
  * zeroed, aligned, growing in place or by copy with the bytes kept,
- * blocks larger than a chunk, and nothing held after a reset
+ * blocks larger than a chunk, and nothing held after a reset; and the
+ * same of an arena of one's own (struct arena, template.c's)
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,38 @@ static int all(const unsigned char *p, size_t n, unsigned char c)
 		if (p[i] != c)
 			return 0;
 	return 1;
+}
+
+/* An arena of one's own (struct arena): its first chunk as asked, the
+ * newest block resized in place, a block larger than a chunk, a size
+ * it refuses, and nothing held after arena_release. */
+static void test_instance(void)
+{
+	struct arena a = { NULL, NULL, 1024 };
+	unsigned char *p, *q, *r;
+
+	CHECK(arena_size(&a) == 0);
+	p = arena_alloc(&a, 100);
+	CHECK(p && aligned(p) && arena_size(&a) == 1024);
+	memset(p, 'p', 100);
+	q = arena_resize(&a, p, 300);
+	CHECK(q == p && all(q, 100, 'p'));
+	r = arena_alloc(&a, 10);
+	CHECK(r && aligned(r) && r != q);
+	q = arena_resize(&a, q, 400);  /* not the newest: copied */
+	CHECK(q && q != p && all(q, 100, 'p'));
+	p = arena_alloc(&a, 5000);     /* a chunk of its own */
+	CHECK(p && arena_size(&a) >= 1024 + 5000);
+	memset(p, 0, 5000);
+	arena_give_back(&a, p);
+	CHECK(arena_alloc(&a, 16) == p);
+	CHECK(arena_alloc(&a, SIZE_MAX / 2) == NULL);
+	CHECK(arena_resize(&a, r, SIZE_MAX / 2) == NULL);
+	arena_release(&a);
+	CHECK(arena_size(&a) == 0 && a.top == NULL);
+	p = arena_alloc(&a, 8);        /* usable again */
+	CHECK(p != NULL);
+	arena_release(&a);
 }
 
 int main(void)
@@ -88,5 +121,6 @@ int main(void)
 	a = arena_calloc(2, 8);
 	CHECK(a && all(a, 16, 0));
 	arena_reset();
+	test_instance();
 	return check_done("test_arena");
 }

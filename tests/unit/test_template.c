@@ -158,6 +158,53 @@ static void test_set(void)
 	tvars_free(NULL);
 }
 
+/* A tree lives in its root's arena (template.c): values larger than a
+ * chunk, formatted values past the stack buffer, field arrays that grow
+ * while other blocks were taken after them, and values replaced again
+ * and again all read back as set. */
+static void test_arena_tree(void)
+{
+	struct tvars *v = tvars_new(), *o, *item;
+	char name[32], want[64], *big, *out;
+	size_t n = 200 * 1024;
+	int i;
+
+	big = malloc(n + 1);
+	CHECK(v && big);
+	if (!v || !big) {
+		free(big);
+		tvars_free(v);
+		return;
+	}
+	memset(big, 'b', n);
+	big[n] = '\0';
+	CHECK(tvars_set(v, "big", big) == QUIRE_OK);
+	CHECK(tvars_setf(v, "long", "%s|%0600d|", "x", 7) == QUIRE_OK);
+	o = tvars_object(v, "o");
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		CHECK(tvars_setf(o, name, "v%d", i) == QUIRE_OK);
+		item = tvars_list_add(v, "items");
+		CHECK(item && tvars_setf(item, "n", "%d", i) == QUIRE_OK);
+	}
+	for (i = 0; i < 1000; i++)
+		CHECK(tvars_setf(o, "again", "%d", i) == QUIRE_OK);
+	out = render_text("{{big}}", v);
+	CHECK(out && strlen(out) == n && strcmp(out, big) == 0);
+	free(out);
+	out = render_text("{{long}}", v);
+	CHECK(out && strlen(out) == 603 && out[0] == 'x' && out[601] == '7');
+	free(out);
+	CHECK_RENDER("{{o.f0}} {{o.f57}} {{o.f99}} {{o.again}}", v, "v0 v57 v99 999");
+	out = render_text("{{#items}}{{n}},{{/items}}", v);
+	CHECK(out && strncmp(out, "0,1,2,", 6) == 0);
+	snprintf(want, sizeof(want), ",98,99,");
+	CHECK(out && strstr(out, want) && strlen(out) == 290);
+	free(out);
+	free(big);
+	tvars_free(v);
+}
+
 static void test_standalone_and_comments(void)
 {
 	struct tvars *v = tvars_new(), *item;
@@ -667,6 +714,7 @@ int main(void)
 	test_sections();
 	test_context();
 	test_set();
+	test_arena_tree();
 	test_standalone_and_comments();
 	test_partials();
 	test_errors();
