@@ -34,6 +34,7 @@ enum config_opt {
 	OPT_MAX_BODY,
 	OPT_USER,
 	OPT_GROUP,
+	OPT_API_LISTEN,
 };
 
 /* One row per setting: its option and its environment twin. */
@@ -42,6 +43,7 @@ static const struct {
 	int opt;
 } env_twins[] = {
 	{ "QUIRE_LISTEN", OPT_LISTEN },
+	{ "QUIRE_API_LISTEN", OPT_API_LISTEN },
 	{ "QUIRE_WORKERS", OPT_WORKERS },
 	{ "QUIRE_CONTENT_DIR", OPT_CONTENT },
 	{ "QUIRE_TEMPLATES_DIR", OPT_TEMPLATES },
@@ -63,6 +65,7 @@ static const struct {
 
 static const struct option long_opts[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "content-dir", required_argument, NULL, OPT_CONTENT },
 	{ "templates-dir", required_argument, NULL, OPT_TEMPLATES },
@@ -91,6 +94,12 @@ void config_usage(const char *argv0)
 	       "Serve a Markdown blog over FastCGI. Without --listen, the socket\n"
 	       "on fd 0 (as spawn-fcgi passes it) is used.\n\n"
 	       "  -l, --listen PATH|HOST:PORT  listen here           QUIRE_LISTEN\n"
+	       "      --api-listen PATH|HOST:PORT  a second socket, for the web\n"
+	       "                               server's /api/: workers take its\n"
+	       "                               connections after the pages' (one\n"
+	       "                               in 8 when both wait); a path gets\n"
+	       "                               the owner and mode of the first\n"
+	       "                                                     QUIRE_API_LISTEN\n"
 	       "  -w, --workers N              worker processes (0: one process,\n"
 	       "                               no master; default: one a core)\n"
 	       "                                                     QUIRE_WORKERS\n"
@@ -169,6 +178,12 @@ static int config_set(struct config *c, int opt, const char *v, char *err,
 	switch (opt) {
 	case OPT_LISTEN:
 		rc = set_str(&c->listen, v);
+		break;
+	case OPT_API_LISTEN: /* empty: none, as with the option not given */
+		free(c->api_listen);
+		c->api_listen = NULL;
+		if (*v)
+			rc = set_str(&c->api_listen, v);
 		break;
 	case OPT_WORKERS:
 		if (parse_int(v, 0, 256, &n) != QUIRE_OK)
@@ -311,6 +326,7 @@ int config_load(struct config *c, int argc, char **argv, char *err,
 void config_release(struct config *c)
 {
 	free(c->listen);
+	free(c->api_listen);
 	free(c->content_dir);
 	free(c->templates_dir);
 	free(c->site_url);

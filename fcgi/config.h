@@ -11,6 +11,7 @@
 
 struct config {
 	char *listen;          /* PATH or HOST:PORT; NULL: the socket on fd 0 */
+	char *api_listen;      /* the write API's own socket; NULL: none */
 	int workers;           /* 0: serve in one process, no master */
 	char *content_dir;
 	char *templates_dir;

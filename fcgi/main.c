@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -33,43 +34,95 @@
 
 #define LISTEN_BACKLOG 1024
 
+/* A socket listening on path (PATH or HOST:PORT), made 0660 from the
+ * start: no moment with a wider mode. Root about to become --user keeps
+ * it root's (the workers cannot loosen it) and gives it to the group,
+ * the web server's, that must connect. -1 on failure (logged). */
+static int open_path(const char *path, const struct privs *privs)
+{
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof(sa);
+	mode_t old;
+	int fd;
+
+	old = umask(0117);
+	fd = FCGX_OpenSocket(path, LISTEN_BACKLOG);
+	umask(old);
+	if (fd < 0) {
+		log_msg(LOG_LEVEL_ERROR, "listen", "cannot listen on \"%s\"", path);
+		return -1;
+	}
+	/* lchown: FCGX_OpenSocket made the path a socket, never a link to
+	 * follow. */
+	if (privs->wanted && geteuid() == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 &&
+	    sa.ss_family == AF_UNIX && lchown(path, 0, privs->gid) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "listen", "chown failed: %s \"%s\"",
+			strerror(errno), path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Returns the listening socket: opened from --listen, or the one a
  * spawner (spawn-fcgi, systemd) left on fd 0. */
 static int open_listener(const struct config *cfg, const struct privs *privs)
 {
-	struct sockaddr_storage sa;
-	socklen_t salen = sizeof(sa);
-	int type, fd;
+	int type;
 	socklen_t len = sizeof(type);
-	mode_t old;
 
-	if (cfg->listen) {
-		/* 0660 from the start: no moment with a wider mode. */
-		old = umask(0117);
-		fd = FCGX_OpenSocket(cfg->listen, LISTEN_BACKLOG);
-		umask(old);
-		if (fd < 0) {
-			log_msg(LOG_LEVEL_ERROR, "listen", "cannot listen on \"%s\"",
-				cfg->listen);
-			return -1;
-		}
-		/* Root about to become --user: the socket stays root's (the
-		 * workers cannot loosen it) and goes to the group, the web
-		 * server's, that must connect. lchown: FCGX_OpenSocket made
-		 * the path a socket, never a link to follow. */
-		if (privs->wanted && geteuid() == 0 &&
-		    getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 &&
-		    sa.ss_family == AF_UNIX && lchown(cfg->listen, 0, privs->gid) < 0) {
-			log_msg(LOG_LEVEL_ERROR, "listen", "chown failed: %s \"%s\"",
-				strerror(errno), cfg->listen);
-			close(fd);
-			return -1;
-		}
-		return fd;
-	}
+	if (cfg->listen)
+		return open_path(cfg->listen, privs);
 	if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "listen",
 			"no listening socket on fd 0: run under spawn-fcgi or give --listen");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The --api-listen socket. A path gets the owner, group and mode of the
+ * first socket's (as spawn-fcgi -U/-G/-M or --group made it): the web
+ * server that reaches one reaches the other, with nothing more to say.
+ */
+static int open_api_listener(const struct config *cfg,
+			     const struct privs *privs, int pages_fd)
+{
+	struct sockaddr_un sa;
+	socklen_t salen = sizeof(sa);
+	struct stat st;
+	int fd = open_path(cfg->api_listen, privs);
+
+	if (fd < 0 || cfg->api_listen[0] != '/')
+		return fd;
+	memset(&sa, 0, sizeof(sa));
+	if (getsockname(pages_fd, (struct sockaddr *)&sa, &salen) < 0 ||
+	    sa.sun_family != AF_UNIX || sa.sun_path[0] != '/' ||
+	    stat(sa.sun_path, &st) < 0)
+		return fd;
+	if ((geteuid() == 0 && lchown(cfg->api_listen, st.st_uid, st.st_gid) < 0) ||
+	    chmod(cfg->api_listen, st.st_mode & 0777) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "listen", "cannot give \"%s\" the owner "
+			"and mode of \"%s\": %s", cfg->api_listen, sa.sun_path,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Workers wait in ppoll() and accept without blocking (worker.c).
+ * Close-on-exec until an upgrade hands it over on purpose. */
+static int listener_ready(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    (flags = fcntl(fd, F_GETFD)) < 0 ||
+	    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "listen", "fcntl failed: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -116,8 +169,9 @@ int main(int argc, char **argv)
 	struct app app;
 	char err[256] = "", exe[PATH_MAX];
 	sigset_t usr2;
+	struct listeners l;
 	size_t n_inherited = 0;
-	int fd, rc, flags;
+	int fd, api_fd, rc;
 
 	heap_tune();
 	if (config_load(&cfg, argc, argv, err, sizeof(err)) != QUIRE_OK) {
@@ -153,9 +207,11 @@ int main(int argc, char **argv)
 	 * executes (upgrade.c). */
 	if (upgrade_exe_path(argv[0], exe, sizeof(exe)) != QUIRE_OK)
 		exe[0] = '\0';
-	if (upgrade_take(&fd, inherited, UPGRADE_MAX_PIDS, &n_inherited) != QUIRE_OK) {
-		log_msg(LOG_LEVEL_ERROR, "upgrade", "invalid \"%s\" or \"%s\": not "
-			"a listening socket", UPGRADE_ENV_FD, UPGRADE_ENV_WORKERS);
+	if (upgrade_take(&fd, &api_fd, inherited, UPGRADE_MAX_PIDS,
+			 &n_inherited) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "upgrade", "invalid \"%s\", \"%s\" or "
+			"\"%s\": not a listening socket", UPGRADE_ENV_FD,
+			UPGRADE_ENV_API_FD, UPGRADE_ENV_WORKERS);
 		config_release(&cfg);
 		return 1;
 	}
@@ -166,6 +222,14 @@ int main(int argc, char **argv)
 		fd = open_listener(&cfg, &privs);
 	else
 		log_msg(LOG_LEVEL_INFO, "upgrade", "running \"%s\" on fd %d", exe, fd);
+	if (api_fd >= 0 && !cfg.api_listen) {
+		close(api_fd); /* not ours to serve any more */
+		api_fd = -1;
+	} else if (fd >= 0 && api_fd < 0 && cfg.api_listen &&
+		   (api_fd = open_api_listener(&cfg, &privs, fd)) < 0) {
+		config_release(&cfg);
+		return 1;
+	}
 	if (fd < 0 || drop_privileges(&privs) != QUIRE_OK) {
 		config_release(&cfg);
 		return 1;
@@ -177,26 +241,22 @@ int main(int argc, char **argv)
 		config_release(&cfg);
 		return 1;
 	}
-	/* Workers wait in ppoll() and accept without blocking (worker.c).
-	 * Close-on-exec until an upgrade hands it over on purpose. */
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
-	    (flags = fcntl(fd, F_GETFD)) < 0 ||
-	    fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
-		log_msg(LOG_LEVEL_ERROR, "listen", "fcntl failed: %s", strerror(errno));
+	if (listener_ready(fd) < 0 || (api_fd >= 0 && listener_ready(api_fd) < 0)) {
 		app_release(&app);
 		config_release(&cfg);
 		return 1;
 	}
+	l.pages = fd;
+	l.api = api_fd;
 	if (cfg.workers == 0) {
-		rc = worker_run(&app, fd, -1);
+		rc = worker_run(&app, &l, -1);
 	} else {
 		opts.exe = exe[0] ? exe : NULL;
 		opts.argv = argv;
 		opts.inherited = inherited;
 		opts.n_inherited = n_inherited;
 		opts.privs = &privs;
-		rc = master_run(&cfg, &app, fd, &opts);
+		rc = master_run(&cfg, &app, &l, &opts);
 	}
 	app_release(&app);
 	config_release(&cfg);

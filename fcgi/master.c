@@ -75,7 +75,7 @@ struct master {
 	const struct config *cfg;
 	const struct master_opts *opts;
 	struct app *app;
-	int listen_fd;
+	struct listeners listen;
 	int committer_fd;       /* the committer's listening socket; -1: none */
 	int n_slots;            /* workers, and the committer's slot after them */
 	struct proc procs[MASTER_MAX_PROCS];
@@ -130,7 +130,7 @@ static int spawn(struct master *m, int slot)
 		if (is_committer(m, slot))
 			status = committer_run(m->cfg, m->committer_fd);
 		else
-			status = worker_run(m->app, m->listen_fd, m->committer_fd);
+			status = worker_run(m->app, &m->listen, m->committer_fd);
 		_exit(status);
 	}
 	m->procs[m->n_procs].pid = pid;
@@ -253,8 +253,8 @@ static void upgrade(struct master *m)
 	reap(m, 0);
 	for (i = 0; i < m->n_procs && n < UPGRADE_MAX_PIDS; i++)
 		pids[n++] = m->procs[i].pid;
-	upgrade_exec(m->opts->exe, m->opts->argv, m->listen_fd, pids, n, err,
-		     sizeof(err));
+	upgrade_exec(m->opts->exe, m->opts->argv, m->listen.pages, m->listen.api,
+		     pids, n, err, sizeof(err));
 	log_msg(LOG_LEVEL_ERROR, "upgrade", "%s; still running the old binary", err);
 }
 
@@ -307,8 +307,8 @@ static void stop(struct master *m)
 	}
 }
 
-int master_run(const struct config *cfg, struct app *app, int listen_fd,
-	       const struct master_opts *opts)
+int master_run(const struct config *cfg, struct app *app,
+	       const struct listeners *l, const struct master_opts *opts)
 {
 	struct master *m;
 	sigset_t set;
@@ -321,7 +321,7 @@ int master_run(const struct config *cfg, struct app *app, int listen_fd,
 	m->cfg = cfg;
 	m->opts = opts;
 	m->app = app;
-	m->listen_fd = listen_fd;
+	m->listen = *l;
 	m->committer_fd = -1;
 	m->n_slots = cfg->workers;
 	/* The write API needs a database; with neither there is nothing

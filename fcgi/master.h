@@ -11,6 +11,7 @@
 #include "page.h"
 
 struct privs;
+struct listeners;
 
 /* How the master was started, for SIGUSR2 and for its workers. */
 struct master_opts {
@@ -30,7 +31,7 @@ struct master_opts {
  * and does not return. Everything opts points to is borrowed for the
  * run. Returns the process exit status.
  */
-int master_run(const struct config *cfg, struct app *app, int listen_fd,
-	       const struct master_opts *opts);
+int master_run(const struct config *cfg, struct app *app,
+	       const struct listeners *l, const struct master_opts *opts);
 
 #endif

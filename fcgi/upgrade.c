@@ -129,22 +129,37 @@ int upgrade_format_pids(const pid_t *pids, size_t n, char *out, size_t outsz)
 	return QUIRE_OK;
 }
 
-int upgrade_take(int *fd, pid_t *pids, size_t max, size_t *n)
+/* The listening socket whose number the variable name holds: *fd, or
+ * -1 when unset. QUIRE_EINVAL when set to anything else. */
+static int take_fd(const char *name, int *fd)
 {
-	const char *vfd = getenv(UPGRADE_ENV_FD);
-	const char *vw = getenv(UPGRADE_ENV_WORKERS);
-	int listening = 0, rc = QUIRE_OK;
+	const char *v = getenv(name);
+	int listening = 0;
 	socklen_t len = sizeof(listening);
 
 	*fd = -1;
-	*n = 0;
-	if (vfd && upgrade_parse_fd(vfd, fd) != QUIRE_OK)
-		rc = QUIRE_EINVAL;
+	if (!v)
+		return QUIRE_OK;
 	/* Only a listening socket: anything else is not ours to accept on. */
-	if (rc == QUIRE_OK && *fd >= 0 &&
-	    (getsockopt(*fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
-	     !listening))
-		rc = QUIRE_EINVAL;
+	if (upgrade_parse_fd(v, fd) != QUIRE_OK ||
+	    getsockopt(*fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
+	    !listening) {
+		*fd = -1;
+		return QUIRE_EINVAL;
+	}
+	return QUIRE_OK;
+}
+
+int upgrade_take(int *fd, int *api_fd, pid_t *pids, size_t max, size_t *n)
+{
+	const char *vw = getenv(UPGRADE_ENV_WORKERS);
+	int rc;
+
+	*n = 0;
+	*api_fd = -1;
+	rc = take_fd(UPGRADE_ENV_FD, fd);
+	if (rc == QUIRE_OK && *fd >= 0)
+		rc = take_fd(UPGRADE_ENV_API_FD, api_fd);
 	/* Workers without the socket they served: not an upgrade. */
 	if (rc == QUIRE_OK && vw && *fd >= 0)
 		rc = upgrade_parse_pids(vw, pids, max, n);
@@ -152,9 +167,11 @@ int upgrade_take(int *fd, pid_t *pids, size_t max, size_t *n)
 		rc = QUIRE_OK; /* the rest are reaped, not retired */
 	/* Not for the workers, nor for a later image to take again. */
 	unsetenv(UPGRADE_ENV_FD);
+	unsetenv(UPGRADE_ENV_API_FD);
 	unsetenv(UPGRADE_ENV_WORKERS);
 	if (rc != QUIRE_OK) {
 		*fd = -1;
+		*api_fd = -1;
 		*n = 0;
 	}
 	return rc;
@@ -208,21 +225,37 @@ int upgrade_preflight(const char *exe, char *err, size_t errsz)
 	return QUIRE_OK;
 }
 
-int upgrade_exec(const char *exe, char *const argv[], int listen_fd,
-		 const pid_t *workers, size_t n, char *err, size_t errsz)
+/* Clears close-on-exec of fd and names it in the variable; the flags
+ * before in *flags (-1: nothing changed). */
+static int hand_over(int fd, const char *name, int *flags)
 {
-	char fdnum[16], list[UPGRADE_MAX_PIDS * 12];
-	int flags, rc;
+	char num[16];
+
+	*flags = -1;
+	snprintf(num, sizeof(num), "%d", fd);
+	if ((*flags = fcntl(fd, F_GETFD)) < 0)
+		return -1;
+	if (fcntl(fd, F_SETFD, *flags & ~FD_CLOEXEC) < 0) {
+		*flags = -1;
+		return -1;
+	}
+	return setenv(name, num, 1);
+}
+
+int upgrade_exec(const char *exe, char *const argv[], int listen_fd,
+		 int api_fd, const pid_t *workers, size_t n, char *err,
+		 size_t errsz)
+{
+	char list[UPGRADE_MAX_PIDS * 12];
+	int flags, api_flags = -1, rc;
 
 	rc = upgrade_format_pids(workers, n, list, sizeof(list));
 	if (rc != QUIRE_OK) {
 		snprintf(err, errsz, "too many workers to hand over");
 		return rc;
 	}
-	snprintf(fdnum, sizeof(fdnum), "%d", listen_fd);
-	flags = fcntl(listen_fd, F_GETFD);
-	if (flags < 0 || fcntl(listen_fd, F_SETFD, flags & ~FD_CLOEXEC) < 0 ||
-	    setenv(UPGRADE_ENV_FD, fdnum, 1) < 0 ||
+	if (hand_over(listen_fd, UPGRADE_ENV_FD, &flags) < 0 ||
+	    (api_fd >= 0 && hand_over(api_fd, UPGRADE_ENV_API_FD, &api_flags) < 0) ||
 	    setenv(UPGRADE_ENV_WORKERS, list, 1) < 0) {
 		snprintf(err, errsz, "cannot hand over the socket: %s",
 			 strerror(errno));
@@ -232,8 +265,11 @@ int upgrade_exec(const char *exe, char *const argv[], int listen_fd,
 	snprintf(err, errsz, "execv \"%s\" failed: %s", exe, strerror(errno));
 undo:
 	unsetenv(UPGRADE_ENV_FD);
+	unsetenv(UPGRADE_ENV_API_FD);
 	unsetenv(UPGRADE_ENV_WORKERS);
 	if (flags >= 0)
 		fcntl(listen_fd, F_SETFD, flags);
+	if (api_flags >= 0)
+		fcntl(api_fd, F_SETFD, api_flags);
 	return QUIRE_EIO;
 }

@@ -3,7 +3,8 @@
  *
  * What one image of the master hands the next through execv(): the
  * listening socket (its fd number in QUIRE_INHERIT_FD, close-on-exec
- * cleared) and the workers it leaves running (QUIRE_INHERIT_WORKERS,
+ * cleared), the write API's own if there is one (QUIRE_INHERIT_API_FD)
+ * and the workers it leaves running (QUIRE_INHERIT_WORKERS,
  * "PID,PID,..."), which the new image retires once its own are forked.
  * master.c says why in place and not fork+exec.
  */
@@ -14,6 +15,7 @@
 #include <sys/types.h>
 
 #define UPGRADE_ENV_FD "QUIRE_INHERIT_FD"
+#define UPGRADE_ENV_API_FD "QUIRE_INHERIT_API_FD"
 #define UPGRADE_ENV_WORKERS "QUIRE_INHERIT_WORKERS"
 /* More inherited workers than this are not retired by PID (they are
  * still reaped); two overlapping sets of 256 fit. */
@@ -44,12 +46,12 @@ int upgrade_format_pids(const pid_t *pids, size_t n, char *out, size_t outsz);
 
 /*
  * Takes what the previous image handed over from the environment and
- * removes it there: *fd is -1 and *n 0 when this is a fresh start. The
- * fd must be a listening socket; PIDs without it are ignored, and the
- * caller must still check that each is its child. Returns QUIRE_OK or
- * QUIRE_EINVAL.
+ * removes it there: *fd and *api_fd are -1 and *n 0 when this is a
+ * fresh start. The fds must be listening sockets; an API socket or PIDs
+ * without the first socket are ignored, and the caller must still check
+ * that each PID is its child. Returns QUIRE_OK or QUIRE_EINVAL.
  */
-int upgrade_take(int *fd, pid_t *pids, size_t max, size_t *n);
+int upgrade_take(int *fd, int *api_fd, pid_t *pids, size_t max, size_t *n);
 
 /*
  * Runs "exe --version" and waits for it (at most a few seconds): a
@@ -60,11 +62,12 @@ int upgrade_take(int *fd, pid_t *pids, size_t max, size_t *n);
 int upgrade_preflight(const char *exe, char *err, size_t errsz);
 
 /*
- * Executes exe with argv, handing over listen_fd and workers. Returns
- * only if execv() failed: QUIRE_EIO with the reason in err (or
- * QUIRE_ETOOBIG), with the environment and listen_fd as they were.
+ * Executes exe with argv, handing over listen_fd, api_fd (-1: none) and
+ * workers. Returns only if execv() failed: QUIRE_EIO with the reason in
+ * err (or QUIRE_ETOOBIG), with the environment and the fds as they were.
  */
 int upgrade_exec(const char *exe, char *const argv[], int listen_fd,
-		 const pid_t *workers, size_t n, char *err, size_t errsz);
+		 int api_fd, const pid_t *workers, size_t n, char *err,
+		 size_t errsz);
 
 #endif

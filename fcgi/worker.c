@@ -77,6 +77,8 @@ struct writes {
 	struct commit_client cc;
 	struct parked v[WORKER_MAX_PARKED];
 	size_t n;
+	unsigned since_api;      /* connections of the pages' socket since
+	                          * the last of the API's (accept_next) */
 };
 
 static void on_stop(int sig)
@@ -114,15 +116,83 @@ static void writes_on_reply(void *ctx, const struct commit_reply *r);
 static void writes_fail_all(struct writes *wr, const char *why);
 static void writes_expire(struct writes *wr);
 
+/* With both sockets waiting, one connection of the API's in this many:
+ * reads go first, but a stream of them does not stop writes. */
+#define WORKER_API_EVERY 8
+
+/* accept4 on a non-blocking listening socket: the connection, -1 when
+ * there is none now (or one that broke on the way: try again), -2 when
+ * the socket failed. Out of descriptors or memory, it waits a moment
+ * instead of spinning. */
+static int accept_one(int listen_fd, const sigset_t *waiting)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+	case EWOULDBLOCK:
+#endif
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+		return -1;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		log_msg(LOG_LEVEL_WARN, "accept", "accept failed: %s", strerror(errno));
+		ppoll(NULL, 0, &(struct timespec){ 0, 100000000L }, waiting);
+		return -1;
+	default:
+		log_msg(LOG_LEVEL_ERROR, "accept", "accept failed: %s", strerror(errno));
+		return -2;
+	}
+}
+
 /*
- * Returns the next connection on the non-blocking listen_fd, or -1 when
- * the worker is stopping (and owes no write an answer) or the socket
+ * The next connection of the listeners: the pages' socket first, the
+ * API's when the first has none waiting, or after WORKER_API_EVERY
+ * connections of the first while both wait. *since_api counts those.
+ */
+static int accept_next(const struct listeners *l, const sigset_t *waiting,
+		       unsigned *since_api)
+{
+	int first = l->pages, second = l->api, fd;
+
+	if (second >= 0 && *since_api >= WORKER_API_EVERY) {
+		first = l->api;
+		second = l->pages;
+	}
+	fd = accept_one(first, waiting);
+	if (fd == -1 && second >= 0)
+		fd = accept_one(second, waiting);
+	else
+		second = first;
+	if (fd < 0)
+		return fd;
+	/* second is now the socket fd came from */
+	if (second == l->api) {
+		*since_api = 0;
+		log_msg(LOG_LEVEL_DEBUG, "accept", "socket=api");
+	} else if (l->api >= 0) {
+		++*since_api;
+		log_msg(LOG_LEVEL_DEBUG, "accept", "socket=pages");
+	}
+	return fd;
+}
+
+/*
+ * Returns the next connection on the non-blocking listeners, or -1 when
+ * the worker is stopping (and owes no write an answer) or a socket
  * failed. Meanwhile it answers parked writes as their replies come.
  */
-static int next_connection(int listen_fd, const sigset_t *waiting,
+static int next_connection(const struct listeners *l, const sigset_t *waiting,
 			   struct writes *wr)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct timespec second = { 1, 0 };
 	nfds_t n;
 	int fd, accepting;
@@ -142,39 +212,22 @@ static int next_connection(int listen_fd, const sigset_t *waiting,
 		if (stopping && wr->n == 0)
 			return -1;
 		if (accepting) {
-			fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			fd = accept_next(l, waiting, &wr->since_api);
 			if (fd >= 0)
 				return fd;
-			switch (errno) {
-			case EAGAIN:
-#if EAGAIN != EWOULDBLOCK
-			case EWOULDBLOCK:
-#endif
-			case EINTR:
-			case ECONNABORTED:
-			case EPROTO:
-				break;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				/* Out of descriptors or memory: wait, do not spin. */
-				log_msg(LOG_LEVEL_WARN, "accept", "accept failed: %s",
-					strerror(errno));
-				ppoll(NULL, 0, &(struct timespec){ 0, 100000000L },
-				      waiting);
-				continue;
-			default:
-				log_msg(LOG_LEVEL_ERROR, "accept", "accept failed: %s",
-					strerror(errno));
+			if (fd == -2)
 				return -1;
-			}
 		}
 		n = 0;
 		if (accepting) {
-			pfd[n].fd = listen_fd;
+			pfd[n].fd = l->pages;
 			pfd[n].events = POLLIN;
 			pfd[n++].revents = 0;
+			if (l->api >= 0) {
+				pfd[n].fd = l->api;
+				pfd[n].events = POLLIN;
+				pfd[n++].revents = 0;
+			}
 		}
 		if (wr->n && wr->cc.fd >= 0) {
 			pfd[n].fd = wr->cc.fd;
@@ -766,7 +819,7 @@ static FCGX_Request *request_new(void)
 	return fr;
 }
 
-int worker_run(struct app *app, int listen_fd, int committer_fd)
+int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 {
 	FCGX_Request *fr = NULL;
 	struct writes *wr;
@@ -825,7 +878,7 @@ int worker_run(struct app *app, int listen_fd, int committer_fd)
 		"ready_ms=%.1f", app->cfg->cache_bytes / (1024 * 1024),
 		app->generation, quire_now_ms() - born);
 
-	while ((fd = next_connection(listen_fd, &waiting, wr)) >= 0) {
+	while ((fd = next_connection(l, &waiting, wr)) >= 0) {
 		accepted = quire_now_ms();
 		l1_miss = 0;
 		fr->ipcFd = fd;

@@ -219,8 +219,10 @@ b_redis_stat() {
 b_start_quire() {  # b_start_quire WORKERS
 	local i owner=()
 	[ "$(id -u)" = 0 ] && owner=(-U www-data -G www-data)
-	rm -f "$RUN/quire.sock"
+	rm -f "$RUN/quire.sock" "$RUN/quire-api.sock"
+	# the write API on a socket of its own, as deploy/quickstart runs it
 	env QUIRE_CONTENT_DIR="$RUN/no-such-dir" \
+	    QUIRE_API_LISTEN="$RUN/quire-api.sock" \
 	    QUIRE_TEMPLATES_DIR="$B_REPO/templates" \
 	    QUIRE_SITE_URL="http://127.0.0.1:${NGX_PORT:-80}" \
 	    QUIRE_WORKERS="$1" QUIRE_LOG_LEVEL=${QUIRE_LOG_LEVEL:-info} \
@@ -281,9 +283,12 @@ http {
     gzip off;
     server {
         listen 127.0.0.1:$NGX_PORT;
+        include /etc/nginx/fastcgi_params;
+        fastcgi_keep_conn off;
+        location /api/ {
+            fastcgi_pass unix:$RUN/quire-api.sock;
+        }
         location / {
-            include /etc/nginx/fastcgi_params;
-            fastcgi_keep_conn off;
             fastcgi_pass unix:$RUN/quire.sock;
         }
     }

@@ -124,7 +124,9 @@ socket_owner_args() {
 # start_quire [CONTENT_DIR [QUIRE ARGS...]]: runs quire under spawn-fcgi -n
 # (spawn-fcgi execs quire, so $! is the master). The environment passes
 # through: set QUIRE_* before calling. Log in $QUIRE_LOG (appended, so a
-# restart keeps the earlier lines).
+# restart keeps the earlier lines). With T_API_SOCK=1, quire also listens
+# on $T_DIR/quire-api.sock (--api-listen), where the web server's /api/
+# goes (t_render).
 start_quire() {
 	local content=${1:-$T_SITE}
 	shift || true
@@ -137,6 +139,7 @@ start_quire() {
 	QUIRE_TEMPLATES_DIR=${QUIRE_TEMPLATES_DIR:-$QUIRE_SRCDIR/templates} \
 	QUIRE_SITE_URL=${QUIRE_SITE_URL:-$BASE} \
 	QUIRE_WORKERS=${QUIRE_WORKERS:-2} \
+	QUIRE_API_LISTEN=$(t_api_sock) \
 		spawn-fcgi -n -s "$QUIRE_SOCK" -M 0660 "${owner[@]}" -- \
 		"$QUIRE_FCGI" "$@" >>"$QUIRE_LOG" 2>&1 &
 	QUIRE_PID=$!
@@ -154,10 +157,16 @@ start_quire() {
 	return 1
 }
 
+# The --api-listen socket with T_API_SOCK=1, else nothing.
+t_api_sock() {
+	[[ ${T_API_SOCK:-0} == 1 ]] && printf '%s\n' "$T_DIR/quire-api.sock"
+	return 0
+}
+
 # render CONF_IN OUT: deploy/render-conf for this test's dir and port.
 t_render() {
 	"$QUIRE_SRCDIR/deploy/render-conf" "$1" "$2" "$T_PORT" "$T_DIR" \
-		"$T_DIR/quire.sock" "$QUIRE_SRCDIR/static"
+		"$T_DIR/quire.sock" "$QUIRE_SRCDIR/static" "" "$(t_api_sock)"
 }
 
 # start_httpd KIND: nginx or lighttpd in the foreground mode, backgrounded

@@ -14,6 +14,7 @@ QUIRECTL=${QUIRECTL:-$QUIRE_BUILDDIR/fcgi/quirectl}
 TOKEN=test-token-$RANDOM$RANDOM
 
 t_init
+T_API_SOCK=1
 start_tiers
 
 copy_test_site

@@ -151,6 +151,17 @@ else
 fi
 check "... which has 2 live workers" grep -q "workers: 2 live" "$T_DIR/status.out"
 
+# The write API, as the printed example does it, through nginx's /api/ to
+# quire's own socket for it.
+check "quire listens for the API on $RUN/quire-api.sock, as quire.sock is owned" \
+	test "$(stat -c '%U:%G %a' "$RUN/quire-api.sock" 2>&1)" = "$(stat -c '%U:%G %a' "$RUN/quire.sock")"
+api_status=$(curl -s -o "$T_DIR/put.out" -w '%{http_code}' -X PUT \
+	-H "Authorization: Bearer $(head -n1 "$RUN/api-token")" \
+	-H 'Content-Type: text/markdown' --data-binary $'---\ntitle: Hello API\n---\nWritten over HTTP QS-API-BODY.\n' \
+	"$BASE/api/posts/hello-api")
+check "a PUT with the token made here is created ($api_status $(head -c 120 "$T_DIR/put.out"))" test "$api_status" = 201
+expect_body_contains /posts/hello-api "QS-API-BODY"
+
 qs status
 check "quickstart status exits 0 when everything runs" test "$QS_STATUS" = 0
 check "... naming each component" grep -q "postgres: running" "$T_DIR/qs.out"

@@ -1,12 +1,14 @@
 #!/bin/bash
 # test_upgrade.sh - SIGUSR2 under load: the binary is replaced (cp + mv)
 # and the master executes it again, twice, 2 s apart, with no failed
-# request; same master PID, new workers running the new file; a broken
-# binary is refused and the old one serves on; SIGTERM still exits 0
+# request; same master PID, new workers running the new file, the write
+# API's own socket (--api-listen) handed over too; a broken binary is
+# refused and the old one serves on; SIGTERM still exits 0
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 t_init
+T_API_SOCK=1
 export QUIRE_WORKERS=2
 unset QUIRE_POSTS_PER_PAGE QUIRE_ENABLE_DRAFTS
 
@@ -23,6 +25,7 @@ args=()
 ((EUID == 0)) && args=(--user nobody --group www-data)
 t_start_stack "$T_SITE" "${args[@]}"
 master=$QUIRE_PID
+api_ino=$(stat -c %i "$(t_api_sock)")
 
 # replace_binary [SOURCE]: an atomic swap, as a package manager does it.
 replace_binary() {
@@ -105,6 +108,9 @@ if ((EUID == 0)); then
 		[ "$(awk '/^Uid:/ { print $2 $3 $4 $5 }' "/proc/$master/status")" = "$(id -u nobody)$(id -u nobody)$(id -u nobody)$(id -u nobody)" ]
 fi
 expect_body_contains /posts/hello-world FIXTURE-HELLO-BODY
+check "the API's socket is the one handed over (inode $api_ino)" \
+	[ "$(stat -c %i "$(t_api_sock)")" = "$api_ino" ]
+expect_body_contains /api/posts/hello-world "the write API is off"
 
 echo "== a broken binary is refused: the old one serves on"
 printf '#!/bin/sh\nexit 3\n' >"$T_DIR/broken"

@@ -97,14 +97,14 @@ static void test_take(void)
 	pid_t p[4];
 	size_t n = 9;
 	char num[16];
-	int fd = 99, lfd, pfd[2];
+	int fd = 99, afd = 99, lfd, alfd, pfd[2];
 
 	unsetenv(UPGRADE_ENV_FD);
 	unsetenv(UPGRADE_ENV_WORKERS);
-	CHECK(upgrade_take(&fd, p, 4, &n) == QUIRE_OK && fd == -1 && n == 0);
+	CHECK(upgrade_take(&fd, &afd, p, 4, &n) == QUIRE_OK && fd == -1 && n == 0);
 	/* Workers without a socket: no upgrade, nothing to retire. */
 	setenv(UPGRADE_ENV_WORKERS, "101,102", 1);
-	CHECK(upgrade_take(&fd, p, 4, &n) == QUIRE_OK && fd == -1 && n == 0);
+	CHECK(upgrade_take(&fd, &afd, p, 4, &n) == QUIRE_OK && fd == -1 && n == 0);
 	CHECK(getenv(UPGRADE_ENV_WORKERS) == NULL);
 
 	lfd = listening_socket();
@@ -112,27 +112,47 @@ static void test_take(void)
 	snprintf(num, sizeof(num), "%d", lfd);
 	setenv(UPGRADE_ENV_FD, num, 1);
 	setenv(UPGRADE_ENV_WORKERS, "101,102", 1);
-	CHECK(upgrade_take(&fd, p, 4, &n) == QUIRE_OK && fd == lfd && n == 2 &&
-	      p[1] == 102);
+	CHECK(upgrade_take(&fd, &afd, p, 4, &n) == QUIRE_OK && fd == lfd && n == 2 &&
+	      p[1] == 102 && afd == -1);
 	/* Taken: gone from the environment the workers inherit. */
 	CHECK(getenv(UPGRADE_ENV_FD) == NULL);
 	CHECK(getenv(UPGRADE_ENV_WORKERS) == NULL);
 
+	/* The API's socket with it; alone, it is no upgrade. */
+	alfd = listening_socket();
+	CHECK(alfd >= 0);
+	snprintf(num, sizeof(num), "%d", alfd);
+	setenv(UPGRADE_ENV_API_FD, num, 1);
+	CHECK(upgrade_take(&fd, &afd, p, 4, &n) == QUIRE_OK && fd == -1 && afd == -1);
+	CHECK(getenv(UPGRADE_ENV_API_FD) == NULL);
+	setenv(UPGRADE_ENV_API_FD, num, 1);
+	snprintf(num, sizeof(num), "%d", lfd);
+	setenv(UPGRADE_ENV_FD, num, 1);
+	CHECK(upgrade_take(&fd, &afd, p, 4, &n) == QUIRE_OK && fd == lfd && afd == alfd);
+	CHECK(getenv(UPGRADE_ENV_API_FD) == NULL);
+
 	/* Not a listening socket: refused. */
 	CHECK(pipe(pfd) == 0);
+	snprintf(num, sizeof(num), "%d", lfd);
+	setenv(UPGRADE_ENV_FD, num, 1);
+	snprintf(num, sizeof(num), "%d", pfd[0]);
+	setenv(UPGRADE_ENV_API_FD, num, 1);
+	CHECK(upgrade_take(&fd, &afd, p, 4, &n) == QUIRE_EINVAL && fd == -1 && afd == -1);
+	CHECK(getenv(UPGRADE_ENV_API_FD) == NULL);
 	snprintf(num, sizeof(num), "%d", pfd[0]);
 	setenv(UPGRADE_ENV_FD, num, 1);
-	CHECK(upgrade_take(&fd, p, 4, &n) == QUIRE_EINVAL && fd == -1);
+	CHECK(upgrade_take(&fd, &afd, p, 4, &n) == QUIRE_EINVAL && fd == -1);
 	CHECK(getenv(UPGRADE_ENV_FD) == NULL);
 	setenv(UPGRADE_ENV_FD, "junk", 1);
-	CHECK(upgrade_take(&fd, p, 4, &n) == QUIRE_EINVAL);
+	CHECK(upgrade_take(&fd, &afd, p, 4, &n) == QUIRE_EINVAL);
 	snprintf(num, sizeof(num), "%d", lfd);
 	setenv(UPGRADE_ENV_FD, num, 1);
 	setenv(UPGRADE_ENV_WORKERS, "1,x", 1);
-	CHECK(upgrade_take(&fd, p, 4, &n) == QUIRE_EINVAL && n == 0);
+	CHECK(upgrade_take(&fd, &afd, p, 4, &n) == QUIRE_EINVAL && n == 0);
 	close(pfd[0]);
 	close(pfd[1]);
 	close(lfd);
+	close(alfd);
 }
 
 static void test_preflight_and_exec(void)
@@ -140,7 +160,7 @@ static void test_preflight_and_exec(void)
 	char err[256];
 	char *argv[] = { (char *)"/nonexistent-q9/quire.fcgi", NULL };
 	pid_t w[1] = { 42 };
-	int lfd = listening_socket();
+	int lfd = listening_socket(), alfd = listening_socket();
 
 	CHECK(upgrade_preflight("/bin/true", err, sizeof(err)) == QUIRE_OK);
 	CHECK(upgrade_preflight("/bin/false", err, sizeof(err)) == QUIRE_EIO);
@@ -151,12 +171,18 @@ static void test_preflight_and_exec(void)
 	/* A failed execv leaves things as they were, close-on-exec too. */
 	CHECK(lfd >= 0);
 	CHECK(fcntl(lfd, F_SETFD, FD_CLOEXEC) == 0);
-	CHECK(upgrade_exec(argv[0], argv, lfd, w, 1, err, sizeof(err)) == QUIRE_EIO);
+	CHECK(upgrade_exec(argv[0], argv, lfd, -1, w, 1, err, sizeof(err)) == QUIRE_EIO);
 	CHECK_CONTAINS(err, "execv");
 	CHECK(getenv(UPGRADE_ENV_FD) == NULL);
 	CHECK(getenv(UPGRADE_ENV_WORKERS) == NULL);
 	CHECK(fcntl(lfd, F_GETFD) == FD_CLOEXEC);
+	/* with the API's socket */
+	CHECK(alfd >= 0 && fcntl(alfd, F_SETFD, FD_CLOEXEC) == 0);
+	CHECK(upgrade_exec(argv[0], argv, lfd, alfd, w, 1, err, sizeof(err)) == QUIRE_EIO);
+	CHECK(getenv(UPGRADE_ENV_API_FD) == NULL);
+	CHECK(fcntl(lfd, F_GETFD) == FD_CLOEXEC && fcntl(alfd, F_GETFD) == FD_CLOEXEC);
 	close(lfd);
+	close(alfd);
 }
 
 int main(void)
