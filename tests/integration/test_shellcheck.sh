@@ -35,6 +35,7 @@ for f in "${scripts[@]}"; do
 	fi
 done
 for f in "${libs[@]}"; do
+	[[ -f $f ]] || continue
 	if out=$(shellcheck -S error -s bash "$f" 2>&1); then
 		ok "$f (sourced)"
 	else
