@@ -1023,6 +1023,32 @@ int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out)
 	return rc;
 }
 
+/*
+ * Runs statement s (no parameters) and allocates a zeroed array of one
+ * element of size bytes a row, at least one (a NULL array would read as
+ * a failure), into *array_ptr (a pointer to the array's pointer).
+ * QUIRE_OK with *res, *rows and the array set, the caller to clear and
+ * free them; otherwise neither is left.
+ */
+static int pg_read_rows(struct tier_pg *pg, enum pg_stmt s, size_t size,
+			PGresult **res, int *rows, void *array_ptr)
+{
+	void *v;
+	int rc = pg_exec_read(pg, s, 0, NULL, NULL, NULL, res);
+
+	if (rc != QUIRE_OK)
+		return rc;
+	*rows = PQntuples(*res);
+	v = calloc(*rows > 0 ? (size_t)*rows : 1, size);
+	if (!v) {
+		PQclear(*res);
+		*res = NULL;
+		return QUIRE_ENOMEM;
+	}
+	memcpy(array_ptr, &v, sizeof(v));
+	return QUIRE_OK;
+}
+
 int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
 		  long long *generation)
 {
@@ -1034,19 +1060,12 @@ int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
 	*out = NULL;
 	*n = 0;
 	*generation = 0;
-	rc = pg_exec_read(pg, PG_STMT_INDEX, 0, NULL, NULL, NULL, &res);
+	rc = pg_read_rows(pg, PG_STMT_INDEX, sizeof(*v), &res, &rows, &v);
 	if (rc != QUIRE_OK)
 		return rc;
-	rows = PQntuples(res);
 	if (rows < 1 || pg_col_ll(res, 0, PG_COL_GENERATION, generation) != QUIRE_OK) {
 		pg_set_error(pg, "index", "the site row is missing", NULL);
 		rc = QUIRE_EIO;
-		goto out;
-	}
-	/* At least one slot: a NULL array would read as a failure. */
-	v = calloc((size_t)rows, sizeof(*v));
-	if (!v) {
-		rc = QUIRE_ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < rows; i++) {
@@ -1075,15 +1094,9 @@ int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	rc = pg_exec_read(pg, PG_STMT_SLUGS, 0, NULL, NULL, NULL, &res);
+	rc = pg_read_rows(pg, PG_STMT_SLUGS, sizeof(*v), &res, &rows, &v);
 	if (rc != QUIRE_OK)
 		return rc;
-	rows = PQntuples(res);
-	v = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*v));
-	if (!v) {
-		rc = QUIRE_ENOMEM;
-		goto out;
-	}
 	for (count = 0; count < (size_t)rows; count++) {
 		v[count] = strdup(PQgetvalue(res, (int)count, 0));
 		if (!v[count]) {
@@ -1111,15 +1124,9 @@ int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,
 
 	*out = NULL;
 	*n = 0;
-	rc = pg_exec_read(pg, PG_STMT_HASHES, 0, NULL, NULL, NULL, &res);
+	rc = pg_read_rows(pg, PG_STMT_HASHES, sizeof(*v), &res, &rows, &v);
 	if (rc != QUIRE_OK)
 		return rc;
-	rows = PQntuples(res);
-	v = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*v));
-	if (!v) {
-		rc = QUIRE_ENOMEM;
-		goto out;
-	}
 	for (i = 0; i < rows; i++) {
 		if (pg_col_ll(res, i, 2, &h) != QUIRE_OK ||
 		    record_kind_parse(PQgetvalue(res, i, 1), &v[count].kind) != QUIRE_OK) {
