@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -126,6 +127,7 @@ void metrics_observe(enum hist h, double us)
 static void render_hist(struct buf *out, enum hist h)
 {
 	uint64_t n[METRICS_BUCKETS + 2] = { 0 }, cum = 0;
+	char le[24];
 	unsigned i, b;
 
 	for (i = 0; slots && i < n_slots; i++)
@@ -135,14 +137,12 @@ static void render_hist(struct buf *out, enum hist h)
 	for (b = 0; b <= METRICS_BUCKETS; b++) {
 		cum += n[b];
 		if (b < METRICS_BUCKETS)
-			buf_printf(out, "quire_l1_miss_seconds_bucket{body=\"%s\","
-				   "le=\"%u.%06u\"} %llu\n", hist_label[h],
-				   bucket_us[b] / 1000000, bucket_us[b] % 1000000,
-				   (unsigned long long)cum);
+			snprintf(le, sizeof(le), "%u.%06u", bucket_us[b] / 1000000,
+				 bucket_us[b] % 1000000);
 		else
-			buf_printf(out, "quire_l1_miss_seconds_bucket{body=\"%s\","
-				   "le=\"+Inf\"} %llu\n", hist_label[h],
-				   (unsigned long long)cum);
+			snprintf(le, sizeof(le), "+Inf");
+		buf_printf(out, "quire_l1_miss_seconds_bucket{body=\"%s\",le=\"%s\"} "
+			   "%llu\n", hist_label[h], le, (unsigned long long)cum);
 	}
 	buf_printf(out, "quire_l1_miss_seconds_sum{body=\"%s\"} %llu.%06llu\n",
 		   hist_label[h], (unsigned long long)(n[METRICS_BUCKETS + 1] / 1000000),
