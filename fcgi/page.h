@@ -52,6 +52,7 @@ struct request {
 	const char *content_type;
 	const char *if_match;
 	const char *if_none_match;
+	const char *query;            /* raw, after the '?'; NULL when none */
 	const char *remote_addr;      /* the client, as the web server saw it */
 	const char *body;             /* NUL-terminated; body_len bytes */
 	size_t body_len;

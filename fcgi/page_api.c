@@ -8,7 +8,8 @@
  * answered (page_api_answer). Nothing is acknowledged that PostgreSQL
  * did not commit. If-Match with the ETag ("REVISION") makes a write
  * conditional (412 when the post changed meanwhile: no lost update);
- * If-None-Match: * creates only.
+ * If-None-Match: * creates only. "/api/posts" lists what PostgreSQL
+ * holds, a page at a time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +22,13 @@
 #include "log.h"
 #include "page.h"
 #include "quire.h"
+#include "tier_pg.h"
 #include "tiers.h"
+#include "uri.h"
+#include "view.h"
 
 #define API_PREFIX "/api/posts/"
+#define API_LIST_DEFAULT 100
 
 /* A JSON error: {"error": msg} and, for a parse error, where. */
 static int api_error(struct response *resp, int status, const char *msg,
@@ -76,6 +81,145 @@ static int api_get(const struct request *req, struct response *resp,
 	resp->status = 200;
 	resp->content_type = "text/markdown; charset=utf-8";
 	record_free(rec);
+	return 200;
+}
+
+/* The listing's query: ?limit=N&after=SLUG&origin=api|content. */
+struct list_query {
+	size_t limit;
+	char after[QUIRE_MAX_SLUG + 1];
+	const char *origin;      /* NULL: any */
+	char bad[80];            /* why a parameter was refused */
+};
+
+static int list_param(const char *name, size_t nlen, const char *value,
+		      size_t vlen, void *ctx)
+{
+	struct list_query *q = ctx;
+	size_t i, n = 0;
+
+	if (nlen == 5 && memcmp(name, "limit", 5) == 0) {
+		for (i = 0; i < vlen && n <= TIER_PG_LIST_MAX; i++) {
+			if (value[i] < '0' || value[i] > '9')
+				break;
+			n = n * 10 + (size_t)(value[i] - '0');
+		}
+		if (vlen == 0 || i < vlen || n < 1 || n > TIER_PG_LIST_MAX) {
+			snprintf(q->bad, sizeof(q->bad), "limit: a number from "
+				 "1 to %d", TIER_PG_LIST_MAX);
+			return 0;
+		}
+		q->limit = n;
+	} else if (nlen == 5 && memcmp(name, "after", 5) == 0) {
+		/* A slug needs no escape: one with '%' is not a slug. */
+		if (vlen > QUIRE_MAX_SLUG) {
+			snprintf(q->bad, sizeof(q->bad), "after: a slug");
+			return 0;
+		}
+		memcpy(q->after, value, vlen);
+		q->after[vlen] = '\0';
+		if (!post_slug_valid(q->after)) {
+			snprintf(q->bad, sizeof(q->bad), "after: a slug");
+			return 0;
+		}
+	} else if (nlen == 6 && memcmp(name, "origin", 6) == 0) {
+		if (vlen == 3 && memcmp(value, "api", 3) == 0)
+			q->origin = "api";
+		else if (vlen == 7 && memcmp(value, "content", 7) == 0)
+			q->origin = "content";
+		else {
+			snprintf(q->bad, sizeof(q->bad), "origin: api or content");
+			return 0;
+		}
+	}
+	return 1; /* others are ignored, as on every page */
+}
+
+/* One post of the listing as a JSON object. */
+static void list_entry(struct buf *b, const struct tier_pg_listed *e)
+{
+	char date[32];
+	const char *dir = e->kind == POST_KIND_PAGE ? "/pages/" : "/posts/";
+
+	buf_puts(b, "{\"slug\":\"");
+	html_json_escape(b, e->slug, strlen(e->slug));
+	buf_printf(b, "\",\"revision\":%lld,\"etag\":\"\\\"%lld\\\"\","
+		   "\"origin\":\"%s\",\"kind\":\"%s\",\"title\":",
+		   e->revision, e->revision, record_origin_name(e->origin),
+		   record_kind_name(e->kind));
+	if (e->title) {
+		buf_putc(b, '"');
+		html_json_escape(b, e->title, strlen(e->title));
+		buf_putc(b, '"');
+	} else {
+		buf_puts(b, "null");
+	}
+	buf_puts(b, ",\"date\":");
+	if (e->has_date) {
+		view_date_rfc3339((time_t)e->date, date, sizeof(date));
+		buf_printf(b, "\"%s\"", date);
+	} else {
+		buf_puts(b, "null");
+	}
+	view_date_rfc3339((time_t)e->updated_at, date, sizeof(date));
+	buf_printf(b, ",\"draft\":%s,\"updated_at\":\"%s\",\"url\":\"%s",
+		   e->draft ? "true" : "false", date, dir);
+	html_json_escape(b, e->slug, strlen(e->slug));
+	buf_puts(b, "\"}");
+}
+
+/*
+ * GET /api/posts: the posts PostgreSQL holds (every origin, drafts and
+ * scheduled posts too: what an author's tool syncs against), by slug, a
+ * page at a time: {"posts": [...], "next": SLUG or null}; ask again
+ * with after=NEXT for the next page.
+ */
+static int api_list(const struct request *req, struct response *resp)
+{
+	struct list_query q = { API_LIST_DEFAULT, "", NULL, "" };
+	struct tier_pg_listed *v = NULL;
+	struct tier_pg *pg;
+	size_t n = 0, i, shown;
+	char msg[128];
+	int rc;
+
+	if (req->query && uri_query_each(req->query, list_param, &q) != 200) {
+		snprintf(msg, sizeof(msg), "bad query parameter: %s",
+			 q.bad[0] ? q.bad : "the query is too long");
+		return api_error(resp, 400, msg, 0, 0);
+	}
+	pg = tiers_pg(req->app->tiers);
+	if (!pg)
+		return api_error(resp, 503, "database unavailable", 0, 0);
+	/* one more than shown: whether a next page exists */
+	rc = tier_pg_list(pg, q.after, q.origin, q.limit + 1, &v, &n);
+	if (rc == QUIRE_EIO)
+		tiers_pg_failed(req->app->tiers);
+	if (rc != QUIRE_OK)
+		return api_error(resp, rc == QUIRE_ENOMEM ? 500 : 503,
+				 rc == QUIRE_ENOMEM ? "out of memory" :
+				 "database unavailable", 0, 0);
+	shown = n > q.limit ? q.limit : n;
+	buf_reset(&resp->body);
+	buf_puts(&resp->body, "{\"posts\":[");
+	for (i = 0; i < shown; i++) {
+		if (i)
+			buf_putc(&resp->body, ',');
+		list_entry(&resp->body, &v[i]);
+	}
+	buf_puts(&resp->body, "],\"next\":");
+	if (n > shown) {
+		buf_putc(&resp->body, '"');
+		html_json_escape(&resp->body, v[shown - 1].slug,
+				 strlen(v[shown - 1].slug));
+		buf_putc(&resp->body, '"');
+	} else {
+		buf_puts(&resp->body, "null");
+	}
+	buf_puts(&resp->body, "}\n");
+	tier_pg_listed_free(v, n);
+	resp->status = 200;
+	resp->content_type = "application/json";
 	return 200;
 }
 
@@ -209,6 +353,16 @@ int page_api(const struct request *req, struct response *resp,
 	}
 	if (status != 200)
 		return api_error(resp, 403, "wrong token", 0, 0);
+	if (strcmp(req->uri.path, "/api/posts") == 0 ||
+	    strcmp(req->uri.path, API_PREFIX) == 0) {
+		if (!req->app->tiers)
+			return api_error(resp, 503, "no database configured", 0, 0);
+		if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+			return api_list(req, resp);
+		api_error(resp, 405, "use GET to list the posts", 0, 0);
+		resp->allow = "GET, HEAD";
+		return 405;
+	}
 	if (strncmp(req->uri.path, API_PREFIX, strlen(API_PREFIX)) != 0)
 		return api_error(resp, 404, "no such resource", 0, 0);
 	slug = req->uri.path + strlen(API_PREFIX);

@@ -213,6 +213,7 @@ static const Oid delete_if_types[2] = { PG_OID_TEXT, PG_OID_INT8 };
 
 static const Oid text_type[1] = { PG_OID_TEXT };
 static const Oid text_array_type[1] = { PG_OID_TEXT_ARRAY };
+static const Oid list_types[3] = { PG_OID_TEXT, PG_OID_TEXT, PG_OID_INT8 };
 
 const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	/* Built by pg_upsert_sql() when prepared. */
@@ -274,6 +275,16 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	 * not just write: their names. The index reads every row's source
 	 * too (a scan of the whole table, ≈ 140 ms on 10,000 posts). */
 	{ "quire_slugs", "SELECT slug FROM posts", 0, NULL },
+	/* A page of the API's listing: keyset by slug (the primary key's
+	 * order), so a page costs its rows whatever page it is. $2 '' is
+	 * any origin. */
+	{ "quire_list",
+	  "SELECT slug, revision, origin, kind, title,"
+	  " extract(epoch FROM date)::bigint, draft,"
+	  " extract(epoch FROM updated_at)::bigint"
+	  " FROM posts WHERE slug > $1 AND ($2 = '' OR origin = $2)"
+	  " ORDER BY slug LIMIT $3",
+	  3, list_types },
 };
 
 int pg_upsert_rows(enum pg_stmt s)
@@ -1023,140 +1034,219 @@ int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out)
 	return rc;
 }
 
-/*
- * Runs statement s (no parameters) and allocates a zeroed array of one
- * element of size bytes a row, at least one (a NULL array would read as
- * a failure), into *array_ptr (a pointer to the array's pointer).
- * QUIRE_OK with *res, *rows and the array set, the caller to clear and
- * free them; otherwise neither is left.
- */
-static int pg_read_rows(struct tier_pg *pg, enum pg_stmt s, size_t size,
-			PGresult **res, int *rows, void *array_ptr)
-{
-	void *v;
-	int rc = pg_exec_read(pg, s, 0, NULL, NULL, NULL, res);
+/* A row's reader for pg_read_each: fills elem from row i, or returns
+ * PG_ROW_SKIP to leave the row out. */
+#define PG_ROW_SKIP 1
+typedef int (*pg_row_fn)(struct tier_pg *pg, const PGresult *res, int i,
+			 void *elem, void *ctx);
+/* Frees an array of n elements and what each holds. */
+typedef void (*pg_rows_free_fn)(void *v, size_t n);
 
+/*
+ * Runs statement s with its nparams text parameters (values) and reads
+ * each row with row() into an array of size-byte elements (zeroed; at
+ * least one, so that an empty result is not a NULL): QUIRE_OK with the
+ * array in *array_ptr (a pointer to the array's pointer) and its length
+ * in *n, for the caller to free with release(). On a failure the rows
+ * read so far, the one that failed included (partly filled is fine),
+ * go to release() and nothing is left.
+ */
+static int pg_read_each(struct tier_pg *pg, enum pg_stmt s, int nparams,
+			const char *const *values, size_t size, pg_row_fn row,
+			void *ctx, pg_rows_free_fn release, void *array_ptr,
+			size_t *n)
+{
+	PGresult *res;
+	char *v;
+	size_t count = 0;
+	int rows, i, rc = pg_exec_read(pg, s, nparams, values, NULL, NULL, &res);
+
+	*n = 0;
+	memset(array_ptr, 0, sizeof(void *));
 	if (rc != QUIRE_OK)
 		return rc;
-	*rows = PQntuples(*res);
-	v = calloc(*rows > 0 ? (size_t)*rows : 1, size);
+	rows = PQntuples(res);
+	v = calloc(rows > 0 ? (size_t)rows : 1, size);
 	if (!v) {
-		PQclear(*res);
-		*res = NULL;
+		PQclear(res);
 		return QUIRE_ENOMEM;
 	}
+	for (i = 0; i < rows; i++) {
+		rc = row(pg, res, i, v + count * size, ctx);
+		if (rc == PG_ROW_SKIP)
+			continue;
+		if (rc != QUIRE_OK) {
+			release(v, count + 1);
+			PQclear(res);
+			return rc;
+		}
+		count++;
+	}
+	PQclear(res);
 	memcpy(array_ptr, &v, sizeof(v));
+	*n = count;
 	return QUIRE_OK;
+}
+
+static void records_release(void *v, size_t n)
+{
+	records_free(v, n);
+}
+
+/* The index's rows; ctx the generation, read from the first (the empty
+ * site's one row has a NULL slug). */
+struct index_read {
+	long long *generation;
+	int seen;
+};
+
+static int index_row(struct tier_pg *pg, const PGresult *res, int i,
+		     void *elem, void *ctx)
+{
+	struct index_read *ir = ctx;
+
+	if (i == 0) {
+		if (pg_col_ll(res, 0, PG_COL_GENERATION, ir->generation) != QUIRE_OK) {
+			pg_set_error(pg, "index", "the site row is malformed", NULL);
+			return QUIRE_EIO;
+		}
+		ir->seen = 1;
+	}
+	if (PQgetisnull(res, i, PG_COL_SLUG))
+		return PG_ROW_SKIP;
+	return row_to_record(pg, res, i, elem);
 }
 
 int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
 		  long long *generation)
 {
-	struct record **v = NULL;
-	PGresult *res;
-	size_t count = 0;
-	int rows, i, rc;
+	struct index_read ir = { generation, 0 };
+	int rc;
 
-	*out = NULL;
-	*n = 0;
 	*generation = 0;
-	rc = pg_read_rows(pg, PG_STMT_INDEX, sizeof(*v), &res, &rows, &v);
-	if (rc != QUIRE_OK)
-		return rc;
-	if (rows < 1 || pg_col_ll(res, 0, PG_COL_GENERATION, generation) != QUIRE_OK) {
+	rc = pg_read_each(pg, PG_STMT_INDEX, 0, NULL, sizeof(**out), index_row,
+			  &ir, records_release, out, n);
+	if (rc == QUIRE_OK && !ir.seen) {
+		records_free(*out, *n);
+		*out = NULL;
+		*n = 0;
 		pg_set_error(pg, "index", "the site row is missing", NULL);
 		rc = QUIRE_EIO;
-		goto out;
 	}
-	for (i = 0; i < rows; i++) {
-		if (PQgetisnull(res, i, PG_COL_SLUG))
-			continue; /* the empty site's one row */
-		rc = row_to_record(pg, res, i, &v[count]);
-		if (rc != QUIRE_OK)
-			goto out;
-		count++;
-	}
-	*out = v;
-	*n = count;
-	v = NULL;
-out:
-	records_free(v, count);
-	PQclear(res);
 	return rc;
+}
+
+static int slug_row(struct tier_pg *pg, const PGresult *res, int i,
+		    void *elem, void *ctx)
+{
+	char **slug = elem;
+
+	(void)pg;
+	(void)ctx;
+	*slug = strdup(PQgetvalue(res, i, 0));
+	return *slug ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
+static void strings_release(void *v, size_t n)
+{
+	quire_strings_free(v, n);
 }
 
 int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n)
 {
-	PGresult *res;
-	char **v = NULL;
-	size_t count = 0;
-	int rows, rc;
+	return pg_read_each(pg, PG_STMT_SLUGS, 0, NULL, sizeof(**out), slug_row,
+			    NULL, strings_release, out, n);
+}
 
-	*out = NULL;
-	*n = 0;
-	rc = pg_read_rows(pg, PG_STMT_SLUGS, sizeof(*v), &res, &rows, &v);
-	if (rc != QUIRE_OK)
-		return rc;
-	for (count = 0; count < (size_t)rows; count++) {
-		v[count] = strdup(PQgetvalue(res, (int)count, 0));
-		if (!v[count]) {
-			rc = QUIRE_ENOMEM;
-			goto out;
-		}
+void tier_pg_listed_free(struct tier_pg_listed *v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++) {
+		free(v[i].slug);
+		free(v[i].title);
 	}
-	*out = v;
-	*n = count;
-	v = NULL;
-out:
-	quire_strings_free(v, count);
-	PQclear(res);
-	return rc;
+	free(v);
+}
+
+static void listed_release(void *v, size_t n)
+{
+	tier_pg_listed_free(v, n);
+}
+
+static int listed_row(struct tier_pg *pg, const PGresult *res, int i,
+		      void *elem, void *ctx)
+{
+	struct tier_pg_listed *e = elem;
+
+	(void)ctx;
+	if (pg_col_ll(res, i, 1, &e->revision) != QUIRE_OK ||
+	    record_origin_parse(PQgetvalue(res, i, 2), &e->origin) != QUIRE_OK ||
+	    record_kind_parse(PQgetvalue(res, i, 3), &e->kind) != QUIRE_OK ||
+	    pg_col_ll(res, i, 7, &e->updated_at) != QUIRE_OK ||
+	    (!PQgetisnull(res, i, 5) && pg_col_ll(res, i, 5, &e->date) != QUIRE_OK)) {
+		pg_set_error(pg, "list", "a stored post has a malformed column", NULL);
+		return QUIRE_EIO;
+	}
+	e->has_date = !PQgetisnull(res, i, 5);
+	e->draft = strcmp(PQgetvalue(res, i, 6), "t") == 0;
+	e->slug = strdup(PQgetvalue(res, i, 0));
+	if (!e->slug)
+		return QUIRE_ENOMEM;
+	if (!PQgetisnull(res, i, 4) && !(e->title = strdup(PQgetvalue(res, i, 4))))
+		return QUIRE_ENOMEM;
+	return QUIRE_OK;
+}
+
+int tier_pg_list(struct tier_pg *pg, const char *after, const char *origin,
+		 size_t limit, struct tier_pg_listed **out, size_t *n)
+{
+	const char *values[3];
+	char lim[24];
+
+	if (limit > TIER_PG_LIST_MAX + 1)
+		limit = TIER_PG_LIST_MAX + 1;
+	snprintf(lim, sizeof(lim), "%zu", limit);
+	values[0] = after ? after : "";
+	values[1] = origin ? origin : "";
+	values[2] = lim;
+	return pg_read_each(pg, PG_STMT_LIST, 3, values, sizeof(**out),
+			    listed_row, NULL, listed_release, out, n);
+}
+
+static void hashes_release(void *v, size_t n)
+{
+	tier_pg_hashes_free(v, n);
+}
+
+static int hash_row(struct tier_pg *pg, const PGresult *res, int i,
+		    void *elem, void *ctx)
+{
+	struct tier_pg_hash *e = elem;
+	long long h;
+
+	(void)ctx;
+	if (pg_col_ll(res, i, 2, &h) != QUIRE_OK ||
+	    record_kind_parse(PQgetvalue(res, i, 1), &e->kind) != QUIRE_OK) {
+		pg_set_error(pg, "content hashes",
+			     "a stored post has a malformed column", NULL);
+		return QUIRE_EIO;
+	}
+	e->hash = (unsigned long long)h;
+	if (!(e->slug = strdup(PQgetvalue(res, i, 0))) ||
+	    (!PQgetisnull(res, i, 3) && !(e->path = strdup(PQgetvalue(res, i, 3)))) ||
+	    (!PQgetisnull(res, i, 4) && !(e->sig = strdup(PQgetvalue(res, i, 4)))))
+		return QUIRE_ENOMEM;
+	return QUIRE_OK;
 }
 
 int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,
 			   size_t *n)
 {
-	struct tier_pg_hash *v = NULL;
-	PGresult *res;
-	size_t count = 0;
-	long long h;
-	int rows, i, rc;
-
-	*out = NULL;
-	*n = 0;
-	rc = pg_read_rows(pg, PG_STMT_HASHES, sizeof(*v), &res, &rows, &v);
-	if (rc != QUIRE_OK)
-		return rc;
-	for (i = 0; i < rows; i++) {
-		if (pg_col_ll(res, i, 2, &h) != QUIRE_OK ||
-		    record_kind_parse(PQgetvalue(res, i, 1), &v[count].kind) != QUIRE_OK) {
-			pg_set_error(pg, "content hashes",
-				     "a stored post has a malformed column", NULL);
-			rc = QUIRE_EIO;
-			goto out;
-		}
-		v[count].hash = (unsigned long long)h;
-		v[count].slug = strdup(PQgetvalue(res, i, 0));
-		if (!v[count].slug) {
-			rc = QUIRE_ENOMEM;
-			goto out;
-		}
-		count++;
-		if ((!PQgetisnull(res, i, 3) &&
-		     !(v[count - 1].path = strdup(PQgetvalue(res, i, 3)))) ||
-		    (!PQgetisnull(res, i, 4) &&
-		     !(v[count - 1].sig = strdup(PQgetvalue(res, i, 4))))) {
-			rc = QUIRE_ENOMEM;
-			goto out;
-		}
-	}
-	*out = v;
-	*n = count;
-	v = NULL;
-out:
-	tier_pg_hashes_free(v, count);
-	PQclear(res);
-	return rc;
+	return pg_read_each(pg, PG_STMT_HASHES, 0, NULL, sizeof(**out), hash_row,
+			    NULL, hashes_release, out, n);
 }
 
 /*

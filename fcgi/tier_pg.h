@@ -146,4 +146,30 @@ int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
  * quire_strings_free). */
 int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n);
 
+/* A post as the API's listing shows it (page_api.c). */
+struct tier_pg_listed {
+	char *slug;
+	char *title;             /* NULL when the frontmatter has none */
+	long long revision;
+	enum record_origin origin;
+	enum post_kind kind;
+	long long date;          /* unix seconds, when has_date */
+	int has_date;
+	int draft;
+	long long updated_at;    /* unix seconds of the last write */
+};
+#define TIER_PG_LIST_MAX 1000
+
+/*
+ * Up to limit posts (at most TIER_PG_LIST_MAX + 1, so that a caller can
+ * ask one more than it shows to know whether more follow) whose slug
+ * sorts after after ("" or NULL: from the first), by slug; origin
+ * "api" or "content" keeps that origin's only (NULL or "": any). Caller
+ * frees the array with tier_pg_listed_free(). QUIRE_OK, QUIRE_EIO,
+ * QUIRE_ENOMEM.
+ */
+int tier_pg_list(struct tier_pg *pg, const char *after, const char *origin,
+		 size_t limit, struct tier_pg_listed **out, size_t *n);
+void tier_pg_listed_free(struct tier_pg_listed *v, size_t n);
+
 #endif

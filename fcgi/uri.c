@@ -41,12 +41,15 @@ static const struct {
 	{ "page", valid_page },
 };
 
-static int parse_query(const char *q, struct uri *u)
+int uri_query_each(const char *q,
+		   int (*fn)(const char *name, size_t nlen, const char *value,
+			     size_t vlen, void *ctx),
+		   void *ctx)
 {
 	const char *p = q, *amp, *eq;
-	size_t i, nlen, vlen, qlen = strlen(q);
+	size_t nlen, vlen;
 
-	if (qlen > QUIRE_MAX_QUERY)
+	if (strlen(q) > QUIRE_MAX_QUERY)
 		return 400;
 	while (*p) {
 		amp = strchr(p, '&');
@@ -55,15 +58,24 @@ static int parse_query(const char *q, struct uri *u)
 		eq = memchr(p, '=', (size_t)(amp - p));
 		nlen = (size_t)((eq ? eq : amp) - p);
 		vlen = eq ? (size_t)(amp - eq - 1) : 0;
-		for (i = 0; i < sizeof(query_params) / sizeof(query_params[0]); i++) {
-			if (strlen(query_params[i].name) == nlen &&
-			    memcmp(query_params[i].name, p, nlen) == 0 &&
-			    !query_params[i].valid(eq ? eq + 1 : "", vlen, u))
-				return 400;
-		}
+		if (!fn(p, nlen, eq ? eq + 1 : "", vlen, ctx))
+			return 400;
 		p = *amp ? amp + 1 : amp;
 	}
 	return 200;
+}
+
+/* One parameter for the table above: 0 when it is known and invalid. */
+static int known_param(const char *name, size_t nlen, const char *value,
+		       size_t vlen, void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(query_params) / sizeof(query_params[0]); i++)
+		if (strlen(query_params[i].name) == nlen &&
+		    memcmp(query_params[i].name, name, nlen) == 0)
+			return query_params[i].valid(value, vlen, ctx);
+	return 1;
 }
 
 /* Refuses "." and ".." as the segment just written at out[start..o). */
@@ -118,7 +130,7 @@ int uri_parse(const char *raw, struct uri *u)
 	u->path[o] = '\0';
 	u->path_len = o;
 	if (*p == '?')
-		return parse_query(p + 1, u);
+		return uri_query_each(p + 1, known_param, u);
 	return 200;
 }
 

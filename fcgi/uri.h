@@ -26,6 +26,17 @@ struct uri {
  */
 int uri_parse(const char *raw, struct uri *u);
 
+/*
+ * Calls fn with each name=value pair of the query string q (after the
+ * '?', raw: values are not percent-decoded; a pair without '=' has an
+ * empty value) until fn returns 0. Returns 200, or 400 when fn refused
+ * a pair or q is longer than QUIRE_MAX_QUERY.
+ */
+int uri_query_each(const char *q,
+		   int (*fn)(const char *name, size_t nlen, const char *value,
+			     size_t vlen, void *ctx),
+		   void *ctx);
+
 /* Writes the L1 cache key of u (the path, plus "?page=N" when N > 1)
  * into out. Returns the key's length, or 0 if it does not fit. */
 size_t uri_cache_key(const struct uri *u, char *out, size_t outsz);

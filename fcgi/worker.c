@@ -563,6 +563,9 @@ static int handle_api(FCGX_Request *fr, struct app *app, struct request *req,
 	req->content_type = p->content_type;
 	req->if_match = p->if_match;
 	req->if_none_match = p->if_none_match;
+	req->query = strchr(p->uri, '?');
+	if (req->query)
+		req->query++;
 	req->body = body.data ? body.data : "";
 	req->body_len = body.len;
 	page_api(req, &resp, &w);

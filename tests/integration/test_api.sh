@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_api.sh - the write API through real nginx, PostgreSQL and Redis
 #
-# DESIGN §7: PUT/GET/DELETE /api/posts/SLUG with a bearer token; every
+# DESIGN §7: PUT/GET/DELETE /api/posts/SLUG with a bearer token, and
+# GET /api/posts (the listing, paged by slug); every
 # status of the issue (201, 200, 204, 400, 401, 403, 404, 412, 413, 415,
 # 503); a write is visible on every worker once acknowledged; concurrent
 # conflicting writes with If-Match: exactly one wins; concurrent writes
@@ -66,6 +67,49 @@ api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" -H 'If-None-Match: *' --data
 check "If-None-Match: * on an existing post: 412" test "$R_STATUS" = 412
 api PUT /api/posts/brand-new "${AUTH[@]}" "${MD[@]}" -H 'If-None-Match: *' --data-binary "$(post_text New Y)"
 check "If-None-Match: * on a new post: 201" test "$R_STATUS" = 201
+
+# The listing: what PostgreSQL holds, by slug, a page at a time.
+# list_of FILE: "slug:revision:origin:kind ...|next" of a listing's JSON.
+list_of() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(" ".join("%s:%d:%s:%s" % (p["slug"], p["revision"], p["origin"], p["kind"])
+               for p in d["posts"]) + "|" + str(d["next"]))' "$1" 2>&1
+}
+api GET /api/posts
+check "list without a token: 401" test "$R_STATUS" = 401
+api GET "/api/posts?origin=api" "${AUTH[@]}"
+check "list the API's posts: 200" test "$R_STATUS" = 200
+check "... as JSON" test "$(header Content-Type)" = application/json
+check "... both, by slug, at their revisions, no next page" \
+	test "$(list_of "$T_DIR/r.body")" = "brand-new:1:api:post from-api:3:api:post|None"
+check "... with title, ETag and URL" grep -q '"slug":"from-api","revision":3,"etag":"\\"3\\"","origin":"api","kind":"post","title":"From the API","date":null,"draft":false,"updated_at":"20[0-9-]*T[0-9:]*Z","url":"/posts/from-api"}' "$T_DIR/r.body"
+api GET "/api/posts/?limit=1000" "${AUTH[@]}"
+list_of "$T_DIR/r.body" >"$T_DIR/list.all"
+check "every post in one page of 1000 (/api/posts/ as /api/posts)" \
+	test "$(tr ' ' '\n' <"$T_DIR/list.all" | grep -c :)" = "$(($(find "$SITE/posts" "$SITE/pages" -name '*.md' | wc -l) + 2))"
+check "... a page with its /pages/ URL" grep -q '"slug":"about",[^}]*"kind":"page",[^}]*"url":"/pages/about"}' "$T_DIR/r.body"
+# Pages of two, each after the last slug of the one before, add up to it.
+after='' pages=0 walked=''
+while ((pages < 100)); do
+	api GET "/api/posts?limit=2${after:+&after=$after}" "${AUTH[@]}"
+	[ "$R_STATUS" = 200 ] || break
+	page=$(list_of "$T_DIR/r.body")
+	pages=$((pages + 1))
+	walked="$walked${walked:+ }${page%|*}"
+	after=${page##*|}
+	[ "$after" = None ] && break
+done
+check "pages of 2 walked with after= give the same posts in the same order" \
+	test "$walked|None" = "$(cat "$T_DIR/list.all")"
+check "... in $pages pages" test "$pages" -gt 2
+for q in limit=0 limit=1001 limit=x after=Bad%20Slug origin=other; do
+	api GET "/api/posts?$q" "${AUTH[@]}"
+	check "list with $q: 400" test "$R_STATUS" = 400
+done
+check "... naming the parameter" grep -q '"error":"bad query parameter: origin' "$T_DIR/r.body"
+api POST /api/posts "${AUTH[@]}"
+check "POST to the listing: 405, Allow: GET, HEAD" test "$R_STATUS $(header Allow)" = "405 GET, HEAD"
 
 # Bad input changes nothing.
 api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary $'---\ntitle: [unclosed\n---\nx\n'

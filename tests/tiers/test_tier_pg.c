@@ -976,6 +976,75 @@ static void test_write_batch(struct tier_pg *pg)
 		record_free(recs[i]);
 }
 
+/* The API's listing: by slug, a page at a time, by origin. */
+static void test_list(struct tier_pg *pg)
+{
+	static const char *const slugs[] = { "ls-b", "ls-a", "ls-c", "ls-d" };
+	struct tier_pg_listed *v = NULL;
+	struct record *r;
+	size_t n = 0, i;
+	long long g;
+	int created;
+
+	for (i = 0; i < 3; i++) {
+		r = api_record(slugs[i], src_w1);
+		CHECK(put(pg, r, -1, &created, &g) == QUIRE_OK);
+		record_free(r);
+	}
+	r = api_record("ls-b", src_w2); /* revision 2, another title */
+	CHECK(put(pg, r, -1, &created, &g) == QUIRE_OK);
+	record_free(r);
+	r = make_record("ls-d", POST_KIND_PAGE, RECORD_ORIGIN_API, NULL, src_w3,
+			"<p>d</p>\n", NULL, 9, 1714608000, 1);
+	CHECK(put(pg, r, -1, &created, &g) == QUIRE_OK);
+	record_free(r);
+
+	CHECK(tier_pg_list(pg, "ls-", NULL, 2, &v, &n) == QUIRE_OK);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK_STR(v[0].slug, "ls-a");
+		CHECK(v[0].revision == 1);
+		CHECK_STR(v[0].title, "Written");
+		CHECK(v[0].origin == RECORD_ORIGIN_API);
+		CHECK(v[0].kind == POST_KIND_POST);
+		CHECK(!v[0].has_date);
+		CHECK(!v[0].draft);
+		CHECK(v[0].updated_at > 1700000000LL);
+		CHECK_STR(v[1].slug, "ls-b");
+		CHECK(v[1].revision == 2);
+		CHECK_STR(v[1].title, "Rewritten");
+	}
+	tier_pg_listed_free(v, n);
+	/* The next page starts after the last slug shown. */
+	CHECK(tier_pg_list(pg, "ls-b", "api", 2, &v, &n) == QUIRE_OK);
+	CHECK(n == 2);
+	if (n == 2) {
+		CHECK_STR(v[0].slug, "ls-c");
+		CHECK_STR(v[1].slug, "ls-d");
+		CHECK(v[1].kind == POST_KIND_PAGE);
+		CHECK(v[1].has_date && v[1].date == 1714608000LL);
+		CHECK_STR(v[1].title, "Third");
+	}
+	tier_pg_listed_free(v, n);
+	/* None of them is of origin content; every row is one of it. */
+	CHECK(tier_pg_list(pg, NULL, "content", TIER_PG_LIST_MAX + 1, &v, &n) ==
+	      QUIRE_OK);
+	CHECK(n > 0);
+	for (i = 0; i < n; i++) {
+		CHECK(strncmp(v[i].slug, "ls-", 3) != 0);
+		CHECK(v[i].origin == RECORD_ORIGIN_CONTENT);
+		CHECK(i == 0 || strcmp(v[i - 1].slug, v[i].slug) < 0);
+	}
+	tier_pg_listed_free(v, n);
+	/* Past the last slug: an empty page. */
+	CHECK(tier_pg_list(pg, "zzzz", NULL, 10, &v, &n) == QUIRE_OK);
+	CHECK(n == 0);
+	tier_pg_listed_free(v, n);
+
+	for (i = 0; i < 4; i++)
+		CHECK(tier_pg_delete(pg, slugs[i], -1, &g) == QUIRE_OK);
+}
+
 int main(void)
 {
 	struct tier_pg *pg = NULL;
@@ -1009,6 +1078,7 @@ int main(void)
 	test_put_race(pg);
 	test_bulk(pg);
 	test_write_batch(pg); /* after test_bulk, which counts posts */
+	test_list(pg);
 	test_reconnect(pg);
 	tier_pg_close(pg);
 	PQfinish(admin);

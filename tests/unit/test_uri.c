@@ -13,6 +13,43 @@ static int parse(const char *raw)
 	return uri_parse(raw, &u);
 }
 
+/* uri_query_each's callback: appends "name=value;" to ctx, refuses "no". */
+static int collect(const char *name, size_t nlen, const char *value,
+		   size_t vlen, void *ctx)
+{
+	char *out = ctx;
+	size_t o = strlen(out);
+
+	if (nlen == 2 && memcmp(name, "no", 2) == 0)
+		return 0;
+	memcpy(out + o, name, nlen);
+	out[o + nlen] = '=';
+	memcpy(out + o + nlen + 1, value, vlen);
+	memcpy(out + o + nlen + 1 + vlen, ";", 2);
+	return 1;
+}
+
+static void test_query_each(void)
+{
+	char got[256], big[QUIRE_MAX_QUERY + 2];
+
+	got[0] = '\0';
+	CHECK(uri_query_each("a=1&b=&c&=d&&e=x%20y", collect, got) == 200);
+	/* raw: no decoding; a pair without '=' has an empty value */
+	CHECK_STR(got, "a=1;b=;c=;=d;=;e=x%20y;");
+	got[0] = '\0';
+	CHECK(uri_query_each("", collect, got) == 200);
+	CHECK_STR(got, "");
+	got[0] = '\0';
+	CHECK(uri_query_each("a=1&no=2&b=3", collect, got) == 400);
+	CHECK_STR(got, "a=1;"); /* stops at the refusal */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	got[0] = '\0';
+	CHECK(uri_query_each(big, collect, got) == 400);
+	CHECK_STR(got, "");
+}
+
 int main(void)
 {
 	char key[QUIRE_MAX_URI + 32], big[QUIRE_MAX_URI + 10];
@@ -42,6 +79,9 @@ int main(void)
 	CHECK(parse("/posts/?page=-1") == 400);
 	CHECK(parse("/posts/?page=99999999999") == 400);
 	CHECK(parse("/posts/?pages=abc") == 200);
+	/* The API's names are its own: not checked on a page. */
+	CHECK(parse("/posts/?limit=x&after=%zz&origin=1") == 200);
+	test_query_each();
 
 	/* Traversal and malformed escapes, in every encoding. */
 	CHECK(parse("/../etc/passwd") == 400);
