@@ -10,10 +10,24 @@
 #define QUIRE_API_H
 
 #include "commit_wire.h"
+#include "limits.h"
 #include "page.h"
 
+/* The listing's query (GET /api/posts?limit=N&after=SLUG&origin=O). */
+struct api_list_query {
+	size_t limit;            /* 1 to TIER_PG_LIST_MAX; 100 when absent */
+	char after[QUIRE_MAX_SLUG + 1]; /* "" or a valid slug */
+	const char *origin;      /* "api", "content", or NULL: any */
+	char bad[80];            /* why a parameter was refused */
+};
+
+/* Parses query (raw, after the '?'; NULL: none) into *q: 200, or 400
+ * with q->bad naming the parameter. Other names are ignored. */
+int api_list_query_parse(const char *query, struct api_list_query *q);
+
 /*
- * "/api/posts/SLUG": GET, PUT, DELETE of a post's source. Returns the
+ * "/api/posts/SLUG": GET, PUT, DELETE of a post's source; "/api/posts":
+ * GET, the listing. Returns the
  * status of resp; or 0 with *write set (caller frees it with
  * commit_request_release() and free()): commit it, then answer with
  * page_api_answer().

@@ -84,18 +84,10 @@ static int api_get(const struct request *req, struct response *resp,
 	return 200;
 }
 
-/* The listing's query: ?limit=N&after=SLUG&origin=api|content. */
-struct list_query {
-	size_t limit;
-	char after[QUIRE_MAX_SLUG + 1];
-	const char *origin;      /* NULL: any */
-	char bad[80];            /* why a parameter was refused */
-};
-
 static int list_param(const char *name, size_t nlen, const char *value,
 		      size_t vlen, void *ctx)
 {
-	struct list_query *q = ctx;
+	struct api_list_query *q = ctx;
 	size_t i, n = 0;
 
 	if (nlen == 5 && memcmp(name, "limit", 5) == 0) {
@@ -133,6 +125,17 @@ static int list_param(const char *name, size_t nlen, const char *value,
 		}
 	}
 	return 1; /* others are ignored, as on every page */
+}
+
+int api_list_query_parse(const char *query, struct api_list_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->limit = API_LIST_DEFAULT;
+	if (!query || uri_query_each(query, list_param, q) == 200)
+		return 200;
+	if (!q->bad[0])
+		snprintf(q->bad, sizeof(q->bad), "the query is too long");
+	return 400;
 }
 
 /* One post of the listing as a JSON object. */
@@ -176,16 +179,15 @@ static void list_entry(struct buf *b, const struct tier_pg_listed *e)
  */
 static int api_list(const struct request *req, struct response *resp)
 {
-	struct list_query q = { API_LIST_DEFAULT, "", NULL, "" };
+	struct api_list_query q;
 	struct tier_pg_listed *v = NULL;
 	struct tier_pg *pg;
 	size_t n = 0, i, shown;
 	char msg[128];
 	int rc;
 
-	if (req->query && uri_query_each(req->query, list_param, &q) != 200) {
-		snprintf(msg, sizeof(msg), "bad query parameter: %s",
-			 q.bad[0] ? q.bad : "the query is too long");
+	if (api_list_query_parse(req->query, &q) != 200) {
+		snprintf(msg, sizeof(msg), "bad query parameter: %s", q.bad);
 		return api_error(resp, 400, msg, 0, 0);
 	}
 	pg = tiers_pg(req->app->tiers);
