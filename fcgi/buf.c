@@ -92,29 +92,25 @@ void buf_putc(struct buf *b, char c)
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
-	int n;
+	size_t want = 64;
+	int n, tries;
 
-	if (buf_grow(b, 64) != QUIRE_OK)
-		return;
-	va_copy(cp, ap);
-	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, cp);
-	va_end(cp);
-	if (n < 0) {
-		b->failed = 1;
-		return;
-	}
-	if ((size_t)n >= b->cap - b->len) {
-		if (buf_grow(b, (size_t)n) != QUIRE_OK)
+	/* A second try has the room the first one measured. */
+	for (tries = 0; tries < 2; tries++) {
+		if (buf_grow(b, want) != QUIRE_OK)
 			return;
 		va_copy(cp, ap);
 		n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, cp);
 		va_end(cp);
-		if (n < 0) {
-			b->failed = 1;
+		if (n < 0)
+			break;
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
 			return;
 		}
+		want = (size_t)n;
 	}
-	b->len += (size_t)n;
+	b->failed = 1;
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

@@ -770,7 +770,7 @@ int frontmatter_parse(struct post *p, struct parse_error *err)
 }
 
 /* Reads exactly n digits at *s into *out and advances *s. */
-static int digits(const char **s, int n, int *out)
+int frontmatter_digits(const char **s, int n, int *out)
 {
 	int v = 0;
 
@@ -789,16 +789,18 @@ int frontmatter_parse_date(const char *s, time_t *out)
 	int y, mo, d, h = 0, mi = 0, sec = 0, zh = 0, zm = 0, sign = 0;
 	time_t t;
 
-	if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) ||
-	    *s++ != '-' || !digits(&s, 2, &d))
+	if (!frontmatter_digits(&s, 4, &y) || *s++ != '-' ||
+	    !frontmatter_digits(&s, 2, &mo) || *s++ != '-' ||
+	    !frontmatter_digits(&s, 2, &d))
 		return QUIRE_EPARSE;
 	if (*s == 'T' || *s == 't' || *s == ' ') {
 		s++;
-		if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi))
+		if (!frontmatter_digits(&s, 2, &h) || *s++ != ':' ||
+		    !frontmatter_digits(&s, 2, &mi))
 			return QUIRE_EPARSE;
 		if (*s == ':') {
 			s++;
-			if (!digits(&s, 2, &sec))
+			if (!frontmatter_digits(&s, 2, &sec))
 				return QUIRE_EPARSE;
 			if (*s == '.') /* fractions of a second are dropped */
 				for (s++; isdigit((unsigned char)*s); s++)
@@ -810,11 +812,11 @@ int frontmatter_parse_date(const char *s, time_t *out)
 			s++;
 		} else if (*s == '+' || *s == '-') {
 			sign = *s++ == '-' ? -1 : 1;
-			if (!digits(&s, 2, &zh))
+			if (!frontmatter_digits(&s, 2, &zh))
 				return QUIRE_EPARSE;
 			if (*s == ':')
 				s++;
-			if (isdigit((unsigned char)*s) && !digits(&s, 2, &zm))
+			if (isdigit((unsigned char)*s) && !frontmatter_digits(&s, 2, &zm))
 				return QUIRE_EPARSE;
 		}
 	}

@@ -500,33 +500,19 @@ static int read_key(struct toml *t, struct buf *name, int define,
 	}
 }
 
-/* Reads exactly n digits at *s into *out and advances *s. */
-static int digits(const char **s, int n, int *out)
-{
-	int v = 0;
-
-	for (; n > 0; n--, (*s)++) {
-		if (!isdigit((unsigned char)**s))
-			return 0;
-		v = v * 10 + (**s - '0');
-	}
-	*out = v;
-	return 1;
-}
-
 /* HH:MM[:SS[.fraction]] at *s; advances *s. */
 static int is_time(const char **s)
 {
 	int h, m, sec = 0;
 
-	if (!digits(s, 2, &h) || **s != ':')
+	if (!frontmatter_digits(s, 2, &h) || **s != ':')
 		return 0;
 	(*s)++;
-	if (!digits(s, 2, &m))
+	if (!frontmatter_digits(s, 2, &m))
 		return 0;
 	if (**s == ':') {
 		(*s)++;
-		if (!digits(s, 2, &sec))
+		if (!frontmatter_digits(s, 2, &sec))
 			return 0;
 		if (**s == '.') {
 			(*s)++;
@@ -546,15 +532,15 @@ static int is_datetime(const char *s)
 	const char *p = s;
 	int y, mo, d, zh, zm;
 
-	if (!digits(&p, 4, &y) || *p != '-') {
+	if (!frontmatter_digits(&p, 4, &y) || *p != '-') {
 		p = s;
 		return is_time(&p) && !*p;
 	}
 	p++;
-	if (!digits(&p, 2, &mo) || *p != '-')
+	if (!frontmatter_digits(&p, 2, &mo) || *p != '-')
 		return 0;
 	p++;
-	if (!digits(&p, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31)
+	if (!frontmatter_digits(&p, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31)
 		return 0;
 	if (!*p)
 		return 1;
@@ -567,10 +553,10 @@ static int is_datetime(const char *s)
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		p++;
-		if (!digits(&p, 2, &zh) || *p != ':')
+		if (!frontmatter_digits(&p, 2, &zh) || *p != ':')
 			return 0;
 		p++;
-		if (!digits(&p, 2, &zm) || zh > 23 || zm > 59)
+		if (!frontmatter_digits(&p, 2, &zm) || zh > 23 || zm > 59)
 			return 0;
 	}
 	return !*p;

@@ -63,6 +63,10 @@ int value_add(struct value *v, const char *s);
 int frontmatter_apply(struct post *p, const char *key, struct value *v,
 		      struct parse_error *err);
 
+/* Reads exactly n digits at *s into *out and advances *s; 0 at a
+ * character that is not one (both readers' dates and times). */
+int frontmatter_digits(const char **s, int n, int *out);
+
 /*
  * Fills err (when not NULL) with line, column and the message formatted
  * from fmt and ap, and returns rc, so that a reader's own error helper
