@@ -211,6 +211,34 @@ api PUT /api/posts/after-kill "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text
 check "... and the next write is acknowledged (201)" test "$R_STATUS" = 201
 check "... and served by every worker" every_worker_serves /posts/after-kill 200 AFTER-KILL
 
+# Tokens are read when a worker starts: after a SIGHUP (a rolling
+# replacement) a rotated token file holds, and the old token no longer
+# opens the API on any worker.
+NEW_TOKEN=rotated-$RANDOM$RANDOM
+printf '%s\n' "$NEW_TOKEN" >"$T_DIR/tokens.new"
+chmod 644 "$T_DIR/tokens.new"
+mv "$T_DIR/tokens.new" "$T_DIR/tokens"
+old_workers=$(quire_workers)
+kill -HUP "$QUIRE_PID"
+for i in $(seq 100); do
+	alive=0
+	for w in $old_workers; do
+		kill -0 "$w" 2>/dev/null && alive=1
+	done
+	((alive == 0)) && [ "$(quire_workers | wc -l)" = 3 ] && break
+	sleep 0.1
+done
+check "SIGHUP: the old workers are gone, three new ones serve" test "$alive" = 0
+api GET /api/posts/after-kill -H "Authorization: Bearer $NEW_TOKEN"
+check "... the rotated token opens the API (200)" test "$R_STATUS" = 200
+refused=0
+for i in $(seq 20); do
+	api GET /api/posts/after-kill "${AUTH[@]}"
+	[ "$R_STATUS" = 403 ] && refused=$((refused + 1))
+done
+check "... the old token gets 403, 20 times of 20" test "$refused" = 20
+AUTH=(-H "Authorization: Bearer $NEW_TOKEN")
+
 # PostgreSQL unreachable: 503, nothing acknowledged; reads still served.
 stop_pg
 api PUT /api/posts/brand-new "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text New Z)"
