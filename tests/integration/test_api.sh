@@ -108,6 +108,8 @@ for q in limit=0 limit=1001 limit=x after=Bad%20Slug origin=other; do
 	check "list with $q: 400" test "$R_STATUS" = 400
 done
 check "... naming the parameter" grep -q '"error":"bad query parameter: origin' "$T_DIR/r.body"
+api HEAD /api/posts "${AUTH[@]}" --head
+check "HEAD of the listing: 200" test "$R_STATUS" = 200
 api POST /api/posts "${AUTH[@]}"
 check "POST to the listing: 405, Allow: GET, HEAD" test "$R_STATUS $(header Allow)" = "405 GET, HEAD"
 
@@ -243,6 +245,9 @@ AUTH=(-H "Authorization: Bearer $NEW_TOKEN")
 stop_pg
 api PUT /api/posts/brand-new "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text New Z)"
 check "PostgreSQL down: 503" test "$R_STATUS" = 503
+api GET /api/posts "${AUTH[@]}"
+check "... and the listing: 503 with a JSON error" \
+	test "$R_STATUS $(head -c 9 "$T_DIR/r.body")" = '503 {"error":'
 expect_status /posts/brand-new 200
 start_pg_again || fail "postgresql did not come back"
 
