@@ -27,10 +27,9 @@ int api_list_query_parse(const char *query, struct api_list_query *q);
 
 /*
  * "/api/posts/SLUG": GET, PUT, DELETE of a post's source; "/api/posts":
- * GET, the listing. Returns the
- * status of resp; or 0 with *write set (caller frees it with
- * commit_request_release() and free()): commit it, then answer with
- * page_api_answer().
+ * GET, the listing. Returns the status of resp; or 0 with *write set
+ * (caller frees it with commit_request_release() and free()): commit
+ * it, then answer with page_api_answer().
  */
 int page_api(const struct request *req, struct response *resp,
 	     struct commit_request **write);

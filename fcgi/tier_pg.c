@@ -1034,9 +1034,10 @@ int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out)
 	return rc;
 }
 
-/* A row's reader for pg_read_each: fills elem from row i, or returns
- * PG_ROW_SKIP to leave the row out. */
-#define PG_ROW_SKIP 1
+/* A row's reader for pg_read_each: fills elem from row i and returns
+ * QUIRE_OK or an error, or PG_ROW_SKIP to leave the row out. */
+#define PG_ROW_SKIP (-1)
+_Static_assert(PG_ROW_SKIP < QUIRE_OK, "PG_ROW_SKIP is no QUIRE_* code");
 typedef int (*pg_row_fn)(struct tier_pg *pg, const PGresult *res, int i,
 			 void *elem, void *ctx);
 /* Frees an array of n elements and what each holds. */
