@@ -116,6 +116,15 @@ static const char *const migrations[] = {
 	" ALTER COLUMN toc_html SET COMPRESSION lz4';"
 	" EXCEPTION WHEN feature_not_supported OR syntax_error THEN NULL;"
 	" END $$",
+	/* 4: every content post rendered again by the next deploy. Before
+	 * markdown.c's parse lock, a deploy rendering on several threads
+	 * could commit html without its <del> and autolinks, and a deploy
+	 * re-renders a file only when its text changes: a hash that no file
+	 * has, no signature, and a new stamp so that no deploy cache or
+	 * deployer keeps the old hashes. The generation stays: nothing
+	 * published changes until that deploy. */
+	"UPDATE posts SET hash = 0, file_sig = NULL WHERE origin = 'content';"
+	"UPDATE site SET stamp = md5(random()::text || clock_timestamp()::text)",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
