@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "content_watch.h"
 #include "deploy.h"
@@ -453,6 +454,38 @@ int deployer_warm(struct deployer *d)
 	return d->pg_ok ? QUIRE_OK : QUIRE_EIO;
 }
 
+/* Whether path/sub is a directory. */
+static int has_dir(const char *path, const char *sub)
+{
+	struct stat st;
+	char p[4096];
+	int n = snprintf(p, sizeof(p), "%s/%s", path, sub);
+
+	return n > 0 && (size_t)n < sizeof(p) && stat(p, &st) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
+/*
+ * A folder that does not exist, or holds neither posts/ nor pages/,
+ * lists as empty, and a deploy of nothing unpublishes every content
+ * post: a mistyped path ("/srv/blgo", one level too deep) would empty
+ * the site. It is refused instead; an empty posts/ unpublishes all.
+ */
+static int content_folder_ok(const char *dir)
+{
+	if (!has_dir(dir, ".")) {
+		fprintf(stderr, "quirectl: \"%s\" is not a folder: nothing "
+			"deployed\n", dir);
+		return 0;
+	}
+	if (!has_dir(dir, "posts") && !has_dir(dir, "pages")) {
+		fprintf(stderr, "quirectl: \"%s\" has neither posts/ nor pages/: "
+			"not a content folder, nothing deployed\n", dir);
+		return 0;
+	}
+	return 1;
+}
+
 int deployer_run(struct deployer *d, double timeout_ms)
 {
 	struct content_options opt = { d->cfg->unsafe_html };
@@ -467,6 +500,8 @@ int deployer_run(struct deployer *d, double timeout_ms)
 	int rc = DEPLOY_EXIT_TIER, changed, full, threaded, listed, whole;
 
 	last_release(d);
+	if (!content_folder_ok(d->dir))
+		return DEPLOY_EXIT_CONTENT;
 	/* A fresh process lists the folder (tens of ms) while PostgreSQL is
 	 * reached; a long-lived one lists in well under a millisecond. */
 	threaded = !d->watch && pthread_create(&th, NULL, pg_prepare, d) == 0;

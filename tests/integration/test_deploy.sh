@@ -74,6 +74,18 @@ check "a deploy with a broken, oddly named file fails" not deploy
 check "... naming it escaped, on one line" grep -q '2024-05-06-two\\x0alines.md:[0-9]*:[0-9]*:' "$T_DIR/deploy.out"
 rm -f "$SITE/posts/2024-05-06-two"$'\n'"lines.md"
 
+# A folder that is not a content folder is refused, not deployed as an
+# empty site (which would unpublish every post): a mistyped path, and
+# one level too deep.
+"$QUIRECTL" deploy "$SITE.mistyped" >"$T_DIR/deploy.out" 2>&1
+check "a deploy of a folder that does not exist fails (exit 1)" test $? = 1
+check "... saying it is not a folder" grep -q "is not a folder: nothing deployed" "$T_DIR/deploy.out"
+"$QUIRECTL" deploy "$SITE/posts" >"$T_DIR/deploy.out" 2>&1
+check "a deploy of a folder with neither posts/ nor pages/ fails (exit 1)" test $? = 1
+check "... saying so" grep -q "has neither posts/ nor pages/" "$T_DIR/deploy.out"
+check "... and every post is still served" every_worker_serves "$POST" 200 "EDIT-ONE"
+expect_status /posts/second 200
+
 # Removing a file unpublishes its post.
 rm -f "$SITE/posts/2024-02-20-second-post.md"
 check "a deploy removing a file succeeds" deploy
