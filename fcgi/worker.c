@@ -551,6 +551,8 @@ static int handle_api(FCGX_Request *fr, struct app *app, struct request *req,
 	status = uri_parse(p->uri, &req->uri);
 	if (status == 200 && has_body(p))
 		status = read_body(fr, p, app->cfg->max_body, &body);
+	else if (has_body(p))
+		drain_body(fr); /* the answer must not be lost to a reset */
 	if (status != 200 && status != 0) {
 		response_plain(&resp, status);
 		send_response(fr, &resp, 0);
@@ -624,6 +626,8 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 
 	read_params(fr->envp, &p);
 	if (header_too_long(&p)) {
+		if (has_body(&p))
+			drain_body(fr);
 		send_plain(fr, 400, 0, NULL);
 		return 0;
 	}
