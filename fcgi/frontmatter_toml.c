@@ -169,40 +169,6 @@ static int too_deep(struct toml *t, struct toml_pos pos)
 		       QUIRE_MAX_YAML_DEPTH);
 }
 
-/* Length of the valid UTF-8 sequence at s (s < end), or 0: RFC 3629,
- * so no overlong forms, no surrogates, nothing past U+10FFFF. */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		if (s[0] == 0xe0)
-			lo = 0xa0;
-		else if (s[0] == 0xed)
-			hi = 0x9f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		if (s[0] == 0xf0)
-			lo = 0x90;
-		else if (s[0] == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if ((size_t)(end - s) < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 /*
  * TOML text is UTF-8 and allows no control character but tab outside
  * line breaks (TOML 1.0, "Spec"); checking once here keeps NUL bytes out
@@ -226,7 +192,7 @@ static int check_text(struct toml *t)
 			return fail_at(t, QUIRE_EPARSE, pos,
 				       "control character 0x%02x in frontmatter",
 				       *s);
-		n = utf8_len(s, end);
+		n = quire_utf8_len(s, end);
 		if (!n)
 			return fail_at(t, QUIRE_EPARSE, pos, "%s",
 				       "invalid UTF-8 in frontmatter");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "quire.h"
 
 void html_escape(struct buf *out, const char *s, size_t len)
 {
@@ -51,12 +52,13 @@ void html_url_encode(struct buf *out, const char *s, size_t len)
 void html_json_escape(struct buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, n;
 	unsigned char c;
 	char esc[6] = { '\\', 'u', '0', '0', 0, 0 };
 
 	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
+		c = u[i];
 		if (c == '"' || c == '\\') {
 			buf_putc(out, '\\');
 			buf_putc(out, (char)c);
@@ -64,8 +66,15 @@ void html_json_escape(struct buf *out, const char *s, size_t len)
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
 			buf_append(out, esc, 6);
-		} else {
+		} else if (c < 0x80) {
 			buf_putc(out, (char)c);
+		} else if ((n = quire_utf8_len(u + i, u + len)) != 0) {
+			buf_append(out, s + i, n);
+			i += n - 1;
+		} else {
+			/* JSON is UTF-8 (RFC 8259 §8.1): a byte that is not,
+			 * such as a message cut inside a character, is U+FFFD */
+			buf_puts(out, "\\ufffd");
 		}
 	}
 }

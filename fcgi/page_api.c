@@ -274,8 +274,11 @@ static int api_put(const struct request *req, struct response *resp,
 				&p, &err);
 	if (rc == QUIRE_ENOMEM)
 		return api_error(resp, 500, "out of memory", 0, 0);
+	/* 413 is for the size alone; other limits (nesting, tags, table
+	 * columns) are a bad request like any other. */
 	if (rc != QUIRE_OK)
-		return api_error(resp, rc == QUIRE_ETOOBIG ? 413 : 400,
+		return api_error(resp, rc == QUIRE_ETOOBIG &&
+				 req->body_len > QUIRE_MAX_FILE ? 413 : 400,
 				 err.message[0] ? err.message : quire_strerror(rc),
 				 err.line, err.column);
 	if (strcmp(p->slug, slug) != 0) {

@@ -27,6 +27,14 @@ const char *quire_strerror(int err);
 /* The value of hexadecimal digit c, or -1 when c is not one. */
 int quire_hex_digit(int c);
 
+/* Length of the valid UTF-8 sequence at s (s < end), or 0: RFC 3629,
+ * so no overlong forms, no surrogates, nothing past U+10FFFF. */
+size_t quire_utf8_len(const unsigned char *s, const unsigned char *end);
+
+/* Offset of the first NUL byte or invalid UTF-8 sequence in s[0..len),
+ * or len when there is none (what PostgreSQL's text refuses). */
+size_t quire_text_invalid(const char *s, size_t len);
+
 /* Milliseconds of CLOCK_MONOTONIC, for timing and deadlines. */
 double quire_now_ms(void);
 

@@ -177,6 +177,16 @@ static unsigned line_of(const char *s, size_t off)
 	return line;
 }
 
+/* The 1-based column (in bytes) of offset off in its line. */
+static unsigned column_of(const char *s, size_t off)
+{
+	size_t start = off;
+
+	while (start > 0 && s[start - 1] != '\n')
+		start--;
+	return (unsigned)(off - start + 1);
+}
+
 int content_parse_file(const char *path, enum post_kind kind, char *text,
 		       size_t len, const struct content_options *opt,
 		       struct post **out, struct parse_error *err)
@@ -185,6 +195,7 @@ int content_parse_file(const char *path, enum post_kind kind, char *text,
 	struct post *p;
 	unsigned flags = 0, body_line;
 	char msg[64];
+	size_t bad;
 	int rc;
 
 	*out = NULL;
@@ -212,6 +223,15 @@ int content_parse_file(const char *path, enum post_kind kind, char *text,
 		goto out;
 	}
 	p->hash = (unsigned long long)XXH3_64bits(text, len);
+	/* What PostgreSQL's text cannot hold is refused here, where the
+	 * error can name the place, not by the database at commit. */
+	bad = quire_text_invalid(text, len);
+	if (bad < len) {
+		set_err(err, line_of(text, bad), column_of(text, bad),
+			text[bad] ? "invalid UTF-8" : "a NUL byte");
+		rc = QUIRE_EPARSE;
+		goto out;
+	}
 
 	rc = frontmatter_parse(p, err);
 	if (rc != QUIRE_OK)

@@ -121,6 +121,17 @@ api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary $'---\ndescrip
 check "missing title: 400" test "$R_STATUS" = 400
 api PUT "/api/posts/Bad%20Slug" "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text T X)"
 check "an invalid slug: 400" test "$R_STATUS" = 400
+printf -- '---\ntitle: Nul\n---\nab\0cd\n' >"$T_DIR/nul.md"
+api PUT /api/posts/with-nul "${AUTH[@]}" "${MD[@]}" --data-binary "@$T_DIR/nul.md"
+check "a NUL byte in the post: 400 (not 503 from the database)" test "$R_STATUS" = 400
+check "... naming line 4, column 3" grep -q '"line":4,"column":3' "$T_DIR/r.body"
+printf -- '---\ntitle: Latin \xe9\n---\nx\n' >"$T_DIR/latin1.md"
+api PUT /api/posts/latin1 "${AUTH[@]}" "${MD[@]}" --data-binary "@$T_DIR/latin1.md"
+check "bytes that are not UTF-8: 400" test "$R_STATUS" = 400
+printf -- '---\ntitle: Deep\nx: %s1%s\n---\nx\n' "$(printf '[%.0s' $(seq 20))" "$(printf ']%.0s' $(seq 20))" >"$T_DIR/deep.md"
+api PUT /api/posts/deep "${AUTH[@]}" "${MD[@]}" --data-binary "@$T_DIR/deep.md"
+check "frontmatter nested too deep (a small body): 400, not 413" test "$R_STATUS" = 400
+check "... saying so" grep -q "nested deeper" "$T_DIR/r.body"
 api PUT /api/posts/from-api "${AUTH[@]}" -H "Content-Type: application/json" --data-binary '{}'
 check "a wrong content type: 415" test "$R_STATUS" = 415
 head -c 30000 /dev/zero | tr '\0' 'a' >"$T_DIR/big.md"

@@ -562,6 +562,35 @@ static void test_parse_file_direct(void)
 				strlen(text), NULL, &p, &err);
 	CHECK(rc == QUIRE_EPARSE);
 	CHECK_CONTAINS(err.message, "missing frontmatter");
+
+	/* What PostgreSQL's text refuses is refused here, with its place:
+	 * a NUL byte, bytes that are not UTF-8 (the API answered 503 when
+	 * the database refused them at commit). */
+	text = malloc(40);
+	memcpy(text, "---\ntitle: N\n---\nab\0cd\n", 23);
+	rc = content_parse_file("posts/nul.md", POST_KIND_POST, text, 23, NULL,
+				&p, &err);
+	CHECK(rc == QUIRE_EPARSE);
+	CHECK(p == NULL);
+	CHECK(err.line == 4 && err.column == 3);
+	CHECK_CONTAINS(err.message, "NUL");
+	text = strdup("---\ntitle: U\n---\n\xc3\xa9t\xc3\n");
+	rc = content_parse_file("posts/utf.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_EPARSE);
+	CHECK(err.line == 4 && err.column == 4);
+	CHECK_CONTAINS(err.message, "UTF-8");
+	text = strdup("---\ntitle: \xe9t\xe9\n---\nx\n"); /* Latin-1 */
+	rc = content_parse_file("posts/latin1.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_EPARSE);
+	CHECK(err.line == 2 && err.column == 8);
+	text = strdup("---\ntitle: \xc3\xa9t\xc3\xa9 \xf0\x9f\x99\x82\n---\nx\n");
+	rc = content_parse_file("posts/ok-utf8.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_OK);
+	post_free(p);
+	p = NULL;
 }
 
 /* An existing Jekyll or Hugo site's folder is served as it is. */

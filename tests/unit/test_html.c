@@ -33,6 +33,11 @@ int main(void)
 	buf_reset(&b);
 	html_json_escape(&b, "a\"b\\c\n\x01é", strlen("a\"b\\c\n\x01é"));
 	CHECK_STR(b.data, "a\\\"b\\\\c\\u000a\\u0001é");
+	/* Not UTF-8 (a Latin-1 é, a character cut short, a surrogate): each
+	 * bad byte is U+FFFD, so the JSON stays valid. Valid ones pass. */
+	buf_reset(&b);
+	html_json_escape(&b, "\xe9|\xc3|\xed\xa0\x80|\xf0\x9f\x99\x82", 12);
+	CHECK_STR(b.data, "\\ufffd|\\ufffd|\\ufffd\\ufffd\\ufffd|\xf0\x9f\x99\x82");
 	buf_release(&b);
 	return check_done("test_html");
 }
