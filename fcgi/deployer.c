@@ -498,6 +498,7 @@ int deployer_run(struct deployer *d, double timeout_ms)
 	double t0 = quire_now_ms(), t_list, t_joined, t_read, t_plan, t_commit;
 	double t_publish;
 	int rc = DEPLOY_EXIT_TIER, changed, full, threaded, listed, whole;
+	int waited = QUIRE_OK;
 
 	last_release(d);
 	if (!content_folder_ok(d->dir))
@@ -605,9 +606,14 @@ int deployer_run(struct deployer *d, double timeout_ms)
 		goto report;
 	}
 	t_publish = quire_now_ms();
-	tiers_wait_acks(r, acks, d->gen, timeout_ms, DEPLOY_WORKER_MAX_AGE_S, 1,
-			&live, &acked);
-	rc = acked == live ? DEPLOY_EXIT_OK : DEPLOY_EXIT_ACK;
+	waited = tiers_wait_acks(r, acks, d->gen, timeout_ms,
+				 DEPLOY_WORKER_MAX_AGE_S, 1, &live, &acked);
+	/* Unread, the registry says nothing: "0/0 acknowledged" is no
+	 * acknowledgement. */
+	rc = waited != QUIRE_EIO && acked == live ? DEPLOY_EXIT_OK : DEPLOY_EXIT_ACK;
+	if (waited == QUIRE_EIO)
+		fprintf(stderr, "quirectl: cannot read the workers' "
+			"acknowledgements from redis: %s\n", tier_redis_error(r));
 	log_msg(LOG_LEVEL_DEBUG, "deploy", "redis=%s redis_ms=%.1f acks_ms=%.1f",
 		full ? "whole" : "changes", t_publish - t_commit,
 		quire_now_ms() - t_publish);
@@ -619,7 +625,7 @@ report:
 		printf("; %zu/%zu workers acknowledged in %.1f ms", acked, live,
 		       quire_now_ms() - t0);
 	printf("\n");
-	if (rc == DEPLOY_EXIT_ACK)
+	if (rc == DEPLOY_EXIT_ACK && waited != QUIRE_EIO)
 		fprintf(stderr, "quirectl: %zu of %zu workers did not acknowledge "
 			"within %.0f ms\n", live - acked, live, timeout_ms);
 out:

@@ -93,6 +93,18 @@ check "... removes one post" grep -q " 1 removed" "$T_DIR/deploy.out"
 expect_status /posts/second 404
 check "the edit made meanwhile is served too" every_worker_serves "$POST" 200 "EDIT-TWO"
 
+# The workers' registry unreadable (a key of the wrong type): a deploy
+# cannot know who acknowledged, and must not say all did ("0/0").
+sed -i 's/EDIT-TWO/EDIT-TWO-B/' "$SITE/posts/2024-01-10-hello-world.md"
+redis-cli -h 127.0.0.1 -p "$REDIS_PORT" rename quire:workers quire:workers.kept >/dev/null
+redis-cli -h 127.0.0.1 -p "$REDIS_PORT" set quire:workers not-a-hash >/dev/null
+deploy
+check "a deploy whose acknowledgements cannot be read exits 4" test "$D_STATUS" = 4
+check "... saying why" grep -q "cannot read the workers' acknowledgements" "$T_DIR/deploy.out"
+redis-cli -h 127.0.0.1 -p "$REDIS_PORT" rename quire:workers.kept quire:workers >/dev/null
+check "... and once the registry is back, the edit is served everywhere" \
+	every_worker_serves "$POST" 200 "EDIT-TWO-B"
+
 # Redis cut off: a deploy meanwhile is applied when the workers reconnect.
 stop_redis
 sed -i 's/EDIT-TWO/EDIT-THREE/' "$SITE/posts/2024-01-10-hello-world.md"
