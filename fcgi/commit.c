@@ -181,8 +181,12 @@ void commit_to_pg(struct tiers *t, struct commit_batch *b)
 			tiers_pg_failed(t);
 			remember_uncertain(b);
 		}
-	} else if (b->gen && n_uncertain) {
-		refetch_uncertain(pg, b);
+	} else {
+		/* A batch retried one write at a time commits some and may
+		 * lose the answer to another: that one is uncertain too. */
+		remember_uncertain(b);
+		if (b->gen && n_uncertain)
+			refetch_uncertain(pg, b);
 	}
 	for (i = 0; i < b->n; i++) {
 		struct commit_reply *r = &b->replies[i];
