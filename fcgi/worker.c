@@ -51,6 +51,7 @@
 #include "route.h"
 #include "sub.h"
 #include "tiers.h"
+#include "touch.h"
 #include "view.h"
 #include "worker.h"
 
@@ -721,52 +722,20 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	return 0;
 }
 
-static int slug_in(const struct sub_update *u, const char *slug, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < u->n_posts; i++)
-		if (u->posts[i] && strlen(u->posts[i]->slug) == len &&
-		    memcmp(u->posts[i]->slug, slug, len) == 0)
-			return 1;
-	for (i = 0; i < u->n_gone; i++)
-		if (strlen(u->gone[i]) == len && memcmp(u->gone[i], slug, len) == 0)
-			return 1;
-	return 0;
-}
-
-/* Whether an update touches the page under key: a changed post's own
- * page, and every page that lists posts (home, lists, taxonomies, feeds,
- * sitemap). Unchanged posts' pages are untouched. */
-static int touched_by(const char *key, const struct sub_update *u)
-{
-	const char *slug = NULL;
-
-	if (u->all)
-		return 1;
-	if (strncmp(key, "/posts/", 7) == 0)
-		slug = key + 7;
-	else if (strncmp(key, "/pages/", 7) == 0)
-		slug = key + 7;
-	if (!slug || !*slug || strpbrk(slug, "/?"))
-		return 1;
-	return slug_in(u, slug, strlen(slug));
-}
-
-struct mark_ctx {
-	const struct sub_update *u;
-	size_t marked;
-};
-
 /* Marks touched pages stale rather than dropping them: the next request
  * rebuilds them, and if the tiers fail then, the stale copy is served
  * instead of an error. */
+struct mark_ctx {
+	const struct touch *t;
+	size_t marked;
+};
+
 static void mark_stale(const char *key, void *value, void *ctx)
 {
 	struct mark_ctx *m = ctx;
 	struct finished *f = value;
 
-	if (!f->stale && touched_by(key, m->u)) {
+	if (!f->stale && touch_page(m->t, key)) {
 		f->stale = 1;
 		m->marked++;
 	}
@@ -778,14 +747,18 @@ static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
 {
 	struct sub_update *u, *next;
 	struct mark_ctx m;
+	struct touch t;
 
 	for (u = sub_take(sub); u; u = next) {
 		next = u->next;
-		/* Match on the update before app_apply takes its posts. */
-		m.u = u;
+		/* Match on the update and the index the cached pages were
+		 * made from, before app_apply takes its posts. */
+		touch_begin(&t, app->site, u);
+		m.t = &t;
 		m.marked = 0;
 		metrics_add(u->all ? METRIC_FULL_RELOADS : METRIC_INVALIDATIONS, 1);
 		cache_foreach(l1, mark_stale, &m);
+		touch_end(&t);
 		if (app_apply(app, u, time(NULL)) != QUIRE_OK) {
 			log_msg(LOG_LEVEL_ERROR, "invalidate",
 				"cannot apply generation %lld; restarting", u->generation);

@@ -55,6 +55,19 @@ check "... changing exactly one post" grep -q " 1 changed, 0 removed" "$T_DIR/de
 check "... acknowledged by every worker" grep -Eq "([0-9]+)/\1 workers acknowledged" "$T_DIR/deploy.out"
 check "every worker serves the edit at once" every_worker_serves "$POST" 200 "EDIT-ONE"
 
+# What a page shows of other posts changes with them: /posts/escaping
+# lists hello-world among its related posts (tag c), and every page has
+# the static pages in its menu. Both cached on every worker first.
+check "every worker caches /posts/escaping" every_worker_serves /posts/escaping 200 "Hello, World"
+sed -i 's/^title: Hello, World$/title: Hello, Related World/' "$SITE/posts/2024-01-10-hello-world.md"
+sed -i 's/^title: About$/title: About This Blog/' "$SITE/pages/about.md"
+check "a deploy retitling a post and a page succeeds" deploy
+check "... changing two" grep -q " 2 changed, 0 removed" "$T_DIR/deploy.out"
+check "every worker shows the related post's new title at once" \
+	every_worker_serves /posts/escaping 200 "Hello, Related World"
+check "... and the page's new title in the menu" \
+	every_worker_serves /posts/escaping 200 "About This Blog"
+
 # Nothing changed: nothing to do.
 check "a deploy with no change succeeds" deploy
 check "... and says nothing changed" grep -q "nothing changed" "$T_DIR/deploy.out"
