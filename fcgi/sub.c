@@ -137,8 +137,17 @@ static void handle_message(struct sub *s, struct tiers *t, const char *msg)
 		log_msg(LOG_LEVEL_WARN, "invalidate", "malformed message ignored");
 		return;
 	}
-	if (gen <= s->applied)
+	/* Already held: loaded from PostgreSQL, which commits before the
+	 * writer updates Redis and publishes, this worker may hold gen yet
+	 * have cached a page built from an older Redis copy of a post. The
+	 * posts named are applied again (read anew, their pages marked
+	 * stale), under the generation held. */
+	if (gen <= s->applied) {
+		if (!all && n && apply_slugs(s, t, s->applied, slugs, n) != QUIRE_OK)
+			log_msg(LOG_LEVEL_WARN, "invalidate", "generation=%lld "
+				"(held) not applied again", gen);
 		goto out;
+	}
 	/* A gap (a message we missed) or "*": the slugs are not enough. */
 	if (all || gen != s->applied + 1) {
 		if (reload_all(s, t) != QUIRE_OK)

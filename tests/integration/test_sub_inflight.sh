@@ -55,5 +55,37 @@ done
 check "a generation never published is caught by a reload" test $ok_reload = 1
 expect_status /posts/hello-world 200
 
+# A message for a generation a worker holds already: loaded from
+# PostgreSQL (which commits before the writer updates Redis), it may
+# have cached a page from an older Redis copy. Here Redis's copy of a
+# post is made older by hand, the workers restart (and load from
+# PostgreSQL), cache it, then Redis gets it back and the message comes:
+# every worker must serve the post anew. (First a deploy, so that the
+# key set by hand above is PostgreSQL's generation again and no worker
+# reloads everything while this runs.)
+sed -i 's/^Hello/Again Hello/' "$SITE/posts/2024-01-10-hello-world.md"
+printf '\nREDEPLOYED\n' >>"$SITE/posts/2024-01-10-hello-world.md"
+check "a deploy puts PostgreSQL and Redis at one generation" "$QUIRECTL" deploy "$SITE"
+check "... served by every worker" every_worker_serves /posts/hello-world 200 REDEPLOYED
+G=$(rcli GET "${PREFIX}generation")
+html=$(rcli HGET "${PREFIX}post:hello-world" html)
+rcli HSET "${PREFIX}post:hello-world" html "<p>OLDER-REDIS-COPY</p>" >/dev/null
+old_workers=$(quire_workers)
+kill -HUP "$QUIRE_PID"
+for i in $(seq 100); do
+	alive=0
+	for w in $old_workers; do
+		kill -0 "$w" 2>/dev/null && alive=1
+	done
+	((alive == 0)) && [ "$(quire_workers | wc -l)" = 2 ] && break
+	sleep 0.1
+done
+check "after a reload every worker serves the older Redis copy (cached)" \
+	every_worker_serves /posts/hello-world 200 OLDER-REDIS-COPY
+rcli HSET "${PREFIX}post:hello-world" html "${html/<p>/<p>CAUGHT-UP }" >/dev/null
+rcli PUBLISH "${PREFIX}invalidate" "$G hello-world" >/dev/null
+check "a message for the generation held makes every worker serve it anew" \
+	every_worker_serves /posts/hello-world 200 CAUGHT-UP
+
 check "no worker crashed" test -z "$(crash_lines)"
 t_done
