@@ -183,6 +183,17 @@ static void check_generation(struct sub *s, struct tiers *t,
 		tiers_ack(t, s->worker_id, gen);
 		return;
 	}
+	/* Behind what this worker holds, subscribed all along: it was
+	 * loaded from PostgreSQL after a writer committed but could not
+	 * update Redis (the writer then asks for a reload). PostgreSQL is
+	 * the truth; reloading from it every 5 s would change nothing until
+	 * the next write sets the key. Just subscribed, a deploy may have
+	 * been missed: that reloads, below. */
+	if (!just_subscribed && gen < s->applied) {
+		s->ahead = 0;
+		tiers_beat(t, s->worker_id, s->applied);
+		return;
+	}
 	if (!just_subscribed && gen > s->applied &&
 	    (s->ahead == 0 || s->applied >= s->ahead)) {
 		s->ahead = gen;

@@ -87,5 +87,16 @@ rcli PUBLISH "${PREFIX}invalidate" "$G hello-world" >/dev/null
 check "a message for the generation held makes every worker serve it anew" \
 	every_worker_serves /posts/hello-world 200 CAUGHT-UP
 
+# The key behind what the workers hold (a writer committed to
+# PostgreSQL but could not update Redis; the workers reloaded from
+# PostgreSQL): nothing to reload, across two comparisons.
+rcli SET "${PREFIX}generation" $((G - 1)) >/dev/null
+before=$(reloads)
+sleep 11
+check "a generation key behind the workers' brings no reload" test "$(reloads)" = "$before"
+check "... and both workers still count as live" \
+	grep -q "workers: 2 live" <("$QUIRECTL" status)
+rcli SET "${PREFIX}generation" "$G" >/dev/null
+
 check "no worker crashed" test -z "$(crash_lines)"
 t_done
