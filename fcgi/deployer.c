@@ -13,6 +13,7 @@
 #include "deploy.h"
 #include "deploy_cache.h"
 #include "deployer.h"
+#include "limits.h"
 #include "log.h"
 #include "quire.h"
 #include "tier_files.h"
@@ -486,6 +487,46 @@ static int content_folder_ok(const char *dir)
 	return 1;
 }
 
+/*
+ * A content file whose slug is a post of the write API would replace it
+ * (and take it away when the file goes): refused, naming the file, and
+ * nothing deployed. DEPLOY_EXIT_OK when no upsert is one.
+ */
+static int api_owned(struct deployer *d)
+{
+	const struct deploy_plan *plan = &d->plan;
+	char **slugs, *first = NULL, msg[QUIRE_MAX_SLUG + 128];
+	size_t i;
+	int rc;
+
+	if (plan->n_upserts == 0)
+		return DEPLOY_EXIT_OK;
+	slugs = calloc(plan->n_upserts, sizeof(*slugs));
+	if (!slugs)
+		return DEPLOY_EXIT_TIER;
+	for (i = 0; i < plan->n_upserts; i++)
+		slugs[i] = plan->upserts[i]->slug;
+	rc = tier_pg_api_owned(d->pg, slugs, plan->n_upserts, &first);
+	free(slugs);
+	if (rc != QUIRE_OK) {
+		fprintf(stderr, "quirectl: postgresql: %s; nothing deployed\n",
+			tier_pg_error(d->pg));
+		return DEPLOY_EXIT_TIER;
+	}
+	if (!first)
+		return DEPLOY_EXIT_OK;
+	for (i = 0; i < plan->n_upserts; i++)
+		if (strcmp(plan->upserts[i]->slug, first) == 0)
+			break;
+	snprintf(msg, sizeof(msg), "slug \"%s\" is a post of the write API: a "
+		 "content file cannot replace it", first);
+	content_report(i < plan->n_upserts && plan->upserts[i]->path ?
+		       plan->upserts[i]->path : first, 1, 1, msg);
+	fprintf(stderr, "quirectl: 1 error; nothing deployed\n");
+	free(first);
+	return DEPLOY_EXIT_CONTENT;
+}
+
 int deployer_run(struct deployer *d, double timeout_ms)
 {
 	struct content_options opt = { d->cfg->unsafe_html };
@@ -540,6 +581,8 @@ int deployer_run(struct deployer *d, double timeout_ms)
 		return DEPLOY_EXIT_CONTENT;
 	}
 	changed = plan->n_upserts || plan->n_deletes;
+	if (changed && (rc = api_owned(d)) != DEPLOY_EXIT_OK)
+		return rc;
 	if (changed && tier_pg_deploy(d->pg, plan->upserts, plan->n_upserts,
 				      plan->deletes, plan->n_deletes,
 				      &d->gen) != QUIRE_OK) {

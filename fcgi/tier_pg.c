@@ -199,7 +199,11 @@ static const char upsert_head[] =
 	" toc_html = excluded.toc_html, words = excluded.words," \
 	" hash = excluded.hash, revision = p.revision + 1," \
 	" file_sig = NULL, updated_at = now()"
-static const char upsert_tail[] = UPSERT_SET " RETURNING slug, revision";
+/* A content write never replaces an API post (a deploy checks first;
+ * this holds against an API write of the same new slug in between). */
+static const char upsert_tail[] = UPSERT_SET
+	" WHERE excluded.origin = 'api' OR p.origin = 'content'"
+	" RETURNING slug, revision";
 /*
  * An API write under its precondition $20 in one statement, so a batch
  * of them needs no round trip between two (tier_pg_write.c): -1 upserts;
@@ -294,6 +298,11 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  " FROM posts WHERE slug > $1 AND ($2 = '' OR origin = $2)"
 	  " ORDER BY slug LIMIT $3",
 	  3, list_types },
+	/* A content file may not replace a post of the API (README). */
+	{ "quire_api_owned",
+	  "SELECT slug FROM posts WHERE origin = 'api' AND slug = ANY ($1)"
+	  " ORDER BY slug LIMIT 1",
+	  1, text_array_type },
 };
 
 int pg_upsert_rows(enum pg_stmt s)
@@ -1166,6 +1175,34 @@ int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n)
 {
 	return pg_read_each(pg, PG_STMT_SLUGS, 0, NULL, sizeof(**out), slug_row,
 			    NULL, strings_release, out, n);
+}
+
+int tier_pg_api_owned(struct tier_pg *pg, char *const *slugs, size_t n,
+		      char **first)
+{
+	struct buf arr = BUF_INIT;
+	const char *values[1];
+	int lengths[1], formats[1] = { 1 }, rc;
+	PGresult *res;
+
+	*first = NULL;
+	if (n == 0)
+		return QUIRE_OK;
+	rc = text_array_encode(&arr, slugs, n);
+	if (rc != QUIRE_OK) {
+		buf_release(&arr);
+		return rc;
+	}
+	values[0] = arr.data;
+	lengths[0] = (int)arr.len;
+	rc = pg_exec_read(pg, PG_STMT_API_OWNED, 1, values, lengths, formats, &res);
+	buf_release(&arr);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (PQntuples(res) > 0 && !(*first = strdup(PQgetvalue(res, 0, 0))))
+		rc = QUIRE_ENOMEM;
+	PQclear(res);
+	return rc;
 }
 
 void tier_pg_listed_free(struct tier_pg_listed *v, size_t n)

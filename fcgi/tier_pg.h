@@ -142,6 +142,12 @@ int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out);
 int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
 		  long long *generation);
 
+/* The first (by slug) of slugs[0..n) that is a post of the API (origin
+ * api) into *first (caller frees), or NULL when none is: what a content
+ * deploy may not replace. QUIRE_OK, QUIRE_EIO, QUIRE_ENOMEM. */
+int tier_pg_api_owned(struct tier_pg *pg, char *const *slugs, size_t n,
+		      char **first);
+
 /* Every slug PostgreSQL holds, any origin (caller frees the array with
  * quire_strings_free). */
 int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n);

@@ -168,6 +168,17 @@ check "... and seven 412" test "$(grep -c '^412$' "$T_DIR/race")" = 7
 sed -i '$a\\' "$SITE/posts/2024-04-01-newest.md"
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1
 check "an API post survives a content deploy" every_worker_serves /posts/from-api 200 RACE-
+# ... nor is it replaced by a content file of the same slug (which would
+# also take it away when the file goes): refused, nothing deployed.
+printf -- '---\ntitle: Same slug\n---\nFROM-A-FILE\n' >"$SITE/posts/2024-06-01-from-api.md"
+sed -i 's/$/ /' "$SITE/posts/2024-04-01-newest.md"
+"$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1
+check "a content file with an API post's slug: the deploy fails (exit 1)" test $? = 1
+check "... naming the file and the slug" \
+	grep -q '2024-06-01-from-api.md:1:1: slug "from-api" is a post of the write API' "$T_DIR/deploy.out"
+check "... and the API post is unchanged on every worker" every_worker_serves /posts/from-api 200 RACE-
+rm -f "$SITE/posts/2024-06-01-from-api.md"
+check "without that file the deploy succeeds" "$QUIRECTL" deploy "$SITE"
 
 api DELETE /api/posts/from-api "${AUTH[@]}"
 check "DELETE: 204" test "$R_STATUS" = 204
