@@ -56,6 +56,7 @@ static int client_connect(struct commit_client *c)
 		return QUIRE_EIO;
 	}
 	c->fd = fd;
+	c->epoch++;
 	return QUIRE_OK;
 }
 

@@ -22,6 +22,8 @@ struct commit_client {
 	struct buf in;           /* bytes of replies not yet whole */
 	struct buf out;          /* scratch for a request */
 	uint32_t next_id;
+	unsigned epoch;          /* connections made: a new one means the
+				    replies owed on the last are lost */
 };
 
 void commit_client_init(struct commit_client *c, int listen_fd);

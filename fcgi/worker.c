@@ -516,9 +516,15 @@ static int commit_write(FCGX_Request *fr, struct app *app, struct writes *wr,
 			struct response *resp)
 {
 	struct commit_reply r;
+	unsigned epoch = wr->cc.epoch;
 
 	if (commit_client_enabled(&wr->cc)) {
 		if (commit_client_send(&wr->cc, w) == QUIRE_OK) {
+			/* Sent on a new connection (the last one broke under
+			 * the send): what was parked on the old one will never
+			 * be answered there, and would wait out its timeout. */
+			if (wr->cc.epoch != epoch)
+				writes_fail_all(wr, "the committer went away");
 			wr->v[wr->n].fr = fr;
 			wr->v[wr->n].w = w;
 			wr->v[wr->n].is_head = is_head;
