@@ -378,8 +378,24 @@ int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
 	int rc;
 
 	*out = NULL;
-	if (r && tier_redis_index_many(r, slugs, n, out) == QUIRE_OK)
+	if (r && tier_redis_index_many(r, slugs, n, out) == QUIRE_OK) {
+		/* Missing (evicted, lost) or malformed there is not gone:
+		 * PostgreSQL says which (a post deleted is absent from both). */
+		for (i = 0; i < n && (p = pg(t)); i++) {
+			if ((*out)[i])
+				continue;
+			rc = tier_pg_fetch(p, slugs[i], &rec);
+			if (rc == QUIRE_OK) {
+				(*out)[i] = rec;
+			} else if (rc != QUIRE_ENOTFOUND) {
+				pg_failed(t);
+				records_free(*out, n);
+				*out = NULL;
+				return QUIRE_EIO;
+			}
+		}
 		return QUIRE_OK;
+	}
 	p = pg(t);
 	if (!p)
 		return QUIRE_EIO;

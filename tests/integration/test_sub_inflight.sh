@@ -98,5 +98,14 @@ check "... and both workers still count as live" \
 	grep -q "workers: 2 live" <("$QUIRECTL" status)
 rcli SET "${PREFIX}generation" "$G" >/dev/null
 
+# A changed post whose index entry Redis lost (evicted, say) is read
+# from PostgreSQL, not taken for deleted.
+rcli HDEL "${PREFIX}index" hello-world >/dev/null
+rcli SET "${PREFIX}generation" $((G + 1)) >/dev/null
+rcli PUBLISH "${PREFIX}invalidate" "$((G + 1)) hello-world" >/dev/null
+sleep 1
+check "a post missing from Redis's index is still served by every worker" \
+	every_worker_serves /posts/hello-world 200 REDEPLOYED
+
 check "no worker crashed" test -z "$(crash_lines)"
 t_done
