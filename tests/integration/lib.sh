@@ -604,6 +604,23 @@ expect_graceful_stop() {
 # quire_workers: the current worker PIDs (children of the master).
 quire_workers() { workers_of "$QUIRE_PID" | sort -n; }
 
+# reload_and_wait N: SIGHUP to quire's master, then until every worker
+# it had is gone and N serve (10 s at most); fails if an old one stays.
+reload_and_wait() {
+	local old w i alive=1
+	old=$(quire_workers)
+	kill -HUP "$QUIRE_PID" || return 1
+	for i in $(seq 100); do
+		alive=0
+		for w in $old; do
+			kill -0 "$w" 2>/dev/null && alive=1
+		done
+		((alive == 0)) && [ "$(quire_workers | wc -l)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # body_hint: the start of the last body, for failure messages.
 body_hint() {
 	[[ -s $T_DIR/r.body ]] || return 0

@@ -252,17 +252,7 @@ NEW_TOKEN=rotated-$RANDOM$RANDOM
 printf '%s\n' "$NEW_TOKEN" >"$T_DIR/tokens.new"
 chmod 644 "$T_DIR/tokens.new"
 mv "$T_DIR/tokens.new" "$T_DIR/tokens"
-old_workers=$(quire_workers)
-kill -HUP "$QUIRE_PID"
-for i in $(seq 100); do
-	alive=0
-	for w in $old_workers; do
-		kill -0 "$w" 2>/dev/null && alive=1
-	done
-	((alive == 0)) && [ "$(quire_workers | wc -l)" = 3 ] && break
-	sleep 0.1
-done
-check "SIGHUP: the old workers are gone, three new ones serve" test "$alive" = 0
+check "SIGHUP: the old workers are gone, three new ones serve" reload_and_wait 3
 api GET /api/posts/after-kill -H "Authorization: Bearer $NEW_TOKEN"
 check "... the rotated token opens the API (200)" test "$R_STATUS" = 200
 refused=0

@@ -70,16 +70,7 @@ check "... served by every worker" every_worker_serves /posts/hello-world 200 RE
 G=$(rcli GET "${PREFIX}generation")
 html=$(rcli HGET "${PREFIX}post:hello-world" html)
 rcli HSET "${PREFIX}post:hello-world" html "<p>OLDER-REDIS-COPY</p>" >/dev/null
-old_workers=$(quire_workers)
-kill -HUP "$QUIRE_PID"
-for i in $(seq 100); do
-	alive=0
-	for w in $old_workers; do
-		kill -0 "$w" 2>/dev/null && alive=1
-	done
-	((alive == 0)) && [ "$(quire_workers | wc -l)" = 2 ] && break
-	sleep 0.1
-done
+check "a reload (SIGHUP) replaces both workers" reload_and_wait 2
 check "after a reload every worker serves the older Redis copy (cached)" \
 	every_worker_serves /posts/hello-world 200 OLDER-REDIS-COPY
 rcli HSET "${PREFIX}post:hello-world" html "${html/<p>/<p>CAUGHT-UP }" >/dev/null
