@@ -161,21 +161,21 @@ static int accept_one(int listen_fd, const sigset_t *waiting)
 static int accept_next(const struct listeners *l, const sigset_t *waiting,
 		       unsigned *since_api)
 {
-	int first = l->pages, second = l->api, fd;
+	int first = l->pages, second = l->api, from, fd;
 
 	if (second >= 0 && *since_api >= WORKER_API_EVERY) {
 		first = l->api;
 		second = l->pages;
 	}
+	from = first;
 	fd = accept_one(first, waiting);
-	if (fd == -1 && second >= 0)
+	if (fd == -1 && second >= 0) {
+		from = second;
 		fd = accept_one(second, waiting);
-	else
-		second = first;
+	}
 	if (fd < 0)
 		return fd;
-	/* second is now the socket fd came from */
-	if (second == l->api) {
+	if (from == l->api) {
 		*since_api = 0;
 		log_msg(LOG_LEVEL_DEBUG, "accept", "socket=api");
 	} else if (l->api >= 0) {
