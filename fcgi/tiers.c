@@ -381,9 +381,12 @@ int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
 	if (r && tier_redis_index_many(r, slugs, n, out) == QUIRE_OK) {
 		/* Missing (evicted, lost) or malformed there is not gone:
 		 * PostgreSQL says which (a post deleted is absent from both). */
-		for (i = 0; i < n && (p = pg(t)); i++) {
+		for (i = 0; i < n; i++) {
 			if ((*out)[i])
 				continue;
+			/* only now: most updates find every entry in Redis */
+			if (!(p = pg(t)))
+				break;
 			rc = tier_pg_fetch(p, slugs[i], &rec);
 			if (rc == QUIRE_OK) {
 				(*out)[i] = rec;
