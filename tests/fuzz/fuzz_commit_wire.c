@@ -4,9 +4,9 @@
  * request accepted must encode back to the same bytes (so the parser
  * takes nothing the writer would not have written), and a reply too.
  */
-#include "fcgi/buf.h"
-#include "fcgi/commit_wire.h"
-#include "fcgi/quire.h"
+#include "lib/buf.h"
+#include "lib/quire.h"
+#include "write/commit_wire.h"
 #include "fuzz.h"
 
 static void requests(const uint8_t *data, size_t size)

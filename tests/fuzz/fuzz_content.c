@@ -2,10 +2,10 @@
  * fuzz_content.c - the input as one content file: content_parse_file
  * (frontmatter, slug, Markdown) as a post under a Jekyll name
  */
-#include "fcgi/markdown.h"
-#include "fcgi/post.h"
-#include "fcgi/quire.h"
-#include "fcgi/tier_files.h"
+#include "content/content.h"
+#include "content/markdown.h"
+#include "content/post.h"
+#include "lib/quire.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,9 +3,9 @@
  * and TOML alike: the first line picks), and short inputs through
  * frontmatter_parse_date
  */
-#include "fcgi/frontmatter.h"
-#include "fcgi/post.h"
-#include "fcgi/quire.h"
+#include "content/frontmatter.h"
+#include "content/post.h"
+#include "lib/quire.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -2,8 +2,8 @@
  * fuzz_markdown.c - markdown_render without options, then with a table
  * of contents, a footnote prefix and raw HTML kept
  */
-#include "fcgi/markdown.h"
-#include "fcgi/quire.h"
+#include "content/markdown.h"
+#include "lib/quire.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

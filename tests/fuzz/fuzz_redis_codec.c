@@ -5,10 +5,10 @@
  * parse again to the same thing), as a worker value, and split at NUL bytes
  * into the fields of a post hash
  */
-#include "fcgi/quire.h"
-#include "fcgi/record.h"
-#include "fcgi/tier_redis.h"
-#include "fcgi/tier_redis_codec.h"
+#include "content/record.h"
+#include "lib/quire.h"
+#include "tiers/tier_redis.h"
+#include "tiers/tier_redis_codec.h"
 #include "fuzz.h"
 
 static void free_slugs(char **v, size_t n)

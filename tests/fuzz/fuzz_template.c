@@ -2,9 +2,9 @@
  * fuzz_template.c - the input compiled as template "t" (beside a fixed
  * partial "p") and rendered against a small fixed data tree
  */
-#include "fcgi/buf.h"
-#include "fcgi/quire.h"
-#include "fcgi/template.h"
+#include "content/template.h"
+#include "lib/buf.h"
+#include "lib/quire.h"
 #include "fuzz.h"
 
 /* {title, site{name, url}, draft, empty:"", posts:[{title,url,tags:[]}x2],

@@ -3,11 +3,11 @@
  * route table for what it accepted, and its query through the API
  * listing's parameters
  */
-#include "fcgi/api.h"
-#include "fcgi/post.h"
-#include "fcgi/route.h"
-#include "fcgi/tier_pg.h"
-#include "fcgi/uri.h"
+#include "content/post.h"
+#include "serve/page_api.h"
+#include "serve/route.h"
+#include "serve/uri.h"
+#include "tiers/tier_pg.h"
 #include "fuzz.h"
 
 /* What the listing took from a query must be within its bounds. */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "fcgi/arena.h"
+#include "lib/arena.h"
 
 static int aligned(const void *p)
 {

@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fcgi/buf.h"
-#include "fcgi/quire.h"
+#include "lib/buf.h"
+#include "lib/quire.h"
 #include "check.h"
 
 /* buf_recv_ready: what is there now, never waiting; the end seen. */

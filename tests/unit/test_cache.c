@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcgi/cache.h"
+#include "serve/cache.h"
 #include "check.h"
-#include "fcgi/quire.h"
+#include "lib/quire.h"
 
 static int freed;
 

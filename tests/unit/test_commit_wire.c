@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcgi/buf.h"
-#include "fcgi/commit_wire.h"
-#include "fcgi/quire.h"
-#include "fcgi/record.h"
+#include "content/record.h"
+#include "lib/buf.h"
+#include "lib/quire.h"
+#include "write/commit_wire.h"
 #include "check.h"
 
 static struct record *sample(void)

@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "fcgi/limits.h"
-#include "fcgi/markdown.h"
-#include "fcgi/post.h"
-#include "fcgi/quire.h"
-#include "fcgi/tier_files.h"
+#include "content/content.h"
+#include "content/markdown.h"
+#include "content/post.h"
+#include "lib/limits.h"
+#include "lib/quire.h"
 
 static char root[1024];
 static char logpath[4096];

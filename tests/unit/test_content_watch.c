@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "fcgi/content_watch.h"
-#include "fcgi/quire.h"
+#include "content/content_watch.h"
+#include "lib/quire.h"
 
 static char root[64];
 

@@ -14,11 +14,11 @@
 
 #include "check.h"
 #include "tmpsite.h"
-#include "fcgi/content_scan.h"
-#include "fcgi/deploy.h"
-#include "fcgi/deploy_cache.h"
-#include "fcgi/markdown.h"
-#include "fcgi/quire.h"
+#include "content/content_scan.h"
+#include "content/markdown.h"
+#include "deploy/deploy.h"
+#include "deploy/deploy_cache.h"
+#include "lib/quire.h"
 
 static char root[256];
 

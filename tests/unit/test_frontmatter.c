@@ -8,10 +8,10 @@
 #include <time.h>
 
 #include "check.h"
-#include "fcgi/frontmatter.h"
-#include "fcgi/limits.h"
-#include "fcgi/post.h"
-#include "fcgi/quire.h"
+#include "content/frontmatter.h"
+#include "content/post.h"
+#include "lib/limits.h"
+#include "lib/quire.h"
 
 /* Parses text into a new post; returns the code and fills *out (always a
  * post, caller frees) and err. */

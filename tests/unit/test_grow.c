@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "fcgi/quire.h"
+#include "lib/quire.h"
 
 struct item {
 	int a;

@@ -3,9 +3,9 @@
  */
 #include <string.h>
 
-#include "fcgi/buf.h"
+#include "lib/buf.h"
 #include "check.h"
-#include "fcgi/html.h"
+#include "content/html.h"
 
 int main(void)
 {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "fcgi/key_table.h"
-#include "fcgi/quire.h"
+#include "lib/key_table.h"
+#include "lib/quire.h"
 
 #define N 5000
 

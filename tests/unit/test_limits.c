@@ -22,15 +22,15 @@
 
 #include "check.h"
 #include "tmpsite.h"
-#include "fcgi/buf.h"
-#include "fcgi/frontmatter.h"
-#include "fcgi/limits.h"
-#include "fcgi/markdown.h"
-#include "fcgi/post.h"
-#include "fcgi/quire.h"
-#include "fcgi/template.h"
-#include "fcgi/tier_files.h"
-#include "fcgi/uri.h"
+#include "content/content.h"
+#include "content/frontmatter.h"
+#include "content/markdown.h"
+#include "content/post.h"
+#include "content/template.h"
+#include "lib/buf.h"
+#include "lib/limits.h"
+#include "lib/quire.h"
+#include "serve/uri.h"
 
 static void *xmalloc(size_t n)
 {

@@ -10,10 +10,10 @@
 #include <time.h>
 
 #include "check.h"
-#include "fcgi/limits.h"
-#include "fcgi/buf.h"
-#include "fcgi/markdown.h"
-#include "fcgi/quire.h"
+#include "content/markdown.h"
+#include "lib/buf.h"
+#include "lib/limits.h"
+#include "lib/quire.h"
 
 static struct markdown_out out;
 static struct parse_error err;

@@ -8,9 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../fcgi/buf.h"
-#include "../../fcgi/metrics.h"
-#include "../../fcgi/quire.h"
+#include "lib/buf.h"
+#include "lib/metrics.h"
+#include "lib/quire.h"
 #include "check.h"
 
 static char *render(void)

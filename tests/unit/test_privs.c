@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fcgi/privs.h"
-#include "fcgi/quire.h"
+#include "lib/privs.h"
+#include "lib/quire.h"
 #include "check.h"
 
 static char err[256];

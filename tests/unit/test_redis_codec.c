@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcgi/limits.h"
-#include "fcgi/quire.h"
-#include "fcgi/record.h"
-#include "fcgi/tier_redis.h"
-#include "fcgi/tier_redis_codec.h"
+#include "content/record.h"
+#include "lib/limits.h"
+#include "lib/quire.h"
+#include "tiers/tier_redis.h"
+#include "tiers/tier_redis_codec.h"
 #include "check.h"
 
 static void test_integers(void)

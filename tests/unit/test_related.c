@@ -12,13 +12,13 @@
 
 #include "check.h"
 #include "tmpsite.h"
-#include "fcgi/buf.h"
-#include "fcgi/markdown.h"
-#include "fcgi/quire.h"
-#include "fcgi/site.h"
-#include "fcgi/template.h"
-#include "fcgi/tier_files.h"
-#include "fcgi/view.h"
+#include "content/content.h"
+#include "content/markdown.h"
+#include "content/site.h"
+#include "content/template.h"
+#include "lib/buf.h"
+#include "lib/quire.h"
+#include "serve/view.h"
 
 static char root[256];
 

@@ -10,9 +10,9 @@
 #include <zlib.h>
 
 #include "check.h"
-#include "fcgi/buf.h"
-#include "fcgi/quire.h"
-#include "fcgi/response.h"
+#include "lib/buf.h"
+#include "lib/quire.h"
+#include "serve/response.h"
 
 /* Inflates the body of a gzip variant into out; 0 on success. */
 static int gunzip(const struct finished_bytes *fb, struct buf *out)

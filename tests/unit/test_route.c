@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "fcgi/route.h"
+#include "serve/route.h"
 
 int main(void)
 {

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fcgi/buf.h"
+#include "lib/buf.h"
 #include "check.h"
-#include "fcgi/template.h"
+#include "content/template.h"
 
 /* Compiles text as template "t" in a fresh set and renders it with vars;
  * returns the output (caller frees) or NULL on any error. */

@@ -12,13 +12,13 @@
 
 #include "check.h"
 #include "tmpsite.h"
-#include "fcgi/markdown.h"
-#include "fcgi/post.h"
-#include "fcgi/quire.h"
-#include "fcgi/site.h"
-#include "fcgi/sub.h"
-#include "fcgi/tier_files.h"
-#include "fcgi/touch.h"
+#include "content/content.h"
+#include "content/markdown.h"
+#include "content/post.h"
+#include "content/site.h"
+#include "lib/quire.h"
+#include "serve/sub.h"
+#include "serve/touch.h"
 
 static char root[256];
 

@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fcgi/quire.h"
-#include "fcgi/upgrade.h"
+#include "lib/quire.h"
+#include "serve/upgrade.h"
 #include "check.h"
 
 static void test_parse_fd(void)

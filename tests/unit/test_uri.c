@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "fcgi/api.h"
-#include "fcgi/tier_pg.h"
-#include "fcgi/uri.h"
+#include "serve/page_api.h"
+#include "serve/uri.h"
+#include "tiers/tier_pg.h"
 
 static struct uri u;
 
@@ -52,7 +52,7 @@ static void test_query_each(void)
 	CHECK_STR(got, "");
 }
 
-/* The API listing's parameters (api.h), read through uri_query_each. */
+/* The API listing's parameters (page_api.h), read through uri_query_each. */
 static void test_list_query(void)
 {
 	struct api_list_query q;

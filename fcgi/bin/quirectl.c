@@ -1,0 +1,207 @@
+/*
+ * quirectl.c - the admin command: check, deploy, serve, status, migrate
+ *
+ * A deploy is deployer.h's. `quirectl serve DIR` keeps a deployer alive
+ * and answers deploys asked on QUIRE_DEPLOY_SOCKET (deploy_server.h);
+ * `quirectl deploy DIR` asks it when it answers for DIR, else deploys
+ * in this process.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_config.h"
+#include "content/content.h"
+#include "content/markdown.h"
+#include "deploy/deploy_client.h"
+#include "deploy/deploy_server.h"
+#include "deploy/deployer.h"
+#include "lib/config.h"
+#include "lib/log.h"
+#include "lib/prefault.h"
+#include "lib/quire.h"
+#include "tiers/tier_pg.h"
+#include "tiers/tier_redis.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: quirectl check DIR\n"
+		"       quirectl deploy DIR [--timeout-ms N]\n"
+		"       quirectl serve DIR\n"
+		"       quirectl status\n"
+		"       quirectl migrate\n"
+		"Settings come from the environment, as for quire.fcgi:\n"
+		"QUIRE_DATABASE_URL, QUIRE_REDIS_URL, QUIRE_REDIS_PREFIX,\n"
+		"QUIRE_UNSAFE_HTML; QUIRE_PID_FILE names the master to signal\n"
+		"(SIGHUP) when Redis is down; QUIRE_DEPLOY_SOCKET is where\n"
+		"`serve` answers and `deploy` asks.\n");
+}
+
+static int cmd_check(const struct config *cfg, const char *dir)
+{
+	struct content_options opt = { cfg->unsafe_html };
+	struct content *c;
+	size_t errors;
+
+	if (content_load(dir, NULL, &opt, &c) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: out of memory\n");
+		return DEPLOY_EXIT_CONTENT;
+	}
+	errors = c->n_errors;
+	printf("%zu files parsed, %zu errors\n", c->n, errors);
+	content_free(c);
+	return errors ? DEPLOY_EXIT_CONTENT : DEPLOY_EXIT_OK;
+}
+
+static int cmd_migrate(const struct config *cfg)
+{
+	struct tier_pg *pg = deploy_pg_open(cfg);
+	int from = 0, to = 0, rc;
+
+	if (!pg)
+		return DEPLOY_EXIT_TIER;
+	rc = tier_pg_migrate(pg, &from, &to);
+	if (rc != QUIRE_OK)
+		fprintf(stderr, "quirectl: migration failed: %s\n", tier_pg_error(pg));
+	else if (from == to)
+		printf("schema is at version %d; nothing to do\n", to);
+	else
+		printf("schema migrated from version %d to %d\n", from, to);
+	tier_pg_close(pg);
+	return rc == QUIRE_OK ? DEPLOY_EXIT_OK : DEPLOY_EXIT_TIER;
+}
+
+static int cmd_deploy(const struct config *cfg, const char *dir,
+		      double timeout_ms)
+{
+	struct deployer *d;
+	int rc;
+
+	rc = deploy_client_ask(getenv("QUIRE_DEPLOY_SOCKET"), dir, timeout_ms);
+	if (rc != DEPLOY_CLIENT_NONE)
+		return rc;
+	if (deployer_open(cfg, dir, 0, &d) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: out of memory\n");
+		return DEPLOY_EXIT_TIER;
+	}
+	rc = deployer_run(d, timeout_ms);
+	fflush(stdout);
+	deployer_after(d);
+	deployer_close(d);
+	return rc;
+}
+
+static int cmd_serve(const struct config *cfg, const char *dir)
+{
+	const char *sock = getenv("QUIRE_DEPLOY_SOCKET");
+	struct deployer *d;
+	int rc;
+
+	if (!sock || !*sock) {
+		fprintf(stderr, "quirectl: serve needs QUIRE_DEPLOY_SOCKET\n");
+		return DEPLOY_EXIT_USAGE;
+	}
+	if (deployer_open(cfg, dir, 1, &d) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: out of memory\n");
+		return DEPLOY_EXIT_TIER;
+	}
+	/* PostgreSQL down now is no reason not to serve: deploys try again */
+	(void)deployer_warm(d);
+	rc = deploy_serve(d, sock);
+	deployer_close(d);
+	return rc == QUIRE_OK ? DEPLOY_EXIT_OK : DEPLOY_EXIT_USAGE;
+}
+
+static int cmd_status(const struct config *cfg)
+{
+	struct tier_pg *pg = NULL;
+	struct tier_redis *r;
+	struct tier_redis_worker *w = NULL;
+	long long g;
+	size_t n = 0, i;
+	int version = 0, rc = DEPLOY_EXIT_OK;
+
+	if (cfg->database_url && *cfg->database_url) {
+		pg = deploy_pg_open(cfg);
+		if (pg && tier_pg_schema_version(pg, &version) == QUIRE_OK &&
+		    tier_pg_generation(pg, &g) == QUIRE_OK)
+			printf("postgresql: ok, schema %d, generation %lld\n", version, g);
+		else {
+			printf("postgresql: unreachable\n");
+			rc = DEPLOY_EXIT_TIER;
+		}
+		tier_pg_close(pg);
+	} else {
+		printf("postgresql: not configured\n");
+	}
+	if (!cfg->redis_url || !*cfg->redis_url) {
+		printf("redis: not configured\n");
+		return rc;
+	}
+	r = deploy_redis_open(cfg, 1);
+	if (!r) {
+		printf("redis: unreachable\n");
+		return DEPLOY_EXIT_TIER;
+	}
+	if (tier_redis_generation(r, &g) == QUIRE_OK)
+		printf("redis: ok, generation %lld\n", g);
+	else
+		printf("redis: ok, nothing deployed\n");
+	if (tier_redis_workers(r, DEPLOY_WORKER_MAX_AGE_S, &w, &n) == QUIRE_OK) {
+		printf("workers: %zu live\n", n);
+		for (i = 0; i < n; i++)
+			printf("  %s generation %lld\n", w[i].id, w[i].generation);
+		tier_redis_workers_free(w, n);
+	}
+	tier_redis_close(r);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	char *env_only[] = { argv[0], NULL };
+	struct config cfg;
+	char err[256] = "";
+	double timeout_ms = 5000;
+	const char *t;
+	int rc;
+
+	prefault_keep_freed();
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? DEPLOY_EXIT_USAGE : DEPLOY_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("quirectl %s\n", PACKAGE_VERSION);
+		return DEPLOY_EXIT_OK;
+	}
+	if (config_load(&cfg, 1, env_only, err, sizeof(err)) != QUIRE_OK) {
+		fprintf(stderr, "quirectl: %s\n", err);
+		return DEPLOY_EXIT_USAGE;
+	}
+	/* A server says what it does (info); a command only what went wrong */
+	log_set_level_from_env(strcmp(argv[1], "serve") == 0 ? LOG_LEVEL_INFO :
+			       LOG_LEVEL_WARN);
+	if ((t = getenv("QUIRE_DEPLOY_TIMEOUT_MS")) && atof(t) > 0)
+		timeout_ms = atof(t);
+	if (argc == 5 && strcmp(argv[3], "--timeout-ms") == 0 && atof(argv[4]) > 0)
+		timeout_ms = atof(argv[4]);
+	markdown_init();
+	if (strcmp(argv[1], "check") == 0 && argc == 3)
+		rc = cmd_check(&cfg, argv[2]);
+	else if (strcmp(argv[1], "deploy") == 0 && (argc == 3 || argc == 5))
+		rc = cmd_deploy(&cfg, argv[2], timeout_ms);
+	else if (strcmp(argv[1], "serve") == 0 && argc == 3)
+		rc = cmd_serve(&cfg, argv[2]);
+	else if (strcmp(argv[1], "status") == 0 && argc == 2)
+		rc = cmd_status(&cfg);
+	else if (strcmp(argv[1], "migrate") == 0 && argc == 2)
+		rc = cmd_migrate(&cfg);
+	else {
+		usage(stderr);
+		rc = DEPLOY_EXIT_USAGE;
+	}
+	config_release(&cfg);
+	return rc;
+}

@@ -1,0 +1,771 @@
+/*
+ * content.c - loading posts and pages from the content/ folder (L0)
+ *
+ * A load lists the files first (posts/ recursively, pages/ flat), sorts
+ * them by path, and parses them in that order, so two loads of the same
+ * tree give the same result whatever readdir() returns. Duplicate slugs
+ * are settled afterwards by path order for the same reason.
+ *
+ * Symbolic links are followed only when they resolve inside the folder
+ * being walked, and a folder that is already being walked (a loop) is
+ * skipped; the depth bound catches anything else.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "content/content.h"
+#include "content/frontmatter.h"
+#include "content/markdown.h"
+#include "content/post.h"
+#include "lib/buf.h"
+#include "lib/limits.h"
+#include "lib/log.h"
+#include "lib/quire.h"
+
+/* Longest file name we make a slug from (NAME_MAX on Linux). */
+#define FILE_NAME_MAX 255
+
+struct found_list {
+	struct content_path *v;
+	size_t n;
+	size_t cap;
+	int full;       /* QUIRE_MAX_POSTS reached, already reported */
+};
+
+/* The folders being walked, outermost first, to notice loops. */
+struct dir_stack {
+	dev_t dev[QUIRE_MAX_DIR_DEPTH + 1];
+	ino_t ino[QUIRE_MAX_DIR_DEPTH + 1];
+	size_t n;
+};
+
+void content_report(const char *path, unsigned line, unsigned col,
+		    const char *msg)
+{
+	char esc[1024];
+
+	log_msg(LOG_LEVEL_WARN, "content", "%s:%u:%u: %s",
+		log_escape(path, esc, sizeof(esc)), line, col, msg);
+}
+
+static void set_err(struct parse_error *err, unsigned line, unsigned col,
+		    const char *msg)
+{
+	err->line = line;
+	err->column = col;
+	snprintf(err->message, sizeof(err->message), "%s", msg);
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+int content_is_name(const char *name)
+{
+	return has_suffix(name, ".md") || has_suffix(name, ".markdown");
+}
+
+/* ------------------------------------------------------------------ */
+/* Slugs */
+
+
+/*
+ * Splits a Jekyll name "YYYY-MM-DD-rest": returns rest (inside name) and
+ * sets *date, or returns NULL when name is not one (or the date is not a
+ * real day).
+ */
+static const char *jekyll_split(const char *name, time_t *date)
+{
+	char day[11];
+
+	if (strlen(name) < 12 || name[10] != '-')
+		return NULL;
+	memcpy(day, name, 10);
+	day[10] = '\0';
+	if (frontmatter_parse_date(day, date) != QUIRE_OK)
+		return NULL;
+	return name + 11;
+}
+
+/*
+ * The name a file gives its post: the file name without .md/.markdown,
+ * or for posts/x/index.md the folder name x (Hugo's page bundles). A
+ * Jekyll name gives the date when the frontmatter has none. Unless the
+ * frontmatter set one, the slug is that name lower-cased with spaces made
+ * '-'; anything still invalid is an error (the author sets slug: then).
+ */
+static int derive_slug(struct post *p, struct parse_error *err)
+{
+	const char *name, *slash, *rest;
+	char stem[FILE_NAME_MAX + 1], msg[128];
+	size_t n, i;
+	time_t date;
+
+	slash = strrchr(p->path, '/');
+	name = slash ? slash + 1 : p->path;
+	n = strlen(name);
+	if (has_suffix(name, ".markdown"))
+		n -= strlen(".markdown");
+	else if (has_suffix(name, ".md"))
+		n -= strlen(".md");
+	if (p->kind == POST_KIND_POST && n == 5 &&
+	    strncmp(name, "index", 5) == 0 && slash && slash > p->path) {
+		/* the folder: from the previous '/' (or the start) to slash */
+		for (name = slash; name > p->path && name[-1] != '/'; name--)
+			;
+		n = (size_t)(slash - name);
+	}
+	if (n == 0 || n > FILE_NAME_MAX) {
+		set_err(err, 1, 1, "cannot make a slug from the file name; "
+			"set slug: in the frontmatter");
+		return QUIRE_EPARSE;
+	}
+	memcpy(stem, name, n);
+	stem[n] = '\0';
+	rest = jekyll_split(stem, &date);
+	if (rest) {
+		if (!p->has_date) {
+			p->date = date;
+			p->has_date = 1;
+		}
+		memmove(stem, rest, strlen(rest) + 1);
+	}
+	if (p->slug)
+		return QUIRE_OK;
+	for (i = 0; stem[i]; i++) {
+		if (stem[i] >= 'A' && stem[i] <= 'Z')
+			stem[i] = (char)(stem[i] - 'A' + 'a');
+		else if (stem[i] == ' ')
+			stem[i] = '-';
+	}
+	if (!post_slug_valid(stem)) {
+		snprintf(msg, sizeof(msg), "cannot make a slug from the file "
+			 "name \"%.40s\"; set slug: in the frontmatter", stem);
+		set_err(err, 1, 1, msg);
+		return QUIRE_EPARSE;
+	}
+	p->slug = strdup(stem);
+	return p->slug ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
+/* ------------------------------------------------------------------ */
+/* One file */
+
+/* The 1-based line on which byte off of s starts. */
+static unsigned line_of(const char *s, size_t off)
+{
+	unsigned line = 1;
+	size_t i;
+
+	for (i = 0; i < off; i++)
+		if (s[i] == '\n')
+			line++;
+	return line;
+}
+
+/* The 1-based column (in bytes) of offset off in its line. */
+static unsigned column_of(const char *s, size_t off)
+{
+	size_t start = off;
+
+	while (start > 0 && s[start - 1] != '\n')
+		start--;
+	return (unsigned)(off - start + 1);
+}
+
+int content_parse_file(const char *path, enum post_kind kind, char *text,
+		       size_t len, const struct content_options *opt,
+		       struct post **out, struct parse_error *err)
+{
+	struct markdown_out md;
+	struct post *p;
+	unsigned flags = 0, body_line;
+	char msg[64];
+	size_t bad;
+	int rc;
+
+	*out = NULL;
+	memset(err, 0, sizeof(*err));
+	p = post_new();
+	if (!p) {
+		free(text);
+		set_err(err, 0, 0, "out of memory");
+		return QUIRE_ENOMEM;
+	}
+	p->kind = kind;
+	p->source = text;
+	p->source_len = len;
+	p->path = strdup(path);
+	if (!p->path) {
+		set_err(err, 0, 0, "out of memory");
+		rc = QUIRE_ENOMEM;
+		goto out;
+	}
+	if (len > QUIRE_MAX_FILE) {
+		snprintf(msg, sizeof(msg), "file is larger than %d bytes",
+			 QUIRE_MAX_FILE);
+		set_err(err, 1, 1, msg);
+		rc = QUIRE_ETOOBIG;
+		goto out;
+	}
+	p->hash = (unsigned long long)XXH3_64bits(text, len);
+	/* What PostgreSQL's text cannot hold is refused here, where the
+	 * error can name the place, not by the database at commit. */
+	bad = quire_text_invalid(text, len);
+	if (bad < len) {
+		set_err(err, line_of(text, bad), column_of(text, bad),
+			text[bad] ? "invalid UTF-8" : "a NUL byte");
+		rc = QUIRE_EPARSE;
+		goto out;
+	}
+
+	rc = frontmatter_parse(p, err);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (!p->title || !*p->title) {
+		set_err(err, 1, 1, "missing title");
+		rc = QUIRE_EPARSE;
+		goto out;
+	}
+	rc = derive_slug(p, err);
+	if (rc != QUIRE_OK)
+		goto out;
+
+	if (opt && opt->unsafe_html)
+		flags |= MARKDOWN_UNSAFE;
+	if (p->toc)
+		flags |= MARKDOWN_TOC;
+	rc = markdown_render(p->source + p->body_offset,
+			     p->source_len - p->body_offset, flags, p->slug,
+			     &md, err);
+	if (rc != QUIRE_OK) {
+		/* markdown counts lines from the start of the body */
+		body_line = line_of(p->source, p->body_offset);
+		if (err->line) {
+			err->line += body_line - 1;
+		} else {
+			err->line = body_line;
+			err->column = 1;
+		}
+		goto out;
+	}
+	p->html = md.html;
+	p->toc_html = md.toc_html;
+	p->words = md.words;
+	*out = p;
+	p = NULL;
+out:
+	post_free(p);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading files */
+
+int content_read_file(const char *path, char **text, size_t *len,
+		      struct stat *st_out, struct parse_error *err)
+{
+	struct buf b = BUF_INIT;
+	struct stat st;
+	char msg[128];
+	size_t room;
+	ssize_t n;
+	int fd, rc = QUIRE_EIO;
+
+	memset(err, 0, sizeof(*err));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1) {
+		snprintf(msg, sizeof(msg), "cannot open: %s", strerror(errno));
+		set_err(err, 0, 0, msg);
+		return QUIRE_EIO;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		set_err(err, 0, 0, "not a regular file");
+		goto out;
+	}
+	if (st.st_size > QUIRE_MAX_FILE)
+		goto too_big;
+	if (buf_grow(&b, (size_t)st.st_size + 1) != QUIRE_OK) {
+		rc = QUIRE_ENOMEM;
+		set_err(err, 0, 0, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		if (b.len > QUIRE_MAX_FILE)
+			goto too_big;
+		if (b.cap - b.len <= 1 && buf_grow(&b, 4096) != QUIRE_OK) {
+			rc = QUIRE_ENOMEM;
+			set_err(err, 0, 0, "out of memory");
+			goto out;
+		}
+		room = b.cap - b.len - 1;
+		if (room > (size_t)QUIRE_MAX_FILE + 1 - b.len)
+			room = (size_t)QUIRE_MAX_FILE + 1 - b.len;
+		n = read(fd, b.data + b.len, room);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(msg, sizeof(msg), "cannot read: %s",
+				 strerror(errno));
+			set_err(err, 0, 0, msg);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+		b.data[b.len] = '\0';
+		/* Short of what was asked: the end of a regular file (one
+		 * syscall less a file, and a deploy scans thousands). */
+		if ((size_t)n < room)
+			break;
+	}
+	*text = buf_detach(&b, len);
+	if (st_out)
+		*st_out = st;
+	rc = QUIRE_OK;
+	goto out;
+too_big:
+	snprintf(msg, sizeof(msg), "file is larger than %d bytes",
+		 QUIRE_MAX_FILE);
+	set_err(err, 1, 1, msg);
+	rc = QUIRE_ETOOBIG;
+out:
+	buf_release(&b);
+	close(fd);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Walking the folders */
+
+static int found_add(struct found_list *l, const char *path,
+		     enum post_kind kind, size_t *n_errors)
+{
+	char *copy;
+
+	if (l->n >= QUIRE_MAX_POSTS) {
+		if (!l->full) {
+			content_report(path, 0, 0, "too many content files; the rest "
+			       "are skipped");
+			(*n_errors)++;
+			l->full = 1;
+		}
+		return QUIRE_OK;
+	}
+	if (quire_grow(&l->v, &l->cap, l->n, sizeof(*l->v), 64) != QUIRE_OK)
+		return QUIRE_ENOMEM;
+	copy = strdup(path);
+	if (!copy)
+		return QUIRE_ENOMEM;
+	l->v[l->n].path = copy;
+	l->v[l->n].kind = kind;
+	l->n++;
+	return QUIRE_OK;
+}
+
+static void found_release(struct found_list *l)
+{
+	content_paths_free(l->v, l->n);
+}
+
+void content_paths_free(struct content_path *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+/* Whether path resolves to root or below it (root already resolved). */
+static int inside(const char *path, const char *root)
+{
+	char *real = realpath(path, NULL);
+	size_t n = strlen(root);
+	int ok;
+
+	if (!real)
+		return 0;
+	ok = strncmp(real, root, n) == 0 &&
+	     (real[n] == '\0' || real[n] == '/' || strcmp(root, "/") == 0);
+	free(real);
+	return ok;
+}
+
+static int on_stack(const struct dir_stack *s, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->dev[i] == st->st_dev && s->ino[i] == st->st_ino)
+			return 1;
+	return 0;
+}
+
+struct walk {
+	const char *root_real;   /* the top folder, resolved */
+	enum post_kind kind;
+	int recurse;
+	struct found_list *files;
+	size_t *n_errors;
+	struct dir_stack stack;
+};
+
+/* Lists dir (depth folders below the top) into w->files. */
+static int walk_dir(struct walk *w, const char *dir, size_t depth)
+{
+	struct buf path = BUF_INIT;
+	struct dirent *de;
+	struct stat st, lst;
+	DIR *d;
+	size_t base;
+	int rc = QUIRE_OK;
+
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT && depth == 0)
+			return QUIRE_OK; /* no such folder: nothing in it */
+		content_report(dir, 0, 0, strerror(errno));
+		(*w->n_errors)++;
+		return QUIRE_OK;
+	}
+	if (fstat(dirfd(d), &st) == -1 || w->stack.n > QUIRE_MAX_DIR_DEPTH) {
+		content_report(dir, 0, 0, "cannot walk this folder");
+		(*w->n_errors)++;
+		goto out;
+	}
+	w->stack.dev[w->stack.n] = st.st_dev;
+	w->stack.ino[w->stack.n] = st.st_ino;
+	w->stack.n++;
+
+	buf_puts(&path, dir);
+	buf_putc(&path, '/');
+	base = path.len;
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		/* dotfiles: editors' swap files, .git, and "." and ".." */
+		if (de->d_name[0] == '.')
+			continue;
+		buf_truncate(&path, base);
+		buf_puts(&path, de->d_name);
+		if (buf_failed(&path)) {
+			rc = QUIRE_ENOMEM;
+			break;
+		}
+		/* A regular file needs no lstat: the directory says so (a
+		 * deploy lists thousands, at a system call each). */
+		if (de->d_type == DT_REG) {
+			memset(&st, 0, sizeof(st));
+			st.st_mode = S_IFREG;
+		} else if (lstat(path.data, &lst) == -1) {
+			continue; /* removed while we looked */
+		} else if (S_ISLNK(lst.st_mode)) {
+			if (stat(path.data, &st) == -1 ||
+			    !inside(path.data, w->root_real)) {
+				content_report(path.data, 0, 0, "symbolic link leads "
+				       "out of the content folder; skipped");
+				(*w->n_errors)++;
+				continue;
+			}
+		} else {
+			st = lst;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (!w->recurse)
+				continue;
+			if (depth + 1 > QUIRE_MAX_DIR_DEPTH) {
+				content_report(path.data, 0, 0, "folder nested too "
+				       "deep; skipped");
+				(*w->n_errors)++;
+				continue;
+			}
+			if (on_stack(&w->stack, &st))
+				continue; /* a link back up: a loop */
+			rc = walk_dir(w, path.data, depth + 1);
+			if (rc != QUIRE_OK)
+				break;
+		} else if (S_ISREG(st.st_mode) && content_is_name(de->d_name)) {
+			rc = found_add(w->files, path.data, w->kind,
+				       w->n_errors);
+			if (rc != QUIRE_OK)
+				break;
+		}
+	}
+	w->stack.n--;
+out:
+	buf_release(&path);
+	closedir(d);
+	return rc;
+}
+
+/* Lists DIR/SUB into files; a missing folder lists nothing. */
+static int walk_top(const char *dir, const char *sub, enum post_kind kind,
+		    int recurse, struct found_list *files, size_t *n_errors)
+{
+	struct walk w;
+	struct buf top = BUF_INIT;
+	char *real;
+	int rc;
+
+	buf_puts(&top, dir);
+	while (top.len > 1 && top.data[top.len - 1] == '/')
+		buf_truncate(&top, top.len - 1);
+	buf_putc(&top, '/');
+	buf_puts(&top, sub);
+	if (buf_failed(&top))
+		return QUIRE_ENOMEM;
+	real = realpath(top.data, NULL);
+	if (!real) {
+		if (errno != ENOENT && errno != ENOTDIR) {
+			content_report(top.data, 0, 0, strerror(errno));
+			(*n_errors)++;
+		}
+		buf_release(&top);
+		return QUIRE_OK;
+	}
+	memset(&w, 0, sizeof(w));
+	w.root_real = real;
+	w.kind = kind;
+	w.recurse = recurse;
+	w.files = files;
+	w.n_errors = n_errors;
+	rc = walk_dir(&w, top.data, 0);
+	free(real);
+	buf_release(&top);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Keeping old versions */
+
+static const struct post *prev_find(const struct content *prev,
+				    const char *path)
+{
+	size_t i;
+
+	/* linear: only files that failed get here */
+	for (i = 0; prev && i < prev->n; i++)
+		if (strcmp(prev->posts[i]->path, path) == 0)
+			return prev->posts[i];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The load */
+
+static int cmp_found(const void *a, const void *b)
+{
+	return strcmp(((const struct content_path *)a)->path,
+		      ((const struct content_path *)b)->path);
+}
+
+/* Kind, then slug, then path: the first of a run of equal slugs wins. */
+static int cmp_slug(const void *a, const void *b)
+{
+	const struct post *x = *(const struct post *const *)a;
+	const struct post *y = *(const struct post *const *)b;
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	c = strcmp(x->slug, y->slug);
+	return c ? c : strcmp(x->path, y->path);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	const struct post *x = *(const struct post *const *)a;
+	const struct post *y = *(const struct post *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+/* Drops every post whose slug an earlier path (same kind) has, after
+ * logging both; leaves c sorted by path. */
+static int drop_duplicates(struct content *c)
+{
+	struct post **by_slug;
+	char esc1[512], esc2[512];
+	size_t i, j, win;
+
+	if (c->n < 2)
+		return QUIRE_OK;
+	by_slug = malloc(c->n * sizeof(*by_slug));
+	if (!by_slug)
+		return QUIRE_ENOMEM;
+	memcpy(by_slug, c->posts, c->n * sizeof(*by_slug));
+	qsort(by_slug, c->n, sizeof(*by_slug), cmp_slug);
+	for (i = 0, win = 0; i < c->n; i++) {
+		if (i == 0 || by_slug[i]->kind != by_slug[win]->kind ||
+		    strcmp(by_slug[i]->slug, by_slug[win]->slug) != 0) {
+			win = i;
+			continue;
+		}
+		log_msg(LOG_LEVEL_WARN, "content",
+			"duplicate slug \"%s\": \"%s\" is used, \"%s\" skipped",
+			by_slug[i]->slug,
+			log_escape(by_slug[win]->path, esc1, sizeof(esc1)),
+			log_escape(by_slug[i]->path, esc2, sizeof(esc2)));
+		post_free(by_slug[i]);
+		by_slug[i] = NULL;
+		c->n_errors++;
+	}
+	for (i = 0, j = 0; i < c->n; i++)
+		if (by_slug[i])
+			by_slug[j++] = by_slug[i];
+	qsort(by_slug, j, sizeof(*by_slug), cmp_path);
+	memcpy(c->posts, by_slug, j * sizeof(*by_slug));
+	c->n = j;
+	free(by_slug);
+	return QUIRE_OK;
+}
+
+/* Reads, parses and adds one file; a failure is reported, counted and
+ * replaced by the previous good version when there is one. */
+static int load_one(struct content *c, const struct content_path *f,
+		    const struct content *prev,
+		    const struct content_options *opt)
+{
+	struct parse_error err;
+	const struct post *old;
+	struct post *p = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = content_read_file(f->path, &text, &len, NULL, &err);
+	if (rc == QUIRE_OK)
+		rc = content_parse_file(f->path, f->kind, text, len, opt, &p,
+					&err);
+	if (rc == QUIRE_ENOMEM)
+		return rc;
+	if (rc != QUIRE_OK) {
+		content_report(f->path, err.line, err.column, err.message);
+		c->n_errors++;
+		old = prev_find(prev, f->path);
+		if (!old)
+			return QUIRE_OK;
+		p = post_dup(old);
+		if (!p)
+			return QUIRE_ENOMEM;
+		log_msg(LOG_LEVEL_WARN, "content", "keeping the last good "
+			"version of \"%s\"", old->slug);
+	}
+	c->posts[c->n++] = p;
+	return QUIRE_OK;
+}
+
+/* Where posts and pages are looked for under the content folder: quire's
+ * own layout, then Jekyll's and Hugo's, so that an existing site's folder
+ * can be served as it is. Posts are walked recursively, pages are not. */
+static const struct content_folder folders[] = {
+	{ "posts", POST_KIND_POST },
+	{ "_posts", POST_KIND_POST },          /* Jekyll */
+	{ "post", POST_KIND_POST },            /* Hugo's usual section */
+	{ "content/posts", POST_KIND_POST },   /* a Hugo site's root */
+	{ "content/post", POST_KIND_POST },
+	{ "pages", POST_KIND_PAGE },
+};
+
+const struct content_folder *content_folders(size_t *n)
+{
+	*n = sizeof(folders) / sizeof(folders[0]);
+	return folders;
+}
+
+/* Lists every content file under dir, sorted by path. */
+static int list_files(const char *dir, struct found_list *files,
+		      size_t *n_errors)
+{
+	size_t i;
+	int rc = QUIRE_OK;
+
+	for (i = 0; rc == QUIRE_OK && i < sizeof(folders) / sizeof(folders[0]); i++)
+		rc = walk_top(dir, folders[i].sub, folders[i].kind,
+			      folders[i].kind == POST_KIND_POST, files, n_errors);
+	if (rc == QUIRE_OK && files->n)
+		qsort(files->v, files->n, sizeof(*files->v), cmp_found);
+	return rc;
+}
+
+int content_list_paths(const char *dir, struct content_path **out, size_t *n,
+		       size_t *n_errors)
+{
+	struct found_list files;
+	int rc;
+
+	memset(&files, 0, sizeof(files));
+	*out = NULL;
+	*n = 0;
+	rc = list_files(dir, &files, n_errors);
+	if (rc != QUIRE_OK) {
+		found_release(&files);
+		return rc;
+	}
+	*out = files.v;
+	*n = files.n;
+	return QUIRE_OK;
+}
+
+int content_load(const char *dir, const struct content *prev,
+		 const struct content_options *opt, struct content **out)
+{
+	struct found_list files;
+	struct content *c;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	memset(&files, 0, sizeof(files));
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return QUIRE_ENOMEM;
+	rc = list_files(dir, &files, &c->n_errors);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (files.n) {
+		c->posts = calloc(files.n, sizeof(*c->posts));
+		if (!c->posts) {
+			rc = QUIRE_ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < files.n; i++) {
+		rc = load_one(c, &files.v[i], prev, opt);
+		if (rc != QUIRE_OK)
+			goto out;
+	}
+	rc = drop_duplicates(c);
+	if (rc != QUIRE_OK)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	content_free(c);
+	found_release(&files);
+	return rc;
+}
+
+void content_free(struct content *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++)
+		post_free(c->posts[i]);
+	free(c->posts);
+	free(c);
+}

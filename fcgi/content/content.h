@@ -1,0 +1,94 @@
+/*
+ * content.h - loading posts and pages from the content/ folder (L0)
+ */
+#ifndef QUIRE_CONTENT_H
+#define QUIRE_CONTENT_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "content/post.h"
+#include "lib/quire.h"
+
+/* What a load found: every post and page that parsed. */
+struct content {
+	struct post **posts; /* owned; kind says post or page */
+	size_t n;
+	size_t n_errors;     /* files reported and skipped */
+};
+
+struct content_options {
+	int unsafe_html;     /* render raw HTML in content files */
+};
+
+/*
+ * Loads DIR/posts/ (recursively, files ending .md or .markdown) and the
+ * .md files of DIR/pages/.
+ * Each file: read (bounded by QUIRE_MAX_FILE), frontmatter parsed, slug
+ * from frontmatter, else the Jekyll name YYYY-MM-DD-slug.md (which also
+ * gives the date when the frontmatter has none), else the file name;
+ * title required; Markdown rendered (with MARKDOWN_TOC when toc: true).
+ *
+ * A file that fails is logged as "path:line:column: message" and skipped;
+ * if PREV (the last good load, may be NULL) has a post from the same path,
+ * that old version is kept instead (copied). Two posts with the same slug
+ * are both logged with their paths; the one whose path sorts first wins.
+ * A missing DIR or posts folder is an empty site, not an error.
+ *
+ * Returns QUIRE_OK or QUIRE_ENOMEM. Caller frees with content_free().
+ */
+int content_load(const char *dir, const struct content *prev,
+		 const struct content_options *opt, struct content **out);
+
+/*
+ * Parses and renders one file's text as if it were at PATH (used by
+ * content_load and by tests). Takes ownership of text (malloc'ed, len
+ * bytes, NUL-terminated). Returns QUIRE_OK with *out set, or an error
+ * with err filled.
+ */
+int content_parse_file(const char *path, enum post_kind kind, char *text,
+		       size_t len, const struct content_options *opt,
+		       struct post **out, struct parse_error *err);
+
+void content_free(struct content *c);
+
+/* Logs "path:line:column: message" (a warning of event content, path
+ * escaped): how every error of a content file is told. */
+void content_report(const char *path, unsigned line, unsigned col,
+		    const char *msg);
+
+/* Where a walk looks: DIR/sub, every file of kind; the folders of posts
+ * are walked down, those of pages are not. */
+struct content_folder {
+	const char *sub;
+	enum post_kind kind;
+};
+const struct content_folder *content_folders(size_t *n);
+
+/* Whether a file of this name (no folder) is content: .md or .markdown. */
+int content_is_name(const char *name);
+
+/* A content file found by a walk, before it is read. */
+struct content_path {
+	char *path;
+	enum post_kind kind;
+};
+
+/*
+ * Lists every file content_load would read, sorted by path, without
+ * reading them. Caller frees with content_paths_free().
+ */
+int content_list_paths(const char *dir, struct content_path **out, size_t *n,
+		       size_t *n_errors);
+void content_paths_free(struct content_path *v, size_t n);
+
+/*
+ * Reads path whole into *text (NUL-terminated, caller frees), refusing
+ * more than QUIRE_MAX_FILE bytes even if the file grows while read;
+ * *st (may be NULL) gets the fstat of what was read. On failure err says
+ * why (QUIRE_EIO, QUIRE_ETOOBIG, QUIRE_ENOMEM).
+ */
+int content_read_file(const char *path, char **text, size_t *len,
+		      struct stat *st, struct parse_error *err);
+
+#endif

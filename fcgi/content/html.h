@@ -1,0 +1,22 @@
+/*
+ * html.h - the only place that escapes text for HTML and XML
+ */
+#ifndef QUIRE_HTML_H
+#define QUIRE_HTML_H
+
+#include <stddef.h>
+
+#include "lib/buf.h"
+
+/* Appends s with & < > " ' escaped as entities (valid in HTML and XML
+ * text and attribute values). */
+void html_escape(struct buf *out, const char *s, size_t len);
+/* Appends s percent-encoded for a URL path segment (RFC 3986 unreserved
+ * characters kept). */
+void html_url_encode(struct buf *out, const char *s, size_t len);
+
+/* Appends s as the inside of a JSON string (RFC 8259 §7): quotes,
+ * backslashes and control characters escaped; other bytes as they are. */
+void html_json_escape(struct buf *out, const char *s, size_t len);
+
+#endif

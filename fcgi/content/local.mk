@@ -1,0 +1,17 @@
+# fcgi/content/local.mk - content: a post from text to HTML — frontmatter, Markdown, templates,
+# the content folder and the in-memory site index. Includes lib only.
+#
+# Included by the top Makefile.am: one build, no recursive make.
+libquire_a_SOURCES += \
+	%reldir%/content.c %reldir%/content.h \
+	%reldir%/content_scan.c %reldir%/content_scan.h \
+	%reldir%/content_watch.c %reldir%/content_watch.h \
+	%reldir%/frontmatter.c %reldir%/frontmatter.h \
+	%reldir%/frontmatter_toml.c %reldir%/frontmatter_toml.h \
+	%reldir%/frontmatter_value.h \
+	%reldir%/html.c %reldir%/html.h \
+	%reldir%/markdown.c %reldir%/markdown.h \
+	%reldir%/post.c %reldir%/post.h \
+	%reldir%/record.c %reldir%/record.h \
+	%reldir%/site.c %reldir%/site.h \
+	%reldir%/template.c %reldir%/template.h

@@ -1,0 +1,808 @@
+/*
+ * markdown.c - Markdown to HTML (cmark-gfm and its GFM extensions)
+ *
+ * The only file that includes cmark-gfm. A render is: bound the input
+ * (size, then a pre-scan for wide tables, the input that makes Debian's
+ * cmark-gfm 0.29.0.gfm.6 quadratic), parse, walk the tree once (count
+ * words, collect headings), give each heading a stable id, render, then
+ * prefix the footnote ids.
+ *
+ * Each heading is rendered on its own (same options, so safe mode and
+ * the tag filter still apply), id="ID" is put into its opening tag, and
+ * the heading is replaced by a custom block that prints that text:
+ * custom nodes are printed verbatim even in safe mode, so the id is
+ * escaped here. Output: <h2 id="ID">inlines</h2>.
+ *
+ * CPU time is measured around parse and render and an over-long render is
+ * refused after the fact. That protects what is published, not the
+ * worker doing the rendering: a hard, preemptive bound (a child process
+ * or a timer) is left to the callers that render untrusted input.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmark-gfm.h>
+#include <cmark-gfm-core-extensions.h>
+
+/* An id that cannot be stored fails the render instead of exiting. */
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(e) do { (e)->oom = 1; } while (0)
+#include <uthash.h>
+
+#include "content/html.h"
+#include "content/markdown.h"
+#include "lib/arena.h"
+#include "lib/buf.h"
+#include "lib/limits.h"
+#include "lib/quire.h"
+#include "lib/sandbox.h"
+
+/* Extensions attached to every parser; "tagfilter" only acts at render
+ * time, so the same list is handed to the renderer. */
+static const char *const extension_names[] = {
+	"table", "strikethrough", "autolink", "tagfilter", "tasklist",
+};
+
+#define N_EXTENSIONS (sizeof(extension_names) / sizeof(extension_names[0]))
+
+/* Everything cmark-gfm makes for a render comes from the thread's arena
+ * (arena.h) and goes at once when the render ends: what it hands back
+ * is copied out first. */
+static cmark_mem arena_mem = { arena_calloc, arena_realloc, arena_free };
+
+/*
+ * cmark-gfm 0.29.0.gfm.6 adds its extensions' special characters ('~',
+ * ':', 'w', '|') to a table shared by the whole process when it parses
+ * inlines and takes them out again at the end (cmark_parser_finish), so
+ * two threads parsing at once lose each other's: a deploy rendering on
+ * a thread per core committed posts without their <del> and links (56 of
+ * 24,000 renders on 8 threads). Parsing holds this lock; the walk and
+ * the HTML rendering, which do not touch the table, run in parallel.
+ */
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Longest heading id kept; longer text is cut (ids stay unique). */
+#define HEADING_ID_MAX 80
+
+static int registered;
+
+void markdown_init(void)
+{
+	/* cmark-gfm aborts when the core extensions are registered twice */
+	if (registered)
+		return;
+	cmark_gfm_core_extensions_ensure_registered();
+	registered = 1;
+}
+
+/* A heading id in use, and the next suffix to try for it as a base. */
+struct used_id {
+	char *id;
+	size_t next;
+	int oom;
+	UT_hash_handle hh;
+};
+
+/* One heading found in the tree. */
+struct heading {
+	cmark_node *node;
+	int level;
+	char *text;  /* plain text, for the id and the toc */
+	char *id;
+};
+
+struct walk {
+	struct heading *h;
+	size_t n_h;
+	size_t cap_h;
+	size_t words;
+	int in_word;
+	unsigned wide_line; /* first line of a table wider than the limit */
+	struct used_id *ids; /* uthash of every heading id given so far */
+};
+
+static void set_err(struct parse_error *err, unsigned line, const char *msg)
+{
+	if (!err)
+		return;
+	err->line = line;
+	err->column = line ? 1 : 0;
+	snprintf(err->message, sizeof(err->message), "%s", msg);
+}
+
+/* A table, not six comparisons: count_words looks at every byte of a
+ * post's text (a tenth of a render's instructions before). */
+static const unsigned char spaces[256] = {
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1,
+};
+
+static int is_space(char c)
+{
+	return spaces[(unsigned char)c];
+}
+
+/*
+ * Returns the number of cells of the table delimiter row in line, or 0
+ * when the line cannot be one. A delimiter row is made of '|', '-', ':'
+ * and blanks; a block quote or list marker may come first, and counts as
+ * a cell at worst (so the count errs on the high side, never the low).
+ */
+static size_t delimiter_cells(const char *s, size_t n)
+{
+	size_t i, cells = 0, pipes = 0;
+	int dash = 0;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '-':
+			dash = 1;
+			break;
+		case '|':
+			pipes++;
+			cells += (size_t)dash;
+			dash = 0;
+			break;
+		case ':': case ' ': case '\t':
+		case '>': case '*': case '+': case '.': case ')':
+			break;
+		default:
+			if (s[i] >= '0' && s[i] <= '9')
+				break;
+			return 0;
+		}
+	}
+	cells += (size_t)dash;
+	return pipes ? cells : 0;
+}
+
+/*
+ * The header row of a GFM table must have as many cells as its delimiter
+ * row, and every body row is padded to that count, so bounding delimiter
+ * rows bounds the work cmark-gfm does on tables (a 40 KB table with
+ * 10,000 columns takes a second). Returns the 1-based line of the first
+ * row that is too wide, or 0.
+ */
+static unsigned wide_table_line(const char *md, size_t len)
+{
+	size_t start = 0, i;
+	unsigned line = 1;
+
+	/* CommonMark ends lines with \n, \r\n or a lone \r */
+	for (i = 0; i <= len; i++) {
+		if (i < len && md[i] != '\n' && md[i] != '\r')
+			continue;
+		if (delimiter_cells(md + start, i - start) > QUIRE_MAX_TABLE_COLS)
+			return line;
+		if (i < len && md[i] == '\r' && i + 1 < len && md[i + 1] == '\n')
+			i++;
+		start = i + 1;
+		line++;
+	}
+	return 0;
+}
+
+static void count_words(struct walk *w, const char *s)
+{
+	for (; s && *s; s++) {
+		if (is_space(*s)) {
+			w->in_word = 0;
+		} else if (!w->in_word) {
+			w->in_word = 1;
+			w->words++;
+		}
+	}
+}
+
+/* Appends the text of node's descendants (what a reader sees) to out. */
+static void plain_text(cmark_node *node, struct buf *out)
+{
+	cmark_iter *it;
+	cmark_event_type ev;
+	cmark_node *cur;
+
+	it = cmark_iter_new(node);
+	if (!it) {
+		out->failed = 1;
+		return;
+	}
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		cur = cmark_iter_get_node(it);
+		switch (cmark_node_get_type(cur)) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+			buf_puts(out, cmark_node_get_literal(cur));
+			break;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			buf_putc(out, ' ');
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+}
+
+static int walk_heading(struct walk *w, cmark_node *node)
+{
+	struct heading *h;
+	struct buf text = BUF_INIT;
+
+	if (quire_grow(&w->h, &w->cap_h, w->n_h, sizeof(*w->h), 16) != QUIRE_OK)
+		return QUIRE_ENOMEM;
+	plain_text(node, &text);
+	while (text.len && is_space(text.data[text.len - 1]))
+		buf_truncate(&text, text.len - 1);
+	h = &w->h[w->n_h];
+	h->node = node;
+	h->level = cmark_node_get_heading_level(node);
+	h->id = NULL;
+	h->text = buf_detach(&text, NULL);
+	if (!h->text)
+		return QUIRE_ENOMEM;
+	w->n_h++;
+	return QUIRE_OK;
+}
+
+/* One pass over the tree: words, headings, and table widths. */
+static int walk_tree(cmark_node *doc, struct walk *w)
+{
+	cmark_iter *it;
+	cmark_event_type ev;
+	cmark_node *cur;
+	int rc = QUIRE_OK;
+
+	it = cmark_iter_new(doc);
+	if (!it)
+		return QUIRE_ENOMEM;
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cur = cmark_iter_get_node(it);
+		switch (cmark_node_get_type(cur)) {
+		case CMARK_NODE_TEXT:
+		case CMARK_NODE_CODE:
+			count_words(w, cmark_node_get_literal(cur));
+			continue;
+		case CMARK_NODE_CODE_BLOCK:
+			w->in_word = 0;
+			count_words(w, cmark_node_get_literal(cur));
+			w->in_word = 0;
+			continue;
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			w->in_word = 0;
+			continue;
+		case CMARK_NODE_HEADING:
+			w->in_word = 0;
+			if (ev == CMARK_EVENT_ENTER) {
+				rc = walk_heading(w, cur);
+				if (rc != QUIRE_OK)
+					goto out;
+			}
+			continue;
+		default:
+			break;
+		}
+		if (ev == CMARK_EVENT_ENTER && !w->wide_line &&
+		    strcmp(cmark_node_get_type_string(cur), "table") == 0 &&
+		    cmark_gfm_extensions_get_table_columns(cur) >
+		    QUIRE_MAX_TABLE_COLS)
+			w->wide_line = (unsigned)cmark_node_get_start_line(cur);
+		/* a block boundary ends a word; inline markup does not */
+		if ((cmark_node_get_type(cur) & CMARK_NODE_TYPE_MASK) ==
+		    CMARK_NODE_TYPE_BLOCK)
+			w->in_word = 0;
+	}
+out:
+	cmark_iter_free(it);
+	return rc;
+}
+
+/* Records id as used; takes it over (freed with the walk) on success. */
+static int use_id(struct walk *w, char *id)
+{
+	struct used_id *u;
+
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return QUIRE_ENOMEM;
+	u->id = id;
+	u->next = 1;
+	HASH_ADD_KEYPTR(hh, w->ids, u->id, strlen(u->id), u);
+	if (u->oom) {
+		free(u);
+		return QUIRE_ENOMEM;
+	}
+	return QUIRE_OK;
+}
+
+static struct used_id *find_id(const struct walk *w, const char *id)
+{
+	struct used_id *u;
+
+	HASH_FIND_STR(w->ids, id, u);
+	return u;
+}
+
+/*
+ * The id of heading i: its text lower-cased, ASCII letters and digits
+ * kept, every other run of characters one '-', no '-' at either end;
+ * "section" when nothing is left. A taken id gets -1, -2 ... (GitHub's
+ * rule), checked against every id so far so "a-1" cannot collide either;
+ * each base remembers its next suffix, so many equal headings stay linear.
+ */
+static int make_id(struct walk *w, size_t i)
+{
+	struct buf id = BUF_INIT;
+	struct used_id *base;
+	const char *s;
+	char *copy;
+	size_t n;
+	char c;
+	int dash = 0;
+
+	for (s = w->h[i].text; *s && id.len < HEADING_ID_MAX; s++) {
+		c = *s;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (dash && id.len)
+				buf_putc(&id, '-');
+			buf_putc(&id, c);
+			dash = 0;
+		} else if ((unsigned char)c < 0x80) {
+			/* bytes of a UTF-8 character are dropped, not split */
+			dash = 1;
+		}
+	}
+	if (id.len == 0)
+		buf_puts(&id, "section");
+	if (buf_failed(&id))
+		return QUIRE_ENOMEM;
+	base = find_id(w, id.data);
+	if (base) {
+		n = base->next;
+		do {
+			buf_truncate(&id, strlen(base->id));
+			buf_printf(&id, "-%zu", n++);
+		} while (!buf_failed(&id) && find_id(w, id.data));
+		base->next = n;
+	}
+	copy = buf_detach(&id, NULL);
+	if (!copy)
+		return QUIRE_ENOMEM;
+	if (use_id(w, copy) != QUIRE_OK) {
+		free(copy);
+		return QUIRE_ENOMEM;
+	}
+	/* the hash owns the string; the heading borrows it */
+	w->h[i].id = copy;
+	return QUIRE_OK;
+}
+
+/*
+ * Replaces heading h by a custom block that prints the heading as
+ * cmark-gfm renders it ("<hN>inlines</hN>", with the same options, so
+ * safe mode and the tag filter still apply) with id="ID" added. The
+ * rendered text goes in verbatim, so only the id needs escaping here.
+ */
+static int retag_heading(const struct heading *h, int opts,
+			 cmark_llist *exts)
+{
+	struct buf open = BUF_INIT;
+	cmark_node *block = NULL;
+	char *html;
+	size_t n;
+	int rc = QUIRE_ENOMEM;
+
+	html = cmark_render_html(h->node, opts, exts);
+	if (!html)
+		return QUIRE_ENOMEM;
+	n = strlen(html);
+	while (n && html[n - 1] == '\n')
+		n--;
+	if (n < 4 || strncmp(html, "<h", 2) != 0 || html[3] != '>') {
+		/* never happens with cmark-gfm 0.29; keep the heading as is */
+		rc = QUIRE_OK;
+		goto out;
+	}
+	buf_append(&open, html, 3);
+	buf_puts(&open, " id=\"");
+	html_escape(&open, h->id, strlen(h->id));
+	buf_putc(&open, '"');
+	buf_append(&open, html + 3, n - 3);
+	if (buf_failed(&open))
+		goto out;
+	block = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &arena_mem);
+	if (!block || !cmark_node_set_on_enter(block, open.data) ||
+	    !cmark_node_set_on_exit(block, "") ||
+	    !cmark_node_replace(h->node, block))
+		goto out;
+	cmark_node_free(h->node);
+	block = NULL;
+	rc = QUIRE_OK;
+out:
+	if (block)
+		cmark_node_free(block);
+	buf_release(&open);
+	arena_free(html);
+	return rc;
+}
+
+/*
+ * <nav class="toc"><ol><li><a href="#id">Text</a><ol>...</ol></li></ol></nav>:
+ * a deeper heading opens a list inside the current item, a shallower one
+ * closes lists until its level fits.
+ */
+static char *build_toc(const struct walk *w)
+{
+	struct buf out = BUF_INIT;
+	int levels[8];
+	size_t i, depth = 0;
+	int l;
+
+	if (w->n_h == 0)
+		return NULL;
+	buf_puts(&out, "<nav class=\"toc\">");
+	for (i = 0; i < w->n_h; i++) {
+		l = w->h[i].level;
+		if (depth == 0) {
+			buf_puts(&out, "<ol>");
+			levels[depth++] = l;
+		} else if (l > levels[depth - 1] && depth < 8) {
+			buf_puts(&out, "<ol>");
+			levels[depth++] = l;
+		} else {
+			buf_puts(&out, "</li>");
+			while (depth > 1 && l <= levels[depth - 2]) {
+				buf_puts(&out, "</ol></li>");
+				depth--;
+			}
+			if (l < levels[depth - 1])
+				levels[depth - 1] = l;
+		}
+		buf_puts(&out, "<li><a href=\"#");
+		html_escape(&out, w->h[i].id, strlen(w->h[i].id));
+		buf_puts(&out, "\">");
+		html_escape(&out, w->h[i].text, strlen(w->h[i].text));
+		buf_puts(&out, "</a>");
+	}
+	buf_puts(&out, "</li></ol>");
+	while (--depth > 0)
+		buf_puts(&out, "</li></ol>");
+	buf_puts(&out, "</nav>");
+	return buf_detach(&out, NULL);
+}
+
+/*
+ * Returns how many bytes of s to keep before a prefix goes in when s
+ * starts one of the attributes cmark-gfm writes for footnotes: id="fn-X",
+ * href="#fn-X", id="fnref-X", href="#fnref-X"; else 0.
+ */
+static size_t footnote_attr(const char *s)
+{
+	size_t keep;
+
+	if (strncmp(s, "id=\"", 4) == 0)
+		keep = 4;
+	else if (strncmp(s, "href=\"#", 7) == 0)
+		keep = 7;
+	else
+		return 0;
+	if (strncmp(s + keep, "fn-", 3) == 0 ||
+	    strncmp(s + keep, "fnref-", 6) == 0)
+		return keep;
+	return 0;
+}
+
+/*
+ * cmark-gfm names footnotes fn-LABEL and their references fnref-LABEL,
+ * the same in every document. Text and attribute values it writes have
+ * '"' escaped, so these patterns only occur where it put them (or in a
+ * link the author wrote to a footnote, which must follow anyway). One
+ * linear pass.
+ */
+static char *prefix_footnotes(const char *html, const char *prefix)
+{
+	struct buf out = BUF_INIT;
+	const char *p, *start = html;
+	size_t keep;
+
+	for (p = html; *p; p++) {
+		if (*p != 'i' && *p != 'h')
+			continue;
+		keep = footnote_attr(p);
+		if (!keep)
+			continue;
+		buf_append(&out, start, (size_t)(p - start) + keep);
+		html_escape(&out, prefix, strlen(prefix));
+		buf_putc(&out, '-');
+		p += keep - 1;
+		start = p + 1;
+	}
+	buf_puts(&out, start);
+	return buf_detach(&out, NULL);
+}
+
+static long cpu_ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1) == -1)
+		return 0;
+	return (long)(t1.tv_sec - t0->tv_sec) * 1000 +
+	       (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void walk_release(struct walk *w)
+{
+	struct used_id *u, *tmp;
+	size_t i;
+
+	for (i = 0; i < w->n_h; i++)
+		free(w->h[i].text);
+	free(w->h);
+	HASH_ITER(hh, w->ids, u, tmp) {
+		HASH_DEL(w->ids, u);
+		free(u->id);
+		free(u);
+	}
+}
+
+/* Renders in this process; the caller has checked the limits. */
+static int render_here(const char *md, size_t len, unsigned flags,
+		       const char *id_prefix, struct markdown_out *out,
+		       struct parse_error *err)
+{
+	struct walk w;
+	struct timespec t0;
+	cmark_parser *parser = NULL;
+	cmark_syntax_extension *ext;
+	cmark_node *doc = NULL;
+	char *html = NULL, *rendered;
+	char msg[128];
+	size_t i;
+	int opts, rc = QUIRE_ENOMEM;
+
+	memset(&w, 0, sizeof(w));
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0) == -1) {
+		set_err(err, 0, "cannot read the cpu clock");
+		return QUIRE_EIO;
+	}
+	opts = CMARK_OPT_FOOTNOTES;
+	if (flags & MARKDOWN_UNSAFE)
+		opts |= CMARK_OPT_UNSAFE;
+	parser = cmark_parser_new_with_mem(opts, &arena_mem);
+	if (!parser)
+		goto out;
+	for (i = 0; i < N_EXTENSIONS; i++) {
+		ext = cmark_find_syntax_extension(extension_names[i]);
+		if (!ext || !cmark_parser_attach_syntax_extension(parser, ext)) {
+			set_err(err, 0, "cmark-gfm extension missing");
+			rc = QUIRE_EINVAL;
+			goto out;
+		}
+	}
+	pthread_mutex_lock(&parse_lock);
+	cmark_parser_feed(parser, md, len);
+	doc = cmark_parser_finish(parser);
+	pthread_mutex_unlock(&parse_lock);
+	if (!doc)
+		goto out;
+
+	rc = walk_tree(doc, &w);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (w.wide_line) {
+		/* the pre-scan should have caught it; never render one */
+		snprintf(msg, sizeof(msg), "table has more than %d columns",
+			 QUIRE_MAX_TABLE_COLS);
+		set_err(err, w.wide_line, msg);
+		rc = QUIRE_ETOOBIG;
+		goto out;
+	}
+	rc = QUIRE_ENOMEM;
+	for (i = 0; i < w.n_h; i++) {
+		if (make_id(&w, i) != QUIRE_OK)
+			goto out;
+		if (retag_heading(&w.h[i], opts,
+				  cmark_parser_get_syntax_extensions(parser)) !=
+		    QUIRE_OK)
+			goto out;
+		w.h[i].node = NULL;
+	}
+
+	rendered = cmark_render_html(doc, opts,
+				     cmark_parser_get_syntax_extensions(parser));
+	if (!rendered)
+		goto out;
+	/* out of the arena before it goes */
+	html = id_prefix && *id_prefix ? prefix_footnotes(rendered, id_prefix) :
+	       strdup(rendered);
+	if (!html)
+		goto out;
+	if (flags & MARKDOWN_TOC) {
+		out->toc_html = build_toc(&w);
+		if (w.n_h && !out->toc_html)
+			goto out;
+	}
+	if (cpu_ms_since(&t0) > QUIRE_RENDER_CPU_MS) {
+		snprintf(msg, sizeof(msg),
+			 "rendering took more than %d ms of cpu time",
+			 QUIRE_RENDER_CPU_MS);
+		set_err(err, 0, msg);
+		rc = QUIRE_ETIMEOUT;
+		goto out;
+	}
+	out->html = html;
+	out->words = w.words;
+	html = NULL;
+	rc = QUIRE_OK;
+out:
+	if (rc != QUIRE_OK) {
+		if (rc == QUIRE_ENOMEM && err && !err->message[0])
+			set_err(err, 0, "out of memory");
+		markdown_out_release(out);
+	}
+	free(html);
+	walk_release(&w);
+	/* The tree, the parser and the rendered text are all in the arena:
+	 * dropped at once, not node by node. */
+	arena_reset();
+	return rc;
+}
+
+/* What a sandboxed render is asked to do. */
+struct job {
+	const char *md;
+	size_t len;
+	unsigned flags;
+	const char *id_prefix;
+};
+
+/* The child's side: render, then the result as bytes: rc, error line,
+ * error message (fixed size), words, html length and bytes, toc length
+ * (SIZE_MAX for none) and bytes. */
+static void render_job(void *arg, struct buf *out)
+{
+	const struct job *j = arg;
+	struct markdown_out o;
+	struct parse_error e;
+	size_t hl, tl;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&e, 0, sizeof(e));
+	rc = render_here(j->md, j->len, j->flags, j->id_prefix, &o, &e);
+	hl = o.html ? strlen(o.html) : 0;
+	tl = o.toc_html ? strlen(o.toc_html) : SIZE_MAX;
+	buf_append(out, &rc, sizeof(rc));
+	buf_append(out, &e, sizeof(e));
+	buf_append(out, &o.words, sizeof(o.words));
+	buf_append(out, &hl, sizeof(hl));
+	buf_append(out, o.html ? o.html : "", hl);
+	buf_append(out, &tl, sizeof(tl));
+	if (o.toc_html)
+		buf_append(out, o.toc_html, tl);
+	markdown_out_release(&o);
+}
+
+/* Copies n bytes at *p (of end) into dst; 0 when there are not enough. */
+static int take(const char **p, const char *end, void *dst, size_t n)
+{
+	if ((size_t)(end - *p) < n)
+		return 0;
+	memcpy(dst, *p, n);
+	*p += n;
+	return 1;
+}
+
+static char *take_str(const char **p, const char *end, size_t n)
+{
+	char *s;
+
+	if ((size_t)(end - *p) < n || !(s = malloc(n + 1)))
+		return NULL;
+	memcpy(s, *p, n);
+	s[n] = '\0';
+	*p += n;
+	return s;
+}
+
+/* Renders in a child with QUIRE_RENDER_CPU_MS of CPU time at most. */
+static int render_sandboxed(const char *md, size_t len, unsigned flags,
+			    const char *id_prefix, struct markdown_out *out,
+			    struct parse_error *err)
+{
+	struct job j = { md, len, flags, id_prefix };
+	struct buf res = BUF_INIT;
+	struct parse_error e;
+	const char *p, *end;
+	char msg[128];
+	size_t hl, tl;
+	int rc, child_rc;
+
+	rc = sandbox_run(render_job, &j, (QUIRE_RENDER_CPU_MS + 999) / 1000, &res);
+	if (rc == QUIRE_ETIMEOUT) {
+		snprintf(msg, sizeof(msg), "rendering took more than %d ms of cpu "
+			 "time (a pathological input?)", QUIRE_RENDER_CPU_MS);
+		set_err(err, 0, msg);
+		goto out;
+	}
+	if (rc != QUIRE_OK) {
+		set_err(err, 0, "the markdown renderer failed");
+		goto out;
+	}
+	rc = QUIRE_EIO;
+	p = res.data;
+	end = res.data + res.len;
+	if (!take(&p, end, &child_rc, sizeof(child_rc)) ||
+	    !take(&p, end, &e, sizeof(e)) ||
+	    !take(&p, end, &out->words, sizeof(out->words)) ||
+	    !take(&p, end, &hl, sizeof(hl)) ||
+	    !(out->html = take_str(&p, end, hl)) ||
+	    !take(&p, end, &tl, sizeof(tl)) ||
+	    (tl != SIZE_MAX && !(out->toc_html = take_str(&p, end, tl)))) {
+		set_err(err, 0, "the markdown renderer's answer is truncated");
+		markdown_out_release(out);
+		goto out;
+	}
+	rc = child_rc;
+	if (rc != QUIRE_OK) {
+		markdown_out_release(out);
+		e.message[sizeof(e.message) - 1] = '\0';
+		if (err)
+			*err = e;
+	}
+out:
+	buf_release(&res);
+	return rc;
+}
+
+int markdown_render(const char *md, size_t len, unsigned flags,
+		    const char *id_prefix, struct markdown_out *out,
+		    struct parse_error *err)
+{
+	char msg[128];
+	unsigned line;
+
+	memset(out, 0, sizeof(*out));
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (len > QUIRE_MAX_MARKDOWN) {
+		snprintf(msg, sizeof(msg), "markdown is larger than %d bytes",
+			 QUIRE_MAX_MARKDOWN);
+		set_err(err, 0, msg);
+		return QUIRE_ETOOBIG;
+	}
+	line = wide_table_line(md, len);
+	if (line) {
+		snprintf(msg, sizeof(msg), "table has more than %d columns",
+			 QUIRE_MAX_TABLE_COLS);
+		set_err(err, line, msg);
+		return QUIRE_ETOOBIG;
+	}
+	markdown_init();
+	/*
+	 * cmark-gfm 0.29's worst cases are quadratic in the input
+	 * (CVE-2023-22483, CVE-2023-37463: 240 KB of "z_www." takes 40 s of
+	 * CPU here). Below QUIRE_RENDER_INLINE_MAX that worst case stays well
+	 * under the CPU bound, so small posts render here; larger ones render
+	 * in a child that is killed when it passes the bound.
+	 */
+	if (len > QUIRE_RENDER_INLINE_MAX)
+		return render_sandboxed(md, len, flags, id_prefix, out, err);
+	return render_here(md, len, flags, id_prefix, out, err);
+}
+
+void markdown_out_release(struct markdown_out *out)
+{
+	free(out->html);
+	free(out->toc_html);
+	memset(out, 0, sizeof(*out));
+}

@@ -1,0 +1,44 @@
+/*
+ * markdown.h - Markdown to HTML (cmark-gfm and its GFM extensions)
+ */
+#ifndef QUIRE_MARKDOWN_H
+#define QUIRE_MARKDOWN_H
+
+#include <stddef.h>
+
+#include "lib/quire.h"
+
+/* Registers the GFM extensions. Call once, before any fork or thread. */
+void markdown_init(void);
+
+enum markdown_flags {
+	MARKDOWN_UNSAFE = 1 << 0, /* keep raw HTML (site owner's content only) */
+	MARKDOWN_TOC = 1 << 1,    /* build a table of contents */
+};
+
+struct markdown_out {
+	char *html;     /* caller frees */
+	char *toc_html; /* "<nav class=\"toc\">...</nav>", or NULL without MARKDOWN_TOC
+	                   or with no headings; caller frees */
+	size_t words;   /* words of text, for reading time */
+};
+
+/*
+ * Renders len bytes of Markdown. Tables, strikethrough, autolink,
+ * tagfilter, task lists and footnotes are on. Every heading gets a stable
+ * id from its text (lower-case, [a-z0-9-], duplicates -1, -2 ...); fenced
+ * code keeps its language as class="language-X". id_prefix (may be NULL)
+ * is put before footnote ids so posts can share a page.
+ *
+ * Returns QUIRE_OK; QUIRE_ETOOBIG past QUIRE_MAX_MARKDOWN or
+ * QUIRE_MAX_TABLE_COLS (err says which); QUIRE_ETIMEOUT when rendering
+ * took more than QUIRE_RENDER_CPU_MS; QUIRE_ENOMEM. On error out is
+ * left empty.
+ */
+int markdown_render(const char *md, size_t len, unsigned flags,
+		    const char *id_prefix, struct markdown_out *out,
+		    struct parse_error *err);
+
+void markdown_out_release(struct markdown_out *out);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * record.c - a post as the shared tiers keep it
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "content/frontmatter.h"
+#include "content/record.h"
+#include "lib/quire.h"
+
+static const char *const origin_names[RECORD_ORIGIN__MAX] = {
+	"content", /* RECORD_ORIGIN_CONTENT */
+	"api",     /* RECORD_ORIGIN_API */
+};
+
+static const char *const kind_names[POST_KIND__MAX] = {
+	"post", /* POST_KIND_POST */
+	"page", /* POST_KIND_PAGE */
+};
+
+const char *record_origin_name(enum record_origin o)
+{
+	return o < RECORD_ORIGIN__MAX ? origin_names[o] : "unknown";
+}
+
+const char *record_kind_name(enum post_kind k)
+{
+	return k < POST_KIND__MAX ? kind_names[k] : "unknown";
+}
+
+int record_kind_parse(const char *s, enum post_kind *out)
+{
+	int i;
+
+	for (i = 0; i < POST_KIND__MAX; i++)
+		if (s && strcmp(s, kind_names[i]) == 0) {
+			*out = (enum post_kind)i;
+			return QUIRE_OK;
+		}
+	return QUIRE_EPARSE;
+}
+
+int record_origin_parse(const char *s, enum record_origin *out)
+{
+	int i;
+
+	for (i = 0; i < RECORD_ORIGIN__MAX; i++)
+		if (s && strcmp(s, origin_names[i]) == 0) {
+			*out = (enum record_origin)i;
+			return QUIRE_OK;
+		}
+	return QUIRE_EPARSE;
+}
+
+struct record *record_new(void)
+{
+	return calloc(1, sizeof(struct record));
+}
+
+void record_free(struct record *r)
+{
+	if (!r)
+		return;
+	free(r->slug);
+	free(r->path);
+	free(r->source);
+	free(r->html);
+	free(r->toc_html);
+	free(r);
+}
+
+void records_free(struct record **v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		record_free(v[i]);
+	free(v);
+}
+
+static int dup_opt(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (!src)
+		return QUIRE_OK;
+	*dst = strdup(src);
+	return *dst ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
+struct record *record_from_post(const struct post *p,
+				enum record_origin origin)
+{
+	struct record *r = record_new();
+
+	if (!r)
+		return NULL;
+	r->kind = p->kind;
+	r->origin = origin;
+	r->words = p->words;
+	r->hash = p->hash;
+	r->date = (long long)p->date;
+	r->has_date = p->has_date;
+	r->body_offset = p->body_offset;
+	r->source_len = p->source_len;
+	if (dup_opt(&r->slug, p->slug) != QUIRE_OK ||
+	    dup_opt(&r->path, p->path) != QUIRE_OK ||
+	    dup_opt(&r->html, p->html ? p->html : "") != QUIRE_OK ||
+	    dup_opt(&r->toc_html, p->toc_html) != QUIRE_OK)
+		goto fail;
+	r->source = malloc(p->source_len + 1);
+	if (!r->source)
+		goto fail;
+	if (p->source_len)
+		memcpy(r->source, p->source, p->source_len);
+	r->source[p->source_len] = '\0';
+	return r;
+fail:
+	record_free(r);
+	return NULL;
+}
+
+int record_to_post(const struct record *r, struct post **out)
+{
+	struct parse_error err;
+	struct post *p;
+	int rc = QUIRE_ENOMEM;
+
+	*out = NULL;
+	p = post_new();
+	if (!p)
+		return QUIRE_ENOMEM;
+	p->source = malloc(r->source_len + 1);
+	if (!p->source)
+		goto fail;
+	memcpy(p->source, r->source, r->source_len);
+	p->source[r->source_len] = '\0';
+	p->source_len = r->source_len;
+	memset(&err, 0, sizeof(err));
+	rc = frontmatter_parse(p, &err);
+	if (rc != QUIRE_OK)
+		goto fail;
+	rc = QUIRE_ENOMEM;
+	free(p->slug);
+	p->slug = NULL;
+	if (dup_opt(&p->slug, r->slug) != QUIRE_OK ||
+	    dup_opt(&p->path, r->path) != QUIRE_OK ||
+	    dup_opt(&p->html, r->html) != QUIRE_OK ||
+	    dup_opt(&p->toc_html, r->toc_html) != QUIRE_OK)
+		goto fail;
+	p->kind = r->kind;
+	p->words = r->words;
+	p->hash = r->hash;
+	p->date = (time_t)r->date;
+	p->has_date = r->has_date;
+	*out = p;
+	return QUIRE_OK;
+fail:
+	post_free(p);
+	return rc;
+}

@@ -1,0 +1,63 @@
+/*
+ * record.h - a post as the shared tiers (Redis, PostgreSQL) keep it
+ *
+ * A record is the source text plus what was rendered from it, so a
+ * worker never renders Markdown on a read: it parses the frontmatter of
+ * source for the metadata and takes html and toc as they are.
+ */
+#ifndef QUIRE_RECORD_H
+#define QUIRE_RECORD_H
+
+#include <stddef.h>
+
+#include "content/post.h"
+
+enum record_origin {
+	RECORD_ORIGIN_CONTENT = 0, /* a file under content/, deployed */
+	RECORD_ORIGIN_API,         /* written through the HTTP API */
+	RECORD_ORIGIN__MAX
+};
+
+struct record {
+	char *slug;
+	enum post_kind kind;
+	enum record_origin origin;
+	char *path;              /* source file, or NULL for the API */
+	char *source;            /* the whole text: frontmatter and body */
+	size_t source_len;
+	size_t body_offset;      /* where the Markdown starts in source */
+	char *html;              /* NULL in an index (metadata only) */
+	char *toc_html;          /* NULL when none */
+	size_t words;
+	/* The date, which may come from a Jekyll file name rather than the
+	 * frontmatter, so it is kept beside the source. */
+	long long date;          /* unix seconds */
+	int has_date;
+	unsigned long long hash; /* xxh3 of source */
+	long long revision;      /* bumped by every change of this slug */
+};
+
+/* Returns a zeroed record, or NULL. Caller frees with record_free(). */
+struct record *record_new(void);
+void record_free(struct record *r);
+void records_free(struct record **v, size_t n);
+
+/* A record of post p (deep copies), revision 0. NULL on ENOMEM. */
+struct record *record_from_post(const struct post *p,
+				enum record_origin origin);
+
+/*
+ * A post from r: its frontmatter parsed from r->source, slug, kind,
+ * date, html, toc and words taken from r. Returns QUIRE_OK, or QUIRE_EPARSE
+ * (a record that no longer parses), QUIRE_ENOMEM. Caller frees *out
+ * with post_free().
+ */
+int record_to_post(const struct record *r, struct post **out);
+
+/* Names as stored: "content"/"api", "post"/"page". */
+const char *record_origin_name(enum record_origin o);
+const char *record_kind_name(enum post_kind k);
+int record_kind_parse(const char *s, enum post_kind *out);
+int record_origin_parse(const char *s, enum record_origin *out);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * site.h - the in-memory index of what is published
+ *
+ * Built from a content load at a given time: which posts are visible
+ * (not drafts unless enabled, not dated in the future), in what order,
+ * and every lookup a request needs (slug, alias, tag, category) so that
+ * an unknown URL is answered without touching a lower tier.
+ */
+#ifndef QUIRE_SITE_H
+#define QUIRE_SITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "content/content.h"
+#include "content/post.h"
+
+struct site_entry;  /* slug or alias -> post, in a hash table */
+
+/* A tag or category with the visible posts that carry it, newest first. */
+struct site_term {
+	char *key;              /* URL form: lower-case, '-' for spaces */
+	char *name;             /* as first written */
+	struct post **posts;    /* newest first */
+	/* posts[i]->rank, side by side: related posts count shared tags
+	 * over these without touching a post (a post each on its own
+	 * page, cold in a fresh worker: 10 ms for the first page) */
+	uint32_t *ranks;
+	size_t n, cap;
+};
+
+struct site_terms {
+	struct site_term *v;    /* sorted by key */
+	size_t n;
+};
+
+struct site {
+	struct content *content;   /* borrowed; outlives the site */
+	struct post **posts;       /* visible posts, newest first */
+	size_t n_posts;
+	struct post **home;        /* visible posts, pinned first, then newest */
+	struct post **pages;       /* static pages, by slug */
+	size_t n_pages;
+	struct site_terms tags;
+	struct site_terms categories;
+	struct site_entry *by_slug;   /* posts */
+	struct site_entry *by_page;   /* pages */
+	struct site_entry *by_alias;  /* alias path -> post */
+	time_t built_at;
+	time_t next_change;        /* date of the next scheduled post; 0 none */
+	time_t last_updated;       /* newest date or updated of a visible post */
+};
+
+/*
+ * Builds the index of c as seen at time now. c is borrowed and must
+ * outlive the site. Returns QUIRE_OK or QUIRE_ENOMEM; free with
+ * site_free().
+ */
+int site_build(struct content *c, time_t now, int enable_drafts,
+	       struct site **out);
+void site_free(struct site *s);
+
+/* Lookups; each returns a borrowed pointer or NULL. */
+struct post *site_post(const struct site *s, const char *slug);
+struct post *site_page(const struct site *s, const char *slug);
+struct post *site_alias(const struct site *s, const char *path);
+const struct site_term *site_term_find(const struct site_terms *t,
+				       const char *key);
+
+/* Writes the URL key of a tag or category name into out (outsz bytes):
+ * lower-case ASCII, spaces and '/' as '-', other bytes kept. */
+void site_term_key(const char *name, char *out, size_t outsz);
+
+/* The time a post was last changed: updated, else date. */
+time_t site_post_mtime(const struct post *p);
+
+#endif

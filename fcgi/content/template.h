@@ -1,0 +1,68 @@
+/*
+ * template.h - a small mustache-like template engine
+ *
+ * Syntax: {{name}} (HTML-escaped), {{{name}}} (raw), {{#name}}...{{/name}}
+ * (a list: once per item; an object: once with it pushed on the context;
+ * a true value or non-empty string: once), {{^name}}...{{/name}} (when
+ * missing, false, empty string or empty list), {{>partial}} (another
+ * template of the set), {{! comment }}. Names may be dotted (a.b).
+ * Lookup walks the context stack from the innermost section outwards.
+ * Templates are compiled once at load; rendering never re-parses.
+ */
+#ifndef QUIRE_TEMPLATE_H
+#define QUIRE_TEMPLATE_H
+
+#include "lib/buf.h"
+#include "lib/quire.h"
+
+/* A data tree: an object whose fields are strings, booleans, lists of
+ * objects, or objects. Children are owned by their parent. */
+struct tvars;
+
+/* Returns a new empty object, or NULL. Free with tvars_free(). */
+struct tvars *tvars_new(void);
+void tvars_free(struct tvars *v);
+/* Sets field name to a copy of value (NULL value: the field is removed).
+ * Return QUIRE_OK or QUIRE_ENOMEM. Setting a name again replaces it. */
+int tvars_set(struct tvars *v, const char *name, const char *value);
+int tvars_setf(struct tvars *v, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int tvars_set_bool(struct tvars *v, const char *name, int value);
+/* Appends a new empty object to the list field name (created empty by
+ * the first call) and returns it (owned by v), or NULL. */
+struct tvars *tvars_list_add(struct tvars *v, const char *name);
+/* Makes field name an empty list (so {{^name}} renders). */
+int tvars_list_empty(struct tvars *v, const char *name);
+/* Returns the object field name, created empty if absent, or NULL. */
+struct tvars *tvars_object(struct tvars *v, const char *name);
+
+/* A compiled set of templates loaded from one folder. */
+struct templates;
+
+/*
+ * Loads and compiles every DIR/NAME.html and DIR/NAME.xml as template
+ * "NAME" ("post", "feed" ...). A syntax error (unclosed section,
+ * mismatched close, unknown partial) fails the load with err naming the
+ * file, line and column in err->message.
+ * Returns QUIRE_OK, QUIRE_EPARSE, QUIRE_EIO or QUIRE_ENOMEM.
+ * Caller frees *out with templates_free().
+ */
+int templates_load(const char *dir, struct templates **out,
+		   struct parse_error *err);
+/* Compiles one template from a string, for tests and the fuzzer. */
+int templates_add(struct templates *t, const char *name, const char *text,
+		  struct parse_error *err);
+struct templates *templates_new(void);
+void templates_free(struct templates *t);
+int templates_has(const struct templates *t, const char *name);
+
+/* Renders template name with vars into out (appended). Returns QUIRE_OK,
+ * QUIRE_ENOTFOUND (no such template), QUIRE_ENOMEM, or QUIRE_ETOOBIG
+ * when the render visited more than 16M template nodes or wrote more
+ * than 64 MiB (sections over lists and partials multiply; out then holds
+ * a partial page). Partials
+ * nest at most 16 deep. */
+int templates_render(const struct templates *t, const char *name,
+		     const struct tvars *vars, struct buf *out);
+
+#endif

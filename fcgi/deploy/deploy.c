@@ -1,0 +1,383 @@
+/*
+ * deploy.c - what a content deploy changes
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deploy/deploy.h"
+#include "lib/key_table.h"
+#include "lib/limits.h"
+#include "lib/log.h"
+#include "lib/parallel.h"
+#include "lib/quire.h"
+
+/* Records slug as given by path; a slug given twice is an error. */
+static int live_add(struct key_table *live, const char *slug, const char *path,
+		    struct deploy_plan *plan)
+{
+	const char *first = key_table_get(live, slug);
+	char msg[QUIRE_MAX_SLUG + 600], esc[512];
+
+	if (first) {
+		snprintf(msg, sizeof(msg), "duplicate slug \"%s\", also given by "
+			 "\"%s\"", slug, log_escape(first, esc, sizeof(esc)));
+		content_report(path, 1, 1, msg);
+		plan->n_errors++;
+		return QUIRE_OK;
+	}
+	return key_table_put(live, slug, path);
+}
+
+static int add_delete(struct deploy_plan *plan, const char *slug)
+{
+	char **v, *s = strdup(slug);
+
+	if (!s)
+		return QUIRE_ENOMEM;
+	v = realloc(plan->deletes, (plan->n_deletes + 1) * sizeof(*v));
+	if (!v) {
+		free(s);
+		return QUIRE_ENOMEM;
+	}
+	v[plan->n_deletes++] = s;
+	plan->deletes = v;
+	return QUIRE_OK;
+}
+
+/* What PostgreSQL holds of the content posts, by path (the first of a
+ * path, should two share it), made once for a deploy. */
+struct deploy_known {
+	const struct tier_pg_hash *v;
+	size_t n;
+	struct content_sig *sigs; /* v[i].sig parsed: compared 10,000 times */
+	struct key_table by_path;
+};
+
+int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
+		       const struct content_sig *parsed,
+		       struct deploy_known **out)
+{
+	struct deploy_known *k = calloc(1, sizeof(*k));
+	size_t i;
+
+	*out = NULL;
+	if (!k)
+		return QUIRE_ENOMEM;
+	k->v = known;
+	k->n = n_known;
+	k->sigs = calloc(n_known ? n_known : 1, sizeof(*k->sigs));
+	if (!k->sigs) {
+		deploy_known_free(k);
+		return QUIRE_ENOMEM;
+	}
+	if (parsed)
+		memcpy(k->sigs, parsed, n_known * sizeof(*parsed));
+	else
+		for (i = 0; i < n_known; i++)
+			if (known[i].sig) /* a bad one reads as none */
+				(void)content_sig_parse(known[i].sig, &k->sigs[i]);
+	if (key_table_init(&k->by_path, n_known) != QUIRE_OK) {
+		deploy_known_free(k);
+		return QUIRE_ENOMEM;
+	}
+	for (i = 0; i < n_known; i++)
+		if (known[i].path && !key_table_has(&k->by_path, known[i].path) &&
+		    key_table_put(&k->by_path, known[i].path, &known[i]) != QUIRE_OK) {
+			deploy_known_free(k);
+			return QUIRE_ENOMEM;
+		}
+	*out = k;
+	return QUIRE_OK;
+}
+
+void deploy_known_free(struct deploy_known *k)
+{
+	if (!k)
+		return;
+	key_table_release(&k->by_path);
+	free(k->sigs);
+	free(k);
+}
+
+/* Whether known (one of k's) has sig as the signature of the file it
+ * was read from. */
+static int sig_is(const struct deploy_known *k, const struct tier_pg_hash *known,
+		  const struct content_sig *sig)
+{
+	const struct content_sig *ks = &k->sigs[known - k->v];
+
+	return ks->ino && sig->ino && ks->ino == sig->ino && ks->size == sig->size &&
+	       ks->mtime_ns == sig->mtime_ns && ks->ctime_ns == sig->ctime_ns;
+}
+
+void deploy_skip_known(struct content_file *files, size_t n,
+		       const struct deploy_known *k, size_t *n_skipped)
+{
+	const struct tier_pg_hash *known;
+	size_t i;
+
+	*n_skipped = 0;
+	for (i = 0; i < n; i++) {
+		known = key_table_get(&k->by_path, files[i].path);
+		/* kept for the plan, which would look it up again */
+		files[i].match = known;
+		if (known && known->kind == files[i].kind &&
+		    sig_is(k, known, &files[i].sig)) {
+			files[i].skip = 1;
+			files[i].hash = known->hash;
+			(*n_skipped)++;
+		}
+	}
+}
+
+/* Keeps f's signature for slug when it is stable and not the one known. */
+static int sig_add(struct deploy_plan *plan, const struct content_file *f,
+		   const char *slug, const struct deploy_known *k,
+		   const struct tier_pg_hash *known)
+{
+	struct tier_pg_hash *v, *s;
+	char text[CONTENT_SIG_MAX];
+
+	if (f->skip || !f->sig_stable ||
+	    (known && known->hash == f->hash && sig_is(k, known, &f->sig)))
+		return QUIRE_OK;
+	content_sig_format(&f->sig, text);
+	v = realloc(plan->sigs, (plan->n_sigs + 1) * sizeof(*v));
+	if (!v)
+		return QUIRE_ENOMEM;
+	plan->sigs = v;
+	s = &v[plan->n_sigs];
+	memset(s, 0, sizeof(*s));
+	s->slug = strdup(slug);
+	s->sig = strdup(text);
+	s->kind = f->kind;
+	s->hash = f->hash;
+	if (!s->slug || !s->sig) {
+		free(s->slug);
+		free(s->sig);
+		return QUIRE_ENOMEM;
+	}
+	plan->n_sigs++;
+	return QUIRE_OK;
+}
+
+/* Changed files for each parsing thread: a render takes ~0.1 ms. */
+#define PARSE_PER_THREAD 8
+
+/* One changed file, parsed and rendered by whichever thread took it. */
+struct parsed {
+	size_t file;             /* index in files */
+	struct record *r;        /* NULL on failure */
+	int rc;
+	struct parse_error err;
+};
+
+struct parse_ctx {
+	struct content_file *files;
+	struct parsed *res;
+	const struct content_options *opt;
+};
+
+static void parse_one(void *arg, size_t i)
+{
+	struct parse_ctx *c = arg;
+	struct parsed *res = &c->res[i];
+	struct content_file *f = &c->files[res->file];
+	struct post *p = NULL;
+
+	res->rc = content_parse_file(f->path, f->kind, f->text, f->len, c->opt,
+				     &p, &res->err);
+	f->text = NULL; /* taken, whatever the outcome */
+	if (res->rc != QUIRE_OK)
+		return;
+	res->r = record_from_post(p, RECORD_ORIGIN_CONTENT);
+	post_free(p);
+	if (!res->r)
+		res->rc = QUIRE_ENOMEM;
+}
+
+/* The known post of f when it is unchanged (same path, kind and hash),
+ * else NULL: f->match is deploy_skip_known()'s lookup of its path. */
+static const struct tier_pg_hash *unchanged(const struct content_file *f)
+{
+	const struct tier_pg_hash *known = f->match;
+
+	return known && known->hash == f->hash && known->kind == f->kind ?
+	       known : NULL;
+}
+
+int deploy_plan_make(struct content_file *files, size_t n,
+		     const struct deploy_known *k,
+		     const struct content_options *opt, struct deploy_plan *plan)
+{
+	const struct tier_pg_hash *known, **same = NULL;
+	struct key_table live;
+	struct parse_ctx pc;
+	struct parsed *res;
+	size_t i, j, n_changed = 0;
+	int rc = QUIRE_ENOMEM;
+
+	memset(plan, 0, sizeof(*plan));
+	memset(&pc, 0, sizeof(pc));
+	plan->upserts = calloc(n ? n : 1, sizeof(*plan->upserts));
+	same = calloc(n ? n : 1, sizeof(*same));
+	if (key_table_init(&live, n) != QUIRE_OK || !plan->upserts || !same)
+		goto out;
+	/* Parse and render the changed files on a thread per core (a full
+	 * deploy renders thousands), then take the results in file order,
+	 * so errors and duplicates are reported as one thread would. */
+	for (i = 0; i < n; i++) {
+		same[i] = unchanged(&files[i]);
+		n_changed += !same[i];
+	}
+	pc.files = files;
+	pc.opt = opt;
+	pc.res = calloc(n_changed ? n_changed : 1, sizeof(*pc.res));
+	if (!pc.res)
+		goto out;
+	for (i = 0, j = 0; i < n; i++)
+		if (!same[i])
+			pc.res[j++].file = i;
+	parallel_for(n_changed, PARSE_PER_THREAD, parse_one, &pc);
+
+	for (i = 0, j = 0; i < n; i++) {
+		known = same[i];
+		if (known) {
+			plan->n_unchanged++;
+			if (live_add(&live, known->slug, files[i].path, plan) != QUIRE_OK ||
+			    sig_add(plan, &files[i], known->slug, k, known) != QUIRE_OK)
+				goto out;
+			continue;
+		}
+		res = &pc.res[j++];
+		if (res->rc == QUIRE_ENOMEM)
+			goto out;
+		if (res->rc != QUIRE_OK) {
+			content_report(files[i].path, res->err.line,
+				       res->err.column, res->err.message);
+			plan->n_errors++;
+			continue;
+		}
+		plan->upserts[plan->n_upserts++] = res->r;
+		res->r = NULL;
+		if (live_add(&live, plan->upserts[plan->n_upserts - 1]->slug,
+			     files[i].path, plan) != QUIRE_OK ||
+		    sig_add(plan, &files[i], plan->upserts[plan->n_upserts - 1]->slug,
+			    k, NULL) != QUIRE_OK)
+			goto out;
+	}
+	for (i = 0; i < k->n; i++)
+		if (!key_table_has(&live, k->v[i].slug) &&
+		    add_delete(plan, k->v[i].slug) != QUIRE_OK)
+			goto out;
+	rc = QUIRE_OK;
+out:
+	for (j = 0; pc.res && j < n_changed; j++)
+		record_free(pc.res[j].r);
+	free(pc.res);
+	free(same);
+	key_table_release(&live);
+	if (rc != QUIRE_OK)
+		deploy_plan_release(plan);
+	return rc;
+}
+
+void deploy_plan_release(struct deploy_plan *plan)
+{
+	size_t i;
+
+	records_free(plan->upserts, plan->n_upserts);
+	for (i = 0; i < plan->n_deletes; i++)
+		free(plan->deletes[i]);
+	free(plan->deletes);
+	tier_pg_hashes_free(plan->sigs, plan->n_sigs);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* The parsed form of the signature text sig (none when NULL or bad). */
+static void sig_parsed(const char *sig, struct content_sig *out)
+{
+	if (!sig || content_sig_parse(sig, out) != QUIRE_OK)
+		memset(out, 0, sizeof(*out));
+}
+
+int deploy_known_after(const struct deploy_known *k,
+		       const struct deploy_plan *plan, struct tier_pg_hash **out,
+		       struct content_sig **parsed, size_t *n)
+{
+	const struct tier_pg_hash *known = k->v;
+	size_t n_known = k->n;
+	struct key_table gone, sigs;
+	struct tier_pg_hash *v;
+	struct content_sig *ps = NULL;
+	const struct tier_pg_hash *ds;
+	size_t i, m = 0;
+	int rc = QUIRE_ENOMEM;
+
+	*out = NULL;
+	*n = 0;
+	if (parsed)
+		*parsed = NULL;
+	memset(&gone, 0, sizeof(gone));
+	memset(&sigs, 0, sizeof(sigs));
+	v = calloc(n_known + plan->n_upserts + 1, sizeof(*v));
+	if (parsed)
+		ps = calloc(n_known + plan->n_upserts + 1, sizeof(*ps));
+	if (key_table_init(&gone, plan->n_deletes + plan->n_upserts) != QUIRE_OK ||
+	    key_table_init(&sigs, plan->n_sigs) != QUIRE_OK || !v ||
+	    (parsed && !ps))
+		goto out;
+	for (i = 0; i < plan->n_deletes; i++)
+		if (key_table_put(&gone, plan->deletes[i], NULL) != QUIRE_OK)
+			goto out;
+	for (i = 0; i < plan->n_upserts; i++)
+		if (key_table_put(&gone, plan->upserts[i]->slug, NULL) != QUIRE_OK)
+			goto out;
+	for (i = 0; i < plan->n_sigs; i++)
+		if (!key_table_has(&sigs, plan->sigs[i].slug) &&
+		    key_table_put(&sigs, plan->sigs[i].slug, &plan->sigs[i]) != QUIRE_OK)
+			goto out;
+	for (i = 0; i < n_known; i++) {
+		if (key_table_has(&gone, known[i].slug))
+			continue;
+		v[m] = known[i];
+		ds = key_table_get(&sigs, known[i].slug);
+		if (ds && ds->hash == known[i].hash)
+			v[m].sig = ds->sig;
+		/* parsed once when known was indexed; only new ones again */
+		if (ps && v[m].sig == known[i].sig)
+			ps[m] = k->sigs[i];
+		else if (ps)
+			sig_parsed(v[m].sig, &ps[m]);
+		m++;
+	}
+	for (i = 0; i < plan->n_upserts; i++) {
+		const struct record *r = plan->upserts[i];
+
+		v[m].slug = r->slug;
+		v[m].path = r->path;
+		v[m].kind = r->kind;
+		v[m].hash = r->hash;
+		v[m].sig = NULL;
+		ds = key_table_get(&sigs, r->slug);
+		if (ds && ds->hash == r->hash)
+			v[m].sig = ds->sig;
+		if (ps)
+			sig_parsed(v[m].sig, &ps[m]);
+		m++;
+	}
+	*out = v;
+	*n = m;
+	if (parsed)
+		*parsed = ps;
+	v = NULL;
+	ps = NULL;
+	rc = QUIRE_OK;
+out:
+	free(v);
+	free(ps);
+	key_table_release(&gone);
+	key_table_release(&sigs);
+	return rc;
+}

@@ -1,0 +1,10 @@
+# fcgi/deploy/local.mk - deploy: publishing the content folder — the plan, the deployer and its
+# protocol. Includes the layers below it.
+#
+# Included by the top Makefile.am: one build, no recursive make.
+libquire_a_SOURCES += \
+	%reldir%/deploy.c %reldir%/deploy.h \
+	%reldir%/deploy_cache.c %reldir%/deploy_cache.h \
+	%reldir%/deploy_client.c %reldir%/deploy_client.h \
+	%reldir%/deploy_server.c %reldir%/deploy_server.h \
+	%reldir%/deployer.c %reldir%/deployer.h

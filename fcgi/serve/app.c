@@ -1,0 +1,328 @@
+/*
+ * app.c - loading what the workers serve: templates, content, the site
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <uthash.h>
+
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/quire.h"
+#include "serve/app.h"
+#include "serve/sub.h"
+#include "tiers/tiers.h"
+#include "write/auth.h"
+
+/* The content: from the shared tiers when configured (a short-lived
+ * connection: the master must not hand one to its children), else, or
+ * when both tiers are down, from the files. */
+static int load_content(struct app *app, const struct config *cfg,
+			const struct app *prev, const struct content_options *opt)
+{
+	struct tiers *t;
+	int rc;
+
+	if (tiers_configured(cfg)) {
+		t = tiers_new(cfg);
+		if (!t)
+			return QUIRE_ENOMEM;
+		rc = tiers_load(t, &app->content, &app->generation);
+		tiers_free(t);
+		if (rc == QUIRE_OK) {
+			log_msg(LOG_LEVEL_INFO, "load", "generation=%lld from the tiers",
+				app->generation);
+			return QUIRE_OK;
+		}
+		if (rc == QUIRE_ENOMEM)
+			return rc;
+		log_msg(LOG_LEVEL_ERROR, "load", "redis and postgresql unreachable; "
+			"serving \"%s\" until they answer", cfg->content_dir);
+		app->generation = 0;
+	}
+	rc = content_load(cfg->content_dir, prev ? prev->content : NULL, opt,
+			  &app->content);
+	if (rc != QUIRE_OK)
+		log_msg(LOG_LEVEL_ERROR, "content", "%s loading \"%s\"",
+			quire_strerror(rc), cfg->content_dir);
+	return rc;
+}
+
+int app_load(struct app *app, const struct config *cfg, const struct app *prev)
+{
+	struct content_options opt = { cfg->unsafe_html };
+	struct parse_error err;
+	int rc;
+
+	memset(app, 0, sizeof(*app));
+	app->cfg = cfg;
+	/* Before the first fork: every process's counters in one mapping
+	 * (a reload overlaps old and new workers, hence twice as many). */
+	if (metrics_init((unsigned)(2 * cfg->workers + 4)) != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "metrics", "no shared memory: /metrics stays at 0");
+	if (prev)
+		metrics_add(METRIC_RELOADS, 1);
+	app->started = time(NULL);
+	memset(&err, 0, sizeof(err));
+	rc = templates_load(cfg->templates_dir, &app->tpl, &err);
+	if (rc != QUIRE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "templates", "%s: %s \"%s\"",
+			err.message[0] ? err.message : quire_strerror(rc),
+			quire_strerror(rc), cfg->templates_dir);
+		goto fail;
+	}
+	if (cfg->api_token_file && *cfg->api_token_file) {
+		char aerr[256];
+
+		rc = auth_load(cfg->api_token_file, &app->auth, aerr, sizeof(aerr));
+		if (rc != QUIRE_OK) {
+			log_msg(LOG_LEVEL_ERROR, "api", "%s", aerr);
+			goto fail;
+		}
+	}
+	rc = load_content(app, cfg, prev, &opt);
+	if (rc != QUIRE_OK)
+		goto fail;
+	rc = site_build(app->content, app->started, cfg->enable_drafts,
+			&app->site);
+	if (rc != QUIRE_OK)
+		goto fail;
+	log_msg(LOG_LEVEL_INFO, "load", "posts=%zu pages=%zu errors=%zu dir=\"%s\"",
+		app->site->n_posts, app->site->n_pages, app->content->n_errors,
+		cfg->content_dir);
+	return QUIRE_OK;
+fail:
+	app_release(app);
+	return rc;
+}
+
+static void changes_free(struct app *app)
+{
+	size_t i;
+
+	for (i = 0; i < app->n_changes; i++) {
+		post_free(app->changes[i].post);
+		free(app->changes[i].gone);
+	}
+	free(app->changes);
+	app->changes = NULL;
+	app->n_changes = 0;
+	app->cap_changes = 0;
+}
+
+void app_release(struct app *app)
+{
+	site_free(app->site);
+	changes_free(app);
+	app->site_stale = 0;
+	content_free(app->content);
+	templates_free(app->tpl);
+	auth_free(app->auth);
+	app->auth = NULL;
+	app->site = NULL;
+	app->content = NULL;
+	app->tpl = NULL;
+}
+
+static int rebuild_site(struct app *app, time_t now);
+
+int app_refresh_schedule(struct app *app, time_t now)
+{
+	if (!app->site->next_change || now < app->site->next_change)
+		return 0;
+	if (rebuild_site(app, now) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_WARN, "schedule", "out of memory rebuilding the index");
+		return 0;
+	}
+	log_msg(LOG_LEVEL_INFO, "schedule", "scheduled posts published posts=%zu",
+		app->site->n_posts);
+	return 1;
+}
+
+int app_body(const struct app *app, const struct post *p, const char **html,
+	     const char **toc, struct record **hold)
+{
+	int rc;
+
+	*hold = NULL;
+	if (p->html || !app->tiers) {
+		*html = p->html ? p->html : "";
+		*toc = p->toc_html;
+		return QUIRE_OK;
+	}
+	rc = tiers_fetch(app->tiers, p->slug, hold);
+	if (rc != QUIRE_OK)
+		return rc;
+	*html = (*hold)->html ? (*hold)->html : "";
+	*toc = (*hold)->toc_html;
+	return QUIRE_OK;
+}
+
+/* Past this many changes waiting, they are merged at once rather than
+ * before the next request that needs the site. */
+#define APP_CHANGES_MAX 4096
+
+/* A change's slug, to match content against in one pass. */
+struct slug_ent {
+	struct app_change *ch;
+	UT_hash_handle hh;
+};
+
+static const char *change_slug(const struct app_change *ch)
+{
+	return ch->post ? ch->post->slug : ch->gone;
+}
+
+/*
+ * Folds the waiting changes into the content in one pass against a hash
+ * of their slugs (the last change of a slug wins; a slug is one post in
+ * the tiers, whatever its kind): new versions take their old ones'
+ * places, removed posts leave, new posts are appended. The posts that
+ * left go into *old, for the caller to free once the index that points
+ * to them is gone.
+ */
+static int merge_changes(struct app *app, struct post ***old, size_t *n_old)
+{
+	struct content *c = app->content;
+	struct slug_ent *set = NULL, *ents, *e, *tmp;
+	struct post **v, *p;
+	size_t i, j, n_new = 0;
+	const char *slug;
+
+	*old = NULL;
+	*n_old = 0;
+	ents = calloc(app->n_changes ? app->n_changes : 1, sizeof(*ents));
+	*old = calloc(app->n_changes ? app->n_changes : 1, sizeof(**old));
+	for (i = 0; i < app->n_changes; i++)
+		n_new += app->changes[i].post != NULL;
+	v = ents && *old ? realloc(c->posts, (c->n + n_new + 1) * sizeof(*v)) : NULL;
+	if (!v) {
+		free(ents);
+		free(*old);
+		*old = NULL;
+		return QUIRE_ENOMEM;
+	}
+	c->posts = v;
+	for (i = 0; i < app->n_changes; i++) {
+		ents[i].ch = &app->changes[i];
+		slug = change_slug(ents[i].ch);
+		HASH_FIND_STR(set, slug, e);
+		if (e)
+			HASH_DEL(set, e); /* superseded: freed with the changes */
+		HASH_ADD_KEYPTR(hh, set, slug, strlen(slug), &ents[i]);
+	}
+	for (i = 0, j = 0; i < c->n; i++) {
+		p = c->posts[i];
+		HASH_FIND_STR(set, p->slug, e);
+		if (!e) {
+			c->posts[j++] = p;
+			continue;
+		}
+		/* A slug twice in the content (not from the tiers) leaves
+		 * twice; *old has room for one per change only. */
+		if (*n_old < app->n_changes)
+			(*old)[(*n_old)++] = p;
+		else
+			post_free(p);
+		if (e->ch->post) {
+			c->posts[j++] = e->ch->post;
+			e->ch->post = NULL;
+		}
+	}
+	c->n = j;
+	HASH_ITER(hh, set, e, tmp) {
+		if (e->ch->post) {
+			c->posts[c->n++] = e->ch->post;
+			e->ch->post = NULL;
+		}
+	}
+	HASH_CLEAR(hh, set);
+	free(ents);
+	changes_free(app);
+	return QUIRE_OK;
+}
+
+/* Folds the waiting changes in and builds the site index as of now. */
+static int rebuild_site(struct app *app, time_t now)
+{
+	struct post **old;
+	struct site *s;
+	size_t n_old, i;
+
+	if (merge_changes(app, &old, &n_old) != QUIRE_OK ||
+	    site_build(app->content, now, app->cfg->enable_drafts, &s) != QUIRE_OK) {
+		/* The content may be half merged: the worker must not go on. */
+		log_msg(LOG_LEVEL_ERROR, "invalidate", "out of memory rebuilding the index");
+		return QUIRE_ENOMEM;
+	}
+	site_free(app->site);
+	app->site = s;
+	for (i = 0; i < n_old; i++)
+		post_free(old[i]);
+	free(old);
+	app->site_stale = 0;
+	return QUIRE_OK;
+}
+
+int app_site_ready(struct app *app, time_t now)
+{
+	return app->site_stale ? rebuild_site(app, now) : QUIRE_OK;
+}
+
+/*
+ * A partial update is not folded in here but before the next request
+ * that needs the site (app_site_ready): a burst of API writes brings an
+ * update per commit to every worker, and most of them are followed by
+ * requests (more writes, cached pages) that need no index; folding and
+ * rebuilding per update cost a pass over every post each time. Past
+ * APP_CHANGES_MAX waiting changes they are folded at once, which
+ * bounds that memory.
+ */
+int app_apply(struct app *app, struct sub_update *u, time_t now)
+{
+	struct app_change *v;
+	size_t need = app->n_changes + u->n_gone + u->n_posts, cap, i;
+
+	if (u->all) {
+		struct site *s;
+
+		if (site_build(u->all, now, app->cfg->enable_drafts, &s) != QUIRE_OK)
+			return QUIRE_ENOMEM;
+		site_free(app->site);
+		content_free(app->content);
+		changes_free(app); /* older than the whole site that came */
+		app->site_stale = 0;
+		app->content = u->all;
+		app->site = s;
+		u->all = NULL;
+		app->generation = u->generation;
+		return QUIRE_OK;
+	}
+	if (need > app->cap_changes) {
+		cap = app->cap_changes ? app->cap_changes : 64;
+		while (cap < need)
+			cap *= 2;
+		v = realloc(app->changes, cap * sizeof(*v));
+		if (!v)
+			return QUIRE_ENOMEM;
+		app->changes = v;
+		app->cap_changes = cap;
+	}
+	/* Removals first, then new versions: a slug in both stays. */
+	for (i = 0; i < u->n_gone; i++) {
+		app->changes[app->n_changes].post = NULL;
+		app->changes[app->n_changes++].gone = u->gone[i];
+		u->gone[i] = NULL;
+	}
+	for (i = 0; i < u->n_posts; i++) {
+		if (!u->posts[i])
+			continue;
+		app->changes[app->n_changes].gone = NULL;
+		app->changes[app->n_changes++].post = u->posts[i];
+		u->posts[i] = NULL;
+	}
+	app->generation = u->generation;
+	app->site_stale = 1;
+	return app->n_changes > APP_CHANGES_MAX ? app_site_ready(app, now) :
+		QUIRE_OK;
+}

@@ -1,0 +1,37 @@
+/*
+ * master.h - the supervisor: preforks workers, restarts them, reloads
+ */
+#ifndef QUIRE_MASTER_H
+#define QUIRE_MASTER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/config.h"
+#include "serve/page.h"
+
+struct privs;
+struct listeners;
+
+/* How the master was started, for SIGUSR2 and for its workers. */
+struct master_opts {
+	const char *exe;         /* absolute path executed again on SIGUSR2;
+	                          * NULL: upgrades are refused */
+	char **argv;             /* the arguments to execute it with */
+	const pid_t *inherited;  /* workers a previous image left running */
+	size_t n_inherited;
+	const struct privs *privs; /* each worker verifies it; NULL: none */
+};
+
+/*
+ * Runs the master until SIGTERM or SIGINT. app is loaded; it is
+ * replaced on SIGHUP (templates and content reloaded, a new set of
+ * workers started, the old ones stopped after their request in flight).
+ * On SIGUSR2 the master executes opts->exe again in place (master.c),
+ * and does not return. Everything opts points to is borrowed for the
+ * run. Returns the process exit status.
+ */
+int master_run(const struct config *cfg, struct app *app,
+	       const struct listeners *l, const struct master_opts *opts);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * page.h - what a page handler gets and the handlers themselves
+ *
+ * A handler reads the request and the site, fills the response and
+ * returns an HTTP status. It never writes an error page itself: for a
+ * status other than 200 the worker decides what the client sees.
+ */
+#ifndef QUIRE_PAGE_H
+#define QUIRE_PAGE_H
+
+#include "content/record.h"
+#include "content/site.h"
+#include "content/template.h"
+#include "lib/config.h"
+#include "serve/response.h"
+#include "serve/uri.h"
+
+#define PAGE_MAX_PARAMS 2
+
+/* What a worker serves from; built by the master, read-only in workers
+ * except for the site, which a worker rebuilds when a post comes due. */
+struct app {
+	const struct config *cfg;
+	struct content *content;
+	struct site *site;
+	struct templates *tpl;
+	time_t started;
+	long long generation;   /* of the shared tiers; 0 file-only */
+	/* The read path below L1, per worker; NULL when file-only, or in
+	 * the master (connections are never shared across fork). */
+	struct tiers *tiers;
+	struct auth *auth;      /* API tokens; NULL: the write API is off */
+	/* Changes applied (app_apply) but not yet folded into content and
+	 * site: that happens before the site's next use (app_site_ready). */
+	int site_stale;
+	struct app_change *changes;
+	size_t n_changes, cap_changes;
+};
+
+/* One waiting change: a new version of a post, or a slug gone. */
+struct app_change {
+	struct post *post;
+	char *gone;
+};
+
+struct request {
+	const struct app *app;
+	int is_head;
+	/* For the API (valid until the request is finished): */
+	const char *method;
+	const char *authorization;
+	const char *content_type;
+	const char *if_match;
+	const char *if_none_match;
+	const char *query;            /* raw, after the '?'; NULL when none */
+	const char *remote_addr;      /* the client, as the web server saw it */
+	const char *body;             /* NUL-terminated; body_len bytes */
+	size_t body_len;
+	struct uri uri;
+	/* Path segments captured by '*' in the route's pattern. */
+	char params[PAGE_MAX_PARAMS][QUIRE_MAX_URI + 1];
+	int n_params;
+};
+
+int page_home(const struct request *req, struct response *resp);
+int page_list(const struct request *req, struct response *resp);
+int page_post(const struct request *req, struct response *resp);
+int page_static(const struct request *req, struct response *resp);
+int page_tags_index(const struct request *req, struct response *resp);
+int page_tag(const struct request *req, struct response *resp);
+int page_categories_index(const struct request *req, struct response *resp);
+int page_category(const struct request *req, struct response *resp);
+int page_feed(const struct request *req, struct response *resp);
+int page_tag_feed(const struct request *req, struct response *resp);
+int page_sitemap(const struct request *req, struct response *resp);
+int page_health(const struct request *req, struct response *resp);
+/* "/metrics": Prometheus text, for loopback clients only. */
+int page_metrics(const struct request *req, struct response *resp);
+/* Fills the 404 page (status 404). */
+int page_not_found(const struct request *req, struct response *resp);
+
+#endif

@@ -1,0 +1,395 @@
+/*
+ * page_api.c - "/api/posts/SLUG": the write API (DESIGN §7)
+ *
+ * PUT takes the same Markdown-with-frontmatter text as a file; it is
+ * validated and rendered here, in the worker, and handed to the
+ * committer (committer.c), which commits it to PostgreSQL with a new
+ * generation, writes it to Redis and publishes it; only then is it
+ * answered (page_api_answer). Nothing is acknowledged that PostgreSQL
+ * did not commit. If-Match with the ETag ("REVISION") makes a write
+ * conditional (412 when the post changed meanwhile: no lost update);
+ * If-None-Match: * creates only. "/api/posts" lists what PostgreSQL
+ * holds, a page at a time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "content/html.h"
+#include "lib/log.h"
+#include "lib/quire.h"
+#include "serve/page.h"
+#include "serve/page_api.h"
+#include "serve/uri.h"
+#include "serve/view.h"
+#include "tiers/tier_pg.h"
+#include "tiers/tiers.h"
+#include "write/auth.h"
+
+#define API_PREFIX "/api/posts/"
+#define API_LIST_DEFAULT 100
+
+/* A JSON error: {"error": msg} and, for a parse error, where. */
+static int api_error(struct response *resp, int status, const char *msg,
+		     unsigned line, unsigned column)
+{
+	buf_reset(&resp->body);
+	buf_puts(&resp->body, "{\"error\":\"");
+	html_json_escape(&resp->body, msg, strlen(msg));
+	buf_putc(&resp->body, '"');
+	if (line)
+		buf_printf(&resp->body, ",\"line\":%u,\"column\":%u", line, column);
+	buf_puts(&resp->body, "}\n");
+	resp->status = status;
+	resp->content_type = "application/json";
+	resp->cacheable = 0;
+	return status;
+}
+
+/* Parses an If-Match value "N" (a quoted revision); -2 when malformed. */
+static long long parse_etag(const char *v)
+{
+	char *end;
+	long long n;
+
+	while (*v == ' ')
+		v++;
+	if (strncmp(v, "W/", 2) == 0)
+		v += 2;
+	if (*v++ != '"')
+		return -2;
+	n = strtoll(v, &end, 10);
+	if (end == v || *end != '"' || n < 1)
+		return -2;
+	return n;
+}
+
+static int api_get(const struct request *req, struct response *resp,
+		   const char *slug)
+{
+	struct record *rec = NULL;
+	int rc = tiers_fetch(req->app->tiers, slug, &rec);
+
+	if (rc == QUIRE_ENOTFOUND)
+		return api_error(resp, 404, "no such post", 0, 0);
+	if (rc != QUIRE_OK)
+		return api_error(resp, 503, "storage unavailable", 0, 0);
+	buf_reset(&resp->body);
+	buf_append(&resp->body, rec->source, rec->source_len);
+	snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", rec->revision);
+	resp->status = 200;
+	resp->content_type = "text/markdown; charset=utf-8";
+	record_free(rec);
+	return 200;
+}
+
+static int list_param(const char *name, size_t nlen, const char *value,
+		      size_t vlen, void *ctx)
+{
+	struct api_list_query *q = ctx;
+	size_t i, n = 0;
+
+	if (nlen == 5 && memcmp(name, "limit", 5) == 0) {
+		for (i = 0; i < vlen && n <= TIER_PG_LIST_MAX; i++) {
+			if (value[i] < '0' || value[i] > '9')
+				break;
+			n = n * 10 + (size_t)(value[i] - '0');
+		}
+		if (vlen == 0 || i < vlen || n < 1 || n > TIER_PG_LIST_MAX) {
+			snprintf(q->bad, sizeof(q->bad), "limit: a number from "
+				 "1 to %d", TIER_PG_LIST_MAX);
+			return 0;
+		}
+		q->limit = n;
+	} else if (nlen == 5 && memcmp(name, "after", 5) == 0) {
+		/* A slug needs no escape: one with '%' is not a slug. */
+		if (vlen > QUIRE_MAX_SLUG) {
+			snprintf(q->bad, sizeof(q->bad), "after: a slug");
+			return 0;
+		}
+		memcpy(q->after, value, vlen);
+		q->after[vlen] = '\0';
+		if (!post_slug_valid(q->after)) {
+			snprintf(q->bad, sizeof(q->bad), "after: a slug");
+			return 0;
+		}
+	} else if (nlen == 6 && memcmp(name, "origin", 6) == 0) {
+		if (vlen == 3 && memcmp(value, "api", 3) == 0)
+			q->origin = "api";
+		else if (vlen == 7 && memcmp(value, "content", 7) == 0)
+			q->origin = "content";
+		else {
+			snprintf(q->bad, sizeof(q->bad), "origin: api or content");
+			return 0;
+		}
+	}
+	return 1; /* others are ignored, as on every page */
+}
+
+int api_list_query_parse(const char *query, struct api_list_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->limit = API_LIST_DEFAULT;
+	if (!query || uri_query_each(query, list_param, q) == 200)
+		return 200;
+	if (!q->bad[0])
+		snprintf(q->bad, sizeof(q->bad), "the query is too long");
+	return 400;
+}
+
+/* One post of the listing as a JSON object. */
+static void list_entry(struct buf *b, const struct tier_pg_listed *e)
+{
+	char date[32];
+	const char *dir = e->kind == POST_KIND_PAGE ? "/pages/" : "/posts/";
+
+	buf_puts(b, "{\"slug\":\"");
+	html_json_escape(b, e->slug, strlen(e->slug));
+	buf_printf(b, "\",\"revision\":%lld,\"etag\":\"\\\"%lld\\\"\","
+		   "\"origin\":\"%s\",\"kind\":\"%s\",\"title\":",
+		   e->revision, e->revision, record_origin_name(e->origin),
+		   record_kind_name(e->kind));
+	if (e->title) {
+		buf_putc(b, '"');
+		html_json_escape(b, e->title, strlen(e->title));
+		buf_putc(b, '"');
+	} else {
+		buf_puts(b, "null");
+	}
+	buf_puts(b, ",\"date\":");
+	if (e->has_date) {
+		view_date_rfc3339((time_t)e->date, date, sizeof(date));
+		buf_printf(b, "\"%s\"", date);
+	} else {
+		buf_puts(b, "null");
+	}
+	view_date_rfc3339((time_t)e->updated_at, date, sizeof(date));
+	buf_printf(b, ",\"draft\":%s,\"updated_at\":\"%s\",\"url\":\"%s",
+		   e->draft ? "true" : "false", date, dir);
+	html_json_escape(b, e->slug, strlen(e->slug));
+	buf_puts(b, "\"}");
+}
+
+/*
+ * GET /api/posts: the posts PostgreSQL holds (every origin, drafts and
+ * scheduled posts too: what an author's tool syncs against), by slug, a
+ * page at a time: {"posts": [...], "next": SLUG or null}; ask again
+ * with after=NEXT for the next page.
+ */
+static int api_list(const struct request *req, struct response *resp)
+{
+	struct api_list_query q;
+	struct tier_pg_listed *v = NULL;
+	struct tier_pg *pg;
+	size_t n = 0, i, shown;
+	char msg[128];
+	int rc;
+
+	if (api_list_query_parse(req->query, &q) != 200) {
+		snprintf(msg, sizeof(msg), "bad query parameter: %s", q.bad);
+		return api_error(resp, 400, msg, 0, 0);
+	}
+	pg = tiers_pg(req->app->tiers);
+	if (!pg)
+		return api_error(resp, 503, "database unavailable", 0, 0);
+	/* one more than shown: whether a next page exists */
+	rc = tier_pg_list(pg, q.after, q.origin, q.limit + 1, &v, &n);
+	if (rc == QUIRE_EIO)
+		tiers_pg_failed(req->app->tiers);
+	if (rc != QUIRE_OK)
+		return api_error(resp, rc == QUIRE_ENOMEM ? 500 : 503,
+				 rc == QUIRE_ENOMEM ? "out of memory" :
+				 "database unavailable", 0, 0);
+	shown = n > q.limit ? q.limit : n;
+	buf_reset(&resp->body);
+	buf_puts(&resp->body, "{\"posts\":[");
+	for (i = 0; i < shown; i++) {
+		if (i)
+			buf_putc(&resp->body, ',');
+		list_entry(&resp->body, &v[i]);
+	}
+	buf_puts(&resp->body, "],\"next\":");
+	if (n > shown) {
+		buf_putc(&resp->body, '"');
+		html_json_escape(&resp->body, v[shown - 1].slug,
+				 strlen(v[shown - 1].slug));
+		buf_putc(&resp->body, '"');
+	} else {
+		buf_puts(&resp->body, "null");
+	}
+	buf_puts(&resp->body, "}\n");
+	tier_pg_listed_free(v, n);
+	resp->status = 200;
+	resp->content_type = "application/json";
+	return 200;
+}
+
+/* The write for the committer in *write (it takes rec); 0, or 500. */
+static int api_write(struct response *resp, enum commit_op op,
+		     const char *slug, long long expect, struct record *rec,
+		     struct commit_request **write)
+{
+	struct commit_request *w = calloc(1, sizeof(*w));
+
+	if (!w || !(w->slug = strdup(slug))) {
+		free(w);
+		record_free(rec);
+		return api_error(resp, 500, "out of memory", 0, 0);
+	}
+	w->op = op;
+	w->expect = expect;
+	w->rec = rec;
+	*write = w;
+	return 0;
+}
+
+static int api_put(const struct request *req, struct response *resp,
+		   const char *slug, long long expect,
+		   struct commit_request **write)
+{
+	struct content_options opt = { 0 }; /* raw HTML never from the API */
+	struct parse_error err;
+	struct record *rec = NULL;
+	struct post *p = NULL;
+	char path[QUIRE_MAX_SLUG + 8], *text;
+	int rc;
+
+	if (!req->content_type ||
+	    strncasecmp(req->content_type, "text/markdown", 13) != 0 ||
+	    (req->content_type[13] && req->content_type[13] != ';' &&
+	     req->content_type[13] != ' '))
+		return api_error(resp, 415, "expected Content-Type: text/markdown",
+				 0, 0);
+	text = malloc(req->body_len + 1);
+	if (!text)
+		return api_error(resp, 500, "out of memory", 0, 0);
+	memcpy(text, req->body ? req->body : "", req->body_len);
+	text[req->body_len] = '\0';
+	/* The file-name rule then gives the URL's slug when the
+	 * frontmatter has none. */
+	snprintf(path, sizeof(path), "%s.md", slug);
+	memset(&err, 0, sizeof(err));
+	rc = content_parse_file(path, POST_KIND_POST, text, req->body_len, &opt,
+				&p, &err);
+	if (rc == QUIRE_ENOMEM)
+		return api_error(resp, 500, "out of memory", 0, 0);
+	/* 413 is for the size alone; other limits (nesting, tags, table
+	 * columns) are a bad request like any other. */
+	if (rc != QUIRE_OK)
+		return api_error(resp, rc == QUIRE_ETOOBIG &&
+				 req->body_len > QUIRE_MAX_FILE ? 413 : 400,
+				 err.message[0] ? err.message : quire_strerror(rc),
+				 err.line, err.column);
+	if (strcmp(p->slug, slug) != 0) {
+		post_free(p);
+		return api_error(resp, 400, "the frontmatter's slug differs from "
+				 "the URL's", 0, 0);
+	}
+	rec = record_from_post(p, RECORD_ORIGIN_API);
+	post_free(p);
+	if (!rec)
+		return api_error(resp, 500, "out of memory", 0, 0);
+	free(rec->path);
+	rec->path = NULL;
+
+	return api_write(resp, COMMIT_OP_PUT, slug, expect, rec, write);
+}
+
+int page_api_answer(const struct commit_request *w,
+		    const struct commit_reply *r, struct response *resp)
+{
+	const char *slug = w->slug;
+
+	resp->cacheable = 0;
+	if (r->rc == QUIRE_ECONFLICT)
+		return api_error(resp, 412, w->op == COMMIT_OP_PUT && w->expect == 0 ?
+				 "the post exists" :
+				 "the post changed: fetch it and retry", 0, 0);
+	if (r->rc == QUIRE_ENOTFOUND)
+		return api_error(resp, 404, "no such post", 0, 0);
+	if (r->rc == QUIRE_EPARSE || r->rc == QUIRE_EINVAL)
+		return api_error(resp, 400, r->message[0] ? r->message :
+				 quire_strerror(r->rc), 0, 0);
+	if (r->rc != QUIRE_OK) {
+		log_msg(LOG_LEVEL_WARN, "api", "%s slug=\"%s\": %s",
+			w->op == COMMIT_OP_PUT ? "put" : "delete", slug,
+			r->message[0] ? r->message : quire_strerror(r->rc));
+		return api_error(resp, 503, "database unavailable; the write was "
+				 "not acknowledged", 0, 0);
+	}
+	log_msg(LOG_LEVEL_INFO, "api", "%s slug=\"%s\" revision=%lld "
+		"generation=%lld", w->op == COMMIT_OP_PUT ? "put" : "delete",
+		slug, r->revision, r->generation);
+	buf_reset(&resp->body);
+	if (w->op == COMMIT_OP_DELETE) {
+		resp->status = 204;
+		resp->content_type = "application/json";
+		return 204;
+	}
+	buf_puts(&resp->body, "{\"slug\":\"");
+	html_json_escape(&resp->body, slug, strlen(slug));
+	buf_printf(&resp->body, "\",\"revision\":%lld,\"etag\":\"\\\"%lld\\\"\","
+		   "\"url\":\"/posts/", r->revision, r->revision);
+	html_json_escape(&resp->body, slug, strlen(slug));
+	buf_printf(&resp->body, "\",\"generation\":%lld}\n", r->generation);
+	snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", r->revision);
+	resp->content_type = "application/json";
+	resp->status = r->created ? 201 : 200;
+	return resp->status;
+}
+
+int page_api(const struct request *req, struct response *resp,
+	     struct commit_request **write)
+{
+	const char *slug, *m = req->method ? req->method : "";
+	long long expect = -1;
+	int status;
+
+	*write = NULL;
+	resp->cacheable = 0;
+	if (!req->app->auth)
+		return api_error(resp, 404, "the write API is off", 0, 0);
+	status = auth_check(req->app->auth, req->authorization);
+	if (status == 401) {
+		api_error(resp, 401, "a bearer token is required", 0, 0);
+		resp->www_authenticate = "Bearer";
+		return 401;
+	}
+	if (status != 200)
+		return api_error(resp, 403, "wrong token", 0, 0);
+	if (strcmp(req->uri.path, "/api/posts") == 0 ||
+	    strcmp(req->uri.path, API_PREFIX) == 0) {
+		if (!req->app->tiers)
+			return api_error(resp, 503, "no database configured", 0, 0);
+		if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+			return api_list(req, resp);
+		api_error(resp, 405, "use GET to list the posts", 0, 0);
+		resp->allow = "GET, HEAD";
+		return 405;
+	}
+	if (strncmp(req->uri.path, API_PREFIX, strlen(API_PREFIX)) != 0)
+		return api_error(resp, 404, "no such resource", 0, 0);
+	slug = req->uri.path + strlen(API_PREFIX);
+	if (!post_slug_valid(slug))
+		return api_error(resp, 400, "invalid slug (lower-case letters, digits, "
+				 "'-', '_' and '.')", 0, 0);
+	if (!req->app->tiers)
+		return api_error(resp, 503, "no database configured", 0, 0);
+	if (req->if_match && *req->if_match) {
+		expect = parse_etag(req->if_match);
+		if (expect == -2)
+			return api_error(resp, 400, "malformed If-Match", 0, 0);
+	} else if (req->if_none_match && strcmp(req->if_none_match, "*") == 0) {
+		expect = 0;
+	}
+	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+		return api_get(req, resp, slug);
+	if (strcmp(m, "PUT") == 0)
+		return api_put(req, resp, slug, expect, write);
+	if (strcmp(m, "DELETE") == 0)
+		return api_write(resp, COMMIT_OP_DELETE, slug, expect, NULL, write);
+	api_error(resp, 405, "use GET, PUT or DELETE", 0, 0);
+	resp->allow = "GET, HEAD, PUT, DELETE";
+	return 405;
+}

@@ -1,0 +1,29 @@
+/*
+ * page_error.c - the 404 page
+ *
+ * Not cached: its body names the path asked for, and random URLs must
+ * not fill the L1.
+ */
+#include "lib/quire.h"
+#include "serve/page.h"
+#include "serve/view.h"
+
+int page_not_found(const struct request *req, struct response *resp)
+{
+	struct tvars *v = tvars_new();
+	int status;
+
+	if (!v || tvars_set(v, "path", req->uri.path) != QUIRE_OK) {
+		tvars_free(v);
+		response_plain(resp, 404);
+		return 404;
+	}
+	status = view_html(req, "404", v, "Not found", NULL, req->uri.path,
+			   "website", NULL, resp);
+	tvars_free(v);
+	if (status != 200)
+		response_plain(resp, 404);
+	resp->status = 404;
+	resp->cacheable = 0;
+	return 404;
+}

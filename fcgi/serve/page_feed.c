@@ -1,0 +1,212 @@
+/*
+ * page_feed.c - "/feed.xml", "/tags/TAG/feed.xml" (Atom) and "/sitemap.xml"
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "content/html.h"
+#include "lib/quire.h"
+#include "serve/app.h"
+#include "serve/page.h"
+#include "serve/view.h"
+
+#define FEED_ENTRIES 20
+
+static int render_xml(const struct request *req, const char *tpl,
+		      struct tvars *v, const char *type, struct response *resp)
+{
+	buf_reset(&resp->body);
+	if (templates_render(req->app->tpl, tpl, v, &resp->body) != QUIRE_OK ||
+	    buf_failed(&resp->body))
+		return 500;
+	resp->status = 200;
+	resp->content_type = type;
+	resp->cacheable = 1;
+	return 200;
+}
+
+static int add_entry(const struct app *app, struct tvars *e,
+		     const struct post *p)
+{
+	char d[64];
+	struct buf url = BUF_INIT;
+	struct record *hold = NULL;
+	const char *html, *toc;
+	struct tvars *o;
+	size_t i;
+	int rc;
+
+	rc = app_body(app, p, &html, &toc, &hold);
+	if (rc == QUIRE_ENOTFOUND)
+		html = ""; /* removed since the index was read: no body */
+	else if (rc != QUIRE_OK)
+		return rc;
+	rc = QUIRE_ENOMEM;
+
+	buf_printf(&url, "%s/posts/%s", app->cfg->site_url, p->slug);
+	if (buf_failed(&url) ||
+	    tvars_set(e, "title", p->title) != QUIRE_OK ||
+	    tvars_set(e, "url", url.data) != QUIRE_OK ||
+	    tvars_set(e, "id", url.data) != QUIRE_OK ||
+	    tvars_set(e, "summary", p->description) != QUIRE_OK ||
+	    tvars_set(e, "content", html) != QUIRE_OK ||
+	    tvars_list_empty(e, "authors") != QUIRE_OK ||
+	    tvars_list_empty(e, "categories") != QUIRE_OK)
+		goto out;
+	view_date_rfc3339(p->date, d, sizeof(d));
+	if (tvars_set(e, "published", d) != QUIRE_OK)
+		goto out;
+	view_date_rfc3339(site_post_mtime(p), d, sizeof(d));
+	if (tvars_set(e, "updated", d) != QUIRE_OK)
+		goto out;
+	for (i = 0; i < p->authors.n; i++) {
+		o = tvars_list_add(e, "authors");
+		if (!o || tvars_set(o, "name", p->authors.v[i]) != QUIRE_OK)
+			goto out;
+	}
+	for (i = 0; i < p->tags.n; i++) {
+		o = tvars_list_add(e, "categories");
+		if (!o || tvars_set(o, "term", p->tags.v[i]) != QUIRE_OK)
+			goto out;
+	}
+	rc = QUIRE_OK;
+out:
+	buf_release(&url);
+	record_free(hold);
+	return rc;
+}
+
+/* An Atom feed of posts[0..n), newest first, at self_path. */
+static int feed(const struct request *req, struct response *resp,
+		struct post *const *posts, size_t n, const char *title,
+		const char *self_path)
+{
+	const struct app *app = req->app;
+	struct buf self = BUF_INIT;
+	struct tvars *v, *e;
+	time_t updated = 0;
+	char d[64];
+	size_t i;
+	int status = 500, rc;
+
+	if (req->uri.page > 1)
+		return page_not_found(req, resp);
+	if (n > FEED_ENTRIES)
+		n = FEED_ENTRIES;
+	for (i = 0; i < n; i++)
+		if (site_post_mtime(posts[i]) > updated)
+			updated = site_post_mtime(posts[i]);
+	view_date_rfc3339(updated, d, sizeof(d));
+	view_abs_url(app, self_path, &self);
+	v = tvars_new();
+	if (!v || buf_failed(&self) ||
+	    tvars_set(v, "feed_title", title) != QUIRE_OK ||
+	    tvars_set(v, "site_url", app->cfg->site_url) != QUIRE_OK ||
+	    tvars_set(v, "feed_url", self.data) != QUIRE_OK ||
+	    tvars_set(v, "feed_id", self.data) != QUIRE_OK ||
+	    tvars_set(v, "updated", d) != QUIRE_OK ||
+	    tvars_set(v, "author_name", app->cfg->site_author) != QUIRE_OK ||
+	    tvars_list_empty(v, "entries") != QUIRE_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		e = tvars_list_add(v, "entries");
+		if (!e)
+			goto out;
+		rc = add_entry(app, e, posts[i]);
+		if (rc == QUIRE_EIO)
+			status = 503;
+		if (rc != QUIRE_OK)
+			goto out;
+	}
+	status = render_xml(req, "feed", v, "application/atom+xml; charset=utf-8",
+			    resp);
+out:
+	buf_release(&self);
+	tvars_free(v);
+	return status;
+}
+
+int page_feed(const struct request *req, struct response *resp)
+{
+	const struct site *s = req->app->site;
+
+	return feed(req, resp, s->posts, s->n_posts, req->app->cfg->site_title,
+		    "/feed.xml");
+}
+
+int page_tag_feed(const struct request *req, struct response *resp)
+{
+	const struct site_term *t = site_term_find(&req->app->site->tags,
+						   req->params[0]);
+	struct buf title = BUF_INIT, path = BUF_INIT;
+	int status = 500;
+
+	if (!t)
+		return page_not_found(req, resp);
+	buf_printf(&title, "%s: %s", req->app->cfg->site_title, t->name);
+	buf_puts(&path, "/tags/");
+	html_url_encode(&path, t->key, strlen(t->key));
+	buf_puts(&path, "/feed.xml");
+	if (!buf_failed(&title) && !buf_failed(&path))
+		status = feed(req, resp, t->posts, t->n, title.data, path.data);
+	buf_release(&title);
+	buf_release(&path);
+	return status;
+}
+
+static int add_url(const struct app *app, struct tvars *v, const char *path,
+		   time_t lastmod)
+{
+	struct buf url = BUF_INIT;
+	struct tvars *o;
+	char d[32];
+	int rc = QUIRE_ENOMEM;
+
+	view_abs_url(app, path, &url);
+	o = tvars_list_add(v, "urls");
+	if (!o || buf_failed(&url) || tvars_set(o, "loc", url.data) != QUIRE_OK)
+		goto out;
+	if (lastmod) {
+		view_date_iso(lastmod, d, sizeof(d));
+		if (tvars_set(o, "lastmod", d) != QUIRE_OK)
+			goto out;
+	}
+	rc = QUIRE_OK;
+out:
+	buf_release(&url);
+	return rc;
+}
+
+int page_sitemap(const struct request *req, struct response *resp)
+{
+	const struct app *app = req->app;
+	const struct site *s = app->site;
+	char path[QUIRE_MAX_SLUG + 16];
+	struct tvars *v;
+	size_t i;
+	int status = 500;
+
+	if (req->uri.page > 1)
+		return page_not_found(req, resp);
+	v = tvars_new();
+	if (!v || tvars_list_empty(v, "urls") != QUIRE_OK ||
+	    add_url(app, v, "/", s->last_updated) != QUIRE_OK ||
+	    add_url(app, v, "/posts/", s->last_updated) != QUIRE_OK ||
+	    add_url(app, v, "/tags/", 0) != QUIRE_OK)
+		goto out;
+	for (i = 0; i < s->n_posts; i++) {
+		snprintf(path, sizeof(path), "/posts/%s", s->posts[i]->slug);
+		if (add_url(app, v, path, site_post_mtime(s->posts[i])) != QUIRE_OK)
+			goto out;
+	}
+	for (i = 0; i < s->n_pages; i++) {
+		snprintf(path, sizeof(path), "/pages/%s", s->pages[i]->slug);
+		if (add_url(app, v, path, site_post_mtime(s->pages[i])) != QUIRE_OK)
+			goto out;
+	}
+	status = render_xml(req, "sitemap", v, "application/xml; charset=utf-8",
+			    resp);
+out:
+	tvars_free(v);
+	return status;
+}

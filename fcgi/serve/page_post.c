@@ -1,0 +1,63 @@
+/*
+ * page_post.c - "/posts/SLUG" and "/pages/SLUG": one post or static page
+ */
+#include <stdio.h>
+
+#include "lib/quire.h"
+#include "serve/app.h"
+#include "serve/page.h"
+#include "serve/view.h"
+
+static int show(const struct request *req, struct response *resp,
+		const struct post *p, const char *tpl, const char *field,
+		const char *og_type)
+{
+	char path[QUIRE_MAX_SLUG + 16];
+	struct tvars *v = NULL, *o;
+	struct record *hold = NULL;
+	const char *html, *toc;
+	int status = 500;
+
+	switch (app_body(req->app, p, &html, &toc, &hold)) {
+	case QUIRE_OK:
+		break;
+	case QUIRE_ENOTFOUND:
+		return page_not_found(req, resp);
+	default:
+		return 503; /* no tier could give the body */
+	}
+	v = tvars_new();
+	if (!v)
+		goto out;
+	o = tvars_object(v, field);
+	if (!o || view_post(o, req->app->site, p) != QUIRE_OK ||
+	    tvars_set(o, "html", html) != QUIRE_OK ||
+	    tvars_set(o, "toc", toc) != QUIRE_OK)
+		goto out;
+	snprintf(path, sizeof(path), "/%s/%s",
+		 p->kind == POST_KIND_PAGE ? "pages" : "posts", p->slug);
+	status = view_html(req, tpl, v, p->title, p->description, path,
+			   og_type, p->featured_image, resp);
+out:
+	tvars_free(v);
+	record_free(hold);
+	return status;
+}
+
+int page_post(const struct request *req, struct response *resp)
+{
+	const struct post *p = site_post(req->app->site, req->params[0]);
+
+	if (!p || req->uri.page > 1)
+		return page_not_found(req, resp);
+	return show(req, resp, p, "post", "post", "article");
+}
+
+int page_static(const struct request *req, struct response *resp)
+{
+	const struct post *p = site_page(req->app->site, req->params[0]);
+
+	if (!p || req->uri.page > 1)
+		return page_not_found(req, resp);
+	return show(req, resp, p, "page", "page", "website");
+}

@@ -1,0 +1,88 @@
+/*
+ * response.h - a handler's answer, and its finished bytes on the wire
+ *
+ * A handler fills a struct response; response_finish() turns it into a
+ * struct finished: the exact FastCGI stdout bytes (headers and body) for
+ * identity and, when worth it, gzip, plus the 304 answer. Those are what
+ * the L1 keeps, so a hit is one write.
+ */
+#ifndef QUIRE_RESPONSE_H
+#define QUIRE_RESPONSE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/buf.h"
+#include "lib/limits.h"
+
+struct response {
+	int status;
+	const char *content_type;   /* static string */
+	struct buf body;
+	char location[QUIRE_MAX_URI + 16]; /* for 301 */
+	const char *allow;          /* for 405 */
+	const char *www_authenticate; /* for 401 */
+	char etag[24];              /* set by the handler, else a content hash
+				       for a 200 */
+	int cacheable;              /* keep in L1 under the request's key */
+};
+
+/* One variant: headers then body, contiguous. */
+struct finished_bytes {
+	char *data;
+	size_t len;
+	size_t head_len;            /* bytes of headers, for HEAD */
+};
+
+struct finished {
+	int status;
+	/* A strong ETag names one representation, so the gzip variant has
+	 * its own ("...-gz"), as RFC 9110 §8.8.3.3 asks. "" when none. */
+	char etag[24];
+	char etag_gz[24];
+	struct finished_bytes ident;
+	struct finished_bytes gzip; /* data NULL when not compressed */
+	struct finished_bytes not_modified;
+	struct finished_bytes not_modified_gz;
+	size_t size;                /* bytes held, for the L1 bound */
+	/* Set by an invalidation: rebuild before serving, but serve this
+	 * copy if the lower tiers fail meanwhile (DESIGN §8). */
+	int stale;
+};
+
+void response_init(struct response *r);
+void response_release(struct response *r);
+/* Sets a status with a short plain body ("404 not found\n"). */
+int response_plain(struct response *r, int status);
+/* Sets a 301 to location (a path or absolute URL). */
+int response_redirect(struct response *r, const char *location);
+
+/*
+ * Builds the wire bytes of r. worker is put in an X-Quire-Worker header.
+ * with_gzip compresses the body once (only for bodies where it pays).
+ * Returns QUIRE_OK with *out set (caller frees with finished_free), or
+ * QUIRE_ENOMEM.
+ */
+int response_finish(const struct response *r, pid_t worker, int with_gzip,
+		    struct finished **out);
+void finished_free(void *f);
+/* Adds the gzip variants to f (built from r without them): compressing
+ * is the slowest step of a miss, so the worker answers first and
+ * compresses after, before caching. QUIRE_OK or QUIRE_ENOMEM (f then
+ * stays identity only). */
+int response_add_gzip(const struct response *r, struct finished *f,
+		      pid_t worker);
+/* Makes the calling thread's compressor now rather than at its first
+ * page (QUIRE_OK or QUIRE_ENOMEM); response_gzip_end frees it.
+ * response_add_gzip keeps it from one page to the next. */
+int response_gzip_begin(void);
+void response_gzip_end(void);
+
+/* Returns "OK", "Not Found" ... for an HTTP status. */
+const char *response_reason(int status);
+
+/* True when an If-None-Match header value matches etag (a list, weak
+ * comparison as RFC 9110 §13.1.2 asks, or "*"). */
+int response_etag_matches(const char *if_none_match, const char *etag);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * route.c - which handler answers a path
+ *
+ * A static table of patterns, in the manner of cgit's cmd.c: '*' stands
+ * for exactly one non-empty path segment, which is captured for the
+ * handler. Only GET and HEAD reach here; the worker answers other
+ * methods before routing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "serve/route.h"
+
+static const struct route {
+	const char *pattern;
+	int (*handler)(const struct request *req, struct response *resp);
+} routes[] = {
+	{ "/", page_home },
+	{ "/posts/", page_list },
+	{ "/posts/*", page_post },
+	{ "/pages/*", page_static },
+	{ "/tags/", page_tags_index },
+	{ "/tags/*", page_tag },
+	{ "/tags/*/feed.xml", page_tag_feed },
+	{ "/categories/", page_categories_index },
+	{ "/categories/*", page_category },
+	{ "/feed.xml", page_feed },
+	{ "/sitemap.xml", page_sitemap },
+	{ "/healthz", page_health },
+	{ "/metrics", page_metrics },
+};
+
+/* Matches one pattern; captures '*' segments into req->params. */
+static int match(const char *pat, const char *path, struct request *req)
+{
+	const char *end;
+	size_t len;
+	int n = 0;
+
+	while (*pat && *path) {
+		if (*pat == '*') {
+			end = strchr(path, '/');
+			len = end ? (size_t)(end - path) : strlen(path);
+			if (len == 0 || n >= PAGE_MAX_PARAMS || len > QUIRE_MAX_URI)
+				return 0;
+			memcpy(req->params[n], path, len);
+			req->params[n][len] = '\0';
+			n++;
+			path += len;
+			pat++;
+			continue;
+		}
+		if (*pat != *path)
+			return 0;
+		pat++;
+		path++;
+	}
+	if (*pat || *path)
+		return 0;
+	req->n_params = n;
+	return 1;
+}
+
+static const struct route *find(const char *path, struct request *req)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (match(routes[i].pattern, path, req))
+			return &routes[i];
+	return NULL;
+}
+
+const char *route_pattern(const char *path, struct request *req)
+{
+	const struct route *r = find(path, req);
+
+	return r ? r->pattern : NULL;
+}
+
+/* Writes path in its other trailing-slash form into out; 0 if none. */
+static int other_form(const char *path, size_t len, char *out, size_t outsz)
+{
+	if (len <= 1 || len + 2 > outsz)
+		return 0;
+	if (path[len - 1] == '/') {
+		memcpy(out, path, len - 1);
+		out[len - 1] = '\0';
+	} else {
+		memcpy(out, path, len);
+		out[len] = '/';
+		out[len + 1] = '\0';
+	}
+	return 1;
+}
+
+static int redirect_to_post(const struct post *p, struct response *resp)
+{
+	char loc[QUIRE_MAX_URI + 16];
+
+	snprintf(loc, sizeof(loc), "/%s/%s",
+		 p->kind == POST_KIND_PAGE ? "pages" : "posts", p->slug);
+	response_redirect(resp, loc);
+	return 301;
+}
+
+int route_dispatch(struct request *req, struct response *resp)
+{
+	char alt[QUIRE_MAX_URI + 2];
+	const struct route *r;
+	struct post *p;
+	struct request probe;
+
+	r = find(req->uri.path, req);
+	if (r)
+		return r->handler(req, resp);
+
+	/* Old URLs first: an alias may be written with or without a slash. */
+	p = site_alias(req->app->site, req->uri.path);
+	if (!p && other_form(req->uri.path, req->uri.path_len, alt, sizeof(alt)))
+		p = site_alias(req->app->site, alt);
+	if (p)
+		return redirect_to_post(p, resp);
+
+	if (other_form(req->uri.path, req->uri.path_len, alt, sizeof(alt)) &&
+	    find(alt, &probe)) {
+		if (req->uri.page > 1) {
+			size_t len = strlen(alt);
+			snprintf(alt + len, sizeof(alt) - len, "?page=%ld", req->uri.page);
+		}
+		response_redirect(resp, alt);
+		return 301;
+	}
+	return page_not_found(req, resp);
+}

@@ -1,0 +1,322 @@
+/*
+ * sub.c - a worker's invalidation subscriber thread
+ *
+ * Two Redis connections: one subscribed (no socket timeout on it: in
+ * hiredis 0.14 a timeout poisons a subscribed context, so tier_redis_wait
+ * polls instead and a PING after a quiet second tells a dead link), and
+ * the tiers handle for everything else. A lost connection is dropped and
+ * made again with back-off.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/quire.h"
+#include "serve/sub.h"
+#include "tiers/tier_redis.h"
+#include "tiers/tiers.h"
+
+#define SUB_WAIT_MS 1000          /* quiet this long: PING */
+#define SUB_PING_MS 1000
+#define SUB_CHECK_EVERY_S 5       /* compare the generation key */
+#define SUB_BEAT_EVERY_S 2        /* tell the registry we are alive */
+#define SUB_BACKOFF_MAX_MS 5000
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+void sub_update_free(struct sub_update *u)
+{
+	size_t i;
+
+	if (!u)
+		return;
+	content_free(u->all);
+	for (i = 0; i < u->n_posts; i++)
+		post_free(u->posts[i]);
+	free(u->posts);
+	for (i = 0; i < u->n_gone; i++)
+		free(u->gone[i]);
+	free(u->gone);
+	free(u);
+}
+
+/* Queues u, bumps the epoch, then acknowledges: in that order. */
+static void publish(struct sub *s, struct tiers *t, struct sub_update *u)
+{
+	long long gen = u->generation;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->tail)
+		s->tail->next = u;
+	else
+		s->head = u;
+	s->tail = u;
+	pthread_mutex_unlock(&s->lock);
+	atomic_fetch_add(&s->epoch, 1);
+	s->applied = gen;
+	tiers_ack(t, s->worker_id, gen);
+}
+
+static int reload_all(struct sub *s, struct tiers *t)
+{
+	struct sub_update *u = calloc(1, sizeof(*u));
+	double t0 = quire_now_ms();
+
+	if (!u)
+		return QUIRE_ENOMEM;
+	if (tiers_load(t, &u->all, &u->generation) != QUIRE_OK) {
+		free(u);
+		return QUIRE_EIO;
+	}
+	log_msg(LOG_LEVEL_INFO, "invalidate", "generation=%lld full reload "
+		"posts=%zu load_ms=%.1f", u->generation, u->all->n,
+		quire_now_ms() - t0);
+	publish(s, t, u);
+	return QUIRE_OK;
+}
+
+/* Fetches the new versions of slugs and queues them. */
+static int apply_slugs(struct sub *s, struct tiers *t, long long gen,
+		       char **slugs, size_t n)
+{
+	struct sub_update *u;
+	struct record **recs = NULL;
+	size_t i;
+	int rc = QUIRE_ENOMEM;
+
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return QUIRE_ENOMEM;
+	u->generation = gen;
+	if (tiers_index_many(t, (const char *const *)slugs, n, &recs) != QUIRE_OK) {
+		rc = QUIRE_EIO;
+		goto out;
+	}
+	u->posts = calloc(n ? n : 1, sizeof(*u->posts));
+	u->gone = calloc(n ? n : 1, sizeof(*u->gone));
+	if (!u->posts || !u->gone)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (recs[i] && record_to_post(recs[i], &u->posts[u->n_posts]) == QUIRE_OK) {
+			u->n_posts++;
+			continue;
+		}
+		if (!(u->gone[u->n_gone] = strdup(slugs[i])))
+			goto out;
+		u->n_gone++;
+	}
+	log_msg(LOG_LEVEL_INFO, "invalidate", "generation=%lld changed=%zu gone=%zu",
+		gen, u->n_posts, u->n_gone);
+	publish(s, t, u);
+	u = NULL;
+	rc = QUIRE_OK;
+out:
+	records_free(recs, n);
+	sub_update_free(u);
+	return rc;
+}
+
+static void handle_message(struct sub *s, struct tiers *t, const char *msg)
+{
+	long long gen;
+	char **slugs = NULL;
+	size_t n = 0;
+	int all = 0;
+
+	if (tier_redis_parse_invalidation(msg, &gen, &slugs, &n, &all) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_WARN, "invalidate", "malformed message ignored");
+		return;
+	}
+	/* Already held: loaded from PostgreSQL, which commits before the
+	 * writer updates Redis and publishes, this worker may hold gen yet
+	 * have cached a page built from an older Redis copy of a post. The
+	 * posts named are applied again (read anew, their pages marked
+	 * stale), under the generation held. */
+	if (gen <= s->applied) {
+		if (!all && n && apply_slugs(s, t, s->applied, slugs, n) != QUIRE_OK)
+			log_msg(LOG_LEVEL_WARN, "invalidate", "generation=%lld "
+				"(held) not applied again", gen);
+		goto out;
+	}
+	/* A gap (a message we missed) or "*": the slugs are not enough. */
+	if (all || gen != s->applied + 1) {
+		if (reload_all(s, t) != QUIRE_OK)
+			log_msg(LOG_LEVEL_WARN, "invalidate", "reload failed; will retry");
+	} else if (apply_slugs(s, t, gen, slugs, n) != QUIRE_OK) {
+		if (reload_all(s, t) != QUIRE_OK)
+			log_msg(LOG_LEVEL_WARN, "invalidate", "reload failed; will retry");
+	}
+out:
+	quire_strings_free(slugs, n);
+}
+
+/*
+ * Compares the generation key with what was applied; reloads on a
+ * mismatch (a message published while we were cut off is not lost).
+ * Just subscribed, any mismatch is one. Subscribed all along, a key
+ * ahead is most often a message in flight: the committer and quirectl
+ * set the key before they publish, so under a stream of writes the key
+ * is ahead at many a comparison, and reloading every post then (seconds
+ * on a big site) made a write wait past its acknowledgement timeout
+ * (tests/bench/write, test_sub_inflight.sh). It is missed only if it is
+ * still not applied at the next comparison.
+ */
+static void check_generation(struct sub *s, struct tiers *t,
+			     int just_subscribed)
+{
+	long long gen;
+
+	if (tiers_generation(t, &gen) != QUIRE_OK)
+		return;
+	if (gen == s->applied) {
+		s->ahead = 0;
+		tiers_ack(t, s->worker_id, gen);
+		return;
+	}
+	/* Behind what this worker holds, subscribed all along: it was
+	 * loaded from PostgreSQL after a writer committed but could not
+	 * update Redis (the writer then asks for a reload). PostgreSQL is
+	 * the truth; reloading from it every 5 s would change nothing until
+	 * the next write sets the key. Just subscribed, a deploy may have
+	 * been missed: that reloads, below. */
+	if (!just_subscribed && gen < s->applied) {
+		s->ahead = 0;
+		tiers_beat(t, s->worker_id, s->applied);
+		return;
+	}
+	if (!just_subscribed && gen > s->applied &&
+	    (s->ahead == 0 || s->applied >= s->ahead)) {
+		s->ahead = gen;
+		tiers_beat(t, s->worker_id, s->applied);
+		return;
+	}
+	log_msg(LOG_LEVEL_INFO, "invalidate",
+		"generation key %lld, applied %lld: reloading", gen, s->applied);
+	s->ahead = 0;
+	reload_all(s, t);
+}
+
+static void *sub_main(void *arg)
+{
+	struct sub *s = arg;
+	struct tiers *t = tiers_new(s->cfg);
+	struct tier_redis *r = NULL;
+	char err[256], *msg;
+	time_t last_check = 0, last_beat = 0, now;
+	long backoff = 0;
+	int rc;
+
+	if (!t)
+		return NULL;
+	while (!atomic_load(&s->stop)) {
+		if (!r) {
+			/* A timeout to connect; tier_redis_subscribe clears it
+			 * for the subscribed context. */
+			if (tier_redis_connect(s->cfg->redis_url, s->cfg->redis_prefix,
+					       1000, &r, err, sizeof(err)) != QUIRE_OK ||
+			    tier_redis_subscribe(r, "invalidate") != QUIRE_OK) {
+				if (r)
+					snprintf(err, sizeof(err), "%s", tier_redis_error(r));
+				log_msg(LOG_LEVEL_WARN, "subscribe", "%s; retrying", err);
+				tier_redis_close(r);
+				r = NULL;
+				backoff = backoff ? backoff * 2 : 100;
+				if (backoff > SUB_BACKOFF_MAX_MS)
+					backoff = SUB_BACKOFF_MAX_MS;
+				sleep_ms(backoff);
+				continue;
+			}
+			backoff = 0;
+			log_msg(LOG_LEVEL_INFO, "subscribe", "subscribed");
+			check_generation(s, t, 1);
+			last_check = last_beat = time(NULL);
+		}
+		msg = NULL;
+		rc = tier_redis_wait(r, SUB_WAIT_MS, &msg);
+		if (rc == QUIRE_OK) {
+			handle_message(s, t, msg);
+			free(msg);
+		} else if (rc == QUIRE_ETIMEOUT) {
+			if (tier_redis_sub_ping(r, SUB_PING_MS) != QUIRE_OK)
+				rc = QUIRE_EIO;
+		}
+		if (rc == QUIRE_EIO) {
+			log_msg(LOG_LEVEL_WARN, "subscribe", "connection lost; reconnecting");
+			tier_redis_close(r);
+			r = NULL;
+			continue;
+		}
+		now = time(NULL);
+		if (now - last_check >= SUB_CHECK_EVERY_S) {
+			check_generation(s, t, 0);
+			last_check = last_beat = now;
+		} else if (now - last_beat >= SUB_BEAT_EVERY_S) {
+			tiers_beat(t, s->worker_id, s->applied);
+			last_beat = now;
+		}
+	}
+	tiers_forget(t, s->worker_id);
+	tier_redis_close(r);
+	tiers_free(t);
+	return NULL;
+}
+
+int sub_start(struct sub *s, const struct config *cfg, long long generation)
+{
+	char host[64];
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->applied = generation;
+	atomic_init(&s->epoch, 0);
+	atomic_init(&s->stop, 0);
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(s->worker_id, sizeof(s->worker_id), "%s:%ld", host, (long)getpid());
+	if (pthread_mutex_init(&s->lock, NULL) != 0)
+		return QUIRE_EIO;
+	if (pthread_create(&s->thread, NULL, sub_main, s) != 0) {
+		pthread_mutex_destroy(&s->lock);
+		return QUIRE_EIO;
+	}
+	s->running = 1;
+	return QUIRE_OK;
+}
+
+struct sub_update *sub_take(struct sub *s)
+{
+	struct sub_update *u;
+
+	pthread_mutex_lock(&s->lock);
+	u = s->head;
+	s->head = s->tail = NULL;
+	pthread_mutex_unlock(&s->lock);
+	return u;
+}
+
+void sub_stop(struct sub *s)
+{
+	struct sub_update *u, *next;
+
+	if (!s->running)
+		return;
+	atomic_store(&s->stop, 1);
+	pthread_join(s->thread, NULL);
+	for (u = sub_take(s); u; u = next) {
+		next = u->next;
+		sub_update_free(u);
+	}
+	pthread_mutex_destroy(&s->lock);
+	s->running = 0;
+}

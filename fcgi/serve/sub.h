@@ -1,0 +1,62 @@
+/*
+ * sub.h - a worker's invalidation subscriber thread
+ *
+ * The thread never touches the worker's L1 or site. It listens on the
+ * Redis channel, fetches what changed, queues it as an update and bumps
+ * an atomic epoch; the request loop checks the epoch before each request
+ * and applies the queue when it moved. Only after queueing does the
+ * thread acknowledge the generation, so every request that starts after
+ * an acknowledgement sees the new content (DESIGN §2).
+ *
+ * Pub/sub is at-most-once, so correctness rests on the generation key:
+ * on every (re)subscribe and every few seconds the thread compares it
+ * with what it applied, and a mismatch reloads everything. While
+ * subscribed, a key ahead of what was applied is usually a message on its
+ * way (writers set the key, then publish): only a generation still not
+ * applied at the next comparison counts as missed.
+ */
+#ifndef QUIRE_SUB_H
+#define QUIRE_SUB_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "content/content.h"
+#include "lib/config.h"
+
+struct sub_update {
+	long long generation;
+	struct content *all;      /* a whole new site, or NULL */
+	struct post **posts;      /* new versions (no html) of changed posts */
+	size_t n_posts;
+	char **gone;              /* slugs no longer published */
+	size_t n_gone;
+	struct sub_update *next;
+};
+
+struct sub {
+	const struct config *cfg;
+	char worker_id[128];
+	pthread_t thread;
+	int running;
+	pthread_mutex_t lock;
+	struct sub_update *head, *tail;  /* under lock */
+	atomic_ulong epoch;              /* bumped after each queued update */
+	atomic_int stop;
+	long long applied;               /* the thread's own view */
+	long long ahead;                 /* a key seen ahead of applied at
+					    the last comparison, or 0 */
+};
+
+/* Starts the thread; generation is what the worker serves now. Returns
+ * QUIRE_OK or QUIRE_EIO. */
+int sub_start(struct sub *s, const struct config *cfg, long long generation);
+/* Takes every queued update, oldest first (caller frees each with
+ * sub_update_free). */
+struct sub_update *sub_take(struct sub *s);
+void sub_update_free(struct sub_update *u);
+/* Stops the thread, says goodbye to the registry and frees the queue. */
+void sub_stop(struct sub *s);
+
+#endif

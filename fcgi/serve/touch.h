@@ -1,0 +1,42 @@
+/*
+ * touch.h - which cached pages an update makes stale
+ *
+ * A worker marks stale, before it applies an update (DESIGN §5), the
+ * pages the update changes: a changed post's own page and every page
+ * that lists posts (home, lists, taxonomies, feeds, sitemap), and also
+ * what a page shows of other posts: a post's related posts (those that
+ * share a tag with it, or that it names in related_posts) and, on every
+ * page, the menu of static pages. A post's page whose post shares no tag
+ * with a changed post (before or after the change) and names none stays.
+ */
+#ifndef QUIRE_TOUCH_H
+#define QUIRE_TOUCH_H
+
+#include <stddef.h>
+
+#include "content/site.h"
+#include "lib/key_table.h"
+#include "serve/sub.h"
+
+struct touch {
+	const struct sub_update *u;
+	const struct site *site;  /* the index the cached pages were made from */
+	int everything;
+	char **tags;              /* term keys of the changed posts' tags */
+	size_t n_tags;
+	struct key_table tag_set;
+};
+
+/*
+ * Readies t for u against site (borrowed, both, until touch_end). Out of
+ * memory, it touches every page: stale is always safe.
+ */
+void touch_begin(struct touch *t, const struct site *site,
+		 const struct sub_update *u);
+void touch_end(struct touch *t);
+
+/* Whether the page cached under key (a path, "?page=N" maybe after it)
+ * may have changed. */
+int touch_page(const struct touch *t, const char *key);
+
+#endif

@@ -1,0 +1,348 @@
+/*
+ * view.c - turning posts and pages into template variables
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "content/html.h"
+#include "lib/limits.h"
+#include "lib/quire.h"
+#include "serve/view.h"
+
+#define RELATED_MAX 3
+
+static const char *const months[12] = {
+	"January", "February", "March", "April", "May", "June", "July",
+	"August", "September", "October", "November", "December",
+};
+
+void view_date_iso(time_t t, char *out, size_t outsz)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, outsz, "%Y-%m-%d", &tm))
+		snprintf(out, outsz, "1970-01-01");
+}
+
+void view_date_human(time_t t, char *out, size_t outsz)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm))
+		memset(&tm, 0, sizeof(tm));
+	snprintf(out, outsz, "%d %s %d", tm.tm_mday, months[tm.tm_mon % 12],
+		 tm.tm_year + 1900);
+}
+
+void view_date_rfc3339(time_t t, char *out, size_t outsz)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, outsz, "1970-01-01T00:00:00Z");
+}
+
+unsigned view_reading_minutes(size_t words)
+{
+	size_t m = (words + 199) / 200;
+
+	return m ? (unsigned)m : 1;
+}
+
+void view_abs_url(const struct app *app, const char *path, struct buf *out)
+{
+	buf_puts(out, app->cfg->site_url);
+	buf_puts(out, path);
+}
+
+/* Adds {name, url} for each term to list field of o. */
+static int add_terms(struct tvars *o, const char *field, const char *base,
+		     const struct strlist *l)
+{
+	char key[256];
+	struct buf url = BUF_INIT;
+	struct tvars *t;
+	size_t i;
+	int rc = QUIRE_OK;
+
+	for (i = 0; i < l->n && rc == QUIRE_OK; i++) {
+		site_term_key(l->v[i], key, sizeof(key));
+		buf_reset(&url);
+		buf_puts(&url, base);
+		html_url_encode(&url, key, strlen(key));
+		t = tvars_list_add(o, field);
+		if (!t || buf_failed(&url))
+			rc = QUIRE_ENOMEM;
+		else if ((rc = tvars_set(t, "name", l->v[i])) == QUIRE_OK)
+			rc = tvars_set(t, "url", url.data);
+	}
+	buf_release(&url);
+	return rc;
+}
+
+int view_summary(struct tvars *o, const struct post *p)
+{
+	char d[64];
+	int rc;
+
+	if ((rc = tvars_set(o, "title", p->title)) != QUIRE_OK ||
+	    (rc = tvars_setf(o, "url", "/%s/%s",
+			     p->kind == POST_KIND_PAGE ? "pages" : "posts",
+			     p->slug)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "description", p->description)) != QUIRE_OK ||
+	    (rc = tvars_setf(o, "reading_minutes", "%u",
+			     view_reading_minutes(p->words))) != QUIRE_OK ||
+	    (rc = tvars_set_bool(o, "pinned", p->pin > 0)) != QUIRE_OK ||
+	    (rc = tvars_set_bool(o, "draft", p->draft)) != QUIRE_OK ||
+	    (rc = add_terms(o, "tags", "/tags/", &p->tags)) != QUIRE_OK)
+		return rc;
+	if (p->has_date) {
+		view_date_iso(p->date, d, sizeof(d));
+		if ((rc = tvars_set(o, "date_iso", d)) != QUIRE_OK)
+			return rc;
+		view_date_human(p->date, d, sizeof(d));
+		if ((rc = tvars_set(o, "date_human", d)) != QUIRE_OK)
+			return rc;
+	}
+	return QUIRE_OK;
+}
+
+int view_summaries(struct tvars *v, const char *name, struct post *const *posts,
+		   size_t n)
+{
+	struct tvars *o;
+	size_t i;
+	int rc;
+
+	if ((rc = tvars_list_empty(v, name)) != QUIRE_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		o = tvars_list_add(v, name);
+		if (!o)
+			return QUIRE_ENOMEM;
+		if ((rc = view_summary(o, posts[i])) != QUIRE_OK)
+			return rc;
+	}
+	return QUIRE_OK;
+}
+
+/*
+ * pick_related's count per post, kept from one page to the next: it is
+ * all zero again when pick_related returns (its second pass zeroes each
+ * count it read), so a page costs no allocation and no 4-bytes-a-post
+ * memset: at 10,000 posts those were ≈ 6 % of a worker's CPU serving L1
+ * misses (perf).
+ */
+static _Thread_local unsigned *related_counts;
+static _Thread_local size_t related_counts_cap;
+
+void view_scratch_end(void)
+{
+	free(related_counts);
+	related_counts = NULL;
+	related_counts_cap = 0;
+}
+
+static unsigned *counts_for(size_t n_posts)
+{
+	unsigned *c;
+
+	if (n_posts <= related_counts_cap)
+		return related_counts;
+	c = calloc(n_posts, sizeof(*c));
+	if (!c)
+		return NULL;
+	free(related_counts);
+	related_counts = c;
+	related_counts_cap = n_posts;
+	return c;
+}
+
+/*
+ * Picks up to RELATED_MAX posts: those named in related_posts first,
+ * then those sharing the most tags with p, the newest first on a tie.
+ * Only the posts of p's own tags are looked at, through the tag index,
+ * counted in an array indexed by rank: on a 10,000-post site the first
+ * version, which compared every post's tags with p's, cost milliseconds
+ * a page (tests/bench/RESULTS.md, "Tiers").
+ */
+static size_t pick_related(const struct site *s, const struct post *p,
+			   struct post **out)
+{
+	const struct site_term *t, *terms[QUIRE_MAX_TAGS];
+	unsigned *shared, c, top_n[RELATED_MAX];
+	uint32_t r, top_r[RELATED_MAX];
+	char key[256];
+	size_t i, j, k, m, cap, n_terms = 0, n = 0;
+	struct post *q;
+
+	for (i = 0; i < p->related.n && n < RELATED_MAX; i++) {
+		q = site_post(s, p->related.v[i]);
+		for (k = 0; q && k < n; k++)
+			if (out[k] == q)
+				q = NULL; /* named twice */
+		if (q && q != p)
+			out[n++] = q;
+	}
+	if (n == RELATED_MAX || p->tags.n == 0 || s->n_posts == 0)
+		return n;
+	shared = counts_for(s->n_posts);
+	if (!shared)
+		return n; /* related posts are a nicety, not worth failing for */
+	/* p's tags as the site indexes them, looked up once for both
+	 * passes (a post has at most QUIRE_MAX_TAGS) */
+	for (i = 0; i < p->tags.n && n_terms < QUIRE_MAX_TAGS; i++) {
+		site_term_key(p->tags.v[i], key, sizeof(key));
+		if ((t = site_term_find(&s->tags, key)))
+			terms[n_terms++] = t;
+	}
+	for (i = 0; i < n_terms; i++)
+		for (j = 0; j < terms[i]->n; j++)
+			if ((r = terms[i]->ranks[j]) < s->n_posts)
+				shared[r]++;
+	/* p and the posts it names are not picked: their counts are set
+	 * to 0, which the pass below leaves as it finds it. */
+	if (p->kind == POST_KIND_POST && p->rank < s->n_posts && s->posts[p->rank] == p)
+		shared[p->rank] = 0;
+	for (k = 0; k < n; k++)
+		if (out[k]->rank < s->n_posts)
+			shared[out[k]->rank] = 0;
+	/* One pass over the same lists: each counted post is taken once
+	 * (its count then zeroed) into the best RELATED_MAX - n, ordered by
+	 * count, then rank (newest first). Not a pass per pick over every
+	 * post of the site; a post is looked at only when it makes the
+	 * top. */
+	m = 0;
+	cap = RELATED_MAX - n;
+	for (i = 0; i < n_terms; i++) {
+		for (j = 0; j < terms[i]->n; j++) {
+			r = terms[i]->ranks[j];
+			if (r >= s->n_posts || !(c = shared[r]))
+				continue;
+			shared[r] = 0;
+			/* insertion into top[0..m), the last falling off at cap */
+			for (k = m; k > 0 && (c > top_n[k - 1] ||
+			     (c == top_n[k - 1] && r < top_r[k - 1])); k--) {
+				if (k < cap) {
+					top_r[k] = top_r[k - 1];
+					top_n[k] = top_n[k - 1];
+				}
+			}
+			if (k < cap) {
+				top_r[k] = r;
+				top_n[k] = c;
+				if (m < cap)
+					m++;
+			}
+		}
+	}
+	for (k = 0; k < m; k++)
+		out[n++] = s->posts[top_r[k]];
+	return n;
+}
+
+int view_post(struct tvars *o, const struct site *s, const struct post *p)
+{
+	struct post *related[RELATED_MAX];
+	struct tvars *a;
+	char d[64];
+	size_t i, n;
+	int rc;
+
+	if ((rc = view_summary(o, p)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "html", p->html ? p->html : "")) != QUIRE_OK ||
+	    (rc = tvars_set(o, "toc", p->toc_html)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "featured_image", p->featured_image)) != QUIRE_OK ||
+	    (rc = tvars_set_bool(o, "has_updated", p->has_updated)) != QUIRE_OK ||
+	    (rc = add_terms(o, "categories", "/categories/", &p->categories)) != QUIRE_OK)
+		return rc;
+	if (p->has_updated) {
+		view_date_iso(p->updated, d, sizeof(d));
+		if ((rc = tvars_set(o, "updated_iso", d)) != QUIRE_OK)
+			return rc;
+		view_date_human(p->updated, d, sizeof(d));
+		if ((rc = tvars_set(o, "updated_human", d)) != QUIRE_OK)
+			return rc;
+	}
+	if ((rc = tvars_list_empty(o, "authors")) != QUIRE_OK)
+		return rc;
+	for (i = 0; i < p->authors.n; i++) {
+		a = tvars_list_add(o, "authors");
+		if (!a || tvars_set(a, "name", p->authors.v[i]) != QUIRE_OK)
+			return QUIRE_ENOMEM;
+	}
+	if (p->kind != POST_KIND_POST)
+		return QUIRE_OK;
+	n = pick_related(s, p, related);
+	return view_summaries(o, "related", related, n);
+}
+
+int view_html(const struct request *req, const char *tpl, struct tvars *vars,
+	      const char *title, const char *description, const char *path,
+	      const char *og_type, const char *og_image, struct response *resp)
+{
+	const struct app *app = req->app;
+	const struct site *s = app->site;
+	struct tvars *base, *nav;
+	struct buf body = BUF_INIT, url = BUF_INIT;
+	char year[32];
+	size_t i;
+	int rc = QUIRE_ENOMEM, status = 500;
+
+	base = tvars_new();
+	if (!base)
+		goto out;
+	if (templates_render(app->tpl, tpl, vars, &body) != QUIRE_OK ||
+	    buf_failed(&body))
+		goto out;
+	if (title)
+		rc = tvars_setf(base, "page_title", "%s — %s", title,
+				app->cfg->site_title);
+	else
+		rc = tvars_set(base, "page_title", app->cfg->site_title);
+	if (rc != QUIRE_OK)
+		goto out;
+	view_abs_url(app, path, &url);
+	view_date_iso(s->built_at, year, sizeof(year));
+	year[4] = '\0';
+	if (buf_failed(&url) ||
+	    tvars_set(base, "site_title", app->cfg->site_title) != QUIRE_OK ||
+	    tvars_set(base, "site_url", app->cfg->site_url) != QUIRE_OK ||
+	    tvars_set(base, "description", description ? description : app->cfg->site_title) != QUIRE_OK ||
+	    tvars_set(base, "canonical", url.data) != QUIRE_OK ||
+	    tvars_set(base, "og_type", og_type ? og_type : "website") != QUIRE_OK ||
+	    tvars_setf(base, "feed_url", "%s/feed.xml", app->cfg->site_url) != QUIRE_OK ||
+	    tvars_set(base, "year", year) != QUIRE_OK ||
+	    tvars_set(base, "content", body.data ? body.data : "") != QUIRE_OK)
+		goto out;
+	if (og_image) {
+		buf_reset(&url);
+		if (strstr(og_image, "://") == NULL)
+			buf_puts(&url, app->cfg->site_url);
+		buf_puts(&url, og_image);
+		if (buf_failed(&url) || tvars_set(base, "og_image", url.data) != QUIRE_OK)
+			goto out;
+	}
+	if (tvars_list_empty(base, "nav") != QUIRE_OK)
+		goto out;
+	for (i = 0; i < s->n_pages; i++) {
+		nav = tvars_list_add(base, "nav");
+		if (!nav || tvars_set(nav, "title", s->pages[i]->title) != QUIRE_OK ||
+		    tvars_setf(nav, "url", "/pages/%s", s->pages[i]->slug) != QUIRE_OK)
+			goto out;
+	}
+	buf_reset(&resp->body);
+	if (templates_render(app->tpl, "base", base, &resp->body) != QUIRE_OK ||
+	    buf_failed(&resp->body))
+		goto out;
+	resp->status = 200;
+	resp->content_type = "text/html; charset=utf-8";
+	resp->cacheable = 1;
+	status = 200;
+out:
+	tvars_free(base);
+	buf_release(&body);
+	buf_release(&url);
+	return status;
+}

@@ -1,0 +1,49 @@
+/*
+ * view.h - turning posts and pages into template variables
+ *
+ * The names set here are the contract with templates/ (see the comment
+ * at the top of templates/base.html).
+ */
+#ifndef QUIRE_VIEW_H
+#define QUIRE_VIEW_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "content/template.h"
+#include "serve/page.h"
+
+/* Dates in UTC: "2024-01-31", "31 January 2024", RFC 3339. */
+void view_date_iso(time_t t, char *out, size_t outsz);
+void view_date_human(time_t t, char *out, size_t outsz);
+void view_date_rfc3339(time_t t, char *out, size_t outsz);
+
+/* Minutes to read words at 200 a minute, at least 1. */
+unsigned view_reading_minutes(size_t words);
+
+/* Sets the summary fields of p on o: title, url, date_iso, date_human,
+ * description, reading_minutes, tags, pinned, draft. */
+int view_summary(struct tvars *o, const struct post *p);
+/* Appends a summary of each of posts[0..n) to the list name of v. */
+int view_summaries(struct tvars *v, const char *name, struct post *const *posts,
+		   size_t n);
+/* Sets everything post.html shows of p on o, related posts included. */
+int view_post(struct tvars *o, const struct site *s, const struct post *p);
+/* Frees what view_post keeps from one page to the next on the calling
+ * thread. */
+void view_scratch_end(void);
+
+/*
+ * Renders template tpl with vars as the body of an HTML page, wraps it
+ * in base.html and puts the result in resp (status 200, cacheable).
+ * title is the page's own title (NULL for the home page), path its
+ * canonical path. Returns an HTTP status (200, or 500 on failure).
+ */
+int view_html(const struct request *req, const char *tpl, struct tvars *vars,
+	      const char *title, const char *description, const char *path,
+	      const char *og_type, const char *og_image, struct response *resp);
+
+/* Appends the absolute URL of path (site_url + path) to out. */
+void view_abs_url(const struct app *app, const char *path, struct buf *out);
+
+#endif

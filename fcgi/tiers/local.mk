@@ -1,0 +1,11 @@
+# fcgi/tiers/local.mk - tiers: the shared stores — Redis (L2) and PostgreSQL (L3) and the read
+# path over them. Includes lib and content.
+#
+# Included by the top Makefile.am: one build, no recursive make.
+libquire_a_SOURCES += \
+	%reldir%/tier_pg.c %reldir%/tier_pg.h \
+	%reldir%/tier_pg_private.h \
+	%reldir%/tier_pg_write.c \
+	%reldir%/tier_redis.c %reldir%/tier_redis.h \
+	%reldir%/tier_redis_codec.c %reldir%/tier_redis_codec.h \
+	%reldir%/tiers.c %reldir%/tiers.h

@@ -1,0 +1,181 @@
+/*
+ * tier_pg.h - the PostgreSQL tier (L3): the durable truth
+ *
+ * The only module that includes libpq. Statements are prepared once per
+ * connection; parameters are never spliced into SQL. A connection whose
+ * last call failed at the connection level is reset before its next use
+ * (a handle in error is never reused as it is).
+ */
+#ifndef QUIRE_TIER_PG_H
+#define QUIRE_TIER_PG_H
+
+#include <stddef.h>
+
+#include "content/record.h"
+
+struct tier_pg;
+
+/* A slug, its file and its content hash, for deciding what a deploy
+ * changes: a file whose path and hash are both unchanged need not even
+ * be parsed again. */
+struct tier_pg_hash {
+	char *slug;
+	char *path;              /* NULL when the record has none */
+	char *sig;               /* the file's signature, or NULL */
+	enum post_kind kind;
+	unsigned long long hash;
+};
+
+/*
+ * Connects with a libpq connection string (QUIRE_DATABASE_URL). On
+ * failure err (errsz bytes) has libpq's message. Returns QUIRE_OK or
+ * QUIRE_EIO. Free with tier_pg_close().
+ */
+int tier_pg_connect(const char *conninfo, struct tier_pg **out, char *err,
+		    size_t errsz);
+void tier_pg_close(struct tier_pg *pg);
+/* The last error message of pg (libpq's), for logs. */
+const char *tier_pg_error(const struct tier_pg *pg);
+
+/*
+ * Creates or upgrades the schema to the newest version, in one
+ * transaction per step, under an advisory lock so two migrations never
+ * run at once. Idempotent. *from and *to (may be NULL) get the versions
+ * before and after. Returns QUIRE_OK or QUIRE_EIO.
+ */
+int tier_pg_migrate(struct tier_pg *pg, int *from, int *to);
+/* The schema version in the database (0 for none). */
+int tier_pg_schema_version(struct tier_pg *pg, int *version);
+
+/* Where the site is at: its generation, its random id and the random
+ * stamp of the commit that made that generation, in one snapshot. */
+struct tier_pg_site {
+	long long generation;
+	char uid[40];
+	char stamp[40];
+};
+/* QUIRE_OK or QUIRE_EIO. */
+int tier_pg_site(struct tier_pg *pg, struct tier_pg_site *out);
+
+/* The site generation. QUIRE_OK or QUIRE_EIO. */
+int tier_pg_generation(struct tier_pg *pg, long long *generation);
+
+/* Every live post and page of origin content: slug, kind, hash, path
+ * and file signature (in no order).
+ * Caller frees with tier_pg_hashes_free(). */
+int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,
+			   size_t *n);
+void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n);
+
+/*
+ * Keeps v[i].sig as the file signature of v[i].slug while that post is
+ * of origin content with hash v[i].hash, in one transaction that does
+ * not wait for its flush (a lost signature only costs a read). QUIRE_OK,
+ * QUIRE_EIO or QUIRE_ENOMEM.
+ */
+int tier_pg_keep_sigs(struct tier_pg *pg, const struct tier_pg_hash *v,
+		      size_t n);
+/*
+ * In ONE transaction: upserts each record of upserts (its revision is
+ * set to the stored one + 1, and written back into the record), deletes
+ * the slugs in deletes that have origin content (an API post is never
+ * removed by a deploy), and bumps the generation; *generation gets the
+ * new one. Either all of it is committed or none. Returns QUIRE_OK or
+ * QUIRE_EIO.
+ */
+int tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
+		   size_t n_upserts, char *const *deletes, size_t n_deletes,
+		   long long *generation);
+
+/* One write of the HTTP API, in a batch (tier_pg_write). */
+struct tier_pg_op {
+	const char *slug;        /* a delete's; a put's is rec->slug */
+	struct record *rec;      /* a put's (origin api whatever it says);
+	                          * NULL: a delete */
+	long long expect;        /* -1 none, 0 must not exist (If-None-Match:
+	                          * *), N must be at revision N (If-Match) */
+	/* What became of it, once tier_pg_write returned QUIRE_OK: */
+	int rc;                  /* QUIRE_OK applied (a put's rec->revision
+	                          * is the new one), QUIRE_ECONFLICT the
+	                          * precondition failed, QUIRE_ENOTFOUND no
+	                          * such post to delete, QUIRE_EPARSE or
+	                          * QUIRE_EINVAL a bad record; none but the
+	                          * first changed anything */
+	int created;             /* a put made the slug */
+};
+
+/*
+ * Runs writes of the HTTP API in ONE transaction with one generation
+ * bump, so that concurrent writers share a commit (committer.c): each
+ * op in order, each seeing the ones before it (two writes of one slug
+ * with the same If-Match: the second conflicts). Returns QUIRE_OK when
+ * what was applied is committed (*generation the new generation; 0 and
+ * nothing bumped when no op applied), each op's rc saying what it did;
+ * or QUIRE_EIO when nothing was committed (the database is unreachable,
+ * or the COMMIT's answer never came: nothing may be acknowledged). An
+ * op the server refuses (invalid UTF-8, say) rolls the batch back and
+ * the ops are run again one transaction each, so only it fails (rc
+ * QUIRE_EIO).
+ */
+int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
+		  long long *generation);
+
+/* One put, as a batch of one: -1/0/N as expect above. On success
+ * rec->revision, *created and *generation are set. Returns the op's rc,
+ * or QUIRE_EIO. */
+int tier_pg_put(struct tier_pg *pg, struct record *rec, long long expect_revision,
+		int *created, long long *generation);
+/* One delete, as a batch of one: QUIRE_OK, QUIRE_ENOTFOUND,
+ * QUIRE_ECONFLICT, QUIRE_EINVAL or QUIRE_EIO. */
+int tier_pg_delete(struct tier_pg *pg, const char *slug,
+		   long long expect_revision, long long *generation);
+
+/* One post by slug, html included. QUIRE_ENOTFOUND when absent. */
+int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out);
+
+/*
+ * Every live post and page without html (an index): source cut to its
+ * frontmatter (source_len = body_offset), toc_html NULL. *generation gets
+ * the generation read in the same snapshot. Caller frees the array with
+ * records_free().
+ */
+int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
+		  long long *generation);
+
+/* The first (by slug) of slugs[0..n) that is a post of the API (origin
+ * api) into *first (caller frees), or NULL when none is: what a content
+ * deploy may not replace. QUIRE_OK, QUIRE_EIO, QUIRE_ENOMEM. */
+int tier_pg_api_owned(struct tier_pg *pg, char *const *slugs, size_t n,
+		      char **first);
+
+/* Every slug PostgreSQL holds, any origin (caller frees the array with
+ * quire_strings_free). */
+int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n);
+
+/* A post as the API's listing shows it (page_api.c). */
+struct tier_pg_listed {
+	char *slug;
+	char *title;             /* NULL when the frontmatter has none */
+	long long revision;
+	enum record_origin origin;
+	enum post_kind kind;
+	long long date;          /* unix seconds, when has_date */
+	int has_date;
+	int draft;
+	long long updated_at;    /* unix seconds of the last write */
+};
+#define TIER_PG_LIST_MAX 1000
+
+/*
+ * Up to limit posts (at most TIER_PG_LIST_MAX + 1, so that a caller can
+ * ask one more than it shows to know whether more follow) whose slug
+ * sorts after after ("" or NULL: from the first), by slug; origin
+ * "api" or "content" keeps that origin's only (NULL or "": any). Caller
+ * frees the array with tier_pg_listed_free(). QUIRE_OK, QUIRE_EIO,
+ * QUIRE_ENOMEM.
+ */
+int tier_pg_list(struct tier_pg *pg, const char *after, const char *origin,
+		 size_t limit, struct tier_pg_listed **out, size_t *n);
+void tier_pg_listed_free(struct tier_pg_listed *v, size_t n);
+
+#endif

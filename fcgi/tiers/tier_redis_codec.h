@@ -1,0 +1,154 @@
+/*
+ * tier_redis_codec.h - the bytes of the Redis tier, with no Redis
+ *
+ * Everything tier_redis.c reads from or writes to Redis that has a
+ * format of its own is built and parsed here, with no hiredis and no
+ * socket, so that it can be unit-tested and fuzzed by feeding bytes (the
+ * way hiredis keeps read.c free of any transport). Internal to the tier:
+ * nothing outside tier_redis*.c and the tests includes it.
+ *
+ * The index entry (the value of PREFIX index, one per slug) is a small
+ * binary record, all integers big-endian:
+ *
+ *   offset size  field
+ *   0      4     magic "QIX1" (format and version)
+ *   4      8     revision     (signed, two's complement)
+ *   12     1     kind         (enum post_kind, < POST_KIND__MAX)
+ *   13     1     origin       (enum record_origin, < RECORD_ORIGIN__MAX)
+ *   14     1     flags        (bit 0: has_date, bit 1: has a path;
+ *                              other bits must be 0)
+ *   15     8     date         (signed unix seconds; 0 unless has_date)
+ *   23     8     words
+ *   31     8     hash         (xxh3 of the whole source)
+ *   39     4     path_len     (0 unless flags bit 1; at most
+ *                              TIER_REDIS_MAX_PATH, no NUL inside)
+ *   43     N     path bytes
+ *   43+N   4     body_offset  (= the length of the frontmatter that
+ *                              follows; at most QUIRE_MAX_FILE)
+ *   47+N   M     frontmatter  (source[0, body_offset), any bytes)
+ *
+ * and nothing after it: a parse checks every length against what is
+ * left of the buffer before it reads or allocates, and refuses trailing
+ * bytes. A parsed entry is a record with source = the frontmatter,
+ * source_len = body_offset, html and toc_html NULL.
+ */
+#ifndef QUIRE_TIER_REDIS_CODEC_H
+#define QUIRE_TIER_REDIS_CODEC_H
+
+#include <stddef.h>
+
+#include "content/record.h"
+
+#define TIER_REDIS_MAX_URL       2048  /* a whole connection URL, bytes */
+#define TIER_REDIS_MAX_HOST      255   /* a host name (RFC 1035 §2.3.4) */
+#define TIER_REDIS_MAX_SOCKET    107   /* sun_path minus its NUL (unix(7)) */
+#define TIER_REDIS_MAX_USER      128   /* an ACL user name, bytes */
+#define TIER_REDIS_MAX_PASSWORD  512   /* a password, bytes, after %XX decoding */
+#define TIER_REDIS_MAX_DB        65535 /* SELECT's argument */
+#define TIER_REDIS_MAX_PATH      4096  /* a record's source path, bytes (PATH_MAX) */
+#define TIER_REDIS_MAX_PREFIX    64    /* the key prefix, bytes */
+#define TIER_REDIS_INDEX_HEAD    43    /* fixed bytes of an index entry before the path */
+/* An invalidation message: a generation, then up to QUIRE_MAX_POSTS slugs
+ * of at most QUIRE_MAX_SLUG bytes, one space before each. */
+#define TIER_REDIS_MAX_INVALIDATION (20 + QUIRE_MAX_POSTS * (QUIRE_MAX_SLUG + 1))
+
+/* What the revision field of a post hash holds once the slug is deleted:
+ * a tombstone that a fill never writes over (see tier_redis_store). */
+#define TIER_REDIS_TOMBSTONE "deleted"
+
+struct tier_redis_url {
+	int is_unix;                            /* unix: socket, not TCP */
+	char host[TIER_REDIS_MAX_HOST + 1];     /* TCP: name or address, no brackets */
+	int port;                               /* TCP: 1..65535, 6379 by default */
+	char socket[TIER_REDIS_MAX_SOCKET + 1]; /* unix: an absolute path */
+	int db;                                 /* 0..TIER_REDIS_MAX_DB */
+	char user[TIER_REDIS_MAX_USER + 1];     /* "" unless given */
+	char password[TIER_REDIS_MAX_PASSWORD + 1]; /* "" when none */
+};
+
+/*
+ * Parses "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]" (HOST may be an
+ * IPv6 address in brackets) or "unix:/PATH[?db=N][&password=X]"
+ * ("unix:///PATH" too). USER, PASSWORD and X may carry %XX escapes.
+ * Returns QUIRE_OK or QUIRE_EINVAL; *out is zeroed first either way.
+ */
+int tier_redis_url_parse(const char *url, struct tier_redis_url *out);
+
+/*
+ * The index entry of rec (see the format above): *out is a malloc'd
+ * buffer of *len bytes (NUL-terminated beyond *len); caller frees.
+ * QUIRE_OK, QUIRE_EINVAL (body_offset beyond the source, a path with
+ * a NUL or too long, a bad kind or origin), QUIRE_ETOOBIG or
+ * QUIRE_ENOMEM.
+ */
+int tier_redis_index_encode(const struct record *rec, char **out, size_t *len);
+/*
+ * A record from the index entry data[0, len) of slug. QUIRE_OK,
+ * QUIRE_EPARSE (malformed, truncated, a length beyond the buffer,
+ * trailing bytes) or QUIRE_ENOMEM. Caller frees *out with record_free().
+ */
+int tier_redis_index_parse(const char *slug, const char *data, size_t len,
+			   struct record **out);
+
+/* The fields of a post hash, in the order tier_redis.c asks for them. */
+enum tier_redis_field {
+	TIER_REDIS_F_REVISION = 0, /* decimal; or TIER_REDIS_TOMBSTONE */
+	TIER_REDIS_F_KIND,         /* "post" / "page" */
+	TIER_REDIS_F_ORIGIN,       /* "content" / "api" */
+	TIER_REDIS_F_PATH,         /* absent for the API */
+	TIER_REDIS_F_SOURCE,       /* any bytes */
+	TIER_REDIS_F_BODY_OFFSET,  /* decimal, <= the source's length */
+	TIER_REDIS_F_HTML,         /* absent when the record has none */
+	TIER_REDIS_F_TOC,          /* absent when the record has none */
+	TIER_REDIS_F_WORDS,        /* decimal */
+	TIER_REDIS_F_HASH,         /* decimal, unsigned 64-bit */
+	TIER_REDIS_F_DATE,         /* decimal unix seconds; absent unless has_date */
+	TIER_REDIS_F__MAX
+};
+
+/* Field names as stored, indexed by enum tier_redis_field. */
+extern const char *const tier_redis_field_names[TIER_REDIS_F__MAX];
+
+/* A record spelled as post hash values: val[i] NULL for an absent field.
+ * The values borrow from the record and from num; valid while both are. */
+struct tier_redis_fields {
+	const char *val[TIER_REDIS_F__MAX];
+	size_t len[TIER_REDIS_F__MAX];
+	char num[TIER_REDIS_F__MAX][24];
+};
+
+/* Fills f from rec. QUIRE_OK or QUIRE_EINVAL (no source, body_offset
+ * beyond it, a bad kind or origin). */
+int tier_redis_fields_encode(const struct record *rec,
+			     struct tier_redis_fields *f);
+/*
+ * A record of slug from the values of a post hash (val[i] NULL when the
+ * field is absent, len[i] its length). QUIRE_OK; QUIRE_ENOTFOUND when
+ * there is no revision (no such key) or it is a tombstone; QUIRE_EPARSE
+ * for a malformed or missing field; QUIRE_ENOMEM. Caller frees *out with
+ * record_free().
+ */
+int tier_redis_fields_decode(const char *slug, const char *const *val,
+			     const size_t *len, struct record **out);
+
+/* Strict decimal integers from a counted string: an optional '-' (signed
+ * only), digits, nothing else, no overflow. QUIRE_OK or QUIRE_EPARSE. */
+int tier_redis_parse_ll(const char *s, size_t len, long long *out);
+int tier_redis_parse_ull(const char *s, size_t len, unsigned long long *out);
+
+/*
+ * The payload "GENERATION SLUG..." ("GENERATION *" when all is set) in a
+ * malloc'd NUL-terminated *out of *len bytes; caller frees. QUIRE_OK,
+ * QUIRE_EINVAL (a negative generation, an invalid slug, slugs with all,
+ * more than QUIRE_MAX_POSTS slugs) or QUIRE_ENOMEM.
+ */
+int tier_redis_invalidation_format(long long generation,
+				   const char *const *slugs, size_t n, int all,
+				   char **out, size_t *len);
+
+/* A worker's value in PREFIX workers, "GENERATION UNIX-SECONDS".
+ * QUIRE_OK or QUIRE_EPARSE. */
+int tier_redis_worker_parse(const char *s, size_t len, long long *generation,
+			    long long *seen);
+
+#endif

@@ -1,0 +1,467 @@
+/*
+ * tiers.c - the read path below L1: Redis (L2), then PostgreSQL (L3)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/quire.h"
+#include "tiers/tier_pg.h"
+#include "tiers/tier_redis.h"
+#include "tiers/tiers.h"
+
+#define TIERS_TIMEOUT_MS 1000
+#define TIERS_BACKOFF_MIN_MS 100
+#define TIERS_BACKOFF_MAX_MS 5000
+#define TIERS_ACK_SLICE_MS 20     /* longest wait on acks between two reads */
+#define TIERS_ACKS_RETRY_MS 1000  /* a refused acks subscription, again after */
+
+/* One tier's connection state. */
+struct link {
+	double retry_at;     /* monotonic ms before which we do not try */
+	long backoff_ms;
+};
+
+struct tiers {
+	const struct config *cfg;
+	struct tier_redis *redis;
+	struct tiers_acks acks;  /* subscribed to the acks channel */
+	int fetched_from;        /* 2 or 3: the tier the last fetch read */
+	struct tier_pg *pg;
+	struct link redis_link;
+	struct link pg_link;
+};
+
+static void link_failed(struct link *l)
+{
+	l->backoff_ms = l->backoff_ms ? l->backoff_ms * 2 : TIERS_BACKOFF_MIN_MS;
+	if (l->backoff_ms > TIERS_BACKOFF_MAX_MS)
+		l->backoff_ms = TIERS_BACKOFF_MAX_MS;
+	l->retry_at = quire_now_ms() + (double)l->backoff_ms;
+}
+
+static void link_ok(struct link *l)
+{
+	l->backoff_ms = 0;
+	l->retry_at = 0;
+}
+
+int tiers_configured(const struct config *cfg)
+{
+	return (cfg->redis_url && *cfg->redis_url) ||
+	       (cfg->database_url && *cfg->database_url);
+}
+
+struct tiers *tiers_new(const struct config *cfg)
+{
+	struct tiers *t = calloc(1, sizeof(*t));
+
+	if (t)
+		t->cfg = cfg;
+	return t;
+}
+
+void tiers_free(struct tiers *t)
+{
+	if (!t)
+		return;
+	tier_redis_close(t->redis);
+	tiers_acks_close(&t->acks);
+	tier_pg_close(t->pg);
+	free(t);
+}
+
+/* Returns a usable Redis connection, or NULL (none, or backing off). */
+static struct tier_redis *redis(struct tiers *t)
+{
+	char err[256];
+
+	if (!t->cfg->redis_url || !*t->cfg->redis_url)
+		return NULL;
+	if (t->redis && tier_redis_broken(t->redis)) {
+		log_msg(LOG_LEVEL_WARN, "redis", "%s; reconnecting",
+			tier_redis_error(t->redis));
+		tier_redis_close(t->redis);
+		t->redis = NULL;
+		link_failed(&t->redis_link);
+	}
+	if (t->redis)
+		return t->redis;
+	if (quire_now_ms() < t->redis_link.retry_at)
+		return NULL;
+	if (tier_redis_connect(t->cfg->redis_url, t->cfg->redis_prefix,
+			       TIERS_TIMEOUT_MS, &t->redis, err,
+			       sizeof(err)) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_WARN, "redis", "%s", err);
+		t->redis = NULL;
+		link_failed(&t->redis_link);
+		return NULL;
+	}
+	link_ok(&t->redis_link);
+	return t->redis;
+}
+
+void tiers_warm(struct tiers *t)
+{
+	(void)redis(t);
+}
+
+static struct tier_pg *pg(struct tiers *t)
+{
+	char err[256];
+
+	if (!t->cfg->database_url || !*t->cfg->database_url)
+		return NULL;
+	if (t->pg)
+		return t->pg;
+	if (quire_now_ms() < t->pg_link.retry_at)
+		return NULL;
+	if (tier_pg_connect(t->cfg->database_url, &t->pg, err,
+			    sizeof(err)) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_WARN, "postgresql", "%s", err);
+		t->pg = NULL;
+		link_failed(&t->pg_link);
+		return NULL;
+	}
+	link_ok(&t->pg_link);
+	return t->pg;
+}
+
+/* After a PostgreSQL error: back off (tier_pg resets its own handle). */
+static void pg_failed(struct tiers *t)
+{
+	log_msg(LOG_LEVEL_WARN, "postgresql", "%s", tier_pg_error(t->pg));
+	link_failed(&t->pg_link);
+}
+
+struct tier_pg *tiers_pg(struct tiers *t)
+{
+	return pg(t);
+}
+
+struct tier_redis *tiers_redis(struct tiers *t)
+{
+	return redis(t);
+}
+
+void tiers_pg_failed(struct tiers *t)
+{
+	if (t->pg)
+		pg_failed(t);
+}
+
+struct tier_redis *tiers_acks_keep(struct tiers_acks *a,
+				   const struct config *cfg)
+{
+	char err[256];
+
+	if (a->sub && tier_redis_broken(a->sub)) {
+		tier_redis_close(a->sub);
+		a->sub = NULL;
+	}
+	/* A Redis that refuses the subscription (an ACL, say) is asked
+	 * again a second later, not at every batch or deploy: the wait
+	 * polls meanwhile. */
+	if (a->sub || !cfg->redis_url || !*cfg->redis_url ||
+	    quire_now_ms() < a->retry_at)
+		return a->sub;
+	if (tier_redis_connect(cfg->redis_url, cfg->redis_prefix,
+			       TIERS_TIMEOUT_MS, &a->sub, err,
+			       sizeof(err)) != QUIRE_OK ||
+	    tier_redis_subscribe(a->sub, "acks") != QUIRE_OK) {
+		tier_redis_close(a->sub);
+		a->sub = NULL;
+		a->retry_at = quire_now_ms() + TIERS_ACKS_RETRY_MS;
+	}
+	return a->sub;
+}
+
+void tiers_acks_close(struct tiers_acks *a)
+{
+	tier_redis_close(a->sub);
+	memset(a, 0, sizeof(*a));
+}
+
+struct tier_redis *tiers_acks(struct tiers *t)
+{
+	/* Only while the main connection is up: a Redis that is down gets
+	 * one connection attempt per back-off, not two. */
+	return redis(t) ? tiers_acks_keep(&t->acks, t->cfg) : NULL;
+}
+
+/* Takes whatever acknowledgements wait on acks, without blocking: each
+ * only says "read the registry again", once is enough. */
+static void acks_drain(struct tier_redis *acks)
+{
+	char *msg;
+
+	while (tier_redis_wait(acks, 0, &msg) == QUIRE_OK)
+		free(msg);
+}
+
+int tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
+		    long long generation, double timeout_ms,
+		    long long max_age_s, int verbose, size_t *live,
+		    size_t *acked)
+{
+	struct tier_redis_worker *w = NULL;
+	/* Without an acks subscription, the registry is read every quarter
+	 * of a millisecond: every write's answer and every deploy waits for
+	 * this to see the last acknowledgement. */
+	struct timespec tick = { 0, 250000L };
+	double start = quire_now_ms(), left;
+	size_t n = 0, i, ok = 0;
+	char *msg;
+	int rc;
+
+	*live = *acked = 0;
+	if (acks)
+		acks_drain(acks); /* older ones: the registry is read now */
+	for (;;) {
+		tier_redis_workers_free(w, n);
+		w = NULL;
+		n = 0;
+		if (tier_redis_workers(r, max_age_s, &w, &n) != QUIRE_OK) {
+			rc = QUIRE_EIO;
+			break;
+		}
+		for (ok = 0, i = 0; i < n; i++)
+			if (w[i].generation >= generation)
+				ok++;
+		*live = n;
+		*acked = ok;
+		if (ok == n) {
+			rc = QUIRE_OK;
+			break;
+		}
+		left = timeout_ms - (quire_now_ms() - start);
+		if (left <= 0) {
+			for (i = 0; verbose && i < n; i++)
+				if (w[i].generation < generation)
+					fprintf(stderr, "quirectl: worker %s is at "
+						"generation %lld\n", w[i].id,
+						w[i].generation);
+			rc = QUIRE_ETIMEOUT;
+			break;
+		}
+		if (acks && !tier_redis_broken(acks)) {
+			/* Woken by the next acknowledgement; the slice bounds
+			 * what a lost message could cost. */
+			rc = tier_redis_wait(acks, left < TIERS_ACK_SLICE_MS ?
+					     (int)left + 1 : TIERS_ACK_SLICE_MS, &msg);
+			if (rc == QUIRE_OK) {
+				free(msg);
+				acks_drain(acks);
+			}
+			continue;
+		}
+		nanosleep(&tick, NULL);
+	}
+	tier_redis_workers_free(w, n);
+	return rc;
+}
+
+int tiers_fetch(struct tiers *t, const char *slug, struct record **out)
+{
+	struct tier_redis *r = redis(t);
+	struct tier_pg *p;
+	int rc, redis_rc = QUIRE_EIO;
+
+	*out = NULL;
+	if (r) {
+		redis_rc = tier_redis_fetch(r, slug, out);
+		if (redis_rc == QUIRE_OK) {
+			metrics_add(METRIC_L2_HITS, 1);
+			t->fetched_from = 2;
+			return QUIRE_OK;
+		}
+		metrics_add(redis_rc == QUIRE_ENOTFOUND ? METRIC_L2_MISSES :
+			    METRIC_L2_ERRORS, 1);
+	}
+	p = pg(t);
+	if (!p)
+		return redis_rc == QUIRE_ENOTFOUND ? QUIRE_ENOTFOUND : QUIRE_EIO;
+	rc = tier_pg_fetch(p, slug, out);
+	if (rc == QUIRE_EIO) {
+		metrics_add(METRIC_L3_ERRORS, 1);
+		pg_failed(t);
+		return QUIRE_EIO;
+	}
+	metrics_add(rc == QUIRE_OK ? METRIC_L3_HITS : METRIC_L3_MISSES, 1);
+	if (rc == QUIRE_OK)
+		t->fetched_from = 3;
+	if (rc == QUIRE_OK && (r = redis(t)) && redis_rc == QUIRE_ENOTFOUND)
+		tier_redis_fill(r, *out); /* best effort: L2 is only a cache */
+	return rc;
+}
+
+static int content_from(struct record **recs, size_t n, struct content **out)
+{
+	struct content *c;
+	size_t i;
+	int rc;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return QUIRE_ENOMEM;
+	c->posts = calloc(n ? n : 1, sizeof(*c->posts));
+	if (!c->posts) {
+		free(c);
+		return QUIRE_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		rc = record_to_post(recs[i], &c->posts[c->n]);
+		if (rc == QUIRE_ENOMEM) {
+			content_free(c);
+			return rc;
+		}
+		if (rc != QUIRE_OK) {
+			log_msg(LOG_LEVEL_WARN, "content",
+				"record \"%s\" does not parse; skipped", recs[i]->slug);
+			c->n_errors++;
+			continue;
+		}
+		c->n++;
+	}
+	*out = c;
+	return QUIRE_OK;
+}
+
+int tiers_load(struct tiers *t, struct content **out, long long *generation)
+{
+	struct record **recs = NULL;
+	struct tier_pg *p = pg(t);
+	struct tier_redis *r;
+	size_t n = 0;
+	int rc = QUIRE_EIO;
+
+	*out = NULL;
+	if (p) {
+		rc = tier_pg_index(p, &recs, &n, generation);
+		if (rc != QUIRE_OK)
+			pg_failed(t);
+	}
+	if (rc != QUIRE_OK && (r = redis(t))) {
+		rc = tier_redis_index(r, &recs, &n, generation);
+		if (rc == QUIRE_ENOTFOUND) {
+			/* An empty Redis and no PostgreSQL: nothing deployed. */
+			*generation = 0;
+			rc = QUIRE_OK;
+		}
+	}
+	if (rc != QUIRE_OK)
+		return QUIRE_EIO;
+	rc = content_from(recs, n, out);
+	records_free(recs, n);
+	return rc;
+}
+
+int tiers_take_fetched_from(struct tiers *t)
+{
+	int from = t ? t->fetched_from : 0;
+
+	if (t)
+		t->fetched_from = 0;
+	return from;
+}
+
+int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
+		     struct record ***out)
+{
+	struct tier_redis *r = redis(t);
+	struct tier_pg *p;
+	struct record *rec;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (r && tier_redis_index_many(r, slugs, n, out) == QUIRE_OK) {
+		/* Missing (evicted, lost) or malformed there is not gone:
+		 * PostgreSQL says which (a post deleted is absent from both). */
+		for (i = 0; i < n; i++) {
+			if ((*out)[i])
+				continue;
+			/* only now: most updates find every entry in Redis */
+			if (!(p = pg(t)))
+				break;
+			rc = tier_pg_fetch(p, slugs[i], &rec);
+			if (rc == QUIRE_OK) {
+				(*out)[i] = rec;
+			} else if (rc != QUIRE_ENOTFOUND) {
+				pg_failed(t);
+				records_free(*out, n);
+				*out = NULL;
+				return QUIRE_EIO;
+			}
+		}
+		return QUIRE_OK;
+	}
+	p = pg(t);
+	if (!p)
+		return QUIRE_EIO;
+	*out = calloc(n ? n : 1, sizeof(**out));
+	if (!*out)
+		return QUIRE_ENOMEM;
+	for (i = 0; i < n; i++) {
+		rc = tier_pg_fetch(p, slugs[i], &rec);
+		if (rc == QUIRE_ENOTFOUND)
+			continue;
+		if (rc != QUIRE_OK) {
+			pg_failed(t);
+			records_free(*out, n);
+			*out = NULL;
+			return QUIRE_EIO;
+		}
+		(*out)[i] = rec;
+	}
+	return QUIRE_OK;
+}
+
+int tiers_generation(struct tiers *t, long long *generation)
+{
+	struct tier_redis *r = redis(t);
+	struct tier_pg *p;
+	int rc;
+
+	if (r) {
+		rc = tier_redis_generation(r, generation);
+		if (rc == QUIRE_OK)
+			return QUIRE_OK;
+		if (rc == QUIRE_ENOTFOUND && !t->cfg->database_url) {
+			*generation = 0;
+			return QUIRE_OK;
+		}
+	}
+	p = pg(t);
+	if (!p)
+		return QUIRE_EIO;
+	if (tier_pg_generation(p, generation) != QUIRE_OK) {
+		pg_failed(t);
+		return QUIRE_EIO;
+	}
+	return QUIRE_OK;
+}
+
+int tiers_ack(struct tiers *t, const char *worker_id, long long generation)
+{
+	struct tier_redis *r = redis(t);
+
+	return r ? tier_redis_ack(r, worker_id, generation, 1) : QUIRE_EIO;
+}
+
+int tiers_beat(struct tiers *t, const char *worker_id, long long generation)
+{
+	struct tier_redis *r = redis(t);
+
+	return r ? tier_redis_ack(r, worker_id, generation, 0) : QUIRE_EIO;
+}
+
+int tiers_forget(struct tiers *t, const char *worker_id)
+{
+	struct tier_redis *r = redis(t);
+
+	return r ? tier_redis_forget(r, worker_id) : QUIRE_EIO;
+}

@@ -1,0 +1,107 @@
+/*
+ * tiers.h - the read path below L1: Redis (L2), then PostgreSQL (L3)
+ *
+ * One struct tiers per process (never shared across fork or threads):
+ * it owns its connections, opens them lazily and, after a failure, drops
+ * the connection and waits a back-off before trying that tier again, so
+ * a dead tier costs a request nothing but the skip.
+ */
+#ifndef QUIRE_TIERS_H
+#define QUIRE_TIERS_H
+
+#include <stddef.h>
+
+#include "content/content.h"
+#include "content/record.h"
+#include "lib/config.h"
+
+struct tiers;
+
+/* Returns a new handle for cfg's tiers (none connected yet), or NULL. */
+struct tiers *tiers_new(const struct config *cfg);
+void tiers_free(struct tiers *t);
+/* Connects to Redis now rather than at the first miss (best effort: a
+ * failure is retried, with back-off, when a read needs it). */
+void tiers_warm(struct tiers *t);
+/* True when cfg names a Redis or a PostgreSQL: quire is not file-only. */
+int tiers_configured(const struct config *cfg);
+
+/*
+ * One post with its html: from Redis, else from PostgreSQL (and then
+ * written back to Redis, only if Redis has nothing newer). Returns
+ * QUIRE_OK, QUIRE_ENOTFOUND (no tier has it), or QUIRE_EIO (no tier
+ * could answer). Caller frees *out with record_free().
+ */
+int tiers_fetch(struct tiers *t, const char *slug, struct record **out);
+/* The tier the last successful tiers_fetch read since the last call: 2
+ * (Redis), 3 (PostgreSQL), or 0 (none); resets it. For the worker's
+ * L1-miss histogram (metrics.h). */
+int tiers_take_fetched_from(struct tiers *t);
+
+/*
+ * The whole site as posts without html (html is fetched per page): from
+ * PostgreSQL, the truth, else from Redis. *generation gets the
+ * generation of that snapshot. Returns QUIRE_OK or QUIRE_EIO. Caller
+ * frees *out with content_free().
+ */
+int tiers_load(struct tiers *t, struct content **out, long long *generation);
+
+/*
+ * Index entries of some posts (no html), from Redis else PostgreSQL:
+ * (*out)[i] is NULL for a slug that no longer exists. Returns QUIRE_OK
+ * or QUIRE_EIO. Caller frees with records_free(*out, n).
+ */
+int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
+		     struct record ***out);
+
+/* The generation: Redis's, else PostgreSQL's. QUIRE_OK or QUIRE_EIO. */
+int tiers_generation(struct tiers *t, long long *generation);
+
+/*
+ * The connections themselves, for the write path (page_api.c): a usable
+ * one, or NULL when that tier is not configured or is backing off after
+ * a failure. Borrowed; after a failed call, report it with
+ * tiers_pg_failed() so the next caller backs off.
+ */
+struct tier_pg *tiers_pg(struct tiers *t);
+struct tier_redis *tiers_redis(struct tiers *t);
+void tiers_pg_failed(struct tiers *t);
+
+/*
+ * A Redis connection subscribed to the acks channel (tier_redis_ack
+ * publishes there), kept by whoever waits for acknowledgements.
+ * tiers_acks_keep returns a->sub, made again when it broke or was never
+ * made (after a refusal, not before a second has passed); NULL when
+ * there is none now (the wait then polls). tiers_acks does it for t's
+ * own while t's Redis connection is up.
+ */
+struct tiers_acks {
+	struct tier_redis *sub;
+	double retry_at;         /* after a failed subscription: not before */
+};
+struct tier_redis *tiers_acks_keep(struct tiers_acks *a,
+				   const struct config *cfg);
+void tiers_acks_close(struct tiers_acks *a);
+struct tier_redis *tiers_acks(struct tiers *t);
+
+/*
+ * Waits, at most timeout_ms, until every live worker (one that beat in
+ * the last max_age_s seconds) acknowledged generation. *live and *acked
+ * get the counts (workers behind are listed on stderr when verbose).
+ * With acks (subscribed to the acks channel) it reads the
+ * registry again when an acknowledgement comes; without, every 0.25 ms.
+ * Returns QUIRE_OK when all acknowledged, QUIRE_ETIMEOUT, or QUIRE_EIO.
+ */
+int tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
+		    long long generation, double timeout_ms,
+		    long long max_age_s, int verbose, size_t *live,
+		    size_t *acked);
+
+/* Records an acknowledgement and publishes it for the waiters (Redis
+ * only; QUIRE_EIO when it is down). tiers_beat records that the worker is
+ * alive at generation, with nothing to wake a waiter for. */
+int tiers_ack(struct tiers *t, const char *worker_id, long long generation);
+int tiers_beat(struct tiers *t, const char *worker_id, long long generation);
+int tiers_forget(struct tiers *t, const char *worker_id);
+
+#endif

@@ -1,0 +1,231 @@
+/*
+ * commit.c - committing a batch of API writes, and telling the workers
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/quire.h"
+#include "tiers/tier_redis.h"
+#include "tiers/tiers.h"
+#include "write/commit.h"
+
+#define COMMIT_ACK_TIMEOUT_MS 2000
+#define COMMIT_WORKER_MAX_AGE_S 10
+#define COMMIT_UNCERTAIN_MAX 4096
+
+/* Slugs of writes whose commit may have happened unanswered (this
+ * process's: the committer's main thread, or a master-less worker). */
+static char *uncertain[COMMIT_UNCERTAIN_MAX];
+static size_t n_uncertain;
+
+/* The slug of op i, whichever kind. */
+static const char *op_slug(const struct tier_pg_op *ops, size_t i)
+{
+	return ops[i].rec ? ops[i].rec->slug : ops[i].slug;
+}
+
+/* Whether an op of ops[from..n) applied a write to slug. */
+static int applied_from(const struct tier_pg_op *ops, size_t n, size_t from,
+			const char *slug)
+{
+	size_t j;
+
+	for (j = from; j < n; j++)
+		if (ops[j].rc == QUIRE_OK && strcmp(op_slug(ops, j), slug) == 0)
+			return 1;
+	return 0;
+}
+
+static void remember_uncertain(const struct commit_batch *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->ops[i].rc != QUIRE_EIO)
+			continue;
+		for (j = 0; j < n_uncertain; j++)
+			if (strcmp(uncertain[j], op_slug(b->ops, i)) == 0)
+				break;
+		if (j < n_uncertain)
+			continue;
+		if (n_uncertain == COMMIT_UNCERTAIN_MAX ||
+		    !(uncertain[n_uncertain] = strdup(op_slug(b->ops, i)))) {
+			log_msg(LOG_LEVEL_WARN, "commit", "slug=\"%s\" may have "
+				"committed unanswered and is not tracked: Redis may "
+				"keep an older copy", op_slug(b->ops, i));
+			continue;
+		}
+		n_uncertain++;
+	}
+}
+
+/* Reads back what the database holds for the uncertain slugs into b's
+ * extras (those b itself wrote are current already). */
+static void refetch_uncertain(struct tier_pg *pg, struct commit_batch *b)
+{
+	struct record *rec;
+	size_t i = 0;
+	int rc;
+
+	while (i < n_uncertain && b->n_extra < COMMIT_EXTRA_MAX &&
+	       b->n_extra_gone < COMMIT_EXTRA_MAX) {
+		if (!applied_from(b->ops, b->n, 0, uncertain[i])) {
+			rc = tier_pg_fetch(pg, uncertain[i], &rec);
+			if (rc == QUIRE_OK) {
+				b->extra[b->n_extra++] = rec;
+			} else if (rc == QUIRE_ENOTFOUND) {
+				b->extra_gone[b->n_extra_gone++] = uncertain[i];
+				uncertain[i] = NULL;
+			} else {
+				return; /* the next batch tries again */
+			}
+		}
+		log_msg(LOG_LEVEL_INFO, "commit", "slug=\"%s\" re-read after an "
+			"unanswered commit", uncertain[i] ? uncertain[i] :
+			b->extra_gone[b->n_extra_gone - 1]);
+		free(uncertain[i]);
+		uncertain[i] = uncertain[--n_uncertain];
+	}
+}
+
+void commit_batch_release(struct commit_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n_extra; i++)
+		record_free(b->extra[i]);
+	for (i = 0; i < b->n_extra_gone; i++)
+		free(b->extra_gone[i]);
+	b->n_extra = 0;
+	b->n_extra_gone = 0;
+}
+
+void commit_announce(struct tiers *t, const struct commit_batch *b)
+{
+	struct record *recs[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
+	char *dels[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
+	const char *slugs[COMMIT_BATCH_MAX + 2 * COMMIT_EXTRA_MAX];
+	struct tier_redis *r, *acks;
+	size_t i, n_recs = 0, n_dels = 0, n_slugs = 0, live, acked;
+	long long receivers;
+	double t0 = quire_now_ms(), t1;
+
+	if (!b->gen)
+		return;
+	r = tiers_redis(t);
+	/* Subscribed before the publish: the acknowledgements wake the wait. */
+	acks = r ? tiers_acks(t) : NULL;
+	for (i = 0; i < b->n; i++) {
+		if (b->ops[i].rc != QUIRE_OK ||
+		    applied_from(b->ops, b->n, i + 1, op_slug(b->ops, i)))
+			continue;
+		slugs[n_slugs++] = op_slug(b->ops, i);
+		if (b->ops[i].rec)
+			recs[n_recs++] = b->ops[i].rec;
+		else
+			dels[n_dels++] = (char *)b->ops[i].slug;
+	}
+	for (i = 0; i < b->n_extra; i++) {
+		slugs[n_slugs++] = b->extra[i]->slug;
+		recs[n_recs++] = b->extra[i];
+	}
+	for (i = 0; i < b->n_extra_gone; i++) {
+		slugs[n_slugs++] = b->extra_gone[i];
+		dels[n_dels++] = b->extra_gone[i];
+	}
+	if (r && tier_redis_store(r, recs, n_recs, dels, n_dels, b->gen) == QUIRE_OK &&
+	    tier_redis_publish(r, b->gen, slugs, n_slugs, 0, &receivers) == QUIRE_OK) {
+		t1 = quire_now_ms();
+		if (tiers_wait_acks(r, acks, b->gen, COMMIT_ACK_TIMEOUT_MS,
+				    COMMIT_WORKER_MAX_AGE_S, 0, &live,
+				    &acked) != QUIRE_OK)
+			log_msg(LOG_LEVEL_WARN, "commit", "generation=%lld "
+				"acknowledged by %zu of %zu workers", b->gen, acked, live);
+		/* What a batch cost, and where: the figures tests/bench/write's
+		 * RESULTS.md explains the rate with. */
+		log_msg(LOG_LEVEL_DEBUG, "commit", "writes=%zu applied=%zu "
+			"generation=%lld pg_ms=%.2f redis_ms=%.2f ack_ms=%.2f", b->n,
+			n_slugs, b->gen, b->pg_ms, t1 - t0, quire_now_ms() - t1);
+		return;
+	}
+	log_msg(LOG_LEVEL_WARN, "commit", "redis unreachable; asking the "
+		"master to reload for generation %lld", b->gen);
+	kill(getppid(), SIGHUP);
+}
+
+void commit_to_pg(struct tiers *t, struct commit_batch *b)
+{
+	struct tier_pg *pg = tiers_pg(t);
+	size_t i, applied = 0;
+	int rc = QUIRE_EIO;
+	double start = quire_now_ms();
+
+	b->gen = 0;
+	for (i = 0; i < b->n; i++) {
+		memset(&b->ops[i], 0, sizeof(b->ops[i]));
+		b->ops[i].slug = b->reqs[i]->slug;
+		b->ops[i].rec = b->reqs[i]->rec;
+		b->ops[i].expect = b->reqs[i]->expect;
+		b->ops[i].rc = QUIRE_EIO;
+	}
+	if (pg)
+		rc = tier_pg_write(pg, b->ops, b->n, &b->gen);
+	if (rc != QUIRE_OK) {
+		b->gen = 0;
+		if (pg) {
+			tiers_pg_failed(t);
+			remember_uncertain(b);
+		}
+	} else {
+		/* A batch retried one write at a time commits some and may
+		 * lose the answer to another: that one is uncertain too. */
+		remember_uncertain(b);
+		if (b->gen && n_uncertain)
+			refetch_uncertain(pg, b);
+	}
+	for (i = 0; i < b->n; i++) {
+		struct commit_reply *r = &b->replies[i];
+
+		memset(r, 0, sizeof(*r));
+		r->id = b->reqs[i]->id;
+		r->rc = b->ops[i].rc;
+		if (r->rc == QUIRE_OK) {
+			applied++;
+			r->revision = b->ops[i].rec ? b->ops[i].rec->revision : 0;
+			r->created = b->ops[i].created;
+			r->generation = b->gen;
+		} else if (r->rc != QUIRE_ECONFLICT && r->rc != QUIRE_ENOTFOUND) {
+			snprintf(r->message, sizeof(r->message), "%s",
+				 pg ? tier_pg_error(pg) : "no database connection");
+		}
+	}
+	if (applied)
+		metrics_add(METRIC_API_WRITES, applied);
+	b->pg_ms = quire_now_ms() - start;
+}
+
+void commit_one(struct tiers *t, struct commit_request *w,
+		struct commit_reply *r)
+{
+	struct commit_batch *b = calloc(1, sizeof(*b));
+
+	memset(r, 0, sizeof(*r));
+	if (!b) {
+		r->id = w->id;
+		r->rc = QUIRE_ENOMEM;
+		snprintf(r->message, sizeof(r->message), "out of memory");
+		return;
+	}
+	b->reqs[0] = w;
+	b->n = 1;
+	commit_to_pg(t, b);
+	commit_announce(t, b);
+	*r = b->replies[0];
+	commit_batch_release(b);
+	free(b);
+}

@@ -1,0 +1,78 @@
+/*
+ * commit_wire.h - the bytes between a worker and the committer
+ *
+ * A worker hands each API write, validated and rendered, to the
+ * committer of its host (committer.c) over a unix stream socket and
+ * gets one reply per write. Frames are length-prefixed, all integers
+ * big-endian, no transport here (so it is unit-tested by bytes):
+ *
+ *   request: u32 length of the rest, u32 id, u8 op, i64 expect,
+ *            text slug, then for a put one text per record field
+ *            (tier_redis_fields order; length 0xffffffff = absent)
+ *   reply:   u32 length of the rest, u32 id, i32 rc (QUIRE_*),
+ *            i64 revision, u8 created, i64 generation, text message
+ *
+ * where text is a u32 length and that many bytes. A parse checks every
+ * length against what is left before it reads or allocates.
+ */
+#ifndef QUIRE_COMMIT_WIRE_H
+#define QUIRE_COMMIT_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "content/record.h"
+#include "lib/buf.h"
+
+/* A whole request frame: a record is at most a source and what was
+ * rendered from it, each bounded by QUIRE_MAX_BODY and the renderer. */
+#define COMMIT_WIRE_MAX_FRAME (64u * 1024 * 1024)
+#define COMMIT_WIRE_MAX_MESSAGE 512
+
+enum commit_op {
+	COMMIT_OP_PUT = 1,
+	COMMIT_OP_DELETE = 2,
+};
+
+/* One write as the committer receives it. */
+struct commit_request {
+	uint32_t id;
+	enum commit_op op;
+	long long expect;        /* -1 none, 0 absent, N at revision N */
+	char *slug;
+	struct record *rec;      /* a put's record; NULL for a delete */
+};
+
+/* What became of it. */
+struct commit_reply {
+	uint32_t id;
+	int rc;                  /* QUIRE_OK, ECONFLICT, ENOTFOUND, EIO, ... */
+	long long revision;      /* a put's new revision */
+	int created;
+	long long generation;
+	char message[COMMIT_WIRE_MAX_MESSAGE];
+};
+
+/* Appends the frame of a put of rec (or, rec NULL, a delete of slug). */
+int commit_wire_put_request(struct buf *b, uint32_t id, enum commit_op op,
+			    long long expect, const char *slug,
+			    const struct record *rec);
+int commit_wire_put_reply(struct buf *b, const struct commit_reply *r);
+
+/*
+ * The length of the first whole frame in data[0, len) (its 4 bytes of
+ * length included): 0 when it has not all arrived, -1 when it announces
+ * more than COMMIT_WIRE_MAX_FRAME (the stream is not to be trusted).
+ */
+long long commit_wire_frame_len(const char *data, size_t len);
+
+/* Parse one whole frame (as commit_wire_frame_len measured). QUIRE_OK,
+ * QUIRE_EPARSE or QUIRE_ENOMEM. Free a request with
+ * commit_request_release(). */
+int commit_wire_get_request(const char *frame, size_t len,
+			    struct commit_request *out);
+int commit_wire_get_reply(const char *frame, size_t len,
+			  struct commit_reply *out);
+void commit_request_release(struct commit_request *r);
+
+#endif
