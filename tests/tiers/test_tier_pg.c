@@ -17,10 +17,10 @@
 #include <libpq-fe.h>
 
 #include "tests/unit/check.h"
-#include "fcgi/post.h"
-#include "fcgi/quire.h"
-#include "fcgi/record.h"
-#include "fcgi/tier_pg.h"
+#include "content/post.h"
+#include "content/record.h"
+#include "lib/quire.h"
+#include "tiers/tier_pg.h"
 
 #define BULK 10000
 /* Writers racing for one slug, each on its own connection. */
