@@ -3,8 +3,13 @@
 #
 # Included by the top Makefile.am: one build, no recursive make.
 libquire_a_SOURCES += \
-	%reldir%/tier_pg.c %reldir%/tier_pg.h \
+	%reldir%/tier_pg.h \
+	%reldir%/tier_pg_conn.c \
+	%reldir%/tier_pg_deploy.c \
 	%reldir%/tier_pg_private.h \
+	%reldir%/tier_pg_read.c \
+	%reldir%/tier_pg_schema.c \
+	%reldir%/tier_pg_values.c \
 	%reldir%/tier_pg_write.c \
 	%reldir%/tier_redis.c %reldir%/tier_redis.h \
 	%reldir%/tier_redis_codec.c %reldir%/tier_redis_codec.h \

@@ -5,6 +5,9 @@
  * connection; parameters are never spliced into SQL. A connection whose
  * last call failed at the connection level is reset before its next use
  * (a handle in error is never reused as it is).
+ *
+ * Implemented in tier_pg_*.c, one job a file (tier_pg_private.h says
+ * which).
  */
 #ifndef QUIRE_TIER_PG_H
 #define QUIRE_TIER_PG_H

@@ -1,8 +1,13 @@
 /*
- * tier_pg_private.h - what tier_pg.c shares with tier_pg_write.c
+ * tier_pg_private.h - what the files of the PostgreSQL tier share
  *
- * Internal to the PostgreSQL tier: nothing else includes it (nor
- * libpq, which it needs).
+ * The tier (tier_pg.h) is one module in several files, one job each:
+ * tier_pg_conn.c (the connection, its errors, the statements and how
+ * they are prepared and run), tier_pg_values.c (parameters out, columns
+ * in), tier_pg_schema.c (migrations), tier_pg_read.c (reads),
+ * tier_pg_deploy.c (deploys) and tier_pg_write.c (the API's writes).
+ * Internal to the tier: nothing else includes it (nor libpq, which it
+ * needs).
  */
 #ifndef QUIRE_TIER_PG_PRIVATE_H
 #define QUIRE_TIER_PG_PRIVATE_H
@@ -14,6 +19,14 @@
 #include "content/post.h"
 #include "content/record.h"
 #include "lib/buf.h"
+
+/* Type OIDs of the parameters (catalog/pg_type_d.h is a server header,
+ * and these are fixed by the system catalogue). */
+#define PG_OID_BOOL       16
+#define PG_OID_INT8       20
+#define PG_OID_INT4       23
+#define PG_OID_TEXT       25
+#define PG_OID_TEXT_ARRAY 1009
 
 struct tier_pg {
 	PGconn *conn;
@@ -43,6 +56,25 @@ enum pg_stmt {
 };
 #define PG_STMT_BIT(s) (1u << (s))
 #define PG_STMTS_ALL ((1u << PG_STMT__MAX) - 1)
+
+/* Columns of a record, in this order, in FETCH and INDEX (the SQL of
+ * pg_stmts says them; tier_pg_read.c reads them). */
+enum pg_col {
+	PG_COL_SLUG = 0,
+	PG_COL_KIND,
+	PG_COL_ORIGIN,
+	PG_COL_PATH,
+	PG_COL_SOURCE,
+	PG_COL_BODY_OFFSET,
+	PG_COL_HTML,
+	PG_COL_TOC,
+	PG_COL_WORDS,
+	PG_COL_DATE,
+	PG_COL_HASH,
+	PG_COL_REVISION,
+	PG_COL_GENERATION, /* INDEX only */
+	PG_COL__MAX
+};
 
 /*
  * Records per upsert statement. One executor start-up per statement is
@@ -75,6 +107,8 @@ struct upsert_row {
 	struct buf arrays[3];  /* tags, categories, authors */
 };
 
+/* ---- tier_pg_conn.c: errors, and running statements */
+
 /* pg->err gets "what: msg (sqlstate S)" on one line. */
 void pg_set_error(struct tier_pg *pg, const char *what, const char *msg,
 		  const char *sqlstate);
@@ -85,8 +119,32 @@ void pg_fail(struct tier_pg *pg, const char *what, const PGresult *res);
 int pg_ready(struct tier_pg *pg, unsigned want);
 /* Ends a failed transaction (or marks the connection for a reset). */
 void pg_rollback(struct tier_pg *pg);
+/*
+ * Runs prepared statement s (pg_ready first) and gives its result in
+ * *out (caller PQclear()s it) when it has rows to read; on a connection
+ * that died under it, once more after a reset. QUIRE_OK or QUIRE_EIO
+ * (pg->err says why).
+ */
+int pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
+		 const char *const *values, const int *lengths,
+		 const int *formats, PGresult **out);
+/* Runs sql (no parameters) once, on the connection as it is (no
+ * pg_ready, no retry); *out gets the result to PQclear() (out NULL: it
+ * is cleared). QUIRE_OK on COMMAND_OK or TUPLES_OK, else QUIRE_EIO with
+ * pg->err saying what failed. */
+int pg_exec_simple(struct tier_pg *pg, const char *what, const char *sql,
+		   PGresult **out);
+
+/* ---- tier_pg_values.c: parameters out, columns in */
+
 /* Column col of row as a number; QUIRE_EPARSE on NULL or garbage. */
 int pg_col_ll(const PGresult *res, int row, int col, long long *out);
+/* Column col of row as an owned string in *out (NULL for SQL NULL).
+ * QUIRE_OK or QUIRE_ENOMEM. */
+int pg_col_dup(const PGresult *res, int row, int col, char **out);
+/* b (reset first) gets v[0..n) as a binary text[] parameter. QUIRE_OK,
+ * QUIRE_EINVAL (a NULL string, or too long) or QUIRE_ENOMEM. */
+int pg_text_array_encode(struct buf *b, char *const *v, size_t n);
 /* Parameter i: the string s as text (NULL for SQL NULL). */
 int pg_param_str(const char **v, int *len, int i, const char *s);
 /* The PG_UPSERT_NPARAMS parameters of r (w->post parsed from it). */

@@ -1,0 +1,541 @@
+/*
+ * tier_pg_conn.c - the PostgreSQL tier's connection and its prepared
+ * statements
+ *
+ * Every statement that carries data is prepared once per connection, when
+ * first needed, and run with binary parameters (tier_pg_values.c).
+ * Nothing from a record is ever spliced into SQL.
+ *
+ * A connection that failed is not reused as it is: when libpq reports it
+ * bad, or a pipeline could not be wound down cleanly, the next call
+ * resets it (PQreset) and prepares again the statements it then needs.
+ * Reads, which are safe to repeat, are retried once on the fresh
+ * connection.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "lib/buf.h"
+#include "lib/quire.h"
+#include "tiers/tier_pg.h"
+#include "tiers/tier_pg_private.h"
+
+/* ------------------------------------------------------------ statements */
+
+static const Oid upsert_types[PG_PUT_IF_NPARAMS] = {
+	PG_OID_TEXT,       /* $1 slug */
+	PG_OID_TEXT,       /* $2 kind */
+	PG_OID_TEXT,       /* $3 origin */
+	PG_OID_TEXT,       /* $4 path */
+	PG_OID_TEXT,       /* $5 title */
+	PG_OID_INT8,       /* $6 date, unix seconds */
+	PG_OID_INT8,       /* $7 updated, unix seconds */
+	PG_OID_TEXT,       /* $8 description */
+	PG_OID_TEXT_ARRAY, /* $9 tags */
+	PG_OID_TEXT_ARRAY, /* $10 categories */
+	PG_OID_TEXT_ARRAY, /* $11 authors */
+	PG_OID_BOOL,       /* $12 draft */
+	PG_OID_INT4,       /* $13 pin */
+	PG_OID_TEXT,       /* $14 source */
+	PG_OID_INT4,       /* $15 body_offset */
+	PG_OID_TEXT,       /* $16 html */
+	PG_OID_TEXT,       /* $17 toc_html */
+	PG_OID_INT4,       /* $18 words */
+	PG_OID_INT8,       /* $19 hash */
+	PG_OID_INT8,       /* $20 the precondition (PUT_IF only) */
+};
+static const char upsert_head[] =
+	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
+	" updated, description, tags, categories, authors, draft, pin,"
+	" source, body_offset, html, toc_html, words, hash) VALUES ";
+/* A second row for a slug in one statement is an error ("cannot affect
+ * row a second time"): tier_pg_deploy refuses duplicates before. */
+#define UPSERT_SET \
+	" ON CONFLICT (slug) DO UPDATE SET kind = excluded.kind," \
+	" origin = excluded.origin, path = excluded.path," \
+	" title = excluded.title, date = excluded.date," \
+	" updated = excluded.updated, description = excluded.description," \
+	" tags = excluded.tags, categories = excluded.categories," \
+	" authors = excluded.authors, draft = excluded.draft," \
+	" pin = excluded.pin, source = excluded.source," \
+	" body_offset = excluded.body_offset, html = excluded.html," \
+	" toc_html = excluded.toc_html, words = excluded.words," \
+	" hash = excluded.hash, revision = p.revision + 1," \
+	" file_sig = NULL, updated_at = now()"
+/* A content write never replaces an API post (a deploy checks first;
+ * this holds against an API write of the same new slug in between). */
+static const char upsert_tail[] = UPSERT_SET
+	" WHERE excluded.origin = 'api' OR p.origin = 'content'"
+	" RETURNING slug, revision";
+/*
+ * An API write under its precondition $20 in one statement, so a batch
+ * of them needs no round trip between two (tier_pg_write.c): -1 upserts;
+ * 0 inserts, and a row that exists (even one a concurrent transaction
+ * has just inserted: the insert waits for it to end) is left alone; N
+ * inserts nothing when the slug is absent and updates only a row at
+ * revision N. ON CONFLICT locks the row and checks the WHERE against its
+ * newest version, so of two writers with the same If-Match one wins.
+ * No row back: the precondition failed.
+ */
+static const char put_if_head[] =
+	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
+	" updated, description, tags, categories, authors, draft, pin,"
+	" source, body_offset, html, toc_html, words, hash) SELECT ";
+static const char put_if_tail[] =
+	" WHERE $20 <= 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
+	UPSERT_SET " WHERE $20 < 0 OR p.revision = $20"
+	" RETURNING slug, revision";
+static const Oid delete_if_types[2] = { PG_OID_TEXT, PG_OID_INT8 };
+
+static const Oid text_type[1] = { PG_OID_TEXT };
+static const Oid text_array_type[1] = { PG_OID_TEXT_ARRAY };
+static const Oid list_types[3] = { PG_OID_TEXT, PG_OID_TEXT, PG_OID_INT8 };
+
+const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
+	/* Built by pg_upsert_sql() when prepared. */
+	{ "quire_upsert", NULL, PG_UPSERT_NPARAMS, upsert_types },
+	{ "quire_upsert_many", NULL, PG_UPSERT_ROWS * PG_UPSERT_NPARAMS, NULL },
+	{ "quire_delete",
+	  "DELETE FROM posts WHERE origin = 'content' AND slug = ANY ($1)",
+	  1, text_array_type },
+	/* The stamp tells a generation reached again (after a restore of an
+	 * older backup) from the one a cache was made at. */
+	{ "quire_bump",
+	  "UPDATE site SET generation = generation + 1,"
+	  " stamp = md5(random()::text || clock_timestamp()::text)"
+	  " RETURNING generation",
+	  0, NULL },
+	{ "quire_generation",
+	  "SELECT generation FROM site",
+	  0, NULL },
+	{ "quire_fetch",
+	  "SELECT p.slug, p.kind, p.origin, p.path, p.source, p.body_offset,"
+	  " p.html, p.toc_html, p.words, extract(epoch FROM p.date)::bigint,"
+	  " p.hash, p.revision"
+	  " FROM posts p WHERE p.slug = $1",
+	  1, text_type },
+	/* One statement, so one snapshot: the generation matches the rows.
+	 * The left join gives one row (slug NULL) on an empty site. The
+	 * source is cut in bytes of UTF-8, as body_offset counts them. */
+	{ "quire_index",
+	  "WITH g AS (SELECT generation FROM site)"
+	  " SELECT p.slug, p.kind, p.origin, p.path,"
+	  " convert_from(substring(convert_to(p.source, 'UTF8')"
+	  " FROM 1 FOR p.body_offset), 'UTF8'), p.body_offset,"
+	  " NULL::text, NULL::text, p.words,"
+	  " extract(epoch FROM p.date)::bigint, p.hash, p.revision,"
+	  " g.generation"
+	  " FROM g LEFT JOIN posts p ON true"
+	  " ORDER BY p.kind, p.date DESC NULLS LAST, p.slug",
+	  0, NULL },
+	{ "quire_hashes",
+	  "SELECT slug, kind, hash, path, file_sig FROM posts"
+	  " WHERE origin = 'content'",
+	  0, NULL },
+	/* Built by pg_upsert_sql() when prepared. */
+	{ "quire_put_if", NULL, PG_PUT_IF_NPARAMS, upsert_types },
+	/* Deletes under a precondition ($2: -1 none, N at revision N) and
+	 * tells why not: (deleted rows, whether the slug existed in the
+	 * statement's snapshot). A delete that waited for a concurrent
+	 * writer checks the revision that writer committed. */
+	{ "quire_delete_if",
+	  "WITH d AS (DELETE FROM posts WHERE slug = $1"
+	  " AND ($2 < 0 OR revision = $2) RETURNING 1)"
+	  " SELECT (SELECT count(*) FROM d),"
+	  " EXISTS (SELECT 1 FROM posts WHERE slug = $1)",
+	  2, delete_if_types },
+	/* Built by pg_upsert_sql() when prepared: API batches. */
+	{ "quire_upsert_16", NULL, 16 * PG_UPSERT_NPARAMS, NULL },
+	{ "quire_upsert_4", NULL, 4 * PG_UPSERT_NPARAMS, NULL },
+	/* What a whole rewrite of Redis needs to know of the posts it did
+	 * not just write: their names. The index reads every row's source
+	 * too (a scan of the whole table, ≈ 140 ms on 10,000 posts). */
+	{ "quire_slugs", "SELECT slug FROM posts", 0, NULL },
+	/* A page of the API's listing: keyset by slug (the primary key's
+	 * order), so a page costs its rows whatever page it is. $2 '' is
+	 * any origin. */
+	{ "quire_list",
+	  "SELECT slug, revision, origin, kind, title,"
+	  " extract(epoch FROM date)::bigint, draft,"
+	  " extract(epoch FROM updated_at)::bigint"
+	  " FROM posts WHERE slug > $1 AND ($2 = '' OR origin = $2)"
+	  " ORDER BY slug LIMIT $3",
+	  3, list_types },
+	/* A content file may not replace a post of the API (README). */
+	{ "quire_api_owned",
+	  "SELECT slug FROM posts WHERE origin = 'api' AND slug = ANY ($1)"
+	  " ORDER BY slug LIMIT 1",
+	  1, text_array_type },
+};
+
+int pg_upsert_rows(enum pg_stmt s)
+{
+	switch (s) {
+	case PG_STMT_UPSERT_MANY:
+		return PG_UPSERT_ROWS;
+	case PG_STMT_UPSERT_16:
+		return 16;
+	case PG_STMT_UPSERT_4:
+		return 4;
+	default:
+		return 1;
+	}
+}
+
+/* ---------------------------------------------------------------- errors */
+
+/* Copies msg into pg->err as one line: libpq's messages end in a newline
+ * and may span lines, which a log line must not. */
+void pg_set_error(struct tier_pg *pg, const char *what, const char *msg,
+			 const char *sqlstate)
+{
+	size_t i, len;
+
+	if (sqlstate && *sqlstate)
+		snprintf(pg->err, sizeof(pg->err), "%s: %s (sqlstate %s)", what,
+			 msg && *msg ? msg : "unknown error", sqlstate);
+	else
+		snprintf(pg->err, sizeof(pg->err), "%s: %s", what,
+			 msg && *msg ? msg : "unknown error");
+	len = strlen(pg->err);
+	for (i = 0; i < len; i++)
+		if (pg->err[i] == '\n' || pg->err[i] == '\r' || pg->err[i] == '\t')
+			pg->err[i] = ' ';
+	while (len > 0 && pg->err[len - 1] == ' ')
+		pg->err[--len] = '\0';
+}
+
+/* The error of res, or of the connection when there is no result. */
+void pg_fail(struct tier_pg *pg, const char *what, const PGresult *res)
+{
+	const char *msg = NULL;
+
+	if (res)
+		msg = PQresultErrorMessage(res);
+	if (!msg || !*msg)
+		msg = PQerrorMessage(pg->conn);
+	pg_set_error(pg, what, msg,
+		     res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL);
+}
+
+const char *tier_pg_error(const struct tier_pg *pg)
+{
+	if (!pg)
+		return "no connection";
+	return pg->err;
+}
+
+/* ------------------------------------------------------------ connection */
+
+int tier_pg_connect(const char *conninfo, struct tier_pg **out, char *err,
+		    size_t errsz)
+{
+	/*
+	 * conninfo is expanded in place of dbname; what follows it wins, so
+	 * the encoding is always UTF-8 (body_offset counts UTF-8 bytes) and
+	 * what precedes it is only a default the URL may override.
+	 */
+	static const char *const keys[] = {
+		"connect_timeout", "dbname", "client_encoding",
+		"fallback_application_name", NULL
+	};
+	const char *vals[5];
+	struct tier_pg *pg;
+
+	*out = NULL;
+	if (err && errsz)
+		err[0] = '\0';
+	if (!conninfo) {
+		if (err && errsz)
+			snprintf(err, errsz, "no database url");
+		return QUIRE_EINVAL;
+	}
+	pg = calloc(1, sizeof(*pg));
+	if (!pg)
+		return QUIRE_ENOMEM;
+	vals[0] = "5";
+	vals[1] = conninfo;
+	vals[2] = "UTF8";
+	vals[3] = "quire";
+	vals[4] = NULL;
+	pg->conn = PQconnectdbParams(keys, vals, 1);
+	if (!pg->conn) {
+		free(pg);
+		return QUIRE_ENOMEM;
+	}
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		pg_fail(pg, "connect", NULL);
+		if (err && errsz)
+			snprintf(err, errsz, "%s", pg->err);
+		tier_pg_close(pg);
+		return QUIRE_EIO;
+	}
+	*out = pg;
+	return QUIRE_OK;
+}
+
+void tier_pg_close(struct tier_pg *pg)
+{
+	if (!pg)
+		return;
+	PQfinish(pg->conn);
+	free(pg);
+}
+
+/* Writes the upsert of rows records into b: upsert_head, one VALUES
+ * tuple of PG_UPSERT_NPARAMS parameters per record, tail. */
+static void pg_upsert_sql(struct buf *b, int rows, const char *head,
+			  const char *tail)
+{
+	int row, i, n = 1;
+	int tuple = head == upsert_head;
+
+	buf_puts(b, head);
+	for (row = 0; row < rows; row++) {
+		if (tuple)
+			buf_puts(b, row ? ", (" : "(");
+		for (i = 0; i < PG_UPSERT_NPARAMS; i++, n++) {
+			/* $6 and $7 are dates in unix seconds. */
+			if (i == 5 || i == 6)
+				buf_printf(b, "%sto_timestamp($%d)", i ? ", " : "", n);
+			else
+				buf_printf(b, "%s$%d", i ? ", " : "", n);
+		}
+		if (tuple)
+			buf_putc(b, ')');
+	}
+	buf_puts(b, tail);
+}
+
+/* The SQL and parameter types of upsert statement s, built for its
+ * number of rows (caller frees both). */
+static int upsert_text(enum pg_stmt s, char **sql, Oid **types, int *nparams)
+{
+	int rows = pg_upsert_rows(s);
+	int extra = s == PG_STMT_PUT_IF ? 1 : 0; /* the precondition */
+	struct buf b = BUF_INIT;
+	int i;
+
+	*sql = NULL;
+	*nparams = rows * PG_UPSERT_NPARAMS + extra;
+	*types = calloc((size_t)*nparams, sizeof(**types));
+	if (!*types)
+		return QUIRE_ENOMEM;
+	for (i = 0; i < rows * PG_UPSERT_NPARAMS; i++)
+		(*types)[i] = upsert_types[i % PG_UPSERT_NPARAMS];
+	if (extra) {
+		(*types)[PG_UPSERT_NPARAMS] = upsert_types[PG_UPSERT_NPARAMS];
+		pg_upsert_sql(&b, 1, put_if_head, put_if_tail);
+	} else {
+		pg_upsert_sql(&b, rows, upsert_head, upsert_tail);
+	}
+	*sql = buf_detach(&b, NULL);
+	return *sql ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
+/* Sends the Parse of statement s into the pipeline. */
+static int send_prepare(struct tier_pg *pg, enum pg_stmt s)
+{
+	char *sql = NULL;
+	Oid *types = NULL;
+	int nparams, rc = QUIRE_OK, sent;
+
+	if (pg_stmts[s].sql) {
+		sent = PQsendPrepare(pg->conn, pg_stmts[s].name, pg_stmts[s].sql,
+				     pg_stmts[s].nparams, pg_stmts[s].types);
+	} else if ((rc = upsert_text(s, &sql, &types, &nparams)) == QUIRE_OK) {
+		sent = PQsendPrepare(pg->conn, pg_stmts[s].name, sql, nparams,
+				     types);
+	} else {
+		pg_set_error(pg, pg_stmts[s].name, "out of memory", NULL);
+		sent = 1;
+	}
+	if (!sent) {
+		pg_fail(pg, pg_stmts[s].name, NULL);
+		rc = QUIRE_EIO;
+	}
+	free(sql);
+	free(types);
+	return rc;
+}
+
+_Static_assert(PG_STMT__MAX <= 32, "pg->prepared is a 32-bit mask");
+
+/* Reads the result of each prepare sent, then the Sync's. */
+static int prepare_results(struct tier_pg *pg, const enum pg_stmt *sent,
+			   int n)
+{
+	PGresult *res;
+	int i, rc = QUIRE_OK;
+
+	for (i = 0; i < n; i++) {
+		res = PQgetResult(pg->conn);
+		if (!res) {
+			pg_fail(pg, pg_stmts[sent[i]].name, NULL);
+			pg->broken = 1;
+			return QUIRE_EIO;
+		}
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			if (rc == QUIRE_OK)
+				pg_fail(pg, pg_stmts[sent[i]].name, res);
+			rc = QUIRE_EIO;
+		} else {
+			pg->prepared |= PG_STMT_BIT(sent[i]);
+		}
+		PQclear(res);
+		/* the NULL that ends each statement's results */
+		res = PQgetResult(pg->conn);
+		if (res) {
+			PQclear(res);
+			pg->broken = 1;
+			return QUIRE_EIO;
+		}
+	}
+	res = PQgetResult(pg->conn);
+	if (!res || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+		pg->broken = 1;
+		rc = QUIRE_EIO;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * Prepares the statements of want not yet prepared on this connection,
+ * all in one round trip (a pipeline): a fresh backend parses each cold,
+ * and quirectl, which lives for one deploy, needs only a few of them.
+ */
+static int pg_prepare(struct tier_pg *pg, unsigned want)
+{
+	enum pg_stmt sent[PG_STMT__MAX];
+	int i, n = 0, rc = QUIRE_OK;
+
+	want &= ~pg->prepared;
+	if (!want)
+		return QUIRE_OK;
+	if (!PQenterPipelineMode(pg->conn)) {
+		pg_fail(pg, "prepare", NULL);
+		return QUIRE_EIO;
+	}
+	for (i = 0; i < PG_STMT__MAX && rc == QUIRE_OK; i++) {
+		if (!(want & PG_STMT_BIT(i)))
+			continue;
+		rc = send_prepare(pg, (enum pg_stmt)i);
+		if (rc == QUIRE_OK)
+			sent[n++] = (enum pg_stmt)i;
+	}
+	if (!PQpipelineSync(pg->conn)) {
+		pg_fail(pg, "prepare", NULL);
+		pg->broken = 1;
+		return QUIRE_EIO;
+	}
+	if (prepare_results(pg, sent, n) != QUIRE_OK && rc == QUIRE_OK)
+		rc = QUIRE_EIO;
+	if (!PQexitPipelineMode(pg->conn)) {
+		pg->broken = 1;
+		rc = QUIRE_EIO;
+	}
+	return rc;
+}
+
+/*
+ * Makes the connection usable: reset when it failed, and the statements
+ * of want (a mask of 1 << enum pg_stmt; 0 for migrations, which run
+ * before the tables the statements name exist) prepared.
+ */
+int pg_ready(struct tier_pg *pg, unsigned want)
+{
+	if (pg->broken || PQstatus(pg->conn) != CONNECTION_OK) {
+		/* Server-side prepared statements died with the session. */
+		pg->prepared = 0;
+		pg->broken = 0;
+		PQreset(pg->conn);
+		if (PQstatus(pg->conn) != CONNECTION_OK) {
+			pg_fail(pg, "reconnect", NULL);
+			return QUIRE_EIO;
+		}
+	}
+	return pg_prepare(pg, want);
+}
+
+/* True when the last failure was the connection's, not the statement's:
+ * then a read is worth one more try on a fresh connection. */
+static int pg_conn_lost(const struct tier_pg *pg)
+{
+	return PQstatus(pg->conn) == CONNECTION_BAD;
+}
+
+/*
+ * Runs prepared statement s and returns its result in *out (caller
+ * PQclear()s it) when its status is want. A read: on a connection that
+ * died under it, it is run once more after a reset.
+ */
+int pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
+		 const char *const *values, const int *lengths,
+		 const int *formats, PGresult **out)
+{
+	PGresult *res;
+	int attempt, rc;
+
+	*out = NULL;
+	for (attempt = 0; attempt < 2; attempt++) {
+		rc = pg_ready(pg, PG_STMT_BIT(s));
+		if (rc != QUIRE_OK)
+			return rc;
+		res = PQexecPrepared(pg->conn, pg_stmts[s].name, nparams, values,
+				     lengths, formats, 0);
+		if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+			*out = res;
+			return QUIRE_OK;
+		}
+		pg_fail(pg, pg_stmts[s].name, res);
+		PQclear(res);
+		if (!pg_conn_lost(pg))
+			break;
+	}
+	return QUIRE_EIO;
+}
+
+/* Runs sql (no parameters) for a migration; COMMAND_OK or TUPLES_OK. */
+int pg_exec_simple(struct tier_pg *pg, const char *what,
+		   const char *sql, PGresult **out)
+{
+	PGresult *res;
+	ExecStatusType st;
+
+	if (out)
+		*out = NULL;
+	res = PQexec(pg->conn, sql);
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		pg_fail(pg, what, res);
+		PQclear(res);
+		return QUIRE_EIO;
+	}
+	if (out)
+		*out = res;
+	else
+		PQclear(res);
+	return QUIRE_OK;
+}
+
+/* Ends a transaction that failed. A connection that cannot even roll
+ * back is reset before its next use. */
+void pg_rollback(struct tier_pg *pg)
+{
+	PGresult *res;
+	PGTransactionStatusType ts = PQtransactionStatus(pg->conn);
+
+	if (ts == PQTRANS_IDLE || ts == PQTRANS_UNKNOWN) {
+		if (ts == PQTRANS_UNKNOWN)
+			pg->broken = 1;
+		return;
+	}
+	res = PQexec(pg->conn, "ROLLBACK");
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+		pg->broken = 1;
+	PQclear(res);
+}
