@@ -1,5 +1,11 @@
 /*
  * config.c - quire.fcgi settings from options and QUIRE_* variables
+ *
+ * A setting is one row of settings[] below: its option, its variable,
+ * how its text is read, where it lands in struct config, its default,
+ * its --help text. The getopt_long array, --help and the environment
+ * are walked from the table, so a new setting is one new row (and its
+ * field in config.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,130 +19,210 @@
 #include "lib/limits.h"
 #include "lib/quire.h"
 
-enum config_opt {
-	OPT_LISTEN = 'l',
-	OPT_WORKERS = 'w',
-	OPT_CONTENT = 'c',
-	OPT_TEMPLATES = 't',
-	OPT_HELP = 'h',
-	OPT_VERSION = 'V',
-	OPT_DRAFTS = 256,
-	OPT_UNSAFE,
-	OPT_SITE_URL,
-	OPT_SITE_TITLE,
-	OPT_SITE_AUTHOR,
-	OPT_PER_PAGE,
-	OPT_CACHE_MB,
-	OPT_DATABASE_URL,
-	OPT_REDIS_URL,
-	OPT_REDIS_PREFIX,
-	OPT_API_TOKENS,
-	OPT_MAX_BODY,
-	OPT_USER,
-	OPT_GROUP,
-	OPT_API_LISTEN,
+/* The offset of field f, which must be a T: a row whose type does not
+ * match its field fails to compile (distinct pointer types). */
+#define FIELD(f, T) (offsetof(struct config, f) + \
+		     0 * sizeof(&((struct config *)0)->f == (T *)0))
+
+/*
+ * site_key is the setting's key in site.yaml, the site's own settings in
+ * its content folder. Nothing reads that column yet: it names now what a
+ * blog's author will set there. NULL marks what only the operator may
+ * set: sockets, users, processes, the tiers, and what trusts the content
+ * (drafts shown, raw HTML kept), which whoever commits content must not
+ * be able to turn on.
+ */
+static const struct config_setting settings[] = {
+	{ .name = "listen", .short_opt = 'l', .env = "QUIRE_LISTEN",
+	  .type = CONFIG_STRING, .offset = FIELD(listen, char *),
+	  .arg = "PATH|HOST:PORT", .help = "listen here" },
+	{ .name = "api-listen", .env = "QUIRE_API_LISTEN",
+	  .type = CONFIG_OPTIONAL, .offset = FIELD(api_listen, char *),
+	  .arg = "PATH|HOST:PORT",
+	  .help = "a second socket, for the web\n"
+		  "server's /api/: workers take its\n"
+		  "connections after the pages' (one\n"
+		  "after every 8 of theirs while both\n"
+		  "wait); a path gets the owner and\n"
+		  "mode of the first\n" },
+	/* def_num is the fallback: config_load() makes it one a core. */
+	{ .name = "workers", .short_opt = 'w', .env = "QUIRE_WORKERS",
+	  .type = CONFIG_INT, .offset = FIELD(workers, int),
+	  .min = 0, .max = 256, .def_num = 2, .arg = "N",
+	  .help = "worker processes (0: one process,\n"
+		  "no master; default: one a core)" },
+	{ .name = "content-dir", .short_opt = 'c', .env = "QUIRE_CONTENT_DIR",
+	  .type = CONFIG_STRING, .offset = FIELD(content_dir, char *),
+	  .def = "content", .arg = "DIR", .help = "posts/ and pages/" },
+	{ .name = "templates-dir", .short_opt = 't',
+	  .env = "QUIRE_TEMPLATES_DIR",
+	  .type = CONFIG_STRING, .offset = FIELD(templates_dir, char *),
+	  .def = "templates", .arg = "DIR", .help = "templates" },
+	{ .name = "enable-drafts", .env = "QUIRE_ENABLE_DRAFTS",
+	  .type = CONFIG_BOOL, .offset = FIELD(enable_drafts, int),
+	  .help = "serve drafts" },
+	{ .name = "unsafe-html", .env = "QUIRE_UNSAFE_HTML",
+	  .type = CONFIG_BOOL, .offset = FIELD(unsafe_html, int),
+	  .help = "keep raw HTML in content files" },
+	{ .name = "site-url", .env = "QUIRE_SITE_URL",
+	  .type = CONFIG_URL, .offset = FIELD(site_url, char *),
+	  .def = "http://127.0.0.1:8080", .arg = "URL",
+	  .help = "absolute site URL", .site_key = "url" },
+	{ .name = "site-title", .env = "QUIRE_SITE_TITLE",
+	  .type = CONFIG_STRING, .offset = FIELD(site_title, char *),
+	  .def = "quire", .arg = "TEXT", .help = "site title",
+	  .site_key = "title" },
+	{ .name = "site-author", .env = "QUIRE_SITE_AUTHOR",
+	  .type = CONFIG_STRING, .offset = FIELD(site_author, char *),
+	  .def = "quire", .arg = "NAME", .help = "feed author",
+	  .site_key = "author" },
+	{ .name = "posts-per-page", .env = "QUIRE_POSTS_PER_PAGE",
+	  .type = CONFIG_INT, .offset = FIELD(posts_per_page, int),
+	  .min = 1, .max = 1000, .def_num = 10, .arg = "N",
+	  .help = "list page size (10)", .site_key = "posts_per_page" },
+	{ .name = "cache-mb", .env = "QUIRE_CACHE_MB",
+	  .type = CONFIG_SIZE, .offset = FIELD(cache_bytes, size_t),
+	  .min = 1, .max = 65536, .unit = 1024 * 1024, .def_num = 64,
+	  .arg = "N", .help = "L1 size per worker (64)" },
+	{ .name = "database-url", .env = "QUIRE_DATABASE_URL",
+	  .type = CONFIG_STRING, .offset = FIELD(database_url, char *),
+	  .arg = "URL", .help = "PostgreSQL (L3), a libpq string" },
+	{ .name = "redis-url", .env = "QUIRE_REDIS_URL",
+	  .type = CONFIG_STRING, .offset = FIELD(redis_url, char *),
+	  .arg = "URL",
+	  .help = "Redis (L2): redis://HOST:PORT/DB or\n"
+		  "unix:/PATH" },
+	{ .name = "redis-prefix", .env = "QUIRE_REDIS_PREFIX",
+	  .type = CONFIG_STRING, .offset = FIELD(redis_prefix, char *),
+	  .def = "quire:", .arg = "P", .help = "key prefix (quire:)" },
+	/* The trailing spaces: the variable's name ends the sentence. */
+	{ .name = "api-token-file", .env = "QUIRE_API_TOKEN_FILE",
+	  .type = CONFIG_STRING, .offset = FIELD(api_token_file, char *),
+	  .arg = "FILE",
+	  .help = "bearer tokens, one a line; the write\n"
+		  "API is off without  " },
+	{ .name = "max-body", .env = "QUIRE_MAX_BODY",
+	  .type = CONFIG_SIZE, .offset = FIELD(max_body, size_t),
+	  .min = 1, .max = QUIRE_MAX_BODY, .unit = 1,
+	  .def_num = QUIRE_MAX_BODY, .arg = "BYTES",
+	  .help = "largest API body (1 MiB)" },
+	{ .name = "user", .env = "QUIRE_USER",
+	  .type = CONFIG_STRING, .offset = FIELD(user, char *),
+	  .arg = "NAME",
+	  .help = "started as root: run as NAME (name or\n"
+		  "uid) once the socket is open" },
+	{ .name = "group", .env = "QUIRE_GROUP",
+	  .type = CONFIG_STRING, .offset = FIELD(group, char *),
+	  .arg = "NAME",
+	  .help = "with --user: this group (default: the\n"
+		  "user's); a --listen socket is made\n"
+		  "root:GROUP 0660: the web server's group" },
 };
 
-/* One row per setting: its option and its environment twin. */
-static const struct {
-	const char *env;
-	int opt;
-} env_twins[] = {
-	{ "QUIRE_LISTEN", OPT_LISTEN },
-	{ "QUIRE_API_LISTEN", OPT_API_LISTEN },
-	{ "QUIRE_WORKERS", OPT_WORKERS },
-	{ "QUIRE_CONTENT_DIR", OPT_CONTENT },
-	{ "QUIRE_TEMPLATES_DIR", OPT_TEMPLATES },
-	{ "QUIRE_ENABLE_DRAFTS", OPT_DRAFTS },
-	{ "QUIRE_UNSAFE_HTML", OPT_UNSAFE },
-	{ "QUIRE_SITE_URL", OPT_SITE_URL },
-	{ "QUIRE_SITE_TITLE", OPT_SITE_TITLE },
-	{ "QUIRE_SITE_AUTHOR", OPT_SITE_AUTHOR },
-	{ "QUIRE_POSTS_PER_PAGE", OPT_PER_PAGE },
-	{ "QUIRE_CACHE_MB", OPT_CACHE_MB },
-	{ "QUIRE_DATABASE_URL", OPT_DATABASE_URL },
-	{ "QUIRE_REDIS_URL", OPT_REDIS_URL },
-	{ "QUIRE_REDIS_PREFIX", OPT_REDIS_PREFIX },
-	{ "QUIRE_API_TOKEN_FILE", OPT_API_TOKENS },
-	{ "QUIRE_MAX_BODY", OPT_MAX_BODY },
-	{ "QUIRE_USER", OPT_USER },
-	{ "QUIRE_GROUP", OPT_GROUP },
-};
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+/* getopt_long's value for a long-only option: past every char. */
+#define LONG_ONLY_BASE 256
+/* --help's columns: the help text, the variable's name. */
+#define USAGE_HELP_COL 31
+#define USAGE_ENV_COL 53
 
-static const struct option long_opts[] = {
-	{ "listen", required_argument, NULL, OPT_LISTEN },
-	{ "api-listen", required_argument, NULL, OPT_API_LISTEN },
-	{ "workers", required_argument, NULL, OPT_WORKERS },
-	{ "content-dir", required_argument, NULL, OPT_CONTENT },
-	{ "templates-dir", required_argument, NULL, OPT_TEMPLATES },
-	{ "enable-drafts", no_argument, NULL, OPT_DRAFTS },
-	{ "unsafe-html", no_argument, NULL, OPT_UNSAFE },
-	{ "site-url", required_argument, NULL, OPT_SITE_URL },
-	{ "site-title", required_argument, NULL, OPT_SITE_TITLE },
-	{ "site-author", required_argument, NULL, OPT_SITE_AUTHOR },
-	{ "posts-per-page", required_argument, NULL, OPT_PER_PAGE },
-	{ "cache-mb", required_argument, NULL, OPT_CACHE_MB },
-	{ "database-url", required_argument, NULL, OPT_DATABASE_URL },
-	{ "redis-url", required_argument, NULL, OPT_REDIS_URL },
-	{ "redis-prefix", required_argument, NULL, OPT_REDIS_PREFIX },
-	{ "api-token-file", required_argument, NULL, OPT_API_TOKENS },
-	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "group", required_argument, NULL, OPT_GROUP },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
-};
+const struct config_setting *config_settings(size_t *n)
+{
+	*n = N_SETTINGS;
+	return settings;
+}
+
+static int setting_opt(size_t i)
+{
+	return settings[i].short_opt ? settings[i].short_opt :
+	       LONG_ONLY_BASE + (int)i;
+}
+
+static char **field_str(struct config *c, const struct config_setting *s)
+{
+	return (char **)((char *)c + s->offset);
+}
+
+static int *field_int(struct config *c, const struct config_setting *s)
+{
+	return (int *)((char *)c + s->offset);
+}
+
+static size_t *field_size(struct config *c, const struct config_setting *s)
+{
+	return (size_t *)((char *)c + s->offset);
+}
+
+static int is_string(const struct config_setting *s)
+{
+	return s->type == CONFIG_STRING || s->type == CONFIG_OPTIONAL ||
+	       s->type == CONFIG_URL;
+}
+
+/* Prints "  -l, --listen ARG" and the spaces up to the help text;
+ * returns the column reached. */
+static int usage_option(char short_opt, const char *name, const char *arg)
+{
+	int col;
+
+	if (short_opt)
+		col = printf("  -%c, --%s", short_opt, name);
+	else
+		col = printf("      --%s", name);
+	if (arg)
+		col += printf(" %s", arg);
+	if (col + 2 > USAGE_HELP_COL)
+		return col + printf("  ");
+	return col + printf("%*s", USAGE_HELP_COL - col, "");
+}
+
+/*
+ * One setting's lines: the option, its help, and the variable's name in
+ * its column on the help's last line, or on a line of its own when that
+ * line leaves no room or is empty (a help that ends in '\n'); a last
+ * line that ends in a space takes the name right after it.
+ */
+static void usage_setting(const struct config_setting *s)
+{
+	const char *line = s->help, *nl;
+	int col = usage_option(s->short_opt, s->name, s->arg), pad;
+	size_t len;
+
+	while ((nl = strchr(line, '\n'))) {
+		printf("%.*s\n%*s", (int)(nl - line), line, USAGE_HELP_COL, "");
+		col = USAGE_HELP_COL;
+		line = nl + 1;
+	}
+	len = strlen(line);
+	col += printf("%s", line);
+	if (len > 0 && line[len - 1] == ' ') {
+		pad = 0;
+	} else if (col + 2 > USAGE_ENV_COL) {
+		printf("\n");
+		pad = USAGE_ENV_COL;
+	} else {
+		pad = USAGE_ENV_COL - col;
+	}
+	printf("%*s%s%s\n", pad, "", s->env, s->type == CONFIG_BOOL ? "=1" : "");
+}
 
 void config_usage(const char *argv0)
 {
+	size_t i;
+
 	printf("usage: %s [options]\n"
 	       "Serve a Markdown blog over FastCGI. Without --listen, the socket\n"
-	       "on fd 0 (as spawn-fcgi passes it) is used.\n\n"
-	       "  -l, --listen PATH|HOST:PORT  listen here           QUIRE_LISTEN\n"
-	       "      --api-listen PATH|HOST:PORT  a second socket, for the web\n"
-	       "                               server's /api/: workers take its\n"
-	       "                               connections after the pages' (one\n"
-	       "                               after every 8 of theirs while both\n"
-	       "                               wait); a path gets the owner and\n"
-	       "                               mode of the first\n"
-	       "                                                     QUIRE_API_LISTEN\n"
-	       "  -w, --workers N              worker processes (0: one process,\n"
-	       "                               no master; default: one a core)\n"
-	       "                                                     QUIRE_WORKERS\n"
-	       "  -c, --content-dir DIR        posts/ and pages/     QUIRE_CONTENT_DIR\n"
-	       "  -t, --templates-dir DIR      templates             QUIRE_TEMPLATES_DIR\n"
-	       "      --enable-drafts          serve drafts          QUIRE_ENABLE_DRAFTS=1\n"
-	       "      --unsafe-html            keep raw HTML in content files\n"
-	       "                                                     QUIRE_UNSAFE_HTML=1\n"
-	       "      --site-url URL           absolute site URL     QUIRE_SITE_URL\n"
-	       "      --site-title TEXT        site title            QUIRE_SITE_TITLE\n"
-	       "      --site-author NAME       feed author           QUIRE_SITE_AUTHOR\n"
-	       "      --posts-per-page N       list page size (10)   QUIRE_POSTS_PER_PAGE\n"
-	       "      --cache-mb N             L1 size per worker (64)\n"
-	       "                                                     QUIRE_CACHE_MB\n"
-	       "      --database-url URL       PostgreSQL (L3), a libpq string\n"
-	       "                                                     QUIRE_DATABASE_URL\n"
-	       "      --redis-url URL          Redis (L2): redis://HOST:PORT/DB or\n"
-	       "                               unix:/PATH            QUIRE_REDIS_URL\n"
-	       "      --redis-prefix P         key prefix (quire:)   QUIRE_REDIS_PREFIX\n"
-	       "      --api-token-file FILE    bearer tokens, one a line; the write\n"
-	       "                               API is off without  QUIRE_API_TOKEN_FILE\n"
-	       "      --max-body BYTES         largest API body (1 MiB)\n"
-	       "                                                     QUIRE_MAX_BODY\n"
-	       "      --user NAME              started as root: run as NAME (name or\n"
-	       "                               uid) once the socket is open\n"
-	       "                                                     QUIRE_USER\n"
-	       "      --group NAME             with --user: this group (default: the\n"
-	       "                               user's); a --listen socket is made\n"
-	       "                               root:GROUP 0660: the web server's group\n"
-	       "                                                     QUIRE_GROUP\n"
-	       "  -h, --help                   this text\n"
-	       "  -V, --version                the version\n"
-	       "Signals to the master: HUP reloads templates and content, USR2\n"
+	       "on fd 0 (as spawn-fcgi passes it) is used.\n\n", argv0);
+	for (i = 0; i < N_SETTINGS; i++)
+		usage_setting(&settings[i]);
+	usage_option('h', "help", NULL);
+	printf("this text\n");
+	usage_option('V', "version", NULL);
+	printf("the version\n");
+	printf("Signals to the master: HUP reloads templates and content, USR2\n"
 	       "executes the binary at the path it was started from again (an\n"
 	       "upgrade: same PID, same socket, no request lost), TERM and INT stop\n"
-	       "after the requests in flight.\n", argv0);
+	       "after the requests in flight.\n");
 }
 
 static int set_str(char **dst, const char *v)
@@ -170,147 +256,155 @@ static int parse_bool(const char *v)
 }
 
 /* Applies one setting; v is NULL for a flag given as an option. */
-static int config_set(struct config *c, int opt, const char *v, char *err,
-		      size_t errsz)
+static int config_set(struct config *c, const struct config_setting *s,
+		      const char *v, char *err, size_t errsz)
 {
+	char **str = field_str(c, s);
+	size_t len;
 	long n;
-	int rc = QUIRE_OK;
+	int rc;
 
-	switch (opt) {
-	case OPT_LISTEN:
-		rc = set_str(&c->listen, v);
-		break;
-	case OPT_API_LISTEN: /* empty: none, as with the option not given */
-		free(c->api_listen);
-		c->api_listen = NULL;
-		if (*v)
-			rc = set_str(&c->api_listen, v);
-		break;
-	case OPT_WORKERS:
-		if (parse_int(v, 0, 256, &n) != QUIRE_OK)
-			goto bad;
-		c->workers = (int)n;
-		break;
-	case OPT_CONTENT:
-		rc = set_str(&c->content_dir, v);
-		break;
-	case OPT_TEMPLATES:
-		rc = set_str(&c->templates_dir, v);
-		break;
-	case OPT_DRAFTS:
-		c->enable_drafts = v ? parse_bool(v) : 1;
-		break;
-	case OPT_UNSAFE:
-		c->unsafe_html = v ? parse_bool(v) : 1;
-		break;
-	case OPT_SITE_URL:
-		rc = set_str(&c->site_url, v);
-		if (rc == QUIRE_OK) {
-			size_t len = strlen(c->site_url);
-			while (len > 0 && c->site_url[len - 1] == '/')
-				c->site_url[--len] = '\0';
+	switch (s->type) {
+	case CONFIG_STRING:
+		return set_str(str, v);
+	case CONFIG_OPTIONAL: /* empty: none, as with the option not given */
+		free(*str);
+		*str = NULL;
+		return *v ? set_str(str, v) : QUIRE_OK;
+	case CONFIG_URL:
+		if ((rc = set_str(str, v)) != QUIRE_OK)
+			return rc;
+		len = strlen(*str);
+		while (len > 0 && (*str)[len - 1] == '/')
+			(*str)[--len] = '\0';
+		return QUIRE_OK;
+	case CONFIG_BOOL:
+		*field_int(c, s) = v ? parse_bool(v) : 1;
+		return QUIRE_OK;
+	case CONFIG_INT:
+	case CONFIG_SIZE:
+		if (parse_int(v, s->min, s->max, &n) != QUIRE_OK) {
+			snprintf(err, errsz, "invalid value \"%s\"", v);
+			return QUIRE_EINVAL;
 		}
-		break;
-	case OPT_SITE_TITLE:
-		rc = set_str(&c->site_title, v);
-		break;
-	case OPT_SITE_AUTHOR:
-		rc = set_str(&c->site_author, v);
-		break;
-	case OPT_PER_PAGE:
-		if (parse_int(v, 1, 1000, &n) != QUIRE_OK)
-			goto bad;
-		c->posts_per_page = (int)n;
-		break;
-	case OPT_DATABASE_URL:
-		rc = set_str(&c->database_url, v);
-		break;
-	case OPT_REDIS_URL:
-		rc = set_str(&c->redis_url, v);
-		break;
-	case OPT_REDIS_PREFIX:
-		rc = set_str(&c->redis_prefix, v);
-		break;
-	case OPT_API_TOKENS:
-		rc = set_str(&c->api_token_file, v);
-		break;
-	case OPT_USER:
-		rc = set_str(&c->user, v);
-		break;
-	case OPT_GROUP:
-		rc = set_str(&c->group, v);
-		break;
-	case OPT_MAX_BODY:
-		if (parse_int(v, 1, QUIRE_MAX_BODY, &n) != QUIRE_OK)
-			goto bad;
-		c->max_body = (size_t)n;
-		break;
-	case OPT_CACHE_MB:
-		if (parse_int(v, 1, 65536, &n) != QUIRE_OK)
-			goto bad;
-		c->cache_bytes = (size_t)n * 1024 * 1024;
-		break;
+		if (s->type == CONFIG_INT)
+			*field_int(c, s) = (int)n;
+		else
+			*field_size(c, s) = (size_t)n * (size_t)s->unit;
+		return QUIRE_OK;
 	}
-	return rc;
-bad:
-	snprintf(err, errsz, "invalid value \"%s\"", v);
-	return QUIRE_EINVAL;
+	return QUIRE_OK;
+}
+
+static int config_defaults(struct config *c)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	const struct config_setting *s;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	for (s = settings; s < settings + N_SETTINGS; s++) {
+		if (s->type == CONFIG_INT)
+			*field_int(c, s) = (int)s->def_num;
+		else if (s->type == CONFIG_SIZE)
+			*field_size(c, s) = (size_t)s->def_num * (size_t)s->unit;
+		else if (is_string(s) && s->def &&
+			 (rc = set_str(field_str(c, s), s->def)) != QUIRE_OK)
+			return rc;
+	}
+	/* One per core: an L1 hit never blocks, and more workers than cores
+	 * lost 10-40 % in tests/bench/read (RESULTS.md §2). */
+	if (cores > 0)
+		c->workers = (int)cores;
+	return QUIRE_OK;
+}
+
+static int config_from_env(struct config *c, char *err, size_t errsz)
+{
+	const struct config_setting *s;
+	const char *v;
+	size_t len;
+	int rc;
+
+	for (s = settings; s < settings + N_SETTINGS; s++) {
+		v = getenv(s->env);
+		if (!v || !*v)
+			continue;
+		rc = config_set(c, s, v, err, errsz);
+		if (rc == QUIRE_EINVAL) {
+			len = strlen(err);
+			snprintf(err + len, errsz - len, " in %s", s->env);
+		}
+		if (rc != QUIRE_OK)
+			return rc;
+	}
+	return QUIRE_OK;
+}
+
+/* The long options and the short ones ("l:w:...hV") getopt_long takes;
+ * opts has N_SETTINGS + 3 rows, shorts 2 * N_SETTINGS + 3 bytes. */
+static void config_getopt_tables(struct option *opts, char *shorts)
+{
+	size_t i;
+
+	for (i = 0; i < N_SETTINGS; i++) {
+		opts[i].name = settings[i].name;
+		opts[i].has_arg = settings[i].type == CONFIG_BOOL ?
+				  no_argument : required_argument;
+		opts[i].flag = NULL;
+		opts[i].val = setting_opt(i);
+		if (settings[i].short_opt) {
+			*shorts++ = settings[i].short_opt;
+			if (opts[i].has_arg == required_argument)
+				*shorts++ = ':';
+		}
+	}
+	opts[i++] = (struct option){ "help", no_argument, NULL, 'h' };
+	opts[i++] = (struct option){ "version", no_argument, NULL, 'V' };
+	opts[i] = (struct option){ NULL, 0, NULL, 0 };
+	strcpy(shorts, "hV");
+}
+
+static int config_from_argv(struct config *c, int argc, char **argv,
+			    char *err, size_t errsz)
+{
+	struct option opts[N_SETTINGS + 3];
+	char shorts[2 * N_SETTINGS + 3];
+	size_t i;
+	int opt, rc;
+
+	config_getopt_tables(opts, shorts);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		if (opt == 'h') {
+			c->show_help = 1;
+			continue;
+		}
+		if (opt == 'V') {
+			c->show_version = 1;
+			continue;
+		}
+		for (i = 0; i < N_SETTINGS && setting_opt(i) != opt; i++)
+			;
+		if (i == N_SETTINGS) { /* '?': getopt_long said why */
+			snprintf(err, errsz, "unknown option; see --help");
+			return QUIRE_EINVAL;
+		}
+		if ((rc = config_set(c, &settings[i], optarg, err, errsz)) != QUIRE_OK)
+			return rc;
+	}
+	return QUIRE_OK;
 }
 
 int config_load(struct config *c, int argc, char **argv, char *err,
 		size_t errsz)
 {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	const char *v;
-	size_t i;
-	int opt, rc;
+	int rc;
 
-	memset(c, 0, sizeof(*c));
-	/* One per core: an L1 hit never blocks, and more workers than cores
-	 * lost 10-40 % in tests/bench/read (RESULTS.md §2). */
-	c->workers = cores > 0 ? (int)cores : 2;
-	c->posts_per_page = 10;
-	c->cache_bytes = 64u * 1024 * 1024;
-	c->max_body = QUIRE_MAX_BODY;
-	if ((rc = set_str(&c->content_dir, "content")) != QUIRE_OK ||
-	    (rc = set_str(&c->templates_dir, "templates")) != QUIRE_OK ||
-	    (rc = set_str(&c->site_url, "http://127.0.0.1:8080")) != QUIRE_OK ||
-	    (rc = set_str(&c->site_title, "quire")) != QUIRE_OK ||
-	    (rc = set_str(&c->site_author, "quire")) != QUIRE_OK ||
-	    (rc = set_str(&c->redis_prefix, "quire:")) != QUIRE_OK)
+	if ((rc = config_defaults(c)) != QUIRE_OK ||
+	    (rc = config_from_env(c, err, errsz)) != QUIRE_OK ||
+	    (rc = config_from_argv(c, argc, argv, err, errsz)) != QUIRE_OK)
 		return rc;
-
-	for (i = 0; i < sizeof(env_twins) / sizeof(env_twins[0]); i++) {
-		v = getenv(env_twins[i].env);
-		if (!v || !*v)
-			continue;
-		rc = config_set(c, env_twins[i].opt, v, err, errsz);
-		if (rc == QUIRE_EINVAL) {
-			size_t len = strlen(err);
-			snprintf(err + len, errsz - len, " in %s", env_twins[i].env);
-		}
-		if (rc != QUIRE_OK)
-			return rc;
-	}
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "l:w:c:t:hV", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_HELP:
-			c->show_help = 1;
-			break;
-		case OPT_VERSION:
-			c->show_version = 1;
-			break;
-		case '?':
-			snprintf(err, errsz, "unknown option; see --help");
-			return QUIRE_EINVAL;
-		default:
-			rc = config_set(c, opt, optarg, err, errsz);
-			if (rc != QUIRE_OK)
-				return rc;
-		}
-	}
 	/* Not run from a checkout: the templates that make install put in
 	 * place. */
 	if (strcmp(c->templates_dir, "templates") == 0 &&
@@ -326,18 +420,10 @@ int config_load(struct config *c, int argc, char **argv, char *err,
 
 void config_release(struct config *c)
 {
-	free(c->listen);
-	free(c->api_listen);
-	free(c->content_dir);
-	free(c->templates_dir);
-	free(c->site_url);
-	free(c->site_title);
-	free(c->site_author);
-	free(c->database_url);
-	free(c->redis_url);
-	free(c->redis_prefix);
-	free(c->api_token_file);
-	free(c->user);
-	free(c->group);
+	const struct config_setting *s;
+
+	for (s = settings; s < settings + N_SETTINGS; s++)
+		if (is_string(s))
+			free(*field_str(c, s));
 	memset(c, 0, sizeof(*c));
 }

@@ -2,7 +2,9 @@
  * config.h - quire.fcgi settings from options and QUIRE_* variables
  *
  * Every option has an environment twin; an option given on the command
- * line wins over the variable.
+ * line wins over the variable, and the variable over the default. One
+ * table (config.c) says all there is to know about a setting; the long
+ * options, --help and the reading of the environment are made from it.
  */
 #ifndef QUIRE_CONFIG_H
 #define QUIRE_CONFIG_H
@@ -33,15 +35,49 @@ struct config {
 	int show_version;
 };
 
+/* How a setting's text becomes its field in struct config. */
+enum config_type {
+	CONFIG_STRING,   /* char *: the text as given */
+	CONFIG_OPTIONAL, /* char *: the text; empty: NULL, as if not given */
+	CONFIG_URL,      /* char *: the text without trailing '/' */
+	CONFIG_INT,      /* int: a decimal in [min, max] */
+	CONFIG_SIZE,     /* size_t: a decimal in [min, max], times unit */
+	CONFIG_BOOL,     /* int: the option (no argument) sets it to 1; the
+			  * variable to 1 for 1/true/yes/on, else 0 */
+};
+
+/* One setting: a row of config.c's table. */
+struct config_setting {
+	const char *name;       /* long option, without "--" */
+	char short_opt;         /* its one-letter form; 0: none */
+	const char *env;        /* environment twin */
+	enum config_type type;
+	size_t offset;          /* of its field in struct config */
+	long min, max;          /* CONFIG_INT, CONFIG_SIZE: the bounds */
+	long unit;              /* CONFIG_SIZE: bytes in one of the number */
+	const char *def;        /* char * types: the default; NULL: none */
+	long def_num;           /* CONFIG_INT, CONFIG_SIZE: the default, in
+				 * the option's units */
+	const char *arg;        /* the option's argument in --help; NULL:
+				 * a flag */
+	const char *help;       /* --help text, '\n' between its lines */
+	const char *site_key;   /* its key in the content folder's site.yaml;
+				 * NULL: only the operator sets it */
+};
+
 /*
- * Fills c from the environment, then from argv. Returns QUIRE_OK or
- * QUIRE_EINVAL with a message in err (errsz bytes). Free with
- * config_release().
+ * Fills c from the defaults, then the environment, then argv. Returns
+ * QUIRE_OK, QUIRE_ENOMEM, or QUIRE_EINVAL with a message in err (errsz
+ * bytes). Free with config_release() whatever it returns.
  */
 int config_load(struct config *c, int argc, char **argv, char *err,
 		size_t errsz);
+/* Frees c's strings and zeroes it. */
 void config_release(struct config *c);
 /* Prints the option summary to stdout. */
 void config_usage(const char *argv0);
+/* The table of every setting, in --help order; *n gets its length. The
+ * rows are static: not to be freed. */
+const struct config_setting *config_settings(size_t *n);
 
 #endif
