@@ -95,12 +95,11 @@ static const struct config_setting settings[] = {
 	{ .name = "redis-prefix", .env = "QUIRE_REDIS_PREFIX",
 	  .type = CONFIG_STRING, .offset = FIELD(redis_prefix, char *),
 	  .def = "quire:", .arg = "P", .help = "key prefix (quire:)" },
-	/* The trailing spaces: the variable's name ends the sentence. */
 	{ .name = "api-token-file", .env = "QUIRE_API_TOKEN_FILE",
 	  .type = CONFIG_STRING, .offset = FIELD(api_token_file, char *),
 	  .arg = "FILE",
-	  .help = "bearer tokens, one a line; the write\n"
-		  "API is off without  " },
+	  .help = "bearer tokens, one a line (none:\n"
+		  "the write API is off)" },
 	{ .name = "max-body", .env = "QUIRE_MAX_BODY",
 	  .type = CONFIG_SIZE, .offset = FIELD(max_body, size_t),
 	  .min = 1, .max = QUIRE_MAX_BODY, .unit = 1,
@@ -179,25 +178,20 @@ static int usage_option(char short_opt, const char *name, const char *arg)
 /*
  * One setting's lines: the option, its help, and the variable's name in
  * its column on the help's last line, or on a line of its own when that
- * line leaves no room or is empty (a help that ends in '\n'); a last
- * line that ends in a space takes the name right after it.
+ * line leaves no room or is empty (a help that ends in '\n').
  */
 static void usage_setting(const struct config_setting *s)
 {
 	const char *line = s->help, *nl;
 	int col = usage_option(s->short_opt, s->name, s->arg), pad;
-	size_t len;
 
 	while ((nl = strchr(line, '\n'))) {
 		printf("%.*s\n%*s", (int)(nl - line), line, USAGE_HELP_COL, "");
 		col = USAGE_HELP_COL;
 		line = nl + 1;
 	}
-	len = strlen(line);
 	col += printf("%s", line);
-	if (len > 0 && line[len - 1] == ' ') {
-		pad = 0;
-	} else if (col + 2 > USAGE_ENV_COL) {
+	if (col + 2 > USAGE_ENV_COL) {
 		printf("\n");
 		pad = USAGE_ENV_COL;
 	} else {
