@@ -22,4 +22,7 @@ libquire_a_SOURCES += \
 	%reldir%/upgrade.c %reldir%/upgrade.h \
 	%reldir%/uri.c %reldir%/uri.h \
 	%reldir%/view.c %reldir%/view.h \
-	%reldir%/worker.c %reldir%/worker.h
+	%reldir%/worker.c %reldir%/worker.h %reldir%/worker_private.h \
+	%reldir%/worker_accept.c \
+	%reldir%/worker_io.c \
+	%reldir%/worker_writes.c
