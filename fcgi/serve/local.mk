@@ -13,7 +13,8 @@ libquire_a_SOURCES += \
 	%reldir%/page_health.c \
 	%reldir%/page_home.c \
 	%reldir%/page_list.c \
-	%reldir%/page_post.c \
+	%reldir%/page_post.c %reldir%/page_post.h \
+	%reldir%/page_static.c \
 	%reldir%/page_taxonomy.c \
 	%reldir%/response.c %reldir%/response.h \
 	%reldir%/route.c %reldir%/route.h \
