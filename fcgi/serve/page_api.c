@@ -19,6 +19,7 @@
 #include "content/html.h"
 #include "lib/log.h"
 #include "lib/quire.h"
+#include "serve/app.h"
 #include "serve/page.h"
 #include "serve/page_api.h"
 #include "serve/uri.h"

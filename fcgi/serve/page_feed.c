@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "content/html.h"
+#include "content/record.h"
+#include "lib/config.h"
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/page.h"

@@ -7,6 +7,7 @@
 
 #include "lib/metrics.h"
 #include "lib/quire.h"
+#include "serve/app.h"
 #include "serve/page.h"
 
 int page_health(const struct request *req, struct response *resp)

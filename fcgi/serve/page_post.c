@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 
+#include "content/record.h"
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/page.h"

@@ -6,6 +6,7 @@
 
 #include "content/html.h"
 #include "lib/quire.h"
+#include "serve/app.h"
 #include "serve/page.h"
 #include "serve/view.h"
 

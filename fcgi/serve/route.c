@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "serve/app.h"
 #include "serve/route.h"
 
 static const struct route {
