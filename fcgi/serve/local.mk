@@ -8,11 +8,12 @@ libquire_a_SOURCES += \
 	%reldir%/master.c %reldir%/master.h \
 	%reldir%/page.h \
 	%reldir%/page_api.c %reldir%/page_api.h \
-	%reldir%/page_error.c \
 	%reldir%/page_feed.c \
 	%reldir%/page_health.c \
 	%reldir%/page_home.c \
 	%reldir%/page_list.c \
+	%reldir%/page_metrics.c \
+	%reldir%/page_not_found.c \
 	%reldir%/page_post.c %reldir%/page_post.h \
 	%reldir%/page_static.c \
 	%reldir%/page_taxonomy.c \

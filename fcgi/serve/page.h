@@ -40,13 +40,14 @@ int page_home(const struct request *req, struct response *resp);
 int page_list(const struct request *req, struct response *resp);
 int page_post(const struct request *req, struct response *resp);
 int page_static(const struct request *req, struct response *resp);
-int page_tags_index(const struct request *req, struct response *resp);
-int page_tag(const struct request *req, struct response *resp);
-int page_categories_index(const struct request *req, struct response *resp);
-int page_category(const struct request *req, struct response *resp);
+int page_taxonomy_tags_index(const struct request *req, struct response *resp);
+int page_taxonomy_tag(const struct request *req, struct response *resp);
+int page_taxonomy_categories_index(const struct request *req,
+				   struct response *resp);
+int page_taxonomy_category(const struct request *req, struct response *resp);
 int page_feed(const struct request *req, struct response *resp);
-int page_tag_feed(const struct request *req, struct response *resp);
-int page_sitemap(const struct request *req, struct response *resp);
+int page_feed_tag(const struct request *req, struct response *resp);
+int page_feed_sitemap(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);
 /* "/metrics": Prometheus text, for loopback clients only. */
 int page_metrics(const struct request *req, struct response *resp);

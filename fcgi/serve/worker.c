@@ -219,7 +219,7 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		later->keylen = keylen;
 		return 0;
 	}
-	finished_free(f);
+	response_finished_free(f);
 	if (stale) /* gone, say (a 404 now): the old copy must go too */
 		cache_remove(l1, key, keylen);
 	response_release(&resp);
@@ -321,7 +321,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		return 1;
 	}
 	commit_client_init(&wr->cc, committer_fd);
-	cache_init(&l1, app->cfg->cache_bytes, finished_free);
+	cache_init(&l1, app->cfg->cache_bytes, response_finished_free);
 	metrics_claim();
 	metrics_add(METRIC_WORKER_STARTS, 1);
 	if (tiers_configured(app->cfg)) {

@@ -165,7 +165,7 @@ void worker_io_send_plain(FCGX_Request *fr, int status, int is_head,
 	r.allow = allow;
 	if (response_finish(&r, getpid(), 0, &f) == QUIRE_OK) {
 		worker_io_send_finished(fr, f, is_head, 0, NULL);
-		finished_free(f);
+		response_finished_free(f);
 	}
 	response_release(&r);
 }
@@ -200,7 +200,7 @@ void worker_io_send_response(FCGX_Request *fr, struct response *resp,
 		return;
 	}
 	worker_io_send_finished(fr, f, is_head, 0, NULL);
-	finished_free(f);
+	response_finished_free(f);
 }
 
 /* Closing at once instead of shutting down and waiting for the web
