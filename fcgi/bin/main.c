@@ -113,7 +113,7 @@ static int open_api_listener(const struct config *cfg,
 	return fd;
 }
 
-/* Workers wait in ppoll() and accept without blocking (worker.c).
+/* Workers wait in ppoll() and accept without blocking (worker_accept.c).
  * Close-on-exec until an upgrade hands it over on purpose. */
 static int listener_ready(int fd)
 {

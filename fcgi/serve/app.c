@@ -6,6 +6,10 @@
 
 #include <uthash.h>
 
+#include "content/content.h"
+#include "content/site.h"
+#include "content/template.h"
+#include "lib/config.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/quire.h"
@@ -13,6 +17,12 @@
 #include "serve/sub.h"
 #include "tiers/tiers.h"
 #include "write/auth.h"
+
+/* One waiting change: a new version of a post, or a slug gone. */
+struct app_change {
+	struct post *post;
+	char *gone;
+};
 
 /* The content: from the shared tiers when configured (a short-lived
  * connection: the master must not hand one to its children), else, or

@@ -4,9 +4,38 @@
 #ifndef QUIRE_APP_H
 #define QUIRE_APP_H
 
+#include <stddef.h>
 #include <time.h>
 
-#include "serve/page.h"
+struct app_change;
+struct auth;
+struct config;
+struct content;
+struct post;
+struct record;
+struct site;
+struct templates;
+struct tiers;
+
+/* What a worker serves from; built by the master, read-only in workers
+ * except for the site, which a worker rebuilds when a post comes due. */
+struct app {
+	const struct config *cfg;
+	struct content *content;
+	struct site *site;
+	struct templates *tpl;
+	time_t started;
+	long long generation;   /* of the shared tiers; 0 file-only */
+	/* The read path below L1, per worker; NULL when file-only, or in
+	 * the master (connections are never shared across fork). */
+	struct tiers *tiers;
+	struct auth *auth;      /* API tokens; NULL: the write API is off */
+	/* Changes applied (app_apply) but not yet folded into content and
+	 * site: that happens before the site's next use (app_site_ready). */
+	int site_stale;
+	struct app_change *changes;
+	size_t n_changes, cap_changes;
+};
 
 /*
  * Loads templates, content and the site index into app as configured.

@@ -8,12 +8,14 @@ libquire_a_SOURCES += \
 	%reldir%/master.c %reldir%/master.h \
 	%reldir%/page.h \
 	%reldir%/page_api.c %reldir%/page_api.h \
-	%reldir%/page_error.c \
 	%reldir%/page_feed.c \
 	%reldir%/page_health.c \
 	%reldir%/page_home.c \
 	%reldir%/page_list.c \
-	%reldir%/page_post.c \
+	%reldir%/page_metrics.c \
+	%reldir%/page_not_found.c \
+	%reldir%/page_post.c %reldir%/page_post.h \
+	%reldir%/page_static.c \
 	%reldir%/page_taxonomy.c \
 	%reldir%/response.c %reldir%/response.h \
 	%reldir%/route.c %reldir%/route.h \
@@ -22,4 +24,7 @@ libquire_a_SOURCES += \
 	%reldir%/upgrade.c %reldir%/upgrade.h \
 	%reldir%/uri.c %reldir%/uri.h \
 	%reldir%/view.c %reldir%/view.h \
-	%reldir%/worker.c %reldir%/worker.h
+	%reldir%/worker.c %reldir%/worker.h %reldir%/worker_private.h \
+	%reldir%/worker_accept.c \
+	%reldir%/worker_io.c \
+	%reldir%/worker_writes.c

@@ -120,7 +120,7 @@ static int spawn(struct master *m, int slot)
 		char err[256];
 
 		/* SIGUSR2 is the master's; a stray one must not kill a worker
-		 * (its default action), and worker.c leaves it alone. */
+		 * (its default action), and worker_accept.c leaves it alone. */
 		signal(SIGUSR2, SIG_IGN);
 		if (m->opts->privs && m->opts->privs->wanted &&
 		    privs_verify(m->opts->privs, err, sizeof(err)) != QUIRE_OK) {

@@ -8,10 +8,10 @@
 #include <sys/types.h>
 
 #include "lib/config.h"
-#include "serve/page.h"
 
-struct privs;
+struct app;
 struct listeners;
+struct privs;
 
 /* How the master was started, for SIGUSR2 and for its workers. */
 struct master_opts {

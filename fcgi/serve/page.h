@@ -8,40 +8,14 @@
 #ifndef QUIRE_PAGE_H
 #define QUIRE_PAGE_H
 
-#include "content/record.h"
 #include "content/site.h"
-#include "content/template.h"
-#include "lib/config.h"
 #include "serve/response.h"
 #include "serve/uri.h"
 
 #define PAGE_MAX_PARAMS 2
 
-/* What a worker serves from; built by the master, read-only in workers
- * except for the site, which a worker rebuilds when a post comes due. */
-struct app {
-	const struct config *cfg;
-	struct content *content;
-	struct site *site;
-	struct templates *tpl;
-	time_t started;
-	long long generation;   /* of the shared tiers; 0 file-only */
-	/* The read path below L1, per worker; NULL when file-only, or in
-	 * the master (connections are never shared across fork). */
-	struct tiers *tiers;
-	struct auth *auth;      /* API tokens; NULL: the write API is off */
-	/* Changes applied (app_apply) but not yet folded into content and
-	 * site: that happens before the site's next use (app_site_ready). */
-	int site_stale;
-	struct app_change *changes;
-	size_t n_changes, cap_changes;
-};
-
-/* One waiting change: a new version of a post, or a slug gone. */
-struct app_change {
-	struct post *post;
-	char *gone;
-};
+/* What a worker serves from (app.h): a handler reads req->app. */
+struct app;
 
 struct request {
 	const struct app *app;
@@ -66,13 +40,14 @@ int page_home(const struct request *req, struct response *resp);
 int page_list(const struct request *req, struct response *resp);
 int page_post(const struct request *req, struct response *resp);
 int page_static(const struct request *req, struct response *resp);
-int page_tags_index(const struct request *req, struct response *resp);
-int page_tag(const struct request *req, struct response *resp);
-int page_categories_index(const struct request *req, struct response *resp);
-int page_category(const struct request *req, struct response *resp);
+int page_taxonomy_tags_index(const struct request *req, struct response *resp);
+int page_taxonomy_tag(const struct request *req, struct response *resp);
+int page_taxonomy_categories_index(const struct request *req,
+				   struct response *resp);
+int page_taxonomy_category(const struct request *req, struct response *resp);
 int page_feed(const struct request *req, struct response *resp);
-int page_tag_feed(const struct request *req, struct response *resp);
-int page_sitemap(const struct request *req, struct response *resp);
+int page_feed_tag(const struct request *req, struct response *resp);
+int page_feed_sitemap(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);
 /* "/metrics": Prometheus text, for loopback clients only. */
 int page_metrics(const struct request *req, struct response *resp);

@@ -19,6 +19,7 @@
 #include "content/html.h"
 #include "lib/log.h"
 #include "lib/quire.h"
+#include "serve/app.h"
 #include "serve/page.h"
 #include "serve/page_api.h"
 #include "serve/uri.h"
@@ -127,7 +128,7 @@ static int list_param(const char *name, size_t nlen, const char *value,
 	return 1; /* others are ignored, as on every page */
 }
 
-int api_list_query_parse(const char *query, struct api_list_query *q)
+int page_api_list_query_parse(const char *query, struct api_list_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->limit = API_LIST_DEFAULT;
@@ -186,7 +187,7 @@ static int api_list(const struct request *req, struct response *resp)
 	char msg[128];
 	int rc;
 
-	if (api_list_query_parse(req->query, &q) != 200) {
+	if (page_api_list_query_parse(req->query, &q) != 200) {
 		snprintf(msg, sizeof(msg), "bad query parameter: %s", q.bad);
 		return api_error(resp, 400, msg, 0, 0);
 	}

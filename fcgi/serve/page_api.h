@@ -23,7 +23,7 @@ struct api_list_query {
 
 /* Parses query (raw, after the '?'; NULL: none) into *q: 200, or 400
  * with q->bad naming the parameter. Other names are ignored. */
-int api_list_query_parse(const char *query, struct api_list_query *q);
+int page_api_list_query_parse(const char *query, struct api_list_query *q);
 
 /*
  * "/api/posts/SLUG": GET, PUT, DELETE of a post's source; "/api/posts":

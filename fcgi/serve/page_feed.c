@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "content/html.h"
+#include "content/record.h"
+#include "lib/config.h"
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/page.h"
@@ -134,7 +136,7 @@ int page_feed(const struct request *req, struct response *resp)
 		    "/feed.xml");
 }
 
-int page_tag_feed(const struct request *req, struct response *resp)
+int page_feed_tag(const struct request *req, struct response *resp)
 {
 	const struct site_term *t = site_term_find(&req->app->site->tags,
 						   req->params[0]);
@@ -177,7 +179,7 @@ out:
 	return rc;
 }
 
-int page_sitemap(const struct request *req, struct response *resp)
+int page_feed_sitemap(const struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
 	const struct site *s = app->site;

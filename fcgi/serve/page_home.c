@@ -1,7 +1,9 @@
 /*
  * page_home.c - "/": pinned posts first, then the newest
  */
+#include "lib/config.h"
 #include "lib/quire.h"
+#include "serve/app.h"
 #include "serve/page.h"
 #include "serve/view.h"
 

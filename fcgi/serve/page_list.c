@@ -3,7 +3,9 @@
  */
 #include <stdio.h>
 
+#include "lib/config.h"
 #include "lib/quire.h"
+#include "serve/app.h"
 #include "serve/page.h"
 #include "serve/view.h"
 

@@ -1,16 +1,19 @@
 /*
- * page_post.c - "/posts/SLUG" and "/pages/SLUG": one post or static page
+ * page_post.c - "/posts/SLUG": one post, and the showing of a post or
+ * a static page (page_static.c) that both share
  */
 #include <stdio.h>
 
+#include "content/record.h"
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/page.h"
+#include "serve/page_post.h"
 #include "serve/view.h"
 
-static int show(const struct request *req, struct response *resp,
-		const struct post *p, const char *tpl, const char *field,
-		const char *og_type)
+int page_post_show(const struct request *req, struct response *resp,
+		   const struct post *p, const char *tpl, const char *field,
+		   const char *og_type)
 {
 	char path[QUIRE_MAX_SLUG + 16];
 	struct tvars *v = NULL, *o;
@@ -50,14 +53,5 @@ int page_post(const struct request *req, struct response *resp)
 
 	if (!p || req->uri.page > 1)
 		return page_not_found(req, resp);
-	return show(req, resp, p, "post", "post", "article");
-}
-
-int page_static(const struct request *req, struct response *resp)
-{
-	const struct post *p = site_page(req->app->site, req->params[0]);
-
-	if (!p || req->uri.page > 1)
-		return page_not_found(req, resp);
-	return show(req, resp, p, "page", "page", "website");
+	return page_post_show(req, resp, p, "post", "post", "article");
 }

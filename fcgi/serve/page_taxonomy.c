@@ -6,6 +6,7 @@
 
 #include "content/html.h"
 #include "lib/quire.h"
+#include "serve/app.h"
 #include "serve/page.h"
 #include "serve/view.h"
 
@@ -73,24 +74,25 @@ out:
 	return status;
 }
 
-int page_tags_index(const struct request *req, struct response *resp)
+int page_taxonomy_tags_index(const struct request *req, struct response *resp)
 {
 	return terms_index(req, resp, &req->app->site->tags, "/tags/", "Tags");
 }
 
-int page_tag(const struct request *req, struct response *resp)
+int page_taxonomy_tag(const struct request *req, struct response *resp)
 {
 	return term_page(req, resp, &req->app->site->tags, "/tags/",
 			 "Posts tagged", 1);
 }
 
-int page_categories_index(const struct request *req, struct response *resp)
+int page_taxonomy_categories_index(const struct request *req,
+				   struct response *resp)
 {
 	return terms_index(req, resp, &req->app->site->categories,
 			   "/categories/", "Categories");
 }
 
-int page_category(const struct request *req, struct response *resp)
+int page_taxonomy_category(const struct request *req, struct response *resp)
 {
 	return term_page(req, resp, &req->app->site->categories,
 			 "/categories/", "Posts in", 0);

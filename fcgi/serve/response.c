@@ -215,7 +215,7 @@ int response_finish(const struct response *r, pid_t worker, int with_gzip,
 	rc = QUIRE_OK;
 out:
 	if (rc != QUIRE_OK)
-		finished_free(f);
+		response_finished_free(f);
 	return rc;
 }
 
@@ -249,7 +249,7 @@ out:
 	return rc;
 }
 
-void finished_free(void *p)
+void response_finished_free(void *p)
 {
 	struct finished *f = p;
 

@@ -60,12 +60,12 @@ int response_redirect(struct response *r, const char *location);
 /*
  * Builds the wire bytes of r. worker is put in an X-Quire-Worker header.
  * with_gzip compresses the body once (only for bodies where it pays).
- * Returns QUIRE_OK with *out set (caller frees with finished_free), or
- * QUIRE_ENOMEM.
+ * Returns QUIRE_OK with *out set (caller frees with
+ * response_finished_free), or QUIRE_ENOMEM.
  */
 int response_finish(const struct response *r, pid_t worker, int with_gzip,
 		    struct finished **out);
-void finished_free(void *f);
+void response_finished_free(void *f);
 /* Adds the gzip variants to f (built from r without them): compressing
  * is the slowest step of a miss, so the worker answers first and
  * compresses after, before caching. QUIRE_OK or QUIRE_ENOMEM (f then

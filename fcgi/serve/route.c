@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "serve/app.h"
 #include "serve/route.h"
 
 static const struct route {
@@ -19,13 +20,13 @@ static const struct route {
 	{ "/posts/", page_list },
 	{ "/posts/*", page_post },
 	{ "/pages/*", page_static },
-	{ "/tags/", page_tags_index },
-	{ "/tags/*", page_tag },
-	{ "/tags/*/feed.xml", page_tag_feed },
-	{ "/categories/", page_categories_index },
-	{ "/categories/*", page_category },
+	{ "/tags/", page_taxonomy_tags_index },
+	{ "/tags/*", page_taxonomy_tag },
+	{ "/tags/*/feed.xml", page_feed_tag },
+	{ "/categories/", page_taxonomy_categories_index },
+	{ "/categories/*", page_taxonomy_category },
 	{ "/feed.xml", page_feed },
-	{ "/sitemap.xml", page_sitemap },
+	{ "/sitemap.xml", page_feed_sitemap },
 	{ "/healthz", page_health },
 	{ "/metrics", page_metrics },
 };

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "content/html.h"
+#include "lib/config.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
+#include "serve/app.h"
 #include "serve/view.h"
 
 #define RELATED_MAX 3

@@ -4,7 +4,7 @@
 #ifndef QUIRE_WORKER_H
 #define QUIRE_WORKER_H
 
-#include "serve/page.h"
+struct app;
 
 /* The listening sockets a worker accepts on: the web server's for
  * everything, and optionally a second one its /api/ location goes to

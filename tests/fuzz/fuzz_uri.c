@@ -15,7 +15,7 @@ static void check_list_query(const char *mark)
 {
 	struct api_list_query q;
 
-	if (api_list_query_parse(mark ? mark + 1 : NULL, &q) != 200) {
+	if (page_api_list_query_parse(mark ? mark + 1 : NULL, &q) != 200) {
 		if (!q.bad[0])
 			abort();
 		return;

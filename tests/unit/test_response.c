@@ -78,7 +78,7 @@ static void check_page(size_t len, int noise, unsigned seed)
 		CHECK(f->gzip.len - f->gzip.head_len < len / 4);
 out:
 	buf_release(&got);
-	finished_free(f);
+	response_finished_free(f);
 	response_release(&r);
 }
 
@@ -105,7 +105,7 @@ int main(void)
 	buf_puts(&r.body, "tiny");
 	CHECK(response_finish(&r, 42, 1, &f) == QUIRE_OK && f);
 	CHECK(f && f->gzip.data == NULL && f->not_modified.data);
-	finished_free(f);
+	response_finished_free(f);
 	response_release(&r);
 
 	response_gzip_end();

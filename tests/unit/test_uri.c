@@ -58,34 +58,34 @@ static void test_list_query(void)
 	struct api_list_query q;
 	char big[64];
 
-	CHECK(api_list_query_parse(NULL, &q) == 200);
+	CHECK(page_api_list_query_parse(NULL, &q) == 200);
 	CHECK(q.limit == 100 && q.after[0] == '\0' && q.origin == NULL);
-	CHECK(api_list_query_parse("limit=2&after=a-b_c.d&origin=api&x=%zz", &q) == 200);
+	CHECK(page_api_list_query_parse("limit=2&after=a-b_c.d&origin=api&x=%zz", &q) == 200);
 	CHECK(q.limit == 2);
 	CHECK_STR(q.after, "a-b_c.d");
 	CHECK_STR(q.origin, "api");
-	CHECK(api_list_query_parse("origin=content&limit=1000", &q) == 200);
+	CHECK(page_api_list_query_parse("origin=content&limit=1000", &q) == 200);
 	CHECK_STR(q.origin, "content");
 	CHECK(q.limit == TIER_PG_LIST_MAX);
-	CHECK(api_list_query_parse("limit=0001", &q) == 200 && q.limit == 1);
+	CHECK(page_api_list_query_parse("limit=0001", &q) == 200 && q.limit == 1);
 	/* each refused, naming the parameter */
-	CHECK(api_list_query_parse("limit=0", &q) == 400);
+	CHECK(page_api_list_query_parse("limit=0", &q) == 400);
 	CHECK(strncmp(q.bad, "limit", 5) == 0);
-	CHECK(api_list_query_parse("limit=1001", &q) == 400);
-	CHECK(api_list_query_parse("limit=99999999999999999999999", &q) == 400);
-	CHECK(api_list_query_parse("limit=", &q) == 400);
-	CHECK(api_list_query_parse("limit=1x", &q) == 400);
-	CHECK(api_list_query_parse("limit=-1", &q) == 400);
-	CHECK(api_list_query_parse("after=Bad%20Slug", &q) == 400);
+	CHECK(page_api_list_query_parse("limit=1001", &q) == 400);
+	CHECK(page_api_list_query_parse("limit=99999999999999999999999", &q) == 400);
+	CHECK(page_api_list_query_parse("limit=", &q) == 400);
+	CHECK(page_api_list_query_parse("limit=1x", &q) == 400);
+	CHECK(page_api_list_query_parse("limit=-1", &q) == 400);
+	CHECK(page_api_list_query_parse("after=Bad%20Slug", &q) == 400);
 	CHECK(strncmp(q.bad, "after", 5) == 0);
-	CHECK(api_list_query_parse("after=UPPER", &q) == 400);
+	CHECK(page_api_list_query_parse("after=UPPER", &q) == 400);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "after=", 6);
 	big[sizeof(big) - 1] = '\0';
-	CHECK(api_list_query_parse(big, &q) == 200); /* 57 bytes: a slug */
-	CHECK(api_list_query_parse("origin=API", &q) == 400);
+	CHECK(page_api_list_query_parse(big, &q) == 200); /* 57 bytes: a slug */
+	CHECK(page_api_list_query_parse("origin=API", &q) == 400);
 	CHECK(strncmp(q.bad, "origin", 6) == 0);
-	CHECK(api_list_query_parse("origin=", &q) == 400);
+	CHECK(page_api_list_query_parse("origin=", &q) == 400);
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /*
- * page_error.c - the 404 page
+ * page_not_found.c - the 404 page
  *
  * Not cached: its body names the path asked for, and random URLs must
  * not fill the L1.

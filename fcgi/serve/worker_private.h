@@ -1,0 +1,152 @@
+/*
+ * worker_private.h - what the files of one worker share
+ *
+ * A worker is four files, one job each: worker.c the request loop,
+ * worker_accept.c the connections (the sockets, their order, the stop
+ * signals), worker_io.c the FastCGI I/O of a request, worker_writes.c
+ * the API's writes parked until the committer answers. They call each
+ * other downwards only: the loop calls the other three, accepting
+ * answers parked writes, parked writes are answered through worker_io.
+ * Private to them: the rest of quire sees worker.h alone.
+ */
+#ifndef QUIRE_WORKER_PRIVATE_H
+#define QUIRE_WORKER_PRIVATE_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include <fcgiapp.h>
+
+#include "write/commit_client.h"
+
+struct app;
+struct buf;
+struct commit_request;
+struct finished;
+struct listeners;
+struct response;
+
+/* Writes in flight per worker: enough to fill the committer's batch
+ * from two workers; each holds a connection to the web server. */
+#define WORKER_MAX_PARKED 128
+
+/* A write handed to the committer, and the request that waits for it. */
+struct parked {
+	FCGX_Request *fr;
+	struct commit_request *w;
+	int is_head;
+	double since;            /* monotonic ms */
+};
+
+struct writes {
+	struct commit_client cc;
+	struct parked v[WORKER_MAX_PARKED];
+	size_t n;
+	unsigned since_api;      /* connections of the pages' socket since
+	                          * the last of the API's (accept_next) */
+};
+
+/* The FastCGI parameters a request is answered from. */
+struct params {
+	const char *method;
+	const char *uri;
+	const char *accept_encoding;
+	const char *if_none_match;
+	const char *content_length;
+	const char *transfer_encoding;
+	const char *authorization;
+	const char *content_type;
+	const char *if_match;
+	const char *remote_addr;
+};
+
+/* worker_accept.c: the connections */
+
+/* Set by SIGTERM or SIGINT, or by the loop when it cannot go on:
+ * worker_accept_connection() accepts nothing more, and returns -1 once
+ * no parked write is owed an answer. */
+extern volatile sig_atomic_t worker_accept_stopping;
+
+/* Installs the handlers, blocks SIGTERM and SIGINT, and puts in *waiting
+ * the mask to use while waiting for a connection (they unblocked).
+ * Returns 0, or -1 with errno set. */
+int worker_accept_init(sigset_t *waiting);
+
+/*
+ * Returns the next connection on the non-blocking listeners, or -1 when
+ * the worker is stopping (and owes no write an answer) or a socket
+ * failed. Meanwhile it answers parked writes as their replies come.
+ */
+int worker_accept_connection(const struct listeners *l, const sigset_t *waiting,
+			     struct writes *wr);
+
+/* worker_io.c: the FastCGI I/O of a request */
+
+/* A request for libfcgi to fill (never accepting by itself), or NULL.
+ * Free with FCGX_Free and free(). */
+FCGX_Request *worker_io_request_new(void);
+
+/* Reads the parameters of struct params from envp into p; the pointers
+ * live until the request is finished. */
+void worker_io_read_params(char **envp, struct params *p);
+
+/* True when a header quire reads is longer than QUIRE_MAX_HEADER. */
+int worker_io_header_too_long(const struct params *p);
+
+/* True when the request may carry a body (RFC 9112 §6.3). */
+int worker_io_has_body(const struct params *p);
+
+/* True when Accept-Encoding ae (may be NULL) takes gzip. */
+int worker_io_accepts_gzip(const char *ae);
+
+/*
+ * Reads a request body to EOF and drops it: no page takes one, but a
+ * body left unread makes the close a reset, and nginx then loses the
+ * answer. Returns 0, or 413 when it was larger than QUIRE_MAX_BODY.
+ */
+int worker_io_drain_body(FCGX_Request *fr);
+
+/*
+ * Reads an API request's body into b, at most max bytes. Returns 0, or
+ * 413 when it is larger (what CONTENT_LENGTH announced, or what came):
+ * the rest is then drained, not kept; 500 when b ran out of memory.
+ */
+int worker_io_read_body(FCGX_Request *fr, const struct params *p, size_t max,
+			struct buf *b);
+
+/* Writes f to fr: its 304 when inm matches its ETag, its headers alone
+ * for a HEAD, the gzip copy when gzip_ok and there is one. inm may be
+ * NULL. Counts the answer's class in the metrics. */
+void worker_io_send_finished(FCGX_Request *fr, const struct finished *f,
+			     int is_head, int gzip_ok, const char *inm);
+
+/* Answers status with a short body, uncached; allow (may be NULL) is
+ * the Allow header of a 405. */
+void worker_io_send_plain(FCGX_Request *fr, int status, int is_head,
+			  const char *allow);
+
+/* Sends resp (finished once, uncached; a 500 if that fails). */
+void worker_io_send_response(FCGX_Request *fr, struct response *resp,
+			     int is_head);
+
+/* Finishes fr's request, closing its connection at once. fr can then
+ * take the next connection. */
+void worker_io_close(FCGX_Request *fr);
+
+/* worker_writes.c: the API's writes parked until the committer answers */
+
+/* Answers the parked writes whose replies have come, and those that
+ * will get none: the committer gone, or silent for too long. */
+void worker_writes_answer(struct writes *wr);
+
+/*
+ * Hands write w to the committer and parks fr (returns 1); without a
+ * committer (no master) commits it here; when the committer cannot be
+ * reached, answers 503 (returns 0 either way, with the answer in resp
+ * for the caller to send). Takes w either way.
+ */
+int worker_writes_commit(FCGX_Request *fr, struct app *app, struct writes *wr,
+			 struct commit_request *w, int is_head,
+			 struct response *resp);
+
+#endif
