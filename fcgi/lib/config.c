@@ -267,7 +267,7 @@ int config_load(struct config *c, int argc, char **argv, char *err,
 
 	memset(c, 0, sizeof(*c));
 	/* One per core: an L1 hit never blocks, and more workers than cores
-	 * lost 10-40 % in tests/bench/read (RESULTS.md §2). */
+	 * lost 10-40 % in tests/bench/read (RESULTS.md, "Read path"). */
 	c->workers = cores > 0 ? (int)cores : 2;
 	c->posts_per_page = 10;
 	c->cache_bytes = 64u * 1024 * 1024;
