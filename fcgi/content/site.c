@@ -251,7 +251,7 @@ int site_build(struct content *c, time_t now, int enable_drafts,
 				goto out;
 	}
 	/* A site with no tag or no category has no list: qsort must not
-	 * be given NULL, even for 0 items (UBSan, tests/unit/test_related). */
+	 * be given NULL, even for 0 items (UBSan, tests/unit/test_view). */
 	if (s->tags.n > 1)
 		qsort(s->tags.v, s->tags.n, sizeof(*s->tags.v), term_cmp);
 	if (s->categories.n > 1)

@@ -307,7 +307,7 @@ static int config_defaults(struct config *c)
 			return rc;
 	}
 	/* One per core: an L1 hit never blocks, and more workers than cores
-	 * lost 10-40 % in tests/bench/read (RESULTS.md §2). */
+	 * lost 10-40 % in tests/bench/read (RESULTS.md, "Read path"). */
 	if (cores > 0)
 		c->workers = (int)cores;
 	return QUIRE_OK;

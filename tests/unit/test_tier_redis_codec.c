@@ -1,5 +1,6 @@
 /*
- * test_redis_codec.c - the Redis tier's bytes, fed with no server
+ * test_tier_redis_codec.c - the Redis tier's bytes (tier_redis_codec.c),
+ * fed with no server
  *
  * URLs, index entries, post hash fields, invalidation messages and
  * worker values: good input round-trips, and truncated, oversized or

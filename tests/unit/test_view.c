@@ -1,5 +1,5 @@
 /*
- * test_related.c - the related posts under a post (view.c): those named
+ * test_view.c - the related posts under a post (view.c): those named
  * in related_posts first, then the posts sharing the most tags with it,
  * the newest first on a tie; never the post itself, never twice
  */
@@ -98,7 +98,7 @@ int main(void)
 	CHECK(content_load(root, NULL, &opt, &c) == QUIRE_OK && c && c->n == 10);
 	CHECK(site_build(c, time(NULL), 0, &s) == QUIRE_OK && s);
 	if (!s)
-		return check_done("test_related");
+		return check_done("test_view");
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		related_of(s, cases[i].slug, &out);
@@ -116,5 +116,5 @@ int main(void)
 	site_free(s);
 	content_free(c);
 	tmpsite_remove(root);
-	return check_done("test_related");
+	return check_done("test_view");
 }

@@ -1,5 +1,5 @@
 /*
- * test_grow.c - quire_grow (quire.c), the one way arrays grow: from
+ * test_quire.c - quire_grow (quire.c), the one way arrays grow: from
  * first, doubling, contents kept, nothing changed when it cannot
  */
 #include <stdint.h>
@@ -44,5 +44,5 @@ int main(void)
 	CHECK(quire_grow(&v, &cap, cap, SIZE_MAX / 1024, 4) == QUIRE_ENOMEM);
 	CHECK(v == before && cap == 1024);
 	free(v);
-	return check_done("test_grow");
+	return check_done("test_quire");
 }
