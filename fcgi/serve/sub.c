@@ -18,6 +18,7 @@
 #include "lib/quire.h"
 #include "serve/sub.h"
 #include "tiers/tier_redis.h"
+#include "tiers/tier_redis_codec.h"
 #include "tiers/tiers.h"
 
 #define SUB_WAIT_MS 1000          /* quiet this long: PING */

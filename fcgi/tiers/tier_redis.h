@@ -125,9 +125,4 @@ int tier_redis_wait(struct tier_redis *r, int timeout_ms, char **msg);
  * tier_redis_wait). QUIRE_OK, or QUIRE_EIO when the connection is dead. */
 int tier_redis_sub_ping(struct tier_redis *r, int timeout_ms);
 
-/* Parses an invalidation payload: *generation, and *slugs (caller frees
- * each and the array) or *all set for "*". QUIRE_OK or QUIRE_EPARSE. */
-int tier_redis_parse_invalidation(const char *msg, long long *generation,
-				  char ***slugs, size_t *n, int *all);
-
 #endif

@@ -17,7 +17,6 @@
 #include "content/record.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
-#include "tiers/tier_redis.h"
 #include "tiers/tier_redis_codec.h"
 
 static const char index_magic[4] = { 'Q', 'I', 'X', '1' };

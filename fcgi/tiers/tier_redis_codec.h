@@ -4,8 +4,10 @@
  * Everything tier_redis.c reads from or writes to Redis that has a
  * format of its own is built and parsed here, with no hiredis and no
  * socket, so that it can be unit-tested and fuzzed by feeding bytes (the
- * way hiredis keeps read.c free of any transport). Internal to the tier:
- * nothing outside tier_redis*.c and the tests includes it.
+ * way hiredis keeps read.c free of any transport). It sits below
+ * tier_redis.h and includes nothing of it, so a module that only needs
+ * a format takes no connection with it: sub.c parses the invalidations
+ * it receives, commit_wire.c spells records as post hash fields.
  *
  * The index entry (the value of PREFIX index, one per slug) is a small
  * binary record, all integers big-endian:
@@ -145,6 +147,11 @@ int tier_redis_parse_ull(const char *s, size_t len, unsigned long long *out);
 int tier_redis_invalidation_format(long long generation,
 				   const char *const *slugs, size_t n, int all,
 				   char **out, size_t *len);
+
+/* Parses an invalidation payload: *generation, and *slugs (caller frees
+ * each and the array) or *all set for "*". QUIRE_OK or QUIRE_EPARSE. */
+int tier_redis_parse_invalidation(const char *msg, long long *generation,
+				  char ***slugs, size_t *n, int *all);
 
 /* A worker's value in PREFIX workers, "GENERATION UNIX-SECONDS".
  * QUIRE_OK or QUIRE_EPARSE. */

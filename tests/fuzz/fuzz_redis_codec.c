@@ -7,7 +7,6 @@
  */
 #include "content/record.h"
 #include "lib/quire.h"
-#include "tiers/tier_redis.h"
 #include "tiers/tier_redis_codec.h"
 #include "fuzz.h"
 

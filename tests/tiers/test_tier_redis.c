@@ -19,9 +19,10 @@
 #include <unistd.h>
 
 #include "tests/unit/check.h"
-#include "fcgi/quire.h"
-#include "fcgi/record.h"
-#include "fcgi/tier_redis.h"
+#include "content/record.h"
+#include "lib/quire.h"
+#include "tiers/tier_redis.h"
+#include "tiers/tier_redis_codec.h"
 
 static const char *url;
 static char prefix[64], prefix2[64];

@@ -14,7 +14,6 @@
 #include "content/record.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
-#include "tiers/tier_redis.h"
 #include "tiers/tier_redis_codec.h"
 #include "check.h"
 
