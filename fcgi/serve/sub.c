@@ -134,7 +134,8 @@ static void handle_message(struct sub *s, struct tiers *t, const char *msg)
 	size_t n = 0;
 	int all = 0;
 
-	if (tier_redis_parse_invalidation(msg, &gen, &slugs, &n, &all) != QUIRE_OK) {
+	if (tier_redis_codec_invalidation_parse(msg, &gen, &slugs, &n,
+						&all) != QUIRE_OK) {
 		log_msg(LOG_LEVEL_WARN, "invalidate", "malformed message ignored");
 		return;
 	}

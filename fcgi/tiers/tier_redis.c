@@ -198,7 +198,7 @@ static void cmd_add_fields(struct cmd *c, const struct tier_redis_fields *f)
 
 	for (i = 0; i < TIER_REDIS_F__MAX; i++)
 		if (f->val[i]) {
-			cmd_adds(c, tier_redis_field_names[i]);
+			cmd_adds(c, tier_redis_codec_field_names[i]);
 			cmd_add(c, f->val[i], f->len[i]);
 		}
 }
@@ -412,7 +412,7 @@ int tier_redis_connect(const char *url, const char *prefix, int timeout_ms,
 	if (!prefix)
 		prefix = DEFAULT_PREFIX;
 	plen = strnlen(prefix, TIER_REDIS_MAX_PREFIX + 1);
-	if (tier_redis_url_parse(url, &u) != QUIRE_OK) {
+	if (tier_redis_codec_url_parse(url, &u) != QUIRE_OK) {
 		if (err && errsz)
 			snprintf(err, errsz, "bad redis url (want redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:/PATH[?db=N&password=X])");
 		goto out;
@@ -521,7 +521,8 @@ int tier_redis_generation(struct tier_redis *r, long long *generation)
 		rc = QUIRE_ENOTFOUND;
 	else if (rep->type != REDIS_REPLY_STRING)
 		rc = fail_reply(r, rep, "get generation");
-	else if (tier_redis_parse_ll(rep->str, rep->len, generation) != QUIRE_OK) {
+	else if (tier_redis_codec_ll_parse(rep->str, rep->len,
+					   generation) != QUIRE_OK) {
 		set_err(r, "malformed generation");
 		rc = QUIRE_EPARSE;
 	} else
@@ -539,7 +540,7 @@ static void cmd_hmget_post(struct cmd *c, const char *key, size_t keylen)
 	cmd_adds(c, "HMGET");
 	cmd_add(c, key, keylen);
 	for (i = 0; i < TIER_REDIS_F__MAX; i++)
-		cmd_adds(c, tier_redis_field_names[i]);
+		cmd_adds(c, tier_redis_codec_field_names[i]);
 }
 
 /* A record from HMGET's reply. QUIRE_ENOTFOUND when absent. */
@@ -560,7 +561,7 @@ static int post_from_reply(struct tier_redis *r, const char *slug,
 		val[i] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
 		len[i] = e->type == REDIS_REPLY_STRING ? e->len : 0;
 	}
-	rc = tier_redis_fields_decode(slug, val, len, out);
+	rc = tier_redis_codec_fields_decode(slug, val, len, out);
 	if (rc == QUIRE_EPARSE)
 		set_err(r, "malformed post hash of '%.200s'", slug);
 	return rc;
@@ -705,7 +706,7 @@ int tier_redis_index(struct tier_redis *r, struct record ***out, size_t *n,
 		rc = fail_reply(r, g, "read index");
 		goto out;
 	}
-	if (tier_redis_parse_ll(g->str, g->len, generation) != QUIRE_OK) {
+	if (tier_redis_codec_ll_parse(g->str, g->len, generation) != QUIRE_OK) {
 		set_err(r, "malformed generation");
 		rc = QUIRE_EPARSE;
 		goto out;
@@ -726,7 +727,8 @@ int tier_redis_index(struct tier_redis *r, struct record ***out, size_t *n,
 			rc = QUIRE_EPARSE;
 			goto out;
 		}
-		rc = tier_redis_index_parse(slug, val->str, val->len, &v[count]);
+		rc = tier_redis_codec_index_parse(slug, val->str, val->len,
+						  &v[count]);
 		if (rc != QUIRE_OK) {
 			set_err(r, "malformed index entry of '%.200s'", slug);
 			free(slug);
@@ -791,7 +793,8 @@ int tier_redis_index_many(struct tier_redis *r, const char *const *slugs,
 
 		if (e->type != REDIS_REPLY_STRING)
 			continue;
-		rc = tier_redis_index_parse(slugs[i], e->str, e->len, &v[i]);
+		rc = tier_redis_codec_index_parse(slugs[i], e->str, e->len,
+						  &v[i]);
 		if (rc == QUIRE_ENOMEM)
 			goto out;
 		if (rc != QUIRE_OK)
@@ -829,7 +832,7 @@ int tier_redis_store(struct tier_redis *r, struct record *const *recs,
 	 * MULTI would leave the connection in a transaction. */
 	for (i = 0; i < n; i++)
 		if (!key_post(r, recs[i]->slug, key) ||
-		    tier_redis_fields_encode(recs[i], &f) != QUIRE_OK) {
+		    tier_redis_codec_fields_encode(recs[i], &f) != QUIRE_OK) {
 			set_err(r, "cannot store record %zu", i);
 			return QUIRE_EIO;
 		}
@@ -856,7 +859,8 @@ int tier_redis_store(struct tier_redis *r, struct record *const *recs,
 		cmd_add(&c, key, klen);
 		if ((rc = pipe_append(r, &c, &pending)) != QUIRE_OK)
 			goto out;
-		if ((rc = tier_redis_fields_encode(recs[i], &f)) != QUIRE_OK)
+		rc = tier_redis_codec_fields_encode(recs[i], &f);
+		if (rc != QUIRE_OK)
 			goto out_broken;
 		c.argc = 0;
 		cmd_adds(&c, "HSET");
@@ -864,7 +868,7 @@ int tier_redis_store(struct tier_redis *r, struct record *const *recs,
 		cmd_add_fields(&c, &f);
 		if ((rc = pipe_append(r, &c, &pending)) != QUIRE_OK)
 			goto out;
-		rc = tier_redis_index_encode(recs[i], &entry, &entry_len);
+		rc = tier_redis_codec_index_encode(recs[i], &entry, &entry_len);
 		if (rc != QUIRE_OK)
 			goto out_broken;
 		c.argc = 0;
@@ -889,7 +893,8 @@ int tier_redis_store(struct tier_redis *r, struct record *const *recs,
 		c.argc = 0;
 		cmd_adds(&c, "HSET");
 		cmd_add(&c, key, klen);
-		cmd_adds(&c, tier_redis_field_names[TIER_REDIS_F_REVISION]);
+		cmd_adds(&c,
+			 tier_redis_codec_field_names[TIER_REDIS_F_REVISION]);
 		cmd_adds(&c, TIER_REDIS_TOMBSTONE);
 		if ((rc = pipe_append(r, &c, &pending)) != QUIRE_OK)
 			goto out;
@@ -985,8 +990,9 @@ int tier_redis_fill(struct tier_redis *r, const struct record *rec)
 	int rc = QUIRE_EIO;
 
 	klen = key_post(r, rec->slug, key);
-	if (!klen || tier_redis_fields_encode(rec, &f) != QUIRE_OK ||
-	    tier_redis_index_encode(rec, &entry, &entry_len) != QUIRE_OK) {
+	if (!klen || tier_redis_codec_fields_encode(rec, &f) != QUIRE_OK ||
+	    tier_redis_codec_index_encode(rec, &entry,
+					  &entry_len) != QUIRE_OK) {
 		set_err(r, "cannot fill '%.200s': bad record",
 			rec->slug ? rec->slug : "");
 		goto out;
@@ -1029,8 +1035,8 @@ int tier_redis_publish(struct tier_redis *r, long long generation,
 	int rc;
 
 	*receivers = 0;
-	rc = tier_redis_invalidation_format(generation, slugs, n, all,
-					    &payload, &len);
+	rc = tier_redis_codec_invalidation_format(generation, slugs, n, all,
+						  &payload, &len);
 	if (rc != QUIRE_OK) {
 		set_err(r, "%s: invalidation message", quire_strerror(rc));
 		return rc == QUIRE_ENOMEM ? QUIRE_ENOMEM : QUIRE_EINVAL;
@@ -1229,8 +1235,8 @@ int tier_redis_workers(struct tier_redis *r, long long max_age,
 		if (id->type != REDIS_REPLY_STRING ||
 		    val->type != REDIS_REPLY_STRING ||
 		    memchr(id->str, '\0', id->len) ||
-		    tier_redis_worker_parse(val->str, val->len, &gen,
-					    &seen) != QUIRE_OK ||
+		    tier_redis_codec_worker_parse(val->str, val->len, &gen,
+						  &seen) != QUIRE_OK ||
 		    now - seen > max_age) {
 			if (id->type == REDIS_REPLY_STRING &&
 			    val->type == REDIS_REPLY_STRING) {

@@ -356,7 +356,7 @@ static void test_pubsub(void)
 	CHECK(recv == 1);
 	CHECK(tier_redis_wait(sub, 2000, &msg) == QUIRE_OK);
 	CHECK_STR(msg, "11 a b-c");
-	CHECK(tier_redis_parse_invalidation(msg, &g, &v, &n, &all) == QUIRE_OK);
+	CHECK(tier_redis_codec_invalidation_parse(msg, &g, &v, &n, &all) == QUIRE_OK);
 	CHECK(g == 11 && n == 2 && !all);
 	for (i = 0; i < n; i++)
 		free(v[i]);
