@@ -18,6 +18,7 @@
 #include "lib/quire.h"
 #include "serve/sub.h"
 #include "tiers/tier_redis.h"
+#include "tiers/tier_redis_codec.h"
 #include "tiers/tiers.h"
 
 #define SUB_WAIT_MS 1000          /* quiet this long: PING */
@@ -133,7 +134,8 @@ static void handle_message(struct sub *s, struct tiers *t, const char *msg)
 	size_t n = 0;
 	int all = 0;
 
-	if (tier_redis_parse_invalidation(msg, &gen, &slugs, &n, &all) != QUIRE_OK) {
+	if (tier_redis_codec_invalidation_parse(msg, &gen, &slugs, &n,
+						&all) != QUIRE_OK) {
 		log_msg(LOG_LEVEL_WARN, "invalidate", "malformed message ignored");
 		return;
 	}

@@ -12,5 +12,9 @@ libquire_a_SOURCES += \
 	%reldir%/tier_pg_values.c \
 	%reldir%/tier_pg_write.c \
 	%reldir%/tier_redis.c %reldir%/tier_redis.h \
+	%reldir%/tier_redis_private.h \
+	%reldir%/tier_redis_cache.c \
 	%reldir%/tier_redis_codec.c %reldir%/tier_redis_codec.h \
+	%reldir%/tier_redis_pubsub.c \
+	%reldir%/tier_redis_workers.c \
 	%reldir%/tiers.c %reldir%/tiers.h

@@ -1,10 +1,12 @@
 /*
  * tier_redis.h - the Redis tier (L2) and the invalidation channel
  *
- * The only module that includes hiredis. Every command is built from
- * argv (redisCommandArgv), never by formatting text into a command. Keys
- * share a prefix (QUIRE_REDIS_PREFIX, default "quire:") so that several
- * sites can share one Redis:
+ * Implemented by tier_redis.c (the connection), tier_redis_cache.c,
+ * tier_redis_workers.c and tier_redis_pubsub.c, the only files that
+ * include hiredis. Every command is built from argv (redisCommandArgv),
+ * never by formatting text into a command. Keys share a prefix
+ * (QUIRE_REDIS_PREFIX, default "quire:") so that several sites can
+ * share one Redis:
  *   PREFIX post:SLUG     hash: revision kind origin path source
  *                        body_offset html toc words hash
  *   PREFIX index         hash: SLUG -> an index entry (the record
@@ -124,10 +126,5 @@ int tier_redis_wait(struct tier_redis *r, int timeout_ms, char **msg);
  * its answer (messages that arrive first are queued for the next
  * tier_redis_wait). QUIRE_OK, or QUIRE_EIO when the connection is dead. */
 int tier_redis_sub_ping(struct tier_redis *r, int timeout_ms);
-
-/* Parses an invalidation payload: *generation, and *slugs (caller frees
- * each and the array) or *all set for "*". QUIRE_OK or QUIRE_EPARSE. */
-int tier_redis_parse_invalidation(const char *msg, long long *generation,
-				  char ***slugs, size_t *n, int *all);
 
 #endif

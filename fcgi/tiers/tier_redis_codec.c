@@ -17,7 +17,6 @@
 #include "content/record.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
-#include "tiers/tier_redis.h"
 #include "tiers/tier_redis_codec.h"
 
 static const char index_magic[4] = { 'Q', 'I', 'X', '1' };
@@ -25,7 +24,7 @@ static const char index_magic[4] = { 'Q', 'I', 'X', '1' };
 #define INDEX_FLAG_DATE 0x01u
 #define INDEX_FLAG_PATH 0x02u
 
-const char *const tier_redis_field_names[TIER_REDIS_F__MAX] = {
+const char *const tier_redis_codec_field_names[TIER_REDIS_F__MAX] = {
 	"revision",    /* TIER_REDIS_F_REVISION */
 	"kind",        /* TIER_REDIS_F_KIND */
 	"origin",      /* TIER_REDIS_F_ORIGIN */
@@ -41,7 +40,8 @@ const char *const tier_redis_field_names[TIER_REDIS_F__MAX] = {
 
 /* ------------------------------------------------------------ integers */
 
-int tier_redis_parse_ull(const char *s, size_t len, unsigned long long *out)
+int tier_redis_codec_ull_parse(const char *s, size_t len,
+			       unsigned long long *out)
 {
 	unsigned long long v = 0;
 	size_t i;
@@ -63,7 +63,7 @@ int tier_redis_parse_ull(const char *s, size_t len, unsigned long long *out)
 	return QUIRE_OK;
 }
 
-int tier_redis_parse_ll(const char *s, size_t len, long long *out)
+int tier_redis_codec_ll_parse(const char *s, size_t len, long long *out)
 {
 	unsigned long long v;
 	int neg = 0;
@@ -73,7 +73,7 @@ int tier_redis_parse_ll(const char *s, size_t len, long long *out)
 		s++;
 		len--;
 	}
-	if (tier_redis_parse_ull(s, len, &v) != QUIRE_OK)
+	if (tier_redis_codec_ull_parse(s, len, &v) != QUIRE_OK)
 		return QUIRE_EPARSE;
 	if (neg) {
 		/* -LLONG_MIN does not fit: compare against its magnitude. */
@@ -135,7 +135,7 @@ static int parse_bounded_int(const char *s, size_t n, long long lo,
 {
 	long long v;
 
-	if (tier_redis_parse_ll(s, n, &v) != QUIRE_OK || v < lo || v > hi)
+	if (tier_redis_codec_ll_parse(s, n, &v) != QUIRE_OK || v < lo || v > hi)
 		return QUIRE_EINVAL;
 	*out = (int)v;
 	return QUIRE_OK;
@@ -258,7 +258,7 @@ static int parse_unix(const char *s, struct tier_redis_url *u)
 	return QUIRE_OK;
 }
 
-int tier_redis_url_parse(const char *url, struct tier_redis_url *out)
+int tier_redis_codec_url_parse(const char *url, struct tier_redis_url *out)
 {
 	size_t n;
 	int rc = QUIRE_EINVAL;
@@ -319,7 +319,8 @@ static long long u64_to_ll(uint64_t v)
 	return v > (uint64_t)LLONG_MAX ? -(long long)~v - 1 : (long long)v;
 }
 
-int tier_redis_index_encode(const struct record *rec, char **out, size_t *len)
+int tier_redis_codec_index_encode(const struct record *rec, char **out,
+				  size_t *len)
 {
 	unsigned char *b, *p;
 	size_t path_len = 0, total;
@@ -370,8 +371,8 @@ int tier_redis_index_encode(const struct record *rec, char **out, size_t *len)
 	return QUIRE_OK;
 }
 
-int tier_redis_index_parse(const char *slug, const char *data, size_t len,
-			   struct record **out)
+int tier_redis_codec_index_parse(const char *slug, const char *data, size_t len,
+				 struct record **out)
 {
 	const unsigned char *p = (const unsigned char *)data;
 	struct record *rec = NULL;
@@ -443,8 +444,8 @@ out:
 
 /* ------------------------------------------------------ post hash fields */
 
-int tier_redis_fields_encode(const struct record *rec,
-			     struct tier_redis_fields *f)
+int tier_redis_codec_fields_encode(const struct record *rec,
+				   struct tier_redis_fields *f)
 {
 	const char *kind = record_kind_name(rec->kind);
 	const char *origin = record_origin_name(rec->origin);
@@ -530,8 +531,8 @@ static int parse_name(const char *s, size_t n, int is_kind, int *out)
 	return QUIRE_OK;
 }
 
-int tier_redis_fields_decode(const char *slug, const char *const *val,
-			     const size_t *len, struct record **out)
+int tier_redis_codec_fields_decode(const char *slug, const char *const *val,
+				   const size_t *len, struct record **out)
 {
 	struct record *rec = NULL;
 	unsigned long long body_offset, words;
@@ -553,27 +554,29 @@ int tier_redis_fields_decode(const char *slug, const char *const *val,
 	    !val[TIER_REDIS_F_SOURCE] || !val[TIER_REDIS_F_BODY_OFFSET] ||
 	    !val[TIER_REDIS_F_WORDS] || !val[TIER_REDIS_F_HASH])
 		goto out;
-	if (tier_redis_parse_ll(val[TIER_REDIS_F_REVISION],
-				len[TIER_REDIS_F_REVISION],
-				&rec->revision) != QUIRE_OK ||
+	if (tier_redis_codec_ll_parse(val[TIER_REDIS_F_REVISION],
+				      len[TIER_REDIS_F_REVISION],
+				      &rec->revision) != QUIRE_OK ||
 	    parse_name(val[TIER_REDIS_F_KIND], len[TIER_REDIS_F_KIND], 1,
 		       &kind) != QUIRE_OK ||
 	    parse_name(val[TIER_REDIS_F_ORIGIN], len[TIER_REDIS_F_ORIGIN], 0,
 		       &origin) != QUIRE_OK ||
-	    tier_redis_parse_ull(val[TIER_REDIS_F_BODY_OFFSET],
-				 len[TIER_REDIS_F_BODY_OFFSET],
-				 &body_offset) != QUIRE_OK ||
-	    tier_redis_parse_ull(val[TIER_REDIS_F_WORDS],
-				 len[TIER_REDIS_F_WORDS], &words) != QUIRE_OK ||
-	    tier_redis_parse_ull(val[TIER_REDIS_F_HASH],
-				 len[TIER_REDIS_F_HASH], &rec->hash) != QUIRE_OK)
+	    tier_redis_codec_ull_parse(val[TIER_REDIS_F_BODY_OFFSET],
+				       len[TIER_REDIS_F_BODY_OFFSET],
+				       &body_offset) != QUIRE_OK ||
+	    tier_redis_codec_ull_parse(val[TIER_REDIS_F_WORDS],
+				       len[TIER_REDIS_F_WORDS],
+				       &words) != QUIRE_OK ||
+	    tier_redis_codec_ull_parse(val[TIER_REDIS_F_HASH],
+				       len[TIER_REDIS_F_HASH],
+				       &rec->hash) != QUIRE_OK)
 		goto out;
 	if (body_offset > len[TIER_REDIS_F_SOURCE] || words > SIZE_MAX)
 		goto out;
 	if (val[TIER_REDIS_F_DATE]) {
-		if (tier_redis_parse_ll(val[TIER_REDIS_F_DATE],
-					len[TIER_REDIS_F_DATE],
-					&rec->date) != QUIRE_OK)
+		if (tier_redis_codec_ll_parse(val[TIER_REDIS_F_DATE],
+					      len[TIER_REDIS_F_DATE],
+					      &rec->date) != QUIRE_OK)
 			goto out;
 		rec->has_date = 1;
 	}
@@ -627,9 +630,9 @@ static int slug_ok(const char *s, size_t n)
 	return 1;
 }
 
-int tier_redis_invalidation_format(long long generation,
-				   const char *const *slugs, size_t n, int all,
-				   char **out, size_t *len)
+int tier_redis_codec_invalidation_format(long long generation,
+					 const char *const *slugs, size_t n,
+					 int all, char **out, size_t *len)
 {
 	size_t total, i, pos;
 	char *b;
@@ -669,8 +672,8 @@ int tier_redis_invalidation_format(long long generation,
 	return QUIRE_OK;
 }
 
-int tier_redis_parse_invalidation(const char *msg, long long *generation,
-				  char ***slugs, size_t *n, int *all)
+int tier_redis_codec_invalidation_parse(const char *msg, long long *generation,
+					char ***slugs, size_t *n, int *all)
 {
 	const char *p, *end, *tok;
 	char **v = NULL;
@@ -689,7 +692,8 @@ int tier_redis_parse_invalidation(const char *msg, long long *generation,
 	p = memchr(msg, ' ', len);
 	if (!p)
 		p = end;
-	if (tier_redis_parse_ll(msg, (size_t)(p - msg), generation) != QUIRE_OK ||
+	if (tier_redis_codec_ll_parse(msg, (size_t)(p - msg),
+				      generation) != QUIRE_OK ||
 	    *generation < 0)
 		return QUIRE_EPARSE;
 	/* Exactly one space between tokens and none at the end: the
@@ -747,15 +751,16 @@ out:
 
 /* -------------------------------------------------------------- workers */
 
-int tier_redis_worker_parse(const char *s, size_t len, long long *generation,
-			    long long *seen)
+int tier_redis_codec_worker_parse(const char *s, size_t len,
+				  long long *generation, long long *seen)
 {
 	const char *sp = memchr(s, ' ', len);
 
 	if (!sp ||
-	    tier_redis_parse_ll(s, (size_t)(sp - s), generation) != QUIRE_OK ||
-	    tier_redis_parse_ll(sp + 1, len - (size_t)(sp - s) - 1,
-				seen) != QUIRE_OK)
+	    tier_redis_codec_ll_parse(s, (size_t)(sp - s),
+				      generation) != QUIRE_OK ||
+	    tier_redis_codec_ll_parse(sp + 1, len - (size_t)(sp - s) - 1,
+				      seen) != QUIRE_OK)
 		return QUIRE_EPARSE;
 	return QUIRE_OK;
 }

@@ -4,8 +4,12 @@
  * Everything tier_redis.c reads from or writes to Redis that has a
  * format of its own is built and parsed here, with no hiredis and no
  * socket, so that it can be unit-tested and fuzzed by feeding bytes (the
- * way hiredis keeps read.c free of any transport). Internal to the tier:
- * nothing outside tier_redis*.c and the tests includes it.
+ * way hiredis keeps read.c free of any transport). It sits below
+ * tier_redis.h and includes nothing of it, so a module that only needs
+ * a format takes no connection with it: sub.c parses the invalidations
+ * it receives, commit_wire.c spells records as post hash fields.
+ * Its functions are named tier_redis_codec_THING_VERB: the thing (url,
+ * index, fields, ll, ull, invalidation, worker), then what is done to it.
  *
  * The index entry (the value of PREFIX index, one per slug) is a small
  * binary record, all integers big-endian:
@@ -72,7 +76,7 @@ struct tier_redis_url {
  * ("unix:///PATH" too). USER, PASSWORD and X may carry %XX escapes.
  * Returns QUIRE_OK or QUIRE_EINVAL; *out is zeroed first either way.
  */
-int tier_redis_url_parse(const char *url, struct tier_redis_url *out);
+int tier_redis_codec_url_parse(const char *url, struct tier_redis_url *out);
 
 /*
  * The index entry of rec (see the format above): *out is a malloc'd
@@ -81,14 +85,15 @@ int tier_redis_url_parse(const char *url, struct tier_redis_url *out);
  * a NUL or too long, a bad kind or origin), QUIRE_ETOOBIG or
  * QUIRE_ENOMEM.
  */
-int tier_redis_index_encode(const struct record *rec, char **out, size_t *len);
+int tier_redis_codec_index_encode(const struct record *rec, char **out,
+				  size_t *len);
 /*
  * A record from the index entry data[0, len) of slug. QUIRE_OK,
  * QUIRE_EPARSE (malformed, truncated, a length beyond the buffer,
  * trailing bytes) or QUIRE_ENOMEM. Caller frees *out with record_free().
  */
-int tier_redis_index_parse(const char *slug, const char *data, size_t len,
-			   struct record **out);
+int tier_redis_codec_index_parse(const char *slug, const char *data, size_t len,
+				 struct record **out);
 
 /* The fields of a post hash, in the order tier_redis.c asks for them. */
 enum tier_redis_field {
@@ -107,7 +112,7 @@ enum tier_redis_field {
 };
 
 /* Field names as stored, indexed by enum tier_redis_field. */
-extern const char *const tier_redis_field_names[TIER_REDIS_F__MAX];
+extern const char *const tier_redis_codec_field_names[TIER_REDIS_F__MAX];
 
 /* A record spelled as post hash values: val[i] NULL for an absent field.
  * The values borrow from the record and from num; valid while both are. */
@@ -119,8 +124,8 @@ struct tier_redis_fields {
 
 /* Fills f from rec. QUIRE_OK or QUIRE_EINVAL (no source, body_offset
  * beyond it, a bad kind or origin). */
-int tier_redis_fields_encode(const struct record *rec,
-			     struct tier_redis_fields *f);
+int tier_redis_codec_fields_encode(const struct record *rec,
+				   struct tier_redis_fields *f);
 /*
  * A record of slug from the values of a post hash (val[i] NULL when the
  * field is absent, len[i] its length). QUIRE_OK; QUIRE_ENOTFOUND when
@@ -128,13 +133,14 @@ int tier_redis_fields_encode(const struct record *rec,
  * for a malformed or missing field; QUIRE_ENOMEM. Caller frees *out with
  * record_free().
  */
-int tier_redis_fields_decode(const char *slug, const char *const *val,
-			     const size_t *len, struct record **out);
+int tier_redis_codec_fields_decode(const char *slug, const char *const *val,
+				   const size_t *len, struct record **out);
 
 /* Strict decimal integers from a counted string: an optional '-' (signed
  * only), digits, nothing else, no overflow. QUIRE_OK or QUIRE_EPARSE. */
-int tier_redis_parse_ll(const char *s, size_t len, long long *out);
-int tier_redis_parse_ull(const char *s, size_t len, unsigned long long *out);
+int tier_redis_codec_ll_parse(const char *s, size_t len, long long *out);
+int tier_redis_codec_ull_parse(const char *s, size_t len,
+			       unsigned long long *out);
 
 /*
  * The payload "GENERATION SLUG..." ("GENERATION *" when all is set) in a
@@ -142,13 +148,18 @@ int tier_redis_parse_ull(const char *s, size_t len, unsigned long long *out);
  * QUIRE_EINVAL (a negative generation, an invalid slug, slugs with all,
  * more than QUIRE_MAX_POSTS slugs) or QUIRE_ENOMEM.
  */
-int tier_redis_invalidation_format(long long generation,
-				   const char *const *slugs, size_t n, int all,
-				   char **out, size_t *len);
+int tier_redis_codec_invalidation_format(long long generation,
+					 const char *const *slugs, size_t n,
+					 int all, char **out, size_t *len);
+
+/* Parses an invalidation payload: *generation, and *slugs (caller frees
+ * each and the array) or *all set for "*". QUIRE_OK or QUIRE_EPARSE. */
+int tier_redis_codec_invalidation_parse(const char *msg, long long *generation,
+					char ***slugs, size_t *n, int *all);
 
 /* A worker's value in PREFIX workers, "GENERATION UNIX-SECONDS".
  * QUIRE_OK or QUIRE_EPARSE. */
-int tier_redis_worker_parse(const char *s, size_t len, long long *generation,
-			    long long *seen);
+int tier_redis_codec_worker_parse(const char *s, size_t len,
+				  long long *generation, long long *seen);
 
 #endif

@@ -65,7 +65,7 @@ int commit_wire_put_request(struct buf *b, uint32_t id, enum commit_op op,
 	if (!slug || (op == COMMIT_OP_PUT) != (rec != NULL) ||
 	    (op != COMMIT_OP_PUT && op != COMMIT_OP_DELETE))
 		return QUIRE_EINVAL;
-	if (rec && (rc = tier_redis_fields_encode(rec, &f)) != QUIRE_OK)
+	if (rec && (rc = tier_redis_codec_fields_encode(rec, &f)) != QUIRE_OK)
 		return rc;
 	put_u32(b, 0);
 	put_u32(b, id);
@@ -209,7 +209,8 @@ int commit_wire_get_request(const char *frame, size_t len,
 	if (!out->slug)
 		return QUIRE_ENOMEM;
 	if (out->op == COMMIT_OP_PUT) {
-		rc = tier_redis_fields_decode(out->slug, val, vlen, &out->rec);
+		rc = tier_redis_codec_fields_decode(out->slug, val, vlen,
+						    &out->rec);
 		if (rc != QUIRE_OK) {
 			commit_request_release(out);
 			return rc == QUIRE_ENOMEM ? rc : QUIRE_EPARSE;

@@ -7,7 +7,6 @@
  */
 #include "content/record.h"
 #include "lib/quire.h"
-#include "tiers/tier_redis.h"
 #include "tiers/tier_redis_codec.h"
 #include "fuzz.h"
 
@@ -26,10 +25,10 @@ static void index_entry(const uint8_t *data, size_t size)
 	char *enc = NULL;
 	size_t len = 0;
 
-	if (tier_redis_index_parse("fuzz", (const char *)data, size, &rec) !=
+	if (tier_redis_codec_index_parse("fuzz", (const char *)data, size, &rec) !=
 	    QUIRE_OK)
 		return;
-	if (tier_redis_index_encode(rec, &enc, &len) == QUIRE_OK &&
+	if (tier_redis_codec_index_encode(rec, &enc, &len) == QUIRE_OK &&
 	    (len != size || memcmp(enc, data, size) != 0))
 		abort(); /* an entry we accept is one we would have written */
 	free(enc);
@@ -43,13 +42,13 @@ static void invalidation(const char *s)
 	size_t n, n2, len, i;
 	int all, all2;
 
-	if (tier_redis_parse_invalidation(s, &gen, &slugs, &n, &all) !=
+	if (tier_redis_codec_invalidation_parse(s, &gen, &slugs, &n, &all) !=
 	    QUIRE_OK)
 		return;
-	if (tier_redis_invalidation_format(gen, (const char *const *)slugs, n,
-					   all, &msg, &len) != QUIRE_OK)
+	if (tier_redis_codec_invalidation_format(gen, (const char *const *)slugs, n,
+						 all, &msg, &len) != QUIRE_OK)
 		abort();
-	if (tier_redis_parse_invalidation(msg, &gen2, &slugs2, &n2, &all2) !=
+	if (tier_redis_codec_invalidation_parse(msg, &gen2, &slugs2, &n2, &all2) !=
 	    QUIRE_OK || gen2 != gen || n2 != n || all2 != all)
 		abort();
 	for (i = 0; i < n; i++)
@@ -85,10 +84,10 @@ static void fields(const uint8_t *data, size_t size)
 		}
 		p = nl < end ? nl + 1 : end;
 	}
-	if (tier_redis_fields_decode("fuzz", val, len, &rec) == QUIRE_OK) {
+	if (tier_redis_codec_fields_decode("fuzz", val, len, &rec) == QUIRE_OK) {
 		struct tier_redis_fields f;
 
-		if (tier_redis_fields_encode(rec, &f) != QUIRE_OK)
+		if (tier_redis_codec_fields_encode(rec, &f) != QUIRE_OK)
 			abort();
 		record_free(rec);
 	}
@@ -102,12 +101,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	index_entry(data, size);
 	fields(data, size);
-	(void)tier_redis_parse_ll((const char *)data, size, &a);
-	(void)tier_redis_worker_parse((const char *)data, size, &a, &b);
+	(void)tier_redis_codec_ll_parse((const char *)data, size, &a);
+	(void)tier_redis_codec_worker_parse((const char *)data, size, &a, &b);
 	s = fuzz_strndup(data, size);
 	if (!s)
 		return 0;
-	(void)tier_redis_url_parse(s, &url);
+	(void)tier_redis_codec_url_parse(s, &url);
 	invalidation(s);
 	free(s);
 	return 0;

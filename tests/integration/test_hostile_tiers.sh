@@ -48,7 +48,7 @@ for ((i = 0; i < 30; i++)); do
 	curl -s -o /dev/null "$BASE/"
 done
 
-# redis_reads: calls of the read commands a fetch uses (tier_redis.c:
+# redis_reads: calls of the read commands a fetch uses (tier_redis_cache.c:
 # HMGET for a post, HGETALL/GET for the index, EVAL/EVALSHA to fill) —
 # not GET (the subscriber's generation check), HSET (heartbeats), PING.
 redis_reads() {

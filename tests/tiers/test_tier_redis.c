@@ -6,7 +6,7 @@
  * QUIRE_REDIS_AUTH_URL (a second server with --requirepass). The test
  * plays the operator through redis-cli (inject stale entries, pause
  * clients, kill the subscriber's connection), so that nothing here but
- * tier_redis.c speaks the protocol. Keys carry a per-run prefix. Exits
+ * tier_redis*.c speaks the protocol. Keys carry a per-run prefix. Exits
  * 77 (skip) without QUIRE_REDIS_URL.
  */
 #include <signal.h>
@@ -22,6 +22,7 @@
 #include "content/record.h"
 #include "lib/quire.h"
 #include "tiers/tier_redis.h"
+#include "tiers/tier_redis_codec.h"
 
 static const char *url;
 static char prefix[64], prefix2[64];
@@ -337,7 +338,8 @@ static void test_pubsub(void)
 {
 	struct tier_redis *r = connect_or_die(url, prefix, 2000);
 	struct tier_redis *other = connect_or_die(url, prefix2, 2000);
-	/* A timeout at connect must not survive subscribe: see tier_redis.c. */
+	/* A timeout at connect must not survive subscribe: see
+	 * tier_redis_pubsub.c. */
 	struct tier_redis *sub = connect_or_die(url, prefix, 200);
 	const char *slugs[2] = { "a", "b-c" };
 	char *msg = NULL, **v = NULL;
@@ -355,7 +357,7 @@ static void test_pubsub(void)
 	CHECK(recv == 1);
 	CHECK(tier_redis_wait(sub, 2000, &msg) == QUIRE_OK);
 	CHECK_STR(msg, "11 a b-c");
-	CHECK(tier_redis_parse_invalidation(msg, &g, &v, &n, &all) == QUIRE_OK);
+	CHECK(tier_redis_codec_invalidation_parse(msg, &g, &v, &n, &all) == QUIRE_OK);
 	CHECK(g == 11 && n == 2 && !all);
 	for (i = 0; i < n; i++)
 		free(v[i]);

@@ -15,7 +15,6 @@
 #include "content/record.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
-#include "tiers/tier_redis.h"
 #include "tiers/tier_redis_codec.h"
 #include "check.h"
 
@@ -24,26 +23,26 @@ static void test_integers(void)
 	long long v;
 	unsigned long long u;
 
-	CHECK(tier_redis_parse_ll("0", 1, &v) == QUIRE_OK && v == 0);
-	CHECK(tier_redis_parse_ll("-42", 3, &v) == QUIRE_OK && v == -42);
-	CHECK(tier_redis_parse_ll("9223372036854775807", 19, &v) == QUIRE_OK &&
+	CHECK(tier_redis_codec_ll_parse("0", 1, &v) == QUIRE_OK && v == 0);
+	CHECK(tier_redis_codec_ll_parse("-42", 3, &v) == QUIRE_OK && v == -42);
+	CHECK(tier_redis_codec_ll_parse("9223372036854775807", 19, &v) == QUIRE_OK &&
 	      v == LLONG_MAX);
-	CHECK(tier_redis_parse_ll("-9223372036854775808", 20, &v) == QUIRE_OK &&
+	CHECK(tier_redis_codec_ll_parse("-9223372036854775808", 20, &v) == QUIRE_OK &&
 	      v == LLONG_MIN);
-	CHECK(tier_redis_parse_ll("9223372036854775808", 19, &v) == QUIRE_EPARSE);
-	CHECK(tier_redis_parse_ll("-9223372036854775809", 20, &v) == QUIRE_EPARSE);
-	CHECK(tier_redis_parse_ll("", 0, &v) == QUIRE_EPARSE);
-	CHECK(tier_redis_parse_ll("-", 1, &v) == QUIRE_EPARSE);
-	CHECK(tier_redis_parse_ll("+1", 2, &v) == QUIRE_EPARSE);
-	CHECK(tier_redis_parse_ll(" 1", 2, &v) == QUIRE_EPARSE);
-	CHECK(tier_redis_parse_ll("1x", 2, &v) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_ll_parse("9223372036854775808", 19, &v) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_ll_parse("-9223372036854775809", 20, &v) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_ll_parse("", 0, &v) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_ll_parse("-", 1, &v) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_ll_parse("+1", 2, &v) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_ll_parse(" 1", 2, &v) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_ll_parse("1x", 2, &v) == QUIRE_EPARSE);
 	/* The length counts, not a NUL. */
-	CHECK(tier_redis_parse_ll("123", 2, &v) == QUIRE_OK && v == 12);
-	CHECK(tier_redis_parse_ull("18446744073709551615", 20, &u) == QUIRE_OK &&
+	CHECK(tier_redis_codec_ll_parse("123", 2, &v) == QUIRE_OK && v == 12);
+	CHECK(tier_redis_codec_ull_parse("18446744073709551615", 20, &u) == QUIRE_OK &&
 	      u == ULLONG_MAX);
-	CHECK(tier_redis_parse_ull("18446744073709551616", 20, &u) == QUIRE_EPARSE);
-	CHECK(tier_redis_parse_ull("000000000000000000001", 21, &u) == QUIRE_EPARSE);
-	CHECK(tier_redis_parse_ull("-1", 2, &u) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_ull_parse("18446744073709551616", 20, &u) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_ull_parse("000000000000000000001", 21, &u) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_ull_parse("-1", 2, &u) == QUIRE_EPARSE);
 }
 
 static void test_urls(void)
@@ -67,42 +66,42 @@ static void test_urls(void)
 	};
 	size_t i;
 
-	CHECK(tier_redis_url_parse("redis://127.0.0.1:6380/2", &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse("redis://127.0.0.1:6380/2", &u) == QUIRE_OK);
 	CHECK(!u.is_unix && u.port == 6380 && u.db == 2 && !u.password[0]);
 	CHECK_STR(u.host, "127.0.0.1");
-	CHECK(tier_redis_url_parse("redis://localhost", &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse("redis://localhost", &u) == QUIRE_OK);
 	CHECK(u.port == 6379 && u.db == 0);
 	CHECK_STR(u.host, "localhost");
-	CHECK(tier_redis_url_parse("redis://localhost/", &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse("redis://localhost/", &u) == QUIRE_OK);
 	CHECK(u.db == 0);
-	CHECK(tier_redis_url_parse("redis://:s3cr%40t@h:1/0", &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse("redis://:s3cr%40t@h:1/0", &u) == QUIRE_OK);
 	CHECK_STR(u.password, "s3cr@t");
 	CHECK_STR(u.user, "");
-	CHECK(tier_redis_url_parse("redis://bob:pw@h", &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse("redis://bob:pw@h", &u) == QUIRE_OK);
 	CHECK_STR(u.user, "bob");
 	CHECK_STR(u.password, "pw");
 	/* An '@' in the password may come unescaped: the last one counts. */
-	CHECK(tier_redis_url_parse("redis://:a@b@h", &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse("redis://:a@b@h", &u) == QUIRE_OK);
 	CHECK_STR(u.password, "a@b");
 	CHECK_STR(u.host, "h");
-	CHECK(tier_redis_url_parse("redis://[::1]:7000/3", &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse("redis://[::1]:7000/3", &u) == QUIRE_OK);
 	CHECK_STR(u.host, "::1");
 	CHECK(u.port == 7000 && u.db == 3);
-	CHECK(tier_redis_url_parse("unix:/run/redis.sock", &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse("unix:/run/redis.sock", &u) == QUIRE_OK);
 	CHECK(u.is_unix && u.db == 0);
 	CHECK_STR(u.socket, "/run/redis.sock");
-	CHECK(tier_redis_url_parse("unix:///run/r.sock?db=5&password=a%26b",
-				   &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse("unix:///run/r.sock?db=5&password=a%26b",
+					 &u) == QUIRE_OK);
 	CHECK_STR(u.socket, "/run/r.sock");
 	CHECK(u.db == 5);
 	CHECK_STR(u.password, "a&b");
-	CHECK(tier_redis_url_parse("unix:/s?password=x&db=1&user=me", &u) ==
+	CHECK(tier_redis_codec_url_parse("unix:/s?password=x&db=1&user=me", &u) ==
 	      QUIRE_OK);
 	CHECK(u.db == 1);
 	CHECK_STR(u.user, "me");
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int rc = tier_redis_url_parse(bad[i], &u);
+		int rc = tier_redis_codec_url_parse(bad[i], &u);
 
 		if (rc != QUIRE_EINVAL)
 			fprintf(stderr, "accepted bad url '%s'\n", bad[i]);
@@ -110,33 +109,33 @@ static void test_urls(void)
 		/* A refused URL leaves nothing behind (a password half-copied). */
 		CHECK(u.host[0] == '\0' && u.password[0] == '\0');
 	}
-	CHECK(tier_redis_url_parse(NULL, &u) == QUIRE_EINVAL);
+	CHECK(tier_redis_codec_url_parse(NULL, &u) == QUIRE_EINVAL);
 
 	/* Bounds: the whole URL, the password, the socket path, the host. */
 	memcpy(long_url, "redis://", 8);
 	memset(long_url + 8, 'a', sizeof(long_url) - 9);
 	long_url[sizeof(long_url) - 1] = '\0';
-	CHECK(tier_redis_url_parse(long_url, &u) == QUIRE_EINVAL);
+	CHECK(tier_redis_codec_url_parse(long_url, &u) == QUIRE_EINVAL);
 	long_url[8 + TIER_REDIS_MAX_HOST] = '\0';
-	CHECK(tier_redis_url_parse(long_url, &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse(long_url, &u) == QUIRE_OK);
 	long_url[8 + TIER_REDIS_MAX_HOST] = 'a';
 	long_url[8 + TIER_REDIS_MAX_HOST + 1] = '\0';
-	CHECK(tier_redis_url_parse(long_url, &u) == QUIRE_EINVAL);
+	CHECK(tier_redis_codec_url_parse(long_url, &u) == QUIRE_EINVAL);
 
 	memcpy(long_pw, "redis://:", 9);
 	memset(long_pw + 9, 'p', TIER_REDIS_MAX_PASSWORD + 1);
 	memcpy(long_pw + 9 + TIER_REDIS_MAX_PASSWORD + 1, "@h", 3);
-	CHECK(tier_redis_url_parse(long_pw, &u) == QUIRE_EINVAL);
+	CHECK(tier_redis_codec_url_parse(long_pw, &u) == QUIRE_EINVAL);
 	memcpy(long_pw + 9 + TIER_REDIS_MAX_PASSWORD, "@h", 3);
-	CHECK(tier_redis_url_parse(long_pw, &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse(long_pw, &u) == QUIRE_OK);
 	CHECK(strlen(u.password) == TIER_REDIS_MAX_PASSWORD);
 
 	memcpy(long_sock, "unix:/", 6);
 	memset(long_sock + 6, 's', TIER_REDIS_MAX_SOCKET);
 	long_sock[6 + TIER_REDIS_MAX_SOCKET] = '\0';
-	CHECK(tier_redis_url_parse(long_sock, &u) == QUIRE_EINVAL);
+	CHECK(tier_redis_codec_url_parse(long_sock, &u) == QUIRE_EINVAL);
 	long_sock[5 + TIER_REDIS_MAX_SOCKET] = '\0';
-	CHECK(tier_redis_url_parse(long_sock, &u) == QUIRE_OK);
+	CHECK(tier_redis_codec_url_parse(long_sock, &u) == QUIRE_OK);
 }
 
 static const char fm_src[] = "---\ntitle: Hi\0there\n---\nbody *text*\n";
@@ -177,10 +176,10 @@ static void test_index_roundtrip(int with_path, int with_date)
 	CHECK(r != NULL);
 	if (!r)
 		return;
-	CHECK(tier_redis_index_encode(r, &e, &len) == QUIRE_OK);
+	CHECK(tier_redis_codec_index_encode(r, &e, &len) == QUIRE_OK);
 	CHECK(len == TIER_REDIS_INDEX_HEAD + (with_path ? strlen(r->path) : 0) +
 	      4 + r->body_offset);
-	CHECK(tier_redis_index_parse("hello-world", e, len, &p) == QUIRE_OK);
+	CHECK(tier_redis_codec_index_parse("hello-world", e, len, &p) == QUIRE_OK);
 	if (p) {
 		CHECK_STR(p->slug, "hello-world");
 		CHECK(p->revision == r->revision && p->kind == r->kind &&
@@ -202,7 +201,7 @@ static void test_index_roundtrip(int with_path, int with_date)
 	/* Every truncation, and one byte too many, is refused. */
 	for (i = 0; i < len; i++) {
 		p = NULL;
-		CHECK(tier_redis_index_parse("s", e, i, &p) == QUIRE_EPARSE);
+		CHECK(tier_redis_codec_index_parse("s", e, i, &p) == QUIRE_EPARSE);
 		CHECK(p == NULL);
 	}
 	{
@@ -212,7 +211,7 @@ static void test_index_roundtrip(int with_path, int with_date)
 		if (longer) {
 			memcpy(longer, e, len);
 			longer[len] = 'x';
-			CHECK(tier_redis_index_parse("s", longer, len + 1, &p) ==
+			CHECK(tier_redis_codec_index_parse("s", longer, len + 1, &p) ==
 			      QUIRE_EPARSE);
 			free(longer);
 		}
@@ -237,7 +236,7 @@ static void test_index_garbage(void)
 	size_t len = 0, path_len, i, round;
 	unsigned seed = 12345;
 
-	if (!r || tier_redis_index_encode(r, &e, &len) != QUIRE_OK) {
+	if (!r || tier_redis_codec_index_encode(r, &e, &len) != QUIRE_OK) {
 		CHECK(0);
 		record_free(r);
 		return;
@@ -248,7 +247,7 @@ static void test_index_garbage(void)
 	if (!m)
 		goto out;
 #define MUTATE(stmt) do { memcpy(m, e, len); stmt; p = NULL; \
-	CHECK(tier_redis_index_parse("s", m, len, &p) == QUIRE_EPARSE); \
+	CHECK(tier_redis_codec_index_parse("s", m, len, &p) == QUIRE_EPARSE); \
 	CHECK(p == NULL); } while (0)
 	MUTATE(m[0] = 'X');                        /* magic */
 	MUTATE(m[3] = '2');                        /* version */
@@ -272,7 +271,7 @@ static void test_index_garbage(void)
 		memcpy(m, e, len);
 		m[14] = 0x02;
 		p = NULL;
-		CHECK(tier_redis_index_parse("s", m, len, &p) == QUIRE_EPARSE);
+		CHECK(tier_redis_codec_index_parse("s", m, len, &p) == QUIRE_EPARSE);
 	}
 #undef MUTATE
 
@@ -286,7 +285,7 @@ static void test_index_garbage(void)
 			m[(size_t)rand_r(&seed) % len] = (char)rand_r(&seed);
 		cut = round % 3 == 0 ? (size_t)rand_r(&seed) % (len + 1) : len;
 		p = NULL;
-		if (tier_redis_index_parse("s", m, cut, &p) == QUIRE_OK) {
+		if (tier_redis_codec_index_parse("s", m, cut, &p) == QUIRE_OK) {
 			CHECK(p && p->source_len == p->body_offset &&
 			      p->source_len + TIER_REDIS_INDEX_HEAD + 4 <= cut);
 			record_free(p);
@@ -304,10 +303,10 @@ static void test_index_garbage(void)
 		if (i >= 4)
 			memcpy(g, "QIX1", 4);
 		p = NULL;
-		if (tier_redis_index_parse("s", g, i, &p) == QUIRE_OK)
+		if (tier_redis_codec_index_parse("s", g, i, &p) == QUIRE_OK)
 			record_free(p);
 	}
-	CHECK(tier_redis_index_parse("s", NULL, 0, &p) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_index_parse("s", NULL, 0, &p) == QUIRE_EPARSE);
 out:
 	free(m);
 	free(e);
@@ -325,23 +324,23 @@ static void test_index_encode_errors(void)
 		return;
 	}
 	r->body_offset = r->source_len + 1;
-	CHECK(tier_redis_index_encode(r, &e, &len) == QUIRE_EINVAL && !e);
+	CHECK(tier_redis_codec_index_encode(r, &e, &len) == QUIRE_EINVAL && !e);
 	r->body_offset = 3;
 	r->kind = POST_KIND__MAX;
-	CHECK(tier_redis_index_encode(r, &e, &len) == QUIRE_EINVAL && !e);
+	CHECK(tier_redis_codec_index_encode(r, &e, &len) == QUIRE_EINVAL && !e);
 	r->kind = POST_KIND_POST;
 	r->origin = RECORD_ORIGIN__MAX;
-	CHECK(tier_redis_index_encode(r, &e, &len) == QUIRE_EINVAL && !e);
+	CHECK(tier_redis_codec_index_encode(r, &e, &len) == QUIRE_EINVAL && !e);
 	r->origin = RECORD_ORIGIN_CONTENT;
 	/* Negative revisions and dates survive two's complement. */
 	r->revision = LLONG_MIN;
 	r->has_date = 1;
 	r->date = LLONG_MIN + 1;
-	CHECK(tier_redis_index_encode(r, &e, &len) == QUIRE_OK);
+	CHECK(tier_redis_codec_index_encode(r, &e, &len) == QUIRE_OK);
 	if (e) {
 		struct record *p = NULL;
 
-		CHECK(tier_redis_index_parse("x", e, len, &p) == QUIRE_OK);
+		CHECK(tier_redis_codec_index_parse("x", e, len, &p) == QUIRE_OK);
 		CHECK(p && p->revision == LLONG_MIN && p->date == LLONG_MIN + 1 &&
 		      p->body_offset == 3 && memcmp(p->source, "---", 3) == 0);
 		record_free(p);
@@ -365,7 +364,7 @@ static void bad_field(const struct tier_redis_fields *f, int field,
 	}
 	val[field] = v;
 	len[field] = v ? strlen(v) : 0;
-	CHECK(tier_redis_fields_decode("s", val, len, &p) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_EPARSE);
 	CHECK(p == NULL);
 	record_free(p);
 }
@@ -383,12 +382,12 @@ static void test_fields(void)
 		return;
 	}
 	r->toc_html = strdup("<nav class=\"toc\"></nav>");
-	CHECK(tier_redis_fields_encode(r, &f) == QUIRE_OK);
+	CHECK(tier_redis_codec_fields_encode(r, &f) == QUIRE_OK);
 	CHECK_STR(f.val[TIER_REDIS_F_HASH], "18364758544493064720");
 	CHECK_STR(f.val[TIER_REDIS_F_KIND], "page");
 	CHECK_STR(f.val[TIER_REDIS_F_ORIGIN], "api");
 	CHECK(f.len[TIER_REDIS_F_SOURCE] == r->source_len);
-	CHECK(tier_redis_fields_decode("hello-world", f.val, f.len, &p) ==
+	CHECK(tier_redis_codec_fields_decode("hello-world", f.val, f.len, &p) ==
 	      QUIRE_OK);
 	if (p) {
 		CHECK(p->source_len == r->source_len &&
@@ -409,10 +408,10 @@ static void test_fields(void)
 		len[i] = f.len[i];
 	}
 	val[TIER_REDIS_F_REVISION] = NULL;
-	CHECK(tier_redis_fields_decode("s", val, len, &p) == QUIRE_ENOTFOUND);
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_ENOTFOUND);
 	val[TIER_REDIS_F_REVISION] = TIER_REDIS_TOMBSTONE;
 	len[TIER_REDIS_F_REVISION] = strlen(TIER_REDIS_TOMBSTONE);
-	CHECK(tier_redis_fields_decode("s", val, len, &p) == QUIRE_ENOTFOUND);
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_ENOTFOUND);
 
 	bad_field(&f, TIER_REDIS_F_REVISION, "12a");
 	bad_field(&f, TIER_REDIS_F_KIND, "poster");
@@ -431,14 +430,14 @@ static void test_fields(void)
 	}
 	val[TIER_REDIS_F_HTML] = "a\0b";
 	len[TIER_REDIS_F_HTML] = 3;
-	CHECK(tier_redis_fields_decode("s", val, len, &p) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_EPARSE);
 	val[TIER_REDIS_F_HTML] = NULL;
 	val[TIER_REDIS_F_KIND] = "post\0";
 	len[TIER_REDIS_F_KIND] = 5;
-	CHECK(tier_redis_fields_decode("s", val, len, &p) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_EPARSE);
 
 	r->body_offset = r->source_len + 1;
-	CHECK(tier_redis_fields_encode(r, &f) == QUIRE_EINVAL);
+	CHECK(tier_redis_codec_fields_encode(r, &f) == QUIRE_EINVAL);
 	record_free(r);
 }
 
@@ -455,7 +454,7 @@ static void test_invalidation(void)
 	size_t n, i, len;
 	int all;
 
-	CHECK(tier_redis_parse_invalidation("42 a b-c", &gen, &v, &n, &all) ==
+	CHECK(tier_redis_codec_invalidation_parse("42 a b-c", &gen, &v, &n, &all) ==
 	      QUIRE_OK);
 	CHECK(gen == 42 && n == 2 && !all);
 	if (v && n == 2) {
@@ -465,21 +464,21 @@ static void test_invalidation(void)
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-	CHECK(tier_redis_parse_invalidation("7 *", &gen, &v, &n, &all) ==
+	CHECK(tier_redis_codec_invalidation_parse("7 *", &gen, &v, &n, &all) ==
 	      QUIRE_OK);
 	CHECK(gen == 7 && all && n == 0 && v == NULL);
-	CHECK(tier_redis_parse_invalidation("8", &gen, &v, &n, &all) == QUIRE_OK);
+	CHECK(tier_redis_codec_invalidation_parse("8", &gen, &v, &n, &all) == QUIRE_OK);
 	CHECK(gen == 8 && !all && n == 0);
 	free(v);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int rc = tier_redis_parse_invalidation(bad[i], &gen, &v, &n, &all);
+		int rc = tier_redis_codec_invalidation_parse(bad[i], &gen, &v, &n, &all);
 
 		if (rc != QUIRE_EPARSE)
 			fprintf(stderr, "accepted bad message '%s'\n", bad[i]);
 		CHECK(rc == QUIRE_EPARSE && v == NULL && n == 0 && !all);
 	}
-	CHECK(tier_redis_parse_invalidation(NULL, &gen, &v, &n, &all) ==
+	CHECK(tier_redis_codec_invalidation_parse(NULL, &gen, &v, &n, &all) ==
 	      QUIRE_EPARSE);
 
 	/* A slug of QUIRE_MAX_SLUG bytes passes, one more does not. */
@@ -488,14 +487,14 @@ static void test_invalidation(void)
 		memcpy(big, "1 ", 2);
 		memset(big + 2, 's', QUIRE_MAX_SLUG);
 		big[2 + QUIRE_MAX_SLUG] = '\0';
-		CHECK(tier_redis_parse_invalidation(big, &gen, &v, &n, &all) ==
+		CHECK(tier_redis_codec_invalidation_parse(big, &gen, &v, &n, &all) ==
 		      QUIRE_OK && n == 1);
 		for (i = 0; i < n; i++)
 			free(v[i]);
 		free(v);
 		big[2 + QUIRE_MAX_SLUG] = 's';
 		big[3 + QUIRE_MAX_SLUG] = '\0';
-		CHECK(tier_redis_parse_invalidation(big, &gen, &v, &n, &all) ==
+		CHECK(tier_redis_codec_invalidation_parse(big, &gen, &v, &n, &all) ==
 		      QUIRE_EPARSE);
 		free(big);
 	}
@@ -509,39 +508,39 @@ static void test_invalidation(void)
 			big[i + 1] = 'a';
 		}
 		big[1 + 2 * (size_t)QUIRE_MAX_POSTS] = '\0';
-		CHECK(tier_redis_parse_invalidation(big, &gen, &v, &n, &all) ==
+		CHECK(tier_redis_codec_invalidation_parse(big, &gen, &v, &n, &all) ==
 		      QUIRE_OK && n == QUIRE_MAX_POSTS);
 		for (i = 0; i < n; i++)
 			free(v[i]);
 		free(v);
 		big[1 + 2 * (size_t)QUIRE_MAX_POSTS] = ' ';
 		big[1 + 2 * ((size_t)QUIRE_MAX_POSTS + 1)] = '\0';
-		CHECK(tier_redis_parse_invalidation(big, &gen, &v, &n, &all) ==
+		CHECK(tier_redis_codec_invalidation_parse(big, &gen, &v, &n, &all) ==
 		      QUIRE_EPARSE && v == NULL);
 		free(big);
 	}
 
 	/* format -> parse round trip, and format's refusals. */
-	CHECK(tier_redis_invalidation_format(9, slugs, 3, 0, &m, &len) ==
+	CHECK(tier_redis_codec_invalidation_format(9, slugs, 3, 0, &m, &len) ==
 	      QUIRE_OK);
 	CHECK_STR(m, "9 a b-c d.e_f");
 	CHECK(m && len == strlen(m));
-	CHECK(tier_redis_parse_invalidation(m, &gen, &v, &n, &all) == QUIRE_OK &&
+	CHECK(tier_redis_codec_invalidation_parse(m, &gen, &v, &n, &all) == QUIRE_OK &&
 	      n == 3 && gen == 9);
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
 	free(m);
-	CHECK(tier_redis_invalidation_format(10, NULL, 0, 1, &m, &len) ==
+	CHECK(tier_redis_codec_invalidation_format(10, NULL, 0, 1, &m, &len) ==
 	      QUIRE_OK);
 	CHECK_STR(m, "10 *");
 	free(m);
-	CHECK(tier_redis_invalidation_format(10, slugs, 1, 1, &m, &len) ==
+	CHECK(tier_redis_codec_invalidation_format(10, slugs, 1, 1, &m, &len) ==
 	      QUIRE_EINVAL && !m);
-	CHECK(tier_redis_invalidation_format(-1, slugs, 1, 0, &m, &len) ==
+	CHECK(tier_redis_codec_invalidation_format(-1, slugs, 1, 0, &m, &len) ==
 	      QUIRE_EINVAL);
 	slugs[1] = "Bad Slug";
-	CHECK(tier_redis_invalidation_format(1, slugs, 2, 0, &m, &len) ==
+	CHECK(tier_redis_codec_invalidation_format(1, slugs, 2, 0, &m, &len) ==
 	      QUIRE_EINVAL && !m);
 }
 
@@ -549,13 +548,13 @@ static void test_worker_values(void)
 {
 	long long g, s;
 
-	CHECK(tier_redis_worker_parse("12 1700000000", 13, &g, &s) == QUIRE_OK);
+	CHECK(tier_redis_codec_worker_parse("12 1700000000", 13, &g, &s) == QUIRE_OK);
 	CHECK(g == 12 && s == 1700000000);
-	CHECK(tier_redis_worker_parse("12", 2, &g, &s) == QUIRE_EPARSE);
-	CHECK(tier_redis_worker_parse("12 ", 3, &g, &s) == QUIRE_EPARSE);
-	CHECK(tier_redis_worker_parse(" 1", 2, &g, &s) == QUIRE_EPARSE);
-	CHECK(tier_redis_worker_parse("1 2 3", 5, &g, &s) == QUIRE_EPARSE);
-	CHECK(tier_redis_worker_parse("", 0, &g, &s) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_worker_parse("12", 2, &g, &s) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_worker_parse("12 ", 3, &g, &s) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_worker_parse(" 1", 2, &g, &s) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_worker_parse("1 2 3", 5, &g, &s) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_worker_parse("", 0, &g, &s) == QUIRE_EPARSE);
 }
 
 int main(void)

@@ -1,0 +1,644 @@
+/*
+ * tier_redis_cache.c - the posts, the index and the generation in Redis
+ *
+ * The tier's reads (one post, many, the whole index or some entries of
+ * it, the generation) and its writes (a deploy's store, a read's fill),
+ * over the connection of tier_redis.c. The post hash and index entry
+ * formats are tier_redis_codec.c's.
+ *
+ * Deleting a slug leaves a tombstone in its post key for a while
+ * (revision "deleted", TOMBSTONE_TTL seconds) rather than removing it,
+ * so that a fill that read the post from PostgreSQL before the deploy
+ * deleted it cannot bring it back: the fill script never writes over a
+ * revision that is not a lower number.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "content/record.h"
+#include "lib/limits.h"
+#include "lib/quire.h"
+#include "tiers/tier_redis.h"
+#include "tiers/tier_redis_codec.h"
+#include "tiers/tier_redis_private.h"
+
+#define TOMBSTONE_TTL      3600    /* seconds a deleted slug refuses fills */
+
+/*
+ * KEYS[1] the post key, KEYS[2] the index; ARGV[1] the slug, ARGV[2] the
+ * revision, ARGV[3] the index entry, ARGV[4...] field/value pairs of the
+ * post hash. A stored revision that is not a number (a tombstone) or is
+ * not lower keeps what is there. Atomic because a script is.
+ */
+static const char fill_script[] =
+	"local cur = redis.call('HGET', KEYS[1], 'revision')\n"
+	"if cur then\n"
+	"  local n = tonumber(cur)\n"
+	"  if n == nil or n >= tonumber(ARGV[2]) then return 0 end\n"
+	"end\n"
+	"redis.call('DEL', KEYS[1])\n"
+	"redis.call('HSET', KEYS[1], unpack(ARGV, 4))\n"
+	"redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])\n"
+	"return 1\n";
+
+/* Appends the post hash's field/value pairs of f. */
+static void cmd_add_fields(struct redis_cmd *c,
+			   const struct tier_redis_fields *f)
+{
+	int i;
+
+	for (i = 0; i < TIER_REDIS_F__MAX; i++)
+		if (f->val[i]) {
+			redis_cmd_adds(c, tier_redis_codec_field_names[i]);
+			redis_cmd_add(c, f->val[i], f->len[i]);
+		}
+}
+
+/* ------------------------------------------------------------- keys */
+
+/* PREFIX post:SLUG into key (REDIS_KEY_MAX + 1 bytes); 0 for a bad slug. */
+static size_t key_post(const struct tier_redis *r, const char *slug,
+		       char *key)
+{
+	size_t n;
+
+	if (!slug)
+		return 0;
+	n = strnlen(slug, QUIRE_MAX_SLUG + 1);
+	if (n == 0 || n > QUIRE_MAX_SLUG)
+		return 0;
+	memcpy(key, r->prefix, r->prefix_len);
+	memcpy(key + r->prefix_len, "post:", 5);
+	memcpy(key + r->prefix_len + 5, slug, n + 1);
+	return r->prefix_len + 5 + n;
+}
+
+/* Reads the replies of MULTI, queued commands and EXEC (n_queued of
+ * them in between). Every reply is read even after a bad one, so the
+ * connection stays in step; *exec gets EXEC's array when all went well. */
+static int multi_replies(struct tier_redis *r, size_t n_queued,
+			 redisReply **exec, const char *what)
+{
+	redisReply *rep;
+	size_t i;
+	int rc, bad = 0;
+
+	*exec = NULL;
+	if ((rc = redis_pipe_reply(r, &rep)) != QUIRE_OK)
+		return rc;
+	if (!redis_is_status(rep, "OK"))
+		bad = redis_fail_reply(r, rep, what);
+	freeReplyObject(rep);
+	for (i = 0; i < n_queued; i++) {
+		if ((rc = redis_pipe_reply(r, &rep)) != QUIRE_OK)
+			return rc;
+		if (!bad && !redis_is_status(rep, "QUEUED"))
+			bad = redis_fail_reply(r, rep, what);
+		freeReplyObject(rep);
+	}
+	if ((rc = redis_pipe_reply(r, &rep)) != QUIRE_OK)
+		return rc;
+	if (bad) {
+		freeReplyObject(rep);
+		return QUIRE_EIO;
+	}
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != n_queued) {
+		rc = redis_fail_reply(r, rep, what);
+		freeReplyObject(rep);
+		return rc;
+	}
+	for (i = 0; i < rep->elements; i++)
+		if (rep->element[i]->type == REDIS_REPLY_ERROR) {
+			rc = redis_fail_reply(r, rep->element[i], what);
+			freeReplyObject(rep);
+			return rc;
+		}
+	*exec = rep;
+	return QUIRE_OK;
+}
+
+/* ---------------------------------------------------------- reads */
+
+int tier_redis_generation(struct tier_redis *r, long long *generation)
+{
+	char key[REDIS_KEY_MAX + 1];
+	const char *argv[2];
+	size_t argvlen[2];
+	struct redis_cmd c = { argv, argvlen, 0, 2 };
+	redisReply *rep;
+	int rc;
+
+	redis_cmd_adds(&c, "GET");
+	redis_cmd_add(&c, key, redis_key_fixed(r, "generation", key));
+	rep = redis_command(r, &c);
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type == REDIS_REPLY_NIL)
+		rc = QUIRE_ENOTFOUND;
+	else if (rep->type != REDIS_REPLY_STRING)
+		rc = redis_fail_reply(r, rep, "get generation");
+	else if (tier_redis_codec_ll_parse(rep->str, rep->len,
+					   generation) != QUIRE_OK) {
+		redis_set_err(r, "malformed generation");
+		rc = QUIRE_EPARSE;
+	} else
+		rc = QUIRE_OK;
+	freeReplyObject(rep);
+	return rc;
+}
+
+/* HMGET KEY fields... in the order of enum tier_redis_field. */
+static void cmd_hmget_post(struct redis_cmd *c, const char *key, size_t keylen)
+{
+	int i;
+
+	c->argc = 0;
+	redis_cmd_adds(c, "HMGET");
+	redis_cmd_add(c, key, keylen);
+	for (i = 0; i < TIER_REDIS_F__MAX; i++)
+		redis_cmd_adds(c, tier_redis_codec_field_names[i]);
+}
+
+/* A record from HMGET's reply. QUIRE_ENOTFOUND when absent. */
+static int post_from_reply(struct tier_redis *r, const char *slug,
+			   const redisReply *rep, struct record **out)
+{
+	const char *val[TIER_REDIS_F__MAX];
+	size_t len[TIER_REDIS_F__MAX];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != TIER_REDIS_F__MAX)
+		return redis_fail_reply(r, rep, "hmget post");
+	for (i = 0; i < TIER_REDIS_F__MAX; i++) {
+		const redisReply *e = rep->element[i];
+
+		val[i] = e->type == REDIS_REPLY_STRING ? e->str : NULL;
+		len[i] = e->type == REDIS_REPLY_STRING ? e->len : 0;
+	}
+	rc = tier_redis_codec_fields_decode(slug, val, len, out);
+	if (rc == QUIRE_EPARSE)
+		redis_set_err(r, "malformed post hash of '%.200s'", slug);
+	return rc;
+}
+
+int tier_redis_fetch(struct tier_redis *r, const char *slug,
+		     struct record **out)
+{
+	char key[REDIS_KEY_MAX + 1];
+	const char *argv[2 + TIER_REDIS_F__MAX];
+	size_t argvlen[2 + TIER_REDIS_F__MAX];
+	struct redis_cmd c = { argv, argvlen, 0, 2 + TIER_REDIS_F__MAX };
+	redisReply *rep;
+	size_t klen;
+	int rc;
+
+	*out = NULL;
+	klen = key_post(r, slug, key);
+	if (!klen)
+		return QUIRE_EINVAL;
+	cmd_hmget_post(&c, key, klen);
+	rep = redis_command(r, &c);
+	if (!rep)
+		return QUIRE_EIO;
+	rc = post_from_reply(r, slug, rep, out);
+	freeReplyObject(rep);
+	return rc;
+}
+
+/*
+ * One round trip for n posts. A post whose hash does not decode is left
+ * NULL like a missing one (the caller reads it from PostgreSQL instead);
+ * only the connection or memory failing fails the call.
+ */
+int tier_redis_fetch_many(struct tier_redis *r, const char *const *slugs,
+			  size_t n, struct record ***out)
+{
+	char key[REDIS_KEY_MAX + 1];
+	const char *argv[2 + TIER_REDIS_F__MAX];
+	size_t argvlen[2 + TIER_REDIS_F__MAX];
+	struct redis_cmd c = { argv, argvlen, 0, 2 + TIER_REDIS_F__MAX };
+	struct record **v = NULL;
+	redisReply *rep;
+	size_t i, pending = 0, sent = 0;
+	int rc = QUIRE_EINVAL;
+
+	*out = NULL;
+	if (n > QUIRE_MAX_POSTS)
+		return QUIRE_EINVAL;
+	for (i = 0; i < n; i++)
+		if (!key_post(r, slugs[i], key))
+			return QUIRE_EINVAL;
+	if (tier_redis_broken(r) || r->subscribed)
+		return QUIRE_EIO;
+	rc = QUIRE_ENOMEM;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		goto out;
+	for (i = 0; i < n; i++) {
+		cmd_hmget_post(&c, key, key_post(r, slugs[i], key));
+		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+			goto out;
+		sent++;
+	}
+	rc = QUIRE_OK;
+	for (i = 0; i < sent; i++) {
+		int one;
+
+		if ((rc = redis_pipe_reply(r, &rep)) != QUIRE_OK)
+			goto out;
+		one = post_from_reply(r, slugs[i], rep, &v[i]);
+		freeReplyObject(rep);
+		if (one == QUIRE_ENOMEM) {
+			/* Keep reading: the replies must all be consumed. */
+			rc = QUIRE_ENOMEM;
+		} else if (one == QUIRE_EIO && rc == QUIRE_OK) {
+			rc = QUIRE_EIO;
+		}
+	}
+out:
+	if (rc != QUIRE_OK) {
+		records_free(v, n);
+		return rc;
+	}
+	*out = v;
+	return QUIRE_OK;
+}
+
+/* A NUL-terminated slug from a hash field name; NULL if it cannot be one. */
+static char *slug_from_reply(const redisReply *e)
+{
+	if (e->type != REDIS_REPLY_STRING || e->len == 0 ||
+	    e->len > QUIRE_MAX_SLUG || memchr(e->str, '\0', e->len))
+		return NULL;
+	return strndup(e->str, e->len);
+}
+
+int tier_redis_index(struct tier_redis *r, struct record ***out, size_t *n,
+		     long long *generation)
+{
+	char kindex[REDIS_KEY_MAX + 1], kgen[REDIS_KEY_MAX + 1];
+	const char *argv[2];
+	size_t argvlen[2];
+	struct redis_cmd c = { argv, argvlen, 0, 2 };
+	struct record **v = NULL;
+	redisReply *exec = NULL, *h, *g;
+	size_t i, count = 0, pending = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (tier_redis_broken(r) || r->subscribed)
+		return QUIRE_EIO;
+	/* MULTI so that the index and the generation are one snapshot. */
+	redis_cmd_adds(&c, "MULTI");
+	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+		return rc;
+	c.argc = 0;
+	redis_cmd_adds(&c, "HGETALL");
+	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
+	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+		return rc;
+	c.argc = 0;
+	redis_cmd_adds(&c, "GET");
+	redis_cmd_add(&c, kgen, redis_key_fixed(r, "generation", kgen));
+	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+		return rc;
+	c.argc = 0;
+	redis_cmd_adds(&c, "EXEC");
+	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+		return rc;
+	if ((rc = multi_replies(r, 2, &exec, "read index")) != QUIRE_OK)
+		return rc;
+	h = exec->element[0];
+	g = exec->element[1];
+	if (g->type == REDIS_REPLY_NIL) {
+		rc = QUIRE_ENOTFOUND;
+		goto out;
+	}
+	if (g->type != REDIS_REPLY_STRING || h->type != REDIS_REPLY_ARRAY ||
+	    h->elements % 2) {
+		rc = redis_fail_reply(r, g, "read index");
+		goto out;
+	}
+	if (tier_redis_codec_ll_parse(g->str, g->len, generation) != QUIRE_OK) {
+		redis_set_err(r, "malformed generation");
+		rc = QUIRE_EPARSE;
+		goto out;
+	}
+	rc = QUIRE_ENOMEM;
+	v = calloc(h->elements / 2 + 1, sizeof(*v));
+	if (!v)
+		goto out;
+	for (i = 0; i + 1 < h->elements; i += 2) {
+		const redisReply *val = h->element[i + 1];
+		char *slug = slug_from_reply(h->element[i]);
+
+		/* A bad entry fails the whole index: a post missing from it
+		 * would be answered 404, PostgreSQL is the better source. */
+		if (!slug || val->type != REDIS_REPLY_STRING) {
+			free(slug);
+			redis_set_err(r, "malformed index entry");
+			rc = QUIRE_EPARSE;
+			goto out;
+		}
+		rc = tier_redis_codec_index_parse(slug, val->str, val->len,
+						  &v[count]);
+		if (rc != QUIRE_OK) {
+			redis_set_err(r, "malformed index entry of '%.200s'",
+				      slug);
+			free(slug);
+			goto out;
+		}
+		free(slug);
+		count++;
+	}
+	*out = v;
+	*n = count;
+	v = NULL;
+	rc = QUIRE_OK;
+out:
+	records_free(v, count);
+	freeReplyObject(exec);
+	return rc;
+}
+
+/* Index entries of n slugs in one HMGET; a malformed one is NULL like a
+ * missing one (the caller reads it from PostgreSQL instead). */
+int tier_redis_index_many(struct tier_redis *r, const char *const *slugs,
+			  size_t n, struct record ***out)
+{
+	char key[REDIS_KEY_MAX + 1];
+	struct redis_cmd c;
+	struct record **v = NULL;
+	redisReply *rep = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (n > QUIRE_MAX_POSTS)
+		return QUIRE_EINVAL;
+	for (i = 0; i < n; i++)
+		if (!slugs[i] || strnlen(slugs[i], QUIRE_MAX_SLUG + 1) > QUIRE_MAX_SLUG ||
+		    !slugs[i][0])
+			return QUIRE_EINVAL;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return QUIRE_ENOMEM;
+	if (n == 0) {
+		*out = v;
+		return QUIRE_OK;
+	}
+	if ((rc = redis_cmd_init(&c, (int)n + 2)) != QUIRE_OK)
+		goto out;
+	redis_cmd_adds(&c, "HMGET");
+	redis_cmd_add(&c, key, redis_key_fixed(r, "index", key));
+	for (i = 0; i < n; i++)
+		redis_cmd_adds(&c, slugs[i]);
+	rep = redis_command(r, &c);
+	redis_cmd_release(&c);
+	rc = QUIRE_EIO;
+	if (!rep)
+		goto out;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != n) {
+		rc = redis_fail_reply(r, rep, "hmget index");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		const redisReply *e = rep->element[i];
+
+		if (e->type != REDIS_REPLY_STRING)
+			continue;
+		rc = tier_redis_codec_index_parse(slugs[i], e->str, e->len,
+						  &v[i]);
+		if (rc == QUIRE_ENOMEM)
+			goto out;
+		if (rc != QUIRE_OK)
+			redis_set_err(r, "malformed index entry of '%.200s'",
+				      slugs[i]);
+	}
+	*out = v;
+	v = NULL;
+	rc = QUIRE_OK;
+out:
+	records_free(v, n);
+	freeReplyObject(rep);
+	return rc;
+}
+
+/* ---------------------------------------------------------- writes */
+
+int tier_redis_store(struct tier_redis *r, struct record *const *recs,
+		     size_t n, char *const *deletes, size_t n_deletes,
+		     long long generation)
+{
+	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1];
+	char kgen[REDIS_KEY_MAX + 1];
+	char gen[24], ttl[24];
+	const char *argv[4 + 2 * TIER_REDIS_F__MAX];
+	size_t argvlen[4 + 2 * TIER_REDIS_F__MAX];
+	struct redis_cmd c = { argv, argvlen, 0, 4 + 2 * TIER_REDIS_F__MAX };
+	struct tier_redis_fields f;
+	redisReply *exec = NULL;
+	char *entry = NULL;
+	size_t i, entry_len, klen, queued = 0, pending = 0;
+	int rc;
+
+	if (n > QUIRE_MAX_POSTS || n_deletes > QUIRE_MAX_POSTS)
+		return QUIRE_EINVAL;
+	/* Check everything before the first byte goes out: a half-sent
+	 * MULTI would leave the connection in a transaction. */
+	for (i = 0; i < n; i++)
+		if (!key_post(r, recs[i]->slug, key) ||
+		    tier_redis_codec_fields_encode(recs[i], &f) != QUIRE_OK) {
+			redis_set_err(r, "cannot store record %zu", i);
+			return QUIRE_EIO;
+		}
+	for (i = 0; i < n_deletes; i++)
+		if (!key_post(r, deletes[i], key)) {
+			redis_set_err(r, "cannot delete slug %zu", i);
+			return QUIRE_EIO;
+		}
+	if (tier_redis_broken(r) || r->subscribed)
+		return QUIRE_EIO;
+	redis_key_fixed(r, "index", kindex);
+	snprintf(gen, sizeof(gen), "%lld", generation);
+	snprintf(ttl, sizeof(ttl), "%d", TOMBSTONE_TTL);
+
+	redis_cmd_adds(&c, "MULTI");
+	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		klen = key_post(r, recs[i]->slug, key);
+		/* DEL first: fields the new record lacks (a path, a toc,
+		 * a date) must not survive from the old one. */
+		c.argc = 0;
+		redis_cmd_adds(&c, "DEL");
+		redis_cmd_add(&c, key, klen);
+		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+			goto out;
+		rc = tier_redis_codec_fields_encode(recs[i], &f);
+		if (rc != QUIRE_OK)
+			goto out_broken;
+		c.argc = 0;
+		redis_cmd_adds(&c, "HSET");
+		redis_cmd_add(&c, key, klen);
+		cmd_add_fields(&c, &f);
+		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+			goto out;
+		rc = tier_redis_codec_index_encode(recs[i], &entry, &entry_len);
+		if (rc != QUIRE_OK)
+			goto out_broken;
+		c.argc = 0;
+		redis_cmd_adds(&c, "HSET");
+		redis_cmd_adds(&c, kindex);
+		redis_cmd_adds(&c, recs[i]->slug);
+		redis_cmd_add(&c, entry, entry_len);
+		rc = redis_pipe_append(r, &c, &pending);
+		free(entry);
+		entry = NULL;
+		if (rc != QUIRE_OK)
+			goto out;
+		queued += 3;
+	}
+	for (i = 0; i < n_deletes; i++) {
+		klen = key_post(r, deletes[i], key);
+		c.argc = 0;
+		redis_cmd_adds(&c, "DEL");
+		redis_cmd_add(&c, key, klen);
+		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+			goto out;
+		c.argc = 0;
+		redis_cmd_adds(&c, "HSET");
+		redis_cmd_add(&c, key, klen);
+		redis_cmd_adds(&c, tier_redis_codec_field_names[
+					   TIER_REDIS_F_REVISION]);
+		redis_cmd_adds(&c, TIER_REDIS_TOMBSTONE);
+		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+			goto out;
+		c.argc = 0;
+		redis_cmd_adds(&c, "EXPIRE");
+		redis_cmd_add(&c, key, klen);
+		redis_cmd_adds(&c, ttl);
+		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+			goto out;
+		c.argc = 0;
+		redis_cmd_adds(&c, "HDEL");
+		redis_cmd_adds(&c, kindex);
+		redis_cmd_adds(&c, deletes[i]);
+		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+			goto out;
+		queued += 4;
+	}
+	c.argc = 0;
+	redis_cmd_adds(&c, "SET");
+	redis_cmd_add(&c, kgen, redis_key_fixed(r, "generation", kgen));
+	redis_cmd_adds(&c, gen);
+	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+		goto out;
+	queued++;
+	c.argc = 0;
+	redis_cmd_adds(&c, "EXEC");
+	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+		goto out;
+	rc = multi_replies(r, queued, &exec, "store");
+	goto out;
+out_broken:
+	/* Commands are queued already and the records were checked above:
+	 * only memory can fail here, and the transaction is half-sent. */
+	r->broken = 1;
+	redis_set_err(r, "%s: store", quire_strerror(rc));
+	rc = QUIRE_EIO;
+out:
+	free(entry);
+	freeReplyObject(exec);
+	return rc == QUIRE_OK ? QUIRE_OK : QUIRE_EIO;
+}
+
+/* Runs a script by EVALSHA, loading it first, falling back to EVAL when
+ * the server forgot it (NOSCRIPT: SCRIPT FLUSH, a restart) or refused
+ * to load it. c->argv[0] and [1] are filled here. */
+static redisReply *script_run(struct tier_redis *r, struct redis_cmd *c,
+			      const char *src, char **sha)
+{
+	redisReply *rep;
+
+	if (!*sha) {
+		const char *argv[3] = { "SCRIPT", "LOAD", src };
+		size_t argvlen[3] = { 6, 4, strlen(src) };
+		struct redis_cmd load = { argv, argvlen, 3, 3 };
+
+		rep = redis_command(r, &load);
+		if (!rep)
+			return NULL;
+		if (rep->type == REDIS_REPLY_STRING && rep->len == 40)
+			*sha = strndup(rep->str, rep->len);
+		freeReplyObject(rep);
+	}
+	if (*sha) {
+		c->argv[0] = "EVALSHA";
+		c->argvlen[0] = 7;
+		c->argv[1] = *sha;
+		c->argvlen[1] = 40;
+		rep = redis_command(r, c);
+		if (!rep || rep->type != REDIS_REPLY_ERROR ||
+		    strncmp(rep->str, "NOSCRIPT", 8) != 0)
+			return rep;
+		freeReplyObject(rep);
+		free(*sha);
+		*sha = NULL;
+	}
+	c->argv[0] = "EVAL";
+	c->argvlen[0] = 4;
+	c->argv[1] = src;
+	c->argvlen[1] = strlen(src);
+	return redis_command(r, c);
+}
+
+int tier_redis_fill(struct tier_redis *r, const struct record *rec)
+{
+	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1], rev[24];
+	const char *argv[8 + 2 * TIER_REDIS_F__MAX];
+	size_t argvlen[8 + 2 * TIER_REDIS_F__MAX];
+	struct redis_cmd c = { argv, argvlen, 0, 8 + 2 * TIER_REDIS_F__MAX };
+	struct tier_redis_fields f;
+	redisReply *rep = NULL;
+	char *entry = NULL;
+	size_t klen, entry_len;
+	int rc = QUIRE_EIO;
+
+	klen = key_post(r, rec->slug, key);
+	if (!klen || tier_redis_codec_fields_encode(rec, &f) != QUIRE_OK ||
+	    tier_redis_codec_index_encode(rec, &entry,
+					  &entry_len) != QUIRE_OK) {
+		redis_set_err(r, "cannot fill '%.200s': bad record",
+			      rec->slug ? rec->slug : "");
+		goto out;
+	}
+	snprintf(rev, sizeof(rev), "%lld", rec->revision);
+	redis_cmd_add(&c, NULL, 0); /* EVALSHA or EVAL */
+	redis_cmd_add(&c, NULL, 0); /* the sha or the script */
+	redis_cmd_adds(&c, "2");
+	redis_cmd_add(&c, key, klen);
+	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
+	redis_cmd_adds(&c, rec->slug);
+	redis_cmd_adds(&c, rev);
+	redis_cmd_add(&c, entry, entry_len);
+	cmd_add_fields(&c, &f);
+	rep = script_run(r, &c, fill_script, &r->fill_sha);
+	if (!rep)
+		goto out;
+	if (rep->type != REDIS_REPLY_INTEGER) {
+		rc = redis_fail_reply(r, rep, "fill");
+		goto out;
+	}
+	rc = QUIRE_OK;
+out:
+	free(entry);
+	freeReplyObject(rep);
+	return rc;
+}
