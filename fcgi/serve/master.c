@@ -1,48 +1,12 @@
 /*
  * master.c - the supervisor: preforks workers, restarts them, reloads
  *
- * The master holds the parsed content and forks the workers, so each
- * starts with the site already in memory (shared copy-on-write) and a
- * reload parses once, not once a worker. It takes its signals
- * synchronously with sigtimedwait(), so it has no handlers and no races
- * with them.
- *
- * Reload (SIGHUP) is a rolling replacement: the new content is loaded
- * while the old workers serve; new workers are forked; then the old ones
- * get SIGTERM and finish the request they hold. The listening socket is
- * never closed, so connections wait in its backlog and none is dropped.
- *
- * Upgrade (SIGUSR2) is the same roll across a new binary, done in place:
- * the master execv()s the path it was started from (upgrade.c says why
- * not /proc/self/exe), handing over the listening socket's fd and the
- * PIDs of its workers in the environment. Same PID, so spawn-fcgi -n and
- * systemd (MainPID) see nothing happen, and the old workers stay its
- * children across the exec: it still reaps them, and since the master
- * did not die their PR_SET_PDEATHSIG does not fire. They serve while the
- * new image loads; once it has forked its own workers it sends them
- * SIGTERM, exactly as a reload would, and connections that arrive in
- * between wait in the backlog. nginx's and unicorn's way (the old master
- * forks and execs a new one, which takes over, then exits) keeps the
- * old master as a fallback if the new one fails to start, but changes
- * the PID that systemd and spawn-fcgi are watching; here the fallback is
- * a pre-flight instead: "NEW --version" must exit 0 before the exec,
- * and if execv() itself fails the old image keeps serving. What remains
- * uncovered is a new binary that runs but cannot load the site: the
- * master then exits, its old workers with it (systemd restarts it).
- *
- * With the write API on, one more child is the committer (committer.c),
- * in the slot after the workers': restarted like a worker when it dies,
- * but not replaced on a reload (it holds no content, only connections);
- * an upgrade retires it with the old workers. Its listening socket is
- * made here, before any fork, so every worker inherits it.
- *
- * Privileges were dropped in main.c before anything was loaded, so the
- * re-executed image starts as the --user already and only verifies it:
- * that is why the drop happens in the master, not in each worker: the
- * socket is inherited, not opened again, so an upgrade needs no root,
- * and a root master would parse content as root on every reload, which
- * is what --user is there to avoid. Each worker verifies the drop again
- * before it serves.
+ * Forks the workers (and the committer, when the write API is on) from
+ * the loaded site, restarts any that dies, with back-off, and takes its
+ * signals synchronously with sigtimedwait(): SIGHUP a rolling reload,
+ * SIGUSR2 the binary executed again in place (upgrade.c), SIGTERM and
+ * SIGINT a stop. Why each is done the way it is (in place rather than
+ * fork+exec, privileges dropped before any load): see doc/DESIGN.md §2.
  */
 #include <errno.h>
 #include <signal.h>
@@ -231,7 +195,7 @@ static void reload(struct master *m)
 	signal_all(m, SIGTERM, 1);
 }
 
-/* Executes the binary again in place (top of file). Returns only when
+/* Executes the binary again in place (DESIGN §2). Returns only when
  * that was not possible; the workers then serve on as before. */
 static void upgrade(struct master *m)
 {
