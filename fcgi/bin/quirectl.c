@@ -112,7 +112,7 @@ static int cmd_serve(const struct config *cfg, const char *dir)
 	}
 	/* PostgreSQL down now is no reason not to serve: deploys try again */
 	(void)deployer_warm(d);
-	rc = deploy_serve(d, sock);
+	rc = deploy_server_run(d, sock);
 	deployer_close(d);
 	return rc == QUIRE_OK ? DEPLOY_EXIT_OK : DEPLOY_EXIT_USAGE;
 }

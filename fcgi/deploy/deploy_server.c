@@ -34,7 +34,7 @@ static int listen_on(const char *path, int *out)
 	int fd, rc;
 
 	*out = -1;
-	if (deploy_socket_addr(path, &sa) != 0) {
+	if (deploy_client_socket_addr(path, &sa) != 0) {
 		log_report("socket path too long: %s", path);
 		return QUIRE_EINVAL;
 	}
@@ -219,7 +219,7 @@ out:
 		close(fds[1]);
 }
 
-int deploy_serve(struct deployer *d, const char *socket_path)
+int deploy_server_run(struct deployer *d, const char *socket_path)
 {
 	struct sigaction sa;
 	sigset_t stops;

@@ -18,6 +18,6 @@
  * then. Refuses a path where a server already answers. QUIRE_OK, or
  * QUIRE_EIO / QUIRE_EINVAL (reported: log_report()).
  */
-int deploy_serve(struct deployer *d, const char *socket_path);
+int deploy_server_run(struct deployer *d, const char *socket_path);
 
 #endif
