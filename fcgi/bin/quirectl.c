@@ -5,6 +5,9 @@
  * and answers deploys asked on QUIRE_DEPLOY_SOCKET (deploy_server.h);
  * `quirectl deploy DIR` asks it when it answers for DIR, else deploys
  * in this process.
+ *
+ * Every report, the library's included, goes through log_report(): this
+ * program names it ("quirectl: ") and sends it to stderr.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include "content/markdown.h"
 #include "deploy/deploy_client.h"
 #include "deploy/deploy_server.h"
+#include "deploy/deploy_tiers.h"
 #include "deploy/deployer.h"
 #include "lib/config.h"
 #include "lib/log.h"
@@ -45,7 +49,7 @@ static int cmd_check(const struct config *cfg, const char *dir)
 	size_t errors;
 
 	if (content_load(dir, NULL, &opt, &c) != QUIRE_OK) {
-		fprintf(stderr, "quirectl: out of memory\n");
+		log_report("out of memory");
 		return DEPLOY_EXIT_CONTENT;
 	}
 	errors = c->n_errors;
@@ -56,14 +60,14 @@ static int cmd_check(const struct config *cfg, const char *dir)
 
 static int cmd_migrate(const struct config *cfg)
 {
-	struct tier_pg *pg = deploy_pg_open(cfg);
+	struct tier_pg *pg = deploy_tiers_pg_open(cfg);
 	int from = 0, to = 0, rc;
 
 	if (!pg)
 		return DEPLOY_EXIT_TIER;
 	rc = tier_pg_migrate(pg, &from, &to);
 	if (rc != QUIRE_OK)
-		fprintf(stderr, "quirectl: migration failed: %s\n", tier_pg_error(pg));
+		log_report("migration failed: %s", tier_pg_error(pg));
 	else if (from == to)
 		printf("schema is at version %d; nothing to do\n", to);
 	else
@@ -82,7 +86,7 @@ static int cmd_deploy(const struct config *cfg, const char *dir,
 	if (rc != DEPLOY_CLIENT_NONE)
 		return rc;
 	if (deployer_open(cfg, dir, 0, &d) != QUIRE_OK) {
-		fprintf(stderr, "quirectl: out of memory\n");
+		log_report("out of memory");
 		return DEPLOY_EXIT_TIER;
 	}
 	rc = deployer_run(d, timeout_ms);
@@ -99,16 +103,16 @@ static int cmd_serve(const struct config *cfg, const char *dir)
 	int rc;
 
 	if (!sock || !*sock) {
-		fprintf(stderr, "quirectl: serve needs QUIRE_DEPLOY_SOCKET\n");
+		log_report("serve needs QUIRE_DEPLOY_SOCKET");
 		return DEPLOY_EXIT_USAGE;
 	}
 	if (deployer_open(cfg, dir, 1, &d) != QUIRE_OK) {
-		fprintf(stderr, "quirectl: out of memory\n");
+		log_report("out of memory");
 		return DEPLOY_EXIT_TIER;
 	}
 	/* PostgreSQL down now is no reason not to serve: deploys try again */
 	(void)deployer_warm(d);
-	rc = deploy_serve(d, sock);
+	rc = deploy_server_run(d, sock);
 	deployer_close(d);
 	return rc == QUIRE_OK ? DEPLOY_EXIT_OK : DEPLOY_EXIT_USAGE;
 }
@@ -123,7 +127,7 @@ static int cmd_status(const struct config *cfg)
 	int version = 0, rc = DEPLOY_EXIT_OK;
 
 	if (cfg->database_url && *cfg->database_url) {
-		pg = deploy_pg_open(cfg);
+		pg = deploy_tiers_pg_open(cfg);
 		if (pg && tier_pg_schema_version(pg, &version) == QUIRE_OK &&
 		    tier_pg_generation(pg, &g) == QUIRE_OK)
 			printf("postgresql: ok, schema %d, generation %lld\n", version, g);
@@ -139,7 +143,7 @@ static int cmd_status(const struct config *cfg)
 		printf("redis: not configured\n");
 		return rc;
 	}
-	r = deploy_redis_open(cfg, 1);
+	r = deploy_tiers_redis_open(cfg, 1);
 	if (!r) {
 		printf("redis: unreachable\n");
 		return DEPLOY_EXIT_TIER;
@@ -168,6 +172,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	prefault_keep_freed();
+	/* What went wrong, the library's and this program's alike: on
+	 * stderr, which a deploy server hands to its client for a deploy */
+	log_set_report("quirectl: ", stderr);
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? DEPLOY_EXIT_USAGE : DEPLOY_EXIT_OK;
@@ -177,7 +184,7 @@ int main(int argc, char **argv)
 		return DEPLOY_EXIT_OK;
 	}
 	if (config_load(&cfg, 1, env_only, err, sizeof(err)) != QUIRE_OK) {
-		fprintf(stderr, "quirectl: %s\n", err);
+		log_report("%s", err);
 		return DEPLOY_EXIT_USAGE;
 	}
 	/* A server says what it does (info); a command only what went wrong */

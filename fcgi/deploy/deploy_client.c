@@ -11,7 +11,7 @@
 
 #include "deploy/deploy_client.h"
 
-int deploy_socket_addr(const char *path, struct sockaddr_un *sa)
+int deploy_client_socket_addr(const char *path, struct sockaddr_un *sa)
 {
 	size_t len = strlen(path);
 
@@ -29,7 +29,7 @@ static int connect_to(const char *path)
 	struct sockaddr_un sa;
 	int fd;
 
-	if (deploy_socket_addr(path, &sa) != 0)
+	if (deploy_client_socket_addr(path, &sa) != 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd == -1)

@@ -44,6 +44,6 @@ int deploy_client_ask(const char *socket_path, const char *dir,
 
 /* sa for the unix socket at path: 0, or -1 when path is too long. Client
  * and server both. */
-int deploy_socket_addr(const char *path, struct sockaddr_un *sa);
+int deploy_client_socket_addr(const char *path, struct sockaddr_un *sa);
 
 #endif

@@ -26,7 +26,7 @@ static void on_stop(int sig)
 	stopping = 1;
 }
 
-/* Listens on path: QUIRE_OK, else said on stderr. */
+/* Listens on path: QUIRE_OK, else reported. */
 static int listen_on(const char *path, int *out)
 {
 	struct sockaddr_un sa;
@@ -34,20 +34,19 @@ static int listen_on(const char *path, int *out)
 	int fd, rc;
 
 	*out = -1;
-	if (deploy_socket_addr(path, &sa) != 0) {
-		fprintf(stderr, "quirectl: socket path too long: %s\n", path);
+	if (deploy_client_socket_addr(path, &sa) != 0) {
+		log_report("socket path too long: %s", path);
 		return QUIRE_EINVAL;
 	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		fprintf(stderr, "quirectl: socket: %s\n", strerror(errno));
+		log_report("socket: %s", strerror(errno));
 		return QUIRE_EIO;
 	}
 	/* A socket left by a server that died is taken over; one that
 	 * answers is another server's. */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		fprintf(stderr, "quirectl: a deploy server already answers on %s\n",
-			path);
+		log_report("a deploy server already answers on %s", path);
 		close(fd);
 		return QUIRE_EINVAL;
 	}
@@ -56,8 +55,7 @@ static int listen_on(const char *path, int *out)
 	if (fd == -1)
 		return QUIRE_EIO;
 	if (unlink(path) == -1 && errno != ENOENT) {
-		fprintf(stderr, "quirectl: cannot replace %s: %s\n", path,
-			strerror(errno));
+		log_report("cannot replace %s: %s", path, strerror(errno));
 		close(fd);
 		return QUIRE_EIO;
 	}
@@ -65,8 +63,7 @@ static int listen_on(const char *path, int *out)
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (rc == -1 || listen(fd, 16) == -1) {
-		fprintf(stderr, "quirectl: cannot listen on %s: %s\n", path,
-			strerror(errno));
+		log_report("cannot listen on %s: %s", path, strerror(errno));
 		close(fd);
 		return QUIRE_EIO;
 	}
@@ -222,7 +219,7 @@ out:
 		close(fds[1]);
 }
 
-int deploy_serve(struct deployer *d, const char *socket_path)
+int deploy_server_run(struct deployer *d, const char *socket_path)
 {
 	struct sigaction sa;
 	sigset_t stops;

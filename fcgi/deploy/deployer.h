@@ -6,7 +6,7 @@
  * the last deploy kept (path, hash, signature); only files whose
  * signature changed are read and hashed (content_scan.h), and only those
  * whose path or hash changed are parsed and rendered; any error is
- * printed and nothing changes. Then, in one PostgreSQL transaction, the
+ * reported and nothing changes. Then, in one PostgreSQL transaction, the
  * changes and a new generation are committed; Redis is refreshed and
  * the invalidation published; and the deploy waits, bounded, until
  * every live worker acknowledged the new generation.
@@ -17,14 +17,16 @@
  * PostgreSQL holds of the content posts, indexed, made ready after each
  * deploy has answered and checked against the site's generation and
  * stamp before the next one uses it.
+ *
+ * What went wrong is reported through log_report() (lib/log.h), whose
+ * prefix and stream the program chose; what a deploy did goes to
+ * stdout.
  */
 #ifndef QUIRE_DEPLOYER_H
 #define QUIRE_DEPLOYER_H
 
 #include "deploy/deploy_client.h" /* enum deploy_exit */
 #include "lib/config.h"
-#include "tiers/tier_pg.h"
-#include "tiers/tier_redis.h"
 
 /* A worker silent longer than this is not live. */
 #define DEPLOY_WORKER_MAX_AGE_S 10
@@ -42,7 +44,7 @@ void deployer_close(struct deployer *d);
 
 /* Lists the folder and reaches PostgreSQL, so that the first deploy
  * asked of a long-lived deployer finds them ready. QUIRE_OK, or
- * QUIRE_EIO (PostgreSQL unreachable, said on stderr: the deploys try
+ * QUIRE_EIO (PostgreSQL unreachable, reported: the deploys try
  * again). */
 int deployer_warm(struct deployer *d);
 
@@ -51,17 +53,14 @@ int deployer_warm(struct deployer *d);
 const char *deployer_dir(const struct deployer *d);
 
 /*
- * Deploys the folder, printing what it did on stdout and what went wrong
- * on stderr; returns a deploy_exit. Then call deployer_after(), which
- * keeps the files' signatures and what PostgreSQL now holds for the next
- * deploy: work off the deploy's path, done once its caller was answered.
+ * Deploys the folder (deployer_run.c), printing what it did on stdout
+ * and reporting what went wrong; waits at most timeout_ms for the
+ * workers' acknowledgements. Returns a deploy_exit. Then call
+ * deployer_after(), which keeps the files' signatures and what
+ * PostgreSQL now holds for the next deploy: work off the deploy's path,
+ * done once its caller was answered.
  */
 int deployer_run(struct deployer *d, double timeout_ms);
 void deployer_after(struct deployer *d);
-
-/* The tiers as quirectl reaches them: NULL, with the reason on stderr
- * (unless quiet), when unset or unreachable. */
-struct tier_pg *deploy_pg_open(const struct config *cfg);
-struct tier_redis *deploy_redis_open(const struct config *cfg, int quiet);
 
 #endif

@@ -1,8 +1,10 @@
 /*
- * log.c - one-line structured logs on stderr
+ * log.c - one-line structured logs on stderr, and a command's reports
  *
- * A line is formatted whole and written with one write(2), so lines from
- * several workers sharing stderr do not interleave.
+ * A log line is formatted whole and written with one write(2), so lines
+ * from several workers sharing stderr do not interleave. A report goes
+ * through stdio, on the stream its program chose, and is not cut at a
+ * fixed length (it may name a long path).
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -13,6 +15,8 @@
 #include "lib/log.h"
 
 static enum log_level max_level = LOG_LEVEL_INFO;
+static const char *report_prefix;
+static FILE *report_to;
 
 static const char *const level_names[LOG_LEVEL__MAX] = {
 	"error", /* LOG_LEVEL_ERROR */
@@ -65,6 +69,40 @@ void log_msg(enum log_level level, const char *event, const char *fmt, ...)
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		return; /* nowhere left to report it */
+}
+
+void log_set_report(const char *prefix, FILE *to)
+{
+	report_prefix = prefix;
+	report_to = to;
+}
+
+void log_report(const char *fmt, ...)
+{
+	char small[1024], *line = small;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(small)) {
+		line = malloc((size_t)n + 1);
+		if (!line)
+			line = small; /* cut short rather than lost */
+		else {
+			va_start(ap, fmt);
+			vsnprintf(line, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+		}
+	}
+	/* one call: an unbuffered stderr writes the line in one write(2) */
+	fprintf(report_to ? report_to : stderr, "%s%s\n",
+		report_prefix ? report_prefix : "", line);
+	if (line != small)
+		free(line);
 }
 
 char *log_escape(const char *s, char *out, size_t outsz)

@@ -241,9 +241,8 @@ int tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
 		if (left <= 0) {
 			for (i = 0; verbose && i < n; i++)
 				if (w[i].generation < generation)
-					fprintf(stderr, "quirectl: worker %s is at "
-						"generation %lld\n", w[i].id,
-						w[i].generation);
+					log_report("worker %s is at generation "
+						   "%lld", w[i].id, w[i].generation);
 			rc = QUIRE_ETIMEOUT;
 			break;
 		}

@@ -87,7 +87,8 @@ struct tier_redis *tiers_acks(struct tiers *t);
 /*
  * Waits, at most timeout_ms, until every live worker (one that beat in
  * the last max_age_s seconds) acknowledged generation. *live and *acked
- * get the counts (workers behind are listed on stderr when verbose).
+ * get the counts (workers behind are reported, log_report(), when
+ * verbose).
  * With acks (subscribed to the acks channel) it reads the
  * registry again when an acknowledgement comes; without, every 0.25 ms.
  * Returns QUIRE_OK when all acknowledged, QUIRE_ETIMEOUT, or QUIRE_EIO.

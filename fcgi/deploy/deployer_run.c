@@ -1,0 +1,407 @@
+/*
+ * deployer_run.c - one deploy, phase by phase (deployer.h)
+ *
+ * Nothing changes until the commit: every phase before it may refuse
+ * the deploy and end it, with what went wrong reported. From the commit
+ * on the deploy is made, and what follows only tells the workers; it
+ * ends with the report of what was done.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "deploy/deploy_refresh.h"
+#include "deploy/deploy_tiers.h"
+#include "deploy/deployer.h"
+#include "deploy/deployer_private.h"
+#include "lib/limits.h"
+#include "lib/log.h"
+#include "lib/quire.h"
+
+/* One deploy under way: what its phases hand on to each other. */
+struct run {
+	struct deployer *d;
+	double timeout_ms;
+	int rc;                  /* a deploy_exit */
+	size_t n_errors;         /* the listing's and the reading's */
+	size_t n_skipped;        /* files left unread: signature unchanged */
+	int whole;               /* the folder was listed whole */
+	int changed;             /* the plan upserts or deletes */
+	int full;                /* Redis is rewritten whole */
+	struct tier_redis *r;    /* NULL: none configured, or unreachable */
+	struct tier_redis *acks; /* the deployer's subscription, or NULL */
+	size_t live, acked;
+	int waited;              /* what tiers_wait_acks() returned */
+	double t0, t_list, t_joined, t_read, t_plan, t_commit, t_publish;
+};
+
+/* What a phase leads to. */
+enum step {
+	STEP_NEXT,               /* the next phase */
+	STEP_REPORT,             /* the report (run.rc says how it went) */
+	STEP_END,                /* the end, with no report */
+};
+
+/* Whether path/sub is a directory. */
+static int has_dir(const char *path, const char *sub)
+{
+	struct stat st;
+	char p[4096];
+	int n = snprintf(p, sizeof(p), "%s/%s", path, sub);
+
+	return n > 0 && (size_t)n < sizeof(p) && stat(p, &st) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
+/*
+ * A folder that does not exist, or holds neither posts/ nor pages/,
+ * lists as empty, and a deploy of nothing unpublishes every content
+ * post: a mistyped path ("/srv/blgo", one level too deep) would empty
+ * the site. It is refused instead; an empty posts/ unpublishes all.
+ */
+static enum step refuse_no_content_folder(struct run *run)
+{
+	const char *dir = run->d->dir;
+
+	if (!has_dir(dir, ".")) {
+		log_report("\"%s\" is not a folder: nothing deployed", dir);
+		run->rc = DEPLOY_EXIT_CONTENT;
+		return STEP_END;
+	}
+	if (!has_dir(dir, "posts") && !has_dir(dir, "pages")) {
+		log_report("\"%s\" has neither posts/ nor pages/: not a content "
+			   "folder, nothing deployed", dir);
+		run->rc = DEPLOY_EXIT_CONTENT;
+		return STEP_END;
+	}
+	return STEP_NEXT;
+}
+
+/* Lists the folder and reaches PostgreSQL: a fresh process lists (tens
+ * of ms) while PostgreSQL is reached; a long-lived one lists in well
+ * under a millisecond. */
+static enum step list_and_reach_pg(struct run *run)
+{
+	struct deployer *d = run->d;
+	pthread_t th;
+	int threaded, listed;
+
+	threaded = !d->watch &&
+		   pthread_create(&th, NULL, deployer_prepare_pg, d) == 0;
+	listed = deployer_list(d, &run->n_errors, &run->whole);
+	run->t_list = quire_now_ms();
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		deployer_prepare_pg(d);
+	run->t_joined = quire_now_ms();
+	if (listed != QUIRE_OK) {
+		log_report("out of memory reading \"%s\"", d->dir);
+		run->rc = DEPLOY_EXIT_CONTENT;
+		return STEP_END;
+	}
+	if (!d->pg_ok) {
+		log_report("nothing deployed");
+		run->rc = DEPLOY_EXIT_TIER;
+		return STEP_END;
+	}
+	d->before = d->gen = d->known.site.generation;
+	return STEP_NEXT;
+}
+
+/* Reads the files whose signature is not the one PostgreSQL keeps. */
+static enum step read_changed(struct run *run)
+{
+	struct deployer *d = run->d;
+
+	deploy_skip_known(d->files, d->n_files, d->known.index, &run->n_skipped);
+	if (content_read(d->files, &d->n_files, &run->n_errors) != QUIRE_OK) {
+		log_report("out of memory reading \"%s\"", d->dir);
+		run->rc = DEPLOY_EXIT_CONTENT;
+		return STEP_END;
+	}
+	run->t_read = quire_now_ms();
+	return STEP_NEXT;
+}
+
+/* Parses and renders what changed: the plan (deploy.h). */
+static enum step make_plan(struct run *run)
+{
+	struct deployer *d = run->d;
+	struct content_options opt = { d->cfg->unsafe_html };
+
+	if (deploy_plan_make(d->files, d->n_files, d->known.index, &opt,
+			     &d->plan) != QUIRE_OK) {
+		log_report("out of memory planning the deploy");
+		run->rc = DEPLOY_EXIT_TIER;
+		return STEP_END;
+	}
+	run->t_plan = quire_now_ms();
+	run->changed = d->plan.n_upserts || d->plan.n_deletes;
+	return STEP_NEXT;
+}
+
+/*
+ * A content file whose slug is a post of the write API would replace it
+ * (and take it away when the file goes): refused, naming the file, and
+ * nothing deployed. DEPLOY_EXIT_OK when no upsert is one.
+ */
+static int api_owned(struct deployer *d)
+{
+	const struct deploy_plan *plan = &d->plan;
+	char **slugs, *first = NULL, msg[QUIRE_MAX_SLUG + 128];
+	size_t i;
+	int rc;
+
+	if (plan->n_upserts == 0)
+		return DEPLOY_EXIT_OK;
+	slugs = calloc(plan->n_upserts, sizeof(*slugs));
+	if (!slugs)
+		return DEPLOY_EXIT_TIER;
+	for (i = 0; i < plan->n_upserts; i++)
+		slugs[i] = plan->upserts[i]->slug;
+	rc = tier_pg_api_owned(d->pg, slugs, plan->n_upserts, &first);
+	free(slugs);
+	if (rc != QUIRE_OK) {
+		log_report("postgresql: %s; nothing deployed", tier_pg_error(d->pg));
+		return DEPLOY_EXIT_TIER;
+	}
+	if (!first)
+		return DEPLOY_EXIT_OK;
+	for (i = 0; i < plan->n_upserts; i++)
+		if (strcmp(plan->upserts[i]->slug, first) == 0)
+			break;
+	snprintf(msg, sizeof(msg), "slug \"%s\" is a post of the write API: a "
+		 "content file cannot replace it", first);
+	content_report(i < plan->n_upserts && plan->upserts[i]->path ?
+		       plan->upserts[i]->path : first, 1, 1, msg);
+	log_report("1 error; nothing deployed");
+	free(first);
+	return DEPLOY_EXIT_CONTENT;
+}
+
+/* Refuses content with errors (each listed as it was found), and a file
+ * that would replace a post of the write API. */
+static enum step refuse_bad_content(struct run *run)
+{
+	struct deployer *d = run->d;
+	size_t n_errors = d->plan.n_errors + run->n_errors;
+
+	if (n_errors) {
+		log_report("%zu errors in \"%s\" (listed above); nothing deployed",
+			   n_errors, d->dir);
+		run->rc = DEPLOY_EXIT_CONTENT;
+		return STEP_END;
+	}
+	if (run->changed && (run->rc = api_owned(d)) != DEPLOY_EXIT_OK)
+		return STEP_END;
+	return STEP_NEXT;
+}
+
+/* Commits the plan and a new generation in one PostgreSQL transaction:
+ * from here on, the deploy is made. */
+static enum step commit_pg(struct run *run)
+{
+	struct deployer *d = run->d;
+	const struct deploy_plan *plan = &d->plan;
+
+	if (run->changed && tier_pg_deploy(d->pg, plan->upserts, plan->n_upserts,
+					   plan->deletes, plan->n_deletes,
+					   &d->gen) != QUIRE_OK) {
+		log_report("postgresql: %s; nothing deployed", tier_pg_error(d->pg));
+		run->rc = DEPLOY_EXIT_TIER;
+		return STEP_END;
+	}
+	d->ran = 1;
+	run->t_commit = quire_now_ms();
+	/* list and pg ran side by side in a fresh process; wait is how long
+	 * the list then waited for pg */
+	log_msg(LOG_LEVEL_DEBUG, "deploy", "files=%zu read=%zu listed=%s "
+		"known_from=%s list_ms=%.1f pg_ms=%.1f wait_ms=%.1f read_ms=%.1f "
+		"plan_commit_ms=%.1f plan_ms=%.1f commit_ms=%.1f", d->n_files,
+		d->n_files - run->n_skipped, run->whole ? "whole" : "changes",
+		d->known.from, run->t_list - run->t0,
+		d->pg_ms, run->t_joined - run->t_list, run->t_read - run->t_joined,
+		run->t_commit - run->t_read, run->t_plan - run->t_read,
+		run->t_commit - run->t_plan);
+	return STEP_NEXT;
+}
+
+/* Signals the local master to reload, the fallback when Redis is down.
+ * A deploy_exit. */
+static int signal_master(void)
+{
+	const char *path = getenv("QUIRE_PID_FILE");
+	FILE *f;
+	long pid = 0;
+
+	if (!path || !*path || !(f = fopen(path, "r"))) {
+		log_report("redis unreachable and no QUIRE_PID_FILE to signal: "
+			   "workers were not told");
+		return DEPLOY_EXIT_TIER;
+	}
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1) {
+		fclose(f);
+		log_report("no pid in \"%s\"", path);
+		return DEPLOY_EXIT_TIER;
+	}
+	fclose(f);
+	if (kill((pid_t)pid, SIGHUP) == -1) {
+		log_report("cannot signal master %ld: %s", pid, strerror(errno));
+		return DEPLOY_EXIT_TIER;
+	}
+	printf("redis unreachable: signalled the local master (pid %ld) to reload "
+	       "instead\n", pid);
+	return DEPLOY_EXIT_OK;
+}
+
+/* Writes what was committed to Redis: the changes, or everything when
+ * Redis missed a deploy. Without Redis, the master is signalled. */
+static enum step write_redis(struct run *run)
+{
+	struct deployer *d = run->d;
+	const struct deploy_plan *plan = &d->plan;
+	long long redis_gen = -1;
+	int rc;
+
+	run->r = deploy_tiers_redis_open(d->cfg, 0);
+	if (!run->r) {
+		if (!d->cfg->redis_url || !*d->cfg->redis_url)
+			printf("no redis configured\n");
+		run->rc = run->changed ? signal_master() : DEPLOY_EXIT_OK;
+		return STEP_REPORT;
+	}
+	if (tier_redis_generation(run->r, &redis_gen) != QUIRE_OK)
+		redis_gen = -1;
+	/* Redis missed a deploy (it was down, or is new): rewrite it whole. */
+	run->full = redis_gen != d->before;
+	if (!run->changed && !run->full) {
+		printf("nothing changed: %zu files, generation %lld\n", d->n_files,
+		       d->gen);
+		run->rc = DEPLOY_EXIT_OK;
+		return STEP_END;
+	}
+	if (run->full)
+		rc = deploy_refresh_redis(d->pg, run->r, d->gen, plan->upserts,
+					  plan->n_upserts);
+	else
+		rc = tier_redis_store(run->r, plan->upserts, plan->n_upserts,
+				      plan->deletes, plan->n_deletes, d->gen);
+	if (rc != QUIRE_OK) {
+		log_report("redis: %s", tier_redis_error(run->r));
+		run->rc = signal_master();
+		return STEP_REPORT;
+	}
+	return STEP_NEXT;
+}
+
+/* Publishes the invalidation: the slugs changed, or "*" after a whole
+ * rewrite, when the slugs are not the whole story. */
+static enum step publish(struct run *run)
+{
+	struct deployer *d = run->d;
+	const struct deploy_plan *plan = &d->plan;
+	const char **slugs;
+	long long receivers = 0;
+	size_t i;
+	int rc;
+
+	/* Before the publish: the acknowledgements then wake the wait. */
+	run->acks = tiers_acks_keep(&d->acks, d->cfg);
+	slugs = calloc(plan->n_upserts + plan->n_deletes + 1, sizeof(*slugs));
+	if (!slugs) {
+		run->rc = DEPLOY_EXIT_TIER;
+		return STEP_END;
+	}
+	for (i = 0; i < plan->n_upserts; i++)
+		slugs[i] = plan->upserts[i]->slug;
+	for (i = 0; i < plan->n_deletes; i++)
+		slugs[plan->n_upserts + i] = plan->deletes[i];
+	rc = tier_redis_publish(run->r, d->gen, slugs,
+				run->full ? 0 : plan->n_upserts + plan->n_deletes,
+				run->full, &receivers);
+	free(slugs);
+	if (rc != QUIRE_OK) {
+		log_report("publish failed: %s", tier_redis_error(run->r));
+		run->rc = signal_master();
+		return STEP_REPORT;
+	}
+	run->t_publish = quire_now_ms();
+	return STEP_NEXT;
+}
+
+/* Waits, bounded, until every live worker acknowledged the generation. */
+static enum step wait_acks(struct run *run)
+{
+	struct deployer *d = run->d;
+
+	run->waited = tiers_wait_acks(run->r, run->acks, d->gen, run->timeout_ms,
+				      DEPLOY_WORKER_MAX_AGE_S, 1, &run->live,
+				      &run->acked);
+	/* Unread, the registry says nothing: "0/0 acknowledged" is no
+	 * acknowledgement. */
+	run->rc = run->waited != QUIRE_EIO && run->acked == run->live ?
+		  DEPLOY_EXIT_OK : DEPLOY_EXIT_ACK;
+	if (run->waited == QUIRE_EIO)
+		log_report("cannot read the workers' acknowledgements from "
+			   "redis: %s", tier_redis_error(run->r));
+	log_msg(LOG_LEVEL_DEBUG, "deploy", "redis=%s redis_ms=%.1f acks_ms=%.1f",
+		run->full ? "whole" : "changes", run->t_publish - run->t_commit,
+		quire_now_ms() - run->t_publish);
+	return STEP_NEXT;
+}
+
+/* What the deploy did, on stdout; the workers that did not
+ * acknowledge in time, reported. */
+static void report(const struct run *run)
+{
+	const struct deployer *d = run->d;
+
+	printf("deployed generation %lld: %zu changed, %zu removed, %zu unchanged; "
+	       "committed in %.1f ms", d->gen, d->plan.n_upserts, d->plan.n_deletes,
+	       d->plan.n_unchanged, run->t_commit - run->t0);
+	if (run->r)
+		printf("; %zu/%zu workers acknowledged in %.1f ms", run->acked,
+		       run->live, quire_now_ms() - run->t0);
+	printf("\n");
+	if (run->rc == DEPLOY_EXIT_ACK && run->waited != QUIRE_EIO)
+		log_report("%zu of %zu workers did not acknowledge within %.0f ms",
+			   run->live - run->acked, run->live, run->timeout_ms);
+}
+
+int deployer_run(struct deployer *d, double timeout_ms)
+{
+	/* In order; each goes on to the next, to the report, or ends. */
+	static enum step (*const phases[])(struct run *) = {
+		refuse_no_content_folder,
+		list_and_reach_pg,
+		read_changed,
+		make_plan,
+		refuse_bad_content,
+		commit_pg,
+		write_redis,
+		publish,
+		wait_acks,
+	};
+	struct run run;
+	enum step step = STEP_NEXT;
+	size_t i;
+
+	memset(&run, 0, sizeof(run));
+	run.t0 = quire_now_ms();
+	run.d = d;
+	run.timeout_ms = timeout_ms;
+	run.rc = DEPLOY_EXIT_TIER;
+	run.waited = QUIRE_OK;
+	deployer_release_last(d);
+	for (i = 0; i < sizeof(phases) / sizeof(phases[0]) && step == STEP_NEXT; i++)
+		step = phases[i](&run);
+	if (step != STEP_END)
+		report(&run);
+	tier_redis_close(run.r);
+	return run.rc;
+}
