@@ -1,5 +1,5 @@
 /*
- * test_frontmatter.c - frontmatter_parse and frontmatter_parse_date fed
+ * test_frontmatter.c - frontmatter_parse and frontmatter_date_parse fed
  * bytes
  */
 #include <stdio.h>
@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "content/frontmatter.h"
+#include "content/frontmatter_date.h"
 #include "content/post.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
@@ -188,29 +189,29 @@ static void test_dates(void)
 {
 	time_t t;
 
-	CHECK(frontmatter_parse_date("2024-01-31", &t) == QUIRE_OK);
+	CHECK(frontmatter_date_parse("2024-01-31", &t) == QUIRE_OK);
 	CHECK(t == 1706659200);
-	CHECK(frontmatter_parse_date("2024-01-31 10:20", &t) == QUIRE_OK);
+	CHECK(frontmatter_date_parse("2024-01-31 10:20", &t) == QUIRE_OK);
 	CHECK(t == 1706659200 + 10 * 3600 + 20 * 60);
-	CHECK(frontmatter_parse_date("2024-01-31T10:20:30", &t) == QUIRE_OK);
+	CHECK(frontmatter_date_parse("2024-01-31T10:20:30", &t) == QUIRE_OK);
 	CHECK(t == 1706659200 + 10 * 3600 + 20 * 60 + 30);
-	CHECK(frontmatter_parse_date("2024-01-31T10:20:30Z", &t) == QUIRE_OK);
+	CHECK(frontmatter_date_parse("2024-01-31T10:20:30Z", &t) == QUIRE_OK);
 	CHECK(t == 1706659200 + 10 * 3600 + 20 * 60 + 30);
-	CHECK(frontmatter_parse_date("2024-01-31T10:20:30+01:00", &t) ==
+	CHECK(frontmatter_date_parse("2024-01-31T10:20:30+01:00", &t) ==
 	      QUIRE_OK);
 	CHECK(t == 1706659200 + 9 * 3600 + 20 * 60 + 30);
-	CHECK(frontmatter_parse_date("2024-01-31 10:20:30 -05:30", &t) ==
+	CHECK(frontmatter_date_parse("2024-01-31 10:20:30 -05:30", &t) ==
 	      QUIRE_OK);
 	CHECK(t == 1706659200 + 15 * 3600 + 50 * 60 + 30);
-	CHECK(frontmatter_parse_date("2024-01-31T10:20:30.123Z", &t) ==
+	CHECK(frontmatter_date_parse("2024-01-31T10:20:30.123Z", &t) ==
 	      QUIRE_OK);
 	CHECK(t == 1706659200 + 10 * 3600 + 20 * 60 + 30);
-	CHECK(frontmatter_parse_date("2024-02-30", &t) == QUIRE_EPARSE);
-	CHECK(frontmatter_parse_date("2024-13-01", &t) == QUIRE_EPARSE);
-	CHECK(frontmatter_parse_date("2024-01-31T25:00", &t) == QUIRE_EPARSE);
-	CHECK(frontmatter_parse_date("31/01/2024", &t) == QUIRE_EPARSE);
-	CHECK(frontmatter_parse_date("2024-01-31x", &t) == QUIRE_EPARSE);
-	CHECK(frontmatter_parse_date("", &t) == QUIRE_EPARSE);
+	CHECK(frontmatter_date_parse("2024-02-30", &t) == QUIRE_EPARSE);
+	CHECK(frontmatter_date_parse("2024-13-01", &t) == QUIRE_EPARSE);
+	CHECK(frontmatter_date_parse("2024-01-31T25:00", &t) == QUIRE_EPARSE);
+	CHECK(frontmatter_date_parse("31/01/2024", &t) == QUIRE_EPARSE);
+	CHECK(frontmatter_date_parse("2024-01-31x", &t) == QUIRE_EPARSE);
+	CHECK(frontmatter_date_parse("", &t) == QUIRE_EPARSE);
 }
 
 static void test_date_with_zone_in_yaml(void)
