@@ -18,6 +18,7 @@
 #include "content/frontmatter_date.h"
 #include "content/frontmatter_value.h"
 #include "content/post.h"
+#include "content/strlist.h"
 #include "lib/buf.h"
 #include "lib/limits.h"
 #include "lib/quire.h"

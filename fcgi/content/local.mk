@@ -16,4 +16,5 @@ libquire_a_SOURCES += \
 	%reldir%/post.c %reldir%/post.h \
 	%reldir%/record.c %reldir%/record.h \
 	%reldir%/site.c %reldir%/site.h \
+	%reldir%/strlist.c %reldir%/strlist.h \
 	%reldir%/template.c %reldir%/template.h

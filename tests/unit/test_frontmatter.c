@@ -11,6 +11,7 @@
 #include "content/frontmatter.h"
 #include "content/frontmatter_date.h"
 #include "content/post.h"
+#include "content/strlist.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
 
