@@ -171,7 +171,7 @@ out_batch:
 out:
 	free(done);
 	free(gone);
-	records_free(old, n_old);
+	record_array_free(old, n_old);
 	quire_strings_free(in_pg, n);
 	return rc;
 }
@@ -408,7 +408,7 @@ const char *deployer_dir(const struct deployer *d)
 static void last_release(struct deployer *d)
 {
 	deploy_plan_release(&d->plan);
-	content_files_free(d->files, d->n_files);
+	content_scan_files_free(d->files, d->n_files);
 	d->files = NULL;
 	d->n_files = 0;
 	d->ran = 0;
@@ -436,7 +436,8 @@ static int list_files(struct deployer *d, size_t *n_errors, int *whole)
 
 	*whole = 1;
 	if (!d->watch)
-		return content_list(d->dir, &d->files, &d->n_files, n_errors);
+		return content_scan_list(d->dir, &d->files, &d->n_files,
+					 n_errors);
 	rc = content_watch_list(d->watch, &d->files, &d->n_files, n_errors, &st);
 	*whole = st.whole;
 	return rc;
@@ -564,7 +565,7 @@ int deployer_run(struct deployer *d, double timeout_ms)
 	}
 	d->before = d->gen = d->known.site.generation;
 	deploy_skip_known(d->files, d->n_files, d->known.index, &n_skipped);
-	if (content_read(d->files, &d->n_files, &n_errors) != QUIRE_OK) {
+	if (content_scan_read(d->files, &d->n_files, &n_errors) != QUIRE_OK) {
 		fprintf(stderr, "quirectl: out of memory reading \"%s\"\n", d->dir);
 		return DEPLOY_EXIT_CONTENT;
 	}
