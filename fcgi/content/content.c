@@ -25,6 +25,7 @@
 
 #include "content/content.h"
 #include "content/frontmatter.h"
+#include "content/frontmatter_date.h"
 #include "content/markdown.h"
 #include "content/post.h"
 #include "lib/buf.h"
@@ -95,7 +96,7 @@ static const char *jekyll_split(const char *name, time_t *date)
 		return NULL;
 	memcpy(day, name, 10);
 	day[10] = '\0';
-	if (frontmatter_parse_date(day, date) != QUIRE_OK)
+	if (frontmatter_date_parse(day, date) != QUIRE_OK)
 		return NULL;
 	return name + 11;
 }

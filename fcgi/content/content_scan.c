@@ -23,7 +23,7 @@
 /* Files for each thread of a listing or read: below this, one thread. */
 #define SCAN_PER_THREAD 256
 
-long long content_now_ns(void)
+long long content_scan_now_ns(void)
 {
 	struct timespec ts;
 
@@ -36,7 +36,7 @@ static long long stat_ns(const struct timespec *ts)
 	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
-void content_sig_of(const struct stat *st, struct content_sig *sig)
+void content_scan_sig_of(const struct stat *st, struct content_sig *sig)
 {
 	sig->ino = (unsigned long long)st->st_ino;
 	sig->size = (long long)st->st_size;
@@ -44,7 +44,7 @@ void content_sig_of(const struct stat *st, struct content_sig *sig)
 	sig->ctime_ns = stat_ns(&st->st_ctim);
 }
 
-int content_sig_stable(const struct content_sig *sig, long long now_ns)
+int content_scan_sig_stable(const struct content_sig *sig, long long now_ns)
 {
 	/* An inode number of 0 would read as "no signature". */
 	return sig->ino != 0 && sig->ctime_ns < now_ns - CONTENT_SIG_RACY_NS;
@@ -54,11 +54,11 @@ int content_sig_stable(const struct content_sig *sig, long long now_ns)
 static void sig_set(struct content_file *f, const struct stat *st,
 		    long long now_ns)
 {
-	content_sig_of(st, &f->sig);
-	f->sig_stable = (unsigned char)content_sig_stable(&f->sig, now_ns);
+	content_scan_sig_of(st, &f->sig);
+	f->sig_stable = (unsigned char)content_scan_sig_stable(&f->sig, now_ns);
 }
 
-void content_sig_format(const struct content_sig *sig, char *out)
+void content_scan_sig_format(const struct content_sig *sig, char *out)
 {
 	if (!sig->ino) {
 		out[0] = '\0';
@@ -92,7 +92,7 @@ static int sig_field(const char **p, int last, unsigned long long *out)
 	return 1;
 }
 
-int content_sig_parse(const char *text, struct content_sig *out)
+int content_scan_sig_parse(const char *text, struct content_sig *out)
 {
 	unsigned long long v[4];
 	const char *p = text;
@@ -126,8 +126,8 @@ static void stat_one(void *arg, size_t i)
 		sig_set(&c->v[i], &st, c->now_ns);
 }
 
-int content_list(const char *dir, struct content_file **out, size_t *n,
-		 size_t *n_errors)
+int content_scan_list(const char *dir, struct content_file **out, size_t *n,
+		      size_t *n_errors)
 {
 	struct content_path *paths = NULL;
 	struct content_file *v;
@@ -151,7 +151,7 @@ int content_list(const char *dir, struct content_file **out, size_t *n,
 	}
 	free(paths);
 	c.v = v;
-	c.now_ns = content_now_ns();
+	c.now_ns = content_scan_now_ns();
 	parallel_for(n_paths, SCAN_PER_THREAD, stat_one, &c);
 	*out = v;
 	*n = n_paths;
@@ -187,7 +187,7 @@ static void read_one(void *arg, size_t i)
 	f->hash = XXH3_64bits(f->text, f->len);
 }
 
-int content_read(struct content_file *v, size_t *n, size_t *n_errors)
+int content_scan_read(struct content_file *v, size_t *n, size_t *n_errors)
 {
 	struct read_ctx c;
 	struct read_result *r;
@@ -203,7 +203,7 @@ int content_read(struct content_file *v, size_t *n, size_t *n_errors)
 	for (i = 0, j = 0; i < *n; i++)
 		if (!v[i].skip)
 			c.res[j++].file = i;
-	c.now_ns = content_now_ns();
+	c.now_ns = content_scan_now_ns();
 	parallel_for(n_read, SCAN_PER_THREAD, read_one, &c);
 	/* In order, so errors are reported as one thread would; a file
 	 * that failed leaves v. */
@@ -229,7 +229,7 @@ int content_read(struct content_file *v, size_t *n, size_t *n_errors)
 	return rc;
 }
 
-void content_files_free(struct content_file *v, size_t n)
+void content_scan_files_free(struct content_file *v, size_t n)
 {
 	size_t i;
 

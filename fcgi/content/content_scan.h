@@ -52,25 +52,25 @@ struct content_file {
 };
 
 /* The signature of a file stat'ed as st. */
-void content_sig_of(const struct stat *st, struct content_sig *sig);
-/* Whether sig may be kept as of now_ns (content_now_ns()): see above. */
-int content_sig_stable(const struct content_sig *sig, long long now_ns);
+void content_scan_sig_of(const struct stat *st, struct content_sig *sig);
+/* Whether sig may be kept as of now_ns (content_scan_now_ns()): see above. */
+int content_scan_sig_stable(const struct content_sig *sig, long long now_ns);
 /* The wall clock in nanoseconds, as file times are. */
-long long content_now_ns(void);
+long long content_scan_now_ns(void);
 
 /* sig as text into out (CONTENT_SIG_MAX bytes); "" when there is none. */
-void content_sig_format(const struct content_sig *sig, char *out);
-/* text (as content_sig_format writes it) into *out: QUIRE_OK, or
+void content_scan_sig_format(const struct content_sig *sig, char *out);
+/* text (as content_scan_sig_format writes it) into *out: QUIRE_OK, or
  * QUIRE_EPARSE (out then has no signature: ino 0). */
-int content_sig_parse(const char *text, struct content_sig *out);
+int content_scan_sig_parse(const char *text, struct content_sig *out);
 
 /*
  * Lists every file content_load would read, sorted by path, and stats
  * each (on several threads): path, kind and sig filled, nothing read.
- * Caller frees with content_files_free(). QUIRE_OK or QUIRE_ENOMEM.
+ * Caller frees with content_scan_files_free(). QUIRE_OK or QUIRE_ENOMEM.
  */
-int content_list(const char *dir, struct content_file **out, size_t *n,
-		 size_t *n_errors);
+int content_scan_list(const char *dir, struct content_file **out, size_t *n,
+		      size_t *n_errors);
 
 /*
  * Reads and hashes every file of v[0..*n) whose skip is not set (on
@@ -78,8 +78,8 @@ int content_list(const char *dir, struct content_file **out, size_t *n,
  * cannot be read is reported, counted in *n_errors and dropped from v
  * (*n shrinks; the order stays). QUIRE_OK or QUIRE_ENOMEM.
  */
-int content_read(struct content_file *v, size_t *n, size_t *n_errors);
+int content_scan_read(struct content_file *v, size_t *n, size_t *n_errors);
 
-void content_files_free(struct content_file *v, size_t n);
+void content_scan_files_free(struct content_file *v, size_t n);
 
 #endif

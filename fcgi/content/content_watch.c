@@ -116,7 +116,7 @@ void content_watch_close(struct content_watch *w)
 	if (!w)
 		return;
 	dirs_release(w);
-	content_files_free(w->v, w->n);
+	content_scan_files_free(w->v, w->n);
 	dirty_release(w);
 	free(w->dirs);
 	free(w->dirty);
@@ -305,13 +305,13 @@ static int list_whole(struct content_watch *w, size_t *n_errors)
 	rc = watch_all(w);
 	if (rc != QUIRE_OK)
 		return rc;
-	rc = content_list(w->dir, &files, &n, &errors);
+	rc = content_scan_list(w->dir, &files, &n, &errors);
 	if (rc != QUIRE_OK)
 		return rc;
 	*n_errors += errors;
 	if (errors)
 		w->untrusted = 1; /* reported at every deploy, as they must be */
-	content_files_free(w->v, w->n);
+	content_scan_files_free(w->v, w->n);
 	w->v = files; /* the listing itself, taken whole */
 	w->n = w->cap = n;
 	w->whole = w->untrusted;
@@ -493,7 +493,7 @@ static int restat(struct content_watch *w, struct dirty *x)
 		w->v[at].kind = x->kind;
 		w->n++;
 	}
-	content_sig_of(&st, &w->v[at].sig);
+	content_scan_sig_of(&st, &w->v[at].sig);
 	return QUIRE_OK;
 }
 
@@ -551,12 +551,13 @@ int content_watch_list(struct content_watch *w, struct content_file **out,
 	v = calloc(w->n ? w->n : 1, sizeof(*v));
 	if (!v)
 		return QUIRE_ENOMEM;
-	now = content_now_ns();
+	now = content_scan_now_ns();
 	if (w->n)
 		memcpy(v, w->v, w->n * sizeof(*v));
 	for (i = 0; i < w->n; i++) {
 		v[i].path_borrowed = 1;
-		v[i].sig_stable = (unsigned char)content_sig_stable(&v[i].sig, now);
+		v[i].sig_stable =
+			(unsigned char)content_scan_sig_stable(&v[i].sig, now);
 	}
 	*out = v;
 	*n = w->n;

@@ -12,7 +12,7 @@
  * The kernel queues a change before the write or rename that made it
  * returns, so an edit finished before a deploy was asked for is always
  * seen. What a watch cannot follow is listed whole, at every deploy,
- * exactly as content_list() does: a symbolic link anywhere in the tree
+ * exactly as content_scan_list() does: a symbolic link anywhere in the tree
  * (its target may change unseen), a listing with errors (they must be
  * reported again), a tree the watches could not all be placed on.
  * A change of folders (made, removed, renamed) or an overflow of the
@@ -42,13 +42,13 @@ int content_watch_open(const char *dir, struct content_watch **out);
 void content_watch_close(struct content_watch *w);
 
 /*
- * The content files of the folder as content_list() would list them now:
- * a fresh array (caller frees with content_files_free()), sorted by
+ * The content files of the folder as content_scan_list() would list them now:
+ * a fresh array (caller frees with content_scan_files_free()), sorted by
  * path, each with path, kind and signature, nothing read. The paths are
  * w's own (path_borrowed; 10,000 copies a deploy cost more than the rest
  * of the listing): free the array before the next call or
  * content_watch_close(). *n_errors is
- * bumped by the listing's errors, as content_list() does. QUIRE_OK or
+ * bumped by the listing's errors, as content_scan_list() does. QUIRE_OK or
  * QUIRE_ENOMEM.
  */
 int content_watch_list(struct content_watch *w, struct content_file **out,

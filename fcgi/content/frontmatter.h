@@ -21,7 +21,8 @@
  *
  * Dates: "2024-01-31", "2024-01-31 10:20", "2024-01-31T10:20:30",
  * optionally with fractions of a second (dropped) and "Z" or "+01:00";
- * taken as UTC when no zone is given. TOML dates need no quotes.
+ * taken as UTC when no zone is given (frontmatter_date_parse()). TOML
+ * dates need no quotes.
  * tags/categories/authors take a list or one value ("a, b" is split for
  * tags and categories given as one string). Booleans: true/false,
  * yes/no, on/off. pin: true or a positive number.
@@ -34,11 +35,5 @@
  * QUIRE_MAX_TAGS or QUIRE_MAX_YAML_DEPTH (err filled too); QUIRE_ENOMEM.
  */
 int frontmatter_parse(struct post *p, struct parse_error *err);
-
-/*
- * Parses a date as accepted in frontmatter into UTC seconds.
- * Returns QUIRE_OK or QUIRE_EPARSE.
- */
-int frontmatter_parse_date(const char *s, time_t *out);
 
 #endif

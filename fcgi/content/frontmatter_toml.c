@@ -6,8 +6,8 @@
  * value lines, comments, [table] and [[array]] headers, and TOML 1.0's
  * values (the four kinds of string, integers, floats, booleans, dates
  * and times, arrays, inline tables). It checks the syntax only; what a
- * value means for a field is decided by frontmatter_apply(), the rules
- * the YAML reader uses too (frontmatter_value.h).
+ * value means for a field is decided by frontmatter_value_apply(), the
+ * rules the YAML reader uses too (frontmatter_value.h).
  *
  * Numbers, booleans and dates are handed over as written, as a YAML
  * plain scalar would be: "draft = true" and "date = 2020-01-02T10:00:00Z"
@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/frontmatter_date.h"
 #include "content/frontmatter_toml.h"
 #include "content/frontmatter_value.h"
 #include "content/post.h"
@@ -68,7 +69,7 @@ static int fail_at(struct toml *t, int rc, struct toml_pos pos,
 	va_list ap;
 
 	va_start(ap, fmt);
-	rc = frontmatter_vfail(t->err, rc, pos.line, pos.column, fmt, ap);
+	rc = frontmatter_value_vfail(t->err, rc, pos.line, pos.column, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -412,15 +413,15 @@ static int read_key_part(struct toml *t, struct buf *name)
  * a field of that name wants a value. */
 static int define_table(struct toml *t, const char *name, struct toml_pos pos)
 {
-	struct value v;
+	struct frontmatter_value v;
 	int rc;
 
 	memset(&v, 0, sizeof(v));
-	v.kind = VALUE_MAP;
+	v.kind = FRONTMATTER_VALUE_MAP;
 	v.line = pos.line;
 	v.column = pos.column;
-	rc = frontmatter_apply(t->p, name, &v, t->err);
-	value_release(&v);
+	rc = frontmatter_value_apply(t->p, name, &v, t->err);
+	frontmatter_value_release(&v);
 	return rc;
 }
 
@@ -471,14 +472,14 @@ static int is_time(const char **s)
 {
 	int h, m, sec = 0;
 
-	if (!frontmatter_digits(s, 2, &h) || **s != ':')
+	if (!frontmatter_date_digits(s, 2, &h) || **s != ':')
 		return 0;
 	(*s)++;
-	if (!frontmatter_digits(s, 2, &m))
+	if (!frontmatter_date_digits(s, 2, &m))
 		return 0;
 	if (**s == ':') {
 		(*s)++;
-		if (!frontmatter_digits(s, 2, &sec))
+		if (!frontmatter_date_digits(s, 2, &sec))
 			return 0;
 		if (**s == '.') {
 			(*s)++;
@@ -498,15 +499,16 @@ static int is_datetime(const char *s)
 	const char *p = s;
 	int y, mo, d, zh, zm;
 
-	if (!frontmatter_digits(&p, 4, &y) || *p != '-') {
+	if (!frontmatter_date_digits(&p, 4, &y) || *p != '-') {
 		p = s;
 		return is_time(&p) && !*p;
 	}
 	p++;
-	if (!frontmatter_digits(&p, 2, &mo) || *p != '-')
+	if (!frontmatter_date_digits(&p, 2, &mo) || *p != '-')
 		return 0;
 	p++;
-	if (!frontmatter_digits(&p, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31)
+	if (!frontmatter_date_digits(&p, 2, &d) || mo < 1 || mo > 12 || d < 1 ||
+	    d > 31)
 		return 0;
 	if (!*p)
 		return 1;
@@ -519,10 +521,10 @@ static int is_datetime(const char *s)
 		p++;
 	} else if (*p == '+' || *p == '-') {
 		p++;
-		if (!frontmatter_digits(&p, 2, &zh) || *p != ':')
+		if (!frontmatter_date_digits(&p, 2, &zh) || *p != ':')
 			return 0;
 		p++;
-		if (!frontmatter_digits(&p, 2, &zm) || zh > 23 || zm > 59)
+		if (!frontmatter_date_digits(&p, 2, &zm) || zh > 23 || zm > 59)
 			return 0;
 	}
 	return !*p;
@@ -607,7 +609,8 @@ static int is_bare_value(int c)
 
 /* A value that is not a string, an array or an inline table: a number,
  * a boolean or a date, kept as written. */
-static int read_bare(struct toml *t, struct value *v, struct toml_pos pos)
+static int read_bare(struct toml *t, struct frontmatter_value *v,
+		     struct toml_pos pos)
 {
 	const char *start = t->s;
 	char *text;
@@ -639,20 +642,20 @@ static int read_bare(struct toml *t, struct value *v, struct toml_pos pos)
 		free(text);
 		return rc;
 	}
-	v->kind = VALUE_SCALAR;
+	v->kind = FRONTMATTER_VALUE_SCALAR;
 	v->scalar = text;
 	return QUIRE_OK;
 }
 
-static int read_value(struct toml *t, struct value *v, const char *name,
-		      size_t depth);
+static int read_value(struct toml *t, struct frontmatter_value *v,
+		      const char *name, size_t depth);
 
 /* An [array], opening at pos (t->s), at depth. Its scalar items go to v;
  * a nested array or table is checked and marks v nested. */
-static int read_array(struct toml *t, struct value *v, size_t depth,
-		      struct toml_pos pos)
+static int read_array(struct toml *t, struct frontmatter_value *v,
+		      size_t depth, struct toml_pos pos)
 {
-	struct value item;
+	struct frontmatter_value item;
 	int rc;
 
 	t->s++;
@@ -664,14 +667,14 @@ static int read_array(struct toml *t, struct value *v, size_t depth,
 			goto unterminated;
 		memset(&item, 0, sizeof(item));
 		rc = read_value(t, &item, NULL, depth + 1);
-		if (rc == QUIRE_OK && item.kind == VALUE_SCALAR) {
-			rc = value_add(v, item.scalar);
+		if (rc == QUIRE_OK && item.kind == FRONTMATTER_VALUE_SCALAR) {
+			rc = frontmatter_value_add(v, item.scalar);
 		} else if (rc == QUIRE_OK && !v->nested) {
 			v->nested = 1;
 			v->nested_line = item.line;
 			v->nested_column = item.column;
 		}
-		value_release(&item);
+		frontmatter_value_release(&item);
 		if (rc != QUIRE_OK)
 			return rc;
 		skip_gap(t);
@@ -702,7 +705,7 @@ static int read_table(struct toml *t, const char *name, size_t depth,
 		      struct toml_pos pos)
 {
 	struct buf key = BUF_INIT;
-	struct value v;
+	struct frontmatter_value v;
 	size_t base, key_depth;
 	int rc;
 
@@ -734,8 +737,9 @@ static int read_table(struct toml *t, const char *name, size_t depth,
 		skip_space(t);
 		rc = read_value(t, &v, name ? key.data : NULL, key_depth + 1);
 		if (rc == QUIRE_OK && name)
-			rc = frontmatter_apply(t->p, key.data, &v, t->err);
-		value_release(&v);
+			rc = frontmatter_value_apply(t->p, key.data, &v,
+						     t->err);
+		frontmatter_value_release(&v);
 		if (rc != QUIRE_OK)
 			goto out;
 		skip_gap(t);
@@ -768,8 +772,8 @@ out:
  * top-level table is 1). name is its full dotted key, for the keys of an
  * inline table; NULL inside an array.
  */
-static int read_value(struct toml *t, struct value *v, const char *name,
-		      size_t depth)
+static int read_value(struct toml *t, struct frontmatter_value *v,
+		      const char *name, size_t depth)
 {
 	struct toml_pos pos = here(t);
 	struct buf b = BUF_INIT;
@@ -781,10 +785,10 @@ static int read_value(struct toml *t, struct value *v, const char *name,
 		if (depth > QUIRE_MAX_YAML_DEPTH)
 			return too_deep(t, pos);
 		if (c == '[') {
-			v->kind = VALUE_SEQ;
+			v->kind = FRONTMATTER_VALUE_SEQ;
 			return read_array(t, v, depth, pos);
 		}
-		v->kind = VALUE_MAP;
+		v->kind = FRONTMATTER_VALUE_MAP;
 		return read_table(t, name, depth, pos);
 	}
 	if (c != '"' && c != '\'')
@@ -796,7 +800,7 @@ static int read_value(struct toml *t, struct value *v, const char *name,
 	else
 		rc = read_literal(t, &b, pos);
 	if (rc == QUIRE_OK) {
-		v->kind = VALUE_SCALAR;
+		v->kind = FRONTMATTER_VALUE_SCALAR;
 		v->scalar = buf_detach(&b, NULL);
 		if (!v->scalar)
 			rc = QUIRE_ENOMEM;
@@ -842,7 +846,7 @@ static int read_header(struct toml *t, struct buf *table)
 static int read_keyval(struct toml *t, const struct buf *table,
 		       struct buf *key)
 {
-	struct value v;
+	struct frontmatter_value v;
 	size_t base = table->len, depth = t->table_depth;
 	int rc;
 
@@ -860,8 +864,8 @@ static int read_keyval(struct toml *t, const struct buf *table,
 	skip_space(t);
 	rc = read_value(t, &v, key->data, depth + 1);
 	if (rc == QUIRE_OK)
-		rc = frontmatter_apply(t->p, key->data, &v, t->err);
-	value_release(&v);
+		rc = frontmatter_value_apply(t->p, key->data, &v, t->err);
+	frontmatter_value_release(&v);
 	if (rc != QUIRE_OK)
 		return rc;
 	return end_line(t, "the value");

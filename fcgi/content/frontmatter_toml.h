@@ -13,9 +13,9 @@
 /*
  * Reads the TOML in text (len bytes, not NUL-terminated: the lines
  * between the "+++" lines, the last line break included) into p, each
- * key through frontmatter_apply(). first_line is the line of the file
- * that text starts on, so that errors are placed in the whole file. The
- * caller has bounded len by QUIRE_MAX_FRONTMATTER.
+ * key through frontmatter_value_apply(). first_line is the line of the
+ * file that text starts on, so that errors are placed in the whole file.
+ * The caller has bounded len by QUIRE_MAX_FRONTMATTER.
  *
  * Returns QUIRE_OK; QUIRE_EPARSE with err filled (1-based line and
  * column in the whole file); QUIRE_ETOOBIG past QUIRE_MAX_YAML_DEPTH

@@ -7,11 +7,14 @@ libquire_a_SOURCES += \
 	%reldir%/content_scan.c %reldir%/content_scan.h \
 	%reldir%/content_watch.c %reldir%/content_watch.h \
 	%reldir%/frontmatter.c %reldir%/frontmatter.h \
+	%reldir%/frontmatter_date.c %reldir%/frontmatter_date.h \
 	%reldir%/frontmatter_toml.c %reldir%/frontmatter_toml.h \
-	%reldir%/frontmatter_value.h \
+	%reldir%/frontmatter_value.c %reldir%/frontmatter_value.h \
+	%reldir%/frontmatter_yaml.c %reldir%/frontmatter_yaml.h \
 	%reldir%/html.c %reldir%/html.h \
 	%reldir%/markdown.c %reldir%/markdown.h \
 	%reldir%/post.c %reldir%/post.h \
 	%reldir%/record.c %reldir%/record.h \
 	%reldir%/site.c %reldir%/site.h \
+	%reldir%/strlist.c %reldir%/strlist.h \
 	%reldir%/template.c %reldir%/template.h

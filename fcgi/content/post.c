@@ -5,52 +5,13 @@
 #include <string.h>
 
 #include "content/post.h"
+#include "content/strlist.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
 
 struct post *post_new(void)
 {
 	return calloc(1, sizeof(struct post));
-}
-
-int strlist_add(struct strlist *l, const char *s)
-{
-	char **v, *copy;
-
-	if (l->n >= QUIRE_MAX_TAGS)
-		return QUIRE_ETOOBIG;
-	copy = strdup(s);
-	if (!copy)
-		return QUIRE_ENOMEM;
-	v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v) {
-		free(copy);
-		return QUIRE_ENOMEM;
-	}
-	v[l->n++] = copy;
-	l->v = v;
-	return QUIRE_OK;
-}
-
-void strlist_release(struct strlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-int strlist_has(const struct strlist *l, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return 1;
-	return 0;
 }
 
 void post_free(struct post *p)

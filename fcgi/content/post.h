@@ -9,16 +9,12 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "content/strlist.h"
+
 enum post_kind {
 	POST_KIND_POST = 0,  /* content/posts/..., listed, dated */
 	POST_KIND_PAGE,      /* content/pages/NAME.md, a static page */
 	POST_KIND__MAX
-};
-
-/* A list of owned strings. */
-struct strlist {
-	char **v;
-	size_t n;
 };
 
 /* An unknown frontmatter key, kept with its scalar value (or the values of
@@ -65,11 +61,6 @@ struct post {
 /* Returns a zeroed post, or NULL. Caller frees with post_free(). */
 struct post *post_new(void);
 void post_free(struct post *p);
-/* Appends a copy of s; returns QUIRE_OK, QUIRE_ENOMEM or QUIRE_ETOOBIG
- * (more than QUIRE_MAX_TAGS entries). */
-int strlist_add(struct strlist *l, const char *s);
-void strlist_release(struct strlist *l);
-int strlist_has(const struct strlist *l, const char *s);
 /* Returns a deep copy of p, or NULL; caller frees with post_free(). */
 struct post *post_dup(const struct post *p);
 /* True for a valid slug: lower-case ASCII letters, digits, '-', '_' and

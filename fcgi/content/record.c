@@ -69,7 +69,7 @@ void record_free(struct record *r)
 	free(r);
 }
 
-void records_free(struct record **v, size_t n)
+void record_array_free(struct record **v, size_t n)
 {
 	size_t i;
 

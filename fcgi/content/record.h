@@ -40,7 +40,7 @@ struct record {
 /* Returns a zeroed record, or NULL. Caller frees with record_free(). */
 struct record *record_new(void);
 void record_free(struct record *r);
-void records_free(struct record **v, size_t n);
+void record_array_free(struct record **v, size_t n);
 
 /* A record of post p (deep copies), revision 0. NULL on ENOMEM. */
 struct record *record_from_post(const struct post *p,

@@ -76,7 +76,8 @@ int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
 	else
 		for (i = 0; i < n_known; i++)
 			if (known[i].sig) /* a bad one reads as none */
-				(void)content_sig_parse(known[i].sig, &k->sigs[i]);
+				(void)content_scan_sig_parse(known[i].sig,
+							     &k->sigs[i]);
 	if (key_table_init(&k->by_path, n_known) != QUIRE_OK) {
 		deploy_known_free(k);
 		return QUIRE_ENOMEM;
@@ -142,7 +143,7 @@ static int sig_add(struct deploy_plan *plan, const struct content_file *f,
 	if (f->skip || !f->sig_stable ||
 	    (known && known->hash == f->hash && sig_is(k, known, &f->sig)))
 		return QUIRE_OK;
-	content_sig_format(&f->sig, text);
+	content_scan_sig_format(&f->sig, text);
 	v = realloc(plan->sigs, (plan->n_sigs + 1) * sizeof(*v));
 	if (!v)
 		return QUIRE_ENOMEM;
@@ -287,7 +288,7 @@ void deploy_plan_release(struct deploy_plan *plan)
 {
 	size_t i;
 
-	records_free(plan->upserts, plan->n_upserts);
+	record_array_free(plan->upserts, plan->n_upserts);
 	for (i = 0; i < plan->n_deletes; i++)
 		free(plan->deletes[i]);
 	free(plan->deletes);
@@ -298,7 +299,7 @@ void deploy_plan_release(struct deploy_plan *plan)
 /* The parsed form of the signature text sig (none when NULL or bad). */
 static void sig_parsed(const char *sig, struct content_sig *out)
 {
-	if (!sig || content_sig_parse(sig, out) != QUIRE_OK)
+	if (!sig || content_scan_sig_parse(sig, out) != QUIRE_OK)
 		memset(out, 0, sizeof(*out));
 }
 

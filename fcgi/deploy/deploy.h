@@ -43,7 +43,7 @@ void deploy_known_free(struct deploy_known *k);
 
 /*
  * Sets skip (and hash, to the one kept) on each file whose path, kind
- * and signature are those kept in k: content_read() then leaves it
+ * and signature are those kept in k: content_scan_read() then leaves it
  * unread. Sets each file's match to what k has of its path: the one
  * lookup deploy_plan_make() relies on, so call this first.
  */

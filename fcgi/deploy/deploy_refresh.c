@@ -93,7 +93,7 @@ out_batch:
 out:
 	free(done);
 	free(gone);
-	records_free(old, n_old);
+	record_array_free(old, n_old);
 	quire_strings_free(in_pg, n);
 	return rc;
 }

@@ -86,7 +86,7 @@ const char *deployer_dir(const struct deployer *d)
 void deployer_release_last(struct deployer *d)
 {
 	deploy_plan_release(&d->plan);
-	content_files_free(d->files, d->n_files);
+	content_scan_files_free(d->files, d->n_files);
 	d->files = NULL;
 	d->n_files = 0;
 	d->ran = 0;
@@ -113,7 +113,8 @@ int deployer_list(struct deployer *d, size_t *n_errors, int *whole)
 
 	*whole = 1;
 	if (!d->watch)
-		return content_list(d->dir, &d->files, &d->n_files, n_errors);
+		return content_scan_list(d->dir, &d->files, &d->n_files,
+					 n_errors);
 	rc = content_watch_list(d->watch, &d->files, &d->n_files, n_errors, &st);
 	*whole = st.whole;
 	return rc;

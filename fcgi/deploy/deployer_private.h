@@ -47,7 +47,7 @@ void *deployer_prepare_pg(void *d);
 
 /* Lists the folder's files into d->files: from the watched listing,
  * else listed whole (*whole says which). *n_errors is bumped by the
- * listing's errors, as content_list() does. QUIRE_OK or QUIRE_ENOMEM. */
+ * listing's errors, as content_scan_list() does. QUIRE_OK or QUIRE_ENOMEM. */
 int deployer_list(struct deployer *d, size_t *n_errors, int *whole);
 
 /* Drops what the last deploy left for deployer_after(). */

@@ -119,7 +119,7 @@ static enum step read_changed(struct run *run)
 	struct deployer *d = run->d;
 
 	deploy_skip_known(d->files, d->n_files, d->known.index, &run->n_skipped);
-	if (content_read(d->files, &d->n_files, &run->n_errors) != QUIRE_OK) {
+	if (content_scan_read(d->files, &d->n_files, &run->n_errors) != QUIRE_OK) {
 		log_report("out of memory reading \"%s\"", d->dir);
 		run->rc = DEPLOY_EXIT_CONTENT;
 		return STEP_END;

@@ -122,7 +122,7 @@ static int apply_slugs(struct sub *s, struct tiers *t, long long gen,
 	u = NULL;
 	rc = QUIRE_OK;
 out:
-	records_free(recs, n);
+	record_array_free(recs, n);
 	sub_update_free(u);
 	return rc;
 }

@@ -140,7 +140,7 @@ int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out);
  * Every live post and page without html (an index): source cut to its
  * frontmatter (source_len = body_offset), toc_html NULL. *generation gets
  * the generation read in the same snapshot. Caller frees the array with
- * records_free().
+ * record_array_free().
  */
 int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
 		  long long *generation);

@@ -211,7 +211,7 @@ static int pg_read_each(struct tier_pg *pg, enum pg_stmt s, int nparams,
 
 static void records_release(void *v, size_t n)
 {
-	records_free(v, n);
+	record_array_free(v, n);
 }
 
 /* The index's rows; ctx the generation, read from the first (the empty
@@ -248,7 +248,7 @@ int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
 	rc = pg_read_each(pg, PG_STMT_INDEX, 0, NULL, sizeof(**out), index_row,
 			  &ir, records_release, out, n);
 	if (rc == QUIRE_OK && !ir.seen) {
-		records_free(*out, *n);
+		record_array_free(*out, *n);
 		*out = NULL;
 		*n = 0;
 		pg_set_error(pg, "index", "the site row is missing", NULL);

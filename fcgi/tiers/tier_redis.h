@@ -68,14 +68,14 @@ int tier_redis_fill(struct tier_redis *r, const struct record *rec);
 int tier_redis_fetch(struct tier_redis *r, const char *slug,
 		     struct record **out);
 /* Several posts in one round trip; (*out)[i] is NULL for a missing one.
- * Caller frees with records_free(*out, n). */
+ * Caller frees with record_array_free(*out, n). */
 int tier_redis_fetch_many(struct tier_redis *r, const char *const *slugs,
 			  size_t n, struct record ***out);
 
 /*
  * The whole index and the generation, read in one MULTI/EXEC so they
  * agree. QUIRE_ENOTFOUND when there is no generation (an empty Redis).
- * Caller frees with records_free().
+ * Caller frees with record_array_free().
  */
 int tier_redis_index(struct tier_redis *r, struct record ***out, size_t *n,
 		     long long *generation);

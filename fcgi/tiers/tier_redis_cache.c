@@ -262,7 +262,7 @@ int tier_redis_fetch_many(struct tier_redis *r, const char *const *slugs,
 	}
 out:
 	if (rc != QUIRE_OK) {
-		records_free(v, n);
+		record_array_free(v, n);
 		return rc;
 	}
 	*out = v;
@@ -362,7 +362,7 @@ int tier_redis_index(struct tier_redis *r, struct record ***out, size_t *n,
 	v = NULL;
 	rc = QUIRE_OK;
 out:
-	records_free(v, count);
+	record_array_free(v, count);
 	freeReplyObject(exec);
 	return rc;
 }
@@ -425,7 +425,7 @@ int tier_redis_index_many(struct tier_redis *r, const char *const *slugs,
 	v = NULL;
 	rc = QUIRE_OK;
 out:
-	records_free(v, n);
+	record_array_free(v, n);
 	freeReplyObject(rep);
 	return rc;
 }

@@ -354,7 +354,7 @@ int tiers_load(struct tiers *t, struct content **out, long long *generation)
 	if (rc != QUIRE_OK)
 		return QUIRE_EIO;
 	rc = content_from(recs, n, out);
-	records_free(recs, n);
+	record_array_free(recs, n);
 	return rc;
 }
 
@@ -391,7 +391,7 @@ int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
 				(*out)[i] = rec;
 			} else if (rc != QUIRE_ENOTFOUND) {
 				pg_failed(t);
-				records_free(*out, n);
+				record_array_free(*out, n);
 				*out = NULL;
 				return QUIRE_EIO;
 			}
@@ -410,7 +410,7 @@ int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
 			continue;
 		if (rc != QUIRE_OK) {
 			pg_failed(t);
-			records_free(*out, n);
+			record_array_free(*out, n);
 			*out = NULL;
 			return QUIRE_EIO;
 		}

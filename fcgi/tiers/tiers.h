@@ -49,7 +49,7 @@ int tiers_load(struct tiers *t, struct content **out, long long *generation);
 /*
  * Index entries of some posts (no html), from Redis else PostgreSQL:
  * (*out)[i] is NULL for a slug that no longer exists. Returns QUIRE_OK
- * or QUIRE_EIO. Caller frees with records_free(*out, n).
+ * or QUIRE_EIO. Caller frees with record_array_free(*out, n).
  */
 int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
 		     struct record ***out);

@@ -1,9 +1,10 @@
 /*
  * fuzz_frontmatter.c - a post's source through frontmatter_parse (YAML
  * and TOML alike: the first line picks), and short inputs through
- * frontmatter_parse_date
+ * frontmatter_date_parse
  */
 #include "content/frontmatter.h"
+#include "content/frontmatter_date.h"
 #include "content/post.h"
 #include "lib/quire.h"
 #include "fuzz.h"
@@ -19,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!s)
 		return 0;
 	if (size < 64)
-		(void)frontmatter_parse_date(s, &t);
+		(void)frontmatter_date_parse(s, &t);
 	p = post_new();
 	if (!p) {
 		free(s);

@@ -371,7 +371,7 @@ static void test_roundtrip(struct tier_pg *pg)
 			CHECK(idx[i]->revision == 2);
 	}
 	CHECK(found_c);
-	records_free(idx, n);
+	record_array_free(idx, n);
 
 	/* Missing. */
 	got = NULL;
@@ -527,8 +527,8 @@ static void test_bulk(struct tier_pg *pg)
 	printf("index of %zu records: %.3f s\n", n, t1 - t0);
 	CHECK(n == BULK + 3);
 	CHECK(g == g0 + 2);
-	records_free(idx, n);
-	records_free(v, BULK);
+	record_array_free(idx, n);
+	record_array_free(v, BULK);
 }
 
 static const char src_w1[] =

@@ -229,7 +229,7 @@ static void test_store_fetch(void)
 		CHECK(many[1] == NULL);
 		CHECK(same_record(many[2], recs[2]));
 		CHECK(same_record(many[3], recs[1]));
-		records_free(many, 4);
+		record_array_free(many, 4);
 	}
 
 	CHECK(tier_redis_index(r, &idx, &n, &g) == QUIRE_OK);
@@ -241,7 +241,7 @@ static void test_store_fetch(void)
 			if (strcmp(idx[i]->slug, recs[j]->slug) == 0)
 				CHECK(same_entry(idx[i], recs[j]));
 	}
-	records_free(idx, n);
+	record_array_free(idx, n);
 	idx = NULL;
 	CHECK(tier_redis_index_many(r, slugs, 4, &idx) == QUIRE_OK);
 	if (idx) {
@@ -249,7 +249,7 @@ static void test_store_fetch(void)
 		CHECK(idx[1] == NULL);
 		CHECK(same_entry(idx[2], recs[2]));
 		CHECK(same_entry(idx[3], recs[1]));
-		records_free(idx, 4);
+		record_array_free(idx, 4);
 	}
 
 	/* Another prefix sees nothing of this one, and the reverse. */
@@ -273,13 +273,13 @@ static void test_store_fetch(void)
 	CHECK(tier_redis_store(r, NULL, 0, del, 1, 7) == QUIRE_OK);
 	CHECK(tier_redis_fetch(r, "b", &got) == QUIRE_ENOTFOUND);
 	CHECK(tier_redis_index(r, &idx, &n, &g) == QUIRE_OK && n == 2 && g == 7);
-	records_free(idx, n);
+	record_array_free(idx, n);
 	/* ...and a fill that read it before the deletion cannot restore it. */
 	CHECK(tier_redis_fill(r, recs[1]) == QUIRE_OK);
 	CHECK(tier_redis_fetch(r, "b", &got) == QUIRE_ENOTFOUND);
 	CHECK(tier_redis_index_many(r, &slugs[3], 1, &idx) == QUIRE_OK &&
 	      idx && idx[0] == NULL);
-	records_free(idx, 1);
+	record_array_free(idx, 1);
 	/* A deploy that brings it back is not stopped by the tombstone. */
 	CHECK(tier_redis_store(r, &recs[1], 1, NULL, 0, 8) == QUIRE_OK);
 	CHECK(tier_redis_fetch(r, "b", &got) == QUIRE_OK &&
@@ -311,7 +311,7 @@ static void test_store_fetch(void)
 		record_free(got);
 		CHECK(tier_redis_index_many(r, &slugs[2], 1, &idx) == QUIRE_OK &&
 		      idx && same_entry(idx[0], newer));
-		records_free(idx, 1);
+		record_array_free(idx, 1);
 		CHECK(tier_redis_fill(r, fresh) == QUIRE_OK);
 		CHECK(tier_redis_fetch(r, "d", &got) == QUIRE_OK &&
 		      same_record(got, fresh));

@@ -16,6 +16,7 @@
 #include "content/content.h"
 #include "content/markdown.h"
 #include "content/post.h"
+#include "content/strlist.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
 

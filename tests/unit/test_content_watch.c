@@ -1,6 +1,6 @@
 /*
  * test_content_watch.c - the listing kept by inotify (content_watch.c)
- * is, after every kind of change, the listing content_list() makes from
+ * is, after every kind of change, the listing content_scan_list() makes from
  * scratch, and it gets there by statting only what changed
  */
 #include <fcntl.h>
@@ -36,7 +36,7 @@ static void at(char *out, size_t len, const char *rel)
 	snprintf(out, len, "%s/%s", root, rel);
 }
 
-/* The watched listing, compared with a fresh content_list(): same files
+/* The watched listing, compared with a fresh content_scan_list(): same files
  * in the same order, same kinds and signatures. Returns its stats. */
 static struct content_watch_stats same_as_fresh(struct content_watch *w,
 						int line)
@@ -48,7 +48,7 @@ static struct content_watch_stats same_as_fresh(struct content_watch *w,
 
 	memset(&st, 0, sizeof(st));
 	if (content_watch_list(w, &a, &na, &ea, &st) != QUIRE_OK ||
-	    content_list(root, &b, &nb, &eb) != QUIRE_OK) {
+	    content_scan_list(root, &b, &nb, &eb) != QUIRE_OK) {
 		fprintf(stderr, "line %d: listing failed\n", line);
 		CHECK(0);
 		return st;
@@ -64,8 +64,8 @@ static struct content_watch_stats same_as_fresh(struct content_watch *w,
 		fprintf(stderr, "line %d: watched %zu files (%zu errors), "
 			"fresh %zu (%zu errors)\n", line, na, ea, nb, eb);
 	CHECK(same);
-	content_files_free(a, na);
-	content_files_free(b, nb);
+	content_scan_files_free(a, na);
+	content_scan_files_free(b, nb);
 	return st;
 }
 

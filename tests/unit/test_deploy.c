@@ -50,7 +50,7 @@ static void test_signatures(void)
 	char path[512];
 
 	put("posts/a.md", "---\ntitle: A\n---\nalpha\n");
-	CHECK(content_list(root, &v, &n, &errors) == QUIRE_OK);
+	CHECK(content_scan_list(root, &v, &n, &errors) == QUIRE_OK);
 	CHECK(n == 1 && errors == 0);
 	f = find(v, n, "/posts/a.md");
 	CHECK(f && f->text == NULL);
@@ -60,16 +60,16 @@ static void test_signatures(void)
 		CHECK(f->sig.ino == (unsigned long long)st.st_ino);
 		CHECK(f->sig.size == (long long)st.st_size);
 		CHECK(!f->sig_stable);
-		content_sig_format(&f->sig, sig);
+		content_scan_sig_format(&f->sig, sig);
 		CHECK(sig[0] != '\0' && strchr(sig, '.'));
 	}
-	CHECK(content_read(v, &n, &errors) == QUIRE_OK);
+	CHECK(content_scan_read(v, &n, &errors) == QUIRE_OK);
 	CHECK(n == 1 && v[0].text && strstr(v[0].text, "alpha"));
 	CHECK(!v[0].sig_stable);
-	content_files_free(v, n);
+	content_scan_files_free(v, n);
 }
 
-/* Signatures as text: what content_sig_format writes parses back; what
+/* Signatures as text: what content_scan_sig_format writes parses back; what
  * it cannot have written does not parse. */
 static void test_sig_text(void)
 {
@@ -82,12 +82,12 @@ static void test_sig_text(void)
 	char text[CONTENT_SIG_MAX];
 	size_t i;
 
-	content_sig_format(&in, text);
+	content_scan_sig_format(&in, text);
 	CHECK_STR(text, "42.3.1700000000123456789.1700000001000000000");
-	CHECK(content_sig_parse(text, &out) == QUIRE_OK);
+	CHECK(content_scan_sig_parse(text, &out) == QUIRE_OK);
 	CHECK(memcmp(&in, &out, sizeof(in)) == 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CHECK(content_sig_parse(bad[i], &out) == QUIRE_EPARSE);
+		CHECK(content_scan_sig_parse(bad[i], &out) == QUIRE_EPARSE);
 		CHECK(out.ino == 0);
 	}
 }
@@ -125,11 +125,11 @@ static void test_skip_and_plan(void)
 	snprintf(path, sizeof(path), "%s/posts/a.md", root);
 
 	/* 1. Nothing known of its signature: read; stable now: kept. */
-	CHECK(content_list(root, &v, &n, &errors) == QUIRE_OK && n == 1);
-	CHECK(content_read(v, &n, &errors) == QUIRE_OK && n == 1);
+	CHECK(content_scan_list(root, &v, &n, &errors) == QUIRE_OK && n == 1);
+	CHECK(content_scan_read(v, &n, &errors) == QUIRE_OK && n == 1);
 	CHECK(v[0].sig_stable);
 	hash = v[0].hash;
-	content_sig_format(&v[0].sig, sig);
+	content_scan_sig_format(&v[0].sig, sig);
 	known_one(&known, path, hash, NULL);
 	CHECK(deploy_known_index(&known, 1, NULL, &idx) == QUIRE_OK);
 	deploy_skip_known(v, n, idx, &skipped);
@@ -148,20 +148,20 @@ static void test_skip_and_plan(void)
 	free(after);
 	deploy_plan_release(&plan);
 	deploy_known_free(idx);
-	content_files_free(v, n);
+	content_scan_files_free(v, n);
 
 	/* 2. Its signature known: not read at all. */
 	known_one(&known, path, hash, sig);
 	CHECK(deploy_known_index(&known, 1, NULL, &idx) == QUIRE_OK);
-	CHECK(content_list(root, &v, &n, &errors) == QUIRE_OK && n == 1);
+	CHECK(content_scan_list(root, &v, &n, &errors) == QUIRE_OK && n == 1);
 	deploy_skip_known(v, n, idx, &skipped);
 	CHECK(skipped == 1 && v[0].skip && v[0].hash == hash);
-	CHECK(content_read(v, &n, &errors) == QUIRE_OK && n == 1);
+	CHECK(content_scan_read(v, &n, &errors) == QUIRE_OK && n == 1);
 	CHECK(v[0].text == NULL);
 	CHECK(deploy_plan_make(v, n, idx, &opt, &plan) == QUIRE_OK);
 	CHECK(plan.n_upserts == 0 && plan.n_unchanged == 1 && plan.n_sigs == 0);
 	deploy_plan_release(&plan);
-	content_files_free(v, n);
+	content_scan_files_free(v, n);
 
 	/* 3. Same size, mtime put back: the ctime still moved, so it is
 	 * read and its new bytes upserted. */
@@ -175,10 +175,10 @@ static void test_skip_and_plan(void)
 		times[1] = before.st_mtim;
 		CHECK(utimensat(AT_FDCWD, path, times, 0) == 0);
 	}
-	CHECK(content_list(root, &v, &n, &errors) == QUIRE_OK && n == 1);
+	CHECK(content_scan_list(root, &v, &n, &errors) == QUIRE_OK && n == 1);
 	deploy_skip_known(v, n, idx, &skipped);
 	CHECK(skipped == 0 && !v[0].skip);
-	CHECK(content_read(v, &n, &errors) == QUIRE_OK && n == 1);
+	CHECK(content_scan_read(v, &n, &errors) == QUIRE_OK && n == 1);
 	CHECK(v[0].text && strstr(v[0].text, "ALPHA") && v[0].hash != hash);
 	CHECK(!v[0].sig_stable);
 	CHECK(deploy_plan_make(v, n, idx, &opt, &plan) == QUIRE_OK);
@@ -190,7 +190,7 @@ static void test_skip_and_plan(void)
 	free(after);
 	deploy_plan_release(&plan);
 	deploy_known_free(idx);
-	content_files_free(v, n);
+	content_scan_files_free(v, n);
 }
 
 /* Deleted slugs leave, upserts replace; a signature taken with another
@@ -256,7 +256,7 @@ static void test_known_after(void)
 		CHECK(n == 3 && parsed != NULL);
 		for (i = 0; after && parsed && i < n; i++) {
 			if (after[i].sig)
-				same = same && content_sig_parse(after[i].sig, &want) == QUIRE_OK &&
+				same = same && content_scan_sig_parse(after[i].sig, &want) == QUIRE_OK &&
 				       memcmp(&want, &parsed[i], sizeof(want)) == 0;
 			else
 				same = same && parsed[i].ino == 0;

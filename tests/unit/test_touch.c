@@ -16,6 +16,7 @@
 #include "content/markdown.h"
 #include "content/post.h"
 #include "content/site.h"
+#include "content/strlist.h"
 #include "lib/quire.h"
 #include "serve/sub.h"
 #include "serve/touch.h"
