@@ -569,5 +569,5 @@ int main(void)
 	test_fields();
 	test_invalidation();
 	test_worker_values();
-	return check_done("test_redis_codec");
+	return check_done("test_tier_redis_codec");
 }
