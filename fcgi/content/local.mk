@@ -17,4 +17,5 @@ libquire_a_SOURCES += \
 	%reldir%/record.c %reldir%/record.h \
 	%reldir%/site.c %reldir%/site.h \
 	%reldir%/strlist.c %reldir%/strlist.h \
-	%reldir%/template.c %reldir%/template.h
+	%reldir%/templates.c %reldir%/templates.h \
+	%reldir%/tvars.c %reldir%/tvars.h %reldir%/tvars_private.h

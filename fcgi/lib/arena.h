@@ -3,7 +3,7 @@
  *
  * A struct arena hands out blocks from chunks it mallocs (each twice the
  * last) and frees them all in arena_release(): for data made and
- * dropped together, such as one page's template variables (template.c).
+ * dropped together, such as one page's template variables (tvars.c).
  *
  * Markdown renders use one arena per thread through the cmark-gfm
  * allocator below. cmark-gfm allocates every node, string and list with

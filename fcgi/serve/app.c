@@ -8,7 +8,7 @@
 
 #include "content/content.h"
 #include "content/site.h"
-#include "content/template.h"
+#include "content/templates.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/metrics.h"

@@ -6,6 +6,7 @@
 
 #include "content/html.h"
 #include "content/record.h"
+#include "content/templates.h"
 #include "lib/config.h"
 #include "lib/quire.h"
 #include "serve/app.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "content/html.h"
+#include "content/templates.h"
 #include "lib/config.h"
 #include "lib/limits.h"
 #include "lib/quire.h"

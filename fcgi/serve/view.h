@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "content/template.h"
+#include "content/tvars.h"
 #include "serve/page.h"
 
 /* Dates in UTC: "2024-01-31", "31 January 2024", RFC 3339. */

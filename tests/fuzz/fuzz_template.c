@@ -2,7 +2,8 @@
  * fuzz_template.c - the input compiled as template "t" (beside a fixed
  * partial "p") and rendered against a small fixed data tree
  */
-#include "content/template.h"
+#include "content/templates.h"
+#include "content/tvars.h"
 #include "lib/buf.h"
 #include "lib/quire.h"
 #include "fuzz.h"

@@ -2,7 +2,7 @@
  * test_arena.c - the bump allocator Markdown renders use (arena.c):
  * zeroed, aligned, growing in place or by copy with the bytes kept,
  * blocks larger than a chunk, and nothing held after a reset; and the
- * same of an arena of one's own (struct arena, template.c's)
+ * same of an arena of one's own (struct arena, tvars.c's)
  */
 #include <stdint.h>
 #include <stdlib.h>

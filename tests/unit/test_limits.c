@@ -1,7 +1,7 @@
 /*
  * test_limits.c - every limit of limits.h that a parser enforces, at its
  * edge: an input exactly at the limit is accepted, one byte (or one item)
- * more is refused with the error the header promises. Also template.c's
+ * more is refused with the error the header promises. Also templates.c's
  * own bounds on the work of one render.
  *
  * Limits of limits.h with no test here, and why:
@@ -26,7 +26,8 @@
 #include "content/frontmatter.h"
 #include "content/markdown.h"
 #include "content/post.h"
-#include "content/template.h"
+#include "content/templates.h"
+#include "content/tvars.h"
 #include "lib/buf.h"
 #include "lib/limits.h"
 #include "lib/quire.h"

@@ -1,5 +1,6 @@
 /*
- * test_template.c - the template engine, and the shipped default theme
+ * test_template.c - the template engine (templates.c), the variable tree
+ * it renders (tvars.c), and the shipped default theme
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* asprintf, mkdtemp */
@@ -12,7 +13,8 @@
 
 #include "lib/buf.h"
 #include "check.h"
-#include "content/template.h"
+#include "content/templates.h"
+#include "content/tvars.h"
 
 /* Compiles text as template "t" in a fresh set and renders it with vars;
  * returns the output (caller frees) or NULL on any error. */
@@ -158,7 +160,7 @@ static void test_set(void)
 	tvars_free(NULL);
 }
 
-/* A tree lives in its root's arena (template.c): values larger than a
+/* A tree lives in its root's arena (tvars.c): values larger than a
  * chunk, formatted values past the stack buffer, field arrays that grow
  * while other blocks were taken after them, and values replaced again
  * and again all read back as set. */

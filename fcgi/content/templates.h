@@ -1,5 +1,5 @@
 /*
- * template.h - a small mustache-like template engine
+ * templates.h - a small mustache-like template engine
  *
  * Syntax: {{name}} (HTML-escaped), {{{name}}} (raw), {{#name}}...{{/name}}
  * (a list: once per item; an object: once with it pushed on the context;
@@ -8,33 +8,14 @@
  * template of the set), {{! comment }}. Names may be dotted (a.b).
  * Lookup walks the context stack from the innermost section outwards.
  * Templates are compiled once at load; rendering never re-parses.
+ * The variables a template renders are a tvars tree (tvars.h).
  */
-#ifndef QUIRE_TEMPLATE_H
-#define QUIRE_TEMPLATE_H
+#ifndef QUIRE_TEMPLATES_H
+#define QUIRE_TEMPLATES_H
 
+#include "content/tvars.h"
 #include "lib/buf.h"
 #include "lib/quire.h"
-
-/* A data tree: an object whose fields are strings, booleans, lists of
- * objects, or objects. Children are owned by their parent. */
-struct tvars;
-
-/* Returns a new empty object, or NULL. Free with tvars_free(). */
-struct tvars *tvars_new(void);
-void tvars_free(struct tvars *v);
-/* Sets field name to a copy of value (NULL value: the field is removed).
- * Return QUIRE_OK or QUIRE_ENOMEM. Setting a name again replaces it. */
-int tvars_set(struct tvars *v, const char *name, const char *value);
-int tvars_setf(struct tvars *v, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int tvars_set_bool(struct tvars *v, const char *name, int value);
-/* Appends a new empty object to the list field name (created empty by
- * the first call) and returns it (owned by v), or NULL. */
-struct tvars *tvars_list_add(struct tvars *v, const char *name);
-/* Makes field name an empty list (so {{^name}} renders). */
-int tvars_list_empty(struct tvars *v, const char *name);
-/* Returns the object field name, created empty if absent, or NULL. */
-struct tvars *tvars_object(struct tvars *v, const char *name);
 
 /* A compiled set of templates loaded from one folder. */
 struct templates;
