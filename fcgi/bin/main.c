@@ -133,7 +133,7 @@ static int listener_ready(int fd)
  * root with --user: must be that user already (as after an upgrade,
  * which executes the binary again after the drop).
  */
-static int drop_privileges(const struct privs *privs)
+static enum quire_err drop_privileges(const struct privs *privs)
 {
 	char err[256];
 

@@ -61,7 +61,8 @@ static int cmd_check(const struct config *cfg, const char *dir)
 static int cmd_migrate(const struct config *cfg)
 {
 	struct tier_pg *pg = deploy_tiers_pg_open(cfg);
-	int from = 0, to = 0, rc;
+	int from = 0, to = 0;
+	enum quire_err rc;
 
 	if (!pg)
 		return DEPLOY_EXIT_TIER;
@@ -100,7 +101,7 @@ static int cmd_serve(const struct config *cfg, const char *dir)
 {
 	const char *sock = getenv("QUIRE_DEPLOY_SOCKET");
 	struct deployer *d;
-	int rc;
+	enum quire_err rc;
 
 	if (!sock || !*sock) {
 		log_report("serve needs QUIRE_DEPLOY_SOCKET");

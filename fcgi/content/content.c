@@ -108,7 +108,7 @@ static const char *jekyll_split(const char *name, time_t *date)
  * frontmatter set one, the slug is that name lower-cased with spaces made
  * '-'; anything still invalid is an error (the author sets slug: then).
  */
-static int derive_slug(struct post *p, struct parse_error *err)
+static enum quire_err derive_slug(struct post *p, struct parse_error *err)
 {
 	const char *name, *slash, *rest;
 	char stem[FILE_NAME_MAX + 1], msg[128];
@@ -187,16 +187,17 @@ static unsigned column_of(const char *s, size_t off)
 	return (unsigned)(off - start + 1);
 }
 
-int content_parse_file(const char *path, enum post_kind kind, char *text,
-		       size_t len, const struct content_options *opt,
-		       struct post **out, struct parse_error *err)
+enum quire_err content_parse_file(const char *path, enum post_kind kind,
+				  char *text, size_t len,
+				  const struct content_options *opt,
+				  struct post **out, struct parse_error *err)
 {
 	struct markdown_out md;
 	struct post *p;
 	unsigned flags = 0, body_line;
 	char msg[64];
 	size_t bad;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	memset(err, 0, sizeof(*err));
@@ -276,15 +277,16 @@ out:
 /* ------------------------------------------------------------------ */
 /* Reading files */
 
-int content_read_file(const char *path, char **text, size_t *len,
-		      struct stat *st_out, struct parse_error *err)
+enum quire_err content_read_file(const char *path, char **text, size_t *len,
+				 struct stat *st_out, struct parse_error *err)
 {
 	struct buf b = BUF_INIT;
 	struct stat st;
 	char msg[128];
 	size_t room;
 	ssize_t n;
-	int fd, rc = QUIRE_EIO;
+	int fd;
+	enum quire_err rc = QUIRE_EIO;
 
 	memset(err, 0, sizeof(*err));
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -352,8 +354,8 @@ out:
 /* ------------------------------------------------------------------ */
 /* Walking the folders */
 
-static int found_add(struct found_list *l, const char *path,
-		     enum post_kind kind, size_t *n_errors)
+static enum quire_err found_add(struct found_list *l, const char *path,
+				enum post_kind kind, size_t *n_errors)
 {
 	char *copy;
 
@@ -426,14 +428,14 @@ struct walk {
 };
 
 /* Lists dir (depth folders below the top) into w->files. */
-static int walk_dir(struct walk *w, const char *dir, size_t depth)
+static enum quire_err walk_dir(struct walk *w, const char *dir, size_t depth)
 {
 	struct buf path = BUF_INIT;
 	struct dirent *de;
 	struct stat st, lst;
 	DIR *d;
 	size_t base;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	d = opendir(dir);
 	if (!d) {
@@ -512,13 +514,14 @@ out:
 }
 
 /* Lists DIR/SUB into files; a missing folder lists nothing. */
-static int walk_top(const char *dir, const char *sub, enum post_kind kind,
-		    int recurse, struct found_list *files, size_t *n_errors)
+static enum quire_err walk_top(const char *dir, const char *sub,
+			       enum post_kind kind, int recurse,
+			       struct found_list *files, size_t *n_errors)
 {
 	struct walk w;
 	struct buf top = BUF_INIT;
 	char *real;
-	int rc;
+	enum quire_err rc;
 
 	buf_puts(&top, dir);
 	while (top.len > 1 && top.data[top.len - 1] == '/')
@@ -595,7 +598,7 @@ static int cmp_path(const void *a, const void *b)
 
 /* Drops every post whose slug an earlier path (same kind) has, after
  * logging both; leaves c sorted by path. */
-static int drop_duplicates(struct content *c)
+static enum quire_err drop_duplicates(struct content *c)
 {
 	struct post **by_slug;
 	char esc1[512], esc2[512];
@@ -635,16 +638,16 @@ static int drop_duplicates(struct content *c)
 
 /* Reads, parses and adds one file; a failure is reported, counted and
  * replaced by the previous good version when there is one. */
-static int load_one(struct content *c, const struct content_path *f,
-		    const struct content *prev,
-		    const struct content_options *opt)
+static enum quire_err load_one(struct content *c, const struct content_path *f,
+			       const struct content *prev,
+			       const struct content_options *opt)
 {
 	struct parse_error err;
 	const struct post *old;
 	struct post *p = NULL;
 	char *text = NULL;
 	size_t len = 0;
-	int rc;
+	enum quire_err rc;
 
 	rc = content_read_file(f->path, &text, &len, NULL, &err);
 	if (rc == QUIRE_OK)
@@ -687,11 +690,11 @@ const struct content_folder *content_folders(size_t *n)
 }
 
 /* Lists every content file under dir, sorted by path. */
-static int list_files(const char *dir, struct found_list *files,
-		      size_t *n_errors)
+static enum quire_err list_files(const char *dir, struct found_list *files,
+				 size_t *n_errors)
 {
 	size_t i;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	for (i = 0; rc == QUIRE_OK && i < sizeof(folders) / sizeof(folders[0]); i++)
 		rc = walk_top(dir, folders[i].sub, folders[i].kind,
@@ -701,11 +704,11 @@ static int list_files(const char *dir, struct found_list *files,
 	return rc;
 }
 
-int content_list_paths(const char *dir, struct content_path **out, size_t *n,
-		       size_t *n_errors)
+enum quire_err content_list_paths(const char *dir, struct content_path **out,
+				  size_t *n, size_t *n_errors)
 {
 	struct found_list files;
-	int rc;
+	enum quire_err rc;
 
 	memset(&files, 0, sizeof(files));
 	*out = NULL;
@@ -720,13 +723,14 @@ int content_list_paths(const char *dir, struct content_path **out, size_t *n,
 	return QUIRE_OK;
 }
 
-int content_load(const char *dir, const struct content *prev,
-		 const struct content_options *opt, struct content **out)
+enum quire_err content_load(const char *dir, const struct content *prev,
+			    const struct content_options *opt,
+			    struct content **out)
 {
 	struct found_list files;
 	struct content *c;
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	memset(&files, 0, sizeof(files));

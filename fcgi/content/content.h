@@ -37,8 +37,9 @@ struct content_options {
  *
  * Returns QUIRE_OK or QUIRE_ENOMEM. Caller frees with content_free().
  */
-int content_load(const char *dir, const struct content *prev,
-		 const struct content_options *opt, struct content **out);
+enum quire_err content_load(const char *dir, const struct content *prev,
+			    const struct content_options *opt,
+			    struct content **out);
 
 /*
  * Parses and renders one file's text as if it were at PATH (used by
@@ -46,9 +47,10 @@ int content_load(const char *dir, const struct content *prev,
  * bytes, NUL-terminated). Returns QUIRE_OK with *out set, or an error
  * with err filled.
  */
-int content_parse_file(const char *path, enum post_kind kind, char *text,
-		       size_t len, const struct content_options *opt,
-		       struct post **out, struct parse_error *err);
+enum quire_err content_parse_file(const char *path, enum post_kind kind,
+				  char *text, size_t len,
+				  const struct content_options *opt,
+				  struct post **out, struct parse_error *err);
 
 void content_free(struct content *c);
 
@@ -78,8 +80,8 @@ struct content_path {
  * Lists every file content_load would read, sorted by path, without
  * reading them. Caller frees with content_paths_free().
  */
-int content_list_paths(const char *dir, struct content_path **out, size_t *n,
-		       size_t *n_errors);
+enum quire_err content_list_paths(const char *dir, struct content_path **out,
+				  size_t *n, size_t *n_errors);
 void content_paths_free(struct content_path *v, size_t n);
 
 /*
@@ -88,7 +90,7 @@ void content_paths_free(struct content_path *v, size_t n);
  * *st (may be NULL) gets the fstat of what was read. On failure err says
  * why (QUIRE_EIO, QUIRE_ETOOBIG, QUIRE_ENOMEM).
  */
-int content_read_file(const char *path, char **text, size_t *len,
-		      struct stat *st, struct parse_error *err);
+enum quire_err content_read_file(const char *path, char **text, size_t *len,
+				 struct stat *st, struct parse_error *err);
 
 #endif

@@ -92,7 +92,7 @@ static int sig_field(const char **p, int last, unsigned long long *out)
 	return 1;
 }
 
-int content_scan_sig_parse(const char *text, struct content_sig *out)
+enum quire_err content_scan_sig_parse(const char *text, struct content_sig *out)
 {
 	unsigned long long v[4];
 	const char *p = text;
@@ -126,14 +126,14 @@ static void stat_one(void *arg, size_t i)
 		sig_set(&c->v[i], &st, c->now_ns);
 }
 
-int content_scan_list(const char *dir, struct content_file **out, size_t *n,
-		      size_t *n_errors)
+enum quire_err content_scan_list(const char *dir, struct content_file **out,
+				 size_t *n, size_t *n_errors)
 {
 	struct content_path *paths = NULL;
 	struct content_file *v;
 	struct list_ctx c;
 	size_t i, n_paths = 0;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	*n = 0;
@@ -161,7 +161,7 @@ int content_scan_list(const char *dir, struct content_file **out, size_t *n,
 /* What reading one file came to, filled by whichever thread read it. */
 struct read_result {
 	size_t file;             /* index in v */
-	int rc;
+	enum quire_err rc;
 	struct parse_error err;
 };
 
@@ -187,12 +187,13 @@ static void read_one(void *arg, size_t i)
 	f->hash = XXH3_64bits(f->text, f->len);
 }
 
-int content_scan_read(struct content_file *v, size_t *n, size_t *n_errors)
+enum quire_err content_scan_read(struct content_file *v, size_t *n,
+				 size_t *n_errors)
 {
 	struct read_ctx c;
 	struct read_result *r;
 	size_t i, j, k = 0, n_read = 0;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	for (i = 0; i < *n; i++)
 		n_read += !v[i].skip;

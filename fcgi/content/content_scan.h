@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "content/post.h"
+#include "lib/quire.h"
 
 /* A signature as text, "ino.size.mtime_ns.ctime_ns" in decimal, with
  * its NUL: how PostgreSQL and the deploy cache keep it. */
@@ -62,15 +63,16 @@ long long content_scan_now_ns(void);
 void content_scan_sig_format(const struct content_sig *sig, char *out);
 /* text (as content_scan_sig_format writes it) into *out: QUIRE_OK, or
  * QUIRE_EPARSE (out then has no signature: ino 0). */
-int content_scan_sig_parse(const char *text, struct content_sig *out);
+enum quire_err content_scan_sig_parse(const char *text,
+				      struct content_sig *out);
 
 /*
  * Lists every file content_load would read, sorted by path, and stats
  * each (on several threads): path, kind and sig filled, nothing read.
  * Caller frees with content_scan_files_free(). QUIRE_OK or QUIRE_ENOMEM.
  */
-int content_scan_list(const char *dir, struct content_file **out, size_t *n,
-		      size_t *n_errors);
+enum quire_err content_scan_list(const char *dir, struct content_file **out,
+				 size_t *n, size_t *n_errors);
 
 /*
  * Reads and hashes every file of v[0..*n) whose skip is not set (on
@@ -78,7 +80,8 @@ int content_scan_list(const char *dir, struct content_file **out, size_t *n,
  * cannot be read is reported, counted in *n_errors and dropped from v
  * (*n shrinks; the order stays). QUIRE_OK or QUIRE_ENOMEM.
  */
-int content_scan_read(struct content_file *v, size_t *n, size_t *n_errors);
+enum quire_err content_scan_read(struct content_file *v, size_t *n,
+				 size_t *n_errors);
 
 void content_scan_files_free(struct content_file *v, size_t n);
 

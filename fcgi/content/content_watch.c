@@ -82,7 +82,7 @@ static void dirty_release(struct content_watch *w)
 	w->n_dirty = 0;
 }
 
-int content_watch_open(const char *dir, struct content_watch **out)
+enum quire_err content_watch_open(const char *dir, struct content_watch **out)
 {
 	struct content_watch *w = calloc(1, sizeof(*w));
 	size_t len;
@@ -127,8 +127,9 @@ void content_watch_close(struct content_watch *w)
 /* Watches path: above the content folders when rel (rel_len bytes) is
  * given, else a folder of content of kind. QUIRE_OK, QUIRE_ENOTFOUND (no
  * such folder: the one above sees it come), QUIRE_ENOMEM or QUIRE_EIO. */
-static int watch_add(struct content_watch *w, const char *path,
-		     const char *rel, size_t rel_len, enum post_kind kind)
+static enum quire_err watch_add(struct content_watch *w, const char *path,
+				const char *rel, size_t rel_len,
+				enum post_kind kind)
 {
 	struct watched *d;
 	int wd;
@@ -156,14 +157,15 @@ static int watch_add(struct content_watch *w, const char *path,
 
 /* Watches the folder path of kind and, for posts, every folder below it
  * (the listing walks them); a symbolic link makes the tree untrusted. */
-static int watch_tree(struct content_watch *w, const char *path,
-		      enum post_kind kind, int depth)
+static enum quire_err watch_tree(struct content_watch *w, const char *path,
+				 enum post_kind kind, int depth)
 {
 	struct buf sub = BUF_INIT;
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int rc, is_dir;
+	int is_dir;
+	enum quire_err rc;
 
 	rc = watch_add(w, path, NULL, 0, kind);
 	if (rc != QUIRE_OK)
@@ -231,14 +233,14 @@ static char *join(const char *root, const char *sub, size_t sub_len)
  * (content/ of content/posts), and the content folders' trees. Sets
  * untrusted when some of it cannot be watched.
  */
-static int watch_all(struct content_watch *w)
+static enum quire_err watch_all(struct content_watch *w)
 {
 	const struct content_folder *f;
 	struct stat st;
 	size_t n_f, i, j;
 	char *path;
 	const char *slash;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->fd == -1) {
@@ -293,11 +295,11 @@ static int watch_all(struct content_watch *w)
 /* Watches the tree anew and lists it whole (watches first: a change
  * made meanwhile is both listed and queued, and a queued change of a
  * file already listed as it is costs one stat). */
-static int list_whole(struct content_watch *w, size_t *n_errors)
+static enum quire_err list_whole(struct content_watch *w, size_t *n_errors)
 {
 	struct content_file *files = NULL;
 	size_t n = 0, errors = 0;
-	int rc;
+	enum quire_err rc;
 
 	dirs_release(w);
 	dirty_release(w);
@@ -352,7 +354,8 @@ static int leads_to_content(const char *rel, const char *name)
 }
 
 /* Takes one event: sets whole, or queues the file it names. */
-static int take_event(struct content_watch *w, const struct inotify_event *ev)
+static enum quire_err take_event(struct content_watch *w,
+				 const struct inotify_event *ev)
 {
 	const struct watched *d;
 	struct dirty *x;
@@ -398,13 +401,14 @@ static int take_event(struct content_watch *w, const struct inotify_event *ev)
 }
 
 /* Reads every event queued; counts them in stats. */
-static int drain(struct content_watch *w, struct content_watch_stats *stats)
+static enum quire_err drain(struct content_watch *w,
+			    struct content_watch_stats *stats)
 {
 	char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
 	ssize_t got;
 	size_t off;
-	int rc;
+	enum quire_err rc;
 
 	for (;;) {
 		got = read(w->fd, buf, sizeof(buf));
@@ -452,7 +456,7 @@ static size_t entry_pos(const struct content_watch *w, const char *path,
 
 /* Stats one file an event named and puts it in the listing, or takes it
  * out; sets whole when the listing alone can tell. */
-static int restat(struct content_watch *w, struct dirty *x)
+static enum quire_err restat(struct content_watch *w, struct dirty *x)
 {
 	struct stat st;
 	size_t at;
@@ -498,11 +502,11 @@ static int restat(struct content_watch *w, struct dirty *x)
 }
 
 /* Brings the listing up to date from the queued events. */
-static int apply_changes(struct content_watch *w,
-			 struct content_watch_stats *stats)
+static enum quire_err apply_changes(struct content_watch *w,
+				    struct content_watch_stats *stats)
 {
 	size_t i, m;
-	int rc = drain(w, stats);
+	enum quire_err rc = drain(w, stats);
 
 	if (rc != QUIRE_OK || w->whole)
 		return rc;
@@ -525,14 +529,15 @@ static int apply_changes(struct content_watch *w,
 	return QUIRE_OK;
 }
 
-int content_watch_list(struct content_watch *w, struct content_file **out,
-		       size_t *n, size_t *n_errors,
-		       struct content_watch_stats *stats)
+enum quire_err content_watch_list(struct content_watch *w,
+				  struct content_file **out, size_t *n,
+				  size_t *n_errors,
+				  struct content_watch_stats *stats)
 {
 	struct content_file *v;
 	long long now;
 	size_t i;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	*out = NULL;
 	*n = 0;

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "content/content_scan.h"
+#include "lib/quire.h"
 
 struct content_watch;
 
@@ -38,7 +39,7 @@ struct content_watch_stats {
 /* Watches dir (nothing is listed until the first content_watch_list(),
  * which lists whole). QUIRE_OK, QUIRE_ENOMEM or QUIRE_EIO (no inotify:
  * errno says why). */
-int content_watch_open(const char *dir, struct content_watch **out);
+enum quire_err content_watch_open(const char *dir, struct content_watch **out);
 void content_watch_close(struct content_watch *w);
 
 /*
@@ -51,8 +52,9 @@ void content_watch_close(struct content_watch *w);
  * bumped by the listing's errors, as content_scan_list() does. QUIRE_OK or
  * QUIRE_ENOMEM.
  */
-int content_watch_list(struct content_watch *w, struct content_file **out,
-		       size_t *n, size_t *n_errors,
-		       struct content_watch_stats *stats);
+enum quire_err content_watch_list(struct content_watch *w,
+				  struct content_file **out, size_t *n,
+				  size_t *n_errors,
+				  struct content_watch_stats *stats);
 
 #endif

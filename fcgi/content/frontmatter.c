@@ -30,12 +30,14 @@ enum block_syntax {
 	BLOCK_TOML,  /* "+++" ... "+++" */
 };
 
-static int frontmatter_fail(struct parse_error *err, int rc, unsigned line,
-			    unsigned column, const char *fmt, ...)
+static enum quire_err frontmatter_fail(struct parse_error *err,
+				       enum quire_err rc, unsigned line,
+				       unsigned column, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-static int frontmatter_fail(struct parse_error *err, int rc, unsigned line,
-			    unsigned column, const char *fmt, ...)
+static enum quire_err frontmatter_fail(struct parse_error *err,
+				       enum quire_err rc, unsigned line,
+				       unsigned column, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -74,8 +76,9 @@ static int closes(enum block_syntax syntax, const char *s, size_t n)
  * must be the first line (after a UTF-8 byte order mark, if any). Sets
  * *off and *len to the block's bytes in p->source.
  */
-static int find_block(const struct post *p, enum block_syntax *syntax,
-		      size_t *off, size_t *len, struct parse_error *err)
+static enum quire_err find_block(const struct post *p,
+				 enum block_syntax *syntax, size_t *off,
+				 size_t *len, struct parse_error *err)
 {
 	const char *src = p->source, *end = p->source + p->source_len;
 	const char *s = src, *line, *next;
@@ -109,12 +112,12 @@ static int find_block(const struct post *p, enum block_syntax *syntax,
 				"line)", *syntax == BLOCK_TOML ? "+++" : "---");
 }
 
-int frontmatter_parse(struct post *p, struct parse_error *err)
+enum quire_err frontmatter_parse(struct post *p, struct parse_error *err)
 {
 	enum block_syntax syntax = BLOCK_YAML;
 	size_t off = 0, len = 0;
 	const char *next;
-	int rc;
+	enum quire_err rc;
 
 	if (err)
 		memset(err, 0, sizeof(*err));

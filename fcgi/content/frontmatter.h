@@ -34,6 +34,6 @@
  * whole file, 1-based); QUIRE_ETOOBIG past QUIRE_MAX_FRONTMATTER,
  * QUIRE_MAX_TAGS or QUIRE_MAX_YAML_DEPTH (err filled too); QUIRE_ENOMEM.
  */
-int frontmatter_parse(struct post *p, struct parse_error *err);
+enum quire_err frontmatter_parse(struct post *p, struct parse_error *err);
 
 #endif

@@ -27,7 +27,7 @@ int frontmatter_date_digits(const char **s, int n, int *out)
 	return 1;
 }
 
-int frontmatter_date_parse(const char *s, time_t *out)
+enum quire_err frontmatter_date_parse(const char *s, time_t *out)
 {
 	struct tm tm, check;
 	int y, mo, d, h = 0, mi = 0, sec = 0, zh = 0, zm = 0, sign = 0;

@@ -10,6 +10,8 @@
 
 #include <time.h>
 
+#include "lib/quire.h"
+
 /*
  * Parses a date as accepted in frontmatter into UTC seconds:
  * "2024-01-31", "2024-01-31 10:20", "2024-01-31T10:20:30", optionally
@@ -17,7 +19,7 @@
  * when no zone is given. A day that does not exist (02-30) is refused.
  * Returns QUIRE_OK or QUIRE_EPARSE (*out untouched).
  */
-int frontmatter_date_parse(const char *s, time_t *out);
+enum quire_err frontmatter_date_parse(const char *s, time_t *out);
 
 /*
  * Reads exactly n digits at *s into *out and advances *s past them.

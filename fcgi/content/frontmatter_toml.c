@@ -60,11 +60,12 @@ struct toml {
 	struct parse_error *err;
 };
 
-static int fail_at(struct toml *t, int rc, struct toml_pos pos,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static enum quire_err fail_at(struct toml *t, enum quire_err rc,
+			      struct toml_pos pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static int fail_at(struct toml *t, int rc, struct toml_pos pos,
-		   const char *fmt, ...)
+static enum quire_err fail_at(struct toml *t, enum quire_err rc,
+			      struct toml_pos pos, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -148,7 +149,7 @@ static void skip_gap(struct toml *t)
 
 /* The rest of a line after a value or a header: blanks, maybe a
  * comment, then a line break or the end of the text. */
-static int end_line(struct toml *t, const char *after)
+static enum quire_err end_line(struct toml *t, const char *after)
 {
 	skip_space(t);
 	skip_comment(t);
@@ -163,7 +164,7 @@ static int end_line(struct toml *t, const char *after)
 }
 
 /* Tables, arrays and inline tables all count as nesting. */
-static int too_deep(struct toml *t, struct toml_pos pos)
+static enum quire_err too_deep(struct toml *t, struct toml_pos pos)
 {
 	return fail_at(t, QUIRE_ETOOBIG, pos,
 		       "frontmatter nested deeper than %d levels",
@@ -175,7 +176,7 @@ static int too_deep(struct toml *t, struct toml_pos pos)
  * line breaks (TOML 1.0, "Spec"); checking once here keeps NUL bytes out
  * of the C strings made later and a lone "\r" out of the line count.
  */
-static int check_text(struct toml *t)
+static enum quire_err check_text(struct toml *t)
 {
 	const unsigned char *s = (const unsigned char *)t->s;
 	const unsigned char *end = (const unsigned char *)t->end;
@@ -205,7 +206,7 @@ static int check_text(struct toml *t)
 
 /* Appends code point cp as UTF-8; QUIRE_EPARSE unless it is a Unicode
  * scalar value (TOML 1.0, "String"). */
-static int put_utf8(struct buf *b, unsigned long cp)
+static enum quire_err put_utf8(struct buf *b, unsigned long cp)
 {
 	char u[4];
 	size_t n;
@@ -236,7 +237,7 @@ static int put_utf8(struct buf *b, unsigned long cp)
 }
 
 /* Reads the escape sequence at t->s (its backslash) into b. */
-static int read_escape(struct toml *t, struct buf *b)
+static enum quire_err read_escape(struct toml *t, struct buf *b)
 {
 	struct toml_pos pos = here(t);
 	unsigned long cp = 0;
@@ -280,9 +281,10 @@ static int read_escape(struct toml *t, struct buf *b)
 }
 
 /* A "basic string" on one line, opening at pos (t->s), into b. */
-static int read_basic(struct toml *t, struct buf *b, struct toml_pos pos)
+static enum quire_err read_basic(struct toml *t, struct buf *b,
+				 struct toml_pos pos)
 {
-	int rc;
+	enum quire_err rc;
 
 	t->s++;
 	for (;;) {
@@ -305,7 +307,8 @@ static int read_basic(struct toml *t, struct buf *b, struct toml_pos pos)
 }
 
 /* A 'literal string' on one line, opening at pos (t->s), into b. */
-static int read_literal(struct toml *t, struct buf *b, struct toml_pos pos)
+static enum quire_err read_literal(struct toml *t, struct buf *b,
+				   struct toml_pos pos)
 {
 	const char *start = ++t->s;
 
@@ -333,11 +336,11 @@ static int line_ending_backslash(const struct toml *t)
 
 /* A multi-line """basic""" or '''literal''' string, opening at pos
  * (t->s), into b. Line breaks are kept as "\n". */
-static int read_multiline(struct toml *t, struct buf *b, int quote,
-			  struct toml_pos pos)
+static enum quire_err read_multiline(struct toml *t, struct buf *b, int quote,
+				     struct toml_pos pos)
 {
 	size_t n;
-	int rc;
+	enum quire_err rc;
 
 	t->s += 3;
 	/* a line break right after the opening is not part of the string */
@@ -390,7 +393,7 @@ static int is_bare_key(int c)
 }
 
 /* Appends one part of a key, bare or quoted, to name. */
-static int read_key_part(struct toml *t, struct buf *name)
+static enum quire_err read_key_part(struct toml *t, struct buf *name)
 {
 	struct toml_pos pos = here(t);
 	const char *start = t->s;
@@ -411,10 +414,11 @@ static int read_key_part(struct toml *t, struct buf *name)
 
 /* Applies the table name as a map: kept as "" when unknown, refused when
  * a field of that name wants a value. */
-static int define_table(struct toml *t, const char *name, struct toml_pos pos)
+static enum quire_err define_table(struct toml *t, const char *name,
+				   struct toml_pos pos)
 {
 	struct frontmatter_value v;
-	int rc;
+	enum quire_err rc;
 
 	memset(&v, 0, sizeof(v));
 	v.kind = FRONTMATTER_VALUE_MAP;
@@ -434,11 +438,11 @@ static int define_table(struct toml *t, const char *name, struct toml_pos pos)
  * which also keeps the defined prefixes (each a copy of the name) from
  * growing with the square of a long dotted key.
  */
-static int read_key(struct toml *t, struct buf *name, int define,
-		    size_t *depth)
+static enum quire_err read_key(struct toml *t, struct buf *name, int define,
+			       size_t *depth)
 {
 	struct toml_pos pos;
-	int rc;
+	enum quire_err rc;
 
 	/* an empty quoted key ("") appends nothing: name->data must still
 	 * be a string */
@@ -609,13 +613,13 @@ static int is_bare_value(int c)
 
 /* A value that is not a string, an array or an inline table: a number,
  * a boolean or a date, kept as written. */
-static int read_bare(struct toml *t, struct frontmatter_value *v,
-		     struct toml_pos pos)
+static enum quire_err read_bare(struct toml *t, struct frontmatter_value *v,
+				struct toml_pos pos)
 {
 	const char *start = t->s;
 	char *text;
 	size_t n;
-	int rc;
+	enum quire_err rc;
 
 	while (t->s < t->end && is_bare_value(*t->s))
 		t->s++;
@@ -647,16 +651,16 @@ static int read_bare(struct toml *t, struct frontmatter_value *v,
 	return QUIRE_OK;
 }
 
-static int read_value(struct toml *t, struct frontmatter_value *v,
-		      const char *name, size_t depth);
+static enum quire_err read_value(struct toml *t, struct frontmatter_value *v,
+				 const char *name, size_t depth);
 
 /* An [array], opening at pos (t->s), at depth. Its scalar items go to v;
  * a nested array or table is checked and marks v nested. */
-static int read_array(struct toml *t, struct frontmatter_value *v,
-		      size_t depth, struct toml_pos pos)
+static enum quire_err read_array(struct toml *t, struct frontmatter_value *v,
+				 size_t depth, struct toml_pos pos)
 {
 	struct frontmatter_value item;
-	int rc;
+	enum quire_err rc;
 
 	t->s++;
 	for (;;) {
@@ -701,13 +705,13 @@ unterminated:
  * keys are applied as "name.key"; without one (inside an array) they are
  * only checked.
  */
-static int read_table(struct toml *t, const char *name, size_t depth,
-		      struct toml_pos pos)
+static enum quire_err read_table(struct toml *t, const char *name, size_t depth,
+				 struct toml_pos pos)
 {
 	struct buf key = BUF_INIT;
 	struct frontmatter_value v;
 	size_t base, key_depth;
-	int rc;
+	enum quire_err rc;
 
 	memset(&v, 0, sizeof(v));
 	if (name) {
@@ -772,12 +776,13 @@ out:
  * top-level table is 1). name is its full dotted key, for the keys of an
  * inline table; NULL inside an array.
  */
-static int read_value(struct toml *t, struct frontmatter_value *v,
-		      const char *name, size_t depth)
+static enum quire_err read_value(struct toml *t, struct frontmatter_value *v,
+				 const char *name, size_t depth)
 {
 	struct toml_pos pos = here(t);
 	struct buf b = BUF_INIT;
-	int c = peek(t, 0), rc;
+	int c = peek(t, 0);
+	enum quire_err rc;
 
 	v->line = pos.line;
 	v->column = pos.column;
@@ -811,12 +816,12 @@ static int read_value(struct toml *t, struct frontmatter_value *v,
 
 /* A [table] or [[array of tables]] header at t->s. table is set to the
  * prefix of the keys that follow: "name.". */
-static int read_header(struct toml *t, struct buf *table)
+static enum quire_err read_header(struct toml *t, struct buf *table)
 {
 	struct toml_pos pos = here(t);
 	int array = peek(t, 1) == '[';
 	size_t depth = 1;
-	int rc;
+	enum quire_err rc;
 
 	t->s += array ? 2 : 1;
 	skip_space(t);
@@ -843,12 +848,12 @@ static int read_header(struct toml *t, struct buf *table)
 }
 
 /* A key = value line at t->s, under the table prefix. */
-static int read_keyval(struct toml *t, const struct buf *table,
-		       struct buf *key)
+static enum quire_err read_keyval(struct toml *t, const struct buf *table,
+				  struct buf *key)
 {
 	struct frontmatter_value v;
 	size_t base = table->len, depth = t->table_depth;
-	int rc;
+	enum quire_err rc;
 
 	memset(&v, 0, sizeof(v));
 	buf_reset(key);
@@ -871,12 +876,13 @@ static int read_keyval(struct toml *t, const struct buf *table,
 	return end_line(t, "the value");
 }
 
-int frontmatter_toml_read(struct post *p, const char *text, size_t len,
-			  unsigned first_line, struct parse_error *err)
+enum quire_err frontmatter_toml_read(struct post *p, const char *text,
+				     size_t len, unsigned first_line,
+				     struct parse_error *err)
 {
 	struct buf table = BUF_INIT, key = BUF_INIT;
 	struct toml t;
-	int rc;
+	enum quire_err rc;
 
 	memset(&t, 0, sizeof(t));
 	t.s = text;

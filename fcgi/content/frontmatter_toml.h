@@ -23,7 +23,8 @@
  * (err filled too); QUIRE_ENOMEM. On error p may hold some of the keys:
  * the caller frees it.
  */
-int frontmatter_toml_read(struct post *p, const char *text, size_t len,
-			  unsigned first_line, struct parse_error *err);
+enum quire_err frontmatter_toml_read(struct post *p, const char *text,
+				     size_t len, unsigned first_line,
+				     struct parse_error *err);
 
 #endif

@@ -80,8 +80,10 @@ static const struct field fields[] = {
 /* Highest pin accepted; pins only order a handful of posts. */
 #define PIN_MAX 1000000
 
-int frontmatter_value_vfail(struct parse_error *err, int rc, unsigned line,
-			    unsigned column, const char *fmt, va_list ap)
+enum quire_err frontmatter_value_vfail(struct parse_error *err,
+				       enum quire_err rc, unsigned line,
+				       unsigned column, const char *fmt,
+				       va_list ap)
 {
 	if (!err)
 		return rc;
@@ -91,12 +93,14 @@ int frontmatter_value_vfail(struct parse_error *err, int rc, unsigned line,
 	return rc;
 }
 
-static int value_fail(struct parse_error *err, int rc, unsigned line,
-		      unsigned column, const char *fmt, ...)
+static enum quire_err value_fail(struct parse_error *err, enum quire_err rc,
+				 unsigned line, unsigned column,
+				 const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-static int value_fail(struct parse_error *err, int rc, unsigned line,
-		      unsigned column, const char *fmt, ...)
+static enum quire_err value_fail(struct parse_error *err, enum quire_err rc,
+				 unsigned line, unsigned column,
+				 const char *fmt, ...)
 {
 	va_list ap;
 
@@ -117,7 +121,7 @@ void frontmatter_value_release(struct frontmatter_value *v)
 	memset(v, 0, sizeof(*v));
 }
 
-int frontmatter_value_add(struct frontmatter_value *v, const char *s)
+enum quire_err frontmatter_value_add(struct frontmatter_value *v, const char *s)
 {
 	char **items, *copy;
 
@@ -146,12 +150,12 @@ static const char *trim(char *s)
 	return s;
 }
 
-static int set_list_item(struct strlist *l, char *item,
-			 const struct frontmatter_value *v, const char *key,
-			 struct parse_error *err)
+static enum quire_err set_list_item(struct strlist *l, char *item,
+				    const struct frontmatter_value *v,
+				    const char *key, struct parse_error *err)
 {
 	const char *s = trim(item);
-	int rc;
+	enum quire_err rc;
 
 	if (!*s)
 		return QUIRE_OK;
@@ -163,13 +167,14 @@ static int set_list_item(struct strlist *l, char *item,
 	return rc;
 }
 
-static int set_list(struct strlist *l, struct frontmatter_value *v,
-		    const char *key, int split, struct parse_error *err)
+static enum quire_err set_list(struct strlist *l, struct frontmatter_value *v,
+			       const char *key, int split,
+			       struct parse_error *err)
 {
 	char *s, *comma;
 	const char *seps;
 	size_t i;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	/* a key given twice: the last one wins, as in YAML tools */
 	strlist_release(l);
@@ -205,7 +210,7 @@ static int set_list(struct strlist *l, struct frontmatter_value *v,
 	}
 }
 
-static int parse_bool(const char *s, int *out)
+static enum quire_err parse_bool(const char *s, int *out)
 {
 	static const char *const yes[] = { "true", "yes", "on" };
 	static const char *const no[] = { "false", "no", "off" };
@@ -224,8 +229,9 @@ static int parse_bool(const char *s, int *out)
 	return QUIRE_EPARSE;
 }
 
-static int set_field(struct post *p, const struct field *fd,
-		     struct frontmatter_value *v, struct parse_error *err)
+static enum quire_err set_field(struct post *p, const struct field *fd,
+				struct frontmatter_value *v,
+				struct parse_error *err)
 {
 	char *base = (char *)p;
 	char **str = (char **)(void *)(base + fd->off);
@@ -310,8 +316,8 @@ static int set_field(struct post *p, const struct field *fd,
 
 /* An unknown key: kept with its scalar, its list joined by ", ", or ""
  * for a map. A key given twice keeps its last value. */
-static int set_extra(struct post *p, const char *key,
-		     const struct frontmatter_value *v)
+static enum quire_err set_extra(struct post *p, const char *key,
+				const struct frontmatter_value *v)
 {
 	struct post_extra *x;
 	struct buf val = BUF_INIT;
@@ -349,9 +355,9 @@ static int set_extra(struct post *p, const char *key,
 	return QUIRE_OK;
 }
 
-int frontmatter_value_apply(struct post *p, const char *key,
-			    struct frontmatter_value *v,
-			    struct parse_error *err)
+enum quire_err frontmatter_value_apply(struct post *p, const char *key,
+				       struct frontmatter_value *v,
+				       struct parse_error *err)
 {
 	size_t i;
 

@@ -52,7 +52,8 @@ void frontmatter_value_release(struct frontmatter_value *v);
  * readers' QUIRE_MAX_FRONTMATTER bounds it, and QUIRE_MAX_TAGS is checked
  * when a list is applied to a field.
  */
-int frontmatter_value_add(struct frontmatter_value *v, const char *s);
+enum quire_err frontmatter_value_add(struct frontmatter_value *v,
+				     const char *s);
 
 /*
  * Applies key = v to p: a known field (DESIGN §3, keys matched ignoring
@@ -64,17 +65,19 @@ int frontmatter_value_add(struct frontmatter_value *v, const char *s);
  * Returns QUIRE_OK; QUIRE_EPARSE or QUIRE_ETOOBIG with err filled at the
  * value's position; QUIRE_ENOMEM.
  */
-int frontmatter_value_apply(struct post *p, const char *key,
-			    struct frontmatter_value *v,
-			    struct parse_error *err);
+enum quire_err frontmatter_value_apply(struct post *p, const char *key,
+				       struct frontmatter_value *v,
+				       struct parse_error *err);
 
 /*
  * Fills err (when not NULL) with line, column and the message formatted
  * from fmt and ap, and returns rc, so that a reader's own error helper
  * can end with "return frontmatter_value_vfail(…)".
  */
-int frontmatter_value_vfail(struct parse_error *err, int rc, unsigned line,
-			    unsigned column, const char *fmt, va_list ap)
+enum quire_err frontmatter_value_vfail(struct parse_error *err,
+				       enum quire_err rc, unsigned line,
+				       unsigned column, const char *fmt,
+				       va_list ap)
 	__attribute__((format(printf, 5, 0)));
 
 #endif

@@ -39,12 +39,14 @@ struct fm {
 	unsigned first_line; /* the line of the file the YAML starts on */
 };
 
-static int fail_at(struct parse_error *err, int rc, unsigned line,
-		   unsigned column, const char *fmt, ...)
+static enum quire_err fail_at(struct parse_error *err, enum quire_err rc,
+			      unsigned line, unsigned column, const char *fmt,
+			      ...)
 	__attribute__((format(printf, 5, 6)));
 
-static int fail_at(struct parse_error *err, int rc, unsigned line,
-		   unsigned column, const char *fmt, ...)
+static enum quire_err fail_at(struct parse_error *err, enum quire_err rc,
+			      unsigned line, unsigned column, const char *fmt,
+			      ...)
 {
 	va_list ap;
 
@@ -65,12 +67,13 @@ static unsigned mark_column(yaml_mark_t mark)
 	return (unsigned)mark.column + 1;
 }
 
-static int fail_mark(struct fm *f, int rc, yaml_mark_t mark,
-		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static enum quire_err fail_mark(struct fm *f, enum quire_err rc,
+				yaml_mark_t mark, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Fills err at a libyaml mark and returns rc. */
-static int fail_mark(struct fm *f, int rc, yaml_mark_t mark,
-		     const char *fmt, ...)
+static enum quire_err fail_mark(struct fm *f, enum quire_err rc,
+				yaml_mark_t mark, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -83,7 +86,7 @@ static int fail_mark(struct fm *f, int rc, yaml_mark_t mark,
 
 /* libyaml's own errors: the reader reports a byte offset, the scanner
  * and parser a mark. */
-static int fail_parser(struct fm *f)
+static enum quire_err fail_parser(struct fm *f)
 {
 	yaml_parser_t *y = &f->parser;
 	yaml_mark_t mark = y->problem_mark;
@@ -109,7 +112,7 @@ static int fail_parser(struct fm *f)
 	return fail_mark(f, QUIRE_EPARSE, mark, "%s", problem);
 }
 
-static int next_event(struct fm *f, yaml_event_t *ev)
+static enum quire_err next_event(struct fm *f, yaml_event_t *ev)
 {
 	yaml_mark_t mark;
 
@@ -124,7 +127,7 @@ static int next_event(struct fm *f, yaml_event_t *ev)
 	return QUIRE_OK;
 }
 
-static int check_depth(struct fm *f, size_t depth, yaml_mark_t mark)
+static enum quire_err check_depth(struct fm *f, size_t depth, yaml_mark_t mark)
 {
 	if (depth <= QUIRE_MAX_YAML_DEPTH)
 		return QUIRE_OK;
@@ -135,11 +138,11 @@ static int check_depth(struct fm *f, size_t depth, yaml_mark_t mark)
 
 /* Consumes the rest of a list or map whose start event was just read at
  * depth; only the nesting is checked. */
-static int skip_node(struct fm *f, size_t depth)
+static enum quire_err skip_node(struct fm *f, size_t depth)
 {
 	yaml_event_t ev;
 	size_t open = 1;
-	int rc;
+	enum quire_err rc;
 
 	while (open) {
 		rc = next_event(f, &ev);
@@ -182,10 +185,11 @@ static int is_null(const yaml_event_t *ev)
 }
 
 /* Reads a sequence whose start event was just read at depth. */
-static int read_seq(struct fm *f, size_t depth, struct frontmatter_value *v)
+static enum quire_err read_seq(struct fm *f, size_t depth,
+			       struct frontmatter_value *v)
 {
 	yaml_event_t ev;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	for (;;) {
 		rc = next_event(f, &ev);
@@ -220,10 +224,10 @@ static int read_seq(struct fm *f, size_t depth, struct frontmatter_value *v)
 }
 
 /* Reads the value that starts with ev (not consumed here) at depth. */
-static int read_value(struct fm *f, const yaml_event_t *ev, size_t depth,
-		      struct frontmatter_value *v)
+static enum quire_err read_value(struct fm *f, const yaml_event_t *ev,
+				 size_t depth, struct frontmatter_value *v)
 {
-	int rc;
+	enum quire_err rc;
 
 	v->line = mark_line(f, ev->start_mark);
 	v->column = mark_column(ev->start_mark);
@@ -249,11 +253,11 @@ static int read_value(struct fm *f, const yaml_event_t *ev, size_t depth,
 }
 
 /* Reads the top-level mapping, whose start event was just read. */
-static int read_mapping(struct fm *f)
+static enum quire_err read_mapping(struct fm *f)
 {
 	yaml_event_t key_ev, val_ev;
 	struct frontmatter_value v;
-	int rc;
+	enum quire_err rc;
 
 	for (;;) {
 		rc = next_event(f, &key_ev);
@@ -286,10 +290,11 @@ static int read_mapping(struct fm *f)
 }
 
 /* The whole stream: nothing, or one document holding one mapping. */
-static int read_stream(struct fm *f)
+static enum quire_err read_stream(struct fm *f)
 {
 	yaml_event_t ev;
-	int rc, docs = 0;
+	int docs = 0;
+	enum quire_err rc;
 
 	for (;;) {
 		rc = next_event(f, &ev);
@@ -326,11 +331,12 @@ static int read_stream(struct fm *f)
 	}
 }
 
-int frontmatter_yaml_read(struct post *p, const char *text, size_t len,
-			  unsigned first_line, struct parse_error *err)
+enum quire_err frontmatter_yaml_read(struct post *p, const char *text,
+				     size_t len, unsigned first_line,
+				     struct parse_error *err)
 {
 	struct fm f;
-	int rc;
+	enum quire_err rc;
 
 	memset(&f, 0, sizeof(f));
 	f.p = p;

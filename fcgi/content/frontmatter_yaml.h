@@ -24,7 +24,8 @@
  * in a list (err filled too); QUIRE_ENOMEM. On error p may hold some of
  * the keys: the caller frees it.
  */
-int frontmatter_yaml_read(struct post *p, const char *text, size_t len,
-			  unsigned first_line, struct parse_error *err);
+enum quire_err frontmatter_yaml_read(struct post *p, const char *text,
+				     size_t len, unsigned first_line,
+				     struct parse_error *err);
 
 #endif

@@ -229,7 +229,7 @@ static void plain_text(cmark_node *node, struct buf *out)
 	cmark_iter_free(it);
 }
 
-static int walk_heading(struct walk *w, cmark_node *node)
+static enum quire_err walk_heading(struct walk *w, cmark_node *node)
 {
 	struct heading *h;
 	struct buf text = BUF_INIT;
@@ -251,12 +251,12 @@ static int walk_heading(struct walk *w, cmark_node *node)
 }
 
 /* One pass over the tree: words, headings, and table widths. */
-static int walk_tree(cmark_node *doc, struct walk *w)
+static enum quire_err walk_tree(cmark_node *doc, struct walk *w)
 {
 	cmark_iter *it;
 	cmark_event_type ev;
 	cmark_node *cur;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	it = cmark_iter_new(doc);
 	if (!it)
@@ -304,7 +304,7 @@ out:
 }
 
 /* Records id as used; takes it over (freed with the walk) on success. */
-static int use_id(struct walk *w, char *id)
+static enum quire_err use_id(struct walk *w, char *id)
 {
 	struct used_id *u;
 
@@ -336,7 +336,7 @@ static struct used_id *find_id(const struct walk *w, const char *id)
  * rule), checked against every id so far so "a-1" cannot collide either;
  * each base remembers its next suffix, so many equal headings stay linear.
  */
-static int make_id(struct walk *w, size_t i)
+static enum quire_err make_id(struct walk *w, size_t i)
 {
 	struct buf id = BUF_INIT;
 	struct used_id *base;
@@ -391,14 +391,14 @@ static int make_id(struct walk *w, size_t i)
  * safe mode and the tag filter still apply) with id="ID" added. The
  * rendered text goes in verbatim, so only the id needs escaping here.
  */
-static int retag_heading(const struct heading *h, int opts,
-			 cmark_llist *exts)
+static enum quire_err retag_heading(const struct heading *h, int opts,
+				    cmark_llist *exts)
 {
 	struct buf open = BUF_INIT;
 	cmark_node *block = NULL;
 	char *html;
 	size_t n;
-	int rc = QUIRE_ENOMEM;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	html = cmark_render_html(h->node, opts, exts);
 	if (!html)
@@ -555,9 +555,10 @@ static void walk_release(struct walk *w)
 }
 
 /* Renders in this process; the caller has checked the limits. */
-static int render_here(const char *md, size_t len, unsigned flags,
-		       const char *id_prefix, struct markdown_out *out,
-		       struct parse_error *err)
+static enum quire_err render_here(const char *md, size_t len, unsigned flags,
+				  const char *id_prefix,
+				  struct markdown_out *out,
+				  struct parse_error *err)
 {
 	struct walk w;
 	struct timespec t0;
@@ -567,7 +568,8 @@ static int render_here(const char *md, size_t len, unsigned flags,
 	char *html = NULL, *rendered;
 	char msg[128];
 	size_t i;
-	int opts, rc = QUIRE_ENOMEM;
+	int opts;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	memset(&w, 0, sizeof(w));
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0) == -1) {
@@ -674,7 +676,7 @@ static void render_job(void *arg, struct buf *out)
 	struct markdown_out o;
 	struct parse_error e;
 	size_t hl, tl;
-	int rc;
+	enum quire_err rc;
 
 	memset(&o, 0, sizeof(o));
 	memset(&e, 0, sizeof(e));
@@ -715,9 +717,10 @@ static char *take_str(const char **p, const char *end, size_t n)
 }
 
 /* Renders in a child with QUIRE_RENDER_CPU_MS of CPU time at most. */
-static int render_sandboxed(const char *md, size_t len, unsigned flags,
-			    const char *id_prefix, struct markdown_out *out,
-			    struct parse_error *err)
+static enum quire_err render_sandboxed(const char *md, size_t len,
+				       unsigned flags, const char *id_prefix,
+				       struct markdown_out *out,
+				       struct parse_error *err)
 {
 	struct job j = { md, len, flags, id_prefix };
 	struct buf res = BUF_INIT;
@@ -725,7 +728,7 @@ static int render_sandboxed(const char *md, size_t len, unsigned flags,
 	const char *p, *end;
 	char msg[128];
 	size_t hl, tl;
-	int rc, child_rc;
+	enum quire_err rc, child_rc;
 
 	rc = sandbox_run(render_job, &j, (QUIRE_RENDER_CPU_MS + 999) / 1000, &res);
 	if (rc == QUIRE_ETIMEOUT) {
@@ -764,9 +767,9 @@ out:
 	return rc;
 }
 
-int markdown_render(const char *md, size_t len, unsigned flags,
-		    const char *id_prefix, struct markdown_out *out,
-		    struct parse_error *err)
+enum quire_err markdown_render(const char *md, size_t len, unsigned flags,
+			       const char *id_prefix, struct markdown_out *out,
+			       struct parse_error *err)
 {
 	char msg[128];
 	unsigned line;

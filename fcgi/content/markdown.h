@@ -35,9 +35,9 @@ struct markdown_out {
  * took more than QUIRE_RENDER_CPU_MS; QUIRE_ENOMEM. On error out is
  * left empty.
  */
-int markdown_render(const char *md, size_t len, unsigned flags,
-		    const char *id_prefix, struct markdown_out *out,
-		    struct parse_error *err);
+enum quire_err markdown_render(const char *md, size_t len, unsigned flags,
+			       const char *id_prefix, struct markdown_out *out,
+			       struct parse_error *err);
 
 void markdown_out_release(struct markdown_out *out);
 

@@ -59,7 +59,7 @@ int post_slug_valid(const char *s)
 	return 1;
 }
 
-static int dup_str(char **dst, const char *src)
+static enum quire_err dup_str(char **dst, const char *src)
 {
 	if (!src)
 		return QUIRE_OK;
@@ -67,10 +67,10 @@ static int dup_str(char **dst, const char *src)
 	return *dst ? QUIRE_OK : QUIRE_ENOMEM;
 }
 
-static int dup_list(struct strlist *dst, const struct strlist *src)
+static enum quire_err dup_list(struct strlist *dst, const struct strlist *src)
 {
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	for (i = 0; i < src->n; i++) {
 		rc = strlist_add(dst, src->v[i]);

@@ -28,7 +28,7 @@ const char *record_kind_name(enum post_kind k)
 	return k < POST_KIND__MAX ? kind_names[k] : "unknown";
 }
 
-int record_kind_parse(const char *s, enum post_kind *out)
+enum quire_err record_kind_parse(const char *s, enum post_kind *out)
 {
 	int i;
 
@@ -40,7 +40,7 @@ int record_kind_parse(const char *s, enum post_kind *out)
 	return QUIRE_EPARSE;
 }
 
-int record_origin_parse(const char *s, enum record_origin *out)
+enum quire_err record_origin_parse(const char *s, enum record_origin *out)
 {
 	int i;
 
@@ -80,7 +80,7 @@ void record_array_free(struct record **v, size_t n)
 	free(v);
 }
 
-static int dup_opt(char **dst, const char *src)
+static enum quire_err dup_opt(char **dst, const char *src)
 {
 	*dst = NULL;
 	if (!src)
@@ -121,11 +121,11 @@ fail:
 	return NULL;
 }
 
-int record_to_post(const struct record *r, struct post **out)
+enum quire_err record_to_post(const struct record *r, struct post **out)
 {
 	struct parse_error err;
 	struct post *p;
-	int rc = QUIRE_ENOMEM;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	*out = NULL;
 	p = post_new();

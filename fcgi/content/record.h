@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "content/post.h"
+#include "lib/quire.h"
 
 enum record_origin {
 	RECORD_ORIGIN_CONTENT = 0, /* a file under content/, deployed */
@@ -52,12 +53,12 @@ struct record *record_from_post(const struct post *p,
  * (a record that no longer parses), QUIRE_ENOMEM. Caller frees *out
  * with post_free().
  */
-int record_to_post(const struct record *r, struct post **out);
+enum quire_err record_to_post(const struct record *r, struct post **out);
 
 /* Names as stored: "content"/"api", "post"/"page". */
 const char *record_origin_name(enum record_origin o);
 const char *record_kind_name(enum post_kind k);
-int record_kind_parse(const char *s, enum post_kind *out);
-int record_origin_parse(const char *s, enum record_origin *out);
+enum quire_err record_kind_parse(const char *s, enum post_kind *out);
+enum quire_err record_origin_parse(const char *s, enum record_origin *out);
 
 #endif

@@ -69,8 +69,8 @@ void site_term_key(const char *name, char *out, size_t outsz)
 	out[o] = '\0';
 }
 
-static int entry_add(struct site_entry **table, const char *key,
-		     struct post *p)
+static enum quire_err entry_add(struct site_entry **table, const char *key,
+				struct post *p)
 {
 	struct site_entry *e;
 
@@ -112,8 +112,8 @@ static int term_cmp(const void *a, const void *b)
 
 /* Adds post p to the term named name, creating it. Posts arrive newest
  * first, so each term's list is in order too. */
-static int terms_add(struct site_terms *t, size_t *cap, const char *name,
-		     struct post *p)
+static enum quire_err terms_add(struct site_terms *t, size_t *cap,
+				const char *name, struct post *p)
 {
 	char key[256];
 	struct site_term *term = NULL;
@@ -185,13 +185,13 @@ const struct site_term *site_term_find(const struct site_terms *t,
 	return bsearch(&probe, t->v, t->n, sizeof(*t->v), term_cmp);
 }
 
-int site_build(struct content *c, time_t now, int enable_drafts,
-	       struct site **out)
+enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
+			  struct site **out)
 {
 	struct site *s;
 	struct post *p;
 	size_t i, j, tag_cap = 0, cat_cap = 0;
-	int rc = QUIRE_ENOMEM;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));

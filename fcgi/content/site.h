@@ -15,6 +15,7 @@
 
 #include "content/content.h"
 #include "content/post.h"
+#include "lib/quire.h"
 
 struct site_entry;  /* slug or alias -> post, in a hash table */
 
@@ -57,8 +58,8 @@ struct site {
  * outlive the site. Returns QUIRE_OK or QUIRE_ENOMEM; free with
  * site_free().
  */
-int site_build(struct content *c, time_t now, int enable_drafts,
-	       struct site **out);
+enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
+			  struct site **out);
 void site_free(struct site *s);
 
 /* Lookups; each returns a borrowed pointer or NULL. */

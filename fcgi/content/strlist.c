@@ -12,7 +12,7 @@
 #include "lib/limits.h"
 #include "lib/quire.h"
 
-int strlist_add(struct strlist *l, const char *s)
+enum quire_err strlist_add(struct strlist *l, const char *s)
 {
 	char **v, *copy;
 

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "lib/quire.h"
+
 /* A list of owned strings; zeroed is empty. */
 struct strlist {
 	char **v;
@@ -15,7 +17,7 @@ struct strlist {
 
 /* Appends a copy of s; returns QUIRE_OK, QUIRE_ENOMEM or QUIRE_ETOOBIG
  * (more than QUIRE_MAX_TAGS entries). */
-int strlist_add(struct strlist *l, const char *s);
+enum quire_err strlist_add(struct strlist *l, const char *s);
 /* Frees the strings and the list, and leaves l empty. */
 void strlist_release(struct strlist *l);
 /* True when l holds a string equal to s. */

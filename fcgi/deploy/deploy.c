@@ -13,8 +13,8 @@
 #include "lib/quire.h"
 
 /* Records slug as given by path; a slug given twice is an error. */
-static int live_add(struct key_table *live, const char *slug, const char *path,
-		    struct deploy_plan *plan)
+static enum quire_err live_add(struct key_table *live, const char *slug,
+			       const char *path, struct deploy_plan *plan)
 {
 	const char *first = key_table_get(live, slug);
 	char msg[QUIRE_MAX_SLUG + 600], esc[512];
@@ -29,7 +29,7 @@ static int live_add(struct key_table *live, const char *slug, const char *path,
 	return key_table_put(live, slug, path);
 }
 
-static int add_delete(struct deploy_plan *plan, const char *slug)
+static enum quire_err add_delete(struct deploy_plan *plan, const char *slug)
 {
 	char **v, *s = strdup(slug);
 
@@ -54,9 +54,10 @@ struct deploy_known {
 	struct key_table by_path;
 };
 
-int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
-		       const struct content_sig *parsed,
-		       struct deploy_known **out)
+enum quire_err deploy_known_index(const struct tier_pg_hash *known,
+				  size_t n_known,
+				  const struct content_sig *parsed,
+				  struct deploy_known **out)
 {
 	struct deploy_known *k = calloc(1, sizeof(*k));
 	size_t i;
@@ -133,9 +134,10 @@ void deploy_skip_known(struct content_file *files, size_t n,
 }
 
 /* Keeps f's signature for slug when it is stable and not the one known. */
-static int sig_add(struct deploy_plan *plan, const struct content_file *f,
-		   const char *slug, const struct deploy_known *k,
-		   const struct tier_pg_hash *known)
+static enum quire_err sig_add(struct deploy_plan *plan,
+			      const struct content_file *f, const char *slug,
+			      const struct deploy_known *k,
+			      const struct tier_pg_hash *known)
 {
 	struct tier_pg_hash *v, *s;
 	char text[CONTENT_SIG_MAX];
@@ -170,7 +172,7 @@ static int sig_add(struct deploy_plan *plan, const struct content_file *f,
 struct parsed {
 	size_t file;             /* index in files */
 	struct record *r;        /* NULL on failure */
-	int rc;
+	enum quire_err rc;
 	struct parse_error err;
 };
 
@@ -208,16 +210,17 @@ static const struct tier_pg_hash *unchanged(const struct content_file *f)
 	       known : NULL;
 }
 
-int deploy_plan_make(struct content_file *files, size_t n,
-		     const struct deploy_known *k,
-		     const struct content_options *opt, struct deploy_plan *plan)
+enum quire_err deploy_plan_make(struct content_file *files, size_t n,
+				const struct deploy_known *k,
+				const struct content_options *opt,
+				struct deploy_plan *plan)
 {
 	const struct tier_pg_hash *known, **same = NULL;
 	struct key_table live;
 	struct parse_ctx pc;
 	struct parsed *res;
 	size_t i, j, n_changed = 0;
-	int rc = QUIRE_ENOMEM;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	memset(plan, 0, sizeof(*plan));
 	memset(&pc, 0, sizeof(pc));
@@ -303,9 +306,10 @@ static void sig_parsed(const char *sig, struct content_sig *out)
 		memset(out, 0, sizeof(*out));
 }
 
-int deploy_known_after(const struct deploy_known *k,
-		       const struct deploy_plan *plan, struct tier_pg_hash **out,
-		       struct content_sig **parsed, size_t *n)
+enum quire_err deploy_known_after(const struct deploy_known *k,
+				  const struct deploy_plan *plan,
+				  struct tier_pg_hash **out,
+				  struct content_sig **parsed, size_t *n)
 {
 	const struct tier_pg_hash *known = k->v;
 	size_t n_known = k->n;
@@ -314,7 +318,7 @@ int deploy_known_after(const struct deploy_known *k,
 	struct content_sig *ps = NULL;
 	const struct tier_pg_hash *ds;
 	size_t i, m = 0;
-	int rc = QUIRE_ENOMEM;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	*out = NULL;
 	*n = 0;

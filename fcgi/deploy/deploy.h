@@ -16,6 +16,7 @@
 #include "content/content.h"
 #include "content/content_scan.h"
 #include "content/record.h"
+#include "lib/quire.h"
 #include "tiers/tier_pg.h"
 
 struct deploy_plan {
@@ -36,9 +37,10 @@ struct deploy_plan {
  * signatures not parsed again at every deploy of a long-lived deployer.
  * QUIRE_OK or QUIRE_ENOMEM. */
 struct deploy_known;
-int deploy_known_index(const struct tier_pg_hash *known, size_t n_known,
-		       const struct content_sig *parsed,
-		       struct deploy_known **out);
+enum quire_err deploy_known_index(const struct tier_pg_hash *known,
+				  size_t n_known,
+				  const struct content_sig *parsed,
+				  struct deploy_known **out);
 void deploy_known_free(struct deploy_known *k);
 
 /*
@@ -60,9 +62,10 @@ void deploy_skip_known(struct content_file *files, size_t n,
  * must then change nothing. Returns QUIRE_OK or QUIRE_ENOMEM. Free with
  * deploy_plan_release().
  */
-int deploy_plan_make(struct content_file *files, size_t n,
-		     const struct deploy_known *k,
-		     const struct content_options *opt, struct deploy_plan *plan);
+enum quire_err deploy_plan_make(struct content_file *files, size_t n,
+				const struct deploy_known *k,
+				const struct content_options *opt,
+				struct deploy_plan *plan);
 void deploy_plan_release(struct deploy_plan *plan);
 
 /*
@@ -74,8 +77,9 @@ void deploy_plan_release(struct deploy_plan *plan);
  * parsed is not NULL: the parsed signature of each entry. QUIRE_OK or
  * QUIRE_ENOMEM.
  */
-int deploy_known_after(const struct deploy_known *k,
-		       const struct deploy_plan *plan, struct tier_pg_hash **out,
-		       struct content_sig **parsed, size_t *n);
+enum quire_err deploy_known_after(const struct deploy_known *k,
+				  const struct deploy_plan *plan,
+				  struct tier_pg_hash **out,
+				  struct content_sig **parsed, size_t *n);
 
 #endif

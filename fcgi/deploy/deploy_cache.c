@@ -77,7 +77,7 @@ static char *cache_path(const char *dir, const char *site, const char *suffix)
 
 /* Maps path whole, read-only, its pages read in at once (one fault a
  * page would cost more than the read). */
-static int map_file(const char *path, void **map, size_t *len)
+static enum quire_err map_file(const char *path, void **map, size_t *len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -130,8 +130,8 @@ static const char *next_field(const char **p, const char *end)
 	return s;
 }
 
-static int parse_entries(const char *p, const char *end, size_t count,
-			 struct tier_pg_hash *v)
+static enum quire_err parse_entries(const char *p, const char *end,
+				    size_t count, struct tier_pg_hash *v)
 {
 	const char *f[5];
 	long long h;
@@ -157,15 +157,16 @@ static int parse_entries(const char *p, const char *end, size_t count,
 	return p == end ? QUIRE_OK : QUIRE_ENOTFOUND;
 }
 
-int deploy_cache_load(const char *dir, const struct tier_pg_site *site,
-		      struct deploy_cache **out)
+enum quire_err deploy_cache_load(const char *dir,
+				 const struct tier_pg_site *site,
+				 struct deploy_cache **out)
 {
 	struct deploy_cache *c;
 	const char *p, *end, *line;
 	char want[64], *path, *e;
 	unsigned long long count = 0;
 	size_t len;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	if (!site_ok(site->uid) || !site_ok(site->stamp) ||
@@ -248,13 +249,15 @@ static void make_dir(const char *dir)
 	mkdir(dir, 0700);
 }
 
-int deploy_cache_save(const char *dir, const struct tier_pg_site *site,
-		      const struct tier_pg_hash *v, size_t n)
+enum quire_err deploy_cache_save(const char *dir,
+				 const struct tier_pg_site *site,
+				 const struct tier_pg_hash *v, size_t n)
 {
 	struct buf head = BUF_INIT, body = BUF_INIT;
 	char *path = NULL, *tmp = NULL, sfx[32];
 	size_t i;
-	int fd = -1, rc = QUIRE_ENOMEM;
+	int fd = -1;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	if (!site_ok(site->uid) || !site_ok(site->stamp))
 		return QUIRE_EINVAL;

@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 
+#include "lib/quire.h"
 #include "tiers/tier_pg.h"
 
 /* The cache folder: QUIRE_CACHE_DIR, else XDG's; NULL when none (no
@@ -44,14 +45,16 @@ struct deploy_cache {
  * *out (free with deploy_cache_free()). QUIRE_OK, QUIRE_ENOTFOUND (none,
  * or made at another generation or stamp, or not valid) or QUIRE_ENOMEM.
  */
-int deploy_cache_load(const char *dir, const struct tier_pg_site *site,
-		      struct deploy_cache **out);
+enum quire_err deploy_cache_load(const char *dir,
+				 const struct tier_pg_site *site,
+				 struct deploy_cache **out);
 void deploy_cache_free(struct deploy_cache *c);
 
 /* Replaces the cache of site with v[0..n), made at site's generation
  * and stamp. QUIRE_OK, or QUIRE_EIO / QUIRE_ENOMEM / QUIRE_EINVAL (an id
  * or stamp unfit for the file); a failure leaves no partial file. */
-int deploy_cache_save(const char *dir, const struct tier_pg_site *site,
-		      const struct tier_pg_hash *v, size_t n);
+enum quire_err deploy_cache_save(const char *dir,
+				 const struct tier_pg_site *site,
+				 const struct tier_pg_hash *v, size_t n);
 
 #endif

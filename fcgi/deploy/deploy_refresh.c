@@ -15,16 +15,17 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int deploy_refresh_redis(struct tier_pg *pg, struct tier_redis *r,
-			 long long generation, struct record *const *upserts,
-			 size_t n_upserts)
+enum quire_err deploy_refresh_redis(struct tier_pg *pg, struct tier_redis *r,
+				    long long generation,
+				    struct record *const *upserts,
+				    size_t n_upserts)
 {
 	struct record **old = NULL, *batch[FULL_REFRESH_BATCH];
 	char **in_pg = NULL, **gone = NULL;
 	const char **done = NULL;
 	size_t n = 0, n_old = 0, nb = 0, n_gone = 0, i, j;
 	long long g;
-	int rc;
+	enum quire_err rc;
 	double t0 = quire_now_ms(), t_pg, t_old;
 
 	rc = tier_pg_slugs(pg, &in_pg, &n);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "content/record.h"
+#include "lib/quire.h"
 #include "tiers/tier_pg.h"
 #include "tiers/tier_redis.h"
 
@@ -19,8 +20,9 @@
  * (QUIRE_ENOMEM, QUIRE_EIO...): r may then be half rewritten, at its
  * old generation.
  */
-int deploy_refresh_redis(struct tier_pg *pg, struct tier_redis *r,
-			 long long generation, struct record *const *upserts,
-			 size_t n_upserts);
+enum quire_err deploy_refresh_redis(struct tier_pg *pg, struct tier_redis *r,
+				    long long generation,
+				    struct record *const *upserts,
+				    size_t n_upserts);
 
 #endif

@@ -27,7 +27,7 @@ static void on_stop(int sig)
 }
 
 /* Listens on path: QUIRE_OK, else reported. */
-static int listen_on(const char *path, int *out)
+static enum quire_err listen_on(const char *path, int *out)
 {
 	struct sockaddr_un sa;
 	mode_t old;
@@ -219,11 +219,12 @@ out:
 		close(fds[1]);
 }
 
-int deploy_server_run(struct deployer *d, const char *socket_path)
+enum quire_err deploy_server_run(struct deployer *d, const char *socket_path)
 {
 	struct sigaction sa;
 	sigset_t stops;
-	int fd, conn, rc;
+	int fd, conn;
+	enum quire_err rc;
 
 	rc = listen_on(socket_path, &fd);
 	if (rc != QUIRE_OK)

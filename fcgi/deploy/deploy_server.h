@@ -12,12 +12,13 @@
 #define QUIRE_DEPLOY_SERVER_H
 
 #include "deploy/deployer.h"
+#include "lib/quire.h"
 
 /*
  * Serves d on socket_path until SIGTERM or SIGINT; removes the socket
  * then. Refuses a path where a server already answers. QUIRE_OK, or
  * QUIRE_EIO / QUIRE_EINVAL (reported: log_report()).
  */
-int deploy_server_run(struct deployer *d, const char *socket_path);
+enum quire_err deploy_server_run(struct deployer *d, const char *socket_path);
 
 #endif

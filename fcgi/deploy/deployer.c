@@ -44,11 +44,11 @@ void *deployer_prepare_pg(void *arg)
 	return NULL;
 }
 
-int deployer_open(const struct config *cfg, const char *dir, int long_lived,
-		  struct deployer **out)
+enum quire_err deployer_open(const struct config *cfg, const char *dir,
+			     int long_lived, struct deployer **out)
 {
 	struct deployer *d = calloc(1, sizeof(*d));
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	if (!d)
@@ -106,10 +106,10 @@ void deployer_close(struct deployer *d)
 	free(d);
 }
 
-int deployer_list(struct deployer *d, size_t *n_errors, int *whole)
+enum quire_err deployer_list(struct deployer *d, size_t *n_errors, int *whole)
 {
 	struct content_watch_stats st;
-	int rc;
+	enum quire_err rc;
 
 	*whole = 1;
 	if (!d->watch)
@@ -120,7 +120,7 @@ int deployer_list(struct deployer *d, size_t *n_errors, int *whole)
 	return rc;
 }
 
-int deployer_warm(struct deployer *d)
+enum quire_err deployer_warm(struct deployer *d)
 {
 	size_t n_errors = 0;
 	int whole;

@@ -27,6 +27,7 @@
 
 #include "deploy/deploy_client.h" /* enum deploy_exit */
 #include "lib/config.h"
+#include "lib/quire.h"
 
 /* A worker silent longer than this is not live. */
 #define DEPLOY_WORKER_MAX_AGE_S 10
@@ -38,15 +39,15 @@ struct deployer;
  * keeps the connection, the listing and what PostgreSQL holds between
  * deploys. QUIRE_OK or QUIRE_ENOMEM.
  */
-int deployer_open(const struct config *cfg, const char *dir, int long_lived,
-		  struct deployer **out);
+enum quire_err deployer_open(const struct config *cfg, const char *dir,
+			     int long_lived, struct deployer **out);
 void deployer_close(struct deployer *d);
 
 /* Lists the folder and reaches PostgreSQL, so that the first deploy
  * asked of a long-lived deployer finds them ready. QUIRE_OK, or
  * QUIRE_EIO (PostgreSQL unreachable, reported: the deploys try
  * again). */
-int deployer_warm(struct deployer *d);
+enum quire_err deployer_warm(struct deployer *d);
 
 /* The folder d deploys, resolved (realpath), or its name as given when
  * it cannot be resolved. */

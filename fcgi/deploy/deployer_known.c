@@ -29,8 +29,8 @@ int deployer_known_current(const struct deployer_known *k,
 
 /* k indexed by path, as the plan looks it up (parsed: its signatures
  * parsed, or NULL); set ready. */
-static int known_index(struct deployer_known *k,
-		       const struct content_sig *parsed)
+static enum quire_err known_index(struct deployer_known *k,
+				  const struct content_sig *parsed)
 {
 	if (deploy_known_index(k->v, k->n, parsed, &k->index) != QUIRE_OK) {
 		log_report("out of memory");
@@ -57,10 +57,10 @@ static char *text_copy(char **at, const char *s)
 	return out;
 }
 
-int deployer_known_adopt(struct deployer_known *k,
-			 const struct tier_pg_site *site,
-			 const struct tier_pg_hash *v,
-			 const struct content_sig *parsed, size_t n)
+enum quire_err deployer_known_adopt(struct deployer_known *k,
+				    const struct tier_pg_site *site,
+				    const struct tier_pg_hash *v,
+				    const struct content_sig *parsed, size_t n)
 {
 	struct tier_pg_hash *own;
 	size_t bytes = 1, i;
@@ -91,10 +91,11 @@ int deployer_known_adopt(struct deployer_known *k,
 	return known_index(k, parsed);
 }
 
-int deployer_known_load(struct deployer_known *k, struct tier_pg *pg,
-			const char *cache_dir, const struct tier_pg_site *site)
+enum quire_err deployer_known_load(struct deployer_known *k, struct tier_pg *pg,
+				   const char *cache_dir,
+				   const struct tier_pg_site *site)
 {
-	int rc = QUIRE_ENOTFOUND;
+	enum quire_err rc = QUIRE_ENOTFOUND;
 
 	deployer_known_release(k);
 	k->site = *site;

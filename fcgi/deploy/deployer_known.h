@@ -16,6 +16,7 @@
 #include "content/content_scan.h"
 #include "deploy/deploy.h"
 #include "deploy/deploy_cache.h"
+#include "lib/quire.h"
 #include "tiers/tier_pg.h"
 
 /* Zeroed: nothing known (ready is 0). */
@@ -46,8 +47,9 @@ int deployer_known_current(const struct deployer_known *k,
  * none) when it was made at site, else fetched from pg. QUIRE_OK, else
  * reported (log_report()) and k released: QUIRE_EIO or QUIRE_ENOMEM.
  */
-int deployer_known_load(struct deployer_known *k, struct tier_pg *pg,
-			const char *cache_dir, const struct tier_pg_site *site);
+enum quire_err deployer_known_load(struct deployer_known *k, struct tier_pg *pg,
+				   const char *cache_dir,
+				   const struct tier_pg_site *site);
 
 /*
  * Makes k v[0..n) at site, copied (v's strings may point into what k
@@ -57,9 +59,9 @@ int deployer_known_load(struct deployer_known *k, struct tier_pg *pg,
  * the next, with no file written and read back. QUIRE_OK, or
  * QUIRE_ENOMEM: k is then to be loaded again (deployer_known_load()).
  */
-int deployer_known_adopt(struct deployer_known *k,
-			 const struct tier_pg_site *site,
-			 const struct tier_pg_hash *v,
-			 const struct content_sig *parsed, size_t n);
+enum quire_err deployer_known_adopt(struct deployer_known *k,
+				    const struct tier_pg_site *site,
+				    const struct tier_pg_hash *v,
+				    const struct content_sig *parsed, size_t n);
 
 #endif

@@ -14,6 +14,7 @@
 #include "deploy/deploy.h"
 #include "deploy/deployer_known.h"
 #include "lib/config.h"
+#include "lib/quire.h"
 #include "tiers/tier_pg.h"
 #include "tiers/tiers.h"
 
@@ -48,7 +49,7 @@ void *deployer_prepare_pg(void *d);
 /* Lists the folder's files into d->files: from the watched listing,
  * else listed whole (*whole says which). *n_errors is bumped by the
  * listing's errors, as content_scan_list() does. QUIRE_OK or QUIRE_ENOMEM. */
-int deployer_list(struct deployer *d, size_t *n_errors, int *whole);
+enum quire_err deployer_list(struct deployer *d, size_t *n_errors, int *whole);
 
 /* Drops what the last deploy left for deployer_after(). */
 void deployer_release_last(struct deployer *d);

@@ -35,7 +35,7 @@ struct run {
 	struct tier_redis *r;    /* NULL: none configured, or unreachable */
 	struct tier_redis *acks; /* the deployer's subscription, or NULL */
 	size_t live, acked;
-	int waited;              /* what tiers_wait_acks() returned */
+	enum quire_err waited;   /* what tiers_wait_acks() returned */
 	double t0, t_list, t_joined, t_read, t_plan, t_commit, t_publish;
 };
 
@@ -88,7 +88,8 @@ static enum step list_and_reach_pg(struct run *run)
 {
 	struct deployer *d = run->d;
 	pthread_t th;
-	int threaded, listed;
+	int threaded;
+	enum quire_err listed;
 
 	threaded = !d->watch &&
 		   pthread_create(&th, NULL, deployer_prepare_pg, d) == 0;
@@ -155,7 +156,7 @@ static int api_owned(struct deployer *d)
 	const struct deploy_plan *plan = &d->plan;
 	char **slugs, *first = NULL, msg[QUIRE_MAX_SLUG + 128];
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	if (plan->n_upserts == 0)
 		return DEPLOY_EXIT_OK;
@@ -266,7 +267,7 @@ static enum step write_redis(struct run *run)
 	struct deployer *d = run->d;
 	const struct deploy_plan *plan = &d->plan;
 	long long redis_gen = -1;
-	int rc;
+	enum quire_err rc;
 
 	run->r = deploy_tiers_redis_open(d->cfg, 0);
 	if (!run->r) {
@@ -308,7 +309,7 @@ static enum step publish(struct run *run)
 	const char **slugs;
 	long long receivers = 0;
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	/* Before the publish: the acknowledgements then wake the wait. */
 	run->acks = tiers_acks_keep(&d->acks, d->cfg);

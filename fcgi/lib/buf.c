@@ -37,7 +37,7 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-int buf_grow(struct buf *b, size_t n)
+enum quire_err buf_grow(struct buf *b, size_t n)
 {
 	size_t need, cap;
 	char *p;
@@ -171,7 +171,7 @@ int buf_recv_ready(struct buf *b, int fd, size_t max)
 	return 0;
 }
 
-int buf_write_all(const struct buf *b, int fd)
+enum quire_err buf_write_all(const struct buf *b, int fd)
 {
 	size_t off = 0;
 	ssize_t n;

@@ -15,6 +15,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "lib/quire.h"
+
 struct buf {
 	char *data;
 	size_t len;
@@ -30,7 +32,7 @@ void buf_release(struct buf *b);
 /* Keeps the allocation, sets the length to 0 and clears failed. */
 void buf_reset(struct buf *b);
 /* Makes room for n more bytes; returns QUIRE_OK or QUIRE_ENOMEM. */
-int buf_grow(struct buf *b, size_t n);
+enum quire_err buf_grow(struct buf *b, size_t n);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
@@ -51,7 +53,7 @@ int buf_recv_ready(struct buf *b, int fd, size_t max);
 
 /* Writes all of b to fd (a file or a pipe; retried on EINTR). QUIRE_OK
  * or QUIRE_EIO (errno says why). */
-int buf_write_all(const struct buf *b, int fd);
+enum quire_err buf_write_all(const struct buf *b, int fd);
 /* Returns the contents as a NUL-terminated string that the caller frees
  * with free(), and leaves b empty. Never NULL unless b failed. */
 char *buf_detach(struct buf *b, size_t *len);

@@ -219,7 +219,7 @@ void config_usage(const char *argv0)
 	       "after the requests in flight.\n");
 }
 
-static int set_str(char **dst, const char *v)
+static enum quire_err set_str(char **dst, const char *v)
 {
 	char *s = strdup(v);
 
@@ -230,7 +230,7 @@ static int set_str(char **dst, const char *v)
 	return QUIRE_OK;
 }
 
-static int parse_int(const char *v, long min, long max, long *out)
+static enum quire_err parse_int(const char *v, long min, long max, long *out)
 {
 	char *end;
 	long n;
@@ -250,13 +250,14 @@ static int parse_bool(const char *v)
 }
 
 /* Applies one setting; v is NULL for a flag given as an option. */
-static int config_set(struct config *c, const struct config_setting *s,
-		      const char *v, char *err, size_t errsz)
+static enum quire_err config_set(struct config *c,
+				 const struct config_setting *s, const char *v,
+				 char *err, size_t errsz)
 {
 	char **str = field_str(c, s);
 	size_t len;
 	long n;
-	int rc;
+	enum quire_err rc;
 
 	switch (s->type) {
 	case CONFIG_STRING:
@@ -290,11 +291,11 @@ static int config_set(struct config *c, const struct config_setting *s,
 	return QUIRE_OK;
 }
 
-static int config_defaults(struct config *c)
+static enum quire_err config_defaults(struct config *c)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	const struct config_setting *s;
-	int rc;
+	enum quire_err rc;
 
 	memset(c, 0, sizeof(*c));
 	for (s = settings; s < settings + N_SETTINGS; s++) {
@@ -313,12 +314,12 @@ static int config_defaults(struct config *c)
 	return QUIRE_OK;
 }
 
-static int config_from_env(struct config *c, char *err, size_t errsz)
+static enum quire_err config_from_env(struct config *c, char *err, size_t errsz)
 {
 	const struct config_setting *s;
 	const char *v;
 	size_t len;
-	int rc;
+	enum quire_err rc;
 
 	for (s = settings; s < settings + N_SETTINGS; s++) {
 		v = getenv(s->env);
@@ -359,13 +360,14 @@ static void config_getopt_tables(struct option *opts, char *shorts)
 	strcpy(shorts, "hV");
 }
 
-static int config_from_argv(struct config *c, int argc, char **argv,
-			    char *err, size_t errsz)
+static enum quire_err config_from_argv(struct config *c, int argc, char **argv,
+				       char *err, size_t errsz)
 {
 	struct option opts[N_SETTINGS + 3];
 	char shorts[2 * N_SETTINGS + 3];
 	size_t i;
-	int opt, rc;
+	int opt;
+	enum quire_err rc;
 
 	config_getopt_tables(opts, shorts);
 	optind = 1;
@@ -390,10 +392,10 @@ static int config_from_argv(struct config *c, int argc, char **argv,
 	return QUIRE_OK;
 }
 
-int config_load(struct config *c, int argc, char **argv, char *err,
-		size_t errsz)
+enum quire_err config_load(struct config *c, int argc, char **argv, char *err,
+			   size_t errsz)
 {
-	int rc;
+	enum quire_err rc;
 
 	if ((rc = config_defaults(c)) != QUIRE_OK ||
 	    (rc = config_from_env(c, err, errsz)) != QUIRE_OK ||

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "lib/quire.h"
+
 struct config {
 	char *listen;          /* PATH or HOST:PORT; NULL: the socket on fd 0 */
 	char *api_listen;      /* the write API's own socket; NULL: none */
@@ -70,8 +72,8 @@ struct config_setting {
  * QUIRE_OK, QUIRE_ENOMEM, or QUIRE_EINVAL with a message in err (errsz
  * bytes). Free with config_release() whatever it returns.
  */
-int config_load(struct config *c, int argc, char **argv, char *err,
-		size_t errsz);
+enum quire_err config_load(struct config *c, int argc, char **argv, char *err,
+			   size_t errsz);
 /* Frees c's strings and zeroes it. */
 void config_release(struct config *c);
 /* Prints the option summary to stdout. */

@@ -9,7 +9,7 @@
 #include "lib/key_table.h"
 #include "lib/quire.h"
 
-int key_table_init(struct key_table *t, size_t max)
+enum quire_err key_table_init(struct key_table *t, size_t max)
 {
 	size_t cap = 16;
 
@@ -76,7 +76,8 @@ int key_table_has(const struct key_table *t, const char *key)
 	return found(t, key, &s);
 }
 
-int key_table_put(struct key_table *t, const char *key, const void *value)
+enum quire_err key_table_put(struct key_table *t, const char *key,
+			     const void *value)
 {
 	unsigned long long h;
 	struct key_slot *s;

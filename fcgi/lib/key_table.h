@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "lib/quire.h"
+
 struct key_slot {
 	unsigned long long hash;
 	const char *key;         /* NULL: empty */
@@ -26,7 +28,7 @@ struct key_table {
 };
 
 /* A table for up to max keys. QUIRE_OK or QUIRE_ENOMEM. */
-int key_table_init(struct key_table *t, size_t max);
+enum quire_err key_table_init(struct key_table *t, size_t max);
 void key_table_release(struct key_table *t);
 
 /* The value put with key, or NULL when key is not in. */
@@ -37,6 +39,7 @@ int key_table_has(const struct key_table *t, const char *key);
 /* Puts key (borrowed: it must outlive the table) with value, or replaces
  * the value of a key already in. QUIRE_OK, or QUIRE_ENOMEM when the
  * table already holds max keys. */
-int key_table_put(struct key_table *t, const char *key, const void *value);
+enum quire_err key_table_put(struct key_table *t, const char *key,
+			     const void *value);
 
 #endif

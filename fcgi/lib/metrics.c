@@ -63,7 +63,7 @@ static const struct {
 	{ "quire_api_writes_total", "", "counter", "Writes of the HTTP API committed." },
 };
 
-int metrics_init(unsigned count)
+enum quire_err metrics_init(unsigned count)
 {
 	void *p;
 

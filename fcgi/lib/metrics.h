@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "lib/buf.h"
+#include "lib/quire.h"
 
 enum metric {
 	METRIC_REQUESTS = 0,     /* requests answered */
@@ -53,7 +54,7 @@ enum hist {
 
 /* Maps the slots; call once, in the master, before any fork. Returns
  * QUIRE_OK or QUIRE_ENOMEM. Until then metrics_add does nothing. */
-int metrics_init(unsigned slots);
+enum quire_err metrics_init(unsigned slots);
 /* Takes a slot for this process (a free one, or a dead process's). */
 void metrics_claim(void);
 void metrics_add(enum metric m, uint64_t n);

@@ -36,8 +36,8 @@ static long long parse_id(const char *s)
 	return n;
 }
 
-static int resolve_user(struct privs *p, const char *user, gid_t *primary,
-			char *err, size_t errsz)
+static enum quire_err resolve_user(struct privs *p, const char *user,
+				   gid_t *primary, char *err, size_t errsz)
 {
 	struct passwd pw, *res = NULL;
 	char buf[4096];
@@ -66,8 +66,8 @@ static int resolve_user(struct privs *p, const char *user, gid_t *primary,
 	return QUIRE_OK;
 }
 
-static int resolve_group(struct privs *p, const char *group, char *err,
-			 size_t errsz)
+static enum quire_err resolve_group(struct privs *p, const char *group,
+				    char *err, size_t errsz)
 {
 	struct group gr, *res = NULL;
 	char buf[16384];
@@ -92,11 +92,11 @@ static int resolve_group(struct privs *p, const char *group, char *err,
 	return QUIRE_OK;
 }
 
-int privs_resolve(struct privs *p, const char *user, const char *group,
-		  char *err, size_t errsz)
+enum quire_err privs_resolve(struct privs *p, const char *user,
+			     const char *group, char *err, size_t errsz)
 {
 	gid_t primary;
-	int rc;
+	enum quire_err rc;
 
 	memset(p, 0, sizeof(*p));
 	if (!user || !*user) {
@@ -135,7 +135,7 @@ int privs_resolve(struct privs *p, const char *user, const char *group,
 	return QUIRE_OK;
 }
 
-int privs_drop(const struct privs *p, char *err, size_t errsz)
+enum quire_err privs_drop(const struct privs *p, char *err, size_t errsz)
 {
 	if (setgroups(1, &p->gid) < 0) {
 		snprintf(err, errsz, "setgroups failed: %s", strerror(errno));
@@ -154,7 +154,7 @@ int privs_drop(const struct privs *p, char *err, size_t errsz)
 	return privs_verify(p, err, errsz);
 }
 
-int privs_verify(const struct privs *p, char *err, size_t errsz)
+enum quire_err privs_verify(const struct privs *p, char *err, size_t errsz)
 {
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg, groups[PRIVS_MAX_GROUPS];

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "lib/quire.h"
+
 struct privs {
 	int wanted;             /* 0: no --user given, nothing to drop to */
 	uid_t uid;
@@ -27,8 +29,8 @@ struct privs {
  * 0) is refused as a target. Returns QUIRE_OK, QUIRE_EINVAL or
  * QUIRE_ENOTFOUND, with a message in err (errsz bytes).
  */
-int privs_resolve(struct privs *p, const char *user, const char *group,
-		  char *err, size_t errsz);
+enum quire_err privs_resolve(struct privs *p, const char *user,
+			     const char *group, char *err, size_t errsz);
 
 /*
  * Switches the process to p: setgroups() to p->gid alone, setgid(),
@@ -36,7 +38,7 @@ int privs_resolve(struct privs *p, const char *user, const char *group,
  * privs_verify(). Needs root. Returns QUIRE_OK, or QUIRE_EIO with the
  * failing step in err; the caller must then exit, not serve.
  */
-int privs_drop(const struct privs *p, char *err, size_t errsz);
+enum quire_err privs_drop(const struct privs *p, char *err, size_t errsz);
 
 /*
  * Checks that the real, effective and saved uid and gid are p's, that
@@ -44,6 +46,6 @@ int privs_drop(const struct privs *p, char *err, size_t errsz);
  * setgid(0) fail. Returns QUIRE_OK or QUIRE_EIO with what was wrong in
  * err.
  */
-int privs_verify(const struct privs *p, char *err, size_t errsz);
+enum quire_err privs_verify(const struct privs *p, char *err, size_t errsz);
 
 #endif

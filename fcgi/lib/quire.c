@@ -20,9 +20,10 @@ static const char *const errs[QUIRE_ERR__MAX] = {
 	"conflict",                /* QUIRE_ECONFLICT */
 };
 
-const char *quire_strerror(int err)
+const char *quire_strerror(enum quire_err err)
 {
-	if (err < 0 || err >= QUIRE_ERR__MAX)
+	/* as unsigned, a negative value is out of range too */
+	if ((unsigned)err >= QUIRE_ERR__MAX)
 		return "unknown error";
 	return errs[err];
 }
@@ -91,9 +92,10 @@ double quire_now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int quire_grow_with(void *array_ptr, size_t *cap, size_t n, size_t size,
-		    size_t first, void *(*resize)(void *ctx, void *old,
-						  size_t bytes), void *ctx)
+enum quire_err quire_grow_with(void *array_ptr, size_t *cap, size_t n,
+			       size_t size, size_t first,
+			       void *(*resize)(void *ctx, void *old, size_t bytes),
+			       void *ctx)
 {
 	void *v, *nv;
 	size_t ncap;
@@ -119,8 +121,8 @@ static void *resize_heap(void *ctx, void *old, size_t bytes)
 	return realloc(old, bytes);
 }
 
-int quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
-	       size_t first)
+enum quire_err quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
+			  size_t first)
 {
 	return quire_grow_with(array_ptr, cap, n, size, first, resize_heap, NULL);
 }

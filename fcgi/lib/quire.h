@@ -22,7 +22,7 @@ enum quire_err {
 };
 
 /* Returns a static, lower-case description of ERR. */
-const char *quire_strerror(int err);
+const char *quire_strerror(enum quire_err err);
 
 /* The value of hexadecimal digit c, or -1 when c is not one. */
 int quire_hex_digit(int c);
@@ -45,13 +45,14 @@ double quire_now_ms(void);
  * (also when the bytes would overflow) with the array and *cap
  * unchanged.
  */
-int quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
-	       size_t first);
+enum quire_err quire_grow(void *array_ptr, size_t *cap, size_t n, size_t size,
+			  size_t first);
 /* The same with the array's memory from resize(ctx, old, bytes) (NULL:
  * out of memory, old kept) instead of realloc. */
-int quire_grow_with(void *array_ptr, size_t *cap, size_t n, size_t size,
-		    size_t first, void *(*resize)(void *ctx, void *old,
-						  size_t bytes), void *ctx);
+enum quire_err quire_grow_with(void *array_ptr, size_t *cap, size_t n,
+			       size_t size, size_t first,
+			       void *(*resize)(void *ctx, void *old, size_t bytes),
+			       void *ctx);
 
 /* Frees the n strings of v, then v (NULL: nothing). */
 void quire_strings_free(char **v, size_t n);

@@ -47,14 +47,15 @@ static long ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-int sandbox_run(void (*fn)(void *arg, struct buf *out), void *arg,
-		unsigned cpu_s, struct buf *result)
+enum quire_err sandbox_run(void (*fn)(void *arg, struct buf *out), void *arg,
+			   unsigned cpu_s, struct buf *result)
 {
 	struct timespec t0;
 	struct pollfd pfd;
 	char chunk[65536];
 	long limit_ms = 4000L * cpu_s + 1000, left;
-	int fds[2], status, rc = QUIRE_OK, timed_out = 0;
+	int fds[2], status, timed_out = 0;
+	enum quire_err rc = QUIRE_OK;
 	pid_t pid;
 	ssize_t n;
 

@@ -10,6 +10,7 @@
 #define QUIRE_SANDBOX_H
 
 #include "lib/buf.h"
+#include "lib/quire.h"
 
 /*
  * Forks; in the child, calls fn(arg, out) with at most cpu_s seconds of
@@ -18,7 +19,7 @@
  * of CPU time (or of a wall-clock bound of 4 x cpu_s + 1 s), QUIRE_EIO
  * when it could not run or died otherwise, QUIRE_ENOMEM.
  */
-int sandbox_run(void (*fn)(void *arg, struct buf *out), void *arg,
-		unsigned cpu_s, struct buf *result);
+enum quire_err sandbox_run(void (*fn)(void *arg, struct buf *out), void *arg,
+			   unsigned cpu_s, struct buf *result);
 
 #endif

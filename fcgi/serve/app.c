@@ -27,11 +27,12 @@ struct app_change {
 /* The content: from the shared tiers when configured (a short-lived
  * connection: the master must not hand one to its children), else, or
  * when both tiers are down, from the files. */
-static int load_content(struct app *app, const struct config *cfg,
-			const struct app *prev, const struct content_options *opt)
+static enum quire_err load_content(struct app *app, const struct config *cfg,
+				   const struct app *prev,
+				   const struct content_options *opt)
 {
 	struct tiers *t;
-	int rc;
+	enum quire_err rc;
 
 	if (tiers_configured(cfg)) {
 		t = tiers_new(cfg);
@@ -58,7 +59,8 @@ static int load_content(struct app *app, const struct config *cfg,
 	return rc;
 }
 
-int app_load(struct app *app, const struct config *cfg, const struct app *prev)
+enum quire_err app_load(struct app *app, const struct config *cfg,
+			const struct app *prev)
 {
 	struct content_options opt = { cfg->unsafe_html };
 	struct parse_error err;
@@ -134,7 +136,7 @@ void app_release(struct app *app)
 	app->tpl = NULL;
 }
 
-static int rebuild_site(struct app *app, time_t now);
+static enum quire_err rebuild_site(struct app *app, time_t now);
 
 int app_refresh_schedule(struct app *app, time_t now)
 {
@@ -149,10 +151,11 @@ int app_refresh_schedule(struct app *app, time_t now)
 	return 1;
 }
 
-int app_body(const struct app *app, const struct post *p, const char **html,
-	     const char **toc, struct record **hold)
+enum quire_err app_body(const struct app *app, const struct post *p,
+			const char **html, const char **toc,
+			struct record **hold)
 {
-	int rc;
+	enum quire_err rc;
 
 	*hold = NULL;
 	if (p->html || !app->tiers) {
@@ -191,7 +194,8 @@ static const char *change_slug(const struct app_change *ch)
  * left go into *old, for the caller to free once the index that points
  * to them is gone.
  */
-static int merge_changes(struct app *app, struct post ***old, size_t *n_old)
+static enum quire_err merge_changes(struct app *app, struct post ***old,
+				    size_t *n_old)
 {
 	struct content *c = app->content;
 	struct slug_ent *set = NULL, *ents, *e, *tmp;
@@ -253,7 +257,7 @@ static int merge_changes(struct app *app, struct post ***old, size_t *n_old)
 }
 
 /* Folds the waiting changes in and builds the site index as of now. */
-static int rebuild_site(struct app *app, time_t now)
+static enum quire_err rebuild_site(struct app *app, time_t now)
 {
 	struct post **old;
 	struct site *s;
@@ -274,7 +278,7 @@ static int rebuild_site(struct app *app, time_t now)
 	return QUIRE_OK;
 }
 
-int app_site_ready(struct app *app, time_t now)
+enum quire_err app_site_ready(struct app *app, time_t now)
 {
 	return app->site_stale ? rebuild_site(app, now) : QUIRE_OK;
 }
@@ -288,7 +292,7 @@ int app_site_ready(struct app *app, time_t now)
  * APP_CHANGES_MAX waiting changes they are folded at once, which
  * bounds that memory.
  */
-int app_apply(struct app *app, struct sub_update *u, time_t now)
+enum quire_err app_apply(struct app *app, struct sub_update *u, time_t now)
 {
 	struct app_change *v;
 	size_t need = app->n_changes + u->n_gone + u->n_posts, cap, i;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "lib/quire.h"
+
 struct app_change;
 struct auth;
 struct config;
@@ -44,7 +46,8 @@ struct app {
  * compile is an error (the caller keeps serving prev). Returns QUIRE_OK,
  * or an error with nothing changed in prev. Free with app_release().
  */
-int app_load(struct app *app, const struct config *cfg, const struct app *prev);
+enum quire_err app_load(struct app *app, const struct config *cfg,
+			const struct app *prev);
 void app_release(struct app *app);
 
 /*
@@ -59,8 +62,9 @@ int app_refresh_schedule(struct app *app, time_t now);
  * record_free; NULL when nothing was fetched). *toc may be NULL.
  * Returns QUIRE_OK, QUIRE_ENOTFOUND or QUIRE_EIO.
  */
-int app_body(const struct app *app, const struct post *p, const char **html,
-	     const char **toc, struct record **hold);
+enum quire_err app_body(const struct app *app, const struct post *p,
+			const char **html, const char **toc,
+			struct record **hold);
 
 struct sub_update;
 /*
@@ -70,10 +74,10 @@ struct sub_update;
  * later, by app_site_ready(). Returns QUIRE_OK or QUIRE_ENOMEM (the
  * worker cannot go on: it exits and a fresh one loads).
  */
-int app_apply(struct app *app, struct sub_update *u, time_t now);
+enum quire_err app_apply(struct app *app, struct sub_update *u, time_t now);
 
 /* Makes app->site current (rebuilt if updates were applied since):
  * call before anything reads it. QUIRE_OK or QUIRE_ENOMEM. */
-int app_site_ready(struct app *app, time_t now);
+enum quire_err app_site_ready(struct app *app, time_t now);
 
 #endif

@@ -57,8 +57,8 @@ void *cache_get(struct cache *c, const char *key, size_t keylen)
 	return it->value;
 }
 
-int cache_put(struct cache *c, const char *key, size_t keylen, void *value,
-	      size_t size)
+enum quire_err cache_put(struct cache *c, const char *key, size_t keylen,
+			 void *value, size_t size)
 {
 	struct cache_item *it, *old;
 

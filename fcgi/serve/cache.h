@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "lib/quire.h"
+
 struct cache_item;
 
 struct cache {
@@ -32,8 +34,8 @@ void *cache_get(struct cache *c, const char *key, size_t keylen);
  * larger than the whole cache, value is freed at once. Returns QUIRE_OK,
  * QUIRE_ETOOBIG (not stored) or QUIRE_ENOMEM.
  */
-int cache_put(struct cache *c, const char *key, size_t keylen, void *value,
-	      size_t size);
+enum quire_err cache_put(struct cache *c, const char *key, size_t keylen,
+			 void *value, size_t size);
 /* Calls fn on every key and value, least recently used first; fn must
  * not add or remove values. */
 void cache_foreach(struct cache *c,

@@ -70,7 +70,7 @@ static int api_get(const struct request *req, struct response *resp,
 		   const char *slug)
 {
 	struct record *rec = NULL;
-	int rc = tiers_fetch(req->app->tiers, slug, &rec);
+	enum quire_err rc = tiers_fetch(req->app->tiers, slug, &rec);
 
 	if (rc == QUIRE_ENOTFOUND)
 		return api_error(resp, 404, "no such post", 0, 0);
@@ -185,7 +185,7 @@ static int api_list(const struct request *req, struct response *resp)
 	struct tier_pg *pg;
 	size_t n = 0, i, shown;
 	char msg[128];
-	int rc;
+	enum quire_err rc;
 
 	if (page_api_list_query_parse(req->query, &q) != 200) {
 		snprintf(msg, sizeof(msg), "bad query parameter: %s", q.bad);
@@ -254,7 +254,7 @@ static int api_put(const struct request *req, struct response *resp,
 	struct record *rec = NULL;
 	struct post *p = NULL;
 	char path[QUIRE_MAX_SLUG + 8], *text;
-	int rc;
+	enum quire_err rc;
 
 	if (!req->content_type ||
 	    strncasecmp(req->content_type, "text/markdown", 13) != 0 ||

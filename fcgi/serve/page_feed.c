@@ -28,8 +28,8 @@ static int render_xml(const struct request *req, const char *tpl,
 	return 200;
 }
 
-static int add_entry(const struct app *app, struct tvars *e,
-		     const struct post *p)
+static enum quire_err add_entry(const struct app *app, struct tvars *e,
+				const struct post *p)
 {
 	char d[64];
 	struct buf url = BUF_INIT;
@@ -37,7 +37,7 @@ static int add_entry(const struct app *app, struct tvars *e,
 	const char *html, *toc;
 	struct tvars *o;
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	rc = app_body(app, p, &html, &toc, &hold);
 	if (rc == QUIRE_ENOTFOUND)
@@ -90,7 +90,8 @@ static int feed(const struct request *req, struct response *resp,
 	time_t updated = 0;
 	char d[64];
 	size_t i;
-	int status = 500, rc;
+	int status = 500;
+	enum quire_err rc;
 
 	if (req->uri.page > 1)
 		return page_not_found(req, resp);
@@ -157,13 +158,13 @@ int page_feed_tag(const struct request *req, struct response *resp)
 	return status;
 }
 
-static int add_url(const struct app *app, struct tvars *v, const char *path,
-		   time_t lastmod)
+static enum quire_err add_url(const struct app *app, struct tvars *v,
+			      const char *path, time_t lastmod)
 {
 	struct buf url = BUF_INIT;
 	struct tvars *o;
 	char d[32];
-	int rc = QUIRE_ENOMEM;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	view_abs_url(app, path, &url);
 	o = tvars_list_add(v, "urls");

@@ -60,7 +60,7 @@ void response_release(struct response *r)
 	buf_release(&r->body);
 }
 
-int response_plain(struct response *r, int status)
+enum quire_err response_plain(struct response *r, int status)
 {
 	char lower[64];
 	size_t i;
@@ -77,7 +77,7 @@ int response_plain(struct response *r, int status)
 	return buf_failed(&r->body) ? QUIRE_ENOMEM : QUIRE_OK;
 }
 
-int response_redirect(struct response *r, const char *location)
+enum quire_err response_redirect(struct response *r, const char *location)
 {
 	int n;
 
@@ -108,14 +108,14 @@ void response_gzip_end(void)
 	deflater = NULL;
 }
 
-int response_gzip_begin(void)
+enum quire_err response_gzip_begin(void)
 {
 	if (!deflater && !(deflater = libdeflate_alloc_compressor(GZIP_LEVEL)))
 		return QUIRE_ENOMEM;
 	return QUIRE_OK;
 }
 
-static int gzip_body(const char *in, size_t len, struct buf *out)
+static enum quire_err gzip_body(const char *in, size_t len, struct buf *out)
 {
 	size_t bound, n;
 
@@ -155,9 +155,11 @@ static void put_headers(struct buf *b, const struct response *r, int status,
 	buf_printf(b, "X-Quire-Worker: %ld\r\n", (long)worker);
 }
 
-static int variant(struct finished_bytes *fb, const struct response *r,
-		   int status, const char *etag, pid_t worker,
-		   const char *encoding, const char *body, size_t body_len)
+static enum quire_err variant(struct finished_bytes *fb,
+			      const struct response *r, int status,
+			      const char *etag, pid_t worker,
+			      const char *encoding, const char *body,
+			      size_t body_len)
 {
 	struct buf b = BUF_INIT;
 
@@ -177,11 +179,11 @@ static int variant(struct finished_bytes *fb, const struct response *r,
 	return fb->data ? QUIRE_OK : QUIRE_ENOMEM;
 }
 
-int response_finish(const struct response *r, pid_t worker, int with_gzip,
-		    struct finished **out)
+enum quire_err response_finish(const struct response *r, pid_t worker,
+			       int with_gzip, struct finished **out)
 {
 	struct finished *f;
-	int rc = QUIRE_ENOMEM;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	*out = NULL;
 	if (buf_failed(&r->body))
@@ -219,10 +221,11 @@ out:
 	return rc;
 }
 
-int response_add_gzip(const struct response *r, struct finished *f, pid_t worker)
+enum quire_err response_add_gzip(const struct response *r, struct finished *f,
+				 pid_t worker)
 {
 	struct buf gz = BUF_INIT;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	if (f->gzip.data || r->body.len < GZIP_MIN_BODY)
 		return QUIRE_OK;

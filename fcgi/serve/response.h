@@ -14,6 +14,7 @@
 
 #include "lib/buf.h"
 #include "lib/limits.h"
+#include "lib/quire.h"
 
 struct response {
 	int status;
@@ -53,9 +54,9 @@ struct finished {
 void response_init(struct response *r);
 void response_release(struct response *r);
 /* Sets a status with a short plain body ("404 not found\n"). */
-int response_plain(struct response *r, int status);
+enum quire_err response_plain(struct response *r, int status);
 /* Sets a 301 to location (a path or absolute URL). */
-int response_redirect(struct response *r, const char *location);
+enum quire_err response_redirect(struct response *r, const char *location);
 
 /*
  * Builds the wire bytes of r. worker is put in an X-Quire-Worker header.
@@ -63,19 +64,19 @@ int response_redirect(struct response *r, const char *location);
  * Returns QUIRE_OK with *out set (caller frees with
  * response_finished_free), or QUIRE_ENOMEM.
  */
-int response_finish(const struct response *r, pid_t worker, int with_gzip,
-		    struct finished **out);
+enum quire_err response_finish(const struct response *r, pid_t worker,
+			       int with_gzip, struct finished **out);
 void response_finished_free(void *f);
 /* Adds the gzip variants to f (built from r without them): compressing
  * is the slowest step of a miss, so the worker answers first and
  * compresses after, before caching. QUIRE_OK or QUIRE_ENOMEM (f then
  * stays identity only). */
-int response_add_gzip(const struct response *r, struct finished *f,
-		      pid_t worker);
+enum quire_err response_add_gzip(const struct response *r, struct finished *f,
+				 pid_t worker);
 /* Makes the calling thread's compressor now rather than at its first
  * page (QUIRE_OK or QUIRE_ENOMEM); response_gzip_end frees it.
  * response_add_gzip keeps it from one page to the next. */
-int response_gzip_begin(void);
+enum quire_err response_gzip_begin(void);
 void response_gzip_end(void);
 
 /* Returns "OK", "Not Found" ... for an HTTP status. */

@@ -68,7 +68,7 @@ static void publish(struct sub *s, struct tiers *t, struct sub_update *u)
 	tiers_ack(t, s->worker_id, gen);
 }
 
-static int reload_all(struct sub *s, struct tiers *t)
+static enum quire_err reload_all(struct sub *s, struct tiers *t)
 {
 	struct sub_update *u = calloc(1, sizeof(*u));
 	double t0 = quire_now_ms();
@@ -87,13 +87,13 @@ static int reload_all(struct sub *s, struct tiers *t)
 }
 
 /* Fetches the new versions of slugs and queues them. */
-static int apply_slugs(struct sub *s, struct tiers *t, long long gen,
-		       char **slugs, size_t n)
+static enum quire_err apply_slugs(struct sub *s, struct tiers *t, long long gen,
+				  char **slugs, size_t n)
 {
 	struct sub_update *u;
 	struct record **recs = NULL;
 	size_t i;
-	int rc = QUIRE_ENOMEM;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	u = calloc(1, sizeof(*u));
 	if (!u)
@@ -216,7 +216,7 @@ static void *sub_main(void *arg)
 	char err[256], *msg;
 	time_t last_check = 0, last_beat = 0, now;
 	long backoff = 0;
-	int rc;
+	enum quire_err rc;
 
 	if (!t)
 		return NULL;
@@ -273,7 +273,8 @@ static void *sub_main(void *arg)
 	return NULL;
 }
 
-int sub_start(struct sub *s, const struct config *cfg, long long generation)
+enum quire_err sub_start(struct sub *s, const struct config *cfg,
+			 long long generation)
 {
 	char host[64];
 

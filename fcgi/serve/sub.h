@@ -24,6 +24,7 @@
 
 #include "content/content.h"
 #include "lib/config.h"
+#include "lib/quire.h"
 
 struct sub_update {
 	long long generation;
@@ -51,7 +52,8 @@ struct sub {
 
 /* Starts the thread; generation is what the worker serves now. Returns
  * QUIRE_OK or QUIRE_EIO. */
-int sub_start(struct sub *s, const struct config *cfg, long long generation);
+enum quire_err sub_start(struct sub *s, const struct config *cfg,
+			 long long generation);
 /* Takes every queued update, oldest first (caller frees each with
  * sub_update_free). */
 struct sub_update *sub_take(struct sub *s);

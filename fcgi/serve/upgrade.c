@@ -23,8 +23,8 @@
 
 #define PREFLIGHT_SECONDS 5
 
-static int join_path(const char *dir, size_t dirlen, const char *name,
-		     char *out, size_t outsz)
+static enum quire_err join_path(const char *dir, size_t dirlen,
+				const char *name, char *out, size_t outsz)
 {
 	int n = snprintf(out, outsz, "%.*s%s%s", (int)dirlen, dir,
 			 dirlen && dir[dirlen - 1] != '/' ? "/" : "", name);
@@ -32,7 +32,7 @@ static int join_path(const char *dir, size_t dirlen, const char *name,
 	return n < 0 || (size_t)n >= outsz ? QUIRE_ETOOBIG : QUIRE_OK;
 }
 
-int upgrade_exe_path(const char *argv0, char *out, size_t outsz)
+enum quire_err upgrade_exe_path(const char *argv0, char *out, size_t outsz)
 {
 	char cwd[PATH_MAX];
 	const char *path, *p, *colon;
@@ -70,7 +70,7 @@ int upgrade_exe_path(const char *argv0, char *out, size_t outsz)
 	return QUIRE_ENOTFOUND;
 }
 
-int upgrade_parse_fd(const char *s, int *fd)
+enum quire_err upgrade_parse_fd(const char *s, int *fd)
 {
 	char *end;
 	long n;
@@ -85,7 +85,8 @@ int upgrade_parse_fd(const char *s, int *fd)
 	return QUIRE_OK;
 }
 
-int upgrade_parse_pids(const char *s, pid_t *pids, size_t max, size_t *n)
+enum quire_err upgrade_parse_pids(const char *s, pid_t *pids, size_t max,
+				  size_t *n)
 {
 	char *end;
 	long v;
@@ -111,7 +112,8 @@ int upgrade_parse_pids(const char *s, pid_t *pids, size_t max, size_t *n)
 	}
 }
 
-int upgrade_format_pids(const pid_t *pids, size_t n, char *out, size_t outsz)
+enum quire_err upgrade_format_pids(const pid_t *pids, size_t n, char *out,
+				   size_t outsz)
 {
 	size_t i, len = 0;
 	int w;
@@ -131,7 +133,7 @@ int upgrade_format_pids(const pid_t *pids, size_t n, char *out, size_t outsz)
 
 /* The listening socket whose number the variable name holds: *fd, or
  * -1 when unset. QUIRE_EINVAL when set to anything else. */
-static int take_fd(const char *name, int *fd)
+static enum quire_err take_fd(const char *name, int *fd)
 {
 	const char *v = getenv(name);
 	int listening = 0;
@@ -150,10 +152,11 @@ static int take_fd(const char *name, int *fd)
 	return QUIRE_OK;
 }
 
-int upgrade_take(int *fd, int *api_fd, pid_t *pids, size_t max, size_t *n)
+enum quire_err upgrade_take(int *fd, int *api_fd, pid_t *pids, size_t max,
+			    size_t *n)
 {
 	const char *vw = getenv(UPGRADE_ENV_WORKERS);
-	int rc;
+	enum quire_err rc;
 
 	*n = 0;
 	*api_fd = -1;
@@ -177,7 +180,7 @@ int upgrade_take(int *fd, int *api_fd, pid_t *pids, size_t max, size_t *n)
 	return rc;
 }
 
-int upgrade_preflight(const char *exe, char *err, size_t errsz)
+enum quire_err upgrade_preflight(const char *exe, char *err, size_t errsz)
 {
 	struct timespec tick = { 0, 20 * 1000000L };
 	char *const argv[] = { (char *)exe, (char *)"--version", NULL };
@@ -242,12 +245,13 @@ static int hand_over(int fd, const char *name, int *flags)
 	return setenv(name, num, 1);
 }
 
-int upgrade_exec(const char *exe, char *const argv[], int listen_fd,
-		 int api_fd, const pid_t *workers, size_t n, char *err,
-		 size_t errsz)
+enum quire_err upgrade_exec(const char *exe, char *const argv[], int listen_fd,
+			    int api_fd, const pid_t *workers, size_t n,
+			    char *err, size_t errsz)
 {
 	char list[UPGRADE_MAX_PIDS * 12];
-	int flags, api_flags = -1, rc;
+	int flags, api_flags = -1;
+	enum quire_err rc;
 
 	rc = upgrade_format_pids(workers, n, list, sizeof(list));
 	if (rc != QUIRE_OK) {

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "lib/quire.h"
+
 #define UPGRADE_ENV_FD "QUIRE_INHERIT_FD"
 #define UPGRADE_ENV_API_FD "QUIRE_INHERIT_API_FD"
 #define UPGRADE_ENV_WORKERS "QUIRE_INHERIT_WORKERS"
@@ -28,21 +30,23 @@
  * "current -> release-N" link flipped to a new release is followed.
  * Returns QUIRE_OK, QUIRE_ENOTFOUND or QUIRE_ETOOBIG (out too small).
  */
-int upgrade_exe_path(const char *argv0, char *out, size_t outsz);
+enum quire_err upgrade_exe_path(const char *argv0, char *out, size_t outsz);
 
 /* "3" -> 3. Returns QUIRE_OK or QUIRE_EINVAL (not a small fd number). */
-int upgrade_parse_fd(const char *s, int *fd);
+enum quire_err upgrade_parse_fd(const char *s, int *fd);
 
 /*
  * "12,34" -> {12, 34}, at most max PIDs into pids, their count in *n.
  * "" is no PID. Returns QUIRE_OK, QUIRE_EINVAL (not a list of positive
  * numbers) or QUIRE_ETOOBIG (more than max).
  */
-int upgrade_parse_pids(const char *s, pid_t *pids, size_t max, size_t *n);
+enum quire_err upgrade_parse_pids(const char *s, pid_t *pids, size_t max,
+				  size_t *n);
 
 /* The reverse: writes "12,34" into out. Returns QUIRE_OK or
  * QUIRE_ETOOBIG. */
-int upgrade_format_pids(const pid_t *pids, size_t n, char *out, size_t outsz);
+enum quire_err upgrade_format_pids(const pid_t *pids, size_t n, char *out,
+				   size_t outsz);
 
 /*
  * Takes what the previous image handed over from the environment and
@@ -51,7 +55,8 @@ int upgrade_format_pids(const pid_t *pids, size_t n, char *out, size_t outsz);
  * without the first socket are ignored, and the caller must still check
  * that each PID is its child. Returns QUIRE_OK or QUIRE_EINVAL.
  */
-int upgrade_take(int *fd, int *api_fd, pid_t *pids, size_t max, size_t *n);
+enum quire_err upgrade_take(int *fd, int *api_fd, pid_t *pids, size_t max,
+			    size_t *n);
 
 /*
  * Runs "exe --version" and waits for it (at most a few seconds): a
@@ -59,15 +64,15 @@ int upgrade_take(int *fd, int *api_fd, pid_t *pids, size_t max, size_t *n);
  * start fails here, while the old image still serves. Returns QUIRE_OK,
  * or QUIRE_EIO with the reason in err.
  */
-int upgrade_preflight(const char *exe, char *err, size_t errsz);
+enum quire_err upgrade_preflight(const char *exe, char *err, size_t errsz);
 
 /*
  * Executes exe with argv, handing over listen_fd, api_fd (-1: none) and
  * workers. Returns only if execv() failed: QUIRE_EIO with the reason in
  * err (or QUIRE_ETOOBIG), with the environment and the fds as they were.
  */
-int upgrade_exec(const char *exe, char *const argv[], int listen_fd,
-		 int api_fd, const pid_t *workers, size_t n, char *err,
-		 size_t errsz);
+enum quire_err upgrade_exec(const char *exe, char *const argv[], int listen_fd,
+			    int api_fd, const pid_t *workers, size_t n,
+			    char *err, size_t errsz);
 
 #endif

@@ -60,8 +60,8 @@ void view_abs_url(const struct app *app, const char *path, struct buf *out)
 }
 
 /* Adds {name, url} for each term to list field of o. */
-static int add_terms(struct tvars *o, const char *field, const char *base,
-		     const struct strlist *l)
+static enum quire_err add_terms(struct tvars *o, const char *field,
+				const char *base, const struct strlist *l)
 {
 	char key[256];
 	struct buf url = BUF_INIT;
@@ -84,7 +84,7 @@ static int add_terms(struct tvars *o, const char *field, const char *base,
 	return rc;
 }
 
-int view_summary(struct tvars *o, const struct post *p)
+enum quire_err view_summary(struct tvars *o, const struct post *p)
 {
 	char d[64];
 	int rc;
@@ -111,8 +111,8 @@ int view_summary(struct tvars *o, const struct post *p)
 	return QUIRE_OK;
 }
 
-int view_summaries(struct tvars *v, const char *name, struct post *const *posts,
-		   size_t n)
+enum quire_err view_summaries(struct tvars *v, const char *name,
+			      struct post *const *posts, size_t n)
 {
 	struct tvars *o;
 	size_t i;
@@ -245,7 +245,8 @@ static size_t pick_related(const struct site *s, const struct post *p,
 	return n;
 }
 
-int view_post(struct tvars *o, const struct site *s, const struct post *p)
+enum quire_err view_post(struct tvars *o, const struct site *s,
+			 const struct post *p)
 {
 	struct post *related[RELATED_MAX];
 	struct tvars *a;

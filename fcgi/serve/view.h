@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "content/tvars.h"
+#include "lib/quire.h"
 #include "serve/page.h"
 
 /* Dates in UTC: "2024-01-31", "31 January 2024", RFC 3339. */
@@ -23,12 +24,13 @@ unsigned view_reading_minutes(size_t words);
 
 /* Sets the summary fields of p on o: title, url, date_iso, date_human,
  * description, reading_minutes, tags, pinned, draft. */
-int view_summary(struct tvars *o, const struct post *p);
+enum quire_err view_summary(struct tvars *o, const struct post *p);
 /* Appends a summary of each of posts[0..n) to the list name of v. */
-int view_summaries(struct tvars *v, const char *name, struct post *const *posts,
-		   size_t n);
+enum quire_err view_summaries(struct tvars *v, const char *name,
+			      struct post *const *posts, size_t n);
 /* Sets everything post.html shows of p on o, related posts included. */
-int view_post(struct tvars *o, const struct site *s, const struct post *p);
+enum quire_err view_post(struct tvars *o, const struct site *s,
+			 const struct post *p);
 /* Frees what view_post keeps from one page to the next on the calling
  * thread. */
 void view_scratch_end(void);

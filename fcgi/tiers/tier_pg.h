@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "content/record.h"
+#include "lib/quire.h"
 
 struct tier_pg;
 
@@ -34,8 +35,8 @@ struct tier_pg_hash {
  * failure err (errsz bytes) has libpq's message. Returns QUIRE_OK or
  * QUIRE_EIO. Free with tier_pg_close().
  */
-int tier_pg_connect(const char *conninfo, struct tier_pg **out, char *err,
-		    size_t errsz);
+enum quire_err tier_pg_connect(const char *conninfo, struct tier_pg **out,
+			       char *err, size_t errsz);
 void tier_pg_close(struct tier_pg *pg);
 /* The last error message of pg (libpq's), for logs. */
 const char *tier_pg_error(const struct tier_pg *pg);
@@ -46,9 +47,9 @@ const char *tier_pg_error(const struct tier_pg *pg);
  * run at once. Idempotent. *from and *to (may be NULL) get the versions
  * before and after. Returns QUIRE_OK or QUIRE_EIO.
  */
-int tier_pg_migrate(struct tier_pg *pg, int *from, int *to);
+enum quire_err tier_pg_migrate(struct tier_pg *pg, int *from, int *to);
 /* The schema version in the database (0 for none). */
-int tier_pg_schema_version(struct tier_pg *pg, int *version);
+enum quire_err tier_pg_schema_version(struct tier_pg *pg, int *version);
 
 /* Where the site is at: its generation, its random id and the random
  * stamp of the commit that made that generation, in one snapshot. */
@@ -58,16 +59,16 @@ struct tier_pg_site {
 	char stamp[40];
 };
 /* QUIRE_OK or QUIRE_EIO. */
-int tier_pg_site(struct tier_pg *pg, struct tier_pg_site *out);
+enum quire_err tier_pg_site(struct tier_pg *pg, struct tier_pg_site *out);
 
 /* The site generation. QUIRE_OK or QUIRE_EIO. */
-int tier_pg_generation(struct tier_pg *pg, long long *generation);
+enum quire_err tier_pg_generation(struct tier_pg *pg, long long *generation);
 
 /* Every live post and page of origin content: slug, kind, hash, path
  * and file signature (in no order).
  * Caller frees with tier_pg_hashes_free(). */
-int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,
-			   size_t *n);
+enum quire_err tier_pg_content_hashes(struct tier_pg *pg,
+				      struct tier_pg_hash **out, size_t *n);
 void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n);
 
 /*
@@ -76,8 +77,8 @@ void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n);
  * not wait for its flush (a lost signature only costs a read). QUIRE_OK,
  * QUIRE_EIO or QUIRE_ENOMEM.
  */
-int tier_pg_keep_sigs(struct tier_pg *pg, const struct tier_pg_hash *v,
-		      size_t n);
+enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
+				 const struct tier_pg_hash *v, size_t n);
 /*
  * In ONE transaction: upserts each record of upserts (its revision is
  * set to the stored one + 1, and written back into the record), deletes
@@ -86,9 +87,9 @@ int tier_pg_keep_sigs(struct tier_pg *pg, const struct tier_pg_hash *v,
  * new one. Either all of it is committed or none. Returns QUIRE_OK or
  * QUIRE_EIO.
  */
-int tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
-		   size_t n_upserts, char *const *deletes, size_t n_deletes,
-		   long long *generation);
+enum quire_err tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
+			      size_t n_upserts, char *const *deletes,
+			      size_t n_deletes, long long *generation);
 
 /* One write of the HTTP API, in a batch (tier_pg_write). */
 struct tier_pg_op {
@@ -98,7 +99,7 @@ struct tier_pg_op {
 	long long expect;        /* -1 none, 0 must not exist (If-None-Match:
 	                          * *), N must be at revision N (If-Match) */
 	/* What became of it, once tier_pg_write returned QUIRE_OK: */
-	int rc;                  /* QUIRE_OK applied (a put's rec->revision
+	enum quire_err rc;       /* QUIRE_OK applied (a put's rec->revision
 	                          * is the new one), QUIRE_ECONFLICT the
 	                          * precondition failed, QUIRE_ENOTFOUND no
 	                          * such post to delete, QUIRE_EPARSE or
@@ -120,21 +121,23 @@ struct tier_pg_op {
  * the ops are run again one transaction each, so only it fails (rc
  * QUIRE_EIO).
  */
-int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
-		  long long *generation);
+enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
+			     size_t n, long long *generation);
 
 /* One put, as a batch of one: -1/0/N as expect above. On success
  * rec->revision, *created and *generation are set. Returns the op's rc,
  * or QUIRE_EIO. */
-int tier_pg_put(struct tier_pg *pg, struct record *rec, long long expect_revision,
-		int *created, long long *generation);
+enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
+			   long long expect_revision, int *created,
+			   long long *generation);
 /* One delete, as a batch of one: QUIRE_OK, QUIRE_ENOTFOUND,
  * QUIRE_ECONFLICT, QUIRE_EINVAL or QUIRE_EIO. */
-int tier_pg_delete(struct tier_pg *pg, const char *slug,
-		   long long expect_revision, long long *generation);
+enum quire_err tier_pg_delete(struct tier_pg *pg, const char *slug,
+			      long long expect_revision, long long *generation);
 
 /* One post by slug, html included. QUIRE_ENOTFOUND when absent. */
-int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out);
+enum quire_err tier_pg_fetch(struct tier_pg *pg, const char *slug,
+			     struct record **out);
 
 /*
  * Every live post and page without html (an index): source cut to its
@@ -142,18 +145,18 @@ int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out);
  * the generation read in the same snapshot. Caller frees the array with
  * record_array_free().
  */
-int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
-		  long long *generation);
+enum quire_err tier_pg_index(struct tier_pg *pg, struct record ***out,
+			     size_t *n, long long *generation);
 
 /* The first (by slug) of slugs[0..n) that is a post of the API (origin
  * api) into *first (caller frees), or NULL when none is: what a content
  * deploy may not replace. QUIRE_OK, QUIRE_EIO, QUIRE_ENOMEM. */
-int tier_pg_api_owned(struct tier_pg *pg, char *const *slugs, size_t n,
-		      char **first);
+enum quire_err tier_pg_api_owned(struct tier_pg *pg, char *const *slugs,
+				 size_t n, char **first);
 
 /* Every slug PostgreSQL holds, any origin (caller frees the array with
  * quire_strings_free). */
-int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n);
+enum quire_err tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n);
 
 /* A post as the API's listing shows it (page_api.c). */
 struct tier_pg_listed {
@@ -177,8 +180,9 @@ struct tier_pg_listed {
  * frees the array with tier_pg_listed_free(). QUIRE_OK, QUIRE_EIO,
  * QUIRE_ENOMEM.
  */
-int tier_pg_list(struct tier_pg *pg, const char *after, const char *origin,
-		 size_t limit, struct tier_pg_listed **out, size_t *n);
+enum quire_err tier_pg_list(struct tier_pg *pg, const char *after,
+			    const char *origin, size_t limit,
+			    struct tier_pg_listed **out, size_t *n);
 void tier_pg_listed_free(struct tier_pg_listed *v, size_t n);
 
 #endif

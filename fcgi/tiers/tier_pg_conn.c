@@ -230,8 +230,8 @@ const char *tier_pg_error(const struct tier_pg *pg)
 
 /* ------------------------------------------------------------ connection */
 
-int tier_pg_connect(const char *conninfo, struct tier_pg **out, char *err,
-		    size_t errsz)
+enum quire_err tier_pg_connect(const char *conninfo, struct tier_pg **out,
+			       char *err, size_t errsz)
 {
 	/*
 	 * conninfo is expanded in place of dbname; what follows it wins, so
@@ -312,7 +312,8 @@ static void pg_upsert_sql(struct buf *b, int rows, const char *head,
 
 /* The SQL and parameter types of upsert statement s, built for its
  * number of rows (caller frees both). */
-static int upsert_text(enum pg_stmt s, char **sql, Oid **types, int *nparams)
+static enum quire_err upsert_text(enum pg_stmt s, char **sql, Oid **types,
+				  int *nparams)
 {
 	int rows = pg_upsert_rows(s);
 	int extra = s == PG_STMT_PUT_IF ? 1 : 0; /* the precondition */
@@ -337,11 +338,12 @@ static int upsert_text(enum pg_stmt s, char **sql, Oid **types, int *nparams)
 }
 
 /* Sends the Parse of statement s into the pipeline. */
-static int send_prepare(struct tier_pg *pg, enum pg_stmt s)
+static enum quire_err send_prepare(struct tier_pg *pg, enum pg_stmt s)
 {
 	char *sql = NULL;
 	Oid *types = NULL;
-	int nparams, rc = QUIRE_OK, sent;
+	int nparams, sent;
+	enum quire_err rc = QUIRE_OK;
 
 	if (pg_stmts[s].sql) {
 		sent = PQsendPrepare(pg->conn, pg_stmts[s].name, pg_stmts[s].sql,
@@ -365,11 +367,12 @@ static int send_prepare(struct tier_pg *pg, enum pg_stmt s)
 _Static_assert(PG_STMT__MAX <= 32, "pg->prepared is a 32-bit mask");
 
 /* Reads the result of each prepare sent, then the Sync's. */
-static int prepare_results(struct tier_pg *pg, const enum pg_stmt *sent,
-			   int n)
+static enum quire_err prepare_results(struct tier_pg *pg,
+				      const enum pg_stmt *sent, int n)
 {
 	PGresult *res;
-	int i, rc = QUIRE_OK;
+	int i;
+	enum quire_err rc = QUIRE_OK;
 
 	for (i = 0; i < n; i++) {
 		res = PQgetResult(pg->conn);
@@ -408,10 +411,11 @@ static int prepare_results(struct tier_pg *pg, const enum pg_stmt *sent,
  * all in one round trip (a pipeline): a fresh backend parses each cold,
  * and quirectl, which lives for one deploy, needs only a few of them.
  */
-static int pg_prepare(struct tier_pg *pg, unsigned want)
+static enum quire_err pg_prepare(struct tier_pg *pg, unsigned want)
 {
 	enum pg_stmt sent[PG_STMT__MAX];
-	int i, n = 0, rc = QUIRE_OK;
+	int i, n = 0;
+	enum quire_err rc = QUIRE_OK;
 
 	want &= ~pg->prepared;
 	if (!want)
@@ -446,7 +450,7 @@ static int pg_prepare(struct tier_pg *pg, unsigned want)
  * of want (a mask of 1 << enum pg_stmt; 0 for migrations, which run
  * before the tables the statements name exist) prepared.
  */
-int pg_ready(struct tier_pg *pg, unsigned want)
+enum quire_err pg_ready(struct tier_pg *pg, unsigned want)
 {
 	if (pg->broken || PQstatus(pg->conn) != CONNECTION_OK) {
 		/* Server-side prepared statements died with the session. */
@@ -473,12 +477,13 @@ static int pg_conn_lost(const struct tier_pg *pg)
  * PQclear()s it) when its status is want. A read: on a connection that
  * died under it, it is run once more after a reset.
  */
-int pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
-		 const char *const *values, const int *lengths,
-		 const int *formats, PGresult **out)
+enum quire_err pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
+			    const char *const *values, const int *lengths,
+			    const int *formats, PGresult **out)
 {
 	PGresult *res;
-	int attempt, rc;
+	int attempt;
+	enum quire_err rc;
 
 	*out = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -500,8 +505,8 @@ int pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
 }
 
 /* Runs sql (no parameters) for a migration; COMMAND_OK or TUPLES_OK. */
-int pg_exec_simple(struct tier_pg *pg, const char *what,
-		   const char *sql, PGresult **out)
+enum quire_err pg_exec_simple(struct tier_pg *pg, const char *what,
+			      const char *sql, PGresult **out)
 {
 	PGresult *res;
 	ExecStatusType st;

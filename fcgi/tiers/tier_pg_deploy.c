@@ -57,10 +57,10 @@ struct deploy {
 	size_t unsynced;       /* records or queries sent since the last Sync */
 	long long generation;
 	int committed;
-	int rc;                /* the first failure */
+	enum quire_err rc;     /* the first failure */
 };
 
-static void deploy_failed(struct deploy *d, int rc)
+static void deploy_failed(struct deploy *d, enum quire_err rc)
 {
 	if (d->rc == QUIRE_OK)
 		d->rc = rc;
@@ -75,12 +75,13 @@ static int slug_cmp(const void *a, const void *b)
 
 /* Every record complete, and each slug once: one statement cannot
  * upsert a slug twice, and a deploy that lists one twice is a bug. */
-static int deploy_check(struct tier_pg *pg, struct record *const *v, size_t n)
+static enum quire_err deploy_check(struct tier_pg *pg, struct record *const *v,
+				   size_t n)
 {
 	struct record **sorted;
 	char msg[300];
 	size_t i;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	for (i = 0; i < n; i++)
 		if (pg_record_check(v[i]) != QUIRE_OK) {
@@ -124,13 +125,13 @@ static void batch_clear(struct upsert_batch *b)
 }
 
 /* Parses r into the next row of b. */
-static int batch_add(struct deploy *d, struct upsert_batch *b,
-		     const struct record *r)
+static enum quire_err batch_add(struct deploy *d, struct upsert_batch *b,
+				const struct record *r)
 {
 	struct upsert_row *w = &b->rows[b->n];
 	size_t base = b->n * PG_UPSERT_NPARAMS;
 	char msg[300];
-	int rc;
+	enum quire_err rc;
 
 	rc = record_to_post(r, &w->post);
 	if (rc != QUIRE_OK) {
@@ -151,7 +152,7 @@ static int batch_add(struct deploy *d, struct upsert_batch *b,
 }
 
 /* Sends the upsert of b's rows into the pipeline. */
-static int batch_send(struct deploy *d, struct upsert_batch *b)
+static enum quire_err batch_send(struct deploy *d, struct upsert_batch *b)
 {
 	enum pg_stmt s = b->n == 1 ? PG_STMT_UPSERT : PG_STMT_UPSERT_MANY;
 
@@ -186,7 +187,8 @@ static void deploy_stmt_records(const struct deploy *d, size_t k,
 /* Stores the revisions that upsert statement k returned. Rows come back
  * as (slug, revision) in no promised order: each is matched by slug,
  * trying its own position first. */
-static int deploy_revisions(struct deploy *d, size_t k, const PGresult *res)
+static enum quire_err deploy_revisions(struct deploy *d, size_t k,
+				       const PGresult *res)
 {
 	size_t first, count, j, m;
 	const char *slug;
@@ -313,9 +315,10 @@ static void deploy_sync(struct deploy *d)
 }
 
 /* Sends a prepared statement (name) or BEGIN/COMMIT (sql). */
-static int deploy_send(struct deploy *d, const char *name, const char *sql,
-		       int nparams, const char *const *values,
-		       const int *lengths, const int *formats)
+static enum quire_err deploy_send(struct deploy *d, const char *name,
+				  const char *sql, int nparams,
+				  const char *const *values, const int *lengths,
+				  const int *formats)
 {
 	int ok;
 
@@ -335,10 +338,11 @@ static int deploy_send(struct deploy *d, const char *name, const char *sql,
 }
 
 /* Sends every upsert, a Sync after each PG_PIPELINE_CHUNK records. */
-static int deploy_send_upserts(struct deploy *d, struct upsert_batch *b)
+static enum quire_err deploy_send_upserts(struct deploy *d,
+					  struct upsert_batch *b)
 {
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	for (i = 0; i < d->n_upserts; i++) {
 		rc = batch_add(d, b, d->upserts[i]);
@@ -360,12 +364,12 @@ static int deploy_send_upserts(struct deploy *d, struct upsert_batch *b)
 	return QUIRE_OK;
 }
 
-static int deploy_send_tail(struct deploy *d, char *const *deletes,
-			    size_t n_deletes, struct buf *scratch)
+static enum quire_err deploy_send_tail(struct deploy *d, char *const *deletes,
+				       size_t n_deletes, struct buf *scratch)
 {
 	const char *values[1];
 	int lengths[1], formats[1] = { 1 };
-	int rc;
+	enum quire_err rc;
 
 	if (n_deletes) {
 		rc = pg_text_array_encode(scratch, deletes, n_deletes);
@@ -388,14 +392,14 @@ static int deploy_send_tail(struct deploy *d, char *const *deletes,
 	return deploy_send(d, NULL, "COMMIT", 0, NULL, NULL, NULL);
 }
 
-int tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
-		   size_t n_upserts, char *const *deletes, size_t n_deletes,
-		   long long *generation)
+enum quire_err tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
+			      size_t n_upserts, char *const *deletes,
+			      size_t n_deletes, long long *generation)
 {
 	struct upsert_batch *b = NULL;
 	struct deploy d;
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	memset(&d, 0, sizeof(d));
 	d.pg = pg;
@@ -493,13 +497,14 @@ static const char keep_sigs_sql[] =
 	" WHERE p.slug = v.slug AND p.origin = 'content'"
 	" AND p.hash = v.hash::bigint";
 
-int tier_pg_keep_sigs(struct tier_pg *pg, const struct tier_pg_hash *v,
-		      size_t n)
+enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
+				 const struct tier_pg_hash *v, size_t n)
 {
 	struct buf arrays[3] = { BUF_INIT, BUF_INIT, BUF_INIT };
 	char **lists[3] = { NULL, NULL, NULL }, (*hashes)[24] = NULL;
 	const char *values[3];
-	int lengths[3], formats[3] = { 1, 1, 1 }, i, rc = QUIRE_ENOMEM;
+	int lengths[3], formats[3] = { 1, 1, 1 }, i;
+	enum quire_err rc = QUIRE_ENOMEM;
 	PGresult *res = NULL;
 	size_t j;
 

@@ -19,6 +19,7 @@
 #include "content/post.h"
 #include "content/record.h"
 #include "lib/buf.h"
+#include "lib/quire.h"
 
 /* Type OIDs of the parameters (catalog/pg_type_d.h is a server header,
  * and these are fixed by the system catalogue). */
@@ -116,7 +117,7 @@ void pg_set_error(struct tier_pg *pg, const char *what, const char *msg,
 void pg_fail(struct tier_pg *pg, const char *what, const PGresult *res);
 /* Resets a failed connection; prepares the statements of want (a mask
  * of PG_STMT_BIT) not prepared yet, in one round trip. */
-int pg_ready(struct tier_pg *pg, unsigned want);
+enum quire_err pg_ready(struct tier_pg *pg, unsigned want);
 /* Ends a failed transaction (or marks the connection for a reset). */
 void pg_rollback(struct tier_pg *pg);
 /*
@@ -125,33 +126,33 @@ void pg_rollback(struct tier_pg *pg);
  * that died under it, once more after a reset. QUIRE_OK or QUIRE_EIO
  * (pg->err says why).
  */
-int pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
-		 const char *const *values, const int *lengths,
-		 const int *formats, PGresult **out);
+enum quire_err pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
+			    const char *const *values, const int *lengths,
+			    const int *formats, PGresult **out);
 /* Runs sql (no parameters) once, on the connection as it is (no
  * pg_ready, no retry); *out gets the result to PQclear() (out NULL: it
  * is cleared). QUIRE_OK on COMMAND_OK or TUPLES_OK, else QUIRE_EIO with
  * pg->err saying what failed. */
-int pg_exec_simple(struct tier_pg *pg, const char *what, const char *sql,
-		   PGresult **out);
+enum quire_err pg_exec_simple(struct tier_pg *pg, const char *what,
+			      const char *sql, PGresult **out);
 
 /* ---- tier_pg_values.c: parameters out, columns in */
 
 /* Column col of row as a number; QUIRE_EPARSE on NULL or garbage. */
-int pg_col_ll(const PGresult *res, int row, int col, long long *out);
+enum quire_err pg_col_ll(const PGresult *res, int row, int col, long long *out);
 /* Column col of row as an owned string in *out (NULL for SQL NULL).
  * QUIRE_OK or QUIRE_ENOMEM. */
-int pg_col_dup(const PGresult *res, int row, int col, char **out);
+enum quire_err pg_col_dup(const PGresult *res, int row, int col, char **out);
 /* b (reset first) gets v[0..n) as a binary text[] parameter. QUIRE_OK,
  * QUIRE_EINVAL (a NULL string, or too long) or QUIRE_ENOMEM. */
-int pg_text_array_encode(struct buf *b, char *const *v, size_t n);
+enum quire_err pg_text_array_encode(struct buf *b, char *const *v, size_t n);
 /* Parameter i: the string s as text (NULL for SQL NULL). */
-int pg_param_str(const char **v, int *len, int i, const char *s);
+enum quire_err pg_param_str(const char **v, int *len, int i, const char *s);
 /* The PG_UPSERT_NPARAMS parameters of r (w->post parsed from it). */
-int pg_upsert_fill(const char **v, int *len, struct upsert_row *w,
-		   const struct record *r);
+enum quire_err pg_upsert_fill(const char **v, int *len, struct upsert_row *w,
+			      const struct record *r);
 /* QUIRE_OK when the server would take r (slug, kind, origin, offsets). */
-int pg_record_check(const struct record *r);
+enum quire_err pg_record_check(const struct record *r);
 /* A big-endian int8 at dst. */
 void pg_put_be64(char *dst, uint64_t v);
 

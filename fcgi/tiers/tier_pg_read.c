@@ -19,10 +19,10 @@
 #include "tiers/tier_pg.h"
 #include "tiers/tier_pg_private.h"
 
-int tier_pg_generation(struct tier_pg *pg, long long *generation)
+enum quire_err tier_pg_generation(struct tier_pg *pg, long long *generation)
 {
 	PGresult *res;
-	int rc;
+	enum quire_err rc;
 
 	*generation = 0;
 	rc = pg_exec_read(pg, PG_STMT_GENERATION, 0, NULL, NULL, NULL, &res);
@@ -36,10 +36,10 @@ int tier_pg_generation(struct tier_pg *pg, long long *generation)
 	return rc;
 }
 
-int tier_pg_site(struct tier_pg *pg, struct tier_pg_site *out)
+enum quire_err tier_pg_site(struct tier_pg *pg, struct tier_pg_site *out)
 {
 	PGresult *res = NULL;
-	int rc;
+	enum quire_err rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = pg_ready(pg, 0);
@@ -67,12 +67,13 @@ int tier_pg_site(struct tier_pg *pg, struct tier_pg_site *out)
 }
 
 /* Row row of res (the PG_COL_* layout) as a new record in *out. */
-static int row_to_record(struct tier_pg *pg, const PGresult *res, int row,
-			 struct record **out)
+static enum quire_err row_to_record(struct tier_pg *pg, const PGresult *res,
+				    int row, struct record **out)
 {
 	struct record *r;
 	long long v;
-	int len, rc = QUIRE_ENOMEM;
+	int len;
+	enum quire_err rc = QUIRE_ENOMEM;
 
 	*out = NULL;
 	r = record_new();
@@ -126,13 +127,14 @@ out:
 	return QUIRE_OK;
 }
 
-int tier_pg_fetch(struct tier_pg *pg, const char *slug, struct record **out)
+enum quire_err tier_pg_fetch(struct tier_pg *pg, const char *slug,
+			     struct record **out)
 {
 	const char *values[1];
 	int lengths[1], formats[1];
 	PGresult *res;
 	size_t len;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	if (!slug)
@@ -172,15 +174,18 @@ typedef void (*pg_rows_free_fn)(void *v, size_t n);
  * read so far, the one that failed included (partly filled is fine),
  * go to release() and nothing is left.
  */
-static int pg_read_each(struct tier_pg *pg, enum pg_stmt s, int nparams,
-			const char *const *values, size_t size, pg_row_fn row,
-			void *ctx, pg_rows_free_fn release, void *array_ptr,
-			size_t *n)
+static enum quire_err pg_read_each(struct tier_pg *pg, enum pg_stmt s,
+				   int nparams, const char *const *values,
+				   size_t size, pg_row_fn row, void *ctx,
+				   pg_rows_free_fn release, void *array_ptr,
+				   size_t *n)
 {
 	PGresult *res;
 	char *v;
 	size_t count = 0;
-	int rows, i, rc = pg_exec_read(pg, s, nparams, values, NULL, NULL, &res);
+	int rows, i, got;
+	enum quire_err rc = pg_exec_read(pg, s, nparams, values, NULL, NULL,
+					 &res);
 
 	*n = 0;
 	memset(array_ptr, 0, sizeof(void *));
@@ -193,13 +198,14 @@ static int pg_read_each(struct tier_pg *pg, enum pg_stmt s, int nparams,
 		return QUIRE_ENOMEM;
 	}
 	for (i = 0; i < rows; i++) {
-		rc = row(pg, res, i, v + count * size, ctx);
-		if (rc == PG_ROW_SKIP)
+		/* a QUIRE_* code or PG_ROW_SKIP: an int, not the enum */
+		got = row(pg, res, i, v + count * size, ctx);
+		if (got == PG_ROW_SKIP)
 			continue;
-		if (rc != QUIRE_OK) {
+		if (got != QUIRE_OK) {
 			release(v, count + 1);
 			PQclear(res);
-			return rc;
+			return (enum quire_err)got;
 		}
 		count++;
 	}
@@ -238,11 +244,11 @@ static int index_row(struct tier_pg *pg, const PGresult *res, int i,
 	return row_to_record(pg, res, i, elem);
 }
 
-int tier_pg_index(struct tier_pg *pg, struct record ***out, size_t *n,
-		  long long *generation)
+enum quire_err tier_pg_index(struct tier_pg *pg, struct record ***out,
+			     size_t *n, long long *generation)
 {
 	struct index_read ir = { generation, 0 };
-	int rc;
+	enum quire_err rc;
 
 	*generation = 0;
 	rc = pg_read_each(pg, PG_STMT_INDEX, 0, NULL, sizeof(**out), index_row,
@@ -273,18 +279,19 @@ static void strings_release(void *v, size_t n)
 	quire_strings_free(v, n);
 }
 
-int tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n)
+enum quire_err tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n)
 {
 	return pg_read_each(pg, PG_STMT_SLUGS, 0, NULL, sizeof(**out), slug_row,
 			    NULL, strings_release, out, n);
 }
 
-int tier_pg_api_owned(struct tier_pg *pg, char *const *slugs, size_t n,
-		      char **first)
+enum quire_err tier_pg_api_owned(struct tier_pg *pg, char *const *slugs,
+				 size_t n, char **first)
 {
 	struct buf arr = BUF_INIT;
 	const char *values[1];
-	int lengths[1], formats[1] = { 1 }, rc;
+	int lengths[1], formats[1] = { 1 };
+	enum quire_err rc;
 	PGresult *res;
 
 	*first = NULL;
@@ -349,8 +356,9 @@ static int listed_row(struct tier_pg *pg, const PGresult *res, int i,
 	return QUIRE_OK;
 }
 
-int tier_pg_list(struct tier_pg *pg, const char *after, const char *origin,
-		 size_t limit, struct tier_pg_listed **out, size_t *n)
+enum quire_err tier_pg_list(struct tier_pg *pg, const char *after,
+			    const char *origin, size_t limit,
+			    struct tier_pg_listed **out, size_t *n)
 {
 	const char *values[3];
 	char lim[24];
@@ -391,8 +399,8 @@ static int hash_row(struct tier_pg *pg, const PGresult *res, int i,
 	return QUIRE_OK;
 }
 
-int tier_pg_content_hashes(struct tier_pg *pg, struct tier_pg_hash **out,
-			   size_t *n)
+enum quire_err tier_pg_content_hashes(struct tier_pg *pg,
+				      struct tier_pg_hash **out, size_t *n)
 {
 	return pg_read_each(pg, PG_STMT_HASHES, 0, NULL, sizeof(**out), hash_row,
 			    NULL, hashes_release, out, n);

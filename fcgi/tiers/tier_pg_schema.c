@@ -102,11 +102,11 @@ static const char migrate_bootstrap[] =
 
 /* ------------------------------------------------------------- migrations */
 
-int tier_pg_schema_version(struct tier_pg *pg, int *version)
+enum quire_err tier_pg_schema_version(struct tier_pg *pg, int *version)
 {
 	PGresult *res = NULL;
 	long long v = 0;
-	int rc;
+	enum quire_err rc;
 
 	*version = 0;
 	rc = pg_ready(pg, 0);
@@ -140,13 +140,13 @@ out:
  * nothing left to do. Two migrators serialise on the lock, and the later
  * one sees the version the earlier one committed.
  */
-static int migrate_step(struct tier_pg *pg, int *version, int *done)
+static enum quire_err migrate_step(struct tier_pg *pg, int *version, int *done)
 {
 	const char *params[1];
 	char next[24];   /* any long long: gcc cannot tell v is small here */
 	PGresult *res = NULL;
 	long long v;
-	int rc;
+	enum quire_err rc;
 
 	*done = 0;
 	rc = pg_exec_simple(pg, "migrate", "BEGIN", NULL);
@@ -208,9 +208,10 @@ out:
 	return rc;
 }
 
-int tier_pg_migrate(struct tier_pg *pg, int *from, int *to)
+enum quire_err tier_pg_migrate(struct tier_pg *pg, int *from, int *to)
 {
-	int rc, version = 0, first = -1, done = 0, steps;
+	int version = 0, first = -1, done = 0, steps;
+	enum quire_err rc;
 
 	if (from)
 		*from = 0;

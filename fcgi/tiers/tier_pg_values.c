@@ -25,7 +25,7 @@
 #include "lib/quire.h"
 #include "tiers/tier_pg_private.h"
 
-static int parse_ll(const char *s, long long *out)
+static enum quire_err parse_ll(const char *s, long long *out)
 {
 	char *end;
 	long long v;
@@ -39,7 +39,7 @@ static int parse_ll(const char *s, long long *out)
 }
 
 /* Column col of row as a number; QUIRE_EPARSE on NULL or garbage. */
-int pg_col_ll(const PGresult *res, int row, int col, long long *out)
+enum quire_err pg_col_ll(const PGresult *res, int row, int col, long long *out)
 {
 	if (PQgetisnull(res, row, col))
 		return QUIRE_EPARSE;
@@ -47,7 +47,7 @@ int pg_col_ll(const PGresult *res, int row, int col, long long *out)
 }
 
 /* Column col as an owned string, or NULL for SQL NULL. */
-int pg_col_dup(const PGresult *res, int row, int col, char **out)
+enum quire_err pg_col_dup(const PGresult *res, int row, int col, char **out)
 {
 	*out = NULL;
 	if (PQgetisnull(res, row, col))
@@ -84,7 +84,7 @@ static void buf_put_be32(struct buf *b, uint32_t v)
  * per dimension its size and lower bound, then each element as a length
  * and its bytes). An empty list is an array of no dimensions.
  */
-int pg_text_array_encode(struct buf *b, char *const *v, size_t n)
+enum quire_err pg_text_array_encode(struct buf *b, char *const *v, size_t n)
 {
 	size_t i, len;
 
@@ -115,8 +115,8 @@ int pg_text_array_encode(struct buf *b, char *const *v, size_t n)
 }
 
 /* Sets parameter i of v/len to the counted text s (NULL for SQL NULL). */
-static int param_text(const char **v, int *len, int i, const char *s,
-		      size_t n)
+static enum quire_err param_text(const char **v, int *len, int i, const char *s,
+				 size_t n)
 {
 	if (n > INT_MAX)
 		return QUIRE_EINVAL;
@@ -125,14 +125,14 @@ static int param_text(const char **v, int *len, int i, const char *s,
 	return QUIRE_OK;
 }
 
-int pg_param_str(const char **v, int *len, int i, const char *s)
+enum quire_err pg_param_str(const char **v, int *len, int i, const char *s)
 {
 	return param_text(v, len, i, s, s ? strlen(s) : 0);
 }
 
 /* A value that fits an int4 column, or QUIRE_EINVAL. */
-static int param_int4(const char **v, int *len, int i, char *dst,
-		      long long x)
+static enum quire_err param_int4(const char **v, int *len, int i, char *dst,
+				 long long x)
 {
 	if (x < INT32_MIN || x > INT32_MAX)
 		return QUIRE_EINVAL;
@@ -153,11 +153,12 @@ static void param_int8(const char **v, int *len, int i, char *dst,
 
 /* Fills the PG_UPSERT_NPARAMS parameters at v/len from r and w->post.
  * They point into r and w, which must outlive the send. */
-int pg_upsert_fill(const char **v, int *len, struct upsert_row *w,
+enum quire_err pg_upsert_fill(const char **v, int *len, struct upsert_row *w,
 		       const struct record *r)
 {
 	const struct post *p = w->post;
-	int i, rc;
+	int i;
+	enum quire_err rc;
 
 	if ((rc = pg_param_str(v, len, 0, r->slug)) != QUIRE_OK ||
 	    (rc = pg_param_str(v, len, 1, record_kind_name(r->kind))) != QUIRE_OK ||
@@ -198,7 +199,7 @@ int pg_upsert_fill(const char **v, int *len, struct upsert_row *w,
 }
 
 /* Checks what the database would otherwise reject halfway through. */
-int pg_record_check(const struct record *r)
+enum quire_err pg_record_check(const struct record *r)
 {
 	if (!r || !r->slug || !post_slug_valid(r->slug) || !r->source ||
 	    (unsigned)r->kind >= POST_KIND__MAX ||

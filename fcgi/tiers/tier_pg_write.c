@@ -53,7 +53,8 @@ static void op_params(struct tier_pg *pg, struct tier_pg_op *op,
 		      struct wparams *p)
 {
 	const char *api = record_origin_name(RECORD_ORIGIN_API);
-	int i, rc, np;
+	int i, np;
+	enum quire_err rc;
 
 	op->rc = QUIRE_EINVAL;
 	if (op->expect < -1) {
@@ -97,7 +98,7 @@ static void op_params(struct tier_pg *pg, struct tier_pg_op *op,
 	op->rc = QUIRE_EIO; /* until the commit says otherwise */
 }
 
-static int send_sql(struct tier_pg *pg, const char *sql)
+static enum quire_err send_sql(struct tier_pg *pg, const char *sql)
 {
 	if (PQsendQueryParams(pg->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
 		return QUIRE_OK;
@@ -105,8 +106,8 @@ static int send_sql(struct tier_pg *pg, const char *sql)
 	return QUIRE_EIO;
 }
 
-static int send_op(struct tier_pg *pg, const struct tier_pg_op *op,
-		   const struct wparams *p)
+static enum quire_err send_op(struct tier_pg *pg, const struct tier_pg_op *op,
+			      const struct wparams *p)
 {
 	enum pg_stmt s = op->rec ? PG_STMT_PUT_IF : PG_STMT_DELETE_IF;
 
@@ -185,9 +186,10 @@ static void plan(struct tier_pg_op *ops, size_t n, struct wparams *p,
 }
 
 /* Sends group statement t: its rows' upsert parameters side by side. */
-static int send_group(struct tier_pg *pg, const struct wstmt *t,
-		      const size_t *g, const struct wparams *p,
-		      const char **values, int *lengths, int *formats)
+static enum quire_err send_group(struct tier_pg *pg, const struct wstmt *t,
+				 const size_t *g, const struct wparams *p,
+				 const char **values, int *lengths,
+				 int *formats)
 {
 	size_t r, i, at;
 
@@ -209,9 +211,9 @@ static int send_group(struct tier_pg *pg, const struct wstmt *t,
 
 /* The rows (slug, revision) a group statement returned, matched to its
  * puts by slug (the server promises no order). */
-static int group_result(struct tier_pg *pg, const struct wstmt *t,
-			const size_t *g, struct tier_pg_op *ops,
-			struct wparams *p, const PGresult *res)
+static enum quire_err group_result(struct tier_pg *pg, const struct wstmt *t,
+				   const size_t *g, struct tier_pg_op *ops,
+				   struct wparams *p, const PGresult *res)
 {
 	size_t r, k;
 	long long rev;
@@ -254,7 +256,7 @@ static int group_result(struct tier_pg *pg, const struct wstmt *t,
  * the Sync's own; two NULLs in a row mean the connection went away.
  * QUIRE_OK or QUIRE_EIO (the connection is then marked broken).
  */
-static int sync_read(struct tier_pg *pg, PGresult **res, size_t n)
+static enum quire_err sync_read(struct tier_pg *pg, PGresult **res, size_t n)
 {
 	PGresult *r;
 	size_t got = 0;
@@ -302,8 +304,8 @@ static void clear_all(PGresult **res, size_t n)
 }
 
 /* What the statement of op answered: rc and, for a put, p->revision. */
-static int op_result(struct tier_pg *pg, struct tier_pg_op *op,
-		     struct wparams *p, const PGresult *res)
+static enum quire_err op_result(struct tier_pg *pg, struct tier_pg_op *op,
+				struct wparams *p, const PGresult *res)
 {
 	long long deleted;
 
@@ -339,10 +341,10 @@ static int op_result(struct tier_pg *pg, struct tier_pg_op *op,
 
 /* The end of the transaction: bump and COMMIT when something applied,
  * else ROLLBACK. *gen gets the new generation (0 when none). */
-static int finish(struct tier_pg *pg, int applied, long long *gen)
+static enum quire_err finish(struct tier_pg *pg, int applied, long long *gen)
 {
 	PGresult *res[2] = { NULL, NULL };
-	int rc;
+	enum quire_err rc;
 
 	*gen = 0;
 	if (!applied) {
@@ -399,12 +401,13 @@ static void pipeline_exit(struct tier_pg *pg)
 }
 
 /* Runs each sent op of a batch the server refused on its own. */
-static int one_by_one(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
-		      struct wparams *p, long long *generation)
+static enum quire_err one_by_one(struct tier_pg *pg, struct tier_pg_op *ops,
+				  size_t n, struct wparams *p,
+				  long long *generation)
 {
 	long long g;
 	size_t i;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	for (i = 0; i < n; i++) {
 		if (!p[i].sent)
@@ -481,15 +484,16 @@ static struct wscratch *scratch_new(size_t n)
 	return w;
 }
 
-int tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops, size_t n,
-		  long long *generation)
+enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
+			     size_t n, long long *generation)
 {
 	struct wscratch *w;
 	struct wparams *p;
 	PGresult **res;
 	struct wstmt *st;
 	size_t i, sent = 0, applied = 0, ng, nst, r;
-	int rc, refused = 0;
+	int refused = 0;
+	enum quire_err rc;
 	long long gen = 0;
 
 	*generation = 0;
@@ -577,12 +581,13 @@ out:
 	return rc;
 }
 
-int tier_pg_put(struct tier_pg *pg, struct record *rec,
-		long long expect_revision, int *created, long long *generation)
+enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
+			   long long expect_revision, int *created,
+			   long long *generation)
 {
-	struct tier_pg_op op = { NULL, rec, expect_revision, 0, 0 };
+	struct tier_pg_op op = { NULL, rec, expect_revision, QUIRE_OK, 0 };
 	long long g = 0;
-	int rc;
+	enum quire_err rc;
 
 	if (created)
 		*created = 0;
@@ -600,12 +605,12 @@ int tier_pg_put(struct tier_pg *pg, struct record *rec,
 	return op.rc;
 }
 
-int tier_pg_delete(struct tier_pg *pg, const char *slug,
-		   long long expect_revision, long long *generation)
+enum quire_err tier_pg_delete(struct tier_pg *pg, const char *slug,
+			      long long expect_revision, long long *generation)
 {
-	struct tier_pg_op op = { slug, NULL, expect_revision, 0, 0 };
+	struct tier_pg_op op = { slug, NULL, expect_revision, QUIRE_OK, 0 };
 	long long g = 0;
-	int rc;
+	enum quire_err rc;
 
 	if (generation)
 		*generation = 0;

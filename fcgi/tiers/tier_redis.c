@@ -47,7 +47,7 @@ void redis_set_err(struct tier_redis *r, const char *fmt, ...)
 }
 
 /* A connection-level failure: remember it and say why. */
-int redis_fail_io(struct tier_redis *r, const char *what)
+enum quire_err redis_fail_io(struct tier_redis *r, const char *what)
 {
 	r->broken = 1;
 	redis_set_err(r, "%s: %s",
@@ -57,8 +57,8 @@ int redis_fail_io(struct tier_redis *r, const char *what)
 }
 
 /* An error reply from the server: the connection is fine. */
-int redis_fail_reply(struct tier_redis *r, const redisReply *rep,
-		     const char *what)
+enum quire_err redis_fail_reply(struct tier_redis *r, const redisReply *rep,
+				const char *what)
 {
 	if (rep && rep->type == REDIS_REPLY_ERROR)
 		redis_set_err(r, "%.*s: %s",
@@ -72,7 +72,7 @@ int redis_fail_reply(struct tier_redis *r, const redisReply *rep,
 
 /* ------------------------------------------------------------- argv */
 
-int redis_cmd_init(struct redis_cmd *c, int cap)
+enum quire_err redis_cmd_init(struct redis_cmd *c, int cap)
 {
 	c->argc = 0;
 	c->cap = cap;
@@ -149,7 +149,7 @@ redisReply *redis_command(struct tier_redis *r, const struct redis_cmd *c)
 	return rep;
 }
 
-int redis_pipe_flush(struct tier_redis *r)
+enum quire_err redis_pipe_flush(struct tier_redis *r)
 {
 	int done = 0;
 
@@ -161,8 +161,8 @@ int redis_pipe_flush(struct tier_redis *r)
 
 /* Queues c; writes the pipeline out every PIPE_FLUSH_BYTES so that a
  * large deploy does not build one huge output buffer. */
-int redis_pipe_append(struct tier_redis *r, const struct redis_cmd *c,
-		      size_t *pending)
+enum quire_err redis_pipe_append(struct tier_redis *r,
+				 const struct redis_cmd *c, size_t *pending)
 {
 	int i;
 
@@ -178,7 +178,7 @@ int redis_pipe_append(struct tier_redis *r, const struct redis_cmd *c,
 	return QUIRE_OK;
 }
 
-int redis_pipe_reply(struct tier_redis *r, redisReply **rep)
+enum quire_err redis_pipe_reply(struct tier_redis *r, redisReply **rep)
 {
 	void *p = NULL;
 
@@ -197,14 +197,15 @@ int redis_is_status(const redisReply *rep, const char *s)
 
 /* --------------------------------------------------------- lifecycle */
 
-static int auth_and_select(struct tier_redis *r, const struct tier_redis_url *u)
+static enum quire_err auth_and_select(struct tier_redis *r,
+				      const struct tier_redis_url *u)
 {
 	struct redis_cmd c;
 	redisReply *rep;
 	char db[16];
 	const char *argv[3];
 	size_t argvlen[3];
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	c.argv = argv;
 	c.argvlen = argvlen;
@@ -239,14 +240,15 @@ static int auth_and_select(struct tier_redis *r, const struct tier_redis_url *u)
 	return rc;
 }
 
-int tier_redis_connect(const char *url, const char *prefix, int timeout_ms,
-		       struct tier_redis **out, char *err, size_t errsz)
+enum quire_err tier_redis_connect(const char *url, const char *prefix,
+				  int timeout_ms, struct tier_redis **out,
+				  char *err, size_t errsz)
 {
 	struct tier_redis_url u;
 	struct tier_redis *r = NULL;
 	struct timeval tv;
 	size_t plen;
-	int rc = QUIRE_EINVAL;
+	enum quire_err rc = QUIRE_EINVAL;
 
 	*out = NULL;
 	if (err && errsz)

@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include "content/record.h"
+#include "lib/quire.h"
 
 struct tier_redis;
 
@@ -35,15 +36,17 @@ struct tier_redis;
  * subscriber, see below). Returns QUIRE_OK, QUIRE_EINVAL (a bad URL) or
  * QUIRE_EIO with err filled. Free with tier_redis_close().
  */
-int tier_redis_connect(const char *url, const char *prefix, int timeout_ms,
-		       struct tier_redis **out, char *err, size_t errsz);
+enum quire_err tier_redis_connect(const char *url, const char *prefix,
+				  int timeout_ms, struct tier_redis **out,
+				  char *err, size_t errsz);
 void tier_redis_close(struct tier_redis *r);
 const char *tier_redis_error(const struct tier_redis *r);
 /* True once a command failed at the connection level: close it. */
 int tier_redis_broken(const struct tier_redis *r);
 
 /* The generation; QUIRE_ENOTFOUND when the key is unset. */
-int tier_redis_generation(struct tier_redis *r, long long *generation);
+enum quire_err tier_redis_generation(struct tier_redis *r,
+				     long long *generation);
 
 /*
  * Writes the records (post keys and index entries), deletes the
@@ -51,9 +54,10 @@ int tier_redis_generation(struct tier_redis *r, long long *generation);
  * generation, in one MULTI/EXEC. Used by deploys, after PostgreSQL
  * committed. Returns QUIRE_OK or QUIRE_EIO.
  */
-int tier_redis_store(struct tier_redis *r, struct record *const *recs,
-		     size_t n, char *const *deletes, size_t n_deletes,
-		     long long generation);
+enum quire_err tier_redis_store(struct tier_redis *r,
+				struct record *const *recs, size_t n,
+				char *const *deletes, size_t n_deletes,
+				long long generation);
 
 /*
  * Writes one record read from PostgreSQL back into Redis (a read fill),
@@ -62,38 +66,40 @@ int tier_redis_store(struct tier_redis *r, struct record *const *recs,
  * old data over what the deploy wrote. Returns QUIRE_OK (written or
  * rightly skipped) or QUIRE_EIO.
  */
-int tier_redis_fill(struct tier_redis *r, const struct record *rec);
+enum quire_err tier_redis_fill(struct tier_redis *r, const struct record *rec);
 
 /* One post, html included. QUIRE_ENOTFOUND when absent. */
-int tier_redis_fetch(struct tier_redis *r, const char *slug,
-		     struct record **out);
+enum quire_err tier_redis_fetch(struct tier_redis *r, const char *slug,
+				struct record **out);
 /* Several posts in one round trip; (*out)[i] is NULL for a missing one.
  * Caller frees with record_array_free(*out, n). */
-int tier_redis_fetch_many(struct tier_redis *r, const char *const *slugs,
-			  size_t n, struct record ***out);
+enum quire_err tier_redis_fetch_many(struct tier_redis *r,
+				     const char *const *slugs, size_t n,
+				     struct record ***out);
 
 /*
  * The whole index and the generation, read in one MULTI/EXEC so they
  * agree. QUIRE_ENOTFOUND when there is no generation (an empty Redis).
  * Caller frees with record_array_free().
  */
-int tier_redis_index(struct tier_redis *r, struct record ***out, size_t *n,
-		     long long *generation);
+enum quire_err tier_redis_index(struct tier_redis *r, struct record ***out,
+				size_t *n, long long *generation);
 /* Some index entries; (*out)[i] NULL when absent. */
-int tier_redis_index_many(struct tier_redis *r, const char *const *slugs,
-			  size_t n, struct record ***out);
+enum quire_err tier_redis_index_many(struct tier_redis *r,
+				     const char *const *slugs, size_t n,
+				     struct record ***out);
 
 /* Publishes "GENERATION SLUG..." (or "GENERATION *" when n is 0 and
  * all is set). *receivers gets how many subscribers got it. */
-int tier_redis_publish(struct tier_redis *r, long long generation,
-		       const char *const *slugs, size_t n, int all,
-		       long long *receivers);
+enum quire_err tier_redis_publish(struct tier_redis *r, long long generation,
+				  const char *const *slugs, size_t n, int all,
+				  long long *receivers);
 
 /* Records that worker_id has applied generation (HSET on workers with
  * the time now) and, with publish, publishes the generation on the acks
  * channel for whoever waits (tiers_wait_acks); a heartbeat does not. */
-int tier_redis_ack(struct tier_redis *r, const char *worker_id,
-		   long long generation, int publish);
+enum quire_err tier_redis_ack(struct tier_redis *r, const char *worker_id,
+			      long long generation, int publish);
 
 struct tier_redis_worker {
 	char *id;
@@ -102,11 +108,11 @@ struct tier_redis_worker {
 };
 /* Every worker that acked or beat in the last max_age seconds (older
  * entries are deleted). Caller frees with tier_redis_workers_free(). */
-int tier_redis_workers(struct tier_redis *r, long long max_age,
-		       struct tier_redis_worker **out, size_t *n);
+enum quire_err tier_redis_workers(struct tier_redis *r, long long max_age,
+				  struct tier_redis_worker **out, size_t *n);
 void tier_redis_workers_free(struct tier_redis_worker *v, size_t n);
 /* Removes worker_id (a worker that stops). */
-int tier_redis_forget(struct tier_redis *r, const char *worker_id);
+enum quire_err tier_redis_forget(struct tier_redis *r, const char *worker_id);
 
 /*
  * Subscriber side: channel "invalidate" (the workers) or "acks" (a
@@ -115,16 +121,17 @@ int tier_redis_forget(struct tier_redis *r, const char *worker_id);
  * no timeout (a timeout poisons a subscribed context in hiredis 0.14);
  * tier_redis_wait polls the fd itself instead.
  */
-int tier_redis_subscribe(struct tier_redis *r, const char *channel);
+enum quire_err tier_redis_subscribe(struct tier_redis *r, const char *channel);
 /*
  * Waits up to timeout_ms for a message on the channel. Returns QUIRE_OK
  * with *msg (caller frees) set to the payload, QUIRE_ETIMEOUT when none
  * came, or QUIRE_EIO when the connection is dead (close and reconnect).
  */
-int tier_redis_wait(struct tier_redis *r, int timeout_ms, char **msg);
+enum quire_err tier_redis_wait(struct tier_redis *r, int timeout_ms,
+			       char **msg);
 /* Sends a PING on a subscribed context and waits up to timeout_ms for
  * its answer (messages that arrive first are queued for the next
  * tier_redis_wait). QUIRE_OK, or QUIRE_EIO when the connection is dead. */
-int tier_redis_sub_ping(struct tier_redis *r, int timeout_ms);
+enum quire_err tier_redis_sub_ping(struct tier_redis *r, int timeout_ms);
 
 #endif

@@ -79,12 +79,12 @@ static size_t key_post(const struct tier_redis *r, const char *slug,
 /* Reads the replies of MULTI, queued commands and EXEC (n_queued of
  * them in between). Every reply is read even after a bad one, so the
  * connection stays in step; *exec gets EXEC's array when all went well. */
-static int multi_replies(struct tier_redis *r, size_t n_queued,
-			 redisReply **exec, const char *what)
+static enum quire_err multi_replies(struct tier_redis *r, size_t n_queued,
+				    redisReply **exec, const char *what)
 {
 	redisReply *rep;
 	size_t i;
-	int rc, bad = 0;
+	enum quire_err bad = QUIRE_OK, rc;
 
 	*exec = NULL;
 	if ((rc = redis_pipe_reply(r, &rep)) != QUIRE_OK)
@@ -122,14 +122,15 @@ static int multi_replies(struct tier_redis *r, size_t n_queued,
 
 /* ---------------------------------------------------------- reads */
 
-int tier_redis_generation(struct tier_redis *r, long long *generation)
+enum quire_err tier_redis_generation(struct tier_redis *r,
+				     long long *generation)
 {
 	char key[REDIS_KEY_MAX + 1];
 	const char *argv[2];
 	size_t argvlen[2];
 	struct redis_cmd c = { argv, argvlen, 0, 2 };
 	redisReply *rep;
-	int rc;
+	enum quire_err rc;
 
 	redis_cmd_adds(&c, "GET");
 	redis_cmd_add(&c, key, redis_key_fixed(r, "generation", key));
@@ -163,13 +164,14 @@ static void cmd_hmget_post(struct redis_cmd *c, const char *key, size_t keylen)
 }
 
 /* A record from HMGET's reply. QUIRE_ENOTFOUND when absent. */
-static int post_from_reply(struct tier_redis *r, const char *slug,
-			   const redisReply *rep, struct record **out)
+static enum quire_err post_from_reply(struct tier_redis *r, const char *slug,
+				      const redisReply *rep,
+				      struct record **out)
 {
 	const char *val[TIER_REDIS_F__MAX];
 	size_t len[TIER_REDIS_F__MAX];
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != TIER_REDIS_F__MAX)
@@ -186,8 +188,8 @@ static int post_from_reply(struct tier_redis *r, const char *slug,
 	return rc;
 }
 
-int tier_redis_fetch(struct tier_redis *r, const char *slug,
-		     struct record **out)
+enum quire_err tier_redis_fetch(struct tier_redis *r, const char *slug,
+				struct record **out)
 {
 	char key[REDIS_KEY_MAX + 1];
 	const char *argv[2 + TIER_REDIS_F__MAX];
@@ -195,7 +197,7 @@ int tier_redis_fetch(struct tier_redis *r, const char *slug,
 	struct redis_cmd c = { argv, argvlen, 0, 2 + TIER_REDIS_F__MAX };
 	redisReply *rep;
 	size_t klen;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	klen = key_post(r, slug, key);
@@ -215,8 +217,9 @@ int tier_redis_fetch(struct tier_redis *r, const char *slug,
  * NULL like a missing one (the caller reads it from PostgreSQL instead);
  * only the connection or memory failing fails the call.
  */
-int tier_redis_fetch_many(struct tier_redis *r, const char *const *slugs,
-			  size_t n, struct record ***out)
+enum quire_err tier_redis_fetch_many(struct tier_redis *r,
+				     const char *const *slugs, size_t n,
+				     struct record ***out)
 {
 	char key[REDIS_KEY_MAX + 1];
 	const char *argv[2 + TIER_REDIS_F__MAX];
@@ -225,7 +228,7 @@ int tier_redis_fetch_many(struct tier_redis *r, const char *const *slugs,
 	struct record **v = NULL;
 	redisReply *rep;
 	size_t i, pending = 0, sent = 0;
-	int rc = QUIRE_EINVAL;
+	enum quire_err rc = QUIRE_EINVAL;
 
 	*out = NULL;
 	if (n > QUIRE_MAX_POSTS)
@@ -247,7 +250,7 @@ int tier_redis_fetch_many(struct tier_redis *r, const char *const *slugs,
 	}
 	rc = QUIRE_OK;
 	for (i = 0; i < sent; i++) {
-		int one;
+		enum quire_err one;
 
 		if ((rc = redis_pipe_reply(r, &rep)) != QUIRE_OK)
 			goto out;
@@ -278,8 +281,8 @@ static char *slug_from_reply(const redisReply *e)
 	return strndup(e->str, e->len);
 }
 
-int tier_redis_index(struct tier_redis *r, struct record ***out, size_t *n,
-		     long long *generation)
+enum quire_err tier_redis_index(struct tier_redis *r, struct record ***out,
+				size_t *n, long long *generation)
 {
 	char kindex[REDIS_KEY_MAX + 1], kgen[REDIS_KEY_MAX + 1];
 	const char *argv[2];
@@ -288,7 +291,7 @@ int tier_redis_index(struct tier_redis *r, struct record ***out, size_t *n,
 	struct record **v = NULL;
 	redisReply *exec = NULL, *h, *g;
 	size_t i, count = 0, pending = 0;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	*n = 0;
@@ -369,15 +372,16 @@ out:
 
 /* Index entries of n slugs in one HMGET; a malformed one is NULL like a
  * missing one (the caller reads it from PostgreSQL instead). */
-int tier_redis_index_many(struct tier_redis *r, const char *const *slugs,
-			  size_t n, struct record ***out)
+enum quire_err tier_redis_index_many(struct tier_redis *r,
+				     const char *const *slugs, size_t n,
+				     struct record ***out)
 {
 	char key[REDIS_KEY_MAX + 1];
 	struct redis_cmd c;
 	struct record **v = NULL;
 	redisReply *rep = NULL;
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	if (n > QUIRE_MAX_POSTS)
@@ -432,9 +436,10 @@ out:
 
 /* ---------------------------------------------------------- writes */
 
-int tier_redis_store(struct tier_redis *r, struct record *const *recs,
-		     size_t n, char *const *deletes, size_t n_deletes,
-		     long long generation)
+enum quire_err tier_redis_store(struct tier_redis *r,
+				struct record *const *recs, size_t n,
+				char *const *deletes, size_t n_deletes,
+				long long generation)
 {
 	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1];
 	char kgen[REDIS_KEY_MAX + 1];
@@ -446,7 +451,7 @@ int tier_redis_store(struct tier_redis *r, struct record *const *recs,
 	redisReply *exec = NULL;
 	char *entry = NULL;
 	size_t i, entry_len, klen, queued = 0, pending = 0;
-	int rc;
+	enum quire_err rc;
 
 	if (n > QUIRE_MAX_POSTS || n_deletes > QUIRE_MAX_POSTS)
 		return QUIRE_EINVAL;
@@ -599,7 +604,7 @@ static redisReply *script_run(struct tier_redis *r, struct redis_cmd *c,
 	return redis_command(r, c);
 }
 
-int tier_redis_fill(struct tier_redis *r, const struct record *rec)
+enum quire_err tier_redis_fill(struct tier_redis *r, const struct record *rec)
 {
 	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1], rev[24];
 	const char *argv[8 + 2 * TIER_REDIS_F__MAX];
@@ -609,7 +614,7 @@ int tier_redis_fill(struct tier_redis *r, const struct record *rec)
 	redisReply *rep = NULL;
 	char *entry = NULL;
 	size_t klen, entry_len;
-	int rc = QUIRE_EIO;
+	enum quire_err rc = QUIRE_EIO;
 
 	klen = key_post(r, rec->slug, key);
 	if (!klen || tier_redis_codec_fields_encode(rec, &f) != QUIRE_OK ||

@@ -40,8 +40,8 @@ const char *const tier_redis_codec_field_names[TIER_REDIS_F__MAX] = {
 
 /* ------------------------------------------------------------ integers */
 
-int tier_redis_codec_ull_parse(const char *s, size_t len,
-			       unsigned long long *out)
+enum quire_err tier_redis_codec_ull_parse(const char *s, size_t len,
+					  unsigned long long *out)
 {
 	unsigned long long v = 0;
 	size_t i;
@@ -63,7 +63,8 @@ int tier_redis_codec_ull_parse(const char *s, size_t len,
 	return QUIRE_OK;
 }
 
-int tier_redis_codec_ll_parse(const char *s, size_t len, long long *out)
+enum quire_err tier_redis_codec_ll_parse(const char *s, size_t len,
+					 long long *out)
 {
 	unsigned long long v;
 	int neg = 0;
@@ -93,7 +94,8 @@ int tier_redis_codec_ll_parse(const char *s, size_t len, long long *out)
 
 /* Copies s[0, n) into out (cap bytes with the NUL), decoding %XX. A
  * decoded NUL is refused: the result is used as a C string. */
-static int copy_decoded(char *out, size_t cap, const char *s, size_t n)
+static enum quire_err copy_decoded(char *out, size_t cap, const char *s,
+				   size_t n)
 {
 	size_t i, o = 0;
 
@@ -121,7 +123,7 @@ static int copy_decoded(char *out, size_t cap, const char *s, size_t n)
 }
 
 /* Copies s[0, n) verbatim; refuses an empty or too long one. */
-static int copy_plain(char *out, size_t cap, const char *s, size_t n)
+static enum quire_err copy_plain(char *out, size_t cap, const char *s, size_t n)
 {
 	if (n == 0 || n >= cap)
 		return QUIRE_EINVAL;
@@ -130,8 +132,8 @@ static int copy_plain(char *out, size_t cap, const char *s, size_t n)
 	return QUIRE_OK;
 }
 
-static int parse_bounded_int(const char *s, size_t n, long long lo,
-			     long long hi, int *out)
+static enum quire_err parse_bounded_int(const char *s, size_t n, long long lo,
+					long long hi, int *out)
 {
 	long long v;
 
@@ -148,7 +150,7 @@ static int host_char_ok(char c)
 }
 
 /* "[[USER]:PASSWORD@]HOST[:PORT][/DB]", after "redis://". */
-static int parse_tcp(const char *s, struct tier_redis_url *u)
+static enum quire_err parse_tcp(const char *s, struct tier_redis_url *u)
 {
 	const char *at, *p, *end, *host, *host_end, *slash;
 	size_t i;
@@ -210,7 +212,7 @@ static int parse_tcp(const char *s, struct tier_redis_url *u)
 }
 
 /* "/PATH[?db=N][&password=X]", after "unix:" (or "unix://"). */
-static int parse_unix(const char *s, struct tier_redis_url *u)
+static enum quire_err parse_unix(const char *s, struct tier_redis_url *u)
 {
 	const char *q = strchr(s, '?'), *end;
 	int seen_db = 0, seen_pw = 0;
@@ -258,10 +260,11 @@ static int parse_unix(const char *s, struct tier_redis_url *u)
 	return QUIRE_OK;
 }
 
-int tier_redis_codec_url_parse(const char *url, struct tier_redis_url *out)
+enum quire_err tier_redis_codec_url_parse(const char *url,
+					  struct tier_redis_url *out)
 {
 	size_t n;
-	int rc = QUIRE_EINVAL;
+	enum quire_err rc = QUIRE_EINVAL;
 
 	memset(out, 0, sizeof(*out));
 	if (!url)
@@ -319,8 +322,8 @@ static long long u64_to_ll(uint64_t v)
 	return v > (uint64_t)LLONG_MAX ? -(long long)~v - 1 : (long long)v;
 }
 
-int tier_redis_codec_index_encode(const struct record *rec, char **out,
-				  size_t *len)
+enum quire_err tier_redis_codec_index_encode(const struct record *rec,
+					     char **out, size_t *len)
 {
 	unsigned char *b, *p;
 	size_t path_len = 0, total;
@@ -371,15 +374,15 @@ int tier_redis_codec_index_encode(const struct record *rec, char **out,
 	return QUIRE_OK;
 }
 
-int tier_redis_codec_index_parse(const char *slug, const char *data, size_t len,
-				 struct record **out)
+enum quire_err tier_redis_codec_index_parse(const char *slug, const char *data,
+					    size_t len, struct record **out)
 {
 	const unsigned char *p = (const unsigned char *)data;
 	struct record *rec = NULL;
 	size_t left = len, path_len, fm_len;
 	uint64_t words;
 	unsigned flags;
-	int rc = QUIRE_EPARSE;
+	enum quire_err rc = QUIRE_EPARSE;
 
 	*out = NULL;
 	if (!slug || !data || left < TIER_REDIS_INDEX_HEAD ||
@@ -444,8 +447,8 @@ out:
 
 /* ------------------------------------------------------ post hash fields */
 
-int tier_redis_codec_fields_encode(const struct record *rec,
-				   struct tier_redis_fields *f)
+enum quire_err tier_redis_codec_fields_encode(const struct record *rec,
+					      struct tier_redis_fields *f)
 {
 	const char *kind = record_kind_name(rec->kind);
 	const char *origin = record_origin_name(rec->origin);
@@ -495,7 +498,8 @@ int tier_redis_codec_fields_encode(const struct record *rec,
 
 /* A NUL-terminated copy of a counted string; refuses embedded NULs when
  * the result is used as a C string (a path, html). */
-static int dup_counted(char **dst, const char *s, size_t n, int binary)
+static enum quire_err dup_counted(char **dst, const char *s, size_t n,
+				  int binary)
 {
 	*dst = NULL;
 	if (!binary && memchr(s, '\0', n))
@@ -509,7 +513,7 @@ static int dup_counted(char **dst, const char *s, size_t n, int binary)
 }
 
 /* A kind or origin name: copied so that record_*_parse sees a C string. */
-static int parse_name(const char *s, size_t n, int is_kind, int *out)
+static enum quire_err parse_name(const char *s, size_t n, int is_kind, int *out)
 {
 	char tmp[16];
 	enum post_kind k;
@@ -531,12 +535,15 @@ static int parse_name(const char *s, size_t n, int is_kind, int *out)
 	return QUIRE_OK;
 }
 
-int tier_redis_codec_fields_decode(const char *slug, const char *const *val,
-				   const size_t *len, struct record **out)
+enum quire_err tier_redis_codec_fields_decode(const char *slug,
+					      const char *const *val,
+					      const size_t *len,
+					      struct record **out)
 {
 	struct record *rec = NULL;
 	unsigned long long body_offset, words;
-	int kind, origin, rc;
+	int kind, origin;
+	enum quire_err rc;
 
 	*out = NULL;
 	if (!val[TIER_REDIS_F_REVISION])
@@ -630,9 +637,10 @@ static int slug_ok(const char *s, size_t n)
 	return 1;
 }
 
-int tier_redis_codec_invalidation_format(long long generation,
-					 const char *const *slugs, size_t n,
-					 int all, char **out, size_t *len)
+enum quire_err tier_redis_codec_invalidation_format(long long generation,
+						    const char *const *slugs,
+						    size_t n, int all,
+						    char **out, size_t *len)
 {
 	size_t total, i, pos;
 	char *b;
@@ -672,13 +680,15 @@ int tier_redis_codec_invalidation_format(long long generation,
 	return QUIRE_OK;
 }
 
-int tier_redis_codec_invalidation_parse(const char *msg, long long *generation,
-					char ***slugs, size_t *n, int *all)
+enum quire_err tier_redis_codec_invalidation_parse(const char *msg,
+						   long long *generation,
+						   char ***slugs, size_t *n,
+						   int *all)
 {
 	const char *p, *end, *tok;
 	char **v = NULL;
 	size_t len, count = 0, cap = 0;
-	int rc = QUIRE_EPARSE;
+	enum quire_err rc = QUIRE_EPARSE;
 
 	*slugs = NULL;
 	*n = 0;
@@ -751,8 +761,9 @@ out:
 
 /* -------------------------------------------------------------- workers */
 
-int tier_redis_codec_worker_parse(const char *s, size_t len,
-				  long long *generation, long long *seen)
+enum quire_err tier_redis_codec_worker_parse(const char *s, size_t len,
+					     long long *generation,
+					     long long *seen)
 {
 	const char *sp = memchr(s, ' ', len);
 

@@ -42,6 +42,7 @@
 #include <stddef.h>
 
 #include "content/record.h"
+#include "lib/quire.h"
 
 #define TIER_REDIS_MAX_URL       2048  /* a whole connection URL, bytes */
 #define TIER_REDIS_MAX_HOST      255   /* a host name (RFC 1035 §2.3.4) */
@@ -76,7 +77,8 @@ struct tier_redis_url {
  * ("unix:///PATH" too). USER, PASSWORD and X may carry %XX escapes.
  * Returns QUIRE_OK or QUIRE_EINVAL; *out is zeroed first either way.
  */
-int tier_redis_codec_url_parse(const char *url, struct tier_redis_url *out);
+enum quire_err tier_redis_codec_url_parse(const char *url,
+					  struct tier_redis_url *out);
 
 /*
  * The index entry of rec (see the format above): *out is a malloc'd
@@ -85,15 +87,15 @@ int tier_redis_codec_url_parse(const char *url, struct tier_redis_url *out);
  * a NUL or too long, a bad kind or origin), QUIRE_ETOOBIG or
  * QUIRE_ENOMEM.
  */
-int tier_redis_codec_index_encode(const struct record *rec, char **out,
-				  size_t *len);
+enum quire_err tier_redis_codec_index_encode(const struct record *rec,
+					     char **out, size_t *len);
 /*
  * A record from the index entry data[0, len) of slug. QUIRE_OK,
  * QUIRE_EPARSE (malformed, truncated, a length beyond the buffer,
  * trailing bytes) or QUIRE_ENOMEM. Caller frees *out with record_free().
  */
-int tier_redis_codec_index_parse(const char *slug, const char *data, size_t len,
-				 struct record **out);
+enum quire_err tier_redis_codec_index_parse(const char *slug, const char *data,
+					    size_t len, struct record **out);
 
 /* The fields of a post hash, in the order tier_redis.c asks for them. */
 enum tier_redis_field {
@@ -124,8 +126,8 @@ struct tier_redis_fields {
 
 /* Fills f from rec. QUIRE_OK or QUIRE_EINVAL (no source, body_offset
  * beyond it, a bad kind or origin). */
-int tier_redis_codec_fields_encode(const struct record *rec,
-				   struct tier_redis_fields *f);
+enum quire_err tier_redis_codec_fields_encode(const struct record *rec,
+					      struct tier_redis_fields *f);
 /*
  * A record of slug from the values of a post hash (val[i] NULL when the
  * field is absent, len[i] its length). QUIRE_OK; QUIRE_ENOTFOUND when
@@ -133,14 +135,17 @@ int tier_redis_codec_fields_encode(const struct record *rec,
  * for a malformed or missing field; QUIRE_ENOMEM. Caller frees *out with
  * record_free().
  */
-int tier_redis_codec_fields_decode(const char *slug, const char *const *val,
-				   const size_t *len, struct record **out);
+enum quire_err tier_redis_codec_fields_decode(const char *slug,
+					      const char *const *val,
+					      const size_t *len,
+					      struct record **out);
 
 /* Strict decimal integers from a counted string: an optional '-' (signed
  * only), digits, nothing else, no overflow. QUIRE_OK or QUIRE_EPARSE. */
-int tier_redis_codec_ll_parse(const char *s, size_t len, long long *out);
-int tier_redis_codec_ull_parse(const char *s, size_t len,
-			       unsigned long long *out);
+enum quire_err tier_redis_codec_ll_parse(const char *s, size_t len,
+					 long long *out);
+enum quire_err tier_redis_codec_ull_parse(const char *s, size_t len,
+					  unsigned long long *out);
 
 /*
  * The payload "GENERATION SLUG..." ("GENERATION *" when all is set) in a
@@ -148,18 +153,22 @@ int tier_redis_codec_ull_parse(const char *s, size_t len,
  * QUIRE_EINVAL (a negative generation, an invalid slug, slugs with all,
  * more than QUIRE_MAX_POSTS slugs) or QUIRE_ENOMEM.
  */
-int tier_redis_codec_invalidation_format(long long generation,
-					 const char *const *slugs, size_t n,
-					 int all, char **out, size_t *len);
+enum quire_err tier_redis_codec_invalidation_format(long long generation,
+						    const char *const *slugs,
+						    size_t n, int all,
+						    char **out, size_t *len);
 
 /* Parses an invalidation payload: *generation, and *slugs (caller frees
  * each and the array) or *all set for "*". QUIRE_OK or QUIRE_EPARSE. */
-int tier_redis_codec_invalidation_parse(const char *msg, long long *generation,
-					char ***slugs, size_t *n, int *all);
+enum quire_err tier_redis_codec_invalidation_parse(const char *msg,
+						   long long *generation,
+						   char ***slugs, size_t *n,
+						   int *all);
 
 /* A worker's value in PREFIX workers, "GENERATION UNIX-SECONDS".
  * QUIRE_OK or QUIRE_EPARSE. */
-int tier_redis_codec_worker_parse(const char *s, size_t len,
-				  long long *generation, long long *seen);
+enum quire_err tier_redis_codec_worker_parse(const char *s, size_t len,
+					     long long *generation,
+					     long long *seen);
 
 #endif

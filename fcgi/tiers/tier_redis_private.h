@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "lib/limits.h"
+#include "lib/quire.h"
 #include "tiers/tier_redis_codec.h"
 
 /* hiredis's redisContext and redisReply. */
@@ -54,15 +55,15 @@ void redis_set_err(struct tier_redis *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A connection-level failure of what: r is broken from now on.
  * Returns QUIRE_EIO. */
-int redis_fail_io(struct tier_redis *r, const char *what);
+enum quire_err redis_fail_io(struct tier_redis *r, const char *what);
 /* An error (or unexpected) reply rep to what: the connection is fine.
  * Returns QUIRE_EIO. */
-int redis_fail_reply(struct tier_redis *r, const struct redisReply *rep,
-		     const char *what);
+enum quire_err redis_fail_reply(struct tier_redis *r,
+				const struct redisReply *rep, const char *what);
 
 /* c with room for cap arguments, on the heap; QUIRE_OK or QUIRE_ENOMEM.
  * Free with redis_cmd_release(). */
-int redis_cmd_init(struct redis_cmd *c, int cap);
+enum quire_err redis_cmd_init(struct redis_cmd *c, int cap);
 void redis_cmd_release(struct redis_cmd *c);
 /* Appends s[0, len) (borrowed); more than c->cap arguments aborts. */
 void redis_cmd_add(struct redis_cmd *c, const char *s, size_t len);
@@ -80,10 +81,10 @@ struct redisReply *redis_command(struct tier_redis *r,
  * and writing out when enough are), redis_pipe_flush writes out what is
  * queued, redis_pipe_reply reads the next reply into *rep. QUIRE_OK or
  * QUIRE_EIO (r is then broken). */
-int redis_pipe_flush(struct tier_redis *r);
-int redis_pipe_append(struct tier_redis *r, const struct redis_cmd *c,
-		      size_t *pending);
-int redis_pipe_reply(struct tier_redis *r, struct redisReply **rep);
+enum quire_err redis_pipe_flush(struct tier_redis *r);
+enum quire_err redis_pipe_append(struct tier_redis *r,
+				 const struct redis_cmd *c, size_t *pending);
+enum quire_err redis_pipe_reply(struct tier_redis *r, struct redisReply **rep);
 /* True when rep is the status reply s ("OK", "QUEUED"). */
 int redis_is_status(const struct redisReply *rep, const char *s);
 

@@ -46,9 +46,9 @@ static int is_str(const redisReply *rep, const char *s)
 
 /* --------------------------------------------------------- publisher */
 
-int tier_redis_publish(struct tier_redis *r, long long generation,
-		       const char *const *slugs, size_t n, int all,
-		       long long *receivers)
+enum quire_err tier_redis_publish(struct tier_redis *r, long long generation,
+				  const char *const *slugs, size_t n, int all,
+				  long long *receivers)
 {
 	char key[REDIS_KEY_MAX + 1];
 	const char *argv[3];
@@ -57,7 +57,7 @@ int tier_redis_publish(struct tier_redis *r, long long generation,
 	redisReply *rep;
 	char *payload;
 	size_t len;
-	int rc;
+	enum quire_err rc;
 
 	*receivers = 0;
 	rc = tier_redis_codec_invalidation_format(generation, slugs, n, all,
@@ -92,8 +92,8 @@ int tier_redis_publish(struct tier_redis *r, long long generation,
  * the socket needs no timeout. QUIRE_OK with *reply (free it),
  * QUIRE_ETIMEOUT, or QUIRE_EIO (EOF, a reset, a protocol error).
  */
-static int sub_next(struct tier_redis *r, long long deadline,
-		    redisReply **reply)
+static enum quire_err sub_next(struct tier_redis *r, long long deadline,
+			       redisReply **reply)
 {
 	*reply = NULL;
 	for (;;) {
@@ -142,7 +142,7 @@ static int is_message(const redisReply *rep)
 	       rep->element[2]->type == REDIS_REPLY_STRING;
 }
 
-static int queue_push(struct tier_redis *r, char *msg)
+static enum quire_err queue_push(struct tier_redis *r, char *msg)
 {
 	if (r->q_len == r->q_cap) {
 		size_t ncap = r->q_cap ? r->q_cap * 2 : 8, i;
@@ -183,7 +183,7 @@ static char *queue_pop(struct tier_redis *r)
 	return msg;
 }
 
-static int sub_send(struct tier_redis *r, const struct redis_cmd *c)
+static enum quire_err sub_send(struct tier_redis *r, const struct redis_cmd *c)
 {
 	if (redisAppendCommandArgv(r->ctx, c->argc, c->argv,
 				   c->argvlen) != REDIS_OK)
@@ -191,7 +191,7 @@ static int sub_send(struct tier_redis *r, const struct redis_cmd *c)
 	return redis_pipe_flush(r);
 }
 
-int tier_redis_subscribe(struct tier_redis *r, const char *channel)
+enum quire_err tier_redis_subscribe(struct tier_redis *r, const char *channel)
 {
 	char key[REDIS_KEY_MAX + 1];
 	const char *argv[2];
@@ -200,7 +200,7 @@ int tier_redis_subscribe(struct tier_redis *r, const char *channel)
 	struct timeval none = { 0, 0 };
 	redisReply *rep;
 	long long deadline;
-	int rc;
+	enum quire_err rc;
 
 	if (tier_redis_broken(r))
 		return QUIRE_EIO;
@@ -245,11 +245,11 @@ int tier_redis_subscribe(struct tier_redis *r, const char *channel)
 	}
 }
 
-int tier_redis_wait(struct tier_redis *r, int timeout_ms, char **msg)
+enum quire_err tier_redis_wait(struct tier_redis *r, int timeout_ms, char **msg)
 {
 	redisReply *rep;
 	long long deadline;
-	int rc;
+	enum quire_err rc;
 
 	*msg = NULL;
 	if (!r || !r->subscribed)
@@ -275,14 +275,14 @@ int tier_redis_wait(struct tier_redis *r, int timeout_ms, char **msg)
 	}
 }
 
-int tier_redis_sub_ping(struct tier_redis *r, int timeout_ms)
+enum quire_err tier_redis_sub_ping(struct tier_redis *r, int timeout_ms)
 {
 	const char *argv[1];
 	size_t argvlen[1];
 	struct redis_cmd c = { argv, argvlen, 0, 1 };
 	redisReply *rep;
 	long long deadline;
-	int rc;
+	enum quire_err rc;
 
 	if (!r || !r->subscribed)
 		return QUIRE_EINVAL;

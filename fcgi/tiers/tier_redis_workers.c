@@ -47,11 +47,11 @@ static int worker_id_ok(const char *id)
 }
 
 /* HSET/HDEL-style command on the workers hash with an integer reply. */
-static int workers_command(struct tier_redis *r, struct redis_cmd *c,
-			   const char *what)
+static enum quire_err workers_command(struct tier_redis *r, struct redis_cmd *c,
+				      const char *what)
 {
 	redisReply *rep = redis_command(r, c);
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	if (!rep)
 		return QUIRE_EIO;
@@ -61,15 +61,16 @@ static int workers_command(struct tier_redis *r, struct redis_cmd *c,
 	return rc;
 }
 
-int tier_redis_ack(struct tier_redis *r, const char *worker_id,
-		   long long generation, int publish)
+enum quire_err tier_redis_ack(struct tier_redis *r, const char *worker_id,
+			      long long generation, int publish)
 {
 	char key[REDIS_KEY_MAX + 1], chan[REDIS_KEY_MAX + 1], val[48], gen[24];
 	const char *argv[4];
 	size_t argvlen[4], pending = 0;
 	struct redis_cmd c = { argv, argvlen, 0, 4 };
 	redisReply *rep;
-	int rc = QUIRE_OK, i, n = publish ? 2 : 1;
+	int i, n = publish ? 2 : 1;
+	enum quire_err rc = QUIRE_OK;
 
 	if (!worker_id_ok(worker_id))
 		return QUIRE_EINVAL;
@@ -102,7 +103,7 @@ int tier_redis_ack(struct tier_redis *r, const char *worker_id,
 	/* Every reply is read, even after a bad one: the connection stays
 	 * in step. */
 	for (i = 0; i < n; i++) {
-		int got = redis_pipe_reply(r, &rep);
+		enum quire_err got = redis_pipe_reply(r, &rep);
 
 		if (got != QUIRE_OK)
 			return got;
@@ -114,7 +115,7 @@ int tier_redis_ack(struct tier_redis *r, const char *worker_id,
 	return rc;
 }
 
-int tier_redis_forget(struct tier_redis *r, const char *worker_id)
+enum quire_err tier_redis_forget(struct tier_redis *r, const char *worker_id)
 {
 	char key[REDIS_KEY_MAX + 1];
 	const char *argv[3];
@@ -143,14 +144,14 @@ void tier_redis_workers_free(struct tier_redis_worker *v, size_t n)
 /* Deletes the stale entries of h (the HGETALL reply) flagged in stale,
  * each only if unchanged since it was read. Plain EVAL: this runs once
  * per deploy, not per request, so caching the script buys nothing. */
-static int workers_prune(struct tier_redis *r, const redisReply *h,
-			 const unsigned char *stale, size_t n_stale)
+static enum quire_err workers_prune(struct tier_redis *r, const redisReply *h,
+				    const unsigned char *stale, size_t n_stale)
 {
 	char key[REDIS_KEY_MAX + 1];
 	struct redis_cmd c;
 	redisReply *rep;
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	if ((rc = redis_cmd_init(&c, (int)(4 + 2 * n_stale))) != QUIRE_OK)
 		return rc;
@@ -175,8 +176,8 @@ static int workers_prune(struct tier_redis *r, const redisReply *h,
 	return rc;
 }
 
-int tier_redis_workers(struct tier_redis *r, long long max_age,
-		       struct tier_redis_worker **out, size_t *n)
+enum quire_err tier_redis_workers(struct tier_redis *r, long long max_age,
+				  struct tier_redis_worker **out, size_t *n)
 {
 	char key[REDIS_KEY_MAX + 1];
 	const char *argv[2];
@@ -187,7 +188,7 @@ int tier_redis_workers(struct tier_redis *r, long long max_age,
 	redisReply *rep;
 	long long now = (long long)time(NULL);
 	size_t i, count = 0, n_stale = 0;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	*n = 0;

@@ -202,10 +202,10 @@ static void acks_drain(struct tier_redis *acks)
 		free(msg);
 }
 
-int tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
-		    long long generation, double timeout_ms,
-		    long long max_age_s, int verbose, size_t *live,
-		    size_t *acked)
+enum quire_err tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
+			       long long generation, double timeout_ms,
+			       long long max_age_s, int verbose, size_t *live,
+			       size_t *acked)
 {
 	struct tier_redis_worker *w = NULL;
 	/* Without an acks subscription, the registry is read every quarter
@@ -215,7 +215,7 @@ int tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
 	double start = quire_now_ms(), left;
 	size_t n = 0, i, ok = 0;
 	char *msg;
-	int rc;
+	enum quire_err rc;
 
 	*live = *acked = 0;
 	if (acks)
@@ -263,11 +263,12 @@ int tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
 	return rc;
 }
 
-int tiers_fetch(struct tiers *t, const char *slug, struct record **out)
+enum quire_err tiers_fetch(struct tiers *t, const char *slug,
+			   struct record **out)
 {
 	struct tier_redis *r = redis(t);
 	struct tier_pg *p;
-	int rc, redis_rc = QUIRE_EIO;
+	enum quire_err rc, redis_rc = QUIRE_EIO;
 
 	*out = NULL;
 	if (r) {
@@ -297,11 +298,12 @@ int tiers_fetch(struct tiers *t, const char *slug, struct record **out)
 	return rc;
 }
 
-static int content_from(struct record **recs, size_t n, struct content **out)
+static enum quire_err content_from(struct record **recs, size_t n,
+				   struct content **out)
 {
 	struct content *c;
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -329,13 +331,14 @@ static int content_from(struct record **recs, size_t n, struct content **out)
 	return QUIRE_OK;
 }
 
-int tiers_load(struct tiers *t, struct content **out, long long *generation)
+enum quire_err tiers_load(struct tiers *t, struct content **out,
+			  long long *generation)
 {
 	struct record **recs = NULL;
 	struct tier_pg *p = pg(t);
 	struct tier_redis *r;
 	size_t n = 0;
-	int rc = QUIRE_EIO;
+	enum quire_err rc = QUIRE_EIO;
 
 	*out = NULL;
 	if (p) {
@@ -367,14 +370,14 @@ int tiers_take_fetched_from(struct tiers *t)
 	return from;
 }
 
-int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
-		     struct record ***out)
+enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
+				size_t n, struct record ***out)
 {
 	struct tier_redis *r = redis(t);
 	struct tier_pg *p;
 	struct record *rec;
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	*out = NULL;
 	if (r && tier_redis_index_many(r, slugs, n, out) == QUIRE_OK) {
@@ -419,11 +422,11 @@ int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
 	return QUIRE_OK;
 }
 
-int tiers_generation(struct tiers *t, long long *generation)
+enum quire_err tiers_generation(struct tiers *t, long long *generation)
 {
 	struct tier_redis *r = redis(t);
 	struct tier_pg *p;
-	int rc;
+	enum quire_err rc;
 
 	if (r) {
 		rc = tier_redis_generation(r, generation);
@@ -444,21 +447,23 @@ int tiers_generation(struct tiers *t, long long *generation)
 	return QUIRE_OK;
 }
 
-int tiers_ack(struct tiers *t, const char *worker_id, long long generation)
+enum quire_err tiers_ack(struct tiers *t, const char *worker_id,
+			 long long generation)
 {
 	struct tier_redis *r = redis(t);
 
 	return r ? tier_redis_ack(r, worker_id, generation, 1) : QUIRE_EIO;
 }
 
-int tiers_beat(struct tiers *t, const char *worker_id, long long generation)
+enum quire_err tiers_beat(struct tiers *t, const char *worker_id,
+			  long long generation)
 {
 	struct tier_redis *r = redis(t);
 
 	return r ? tier_redis_ack(r, worker_id, generation, 0) : QUIRE_EIO;
 }
 
-int tiers_forget(struct tiers *t, const char *worker_id)
+enum quire_err tiers_forget(struct tiers *t, const char *worker_id)
 {
 	struct tier_redis *r = redis(t);
 

@@ -14,6 +14,7 @@
 #include "content/content.h"
 #include "content/record.h"
 #include "lib/config.h"
+#include "lib/quire.h"
 
 struct tiers;
 
@@ -32,7 +33,8 @@ int tiers_configured(const struct config *cfg);
  * QUIRE_OK, QUIRE_ENOTFOUND (no tier has it), or QUIRE_EIO (no tier
  * could answer). Caller frees *out with record_free().
  */
-int tiers_fetch(struct tiers *t, const char *slug, struct record **out);
+enum quire_err tiers_fetch(struct tiers *t, const char *slug,
+			   struct record **out);
 /* The tier the last successful tiers_fetch read since the last call: 2
  * (Redis), 3 (PostgreSQL), or 0 (none); resets it. For the worker's
  * L1-miss histogram (metrics.h). */
@@ -44,18 +46,19 @@ int tiers_take_fetched_from(struct tiers *t);
  * generation of that snapshot. Returns QUIRE_OK or QUIRE_EIO. Caller
  * frees *out with content_free().
  */
-int tiers_load(struct tiers *t, struct content **out, long long *generation);
+enum quire_err tiers_load(struct tiers *t, struct content **out,
+			  long long *generation);
 
 /*
  * Index entries of some posts (no html), from Redis else PostgreSQL:
  * (*out)[i] is NULL for a slug that no longer exists. Returns QUIRE_OK
  * or QUIRE_EIO. Caller frees with record_array_free(*out, n).
  */
-int tiers_index_many(struct tiers *t, const char *const *slugs, size_t n,
-		     struct record ***out);
+enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
+				size_t n, struct record ***out);
 
 /* The generation: Redis's, else PostgreSQL's. QUIRE_OK or QUIRE_EIO. */
-int tiers_generation(struct tiers *t, long long *generation);
+enum quire_err tiers_generation(struct tiers *t, long long *generation);
 
 /*
  * The connections themselves, for the write path (page_api.c): a usable
@@ -93,16 +96,18 @@ struct tier_redis *tiers_acks(struct tiers *t);
  * registry again when an acknowledgement comes; without, every 0.25 ms.
  * Returns QUIRE_OK when all acknowledged, QUIRE_ETIMEOUT, or QUIRE_EIO.
  */
-int tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
-		    long long generation, double timeout_ms,
-		    long long max_age_s, int verbose, size_t *live,
-		    size_t *acked);
+enum quire_err tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
+			       long long generation, double timeout_ms,
+			       long long max_age_s, int verbose, size_t *live,
+			       size_t *acked);
 
 /* Records an acknowledgement and publishes it for the waiters (Redis
  * only; QUIRE_EIO when it is down). tiers_beat records that the worker is
  * alive at generation, with nothing to wake a waiter for. */
-int tiers_ack(struct tiers *t, const char *worker_id, long long generation);
-int tiers_beat(struct tiers *t, const char *worker_id, long long generation);
-int tiers_forget(struct tiers *t, const char *worker_id);
+enum quire_err tiers_ack(struct tiers *t, const char *worker_id,
+			 long long generation);
+enum quire_err tiers_beat(struct tiers *t, const char *worker_id,
+			  long long generation);
+enum quire_err tiers_forget(struct tiers *t, const char *worker_id);
 
 #endif

@@ -24,13 +24,14 @@ static void hash_token(const char *t, size_t len,
 			   (const unsigned char *)t, len, NULL, 0);
 }
 
-int auth_load(const char *path, struct auth **out, char *err, size_t errsz)
+enum quire_err auth_load(const char *path, struct auth **out, char *err,
+			 size_t errsz)
 {
 	char line[AUTH_MAX_TOKEN + 64], *s, *e;
 	struct auth *a;
 	size_t lineno = 0, len;
 	FILE *f;
-	int rc = QUIRE_EINVAL;
+	enum quire_err rc = QUIRE_EINVAL;
 
 	*out = NULL;
 	if (sodium_init() < 0) {

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "lib/quire.h"
+
 #define AUTH_MAX_TOKENS 1024
 #define AUTH_MAX_TOKEN 256        /* bytes in one token */
 
@@ -22,7 +24,8 @@ struct auth;
  * QUIRE_EIO (unreadable: err says why) or QUIRE_EINVAL (no token, or one
  * too long). Caller frees with auth_free().
  */
-int auth_load(const char *path, struct auth **out, char *err, size_t errsz);
+enum quire_err auth_load(const char *path, struct auth **out, char *err,
+			 size_t errsz);
 void auth_free(struct auth *a);
 
 /*

@@ -70,7 +70,7 @@ static void refetch_uncertain(struct tier_pg *pg, struct commit_batch *b)
 {
 	struct record *rec;
 	size_t i = 0;
-	int rc;
+	enum quire_err rc;
 
 	while (i < n_uncertain && b->n_extra < COMMIT_EXTRA_MAX &&
 	       b->n_extra_gone < COMMIT_EXTRA_MAX) {
@@ -162,7 +162,7 @@ void commit_to_pg(struct tiers *t, struct commit_batch *b)
 {
 	struct tier_pg *pg = tiers_pg(t);
 	size_t i, applied = 0;
-	int rc = QUIRE_EIO;
+	enum quire_err rc = QUIRE_EIO;
 	double start = quire_now_ms();
 
 	b->gen = 0;

@@ -35,7 +35,7 @@ int commit_client_enabled(const struct commit_client *c)
 	return c->listen_fd >= 0;
 }
 
-static int client_connect(struct commit_client *c)
+static enum quire_err client_connect(struct commit_client *c)
 {
 	struct sockaddr_un sa;
 	struct timeval tv = { COMMIT_SEND_TIMEOUT_S, 0 };
@@ -61,7 +61,7 @@ static int client_connect(struct commit_client *c)
 }
 
 /* Writes c->out whole. QUIRE_OK, or QUIRE_EIO with c closed. */
-static int send_all(struct commit_client *c)
+static enum quire_err send_all(struct commit_client *c)
 {
 	size_t off = 0;
 	ssize_t put;
@@ -82,7 +82,8 @@ static int send_all(struct commit_client *c)
 	return QUIRE_OK;
 }
 
-int commit_client_send(struct commit_client *c, struct commit_request *w)
+enum quire_err commit_client_send(struct commit_client *c,
+				  struct commit_request *w)
 {
 	int fresh = c->fd < 0;
 
@@ -103,9 +104,9 @@ int commit_client_send(struct commit_client *c, struct commit_request *w)
 	return send_all(c);
 }
 
-int commit_client_read(struct commit_client *c,
-		       void (*fn)(void *ctx, const struct commit_reply *r),
-		       void *ctx)
+enum quire_err commit_client_read(struct commit_client *c,
+				  void (*fn)(void *ctx, const struct commit_reply *r),
+				  void *ctx)
 {
 	struct commit_reply rep;
 	size_t off = 0;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "lib/buf.h"
+#include "lib/quire.h"
 #include "write/commit_wire.h"
 
 struct commit_client {
@@ -34,15 +35,16 @@ int commit_client_enabled(const struct commit_client *c);
 /* Sends w (w->id set here). QUIRE_OK, or QUIRE_EIO (nothing sent, or
  * not all of it: the connection is then closed, and the committer drops
  * a request cut short). */
-int commit_client_send(struct commit_client *c, struct commit_request *w);
+enum quire_err commit_client_send(struct commit_client *c,
+				  struct commit_request *w);
 
 /*
  * Reads what the committer sent and calls fn for each whole reply.
  * Returns QUIRE_OK, or QUIRE_EIO when the connection ended or failed
  * (closed now: every write still waiting has no answer coming).
  */
-int commit_client_read(struct commit_client *c,
-		       void (*fn)(void *ctx, const struct commit_reply *r),
-		       void *ctx);
+enum quire_err commit_client_read(struct commit_client *c,
+				  void (*fn)(void *ctx, const struct commit_reply *r),
+				  void *ctx);
 
 #endif

@@ -38,7 +38,7 @@ static void put_text(struct buf *b, const char *s, size_t n)
 }
 
 /* Writes the frame's length in front of what was appended since start. */
-static int seal(struct buf *b, size_t start)
+static enum quire_err seal(struct buf *b, size_t start)
 {
 	size_t n;
 
@@ -54,13 +54,14 @@ static int seal(struct buf *b, size_t start)
 	return QUIRE_OK;
 }
 
-int commit_wire_put_request(struct buf *b, uint32_t id, enum commit_op op,
-			    long long expect, const char *slug,
-			    const struct record *rec)
+enum quire_err commit_wire_put_request(struct buf *b, uint32_t id,
+				       enum commit_op op, long long expect,
+				       const char *slug,
+				       const struct record *rec)
 {
 	struct tier_redis_fields f;
 	size_t start = b->len, i;
-	int rc;
+	enum quire_err rc;
 
 	if (!slug || (op == COMMIT_OP_PUT) != (rec != NULL) ||
 	    (op != COMMIT_OP_PUT && op != COMMIT_OP_DELETE))
@@ -80,7 +81,8 @@ int commit_wire_put_request(struct buf *b, uint32_t id, enum commit_op op,
 	return rc;
 }
 
-int commit_wire_put_reply(struct buf *b, const struct commit_reply *r)
+enum quire_err commit_wire_put_reply(struct buf *b,
+				     const struct commit_reply *r)
 {
 	size_t start = b->len;
 
@@ -166,7 +168,7 @@ long long commit_wire_frame_len(const char *data, size_t len)
 }
 
 /* The frame's body after its length, which must match it exactly. */
-static int open_frame(const char *frame, size_t len, struct rd *r)
+static enum quire_err open_frame(const char *frame, size_t len, struct rd *r)
 {
 	r->p = (const unsigned char *)frame;
 	r->left = len;
@@ -183,13 +185,13 @@ void commit_request_release(struct commit_request *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int commit_wire_get_request(const char *frame, size_t len,
-			    struct commit_request *out)
+enum quire_err commit_wire_get_request(const char *frame, size_t len,
+				       struct commit_request *out)
 {
 	const char *val[TIER_REDIS_F__MAX], *slug;
 	size_t vlen[TIER_REDIS_F__MAX], slen, i;
 	struct rd r;
-	int rc;
+	enum quire_err rc;
 
 	memset(out, 0, sizeof(*out));
 	if (open_frame(frame, len, &r) != QUIRE_OK)
@@ -219,8 +221,8 @@ int commit_wire_get_request(const char *frame, size_t len,
 	return QUIRE_OK;
 }
 
-int commit_wire_get_reply(const char *frame, size_t len,
-			  struct commit_reply *out)
+enum quire_err commit_wire_get_reply(const char *frame, size_t len,
+				     struct commit_reply *out)
 {
 	unsigned created;
 	const char *msg;
@@ -231,7 +233,7 @@ int commit_wire_get_reply(const char *frame, size_t len,
 	if (open_frame(frame, len, &r) != QUIRE_OK)
 		return QUIRE_EPARSE;
 	out->id = get_u32(&r);
-	out->rc = (int)(int32_t)get_u32(&r);
+	out->rc = (enum quire_err)(int32_t)get_u32(&r);
 	out->revision = (long long)get_u64(&r);
 	created = get_u8(&r);
 	out->created = created == 1;

@@ -23,6 +23,7 @@
 
 #include "content/record.h"
 #include "lib/buf.h"
+#include "lib/quire.h"
 
 /* A whole request frame: a record is at most a source and what was
  * rendered from it, each bounded by QUIRE_MAX_BODY and the renderer. */
@@ -46,7 +47,7 @@ struct commit_request {
 /* What became of it. */
 struct commit_reply {
 	uint32_t id;
-	int rc;                  /* QUIRE_OK, ECONFLICT, ENOTFOUND, EIO, ... */
+	enum quire_err rc;       /* QUIRE_OK, ECONFLICT, ENOTFOUND, EIO, ... */
 	long long revision;      /* a put's new revision */
 	int created;
 	long long generation;
@@ -54,10 +55,12 @@ struct commit_reply {
 };
 
 /* Appends the frame of a put of rec (or, rec NULL, a delete of slug). */
-int commit_wire_put_request(struct buf *b, uint32_t id, enum commit_op op,
-			    long long expect, const char *slug,
-			    const struct record *rec);
-int commit_wire_put_reply(struct buf *b, const struct commit_reply *r);
+enum quire_err commit_wire_put_request(struct buf *b, uint32_t id,
+				       enum commit_op op, long long expect,
+				       const char *slug,
+				       const struct record *rec);
+enum quire_err commit_wire_put_reply(struct buf *b,
+				     const struct commit_reply *r);
 
 /*
  * The length of the first whole frame in data[0, len) (its 4 bytes of
@@ -69,10 +72,10 @@ long long commit_wire_frame_len(const char *data, size_t len);
 /* Parse one whole frame (as commit_wire_frame_len measured). QUIRE_OK,
  * QUIRE_EPARSE or QUIRE_ENOMEM. Free a request with
  * commit_request_release(). */
-int commit_wire_get_request(const char *frame, size_t len,
-			    struct commit_request *out);
-int commit_wire_get_reply(const char *frame, size_t len,
-			  struct commit_reply *out);
+enum quire_err commit_wire_get_request(const char *frame, size_t len,
+				       struct commit_request *out);
+enum quire_err commit_wire_get_reply(const char *frame, size_t len,
+				     struct commit_reply *out);
 void commit_request_release(struct commit_request *r);
 
 #endif

@@ -145,7 +145,8 @@ static void *announcer_main(void *arg)
 	return NULL;
 }
 
-static int announcer_start(struct announcer *a, const struct config *cfg)
+static enum quire_err announcer_start(struct announcer *a,
+				      const struct config *cfg)
 {
 	a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	a->tiers = tiers_new(cfg);
@@ -236,7 +237,7 @@ static void conn_parse(struct slot *s, struct conn *c)
 {
 	struct commit_batch *b = &s->b;
 	long long flen;
-	int rc;
+	enum quire_err rc;
 
 	while (!c->dead && b->n < COMMIT_BATCH_MAX) {
 		flen = commit_wire_frame_len(c->in.data + c->in_off,

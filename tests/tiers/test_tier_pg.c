@@ -157,7 +157,7 @@ static long long revision_of(struct tier_pg *pg, const char *slug)
 static int exists(struct tier_pg *pg, const char *slug)
 {
 	struct record *r = NULL;
-	int rc = tier_pg_fetch(pg, slug, &r);
+	enum quire_err rc = tier_pg_fetch(pg, slug, &r);
 
 	record_free(r);
 	return rc == QUIRE_OK;
@@ -202,7 +202,8 @@ static void test_migrate(struct tier_pg *pg)
 		if (kids[i] == 0) {
 			struct tier_pg *c = NULL;
 			char err[256];
-			int f, t, rc;
+			int f, t;
+			enum quire_err rc;
 
 			if (tier_pg_connect(url, &c, err, sizeof(err)) != QUIRE_OK)
 				_exit(3);
@@ -243,7 +244,8 @@ static void test_roundtrip(struct tier_pg *pg)
 	char *dels[2];
 	long long g = -1, g0;
 	size_t n = 0, i;
-	int rc, found_c = 0;
+	int found_c = 0;
+	enum quire_err rc;
 
 	g0 = generation_of(pg);
 	v[0] = make_record("alpha", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
@@ -389,7 +391,7 @@ static void test_rollback(struct tier_pg *pg)
 	long long g0, g = -1;
 	char del_alpha[] = "alpha";
 	char *dels[1] = { del_alpha };
-	int rc;
+	enum quire_err rc;
 
 	g0 = generation_of(pg);
 	v[0] = make_record("new-one", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
@@ -450,7 +452,8 @@ static void test_bulk(struct tier_pg *pg)
 	long long g0, g = -1;
 	double t0, t1;
 	size_t i, n = 0;
-	int rc, pass;
+	int pass;
+	enum quire_err rc;
 
 	v = calloc(BULK, sizeof(*v));
 	if (!v)
@@ -571,10 +574,10 @@ static void check_column(const char *slug, const char *expr, const char *want)
 	free(got);
 }
 
-static int put(struct tier_pg *pg, struct record *r, long long expect,
-	       int *created, long long *g)
+static enum quire_err put(struct tier_pg *pg, struct record *r,
+			  long long expect, int *created, long long *g)
 {
-	int rc = tier_pg_put(pg, r, expect, created, g);
+	enum quire_err rc = tier_pg_put(pg, r, expect, created, g);
 
 	if (rc != QUIRE_OK)
 		printf("put '%s' expecting %lld: %s (%s)\n", r->slug, expect,
@@ -590,7 +593,8 @@ static void test_put_delete(struct tier_pg *pg)
 	char slug_written[] = "written";
 	char *dels[1] = { slug_written };
 	long long g0, g = -1;
-	int created = -1, rc;
+	int created = -1;
+	enum quire_err rc;
 
 	g0 = generation_of(pg);
 	CHECK(!exists(pg, "written"));
@@ -763,7 +767,8 @@ static void race_put(const char *slug, const char *source, long long expect,
 			struct tier_pg *c_pg = NULL;
 			struct record *r;
 			char err[256];
-			int created, rc;
+			int created;
+			enum quire_err rc;
 			long long g;
 
 			close(gate[1]);
@@ -850,7 +855,7 @@ static void test_reconnect(struct tier_pg *pg)
 {
 	struct record *r;
 	long long g = -1, g0;
-	int rc;
+	enum quire_err rc;
 
 	g0 = generation_of(pg);
 	CHECK(terminate_quire_backends() >= 1);
@@ -929,22 +934,22 @@ static void test_write_batch(struct tier_pg *pg)
 	for (i = 0; i < 21; i++) { /* 16 + 4 + 1 rows */
 		snprintf(slug, sizeof(slug), "batch-%02zu", i);
 		recs[n] = api_record(slug, src);
-		ops[n] = (struct tier_pg_op){ NULL, recs[n], -1, 0, 0 };
+		ops[n] = (struct tier_pg_op){ NULL, recs[n], -1, QUIRE_OK, 0 };
 		n++;
 	}
 	/* "twice" created, then replaced under If-Match 1, then a stale
 	 * If-Match 1 fails; a delete of a slug that is not there. */
 	recs[n] = api_record("twice", src);
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], 0, 0, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], 0, QUIRE_OK, 0 };
 	n++;
 	recs[n] = api_record("twice", "---\ntitle: Second\n---\nx\n");
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, 0, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, QUIRE_OK, 0 };
 	n++;
 	recs[n] = api_record("twice", "---\ntitle: Third\n---\nx\n");
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, 0, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, QUIRE_OK, 0 };
 	n++;
 	recs[n] = NULL;
-	ops[n] = (struct tier_pg_op){ "never-there", NULL, -1, 0, 0 };
+	ops[n] = (struct tier_pg_op){ "never-there", NULL, -1, QUIRE_OK, 0 };
 	n++;
 	CHECK(tier_pg_write(pg, ops, n, &g) == QUIRE_OK);
 	CHECK(g == g0 + 1);
@@ -1049,7 +1054,7 @@ int main(void)
 {
 	struct tier_pg *pg = NULL;
 	char err[512];
-	int rc;
+	enum quire_err rc;
 
 	url = getenv("QUIRE_DATABASE_URL");
 	if (!url || !*url) {

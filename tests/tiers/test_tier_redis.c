@@ -57,7 +57,8 @@ static struct tier_redis *connect_or_die(const char *u, const char *p,
 {
 	struct tier_redis *r = NULL;
 	char err[256];
-	int rc = tier_redis_connect(u, p, timeout_ms, &r, err, sizeof(err));
+	enum quire_err rc = tier_redis_connect(u, p, timeout_ms, &r, err,
+					       sizeof(err));
 
 	if (rc != QUIRE_OK) {
 		fprintf(stderr, "test_tier_redis: connect %s: %s: %s\n", u,

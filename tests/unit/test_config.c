@@ -24,7 +24,8 @@ static void clear_env(void)
 }
 
 /* argv: NULL-terminated; getopt_long may reorder it, not its strings. */
-static int load(struct config *c, const char **argv, char *err, size_t errsz)
+static enum quire_err load(struct config *c, const char **argv, char *err,
+			   size_t errsz)
 {
 	int argc = 0;
 

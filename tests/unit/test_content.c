@@ -127,7 +127,7 @@ static struct content *load(const struct content *prev, const char **logged)
 {
 	struct content *c = NULL;
 	const char *l;
-	int rc;
+	enum quire_err rc;
 
 	log_begin();
 	rc = content_load(root, prev, NULL, &c);
@@ -534,7 +534,7 @@ static void test_parse_file_direct(void)
 	struct parse_error err;
 	struct post *p = NULL;
 	char *text;
-	int rc;
+	enum quire_err rc;
 
 	text = strdup("---\r\ntitle: Direct\r\n---\r\nsome *text*\r\n");
 	rc = content_parse_file("posts/direct.md", POST_KIND_POST, text,

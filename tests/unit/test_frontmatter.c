@@ -25,7 +25,8 @@
 
 /* Parses text into a new post; returns the code and fills *out (always a
  * post, caller frees) and err. */
-static int parse(const char *text, struct post **out, struct parse_error *err)
+static enum quire_err parse(const char *text, struct post **out,
+			    struct parse_error *err)
 {
 	struct post *p = post_new();
 
@@ -70,7 +71,7 @@ static void test_all_fields(void)
 {
 	struct parse_error err;
 	struct post *p;
-	int rc;
+	enum quire_err rc;
 
 	rc = parse("---\n"
 		   "title: Hello, world\n"
@@ -194,7 +195,7 @@ static void test_toml_all_fields(void)
 {
 	struct parse_error err;
 	struct post *p;
-	int rc;
+	enum quire_err rc;
 
 	rc = parse("+++\n"
 		   "# Hugo's default frontmatter\n"
@@ -477,7 +478,7 @@ static void test_max_tags_ok(void)
 
 static const struct {
 	const char *s;
-	int rc;
+	enum quire_err rc;
 	time_t t;          /* when rc is QUIRE_OK */
 } date_parse_cases[] = {
 	{ "2024-01-31", QUIRE_OK, 1706659200 },
@@ -720,7 +721,7 @@ static void test_crlf(void)
  * containing what (NULL: not checked). */
 struct error_case {
 	const char *text;
-	int rc;
+	enum quire_err rc;
 	unsigned line;
 	unsigned column;
 	const char *what;

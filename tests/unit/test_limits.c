@@ -114,10 +114,10 @@ static void test_page_number(void)
 /* -------------------------------------------------------- frontmatter */
 
 /* Parses text (taken over) as a post's source. */
-static int parse_fm(char *text, struct parse_error *err)
+static enum quire_err parse_fm(char *text, struct parse_error *err)
 {
 	struct post *p = post_new();
-	int rc;
+	enum quire_err rc;
 
 	if (!p)
 		exit(2);

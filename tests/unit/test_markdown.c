@@ -19,7 +19,7 @@ static struct markdown_out out;
 static struct parse_error err;
 
 /* Renders s into the file-wide out/err; returns the code. */
-static int render(const char *s, unsigned flags, const char *prefix)
+static enum quire_err render(const char *s, unsigned flags, const char *prefix)
 {
 	markdown_out_release(&out);
 	return markdown_render(s, strlen(s), flags, prefix, &out, &err);

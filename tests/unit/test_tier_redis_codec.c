@@ -101,7 +101,7 @@ static void test_urls(void)
 	CHECK_STR(u.user, "me");
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int rc = tier_redis_codec_url_parse(bad[i], &u);
+		enum quire_err rc = tier_redis_codec_url_parse(bad[i], &u);
 
 		if (rc != QUIRE_EINVAL)
 			fprintf(stderr, "accepted bad url '%s'\n", bad[i]);
@@ -472,7 +472,8 @@ static void test_invalidation(void)
 	free(v);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int rc = tier_redis_codec_invalidation_parse(bad[i], &gen, &v, &n, &all);
+		enum quire_err rc = tier_redis_codec_invalidation_parse(bad[i],
+								&gen, &v, &n, &all);
 
 		if (rc != QUIRE_EPARSE)
 			fprintf(stderr, "accepted bad message '%s'\n", bad[i]);
