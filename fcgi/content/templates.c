@@ -183,8 +183,8 @@ static void template_error(struct parse_error *err, const char *file,
 		 file, line, col, msg);
 }
 
-static int template_push(struct template *tpl, enum tnode_kind kind,
-			 const char *str, size_t len, size_t pos)
+static enum quire_err template_push(struct template *tpl, enum tnode_kind kind,
+				    const char *str, size_t len, size_t pos)
 {
 	struct tnode *nn;
 
@@ -234,7 +234,8 @@ static int is_blank(char c)
  * Compiles tpl->src into tpl->nodes. On a syntax error fills err and
  * returns QUIRE_EPARSE.
  */
-static int template_compile(struct template *tpl, struct parse_error *err)
+static enum quire_err template_compile(struct template *tpl,
+				       struct parse_error *err)
 {
 	const char *src = tpl->src;
 	size_t len = tpl->src_len;
@@ -243,7 +244,8 @@ static int template_compile(struct template *tpl, struct parse_error *err)
 	size_t ls, j, nlen;
 	const char *p, *name;
 	enum tnode_kind kind;
-	int triple, rc;
+	enum quire_err rc;
+	int triple;
 	char sigil;
 
 	while (pos < len) {
@@ -379,12 +381,12 @@ static int template_compile(struct template *tpl, struct parse_error *err)
  * Compiles text (len bytes) as template name, reporting errors against
  * file, and adds it to t, replacing a template of the same name.
  */
-static int templates_add_len(struct templates *t, const char *name,
-			     const char *file, const char *text, size_t len,
-			     struct parse_error *err)
+static enum quire_err templates_add_len(struct templates *t, const char *name,
+					const char *file, const char *text,
+					size_t len, struct parse_error *err)
 {
 	struct template *tpl, *old;
-	int rc;
+	enum quire_err rc;
 
 	if (len > QUIRE_MAX_TEMPLATE) {
 		template_error(err, file, text, 0,
@@ -419,20 +421,21 @@ out:
 	return rc;
 }
 
-int templates_add(struct templates *t, const char *name, const char *text,
-		  struct parse_error *err)
+enum quire_err templates_add(struct templates *t, const char *name,
+			     const char *text, struct parse_error *err)
 {
 	return templates_add_len(t, name, name, text, strlen(text), err);
 }
 
 /* Reads path whole into *out (NUL-terminated, caller frees). */
-static int read_file(const char *path, char **out, size_t *out_len,
-		     struct parse_error *err)
+static enum quire_err read_file(const char *path, char **out, size_t *out_len,
+				struct parse_error *err)
 {
 	struct buf b = BUF_INIT;
 	struct stat st;
 	ssize_t n;
-	int fd, rc = QUIRE_EIO;
+	enum quire_err rc = QUIRE_EIO;
+	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1)
@@ -509,8 +512,8 @@ static int template_dirent_filter(const struct dirent *d)
 }
 
 /* Every partial a template names must exist in the set. */
-static int templates_check_partials(const struct templates *t,
-				    struct parse_error *err)
+static enum quire_err templates_check_partials(const struct templates *t,
+					       struct parse_error *err)
 {
 	const struct template *tpl;
 	const struct tnode *nd;
@@ -531,14 +534,15 @@ static int templates_check_partials(const struct templates *t,
 	return QUIRE_OK;
 }
 
-int templates_load(const char *dir, struct templates **out,
-		   struct parse_error *err)
+enum quire_err templates_load(const char *dir, struct templates **out,
+			      struct parse_error *err)
 {
 	struct dirent **ents = NULL;
 	struct templates *t = NULL;
 	char *path = NULL, *name = NULL, *text = NULL;
 	size_t nlen, tlen;
-	int n = 0, i, rc, saved;
+	enum quire_err rc;
+	int n = 0, i, saved;
 
 	*out = NULL;
 	if (err)
@@ -814,8 +818,8 @@ static void render_range(struct trender *r, const struct template *tpl,
 	}
 }
 
-int templates_render(const struct templates *t, const char *name,
-		     const struct tvars *vars, struct buf *out)
+enum quire_err templates_render(const struct templates *t, const char *name,
+				const struct tvars *vars, struct buf *out)
 {
 	const struct template *tpl;
 	struct trender r;

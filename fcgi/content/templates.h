@@ -28,11 +28,11 @@ struct templates;
  * Returns QUIRE_OK, QUIRE_EPARSE, QUIRE_EIO or QUIRE_ENOMEM.
  * Caller frees *out with templates_free().
  */
-int templates_load(const char *dir, struct templates **out,
-		   struct parse_error *err);
+enum quire_err templates_load(const char *dir, struct templates **out,
+			      struct parse_error *err);
 /* Compiles one template from a string, for tests and the fuzzer. */
-int templates_add(struct templates *t, const char *name, const char *text,
-		  struct parse_error *err);
+enum quire_err templates_add(struct templates *t, const char *name,
+			     const char *text, struct parse_error *err);
 struct templates *templates_new(void);
 void templates_free(struct templates *t);
 int templates_has(const struct templates *t, const char *name);
@@ -43,7 +43,7 @@ int templates_has(const struct templates *t, const char *name);
  * than 64 MiB (sections over lists and partials multiply; out then holds
  * a partial page). Partials
  * nest at most 16 deep. */
-int templates_render(const struct templates *t, const char *name,
-		     const struct tvars *vars, struct buf *out);
+enum quire_err templates_render(const struct templates *t, const char *name,
+				const struct tvars *vars, struct buf *out);
 
 #endif

@@ -116,8 +116,8 @@ static void tvars_remove(struct tvars *v, const char *name)
 		*f = v->f[--v->n];
 }
 
-static int tvars_set_len(struct tvars *v, const char *name,
-			 const char *value, size_t len)
+static enum quire_err tvars_set_len(struct tvars *v, const char *name,
+				    const char *value, size_t len)
 {
 	struct tfield *f;
 	char *s = tvars_strndup(v, value, len);
@@ -130,7 +130,7 @@ static int tvars_set_len(struct tvars *v, const char *name,
 	return QUIRE_OK;
 }
 
-int tvars_set(struct tvars *v, const char *name, const char *value)
+enum quire_err tvars_set(struct tvars *v, const char *name, const char *value)
 {
 	if (!value) {
 		tvars_remove(v, name);
@@ -139,12 +139,14 @@ int tvars_set(struct tvars *v, const char *name, const char *value)
 	return tvars_set_len(v, name, value, strlen(value));
 }
 
-int tvars_setf(struct tvars *v, const char *name, const char *fmt, ...)
+enum quire_err tvars_setf(struct tvars *v, const char *name, const char *fmt,
+			  ...)
 {
 	char small[256];
 	struct buf b = BUF_INIT;
 	va_list ap;
-	int n, rc;
+	enum quire_err rc;
+	int n;
 
 	/* most are a date or a title and a site name: no buffer to free */
 	va_start(ap, fmt);
@@ -162,7 +164,7 @@ int tvars_setf(struct tvars *v, const char *name, const char *fmt, ...)
 	return rc;
 }
 
-int tvars_set_bool(struct tvars *v, const char *name, int value)
+enum quire_err tvars_set_bool(struct tvars *v, const char *name, int value)
 {
 	struct tfield *f = tvars_slot(v, name);
 
@@ -173,7 +175,7 @@ int tvars_set_bool(struct tvars *v, const char *name, int value)
 	return QUIRE_OK;
 }
 
-int tvars_list_empty(struct tvars *v, const char *name)
+enum quire_err tvars_list_empty(struct tvars *v, const char *name)
 {
 	struct tfield *f = tvars_slot(v, name);
 

@@ -64,7 +64,7 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 {
 	struct content_options opt = { cfg->unsafe_html };
 	struct parse_error err;
-	int rc;
+	enum quire_err rc;
 
 	memset(app, 0, sizeof(*app));
 	app->cfg = cfg;

@@ -67,7 +67,7 @@ static enum quire_err add_terms(struct tvars *o, const char *field,
 	struct buf url = BUF_INIT;
 	struct tvars *t;
 	size_t i;
-	int rc = QUIRE_OK;
+	enum quire_err rc = QUIRE_OK;
 
 	for (i = 0; i < l->n && rc == QUIRE_OK; i++) {
 		site_term_key(l->v[i], key, sizeof(key));
@@ -87,7 +87,7 @@ static enum quire_err add_terms(struct tvars *o, const char *field,
 enum quire_err view_summary(struct tvars *o, const struct post *p)
 {
 	char d[64];
-	int rc;
+	enum quire_err rc;
 
 	if ((rc = tvars_set(o, "title", p->title)) != QUIRE_OK ||
 	    (rc = tvars_setf(o, "url", "/%s/%s",
@@ -116,7 +116,7 @@ enum quire_err view_summaries(struct tvars *v, const char *name,
 {
 	struct tvars *o;
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	if ((rc = tvars_list_empty(v, name)) != QUIRE_OK)
 		return rc;
@@ -252,7 +252,7 @@ enum quire_err view_post(struct tvars *o, const struct site *s,
 	struct tvars *a;
 	char d[64];
 	size_t i, n;
-	int rc;
+	enum quire_err rc;
 
 	if ((rc = view_summary(o, p)) != QUIRE_OK ||
 	    (rc = tvars_set(o, "html", p->html ? p->html : "")) != QUIRE_OK ||
@@ -292,7 +292,8 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 	struct buf body = BUF_INIT, url = BUF_INIT;
 	char year[32];
 	size_t i;
-	int rc = QUIRE_ENOMEM, status = 500;
+	enum quire_err rc = QUIRE_ENOMEM;
+	int status = 500;
 
 	base = tvars_new();
 	if (!base)

@@ -494,7 +494,7 @@ static char *render_theme(const struct templates *t, const char *name,
 	struct buf out = BUF_INIT;
 	const char *want;
 	va_list ap;
-	int rc;
+	enum quire_err rc;
 
 	rc = templates_render(t, name, v, &out);
 	if (rc != QUIRE_OK)
@@ -522,7 +522,7 @@ static void test_theme(void)
 		"404", "feed", "sitemap",
 	};
 	size_t i;
-	int rc;
+	enum quire_err rc;
 
 	if (asprintf(&dir, "%s/templates", srcdir ? srcdir : ".") == -1)
 		return;
