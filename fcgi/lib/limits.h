@@ -10,6 +10,7 @@
 #define QUIRE_MAX_PATH_SEGS    16        /* segments in a request path */
 #define QUIRE_MAX_QUERY        1024      /* query string, bytes */
 #define QUIRE_MAX_HEADER       8192      /* one request header value we read */
+#define QUIRE_MAX_ETAGS        32        /* entity-tags in one If-Match or If-None-Match */
 #define QUIRE_MAX_BODY         (1024 * 1024) /* request body, bytes */
 #define QUIRE_MAX_FILE         (1024 * 1024) /* one content file, bytes */
 #define QUIRE_MAX_FRONTMATTER  (64 * 1024)   /* frontmatter block, bytes */

@@ -7,11 +7,13 @@ libquire_a_SOURCES += \
 	%reldir%/arena.c %reldir%/arena.h \
 	%reldir%/buf.c %reldir%/buf.h \
 	%reldir%/config.c %reldir%/config.h \
+	%reldir%/etag.c %reldir%/etag.h \
 	%reldir%/key_table.c %reldir%/key_table.h \
 	%reldir%/limits.h \
 	%reldir%/log.c %reldir%/log.h \
 	%reldir%/metrics.c %reldir%/metrics.h \
 	%reldir%/parallel.c %reldir%/parallel.h \
+	%reldir%/precond.c %reldir%/precond.h \
 	%reldir%/prefault.c %reldir%/prefault.h \
 	%reldir%/privs.c %reldir%/privs.h \
 	%reldir%/quire.c %reldir%/quire.h \

@@ -5,7 +5,7 @@
  * own bounds on the work of one render.
  *
  * Limits of limits.h with no test here, and why:
- *   QUIRE_MAX_PATH_SEGS, QUIRE_MAX_HEADER - not enforced by any parser;
+ *   QUIRE_MAX_PATH_SEGS - not enforced by any parser;
  *   QUIRE_MAX_BODY - the worker's, tested by tests/integration;
  *   QUIRE_MAX_DIR_DEPTH - content_load's, in test_content;
  *   QUIRE_RENDER_CPU_MS - a time, in test_markdown.
@@ -29,6 +29,7 @@
 #include "content/templates.h"
 #include "content/tvars.h"
 #include "lib/buf.h"
+#include "lib/etag.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
 #include "serve/uri.h"
@@ -555,9 +556,32 @@ static void test_post_count(void)
 	rmdir(dir);
 }
 
+/* QUIRE_MAX_ETAGS tags in an If-Match or If-None-Match, and
+ * QUIRE_MAX_HEADER bytes of one (etag_list_parse). */
+static void test_etags(void)
+{
+	struct etag_list l;
+	char *s = xmalloc(QUIRE_MAX_HEADER + 2);
+	size_t i, n = 0;
+
+	for (i = 0; i < QUIRE_MAX_ETAGS; i++)
+		n += (size_t)sprintf(s + n, "\"%zu\",", i);
+	CHECK(etag_list_parse(s, n, &l) == QUIRE_OK && l.n == QUIRE_MAX_ETAGS);
+	n += (size_t)sprintf(s + n, "\"x\"");
+	CHECK(etag_list_parse(s, n, &l) == QUIRE_ETOOBIG);
+	/* One tag as long as a header, then a blank more. */
+	memset(s, 'a', QUIRE_MAX_HEADER + 1);
+	s[0] = s[QUIRE_MAX_HEADER - 1] = '"';
+	s[QUIRE_MAX_HEADER] = ' ';
+	CHECK(etag_list_parse(s, QUIRE_MAX_HEADER, &l) == QUIRE_OK && l.n == 1);
+	CHECK(etag_list_parse(s, QUIRE_MAX_HEADER + 1, &l) == QUIRE_ETOOBIG);
+	free(s);
+}
+
 int main(void)
 {
 	markdown_init();
+	test_etags();
 	test_uri_length();
 	test_query_length();
 	test_page_number();
