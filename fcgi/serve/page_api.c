@@ -6,10 +6,12 @@
  * committer (committer.c), which commits it to PostgreSQL with a new
  * generation, writes it to Redis and publishes it; only then is it
  * answered (page_api_answer). Nothing is acknowledged that PostgreSQL
- * did not commit. If-Match with the ETag ("REVISION") makes a write
- * conditional (412 when the post changed meanwhile: no lost update);
- * If-None-Match: * creates only. "/api/posts" lists what PostgreSQL
- * holds, a page at a time.
+ * did not commit. If-Match and If-None-Match (RFC 9110 §13.1, with the
+ * ETag "REVISION") make a write conditional: lib/precond.c parses them,
+ * and the condition rides with the write into the statement that
+ * applies it (412 when it fails: no lost update, no check-then-write
+ * race); on GET they give 412 or 304. "/api/posts" lists what
+ * PostgreSQL holds, a page at a time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 
 #include "content/html.h"
 #include "lib/log.h"
+#include "lib/precond.h"
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/page.h"
@@ -48,41 +51,49 @@ static int api_error(struct response *resp, int status, const char *msg,
 	return status;
 }
 
-/* Parses an If-Match value "N" (a quoted revision); -2 when malformed. */
-static long long parse_etag(const char *v)
+/* The If-Match or If-None-Match that did not parse: 400. */
+static int api_bad_precond(struct response *resp, enum quire_err rc,
+			   const char *bad)
 {
-	char *end;
-	long long n;
+	char msg[160];
 
-	while (*v == ' ')
-		v++;
-	if (strncmp(v, "W/", 2) == 0)
-		v += 2;
-	if (*v++ != '"')
-		return -2;
-	n = strtoll(v, &end, 10);
-	if (end == v || *end != '"' || n < 1)
-		return -2;
-	return n;
+	if (rc == QUIRE_ETOOBIG)
+		snprintf(msg, sizeof(msg), "malformed %s: more than %d "
+			 "entity-tags", bad, QUIRE_MAX_ETAGS);
+	else
+		snprintf(msg, sizeof(msg), "malformed %s: expected * or a list "
+			 "of entity-tags such as \"3\", W/\"3\"", bad);
+	return api_error(resp, 400, msg, 0, 0);
 }
 
+/* GET (and HEAD): the source, under its conditions (RFC 9110 §13.2.2:
+ * If-Match first, 412; then If-None-Match, 304). A post that does not
+ * exist is 404 whatever they ask (§13.2.1). */
 static int api_get(const struct request *req, struct response *resp,
-		   const char *slug)
+		   const char *slug, const struct precond *cond)
 {
 	struct record *rec = NULL;
+	enum precond_result held;
 	enum quire_err rc = tiers_fetch(req->app->tiers, slug, &rec);
 
 	if (rc == QUIRE_ENOTFOUND)
 		return api_error(resp, 404, "no such post", 0, 0);
 	if (rc != QUIRE_OK)
 		return api_error(resp, 503, "storage unavailable", 0, 0);
+	held = precond_check(cond, rec->revision);
+	if (held == PRECOND_FAILS_MATCH) {
+		record_free(rec);
+		return api_error(resp, 412, "the post is not at a revision "
+				 "If-Match names", 0, 0);
+	}
 	buf_reset(&resp->body);
-	buf_append(&resp->body, rec->source, rec->source_len);
 	snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", rec->revision);
-	resp->status = 200;
 	resp->content_type = "text/markdown; charset=utf-8";
+	resp->status = held == PRECOND_FAILS_NONE_MATCH ? 304 : 200;
+	if (resp->status == 200)
+		buf_append(&resp->body, rec->source, rec->source_len);
 	record_free(rec);
-	return 200;
+	return resp->status;
 }
 
 static int list_param(const char *name, size_t nlen, const char *value,
@@ -228,8 +239,8 @@ static int api_list(const struct request *req, struct response *resp)
 
 /* The write for the committer in *write (it takes rec); 0, or 500. */
 static int api_write(struct response *resp, enum commit_op op,
-		     const char *slug, long long expect, struct record *rec,
-		     struct commit_request **write)
+		     const char *slug, const struct precond *cond,
+		     struct record *rec, struct commit_request **write)
 {
 	struct commit_request *w = calloc(1, sizeof(*w));
 
@@ -239,14 +250,14 @@ static int api_write(struct response *resp, enum commit_op op,
 		return api_error(resp, 500, "out of memory", 0, 0);
 	}
 	w->op = op;
-	w->expect = expect;
+	w->cond = *cond;
 	w->rec = rec;
 	*write = w;
 	return 0;
 }
 
 static int api_put(const struct request *req, struct response *resp,
-		   const char *slug, long long expect,
+		   const char *slug, const struct precond *cond,
 		   struct commit_request **write)
 {
 	struct content_options opt = { 0 }; /* raw HTML never from the API */
@@ -294,7 +305,18 @@ static int api_put(const struct request *req, struct response *resp,
 	free(rec->path);
 	rec->path = NULL;
 
-	return api_write(resp, COMMIT_OP_PUT, slug, expect, rec, write);
+	return api_write(resp, COMMIT_OP_PUT, slug, cond, rec, write);
+}
+
+/* Why a write's precondition failed, as far as it tells. */
+static const char *conflict_message(const struct precond *c)
+{
+	if ((c->flags & PRECOND_ABSENT) && !(c->flags & PRECOND_EXISTS))
+		return "the post exists (If-None-Match: *)";
+	if (!(c->flags & PRECOND_EXISTS))
+		return "the post is at a revision If-None-Match names";
+	return "the post changed or does not exist (If-Match): fetch it and "
+	       "retry";
 }
 
 int page_api_answer(const struct commit_request *w,
@@ -304,9 +326,7 @@ int page_api_answer(const struct commit_request *w,
 
 	resp->cacheable = 0;
 	if (r->rc == QUIRE_ECONFLICT)
-		return api_error(resp, 412, w->op == COMMIT_OP_PUT && w->expect == 0 ?
-				 "the post exists" :
-				 "the post changed: fetch it and retry", 0, 0);
+		return api_error(resp, 412, conflict_message(&w->cond), 0, 0);
 	if (r->rc == QUIRE_ENOTFOUND)
 		return api_error(resp, 404, "no such post", 0, 0);
 	if (r->rc == QUIRE_EPARSE || r->rc == QUIRE_EINVAL)
@@ -343,8 +363,9 @@ int page_api_answer(const struct commit_request *w,
 int page_api(const struct request *req, struct response *resp,
 	     struct commit_request **write)
 {
-	const char *slug, *m = req->method ? req->method : "";
-	long long expect = -1;
+	const char *slug, *bad, *m = req->method ? req->method : "";
+	struct precond cond;
+	enum quire_err rc;
 	int status;
 
 	*write = NULL;
@@ -377,20 +398,18 @@ int page_api(const struct request *req, struct response *resp,
 				 "'-', '_' and '.')", 0, 0);
 	if (!req->app->tiers)
 		return api_error(resp, 503, "no database configured", 0, 0);
-	if (req->if_match && *req->if_match) {
-		expect = parse_etag(req->if_match);
-		if (expect == -2)
-			return api_error(resp, 400, "malformed If-Match", 0, 0);
-	} else if (req->if_none_match && strcmp(req->if_none_match, "*") == 0) {
-		expect = 0;
+	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 &&
+	    strcmp(m, "PUT") != 0 && strcmp(m, "DELETE") != 0) {
+		api_error(resp, 405, "use GET, PUT or DELETE", 0, 0);
+		resp->allow = "GET, HEAD, PUT, DELETE";
+		return 405;
 	}
-	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
-		return api_get(req, resp, slug);
+	rc = precond_parse(req->if_match, req->if_none_match, &cond, &bad);
+	if (rc != QUIRE_OK)
+		return api_bad_precond(resp, rc, bad);
 	if (strcmp(m, "PUT") == 0)
-		return api_put(req, resp, slug, expect, write);
+		return api_put(req, resp, slug, &cond, write);
 	if (strcmp(m, "DELETE") == 0)
-		return api_write(resp, COMMIT_OP_DELETE, slug, expect, NULL, write);
-	api_error(resp, 405, "use GET, PUT or DELETE", 0, 0);
-	resp->allow = "GET, HEAD, PUT, DELETE";
-	return 405;
+		return api_write(resp, COMMIT_OP_DELETE, slug, &cond, NULL, write);
+	return api_get(req, resp, slug, &cond);
 }

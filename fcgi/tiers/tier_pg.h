@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "content/record.h"
+#include "lib/precond.h"
 #include "lib/quire.h"
 
 struct tier_pg;
@@ -96,8 +97,11 @@ struct tier_pg_op {
 	const char *slug;        /* a delete's; a put's is rec->slug */
 	struct record *rec;      /* a put's (origin api whatever it says);
 	                          * NULL: a delete */
-	long long expect;        /* -1 none, 0 must not exist (If-None-Match:
-	                          * *), N must be at revision N (If-Match) */
+	const struct precond *cond; /* If-Match, If-None-Match (NULL:
+	                          * none), checked in the statement that
+	                          * writes; a delete of a slug that does not
+	                          * exist is QUIRE_ENOTFOUND whatever it
+	                          * asks (RFC 9110 §13.2.1) */
 	/* What became of it, once tier_pg_write returned QUIRE_OK: */
 	enum quire_err rc;       /* QUIRE_OK applied (a put's rec->revision
 	                          * is the new one), QUIRE_ECONFLICT the
@@ -124,7 +128,8 @@ struct tier_pg_op {
 enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
 			     size_t n, long long *generation);
 
-/* One put, as a batch of one: -1/0/N as expect above. On success
+/* One put, as a batch of one, under expect_revision: -1 none, 0 must
+ * not exist, N must be at revision N (precond_from_expect). On success
  * rec->revision, *created and *generation are set. Returns the op's rc,
  * or QUIRE_EIO. */
 enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,

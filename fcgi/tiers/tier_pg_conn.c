@@ -45,7 +45,10 @@ static const Oid upsert_types[PG_PUT_IF_NPARAMS] = {
 	PG_OID_TEXT,       /* $17 toc_html */
 	PG_OID_INT4,       /* $18 words */
 	PG_OID_INT8,       /* $19 hash */
-	PG_OID_INT8,       /* $20 the precondition (PUT_IF only) */
+	/* PUT_IF only: the precondition (lib/precond.h) */
+	PG_OID_INT4,       /* $20 its flags, PRECOND_* */
+	PG_OID_INT8_ARRAY, /* $21 If-Match's revisions */
+	PG_OID_INT8_ARRAY, /* $22 If-None-Match's revisions */
 };
 static const char upsert_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
@@ -71,24 +74,31 @@ static const char upsert_tail[] = UPSERT_SET
 	" WHERE excluded.origin = 'api' OR p.origin = 'content'"
 	" RETURNING slug, revision";
 /*
- * An API write under its precondition $20 in one statement, so a batch
- * of them needs no round trip between two (tier_pg_write.c): -1 upserts;
- * 0 inserts, and a row that exists (even one a concurrent transaction
- * has just inserted: the insert waits for it to end) is left alone; N
- * inserts nothing when the slug is absent and updates only a row at
- * revision N. ON CONFLICT locks the row and checks the WHERE against its
- * newest version, so of two writers with the same If-Match one wins.
- * No row back: the precondition failed.
+ * An API write under its precondition in one statement, so a batch of
+ * them needs no round trip between two (tier_pg_write.c). The
+ * precondition is lib/precond.h's: $20 its flags (1 the post must
+ * exist, 2 it must not, 4 its revision must be in $21), $22 revisions
+ * it must not be at. Absent, the row is inserted unless it must exist;
+ * present (even one a concurrent transaction has just inserted: the
+ * insert waits for it to end), it is updated only when it may exist and
+ * its revision is one $21 names (under flag 4) and none $22 names. ON
+ * CONFLICT locks the row and checks the WHERE against its newest
+ * version, so of two writers with the same If-Match one wins. No row
+ * back: the precondition failed. precond_check() is the same rule.
  */
 static const char put_if_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
 	" updated, description, tags, categories, authors, draft, pin,"
 	" source, body_offset, html, toc_html, words, hash) SELECT ";
 static const char put_if_tail[] =
-	" WHERE $20 <= 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
-	UPSERT_SET " WHERE $20 < 0 OR p.revision = $20"
+	" WHERE ($20 & 1) = 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
+	UPSERT_SET " WHERE ($20 & 2) = 0"
+	" AND (($20 & 4) = 0 OR p.revision = ANY ($21))"
+	" AND p.revision <> ALL ($22)"
 	" RETURNING slug, revision";
-static const Oid delete_if_types[2] = { PG_OID_TEXT, PG_OID_INT8 };
+static const Oid delete_if_types[4] = {
+	PG_OID_TEXT, PG_OID_INT4, PG_OID_INT8_ARRAY, PG_OID_INT8_ARRAY,
+};
 
 static const Oid text_type[1] = { PG_OID_TEXT };
 static const Oid text_array_type[1] = { PG_OID_TEXT_ARRAY };
@@ -137,16 +147,17 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  0, NULL },
 	/* Built by pg_upsert_sql() when prepared. */
 	{ "quire_put_if", NULL, PG_PUT_IF_NPARAMS, upsert_types },
-	/* Deletes under a precondition ($2: -1 none, N at revision N) and
-	 * tells why not: (deleted rows, whether the slug existed in the
-	 * statement's snapshot). A delete that waited for a concurrent
-	 * writer checks the revision that writer committed. */
+	/* Deletes under a precondition ($2 to $4 as $20 to $22 of
+	 * quire_put_if) and tells why not: (deleted rows, whether the slug
+	 * existed in the statement's snapshot). A delete that waited for a
+	 * concurrent writer checks the revision that writer committed. */
 	{ "quire_delete_if",
 	  "WITH d AS (DELETE FROM posts WHERE slug = $1"
-	  " AND ($2 < 0 OR revision = $2) RETURNING 1)"
+	  " AND ($2 & 2) = 0 AND (($2 & 4) = 0 OR revision = ANY ($3))"
+	  " AND revision <> ALL ($4) RETURNING 1)"
 	  " SELECT (SELECT count(*) FROM d),"
 	  " EXISTS (SELECT 1 FROM posts WHERE slug = $1)",
-	  2, delete_if_types },
+	  4, delete_if_types },
 	/* Built by pg_upsert_sql() when prepared: API batches. */
 	{ "quire_upsert_16", NULL, 16 * PG_UPSERT_NPARAMS, NULL },
 	{ "quire_upsert_4", NULL, 4 * PG_UPSERT_NPARAMS, NULL },
@@ -316,7 +327,8 @@ static enum quire_err upsert_text(enum pg_stmt s, char **sql, Oid **types,
 				  int *nparams)
 {
 	int rows = pg_upsert_rows(s);
-	int extra = s == PG_STMT_PUT_IF ? 1 : 0; /* the precondition */
+	/* the precondition's parameters */
+	int extra = s == PG_STMT_PUT_IF ? PG_PUT_IF_NPARAMS - PG_UPSERT_NPARAMS : 0;
 	struct buf b = BUF_INIT;
 	int i;
 
@@ -328,7 +340,8 @@ static enum quire_err upsert_text(enum pg_stmt s, char **sql, Oid **types,
 	for (i = 0; i < rows * PG_UPSERT_NPARAMS; i++)
 		(*types)[i] = upsert_types[i % PG_UPSERT_NPARAMS];
 	if (extra) {
-		(*types)[PG_UPSERT_NPARAMS] = upsert_types[PG_UPSERT_NPARAMS];
+		for (i = PG_UPSERT_NPARAMS; i < PG_PUT_IF_NPARAMS; i++)
+			(*types)[i] = upsert_types[i];
 		pg_upsert_sql(&b, 1, put_if_head, put_if_tail);
 	} else {
 		pg_upsert_sql(&b, rows, upsert_head, upsert_tail);

@@ -28,6 +28,7 @@
 #define PG_OID_INT4       23
 #define PG_OID_TEXT       25
 #define PG_OID_TEXT_ARRAY 1009
+#define PG_OID_INT8_ARRAY 1016
 
 struct tier_pg {
 	PGconn *conn;
@@ -97,7 +98,8 @@ struct pg_stmt_def {
 extern const struct pg_stmt_def pg_stmts[PG_STMT__MAX];
 
 #define PG_UPSERT_NPARAMS 19
-#define PG_PUT_IF_NPARAMS (PG_UPSERT_NPARAMS + 1)
+#define PG_PUT_IF_NPARAMS (PG_UPSERT_NPARAMS + 3) /* and the precondition */
+#define PG_DELETE_IF_NPARAMS 4                   /* slug, precondition */
 
 /* The parameters of one record in an upsert, and what they point into
  * besides the record: its parsed post and scratch for binary values. */
@@ -153,7 +155,13 @@ enum quire_err pg_upsert_fill(const char **v, int *len, struct upsert_row *w,
 			      const struct record *r);
 /* QUIRE_OK when the server would take r (slug, kind, origin, offsets). */
 enum quire_err pg_record_check(const struct record *r);
-/* A big-endian int8 at dst. */
+/* A big-endian int4 or int8 at dst. */
+void pg_put_be32(char *dst, uint32_t v);
 void pg_put_be64(char *dst, uint64_t v);
+/* The bytes of a binary int8[] of n elements. */
+#define PG_INT8_ARRAY_SIZE(n) (20 + 12 * (size_t)(n))
+/* Writes v[0..n) at dst (PG_INT8_ARRAY_SIZE(n) bytes) as a binary
+ * one-dimensional int8[]; returns its length. */
+size_t pg_int8_array_put(char *dst, const long long *v, size_t n);
 
 #endif

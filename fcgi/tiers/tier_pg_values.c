@@ -56,7 +56,7 @@ enum quire_err pg_col_dup(const PGresult *res, int row, int col, char **out)
 	return *out ? QUIRE_OK : QUIRE_ENOMEM;
 }
 
-static void put_be32(char *dst, uint32_t v)
+void pg_put_be32(char *dst, uint32_t v)
 {
 	dst[0] = (char)(v >> 24);
 	dst[1] = (char)(v >> 16);
@@ -66,15 +66,35 @@ static void put_be32(char *dst, uint32_t v)
 
 void pg_put_be64(char *dst, uint64_t v)
 {
-	put_be32(dst, (uint32_t)(v >> 32));
-	put_be32(dst + 4, (uint32_t)v);
+	pg_put_be32(dst, (uint32_t)(v >> 32));
+	pg_put_be32(dst + 4, (uint32_t)v);
+}
+
+size_t pg_int8_array_put(char *dst, const long long *v, size_t n)
+{
+	size_t i, at = 12;
+
+	/* array_send's layout, as pg_text_array_encode below. */
+	pg_put_be32(dst, n ? 1 : 0);
+	pg_put_be32(dst + 4, 0);
+	pg_put_be32(dst + 8, PG_OID_INT8);
+	if (n) {
+		pg_put_be32(dst + 12, (uint32_t)n);
+		pg_put_be32(dst + 16, 1);
+		at = 20;
+	}
+	for (i = 0; i < n; i++, at += 12) {
+		pg_put_be32(dst + at, 8);
+		pg_put_be64(dst + at + 4, (uint64_t)v[i]);
+	}
+	return at;
 }
 
 static void buf_put_be32(struct buf *b, uint32_t v)
 {
 	char c[4];
 
-	put_be32(c, v);
+	pg_put_be32(c, v);
 	buf_append(b, c, sizeof(c));
 }
 
@@ -136,7 +156,7 @@ static enum quire_err param_int4(const char **v, int *len, int i, char *dst,
 {
 	if (x < INT32_MIN || x > INT32_MAX)
 		return QUIRE_EINVAL;
-	put_be32(dst, (uint32_t)(int32_t)x);
+	pg_put_be32(dst, (uint32_t)(int32_t)x);
 	v[i] = dst;
 	len[i] = 4;
 	return QUIRE_OK;

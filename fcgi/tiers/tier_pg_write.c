@@ -9,10 +9,11 @@
  * when nothing applied. Every write of the batch is acknowledged by
  * that one COMMIT.
  *
- * A write with a precondition, or on a slug written twice in the batch,
- * is one statement with its precondition inside it (PG_STMT_PUT_IF,
- * PG_STMT_DELETE_IF: no round trip between two), in the order they
- * came. The plain puts of the other slugs (most of them) share
+ * A write with a precondition (If-Match, If-None-Match: lib/precond.h),
+ * or on a slug written twice in the batch, is one statement with its
+ * precondition inside it (PG_STMT_PUT_IF, PG_STMT_DELETE_IF: no round
+ * trip between two, nor between the check and the write), in the order
+ * they came. The plain puts of the other slugs (most of them) share
  * statements of 64, 16 and 4 rows: the server starts an executor per
  * statement, and that start-up is much of a small upsert's cost. Their
  * order does not matter: no other write of the batch touches them.
@@ -27,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/limits.h"
+#include "lib/precond.h"
 #include "lib/quire.h"
 #include "tiers/tier_pg.h"
 #include "tiers/tier_pg_private.h"
@@ -43,10 +46,28 @@ struct wparams {
 	const char *values[PG_PUT_IF_NPARAMS];
 	int lengths[PG_PUT_IF_NPARAMS];
 	int formats[PG_PUT_IF_NPARAMS];
-	char expect[8];
+	char flags[4];           /* the precondition, in binary */
+	char match[PG_INT8_ARRAY_SIZE(QUIRE_MAX_ETAGS)];
+	char none[PG_INT8_ARRAY_SIZE(QUIRE_MAX_ETAGS)];
 	long long revision;
 	int sent;
 };
+
+/* The last three of the np parameters in p: op's precondition. */
+static void cond_params(const struct precond *c, struct wparams *p, int np)
+{
+	static const struct precond none;
+
+	if (!c)
+		c = &none;
+	pg_put_be32(p->flags, c->flags);
+	p->values[np - 3] = p->flags;
+	p->lengths[np - 3] = 4;
+	p->values[np - 2] = p->match;
+	p->lengths[np - 2] = (int)pg_int8_array_put(p->match, c->match, c->n_match);
+	p->values[np - 1] = p->none;
+	p->lengths[np - 1] = (int)pg_int8_array_put(p->none, c->none, c->n_none);
+}
 
 /* Fills p from op, or sets op->rc and leaves it unsent. */
 static void op_params(struct tier_pg *pg, struct tier_pg_op *op,
@@ -57,8 +78,8 @@ static void op_params(struct tier_pg *pg, struct tier_pg_op *op,
 	enum quire_err rc;
 
 	op->rc = QUIRE_EINVAL;
-	if (op->expect < -1) {
-		pg_set_error(pg, "write", "a negative revision", NULL);
+	if (op->cond && !precond_valid(op->cond)) {
+		pg_set_error(pg, "write", "an invalid precondition", NULL);
 		return;
 	}
 	if (!op->rec) {
@@ -67,7 +88,7 @@ static void op_params(struct tier_pg *pg, struct tier_pg_op *op,
 			pg_set_error(pg, "delete", "an invalid slug", NULL);
 			return;
 		}
-		np = 2;
+		np = PG_DELETE_IF_NPARAMS;
 	} else {
 		if (pg_record_check(op->rec) != QUIRE_OK) {
 			/* The slug is not quoted: it may be what is wrong. */
@@ -89,9 +110,7 @@ static void op_params(struct tier_pg *pg, struct tier_pg_op *op,
 		p->lengths[2] = (int)strlen(api);
 		np = PG_PUT_IF_NPARAMS;
 	}
-	pg_put_be64(p->expect, (uint64_t)op->expect);
-	p->values[np - 1] = p->expect;
-	p->lengths[np - 1] = 8;
+	cond_params(op->cond, p, np);
 	for (i = 0; i < np; i++)
 		p->formats[i] = 1;
 	p->sent = 1;
@@ -160,7 +179,8 @@ static void plan(struct tier_pg_op *ops, size_t n, struct wparams *p,
 	for (i = 0; i < k; i = j) {
 		for (j = i + 1; j < k && by_slug(&order[i], &order[j]) == 0; j++)
 			;
-		if (j == i + 1 && ops[order[i]].rec && ops[order[i]].expect == -1)
+		if (j == i + 1 && ops[order[i]].rec &&
+		    (!ops[order[i]].cond || precond_is_none(ops[order[i]].cond)))
 			p[order[i]].grouped = 1;
 	}
 	for (i = 0; i < n; i++)
@@ -585,7 +605,8 @@ enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
 			   long long expect_revision, int *created,
 			   long long *generation)
 {
-	struct tier_pg_op op = { NULL, rec, expect_revision, QUIRE_OK, 0 };
+	struct precond c;
+	struct tier_pg_op op = { NULL, rec, &c, QUIRE_OK, 0 };
 	long long g = 0;
 	enum quire_err rc;
 
@@ -593,6 +614,8 @@ enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
 		*created = 0;
 	if (generation)
 		*generation = 0;
+	if (precond_from_expect(expect_revision, &c) != QUIRE_OK)
+		return QUIRE_EINVAL;
 	rc = tier_pg_write(pg, &op, 1, &g);
 	if (rc != QUIRE_OK)
 		return rc;
@@ -608,12 +631,15 @@ enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
 enum quire_err tier_pg_delete(struct tier_pg *pg, const char *slug,
 			      long long expect_revision, long long *generation)
 {
-	struct tier_pg_op op = { slug, NULL, expect_revision, QUIRE_OK, 0 };
+	struct precond c;
+	struct tier_pg_op op = { slug, NULL, &c, QUIRE_OK, 0 };
 	long long g = 0;
 	enum quire_err rc;
 
 	if (generation)
 		*generation = 0;
+	if (precond_from_expect(expect_revision, &c) != QUIRE_OK)
+		return QUIRE_EINVAL;
 	rc = tier_pg_write(pg, &op, 1, &g);
 	if (rc != QUIRE_OK)
 		return rc;

@@ -170,7 +170,7 @@ void commit_to_pg(struct tiers *t, struct commit_batch *b)
 		memset(&b->ops[i], 0, sizeof(b->ops[i]));
 		b->ops[i].slug = b->reqs[i]->slug;
 		b->ops[i].rec = b->reqs[i]->rec;
-		b->ops[i].expect = b->reqs[i]->expect;
+		b->ops[i].cond = &b->reqs[i]->cond;
 		b->ops[i].rc = QUIRE_EIO;
 	}
 	if (pg)

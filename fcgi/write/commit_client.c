@@ -91,7 +91,7 @@ enum quire_err commit_client_send(struct commit_client *c,
 		return QUIRE_EIO;
 	w->id = ++c->next_id;
 	buf_reset(&c->out);
-	if (commit_wire_put_request(&c->out, w->id, w->op, w->expect, w->slug,
+	if (commit_wire_put_request(&c->out, w->id, w->op, &w->cond, w->slug,
 				    w->rec) != QUIRE_OK)
 		return QUIRE_EIO;
 	if (send_all(c) == QUIRE_OK)

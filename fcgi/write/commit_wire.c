@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/limits.h"
+#include "lib/precond.h"
 #include "lib/quire.h"
 #include "tiers/tier_redis_codec.h"
 #include "write/commit_wire.h"
@@ -54,24 +56,42 @@ static enum quire_err seal(struct buf *b, size_t start)
 	return QUIRE_OK;
 }
 
+static void put_cond(struct buf *b, const struct precond *c)
+{
+	unsigned i;
+
+	buf_putc(b, (char)c->flags);
+	buf_putc(b, (char)c->n_match);
+	for (i = 0; i < c->n_match; i++)
+		put_u64(b, (uint64_t)c->match[i]);
+	buf_putc(b, (char)c->n_none);
+	for (i = 0; i < c->n_none; i++)
+		put_u64(b, (uint64_t)c->none[i]);
+}
+
 enum quire_err commit_wire_put_request(struct buf *b, uint32_t id,
-				       enum commit_op op, long long expect,
+				       enum commit_op op,
+				       const struct precond *cond,
 				       const char *slug,
 				       const struct record *rec)
 {
+	static const struct precond none;
 	struct tier_redis_fields f;
 	size_t start = b->len, i;
 	enum quire_err rc;
 
+	if (!cond)
+		cond = &none;
 	if (!slug || (op == COMMIT_OP_PUT) != (rec != NULL) ||
-	    (op != COMMIT_OP_PUT && op != COMMIT_OP_DELETE))
+	    (op != COMMIT_OP_PUT && op != COMMIT_OP_DELETE) ||
+	    !precond_valid(cond))
 		return QUIRE_EINVAL;
 	if (rec && (rc = tier_redis_codec_fields_encode(rec, &f)) != QUIRE_OK)
 		return rc;
 	put_u32(b, 0);
 	put_u32(b, id);
-	buf_putc(b, (char)op);
-	put_u64(b, (uint64_t)expect);
+	buf_putc(b, (char)(COMMIT_WIRE_FORMAT << 4 | op));
+	put_cond(b, cond);
 	put_text(b, slug, strlen(slug));
 	for (i = 0; rec && i < TIER_REDIS_F__MAX; i++)
 		put_text(b, f.val[i], f.len[i]);
@@ -154,6 +174,26 @@ static void get_text(struct rd *r, const char **s, size_t *n)
 	r->left -= len;
 }
 
+/* The precondition: 0, or -1 when its counts are past the bound (the
+ * frame is refused before anything is read into a full array). */
+static int get_cond(struct rd *r, struct precond *c)
+{
+	unsigned i;
+
+	c->flags = get_u8(r);
+	c->n_match = get_u8(r);
+	if (c->n_match > QUIRE_MAX_ETAGS)
+		return -1;
+	for (i = 0; i < c->n_match; i++)
+		c->match[i] = (long long)get_u64(r);
+	c->n_none = get_u8(r);
+	if (c->n_none > QUIRE_MAX_ETAGS)
+		return -1;
+	for (i = 0; i < c->n_none; i++)
+		c->none[i] = (long long)get_u64(r);
+	return r->bad ? -1 : 0;
+}
+
 long long commit_wire_frame_len(const char *data, size_t len)
 {
 	struct rd r = { (const unsigned char *)data, len, 0 };
@@ -190,6 +230,7 @@ enum quire_err commit_wire_get_request(const char *frame, size_t len,
 {
 	const char *val[TIER_REDIS_F__MAX], *slug;
 	size_t vlen[TIER_REDIS_F__MAX], slen, i;
+	unsigned op;
 	struct rd r;
 	enum quire_err rc;
 
@@ -197,10 +238,13 @@ enum quire_err commit_wire_get_request(const char *frame, size_t len,
 	if (open_frame(frame, len, &r) != QUIRE_OK)
 		return QUIRE_EPARSE;
 	out->id = get_u32(&r);
-	out->op = (enum commit_op)get_u8(&r);
-	out->expect = (long long)get_u64(&r);
+	op = get_u8(&r);
+	out->op = (enum commit_op)(op & 0x0f);
+	if (r.bad || op >> 4 != COMMIT_WIRE_FORMAT || get_cond(&r, &out->cond) ||
+	    !precond_valid(&out->cond))
+		return QUIRE_EPARSE;
 	get_text(&r, &slug, &slen);
-	if (r.bad || !slug || memchr(slug, '\0', slen) || out->expect < -1 ||
+	if (r.bad || !slug || memchr(slug, '\0', slen) ||
 	    (out->op != COMMIT_OP_PUT && out->op != COMMIT_OP_DELETE))
 		return QUIRE_EPARSE;
 	for (i = 0; out->op == COMMIT_OP_PUT && i < TIER_REDIS_F__MAX; i++)

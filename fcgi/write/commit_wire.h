@@ -6,14 +6,22 @@
  * gets one reply per write. Frames are length-prefixed, all integers
  * big-endian, no transport here (so it is unit-tested by bytes):
  *
- *   request: u32 length of the rest, u32 id, u8 op, i64 expect,
- *            text slug, then for a put one text per record field
- *            (tier_redis_fields order; length 0xffffffff = absent)
+ *   request: u32 length of the rest, u32 id, u8 format and op,
+ *            precondition, text slug, then for a put one text per
+ *            record field (tier_redis_fields order; length 0xffffffff
+ *            = absent)
  *   reply:   u32 length of the rest, u32 id, i32 rc (QUIRE_*),
  *            i64 revision, u8 created, i64 generation, text message
  *
- * where text is a u32 length and that many bytes. A parse checks every
+ * where text is a u32 length and that many bytes, and the precondition
+ * (lib/precond.h) is u8 flags, u8 n, n × i64 revisions If-Match names,
+ * u8 m, m × i64 revisions If-None-Match names. A parse checks every
  * length against what is left before it reads or allocates.
+ *
+ * The op byte's high nibble is the format, COMMIT_WIRE_FORMAT: format 1
+ * carried one i64 "expect" where the precondition is now. A worker and
+ * its committer are forked from one binary (an upgrade retires both),
+ * but a frame of another format is refused rather than misread.
  */
 #ifndef QUIRE_COMMIT_WIRE_H
 #define QUIRE_COMMIT_WIRE_H
@@ -23,12 +31,14 @@
 
 #include "content/record.h"
 #include "lib/buf.h"
+#include "lib/precond.h"
 #include "lib/quire.h"
 
 /* A whole request frame: a record is at most a source and what was
  * rendered from it, each bounded by QUIRE_MAX_BODY and the renderer. */
 #define COMMIT_WIRE_MAX_FRAME (64u * 1024 * 1024)
 #define COMMIT_WIRE_MAX_MESSAGE 512
+#define COMMIT_WIRE_FORMAT 2
 
 enum commit_op {
 	COMMIT_OP_PUT = 1,
@@ -39,7 +49,7 @@ enum commit_op {
 struct commit_request {
 	uint32_t id;
 	enum commit_op op;
-	long long expect;        /* -1 none, 0 absent, N at revision N */
+	struct precond cond;     /* If-Match, If-None-Match */
 	char *slug;
 	struct record *rec;      /* a put's record; NULL for a delete */
 };
@@ -54,9 +64,13 @@ struct commit_reply {
 	char message[COMMIT_WIRE_MAX_MESSAGE];
 };
 
-/* Appends the frame of a put of rec (or, rec NULL, a delete of slug). */
+/* Appends the frame of a put of rec (or, rec NULL, a delete of slug)
+ * under cond (NULL: none). QUIRE_OK; QUIRE_EINVAL for an op that does
+ * not go with rec, or a cond precond_valid() refuses; QUIRE_ENOMEM;
+ * QUIRE_ETOOBIG. */
 enum quire_err commit_wire_put_request(struct buf *b, uint32_t id,
-				       enum commit_op op, long long expect,
+				       enum commit_op op,
+				       const struct precond *cond,
 				       const char *slug,
 				       const struct record *rec);
 enum quire_err commit_wire_put_reply(struct buf *b,

@@ -5,6 +5,7 @@
  * takes nothing the writer would not have written), and a reply too.
  */
 #include "lib/buf.h"
+#include "lib/precond.h"
 #include "lib/quire.h"
 #include "write/commit_wire.h"
 #include "fuzz.h"
@@ -22,7 +23,9 @@ static void requests(const uint8_t *data, size_t size)
 		if (commit_wire_get_request((const char *)data + off, (size_t)n, &q) ==
 		    QUIRE_OK) {
 			buf_reset(&b);
-			if (commit_wire_put_request(&b, q.id, q.op, q.expect, q.slug,
+			if (!precond_valid(&q.cond))
+				abort(); /* the parser took what it must refuse */
+			if (commit_wire_put_request(&b, q.id, q.op, &q.cond, q.slug,
 						    q.rec) == QUIRE_OK &&
 			    (b.len != (size_t)n || memcmp(b.data, data + off, b.len) != 0) &&
 			    !q.rec)

@@ -113,6 +113,130 @@ check "HEAD of the listing: 200" test "$R_STATUS" = 200
 api POST /api/posts "${AUTH[@]}"
 check "POST to the listing: 405, Allow: GET, HEAD" test "$R_STATUS $(header Allow)" = "405 GET, HEAD"
 
+# Conditional requests (RFC 9110 §13.1, §13.2): If-Match and
+# If-None-Match on PUT, DELETE, GET and HEAD, of a post that exists and
+# of one that does not. The condition is checked in the statement that
+# writes, so what answers 412 changed nothing.
+# cond METHOD SLUG WANT WHAT [HEADER...]: one request, its status
+# checked; a PUT that succeeds sets $rev from its ETag.
+cond() {
+	local m=$1 slug=$2 want=$3 what=$4 h args=()
+	shift 4
+	for h in "$@"; do args+=(-H "$h"); done
+	case $m in
+	PUT) api PUT "/api/posts/$slug" "${AUTH[@]}" "${MD[@]}" "${args[@]}" \
+		--data-binary "$(post_text Cond "COND-BODY-$RANDOM")" ;;
+	HEAD) api HEAD "/api/posts/$slug" "${AUTH[@]}" "${args[@]}" --head ;;
+	*) api "$m" "/api/posts/$slug" "${AUTH[@]}" "${args[@]}" ;;
+	esac
+	check "$m /api/posts/$slug, $what: $want (got $R_STATUS)" test "$R_STATUS" = "$want"
+	if [ "$m" = PUT ] && [ "$slug" = cond ] && [ "$R_STATUS" -lt 300 ]; then
+		rev=$(header ETag | tr -d '"')
+	fi
+}
+# unchanged: the post "cond" is still at $rev (GET's ETag).
+unchanged() {
+	api GET /api/posts/cond "${AUTH[@]}"
+	check "... and the post is unchanged (ETag \"$rev\")" test "$(header ETag)" = "\"$rev\""
+}
+rev=0
+cond PUT cond 201 'a post to try the conditions on'
+check "... at revision 1" test "$rev" = 1
+cond PUT cond 412 'If-Match with a tag that is no revision (well-formed: 412, not 400)' \
+	'If-Match: "any-other-tag"'
+unchanged
+cond PUT cond 200 'If-Match: * (the post exists)' 'If-Match: *'
+check "... now at revision 2" test "$rev" = 2
+cond PUT cond 412 'If-Match with a stale revision' 'If-Match: "1"'
+cond PUT cond 200 'If-Match with the current revision' "If-Match: \"$rev\""
+cond PUT cond 200 'If-Match with a list holding the current revision' \
+	"If-Match: \"1\", \"other\", \"$rev\""
+cond PUT cond 412 'If-Match with a list without it' "If-Match: \"1\", \"$((rev + 7))\""
+cond PUT cond 412 'If-Match with the current revision, weak (strong comparison)' \
+	"If-Match: W/\"$rev\""
+cond PUT cond 200 'If-Match with blanks, tabs and empty elements around the commas' \
+	$'If-Match: , "1"\t ,, \t"'"$rev"$'"\t ,'
+cond PUT cond 412 'an empty If-Match (a list of no tags matches nothing)' 'If-Match;'
+cond PUT cond 412 'If-Match with a long tag that is no revision' \
+	"If-Match: \"$(head -c 6000 /dev/zero | tr '\0' 'z')\""
+unchanged
+cond PUT cond 412 'If-None-Match: * (create only; the post exists)' 'If-None-Match: *'
+cond PUT cond 412 'If-None-Match with the current revision' "If-None-Match: \"$rev\""
+cond PUT cond 412 'If-None-Match with the current revision, weak (weak comparison)' \
+	"If-None-Match: W/\"$rev\""
+cond PUT cond 412 'If-None-Match with a list holding it' "If-None-Match: \"1\", \"$rev\""
+unchanged
+cond PUT cond 200 'If-None-Match with another revision' 'If-None-Match: "1"'
+cond PUT cond 200 'an empty If-None-Match (no tag matches: the write goes on)' 'If-None-Match;'
+cond PUT cond 412 'If-Match and If-None-Match both of the current revision' \
+	"If-Match: \"$rev\"" "If-None-Match: \"$rev\""
+cond PUT cond 412 'If-Match: * and If-None-Match: *' 'If-Match: *' 'If-None-Match: *'
+cond PUT cond 200 'If-Match of the current revision, If-None-Match of another' \
+	"If-Match: \"$rev\"" 'If-None-Match: "1"'
+
+cond PUT cond-missing 412 'If-Match: * (the post does not exist)' 'If-Match: *'
+cond PUT cond-missing 412 'If-Match with a revision, no such post' 'If-Match: "1"'
+cond PUT cond-missing 412 'If-Match with another tag, no such post' 'If-Match: "any-other-tag"'
+cond PUT cond-missing 412 'If-Match: * and If-None-Match: *, no such post' \
+	'If-Match: *' 'If-None-Match: *'
+cond GET cond-missing 404 'If-Match: *, no such post (nothing was created)' 'If-Match: *'
+# RFC 9110 §13.2.1: a 404 the request would get without its conditions
+# comes before them.
+cond DELETE cond-missing 404 'If-Match: *, no such post' 'If-Match: *'
+cond DELETE cond-missing 404 'If-Match with a revision, no such post' 'If-Match: "1"'
+cond GET cond-missing 404 'If-None-Match: *, no such post' 'If-None-Match: *'
+cond PUT cond-missing 201 'If-None-Match with a tag, no such post (creates it)' \
+	'If-None-Match: "1"'
+cond DELETE cond-missing 204 'If-Match with its revision' 'If-Match: "1"'
+cond PUT cond-missing 201 'If-None-Match: *, no such post (creates it)' 'If-None-Match: *'
+cond DELETE cond-missing 204 'If-Match: *' 'If-Match: *'
+
+# Bad syntax is 400, whether the post exists or not, on every method.
+too_many=$(for i in $(seq 33); do printf '"%d", ' "$i"; done)
+for h in 'If-Match: 3' 'If-Match: "3' 'If-Match: *x' 'If-Match: *, "3"' \
+	'If-Match: "3", *' 'If-Match: w/"3"' 'If-Match: W/ "3"' 'If-Match: "3" "4"' \
+	'If-Match: "a"b' 'If-Match: W/' 'If-Match: """' 'If-Match: "a b"' \
+	"If-Match: ${too_many%, }" 'If-None-Match: 3' 'If-None-Match: **' \
+	'If-None-Match: "x' 'If-None-Match: "1";"2"'; do
+	for slug in cond cond-missing; do
+		for m in PUT DELETE GET; do
+			cond "$m" "$slug" 400 "malformed: $h" "$h"
+		done
+	done
+done
+check "... saying which header" grep -q '"error":"malformed If-None-Match' "$T_DIR/r.body"
+unchanged
+
+# GET and HEAD of the source: If-None-Match gives 304 (weak comparison,
+# lists, *), If-Match 412.
+cond GET cond 304 'If-None-Match with the current revision' "If-None-Match: \"$rev\""
+check "... with its ETag" test "$(header ETag)" = "\"$rev\""
+check "... and no body" test ! -s "$T_DIR/r.body"
+cond HEAD cond 304 'If-None-Match with the current revision' "If-None-Match: \"$rev\""
+cond GET cond 304 'If-None-Match with the current revision, weak' "If-None-Match: W/\"$rev\""
+cond GET cond 304 'If-None-Match with a list holding it' "If-None-Match: \"x\", \"$rev\""
+cond GET cond 304 'If-None-Match: *' 'If-None-Match: *'
+cond GET cond 200 'If-None-Match with another revision' 'If-None-Match: "1"'
+check "... with the source" grep -q COND-BODY "$T_DIR/r.body"
+cond GET cond 412 'If-Match with another revision' 'If-Match: "1"'
+cond GET cond 200 'If-Match with the current revision' "If-Match: \"$rev\""
+cond GET cond 200 'If-Match: *' 'If-Match: *'
+cond GET cond 412 'If-Match with the current revision, weak' "If-Match: W/\"$rev\""
+
+# DELETE of a post that exists.
+cond DELETE cond 412 'If-Match with a tag that is no revision' 'If-Match: "any-other-tag"'
+cond DELETE cond 412 'If-Match with the current revision, weak' "If-Match: W/\"$rev\""
+cond DELETE cond 412 'If-Match with a list without the current revision' \
+	"If-Match: \"1\", \"$((rev + 7))\""
+cond DELETE cond 412 'If-None-Match: *' 'If-None-Match: *'
+cond DELETE cond 412 'If-None-Match with the current revision' "If-None-Match: \"$rev\""
+unchanged
+cond DELETE cond 204 'If-Match: *' 'If-Match: *'
+cond PUT cond 201 'again, after the delete'
+cond DELETE cond 204 'If-Match with a list holding the current revision' \
+	"If-Match: \"7\", \"$rev\""
+cond GET cond 404 'after the deletes'
+
 # Bad input changes nothing.
 api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" --data-binary $'---\ntitle: [unclosed\n---\nx\n'
 check "malformed frontmatter: 400" test "$R_STATUS" = 400

@@ -19,6 +19,7 @@
 #include "tests/unit/check.h"
 #include "content/post.h"
 #include "content/record.h"
+#include "lib/precond.h"
 #include "lib/quire.h"
 #include "tiers/tier_pg.h"
 
@@ -743,13 +744,14 @@ static void test_put_delete(struct tier_pg *pg)
 }
 
 /*
- * RACE processes, each on its own connection, put slug at once with
- * precondition expect. Each child says it is connected on ready, then
- * waits for the gate to close. Counts the outcomes: ok, conflict (seen
- * by the row lock or by the insert), other.
+ * RACE processes, each on its own connection, put slug at once under
+ * precondition cond (NULL: none). Each child says it is connected on
+ * ready, then waits for the gate to close. Counts the outcomes: ok,
+ * conflict (seen by the row lock or by the insert), other.
  */
-static void race_put(const char *slug, const char *source, long long expect,
-		     int *ok, int *conflict, int *other)
+static void race_put(const char *slug, const char *source,
+		     const struct precond *cond, int *ok, int *conflict,
+		     int *other)
 {
 	pid_t kids[RACE];
 	int gate[2], ready[2], i, status;
@@ -766,8 +768,8 @@ static void race_put(const char *slug, const char *source, long long expect,
 		if (kids[i] == 0) {
 			struct tier_pg *c_pg = NULL;
 			struct record *r;
+			struct tier_pg_op op = { NULL, NULL, cond, QUIRE_OK, 0 };
 			char err[256];
-			int created;
 			enum quire_err rc;
 			long long g;
 
@@ -783,11 +785,15 @@ static void race_put(const char *slug, const char *source, long long expect,
 			/* EOF when the parent closes its end: all go at once. */
 			if (read(gate[0], &c, 1) < 0)
 				_exit(3);
-			rc = tier_pg_put(c_pg, r, expect, &created, &g);
+			op.rec = r;
+			rc = tier_pg_write(c_pg, &op, 1, &g);
+			if (rc == QUIRE_OK)
+				rc = op.rc;
 			if (rc != QUIRE_OK && rc != QUIRE_ECONFLICT)
 				fprintf(stderr, "race put: %s: %s\n",
 					quire_strerror(rc), tier_pg_error(c_pg));
-			if (rc == QUIRE_OK && (expect == 0) != (created == 1))
+			if (rc == QUIRE_OK && cond && (cond->flags & PRECOND_ABSENT) &&
+			    !op.created)
 				rc = QUIRE_EINVAL;
 			record_free(r);
 			tier_pg_close(c_pg);
@@ -815,12 +821,17 @@ static void race_put(const char *slug, const char *source, long long expect,
 /* Concurrent writers of one slug: no lost update, no double create. */
 static void test_put_race(struct tier_pg *pg)
 {
+	struct precond absent, at1, c;
+	const char *bad;
+	char h[64];
 	long long g0;
 	int ok, conflict, other;
 
+	CHECK(precond_from_expect(0, &absent) == QUIRE_OK);
+	CHECK(precond_from_expect(1, &at1) == QUIRE_OK);
 	g0 = generation_of(pg);
 	CHECK(!exists(pg, "raced"));
-	race_put("raced", src_w1, 0, &ok, &conflict, &other);
+	race_put("raced", src_w1, &absent, &ok, &conflict, &other);
 	printf("%d concurrent creates: %d ok, %d conflict, %d other\n", RACE,
 	       ok, conflict, other);
 	CHECK(ok == 1);
@@ -829,7 +840,7 @@ static void test_put_race(struct tier_pg *pg)
 	CHECK(revision_of(pg, "raced") == 1);
 	CHECK(generation_of(pg) == g0 + 1);
 
-	race_put("raced", src_w2, 1, &ok, &conflict, &other);
+	race_put("raced", src_w2, &at1, &ok, &conflict, &other);
 	printf("%d concurrent replaces at revision 1: %d ok, %d conflict,"
 	       " %d other\n", RACE, ok, conflict, other);
 	CHECK(ok == 1);
@@ -841,12 +852,131 @@ static void test_put_race(struct tier_pg *pg)
 
 	/* Without a precondition every one of them lands, one after the
 	 * other: RACE revisions more. */
-	race_put("raced", src_w3, -1, &ok, &conflict, &other);
+	race_put("raced", src_w3, NULL, &ok, &conflict, &other);
 	printf("%d concurrent unconditional writes: %d ok\n", RACE, ok);
 	CHECK(ok == RACE);
 	CHECK(revision_of(pg, "raced") == 2 + RACE);
 	CHECK(generation_of(pg) == g0 + 2 + RACE);
-	CHECK(tier_pg_delete(pg, "raced", 2 + RACE, NULL) == QUIRE_OK);
+
+	/* If-Match with a list holding the current revision: one wins, and
+	 * the others see the revision it made, which the list lacks. */
+	snprintf(h, sizeof(h), "\"1\", \"%d\", \"2\"", 2 + RACE);
+	CHECK(precond_parse(h, NULL, &c, &bad) == QUIRE_OK);
+	race_put("raced", src_w2, &c, &ok, &conflict, &other);
+	printf("%d concurrent writes with If-Match: %s: %d ok, %d conflict,"
+	       " %d other\n", RACE, h, ok, conflict, other);
+	CHECK(ok == 1 && conflict == RACE - 1 && other == 0);
+	CHECK(revision_of(pg, "raced") == 3 + RACE);
+	/* If-None-Match of the revision the first writer makes: the same. */
+	snprintf(h, sizeof(h), "W/\"%d\"", 4 + RACE);
+	CHECK(precond_parse(NULL, h, &c, &bad) == QUIRE_OK);
+	race_put("raced", src_w1, &c, &ok, &conflict, &other);
+	printf("%d concurrent writes with If-None-Match: %s: %d ok,"
+	       " %d conflict, %d other\n", RACE, h, ok, conflict, other);
+	CHECK(ok == 1 && conflict == RACE - 1 && other == 0);
+	CHECK(revision_of(pg, "raced") == 4 + RACE);
+	CHECK(tier_pg_delete(pg, "raced", 4 + RACE, NULL) == QUIRE_OK);
+}
+
+/*
+ * One write of slug (a put of rec, or rec NULL a delete) under the
+ * conditions of the two header values: its outcome must be want, and
+ * what precond_check() says of the revision before it (the SQL and the
+ * C rule agree).
+ */
+static void cond_write(struct tier_pg *pg, const char *slug, struct record *rec,
+		       const char *if_match, const char *if_none_match,
+		       enum quire_err want)
+{
+	struct precond c;
+	struct tier_pg_op op = { rec ? NULL : slug, rec, &c, QUIRE_OK, 0 };
+	long long before = exists(pg, slug) ? revision_of(pg, slug) : 0;
+	long long g0 = generation_of(pg), g = -1;
+	enum quire_err rc, rule;
+	const char *bad;
+
+	CHECK(precond_parse(if_match, if_none_match, &c, &bad) == QUIRE_OK);
+	rule = precond_check(&c, before) != PRECOND_HOLDS ?
+	       (before || rec ? QUIRE_ECONFLICT : QUIRE_ENOTFOUND) :
+	       before || rec ? QUIRE_OK : QUIRE_ENOTFOUND;
+	rc = tier_pg_write(pg, &op, 1, &g);
+	if (rc == QUIRE_OK)
+		rc = op.rc;
+	if (rc != want || rc != rule)
+		printf("%s %s If-Match: %s If-None-Match: %s at %lld: %s, "
+		       "wanted %s (the rule: %s)\n", rec ? "put" : "delete", slug,
+		       if_match ? if_match : "-", if_none_match ? if_none_match : "-",
+		       before, quire_strerror(rc), quire_strerror(want),
+		       quire_strerror(rule));
+	CHECK(rc == want);
+	CHECK(rc == rule);
+	/* A failed precondition changes nothing, not the generation. */
+	if (rc != QUIRE_OK)
+		CHECK(generation_of(pg) == g0 &&
+		      (exists(pg, slug) ? revision_of(pg, slug) : 0) == before);
+}
+
+/* Every precondition of lib/precond.h, checked by PostgreSQL inside the
+ * statement that writes. */
+static void test_preconds(struct tier_pg *pg)
+{
+	struct record *r = api_record("cond", src_w1);
+	struct precond c;
+	struct tier_pg_op op = { NULL, r, &c, QUIRE_OK, 0 };
+	long long g;
+
+	CHECK(!exists(pg, "cond"));
+	/* If-Match needs the post: "*", a revision, another tag, no tag. */
+	cond_write(pg, "cond", r, "*", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "\"1\"", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "\"any-other-tag\"", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "*", "*", QUIRE_ECONFLICT);
+	CHECK(!exists(pg, "cond"));
+	/* If-None-Match with a revision holds for no post: created. */
+	cond_write(pg, "cond", r, NULL, "\"1\"", QUIRE_OK);
+	CHECK(revision_of(pg, "cond") == 1);
+	cond_write(pg, "cond", r, "*", NULL, QUIRE_OK);                /* 2 */
+	cond_write(pg, "cond", r, "\"1\", \"x\", \"2\"", NULL, QUIRE_OK); /* 3 */
+	cond_write(pg, "cond", r, "\"1\", \"2\"", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "W/\"3\"", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "\"03\"", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "\"any-other-tag\"", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, NULL, "*", QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, NULL, "\"3\"", QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, NULL, "W/\"3\"", QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, NULL, "\"1\", \"3\"", QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "\"3\"", "\"3\"", QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "*", "*", QUIRE_ECONFLICT);
+	cond_write(pg, "cond", r, "\"3\"", "\"1\", \"2\"", QUIRE_OK);  /* 4 */
+	cond_write(pg, "cond", r, NULL, "\"1\", W/\"2\"", QUIRE_OK);     /* 5 */
+	cond_write(pg, "cond", r, NULL, "", QUIRE_OK);                     /* 6 */
+	CHECK(revision_of(pg, "cond") == 6);
+	/* Deletes under the same rule. */
+	cond_write(pg, "cond", NULL, NULL, "*", QUIRE_ECONFLICT);
+	cond_write(pg, "cond", NULL, NULL, "W/\"6\"", QUIRE_ECONFLICT);
+	cond_write(pg, "cond", NULL, "\"5\", \"7\"", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", NULL, "W/\"6\"", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", NULL, "\"other\"", NULL, QUIRE_ECONFLICT);
+	cond_write(pg, "cond", NULL, "*", NULL, QUIRE_OK);
+	CHECK(!exists(pg, "cond"));
+	/* No post to delete: 404 first, whatever the conditions ask. */
+	cond_write(pg, "cond", NULL, "*", NULL, QUIRE_ENOTFOUND);
+	cond_write(pg, "cond", NULL, "\"6\"", NULL, QUIRE_ENOTFOUND);
+	cond_write(pg, "cond", NULL, NULL, "*", QUIRE_ENOTFOUND);
+	/* Created again, then deleted under a list holding its revision. */
+	cond_write(pg, "cond", r, NULL, "*", QUIRE_OK);
+	cond_write(pg, "cond", NULL, "\"9\", \"1\"", NULL, QUIRE_OK);
+	/* A precondition no header could make is refused, nothing sent. */
+	memset(&c, 0, sizeof(c));
+	c.flags = PRECOND_MATCH; /* without PRECOND_EXISTS */
+	CHECK(tier_pg_write(pg, &op, 1, &g) == QUIRE_OK);
+	CHECK(op.rc == QUIRE_EINVAL && !exists(pg, "cond"));
+	c.flags = 8;
+	CHECK(tier_pg_write(pg, &op, 1, &g) == QUIRE_OK);
+	CHECK(op.rc == QUIRE_EINVAL && !exists(pg, "cond"));
+	record_free(r);
 }
 
 /* After the server ends the session, the next call may fail; the one
@@ -926,30 +1056,33 @@ static void test_write_batch(struct tier_pg *pg)
 	static const char src[] = "---\ntitle: Batched\ntags: [b]\n---\nbody\n";
 	struct tier_pg_op ops[32];
 	struct record *recs[32];
+	struct precond absent, at1;
 	char slug[32];
 	long long g0, g = -1;
 	size_t i, n = 0;
 
+	CHECK(precond_from_expect(0, &absent) == QUIRE_OK);
+	CHECK(precond_from_expect(1, &at1) == QUIRE_OK);
 	g0 = generation_of(pg);
 	for (i = 0; i < 21; i++) { /* 16 + 4 + 1 rows */
 		snprintf(slug, sizeof(slug), "batch-%02zu", i);
 		recs[n] = api_record(slug, src);
-		ops[n] = (struct tier_pg_op){ NULL, recs[n], -1, QUIRE_OK, 0 };
+		ops[n] = (struct tier_pg_op){ NULL, recs[n], NULL, QUIRE_OK, 0 };
 		n++;
 	}
 	/* "twice" created, then replaced under If-Match 1, then a stale
 	 * If-Match 1 fails; a delete of a slug that is not there. */
 	recs[n] = api_record("twice", src);
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], 0, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], &absent, QUIRE_OK, 0 };
 	n++;
 	recs[n] = api_record("twice", "---\ntitle: Second\n---\nx\n");
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], &at1, QUIRE_OK, 0 };
 	n++;
 	recs[n] = api_record("twice", "---\ntitle: Third\n---\nx\n");
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], &at1, QUIRE_OK, 0 };
 	n++;
 	recs[n] = NULL;
-	ops[n] = (struct tier_pg_op){ "never-there", NULL, -1, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ "never-there", NULL, NULL, QUIRE_OK, 0 };
 	n++;
 	CHECK(tier_pg_write(pg, ops, n, &g) == QUIRE_OK);
 	CHECK(g == g0 + 1);
@@ -1081,6 +1214,7 @@ int main(void)
 	test_rollback(pg);
 	test_put_delete(pg);
 	test_put_race(pg);
+	test_preconds(pg);
 	test_bulk(pg);
 	test_write_batch(pg); /* after test_bulk, which counts posts */
 	test_list(pg);

@@ -1,9 +1,11 @@
 /*
  * test_commit_wire.c - the frames between a worker and the committer
  *
- * Requests and replies round-trip; a frame is measured only once whole;
- * truncated, oversized, trailing or garbage bytes are refused (under
- * ASan: never read past the buffer, never leak).
+ * Requests and replies round-trip, a request's precondition too; a
+ * frame is measured only once whole; truncated, oversized, trailing or
+ * garbage bytes, a precondition no header makes and a frame of the old
+ * format are refused (under ASan: never read past the buffer, never
+ * leak).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "content/record.h"
 #include "lib/buf.h"
+#include "lib/precond.h"
 #include "lib/quire.h"
 #include "write/commit_wire.h"
 #include "check.h"
@@ -40,16 +43,20 @@ static void test_put_roundtrip(void)
 	struct buf b = BUF_INIT;
 	struct commit_request q;
 	struct record *r = sample();
+	struct precond c;
 	long long n;
 
-	CHECK(commit_wire_put_request(&b, 7, COMMIT_OP_PUT, 3, r->slug, r) == QUIRE_OK);
+	CHECK(precond_from_expect(3, &c) == QUIRE_OK);
+	CHECK(commit_wire_put_request(&b, 7, COMMIT_OP_PUT, &c, r->slug, r) == QUIRE_OK);
 	/* Not whole until the last byte. */
 	CHECK(commit_wire_frame_len(b.data, 3) == 0);
 	CHECK(commit_wire_frame_len(b.data, b.len - 1) == 0);
 	n = commit_wire_frame_len(b.data, b.len);
 	CHECK(n == (long long)b.len);
 	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_OK);
-	CHECK(q.id == 7 && q.op == COMMIT_OP_PUT && q.expect == 3);
+	CHECK(q.id == 7 && q.op == COMMIT_OP_PUT);
+	CHECK(q.cond.flags == (PRECOND_EXISTS | PRECOND_MATCH) &&
+	      q.cond.n_match == 1 && q.cond.match[0] == 3 && q.cond.n_none == 0);
 	CHECK_STR(q.slug, "a-post");
 	CHECK(q.rec != NULL);
 	if (q.rec) {
@@ -83,10 +90,10 @@ static void test_delete_and_bad(void)
 	struct commit_request q;
 	struct record *r = sample();
 
-	CHECK(commit_wire_put_request(&b, 1, COMMIT_OP_DELETE, -1, "gone", NULL) ==
+	CHECK(commit_wire_put_request(&b, 1, COMMIT_OP_DELETE, NULL, "gone", NULL) ==
 	      QUIRE_OK);
 	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_OK);
-	CHECK(q.op == COMMIT_OP_DELETE && q.expect == -1 && q.rec == NULL);
+	CHECK(q.op == COMMIT_OP_DELETE && precond_is_none(&q.cond) && q.rec == NULL);
 	CHECK_STR(q.slug, "gone");
 	commit_request_release(&q);
 	/* A wrong op byte (offset 8: after length and id). */
@@ -94,9 +101,9 @@ static void test_delete_and_bad(void)
 	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_EPARSE);
 	/* A put needs a record, a delete has none. */
 	buf_reset(&b);
-	CHECK(commit_wire_put_request(&b, 1, COMMIT_OP_PUT, -1, "x", NULL) ==
+	CHECK(commit_wire_put_request(&b, 1, COMMIT_OP_PUT, NULL, "x", NULL) ==
 	      QUIRE_EINVAL);
-	CHECK(commit_wire_put_request(&b, 1, COMMIT_OP_DELETE, -1, "x", r) ==
+	CHECK(commit_wire_put_request(&b, 1, COMMIT_OP_DELETE, NULL, "x", r) ==
 	      QUIRE_EINVAL);
 	CHECK(b.len == 0);
 	/* A length beyond the bound is refused before anything waits for it. */
@@ -105,6 +112,82 @@ static void test_delete_and_bad(void)
 	CHECK(commit_wire_frame_len("\x03\xff\xff\xfc", 4) == 0);
 	buf_release(&b);
 	record_free(r);
+}
+
+/* A frame of delete "gone" under c, into b (reset). */
+static void delete_frame(struct buf *b, const struct precond *c)
+{
+	buf_reset(b);
+	CHECK(commit_wire_put_request(b, 1, COMMIT_OP_DELETE, c, "gone", NULL) ==
+	      QUIRE_OK);
+}
+
+/* The precondition travels whole, and only one a header could make. */
+static void test_precond(void)
+{
+	struct buf b = BUF_INIT;
+	struct commit_request q;
+	struct precond c, bad;
+	const char *which;
+	unsigned i;
+
+	/* The largest: QUIRE_MAX_ETAGS revisions each side. */
+	memset(&c, 0, sizeof(c));
+	c.flags = PRECOND_EXISTS | PRECOND_MATCH;
+	for (i = 0; i < QUIRE_MAX_ETAGS; i++) {
+		c.match[c.n_match++] = (long long)i + 1;
+		c.none[c.n_none++] = 0x7fffffffffffffffLL - i;
+	}
+	delete_frame(&b, &c);
+	CHECK(b.len == 4 + 4 + 1 + 3 + 2 * 8 * QUIRE_MAX_ETAGS + 4 + 4);
+	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_OK);
+	CHECK(memcmp(&q.cond, &c, sizeof(c)) == 0);
+	commit_request_release(&q);
+	/* Parsed from headers, as the API makes it. */
+	CHECK(precond_parse("\"4\", W/\"5\", \"x\"", "*", &c, &which) == QUIRE_OK);
+	delete_frame(&b, &c);
+	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_OK);
+	CHECK(q.cond.flags == (PRECOND_EXISTS | PRECOND_MATCH | PRECOND_ABSENT) &&
+	      q.cond.n_match == 1 && q.cond.match[0] == 4 && q.cond.n_none == 0);
+	commit_request_release(&q);
+	/* The writer refuses what precond_valid refuses. */
+	bad = c;
+	bad.flags = 8;
+	CHECK(commit_wire_put_request(&b, 1, COMMIT_OP_DELETE, &bad, "x", NULL) ==
+	      QUIRE_EINVAL);
+	bad = c;
+	bad.flags = PRECOND_MATCH;
+	CHECK(commit_wire_put_request(&b, 1, COMMIT_OP_DELETE, &bad, "x", NULL) ==
+	      QUIRE_EINVAL);
+	bad = c;
+	bad.n_none = QUIRE_MAX_ETAGS + 1;
+	CHECK(commit_wire_put_request(&b, 1, COMMIT_OP_DELETE, &bad, "x", NULL) ==
+	      QUIRE_EINVAL);
+	/* And so does the parser, byte by byte (offset 9: the flags). */
+	memset(&c, 0, sizeof(c));
+	c.flags = PRECOND_EXISTS | PRECOND_MATCH;
+	c.match[c.n_match++] = 2;
+	delete_frame(&b, &c);
+	b.data[9] = 0x08;                               /* an unknown flag */
+	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_EPARSE);
+	b.data[9] = PRECOND_MATCH;                      /* MATCH alone */
+	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_EPARSE);
+	b.data[9] = PRECOND_EXISTS | PRECOND_MATCH;
+	b.data[10 + 8] = 0;                             /* revision 0 */
+	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_EPARSE);
+	b.data[10 + 8] = 2;
+	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_OK);
+	commit_request_release(&q);
+	b.data[10] = QUIRE_MAX_ETAGS + 1;              /* a count past the bound */
+	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_EPARSE);
+	/* A frame of format 1 (op 2 then an i64 expect -1): refused, not
+	 * read as format 2. */
+	buf_reset(&b);
+	buf_append(&b, "\x00\x00\x00\x15\x00\x00\x00\x07\x02"
+		   "\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x04gone", 25);
+	CHECK(commit_wire_frame_len(b.data, b.len) == 25);
+	CHECK(commit_wire_get_request(b.data, b.len, &q) == QUIRE_EPARSE);
+	buf_release(&b);
 }
 
 static void test_reply_roundtrip(void)
@@ -135,6 +218,7 @@ int main(void)
 {
 	test_put_roundtrip();
 	test_delete_and_bad();
+	test_precond();
 	test_reply_roundtrip();
 	return check_done("test_commit_wire");
 }
