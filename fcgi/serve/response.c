@@ -8,6 +8,8 @@
 #include <xxhash.h>
 #include <libdeflate.h>
 
+#include "lib/etag.h"
+#include "lib/limits.h"
 #include "lib/quire.h"
 #include "serve/response.h"
 
@@ -265,30 +267,15 @@ void response_finished_free(void *p)
 	free(f);
 }
 
+/* The grammar of lib/etag.c, the one the write API uses: a value that
+ * is not an entity-tag list matches nothing, and the page is served. */
 int response_etag_matches(const char *inm, const char *etag)
 {
-	size_t elen = strlen(etag), n;
-	const char *p = inm;
+	struct etag_list l;
+	size_t elen = strlen(etag);
 
-	if (!inm || !etag[0])
+	if (!inm || elen < 2 || etag[0] != '"' ||
+	    etag_list_parse(inm, strnlen(inm, QUIRE_MAX_HEADER + 1), &l) != QUIRE_OK)
 		return 0;
-	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		/* One element: up to the next comma, blanks trimmed. */
-		for (n = 0; p[n] && p[n] != ','; n++)
-			;
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
-		if (n == 1 && p[0] == '*')
-			return 1;
-		if (n > 2 && p[0] == 'W' && p[1] == '/' && n - 2 == elen &&
-		    memcmp(p + 2, etag, elen) == 0)
-			return 1;
-		if (n == elen && memcmp(p, etag, elen) == 0)
-			return 1;
-		while (*p && *p != ',')
-			p++;
-	}
-	return 0;
+	return etag_list_has(&l, etag + 1, elen - 2, 1);
 }

@@ -82,8 +82,9 @@ void response_gzip_end(void);
 /* Returns "OK", "Not Found" ... for an HTTP status. */
 const char *response_reason(int status);
 
-/* True when an If-None-Match header value matches etag (a list, weak
- * comparison as RFC 9110 §13.1.2 asks, or "*"). */
+/* True when an If-None-Match header value matches etag (a strong
+ * "..." tag): a list with it, weak comparison as RFC 9110 §13.1.2 asks,
+ * or "*"; a value that does not parse (lib/etag.h) matches nothing. */
 int response_etag_matches(const char *if_none_match, const char *etag);
 
 #endif

@@ -82,6 +82,32 @@ out:
 	response_release(&r);
 }
 
+/* A page's If-None-Match (lib/etag.c's grammar, weak comparison): a
+ * match gives the 304, anything else (another tag, bad syntax) the
+ * page. */
+static void test_etag_matches(void)
+{
+	const char *e = "\"0123abcd\"";
+
+	CHECK(response_etag_matches("\"0123abcd\"", e));
+	CHECK(response_etag_matches("W/\"0123abcd\"", e));
+	CHECK(response_etag_matches("*", e));
+	CHECK(response_etag_matches("\"x\", \"0123abcd\"", e));
+	CHECK(response_etag_matches(" \"x\" ,\t W/\"0123abcd\" ,", e));
+	CHECK(!response_etag_matches("\"x\"", e));
+	CHECK(!response_etag_matches("", e));
+	CHECK(!response_etag_matches(NULL, e));
+	CHECK(!response_etag_matches("*", ""));
+	/* A comma inside quotes is the tag's. */
+	CHECK(!response_etag_matches("\"a,\"0123abcd\"\"", e));
+	/* Bad syntax matches nothing: not "*" beside a tag, not half a
+	 * list, not a bare token. */
+	CHECK(!response_etag_matches("\"nope\", *", e));
+	CHECK(!response_etag_matches("\"x, \"0123abcd\"", e));
+	CHECK(!response_etag_matches("0123abcd", e));
+	CHECK(!response_etag_matches("*x", e));
+}
+
 int main(void)
 {
 	struct response r;
@@ -108,6 +134,7 @@ int main(void)
 	response_finished_free(f);
 	response_release(&r);
 
+	test_etag_matches();
 	response_gzip_end();
 	return check_done("test_response");
 }
