@@ -256,6 +256,12 @@ static int api_write(struct response *resp, enum commit_op op,
 	return 0;
 }
 
+int page_api_markdown_type(const char *ct)
+{
+	return ct && strncasecmp(ct, "text/markdown", 13) == 0 &&
+	       (!ct[13] || ct[13] == ';' || ct[13] == ' ' || ct[13] == '\t');
+}
+
 static int api_put(const struct request *req, struct response *resp,
 		   const char *slug, const struct precond *cond,
 		   struct commit_request **write)
@@ -267,10 +273,7 @@ static int api_put(const struct request *req, struct response *resp,
 	char path[QUIRE_MAX_SLUG + 8], *text;
 	enum quire_err rc;
 
-	if (!req->content_type ||
-	    strncasecmp(req->content_type, "text/markdown", 13) != 0 ||
-	    (req->content_type[13] && req->content_type[13] != ';' &&
-	     req->content_type[13] != ' '))
+	if (!page_api_markdown_type(req->content_type))
 		return api_error(resp, 415, "expected Content-Type: text/markdown",
 				 0, 0);
 	text = malloc(req->body_len + 1);

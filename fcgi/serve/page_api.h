@@ -25,6 +25,10 @@ struct api_list_query {
  * with q->bad naming the parameter. Other names are ignored. */
 int page_api_list_query_parse(const char *query, struct api_list_query *q);
 
+/* Whether a PUT's Content-Type (NULL: none) is text/markdown, any case,
+ * alone or with parameters ("; charset=utf-8"). */
+int page_api_markdown_type(const char *content_type);
+
 /*
  * "/api/posts/SLUG": GET, PUT, DELETE of a post's source; "/api/posts":
  * GET, the listing. Returns the status of resp; or 0 with *write set
