@@ -44,6 +44,8 @@ HTTPD_PID=
 HTTPD_KIND=
 T_PORT=
 BASE=
+T_METRICS_PORT=      # the web server's /metrics listener (render-conf)
+METRICS_BASE=
 
 # Seconds since the test started, for the log.
 T_START=$SECONDS
@@ -86,6 +88,8 @@ t_init() {
 	T_WATCHDOG=$!
 	T_PORT=$(free_port) || { echo "$T_NAME: no free port" >&2; exit 99; }
 	BASE=http://127.0.0.1:$T_PORT
+	T_METRICS_PORT=$(free_port) || { echo "$T_NAME: no free port" >&2; exit 99; }
+	METRICS_BASE=http://127.0.0.1:$T_METRICS_PORT
 	t_log "temp dir $T_DIR, port $T_PORT, quire $QUIRE_FCGI"
 }
 
@@ -163,10 +167,13 @@ t_api_sock() {
 	return 0
 }
 
-# render CONF_IN OUT: deploy/render-conf for this test's dir and port.
+# render CONF_IN OUT: deploy/render-conf for this test's dir and ports:
+# the site on $BASE, /metrics on $METRICS_BASE only (the web server's
+# listener that marks requests with QUIRE_METRICS=1).
 t_render() {
 	"$QUIRE_SRCDIR/deploy/render-conf" "$1" "$2" "$T_PORT" "$T_DIR" \
-		"$T_DIR/quire.sock" "$QUIRE_SRCDIR/static" "" "$(t_api_sock)"
+		"$T_DIR/quire.sock" "$QUIRE_SRCDIR/static" "" "$(t_api_sock)" \
+		"$T_METRICS_PORT"
 }
 
 # start_httpd KIND: nginx or lighttpd in the foreground mode, backgrounded
@@ -188,18 +195,20 @@ start_httpd() {
 		T_PIDS+=("$HTTPD_PID")
 		for ((i = 0; i < 50; i++)); do
 			kill -0 "$HTTPD_PID" 2>/dev/null || break
-			if port_listening "$T_PORT"; then
+			if port_listening "$T_PORT" && port_listening "$T_METRICS_PORT"; then
 				t_log "started $HTTPD_KIND (pid $HTTPD_PID) on $BASE"
 				return 0
 			fi
 			sleep 0.1
 		done
 		stop_pid "$HTTPD_PID" "$HTTPD_KIND"
-		t_log "$HTTPD_KIND did not start on port $T_PORT (try $try)"
+		t_log "$HTTPD_KIND did not start on ports $T_PORT, $T_METRICS_PORT (try $try)"
 		tail -n 5 "$T_DIR/$HTTPD_KIND"*.log "$T_DIR/$HTTPD_KIND.out" 2>/dev/null |
 			sed 's/^/  /'
 		T_PORT=$(free_port)
 		BASE=http://127.0.0.1:$T_PORT
+		T_METRICS_PORT=$(free_port)
+		METRICS_BASE=http://127.0.0.1:$T_METRICS_PORT
 	done
 	return 1
 }

@@ -39,7 +39,7 @@ expect_body_contains "$POST" "Hello"
 expect_status /posts/second 200
 # Those were L1 misses whose post bodies came from Redis (deployed before
 # the workers started): the histogram of such misses counted them.
-req /metrics
+req "$METRICS_BASE/metrics"
 check "/metrics times L1 misses served from Redis" \
 	grep -Eq '^quire_l1_miss_seconds_count\{body="l2"\} [1-9][0-9]*$' "$T_DIR/r.body"
 expect_status /posts/no-such-post 404

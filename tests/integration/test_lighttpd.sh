@@ -51,6 +51,14 @@ expect_status '/posts/%2e%2e/%2e%2e/etc/passwd' '400|404'
 expect_body_lacks '/posts/..%2f..%2fetc%2fpasswd' 'root:x:0:0'
 expect_status '/posts/%00' '400|404'
 
+echo "== /metrics through lighttpd: its metrics listener only (mod_setenv)"
+expect_status /metrics 404
+expect_status /metrics 404 -H 'Quire-Metrics: 1'
+expect_status "$METRICS_BASE/metrics" 200
+expect_body_matches "$METRICS_BASE/metrics" '^quire_requests_total [1-9][0-9]*$'
+expect_status /metrics 404
+expect_status "$METRICS_BASE/posts/hello-world" '403|404'
+
 echo "== HEAD, ETag, gzip through lighttpd"
 req /posts/hello-world
 etag=$(header ETag)

@@ -211,10 +211,20 @@ else
 	echo "(static/ is empty: nothing to fetch)"
 fi
 
-echo "== /metrics (Prometheus text, from loopback)"
-expect_status /metrics 200
-expect_header /metrics Content-Type '^text/plain; version=0.0.4'
-req /metrics
+echo "== /metrics: only where the web server marks it (QUIRE_METRICS=1)"
+# The site's own server, from loopback: closed. Behind a local proxy or
+# TLS terminator every client would be 127.0.0.1, so the address can
+# open nothing.
+expect_status /metrics 404
+expect_body_lacks /metrics quire_requests_total
+# A client cannot pass the mark: its headers reach quire as HTTP_*.
+expect_status /metrics 404 -H 'Quire-Metrics: 1'
+expect_status /metrics 404 -H 'QUIRE_METRICS: 1'
+expect_status /metrics 404 -H 'X-Forwarded-For: 127.0.0.1' -H 'X-Real-IP: 127.0.0.1'
+M=$METRICS_BASE/metrics
+expect_status "$M" 200
+expect_header "$M" Content-Type '^text/plain; version=0.0.4'
+req "$M"
 check "/metrics counts requests" grep -Eq '^quire_requests_total [1-9][0-9]*$' "$T_DIR/r.body"
 check "/metrics counts L1 hits" grep -Eq '^quire_l1_hits_total [1-9][0-9]*$' "$T_DIR/r.body"
 check "/metrics counts 4xx answers" grep -Eq '^quire_responses_total\{code="4xx"\} [1-9][0-9]*$' "$T_DIR/r.body"
@@ -228,9 +238,14 @@ check "... its +Inf bucket is its count" test \
 check "... and nothing from Redis" grep -Eq '^quire_l1_miss_seconds_count\{body="l2"\} 0$' "$T_DIR/r.body"
 before=$(sed -n 's/^quire_requests_total //p' "$T_DIR/r.body")
 for i in 1 2 3 4 5 6 7 8 9 10; do req /posts/hello-world; done
-req /metrics
+req "$M"
 after=$(sed -n 's/^quire_requests_total //p' "$T_DIR/r.body")
 check "the counters are the whole pool's: +11 after 11 requests (got $before -> $after)" \
 	test "$((after - before))" -ge 11
+# Served there, the answer is not cached for the site's server.
+expect_status /metrics 404
+# The metrics listener serves /metrics alone.
+expect_status "$METRICS_BASE/" 404
+expect_status "$METRICS_BASE/posts/hello-world" 404
 check "quire master $QUIRE_PID still runs" kill -0 "$QUIRE_PID"
 t_done

@@ -35,7 +35,7 @@ fi
 
 t_init
 RUN=$T_DIR/run
-export QUIRE_FCGI QUIRE_RUN_DIR=$RUN QUIRE_PORT=$T_PORT
+export QUIRE_FCGI QUIRE_RUN_DIR=$RUN QUIRE_PORT=$T_PORT QUIRE_METRICS_PORT=$T_METRICS_PORT
 QUIRE_PG_PORT=$(free_port)
 QUIRE_REDIS_PORT=$(free_port)
 export QUIRE_PG_PORT QUIRE_REDIS_PORT
@@ -101,7 +101,7 @@ all_running() {
 
 ports_free() {
 	! port_listening "$T_PORT" && ! port_listening "$QUIRE_PG_PORT" &&
-		! port_listening "$QUIRE_REDIS_PORT"
+		! port_listening "$QUIRE_REDIS_PORT" && ! port_listening "$T_METRICS_PORT"
 }
 
 # deploy_content DIR: deploy/deploy-content; output in $T_DIR/dc.out.
@@ -132,6 +132,10 @@ check "the site was deployed before the pool started" grep -q "deployed generati
 expect_status / 200
 expect_body_contains "$POST" "FIXTURE-HELLO-BODY"
 expect_status /posts/no-such-post 404
+# QUIRE_METRICS_PORT: nginx's metrics server, the one place /metrics is.
+expect_status /metrics 404
+expect_body_matches "$METRICS_BASE/metrics" '^quire_requests_total [1-9][0-9]*$'
+check "it prints where /metrics is" grep -qF "http://127.0.0.1:$T_METRICS_PORT/metrics" "$T_DIR/qs.out"
 check "quire loaded the site from the tiers" grep -Eq "generation=[0-9]+ from the tiers" "$RUN/quire.log"
 
 check "quire.env is not readable by others" test "$(stat -c %a "$RUN/quire.env")" = 600
@@ -209,7 +213,7 @@ qs stop
 check "quickstart stop succeeds" test "$QS_STATUS" = 0
 check "every PID it started is gone" all_gone "${PIDS[@]}"
 check "... and quire's workers: ${WORKERS[*]}" all_gone "${WORKERS[@]}"
-check "nothing listens on the nginx, postgres and redis ports" ports_free
+check "nothing listens on the nginx (site, metrics), postgres and redis ports" ports_free
 check "stop removes quire.env" test ! -e "$RUN/quire.env"
 deploy_content "$AUTHOR"
 check "deploy-content with the stack stopped exits 3" test "$DC_STATUS" = 3

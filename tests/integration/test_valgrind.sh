@@ -53,6 +53,8 @@ for round in 1 2; do
 		req "$url" -H 'Accept-Encoding: gzip'
 		req "$url" -I
 	done
+	# /metrics as the web server's metrics listener asks for it.
+	req "$METRICS_BASE/metrics"
 	req /posts/hello-world -H 'If-None-Match: "nope", *'
 	req / -X POST --data 'x=1'
 	req "/api/posts/vg-$round" -X PUT "${AUTH[@]}" --data-binary $'---\ntitle: VG\ntags: [c]\n---\nBody\n'
