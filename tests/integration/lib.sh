@@ -610,6 +610,71 @@ expect_graceful_stop() {
 	check "no worker outlived the master${left:+ (left:$left)}" [ -z "$left" ]
 }
 
+# proc_ids PID: "UID GID GROUPS CAPEFF" of PID from /proc/PID/status:
+# the real uid and gid, "mixed:..." unless real, effective, saved and
+# filesystem ids agree; the supplementary groups ("-" when none); the
+# effective capabilities in hex.
+proc_ids() {
+	awk '
+		/^Uid:/ { u = ($2 == $3 && $3 == $4 && $4 == $5) ? $2 : "mixed:" $2 $3 $4 $5 }
+		/^Gid:/ { g = ($2 == $3 && $3 == $4 && $4 == $5) ? $2 : "mixed:" $2 $3 $4 $5 }
+		/^Groups:/ { $1 = ""; gr = $0; sub(/^ +/, "", gr); sub(/ +$/, "", gr) }
+		/^CapEff:/ { c = $2 }
+		END { printf "%s %s %s %s\n", u, g, (gr == "" ? "-" : gr), c }
+	' "/proc/$1/status" 2>/dev/null
+}
+
+# committer_of MASTER: the PID of quire's committer (quire-commit in ps).
+committer_of() {
+	ps -o pid=,comm= --ppid "$1" 2>/dev/null | awk '$2 == "quire-commit" { print $1 }'
+}
+
+# abstract_listener PID: the name (without its "@") of the listening
+# unix socket in the abstract namespace that PID holds: the committer's.
+abstract_listener() {
+	"$T_PY" - "$1" <<'PY'
+import os, sys
+pid = sys.argv[1]
+inodes = set()
+for fd in os.listdir("/proc/%s/fd" % pid):
+    try:
+        t = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+    except OSError:
+        continue
+    if t.startswith("socket:["):
+        inodes.add(t[8:-1])
+# Num RefCount Protocol Flags Type St Inode Path; flag 00010000: listening
+for line in open("/proc/net/unix").read().splitlines()[1:]:
+    f = line.split()
+    if len(f) >= 8 and f[6] in inodes and f[3] == "00010000" and f[7].startswith("@"):
+        print(f[7][1:])
+        break
+PY
+}
+
+# unix_peer_kept NAME [USER GROUP]: connects to the abstract unix socket
+# @NAME (as USER:GROUP, with no other group, when given: needs root) and
+# prints "kept" when the server still holds the connection 1 s later,
+# "closed" when it hung up at once (a refused peer), or the error.
+unix_peer_kept() {
+	local -a as=()
+	[[ -n ${2:-} ]] && as=(setpriv --reuid="$2" --regid="$3" --clear-groups --)
+	"${as[@]}" "$T_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect("\0" + sys.argv[1])
+    s.settimeout(1)
+    print("closed" if s.recv(1) == b"" else "data")
+except socket.timeout:
+    print("kept")
+except ConnectionResetError:
+    print("closed")
+except OSError as e:
+    print("error: %s" % e)
+' "$1"
+}
+
 # quire_workers: the current worker PIDs (children of the master).
 quire_workers() { workers_of "$QUIRE_PID" | sort -n; }
 

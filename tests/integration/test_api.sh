@@ -231,12 +231,11 @@ check "... the last one served by every worker" every_worker_serves /posts/reloa
 
 # The committer killed: the master starts another, and writes go on
 # (the workers reconnect to it).
-committer_of() { ps -o pid=,comm= --ppid "$QUIRE_PID" | awk '$2 == "quire-commit" { print $1 }'; }
-old_committer=$(committer_of)
+old_committer=$(committer_of "$QUIRE_PID")
 check "one committer runs beside the workers" test -n "$old_committer"
 [ -n "$old_committer" ] && kill -KILL "$old_committer"
 for i in $(seq 50); do
-	new_committer=$(committer_of)
+	new_committer=$(committer_of "$QUIRE_PID")
 	[ -n "$new_committer" ] && [ "$new_committer" != "$old_committer" ] && break
 	sleep 0.1
 done
