@@ -86,7 +86,7 @@ static int open_listener(const struct config *cfg, const struct privs *privs)
 
 /*
  * The --api-listen socket. A path gets the owner, group and mode of the
- * first socket's (as spawn-fcgi -U/-G/-M or --group made it): the web
+ * first socket's (as spawn-fcgi -G/-M or --socket-group made it): the web
  * server that reaches one reaches the other, with nothing more to say.
  */
 static int open_api_listener(const struct config *cfg,
