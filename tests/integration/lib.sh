@@ -654,7 +654,7 @@ PY
 
 # unix_peer_kept NAME [USER GROUP]: connects to the abstract unix socket
 # @NAME (as USER:GROUP, with no other group, when given: needs root) and
-# prints "kept" when the server still holds the connection 1 s later,
+# prints "kept" when the server still holds the connection 2 s later,
 # "closed" when it hung up at once (a refused peer), or the error.
 unix_peer_kept() {
 	local -a as=()
@@ -664,7 +664,7 @@ import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 try:
     s.connect("\0" + sys.argv[1])
-    s.settimeout(1)
+    s.settimeout(2)
     print("closed" if s.recv(1) == b"" else "data")
 except socket.timeout:
     print("kept")
