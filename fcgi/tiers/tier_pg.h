@@ -160,11 +160,12 @@ enum quire_err tier_pg_fetch(struct tier_pg *pg, const char *slug,
 enum quire_err tier_pg_index(struct tier_pg *pg, struct record ***out,
 			     size_t *n, long long *generation);
 
-/* The first (by slug) of slugs[0..n) that is a post of the API (origin
- * api) into *first (caller frees), or NULL when none is: what a content
- * deploy may not replace. QUIRE_OK, QUIRE_EIO, QUIRE_ENOMEM. */
+/* Those of slugs[0..n) that are posts of the API (origin api), by slug,
+ * into *owned (*n_owned of them; caller frees with quire_strings_free):
+ * what a content deploy may not replace. QUIRE_OK, QUIRE_EIO,
+ * QUIRE_ENOMEM. */
 enum quire_err tier_pg_api_owned(struct tier_pg *pg, char *const *slugs,
-				 size_t n, char **first);
+				 size_t n, char ***owned, size_t *n_owned);
 
 /* Every slug PostgreSQL holds, any origin (caller frees the array with
  * quire_strings_free). */

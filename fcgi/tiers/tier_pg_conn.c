@@ -178,7 +178,7 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	/* A content file may not replace a post of the API (README). */
 	{ "quire_api_owned",
 	  "SELECT slug FROM posts WHERE origin = 'api' AND slug = ANY ($1)"
-	  " ORDER BY slug LIMIT 1",
+	  " ORDER BY slug",
 	  1, text_array_type },
 	/* Which of an API batch's slugs are content files' posts, and their
 	 * files: run after the batch's writes, in its transaction, so it

@@ -207,16 +207,31 @@ sed -i '$a\\' "$SITE/posts/2024-04-01-newest.md"
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1
 check "an API post survives a content deploy" every_worker_serves /posts/from-api 200 RACE-
 # ... nor is it replaced by a content file of the same slug (which would
-# also take it away when the file goes): refused, nothing deployed.
+# also take it away when the file goes): that file is skipped, reported,
+# and the rest deployed; exit 5, deployed with files skipped (README).
 printf -- '---\ntitle: Same slug\n---\nFROM-A-FILE\n' >"$SITE/posts/2024-06-01-from-api.md"
-sed -i 's/$/ /' "$SITE/posts/2024-04-01-newest.md"
+sed -i 's/FIXTURE-NEWEST-BODY/NEWEST-EDIT-ONE/' "$SITE/posts/2024-04-01-newest.md"
 "$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1
-check "a content file with an API post's slug: the deploy fails (exit 1)" test $? = 1
+check "a content file with an API post's slug: deployed without it (exit 5)" test $? = 5
+sed 's/^/  quirectl: /' "$T_DIR/deploy.out"
 check "... naming the file and the slug" \
-	grep -q '2024-06-01-from-api.md:1:1: slug "from-api" is a post of the write API' "$T_DIR/deploy.out"
-check "... and the API post is unchanged on every worker" every_worker_serves /posts/from-api 200 RACE-
+	grep -q '2024-06-01-from-api.md:1:1: slug "from-api" is owned by the write API: file skipped' "$T_DIR/deploy.out"
+check "... counting it" grep -q 'deployed generation [0-9]*: 1 changed, 0 removed, [0-9]* unchanged, 1 skipped' "$T_DIR/deploy.out"
+"$QUIRECTL" check "$SITE" >"$T_DIR/check.out" 2>&1
+check "quirectl check (PostgreSQL configured) says so too: exit 5" test $? = 5
+check "... naming the file" grep -q '2024-06-01-from-api.md:1:1: slug "from-api" is owned by the write API: a deploy skips this file' "$T_DIR/check.out"
+check "... the API post is unchanged on every worker" every_worker_serves /posts/from-api 200 RACE-
+check "... and the other change is served by every worker" every_worker_serves /posts/newest 200 NEWEST-EDIT-ONE
+"$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1
+check "the next deploy, nothing else changed: exit 5 again" test $? = 5
+check "... the file reported again, not remembered as deployed" \
+	grep -q '2024-06-01-from-api.md:1:1: slug "from-api" is owned by the write API: file skipped' "$T_DIR/deploy.out"
+sed -i 's/NEWEST-EDIT-ONE/NEWEST-EDIT-TWO/' "$SITE/posts/2024-04-01-newest.md"
+"$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1
+check "... and a deploy with another edit: exit 5, the edit published" test $? = 5
+check "... served by every worker" every_worker_serves /posts/newest 200 NEWEST-EDIT-TWO
 rm -f "$SITE/posts/2024-06-01-from-api.md"
-check "without that file the deploy succeeds" "$QUIRECTL" deploy "$SITE"
+check "without that file the deploy succeeds (exit 0)" "$QUIRECTL" deploy "$SITE"
 
 api DELETE /api/posts/from-api "${AUTH[@]}"
 check "DELETE: 204" test "$R_STATUS" = 204
