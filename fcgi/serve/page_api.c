@@ -8,8 +8,10 @@
  * answered (page_api_answer). Nothing is acknowledged that PostgreSQL
  * did not commit. If-Match with the ETag ("REVISION") makes a write
  * conditional (412 when the post changed meanwhile: no lost update);
- * If-None-Match: * creates only. "/api/posts" lists what PostgreSQL
- * holds, a page at a time.
+ * If-None-Match: * creates only. A slug a content file gives is that
+ * file's: a write or delete of it is refused, 409 naming the file,
+ * decided in the committer's transaction. "/api/posts" lists what
+ * PostgreSQL holds, a page at a time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,12 +299,47 @@ static int api_put(const struct request *req, struct response *resp,
 	return api_write(resp, COMMIT_OP_PUT, slug, expect, rec, write);
 }
 
+/*
+ * 409: the slug is a content file's, and the API may neither replace
+ * nor delete it (DESIGN §7): {"error": ..., "path": the file} (path
+ * null when the committer could not say). The post stays as deployed;
+ * the file is where it changes.
+ */
+static int api_owned_error(struct response *resp, const char *slug,
+			   const char *path)
+{
+	char msg[COMMIT_WIRE_MAX_MESSAGE + QUIRE_MAX_SLUG + 128];
+
+	snprintf(msg, sizeof(msg), "slug \"%s\" belongs to the content file "
+		 "%s%s%s: edit that file and deploy it, or write another slug",
+		 slug, *path ? "\"" : "", *path ? path : "that gives it",
+		 *path ? "\"" : "");
+	buf_reset(&resp->body);
+	buf_puts(&resp->body, "{\"error\":\"");
+	html_json_escape(&resp->body, msg, strlen(msg));
+	buf_puts(&resp->body, "\",\"path\":");
+	if (*path) {
+		buf_putc(&resp->body, '"');
+		html_json_escape(&resp->body, path, strlen(path));
+		buf_putc(&resp->body, '"');
+	} else {
+		buf_puts(&resp->body, "null");
+	}
+	buf_puts(&resp->body, "}\n");
+	resp->status = 409;
+	resp->content_type = "application/json";
+	resp->cacheable = 0;
+	return 409;
+}
+
 int page_api_answer(const struct commit_request *w,
 		    const struct commit_reply *r, struct response *resp)
 {
 	const char *slug = w->slug;
 
 	resp->cacheable = 0;
+	if (r->rc == QUIRE_EOWNED)
+		return api_owned_error(resp, slug, r->message);
 	if (r->rc == QUIRE_ECONFLICT)
 		return api_error(resp, 412, w->op == COMMIT_OP_PUT && w->expect == 0 ?
 				 "the post exists" :

@@ -65,10 +65,17 @@ static const char upsert_head[] =
 	" toc_html = excluded.toc_html, words = excluded.words," \
 	" hash = excluded.hash, revision = p.revision + 1," \
 	" file_sig = NULL, updated_at = now()"
-/* A content write never replaces an API post (a deploy checks first;
- * this holds against an API write of the same new slug in between). */
+/*
+ * A slug has one owner (DESIGN §6, §7): a write replaces only a row of
+ * its own origin, so a deploy never replaces an API post nor the API a
+ * content file's post. The check is the row's newest version, locked by
+ * ON CONFLICT, in the writing statement itself: a concurrent writer of
+ * the other origin cannot slip in between. A row refused is left alone
+ * (and stays locked until the transaction ends) and returns nothing: the
+ * caller tells the slugs that came back from those that did not.
+ */
 static const char upsert_tail[] = UPSERT_SET
-	" WHERE excluded.origin = 'api' OR p.origin = 'content'"
+	" WHERE p.origin = excluded.origin"
 	" RETURNING slug, revision";
 /*
  * An API write under its precondition $20 in one statement, so a batch
@@ -78,7 +85,9 @@ static const char upsert_tail[] = UPSERT_SET
  * inserts nothing when the slug is absent and updates only a row at
  * revision N. ON CONFLICT locks the row and checks the WHERE against its
  * newest version, so of two writers with the same If-Match one wins.
- * No row back: the precondition failed.
+ * Whatever the precondition, a row of origin content is left alone (its
+ * file owns the slug). No row back: the precondition failed, or the
+ * slug is a content file's (PG_STMT_CONTENT_OWNED tells which).
  */
 static const char put_if_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
@@ -86,7 +95,8 @@ static const char put_if_head[] =
 	" source, body_offset, html, toc_html, words, hash) SELECT ";
 static const char put_if_tail[] =
 	" WHERE $20 <= 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
-	UPSERT_SET " WHERE $20 < 0 OR p.revision = $20"
+	UPSERT_SET " WHERE p.origin = excluded.origin"
+	" AND ($20 < 0 OR p.revision = $20)"
 	" RETURNING slug, revision";
 static const Oid delete_if_types[2] = { PG_OID_TEXT, PG_OID_INT8 };
 
@@ -137,12 +147,13 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  0, NULL },
 	/* Built by pg_upsert_sql() when prepared. */
 	{ "quire_put_if", NULL, PG_PUT_IF_NPARAMS, upsert_types },
-	/* Deletes under a precondition ($2: -1 none, N at revision N) and
-	 * tells why not: (deleted rows, whether the slug existed in the
-	 * statement's snapshot). A delete that waited for a concurrent
-	 * writer checks the revision that writer committed. */
+	/* Deletes an API post under a precondition ($2: -1 none, N at
+	 * revision N) and tells why not: (deleted rows, whether the slug
+	 * existed in the statement's snapshot). A delete that waited for a
+	 * concurrent writer checks the revision that writer committed. A
+	 * content file's post is not the API's to delete. */
 	{ "quire_delete_if",
-	  "WITH d AS (DELETE FROM posts WHERE slug = $1"
+	  "WITH d AS (DELETE FROM posts WHERE slug = $1 AND origin = 'api'"
 	  " AND ($2 < 0 OR revision = $2) RETURNING 1)"
 	  " SELECT (SELECT count(*) FROM d),"
 	  " EXISTS (SELECT 1 FROM posts WHERE slug = $1)",
@@ -167,7 +178,14 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	/* A content file may not replace a post of the API (README). */
 	{ "quire_api_owned",
 	  "SELECT slug FROM posts WHERE origin = 'api' AND slug = ANY ($1)"
-	  " ORDER BY slug LIMIT 1",
+	  " ORDER BY slug",
+	  1, text_array_type },
+	/* Which of an API batch's slugs are content files' posts, and their
+	 * files: run after the batch's writes, in its transaction, so it
+	 * sees the rows they locked and left alone (tier_pg_write.c). */
+	{ "quire_content_owned",
+	  "SELECT slug, path FROM posts WHERE origin = 'content'"
+	  " AND slug = ANY ($1)",
 	  1, text_array_type },
 };
 

@@ -19,9 +19,9 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# Two stacks, PostgreSQL's initdb included: ~10 s; the watchdog at 90.
+# Three starts, PostgreSQL's initdb included: ~15 s; the watchdog at 120.
 # shellcheck disable=SC2034 # read by lib.sh's t_init
-T_TIMEOUT=${QUIRE_TEST_TIMEOUT:-90}
+T_TIMEOUT=${QUIRE_TEST_TIMEOUT:-120}
 QS=$QUIRE_SRCDIR/deploy/quickstart
 DC=$QUIRE_SRCDIR/deploy/deploy-content
 POST=/posts/hello-world
@@ -279,6 +279,34 @@ check "stop removes quire.env" test ! -e "$RUN/quire.env"
 deploy_content "$AUTHOR"
 check "deploy-content with the stack stopped exits 3" test "$DC_STATUS" = 3
 check "... and says it is not running" grep -q "not running" "$T_DIR/dc.out"
+
+# Started again on its database, now that a content file gives the slug
+# of the API's post (hello-api, PUT above): that file is skipped and
+# reported, the rest deployed, and the stack starts and serves.
+rm -f "$QUIRE_CONTENT_DIR/posts/bad.md"
+printf -- '---\ntitle: A file with the API post slug\nslug: hello-api\n---\nQS-FILE-BODY\n' \
+	>"$QUIRE_CONTENT_DIR/posts/hello-api.md"
+if qs start; then
+	ok "quickstart starts on a database whose API post has a content file's slug"
+	mapfile -t PIDS < <(qs_pids)
+	SEEN_PIDS+=("${PIDS[@]}")
+	check "... reporting the file it skipped" \
+		grep -q 'posts/hello-api.md:1:1: slug "hello-api" is owned by the write API: file skipped' "$T_DIR/qs.out"
+	check "... and saying the rest was deployed" grep -q "deployed generation [0-9]*: 1 changed, .* 1 skipped" "$T_DIR/qs.out"
+	check "... every worker serves the API's post" every_worker_serves /posts/hello-api 200 "QS-API-BODY" "$(<"$RUN/quire.pid")"
+	check "... and the rest of the content" every_worker_serves "$POST" 200 "EDIT-THREE" "$(<"$RUN/quire.pid")"
+	sed -i 's/EDIT-THREE/EDIT-THREE-B/' "$QUIRE_CONTENT_DIR/$POST_FILE"
+	deploy_content "$QUIRE_CONTENT_DIR"
+	check "deploy-content then exits 5 (deployed, a file skipped)" test "$DC_STATUS" = 5
+	check "... and the edit is served by every worker" every_worker_serves "$POST" 200 "EDIT-THREE-B" "$(<"$RUN/quire.pid")"
+	qs stop
+	check "... and stops" test "$QS_STATUS" = 0
+	check "... every PID gone" all_gone "${PIDS[@]}"
+else
+	fail "quickstart on a database whose API post has a content file's slug (exit $QS_STATUS)"
+fi
+rm -f "$QUIRE_CONTENT_DIR/posts/hello-api.md"
+sed -i 's/EDIT-THREE-B/EDIT-THREE/' "$QUIRE_CONTENT_DIR/$POST_FILE"
 
 # ------------------------------------------------------------ embedded
 if QUIRE_EMBEDDED=1 qs start; then

@@ -724,18 +724,65 @@ static void test_put_delete(struct tier_pg *pg)
 	CHECK(created == 1 && r1->revision == 1);
 	CHECK(g == g0 + 6);
 
-	/* The API takes over a content post, and deletes any origin. */
+	/* A slug a content file gives is that file's: the API neither
+	 * replaces nor deletes it, whatever its precondition (DESIGN §7). */
 	CHECK(revision_of(pg, "new-one") == 1);
 	check_column("new-one", "origin", "content");
 	free(r2->slug);
 	r2->slug = strdup("new-one");
-	CHECK(put(pg, r2, 1, &created, &g) == QUIRE_OK);
-	CHECK(created == 0 && r2->revision == 2);
+	r2->revision = 0;
+	CHECK(put(pg, r2, 1, &created, &g) == QUIRE_EOWNED);
+	CHECK(put(pg, r2, -1, &created, &g) == QUIRE_EOWNED);
+	CHECK(put(pg, r2, 0, &created, &g) == QUIRE_EOWNED);
+	CHECK(created == 0 && g == 0 && r2->revision == 0);
+	CHECK(tier_pg_delete(pg, "new-one", -1, &g) == QUIRE_EOWNED);
+	CHECK(tier_pg_delete(pg, "new-one", 1, &g) == QUIRE_EOWNED);
+	CHECK(g == 0);
+	check_column("new-one", "origin || ' ' || revision || ' ' || path",
+		     "content 1 posts/new-one.md");
+	CHECK(generation_of(pg) == g0 + 6);
+	/* It is the API's once no file gives it. */
+	dels[0] = (char *)"new-one";
+	CHECK(tier_pg_deploy(pg, NULL, 0, dels, 1, &g) == QUIRE_OK);
+	CHECK(put(pg, r2, 0, &created, &g) == QUIRE_OK);
+	CHECK(created == 1 && r2->revision == 1 && g == g0 + 8);
 	check_column("new-one", "origin", "api");
 	check_column("new-one", "path", "");
-	CHECK(tier_pg_delete(pg, "alpha", -1, &g) == QUIRE_OK);
+
+	/* A content deploy leaves an API post alone, and deploys the rest
+	 * of its records: the one refused gets revision 0. */
+	{
+		struct record *v[2];
+
+		v[0] = make_record("deployed-beside", POST_KIND_POST,
+				   RECORD_ORIGIN_CONTENT, "posts/beside.md",
+				   "---\ntitle: Beside\n---\nb\n", "<p>b</p>",
+				   NULL, 11, 0, 0);
+		v[1] = make_record("new-one", POST_KIND_POST,
+				   RECORD_ORIGIN_CONTENT, "posts/new-one.md",
+				   "---\ntitle: File\n---\nf\n", "<p>f</p>",
+				   NULL, 12, 0, 0);
+		CHECK(tier_pg_deploy(pg, v, 2, NULL, 0, &g) == QUIRE_OK);
+		CHECK(g == g0 + 9);
+		CHECK(v[0]->revision == 1 && v[1]->revision == 0);
+		check_column("new-one", "origin || ' ' || revision", "api 1");
+		check_column("deployed-beside", "origin", "content");
+		/* ... also when it is alone */
+		CHECK(tier_pg_deploy(pg, &v[1], 1, NULL, 0, &g) == QUIRE_OK);
+		CHECK(g == g0 + 10 && v[1]->revision == 0);
+		check_column("new-one", "origin || ' ' || revision", "api 1");
+		dels[0] = (char *)"deployed-beside";
+		CHECK(tier_pg_deploy(pg, NULL, 0, dels, 1, &g) == QUIRE_OK);
+		CHECK(!exists(pg, "deployed-beside"));
+		record_free(v[0]);
+		record_free(v[1]);
+	}
+	/* ... and deletes only its own. */
+	dels[0] = (char *)"alpha";
+	CHECK(tier_pg_deploy(pg, NULL, 0, dels, 1, &g) == QUIRE_OK);
 	CHECK(!exists(pg, "alpha"));
-	CHECK(g == g0 + 8);
+	CHECK(g == g0 + 12);
+	CHECK(exists(pg, "new-one"));
 
 	record_free(r1);
 	record_free(r2);
@@ -934,22 +981,35 @@ static void test_write_batch(struct tier_pg *pg)
 	for (i = 0; i < 21; i++) { /* 16 + 4 + 1 rows */
 		snprintf(slug, sizeof(slug), "batch-%02zu", i);
 		recs[n] = api_record(slug, src);
-		ops[n] = (struct tier_pg_op){ NULL, recs[n], -1, QUIRE_OK, 0 };
+		ops[n] = (struct tier_pg_op){ NULL, recs[n], -1, QUIRE_OK, 0, NULL };
 		n++;
 	}
 	/* "twice" created, then replaced under If-Match 1, then a stale
 	 * If-Match 1 fails; a delete of a slug that is not there. */
 	recs[n] = api_record("twice", src);
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], 0, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], 0, QUIRE_OK, 0, NULL };
 	n++;
 	recs[n] = api_record("twice", "---\ntitle: Second\n---\nx\n");
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, QUIRE_OK, 0, NULL };
 	n++;
 	recs[n] = api_record("twice", "---\ntitle: Third\n---\nx\n");
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, QUIRE_OK, 0, NULL };
 	n++;
 	recs[n] = NULL;
-	ops[n] = (struct tier_pg_op){ "never-there", NULL, -1, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ "never-there", NULL, -1, QUIRE_OK, 0, NULL };
+	n++;
+	/* Slugs content files give (test_bulk's): a plain put, which would
+	 * share a statement with the others, a put under If-Match and a
+	 * delete. Each is refused alone (QUIRE_EOWNED, naming the file),
+	 * the rest of the batch committed. */
+	recs[n] = api_record("bulk-00001", src);
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], -1, QUIRE_OK, 0, NULL };
+	n++;
+	recs[n] = api_record("bulk-00002", src);
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], 1, QUIRE_OK, 0, NULL };
+	n++;
+	recs[n] = NULL;
+	ops[n] = (struct tier_pg_op){ "bulk-00003", NULL, -1, QUIRE_OK, 0, NULL };
 	n++;
 	CHECK(tier_pg_write(pg, ops, n, &g) == QUIRE_OK);
 	CHECK(g == g0 + 1);
@@ -963,6 +1023,20 @@ static void test_write_batch(struct tier_pg *pg)
 	CHECK(ops[22].rc == QUIRE_OK && !ops[22].created && recs[22]->revision == 2);
 	CHECK(ops[23].rc == QUIRE_ECONFLICT);
 	CHECK(ops[24].rc == QUIRE_ENOTFOUND);
+	for (i = 25; i < 28; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "posts/bulk-0000%zu.md", i - 24);
+		CHECK(ops[i].rc == QUIRE_EOWNED);
+		CHECK_STR(ops[i].owner, want);
+		snprintf(want, sizeof(want), "bulk-0000%zu", i - 24);
+		check_column(want, "origin || ' ' || revision", "content 2");
+	}
+	for (i = 0; i < n; i++) {
+		CHECK(i >= 25 || ops[i].owner == NULL);
+		free(ops[i].owner);
+		ops[i].owner = NULL;
+	}
 	CHECK(revision_of(pg, "twice") == 2);
 	check_column("twice", "title", "Second");
 	check_column("batch-20", "origin", "api");
