@@ -31,7 +31,8 @@ check "canonical is $BASE/posts/hello-world: $canon" \
 	grep -qF "href=\"$BASE/posts/hello-world\"" <<<"$canon"
 # lighttpd must pass the query string in REQUEST_URI.
 expect_body_contains '/posts/?page=3' 'Pinned Note'
-expect_status '/posts/?page=4' 404
+expect_status '/posts/?page=4' 200
+expect_status '/posts/?page=5' 404
 expect_status '/posts/?page=abc' 400
 expect_status '/posts/hello-world?utm=1' 200
 expect_redirect /posts/hello-world/ 301 /posts/hello-world

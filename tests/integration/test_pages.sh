@@ -38,25 +38,27 @@ check "home: pinned post (oldest) comes before the newest" \
 expect_body_lacks / 'Draft Post'
 expect_body_lacks / 'Future Post'
 
-echo "== post list and pagination (5 published posts, 2 a page)"
+echo "== post list and pagination (7 published posts, 2 a page)"
 expect_redirect /posts 301 /posts/
 expect_status /posts/ 200
 expect_body_contains /posts/ 'Newest Post'
 expect_status '/posts/?page=1' 200
 expect_status '/posts/?page=2' 200
 expect_status '/posts/?page=3' 200
-expect_status '/posts/?page=4' 404
+expect_status '/posts/?page=4' 200
+expect_status '/posts/?page=5' 404
 expect_status '/posts/?page=100000' 404
 for bad in 0 -1 abc 1x 1.5 0x2 '%00' '1%20'; do
 	expect_status "/posts/?page=$bad" 400
 done
 : >"$T_DIR/all"
-for n in 1 2 3; do
+for n in 1 2 3 4; do
 	req "/posts/?page=$n"
 	cat "$T_DIR/r.body" >>"$T_DIR/all"
 done
-for t in 'Hello, World' 'The Second Post' 'Pinned Note' 'Newest Post' 'Ampersands'; do
-	check "the three list pages name '$t'" grep -qF "$t" "$T_DIR/all"
+for t in 'Hello, World' 'The Second Post' 'Pinned Note' 'Newest Post' 'Ampersands' \
+	'Hello�World' 'TOML�Title'; do
+	check "the four list pages name '$t'" grep -qF "$t" "$T_DIR/all"
 done
 for t in 'Draft Post' 'Future Post' 'Broken Post'; do
 	check "no list page names '$t'" not grep -qF "$t" "$T_DIR/all"
@@ -85,6 +87,24 @@ expect_body_lacks /posts/escaping '<Angles>'
 expect_body_contains /posts/newest FIXTURE-NEWEST-BODY
 expect_body_contains /posts/pinned-note FIXTURE-PINNED-BODY
 expect_status /posts/no-such-post 404
+
+echo "== control characters in titles, descriptions, authors, tags, bodies"
+# Each is U+FFFD in every page (HTML forbids them too); the body's HTML
+# is cleaned when it is rendered, the rest when it is escaped.
+expect_body_contains /posts/control-yaml FIXTURE-CONTROL-YAML-BODY
+expect_body_contains /posts/control-yaml 'Hello�World'
+expect_body_contains /posts/control-yaml 'Con�trol Author'
+expect_body_contains /posts/control-yaml '� (SOH) and �[31m'
+expect_body_contains /posts/control-yaml "a tab$(printf '\t')here"
+expect_body_contains /posts/control-toml 'TOML�Title'
+expect_body_contains /posts/control-toml 'NEL � and U+FFFE �'
+# 0x85 is also the second byte of an honest character (U+2026 is E2 80
+# A6, U+0085 is C2 85): what matters is the whole page, checked below.
+for url in /posts/control-yaml /posts/control-toml / '/posts/?page=3' \
+	'/posts/?page=4' /tags/ /tags/control /tags/ctrl-tag /no/such/%C2%85%EF%BF%BE%FF; do
+	req "$url"
+	check_clean_text "$T_DIR/r.body" "$url (status $R_STATUS)"
+done
 
 echo "== aliases"
 expect_redirect /old/hello/ 301 /posts/hello-world
