@@ -122,6 +122,30 @@ void html_clean(struct buf *out, const char *s, size_t len)
 	put_text(out, s, len, 0);
 }
 
+void html_path_encode(struct buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+	unsigned char c;
+	char esc[3];
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		/* RFC 3986 §3.3: pchar (unreserved, sub-delims, ':', '@')
+		 * and '/' */
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') ||
+		    (c && strchr("-._~!$&'()*+,;=:@/", c))) {
+			buf_putc(out, (char)c);
+		} else {
+			esc[0] = '%';
+			esc[1] = hex[c >> 4];
+			esc[2] = hex[c & 15];
+			buf_append(out, esc, 3);
+		}
+	}
+}
+
 void html_url_encode(struct buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";

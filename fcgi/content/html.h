@@ -24,6 +24,12 @@ void html_clean(struct buf *out, const char *s, size_t len);
  * characters kept). */
 void html_url_encode(struct buf *out, const char *s, size_t len);
 
+/* Appends the decoded path s percent-encoded for a Location header or
+ * an href: RFC 3986 path characters (unreserved, sub-delims, ':', '@',
+ * '/') kept, every other byte %XX, so nothing from a request can end
+ * the header, start a query or fragment, or be read as an escape. */
+void html_path_encode(struct buf *out, const char *s, size_t len);
+
 /* Appends s as the inside of a JSON string (RFC 8259 §7): quotes,
  * backslashes and control characters escaped; other bytes as they are. */
 void html_json_escape(struct buf *out, const char *s, size_t len);

@@ -109,6 +109,26 @@ done
 echo "== aliases"
 expect_redirect /old/hello/ 301 /posts/hello-world
 expect_redirect /2024/01/hello-world.html 301 /posts/hello-world
+expect_redirect '/old/a%20b%22%3C%C3%A9' 301 /posts/control-yaml
+expect_redirect '/old/a%20b%22%3C%C3%A9/' 301 /posts/control-yaml
+
+echo "== redirects: Location is percent-encoded"
+# The trailing-slash 301 is built from the decoded path: raw, a '"', '<',
+# '?', a space or a non-ASCII byte went into the header as it was.
+expect_redirect '/tags/a%22b%3Cc%3Ed%3Fe%20f%23g%25h%C3%A9/' 301 \
+	'/tags/a%22b%3Cc%3Ed%3Fe%20f%23g%25h%C3%A9'
+expect_redirect '/tags/a%20b/?page=2' 301 '/tags/a%20b?page=2'
+expect_redirect '/tags/%3Fpage%3D3/?page=2' 301 '/tags/%3Fpage=3?page=2'
+expect_redirect '/tags/a"b<c>é/' 301 '/tags/a%22b%3Cc%3E%C3%A9'
+expect_redirect '/categories/new%20s/' 301 '/categories/new%20s'
+# CR and LF are refused before routing: no header of the client's making.
+for url in '/tags/x%0D%0AX-Injected:%201/' '/tags/x%0AX-Injected:%201/' \
+	'/old/x%0D%0ALocation:%20//evil/'; do
+	req "$url"
+	check "$url: 400 (got $R_STATUS)" [ "$R_STATUS" = 400 ]
+	check "$url: no header of the client's making" \
+		not grep -qiE '^(X-Injected|Location: //evil)' "$T_DIR/r.headers"
+done
 
 echo "== drafts, future posts, malformed files"
 expect_status /posts/draft-post 404
@@ -163,6 +183,10 @@ expect_header /no/such/page Content-Type '^text/html'
 req /no/such/page
 check "404 page is an HTML page" grep -qi '<html' "$T_DIR/r.body"
 expect_status /posts/hello-world/extra 404
+req '/no/such/a%20b%22%3C'
+canon=$(grep -o '<link rel="canonical"[^>]*>' "$T_DIR/r.body" | head -n1)
+check "404 page: its canonical link is the path percent-encoded: $canon" \
+	grep -qF "href=\"$BASE/no/such/a%20b%22%3C\"" <<<"$canon"
 
 echo "== methods"
 for m in POST PUT DELETE PATCH OPTIONS; do

@@ -87,6 +87,28 @@ static void test_forbidden(void)
 	buf_release(&b);
 }
 
+static void test_path_encode(void)
+{
+	struct buf b = BUF_INIT;
+	const char *s;
+
+	/* What RFC 3986 allows in a path stays, '/' included. */
+	s = "/a-b_c.d~e/!$&'()*+,;=:@/Z9";
+	html_path_encode(&b, s, strlen(s));
+	CHECK_STR(b.data, s);
+	/* Everything else is %XX: what could end the header or the path,
+	 * or is not ASCII. */
+	buf_reset(&b);
+	s = "/tags/a\"b<c>d?e f#g%h\\i[j]k{l}m|n^o`p\r\nX: y/\xc3\xa9\x7f\x01";
+	html_path_encode(&b, s, strlen(s));
+	CHECK_STR(b.data, "/tags/a%22b%3Cc%3Ed%3Fe%20f%23g%25h%5Ci%5Bj%5Dk%7Bl%7Dm"
+		  "%7Cn%5Eo%60p%0D%0AX:%20y/%C3%A9%7F%01");
+	buf_reset(&b);
+	html_path_encode(&b, "/a\0b", 4);
+	CHECK_STR(b.data, "/a%00b");
+	buf_release(&b);
+}
+
 /* RFC 8259 §7: every C0 control is escaped; JSON allows DEL and the
  * rest as they are. */
 static void test_json_controls(void)
@@ -141,6 +163,7 @@ int main(void)
 	CHECK_STR(b.data, "\\ufffd|\\ufffd|\\ufffd\\ufffd\\ufffd|\xf0\x9f\x99\x82");
 	buf_release(&b);
 	test_forbidden();
+	test_path_encode();
 	test_json_controls();
 	return check_done("test_html");
 }
