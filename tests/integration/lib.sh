@@ -537,6 +537,50 @@ PY
 	fi
 }
 
+# check_xml FILE WHAT: FILE is well-formed XML (python3's xml.etree,
+# which, unlike feedparser, knows no leniency). Prints its root element.
+check_xml() {
+	local out
+	if out=$("$T_PY" - "$1" <<'PY' 2>&1
+import sys
+import xml.etree.ElementTree as ET
+print(ET.parse(sys.argv[1]).getroot().tag)
+PY
+	); then
+		ok "$2 is well-formed XML ($out)"
+	else
+		fail "$2 is not well-formed XML: $(tail -n 1 <<<"$out")"
+	fi
+}
+
+# check_clean_text FILE WHAT: FILE is UTF-8 with no character that XML
+# 1.0 or HTML forbids in a document: C0 controls but tab, LF and CR, DEL
+# and the C1 controls, noncharacters (U+FDD0-U+FDEF, U+xFFFE, U+xFFFF).
+check_clean_text() {
+	local out
+	if out=$("$T_PY" - "$1" <<'PY' 2>&1
+import sys
+raw = open(sys.argv[1], "rb").read()
+try:
+    text = raw.decode("utf-8")
+except UnicodeDecodeError as e:
+    print("not UTF-8: %s" % e)
+    sys.exit(1)
+for i, ch in enumerate(text):
+    c = ord(ch)
+    if ((c < 0x20 and ch not in "\t\n\r") or 0x7f <= c <= 0x9f or
+            0xfdd0 <= c <= 0xfdef or (c & 0xfffe) == 0xfffe):
+        print("U+%04X at character %d: %r" % (c, i, text[max(0, i - 30):i + 10]))
+        sys.exit(1)
+print("%d characters" % len(text))
+PY
+	); then
+		ok "$2 has no forbidden character ($out)"
+	else
+		fail "$2: $out"
+	fi
+}
+
 # head_body_bytes PATH: sends a raw HTTP/1.0 HEAD for PATH and prints how
 # many bytes came after the header block (curl -I cannot tell).
 head_body_bytes() {

@@ -297,6 +297,28 @@ api PUT /api/posts/after-kill "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text
 check "... and the next write is acknowledged (201)" test "$R_STATUS" = 201
 check "... and served by every worker" every_worker_serves /posts/after-kill 200 AFTER-KILL
 
+# Control characters from the API are rendered away like a file's
+# (content/html.c): U+FFFD in the page and the feed, which stays XML;
+# the source keeps them, and JSON escapes them.
+printf -- '---\ntitle: "API\\x01Title"\ntags: [api]\n---\nAPI-CONTROL \x01 and \x1b[1m &#2;\n' \
+	>"$T_DIR/control.md"
+api PUT /api/posts/api-control "${AUTH[@]}" "${MD[@]}" --data-binary "@$T_DIR/control.md"
+check "a post with control characters: 201" test "$R_STATUS" = 201
+check "... served by every worker" every_worker_serves /posts/api-control 200 API-CONTROL
+req /posts/api-control
+check_clean_text "$T_DIR/r.body" "/posts/api-control"
+expect_body_contains /posts/api-control 'API�Title'
+expect_body_contains /posts/api-control 'API-CONTROL � and �[1m �'
+req /feed.xml
+cp "$T_DIR/r.body" "$T_DIR/feed.xml"
+check_xml "$T_DIR/feed.xml" "/feed.xml with the API's post"
+check_clean_text "$T_DIR/feed.xml" "/feed.xml with the API's post"
+api GET "/api/posts?origin=api" "${AUTH[@]}"
+check "the listing is JSON, the title as written" python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if "API\x01Title" in [p["title"] for p in d["posts"]] else 1)' "$T_DIR/r.body"
+api DELETE /api/posts/api-control "${AUTH[@]}"
+check "... deleted: 204" test "$R_STATUS" = 204
 # Tokens are read when a worker starts: after a SIGHUP (a rolling
 # replacement) a rotated token file holds, and the old token no longer
 # opens the API on any worker.

@@ -31,12 +31,15 @@ check "canonical is $BASE/posts/hello-world: $canon" \
 	grep -qF "href=\"$BASE/posts/hello-world\"" <<<"$canon"
 # lighttpd must pass the query string in REQUEST_URI.
 expect_body_contains '/posts/?page=3' 'Pinned Note'
-expect_status '/posts/?page=4' 404
+expect_status '/posts/?page=4' 200
+expect_status '/posts/?page=5' 404
 expect_status '/posts/?page=abc' 400
 expect_status '/posts/hello-world?utm=1' 200
 expect_redirect /posts/hello-world/ 301 /posts/hello-world
 expect_redirect /posts 301 /posts/
 expect_redirect /old/hello/ 301 /posts/hello-world
+# A Location made from the decoded path is percent-encoded again.
+expect_redirect '/tags/a%22b%3Cc%3Fd%20e%C3%A9/?page=2' 301 '/tags/a%22b%3Cc%3Fd%20e%C3%A9?page=2'
 expect_status /pages/about 200
 expect_status /tags/intro 200
 expect_status /categories/news 200

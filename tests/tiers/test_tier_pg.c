@@ -223,6 +223,133 @@ static void test_migrate(struct tier_pg *pg)
 	CHECK(generation_of(pg) == 0);
 }
 
+/* html of "slug" as PostgreSQL holds it now (NULL when none). */
+static char *stored(const char *slug, const char *column)
+{
+	const char *params[1] = { slug };
+	char sql[128];
+	PGresult *res;
+	char *v = NULL;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM posts WHERE slug = $1", column);
+	res = PQexecParams(admin, sql, 1, NULL, params, NULL, NULL, 0);
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		die(sql, PQerrorMessage(admin));
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+static char *site_stamp(void)
+{
+	PGresult *res = PQexec(admin, "SELECT stamp FROM site");
+	char *v;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		die("stamp", PQerrorMessage(admin));
+	v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Under another server encoding step 5 cleans nothing and fails
+ * nothing: there its expression would match bytes, not characters. */
+static void test_migrate_sql_ascii(void)
+{
+	struct tier_pg *c = NULL;
+	char other[512], err[256];
+	int to = -1;
+
+	if (strchr(url, '?') || snprintf(other, sizeof(other), "%s_ascii", url) >=
+	    (int)sizeof(other))
+		return; /* not a URL this test can name another database by */
+	admin_exec("DROP DATABASE IF EXISTS quire_ascii");
+	admin_exec("CREATE DATABASE quire_ascii ENCODING 'SQL_ASCII'"
+		   " LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+	if (tier_pg_connect(other, &c, err, sizeof(err)) != QUIRE_OK)
+		die("connect quire_ascii", err);
+	CHECK(tier_pg_migrate(c, NULL, &to) == QUIRE_OK);
+	CHECK(to >= 5);
+	if (to < 5)
+		fprintf(stderr, "sql_ascii migrate: %s\n", tier_pg_error(c));
+	tier_pg_close(c);
+	admin_exec("DROP DATABASE quire_ascii");
+}
+
+/*
+ * Step 5: html and toc rendered before html.c replaced the characters XML
+ * and HTML forbid are cleaned in place, as html_clean does, for both
+ * origins; the hash and revision stay (the source did not change), the
+ * generation and stamp move only when a row changed.
+ */
+static void test_migrate_clean(struct tier_pg *pg)
+{
+	long long g0;
+	char *stamp0, *stamp1, *v;
+	int from = -1, to = -1;
+
+	drop_schema();
+	CHECK(tier_pg_migrate(pg, NULL, &to) == QUIRE_OK);
+	CHECK(to >= 5);
+	admin_exec("UPDATE quire_schema SET version = 4;"
+		   "INSERT INTO posts (slug, kind, origin, source, body_offset,"
+		   " html, toc_html, hash, revision) VALUES"
+		   " ('dirty', 'post', 'content', 'x', 0,"
+		   "  E'<p>a\\x01b\\x1b[0m\\x7f \\u0085 \\uFFFE \\uFDD0 \\U0010FFFF"
+		   " \\t\\n\\r caf\\u00e9 \\U0001F642 \\uFFFD</p>',"
+		   "  E'<nav>\\x02</nav>', 42, 3),"
+		   " ('api-dirty', 'post', 'api', 'y', 0, E'<p>\\x0c</p>', NULL, 43, 1),"
+		   " ('clean', 'post', 'content', 'z', 0, E'<p>\\u00a0ok\\t</p>',"
+		   "  '<nav>ok</nav>', 44, 1)");
+	g0 = generation_of(pg);
+	stamp0 = site_stamp();
+	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
+	CHECK(from == 4 && to >= 5);
+	v = stored("dirty", "html");
+	CHECK_STR(v, "<p>a" FFFD "b" FFFD "[0m" FFFD " " FFFD " " FFFD " " FFFD " "
+		  FFFD " \t\n\r caf\xc3\xa9 \xf0\x9f\x99\x82 " FFFD "</p>");
+	free(v);
+	v = stored("dirty", "toc_html");
+	CHECK_STR(v, "<nav>" FFFD "</nav>");
+	free(v);
+	v = stored("api-dirty", "html");
+	CHECK_STR(v, "<p>" FFFD "</p>");
+	free(v);
+	CHECK((v = stored("api-dirty", "toc_html")) == NULL);
+	free(v);
+	v = stored("clean", "html");
+	CHECK_STR(v, "<p>\xc2\xa0ok\t</p>");
+	free(v);
+	v = stored("dirty", "hash || ' ' || revision");
+	CHECK_STR(v, "42 3");
+	free(v);
+	/* Changed: a new generation and stamp, so the next deploy finds
+	 * Redis behind and rewrites it whole. */
+	CHECK(generation_of(pg) == g0 + 1);
+	stamp1 = site_stamp();
+	CHECK(strcmp(stamp0, stamp1) != 0);
+	free(stamp0);
+	free(stamp1);
+
+	/* Nothing to clean: nothing moves. */
+	admin_exec("UPDATE quire_schema SET version = 4");
+	g0 = generation_of(pg);
+	stamp0 = site_stamp();
+	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
+	CHECK(from == 4);
+	CHECK(generation_of(pg) == g0);
+	stamp1 = site_stamp();
+	CHECK_STR(stamp1, stamp0);
+	free(stamp0);
+	free(stamp1);
+	drop_schema();
+	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
+	test_migrate_sql_ascii();
+}
+
 static const char src_a[] =
 	"---\ntitle: \"Alpha \\\"quoted\\\" é\"\ndate: 2024-03-01\n"
 	"updated: 2024-03-05\ntags: [c, \"x,y\", 'back\\slash', \"q\\\"uote\"]\n"
@@ -1151,6 +1278,7 @@ int main(void)
 	if (rc != QUIRE_OK)
 		die("connect", err);
 	test_migrate(pg);
+	test_migrate_clean(pg);
 	test_roundtrip(pg);
 	test_rollback(pg);
 	test_put_delete(pg);
