@@ -36,8 +36,10 @@
 
 /* A socket listening on path (PATH or HOST:PORT), made 0660 from the
  * start: no moment with a wider mode. Root about to become --user keeps
- * it root's (the workers cannot loosen it) and gives it to the group,
- * the web server's, that must connect. -1 on failure (logged). */
+ * it root's (the workers cannot loosen it) and gives it to the group
+ * that must connect, the web server's: --socket-group, so that quire's
+ * own group need not be the web server's (else --group). -1 on failure
+ * (logged). */
 static int open_path(const char *path, const struct privs *privs)
 {
 	struct sockaddr_storage sa;
@@ -56,7 +58,7 @@ static int open_path(const char *path, const struct privs *privs)
 	 * follow. */
 	if (privs->wanted && geteuid() == 0 &&
 	    getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 &&
-	    sa.ss_family == AF_UNIX && lchown(path, 0, privs->gid) < 0) {
+	    sa.ss_family == AF_UNIX && lchown(path, 0, privs->socket_gid) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "listen", "chown failed: %s \"%s\"",
 			strerror(errno), path);
 		close(fd);
@@ -84,7 +86,7 @@ static int open_listener(const struct config *cfg, const struct privs *privs)
 
 /*
  * The --api-listen socket. A path gets the owner, group and mode of the
- * first socket's (as spawn-fcgi -U/-G/-M or --group made it): the web
+ * first socket's (as spawn-fcgi -G/-M or --socket-group made it): the web
  * server that reaches one reaches the other, with nothing more to say.
  */
 static int open_api_listener(const struct config *cfg,
@@ -189,7 +191,9 @@ int main(int argc, char **argv)
 		config_release(&cfg);
 		return 0;
 	}
-	if (privs_resolve(&privs, cfg.user, cfg.group, err, sizeof(err)) != QUIRE_OK) {
+	if (privs_resolve(&privs, cfg.user, cfg.group, err, sizeof(err)) != QUIRE_OK ||
+	    privs_resolve_socket_group(&privs, cfg.socket_group, err,
+				       sizeof(err)) != QUIRE_OK) {
 		fprintf(stderr, "quire.fcgi: %s\n", err);
 		config_release(&cfg);
 		return 2;

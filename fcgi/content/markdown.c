@@ -5,7 +5,8 @@
  * (size, then a pre-scan for wide tables, the input that makes Debian's
  * cmark-gfm 0.29.0.gfm.6 quadratic), parse, walk the tree once (count
  * words, collect headings), give each heading a stable id, render, then
- * prefix the footnote ids.
+ * replace the characters XML and HTML forbid (html.c) and prefix the
+ * footnote ids.
  *
  * Each heading is rendered on its own (same options, so safe mode and
  * the tag filter still apply), id="ID" is put into its opening tag, and
@@ -501,31 +502,41 @@ static size_t footnote_attr(const char *s)
 }
 
 /*
+ * The rendered HTML as it is stored: cleaned (html_clean) and, when a
+ * prefix is given, with it put before the footnote ids, in one linear
+ * pass.
+ *
+ * Cleaned: cmark-gfm writes control characters through as they are,
+ * whether raw in the text or as references it decoded (&#1;), and the
+ * body goes into pages raw, so one such byte would make every feed that
+ * carries the post not XML. Doing it here, once a render, keeps the
+ * stored HTML clean and costs no request anything.
+ *
  * cmark-gfm names footnotes fn-LABEL and their references fnref-LABEL,
  * the same in every document. Text and attribute values it writes have
  * '"' escaped, so these patterns only occur where it put them (or in a
- * link the author wrote to a footnote, which must follow anyway). One
- * linear pass.
+ * link the author wrote to a footnote, which must follow anyway). The
+ * stretches between them end on ASCII, never inside a character.
  */
-static char *prefix_footnotes(const char *html, const char *prefix)
+static char *finish_html(const char *html, const char *prefix)
 {
 	struct buf out = BUF_INIT;
 	const char *p, *start = html;
 	size_t keep;
 
-	for (p = html; *p; p++) {
+	for (p = html; prefix && *prefix && *p; p++) {
 		if (*p != 'i' && *p != 'h')
 			continue;
 		keep = footnote_attr(p);
 		if (!keep)
 			continue;
-		buf_append(&out, start, (size_t)(p - start) + keep);
+		html_clean(&out, start, (size_t)(p - start) + keep);
 		html_escape(&out, prefix, strlen(prefix));
 		buf_putc(&out, '-');
 		p += keep - 1;
 		start = p + 1;
 	}
-	buf_puts(&out, start);
+	html_clean(&out, start, strlen(start));
 	return buf_detach(&out, NULL);
 }
 
@@ -624,8 +635,7 @@ static enum quire_err render_here(const char *md, size_t len, unsigned flags,
 	if (!rendered)
 		goto out;
 	/* out of the arena before it goes */
-	html = id_prefix && *id_prefix ? prefix_footnotes(rendered, id_prefix) :
-	       strdup(rendered);
+	html = finish_html(rendered, id_prefix);
 	if (!html)
 		goto out;
 	if (flags & MARKDOWN_TOC) {

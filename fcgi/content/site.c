@@ -58,15 +58,21 @@ void site_term_key(const char *name, char *out, size_t outsz)
 
 	if (outsz == 0)
 		return;
+	/* What serve/uri.c refuses in a path (a control character, a
+	 * backslash, a "." or ".." segment) or what would end the segment
+	 * becomes '-', so every term has a page. */
 	for (; *name && o + 1 < outsz; name++) {
 		c = (unsigned char)*name;
-		if (c == ' ' || c == '/' || c == '\\' || c == '?' || c == '#')
+		if (c <= ' ' || c == 0x7f || c == '/' || c == '\\' || c == '?' ||
+		    c == '#')
 			c = '-';
 		else if (c < 0x80)
 			c = (unsigned char)tolower(c);
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
+	if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
+		memset(out, '-', o);
 }
 
 static enum quire_err entry_add(struct site_entry **table, const char *key,

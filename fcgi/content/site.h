@@ -70,7 +70,8 @@ const struct site_term *site_term_find(const struct site_terms *t,
 				       const char *key);
 
 /* Writes the URL key of a tag or category name into out (outsz bytes):
- * lower-case ASCII, spaces and '/' as '-', other bytes kept. */
+ * lower-case ASCII; spaces, control characters, '/', '\\', '?', '#',
+ * and a whole "." or ".." as '-'; other bytes kept. */
 void site_term_key(const char *name, char *out, size_t outsz);
 
 /* The time a post was last changed: updated, else date. */

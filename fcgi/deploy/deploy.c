@@ -299,6 +299,51 @@ void deploy_plan_release(struct deploy_plan *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
+enum quire_err deploy_plan_skip_owned(struct deploy_plan *plan,
+				      char *const *owned, size_t n)
+{
+	struct key_table set;
+	char msg[QUIRE_MAX_SLUG + 64];
+	struct record *r;
+	size_t i, j;
+
+	if (n == 0)
+		return QUIRE_OK;
+	if (key_table_init(&set, n) != QUIRE_OK)
+		return QUIRE_ENOMEM;
+	for (i = 0; i < n; i++)
+		if (!key_table_has(&set, owned[i]) &&
+		    key_table_put(&set, owned[i], NULL) != QUIRE_OK) {
+			key_table_release(&set);
+			return QUIRE_ENOMEM;
+		}
+	for (i = 0, j = 0; i < plan->n_upserts; i++) {
+		r = plan->upserts[i];
+		if (!key_table_has(&set, r->slug)) {
+			plan->upserts[j++] = r;
+			continue;
+		}
+		snprintf(msg, sizeof(msg), "slug \"%s\" is owned by the write API: "
+			 "file skipped", r->slug);
+		content_report(r->path ? r->path : r->slug, 1, 1, msg);
+		plan->n_skipped++;
+		record_free(r);
+	}
+	plan->n_upserts = j;
+	for (i = 0, j = 0; i < plan->n_sigs; i++) {
+		if (key_table_has(&set, plan->sigs[i].slug)) {
+			free(plan->sigs[i].slug);
+			free(plan->sigs[i].path);
+			free(plan->sigs[i].sig);
+			continue;
+		}
+		plan->sigs[j++] = plan->sigs[i];
+	}
+	plan->n_sigs = j;
+	key_table_release(&set);
+	return QUIRE_OK;
+}
+
 /* The parsed form of the signature text sig (none when NULL or bad). */
 static void sig_parsed(const char *sig, struct content_sig *out)
 {

@@ -26,6 +26,7 @@ struct deploy_plan {
 	size_t n_deletes;
 	size_t n_unchanged;
 	size_t n_errors;          /* each reported as path:line:column: message */
+	size_t n_skipped;         /* files left out: their slug is the API's */
 	/* Stable signatures of files read that PostgreSQL does not have
 	 * yet, for tier_pg_keep_sigs(): slug, sig and the hash it goes with */
 	struct tier_pg_hash *sigs;
@@ -67,6 +68,19 @@ enum quire_err deploy_plan_make(struct content_file *files, size_t n,
 				const struct content_options *opt,
 				struct deploy_plan *plan);
 void deploy_plan_release(struct deploy_plan *plan);
+
+/*
+ * Takes out of plan the upserts whose slug is one of owned[0..n): a
+ * post of the write API holds it, and a slug has one owner (DESIGN §6).
+ * Each file is reported, "PATH:1:1: slug "S" is owned by the write
+ * API: file skipped", counted in plan->n_skipped, and left out as if it
+ * were not in the folder: not upserted, its signature not kept, so the
+ * next deploy reads and reports it again (and a slug it gave before is
+ * removed, as when a file goes). The rest of the plan stands, in its
+ * order. QUIRE_OK or QUIRE_ENOMEM.
+ */
+enum quire_err deploy_plan_skip_owned(struct deploy_plan *plan,
+				      char *const *owned, size_t n);
 
 /*
  * What PostgreSQL holds of the content posts once plan is committed over

@@ -23,6 +23,8 @@ enum deploy_exit {
 	DEPLOY_EXIT_USAGE = 2,
 	DEPLOY_EXIT_TIER = 3,      /* a tier needed is unreachable */
 	DEPLOY_EXIT_ACK = 4,       /* deployed, but not every worker acknowledged */
+	DEPLOY_EXIT_SKIPPED = 5,   /* deployed and acknowledged, but files were
+	                            * left out: their slug is an API post's */
 };
 
 #define DEPLOY_PROTO_NOT_MINE 255

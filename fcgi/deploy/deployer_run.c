@@ -2,9 +2,10 @@
  * deployer_run.c - one deploy, phase by phase (deployer.h)
  *
  * Nothing changes until the commit: every phase before it may refuse
- * the deploy and end it, with what went wrong reported. From the commit
- * on the deploy is made, and what follows only tells the workers; it
- * ends with the report of what was done.
+ * the deploy and end it, with what went wrong reported, or leave a file
+ * out of it (one whose slug is a post of the write API). From the
+ * commit on the deploy is made, and what follows only tells the
+ * workers; it ends with the report of what was done.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -148,45 +149,45 @@ static enum step make_plan(struct run *run)
 
 /*
  * A content file whose slug is a post of the write API would replace it
- * (and take it away when the file goes): refused, naming the file, and
- * nothing deployed. DEPLOY_EXIT_OK when no upsert is one.
+ * (and take it away when the file goes): a slug has one owner (DESIGN
+ * §6). Such files are reported and left out of the plan, and the rest
+ * is deployed; the deploy then exits DEPLOY_EXIT_SKIPPED. Asked before
+ * the commit so that a deploy of nothing else commits nothing; the
+ * commit decides again, row by row (commit_pg). A deploy_exit.
  */
-static int api_owned(struct deployer *d)
+static int skip_api_owned(struct deployer *d)
 {
-	const struct deploy_plan *plan = &d->plan;
-	char **slugs, *first = NULL, msg[QUIRE_MAX_SLUG + 128];
-	size_t i;
+	struct deploy_plan *plan = &d->plan;
+	char **slugs, **owned = NULL;
+	size_t i, n_owned = 0;
 	enum quire_err rc;
 
 	if (plan->n_upserts == 0)
 		return DEPLOY_EXIT_OK;
 	slugs = calloc(plan->n_upserts, sizeof(*slugs));
-	if (!slugs)
+	if (!slugs) {
+		log_report("out of memory; nothing deployed");
 		return DEPLOY_EXIT_TIER;
+	}
 	for (i = 0; i < plan->n_upserts; i++)
 		slugs[i] = plan->upserts[i]->slug;
-	rc = tier_pg_api_owned(d->pg, slugs, plan->n_upserts, &first);
+	rc = tier_pg_api_owned(d->pg, slugs, plan->n_upserts, &owned, &n_owned);
 	free(slugs);
 	if (rc != QUIRE_OK) {
 		log_report("postgresql: %s; nothing deployed", tier_pg_error(d->pg));
 		return DEPLOY_EXIT_TIER;
 	}
-	if (!first)
-		return DEPLOY_EXIT_OK;
-	for (i = 0; i < plan->n_upserts; i++)
-		if (strcmp(plan->upserts[i]->slug, first) == 0)
-			break;
-	snprintf(msg, sizeof(msg), "slug \"%s\" is a post of the write API: a "
-		 "content file cannot replace it", first);
-	content_report(i < plan->n_upserts && plan->upserts[i]->path ?
-		       plan->upserts[i]->path : first, 1, 1, msg);
-	log_report("1 error; nothing deployed");
-	free(first);
-	return DEPLOY_EXIT_CONTENT;
+	rc = deploy_plan_skip_owned(plan, owned, n_owned);
+	quire_strings_free(owned, n_owned);
+	if (rc != QUIRE_OK) {
+		log_report("out of memory; nothing deployed");
+		return DEPLOY_EXIT_TIER;
+	}
+	return DEPLOY_EXIT_OK;
 }
 
-/* Refuses content with errors (each listed as it was found), and a file
- * that would replace a post of the write API. */
+/* Refuses content with errors (each listed as it was found); leaves out
+ * the files whose slug is a post of the write API. */
 static enum step refuse_bad_content(struct run *run)
 {
 	struct deployer *d = run->d;
@@ -198,38 +199,37 @@ static enum step refuse_bad_content(struct run *run)
 		run->rc = DEPLOY_EXIT_CONTENT;
 		return STEP_END;
 	}
-	if (run->changed && (run->rc = api_owned(d)) != DEPLOY_EXIT_OK)
+	if (run->changed && (run->rc = skip_api_owned(d)) != DEPLOY_EXIT_OK)
 		return STEP_END;
+	run->changed = d->plan.n_upserts || d->plan.n_deletes;
 	return STEP_NEXT;
 }
 
-/* Commits the plan and a new generation in one PostgreSQL transaction:
- * from here on, the deploy is made. */
-static enum step commit_pg(struct run *run)
+/*
+ * The upserts the commit left alone (revision 0): an API write made
+ * their slug between skip_api_owned() and the commit. They were not
+ * deployed; out of the plan they go, reported, so that Redis, the
+ * workers and what the deployer keeps never take them for deployed.
+ */
+static enum quire_err drop_refused(struct deploy_plan *plan)
 {
-	struct deployer *d = run->d;
-	const struct deploy_plan *plan = &d->plan;
+	char **owned;
+	size_t i, n = 0;
+	enum quire_err rc;
 
-	if (run->changed && tier_pg_deploy(d->pg, plan->upserts, plan->n_upserts,
-					   plan->deletes, plan->n_deletes,
-					   &d->gen) != QUIRE_OK) {
-		log_report("postgresql: %s; nothing deployed", tier_pg_error(d->pg));
-		run->rc = DEPLOY_EXIT_TIER;
-		return STEP_END;
-	}
-	d->ran = 1;
-	run->t_commit = quire_now_ms();
-	/* list and pg ran side by side in a fresh process; wait is how long
-	 * the list then waited for pg */
-	log_msg(LOG_LEVEL_DEBUG, "deploy", "files=%zu read=%zu listed=%s "
-		"known_from=%s list_ms=%.1f pg_ms=%.1f wait_ms=%.1f read_ms=%.1f "
-		"plan_commit_ms=%.1f plan_ms=%.1f commit_ms=%.1f", d->n_files,
-		d->n_files - run->n_skipped, run->whole ? "whole" : "changes",
-		d->known.from, run->t_list - run->t0,
-		d->pg_ms, run->t_joined - run->t_list, run->t_read - run->t_joined,
-		run->t_commit - run->t_read, run->t_plan - run->t_read,
-		run->t_commit - run->t_plan);
-	return STEP_NEXT;
+	for (i = 0; i < plan->n_upserts; i++)
+		n += plan->upserts[i]->revision == 0;
+	if (n == 0)
+		return QUIRE_OK;
+	owned = calloc(n, sizeof(*owned));
+	if (!owned)
+		return QUIRE_ENOMEM;
+	for (i = 0, n = 0; i < plan->n_upserts; i++)
+		if (plan->upserts[i]->revision == 0)
+			owned[n++] = plan->upserts[i]->slug;
+	rc = deploy_plan_skip_owned(plan, owned, n);
+	free(owned); /* its strings were the records', freed by the skip */
+	return rc;
 }
 
 /* Signals the local master to reload, the fallback when Redis is down.
@@ -258,6 +258,42 @@ static int signal_master(void)
 	printf("redis unreachable: signalled the local master (pid %ld) to reload "
 	       "instead\n", pid);
 	return DEPLOY_EXIT_OK;
+}
+
+/* Commits the plan and a new generation in one PostgreSQL transaction:
+ * from here on, the deploy is made. */
+static enum step commit_pg(struct run *run)
+{
+	struct deployer *d = run->d;
+	struct deploy_plan *plan = &d->plan;
+
+	if (run->changed && tier_pg_deploy(d->pg, plan->upserts, plan->n_upserts,
+					   plan->deletes, plan->n_deletes,
+					   &d->gen) != QUIRE_OK) {
+		log_report("postgresql: %s; nothing deployed", tier_pg_error(d->pg));
+		run->rc = DEPLOY_EXIT_TIER;
+		return STEP_END;
+	}
+	d->ran = 1;
+	run->t_commit = quire_now_ms();
+	if (drop_refused(plan) != QUIRE_OK) {
+		/* Committed: only Redis and the workers are left to tell, and
+		 * a reload from PostgreSQL tells them right. */
+		log_report("out of memory after the commit");
+		run->rc = signal_master();
+		return STEP_REPORT;
+	}
+	/* list and pg ran side by side in a fresh process; wait is how long
+	 * the list then waited for pg */
+	log_msg(LOG_LEVEL_DEBUG, "deploy", "files=%zu read=%zu listed=%s "
+		"known_from=%s list_ms=%.1f pg_ms=%.1f wait_ms=%.1f read_ms=%.1f "
+		"plan_commit_ms=%.1f plan_ms=%.1f commit_ms=%.1f", d->n_files,
+		d->n_files - run->n_skipped, run->whole ? "whole" : "changes",
+		d->known.from, run->t_list - run->t0,
+		d->pg_ms, run->t_joined - run->t_list, run->t_read - run->t_joined,
+		run->t_commit - run->t_read, run->t_plan - run->t_read,
+		run->t_commit - run->t_plan);
+	return STEP_NEXT;
 }
 
 /* Writes what was committed to Redis: the changes, or everything when
@@ -362,9 +398,11 @@ static void report(const struct run *run)
 {
 	const struct deployer *d = run->d;
 
-	printf("deployed generation %lld: %zu changed, %zu removed, %zu unchanged; "
-	       "committed in %.1f ms", d->gen, d->plan.n_upserts, d->plan.n_deletes,
-	       d->plan.n_unchanged, run->t_commit - run->t0);
+	printf("deployed generation %lld: %zu changed, %zu removed, %zu unchanged",
+	       d->gen, d->plan.n_upserts, d->plan.n_deletes, d->plan.n_unchanged);
+	if (d->plan.n_skipped)
+		printf(", %zu skipped", d->plan.n_skipped);
+	printf("; committed in %.1f ms", run->t_commit - run->t0);
 	if (run->r)
 		printf("; %zu/%zu workers acknowledged in %.1f ms", run->acked,
 		       run->live, quire_now_ms() - run->t0);
@@ -403,6 +441,17 @@ int deployer_run(struct deployer *d, double timeout_ms)
 		step = phases[i](&run);
 	if (step != STEP_END)
 		report(&run);
+	/* Skipped files do not stop a deploy (one file must not block every
+	 * deploy), but they are not deployed: said, and in the exit code
+	 * when nothing worse is to be said. */
+	if (d->ran && d->plan.n_skipped) {
+		log_report("%zu file%s skipped: %s slug is a post of the write API "
+			   "(listed above); the rest is deployed", d->plan.n_skipped,
+			   d->plan.n_skipped == 1 ? "" : "s",
+			   d->plan.n_skipped == 1 ? "its" : "each one's");
+		if (run.rc == DEPLOY_EXIT_OK)
+			run.rc = DEPLOY_EXIT_SKIPPED;
+	}
 	tier_redis_close(run.r);
 	return run.rc;
 }

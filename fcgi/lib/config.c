@@ -114,8 +114,14 @@ static const struct config_setting settings[] = {
 	  .type = CONFIG_STRING, .offset = FIELD(group, char *),
 	  .arg = "NAME",
 	  .help = "with --user: this group (default: the\n"
-		  "user's); a --listen socket is made\n"
-		  "root:GROUP 0660: the web server's group" },
+		  "user's), and the sockets' unless\n"
+		  "--socket-group" },
+	{ .name = "socket-group", .env = "QUIRE_SOCKET_GROUP",
+	  .type = CONFIG_STRING, .offset = FIELD(socket_group, char *),
+	  .arg = "NAME",
+	  .help = "with --user: the web server's group; a\n"
+		  "socket made at a path is root:NAME 0660\n"
+		  "(default: --group)" },
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -33,6 +33,8 @@ struct config {
 	size_t max_body;       /* largest request body the API takes */
 	char *user;            /* drop to this user when root; NULL: stay */
 	char *group;           /* and group; NULL: the user's primary group */
+	char *socket_group;    /* the group of sockets made at a path as
+	                        * root; NULL: group */
 	int show_help;
 	int show_version;
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/quire.h"
 
 static enum log_level max_level = LOG_LEVEL_INFO;
 static const char *report_prefix;
@@ -105,28 +106,51 @@ void log_report(const char *fmt, ...)
 		free(line);
 }
 
-char *log_escape(const char *s, char *out, size_t outsz)
+/* Appends \xNN for each of the n bytes at s to out[*o]; 0 when they do
+ * not all fit before its last byte. */
+static int put_hex(const unsigned char *s, size_t n, char *out, size_t outsz,
+		   size_t *o)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-	unsigned char c;
+	size_t i;
+
+	if (*o + 4 * n >= outsz)
+		return 0;
+	for (i = 0; i < n; i++) {
+		out[(*o)++] = '\\';
+		out[(*o)++] = 'x';
+		out[(*o)++] = hex[s[i] >> 4];
+		out[(*o)++] = hex[s[i] & 15];
+	}
+	return 1;
+}
+
+char *log_escape(const char *s, char *out, size_t outsz)
+{
+	const unsigned char *u = (const unsigned char *)s, *end;
+	size_t o = 0, n;
+	int ok;
 
 	if (outsz == 0)
 		return out;
-	for (; s && *s; s++) {
-		c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-			if (o + 4 >= outsz)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		} else {
-			if (o + 1 >= outsz)
-				break;
-			out[o++] = (char)c;
+	end = u ? u + strlen(s) : NULL;
+	while (u && u < end) {
+		n = quire_utf8_len(u, end);
+		if (n == 0) {
+			/* not UTF-8: a lone 0x9b is CSI to an 8-bit terminal */
+			ok = put_hex(u, n = 1, out, outsz, &o);
+		} else if (n == 1 && (*u < 0x20 || *u == 0x7f || *u == '"' ||
+				      *u == '\\')) {
+			ok = put_hex(u, 1, out, outsz, &o);
+		} else if (n == 2 && u[0] == 0xc2 && u[1] <= 0x9f) {
+			ok = put_hex(u, 2, out, outsz, &o); /* C1, U+0080-U+009F */
+		} else if ((ok = o + n < outsz)) {
+			memcpy(out + o, u, n); /* whole characters only */
+			o += n;
 		}
+		if (!ok)
+			break;
+		u += n;
 	}
 	out[o] = '\0';
 	return out;

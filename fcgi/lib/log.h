@@ -42,9 +42,10 @@ void log_set_report(const char *prefix, FILE *to);
 /* Reports one line, the newline added, as log_set_report() said. */
 void log_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Copies at most outsz-1 bytes of s into out with control characters,
- * quotes and backslashes escaped (\xNN), for logging what a client sent.
- * Returns out. */
+/* Copies at most outsz-1 bytes of s into out with control characters
+ * (C0, DEL, C1 as UTF-8), bytes that are not UTF-8, quotes and
+ * backslashes escaped (\xNN a byte), for logging what a client sent;
+ * cut before an escape or a character that does not fit. Returns out. */
 char *log_escape(const char *s, char *out, size_t outsz);
 
 #endif

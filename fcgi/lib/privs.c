@@ -66,8 +66,10 @@ static enum quire_err resolve_user(struct privs *p, const char *user,
 	return QUIRE_OK;
 }
 
-static enum quire_err resolve_group(struct privs *p, const char *group,
-				    char *err, size_t errsz)
+/* group (a name or a number) into *gid, and its name into name (namesz
+ * bytes); a number with no group entry stands for itself. */
+static enum quire_err resolve_group(const char *group, gid_t *gid, char *name,
+				    size_t namesz, char *err, size_t errsz)
 {
 	struct group gr, *res = NULL;
 	char buf[16384];
@@ -83,12 +85,12 @@ static enum quire_err resolve_group(struct privs *p, const char *group,
 			snprintf(err, errsz, "no such group \"%s\"", group);
 			return QUIRE_ENOTFOUND;
 		}
-		p->gid = (gid_t)id;
-		snprintf(p->group, sizeof(p->group), "%lld", id);
+		*gid = (gid_t)id;
+		snprintf(name, namesz, "%lld", id);
 		return QUIRE_OK;
 	}
-	p->gid = res->gr_gid;
-	snprintf(p->group, sizeof(p->group), "%s", res->gr_name);
+	*gid = res->gr_gid;
+	snprintf(name, namesz, "%s", res->gr_name);
 	return QUIRE_OK;
 }
 
@@ -110,7 +112,8 @@ enum quire_err privs_resolve(struct privs *p, const char *user,
 	if (rc != QUIRE_OK)
 		return rc;
 	if (group && *group) {
-		rc = resolve_group(p, group, err, errsz);
+		rc = resolve_group(group, &p->gid, p->group, sizeof(p->group),
+				   err, errsz);
 		if (rc != QUIRE_OK)
 			return rc;
 	} else if (primary == (gid_t)-1) {
@@ -122,7 +125,8 @@ enum quire_err privs_resolve(struct privs *p, const char *user,
 
 		/* By number: the name, if the group database has one. */
 		snprintf(num, sizeof(num), "%lu", (unsigned long)primary);
-		rc = resolve_group(p, num, err, errsz);
+		rc = resolve_group(num, &p->gid, p->group, sizeof(p->group),
+				   err, errsz);
 		if (rc != QUIRE_OK)
 			return rc;
 	}
@@ -131,8 +135,23 @@ enum quire_err privs_resolve(struct privs *p, const char *user,
 			 p->user, p->group);
 		return QUIRE_EINVAL;
 	}
+	p->socket_gid = p->gid;
 	p->wanted = 1;
 	return QUIRE_OK;
+}
+
+enum quire_err privs_resolve_socket_group(struct privs *p, const char *group,
+					  char *err, size_t errsz)
+{
+	char name[64];
+
+	if (!group || !*group)
+		return QUIRE_OK;
+	if (!p->wanted) {
+		snprintf(err, errsz, "--socket-group \"%s\" needs --user", group);
+		return QUIRE_EINVAL;
+	}
+	return resolve_group(group, &p->socket_gid, name, sizeof(name), err, errsz);
 }
 
 enum quire_err privs_drop(const struct privs *p, char *err, size_t errsz)

@@ -18,6 +18,7 @@ static const char *const errs[QUIRE_ERR__MAX] = {
 	"invalid argument",        /* QUIRE_EINVAL */
 	"timed out",               /* QUIRE_ETIMEOUT */
 	"conflict",                /* QUIRE_ECONFLICT */
+	"owned by another",        /* QUIRE_EOWNED */
 };
 
 const char *quire_strerror(enum quire_err err)

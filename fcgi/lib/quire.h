@@ -18,6 +18,8 @@ enum quire_err {
 	QUIRE_EINVAL,     /* a bad argument or option */
 	QUIRE_ETIMEOUT,   /* a bounded operation ran out of time */
 	QUIRE_ECONFLICT,  /* a precondition (a revision) did not hold */
+	QUIRE_EOWNED,     /* the name is another owner's (a slug a content
+			     file gives, written through the API) */
 	QUIRE_ERR__MAX
 };
 

@@ -27,7 +27,9 @@ struct request {
 	const char *if_match;
 	const char *if_none_match;
 	const char *query;            /* raw, after the '?'; NULL when none */
-	const char *remote_addr;      /* the client, as the web server saw it */
+	/* The web server marked this request QUIRE_METRICS=1, a FastCGI
+	 * parameter no client can send (DESIGN §4). */
+	int metrics_allowed;
 	const char *body;             /* NUL-terminated; body_len bytes */
 	size_t body_len;
 	struct uri uri;
@@ -49,7 +51,8 @@ int page_feed(const struct request *req, struct response *resp);
 int page_feed_tag(const struct request *req, struct response *resp);
 int page_feed_sitemap(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);
-/* "/metrics": Prometheus text, for loopback clients only. */
+/* "/metrics": Prometheus text, where the web server allows it
+ * (req->metrics_allowed); else the 404 page. */
 int page_metrics(const struct request *req, struct response *resp);
 /* Fills the 404 page (status 404). */
 int page_not_found(const struct request *req, struct response *resp);

@@ -10,7 +10,10 @@
  * ETag "REVISION") make a write conditional: lib/precond.c parses them,
  * and the condition rides with the write into the statement that
  * applies it (412 when it fails: no lost update, no check-then-write
- * race); on GET they give 412 or 304. "/api/posts" lists what
+ * race); on GET they give 412 or 304. A slug a content file gives is
+ * that file's: a write or delete of it is refused, 409 naming the file
+ * whatever its preconditions ask, decided in the committer's
+ * transaction. "/api/posts" lists what
  * PostgreSQL holds, a page at a time.
  */
 #include <stdio.h>
@@ -322,12 +325,47 @@ static const char *conflict_message(const struct precond *c)
 	       "retry";
 }
 
+/*
+ * 409: the slug is a content file's, and the API may neither replace
+ * nor delete it (DESIGN §7): {"error": ..., "path": the file} (path
+ * null when the committer could not say). The post stays as deployed;
+ * the file is where it changes.
+ */
+static int api_owned_error(struct response *resp, const char *slug,
+			   const char *path)
+{
+	char msg[COMMIT_WIRE_MAX_MESSAGE + QUIRE_MAX_SLUG + 128];
+
+	snprintf(msg, sizeof(msg), "slug \"%s\" belongs to the content file "
+		 "%s%s%s: edit that file and deploy it, or write another slug",
+		 slug, *path ? "\"" : "", *path ? path : "that gives it",
+		 *path ? "\"" : "");
+	buf_reset(&resp->body);
+	buf_puts(&resp->body, "{\"error\":\"");
+	html_json_escape(&resp->body, msg, strlen(msg));
+	buf_puts(&resp->body, "\",\"path\":");
+	if (*path) {
+		buf_putc(&resp->body, '"');
+		html_json_escape(&resp->body, path, strlen(path));
+		buf_putc(&resp->body, '"');
+	} else {
+		buf_puts(&resp->body, "null");
+	}
+	buf_puts(&resp->body, "}\n");
+	resp->status = 409;
+	resp->content_type = "application/json";
+	resp->cacheable = 0;
+	return 409;
+}
+
 int page_api_answer(const struct commit_request *w,
 		    const struct commit_reply *r, struct response *resp)
 {
 	const char *slug = w->slug;
 
 	resp->cacheable = 0;
+	if (r->rc == QUIRE_EOWNED)
+		return api_owned_error(resp, slug, r->message);
 	if (r->rc == QUIRE_ECONFLICT)
 		return api_error(resp, 412, conflict_message(&w->cond), 0, 0);
 	if (r->rc == QUIRE_ENOTFOUND)

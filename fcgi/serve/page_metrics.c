@@ -1,22 +1,20 @@
 /*
  * page_metrics.c - "/metrics": the counters in Prometheus text
+ *
+ * The counters say how the site is used and are nobody else's business,
+ * so they are served only where the operator said so: on a request the
+ * web server marked with the FastCGI parameter QUIRE_METRICS=1 (the
+ * templates' metrics listener, on loopback). The client's address would
+ * prove nothing: behind a TLS terminator or proxy on the same machine
+ * every client is 127.0.0.1. Closed by default: unmarked, it is the 404
+ * page, like any unknown path.
  */
-#include <string.h>
-
 #include "lib/metrics.h"
 #include "serve/page.h"
 
-/* Only from the machine itself: the counters say how the site is used
- * and are nobody else's business. */
-static int loopback(const char *addr)
-{
-	return addr && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
-			strncmp(addr, "::ffff:127.", 11) == 0);
-}
-
 int page_metrics(const struct request *req, struct response *resp)
 {
-	if (!loopback(req->remote_addr))
+	if (!req->metrics_allowed)
 		return page_not_found(req, resp);
 	buf_reset(&resp->body);
 	metrics_render(&resp->body);

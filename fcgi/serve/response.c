@@ -8,6 +8,7 @@
 #include <xxhash.h>
 #include <libdeflate.h>
 
+#include "content/html.h"
 #include "lib/etag.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
@@ -79,15 +80,29 @@ enum quire_err response_plain(struct response *r, int status)
 	return buf_failed(&r->body) ? QUIRE_ENOMEM : QUIRE_OK;
 }
 
-enum quire_err response_redirect(struct response *r, const char *location)
+enum quire_err response_redirect(struct response *r, const char *path,
+				 long page)
 {
-	int n;
+	struct buf loc = BUF_INIT;
+	enum quire_err rc = QUIRE_OK;
 
-	n = snprintf(r->location, sizeof(r->location), "%s", location);
-	if (n < 0 || (size_t)n >= sizeof(r->location))
-		return response_plain(r, 414);
+	/* Percent-encoded: the path was decoded, and raw it could end the
+	 * header (CR, LF), start a query ('?') or be read as an escape. */
+	html_path_encode(&loc, path, strlen(path));
+	if (page > 1)
+		buf_printf(&loc, "?page=%ld", page);
+	if (buf_failed(&loc))
+		rc = QUIRE_ENOMEM;
+	else if (loc.len >= sizeof(r->location))
+		rc = QUIRE_ETOOBIG;
+	if (rc != QUIRE_OK) {
+		buf_release(&loc);
+		response_plain(r, rc == QUIRE_ENOMEM ? 500 : 414);
+		return rc;
+	}
+	memcpy(r->location, loc.data, loc.len + 1);
+	buf_release(&loc);
 	response_plain(r, 301);
-	r->status = 301;
 	return QUIRE_OK;
 }
 

@@ -20,7 +20,9 @@ struct response {
 	int status;
 	const char *content_type;   /* static string */
 	struct buf body;
-	char location[QUIRE_MAX_URI + 16]; /* for 301 */
+	/* for 301: a path of QUIRE_MAX_URI bytes, each percent-encoded,
+	 * and "?page=N" */
+	char location[3 * QUIRE_MAX_URI + 32];
 	const char *allow;          /* for 405 */
 	const char *www_authenticate; /* for 401 */
 	char etag[24];              /* set by the handler, else a content hash
@@ -55,8 +57,11 @@ void response_init(struct response *r);
 void response_release(struct response *r);
 /* Sets a status with a short plain body ("404 not found\n"). */
 enum quire_err response_plain(struct response *r, int status);
-/* Sets a 301 to location (a path or absolute URL). */
-enum quire_err response_redirect(struct response *r, const char *location);
+/* Sets a 301 to path, a decoded path that is percent-encoded here
+ * (html_path_encode), followed by "?page=N" when page > 1. QUIRE_OK;
+ * else a 414 (QUIRE_ETOOBIG, too long) or a 500 (QUIRE_ENOMEM) is set. */
+enum quire_err response_redirect(struct response *r, const char *path,
+				 long page);
 
 /*
  * Builds the wire bytes of r. worker is put in an X-Quire-Worker header.

@@ -101,8 +101,8 @@ static int redirect_to_post(const struct post *p, struct response *resp)
 
 	snprintf(loc, sizeof(loc), "/%s/%s",
 		 p->kind == POST_KIND_PAGE ? "pages" : "posts", p->slug);
-	response_redirect(resp, loc);
-	return 301;
+	response_redirect(resp, loc, 1);
+	return resp->status;
 }
 
 int route_dispatch(struct request *req, struct response *resp)
@@ -123,14 +123,11 @@ int route_dispatch(struct request *req, struct response *resp)
 	if (p)
 		return redirect_to_post(p, resp);
 
+	/* alt is decoded: response_redirect percent-encodes it again. */
 	if (other_form(req->uri.path, req->uri.path_len, alt, sizeof(alt)) &&
 	    find(alt, &probe)) {
-		if (req->uri.page > 1) {
-			size_t len = strlen(alt);
-			snprintf(alt + len, sizeof(alt) - len, "?page=%ld", req->uri.page);
-		}
-		response_redirect(resp, alt);
-		return 301;
+		response_redirect(resp, alt, req->uri.page);
+		return resp->status;
 	}
 	return page_not_found(req, resp);
 }

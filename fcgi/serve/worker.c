@@ -190,7 +190,7 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	req->app = app;
 	req->is_head = is_head;
 	req->n_params = 0;
-	req->remote_addr = p.remote_addr;
+	req->metrics_allowed = p.quire_metrics && strcmp(p.quire_metrics, "1") == 0;
 	response_init(&resp);
 	status = route_dispatch(req, &resp);
 	if (status >= 500 && stale) {

@@ -105,7 +105,7 @@ static const struct {
 	PARAM("HTTP_AUTHORIZATION", authorization),
 	PARAM("CONTENT_TYPE", content_type),
 	PARAM("HTTP_IF_MATCH", if_match),
-	PARAM("REMOTE_ADDR", remote_addr),
+	PARAM("QUIRE_METRICS", quire_metrics),
 };
 #undef PARAM
 
@@ -121,7 +121,7 @@ void worker_io_read_params(char **envp, struct params *p)
 
 	memset(p, 0, sizeof(*p));
 	for (; envp && (e = *envp); envp++) {
-		if (e[0] != 'R' && e[0] != 'H' && e[0] != 'C')
+		if (e[0] != 'R' && e[0] != 'H' && e[0] != 'C' && e[0] != 'Q')
 			continue;
 		for (i = 0; i < sizeof(param_names) / sizeof(param_names[0]); i++) {
 			if (strncmp(e, param_names[i].prefix, param_names[i].len) == 0) {

@@ -57,7 +57,9 @@ struct params {
 	const char *authorization;
 	const char *content_type;
 	const char *if_match;
-	const char *remote_addr;
+	/* Set by the web server alone, never from a client's header
+	 * (those arrive as HTTP_*): "1" where it serves /metrics. */
+	const char *quire_metrics;
 };
 
 /* worker_accept.c: the connections */

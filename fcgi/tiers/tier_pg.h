@@ -85,8 +85,11 @@ enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
  * set to the stored one + 1, and written back into the record), deletes
  * the slugs in deletes that have origin content (an API post is never
  * removed by a deploy), and bumps the generation; *generation gets the
- * new one. Either all of it is committed or none. Returns QUIRE_OK or
- * QUIRE_EIO.
+ * new one. Either all of it is committed or none. A record whose slug
+ * is held by a post of the other origin (the API's, for a content
+ * deploy) is left alone, decided in the transaction against the row's
+ * newest version: its revision is set to 0, and the rest is committed
+ * (DESIGN §6). Returns QUIRE_OK or QUIRE_EIO.
  */
 enum quire_err tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
 			      size_t n_upserts, char *const *deletes,
@@ -99,24 +102,35 @@ struct tier_pg_op {
 	                          * NULL: a delete */
 	const struct precond *cond; /* If-Match, If-None-Match (NULL:
 	                          * none), checked in the statement that
-	                          * writes; a delete of a slug that does not
-	                          * exist is QUIRE_ENOTFOUND whatever it
-	                          * asks (RFC 9110 §13.2.1) */
+	                          * writes; a slug a content file owns is
+	                          * QUIRE_EOWNED whatever it asks (the owner
+	                          * comes first), and a delete of a slug that
+	                          * does not exist QUIRE_ENOTFOUND (RFC 9110
+	                          * §13.2.1) */
 	/* What became of it, once tier_pg_write returned QUIRE_OK: */
 	enum quire_err rc;       /* QUIRE_OK applied (a put's rec->revision
 	                          * is the new one), QUIRE_ECONFLICT the
 	                          * precondition failed, QUIRE_ENOTFOUND no
-	                          * such post to delete, QUIRE_EPARSE or
+	                          * such post to delete, QUIRE_EOWNED the
+	                          * slug is a content file's post (owner
+	                          * names the file), QUIRE_EPARSE or
 	                          * QUIRE_EINVAL a bad record; none but the
 	                          * first changed anything */
 	int created;             /* a put made the slug */
+	char *owner;             /* QUIRE_EOWNED: the path of the file that
+	                          * owns the slug (NULL if out of memory);
+	                          * else NULL. Set by tier_pg_write, freed by
+	                          * its caller (free()) */
 };
 
 /*
  * Runs writes of the HTTP API in ONE transaction with one generation
  * bump, so that concurrent writers share a commit (committer.c): each
  * op in order, each seeing the ones before it (two writes of one slug
- * with the same If-Match: the second conflicts). Returns QUIRE_OK when
+ * with the same If-Match: the second conflicts). A slug a content file
+ * gives is that file's: a put or delete of it is refused by the writing
+ * statement itself (QUIRE_EOWNED, whatever the precondition), and the
+ * other ops of the batch are committed. Returns QUIRE_OK when
  * what was applied is committed (*generation the new generation; 0 and
  * nothing bumped when no op applied), each op's rc saying what it did;
  * or QUIRE_EIO when nothing was committed (the database is unreachable,
@@ -130,13 +144,13 @@ enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
 
 /* One put, as a batch of one, under expect_revision: -1 none, 0 must
  * not exist, N must be at revision N (precond_from_expect). On success
- * rec->revision, *created and *generation are set. Returns the op's rc,
- * or QUIRE_EIO. */
+ * rec->revision, *created and *generation are set. Returns the op's rc
+ * (QUIRE_EOWNED without the owner's path), or QUIRE_EIO. */
 enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
 			   long long expect_revision, int *created,
 			   long long *generation);
 /* One delete, as a batch of one: QUIRE_OK, QUIRE_ENOTFOUND,
- * QUIRE_ECONFLICT, QUIRE_EINVAL or QUIRE_EIO. */
+ * QUIRE_ECONFLICT, QUIRE_EOWNED, QUIRE_EINVAL or QUIRE_EIO. */
 enum quire_err tier_pg_delete(struct tier_pg *pg, const char *slug,
 			      long long expect_revision, long long *generation);
 
@@ -153,11 +167,12 @@ enum quire_err tier_pg_fetch(struct tier_pg *pg, const char *slug,
 enum quire_err tier_pg_index(struct tier_pg *pg, struct record ***out,
 			     size_t *n, long long *generation);
 
-/* The first (by slug) of slugs[0..n) that is a post of the API (origin
- * api) into *first (caller frees), or NULL when none is: what a content
- * deploy may not replace. QUIRE_OK, QUIRE_EIO, QUIRE_ENOMEM. */
+/* Those of slugs[0..n) that are posts of the API (origin api), by slug,
+ * into *owned (*n_owned of them; caller frees with quire_strings_free):
+ * what a content deploy may not replace. QUIRE_OK, QUIRE_EIO,
+ * QUIRE_ENOMEM. */
 enum quire_err tier_pg_api_owned(struct tier_pg *pg, char *const *slugs,
-				 size_t n, char **first);
+				 size_t n, char ***owned, size_t *n_owned);
 
 /* Every slug PostgreSQL holds, any origin (caller frees the array with
  * quire_strings_free). */

@@ -68,10 +68,17 @@ static const char upsert_head[] =
 	" toc_html = excluded.toc_html, words = excluded.words," \
 	" hash = excluded.hash, revision = p.revision + 1," \
 	" file_sig = NULL, updated_at = now()"
-/* A content write never replaces an API post (a deploy checks first;
- * this holds against an API write of the same new slug in between). */
+/*
+ * A slug has one owner (DESIGN §6, §7): a write replaces only a row of
+ * its own origin, so a deploy never replaces an API post nor the API a
+ * content file's post. The check is the row's newest version, locked by
+ * ON CONFLICT, in the writing statement itself: a concurrent writer of
+ * the other origin cannot slip in between. A row refused is left alone
+ * (and stays locked until the transaction ends) and returns nothing: the
+ * caller tells the slugs that came back from those that did not.
+ */
 static const char upsert_tail[] = UPSERT_SET
-	" WHERE excluded.origin = 'api' OR p.origin = 'content'"
+	" WHERE p.origin = excluded.origin"
 	" RETURNING slug, revision";
 /*
  * An API write under its precondition in one statement, so a batch of
@@ -83,8 +90,12 @@ static const char upsert_tail[] = UPSERT_SET
  * insert waits for it to end), it is updated only when it may exist and
  * its revision is one $21 names (under flag 4) and none $22 names. ON
  * CONFLICT locks the row and checks the WHERE against its newest
- * version, so of two writers with the same If-Match one wins. No row
- * back: the precondition failed. precond_check() is the same rule.
+ * version, so of two writers with the same If-Match one wins.
+ * Whatever the precondition, a row of origin content is left alone (its
+ * file owns the slug: the owner's rule comes first). No row back: the
+ * precondition failed, or the slug is a content file's
+ * (PG_STMT_CONTENT_OWNED tells which). precond_check() is the same rule
+ * as the precondition's part.
  */
 static const char put_if_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
@@ -92,7 +103,8 @@ static const char put_if_head[] =
 	" source, body_offset, html, toc_html, words, hash) SELECT ";
 static const char put_if_tail[] =
 	" WHERE ($20 & 1) = 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
-	UPSERT_SET " WHERE ($20 & 2) = 0"
+	UPSERT_SET " WHERE p.origin = excluded.origin"
+	" AND ($20 & 2) = 0"
 	" AND (($20 & 4) = 0 OR p.revision = ANY ($21))"
 	" AND p.revision <> ALL ($22)"
 	" RETURNING slug, revision";
@@ -147,12 +159,14 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  0, NULL },
 	/* Built by pg_upsert_sql() when prepared. */
 	{ "quire_put_if", NULL, PG_PUT_IF_NPARAMS, upsert_types },
-	/* Deletes under a precondition ($2 to $4 as $20 to $22 of
-	 * quire_put_if) and tells why not: (deleted rows, whether the slug
-	 * existed in the statement's snapshot). A delete that waited for a
-	 * concurrent writer checks the revision that writer committed. */
+	/* Deletes an API post under a precondition ($2 to $4 as $20 to $22
+	 * of quire_put_if) and tells why not: (deleted rows, whether the
+	 * slug existed in the statement's snapshot). A delete that waited
+	 * for a concurrent writer checks the revision that writer
+	 * committed. A content file's post is not the API's to delete,
+	 * whatever the precondition. */
 	{ "quire_delete_if",
-	  "WITH d AS (DELETE FROM posts WHERE slug = $1"
+	  "WITH d AS (DELETE FROM posts WHERE slug = $1 AND origin = 'api'"
 	  " AND ($2 & 2) = 0 AND (($2 & 4) = 0 OR revision = ANY ($3))"
 	  " AND revision <> ALL ($4) RETURNING 1)"
 	  " SELECT (SELECT count(*) FROM d),"
@@ -178,7 +192,14 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	/* A content file may not replace a post of the API (README). */
 	{ "quire_api_owned",
 	  "SELECT slug FROM posts WHERE origin = 'api' AND slug = ANY ($1)"
-	  " ORDER BY slug LIMIT 1",
+	  " ORDER BY slug",
+	  1, text_array_type },
+	/* Which of an API batch's slugs are content files' posts, and their
+	 * files: run after the batch's writes, in its transaction, so it
+	 * sees the rows they locked and left alone (tier_pg_write.c). */
+	{ "quire_content_owned",
+	  "SELECT slug, path FROM posts WHERE origin = 'content'"
+	  " AND slug = ANY ($1)",
 	  1, text_array_type },
 };
 

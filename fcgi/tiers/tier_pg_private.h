@@ -53,7 +53,8 @@ enum pg_stmt {
 	PG_STMT_UPSERT_4,   /* 4 records; the same */
 	PG_STMT_SLUGS,      /* every slug, nothing else */
 	PG_STMT_LIST,       /* a page of posts by slug, for the API's listing */
-	PG_STMT_API_OWNED,  /* the first of some slugs that is an API post */
+	PG_STMT_API_OWNED,  /* which of some slugs are API posts */
+	PG_STMT_CONTENT_OWNED, /* which of some slugs are content posts; paths */
 	PG_STMT__MAX
 };
 #define PG_STMT_BIT(s) (1u << (s))

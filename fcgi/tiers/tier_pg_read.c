@@ -286,15 +286,17 @@ enum quire_err tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n)
 }
 
 enum quire_err tier_pg_api_owned(struct tier_pg *pg, char *const *slugs,
-				 size_t n, char **first)
+				 size_t n, char ***owned, size_t *n_owned)
 {
 	struct buf arr = BUF_INIT;
 	const char *values[1];
-	int lengths[1], formats[1] = { 1 };
+	int lengths[1], formats[1] = { 1 }, i, rows;
 	enum quire_err rc;
 	PGresult *res;
+	char **v;
 
-	*first = NULL;
+	*owned = NULL;
+	*n_owned = 0;
 	if (n == 0)
 		return QUIRE_OK;
 	rc = pg_text_array_encode(&arr, slugs, n);
@@ -308,10 +310,19 @@ enum quire_err tier_pg_api_owned(struct tier_pg *pg, char *const *slugs,
 	buf_release(&arr);
 	if (rc != QUIRE_OK)
 		return rc;
-	if (PQntuples(res) > 0 && !(*first = strdup(PQgetvalue(res, 0, 0))))
-		rc = QUIRE_ENOMEM;
+	rows = PQntuples(res);
+	v = calloc(rows > 0 ? (size_t)rows : 1, sizeof(*v));
+	for (i = 0; v && i < rows; i++)
+		if (!(v[i] = strdup(PQgetvalue(res, i, 0)))) {
+			quire_strings_free(v, (size_t)i);
+			v = NULL;
+		}
 	PQclear(res);
-	return rc;
+	if (!v)
+		return QUIRE_ENOMEM;
+	*owned = v;
+	*n_owned = (size_t)rows;
+	return QUIRE_OK;
 }
 
 void tier_pg_listed_free(struct tier_pg_listed *v, size_t n)

@@ -22,6 +22,34 @@
 /* ---------------------------------------------------------------- schema */
 
 /*
+ * What html.c writes as U+FFFD (html_clean): the C0 controls but tab, LF
+ * and CR; DEL and the C1 controls; the noncharacters. A bracket
+ * expression of PostgreSQL's regular expressions, in a standard string
+ * (the step sets standard_conforming_strings), so the backslashes reach
+ * the regex engine, which reads them as code points.
+ */
+#define PG_FORBIDDEN_CHARS "'[" \
+	"\\u0001-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f" \
+	"\\ufdd0-\\ufdef\\ufffe-\\uffff" \
+	"\\U0001fffe-\\U0001ffff" \
+	"\\U0002fffe-\\U0002ffff" \
+	"\\U0003fffe-\\U0003ffff" \
+	"\\U0004fffe-\\U0004ffff" \
+	"\\U0005fffe-\\U0005ffff" \
+	"\\U0006fffe-\\U0006ffff" \
+	"\\U0007fffe-\\U0007ffff" \
+	"\\U0008fffe-\\U0008ffff" \
+	"\\U0009fffe-\\U0009ffff" \
+	"\\U000afffe-\\U000affff" \
+	"\\U000bfffe-\\U000bffff" \
+	"\\U000cfffe-\\U000cffff" \
+	"\\U000dfffe-\\U000dffff" \
+	"\\U000efffe-\\U000effff" \
+	"\\U000ffffe-\\U000fffff" \
+	"\\U0010fffe-\\U0010ffff" \
+	"]'"
+
+/*
  * Each step runs in its own transaction and is never edited once
  * released: a change is a new step. Index i holds version i + 1.
  */
@@ -86,6 +114,31 @@ static const char *const migrations[] = {
 	 * published changes until that deploy. */
 	"UPDATE posts SET hash = 0, file_sig = NULL WHERE origin = 'content';"
 	"UPDATE site SET stamp = md5(random()::text || clock_timestamp()::text)",
+	/* 5: html and toc_html rendered before html.c replaced the characters
+	 * XML and HTML forbid (a control character in a body broke every
+	 * feed that carried it) cleaned in place, of both origins: the
+	 * replacement is html_clean's, so the result is what a render gives
+	 * now and the hash (of the source) stays. When a row changed, a new
+	 * generation and stamp: a worker that reads PostgreSQL reloads, and
+	 * the next deploy finds Redis's generation behind and rewrites it
+	 * whole. Only under a UTF8 server encoding, where the expression
+	 * matches characters, not bytes (elsewhere a post keeps its old HTML
+	 * until it is rendered again). */
+	"SET LOCAL standard_conforming_strings = on;"
+	"DO $$ DECLARE n bigint; BEGIN"
+	" IF current_setting('server_encoding') = 'UTF8' THEN"
+	"  UPDATE posts SET"
+	"   html = regexp_replace(html, " PG_FORBIDDEN_CHARS ", chr(65533), 'g'),"
+	"   toc_html = regexp_replace(toc_html, " PG_FORBIDDEN_CHARS ", chr(65533), 'g')"
+	"   WHERE html ~ " PG_FORBIDDEN_CHARS
+	"   OR toc_html ~ " PG_FORBIDDEN_CHARS ";"
+	"  GET DIAGNOSTICS n = ROW_COUNT;"
+	"  IF n > 0 THEN"
+	"   UPDATE site SET generation = generation + 1,"
+	"    stamp = md5(random()::text || clock_timestamp()::text);"
+	"  END IF;"
+	" END IF;"
+	" END $$",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -18,6 +18,14 @@
  * statement, and that start-up is much of a small upsert's cost. Their
  * order does not matter: no other write of the batch touches them.
  *
+ * A slug a content file gives is that file's (DESIGN §7): the writing
+ * statements leave a row of origin content alone (tier_pg_conn.c), so
+ * the decision is the row's newest version, in this transaction. A
+ * query after the writes, in the same pipeline and transaction, names
+ * the content posts among the batch's slugs: a write that did not apply
+ * to one of them is QUIRE_EOWNED, with the file's path, and is that
+ * write's own outcome; the rest of the batch commits.
+ *
  * Like a deploy it is never retried on a fresh connection: a statement
  * run again after a reset would run outside the transaction that began
  * on the old one, and a COMMIT whose answer never came may or may not
@@ -230,12 +238,14 @@ static enum quire_err send_group(struct tier_pg *pg, const struct wstmt *t,
 }
 
 /* The rows (slug, revision) a group statement returned, matched to its
- * puts by slug (the server promises no order). */
+ * puts by slug (the server promises no order). A put of a slug a content
+ * file holds returns no row: it keeps rc QUIRE_EIO until the owners'
+ * query (owners_result) says whose the slug is. */
 static enum quire_err group_result(struct tier_pg *pg, const struct wstmt *t,
 				   const size_t *g, struct tier_pg_op *ops,
 				   struct wparams *p, const PGresult *res)
 {
-	size_t r, k;
+	size_t r, k, rows;
 	long long rev;
 	const char *slug;
 	struct tier_pg_op *op;
@@ -245,11 +255,12 @@ static enum quire_err group_result(struct tier_pg *pg, const struct wstmt *t,
 			pg_fail(pg, "put", res);
 		return QUIRE_EIO;
 	}
-	if ((size_t)PQntuples(res) != t->count) {
+	rows = (size_t)PQntuples(res);
+	if (rows > t->count) {
 		pg_set_error(pg, "put", "an upsert returned the wrong rows", NULL);
 		return QUIRE_EIO;
 	}
-	for (r = 0; r < t->count; r++) {
+	for (r = 0; r < rows; r++) {
 		slug = PQgetvalue(res, (int)r, 0);
 		if (pg_col_ll(res, (int)r, 1, &rev) != QUIRE_OK)
 			return QUIRE_EIO;
@@ -359,6 +370,93 @@ static enum quire_err op_result(struct tier_pg *pg, struct tier_pg_op *op,
 	return QUIRE_OK;
 }
 
+/* Sends the owners' query: which of the sent ops' slugs are content
+ * posts, once the writes before it in the pipeline have run. */
+static enum quire_err send_owners(struct tier_pg *pg,
+				  const struct tier_pg_op *ops, size_t n,
+				  const struct wparams *p, struct buf *arr)
+{
+	const char *values[1];
+	int lengths[1], formats[1] = { 1 };
+	char **slugs = calloc(n ? n : 1, sizeof(*slugs));
+	size_t i, k = 0;
+	enum quire_err rc;
+
+	if (!slugs) {
+		pg_set_error(pg, "write", "out of memory", NULL);
+		return QUIRE_ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		if (p[i].sent)
+			slugs[k++] = (char *)(ops[i].rec ? ops[i].rec->slug :
+					      ops[i].slug);
+	rc = pg_text_array_encode(arr, slugs, k);
+	free(slugs);
+	if (rc != QUIRE_OK) {
+		pg_set_error(pg, "write", "cannot encode the slugs", NULL);
+		return rc;
+	}
+	values[0] = arr->data;
+	lengths[0] = (int)arr->len;
+	if (PQsendQueryPrepared(pg->conn, pg_stmts[PG_STMT_CONTENT_OWNED].name,
+				1, values, lengths, formats, 0))
+		return QUIRE_OK;
+	pg_fail(pg, "write", NULL);
+	return QUIRE_EIO;
+}
+
+/*
+ * What the owners' query answered: each sent op that did not apply (a
+ * failed precondition, nothing to delete, or a grouped put with no row
+ * back) on a slug a content file holds is QUIRE_EOWNED, with the path.
+ * The rows it reads are those this transaction's writes left alone and
+ * locked, so the answer is what the writes were decided on. A grouped
+ * put left without a row and without an owner is a server that does not
+ * say why: it stays QUIRE_EIO (not acknowledged).
+ */
+static enum quire_err owners_result(struct tier_pg *pg, struct tier_pg_op *ops,
+				    size_t n, const struct wparams *p,
+				    const PGresult *res)
+{
+	const char *slug;
+	size_t i;
+	int r, rows;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
+			pg_fail(pg, "write owners", res);
+		return QUIRE_EIO;
+	}
+	rows = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		if (!p[i].sent || ops[i].rc == QUIRE_OK)
+			continue;
+		slug = ops[i].rec ? ops[i].rec->slug : ops[i].slug;
+		for (r = 0; r < rows; r++)
+			if (strcmp(PQgetvalue(res, r, 0), slug) == 0)
+				break;
+		if (r < rows) {
+			ops[i].rc = QUIRE_EOWNED;
+			ops[i].owner = PQgetisnull(res, r, 1) ? NULL :
+				       strdup(PQgetvalue(res, r, 1));
+		} else if (ops[i].rc == QUIRE_EIO) {
+			pg_set_error(pg, "put", "an upsert returned no row for"
+				     " a slug no content file holds", NULL);
+		}
+	}
+	return QUIRE_OK;
+}
+
+static void owners_free(struct tier_pg_op *ops, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(ops[i].owner);
+		ops[i].owner = NULL;
+	}
+}
+
 /* The end of the transaction: bump and COMMIT when something applied,
  * else ROLLBACK. *gen gets the new generation (0 when none). */
 static enum quire_err finish(struct tier_pg *pg, int applied, long long *gen)
@@ -452,7 +550,8 @@ static enum quire_err one_by_one(struct tier_pg *pg, struct tier_pg_op *ops,
 /* What a batch of n writes needs besides its ops, in one allocation. */
 struct wscratch {
 	struct wparams *p;       /* one per op */
-	PGresult **res;          /* BEGIN's and one per statement */
+	PGresult **res;          /* BEGIN's, one per statement, the owners' */
+	struct buf slugs;        /* the owners' query's parameter */
 	struct wstmt *st;        /* the statements */
 	size_t *g, *order;       /* grouped ops; ops by slug */
 	const char *gvalues[PG_UPSERT_ROWS * PG_UPSERT_NPARAMS];
@@ -474,6 +573,7 @@ static void scratch_free(struct wscratch *w, size_t n)
 	}
 	free(w->p);
 	free(w->res);
+	buf_release(&w->slugs);
 	free(w->st);
 	free(w->g);
 	free(w->order);
@@ -488,7 +588,8 @@ static struct wscratch *scratch_new(size_t n)
 	if (!w)
 		return NULL;
 	w->p = calloc(m, sizeof(*w->p));
-	w->res = calloc(m + 1, sizeof(*w->res));
+	w->res = calloc(m + 2, sizeof(*w->res));
+	buf_init(&w->slugs);
 	w->st = calloc(m, sizeof(*w->st));
 	w->g = calloc(m, sizeof(*w->g));
 	w->order = calloc(m, sizeof(*w->order));
@@ -529,6 +630,7 @@ enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
 	st = w->st;
 	for (i = 0; i < n; i++) {
 		ops[i].created = 0;
+		ops[i].owner = NULL;
 		op_params(pg, &ops[i], &p[i]);
 		sent += (size_t)p[i].sent;
 	}
@@ -551,7 +653,9 @@ enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
 					      w->glengths, w->gformats) :
 			send_op(pg, &ops[st[r].op], &p[st[r].op]);
 	if (rc == QUIRE_OK)
-		rc = sync_read(pg, res, nst + 1);
+		rc = send_owners(pg, ops, n, p, &w->slugs);
+	if (rc == QUIRE_OK)
+		rc = sync_read(pg, res, nst + 2);
 	if (rc == QUIRE_OK && PQresultStatus(res[0]) != PGRES_COMMAND_OK) {
 		pg_fail(pg, "write begin", res[0]);
 		rc = QUIRE_EIO;
@@ -567,11 +671,15 @@ enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
 		    QUIRE_OK)
 			refused = 1;
 	}
+	if (rc == QUIRE_OK && !refused &&
+	    owners_result(pg, ops, n, p, res[nst + 1]) != QUIRE_OK)
+		refused = 1;
 	for (i = 0; i < n && rc == QUIRE_OK && !refused; i++)
 		applied += ops[i].rc == QUIRE_OK;
-	clear_all(res, n + 1);
+	clear_all(res, n + 2);
 	if (rc == QUIRE_OK && refused) {
 		/* The transaction is aborted: end it, then one at a time. */
+		owners_free(ops, n);
 		finish(pg, 0, &gen);
 		pipeline_exit(pg);
 		if (n > 1)
@@ -593,10 +701,12 @@ enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
 		ops[i].rec->origin = RECORD_ORIGIN_API;
 	}
 out:
-	if (rc != QUIRE_OK)
+	if (rc != QUIRE_OK) {
+		owners_free(ops, n);
 		for (i = 0; i < n; i++)
 			if (p[i].sent)
 				ops[i].rc = QUIRE_EIO;
+	}
 	scratch_free(w, n);
 	return rc;
 }
@@ -606,7 +716,7 @@ enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
 			   long long *generation)
 {
 	struct precond c;
-	struct tier_pg_op op = { NULL, rec, &c, QUIRE_OK, 0 };
+	struct tier_pg_op op = { NULL, rec, &c, QUIRE_OK, 0, NULL };
 	long long g = 0;
 	enum quire_err rc;
 
@@ -617,6 +727,7 @@ enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
 	if (precond_from_expect(expect_revision, &c) != QUIRE_OK)
 		return QUIRE_EINVAL;
 	rc = tier_pg_write(pg, &op, 1, &g);
+	free(op.owner);
 	if (rc != QUIRE_OK)
 		return rc;
 	if (op.rc == QUIRE_OK) {
@@ -632,7 +743,7 @@ enum quire_err tier_pg_delete(struct tier_pg *pg, const char *slug,
 			      long long expect_revision, long long *generation)
 {
 	struct precond c;
-	struct tier_pg_op op = { slug, NULL, &c, QUIRE_OK, 0 };
+	struct tier_pg_op op = { slug, NULL, &c, QUIRE_OK, 0, NULL };
 	long long g = 0;
 	enum quire_err rc;
 
@@ -641,6 +752,7 @@ enum quire_err tier_pg_delete(struct tier_pg *pg, const char *slug,
 	if (precond_from_expect(expect_revision, &c) != QUIRE_OK)
 		return QUIRE_EINVAL;
 	rc = tier_pg_write(pg, &op, 1, &g);
+	free(op.owner);
 	if (rc != QUIRE_OK)
 		return rc;
 	if (op.rc == QUIRE_OK && generation)

@@ -158,6 +158,20 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 	kill(getppid(), SIGHUP);
 }
 
+/* A refused write's reply names the file that owns its slug: the path,
+ * its end kept when it is longer than a message (the file name tells
+ * most); "" when the path is not known. */
+static void owner_message(struct commit_reply *r, const char *path)
+{
+	size_t len = path ? strlen(path) : 0, room = sizeof(r->message) - 1;
+
+	if (len <= room)
+		snprintf(r->message, sizeof(r->message), "%s", path ? path : "");
+	else
+		snprintf(r->message, sizeof(r->message), "...%s",
+			 path + len - (room - 3));
+}
+
 void commit_to_pg(struct tiers *t, struct commit_batch *b)
 {
 	struct tier_pg *pg = tiers_pg(t);
@@ -199,10 +213,14 @@ void commit_to_pg(struct tiers *t, struct commit_batch *b)
 			r->revision = b->ops[i].rec ? b->ops[i].rec->revision : 0;
 			r->created = b->ops[i].created;
 			r->generation = b->gen;
+		} else if (r->rc == QUIRE_EOWNED) {
+			owner_message(r, b->ops[i].owner);
 		} else if (r->rc != QUIRE_ECONFLICT && r->rc != QUIRE_ENOTFOUND) {
 			snprintf(r->message, sizeof(r->message), "%s",
 				 pg ? tier_pg_error(pg) : "no database connection");
 		}
+		free(b->ops[i].owner);
+		b->ops[i].owner = NULL;
 	}
 	if (applied)
 		metrics_add(METRIC_API_WRITES, applied);

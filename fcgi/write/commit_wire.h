@@ -57,10 +57,13 @@ struct commit_request {
 /* What became of it. */
 struct commit_reply {
 	uint32_t id;
-	enum quire_err rc;       /* QUIRE_OK, ECONFLICT, ENOTFOUND, EIO, ... */
+	enum quire_err rc;       /* QUIRE_OK, ECONFLICT, ENOTFOUND, EOWNED,
+	                          * EIO, ... */
 	long long revision;      /* a put's new revision */
 	int created;
 	long long generation;
+	/* Why it failed; for QUIRE_EOWNED the path of the content file that
+	 * owns the slug ("" when not known) */
 	char message[COMMIT_WIRE_MAX_MESSAGE];
 };
 

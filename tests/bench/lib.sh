@@ -14,7 +14,9 @@
 #   b_start_quire W        quire.fcgi under spawn-fcgi -n, W workers, from
 #                          the tiers; QUIRE_PID
 #   b_stop_quire           stop it (workers log worker_stop lines)
-#   b_start_nginx          nginx on 127.0.0.1:$NGX_PORT in front of quire
+#   b_start_nginx          nginx on 127.0.0.1:$NGX_PORT in front of quire,
+#                          and /metrics on 127.0.0.1:$NGX_METRICS_PORT
+#                          (b_metrics_url: the only place quire serves it)
 #   b_gen_site DIR N       N Markdown posts (2-4 KB) in DIR/posts/
 #   b_median / b_pct P     of numbers on stdin
 #   b_write_block NAME FILE  replace the <!-- bench:NAME:begin --> block of
@@ -34,7 +36,7 @@ RUN=
 KEEP=${KEEP:-0}
 PIDS=()
 QUIRE_PID='' NGINX_PID='' REDIS_PID='' PG_PID='' PG_RUNNER_PID=''
-PG_BIN='' PG_PORT='' REDIS_PORT='' NGX_PORT=''
+PG_BIN='' PG_PORT='' REDIS_PORT='' NGX_PORT='' NGX_METRICS_PORT=''
 
 b_log() { printf '%s: %s\n' "$B_NAME" "$*" >&2; }
 b_die() { b_log "$*"; exit 1; }
@@ -260,6 +262,7 @@ b_start_nginx() {
 	local user_line=''
 	[ "$(id -u)" = 0 ] && user_line="user www-data;"
 	NGX_PORT=${NGX_PORT:-$(b_pick_port)}
+	NGX_METRICS_PORT=${NGX_METRICS_PORT:-$(b_pick_port)}
 	mkdir -p "$RUN/tmp"
 	cat >"$RUN/nginx.conf" <<EOF
 $user_line
@@ -292,6 +295,17 @@ http {
             fastcgi_pass unix:$RUN/quire.sock;
         }
     }
+    # quire serves /metrics only to requests marked QUIRE_METRICS=1
+    # (deploy/nginx.conf.in's metrics server).
+    server {
+        listen 127.0.0.1:$NGX_METRICS_PORT;
+        location = /metrics {
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param QUIRE_METRICS 1;
+            fastcgi_keep_conn off;
+            fastcgi_pass unix:$RUN/quire.sock;
+        }
+    }
 }
 EOF
 	nginx -t -q -p "$RUN/" -c "$RUN/nginx.conf" -e "$RUN/nginx-error.log" ||
@@ -303,6 +317,7 @@ EOF
 }
 
 b_url() { echo "http://127.0.0.1:$NGX_PORT$1"; }
+b_metrics_url() { echo "http://127.0.0.1:$NGX_METRICS_PORT/metrics"; }
 
 # ------------------------------------------------------------------- site
 # b_gen_site DIR N: N posts DIR/posts/YYYY-MM-DD-post-NNNNN.md (slug

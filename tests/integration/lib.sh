@@ -44,6 +44,8 @@ HTTPD_PID=
 HTTPD_KIND=
 T_PORT=
 BASE=
+T_METRICS_PORT=      # the web server's /metrics listener (render-conf)
+METRICS_BASE=
 
 # Seconds since the test started, for the log.
 T_START=$SECONDS
@@ -86,6 +88,8 @@ t_init() {
 	T_WATCHDOG=$!
 	T_PORT=$(free_port) || { echo "$T_NAME: no free port" >&2; exit 99; }
 	BASE=http://127.0.0.1:$T_PORT
+	T_METRICS_PORT=$(free_port) || { echo "$T_NAME: no free port" >&2; exit 99; }
+	METRICS_BASE=http://127.0.0.1:$T_METRICS_PORT
 	t_log "temp dir $T_DIR, port $T_PORT, quire $QUIRE_FCGI"
 }
 
@@ -163,10 +167,13 @@ t_api_sock() {
 	return 0
 }
 
-# render CONF_IN OUT: deploy/render-conf for this test's dir and port.
+# render CONF_IN OUT: deploy/render-conf for this test's dir and ports:
+# the site on $BASE, /metrics on $METRICS_BASE only (the web server's
+# listener that marks requests with QUIRE_METRICS=1).
 t_render() {
 	"$QUIRE_SRCDIR/deploy/render-conf" "$1" "$2" "$T_PORT" "$T_DIR" \
-		"$T_DIR/quire.sock" "$QUIRE_SRCDIR/static" "" "$(t_api_sock)"
+		"$T_DIR/quire.sock" "$QUIRE_SRCDIR/static" "" "$(t_api_sock)" \
+		"$T_METRICS_PORT"
 }
 
 # start_httpd KIND: nginx or lighttpd in the foreground mode, backgrounded
@@ -188,18 +195,20 @@ start_httpd() {
 		T_PIDS+=("$HTTPD_PID")
 		for ((i = 0; i < 50; i++)); do
 			kill -0 "$HTTPD_PID" 2>/dev/null || break
-			if port_listening "$T_PORT"; then
+			if port_listening "$T_PORT" && port_listening "$T_METRICS_PORT"; then
 				t_log "started $HTTPD_KIND (pid $HTTPD_PID) on $BASE"
 				return 0
 			fi
 			sleep 0.1
 		done
 		stop_pid "$HTTPD_PID" "$HTTPD_KIND"
-		t_log "$HTTPD_KIND did not start on port $T_PORT (try $try)"
+		t_log "$HTTPD_KIND did not start on ports $T_PORT, $T_METRICS_PORT (try $try)"
 		tail -n 5 "$T_DIR/$HTTPD_KIND"*.log "$T_DIR/$HTTPD_KIND.out" 2>/dev/null |
 			sed 's/^/  /'
 		T_PORT=$(free_port)
 		BASE=http://127.0.0.1:$T_PORT
+		T_METRICS_PORT=$(free_port)
+		METRICS_BASE=http://127.0.0.1:$T_METRICS_PORT
 	done
 	return 1
 }
@@ -528,6 +537,50 @@ PY
 	fi
 }
 
+# check_xml FILE WHAT: FILE is well-formed XML (python3's xml.etree,
+# which, unlike feedparser, knows no leniency). Prints its root element.
+check_xml() {
+	local out
+	if out=$("$T_PY" - "$1" <<'PY' 2>&1
+import sys
+import xml.etree.ElementTree as ET
+print(ET.parse(sys.argv[1]).getroot().tag)
+PY
+	); then
+		ok "$2 is well-formed XML ($out)"
+	else
+		fail "$2 is not well-formed XML: $(tail -n 1 <<<"$out")"
+	fi
+}
+
+# check_clean_text FILE WHAT: FILE is UTF-8 with no character that XML
+# 1.0 or HTML forbids in a document: C0 controls but tab, LF and CR, DEL
+# and the C1 controls, noncharacters (U+FDD0-U+FDEF, U+xFFFE, U+xFFFF).
+check_clean_text() {
+	local out
+	if out=$("$T_PY" - "$1" <<'PY' 2>&1
+import sys
+raw = open(sys.argv[1], "rb").read()
+try:
+    text = raw.decode("utf-8")
+except UnicodeDecodeError as e:
+    print("not UTF-8: %s" % e)
+    sys.exit(1)
+for i, ch in enumerate(text):
+    c = ord(ch)
+    if ((c < 0x20 and ch not in "\t\n\r") or 0x7f <= c <= 0x9f or
+            0xfdd0 <= c <= 0xfdef or (c & 0xfffe) == 0xfffe):
+        print("U+%04X at character %d: %r" % (c, i, text[max(0, i - 30):i + 10]))
+        sys.exit(1)
+print("%d characters" % len(text))
+PY
+	); then
+		ok "$2 has no forbidden character ($out)"
+	else
+		fail "$2: $out"
+	fi
+}
+
 # head_body_bytes PATH: sends a raw HTTP/1.0 HEAD for PATH and prints how
 # many bytes came after the header block (curl -I cannot tell).
 head_body_bytes() {
@@ -599,6 +652,71 @@ expect_graceful_stop() {
 		kill -0 "$w" 2>/dev/null && left+=" $w"
 	done
 	check "no worker outlived the master${left:+ (left:$left)}" [ -z "$left" ]
+}
+
+# proc_ids PID: "UID GID GROUPS CAPEFF" of PID from /proc/PID/status:
+# the real uid and gid, "mixed:..." unless real, effective, saved and
+# filesystem ids agree; the supplementary groups ("-" when none); the
+# effective capabilities in hex.
+proc_ids() {
+	awk '
+		/^Uid:/ { u = ($2 == $3 && $3 == $4 && $4 == $5) ? $2 : "mixed:" $2 $3 $4 $5 }
+		/^Gid:/ { g = ($2 == $3 && $3 == $4 && $4 == $5) ? $2 : "mixed:" $2 $3 $4 $5 }
+		/^Groups:/ { $1 = ""; gr = $0; sub(/^ +/, "", gr); sub(/ +$/, "", gr) }
+		/^CapEff:/ { c = $2 }
+		END { printf "%s %s %s %s\n", u, g, (gr == "" ? "-" : gr), c }
+	' "/proc/$1/status" 2>/dev/null
+}
+
+# committer_of MASTER: the PID of quire's committer (quire-commit in ps).
+committer_of() {
+	ps -o pid=,comm= --ppid "$1" 2>/dev/null | awk '$2 == "quire-commit" { print $1 }'
+}
+
+# abstract_listener PID: the name (without its "@") of the listening
+# unix socket in the abstract namespace that PID holds: the committer's.
+abstract_listener() {
+	"$T_PY" - "$1" <<'PY'
+import os, sys
+pid = sys.argv[1]
+inodes = set()
+for fd in os.listdir("/proc/%s/fd" % pid):
+    try:
+        t = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+    except OSError:
+        continue
+    if t.startswith("socket:["):
+        inodes.add(t[8:-1])
+# Num RefCount Protocol Flags Type St Inode Path; flag 00010000: listening
+for line in open("/proc/net/unix").read().splitlines()[1:]:
+    f = line.split()
+    if len(f) >= 8 and f[6] in inodes and f[3] == "00010000" and f[7].startswith("@"):
+        print(f[7][1:])
+        break
+PY
+}
+
+# unix_peer_kept NAME [USER GROUP]: connects to the abstract unix socket
+# @NAME (as USER:GROUP, with no other group, when given: needs root) and
+# prints "kept" when the server still holds the connection 2 s later,
+# "closed" when it hung up at once (a refused peer), or the error.
+unix_peer_kept() {
+	local -a as=()
+	[[ -n ${2:-} ]] && as=(setpriv --reuid="$2" --regid="$3" --clear-groups --)
+	"${as[@]}" "$T_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect("\0" + sys.argv[1])
+    s.settimeout(2)
+    print("closed" if s.recv(1) == b"" else "data")
+except socket.timeout:
+    print("kept")
+except ConnectionResetError:
+    print("closed")
+except OSError as e:
+    print("error: %s" % e)
+' "$1"
 }
 
 # quire_workers: the current worker PIDs (children of the master).

@@ -68,6 +68,51 @@ check "If-None-Match: * on an existing post: 412" test "$R_STATUS" = 412
 api PUT /api/posts/brand-new "${AUTH[@]}" "${MD[@]}" -H 'If-None-Match: *' --data-binary "$(post_text New Y)"
 check "If-None-Match: * on a new post: 201" test "$R_STATUS" = 201
 
+# A slug that a content file gives is that file's (DESIGN §7): the API
+# may neither replace nor delete it, whatever its preconditions. 409,
+# a JSON error naming the file; the post stays as deployed.
+SECOND_FILE=$(cd "$SITE" && pwd -P)/posts/2024-02-20-second-post.md
+# Conditions that would hold (the post exists at revision 1) are 409
+# too: the owner is decided first.
+for how in plain 'If-Match: "1"' 'If-None-Match: *' 'If-Match: *' \
+	'If-Match: "7", "1"' 'If-None-Match: "2"' 'If-None-Match: W/"7", "9"'; do
+	hdr=()
+	[[ $how != plain ]] && hdr=(-H "$how")
+	api PUT /api/posts/second "${AUTH[@]}" "${MD[@]}" "${hdr[@]}" --data-binary "$(post_text 'Taken' 'TAKEN-BY-API')"
+	check "PUT ($how) of a content file's slug: 409" test "$R_STATUS" = 409
+done
+check "... as JSON" test "$(header Content-Type)" = application/json
+check "... naming the file" grep -qF "\"path\":\"$SECOND_FILE\"" "$T_DIR/r.body"
+check "... and saying a content file owns the slug" grep -q '"error":"slug \\"second\\" belongs to the content file' "$T_DIR/r.body"
+for how in 'If-Match: *' 'If-Match: "1"' 'If-None-Match: "2"' 'If-None-Match: *'; do
+	api DELETE /api/posts/second "${AUTH[@]}" -H "$how"
+	check "DELETE ($how) of a content file's slug: 409" test "$R_STATUS" = 409
+done
+api DELETE /api/posts/second "${AUTH[@]}"
+check "DELETE of a content file's slug: 409" test "$R_STATUS" = 409
+check "... naming the file" grep -qF "\"path\":\"$SECOND_FILE\"" "$T_DIR/r.body"
+check "... and the post is unchanged on every worker" every_worker_serves /posts/second 200 FIXTURE-SECOND-BODY
+api GET "/api/posts?origin=content&limit=1000" "${AUTH[@]}"
+check "... still of origin content, at revision 1" grep -q '"slug":"second","revision":1,[^}]*"origin":"content"' "$T_DIR/r.body"
+
+# Writes committed together: the one refused for its owner is that
+# write's own answer, the others of its batch are committed.
+{
+	for i in $(seq -w 1 12); do
+		printf 'url = "%s/api/posts/mixed-%s"\noutput = "/dev/null"\n' "$BASE" "$i"
+		[[ $i == 06 ]] && printf 'url = "%s/api/posts/second"\noutput = "/dev/null"\n' "$BASE"
+	done
+} >"$T_DIR/mixed.cfg"
+post_text Mixed MIXED-BODY >"$T_DIR/mixed.md"
+curl -s -Z --parallel-max 13 --max-time 30 -K "$T_DIR/mixed.cfg" -X PUT \
+	"${AUTH[@]}" "${MD[@]}" --data-binary "@$T_DIR/mixed.md" \
+	-w '%{http_code} %{url_effective}\n' >"$T_DIR/mixed.out" 2>/dev/null
+t_log "13 writes at once, one on a content slug: $(cut -d' ' -f1 "$T_DIR/mixed.out" | sort | uniq -c | tr '\n' ' ')"
+check "13 writes at once: the content slug's 409" grep -q '^409 .*/api/posts/second$' "$T_DIR/mixed.out"
+check "... and the other 12 created (201)" test "$(grep -c '^201 .*/api/posts/mixed-' "$T_DIR/mixed.out")" = 12
+check "... and served by every worker" every_worker_serves /posts/mixed-12 200 MIXED-BODY
+check "... while the content post is unchanged" every_worker_serves /posts/second 200 FIXTURE-SECOND-BODY
+
 # The listing: what PostgreSQL holds, by slug, a page at a time.
 # list_of FILE: "slug:revision:origin:kind ...|next" of a listing's JSON.
 list_of() {
@@ -81,13 +126,13 @@ check "list without a token: 401" test "$R_STATUS" = 401
 api GET "/api/posts?origin=api" "${AUTH[@]}"
 check "list the API's posts: 200" test "$R_STATUS" = 200
 check "... as JSON" test "$(header Content-Type)" = application/json
-check "... both, by slug, at their revisions, no next page" \
-	test "$(list_of "$T_DIR/r.body")" = "brand-new:1:api:post from-api:3:api:post|None"
+check "... all, by slug, at their revisions, no next page" \
+	test "$(list_of "$T_DIR/r.body")" = "brand-new:1:api:post from-api:3:api:post$(printf ' mixed-%s:1:api:post' $(seq -w 1 12))|None"
 check "... with title, ETag and URL" grep -q '"slug":"from-api","revision":3,"etag":"\\"3\\"","origin":"api","kind":"post","title":"From the API","date":null,"draft":false,"updated_at":"20[0-9-]*T[0-9:]*Z","url":"/posts/from-api"}' "$T_DIR/r.body"
 api GET "/api/posts/?limit=1000" "${AUTH[@]}"
 list_of "$T_DIR/r.body" >"$T_DIR/list.all"
 check "every post in one page of 1000 (/api/posts/ as /api/posts)" \
-	test "$(tr ' ' '\n' <"$T_DIR/list.all" | grep -c :)" = "$(($(find "$SITE/posts" "$SITE/pages" -name '*.md' | wc -l) + 2))"
+	test "$(tr ' ' '\n' <"$T_DIR/list.all" | grep -c :)" = "$(($(find "$SITE/posts" "$SITE/pages" -name '*.md' | wc -l) + 14))"
 check "... a page with its /pages/ URL" grep -q '"slug":"about",[^}]*"kind":"page",[^}]*"url":"/pages/about"}' "$T_DIR/r.body"
 # Pages of two, each after the last slug of the one before, add up to it.
 after='' pages=0 walked=''
@@ -300,16 +345,31 @@ sed -i '$a\\' "$SITE/posts/2024-04-01-newest.md"
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1
 check "an API post survives a content deploy" every_worker_serves /posts/from-api 200 RACE-
 # ... nor is it replaced by a content file of the same slug (which would
-# also take it away when the file goes): refused, nothing deployed.
+# also take it away when the file goes): that file is skipped, reported,
+# and the rest deployed; exit 5, deployed with files skipped (README).
 printf -- '---\ntitle: Same slug\n---\nFROM-A-FILE\n' >"$SITE/posts/2024-06-01-from-api.md"
-sed -i 's/$/ /' "$SITE/posts/2024-04-01-newest.md"
+sed -i 's/FIXTURE-NEWEST-BODY/NEWEST-EDIT-ONE/' "$SITE/posts/2024-04-01-newest.md"
 "$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1
-check "a content file with an API post's slug: the deploy fails (exit 1)" test $? = 1
+check "a content file with an API post's slug: deployed without it (exit 5)" test $? = 5
+sed 's/^/  quirectl: /' "$T_DIR/deploy.out"
 check "... naming the file and the slug" \
-	grep -q '2024-06-01-from-api.md:1:1: slug "from-api" is a post of the write API' "$T_DIR/deploy.out"
-check "... and the API post is unchanged on every worker" every_worker_serves /posts/from-api 200 RACE-
+	grep -q '2024-06-01-from-api.md:1:1: slug "from-api" is owned by the write API: file skipped' "$T_DIR/deploy.out"
+check "... counting it" grep -q 'deployed generation [0-9]*: 1 changed, 0 removed, [0-9]* unchanged, 1 skipped' "$T_DIR/deploy.out"
+"$QUIRECTL" check "$SITE" >"$T_DIR/check.out" 2>&1
+check "quirectl check (PostgreSQL configured) says so too: exit 5" test $? = 5
+check "... naming the file" grep -q '2024-06-01-from-api.md:1:1: slug "from-api" is owned by the write API: a deploy skips this file' "$T_DIR/check.out"
+check "... the API post is unchanged on every worker" every_worker_serves /posts/from-api 200 RACE-
+check "... and the other change is served by every worker" every_worker_serves /posts/newest 200 NEWEST-EDIT-ONE
+"$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1
+check "the next deploy, nothing else changed: exit 5 again" test $? = 5
+check "... the file reported again, not remembered as deployed" \
+	grep -q '2024-06-01-from-api.md:1:1: slug "from-api" is owned by the write API: file skipped' "$T_DIR/deploy.out"
+sed -i 's/NEWEST-EDIT-ONE/NEWEST-EDIT-TWO/' "$SITE/posts/2024-04-01-newest.md"
+"$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1
+check "... and a deploy with another edit: exit 5, the edit published" test $? = 5
+check "... served by every worker" every_worker_serves /posts/newest 200 NEWEST-EDIT-TWO
 rm -f "$SITE/posts/2024-06-01-from-api.md"
-check "without that file the deploy succeeds" "$QUIRECTL" deploy "$SITE"
+check "without that file the deploy succeeds (exit 0)" "$QUIRECTL" deploy "$SITE"
 
 api DELETE /api/posts/from-api "${AUTH[@]}"
 check "DELETE: 204" test "$R_STATUS" = 204
@@ -362,12 +422,11 @@ check "... the last one served by every worker" every_worker_serves /posts/reloa
 
 # The committer killed: the master starts another, and writes go on
 # (the workers reconnect to it).
-committer_of() { ps -o pid=,comm= --ppid "$QUIRE_PID" | awk '$2 == "quire-commit" { print $1 }'; }
-old_committer=$(committer_of)
+old_committer=$(committer_of "$QUIRE_PID")
 check "one committer runs beside the workers" test -n "$old_committer"
 [ -n "$old_committer" ] && kill -KILL "$old_committer"
 for i in $(seq 50); do
-	new_committer=$(committer_of)
+	new_committer=$(committer_of "$QUIRE_PID")
 	[ -n "$new_committer" ] && [ "$new_committer" != "$old_committer" ] && break
 	sleep 0.1
 done
@@ -376,6 +435,28 @@ api PUT /api/posts/after-kill "${AUTH[@]}" "${MD[@]}" --data-binary "$(post_text
 check "... and the next write is acknowledged (201)" test "$R_STATUS" = 201
 check "... and served by every worker" every_worker_serves /posts/after-kill 200 AFTER-KILL
 
+# Control characters from the API are rendered away like a file's
+# (content/html.c): U+FFFD in the page and the feed, which stays XML;
+# the source keeps them, and JSON escapes them.
+printf -- '---\ntitle: "API\\x01Title"\ntags: [api]\n---\nAPI-CONTROL \x01 and \x1b[1m &#2;\n' \
+	>"$T_DIR/control.md"
+api PUT /api/posts/api-control "${AUTH[@]}" "${MD[@]}" --data-binary "@$T_DIR/control.md"
+check "a post with control characters: 201" test "$R_STATUS" = 201
+check "... served by every worker" every_worker_serves /posts/api-control 200 API-CONTROL
+req /posts/api-control
+check_clean_text "$T_DIR/r.body" "/posts/api-control"
+expect_body_contains /posts/api-control 'API�Title'
+expect_body_contains /posts/api-control 'API-CONTROL � and �[1m �'
+req /feed.xml
+cp "$T_DIR/r.body" "$T_DIR/feed.xml"
+check_xml "$T_DIR/feed.xml" "/feed.xml with the API's post"
+check_clean_text "$T_DIR/feed.xml" "/feed.xml with the API's post"
+api GET "/api/posts?origin=api" "${AUTH[@]}"
+check "the listing is JSON, the title as written" python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if "API\x01Title" in [p["title"] for p in d["posts"]] else 1)' "$T_DIR/r.body"
+api DELETE /api/posts/api-control "${AUTH[@]}"
+check "... deleted: 204" test "$R_STATUS" = 204
 # Tokens are read when a worker starts: after a SIGHUP (a rolling
 # replacement) a rotated token file holds, and the old token no longer
 # opens the API on any worker.

@@ -39,7 +39,7 @@ expect_body_contains "$POST" "Hello"
 expect_status /posts/second 200
 # Those were L1 misses whose post bodies came from Redis (deployed before
 # the workers started): the histogram of such misses counted them.
-req /metrics
+req "$METRICS_BASE/metrics"
 check "/metrics times L1 misses served from Redis" \
 	grep -Eq '^quire_l1_miss_seconds_count\{body="l2"\} [1-9][0-9]*$' "$T_DIR/r.body"
 expect_status /posts/no-such-post 404
@@ -72,12 +72,43 @@ check "... and the page's new title in the menu" \
 check "a deploy with no change succeeds" deploy
 check "... and says nothing changed" grep -q "nothing changed" "$T_DIR/deploy.out"
 
+# A slug has one owner: a content file, or the write API. A post the API
+# holds ("second", taken over the way quire let the API do before issue
+# 16) is not replaced by the file that gives its slug: that file is
+# reported and skipped, the rest is deployed, and the deploy exits 5
+# (README).
+psql_quire() {
+	"$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire -c "$1"
+}
+psql_quire "UPDATE posts SET origin = 'api', path = NULL, revision = revision + 1 WHERE slug = 'second';
+	UPDATE site SET generation = generation + 1, stamp = md5(random()::text)" >/dev/null
+sed -i 's/EDIT-ONE/EDIT-OWNED/' "$SITE/posts/2024-01-10-hello-world.md"
+deploy
+check "a deploy with a file whose slug the write API owns exits 5" test "$D_STATUS" = 5
+check "... naming the file and the slug" \
+	grep -q "posts/2024-02-20-second-post.md:1:1: slug \"second\" is owned by the write API: file skipped" "$T_DIR/deploy.out"
+check "... counting it" grep -q " 1 changed, 0 removed, [0-9]* unchanged, 1 skipped;" "$T_DIR/deploy.out"
+check "... the rest served by every worker" every_worker_serves "$POST" 200 "EDIT-OWNED"
+check "... and the API's post unchanged" every_worker_serves /posts/second 200 "FIXTURE-SECOND-BODY"
+check "... still the API's" test "$(psql_quire "SELECT origin || ' ' || revision FROM posts WHERE slug = 'second'")" = "api 2"
+deploy
+check "the next deploy, with nothing else changed, exits 5 again" test "$D_STATUS" = 5
+check "... reporting the file again" grep -q "2024-02-20-second-post.md:1:1: slug \"second\" is owned by the write API" "$T_DIR/deploy.out"
+check "... and saying nothing changed" grep -q "nothing changed" "$T_DIR/deploy.out"
+# Once the API lets the slug go, its file is deployed again.
+psql_quire "DELETE FROM posts WHERE slug = 'second';
+	UPDATE site SET generation = generation + 1, stamp = md5(random()::text)" >/dev/null
+check "the slug given up by the API: its file deploys (exit 0)" deploy
+check "... as one change" grep -q " 1 changed, 0 removed" "$T_DIR/deploy.out"
+check "... served by every worker" every_worker_serves /posts/second 200 "FIXTURE-SECOND-BODY"
+check "... of origin content again" test "$(psql_quire "SELECT origin FROM posts WHERE slug = 'second'")" = content
+
 # A broken file: every error listed, nothing deployed, old content stays.
 printf -- '---\ntitle: [unclosed\n---\nbody\n' >"$SITE/posts/2024-05-05-broken.md"
-sed -i 's/EDIT-ONE/EDIT-TWO/' "$SITE/posts/2024-01-10-hello-world.md"
+sed -i 's/EDIT-OWNED/EDIT-TWO/' "$SITE/posts/2024-01-10-hello-world.md"
 check "a deploy with a broken file fails" not deploy
 check "... naming the file with line and column" grep -Eq "2024-05-05-broken.md:[0-9]+:[0-9]+:" "$T_DIR/deploy.out"
-check "... and the old content stays" every_worker_serves "$POST" 200 "EDIT-ONE"
+check "... and the old content stays" every_worker_serves "$POST" 200 "EDIT-OWNED"
 rm -f "$SITE/posts/2024-05-05-broken.md"
 
 # A broken file whose name holds a newline: its error stays one log line,
@@ -96,7 +127,7 @@ check "... saying it is not a folder" grep -q "is not a folder: nothing deployed
 "$QUIRECTL" deploy "$SITE/posts" >"$T_DIR/deploy.out" 2>&1
 check "a deploy of a folder with neither posts/ nor pages/ fails (exit 1)" test $? = 1
 check "... saying so" grep -q "has neither posts/ nor pages/" "$T_DIR/deploy.out"
-check "... and every post is still served" every_worker_serves "$POST" 200 "EDIT-ONE"
+check "... and every post is still served" every_worker_serves "$POST" 200 "EDIT-OWNED"
 expect_status /posts/second 200
 
 # Removing a file unpublishes its post.

@@ -54,6 +54,13 @@ start_server() {
 }
 
 after_lines() { grep -c 'event=deploy after_ms=' "$T_DIR/serve.log"; }
+# Returns once the server has logged the after-work of every deploy it
+# answered: it serves one request at a time and does a deploy's
+# after-work before it reads the next, so its answer to a folder it does
+# not serve (here T_DIR, no content folder: quirectl then refuses it)
+# comes after that work. Counting after_lines without this races with
+# the last deploy's after-work on a loaded machine.
+server_idle() { "$CLIENT" "$T_DIR" >/dev/null 2>&1 || true; }
 
 check "quire-deploy links none of quirectl's libraries" \
 	not sh -c "ldd '$CLIENT' | grep -Eq 'libpq|hiredis|cmark|yaml|deflate|sodium'"
@@ -112,6 +119,36 @@ rm "$SITE/posts/zz-broken.md"
 check "once it is removed, the deploy succeeds" deploy
 check "every worker serves the edit" every_worker_serves "$POST" 200 "Not-Yet"
 
+# A file whose slug is a post of the write API ("second", taken over
+# by hand here the way the API could before issue 16): the server leaves
+# it out and reports it at every deploy (exit 5), never keeping it as
+# deployed in what it carries to the next, and deploys the rest.
+psql_quire() {
+	"$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire -c "$1"
+}
+psql_quire "UPDATE posts SET origin = 'api', path = NULL, revision = revision + 1 WHERE slug = 'second';
+	UPDATE site SET generation = generation + 1, stamp = md5(random()::text)" >/dev/null
+sed -i 's/Not-Yet/Owned-Skip/' "$f"
+deploy
+check "a deploy with a file whose slug the write API owns exits 5" test "$D_STATUS" = 5
+check "... naming it on the client's stderr" \
+	grep -q '2024-02-20-second-post.md:1:1: slug "second" is owned by the write API: file skipped' "$T_DIR/deploy.out"
+check "... deploying the rest" every_worker_serves "$POST" 200 "Owned-Skip"
+sed -i 's/Owned-Skip/Owned-Skip-2/' "$f"
+deploy
+check "the next deploy through the server exits 5 too" test "$D_STATUS" = 5
+check "... with what PostgreSQL holds from its memory" test "$FROM" = memory
+check "... reading the skipped file again, and the edit" test "$READ" = 2
+check "... reporting it again" grep -q '2024-02-20-second-post.md:1:1: slug "second" is owned' "$T_DIR/deploy.out"
+check "... deploying the edit" every_worker_serves "$POST" 200 "Owned-Skip-2"
+check "... the API post unchanged" test "$(psql_quire "SELECT origin FROM posts WHERE slug = 'second'")" = api
+psql_quire "DELETE FROM posts WHERE slug = 'second';
+	UPDATE site SET generation = generation + 1, stamp = md5(random()::text)" >/dev/null
+check "once the API post is gone, the file deploys (exit 0)" deploy
+check "... one post changed" grep -q " 1 changed, 0 removed" "$T_DIR/deploy.out"
+sed -i 's/Owned-Skip-2/Not-Yet/' "$f"
+check "... and the next deploy succeeds" deploy
+
 mkdir "$SITE/posts/2026"
 printf -- '---\ntitle: Below\n---\nDEEP-BODY\n' >"$SITE/posts/2026/2026-01-01-deep.md"
 check "a post in a new folder is deployed" deploy
@@ -128,6 +165,7 @@ check "... (the server's debug line, nothing changed)" \
 check "... with no listing" test "$LISTED" = changes
 
 # Another folder: the server is not asked; quire-deploy runs quirectl.
+server_idle
 n_after=$(after_lines)
 cp -r "$SITE" "$T_DIR/copy"
 "$CLIENT" "$T_DIR/copy" >"$T_DIR/copy.out" 2>&1

@@ -111,7 +111,7 @@ done
 for p in 0 -1 abc 99999999999999999999; do
 	expect_status "/posts/?page=$p" 400
 done
-expect_status '/posts/?page=4' 404
+expect_status '/posts/?page=5' 404
 expect_status '/posts/?page=100000' 404
 expect_status '/posts/?page=100001' '400|404'
 expect_status '/posts/?page=2&page=abc' '200|400'

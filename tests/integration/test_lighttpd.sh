@@ -31,12 +31,15 @@ check "canonical is $BASE/posts/hello-world: $canon" \
 	grep -qF "href=\"$BASE/posts/hello-world\"" <<<"$canon"
 # lighttpd must pass the query string in REQUEST_URI.
 expect_body_contains '/posts/?page=3' 'Pinned Note'
-expect_status '/posts/?page=4' 404
+expect_status '/posts/?page=4' 200
+expect_status '/posts/?page=5' 404
 expect_status '/posts/?page=abc' 400
 expect_status '/posts/hello-world?utm=1' 200
 expect_redirect /posts/hello-world/ 301 /posts/hello-world
 expect_redirect /posts 301 /posts/
 expect_redirect /old/hello/ 301 /posts/hello-world
+# A Location made from the decoded path is percent-encoded again.
+expect_redirect '/tags/a%22b%3Cc%3Fd%20e%C3%A9/?page=2' 301 '/tags/a%22b%3Cc%3Fd%20e%C3%A9?page=2'
 expect_status /pages/about 200
 expect_status /tags/intro 200
 expect_status /categories/news 200
@@ -50,6 +53,14 @@ expect_header /posts/hello-world Allow '^GET, HEAD$' -X DELETE
 expect_status '/posts/%2e%2e/%2e%2e/etc/passwd' '400|404'
 expect_body_lacks '/posts/..%2f..%2fetc%2fpasswd' 'root:x:0:0'
 expect_status '/posts/%00' '400|404'
+
+echo "== /metrics through lighttpd: its metrics listener only (mod_setenv)"
+expect_status /metrics 404
+expect_status /metrics 404 -H 'Quire-Metrics: 1'
+expect_status "$METRICS_BASE/metrics" 200
+expect_body_matches "$METRICS_BASE/metrics" '^quire_requests_total [1-9][0-9]*$'
+expect_status /metrics 404
+expect_status "$METRICS_BASE/posts/hello-world" '403|404'
 
 echo "== HEAD, ETag, gzip through lighttpd"
 req /posts/hello-world

@@ -38,25 +38,27 @@ check "home: pinned post (oldest) comes before the newest" \
 expect_body_lacks / 'Draft Post'
 expect_body_lacks / 'Future Post'
 
-echo "== post list and pagination (5 published posts, 2 a page)"
+echo "== post list and pagination (7 published posts, 2 a page)"
 expect_redirect /posts 301 /posts/
 expect_status /posts/ 200
 expect_body_contains /posts/ 'Newest Post'
 expect_status '/posts/?page=1' 200
 expect_status '/posts/?page=2' 200
 expect_status '/posts/?page=3' 200
-expect_status '/posts/?page=4' 404
+expect_status '/posts/?page=4' 200
+expect_status '/posts/?page=5' 404
 expect_status '/posts/?page=100000' 404
 for bad in 0 -1 abc 1x 1.5 0x2 '%00' '1%20'; do
 	expect_status "/posts/?page=$bad" 400
 done
 : >"$T_DIR/all"
-for n in 1 2 3; do
+for n in 1 2 3 4; do
 	req "/posts/?page=$n"
 	cat "$T_DIR/r.body" >>"$T_DIR/all"
 done
-for t in 'Hello, World' 'The Second Post' 'Pinned Note' 'Newest Post' 'Ampersands'; do
-	check "the three list pages name '$t'" grep -qF "$t" "$T_DIR/all"
+for t in 'Hello, World' 'The Second Post' 'Pinned Note' 'Newest Post' 'Ampersands' \
+	'Hello�World' 'TOML�Title'; do
+	check "the four list pages name '$t'" grep -qF "$t" "$T_DIR/all"
 done
 for t in 'Draft Post' 'Future Post' 'Broken Post'; do
 	check "no list page names '$t'" not grep -qF "$t" "$T_DIR/all"
@@ -86,9 +88,47 @@ expect_body_contains /posts/newest FIXTURE-NEWEST-BODY
 expect_body_contains /posts/pinned-note FIXTURE-PINNED-BODY
 expect_status /posts/no-such-post 404
 
+echo "== control characters in titles, descriptions, authors, tags, bodies"
+# Each is U+FFFD in every page (HTML forbids them too); the body's HTML
+# is cleaned when it is rendered, the rest when it is escaped.
+expect_body_contains /posts/control-yaml FIXTURE-CONTROL-YAML-BODY
+expect_body_contains /posts/control-yaml 'Hello�World'
+expect_body_contains /posts/control-yaml 'Con�trol Author'
+expect_body_contains /posts/control-yaml '� (SOH) and �[31m'
+expect_body_contains /posts/control-yaml "a tab$(printf '\t')here"
+expect_body_contains /posts/control-toml 'TOML�Title'
+expect_body_contains /posts/control-toml 'NEL � and U+FFFE �'
+# 0x85 is also the second byte of an honest character (U+2026 is E2 80
+# A6, U+0085 is C2 85): what matters is the whole page, checked below.
+for url in /posts/control-yaml /posts/control-toml / '/posts/?page=3' \
+	'/posts/?page=4' /tags/ /tags/control /tags/ctrl-tag /no/such/%C2%85%EF%BF%BE%FF; do
+	req "$url"
+	check_clean_text "$T_DIR/r.body" "$url (status $R_STATUS)"
+done
+
 echo "== aliases"
 expect_redirect /old/hello/ 301 /posts/hello-world
 expect_redirect /2024/01/hello-world.html 301 /posts/hello-world
+expect_redirect '/old/a%20b%22%3C%C3%A9' 301 /posts/control-yaml
+expect_redirect '/old/a%20b%22%3C%C3%A9/' 301 /posts/control-yaml
+
+echo "== redirects: Location is percent-encoded"
+# The trailing-slash 301 is built from the decoded path: raw, a '"', '<',
+# '?', a space or a non-ASCII byte went into the header as it was.
+expect_redirect '/tags/a%22b%3Cc%3Ed%3Fe%20f%23g%25h%C3%A9/' 301 \
+	'/tags/a%22b%3Cc%3Ed%3Fe%20f%23g%25h%C3%A9'
+expect_redirect '/tags/a%20b/?page=2' 301 '/tags/a%20b?page=2'
+expect_redirect '/tags/%3Fpage%3D3/?page=2' 301 '/tags/%3Fpage=3?page=2'
+expect_redirect '/tags/a"b<c>é/' 301 '/tags/a%22b%3Cc%3E%C3%A9'
+expect_redirect '/categories/new%20s/' 301 '/categories/new%20s'
+# CR and LF are refused before routing: no header of the client's making.
+for url in '/tags/x%0D%0AX-Injected:%201/' '/tags/x%0AX-Injected:%201/' \
+	'/old/x%0D%0ALocation:%20//evil/'; do
+	req "$url"
+	check "$url: 400 (got $R_STATUS)" [ "$R_STATUS" = 400 ]
+	check "$url: no header of the client's making" \
+		not grep -qiE '^(X-Injected|Location: //evil)' "$T_DIR/r.headers"
+done
 
 echo "== drafts, future posts, malformed files"
 expect_status /posts/draft-post 404
@@ -143,6 +183,10 @@ expect_header /no/such/page Content-Type '^text/html'
 req /no/such/page
 check "404 page is an HTML page" grep -qi '<html' "$T_DIR/r.body"
 expect_status /posts/hello-world/extra 404
+req '/no/such/a%20b%22%3C'
+canon=$(grep -o '<link rel="canonical"[^>]*>' "$T_DIR/r.body" | head -n1)
+check "404 page: its canonical link is the path percent-encoded: $canon" \
+	grep -qF "href=\"$BASE/no/such/a%20b%22%3C\"" <<<"$canon"
 
 echo "== methods"
 for m in POST PUT DELETE PATCH OPTIONS; do
@@ -211,10 +255,20 @@ else
 	echo "(static/ is empty: nothing to fetch)"
 fi
 
-echo "== /metrics (Prometheus text, from loopback)"
-expect_status /metrics 200
-expect_header /metrics Content-Type '^text/plain; version=0.0.4'
-req /metrics
+echo "== /metrics: only where the web server marks it (QUIRE_METRICS=1)"
+# The site's own server, from loopback: closed. Behind a local proxy or
+# TLS terminator every client would be 127.0.0.1, so the address can
+# open nothing.
+expect_status /metrics 404
+expect_body_lacks /metrics quire_requests_total
+# A client cannot pass the mark: its headers reach quire as HTTP_*.
+expect_status /metrics 404 -H 'Quire-Metrics: 1'
+expect_status /metrics 404 -H 'QUIRE_METRICS: 1'
+expect_status /metrics 404 -H 'X-Forwarded-For: 127.0.0.1' -H 'X-Real-IP: 127.0.0.1'
+M=$METRICS_BASE/metrics
+expect_status "$M" 200
+expect_header "$M" Content-Type '^text/plain; version=0.0.4'
+req "$M"
 check "/metrics counts requests" grep -Eq '^quire_requests_total [1-9][0-9]*$' "$T_DIR/r.body"
 check "/metrics counts L1 hits" grep -Eq '^quire_l1_hits_total [1-9][0-9]*$' "$T_DIR/r.body"
 check "/metrics counts 4xx answers" grep -Eq '^quire_responses_total\{code="4xx"\} [1-9][0-9]*$' "$T_DIR/r.body"
@@ -228,9 +282,14 @@ check "... its +Inf bucket is its count" test \
 check "... and nothing from Redis" grep -Eq '^quire_l1_miss_seconds_count\{body="l2"\} 0$' "$T_DIR/r.body"
 before=$(sed -n 's/^quire_requests_total //p' "$T_DIR/r.body")
 for i in 1 2 3 4 5 6 7 8 9 10; do req /posts/hello-world; done
-req /metrics
+req "$M"
 after=$(sed -n 's/^quire_requests_total //p' "$T_DIR/r.body")
 check "the counters are the whole pool's: +11 after 11 requests (got $before -> $after)" \
 	test "$((after - before))" -ge 11
+# Served there, the answer is not cached for the site's server.
+expect_status /metrics 404
+# The metrics listener serves /metrics alone.
+expect_status "$METRICS_BASE/" 404
+expect_status "$METRICS_BASE/posts/hello-world" 404
 check "quire master $QUIRE_PID still runs" kill -0 "$QUIRE_PID"
 t_done

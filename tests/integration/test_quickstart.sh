@@ -8,15 +8,20 @@
 # dir) on free ports, on a copy of the fixture site, so it does not meet
 # a developer's .run/. Every PID it records is stopped by the EXIT trap
 # too, should the test fail half-way.
+#
+# As root (CI: a fresh Debian 12) quickstart runs quire and the deployer
+# as the system user quire, which it creates the first time, as a real
+# install would: the test leaves that user in place. Not as root, they
+# run as the caller.
 # SC2317: functions called through check and the trap; SC2031: T_DIR
 # is lib.sh's, not changed by the subshell that sources quire.env.
 # shellcheck disable=SC2317,SC2031
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# Two stacks, PostgreSQL's initdb included: ~10 s; the watchdog at 90.
+# Three starts, PostgreSQL's initdb included: ~15 s; the watchdog at 120.
 # shellcheck disable=SC2034 # read by lib.sh's t_init
-T_TIMEOUT=${QUIRE_TEST_TIMEOUT:-90}
+T_TIMEOUT=${QUIRE_TEST_TIMEOUT:-120}
 QS=$QUIRE_SRCDIR/deploy/quickstart
 DC=$QUIRE_SRCDIR/deploy/deploy-content
 POST=/posts/hello-world
@@ -35,12 +40,14 @@ fi
 
 t_init
 RUN=$T_DIR/run
-export QUIRE_FCGI QUIRE_RUN_DIR=$RUN QUIRE_PORT=$T_PORT
+export QUIRE_FCGI QUIRE_RUN_DIR=$RUN QUIRE_PORT=$T_PORT QUIRE_METRICS_PORT=$T_METRICS_PORT
 QUIRE_PG_PORT=$(free_port)
 QUIRE_REDIS_PORT=$(free_port)
 export QUIRE_PG_PORT QUIRE_REDIS_PORT
 export QUIRE_CONTENT_DIR=$T_DIR/site
 unset QUIRE_SITE_URL QUIRE_DATABASE_URL QUIRE_REDIS_URL QUIRE_EMBEDDED QUIRE_PID_FILE
+# quickstart keeps the deploy cache in its run folder, the quire user's.
+unset QUIRE_CACHE_DIR QUIRE_USER QUIRE_GROUP QUIRE_SOCKET_GROUP
 cp -r "$T_SITE" "$QUIRE_CONTENT_DIR"
 rm -f "$QUIRE_CONTENT_DIR/posts/broken.md"
 
@@ -101,7 +108,24 @@ all_running() {
 
 ports_free() {
 	! port_listening "$T_PORT" && ! port_listening "$QUIRE_PG_PORT" &&
-		! port_listening "$QUIRE_REDIS_PORT"
+		! port_listening "$QUIRE_REDIS_PORT" && ! port_listening "$T_METRICS_PORT"
+}
+
+# runs_as_quire WHAT PID: PID runs as quire's user and group (real,
+# effective, saved ids alike), in no other group (as root: not the web
+# server's), with no capability.
+runs_as_quire() {
+	local got good=0
+	got=$(proc_ids "$2")
+	if ((EUID == 0)); then
+		[[ $got == "$Q_UID $Q_GID $Q_GID 0000000000000000" ||
+			$got == "$Q_UID $Q_GID - 0000000000000000" ]] && good=1
+		check "$1 (pid $2) runs as quire: $Q_UID $Q_GID, groups $Q_GID or none, no capability (got: $got)" \
+			test "$good" = 1
+	else
+		[[ $got == "$Q_UID $Q_GID "* ]] && good=1
+		check "$1 (pid $2) runs as the caller, $Q_UID $Q_GID (got: $got)" test "$good" = 1
+	fi
 }
 
 # deploy_content DIR: deploy/deploy-content; output in $T_DIR/dc.out.
@@ -129,9 +153,50 @@ check "postgres listens on QUIRE_PG_PORT" port_listening "$QUIRE_PG_PORT"
 check "redis listens on QUIRE_REDIS_PORT" port_listening "$QUIRE_REDIS_PORT"
 check "the site was deployed before the pool started" grep -q "deployed generation 1: " "$T_DIR/qs.out"
 
+# Who runs what. As root, quire must not: every parse of Markdown, YAML
+# and HTTP input would run with root's rights.
+if ((EUID == 0)); then
+	check "quickstart made (or found) the system user quire" getent passwd quire
+	check "... with no login shell" test "$(getent passwd quire | cut -d: -f7)" = /usr/sbin/nologin
+	Q_UID=$(id -u quire 2>/dev/null)
+	Q_GID=$(id -g quire 2>/dev/null)
+	check "... and a group of its own, not the web server's (gid $Q_GID)" \
+		test "$Q_GID" != "$(getent group www-data | cut -d: -f3)" -a "$Q_GID" != 0
+else
+	Q_UID=$EUID
+	Q_GID=$(id -g)
+fi
+QMASTER=$(<"$RUN/quire.pid")
+runs_as_quire "quire's master" "$QMASTER"
+for w in $(workers_of "$QMASTER"); do
+	runs_as_quire "a worker" "$w"
+done
+check "... 2 workers" test "$(workers_of "$QMASTER" | wc -l)" = 2
+QCOMMITTER=$(committer_of "$QMASTER")
+check "a committer runs (the write API is on)" test -n "$QCOMMITTER"
+runs_as_quire "the committer" "$QCOMMITTER"
+runs_as_quire "the deployer (quirectl serve)" "$(<"$RUN/deployer.pid")"
+if ((EUID == 0)); then
+	check "the log says quire dropped to quire" grep -q 'event=privs running as user="quire"' "$RUN/quire.log"
+	# nginx's workers (www-data) connect by the group; quire cannot
+	# loosen what root owns.
+	for s in quire.sock quire-api.sock; do
+		check "$s is root:www-data 660 (got: $(stat -c '%U:%G %a' "$RUN/$s" 2>&1))" \
+			test "$(stat -c '%U:%G %a' "$RUN/$s" 2>&1)" = "root:www-data 660"
+	done
+	check "the token file is quire's alone, 600 (got: $(stat -c '%U %a' "$RUN/api-token"))" \
+		test "$(stat -c '%U %a' "$RUN/api-token")" = "quire 600"
+	check "redis runs as redis, not root (got: $(proc_ids "$(<"$RUN/redis.pid")"))" \
+		test "$(proc_ids "$(<"$RUN/redis.pid")" | cut -d' ' -f1)" = "$(id -u redis)"
+fi
+
 expect_status / 200
 expect_body_contains "$POST" "FIXTURE-HELLO-BODY"
 expect_status /posts/no-such-post 404
+# QUIRE_METRICS_PORT: nginx's metrics server, the one place /metrics is.
+expect_status /metrics 404
+expect_body_matches "$METRICS_BASE/metrics" '^quire_requests_total [1-9][0-9]*$'
+check "it prints where /metrics is" grep -qF "http://127.0.0.1:$T_METRICS_PORT/metrics" "$T_DIR/qs.out"
 check "quire loaded the site from the tiers" grep -Eq "generation=[0-9]+ from the tiers" "$RUN/quire.log"
 
 check "quire.env is not readable by others" test "$(stat -c %a "$RUN/quire.env")" = 600
@@ -209,11 +274,39 @@ qs stop
 check "quickstart stop succeeds" test "$QS_STATUS" = 0
 check "every PID it started is gone" all_gone "${PIDS[@]}"
 check "... and quire's workers: ${WORKERS[*]}" all_gone "${WORKERS[@]}"
-check "nothing listens on the nginx, postgres and redis ports" ports_free
+check "nothing listens on the nginx (site, metrics), postgres and redis ports" ports_free
 check "stop removes quire.env" test ! -e "$RUN/quire.env"
 deploy_content "$AUTHOR"
 check "deploy-content with the stack stopped exits 3" test "$DC_STATUS" = 3
 check "... and says it is not running" grep -q "not running" "$T_DIR/dc.out"
+
+# Started again on its database, now that a content file gives the slug
+# of the API's post (hello-api, PUT above): that file is skipped and
+# reported, the rest deployed, and the stack starts and serves.
+rm -f "$QUIRE_CONTENT_DIR/posts/bad.md"
+printf -- '---\ntitle: A file with the API post slug\nslug: hello-api\n---\nQS-FILE-BODY\n' \
+	>"$QUIRE_CONTENT_DIR/posts/hello-api.md"
+if qs start; then
+	ok "quickstart starts on a database whose API post has a content file's slug"
+	mapfile -t PIDS < <(qs_pids)
+	SEEN_PIDS+=("${PIDS[@]}")
+	check "... reporting the file it skipped" \
+		grep -q 'posts/hello-api.md:1:1: slug "hello-api" is owned by the write API: file skipped' "$T_DIR/qs.out"
+	check "... and saying the rest was deployed" grep -q "deployed generation [0-9]*: 1 changed, .* 1 skipped" "$T_DIR/qs.out"
+	check "... every worker serves the API's post" every_worker_serves /posts/hello-api 200 "QS-API-BODY" "$(<"$RUN/quire.pid")"
+	check "... and the rest of the content" every_worker_serves "$POST" 200 "EDIT-THREE" "$(<"$RUN/quire.pid")"
+	sed -i 's/EDIT-THREE/EDIT-THREE-B/' "$QUIRE_CONTENT_DIR/$POST_FILE"
+	deploy_content "$QUIRE_CONTENT_DIR"
+	check "deploy-content then exits 5 (deployed, a file skipped)" test "$DC_STATUS" = 5
+	check "... and the edit is served by every worker" every_worker_serves "$POST" 200 "EDIT-THREE-B" "$(<"$RUN/quire.pid")"
+	qs stop
+	check "... and stops" test "$QS_STATUS" = 0
+	check "... every PID gone" all_gone "${PIDS[@]}"
+else
+	fail "quickstart on a database whose API post has a content file's slug (exit $QS_STATUS)"
+fi
+rm -f "$QUIRE_CONTENT_DIR/posts/hello-api.md"
+sed -i 's/EDIT-THREE-B/EDIT-THREE/' "$QUIRE_CONTENT_DIR/$POST_FILE"
 
 # ------------------------------------------------------------ embedded
 if QUIRE_EMBEDDED=1 qs start; then
@@ -221,6 +314,10 @@ if QUIRE_EMBEDDED=1 qs start; then
 	mapfile -t EPIDS < <(qs_pids)
 	SEEN_PIDS+=("${EPIDS[@]}")
 	check "... nginx and quire only: ${EPIDS[*]}" test "${#EPIDS[@]}" = 2
+	runs_as_quire "quire's master (embedded)" "$(<"$RUN/quire.pid")"
+	for w in $(workers_of "$(<"$RUN/quire.pid")"); do
+		runs_as_quire "a worker (embedded)" "$w"
+	done
 	expect_status / 200
 	# EDIT-THREE is in the files only: the tiers refused that deploy.
 	expect_body_contains "$POST" "EDIT-THREE"

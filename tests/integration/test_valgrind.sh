@@ -53,6 +53,8 @@ for round in 1 2; do
 		req "$url" -H 'Accept-Encoding: gzip'
 		req "$url" -I
 	done
+	# /metrics as the web server's metrics listener asks for it.
+	req "$METRICS_BASE/metrics"
 	req /posts/hello-world -H 'If-None-Match: "nope", *'
 	req / -X POST --data 'x=1'
 	req "/api/posts/vg-$round" -X PUT "${AUTH[@]}" --data-binary $'---\ntitle: VG\ntags: [c]\n---\nBody\n'
@@ -63,6 +65,16 @@ for round in 1 2; do
 	check "the written post is served: 200" test "$R_STATUS" = 200
 	req "/api/posts/vg-$round" -X DELETE -H "Authorization: Bearer vg-token"
 done
+# A content file's slug: refused, 409 naming the file, by the worker's
+# own commit (--workers 0: no committer); an API post kept for the
+# deployer below.
+for m in PUT DELETE; do
+	req /api/posts/second -X "$m" "${AUTH[@]}" --data-binary $'---\ntitle: Taken\n---\nx\n'
+	check "$m of a content file's slug under valgrind: 409 naming the file" \
+		test "$R_STATUS $(grep -c '"path":".*second-post.md"' "$T_DIR/r.body")" = "409 1"
+done
+req /api/posts/vg-owned -X PUT "${AUTH[@]}" --data-binary $'---\ntitle: Owned\n---\nVG-OWNED\n'
+check "an API post for the deployer: 201" test "$R_STATUS" = 201
 # A content deploy while it runs: the subscriber thread applies it.
 sed -i 's/^FIXTURE-HELLO-BODY/VG-EDIT FIXTURE-HELLO-BODY/' "$SITE/posts/2024-01-10-hello-world.md"
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1
@@ -91,6 +103,15 @@ expect_body_contains /posts/hello-world VG-EDIT3
 printf -- '---\ntitle: [bad\n---\n' >"$SITE/posts/zz-bad.md"
 check "a broken file: the deploy fails (exit 1)" test "$("$CLIENT" "$SITE" >/dev/null 2>&1; echo $?)" = 1
 rm -f "$SITE/posts/zz-bad.md"
+printf -- '---\ntitle: Owned\nslug: vg-owned\n---\nx\n' >"$SITE/posts/zz-owned.md"
+for k in 1 2; do
+	sed -i "s/VG-EDIT[-A-Z0-9]* /VG-EDIT-OWNED$k /" "$SITE/posts/2024-01-10-hello-world.md"
+	check "a file with an API post's slug: deploy $k skips it (exit 5)" \
+		test "$("$CLIENT" "$SITE" >/dev/null 2>&1; echo $?)" = 5
+done
+expect_body_contains /posts/hello-world VG-EDIT-OWNED2
+expect_body_contains /posts/vg-owned VG-OWNED
+rm -f "$SITE/posts/zz-owned.md"
 mkdir "$SITE/posts/vg"
 printf -- '---\ntitle: Below\n---\nVG-DEEP\n' >"$SITE/posts/vg/2025-01-01-vg-deep.md"
 check "a new folder through the deployer under valgrind" "$CLIENT" "$SITE"

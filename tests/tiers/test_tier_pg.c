@@ -224,6 +224,133 @@ static void test_migrate(struct tier_pg *pg)
 	CHECK(generation_of(pg) == 0);
 }
 
+/* html of "slug" as PostgreSQL holds it now (NULL when none). */
+static char *stored(const char *slug, const char *column)
+{
+	const char *params[1] = { slug };
+	char sql[128];
+	PGresult *res;
+	char *v = NULL;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM posts WHERE slug = $1", column);
+	res = PQexecParams(admin, sql, 1, NULL, params, NULL, NULL, 0);
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		die(sql, PQerrorMessage(admin));
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+static char *site_stamp(void)
+{
+	PGresult *res = PQexec(admin, "SELECT stamp FROM site");
+	char *v;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		die("stamp", PQerrorMessage(admin));
+	v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+/* Under another server encoding step 5 cleans nothing and fails
+ * nothing: there its expression would match bytes, not characters. */
+static void test_migrate_sql_ascii(void)
+{
+	struct tier_pg *c = NULL;
+	char other[512], err[256];
+	int to = -1;
+
+	if (strchr(url, '?') || snprintf(other, sizeof(other), "%s_ascii", url) >=
+	    (int)sizeof(other))
+		return; /* not a URL this test can name another database by */
+	admin_exec("DROP DATABASE IF EXISTS quire_ascii");
+	admin_exec("CREATE DATABASE quire_ascii ENCODING 'SQL_ASCII'"
+		   " LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+	if (tier_pg_connect(other, &c, err, sizeof(err)) != QUIRE_OK)
+		die("connect quire_ascii", err);
+	CHECK(tier_pg_migrate(c, NULL, &to) == QUIRE_OK);
+	CHECK(to >= 5);
+	if (to < 5)
+		fprintf(stderr, "sql_ascii migrate: %s\n", tier_pg_error(c));
+	tier_pg_close(c);
+	admin_exec("DROP DATABASE quire_ascii");
+}
+
+/*
+ * Step 5: html and toc rendered before html.c replaced the characters XML
+ * and HTML forbid are cleaned in place, as html_clean does, for both
+ * origins; the hash and revision stay (the source did not change), the
+ * generation and stamp move only when a row changed.
+ */
+static void test_migrate_clean(struct tier_pg *pg)
+{
+	long long g0;
+	char *stamp0, *stamp1, *v;
+	int from = -1, to = -1;
+
+	drop_schema();
+	CHECK(tier_pg_migrate(pg, NULL, &to) == QUIRE_OK);
+	CHECK(to >= 5);
+	admin_exec("UPDATE quire_schema SET version = 4;"
+		   "INSERT INTO posts (slug, kind, origin, source, body_offset,"
+		   " html, toc_html, hash, revision) VALUES"
+		   " ('dirty', 'post', 'content', 'x', 0,"
+		   "  E'<p>a\\x01b\\x1b[0m\\x7f \\u0085 \\uFFFE \\uFDD0 \\U0010FFFF"
+		   " \\t\\n\\r caf\\u00e9 \\U0001F642 \\uFFFD</p>',"
+		   "  E'<nav>\\x02</nav>', 42, 3),"
+		   " ('api-dirty', 'post', 'api', 'y', 0, E'<p>\\x0c</p>', NULL, 43, 1),"
+		   " ('clean', 'post', 'content', 'z', 0, E'<p>\\u00a0ok\\t</p>',"
+		   "  '<nav>ok</nav>', 44, 1)");
+	g0 = generation_of(pg);
+	stamp0 = site_stamp();
+	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
+	CHECK(from == 4 && to >= 5);
+	v = stored("dirty", "html");
+	CHECK_STR(v, "<p>a" FFFD "b" FFFD "[0m" FFFD " " FFFD " " FFFD " " FFFD " "
+		  FFFD " \t\n\r caf\xc3\xa9 \xf0\x9f\x99\x82 " FFFD "</p>");
+	free(v);
+	v = stored("dirty", "toc_html");
+	CHECK_STR(v, "<nav>" FFFD "</nav>");
+	free(v);
+	v = stored("api-dirty", "html");
+	CHECK_STR(v, "<p>" FFFD "</p>");
+	free(v);
+	CHECK((v = stored("api-dirty", "toc_html")) == NULL);
+	free(v);
+	v = stored("clean", "html");
+	CHECK_STR(v, "<p>\xc2\xa0ok\t</p>");
+	free(v);
+	v = stored("dirty", "hash || ' ' || revision");
+	CHECK_STR(v, "42 3");
+	free(v);
+	/* Changed: a new generation and stamp, so the next deploy finds
+	 * Redis behind and rewrites it whole. */
+	CHECK(generation_of(pg) == g0 + 1);
+	stamp1 = site_stamp();
+	CHECK(strcmp(stamp0, stamp1) != 0);
+	free(stamp0);
+	free(stamp1);
+
+	/* Nothing to clean: nothing moves. */
+	admin_exec("UPDATE quire_schema SET version = 4");
+	g0 = generation_of(pg);
+	stamp0 = site_stamp();
+	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
+	CHECK(from == 4);
+	CHECK(generation_of(pg) == g0);
+	stamp1 = site_stamp();
+	CHECK_STR(stamp1, stamp0);
+	free(stamp0);
+	free(stamp1);
+	drop_schema();
+	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
+	test_migrate_sql_ascii();
+}
+
 static const char src_a[] =
 	"---\ntitle: \"Alpha \\\"quoted\\\" é\"\ndate: 2024-03-01\n"
 	"updated: 2024-03-05\ntags: [c, \"x,y\", 'back\\slash', \"q\\\"uote\"]\n"
@@ -725,18 +852,65 @@ static void test_put_delete(struct tier_pg *pg)
 	CHECK(created == 1 && r1->revision == 1);
 	CHECK(g == g0 + 6);
 
-	/* The API takes over a content post, and deletes any origin. */
+	/* A slug a content file gives is that file's: the API neither
+	 * replaces nor deletes it, whatever its precondition (DESIGN §7). */
 	CHECK(revision_of(pg, "new-one") == 1);
 	check_column("new-one", "origin", "content");
 	free(r2->slug);
 	r2->slug = strdup("new-one");
-	CHECK(put(pg, r2, 1, &created, &g) == QUIRE_OK);
-	CHECK(created == 0 && r2->revision == 2);
+	r2->revision = 0;
+	CHECK(put(pg, r2, 1, &created, &g) == QUIRE_EOWNED);
+	CHECK(put(pg, r2, -1, &created, &g) == QUIRE_EOWNED);
+	CHECK(put(pg, r2, 0, &created, &g) == QUIRE_EOWNED);
+	CHECK(created == 0 && g == 0 && r2->revision == 0);
+	CHECK(tier_pg_delete(pg, "new-one", -1, &g) == QUIRE_EOWNED);
+	CHECK(tier_pg_delete(pg, "new-one", 1, &g) == QUIRE_EOWNED);
+	CHECK(g == 0);
+	check_column("new-one", "origin || ' ' || revision || ' ' || path",
+		     "content 1 posts/new-one.md");
+	CHECK(generation_of(pg) == g0 + 6);
+	/* It is the API's once no file gives it. */
+	dels[0] = (char *)"new-one";
+	CHECK(tier_pg_deploy(pg, NULL, 0, dels, 1, &g) == QUIRE_OK);
+	CHECK(put(pg, r2, 0, &created, &g) == QUIRE_OK);
+	CHECK(created == 1 && r2->revision == 1 && g == g0 + 8);
 	check_column("new-one", "origin", "api");
 	check_column("new-one", "path", "");
-	CHECK(tier_pg_delete(pg, "alpha", -1, &g) == QUIRE_OK);
+
+	/* A content deploy leaves an API post alone, and deploys the rest
+	 * of its records: the one refused gets revision 0. */
+	{
+		struct record *v[2];
+
+		v[0] = make_record("deployed-beside", POST_KIND_POST,
+				   RECORD_ORIGIN_CONTENT, "posts/beside.md",
+				   "---\ntitle: Beside\n---\nb\n", "<p>b</p>",
+				   NULL, 11, 0, 0);
+		v[1] = make_record("new-one", POST_KIND_POST,
+				   RECORD_ORIGIN_CONTENT, "posts/new-one.md",
+				   "---\ntitle: File\n---\nf\n", "<p>f</p>",
+				   NULL, 12, 0, 0);
+		CHECK(tier_pg_deploy(pg, v, 2, NULL, 0, &g) == QUIRE_OK);
+		CHECK(g == g0 + 9);
+		CHECK(v[0]->revision == 1 && v[1]->revision == 0);
+		check_column("new-one", "origin || ' ' || revision", "api 1");
+		check_column("deployed-beside", "origin", "content");
+		/* ... also when it is alone */
+		CHECK(tier_pg_deploy(pg, &v[1], 1, NULL, 0, &g) == QUIRE_OK);
+		CHECK(g == g0 + 10 && v[1]->revision == 0);
+		check_column("new-one", "origin || ' ' || revision", "api 1");
+		dels[0] = (char *)"deployed-beside";
+		CHECK(tier_pg_deploy(pg, NULL, 0, dels, 1, &g) == QUIRE_OK);
+		CHECK(!exists(pg, "deployed-beside"));
+		record_free(v[0]);
+		record_free(v[1]);
+	}
+	/* ... and deletes only its own. */
+	dels[0] = (char *)"alpha";
+	CHECK(tier_pg_deploy(pg, NULL, 0, dels, 1, &g) == QUIRE_OK);
 	CHECK(!exists(pg, "alpha"));
-	CHECK(g == g0 + 8);
+	CHECK(g == g0 + 12);
+	CHECK(exists(pg, "new-one"));
 
 	record_free(r1);
 	record_free(r2);
@@ -768,7 +942,7 @@ static void race_put(const char *slug, const char *source,
 		if (kids[i] == 0) {
 			struct tier_pg *c_pg = NULL;
 			struct record *r;
-			struct tier_pg_op op = { NULL, NULL, cond, QUIRE_OK, 0 };
+			struct tier_pg_op op = { NULL, NULL, cond, QUIRE_OK, 0, NULL };
 			char err[256];
 			enum quire_err rc;
 			long long g;
@@ -889,7 +1063,7 @@ static void cond_write(struct tier_pg *pg, const char *slug, struct record *rec,
 		       enum quire_err want)
 {
 	struct precond c;
-	struct tier_pg_op op = { rec ? NULL : slug, rec, &c, QUIRE_OK, 0 };
+	struct tier_pg_op op = { rec ? NULL : slug, rec, &c, QUIRE_OK, 0, NULL };
 	long long before = exists(pg, slug) ? revision_of(pg, slug) : 0;
 	long long g0 = generation_of(pg), g = -1;
 	enum quire_err rc, rule;
@@ -916,13 +1090,47 @@ static void cond_write(struct tier_pg *pg, const char *slug, struct record *rec,
 		      (exists(pg, slug) ? revision_of(pg, slug) : 0) == before);
 }
 
+/*
+ * One write of slug, a content file's post, under the conditions of the
+ * two header values: QUIRE_EOWNED naming path whatever they ask (the
+ * owner is decided first, even where the condition holds), nothing
+ * changed, not the generation.
+ */
+static void owned_write(struct tier_pg *pg, const char *slug,
+			struct record *rec, const char *if_match,
+			const char *if_none_match, const char *path)
+{
+	struct precond c;
+	struct tier_pg_op op = { rec ? NULL : slug, rec, &c, QUIRE_OK, 0, NULL };
+	long long before = revision_of(pg, slug), g0 = generation_of(pg), g = -1;
+	enum quire_err rc;
+	const char *bad;
+
+	CHECK(precond_parse(if_match, if_none_match, &c, &bad) == QUIRE_OK);
+	rc = tier_pg_write(pg, &op, 1, &g);
+	if (rc == QUIRE_OK)
+		rc = op.rc;
+	if (rc != QUIRE_EOWNED)
+		printf("%s %s (a content file's) If-Match: %s If-None-Match: %s:"
+		       " %s, wanted %s\n", rec ? "put" : "delete", slug,
+		       if_match ? if_match : "-", if_none_match ? if_none_match : "-",
+		       quire_strerror(rc), quire_strerror(QUIRE_EOWNED));
+	CHECK(rc == QUIRE_EOWNED);
+	CHECK(op.owner && strcmp(op.owner, path) == 0);
+	CHECK(g == 0 && generation_of(pg) == g0);
+	CHECK(exists(pg, slug) && revision_of(pg, slug) == before);
+	free(op.owner);
+}
+
 /* Every precondition of lib/precond.h, checked by PostgreSQL inside the
  * statement that writes. */
 static void test_preconds(struct tier_pg *pg)
 {
-	struct record *r = api_record("cond", src_w1);
+	struct record *r = api_record("cond", src_w1), *owned;
+	char owned_slug[] = "cond-owned";
+	char *owned_dels[1] = { owned_slug };
 	struct precond c;
-	struct tier_pg_op op = { NULL, r, &c, QUIRE_OK, 0 };
+	struct tier_pg_op op = { NULL, r, &c, QUIRE_OK, 0, NULL };
 	long long g;
 
 	CHECK(!exists(pg, "cond"));
@@ -968,6 +1176,39 @@ static void test_preconds(struct tier_pg *pg)
 	/* Created again, then deleted under a list holding its revision. */
 	cond_write(pg, "cond", r, NULL, "*", QUIRE_OK);
 	cond_write(pg, "cond", NULL, "\"9\", \"1\"", NULL, QUIRE_OK);
+	/* A content file's slug: 409 (QUIRE_EOWNED) whatever the conditions,
+	 * those that would hold (If-Match: * on a post that exists, its
+	 * revision in a list, If-None-Match of another) as those that
+	 * would not. */
+	owned = make_record("cond-owned", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+			    "posts/cond-owned.md", src_w1, "<p>x</p>", NULL, 7,
+			    0, 0);
+	CHECK(tier_pg_deploy(pg, &owned, 1, NULL, 0, &g) == QUIRE_OK);
+	CHECK(revision_of(pg, "cond-owned") == 1);
+	free(r->slug);
+	r->slug = strdup("cond-owned");
+	CHECK(r->slug != NULL);
+	owned_write(pg, "cond-owned", r, "*", NULL, "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", r, "\"1\"", NULL, "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", r, "\"9\", \"1\"", NULL, "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", r, "\"2\"", NULL, "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", r, NULL, "*", "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", r, NULL, "\"2\", W/\"3\"", "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", r, NULL, "W/\"1\"", "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", r, "\"1\"", "\"2\"", "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", NULL, "*", NULL, "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", NULL, "\"1\"", NULL, "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", NULL, "\"7\", \"1\"", NULL, "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", NULL, NULL, "\"2\"", "posts/cond-owned.md");
+	owned_write(pg, "cond-owned", NULL, NULL, "*", "posts/cond-owned.md");
+	check_column("cond-owned", "origin || ' ' || revision || ' ' || path",
+		     "content 1 posts/cond-owned.md");
+	CHECK(tier_pg_deploy(pg, NULL, 0, owned_dels, 1, &g) == QUIRE_OK);
+	CHECK(!exists(pg, "cond-owned"));
+	record_free(owned);
+	free(r->slug);
+	r->slug = strdup("cond");
+	CHECK(r->slug != NULL);
 	/* A precondition no header could make is refused, nothing sent. */
 	memset(&c, 0, sizeof(c));
 	c.flags = PRECOND_MATCH; /* without PRECOND_EXISTS */
@@ -1067,22 +1308,35 @@ static void test_write_batch(struct tier_pg *pg)
 	for (i = 0; i < 21; i++) { /* 16 + 4 + 1 rows */
 		snprintf(slug, sizeof(slug), "batch-%02zu", i);
 		recs[n] = api_record(slug, src);
-		ops[n] = (struct tier_pg_op){ NULL, recs[n], NULL, QUIRE_OK, 0 };
+		ops[n] = (struct tier_pg_op){ NULL, recs[n], NULL, QUIRE_OK, 0, NULL };
 		n++;
 	}
 	/* "twice" created, then replaced under If-Match 1, then a stale
 	 * If-Match 1 fails; a delete of a slug that is not there. */
 	recs[n] = api_record("twice", src);
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], &absent, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], &absent, QUIRE_OK, 0, NULL };
 	n++;
 	recs[n] = api_record("twice", "---\ntitle: Second\n---\nx\n");
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], &at1, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], &at1, QUIRE_OK, 0, NULL };
 	n++;
 	recs[n] = api_record("twice", "---\ntitle: Third\n---\nx\n");
-	ops[n] = (struct tier_pg_op){ NULL, recs[n], &at1, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], &at1, QUIRE_OK, 0, NULL };
 	n++;
 	recs[n] = NULL;
-	ops[n] = (struct tier_pg_op){ "never-there", NULL, NULL, QUIRE_OK, 0 };
+	ops[n] = (struct tier_pg_op){ "never-there", NULL, NULL, QUIRE_OK, 0, NULL };
+	n++;
+	/* Slugs content files give (test_bulk's): a plain put, which would
+	 * share a statement with the others, a put under If-Match and a
+	 * delete. Each is refused alone (QUIRE_EOWNED, naming the file),
+	 * the rest of the batch committed. */
+	recs[n] = api_record("bulk-00001", src);
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], NULL, QUIRE_OK, 0, NULL };
+	n++;
+	recs[n] = api_record("bulk-00002", src);
+	ops[n] = (struct tier_pg_op){ NULL, recs[n], &at1, QUIRE_OK, 0, NULL };
+	n++;
+	recs[n] = NULL;
+	ops[n] = (struct tier_pg_op){ "bulk-00003", NULL, NULL, QUIRE_OK, 0, NULL };
 	n++;
 	CHECK(tier_pg_write(pg, ops, n, &g) == QUIRE_OK);
 	CHECK(g == g0 + 1);
@@ -1096,6 +1350,20 @@ static void test_write_batch(struct tier_pg *pg)
 	CHECK(ops[22].rc == QUIRE_OK && !ops[22].created && recs[22]->revision == 2);
 	CHECK(ops[23].rc == QUIRE_ECONFLICT);
 	CHECK(ops[24].rc == QUIRE_ENOTFOUND);
+	for (i = 25; i < 28; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "posts/bulk-0000%zu.md", i - 24);
+		CHECK(ops[i].rc == QUIRE_EOWNED);
+		CHECK_STR(ops[i].owner, want);
+		snprintf(want, sizeof(want), "bulk-0000%zu", i - 24);
+		check_column(want, "origin || ' ' || revision", "content 2");
+	}
+	for (i = 0; i < n; i++) {
+		CHECK(i >= 25 || ops[i].owner == NULL);
+		free(ops[i].owner);
+		ops[i].owner = NULL;
+	}
 	CHECK(revision_of(pg, "twice") == 2);
 	check_column("twice", "title", "Second");
 	check_column("batch-20", "origin", "api");
@@ -1210,6 +1478,7 @@ int main(void)
 	if (rc != QUIRE_OK)
 		die("connect", err);
 	test_migrate(pg);
+	test_migrate_clean(pg);
 	test_roundtrip(pg);
 	test_rollback(pg);
 	test_put_delete(pg);

@@ -211,6 +211,16 @@ static void test_reply_roundtrip(void)
 	CHECK_STR(got.message, "why");
 	for (n = 0; n < b.len; n++)
 		CHECK(commit_wire_get_reply(b.data, n, &got) == QUIRE_EPARSE);
+	/* A write refused for its slug's owner carries the file's path. */
+	buf_reset(&b);
+	memset(&r, 0, sizeof(r));
+	r.id = 7;
+	r.rc = QUIRE_EOWNED;
+	strcpy(r.message, "/srv/blog/posts/2024-01-01-a \"b\".md");
+	CHECK(commit_wire_put_reply(&b, &r) == QUIRE_OK);
+	CHECK(commit_wire_get_reply(b.data, b.len, &got) == QUIRE_OK);
+	CHECK(got.id == 7 && got.rc == QUIRE_EOWNED && got.revision == 0);
+	CHECK_STR(got.message, "/srv/blog/posts/2024-01-01-a \"b\".md");
 	buf_release(&b);
 }
 

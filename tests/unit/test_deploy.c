@@ -273,6 +273,80 @@ static void test_known_after(void)
 	record_free(r);
 }
 
+/* Files whose slug the write API owns are taken out of the plan, as if
+ * they were not in the folder: not upserted, their signatures not kept,
+ * not in what PostgreSQL holds after it (so the next deploy reads and
+ * reports them again); counted as skipped. The other changes stay. */
+static void test_skip_owned(void)
+{
+	struct content_options opt = { 0 };
+	struct content_file *v = NULL;
+	struct deploy_known *idx = NULL;
+	struct deploy_plan plan;
+	struct tier_pg_hash known, *after = NULL;
+	char dir[256], *owned[3] = { (char *)"zz-not-planned", (char *)"o-b",
+				     (char *)"o-d" };
+	size_t n = 0, errors = 0, skipped = 0, n_after = 0, i;
+	int saw_a = 0, saw_c = 0, saw_gone = 0;
+
+	tmpsite_make(dir, sizeof(dir), "deploy-owned");
+	tmpsite_write(dir, "posts/a.md", "---\ntitle: A\nslug: o-a\n---\na\n");
+	tmpsite_write(dir, "posts/b.md", "---\ntitle: B\nslug: o-b\n---\nb\n");
+	tmpsite_write(dir, "posts/c.md", "---\ntitle: C\nslug: o-c\n---\nc\n");
+	tmpsite_write(dir, "posts/d.md", "---\ntitle: D\nslug: o-d\n---\nd\n");
+	/* Past the racy window: each file read has a signature to keep. */
+	sleep(1);
+	usleep(200 * 1000);
+	/* One content post known, whose file now gives another slug (an
+	 * API post's): its old slug goes, as when the file goes. */
+	memset(&known, 0, sizeof(known));
+	known.slug = (char *)"old-d";
+	known.path = NULL;
+	known.kind = POST_KIND_POST;
+	CHECK(content_scan_list(dir, &v, &n, &errors) == QUIRE_OK && n == 4);
+	known.path = v[3].path;
+	CHECK(deploy_known_index(&known, 1, NULL, &idx) == QUIRE_OK);
+	deploy_skip_known(v, n, idx, &skipped);
+	CHECK(content_scan_read(v, &n, &errors) == QUIRE_OK && n == 4);
+	CHECK(deploy_plan_make(v, n, idx, &opt, &plan) == QUIRE_OK);
+	CHECK(plan.n_upserts == 4 && plan.n_sigs == 4 && plan.n_deletes == 1);
+	CHECK(plan.n_skipped == 0);
+
+	CHECK(deploy_plan_skip_owned(&plan, owned, 3) == QUIRE_OK);
+	CHECK(plan.n_skipped == 2);
+	CHECK(plan.n_upserts == 2);
+	if (plan.n_upserts == 2) {
+		/* in their order */
+		CHECK_STR(plan.upserts[0]->slug, "o-a");
+		CHECK_STR(plan.upserts[1]->slug, "o-c");
+	}
+	CHECK(plan.n_sigs == 2);
+	for (i = 0; i < plan.n_sigs; i++)
+		CHECK(strcmp(plan.sigs[i].slug, "o-b") != 0 &&
+		      strcmp(plan.sigs[i].slug, "o-d") != 0);
+	CHECK(plan.n_deletes == 1 && strcmp(plan.deletes[0], "old-d") == 0);
+	CHECK(deploy_known_after(idx, &plan, &after, NULL, &n_after) == QUIRE_OK);
+	CHECK(n_after == 2);
+	for (i = 0; after && i < n_after; i++) {
+		saw_a |= strcmp(after[i].slug, "o-a") == 0 && after[i].sig != NULL;
+		saw_c |= strcmp(after[i].slug, "o-c") == 0 && after[i].sig != NULL;
+		saw_gone |= strcmp(after[i].slug, "o-b") == 0 ||
+			    strcmp(after[i].slug, "o-d") == 0 ||
+			    strcmp(after[i].slug, "old-d") == 0;
+	}
+	CHECK(saw_a && saw_c && !saw_gone);
+	free(after);
+	/* Nothing owned, or the same again: nothing more taken out. */
+	CHECK(deploy_plan_skip_owned(&plan, NULL, 0) == QUIRE_OK);
+	CHECK(deploy_plan_skip_owned(&plan, owned, 3) == QUIRE_OK);
+	CHECK(plan.n_upserts == 2 && plan.n_skipped == 2 && plan.n_sigs == 2);
+	deploy_plan_release(&plan);
+	CHECK(plan.n_skipped == 0);
+	deploy_known_free(idx);
+	content_scan_files_free(v, n);
+	tmpsite_remove(dir);
+}
+
 static void test_cache_file(void)
 {
 	struct tier_pg_hash v[3];
@@ -361,6 +435,7 @@ int main(void)
 	test_sig_text();
 	test_skip_and_plan();
 	test_known_after();
+	test_skip_owned();
 	test_cache_file();
 	tmpsite_remove(root);
 	return check_done("test_deploy");

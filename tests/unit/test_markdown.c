@@ -344,6 +344,96 @@ static void test_nul_bytes(void)
 	CHECK(out.html != NULL);
 }
 
+/*
+ * Offset of the first character in s that XML 1.0 or HTML forbids (C0
+ * controls but tab, LF, CR; DEL and the C1 controls; noncharacters) or
+ * of a byte that is not UTF-8; -1 when there is none. Written apart from
+ * html.c, so the test does not trust what it tests.
+ */
+static long forbidden_at(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned long cp;
+	size_t i = 0, n, k;
+
+	if (!s)
+		return -1;
+	while (s[i]) {
+		if (s[i] < 0x80) {
+			if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
+			     s[i] != '\r') || s[i] == 0x7f)
+				return (long)i;
+			i++;
+			continue;
+		}
+		n = s[i] >= 0xf0 ? 4 : s[i] >= 0xe0 ? 3 : s[i] >= 0xc0 ? 2 : 0;
+		if (n == 0)
+			return (long)i;
+		cp = s[i] & (0x7f >> n);
+		for (k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return (long)i;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0xfdd0 && cp <= 0xfdef) ||
+		    (cp & 0xfffe) == 0xfffe || (cp >= 0xd800 && cp <= 0xdfff))
+			return (long)i;
+		i += n;
+	}
+	return -1;
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+/* A body's control characters, raw or as character references, never
+ * reach the stored HTML: pages insert it raw and one byte would make
+ * every feed that carries it not XML. */
+static void test_control_characters(void)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	CHECK(render("a\x01" "b \x1b[31mred\x7f\n", 0, NULL) == QUIRE_OK);
+	CHECK_STR(out.html, "<p>a" FFFD "b " FFFD "[31mred" FFFD "</p>\n");
+	/* Character references cmark-gfm decodes (&#0; it makes U+FFFD). */
+	CHECK(render("&#1; &#x1b; &#127; &#128; &#x9f; &#xFFFE; &#xFDD0; "
+		     "&#x10FFFF; &#12;\n", 0, NULL) == QUIRE_OK);
+	CHECK(forbidden_at(out.html) == -1);
+	CHECK(render("`\x02`\n\n```\n\x03\n```\n\n    \x04\n", 0, NULL) ==
+	      QUIRE_OK);
+	CHECK(forbidden_at(out.html) == -1);
+	CHECK_CONTAINS(out.html, "<code>" FFFD "</code>");
+	/* In a link, an image's alt text, a table, a footnote. */
+	CHECK(render("[a\x05](/x\x06) ![b\x0b](/y)\n\n| h\x0c |\n|---|\n| "
+		     "\x0e |\n\nt[^n]\n\n[^n]: n\x0f\n", 0, "slug") == QUIRE_OK);
+	CHECK(forbidden_at(out.html) == -1);
+	CHECK_CONTAINS(out.html, "slug-fn-n");
+	/* Headings, and the table of contents made from them. */
+	CHECK(render("# Head\x10ing\n\n## \xc2\x85\n", MARKDOWN_TOC, NULL) ==
+	      QUIRE_OK);
+	CHECK(forbidden_at(out.html) == -1);
+	CHECK(forbidden_at(out.toc_html) == -1);
+	CHECK_CONTAINS(out.toc_html, "Head" FFFD "ing");
+	/* Raw HTML, kept with --unsafe-html. */
+	CHECK(render("<div title=\"\x11\">\x12</div>\n", MARKDOWN_UNSAFE, NULL) ==
+	      QUIRE_OK);
+	CHECK(forbidden_at(out.html) == -1);
+	CHECK_CONTAINS(out.html, "<div title=\"" FFFD "\">" FFFD "</div>");
+	/* What is allowed stays: tab, LF, CR, non-ASCII, an emoji. */
+	CHECK(render("    a\tb\n\ncaf\xc3\xa9 \xf0\x9f\x99\x82\xc2\xa0\n", 0,
+		     NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<pre><code>a\tb\n</code></pre>");
+	CHECK_CONTAINS(out.html, "caf\xc3\xa9 \xf0\x9f\x99\x82\xc2\xa0");
+	/* A body large enough to render in the sandboxed child. */
+	for (i = 0; b.len <= QUIRE_RENDER_INLINE_MAX + 100; i++)
+		buf_printf(&b, "Paragraph %d \x01 with \x1b bytes.\n\n", i);
+	markdown_out_release(&out);
+	CHECK(markdown_render(b.data, b.len, 0, NULL, &out, &err) == QUIRE_OK);
+	CHECK(forbidden_at(out.html) == -1);
+	CHECK_CONTAINS(out.html, "Paragraph 1 " FFFD " with " FFFD " bytes.");
+	buf_release(&b);
+}
+
 static void test_init_twice(void)
 {
 	/* cmark-gfm aborts on a second registration; ours is guarded */
@@ -503,6 +593,7 @@ int main(void)
 	test_table_column_limit();
 	test_size_limit();
 	test_nul_bytes();
+	test_control_characters();
 	test_init_twice();
 	test_threads_same_output();
 	test_large_in_child();

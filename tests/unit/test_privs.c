@@ -53,6 +53,27 @@ static void test_names(void)
 		CHECK_STR(p.user, "nobody");
 		CHECK_STR(p.group, "www-data");
 	}
+
+	/* The sockets' group: --group's unless said otherwise, so quire
+	 * can keep a group of its own and still let the web server in. */
+	CHECK(privs_resolve(&p, "nobody", NULL, err, sizeof(err)) == QUIRE_OK);
+	CHECK(p.socket_gid == nobody_gid);
+	CHECK(privs_resolve_socket_group(&p, NULL, err, sizeof(err)) == QUIRE_OK);
+	CHECK(privs_resolve_socket_group(&p, "", err, sizeof(err)) == QUIRE_OK);
+	CHECK(p.socket_gid == nobody_gid);
+	CHECK(privs_resolve_socket_group(&p, "www-data", err, sizeof(err)) == QUIRE_OK);
+	CHECK(p.socket_gid == www && p.gid == nobody_gid);
+	{
+		char g[24];
+
+		snprintf(g, sizeof(g), "%lu", (unsigned long)www);
+		CHECK(privs_resolve(&p, "nobody", NULL, err, sizeof(err)) == QUIRE_OK);
+		CHECK(privs_resolve_socket_group(&p, g, err, sizeof(err)) == QUIRE_OK);
+		CHECK(p.socket_gid == www);
+	}
+	CHECK(privs_resolve_socket_group(&p, "no-such-group-q9", err, sizeof(err)) ==
+	      QUIRE_ENOTFOUND);
+	CHECK_CONTAINS(err, "no-such-group-q9");
 }
 
 static void test_refusals(void)
@@ -66,6 +87,10 @@ static void test_refusals(void)
 
 	CHECK(privs_resolve(&p, NULL, "www-data", err, sizeof(err)) == QUIRE_EINVAL);
 	CHECK_CONTAINS(err, "needs --user");
+	CHECK(privs_resolve(&p, NULL, NULL, err, sizeof(err)) == QUIRE_OK);
+	CHECK(privs_resolve_socket_group(&p, "www-data", err, sizeof(err)) ==
+	      QUIRE_EINVAL);
+	CHECK_CONTAINS(err, "--socket-group \"www-data\" needs --user");
 	CHECK(privs_resolve(&p, "no-such-user-q9", NULL, err, sizeof(err)) ==
 	      QUIRE_ENOTFOUND);
 	CHECK_CONTAINS(err, "no-such-user-q9");

@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "lib/buf.h"
+#include "lib/limits.h"
 #include "lib/quire.h"
 #include "serve/response.h"
 
@@ -108,6 +109,58 @@ static void test_etag_matches(void)
 	CHECK(!response_etag_matches("*x", e));
 }
 
+/* The Location of a 301 to path (decoded) and page, as on the wire. */
+static void check_redirect(const char *path, long page, const char *want)
+{
+	struct response r;
+	struct finished *f = NULL;
+	struct buf head = BUF_INIT, line = BUF_INIT;
+
+	response_init(&r);
+	CHECK(response_redirect(&r, path, page) == QUIRE_OK);
+	CHECK(r.status == 301);
+	CHECK(response_finish(&r, 42, 0, &f) == QUIRE_OK && f);
+	if (f) {
+		buf_append(&head, f->ident.data, f->ident.head_len);
+		buf_printf(&line, "\r\nLocation: %s\r\n", want);
+		CHECK_CONTAINS(head.data, line.data);
+		/* one header a line: nothing from the path made another */
+		CHECK(strstr(head.data, "\r\nX-Injected") == NULL);
+		CHECK(strstr(head.data, "\nX-Injected") == NULL);
+	}
+	response_finished_free(f);
+	response_release(&r);
+	buf_release(&head);
+	buf_release(&line);
+}
+
+static void test_redirects(void)
+{
+	struct buf long_path = BUF_INIT, want = BUF_INIT;
+	size_t i;
+
+	check_redirect("/posts/hello", 1, "/posts/hello");
+	check_redirect("/posts/", 3, "/posts/?page=3");
+	/* a decoded path: what would end the header, start a query or a
+	 * fragment, or not be ASCII is percent-encoded again */
+	check_redirect("/tags/a\"b<c>d?page=9 e#f%g\xc3\xa9", 2,
+		       "/tags/a%22b%3Cc%3Ed%3Fpage=9%20e%23f%25g%C3%A9?page=2");
+	check_redirect("/tags/x\r\nX-Injected: 1", 1,
+		       "/tags/x%0D%0AX-Injected:%201");
+	check_redirect("/tags/x\nX-Injected: 1", 1, "/tags/x%0AX-Injected:%201");
+	/* the longest path uri.c lets through, every byte tripled */
+	buf_putc(&long_path, '/');
+	buf_putc(&want, '/');
+	for (i = 1; i < QUIRE_MAX_URI; i++) {
+		buf_putc(&long_path, '"');
+		buf_puts(&want, "%22");
+	}
+	buf_puts(&want, "?page=100000");
+	check_redirect(long_path.data, 100000, want.data);
+	buf_release(&long_path);
+	buf_release(&want);
+}
+
 int main(void)
 {
 	struct response r;
@@ -135,6 +188,7 @@ int main(void)
 	response_release(&r);
 
 	test_etag_matches();
+	test_redirects();
 	response_gzip_end();
 	return check_done("test_response");
 }

@@ -13,12 +13,14 @@
 #include "check.h"
 #include "tmpsite.h"
 #include "content/content.h"
+#include "content/html.h"
 #include "content/markdown.h"
 #include "content/site.h"
 #include "content/templates.h"
 #include "content/tvars.h"
 #include "lib/buf.h"
 #include "lib/quire.h"
+#include "serve/uri.h"
 #include "serve/view.h"
 
 static char root[256];
@@ -57,6 +59,39 @@ out:
 	templates_free(t);
 }
 
+/* Every tag has a page: its key, URL-encoded as view.c does, is a path
+ * that uri.c accepts (it refuses control characters, "." and ".."). */
+static void test_term_urls(void)
+{
+	static const struct {
+		const char *name, *key;
+	} cases[] = {
+		{ "Ctrl\x01Tag", "ctrl-tag" },
+		{ "esc\x1b[0m\x7f", "esc-[0m-" },
+		{ "tab\tand\nnewline", "tab-and-newline" },
+		{ ".", "-" },
+		{ "..", "--" },
+		{ "a.b", "a.b" },
+		{ "C++ & Go", "c++-&-go" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },
+	};
+	struct buf url = BUF_INIT;
+	struct uri u;
+	char key[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		site_term_key(cases[i].name, key, sizeof(key));
+		CHECK_STR(key, cases[i].key);
+		buf_reset(&url);
+		buf_puts(&url, "/tags/");
+		html_url_encode(&url, key, strlen(key));
+		CHECK(uri_parse(url.data, &u) == 200);
+		CHECK_STR(u.path + strlen("/tags/"), key);
+	}
+	buf_release(&url);
+}
+
 int main(void)
 {
 	/* Each post's related posts, as their urls. */
@@ -84,6 +119,7 @@ int main(void)
 	size_t i;
 
 	markdown_init();
+	test_term_urls();
 	tmpsite_make(root, sizeof(root), "related");
 	post("2024-01-01", "me", "[a, b, c]", "");
 	post("2024-01-02", "two-old", "[a, b]", "");   /* 2 shared, older */
