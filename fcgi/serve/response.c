@@ -31,6 +31,7 @@ static const struct {
 	{ 403, "Forbidden" },
 	{ 404, "Not Found" },
 	{ 405, "Method Not Allowed" },
+	{ 409, "Conflict" },
 	{ 411, "Length Required" },
 	{ 412, "Precondition Failed" },
 	{ 413, "Content Too Large" },

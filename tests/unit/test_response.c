@@ -161,6 +161,21 @@ static void test_redirects(void)
 	buf_release(&want);
 }
 
+/* Every status quire answers has its reason on the Status line: a 409
+ * went out as "409 Unknown" once. */
+static void test_reasons(void)
+{
+	static const int sent[] = { 200, 201, 204, 301, 304, 400, 401, 403,
+				    404, 405, 409, 411, 412, 413, 414, 415,
+				    500, 503 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sent) / sizeof(sent[0]); i++)
+		CHECK(strcmp(response_reason(sent[i]), "Unknown") != 0);
+	CHECK(strcmp(response_reason(409), "Conflict") == 0);
+	CHECK(strcmp(response_reason(299), "Unknown") == 0);
+}
+
 int main(void)
 {
 	struct response r;
@@ -189,6 +204,7 @@ int main(void)
 
 	test_etag_matches();
 	test_redirects();
+	test_reasons();
 	response_gzip_end();
 	return check_done("test_response");
 }
