@@ -344,6 +344,7 @@ int page_api(const struct request *req, struct response *resp,
 	     struct commit_request **write)
 {
 	const char *slug, *m = req->method ? req->method : "";
+	char id[AUTH_ID_LEN + 1];
 	long long expect = -1;
 	int status;
 
@@ -351,7 +352,7 @@ int page_api(const struct request *req, struct response *resp,
 	resp->cacheable = 0;
 	if (!req->app->auth)
 		return api_error(resp, 404, "the write API is off", 0, 0);
-	status = auth_check(req->app->auth, req->authorization);
+	status = auth_check(req->app->auth, req->authorization, id);
 	if (status == 401) {
 		api_error(resp, 401, "a bearer token is required", 0, 0);
 		resp->www_authenticate = "Bearer";

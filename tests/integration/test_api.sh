@@ -21,7 +21,7 @@ start_tiers
 copy_test_site
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1 || fail "the first deploy failed"
 printf '# tokens for the test\n\n%s\nanother-token\n' "$TOKEN" >"$T_DIR/tokens"
-chmod 644 "$T_DIR/tokens"
+chmod 600 "$T_DIR/tokens"
 export QUIRE_API_TOKEN_FILE=$T_DIR/tokens QUIRE_MAX_BODY=20000
 QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
 
@@ -250,7 +250,7 @@ check "... and served by every worker" every_worker_serves /posts/after-kill 200
 # opens the API on any worker.
 NEW_TOKEN=rotated-$RANDOM$RANDOM
 printf '%s\n' "$NEW_TOKEN" >"$T_DIR/tokens.new"
-chmod 644 "$T_DIR/tokens.new"
+chmod 600 "$T_DIR/tokens.new"
 mv "$T_DIR/tokens.new" "$T_DIR/tokens"
 check "SIGHUP: the old workers are gone, three new ones serve" reload_and_wait 3
 api GET /api/posts/after-kill -H "Authorization: Bearer $NEW_TOKEN"
