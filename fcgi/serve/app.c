@@ -17,6 +17,7 @@
 #include "serve/sub.h"
 #include "tiers/tiers.h"
 #include "write/auth.h"
+#include "write/auth_throttle.h"
 
 /* One waiting change: a new version of a post, or a slug gone. */
 struct app_change {
@@ -73,6 +74,11 @@ static enum quire_err load_tokens(struct app *app, const struct config *cfg)
 
 	if (!cfg->api_token_file || !*cfg->api_token_file)
 		return QUIRE_OK; /* the API is off */
+	/* Before the first fork, like the metrics: one count of failed
+	 * attempts for the whole pool. */
+	if (cfg->api_max_failures > 0 && auth_throttle_init() != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "api", "no shared memory: failed attempts "
+			"are not throttled");
 	rc = auth_load(cfg->api_token_file, &app->auth, err, sizeof(err));
 	if (rc == QUIRE_ENOMEM)
 		return rc;

@@ -28,6 +28,8 @@ struct request {
 	const char *if_none_match;
 	const char *query;            /* raw, after the '?'; NULL when none */
 	const char *remote_addr;      /* the client, as the web server saw it */
+	const char *token_id;         /* the API token's id (auth.h), once
+				       * page_api_auth() let it in */
 	const char *body;             /* NUL-terminated; body_len bytes */
 	size_t body_len;
 	struct uri uri;

@@ -1,5 +1,7 @@
 /*
- * auth.c - bearer tokens for the write API (the only user of libsodium)
+ * auth.c - bearer tokens for the write API
+ *
+ * With auth_throttle.c, the only user of libsodium.
  */
 #include <errno.h>
 #include <fcntl.h>

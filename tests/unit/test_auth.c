@@ -1,19 +1,22 @@
 /*
- * test_auth.c - the write API's tokens, without a server: what a token
- * file gives (tokens, comments, an empty or missing file, a mode others
- * may read, lines too long), what a header is answered, a token's id in
- * the logs.
+ * test_auth.c - the write API's tokens and its throttle, without a
+ * server: what a token file gives (tokens, comments, an empty or missing
+ * file, a mode others may read, lines too long), what a header is
+ * answered, a token's id in the logs, and the failures per address
+ * counted across processes (a fork), in windows, bounded.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "lib/quire.h"
 #include "write/auth.h"
+#include "write/auth_throttle.h"
 
 static char dir[] = "/tmp/quire-test-auth.XXXXXX";
 static char path[sizeof(dir) + 16];
@@ -168,6 +171,84 @@ static void test_long_lines(void)
 	auth_free(a);
 }
 
+static void test_throttle_key(void)
+{
+	uint64_t v4 = auth_throttle_key("192.0.2.1");
+
+	CHECK(v4 != 0);
+	CHECK(v4 == auth_throttle_key("::ffff:192.0.2.1"));
+	CHECK(v4 != auth_throttle_key("192.0.2.2"));
+	/* One /64, one key: a host holds its /64 whole. */
+	CHECK(auth_throttle_key("2001:db8:1:2::1") ==
+	      auth_throttle_key("2001:db8:1:2:ffff::9"));
+	CHECK(auth_throttle_key("2001:db8:1:2::1") !=
+	      auth_throttle_key("2001:db8:1:3::1"));
+	CHECK(auth_throttle_key("unix:") == auth_throttle_key("unix:"));
+	CHECK(auth_throttle_key("unix:") != auth_throttle_key(""));
+	CHECK(auth_throttle_key(NULL) == auth_throttle_key(""));
+}
+
+static void test_throttle_window(void)
+{
+	uint64_t k = auth_throttle_key("198.51.100.1");
+	uint32_t t = 1000, i;
+
+	CHECK(auth_throttle_wait(k, 3, 60, t) == 0);
+	CHECK(auth_throttle_fail(k, 60, t) == 1);
+	CHECK(auth_throttle_fail(k, 60, t + 10) == 2);
+	CHECK(auth_throttle_wait(k, 3, 60, t + 10) == 0);
+	CHECK(auth_throttle_fail(k, 60, t + 20) == 3);
+	/* The window began at t: its end is what is left to wait. */
+	CHECK(auth_throttle_wait(k, 3, 60, t + 20) == 40);
+	CHECK(auth_throttle_wait(k, 3, 60, t + 59) == 1);
+	CHECK(auth_throttle_wait(k, 0, 60, t + 20) == 0);
+	CHECK(auth_throttle_wait(k, 3, 60, t + 60) == 0);
+	/* Over: the next failure starts a new window. */
+	CHECK(auth_throttle_fail(k, 60, t + 60) == 1);
+	CHECK(auth_throttle_wait(k, 3, 60, t + 61) == 0);
+	/* Another address is not concerned. */
+	for (i = 0; i < 5; i++)
+		auth_throttle_fail(k, 60, t + 61);
+	CHECK(auth_throttle_wait(k, 3, 60, t + 61) > 0);
+	CHECK(auth_throttle_wait(auth_throttle_key("198.51.100.2"), 3, 60, t + 61) == 0);
+}
+
+/* Failures counted in a child (another worker) hold in the parent. */
+static void test_throttle_shared(void)
+{
+	uint64_t k = auth_throttle_key("203.0.113.7");
+	pid_t pid;
+	int st, i;
+
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < 4; i++)
+			auth_throttle_fail(k, 60, 5000);
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && st == 0);
+	CHECK(auth_throttle_wait(k, 5, 60, 5001) == 0);
+	CHECK(auth_throttle_fail(k, 60, 5001) == 5);
+	CHECK(auth_throttle_wait(k, 5, 60, 5001) == 59);
+}
+
+/* Far more addresses than slots: memory stays the table's, and the
+ * newest windows are kept, the oldest forgotten. */
+static void test_throttle_bounded(void)
+{
+	char addr[64];
+	uint64_t newest = 0;
+	uint32_t i;
+
+	for (i = 0; i < 8 * AUTH_THROTTLE_SLOTS; i++) {
+		snprintf(addr, sizeof(addr), "10.%u.%u.%u", (i >> 16) & 255,
+			 (i >> 8) & 255, i & 255);
+		newest = auth_throttle_key(addr);
+		CHECK(auth_throttle_fail(newest, 600, 20000 + i / 64) >= 1);
+	}
+	CHECK(auth_throttle_fail(newest, 600, 20000 + i / 64) == 2);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -180,6 +261,12 @@ int main(void)
 	test_no_token();
 	test_mode();
 	test_long_lines();
+	CHECK(auth_throttle_init() == QUIRE_OK);
+	CHECK(auth_throttle_init() == QUIRE_OK);
+	test_throttle_key();
+	test_throttle_window();
+	test_throttle_shared();
+	test_throttle_bounded();
 	unlink(path);
 	rmdir(dir);
 	return check_done("test_auth");
