@@ -98,8 +98,20 @@ static const struct config_setting settings[] = {
 	{ .name = "api-token-file", .env = "QUIRE_API_TOKEN_FILE",
 	  .type = CONFIG_STRING, .offset = FIELD(api_token_file, char *),
 	  .arg = "FILE",
-	  .help = "bearer tokens, one a line (none:\n"
-		  "the write API is off)" },
+	  .help = "bearer tokens, one a line, mode 600\n"
+		  "(none: the write API is off)" },
+	{ .name = "api-max-failures", .env = "QUIRE_API_MAX_FAILURES",
+	  .type = CONFIG_INT, .offset = FIELD(api_max_failures, int),
+	  .min = 0, .max = 1000000, .def_num = QUIRE_API_MAX_FAILURES,
+	  .arg = "N",
+	  .help = "wrong API tokens from one address\n"
+		  "before it gets 429 (10; 0: never)" },
+	{ .name = "api-failure-window", .env = "QUIRE_API_FAILURE_WINDOW",
+	  .type = CONFIG_INT, .offset = FIELD(api_failure_window, int),
+	  .min = 1, .max = 86400, .def_num = QUIRE_API_FAILURE_WINDOW,
+	  .arg = "SECONDS",
+	  .help = "the window they are counted in, and\n"
+		  "waited out (60)" },
 	{ .name = "max-body", .env = "QUIRE_MAX_BODY",
 	  .type = CONFIG_SIZE, .offset = FIELD(max_body, size_t),
 	  .min = 1, .max = QUIRE_MAX_BODY, .unit = 1,

@@ -23,6 +23,8 @@
 #define QUIRE_MAX_PAGE_NUMBER  100000    /* ?page=N */
 #define QUIRE_MAX_DIR_DEPTH    16        /* recursion under content/posts */
 #define QUIRE_MAX_TEMPLATE     (1024 * 1024) /* one template file, bytes */
+#define QUIRE_API_MAX_FAILURES 10        /* wrong API tokens from one address in a window, then 429 (default) */
+#define QUIRE_API_FAILURE_WINDOW 60      /* that window, seconds (default) */
 #define QUIRE_RENDER_INLINE_MAX (8 * 1024) /* Markdown rendered in-process (worst case 0.06 s); larger in a child */
 /* CPU time for rendering one post. A sanitizer build (configure
  * --enable-sanitizers) runs every input several times slower, so its

@@ -61,6 +61,8 @@ static const struct {
 	{ "quire_reloads_total", "", "counter", "SIGHUP reloads of the master." },
 	{ "quire_worker_starts_total", "", "counter", "Workers started, restarts included." },
 	{ "quire_api_writes_total", "", "counter", "Writes of the HTTP API committed." },
+	{ "quire_api_auth_failures_total", "", "counter", "Requests of the HTTP API with a wrong token." },
+	{ "quire_api_throttled_total", "", "counter", "Requests of the HTTP API refused 429: too many wrong tokens from their address." },
 };
 
 enum quire_err metrics_init(unsigned count)

@@ -38,6 +38,8 @@ enum metric {
 	METRIC_RELOADS,          /* SIGHUP reloads of the master */
 	METRIC_WORKER_STARTS,    /* workers started (restarts included) */
 	METRIC_API_WRITES,       /* API writes committed */
+	METRIC_API_AUTH_FAILURES, /* API requests with a wrong token */
+	METRIC_API_THROTTLED,    /* API requests refused 429 */
 	METRIC__MAX
 };
 

@@ -17,6 +17,7 @@
 #include "serve/sub.h"
 #include "tiers/tiers.h"
 #include "write/auth.h"
+#include "write/auth_throttle.h"
 
 /* One waiting change: a new version of a post, or a slug gone. */
 struct app_change {
@@ -59,6 +60,40 @@ static enum quire_err load_content(struct app *app, const struct config *cfg,
 	return rc;
 }
 
+/*
+ * The API's tokens, as the file holds them now: a file that gives none
+ * (emptied, commented out, deleted, readable by others) closes the API
+ * (every token refused) and the load goes on, so a revoked token never
+ * outlives a reload and the site never waits on the API's file (DESIGN
+ * §7). Only running out of memory fails the load.
+ */
+static enum quire_err load_tokens(struct app *app, const struct config *cfg)
+{
+	char err[1024];
+	enum quire_err rc;
+
+	if (!cfg->api_token_file || !*cfg->api_token_file)
+		return QUIRE_OK; /* the API is off */
+	/* Before the first fork, like the metrics: one count of failed
+	 * attempts for the whole pool. */
+	if (cfg->api_max_failures > 0 && auth_throttle_init() != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "api", "no shared memory: failed attempts "
+			"are not throttled");
+	rc = auth_load(cfg->api_token_file, &app->auth, err, sizeof(err));
+	if (rc == QUIRE_ENOMEM)
+		return rc;
+	if (rc != QUIRE_OK)
+		log_msg(LOG_LEVEL_ERROR, "api", "%s; the write API accepts no token "
+			"(401/403 to every request) until that is fixed and quire "
+			"reloads (SIGHUP)", err);
+	else if (err[0])
+		log_msg(LOG_LEVEL_WARN, "api", "%s", err);
+	else
+		log_msg(LOG_LEVEL_INFO, "api", "tokens=%zu from \"%s\"",
+			auth_count(app->auth), cfg->api_token_file);
+	return QUIRE_OK;
+}
+
 enum quire_err app_load(struct app *app, const struct config *cfg,
 			const struct app *prev)
 {
@@ -83,15 +118,9 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 			quire_strerror(rc), cfg->templates_dir);
 		goto fail;
 	}
-	if (cfg->api_token_file && *cfg->api_token_file) {
-		char aerr[256];
-
-		rc = auth_load(cfg->api_token_file, &app->auth, aerr, sizeof(aerr));
-		if (rc != QUIRE_OK) {
-			log_msg(LOG_LEVEL_ERROR, "api", "%s", aerr);
-			goto fail;
-		}
-	}
+	rc = load_tokens(app, cfg);
+	if (rc != QUIRE_OK)
+		goto fail;
 	rc = load_content(app, cfg, prev, &opt);
 	if (rc != QUIRE_OK)
 		goto fail;

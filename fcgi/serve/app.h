@@ -31,7 +31,9 @@ struct app {
 	/* The read path below L1, per worker; NULL when file-only, or in
 	 * the master (connections are never shared across fork). */
 	struct tiers *tiers;
-	struct auth *auth;      /* API tokens; NULL: the write API is off */
+	/* API tokens; NULL: the write API is off (no token file set); an
+	 * empty set: on, but the file gave none, so every token is refused */
+	struct auth *auth;
 	/* Changes applied (app_apply) but not yet folded into content and
 	 * site: that happens before the site's next use (app_site_ready). */
 	int site_stale;

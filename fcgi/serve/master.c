@@ -289,8 +289,10 @@ int master_run(const struct config *cfg, struct app *app,
 	m->committer_fd = -1;
 	m->n_slots = cfg->workers;
 	/* The write API needs a database; with neither there is nothing
-	 * to commit and no committer. */
-	if (app->auth && cfg->database_url && *cfg->database_url) {
+	 * to commit and no committer. A token file that gives no token
+	 * yet still gets one: a reload may bring tokens. */
+	if (cfg->api_token_file && *cfg->api_token_file &&
+	    cfg->database_url && *cfg->database_url) {
 		m->committer_fd = committer_listen();
 		if (m->committer_fd < 0)
 			log_msg(LOG_LEVEL_ERROR, "committer", "no socket (%s); workers "

@@ -30,6 +30,9 @@ struct request {
 	/* The web server marked this request QUIRE_METRICS=1, a FastCGI
 	 * parameter no client can send (DESIGN §4). */
 	int metrics_allowed;
+	const char *remote_addr;      /* the client, as the web server saw it */
+	const char *token_id;         /* the API token's id (auth.h), once
+				       * page_api_auth() let it in */
 	const char *body;             /* NUL-terminated; body_len bytes */
 	size_t body_len;
 	struct uri uri;

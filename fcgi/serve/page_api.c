@@ -16,13 +16,16 @@
  * transaction. "/api/posts" lists what
  * PostgreSQL holds, a page at a time.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "content/html.h"
+#include "lib/config.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/precond.h"
 #include "lib/quire.h"
 #include "serve/app.h"
@@ -33,6 +36,7 @@
 #include "tiers/tier_pg.h"
 #include "tiers/tiers.h"
 #include "write/auth.h"
+#include "write/auth_throttle.h"
 
 #define API_PREFIX "/api/posts/"
 #define API_LIST_DEFAULT 100
@@ -374,15 +378,18 @@ int page_api_answer(const struct commit_request *w,
 		return api_error(resp, 400, r->message[0] ? r->message :
 				 quire_strerror(r->rc), 0, 0);
 	if (r->rc != QUIRE_OK) {
-		log_msg(LOG_LEVEL_WARN, "api", "%s slug=\"%s\": %s",
+		log_msg(LOG_LEVEL_WARN, "api", "%s slug=\"%s\" token=%s addr=\"%s\": %s",
 			w->op == COMMIT_OP_PUT ? "put" : "delete", slug,
+			w->token_id, w->addr,
 			r->message[0] ? r->message : quire_strerror(r->rc));
 		return api_error(resp, 503, "database unavailable; the write was "
 				 "not acknowledged", 0, 0);
 	}
+	/* Which token wrote it, by its id: never the token (DESIGN §7). */
 	log_msg(LOG_LEVEL_INFO, "api", "%s slug=\"%s\" revision=%lld "
-		"generation=%lld", w->op == COMMIT_OP_PUT ? "put" : "delete",
-		slug, r->revision, r->generation);
+		"generation=%lld token=%s addr=\"%s\"",
+		w->op == COMMIT_OP_PUT ? "put" : "delete", slug, r->revision,
+		r->generation, w->token_id, w->addr);
 	buf_reset(&resp->body);
 	if (w->op == COMMIT_OP_DELETE) {
 		resp->status = 204;
@@ -401,26 +408,84 @@ int page_api_answer(const struct commit_request *w,
 	return resp->status;
 }
 
+/* A wrong token from addr: counted against it, logged (at most the
+ * allowed failures a window, so the log is bounded as the guesses are). */
+static void auth_failed(const struct request *req, uint64_t key, uint32_t now)
+{
+	const struct config *cfg = req->app->cfg;
+	uint32_t n = 0, max = (uint32_t)cfg->api_max_failures;
+	char esc[80];
+
+	metrics_add(METRIC_API_AUTH_FAILURES, 1);
+	if (max)
+		n = auth_throttle_fail(key, (uint32_t)cfg->api_failure_window, now);
+	log_escape(req->remote_addr ? req->remote_addr : "", esc, sizeof(esc));
+	if (!max)
+		log_msg(LOG_LEVEL_WARN, "api", "wrong token addr=\"%s\"", esc);
+	else if (n == max)
+		log_msg(LOG_LEVEL_WARN, "api", "wrong token addr=\"%s\" failures=%u; "
+			"throttled: 429 for the rest of its %d s window", esc, n,
+			cfg->api_failure_window);
+	else if (n < max)
+		log_msg(LOG_LEVEL_WARN, "api", "wrong token addr=\"%s\" failures=%u",
+			esc, n);
+}
+
+int page_api_auth(const struct request *req, struct response *resp,
+		  char id[AUTH_ID_LEN + 1])
+{
+	const struct config *cfg = req->app->cfg;
+	uint32_t now = 0, wait = 0;
+	uint64_t key = 0;
+	int status;
+
+	id[0] = '\0';
+	resp->cacheable = 0;
+	if (!req->app->auth)
+		return api_error(resp, 404, "the write API is off", 0, 0);
+	/* A throttled address learns nothing of its token, good or not:
+	 * else the throttle would still answer every guess. */
+	if (cfg->api_max_failures > 0) {
+		key = auth_throttle_key(req->remote_addr);
+		now = auth_throttle_now();
+		wait = auth_throttle_wait(key, (uint32_t)cfg->api_max_failures,
+					  (uint32_t)cfg->api_failure_window, now);
+	}
+	if (wait) {
+		char msg[96];
+
+		metrics_add(METRIC_API_THROTTLED, 1);
+		snprintf(msg, sizeof(msg), "too many failed attempts from this "
+			 "address: retry in %u s", wait);
+		api_error(resp, 429, msg, 0, 0);
+		resp->retry_after = wait;
+		return 429;
+	}
+	status = auth_check(req->app->auth, req->authorization, id);
+	if (status == 401) {
+		api_error(resp, 401, "a bearer token is required", 0, 0);
+		resp->www_authenticate = "Bearer";
+		return 401;
+	}
+	if (status != 200) {
+		auth_failed(req, key, now);
+		return api_error(resp, 403, "wrong token", 0, 0);
+	}
+	return 200;
+}
+
 int page_api(const struct request *req, struct response *resp,
 	     struct commit_request **write)
 {
 	const char *slug, *bad, *m = req->method ? req->method : "";
 	struct precond cond;
 	enum quire_err rc;
-	int status;
 
 	*write = NULL;
 	resp->cacheable = 0;
-	if (!req->app->auth)
-		return api_error(resp, 404, "the write API is off", 0, 0);
-	status = auth_check(req->app->auth, req->authorization);
-	if (status == 401) {
-		api_error(resp, 401, "a bearer token is required", 0, 0);
-		resp->www_authenticate = "Bearer";
-		return 401;
-	}
-	if (status != 200)
-		return api_error(resp, 403, "wrong token", 0, 0);
+	/* page_api_auth() came first, before the body was read. */
+	if (!req->token_id || !req->token_id[0])
+		return api_error(resp, 401, "a bearer token is required", 0, 0);
 	if (strcmp(req->uri.path, "/api/posts") == 0 ||
 	    strcmp(req->uri.path, API_PREFIX) == 0) {
 		if (!req->app->tiers)

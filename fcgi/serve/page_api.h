@@ -11,6 +11,7 @@
 
 #include "lib/limits.h"
 #include "serve/page.h"
+#include "write/auth.h"
 #include "write/commit_wire.h"
 
 /* The listing's query (GET /api/posts?limit=N&after=SLUG&origin=O). */
@@ -30,8 +31,21 @@ int page_api_list_query_parse(const char *query, struct api_list_query *q);
 int page_api_markdown_type(const char *content_type);
 
 /*
+ * The API's door, decided from the request's parameters alone, so
+ * before its body is read (DESIGN §7): 404 when the API is off; 429
+ * with resp->retry_after when req->remote_addr has had too many wrong
+ * tokens in its window (a good token too: a throttled address learns
+ * nothing); 401 without a bearer token; 403 with a wrong one, counted
+ * against the address. Returns 200 with the token's id in id, or the
+ * status of resp.
+ */
+int page_api_auth(const struct request *req, struct response *resp,
+		  char id[AUTH_ID_LEN + 1]);
+
+/*
  * "/api/posts/SLUG": GET, PUT, DELETE of a post's source; "/api/posts":
- * GET, the listing. Returns the status of resp; or 0 with *write set
+ * GET, the listing, for a request page_api_auth() let in (its id in
+ * req->token_id). Returns the status of resp; or 0 with *write set
  * (caller frees it with commit_request_release() and free()): commit
  * it, then answer with page_api_answer().
  */

@@ -37,6 +37,7 @@ static const struct {
 	{ 413, "Content Too Large" },
 	{ 414, "URI Too Long" },
 	{ 415, "Unsupported Media Type" },
+	{ 429, "Too Many Requests" },
 	{ 500, "Internal Server Error" },
 	{ 503, "Service Unavailable" },
 };
@@ -170,6 +171,8 @@ static void put_headers(struct buf *b, const struct response *r, int status,
 		buf_printf(b, "Allow: %s\r\n", r->allow);
 	if (r->www_authenticate)
 		buf_printf(b, "WWW-Authenticate: %s\r\n", r->www_authenticate);
+	if (r->retry_after > 0)
+		buf_printf(b, "Retry-After: %u\r\n", r->retry_after);
 	buf_printf(b, "X-Quire-Worker: %ld\r\n", (long)worker);
 }
 

@@ -25,6 +25,7 @@ struct response {
 	char location[3 * QUIRE_MAX_URI + 32];
 	const char *allow;          /* for 405 */
 	const char *www_authenticate; /* for 401 */
+	unsigned retry_after;       /* seconds, for 429; 0: no Retry-After */
 	char etag[24];              /* set by the handler, else a content hash
 				       for a 200 */
 	int cacheable;              /* keep in L1 under the request's key */

@@ -37,33 +37,27 @@
 #include "serve/worker.h"
 #include "serve/worker_private.h"
 #include "tiers/tiers.h"
+#include "write/auth.h"
 #include "write/commit_client.h"
 
 /* Heap faulted in at start beyond what the worker holds: what a few
  * hundred L1 fills take, so they fault nothing. */
 #define WORKER_WARM_HEAP (8 * 1024 * 1024)
 
-/* "/api/...": any method, a body, never cached. Returns 1 when fr is
- * parked until the committer answers. */
+/* "/api/...": any method, a body, never cached. Whether it may go on
+ * is decided from its parameters, before its body is read: a refused
+ * request's body is drained, never held (DESIGN §7). Returns 1 when fr
+ * is parked until the committer answers. */
 static int handle_api(FCGX_Request *fr, struct app *app, struct request *req,
 		      const struct params *p, struct writes *wr)
 {
 	struct commit_request *w = NULL;
 	struct buf body = BUF_INIT;
 	struct response resp;
+	char token[AUTH_ID_LEN + 1];
 	int status, parked = 0;
 
 	response_init(&resp);
-	status = uri_parse(p->uri, &req->uri);
-	if (status == 200 && worker_io_has_body(p))
-		status = worker_io_read_body(fr, p, app->cfg->max_body, &body);
-	else if (worker_io_has_body(p))
-		worker_io_drain_body(fr); /* the answer must not be lost to a reset */
-	if (status != 200 && status != 0) {
-		response_plain(&resp, status);
-		worker_io_send_response(fr, &resp, 0);
-		goto out;
-	}
 	req->app = app;
 	req->is_head = p->method && strcmp(p->method, "HEAD") == 0;
 	req->method = p->method;
@@ -71,17 +65,41 @@ static int handle_api(FCGX_Request *fr, struct app *app, struct request *req,
 	req->content_type = p->content_type;
 	req->if_match = p->if_match;
 	req->if_none_match = p->if_none_match;
+	req->remote_addr = p->remote_addr;
+	req->token_id = NULL;
+	status = uri_parse(p->uri, &req->uri);
+	if (status != 200)
+		response_plain(&resp, status);
+	else
+		status = page_api_auth(req, &resp, token);
+	if (status != 200) {
+		worker_io_refuse(fr, p, &resp, req->is_head);
+		goto out;
+	}
+	req->token_id = token;
+	if (worker_io_has_body(p))
+		status = worker_io_read_body(fr, p, app->cfg->max_body, &body);
+	if (status != 200 && status != 0) {
+		response_plain(&resp, status);
+		worker_io_send_response(fr, &resp, 0);
+		goto out;
+	}
 	req->query = strchr(p->uri, '?');
 	if (req->query)
 		req->query++;
 	req->body = body.data ? body.data : "";
 	req->body_len = body.len;
 	page_api(req, &resp, &w);
-	if (w)
+	if (w) {
+		snprintf(w->token_id, sizeof(w->token_id), "%s", token);
+		log_escape(p->remote_addr ? p->remote_addr : "", w->addr,
+			   sizeof(w->addr));
 		parked = worker_writes_commit(fr, app, wr, w, req->is_head, &resp);
+	}
 	if (!parked)
 		worker_io_send_response(fr, &resp, req->is_head);
 out:
+	req->token_id = NULL; /* token is this frame's */
 	response_release(&resp);
 	buf_release(&body);
 	return parked;

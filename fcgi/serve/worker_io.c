@@ -203,6 +203,17 @@ void worker_io_send_response(FCGX_Request *fr, struct response *resp,
 	response_finished_free(f);
 }
 
+void worker_io_refuse(FCGX_Request *fr, const struct params *p,
+		      struct response *resp, int is_head)
+{
+	/* Drained before the answer, not after: nginx stops sending the
+	 * body once it has an answer's headers, and would then wait on a
+	 * worker waiting on it (both until fastcgi_read_timeout). */
+	if (worker_io_has_body(p))
+		worker_io_drain_body(fr);
+	worker_io_send_response(fr, resp, is_head);
+}
+
 /* Closing at once instead of shutting down and waiting for the web
  * server to close (stock FCGX_Finish_r): the body, if any, was read to
  * EOF, so nothing is left unread. */

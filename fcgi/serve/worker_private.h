@@ -131,6 +131,15 @@ void worker_io_send_plain(FCGX_Request *fr, int status, int is_head,
 void worker_io_send_response(FCGX_Request *fr, struct response *resp,
 			     int is_head);
 
+/*
+ * Answers resp to a request refused from its parameters alone: its body
+ * (if any) is read to the end and dropped a chunk at a time, never held
+ * (one left unread makes the close a reset, and nginx then answers 502
+ * instead), then resp is sent.
+ */
+void worker_io_refuse(FCGX_Request *fr, const struct params *p,
+		      struct response *resp, int is_head);
+
 /* Finishes fr's request, closing its connection at once. fr can then
  * take the next connection. */
 void worker_io_close(FCGX_Request *fr);

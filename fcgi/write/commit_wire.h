@@ -33,6 +33,7 @@
 #include "lib/buf.h"
 #include "lib/precond.h"
 #include "lib/quire.h"
+#include "write/auth.h"
 
 /* A whole request frame: a record is at most a source and what was
  * rendered from it, each bounded by QUIRE_MAX_BODY and the renderer. */
@@ -52,6 +53,9 @@ struct commit_request {
 	struct precond cond;     /* If-Match, If-None-Match */
 	char *slug;
 	struct record *rec;      /* a put's record; NULL for a delete */
+	/* Who asked, for the worker's log of the answer; never sent. */
+	char token_id[AUTH_ID_LEN + 1];
+	char addr[64];           /* REMOTE_ADDR, escaped, cut */
 };
 
 /* What became of it. */

@@ -32,7 +32,7 @@ start_tiers
 copy_test_site
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1 || fail "the first deploy failed"
 printf '%s\n' "$TOKEN" >"$T_DIR/tokens"
-chmod 644 "$T_DIR/tokens"
+chmod 600 "$T_DIR/tokens"
 export QUIRE_API_TOKEN_FILE=$T_DIR/tokens
 QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
 

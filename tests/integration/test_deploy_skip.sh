@@ -37,7 +37,7 @@ check "... reading every file ($N_FILES)" test "$READ" = "$N_FILES"
 check "... what PostgreSQL held came from PostgreSQL" test "$FROM" = postgresql
 
 printf '# tokens\n%s\n' "$TOKEN" >"$T_DIR/tokens"
-chmod 644 "$T_DIR/tokens"
+chmod 600 "$T_DIR/tokens"
 export QUIRE_API_TOKEN_FILE=$T_DIR/tokens
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
 expect_body_contains "$POST" "Hello"

@@ -28,7 +28,7 @@ start_tiers
 copy_test_site
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1 || fail "the deploy failed"
 printf 'vg-token\n' >"$T_DIR/tokens"
-chmod 644 "$T_DIR/tokens"
+chmod 600 "$T_DIR/tokens"
 export QUIRE_API_TOKEN_FILE=$T_DIR/tokens
 
 VG_LOG=$T_DIR/valgrind.log

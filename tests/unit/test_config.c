@@ -50,6 +50,8 @@ static void test_defaults(void)
 	CHECK(c.listen == NULL);
 	CHECK(c.workers > 0);
 	CHECK(c.enable_drafts == 0);
+	CHECK(c.api_max_failures == 10);
+	CHECK(c.api_failure_window == 60);
 	config_release(&c);
 }
 
@@ -116,6 +118,16 @@ static void test_bad_integer(void)
 	setenv("QUIRE_POSTS_PER_PAGE", "0", 1);
 	CHECK(load(&c, ok, err, sizeof(err)) == QUIRE_EINVAL);
 	CHECK_STR(err, "invalid value \"0\" in QUIRE_POSTS_PER_PAGE");
+	config_release(&c);
+	clear_env();
+	/* No failures allowed is no limit; a window of 0 s is none. */
+	setenv("QUIRE_API_MAX_FAILURES", "0", 1);
+	CHECK(load(&c, ok, err, sizeof(err)) == QUIRE_OK);
+	CHECK(c.api_max_failures == 0);
+	config_release(&c);
+	setenv("QUIRE_API_FAILURE_WINDOW", "0", 1);
+	CHECK(load(&c, ok, err, sizeof(err)) == QUIRE_EINVAL);
+	CHECK_STR(err, "invalid value \"0\" in QUIRE_API_FAILURE_WINDOW");
 	config_release(&c);
 	clear_env();
 }

@@ -8,7 +8,9 @@
  *   QUIRE_MAX_PATH_SEGS - not enforced by any parser;
  *   QUIRE_MAX_BODY - the worker's, tested by tests/integration;
  *   QUIRE_MAX_DIR_DEPTH - content_load's, in test_content;
- *   QUIRE_RENDER_CPU_MS - a time, in test_markdown.
+ *   QUIRE_RENDER_CPU_MS - a time, in test_markdown;
+ *   QUIRE_API_MAX_FAILURES, QUIRE_API_FAILURE_WINDOW - the throttle's
+ *   defaults, in test_auth and tests/integration/test_api_auth.sh.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* mkdtemp */

@@ -166,7 +166,7 @@ static void test_redirects(void)
 static void test_reasons(void)
 {
 	static const int sent[] = { 200, 201, 204, 301, 304, 400, 401, 403,
-				    404, 405, 409, 411, 412, 413, 414, 415,
+				    404, 405, 409, 411, 412, 413, 414, 415, 429,
 				    500, 503 };
 	size_t i;
 
