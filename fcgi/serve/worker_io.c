@@ -105,6 +105,7 @@ static const struct {
 	PARAM("HTTP_AUTHORIZATION", authorization),
 	PARAM("CONTENT_TYPE", content_type),
 	PARAM("HTTP_IF_MATCH", if_match),
+	PARAM("REMOTE_ADDR", remote_addr),
 	PARAM("QUIRE_METRICS", quire_metrics),
 };
 #undef PARAM

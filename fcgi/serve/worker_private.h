@@ -57,6 +57,9 @@ struct params {
 	const char *authorization;
 	const char *content_type;
 	const char *if_match;
+	/* The client as the web server saw it: the key of the API's
+	 * throttle of wrong tokens, never a credential. */
+	const char *remote_addr;
 	/* Set by the web server alone, never from a client's header
 	 * (those arrive as HTTP_*): "1" where it serves /metrics. */
 	const char *quire_metrics;
