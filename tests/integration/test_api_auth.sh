@@ -400,7 +400,7 @@ t_log "waiting out the window: ${retry:-?} s"
 sleep "$((${retry:-10} + 1))"
 check "after the window, the good token opens the API on every worker" \
 	api_every_worker 200 /api/posts/auth-one -H "$(bearer "$T5")"
-req /metrics
+req "$METRICS_BASE/metrics"
 check "/metrics counts the wrong tokens" \
 	grep -Eq '^quire_api_auth_failures_total [1-9]' "$T_DIR/r.body"
 check "... and the throttled answers" grep -Eq '^quire_api_throttled_total [1-9]' "$T_DIR/r.body"
