@@ -57,7 +57,7 @@ enum quire_err deploy_refresh_redis(struct tier_pg *pg, struct tier_redis *r,
 	t_old = quire_now_ms();
 	for (i = 0; i < n_upserts; i += FULL_REFRESH_BATCH) {
 		nb = n_upserts - i < FULL_REFRESH_BATCH ? n_upserts - i : FULL_REFRESH_BATCH;
-		rc = tier_redis_store(r, upserts + i, nb, NULL, 0, generation);
+		rc = tier_redis_store(r, upserts + i, nb, NULL, 0, 0, 0, NULL);
 		if (rc != QUIRE_OK)
 			goto out;
 	}
@@ -75,7 +75,7 @@ enum quire_err deploy_refresh_redis(struct tier_pg *pg, struct tier_redis *r,
 		}
 		if (nb == FULL_REFRESH_BATCH || (i == n && (nb || n_gone))) {
 			rc = tier_redis_store(r, batch, nb, i == n ? gone : NULL,
-					      i == n ? n_gone : 0, generation);
+					      i == n ? n_gone : 0, 0, 0, NULL);
 			for (j = 0; j < nb; j++)
 				record_free(batch[j]);
 			nb = 0;
@@ -83,7 +83,10 @@ enum quire_err deploy_refresh_redis(struct tier_pg *pg, struct tier_redis *r,
 				goto out;
 		}
 	}
-	rc = tier_redis_store(r, NULL, 0, NULL, 0, generation);
+	/* The key last, once Redis holds everything it names: a rewrite
+	 * that fails half-way leaves it behind, and the next deploy
+	 * rewrites again. */
+	rc = tier_redis_store(r, NULL, 0, NULL, 0, generation, 0, NULL);
 	log_msg(LOG_LEVEL_DEBUG, "deploy", "full_refresh pg_slugs_ms=%.1f "
 		"redis_index_ms=%.1f store_ms=%.1f", t_pg - t0, t_old - t_pg,
 		quire_now_ms() - t_old);

@@ -303,6 +303,7 @@ static enum step write_redis(struct run *run)
 	struct deployer *d = run->d;
 	const struct deploy_plan *plan = &d->plan;
 	long long redis_gen = -1;
+	int moved = 0;
 	enum quire_err rc;
 
 	run->r = deploy_tiers_redis_open(d->cfg, 0);
@@ -327,7 +328,14 @@ static enum step write_redis(struct run *run)
 					  plan->n_upserts);
 	else
 		rc = tier_redis_store(run->r, plan->upserts, plan->n_upserts,
-				      plan->deletes, plan->n_deletes, d->gen);
+				      plan->deletes, plan->n_deletes, d->gen,
+				      d->before + 1, &moved);
+	/* Stored, but the key moved meanwhile (another writer): it stays
+	 * where it is, and the next deploy finds it behind and rewrites
+	 * Redis whole. */
+	if (rc == QUIRE_OK && !run->full && !moved)
+		log_report("redis: generation key not at %lld any more; left "
+			   "as it is", d->before);
 	if (rc != QUIRE_OK) {
 		log_report("redis: %s", tier_redis_error(run->r));
 		run->rc = signal_master();

@@ -49,15 +49,23 @@ enum quire_err tier_redis_generation(struct tier_redis *r,
 				     long long *generation);
 
 /*
- * Writes the records (post keys and index entries), deletes the
- * slugs in deletes (post keys and index entries) and sets the
- * generation, in one MULTI/EXEC. Used by deploys, after PostgreSQL
- * committed. Returns QUIRE_OK or QUIRE_EIO.
+ * Writes the records (post keys and index entries) and deletes the
+ * slugs in deletes (post keys and index entries) in one MULTI/EXEC,
+ * after PostgreSQL committed them; then, only once every one of those
+ * writes succeeded, moves the generation key to generation (0: leaves
+ * it, for a part of a larger store). The key names what Redis holds, so
+ * it moves only forward and, with from > 0, only from from - 1 or later:
+ * the caller holds every change of generations from..generation. With
+ * from 0 (a whole rewrite) it moves from any lower value or none.
+ * *moved (may be NULL) says whether it moved. Returns QUIRE_OK, or
+ * QUIRE_EIO: a write refused (out of memory, a key of the wrong type;
+ * the key is then left as it was) or the connection failed.
  */
 enum quire_err tier_redis_store(struct tier_redis *r,
 				struct record *const *recs, size_t n,
 				char *const *deletes, size_t n_deletes,
-				long long generation);
+				long long generation, long long from,
+				int *moved);
 
 /*
  * Writes one record read from PostgreSQL back into Redis (a read fill),

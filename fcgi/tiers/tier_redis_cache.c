@@ -436,24 +436,207 @@ out:
 
 /* ---------------------------------------------------------- writes */
 
-enum quire_err tier_redis_store(struct tier_redis *r,
-				struct record *const *recs, size_t n,
-				char *const *deletes, size_t n_deletes,
-				long long generation)
+/* Queues, inside the MULTI, the commands that write recs: each post
+ * hash replaced whole and its index entry. *queued counts them. */
+static enum quire_err queue_records(struct tier_redis *r,
+				    struct record *const *recs, size_t n,
+				    size_t *queued, size_t *pending)
 {
 	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1];
-	char kgen[REDIS_KEY_MAX + 1];
-	char gen[24], ttl[24];
 	const char *argv[4 + 2 * TIER_REDIS_F__MAX];
 	size_t argvlen[4 + 2 * TIER_REDIS_F__MAX];
 	struct redis_cmd c = { argv, argvlen, 0, 4 + 2 * TIER_REDIS_F__MAX };
 	struct tier_redis_fields f;
-	redisReply *exec = NULL;
 	char *entry = NULL;
-	size_t i, entry_len, klen, queued = 0, pending = 0;
+	size_t i, entry_len, klen;
 	enum quire_err rc;
 
-	if (n > QUIRE_MAX_POSTS || n_deletes > QUIRE_MAX_POSTS)
+	redis_key_fixed(r, "index", kindex);
+	for (i = 0; i < n; i++) {
+		klen = key_post(r, recs[i]->slug, key);
+		/* DEL first: fields the new record lacks (a path, a toc,
+		 * a date) must not survive from the old one. */
+		c.argc = 0;
+		redis_cmd_adds(&c, "DEL");
+		redis_cmd_add(&c, key, klen);
+		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
+			return rc;
+		if ((rc = tier_redis_codec_fields_encode(recs[i], &f)) != QUIRE_OK)
+			return rc;
+		c.argc = 0;
+		redis_cmd_adds(&c, "HSET");
+		redis_cmd_add(&c, key, klen);
+		cmd_add_fields(&c, &f);
+		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
+			return rc;
+		rc = tier_redis_codec_index_encode(recs[i], &entry, &entry_len);
+		if (rc != QUIRE_OK)
+			return rc;
+		c.argc = 0;
+		redis_cmd_adds(&c, "HSET");
+		redis_cmd_adds(&c, kindex);
+		redis_cmd_adds(&c, recs[i]->slug);
+		redis_cmd_add(&c, entry, entry_len);
+		rc = redis_pipe_append(r, &c, pending);
+		free(entry);
+		if (rc != QUIRE_OK)
+			return rc;
+		*queued += 3;
+	}
+	return QUIRE_OK;
+}
+
+/* Queues the deletions: a tombstone in each post key, its index entry
+ * removed. */
+static enum quire_err queue_deletes(struct tier_redis *r,
+				    char *const *deletes, size_t n,
+				    size_t *queued, size_t *pending)
+{
+	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1], ttl[24];
+	const char *argv[4];
+	size_t argvlen[4];
+	struct redis_cmd c = { argv, argvlen, 0, 4 };
+	size_t i, klen;
+	enum quire_err rc;
+
+	redis_key_fixed(r, "index", kindex);
+	snprintf(ttl, sizeof(ttl), "%d", TOMBSTONE_TTL);
+	for (i = 0; i < n; i++) {
+		klen = key_post(r, deletes[i], key);
+		c.argc = 0;
+		redis_cmd_adds(&c, "DEL");
+		redis_cmd_add(&c, key, klen);
+		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
+			return rc;
+		c.argc = 0;
+		redis_cmd_adds(&c, "HSET");
+		redis_cmd_add(&c, key, klen);
+		redis_cmd_adds(&c, tier_redis_codec_field_names[
+					   TIER_REDIS_F_REVISION]);
+		redis_cmd_adds(&c, TIER_REDIS_TOMBSTONE);
+		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
+			return rc;
+		c.argc = 0;
+		redis_cmd_adds(&c, "EXPIRE");
+		redis_cmd_add(&c, key, klen);
+		redis_cmd_adds(&c, ttl);
+		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
+			return rc;
+		c.argc = 0;
+		redis_cmd_adds(&c, "HDEL");
+		redis_cmd_adds(&c, kindex);
+		redis_cmd_adds(&c, deletes[i]);
+		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
+			return rc;
+		*queued += 4;
+	}
+	return QUIRE_OK;
+}
+
+/*
+ * The records and deletions in one MULTI/EXEC, and every reply of the
+ * EXEC checked (multi_replies): a command refused while queueing (out
+ * of memory) aborts the whole transaction, but one that fails inside
+ * EXEC (a key of the wrong type) does not stop the others.
+ */
+static enum quire_err store_changes(struct tier_redis *r,
+				    struct record *const *recs, size_t n,
+				    char *const *deletes, size_t n_deletes)
+{
+	const char *argv[1] = { "MULTI" };
+	size_t argvlen[1] = { 5 };
+	struct redis_cmd c = { argv, argvlen, 1, 1 };
+	redisReply *exec = NULL;
+	size_t queued = 0, pending = 0;
+	enum quire_err rc;
+
+	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+		return rc;
+	rc = queue_records(r, recs, n, &queued, &pending);
+	if (rc == QUIRE_OK)
+		rc = queue_deletes(r, deletes, n_deletes, &queued, &pending);
+	if (rc != QUIRE_OK && !tier_redis_broken(r)) {
+		/* Commands are queued already and the records were checked
+		 * by the caller: only memory can fail here, and the
+		 * transaction is half-sent. */
+		r->broken = 1;
+		redis_set_err(r, "%s: store", quire_strerror(rc));
+		return QUIRE_EIO;
+	}
+	if (rc != QUIRE_OK)
+		return rc;
+	argv[0] = "EXEC";
+	argvlen[0] = 4;
+	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+		return rc;
+	rc = multi_replies(r, queued, &exec, "store");
+	freeReplyObject(exec);
+	return rc;
+}
+
+/*
+ * KEYS[1] the generation; ARGV[1] the new generation, ARGV[2] from. The
+ * key moves only forward, and, with from > 0, only from from - 1 or
+ * later: the store that calls it holds every change since from.
+ */
+static const char generation_script[] =
+	"local cur = tonumber(redis.call('GET', KEYS[1]) or '')\n"
+	"local gen, from = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+	"if cur and cur >= gen then return 0 end\n"
+	"if from > 0 and (not cur or cur < from - 1) then return 0 end\n"
+	"redis.call('SET', KEYS[1], ARGV[1])\n"
+	"return 1\n";
+
+static redisReply *script_run(struct tier_redis *r, struct redis_cmd *c,
+			      const char *src, char **sha);
+
+/* Moves the generation key by generation_script; *moved says whether. */
+static enum quire_err store_generation(struct tier_redis *r,
+				       long long generation, long long from,
+				       int *moved)
+{
+	char kgen[REDIS_KEY_MAX + 1], gen[24], fr[24];
+	const char *argv[6];
+	size_t argvlen[6];
+	struct redis_cmd c = { argv, argvlen, 0, 6 };
+	redisReply *rep;
+	enum quire_err rc = QUIRE_OK;
+
+	snprintf(gen, sizeof(gen), "%lld", generation);
+	snprintf(fr, sizeof(fr), "%lld", from);
+	redis_cmd_add(&c, NULL, 0); /* EVALSHA or EVAL */
+	redis_cmd_add(&c, NULL, 0); /* the sha or the script */
+	redis_cmd_adds(&c, "1");
+	redis_cmd_add(&c, kgen, redis_key_fixed(r, "generation", kgen));
+	redis_cmd_adds(&c, gen);
+	redis_cmd_adds(&c, fr);
+	rep = script_run(r, &c, generation_script, &r->generation_sha);
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type != REDIS_REPLY_INTEGER)
+		rc = redis_fail_reply(r, rep, "set generation");
+	else
+		*moved = rep->integer == 1;
+	freeReplyObject(rep);
+	return rc;
+}
+
+enum quire_err tier_redis_store(struct tier_redis *r,
+				struct record *const *recs, size_t n,
+				char *const *deletes, size_t n_deletes,
+				long long generation, long long from,
+				int *moved)
+{
+	char key[REDIS_KEY_MAX + 1];
+	struct tier_redis_fields f;
+	int set = 0;
+	size_t i;
+	enum quire_err rc = QUIRE_OK;
+
+	if (moved)
+		*moved = 0;
+	if (n > QUIRE_MAX_POSTS || n_deletes > QUIRE_MAX_POSTS ||
+	    generation < 0 || from < 0)
 		return QUIRE_EINVAL;
 	/* Check everything before the first byte goes out: a half-sent
 	 * MULTI would leave the connection in a transaction. */
@@ -470,97 +653,13 @@ enum quire_err tier_redis_store(struct tier_redis *r,
 		}
 	if (tier_redis_broken(r) || r->subscribed)
 		return QUIRE_EIO;
-	redis_key_fixed(r, "index", kindex);
-	snprintf(gen, sizeof(gen), "%lld", generation);
-	snprintf(ttl, sizeof(ttl), "%d", TOMBSTONE_TTL);
-
-	redis_cmd_adds(&c, "MULTI");
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-		goto out;
-	for (i = 0; i < n; i++) {
-		klen = key_post(r, recs[i]->slug, key);
-		/* DEL first: fields the new record lacks (a path, a toc,
-		 * a date) must not survive from the old one. */
-		c.argc = 0;
-		redis_cmd_adds(&c, "DEL");
-		redis_cmd_add(&c, key, klen);
-		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-			goto out;
-		rc = tier_redis_codec_fields_encode(recs[i], &f);
-		if (rc != QUIRE_OK)
-			goto out_broken;
-		c.argc = 0;
-		redis_cmd_adds(&c, "HSET");
-		redis_cmd_add(&c, key, klen);
-		cmd_add_fields(&c, &f);
-		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-			goto out;
-		rc = tier_redis_codec_index_encode(recs[i], &entry, &entry_len);
-		if (rc != QUIRE_OK)
-			goto out_broken;
-		c.argc = 0;
-		redis_cmd_adds(&c, "HSET");
-		redis_cmd_adds(&c, kindex);
-		redis_cmd_adds(&c, recs[i]->slug);
-		redis_cmd_add(&c, entry, entry_len);
-		rc = redis_pipe_append(r, &c, &pending);
-		free(entry);
-		entry = NULL;
-		if (rc != QUIRE_OK)
-			goto out;
-		queued += 3;
-	}
-	for (i = 0; i < n_deletes; i++) {
-		klen = key_post(r, deletes[i], key);
-		c.argc = 0;
-		redis_cmd_adds(&c, "DEL");
-		redis_cmd_add(&c, key, klen);
-		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-			goto out;
-		c.argc = 0;
-		redis_cmd_adds(&c, "HSET");
-		redis_cmd_add(&c, key, klen);
-		redis_cmd_adds(&c, tier_redis_codec_field_names[
-					   TIER_REDIS_F_REVISION]);
-		redis_cmd_adds(&c, TIER_REDIS_TOMBSTONE);
-		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-			goto out;
-		c.argc = 0;
-		redis_cmd_adds(&c, "EXPIRE");
-		redis_cmd_add(&c, key, klen);
-		redis_cmd_adds(&c, ttl);
-		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-			goto out;
-		c.argc = 0;
-		redis_cmd_adds(&c, "HDEL");
-		redis_cmd_adds(&c, kindex);
-		redis_cmd_adds(&c, deletes[i]);
-		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-			goto out;
-		queued += 4;
-	}
-	c.argc = 0;
-	redis_cmd_adds(&c, "SET");
-	redis_cmd_add(&c, kgen, redis_key_fixed(r, "generation", kgen));
-	redis_cmd_adds(&c, gen);
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-		goto out;
-	queued++;
-	c.argc = 0;
-	redis_cmd_adds(&c, "EXEC");
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-		goto out;
-	rc = multi_replies(r, queued, &exec, "store");
-	goto out;
-out_broken:
-	/* Commands are queued already and the records were checked above:
-	 * only memory can fail here, and the transaction is half-sent. */
-	r->broken = 1;
-	redis_set_err(r, "%s: store", quire_strerror(rc));
-	rc = QUIRE_EIO;
-out:
-	free(entry);
-	freeReplyObject(exec);
+	if (n || n_deletes)
+		rc = store_changes(r, recs, n, deletes, n_deletes);
+	/* Only once every record is written: the key names them. */
+	if (rc == QUIRE_OK && generation > 0)
+		rc = store_generation(r, generation, from, &set);
+	if (moved)
+		*moved = set;
 	return rc == QUIRE_OK ? QUIRE_OK : QUIRE_EIO;
 }
 

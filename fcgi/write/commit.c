@@ -138,7 +138,10 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 		slugs[n_slugs++] = b->extra_gone[i];
 		dels[n_dels++] = b->extra_gone[i];
 	}
-	if (r && tier_redis_store(r, recs, n_recs, dels, n_dels, b->gen) == QUIRE_OK &&
+	/* The key moves only from the generation before this batch: one
+	 * another writer left behind names what Redis does not hold. */
+	if (r && tier_redis_store(r, recs, n_recs, dels, n_dels, b->gen, b->gen,
+				  NULL) == QUIRE_OK &&
 	    tier_redis_publish(r, b->gen, slugs, n_slugs, 0, &receivers) == QUIRE_OK) {
 		t1 = quire_now_ms();
 		if (tiers_wait_acks(r, acks, b->gen, COMMIT_ACK_TIMEOUT_MS,

@@ -213,7 +213,7 @@ static void test_store_fetch(void)
 	recs[2]->hash = ~0ULL;
 	recs[2]->html = NULL;  /* absent html stays absent */
 
-	CHECK(tier_redis_store(r, recs, 3, NULL, 0, 5) == QUIRE_OK);
+	CHECK(tier_redis_store(r, recs, 3, NULL, 0, 5, 0, NULL) == QUIRE_OK);
 	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 5);
 	for (i = 0; i < 3; i++) {
 		got = NULL;
@@ -257,7 +257,7 @@ static void test_store_fetch(void)
 	CHECK(tier_redis_generation(r2, &g) == QUIRE_ENOTFOUND);
 	CHECK(tier_redis_fetch(r2, "a", &got) == QUIRE_ENOTFOUND);
 	CHECK(tier_redis_index(r2, &idx, &n, &g) == QUIRE_ENOTFOUND);
-	CHECK(tier_redis_store(r2, &recs[1], 1, NULL, 0, 99) == QUIRE_OK);
+	CHECK(tier_redis_store(r2, &recs[1], 1, NULL, 0, 99, 0, NULL) == QUIRE_OK);
 	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 5);
 	CHECK(tier_redis_generation(r2, &g) == QUIRE_OK && g == 99);
 
@@ -265,13 +265,13 @@ static void test_store_fetch(void)
 	free(recs[0]->toc_html);
 	recs[0]->toc_html = NULL;
 	recs[0]->revision = 4;
-	CHECK(tier_redis_store(r, recs, 1, NULL, 0, 6) == QUIRE_OK);
+	CHECK(tier_redis_store(r, recs, 1, NULL, 0, 6, 0, NULL) == QUIRE_OK);
 	CHECK(tier_redis_fetch(r, "a", &got) == QUIRE_OK);
 	CHECK(same_record(got, recs[0]) && got && got->toc_html == NULL);
 	record_free(got);
 
 	/* A deletion removes the post and its index entry... */
-	CHECK(tier_redis_store(r, NULL, 0, del, 1, 7) == QUIRE_OK);
+	CHECK(tier_redis_store(r, NULL, 0, del, 1, 7, 0, NULL) == QUIRE_OK);
 	CHECK(tier_redis_fetch(r, "b", &got) == QUIRE_ENOTFOUND);
 	CHECK(tier_redis_index(r, &idx, &n, &g) == QUIRE_OK && n == 2 && g == 7);
 	record_array_free(idx, n);
@@ -282,7 +282,7 @@ static void test_store_fetch(void)
 	      idx && idx[0] == NULL);
 	record_array_free(idx, 1);
 	/* A deploy that brings it back is not stopped by the tombstone. */
-	CHECK(tier_redis_store(r, &recs[1], 1, NULL, 0, 8) == QUIRE_OK);
+	CHECK(tier_redis_store(r, &recs[1], 1, NULL, 0, 8, 0, NULL) == QUIRE_OK);
 	CHECK(tier_redis_fetch(r, "b", &got) == QUIRE_OK &&
 	      same_record(got, recs[1]));
 	record_free(got);
@@ -496,6 +496,68 @@ static void test_ack_published(void)
 	tier_redis_close(r);
 }
 
+/*
+ * The generation key names what Redis holds: a store whose records are
+ * refused must leave it where it was. A runtime error inside MULTI/EXEC
+ * (a key of the wrong type) does not stop the commands after it, and
+ * Redis out of memory (noeviction) refuses every write. And it moves
+ * only forward, from where from says.
+ */
+static void test_store_refused(void)
+{
+	struct tier_redis *r = connect_or_die(url, prefix2, 2000);
+	struct record *rec = make("z", src_b, sizeof(src_b) - 1, 17, 1);
+	struct record *got = NULL;
+	long long g = 0;
+	int moved = -1;
+
+	CHECK(tier_redis_store(r, &rec, 1, NULL, 0, 100, 0, &moved) == QUIRE_OK &&
+	      moved == 1);
+	rec->revision = 2;
+	/* The index is made a string: the record's index entry fails. */
+	CHECK(cli("SET %sindex not-a-hash", prefix2) == 0);
+	CHECK(tier_redis_store(r, &rec, 1, NULL, 0, 101, 101, &moved) == QUIRE_EIO &&
+	      moved == 0);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 100);
+	CHECK(cli("DEL %sindex", prefix2) == 0);
+	/* Out of memory: nothing is written, the key stays. */
+	CHECK(cli("CONFIG SET maxmemory-policy noeviction") == 0);
+	CHECK(cli("CONFIG SET maxmemory 1") == 0);
+	rec->revision = 3;
+	CHECK(tier_redis_store(r, &rec, 1, NULL, 0, 102, 101, &moved) == QUIRE_EIO);
+	CHECK(cli("CONFIG SET maxmemory 0") == 0);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 100);
+	CHECK(tier_redis_fetch(r, "z", &got) == QUIRE_OK && got &&
+	      got->revision == 2);
+	record_free(got);
+	/* From: a store of 102 alone does not move a key at 100 (101 is not
+	 * in Redis); one that holds 101 and 102 does. */
+	CHECK(tier_redis_store(r, &rec, 1, NULL, 0, 102, 102, &moved) == QUIRE_OK &&
+	      moved == 0);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 100);
+	CHECK(tier_redis_store(r, &rec, 1, NULL, 0, 102, 101, &moved) == QUIRE_OK &&
+	      moved == 1);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 102);
+	/* Never backward, whole rewrite or not; generation 0 leaves it. */
+	CHECK(tier_redis_store(r, &rec, 1, NULL, 0, 90, 0, &moved) == QUIRE_OK &&
+	      moved == 0);
+	CHECK(tier_redis_store(r, &rec, 1, NULL, 0, 0, 0, &moved) == QUIRE_OK &&
+	      moved == 0);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 102);
+	/* No key (a flushed Redis): a store of changes does not set one, a
+	 * whole rewrite does. */
+	CHECK(cli("DEL %sgeneration", prefix2) == 0);
+	CHECK(tier_redis_store(r, &rec, 1, NULL, 0, 103, 103, &moved) == QUIRE_OK &&
+	      moved == 0);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_ENOTFOUND);
+	CHECK(tier_redis_store(r, NULL, 0, NULL, 0, 103, 0, &moved) == QUIRE_OK &&
+	      moved == 1);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 103);
+	CHECK(!tier_redis_broken(r));
+	record_free(rec);
+	tier_redis_close(r);
+}
+
 int main(void)
 {
 	url = getenv("QUIRE_REDIS_URL");
@@ -517,5 +579,6 @@ int main(void)
 	test_pubsub();
 	test_workers();
 	test_ack_published();
+	test_store_refused();
 	return check_done("test_tier_redis");
 }
