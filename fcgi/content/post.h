@@ -55,6 +55,9 @@ struct post {
 	char *toc_html;          /* <nav class="toc">...</nav> or NULL */
 	size_t words;            /* word count of the body, for reading time */
 	unsigned long long hash; /* content hash of source (xxhash 64) */
+	/* The revision of the tiers' record it was read from (0 from a
+	 * file): with hash, what a body fetched for it must match. */
+	long long revision;
 	size_t rank;             /* its index in site->posts; set by site_build */
 };
 

@@ -152,6 +152,7 @@ enum quire_err record_to_post(const struct record *r, struct post **out)
 	p->kind = r->kind;
 	p->words = r->words;
 	p->hash = r->hash;
+	p->revision = r->revision;
 	p->date = (time_t)r->date;
 	p->has_date = r->has_date;
 	*out = p;

@@ -49,9 +49,9 @@ struct record *record_from_post(const struct post *p,
 
 /*
  * A post from r: its frontmatter parsed from r->source, slug, kind,
- * date, html, toc and words taken from r. Returns QUIRE_OK, or QUIRE_EPARSE
- * (a record that no longer parses), QUIRE_ENOMEM. Caller frees *out
- * with post_free().
+ * date, html, toc, words, hash and revision taken from r. Returns QUIRE_OK,
+ * or QUIRE_EPARSE (a record that no longer parses), QUIRE_ENOMEM. Caller
+ * frees *out with post_free().
  */
 enum quire_err record_to_post(const struct record *r, struct post **out);
 

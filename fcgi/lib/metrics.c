@@ -52,6 +52,7 @@ static const struct {
 	{ "quire_l2_hits_total", "", "counter", "Post bodies found in Redis." },
 	{ "quire_l2_misses_total", "", "counter", "Post bodies not in Redis." },
 	{ "quire_l2_errors_total", "", "counter", "Redis reads that failed." },
+	{ "quire_l2_stale_total", "", "counter", "Post bodies Redis had in another revision than the worker's index: read from PostgreSQL instead." },
 	{ "quire_l3_hits_total", "", "counter", "Post bodies read from PostgreSQL." },
 	{ "quire_l3_misses_total", "", "counter", "Post bodies PostgreSQL did not have." },
 	{ "quire_l3_errors_total", "", "counter", "PostgreSQL reads that failed." },

@@ -29,6 +29,7 @@ enum metric {
 	METRIC_L2_HITS,          /* post bodies found in Redis */
 	METRIC_L2_MISSES,
 	METRIC_L2_ERRORS,
+	METRIC_L2_STALE,         /* Redis copies other than the index's */
 	METRIC_L3_HITS,          /* post bodies read from PostgreSQL */
 	METRIC_L3_MISSES,
 	METRIC_L3_ERRORS,

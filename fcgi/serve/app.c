@@ -184,6 +184,7 @@ enum quire_err app_body(const struct app *app, const struct post *p,
 			const char **html, const char **toc,
 			struct record **hold)
 {
+	struct tiers_want want;
 	enum quire_err rc;
 
 	*hold = NULL;
@@ -192,7 +193,11 @@ enum quire_err app_body(const struct app *app, const struct post *p,
 		*toc = p->toc_html;
 		return QUIRE_OK;
 	}
-	rc = tiers_fetch(app->tiers, p->slug, hold);
+	/* The body of the version the index names, never another one:
+	 * an older copy in Redis would pair this title with an old body. */
+	want.revision = p->revision;
+	want.hash = p->hash;
+	rc = tiers_fetch(app->tiers, p->slug, &want, hold);
 	if (rc != QUIRE_OK)
 		return rc;
 	*html = (*hold)->html ? (*hold)->html : "";

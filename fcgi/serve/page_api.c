@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "content/html.h"
+#include "content/site.h"
 #include "lib/config.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -73,15 +74,41 @@ static int api_bad_precond(struct response *resp, enum quire_err rc,
 	return api_error(resp, 400, msg, 0, 0);
 }
 
+/* The version of slug this worker's index names, if it has one in its
+ * site (a published post or page) and the site is current. */
+static int index_want(const struct app *app, const char *slug,
+		      struct tiers_want *want)
+{
+	const struct post *p;
+
+	if (!app->site || app->site_stale)
+		return 0;
+	p = site_post(app->site, slug);
+	if (!p)
+		p = site_page(app->site, slug);
+	if (!p || !p->revision)
+		return 0;
+	want->revision = p->revision;
+	want->hash = p->hash;
+	return 1;
+}
+
 /* GET (and HEAD): the source, under its conditions (RFC 9110 §13.2.2:
  * If-Match first, 412; then If-None-Match, 304). A post that does not
- * exist is 404 whatever they ask (§13.2.1). */
+ * exist is 404 whatever they ask (§13.2.1). The source and its ETag are
+ * PostgreSQL's, the truth: an older copy Redis kept (a store it refused)
+ * would hand out an ETag that every conditional write then fails on.
+ * With PostgreSQL down, Redis's copy only when it is the version this
+ * worker's index names; else 503. */
 static int api_get(const struct request *req, struct response *resp,
 		   const char *slug, const struct precond *cond)
 {
 	struct record *rec = NULL;
+	struct tiers_want want;
 	enum precond_result held;
-	enum quire_err rc = tiers_fetch(req->app->tiers, slug, &rec);
+	enum quire_err rc = tiers_fetch_source(req->app->tiers, slug,
+					       index_want(req->app, slug, &want) ?
+					       &want : NULL, &rec);
 
 	if (rc == QUIRE_ENOTFOUND)
 		return api_error(resp, 404, "no such post", 0, 0);

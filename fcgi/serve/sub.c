@@ -185,13 +185,16 @@ static void check_generation(struct sub *s, struct tiers *t,
 		tiers_ack(t, s->worker_id, gen);
 		return;
 	}
-	/* Behind what this worker holds, subscribed all along: it was
-	 * loaded from PostgreSQL after a writer committed but could not
-	 * update Redis (the writer then asks for a reload). PostgreSQL is
-	 * the truth; reloading from it every 5 s would change nothing until
-	 * the next write sets the key. Just subscribed, a deploy may have
-	 * been missed: that reloads, below. */
-	if (!just_subscribed && gen < s->applied) {
+	/* Behind what this worker holds: it was loaded from PostgreSQL
+	 * after a writer committed but Redis did not take the store (the
+	 * key then stays behind until Redis holds what it would name,
+	 * DESIGN §6), or applied a message whose store could not move the
+	 * key. Reloading from PostgreSQL, every 5 s or at every
+	 * resubscription, would change nothing; but a key behind cannot
+	 * tell a message missed meanwhile either: PostgreSQL's generation,
+	 * the truth, is compared instead. */
+	if (gen < s->applied &&
+	    (tiers_generation_truth(t, &gen) != QUIRE_OK || gen <= s->applied)) {
 		s->ahead = 0;
 		tiers_beat(t, s->worker_id, s->applied);
 		return;

@@ -17,4 +17,6 @@ libquire_a_SOURCES += \
 	%reldir%/tier_redis_codec.c %reldir%/tier_redis_codec.h \
 	%reldir%/tier_redis_pubsub.c \
 	%reldir%/tier_redis_workers.c \
-	%reldir%/tiers.c %reldir%/tiers.h
+	%reldir%/tiers.c %reldir%/tiers.h \
+	%reldir%/tiers_private.h \
+	%reldir%/tiers_store.c %reldir%/tiers_store.h

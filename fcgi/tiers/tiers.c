@@ -12,6 +12,7 @@
 #include "tiers/tier_pg.h"
 #include "tiers/tier_redis.h"
 #include "tiers/tiers.h"
+#include "tiers/tiers_private.h"
 
 #define TIERS_TIMEOUT_MS 1000
 #define TIERS_BACKOFF_MIN_MS 100
@@ -33,6 +34,9 @@ struct tiers {
 	struct tier_pg *pg;
 	struct link redis_link;
 	struct link pg_link;
+	/* A writer's slugs Redis did not take (tiers_store.c); NULL until
+	 * its first store. Plain memory: freed here with free(). */
+	struct tiers_owed *owed;
 };
 
 static void link_failed(struct link *l)
@@ -71,6 +75,7 @@ void tiers_free(struct tiers *t)
 	tier_redis_close(t->redis);
 	tiers_acks_close(&t->acks);
 	tier_pg_close(t->pg);
+	free(t->owed);
 	free(t);
 }
 
@@ -135,6 +140,21 @@ static void pg_failed(struct tiers *t)
 {
 	log_msg(LOG_LEVEL_WARN, "postgresql", "%s", tier_pg_error(t->pg));
 	link_failed(&t->pg_link);
+}
+
+const struct config *tiers_cfg(const struct tiers *t)
+{
+	return t->cfg;
+}
+
+struct tiers_owed *tiers_owed_of(const struct tiers *t)
+{
+	return t->owed;
+}
+
+void tiers_owed_set(struct tiers *t, struct tiers_owed *o)
+{
+	t->owed = o;
 }
 
 struct tier_pg *tiers_pg(struct tiers *t)
@@ -263,39 +283,100 @@ enum quire_err tiers_wait_acks(struct tier_redis *r, struct tier_redis *acks,
 	return rc;
 }
 
-enum quire_err tiers_fetch(struct tiers *t, const char *slug,
-			   struct record **out)
+/* True when rec is the version want names (want NULL: any). */
+static int as_wanted(const struct record *rec, const struct tiers_want *want)
+{
+	return !want || (rec->revision == want->revision &&
+			 rec->hash == want->hash);
+}
+
+/* Redis's copy of slug, if it is the one want names. Returns QUIRE_OK;
+ * QUIRE_ENOTFOUND (none), QUIRE_ECONFLICT (another version: a store
+ * Redis refused, or an update on its way to this worker) or QUIRE_EIO. */
+static enum quire_err fetch_l2(struct tiers *t, const char *slug,
+			       const struct tiers_want *want,
+			       struct record **out)
 {
 	struct tier_redis *r = redis(t);
-	struct tier_pg *p;
-	enum quire_err rc, redis_rc = QUIRE_EIO;
+	enum quire_err rc;
+
+	if (!r)
+		return QUIRE_EIO;
+	rc = tier_redis_fetch(r, slug, out);
+	if (rc == QUIRE_OK && !as_wanted(*out, want)) {
+		record_free(*out);
+		*out = NULL;
+		metrics_add(METRIC_L2_STALE, 1);
+		return QUIRE_ECONFLICT;
+	}
+	if (rc == QUIRE_OK)
+		metrics_add(METRIC_L2_HITS, 1);
+	else
+		metrics_add(rc == QUIRE_ENOTFOUND ? METRIC_L2_MISSES :
+			    METRIC_L2_ERRORS, 1);
+	return rc == QUIRE_OK || rc == QUIRE_ENOTFOUND ? rc : QUIRE_EIO;
+}
+
+/* PostgreSQL's version of slug: QUIRE_OK, QUIRE_ENOTFOUND or QUIRE_EIO
+ * (none configured, backing off, or failed). */
+static enum quire_err fetch_l3(struct tiers *t, const char *slug,
+			       struct record **out)
+{
+	struct tier_pg *p = pg(t);
+	enum quire_err rc;
+
+	if (!p)
+		return QUIRE_EIO;
+	rc = tier_pg_fetch(p, slug, out);
+	if (rc == QUIRE_OK || rc == QUIRE_ENOTFOUND) {
+		metrics_add(rc == QUIRE_OK ? METRIC_L3_HITS : METRIC_L3_MISSES, 1);
+		return rc;
+	}
+	metrics_add(METRIC_L3_ERRORS, 1);
+	pg_failed(t);
+	return QUIRE_EIO;
+}
+
+enum quire_err tiers_fetch(struct tiers *t, const char *slug,
+			   const struct tiers_want *want, struct record **out)
+{
+	struct tier_redis *r;
+	enum quire_err rc, l2;
 
 	*out = NULL;
-	if (r) {
-		redis_rc = tier_redis_fetch(r, slug, out);
-		if (redis_rc == QUIRE_OK) {
-			metrics_add(METRIC_L2_HITS, 1);
-			t->fetched_from = 2;
-			return QUIRE_OK;
-		}
-		metrics_add(redis_rc == QUIRE_ENOTFOUND ? METRIC_L2_MISSES :
-			    METRIC_L2_ERRORS, 1);
+	l2 = fetch_l2(t, slug, want, out);
+	if (l2 == QUIRE_OK) {
+		t->fetched_from = 2;
+		return QUIRE_OK;
 	}
-	p = pg(t);
-	if (!p)
-		return redis_rc == QUIRE_ENOTFOUND ? QUIRE_ENOTFOUND : QUIRE_EIO;
-	rc = tier_pg_fetch(p, slug, out);
-	if (rc == QUIRE_EIO) {
-		metrics_add(METRIC_L3_ERRORS, 1);
-		pg_failed(t);
+	if (!pg(t))
+		return l2 == QUIRE_ENOTFOUND ? QUIRE_ENOTFOUND : QUIRE_EIO;
+	rc = fetch_l3(t, slug, out);
+	if (rc != QUIRE_OK)
+		return rc;
+	t->fetched_from = 3;
+	/* Written back over a missing or older copy only (the fill script
+	 * compares revisions); best effort: L2 is only a cache. */
+	if ((l2 == QUIRE_ENOTFOUND || l2 == QUIRE_ECONFLICT) && (r = redis(t)))
+		tier_redis_fill(r, *out);
+	return QUIRE_OK;
+}
+
+enum quire_err tiers_fetch_source(struct tiers *t, const char *slug,
+				  const struct tiers_want *want,
+				  struct record **out)
+{
+	enum quire_err rc;
+
+	*out = NULL;
+	rc = fetch_l3(t, slug, out);
+	if (rc != QUIRE_EIO)
+		return rc;
+	/* PostgreSQL cannot answer: Redis's copy only if it is the version
+	 * the index names, never one a refused store left older. */
+	if (!want || fetch_l2(t, slug, want, out) != QUIRE_OK)
 		return QUIRE_EIO;
-	}
-	metrics_add(rc == QUIRE_OK ? METRIC_L3_HITS : METRIC_L3_MISSES, 1);
-	if (rc == QUIRE_OK)
-		t->fetched_from = 3;
-	if (rc == QUIRE_OK && (r = redis(t)) && redis_rc == QUIRE_ENOTFOUND)
-		tier_redis_fill(r, *out); /* best effort: L2 is only a cache */
-	return rc;
+	return QUIRE_OK;
 }
 
 static enum quire_err content_from(struct record **recs, size_t n,
@@ -438,6 +519,19 @@ enum quire_err tiers_generation(struct tiers *t, long long *generation)
 		}
 	}
 	p = pg(t);
+	if (!p)
+		return QUIRE_EIO;
+	if (tier_pg_generation(p, generation) != QUIRE_OK) {
+		pg_failed(t);
+		return QUIRE_EIO;
+	}
+	return QUIRE_OK;
+}
+
+enum quire_err tiers_generation_truth(struct tiers *t, long long *generation)
+{
+	struct tier_pg *p = pg(t);
+
 	if (!p)
 		return QUIRE_EIO;
 	if (tier_pg_generation(p, generation) != QUIRE_OK) {

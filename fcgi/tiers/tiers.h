@@ -27,14 +27,32 @@ void tiers_warm(struct tiers *t);
 /* True when cfg names a Redis or a PostgreSQL: quire is not file-only. */
 int tiers_configured(const struct config *cfg);
 
+/* The version of a post a worker's index names: a body fetched for it
+ * that is another version is not served with it. */
+struct tiers_want {
+	long long revision;
+	unsigned long long hash;
+};
+
 /*
- * One post with its html: from Redis, else from PostgreSQL (and then
- * written back to Redis, only if Redis has nothing newer). Returns
- * QUIRE_OK, QUIRE_ENOTFOUND (no tier has it), or QUIRE_EIO (no tier
- * could answer). Caller frees *out with record_free().
+ * One post with its html: from Redis when Redis's copy is the version
+ * want names (NULL: any), else from PostgreSQL (and then written back to
+ * Redis over a missing or older copy only). So a copy that a store Redis
+ * refused left older is never served. Returns QUIRE_OK, QUIRE_ENOTFOUND
+ * (no tier has it), or QUIRE_EIO (no tier could answer, or only Redis,
+ * with another version). Caller frees *out with record_free().
  */
 enum quire_err tiers_fetch(struct tiers *t, const char *slug,
-			   struct record **out);
+			   const struct tiers_want *want, struct record **out);
+/*
+ * The same for the API's GET: PostgreSQL's version, the truth; only when
+ * PostgreSQL cannot answer, Redis's copy if it is the version want names
+ * (NULL: none is). QUIRE_OK, QUIRE_ENOTFOUND (PostgreSQL has none) or
+ * QUIRE_EIO.
+ */
+enum quire_err tiers_fetch_source(struct tiers *t, const char *slug,
+				  const struct tiers_want *want,
+				  struct record **out);
 /* The tier the last successful tiers_fetch read since the last call: 2
  * (Redis), 3 (PostgreSQL), or 0 (none); resets it. For the worker's
  * L1-miss histogram (metrics.h). */
@@ -59,6 +77,9 @@ enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 
 /* The generation: Redis's, else PostgreSQL's. QUIRE_OK or QUIRE_EIO. */
 enum quire_err tiers_generation(struct tiers *t, long long *generation);
+/* PostgreSQL's generation alone, the truth (Redis's key may be behind
+ * it: DESIGN §6). QUIRE_OK, or QUIRE_EIO (none configured, or down). */
+enum quire_err tiers_generation_truth(struct tiers *t, long long *generation);
 
 /*
  * The connections themselves, for the write path (page_api.c): a usable

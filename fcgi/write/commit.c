@@ -12,6 +12,7 @@
 #include "lib/quire.h"
 #include "tiers/tier_redis.h"
 #include "tiers/tiers.h"
+#include "tiers/tiers_store.h"
 #include "write/commit.h"
 
 #define COMMIT_ACK_TIMEOUT_MS 2000
@@ -109,10 +110,8 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 {
 	struct record *recs[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
 	char *dels[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
-	const char *slugs[COMMIT_BATCH_MAX + 2 * COMMIT_EXTRA_MAX];
 	struct tier_redis *r, *acks;
-	size_t i, n_recs = 0, n_dels = 0, n_slugs = 0, live, acked;
-	long long receivers;
+	size_t i, n_recs = 0, n_dels = 0, live = 0, acked = 0;
 	double t0 = quire_now_ms(), t1;
 
 	if (!b->gen)
@@ -124,25 +123,19 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 		if (b->ops[i].rc != QUIRE_OK ||
 		    applied_from(b->ops, b->n, i + 1, op_slug(b->ops, i)))
 			continue;
-		slugs[n_slugs++] = op_slug(b->ops, i);
 		if (b->ops[i].rec)
 			recs[n_recs++] = b->ops[i].rec;
 		else
 			dels[n_dels++] = (char *)b->ops[i].slug;
 	}
-	for (i = 0; i < b->n_extra; i++) {
-		slugs[n_slugs++] = b->extra[i]->slug;
+	for (i = 0; i < b->n_extra; i++)
 		recs[n_recs++] = b->extra[i];
-	}
-	for (i = 0; i < b->n_extra_gone; i++) {
-		slugs[n_slugs++] = b->extra_gone[i];
+	for (i = 0; i < b->n_extra_gone; i++)
 		dels[n_dels++] = b->extra_gone[i];
-	}
-	/* The key moves only from the generation before this batch: one
-	 * another writer left behind names what Redis does not hold. */
-	if (r && tier_redis_store(r, recs, n_recs, dels, n_dels, b->gen, b->gen,
-				  NULL) == QUIRE_OK &&
-	    tier_redis_publish(r, b->gen, slugs, n_slugs, 0, &receivers) == QUIRE_OK) {
+	/* Stored with what earlier batches' stores left owed (a Redis that
+	 * refused them), published (tiers_store.c). */
+	if (tiers_announce(t, recs, n_recs, dels, n_dels, b->gen) == QUIRE_OK &&
+	    (r = tiers_redis(t))) {
 		t1 = quire_now_ms();
 		if (tiers_wait_acks(r, acks, b->gen, COMMIT_ACK_TIMEOUT_MS,
 				    COMMIT_WORKER_MAX_AGE_S, 0, &live,
@@ -153,7 +146,7 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 		 * RESULTS.md explains the rate with. */
 		log_msg(LOG_LEVEL_DEBUG, "commit", "writes=%zu applied=%zu "
 			"generation=%lld pg_ms=%.2f redis_ms=%.2f ack_ms=%.2f", b->n,
-			n_slugs, b->gen, b->pg_ms, t1 - t0, quire_now_ms() - t1);
+			n_recs + n_dels, b->gen, b->pg_ms, t1 - t0, quire_now_ms() - t1);
 		return;
 	}
 	log_msg(LOG_LEVEL_WARN, "commit", "redis unreachable; asking the "

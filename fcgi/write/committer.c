@@ -41,12 +41,14 @@
 #include "lib/metrics.h"
 #include "lib/quire.h"
 #include "tiers/tiers.h"
+#include "tiers/tiers_store.h"
 #include "write/commit.h"
 #include "write/commit_wire.h"
 #include "write/committer.h"
 
 #define COMMITTER_MAX_CONNS 1100       /* > MASTER_MAX_PROCS */
 #define COMMITTER_LINGER_MS 2000
+#define ANNOUNCER_REPAIR_MS 1000       /* owed slugs retried this often */
 
 struct conn {
 	int fd;
@@ -119,21 +121,47 @@ int committer_listen(void)
 
 /* ------------------------------------------------------------ announcer */
 
+/* Waits for a batch, or quit; while Redis is owed slugs (a store it
+ * refused), not longer than ANNOUNCER_REPAIR_MS: NULL then. */
+static struct slot *announcer_wait(struct announcer *a, int *quit)
+{
+	struct timespec until;
+	struct slot *s;
+
+	pthread_mutex_lock(&a->lock);
+	if (!a->todo && !a->quit && tiers_owed(a->tiers)) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += ANNOUNCER_REPAIR_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&a->wake, &a->lock, &until);
+	} else {
+		while (!a->todo && !a->quit)
+			pthread_cond_wait(&a->wake, &a->lock);
+	}
+	s = a->todo;
+	a->todo = NULL;
+	*quit = a->quit;
+	pthread_mutex_unlock(&a->lock);
+	return s;
+}
+
 static void *announcer_main(void *arg)
 {
 	struct announcer *a = arg;
 	struct slot *s;
 	uint64_t one = 1;
+	int quit;
 
 	for (;;) {
-		pthread_mutex_lock(&a->lock);
-		while (!a->todo && !a->quit)
-			pthread_cond_wait(&a->wake, &a->lock);
-		s = a->todo;
-		a->todo = NULL;
-		pthread_mutex_unlock(&a->lock);
-		if (!s)
-			break; /* quit, nothing left */
+		s = announcer_wait(a, &quit);
+		if (!s && quit)
+			break; /* nothing left */
+		if (!s) {
+			/* Idle with slugs owed: Redis may take them now. */
+			tiers_repair(a->tiers);
+			continue;
+		}
 		commit_announce(a->tiers, &s->b);
 		pthread_mutex_lock(&a->lock);
 		a->done = s;
