@@ -412,11 +412,18 @@ int page_api_answer(const struct commit_request *w,
 		return api_error(resp, 503, "database unavailable; the write was "
 				 "not acknowledged", 0, 0);
 	}
+	/* Committed, so 2xx whatever the workers did; how many of them
+	 * acknowledged it is said (DESIGN §7, "acknowledged"). */
+	if (r->live < 0)
+		snprintf(resp->acknowledged, sizeof(resp->acknowledged), "unknown");
+	else
+		snprintf(resp->acknowledged, sizeof(resp->acknowledged), "%d/%d",
+			 (int)r->acked, (int)r->live);
 	/* Which token wrote it, by its id: never the token (DESIGN §7). */
 	log_msg(LOG_LEVEL_INFO, "api", "%s slug=\"%s\" revision=%lld "
-		"generation=%lld token=%s addr=\"%s\"",
+		"generation=%lld acknowledged=%s token=%s addr=\"%s\"",
 		w->op == COMMIT_OP_PUT ? "put" : "delete", slug, r->revision,
-		r->generation, w->token_id, w->addr);
+		r->generation, resp->acknowledged, w->token_id, w->addr);
 	buf_reset(&resp->body);
 	if (w->op == COMMIT_OP_DELETE) {
 		resp->status = 204;

@@ -173,6 +173,8 @@ static void put_headers(struct buf *b, const struct response *r, int status,
 		buf_printf(b, "WWW-Authenticate: %s\r\n", r->www_authenticate);
 	if (r->retry_after > 0)
 		buf_printf(b, "Retry-After: %u\r\n", r->retry_after);
+	if (r->acknowledged[0])
+		buf_printf(b, "Quire-Acknowledged: %s\r\n", r->acknowledged);
 	buf_printf(b, "X-Quire-Worker: %ld\r\n", (long)worker);
 }
 

@@ -26,6 +26,8 @@ struct response {
 	const char *allow;          /* for 405 */
 	const char *www_authenticate; /* for 401 */
 	unsigned retry_after;       /* seconds, for 429; 0: no Retry-After */
+	/* an API write's Quire-Acknowledged ("ACKED/LIVE"); "" none */
+	char acknowledged[32];
 	char etag[24];              /* set by the handler, else a content hash
 				       for a 200 */
 	int cacheable;              /* keep in L1 under the request's key */

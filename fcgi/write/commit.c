@@ -2,6 +2,7 @@
  * commit.c - committing a batch of API writes, and telling the workers
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,13 +107,27 @@ void commit_batch_release(struct commit_batch *b)
 	b->n_extra_gone = 0;
 }
 
-void commit_announce(struct tiers *t, const struct commit_batch *b)
+/* Every applied write's reply says how many live workers acknowledged
+ * it (live -1: not known, none could be told or counted). */
+static void set_acked(struct commit_batch *b, long acked, long live)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->replies[i].rc == QUIRE_OK) {
+			b->replies[i].acked = acked > INT32_MAX ? INT32_MAX : (int32_t)acked;
+			b->replies[i].live = live > INT32_MAX ? INT32_MAX : (int32_t)live;
+		}
+}
+
+void commit_announce(struct tiers *t, struct commit_batch *b)
 {
 	struct record *recs[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
 	char *dels[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
 	struct tier_redis *r, *acks;
 	size_t i, n_recs = 0, n_dels = 0, live = 0, acked = 0;
 	double t0 = quire_now_ms(), t1;
+	enum quire_err rc;
 
 	if (!b->gen)
 		return;
@@ -137,11 +152,13 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 	if (tiers_announce(t, recs, n_recs, dels, n_dels, b->gen) == QUIRE_OK &&
 	    (r = tiers_redis(t))) {
 		t1 = quire_now_ms();
-		if (tiers_wait_acks(r, acks, b->gen, COMMIT_ACK_TIMEOUT_MS,
-				    COMMIT_WORKER_MAX_AGE_S, 0, &live,
-				    &acked) != QUIRE_OK)
+		rc = tiers_wait_acks(r, acks, b->gen, COMMIT_ACK_TIMEOUT_MS,
+				     COMMIT_WORKER_MAX_AGE_S, 0, &live, &acked);
+		if (rc != QUIRE_OK)
 			log_msg(LOG_LEVEL_WARN, "commit", "generation=%lld "
 				"acknowledged by %zu of %zu workers", b->gen, acked, live);
+		/* A registry that could not be read counts nobody. */
+		set_acked(b, (long)acked, rc == QUIRE_EIO ? -1 : (long)live);
 		/* What a batch cost, and where: the figures tests/bench/write's
 		 * RESULTS.md explains the rate with. */
 		log_msg(LOG_LEVEL_DEBUG, "commit", "writes=%zu applied=%zu "
@@ -149,6 +166,7 @@ void commit_announce(struct tiers *t, const struct commit_batch *b)
 			n_recs + n_dels, b->gen, b->pg_ms, t1 - t0, quire_now_ms() - t1);
 		return;
 	}
+	set_acked(b, 0, -1);
 	log_msg(LOG_LEVEL_WARN, "commit", "redis unreachable; asking the "
 		"master to reload for generation %lld", b->gen);
 	kill(getppid(), SIGHUP);

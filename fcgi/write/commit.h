@@ -49,9 +49,10 @@ void commit_to_pg(struct tiers *t, struct commit_batch *b);
 
 /* Tells every worker what b committed (nothing when b->gen is 0):
  * each slug's last state into Redis, one invalidation, the wait for
- * every live worker's acknowledgement; without Redis, the master is
- * asked to reload instead. */
-void commit_announce(struct tiers *t, const struct commit_batch *b);
+ * every live worker's acknowledgement, whose counts go into the applied
+ * writes' replies; without Redis, the master is asked to reload
+ * instead. */
+void commit_announce(struct tiers *t, struct commit_batch *b);
 
 /* Frees what b owns (its extras); b can take a new batch then. */
 void commit_batch_release(struct commit_batch *b);

@@ -112,6 +112,8 @@ enum quire_err commit_wire_put_reply(struct buf *b,
 	put_u64(b, (uint64_t)r->revision);
 	buf_putc(b, r->created ? 1 : 0);
 	put_u64(b, (uint64_t)r->generation);
+	put_u32(b, (uint32_t)r->acked);
+	put_u32(b, (uint32_t)r->live);
 	put_text(b, r->message, strnlen(r->message, sizeof(r->message) - 1));
 	return seal(b, start);
 }
@@ -282,11 +284,14 @@ enum quire_err commit_wire_get_reply(const char *frame, size_t len,
 	created = get_u8(&r);
 	out->created = created == 1;
 	out->generation = (long long)get_u64(&r);
+	out->acked = (int32_t)get_u32(&r);
+	out->live = (int32_t)get_u32(&r);
 	get_text(&r, &msg, &mlen);
 	/* Strict: what is accepted is what put_reply writes (fuzzing found
 	 * a created byte of 0xff taken as 1). */
 	if (r.bad || r.left || !msg || mlen >= sizeof(out->message) ||
-	    memchr(msg, '\0', mlen) || created > 1)
+	    memchr(msg, '\0', mlen) || created > 1 || out->acked < 0 ||
+	    out->live < -1)
 		return QUIRE_EPARSE;
 	memcpy(out->message, msg, mlen);
 	out->message[mlen] = '\0';

@@ -11,7 +11,8 @@
  *            record field (tier_redis_fields order; length 0xffffffff
  *            = absent)
  *   reply:   u32 length of the rest, u32 id, i32 rc (QUIRE_*),
- *            i64 revision, u8 created, i64 generation, text message
+ *            i64 revision, u8 created, i64 generation, i32 acked,
+ *            i32 live, text message
  *
  * where text is a u32 length and that many bytes, and the precondition
  * (lib/precond.h) is u8 flags, u8 n, n × i64 revisions If-Match names,
@@ -19,7 +20,8 @@
  * length against what is left before it reads or allocates.
  *
  * The op byte's high nibble is the format, COMMIT_WIRE_FORMAT: format 1
- * carried one i64 "expect" where the precondition is now. A worker and
+ * carried one i64 "expect" where the precondition is now; format 2's
+ * reply had no acked and live. A worker and
  * its committer are forked from one binary (an upgrade retires both),
  * but a frame of another format is refused rather than misread.
  */
@@ -39,7 +41,7 @@
  * rendered from it, each bounded by QUIRE_MAX_BODY and the renderer. */
 #define COMMIT_WIRE_MAX_FRAME (64u * 1024 * 1024)
 #define COMMIT_WIRE_MAX_MESSAGE 512
-#define COMMIT_WIRE_FORMAT 2
+#define COMMIT_WIRE_FORMAT 3
 
 enum commit_op {
 	COMMIT_OP_PUT = 1,
@@ -66,6 +68,12 @@ struct commit_reply {
 	long long revision;      /* a put's new revision */
 	int created;
 	long long generation;
+	/* Of an applied write: the live workers (DESIGN §6, the registry)
+	 * and how many of them acknowledged its generation before the
+	 * answer; live -1 when not known (Redis refused the store or is
+	 * down, or the registry could not be read). */
+	int32_t acked;
+	int32_t live;
 	/* Why it failed; for QUIRE_EOWNED the path of the content file that
 	 * owns the slug ("" when not known) */
 	char message[COMMIT_WIRE_MAX_MESSAGE];

@@ -202,15 +202,31 @@ static void test_reply_roundtrip(void)
 	r.revision = 42;
 	r.created = 1;
 	r.generation = 1LL << 40;
+	r.acked = 2;
+	r.live = 3;
 	strcpy(r.message, "why");
 	CHECK(commit_wire_put_reply(&b, &r) == QUIRE_OK);
 	CHECK(commit_wire_frame_len(b.data, b.len) == (long long)b.len);
 	CHECK(commit_wire_get_reply(b.data, b.len, &got) == QUIRE_OK);
 	CHECK(got.id == r.id && got.rc == QUIRE_ECONFLICT && got.revision == 42 &&
-	      got.created == 1 && got.generation == r.generation);
+	      got.created == 1 && got.generation == r.generation &&
+	      got.acked == 2 && got.live == 3);
 	CHECK_STR(got.message, "why");
 	for (n = 0; n < b.len; n++)
 		CHECK(commit_wire_get_reply(b.data, n, &got) == QUIRE_EPARSE);
+	/* No worker told: live -1; below that, or acked below 0, is no
+	 * reply put_reply writes (offsets 29 and 33: acked, live). */
+	buf_reset(&b);
+	r.acked = 0;
+	r.live = -1;
+	CHECK(commit_wire_put_reply(&b, &r) == QUIRE_OK);
+	CHECK(commit_wire_get_reply(b.data, b.len, &got) == QUIRE_OK &&
+	      got.acked == 0 && got.live == -1);
+	b.data[36] = 0xfe;                              /* live -2 */
+	CHECK(commit_wire_get_reply(b.data, b.len, &got) == QUIRE_EPARSE);
+	b.data[36] = 0xff;
+	b.data[29] = 0x80;                              /* acked < 0 */
+	CHECK(commit_wire_get_reply(b.data, b.len, &got) == QUIRE_EPARSE);
 	/* A write refused for its slug's owner carries the file's path. */
 	buf_reset(&b);
 	memset(&r, 0, sizeof(r));
