@@ -182,6 +182,8 @@ check "... and every worker serves it" \
 	every_worker_serves "/posts/$SLUG" 200 BODY-THREE
 check "redis holds revision 3" \
 	test "$(rcli HGET "${PREFIX}post:$SLUG" revision)" = 3
+check "... at PostgreSQL's generation" \
+	test "$(rcli GET "${PREFIX}generation")" = "$(psql_q 'select generation from site')"
 
 # PostgreSQL down: the API's GET gives Redis's copy only when it is the
 # revision the worker's index names, else 503.
