@@ -73,7 +73,7 @@ struct announcer {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct tiers *tiers;    /* its own: Redis only */
+	struct tiers *tiers;    /* its own: Redis; PostgreSQL for owed slugs */
 	struct slot *todo;      /* handed over, not yet taken */
 	struct slot *done;      /* announced, replies not yet sent */
 	int quit;
