@@ -15,6 +15,7 @@
 
 #include <fcgiapp.h>
 
+#include "lib/limits.h"
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/page_api.h"
@@ -23,8 +24,6 @@
 #include "write/commit.h"
 #include "write/commit_client.h"
 
-/* A write the committer has not answered in this long gets a 503. */
-#define WORKER_WRITE_TIMEOUT_MS 30000
 
 /* Answers parked write i from r and forgets it. */
 static void writes_finish(struct writes *wr, size_t i,
@@ -81,7 +80,7 @@ static void writes_expire(struct writes *wr)
 	size_t i = 0;
 
 	while (i < wr->n) {
-		if (now - wr->v[i].since > WORKER_WRITE_TIMEOUT_MS) {
+		if (now - wr->v[i].since > QUIRE_API_REPLY_MS) {
 			writes_unknown(wr, i, "the committer did not answer in time");
 			continue;
 		}
