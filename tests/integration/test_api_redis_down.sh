@@ -24,7 +24,9 @@
 QUIRECTL=${QUIRECTL:-$QUIRE_BUILDDIR/fcgi/quirectl}
 TOKEN=test-token-$RANDOM$RANDOM
 WRITERS=4          # concurrent writers, each its own slugs
-BURST_S=4          # seconds of writing while Redis is down
+BURST_S=3          # seconds of writing while Redis is down: Redis is
+                   # back before 6.3 s, when the subscribers' back-off
+                   # (100 ms doubling, sub.c) tries at most 3.2 s apart
 MIN_ACKED=20       # acknowledged writes the burst must make (many batches)
 MAX_RELOADS=3      # reloads the master may make meanwhile
 SERVE_S=5          # after Redis returns, every worker serves every write
