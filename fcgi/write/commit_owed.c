@@ -80,19 +80,23 @@ static void remember(struct commit_owed *o, const char *slug)
 /* Asks for the reload: the master's SIGHUP, or this process's own. */
 static void ask_reload(struct commit_owed *o)
 {
+	const char *why = o->redis ? "redis unreachable" : "no redis";
+
 	o->asked_ms = quire_now_ms();
 	o->ask_again = 0;
 	if (o->master > 0) {
-		log_msg(LOG_LEVEL_WARN, "commit", "generation %lld not announced "
-			"(redis unreachable); asking the master to reload (again in "
-			"%d ms at the soonest)", o->gen, COMMIT_RELOAD_EVERY_MS);
+		log_msg(o->redis ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "commit",
+			"generation %lld not announced (%s); asking the master to "
+			"reload (again in %d ms at the soonest)", o->gen, why,
+			COMMIT_RELOAD_EVERY_MS);
 		if (kill(o->master, SIGHUP) == -1)
 			log_msg(LOG_LEVEL_ERROR, "commit", "cannot signal the master "
 				"(pid %ld)", (long)o->master);
 		return;
 	}
-	log_msg(LOG_LEVEL_WARN, "commit", "generation %lld not announced (redis "
-		"unreachable); no master: reloading this process", o->gen);
+	log_msg(o->redis ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, "commit",
+		"generation %lld not announced (%s); no master: reloading this "
+		"process", o->gen, why);
 	o->reload_self = 1;
 }
 
