@@ -147,6 +147,17 @@ struct tier_redis *tiers_redis(struct tiers *t)
 	return redis(t);
 }
 
+struct tier_redis *tiers_redis_now(struct tiers *t)
+{
+	/* The first call drops a broken connection (and backs off). */
+	struct tier_redis *r = redis(t);
+
+	if (r)
+		return r;
+	t->redis_link.retry_at = 0;
+	return redis(t);
+}
+
 void tiers_pg_failed(struct tiers *t)
 {
 	if (t->pg)

@@ -69,6 +69,10 @@ enum quire_err tiers_generation(struct tiers *t, long long *generation);
 struct tier_pg *tiers_pg(struct tiers *t);
 struct tier_redis *tiers_redis(struct tiers *t);
 void tiers_pg_failed(struct tiers *t);
+/* tiers_redis, tried now whatever the back-off: for a writer that owes
+ * Redis an announce and polls, at its own pace, for Redis's return
+ * (write/commit_owed.h). */
+struct tier_redis *tiers_redis_now(struct tiers *t);
 
 /*
  * A Redis connection subscribed to the acks channel (tier_redis_ack

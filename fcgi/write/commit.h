@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "tiers/tier_pg.h"
+#include "write/commit_owed.h"
 #include "write/commit_wire.h"
 
 struct tiers;
@@ -47,17 +48,34 @@ struct commit_batch {
  */
 void commit_to_pg(struct tiers *t, struct commit_batch *b);
 
-/* Tells every worker what b committed (nothing when b->gen is 0):
- * each slug's last state into Redis, one invalidation, the wait for
- * every live worker's acknowledgement; without Redis, the master is
- * asked to reload instead. */
-void commit_announce(struct tiers *t, const struct commit_batch *b);
+/*
+ * Tells every worker what b committed (nothing when b->gen is 0): each
+ * slug's last state into Redis with the generation, one invalidation,
+ * the wait for every live worker's acknowledgement. What o owes (posts
+ * Redis missed before, read anew from PostgreSQL) goes with it, in the
+ * same MULTI and invalidation. Without Redis (down, refusing, or not
+ * configured) b's slugs join o, which asks for a reload at most once an
+ * interval (commit_owed.h). QUIRE_OK when announced, else QUIRE_EIO.
+ */
+enum quire_err commit_announce(struct tiers *t, const struct commit_batch *b,
+			       struct commit_owed *o);
+
+/*
+ * While no batch comes and o owes something, every COMMIT_RETRY_MS (it
+ * returns at once before): the reload owed at the end of its interval,
+ * and, once Redis answers (tried then, whatever t's back-off), the posts
+ * Redis missed, read anew from PostgreSQL, stored with o's generation
+ * (never one below Redis's) and named in one invalidation.
+ */
+void commit_retry(struct tiers *t, struct commit_owed *o);
 
 /* Frees what b owns (its extras); b can take a new batch then. */
 void commit_batch_release(struct commit_batch *b);
 
-/* Both, for one write: a worker with no committer (no master). */
-void commit_one(struct tiers *t, struct commit_request *w,
-		struct commit_reply *r);
+/* Both, for one write: a worker with no committer (no master, or no
+ * socket for one), owing through o. Returns commit_announce's answer:
+ * QUIRE_EIO when w committed but was not announced. */
+enum quire_err commit_one(struct tiers *t, struct commit_owed *o,
+			  struct commit_request *w, struct commit_reply *r);
 
 #endif

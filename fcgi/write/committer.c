@@ -15,6 +15,9 @@
  * announced in the order they committed (one at a time, generation
  * after generation), and a write is answered only once its batch is
  * announced. Two batch slots: one announcing, one filling/committing.
+ * While Redis misses announces the announcer owes them (commit_owed.h):
+ * it then wakes every COMMIT_RETRY_MS even with no batch, to announce
+ * them again once Redis answers and to ask the reloads that are due.
  *
  * Stopping (SIGTERM): no new connection is accepted; what is already
  * queued is committed, announced and answered; connections are closed
@@ -42,6 +45,7 @@
 #include "lib/quire.h"
 #include "tiers/tiers.h"
 #include "write/commit.h"
+#include "write/commit_owed.h"
 #include "write/commit_wire.h"
 #include "write/committer.h"
 
@@ -70,8 +74,10 @@ struct slot {
 struct announcer {
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct tiers *tiers;    /* its own: Redis only */
+	pthread_cond_t wake;    /* on CLOCK_MONOTONIC */
+	struct tiers *tiers;    /* its own: Redis, and PostgreSQL for what
+	                         * it owes */
+	struct commit_owed owed; /* announces Redis missed (its thread's) */
 	struct slot *todo;      /* handed over, not yet taken */
 	struct slot *done;      /* announced, replies not yet sent */
 	int quit;
@@ -119,22 +125,48 @@ int committer_listen(void)
 
 /* ------------------------------------------------------------ announcer */
 
+/* Waits (a->lock held) for a batch or the quit; while something is
+ * owed, for COMMIT_RETRY_MS at most. */
+static void announcer_wait(struct announcer *a)
+{
+	struct timespec until;
+
+	if (a->todo || a->quit)
+		return;
+	if (!commit_owed_pending(&a->owed)) {
+		pthread_cond_wait(&a->wake, &a->lock);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += COMMIT_RETRY_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&a->wake, &a->lock, &until);
+}
+
 static void *announcer_main(void *arg)
 {
 	struct announcer *a = arg;
 	struct slot *s;
 	uint64_t one = 1;
+	int quit;
 
 	for (;;) {
 		pthread_mutex_lock(&a->lock);
-		while (!a->todo && !a->quit)
-			pthread_cond_wait(&a->wake, &a->lock);
+		announcer_wait(a);
 		s = a->todo;
 		a->todo = NULL;
+		quit = a->quit;
 		pthread_mutex_unlock(&a->lock);
-		if (!s)
-			break; /* quit, nothing left */
-		commit_announce(a->tiers, &s->b);
+		if (!s) {
+			/* Woken with no batch: what is owed, tried again (a
+			 * last time before quitting). */
+			commit_retry(a->tiers, &a->owed);
+			if (quit)
+				break;
+			continue;
+		}
+		commit_announce(a->tiers, &s->b, &a->owed);
 		pthread_mutex_lock(&a->lock);
 		a->done = s;
 		pthread_mutex_unlock(&a->lock);
@@ -148,12 +180,21 @@ static void *announcer_main(void *arg)
 static enum quire_err announcer_start(struct announcer *a,
 				      const struct config *cfg)
 {
+	pthread_condattr_t attr;
+
+	/* The committer is the master's child (it dies with it): the
+	 * master is whom a reload is asked of. */
+	commit_owed_init(&a->owed, getppid(), cfg->redis_url && *cfg->redis_url);
 	a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	a->tiers = tiers_new(cfg);
 	if (a->efd < 0 || !a->tiers)
 		return QUIRE_EIO;
 	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->wake, NULL);
+	if (pthread_condattr_init(&attr) != 0 ||
+	    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&a->wake, &attr) != 0)
+		return QUIRE_EIO;
+	pthread_condattr_destroy(&attr);
 	if (pthread_create(&a->thread, NULL, announcer_main, a) != 0)
 		return QUIRE_EIO;
 	return QUIRE_OK;
@@ -166,6 +207,7 @@ static void announcer_stop(struct announcer *a)
 	pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
+	commit_owed_release(&a->owed);
 }
 
 static void hand_over(struct committer *m, struct slot *s)
