@@ -235,6 +235,10 @@ void config_usage(const char *argv0)
 	       "executes the binary at the path it was started from again (an\n"
 	       "upgrade: same PID, same socket, no request lost), TERM and INT stop\n"
 	       "after the requests in flight.\n");
+	printf("API writes are answered within %d s (503 when the outcome is not\n"
+	       "known by then): the web server's read timeout for /api/ must be\n"
+	       "longer (deploy/nginx.conf.in, deploy/lighttpd.conf.in: 60 s).\n",
+	       (QUIRE_API_ANSWER_MS + 999) / 1000);
 }
 
 static enum quire_err set_str(char **dst, const char *v)

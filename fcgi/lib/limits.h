@@ -2,6 +2,8 @@
  * limits.h - every bound on input, in one place
  *
  * Each is checked before anything is allocated from the input it bounds.
+ * At the end, the time quire takes at most to answer an API write, which
+ * the web server's timeouts in front of it are set from.
  */
 #ifndef QUIRE_LIMITS_H
 #define QUIRE_LIMITS_H
@@ -35,5 +37,19 @@
 #else
 #define QUIRE_RENDER_CPU_MS    1000
 #endif
+
+/* A write parked for the committer gets 503 (outcome unknown) when its
+ * reply has not come in this long (serve/worker_writes.c). */
+#define QUIRE_API_REPLY_MS     30000
+/*
+ * quire's bound on answering an API write once a worker took it: the
+ * reply's wait, the worker's poll that notices it ran out (a second),
+ * the render before it (QUIRE_RENDER_CPU_MS) and the answer (a second).
+ * The web server in front must wait longer for /api/ (nginx's
+ * fastcgi_read_timeout, lighttpd's "read-timeout": 60 s in deploy/), or
+ * a client gets 504 for a write quire then answers, and may commit.
+ * `quire.fcgi --help` prints it; test_web_timeouts.sh compares the two.
+ */
+#define QUIRE_API_ANSWER_MS    (QUIRE_API_REPLY_MS + 1000 + QUIRE_RENDER_CPU_MS + 1000)
 
 #endif

@@ -39,6 +39,7 @@
 #include "tiers/tiers.h"
 #include "write/auth.h"
 #include "write/commit_client.h"
+#include "write/commit_reload.h"
 
 /* Heap faulted in at start beyond what the worker holds: what a few
  * hundred L1 fills take, so they fault nothing. */
@@ -263,33 +264,80 @@ static void mark_stale(const char *key, void *value, void *ctx)
 	}
 }
 
-/* Applies what the subscriber queued. A worker that cannot apply an
+/* Applies one update, and frees it. A worker that cannot apply an
  * update exits: the master starts a fresh one from the tiers. */
-static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
+static void apply_update(struct app *app, struct cache *l1, struct sub_update *u)
 {
-	struct sub_update *u, *next;
 	struct mark_ctx m;
 	struct touch t;
 
+	/* Match on the update and the index the cached pages were made
+	 * from, before app_apply takes its posts. */
+	touch_begin(&t, app->site, u);
+	m.t = &t;
+	m.marked = 0;
+	metrics_add(u->all ? METRIC_FULL_RELOADS : METRIC_INVALIDATIONS, 1);
+	cache_foreach(l1, mark_stale, &m);
+	touch_end(&t);
+	if (app_apply(app, u, time(NULL)) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "invalidate",
+			"cannot apply generation %lld; restarting", u->generation);
+		_exit(1);
+	}
+	log_msg(LOG_LEVEL_DEBUG, "invalidate", "generation=%lld stale=%zu",
+		u->generation, m.marked);
+	sub_update_free(u);
+}
+
+/* Applies what the subscriber queued. */
+static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
+{
+	struct sub_update *u, *next;
+
 	for (u = sub_take(sub); u; u = next) {
 		next = u->next;
-		/* Match on the update and the index the cached pages were
-		 * made from, before app_apply takes its posts. */
-		touch_begin(&t, app->site, u);
-		m.t = &t;
-		m.marked = 0;
-		metrics_add(u->all ? METRIC_FULL_RELOADS : METRIC_INVALIDATIONS, 1);
-		cache_foreach(l1, mark_stale, &m);
-		touch_end(&t);
-		if (app_apply(app, u, time(NULL)) != QUIRE_OK) {
-			log_msg(LOG_LEVEL_ERROR, "invalidate",
-				"cannot apply generation %lld; restarting", u->generation);
-			_exit(1);
-		}
-		log_msg(LOG_LEVEL_DEBUG, "invalidate", "generation=%lld stale=%zu",
-			u->generation, m.marked);
-		sub_update_free(u);
+		apply_update(app, l1, u);
 	}
+}
+
+/* Without a master: this process's own writes that no announce brought
+ * (worker_writes.c), under the generation it holds if that is later. */
+static void apply_own(struct app *app, struct cache *l1, struct writes *wr)
+{
+	struct sub_update *u, *next;
+
+	for (u = worker_writes_take_own(wr); u; u = next) {
+		next = u->next;
+		u->next = NULL;
+		if (u->generation < app->generation)
+			u->generation = app->generation;
+		apply_update(app, l1, u);
+	}
+}
+
+/*
+ * Without a master (--workers 0) a write this process committed but
+ * could not announce has nobody to reload the site for it: the process
+ * reloads it itself from the tiers (PostgreSQL first, the truth), as a
+ * master's reload would, every cached page marked stale. Asked at most
+ * once every COMMIT_RELOAD_EVERY_MS while Redis is down (commit_reload.h).
+ */
+static void reload_self(struct app *app, struct cache *l1)
+{
+	struct sub_update *u = calloc(1, sizeof(*u));
+	double t0 = quire_now_ms();
+
+	if (!u || !app->tiers ||
+	    tiers_load(app->tiers, &u->all, &u->generation) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_WARN, "reload", "cannot reload from the tiers; "
+			"serving what is loaded");
+		free(u);
+		return;
+	}
+	log_msg(LOG_LEVEL_INFO, "reload", "generation=%lld posts=%zu load_ms=%.1f "
+		"(no master: this process)", u->generation, u->all->n,
+		quire_now_ms() - t0);
+	apply_update(app, l1, u);
 }
 
 /* Logs what this worker did, with the CPU time (user and system) it spent
@@ -316,6 +364,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	struct request *req;
 	struct later later;
 	struct sub sub;
+	struct sub_update *u, *own_next;
 	sigset_t waiting;
 	unsigned long requests = 0, seen_epoch = 0;
 	int rc = 0, fd, parked, l1_miss;
@@ -351,6 +400,13 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 			return 1;
 		}
 	}
+	/* A write committed here (no committer) whose announce fails asks
+	 * the master for a reload: the parent, when there is a master
+	 * (--workers > 0); never with --workers 0, whose parent is whatever
+	 * started it (a shell, spawn-fcgi, systemd). */
+	commit_reload_init(&wr->reload, app->cfg->workers > 0 ? getppid() : 0,
+			   app->cfg->redis_url && *app->cfg->redis_url);
+	wr->tiers = app->tiers;
 	/* Warm before the first request, not on it: the Redis connection,
 	 * the compressor, the heap (the pages shared with the master are
 	 * copied, WORKER_WARM_HEAP more faulted in). The first requests of
@@ -378,6 +434,9 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 			seen_epoch = atomic_load(&sub.epoch);
 			apply_updates(app, &l1, &sub);
 		}
+		if (commit_reload_take_self(&wr->reload))
+			reload_self(app, &l1);
+		apply_own(app, &l1, wr);
 		if (app_refresh_schedule(app, time(NULL)))
 			cache_clear(&l1);
 		parked = handle(fr, app, &l1, req, &later, wr, &l1_miss);
@@ -411,6 +470,10 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		free(fr);
 	}
 	commit_client_close(&wr->cc);
+	for (u = worker_writes_take_own(wr); u; u = own_next) {
+		own_next = u->next;
+		sub_update_free(u);
+	}
 	buf_release(&wr->cc.in);
 	buf_release(&wr->cc.out);
 	free(wr);

@@ -125,9 +125,9 @@ int worker_accept_connection(const struct listeners *l, const sigset_t *waiting,
 			     struct writes *wr)
 {
 	struct pollfd pfd[3];
-	struct timespec second = { 1, 0 };
+	struct timespec wait;
 	nfds_t n;
-	int fd, accepting;
+	int fd, accepting, wait_ms;
 
 	for (;;) {
 		/* Replies first: while connections keep coming, accept4()
@@ -160,7 +160,12 @@ int worker_accept_connection(const struct listeners *l, const sigset_t *waiting,
 			pfd[n].events = POLLIN;
 			pfd[n++].revents = 0;
 		}
-		if (ppoll(pfd, n, wr->n ? &second : NULL, waiting) < 0 &&
+		wait_ms = worker_writes_wait_ms(wr);
+		if (wait_ms >= 0) {
+			wait.tv_sec = wait_ms / 1000;
+			wait.tv_nsec = (wait_ms % 1000) * 1000000L;
+		}
+		if (ppoll(pfd, n, wait_ms >= 0 ? &wait : NULL, waiting) < 0 &&
 		    errno != EINTR) {
 			log_msg(LOG_LEVEL_ERROR, "accept", "poll failed: %s",
 				strerror(errno));

@@ -18,6 +18,7 @@
 #include <fcgiapp.h>
 
 #include "write/commit_client.h"
+#include "write/commit_reload.h"
 
 struct app;
 struct buf;
@@ -25,6 +26,8 @@ struct commit_request;
 struct finished;
 struct listeners;
 struct response;
+struct sub_update;
+struct tiers;
 
 /* Writes in flight per worker: enough to fill the committer's batch
  * from two workers; each holds a connection to the web server. */
@@ -42,6 +45,14 @@ struct writes {
 	struct commit_client cc;
 	struct parked v[WORKER_MAX_PARKED];
 	size_t n;
+	/* Committing its own writes (no committer): the reloads its failed
+	 * announces ask, and the repair of what tiers (the app's, which
+	 * remembers it) owes Redis, retried while something is owed. */
+	struct commit_reload reload;
+	struct tiers *tiers;
+	/* Without a master either: its own writes that no announce will
+	 * bring, to apply before the next request (worker_writes_take_own) */
+	struct sub_update *own;
 	unsigned since_api;      /* connections of the pages' socket since
 	                          * the last of the API's (accept_next) */
 };
@@ -150,8 +161,18 @@ void worker_io_close(FCGX_Request *fr);
 /* worker_writes.c: the API's writes parked until the committer answers */
 
 /* Answers the parked writes whose replies have come, and those that
- * will get none: the committer gone, or silent for too long. */
+ * will get none: the committer gone, or silent for too long. Without a
+ * committer, tries again what its own announces owe (commit_retry). */
 void worker_writes_answer(struct writes *wr);
+
+/* How long the worker may wait for a connection, in ms: -1 forever, or
+ * less while parked writes or what its announces owe need it back. */
+int worker_writes_wait_ms(const struct writes *wr);
+
+/* Without a master: the writes committed here that could not be
+ * announced, as updates of this worker's own site, oldest first (the
+ * caller applies and frees them; NULL: none). */
+struct sub_update *worker_writes_take_own(struct writes *wr);
 
 /*
  * Hands write w to the committer and parks fr (returns 1); without a

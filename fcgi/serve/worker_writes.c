@@ -15,16 +15,16 @@
 
 #include <fcgiapp.h>
 
+#include "lib/limits.h"
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/page_api.h"
 #include "serve/response.h"
+#include "serve/sub.h"
 #include "serve/worker_private.h"
 #include "write/commit.h"
 #include "write/commit_client.h"
 
-/* A write the committer has not answered in this long gets a 503. */
-#define WORKER_WRITE_TIMEOUT_MS 30000
 
 /* Answers parked write i from r and forgets it. */
 static void writes_finish(struct writes *wr, size_t i,
@@ -81,7 +81,7 @@ static void writes_expire(struct writes *wr)
 	size_t i = 0;
 
 	while (i < wr->n) {
-		if (now - wr->v[i].since > WORKER_WRITE_TIMEOUT_MS) {
+		if (now - wr->v[i].since > QUIRE_API_REPLY_MS) {
 			writes_unknown(wr, i, "the committer did not answer in time");
 			continue;
 		}
@@ -89,8 +89,60 @@ static void writes_expire(struct writes *wr)
 	}
 }
 
+/*
+ * With --workers 0 nobody else serves: a write committed here but not
+ * announced (Redis down) is applied to this process's own site at once,
+ * from the record it committed, rather than only at the reload asked
+ * for it (at most once an interval, commit_reload.h).
+ */
+static void writes_keep_own(struct writes *wr, const struct commit_request *w,
+			    const struct commit_reply *r)
+{
+	struct sub_update *u = calloc(1, sizeof(*u)), **tail;
+
+	if (!u)
+		return;
+	u->generation = r->generation;
+	if (w->rec) {
+		u->posts = calloc(1, sizeof(*u->posts));
+		if (u->posts && record_to_post(w->rec, &u->posts[0]) == QUIRE_OK)
+			u->n_posts = 1;
+	} else {
+		u->gone = calloc(1, sizeof(*u->gone));
+		if (u->gone && (u->gone[0] = strdup(w->slug)))
+			u->n_gone = 1;
+	}
+	if (!u->n_posts && !u->n_gone) {
+		sub_update_free(u); /* the reload asked brings it */
+		return;
+	}
+	for (tail = &wr->own; *tail; tail = &(*tail)->next)
+		;
+	*tail = u;
+}
+
+struct sub_update *worker_writes_take_own(struct writes *wr)
+{
+	struct sub_update *u = wr->own;
+
+	wr->own = NULL;
+	return u;
+}
+
+int worker_writes_wait_ms(const struct writes *wr)
+{
+	/* Parked writes expire, checked once a second. */
+	if (wr->n)
+		return 1000;
+	if (commit_reload_pending(&wr->reload, wr->tiers))
+		return COMMIT_RETRY_MS;
+	return -1;
+}
+
 void worker_writes_answer(struct writes *wr)
 {
+	if (wr->tiers)
+		commit_retry(wr->tiers, &wr->reload);
 	if (wr->n && wr->cc.fd >= 0 &&
 	    commit_client_read(&wr->cc, writes_on_reply, wr) != QUIRE_OK)
 		writes_fail_all(wr, "the committer went away");
@@ -125,7 +177,9 @@ int worker_writes_commit(FCGX_Request *fr, struct app *app, struct writes *wr,
 		r.rc = QUIRE_EIO;
 		snprintf(r.message, sizeof(r.message), "the committer is unreachable");
 	} else {
-		commit_one(app->tiers, w, &r);
+		if (commit_one(app->tiers, &wr->reload, w, &r) != QUIRE_OK &&
+		    r.rc == QUIRE_OK && !wr->reload.master)
+			writes_keep_own(wr, w, &r);
 	}
 	page_api_answer(w, &r, resp);
 	commit_request_release(w);

@@ -41,7 +41,8 @@ struct upsert_batch {
  * The state of one deploy's pipeline. Results come back in the order the
  * queries went out: BEGIN, the upserts (n_many statements of
  * PG_UPSERT_ROWS records, then one statement per remaining record), the
- * delete (if any), the generation bump, COMMIT.
+ * delete (if any), synchronous_commit on (PG_SYNC_COMMIT_SQL), the
+ * generation bump, COMMIT.
  */
 struct deploy {
 	struct tier_pg *pg;
@@ -224,7 +225,8 @@ static void deploy_result(struct deploy *d, PGresult *res)
 	struct tier_pg *pg = d->pg;
 	size_t idx = d->done++;
 	ExecStatusType st = PQresultStatus(res);
-	size_t bump = 1 + d->n_upsert_stmts + (d->has_delete ? 1 : 0);
+	size_t sync = 1 + d->n_upsert_stmts + (d->has_delete ? 1 : 0);
+	size_t bump = sync + 1;
 	long long v;
 
 	if (st == PGRES_PIPELINE_ABORTED) {
@@ -236,7 +238,8 @@ static void deploy_result(struct deploy *d, PGresult *res)
 		if (d->rc == QUIRE_OK)
 			pg_fail(pg, idx == 0 ? "deploy begin" :
 				idx <= d->n_upsert_stmts ? "deploy upsert" :
-				idx < bump ? "deploy delete" :
+				idx < sync ? "deploy delete" :
+				idx == sync ? "deploy synchronous_commit" :
 				idx == bump ? "deploy generation" :
 				"deploy commit", res);
 		deploy_failed(d, QUIRE_EIO);
@@ -316,7 +319,7 @@ static void deploy_sync(struct deploy *d)
 	}
 }
 
-/* Sends a prepared statement (name) or BEGIN/COMMIT (sql). */
+/* Sends a prepared statement (name) or a statement of text (sql). */
 static enum quire_err deploy_send(struct deploy *d, const char *name,
 				  const char *sql, int nparams,
 				  const char *const *values, const int *lengths,
@@ -387,6 +390,9 @@ static enum quire_err deploy_send_tail(struct deploy *d, char *const *deletes,
 		if (rc != QUIRE_OK)
 			return rc;
 	}
+	rc = deploy_send(d, NULL, PG_SYNC_COMMIT_SQL, 0, NULL, NULL, NULL);
+	if (rc != QUIRE_OK)
+		return rc;
 	rc = deploy_send(d, pg_stmts[PG_STMT_BUMP].name, NULL, 0, NULL, NULL,
 			 NULL);
 	if (rc != QUIRE_OK)

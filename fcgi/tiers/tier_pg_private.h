@@ -21,6 +21,17 @@
 #include "lib/buf.h"
 #include "lib/quire.h"
 
+/*
+ * Sent in every transaction whose COMMIT quire reports as done (the
+ * API's writes, a deploy), before it: the commit then waits for its WAL
+ * on disk whatever the role's or the database's default is (a role
+ * tuned to "off" would otherwise make an acknowledged write one a crash
+ * can take back). Only a transaction of its own would do: a setting of
+ * the session is lost to a pooler's next client. What is kept for speed
+ * alone (a deploy's file signatures) says "off" itself.
+ */
+#define PG_SYNC_COMMIT_SQL "SET LOCAL synchronous_commit = on"
+
 /* Type OIDs of the parameters (catalog/pg_type_d.h is a server header,
  * and these are fixed by the system catalogue). */
 #define PG_OID_BOOL       16

@@ -458,10 +458,13 @@ static void owners_free(struct tier_pg_op *ops, size_t n)
 }
 
 /* The end of the transaction: bump and COMMIT when something applied,
- * else ROLLBACK. *gen gets the new generation (0 when none). */
+ * else ROLLBACK. *gen gets the new generation (0 when none). The commit
+ * waits for its WAL to reach the disk whatever the role's or the
+ * database's default says (PG_SYNC_COMMIT_SQL): a write is answered
+ * 2xx only once the COMMIT answered, and that answer must mean durable. */
 static enum quire_err finish(struct tier_pg *pg, int applied, long long *gen)
 {
-	PGresult *res[2] = { NULL, NULL };
+	PGresult *res[3] = { NULL, NULL, NULL };
 	enum quire_err rc;
 
 	*gen = 0;
@@ -472,6 +475,9 @@ static enum quire_err finish(struct tier_pg *pg, int applied, long long *gen)
 		clear_all(res, 1);
 		return QUIRE_OK; /* nothing was to be committed */
 	}
+	rc = send_sql(pg, PG_SYNC_COMMIT_SQL);
+	if (rc != QUIRE_OK)
+		return rc;
 	if (!PQsendQueryPrepared(pg->conn, pg_stmts[PG_STMT_BUMP].name, 0, NULL,
 				 NULL, NULL, 0)) {
 		pg_fail(pg, "write generation", NULL);
@@ -479,24 +485,28 @@ static enum quire_err finish(struct tier_pg *pg, int applied, long long *gen)
 	}
 	rc = send_sql(pg, "COMMIT");
 	if (rc == QUIRE_OK)
-		rc = sync_read(pg, res, 2);
+		rc = sync_read(pg, res, 3);
 	if (rc != QUIRE_OK)
 		goto out;
 	rc = QUIRE_EIO;
-	if (PQresultStatus(res[0]) != PGRES_TUPLES_OK) {
-		pg_fail(pg, "write generation", res[0]);
+	if (PQresultStatus(res[0]) != PGRES_COMMAND_OK) {
+		pg_fail(pg, "write synchronous_commit", res[0]);
 		goto out;
 	}
-	if (PQntuples(res[0]) != 1 || pg_col_ll(res[0], 0, 0, gen) != QUIRE_OK) {
+	if (PQresultStatus(res[1]) != PGRES_TUPLES_OK) {
+		pg_fail(pg, "write generation", res[1]);
+		goto out;
+	}
+	if (PQntuples(res[1]) != 1 || pg_col_ll(res[1], 0, 0, gen) != QUIRE_OK) {
 		pg_set_error(pg, "write generation", "the site row is missing", NULL);
 		goto out;
 	}
 	/* A COMMIT in a failed transaction "succeeds" as ROLLBACK. */
-	if (PQresultStatus(res[1]) != PGRES_COMMAND_OK) {
-		pg_fail(pg, "write commit", res[1]);
+	if (PQresultStatus(res[2]) != PGRES_COMMAND_OK) {
+		pg_fail(pg, "write commit", res[2]);
 		goto out;
 	}
-	if (strcmp(PQcmdStatus(res[1]), "COMMIT") != 0) {
+	if (strcmp(PQcmdStatus(res[2]), "COMMIT") != 0) {
 		pg_set_error(pg, "write commit", "the transaction was rolled back",
 			     NULL);
 		goto out;
@@ -505,7 +515,7 @@ static enum quire_err finish(struct tier_pg *pg, int applied, long long *gen)
 out:
 	if (rc != QUIRE_OK)
 		*gen = 0;
-	clear_all(res, 2);
+	clear_all(res, 3);
 	return rc;
 }
 

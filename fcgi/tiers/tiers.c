@@ -34,9 +34,10 @@ struct tiers {
 	struct tier_pg *pg;
 	struct link redis_link;
 	struct link pg_link;
-	/* A writer's slugs Redis did not take (tiers_store.c); NULL until
-	 * its first store. Plain memory: freed here with free(). */
+	/* What a writer owes Redis (tiers_store.c); NULL until its first
+	 * store. Freed with owed_release, which tiers_store.c hands over. */
 	struct tiers_owed *owed;
+	void (*owed_release)(struct tiers_owed *);
 };
 
 static void link_failed(struct link *l)
@@ -75,7 +76,8 @@ void tiers_free(struct tiers *t)
 	tier_redis_close(t->redis);
 	tiers_acks_close(&t->acks);
 	tier_pg_close(t->pg);
-	free(t->owed);
+	if (t->owed)
+		t->owed_release(t->owed);
 	free(t);
 }
 
@@ -152,9 +154,11 @@ struct tiers_owed *tiers_owed_of(const struct tiers *t)
 	return t->owed;
 }
 
-void tiers_owed_set(struct tiers *t, struct tiers_owed *o)
+void tiers_owed_set(struct tiers *t, struct tiers_owed *o,
+		    void (*release)(struct tiers_owed *))
 {
 	t->owed = o;
+	t->owed_release = release;
 }
 
 struct tier_pg *tiers_pg(struct tiers *t)
@@ -164,6 +168,17 @@ struct tier_pg *tiers_pg(struct tiers *t)
 
 struct tier_redis *tiers_redis(struct tiers *t)
 {
+	return redis(t);
+}
+
+struct tier_redis *tiers_redis_now(struct tiers *t)
+{
+	/* The first call drops a broken connection (and backs off). */
+	struct tier_redis *r = redis(t);
+
+	if (r)
+		return r;
+	t->redis_link.retry_at = 0;
 	return redis(t);
 }
 

@@ -1,14 +1,19 @@
 /*
- * tiers_store.c - a writer's stores into Redis, and the slugs it owes
+ * tiers_store.c - a writer's stores into Redis, and what it owes Redis
  *
  * After PostgreSQL committed a batch, the writer (the committer's
- * announcer) stores the changed records into Redis and moves the
- * generation key. Redis may refuse the store (out of memory under
- * noeviction, a key of the wrong type) or be unreachable: the database
- * has the new versions and Redis the old ones. Left so, the old copies
- * stayed for good, since the next store moved the key past them. So the
- * slugs of a store that did not go in are owed: kept here, and written,
- * read anew from PostgreSQL, with the next store or by tiers_repair().
+ * announcer, or a worker committing its own writes) stores the changed
+ * records into Redis, moves the generation key and publishes the slugs.
+ * Redis may refuse the store (out of memory under noeviction, a key of
+ * the wrong type) or be unreachable: the database has the new versions
+ * and Redis the old ones. Left so, the old copies stayed for good, since
+ * the next store moved the key past them. So the slugs of a store (or
+ * its publish) that did not go through are owed: kept here, in the
+ * writer's handle, and written, read anew from PostgreSQL, with the next
+ * store or by tiers_repair(), and published then, so that every worker
+ * reads them again. This file is the one place that knows what Redis is
+ * owed; the writer only decides what to do meanwhile and when to repair
+ * (write/commit_reload.h).
  *
  * The generation key names what Redis holds. A writer's consecutive
  * generations form a run; a store moves the key only when it holds
@@ -25,7 +30,6 @@
 
 #include "content/record.h"
 #include "lib/config.h"
-#include "lib/limits.h"
 #include "lib/log.h"
 #include "lib/quire.h"
 #include "tiers/tier_pg.h"
@@ -34,28 +38,32 @@
 #include "tiers/tiers_private.h"
 #include "tiers/tiers_store.h"
 
-#define OWED_MAX 1024           /* slugs remembered; past it, lost */
-#define OWED_BATCH 256          /* owed slugs one store writes */
+/* One owed slug. */
+struct owed_slug {
+	char *slug;
+	int in;                     /* written by the store under way */
+};
 
-/* One allocation, in the handle (tiers_private.h): tiers_free frees it.
- * Touched only as far as it is used (calloc of pages the kernel zeroes). */
+/* Kept in the handle (tiers_private.h); tiers_free calls owed_release. */
 struct tiers_owed {
-	char slug[OWED_MAX][QUIRE_MAX_SLUG + 1];
-	unsigned char in[OWED_MAX]; /* written by the store under way */
-	size_t n;
+	struct owed_slug *v;
+	size_t n, cap;
 	/* A slug could not be remembered: its copy may stay older, so no
 	 * run of ours moves the key any more; a new run's first store
 	 * still may, from right behind it (see above). */
 	int lost;
+	/* ... and the workers are told "*" by the next publish: a worker
+	 * right behind it would otherwise apply only the slugs named. */
+	int tell_all;
 	long long last;             /* generation of the last store; 0: none */
 	long long run_from;         /* first generation of the run ending at last */
 };
 
 /* The owed slugs a store writes besides its own, read anew. */
 struct owed_read {
-	struct record *recs[OWED_BATCH];
+	struct record *recs[TIERS_OWED_BATCH];
 	size_t n_recs;
-	char *dels[OWED_BATCH];     /* borrowed from the owed set */
+	char *dels[TIERS_OWED_BATCH]; /* borrowed from the owed set */
 	size_t n_dels;
 	int all;                    /* every owed slug is written */
 };
@@ -68,11 +76,21 @@ struct batch {
 	size_t n_dels;
 };
 
-size_t tiers_owed(const struct tiers *t)
+static void owed_release(struct tiers_owed *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		free(o->v[i].slug);
+	free(o->v);
+	free(o);
+}
+
+int tiers_owing(const struct tiers *t)
 {
 	const struct tiers_owed *o = tiers_owed_of(t);
 
-	return o ? o->n : 0;
+	return o && (o->n || o->tell_all);
 }
 
 static int in_batch(const struct batch *b, const char *slug)
@@ -88,30 +106,34 @@ static int in_batch(const struct batch *b, const char *slug)
 	return 0;
 }
 
-/* Remembers slug as owed (once). */
+/* Remembers slug as owed (once); past TIERS_OWED_MAX, or out of memory,
+ * it is lost. */
 static void owe(struct tiers_owed *o, const char *slug)
 {
 	size_t i;
 
 	for (i = 0; i < o->n; i++)
-		if (strcmp(o->slug[i], slug) == 0)
+		if (strcmp(o->v[i].slug, slug) == 0)
 			return;
-	if (o->n == OWED_MAX || strlen(slug) > QUIRE_MAX_SLUG) {
+	if (o->n == TIERS_OWED_MAX ||
+	    quire_grow(&o->v, &o->cap, o->n, sizeof(*o->v), 64) != QUIRE_OK ||
+	    !(o->v[o->n].slug = strdup(slug))) {
 		if (!o->lost)
 			log_msg(LOG_LEVEL_WARN, "redis", "slug=\"%s\" and later "
-				"ones not tracked (%d owed): the generation key "
+				"ones not tracked (%d owed): every worker behind "
+				"is told to reload whole, and the generation key "
 				"stays behind until a deploy rewrites Redis",
-				slug, OWED_MAX);
+				slug, TIERS_OWED_MAX);
 		o->lost = 1;
+		o->tell_all = 1;
 		return;
 	}
-	strcpy(o->slug[o->n], slug);
-	o->in[o->n++] = 0;
+	o->v[o->n++].in = 0;
 }
 
 /*
  * Reads anew, from PostgreSQL, the owed slugs b does not write itself,
- * up to OWED_BATCH of them, into rd; marks in o->in every owed slug the
+ * up to TIERS_OWED_BATCH of them, into rd; marks every owed slug the
  * store will write (b's own too). rd->all says whether that is all.
  */
 static void owed_gather(struct tiers *t, struct tiers_owed *o,
@@ -125,59 +147,61 @@ static void owed_gather(struct tiers *t, struct tiers_owed *o,
 	memset(rd, 0, sizeof(*rd));
 	rd->all = 1;
 	for (i = 0; i < o->n; i++) {
-		o->in[i] = 0;
-		if (in_batch(b, o->slug[i])) {
-			o->in[i] = 1;
+		o->v[i].in = 0;
+		if (in_batch(b, o->v[i].slug)) {
+			o->v[i].in = 1;
 			continue;
 		}
 		if (!rd->all)
 			continue;
-		if (rd->n_recs + rd->n_dels == OWED_BATCH || !(p = tiers_pg(t))) {
+		if (rd->n_recs + rd->n_dels == TIERS_OWED_BATCH || !(p = tiers_pg(t))) {
 			rd->all = 0;
 			continue;
 		}
-		rc = tier_pg_fetch(p, o->slug[i], &rec);
+		rc = tier_pg_fetch(p, o->v[i].slug, &rec);
 		if (rc == QUIRE_OK) {
 			rd->recs[rd->n_recs++] = rec;
 		} else if (rc == QUIRE_ENOTFOUND) {
-			rd->dels[rd->n_dels++] = o->slug[i];
+			rd->dels[rd->n_dels++] = o->v[i].slug;
 		} else {
 			if (rc == QUIRE_EIO)
 				tiers_pg_failed(t);
 			rd->all = 0;
 			continue;
 		}
-		o->in[i] = 1;
+		o->v[i].in = 1;
 	}
 }
 
-/* Forgets the owed slugs just written (marked in o->in). */
+/* Forgets the owed slugs just written and published. */
 static void owed_drop_written(struct tiers_owed *o)
 {
 	size_t i = 0;
 
 	while (i < o->n) {
-		if (!o->in[i]) {
+		if (!o->v[i].in) {
 			i++;
 			continue;
 		}
-		if (i != --o->n)
-			memcpy(o->slug[i], o->slug[o->n], sizeof(o->slug[i]));
-		o->in[i] = o->in[o->n];
+		free(o->v[i].slug);
+		o->v[i] = o->v[--o->n];
 	}
 }
 
-/* Publishes every slug stored, b's and rd's, under generation, so that
- * every worker reads them (one that holds generation reads them again). */
+/* Publishes every slug stored, b's and rd's, under generation ("*" with
+ * all), so that every worker reads them (one that holds generation
+ * reads them again). */
 static enum quire_err publish_stored(struct tier_redis *r, long long generation,
 				     const struct batch *b,
-				     const struct owed_read *rd)
+				     const struct owed_read *rd, int all)
 {
 	const char **slugs;
 	long long receivers;
 	size_t i, n = 0;
 	enum quire_err rc;
 
+	if (all)
+		return tier_redis_publish(r, generation, NULL, 0, 1, &receivers);
 	slugs = calloc(b->n + b->n_dels + rd->n_recs + rd->n_dels + 1,
 		       sizeof(*slugs));
 	if (!slugs)
@@ -223,14 +247,14 @@ static enum quire_err store_all(struct tier_redis *r, const struct batch *b,
 /*
  * Stores b and what o owes (as much as one store takes), moving the key
  * to generation when that is everything, then publishes every slug
- * stored under generation. QUIRE_OK; QUIRE_EIO: Redis refused the store
- * or is down (*stored 0), or the publish failed (*stored 1), or, while
- * repairing, nothing owed could be read; QUIRE_ENOMEM.
+ * stored under generation. QUIRE_OK, the owed slugs written forgotten;
+ * QUIRE_EIO: Redis refused the store or is down, or the publish failed
+ * (then nothing is forgotten: err says why), or, while repairing,
+ * nothing owed could be read; QUIRE_ENOMEM.
  */
 static enum quire_err store_owing(struct tiers *t, struct tiers_owed *o,
 				  const struct batch *b, long long generation,
-				  int repairing, int *stored, char *err,
-				  size_t errsz)
+				  int repairing, char *err, size_t errsz)
 {
 	struct tier_redis *r = tiers_redis(t);
 	struct owed_read rd;
@@ -239,25 +263,28 @@ static enum quire_err store_owing(struct tiers *t, struct tiers_owed *o,
 	int moved = 0;
 	enum quire_err rc = QUIRE_EIO;
 
-	*stored = 0;
 	snprintf(err, errsz, "no connection");
 	if (!r)
 		return QUIRE_EIO;
 	owed_gather(t, o, b, &rd);
-	if (repairing && rd.n_recs + rd.n_dels == 0)
-		goto out; /* PostgreSQL cannot say what they are now */
+	if (repairing && o->n && rd.n_recs + rd.n_dels == 0) {
+		snprintf(err, errsz, "postgresql cannot say what they are now");
+		goto out;
+	}
 	if (rd.all && (!o->lost || o->run_from == generation))
 		gen = generation;
 	rc = store_all(r, b, &rd, gen, o->run_from, &moved);
+	if (rc == QUIRE_OK) {
+		if (moved)
+			o->lost = 0;
+		/* Before the owed set changes: rd.dels point into it. */
+		rc = publish_stored(r, generation, b, &rd, o->tell_all);
+	}
 	if (rc != QUIRE_OK) {
 		snprintf(err, errsz, "%s", tier_redis_error(r));
 		goto out;
 	}
-	*stored = 1;
-	if (moved)
-		o->lost = 0;
-	/* Before the owed set changes: rd.dels point into it. */
-	rc = publish_stored(r, generation, b, &rd);
+	o->tell_all = 0;
 	n_owed = o->n;
 	owed_drop_written(o);
 	if (n_owed != o->n)
@@ -279,7 +306,7 @@ enum quire_err tiers_announce(struct tiers *t, struct record *const *recs,
 	struct tiers_owed *o = tiers_owed_of(t);
 	char err[256];
 	size_t i;
-	int stored;
+	int was_owing;
 	enum quire_err rc;
 
 	if (!cfg->redis_url || !*cfg->redis_url)
@@ -287,20 +314,22 @@ enum quire_err tiers_announce(struct tiers *t, struct record *const *recs,
 	if (!o) {
 		if (!(o = calloc(1, sizeof(*o))))
 			return QUIRE_ENOMEM;
-		tiers_owed_set(t, o);
+		tiers_owed_set(t, o, owed_release);
 	}
 	if (!o->last || generation != o->last + 1)
 		o->run_from = generation;
 	o->last = generation;
-	rc = store_owing(t, o, &b, generation, 0, &stored, err, sizeof(err));
-	if (rc == QUIRE_OK || stored)
+	was_owing = tiers_owing(t);
+	rc = store_owing(t, o, &b, generation, 0, err, sizeof(err));
+	if (rc == QUIRE_OK)
 		return rc;
 	for (i = 0; i < n; i++)
 		owe(o, recs[i]->slug);
 	for (i = 0; i < n_deletes; i++)
 		owe(o, deletes[i]);
-	log_msg(LOG_LEVEL_WARN, "redis", "generation=%lld not stored: %s; "
-		"owed=%zu", generation, err, o->n);
+	/* Once an outage, not once a batch: a burst goes on failing. */
+	log_msg(was_owing ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN, "redis",
+		"generation=%lld not stored: %s; owed=%zu", generation, err, o->n);
 	return rc;
 }
 
@@ -309,14 +338,20 @@ enum quire_err tiers_repair(struct tiers *t)
 	struct batch none = { NULL, 0, NULL, 0 };
 	struct tiers_owed *o = tiers_owed_of(t);
 	char err[256];
-	int stored;
 	enum quire_err rc;
 
-	while (o && o->n) {
-		rc = store_owing(t, o, &none, o->last, 1, &stored, err,
-				 sizeof(err));
-		if (rc != QUIRE_OK)
+	if (!tiers_owing(t))
+		return QUIRE_OK;
+	if (!tiers_redis_now(t))
+		return QUIRE_EIO;
+	/* Each round forgets what it wrote, or fails: it ends. */
+	while (o->n || o->tell_all) {
+		rc = store_owing(t, o, &none, o->last, 1, err, sizeof(err));
+		if (rc != QUIRE_OK) {
+			log_msg(LOG_LEVEL_DEBUG, "redis", "repair: %s; owed=%zu",
+				err, o->n);
 			return rc;
+		}
 	}
 	return QUIRE_OK;
 }

@@ -1,9 +1,12 @@
 /*
- * tiers_store.h - a writer's stores into Redis, and the slugs it owes
+ * tiers_store.h - a writer's stores into Redis, and what it owes Redis
  *
- * The writer's side of the tiers: the committer's announcer, after
- * PostgreSQL committed a batch, tells Redis and the workers through the
- * same struct tiers it waits for acknowledgements with.
+ * The writer's side of the tiers: after PostgreSQL committed a batch,
+ * the committer's announcer (or a worker committing its own writes,
+ * with --workers 0 or no committer) tells Redis and the workers through
+ * its own struct tiers, which remembers what Redis did not take. The
+ * writer decides only what to do meanwhile and when to try again
+ * (write/commit_reload.h).
  */
 #ifndef QUIRE_TIERS_STORE_H
 #define QUIRE_TIERS_STORE_H
@@ -15,29 +18,39 @@
 
 struct tiers;
 
+/* Slugs a writer remembers owing Redis; past it they are lost: the
+ * generation key stays behind until a deploy rewrites Redis whole, and
+ * the next publish is "*" (every worker behind reloads whole). */
+#define TIERS_OWED_MAX 4096
+/* Owed slugs one store writes besides its own changes. */
+#define TIERS_OWED_BATCH 256
+
 /*
  * After PostgreSQL committed generation: stores its records and
- * deletions into Redis, moves the generation key (tier_redis_store),
- * then publishes every slug stored under generation. The key names what Redis holds: it moves only
- * when every change up to generation is there. A store Redis refuses
- * (out of memory, a key of the wrong type) or cannot be asked leaves its
- * slugs owed: t remembers them, and the next store, or tiers_repair,
- * writes their current state, read anew from PostgreSQL, with its own
- * (and publishes them); the key stays behind until they are all in.
- * Returns QUIRE_OK (stored and published; some owed slugs may remain),
- * QUIRE_EIO (not stored: its slugs are owed; or stored, not published;
- * or no Redis is configured, nothing owed then) or QUIRE_ENOMEM.
+ * deletions into Redis with what t owes (TIERS_OWED_BATCH at most, read
+ * anew from PostgreSQL), moves the generation key (tier_redis_store),
+ * then publishes every slug stored under generation. The key names what
+ * Redis holds: it moves only when nothing is owed any more. A store
+ * Redis refuses (out of memory, a key of the wrong type), a Redis that
+ * cannot be asked or a publish that fails leaves the batch's slugs
+ * owed: t remembers them (TIERS_OWED_MAX), and the next store, or
+ * tiers_repair, writes and publishes their current state. Returns
+ * QUIRE_OK (stored and published; some owed slugs may remain), QUIRE_EIO
+ * (owed now; or no Redis is configured, nothing owed then) or
+ * QUIRE_ENOMEM.
  */
 enum quire_err tiers_announce(struct tiers *t, struct record *const *recs,
 			      size_t n, char *const *deletes, size_t n_deletes,
 			      long long generation);
-/* How many slugs t owes Redis (0: every store of t's is in Redis). */
-size_t tiers_owed(const struct tiers *t);
+/* True while t owes Redis and the workers something: slugs, or a "*". */
+int tiers_owing(const struct tiers *t);
 /*
  * Writes what t owes, read anew from PostgreSQL, and publishes those
  * slugs under the generation of t's last store, so that every worker
- * reads them again. QUIRE_OK once nothing is owed, else QUIRE_EIO
- * (Redis still refuses or is down, or PostgreSQL is: try again later).
+ * reads them again. Asks Redis now, whatever the read path's back-off:
+ * the writer calls it at its own pace. QUIRE_OK once nothing is owed,
+ * else QUIRE_EIO (Redis still refuses or is down, or PostgreSQL is: try
+ * again later).
  */
 enum quire_err tiers_repair(struct tiers *t);
 

@@ -1,12 +1,10 @@
 /*
  * commit.c - committing a batch of API writes, and telling the workers
  */
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/metrics.h"
@@ -15,6 +13,7 @@
 #include "tiers/tiers.h"
 #include "tiers/tiers_store.h"
 #include "write/commit.h"
+#include "write/commit_reload.h"
 
 #define COMMIT_ACK_TIMEOUT_MS 2000
 #define COMMIT_WORKER_MAX_AGE_S 10
@@ -120,7 +119,8 @@ static void set_acked(struct commit_batch *b, long acked, long live)
 		}
 }
 
-void commit_announce(struct tiers *t, struct commit_batch *b)
+enum quire_err commit_announce(struct tiers *t, struct commit_batch *b,
+			       struct commit_reload *o)
 {
 	struct record *recs[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
 	char *dels[COMMIT_BATCH_MAX + COMMIT_EXTRA_MAX];
@@ -130,10 +130,11 @@ void commit_announce(struct tiers *t, struct commit_batch *b)
 	enum quire_err rc;
 
 	if (!b->gen)
-		return;
+		return QUIRE_OK;
 	r = tiers_redis(t);
 	/* Subscribed before the publish: the acknowledgements wake the wait. */
 	acks = r ? tiers_acks(t) : NULL;
+	/* Each slug b changed, in its last state, once. */
 	for (i = 0; i < b->n; i++) {
 		if (b->ops[i].rc != QUIRE_OK ||
 		    applied_from(b->ops, b->n, i + 1, op_slug(b->ops, i)))
@@ -147,29 +148,45 @@ void commit_announce(struct tiers *t, struct commit_batch *b)
 		recs[n_recs++] = b->extra[i];
 	for (i = 0; i < b->n_extra_gone; i++)
 		dels[n_dels++] = b->extra_gone[i];
-	/* Stored with what earlier batches' stores left owed (a Redis that
-	 * refused them), published (tiers_store.c). */
-	if (tiers_announce(t, recs, n_recs, dels, n_dels, b->gen) == QUIRE_OK &&
-	    (r = tiers_redis(t))) {
-		t1 = quire_now_ms();
-		rc = tiers_wait_acks(r, acks, b->gen, COMMIT_ACK_TIMEOUT_MS,
-				     COMMIT_WORKER_MAX_AGE_S, 0, &live, &acked);
-		if (rc != QUIRE_OK)
-			log_msg(LOG_LEVEL_WARN, "commit", "generation=%lld "
-				"acknowledged by %zu of %zu workers", b->gen, acked, live);
-		/* A registry that could not be read counts nobody. */
-		set_acked(b, (long)acked, rc == QUIRE_EIO ? -1 : (long)live);
-		/* What a batch cost, and where: the figures tests/bench/write's
-		 * RESULTS.md explains the rate with. */
-		log_msg(LOG_LEVEL_DEBUG, "commit", "writes=%zu applied=%zu "
-			"generation=%lld pg_ms=%.2f redis_ms=%.2f ack_ms=%.2f", b->n,
-			n_recs + n_dels, b->gen, b->pg_ms, t1 - t0, quire_now_ms() - t1);
-		return;
+	/* Stored and published with what earlier announces left owed to
+	 * Redis; one that fails is owed in turn (tiers_store.c). */
+	rc = tiers_announce(t, recs, n_recs, dels, n_dels, b->gen);
+	if (rc != QUIRE_OK) {
+		log_msg(LOG_LEVEL_DEBUG, "commit", "generation=%lld not announced: %s",
+			b->gen, quire_strerror(rc));
+		set_acked(b, 0, -1);
+		commit_reload_failed(o, b->gen);
+		return QUIRE_EIO;
 	}
-	set_acked(b, 0, -1);
-	log_msg(LOG_LEVEL_WARN, "commit", "redis unreachable; asking the "
-		"master to reload for generation %lld", b->gen);
-	kill(getppid(), SIGHUP);
+	commit_reload_paid(o);
+	if (!(r = tiers_redis(t))) {
+		set_acked(b, 0, -1); /* published, but nobody can be counted */
+		return QUIRE_OK;
+	}
+	t1 = quire_now_ms();
+	rc = tiers_wait_acks(r, acks, b->gen, COMMIT_ACK_TIMEOUT_MS,
+			     COMMIT_WORKER_MAX_AGE_S, 0, &live, &acked);
+	if (rc != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "commit", "generation=%lld "
+			"acknowledged by %zu of %zu workers", b->gen, acked, live);
+	/* A registry that could not be read counts nobody. */
+	set_acked(b, (long)acked, rc == QUIRE_EIO ? -1 : (long)live);
+	/* What a batch cost, and where: the figures tests/bench/write's
+	 * RESULTS.md explains the rate with. */
+	log_msg(LOG_LEVEL_DEBUG, "commit", "writes=%zu applied=%zu "
+		"generation=%lld pg_ms=%.2f redis_ms=%.2f ack_ms=%.2f", b->n,
+		n_recs + n_dels, b->gen, b->pg_ms, t1 - t0, quire_now_ms() - t1);
+	return QUIRE_OK;
+}
+
+void commit_retry(struct tiers *t, struct commit_reload *o)
+{
+	if (!commit_reload_retry_due(o, t))
+		return;
+	/* Redis first: once it takes what is owed, no reload is due. */
+	if (tiers_owing(t) && tiers_repair(t) == QUIRE_OK)
+		commit_reload_paid(o);
+	commit_reload_tick(o);
 }
 
 /* A refused write's reply names the file that owns its slug: the path,
@@ -241,23 +258,25 @@ void commit_to_pg(struct tiers *t, struct commit_batch *b)
 	b->pg_ms = quire_now_ms() - start;
 }
 
-void commit_one(struct tiers *t, struct commit_request *w,
-		struct commit_reply *r)
+enum quire_err commit_one(struct tiers *t, struct commit_reload *o,
+			  struct commit_request *w, struct commit_reply *r)
 {
 	struct commit_batch *b = calloc(1, sizeof(*b));
+	enum quire_err rc;
 
 	memset(r, 0, sizeof(*r));
 	if (!b) {
 		r->id = w->id;
 		r->rc = QUIRE_ENOMEM;
 		snprintf(r->message, sizeof(r->message), "out of memory");
-		return;
+		return QUIRE_OK;
 	}
 	b->reqs[0] = w;
 	b->n = 1;
 	commit_to_pg(t, b);
-	commit_announce(t, b);
+	rc = commit_announce(t, b, o);
 	*r = b->replies[0];
 	commit_batch_release(b);
 	free(b);
+	return rc;
 }

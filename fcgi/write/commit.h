@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "tiers/tier_pg.h"
+#include "write/commit_reload.h"
 #include "write/commit_wire.h"
 
 struct tiers;
@@ -47,18 +48,35 @@ struct commit_batch {
  */
 void commit_to_pg(struct tiers *t, struct commit_batch *b);
 
-/* Tells every worker what b committed (nothing when b->gen is 0):
- * each slug's last state into Redis, one invalidation, the wait for
- * every live worker's acknowledgement, whose counts go into the applied
- * writes' replies; without Redis, the master is asked to reload
- * instead. */
-void commit_announce(struct tiers *t, struct commit_batch *b);
+/*
+ * Tells every worker what b committed (nothing when b->gen is 0): each
+ * slug's last state into Redis with the generation and one invalidation
+ * (tiers_announce, which adds what t owes Redis from earlier announces),
+ * then the wait for every live worker's acknowledgement, whose counts go
+ * into the applied writes' replies. When Redis does not take it (down,
+ * refusing, or not configured) t owes Redis b's slugs and o asks for a
+ * reload, at most once an interval (commit_reload.h). QUIRE_OK when
+ * announced, else QUIRE_EIO.
+ */
+enum quire_err commit_announce(struct tiers *t, struct commit_batch *b,
+			       struct commit_reload *o);
+
+/*
+ * While no batch comes and something is owed, every COMMIT_RETRY_MS (it
+ * returns at once before): what t owes Redis, written and published
+ * (tiers_repair: tried now, whatever t's back-off), then the reload
+ * owed at the end of its interval, unless Redis took everything.
+ */
+void commit_retry(struct tiers *t, struct commit_reload *o);
 
 /* Frees what b owns (its extras); b can take a new batch then. */
 void commit_batch_release(struct commit_batch *b);
 
-/* Both, for one write: a worker with no committer (no master). */
-void commit_one(struct tiers *t, struct commit_request *w,
-		struct commit_reply *r);
+/* Both, for one write: a worker with no committer (no master, or no
+ * socket for one), its reloads asked through o. Returns
+ * commit_announce's answer: QUIRE_EIO when w committed but was not
+ * announced. */
+enum quire_err commit_one(struct tiers *t, struct commit_reload *o,
+			  struct commit_request *w, struct commit_reply *r);
 
 #endif

@@ -15,6 +15,10 @@
  * announced in the order they committed (one at a time, generation
  * after generation), and a write is answered only once its batch is
  * announced. Two batch slots: one announcing, one filling/committing.
+ * While Redis is owed what it missed (tiers/tiers_store.h) or a reload is
+ * due (commit_reload.h), the announcer wakes every COMMIT_RETRY_MS even
+ * with no batch, to repair Redis once it takes writes again and to ask
+ * the reloads that are due.
  *
  * Stopping (SIGTERM): no new connection is accepted; what is already
  * queued is committed, announced and answered; connections are closed
@@ -41,14 +45,13 @@
 #include "lib/metrics.h"
 #include "lib/quire.h"
 #include "tiers/tiers.h"
-#include "tiers/tiers_store.h"
 #include "write/commit.h"
+#include "write/commit_reload.h"
 #include "write/commit_wire.h"
 #include "write/committer.h"
 
 #define COMMITTER_MAX_CONNS 1100       /* > MASTER_MAX_PROCS */
 #define COMMITTER_LINGER_MS 2000
-#define ANNOUNCER_REPAIR_MS 1000       /* owed slugs retried this often */
 
 struct conn {
 	int fd;
@@ -72,8 +75,10 @@ struct slot {
 struct announcer {
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct tiers *tiers;    /* its own: Redis; PostgreSQL for owed slugs */
+	pthread_cond_t wake;    /* on CLOCK_MONOTONIC */
+	struct tiers *tiers;    /* its own: Redis, and PostgreSQL for what
+	                         * it owes */
+	struct commit_reload reload; /* reloads owed (its thread's) */
 	struct slot *todo;      /* handed over, not yet taken */
 	struct slot *done;      /* announced, replies not yet sent */
 	int quit;
@@ -121,29 +126,23 @@ int committer_listen(void)
 
 /* ------------------------------------------------------------ announcer */
 
-/* Waits for a batch, or quit; while Redis is owed slugs (a store it
- * refused), not longer than ANNOUNCER_REPAIR_MS: NULL then. */
-static struct slot *announcer_wait(struct announcer *a, int *quit)
+/* Waits (a->lock held) for a batch or the quit; while something is
+ * owed, for COMMIT_RETRY_MS at most. */
+static void announcer_wait(struct announcer *a)
 {
 	struct timespec until;
-	struct slot *s;
 
-	pthread_mutex_lock(&a->lock);
-	if (!a->todo && !a->quit && tiers_owed(a->tiers)) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += ANNOUNCER_REPAIR_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&a->wake, &a->lock, &until);
-	} else {
-		while (!a->todo && !a->quit)
-			pthread_cond_wait(&a->wake, &a->lock);
+	if (a->todo || a->quit)
+		return;
+	if (!commit_reload_pending(&a->reload, a->tiers)) {
+		pthread_cond_wait(&a->wake, &a->lock);
+		return;
 	}
-	s = a->todo;
-	a->todo = NULL;
-	*quit = a->quit;
-	pthread_mutex_unlock(&a->lock);
-	return s;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += COMMIT_RETRY_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&a->wake, &a->lock, &until);
 }
 
 static void *announcer_main(void *arg)
@@ -154,15 +153,21 @@ static void *announcer_main(void *arg)
 	int quit;
 
 	for (;;) {
-		s = announcer_wait(a, &quit);
-		if (!s && quit)
-			break; /* nothing left */
+		pthread_mutex_lock(&a->lock);
+		announcer_wait(a);
+		s = a->todo;
+		a->todo = NULL;
+		quit = a->quit;
+		pthread_mutex_unlock(&a->lock);
 		if (!s) {
-			/* Idle with slugs owed: Redis may take them now. */
-			tiers_repair(a->tiers);
+			/* Woken with no batch: what is owed, tried again (a
+			 * last time before quitting). */
+			commit_retry(a->tiers, &a->reload);
+			if (quit)
+				break;
 			continue;
 		}
-		commit_announce(a->tiers, &s->b);
+		commit_announce(a->tiers, &s->b, &a->reload);
 		pthread_mutex_lock(&a->lock);
 		a->done = s;
 		pthread_mutex_unlock(&a->lock);
@@ -176,12 +181,21 @@ static void *announcer_main(void *arg)
 static enum quire_err announcer_start(struct announcer *a,
 				      const struct config *cfg)
 {
+	pthread_condattr_t attr;
+
+	/* The committer is the master's child (it dies with it): the
+	 * master is whom a reload is asked of. */
+	commit_reload_init(&a->reload, getppid(), cfg->redis_url && *cfg->redis_url);
 	a->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	a->tiers = tiers_new(cfg);
 	if (a->efd < 0 || !a->tiers)
 		return QUIRE_EIO;
 	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->wake, NULL);
+	if (pthread_condattr_init(&attr) != 0 ||
+	    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&a->wake, &attr) != 0)
+		return QUIRE_EIO;
+	pthread_condattr_destroy(&attr);
 	if (pthread_create(&a->thread, NULL, announcer_main, a) != 0)
 		return QUIRE_EIO;
 	return QUIRE_OK;

@@ -7,5 +7,6 @@ libquire_a_SOURCES += \
 	%reldir%/auth_throttle.c %reldir%/auth_throttle.h \
 	%reldir%/commit.c %reldir%/commit.h \
 	%reldir%/commit_client.c %reldir%/commit_client.h \
+	%reldir%/commit_reload.c %reldir%/commit_reload.h \
 	%reldir%/commit_wire.c %reldir%/commit_wire.h \
 	%reldir%/committer.c %reldir%/committer.h

@@ -216,7 +216,7 @@ start_nginx() { start_httpd nginx; }
 start_lighttpd() { start_httpd lighttpd; }
 
 port_listening() {
-	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+	ss -Hltn "sport = :$1" 2>/dev/null | grep . >/dev/null
 }
 
 # wait_healthz [SECONDS]: until GET /healthz answers 200 (default 10 s).

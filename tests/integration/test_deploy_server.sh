@@ -200,7 +200,7 @@ stop_redis
 start_redis_again || fail "redis did not come back"
 live=0
 for ((i = 0; i < 100; i++)); do
-	if "$QUIRECTL" status 2>/dev/null | grep -q "workers: 2 live"; then live=1; break; fi
+	if "$QUIRECTL" status 2>/dev/null | grep "workers: 2 live" >/dev/null; then live=1; break; fi
 	sleep 0.1
 done
 check "after redis restarted, both workers register again" test $live = 1

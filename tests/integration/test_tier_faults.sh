@@ -63,7 +63,7 @@ check "a deploy with two pools succeeds" "$QUIRECTL" deploy "$SITE"
 both=1
 for base in "$BASE_A" "$BASE_B"; do
 	for ((i = 0; i < 20; i++)); do
-		curl -s "$base$POST" | grep -q BOTH-POOLS || both=0
+		curl -s "$base$POST" | grep BOTH-POOLS >/dev/null || both=0
 	done
 done
 check "both pools serve the deploy the moment it returns" test $both = 1

@@ -75,6 +75,21 @@ for m in PUT DELETE; do
 done
 req /api/posts/vg-owned -X PUT "${AUTH[@]}" --data-binary $'---\ntitle: Owned\n---\nVG-OWNED\n'
 check "an API post for the deployer: 201" test "$R_STATUS" = 201
+# Writes Redis misses: applied to the process's own site, a reload of
+# its own, then the posts stored again once Redis is back (tiers_store.c).
+stop_redis
+for k in 1 2; do
+	req /api/posts/vg-owed -X PUT "${AUTH[@]}" --data-binary "$(printf -- '---\ntitle: Owed\n---\nVG-OWED-%s\n' "$k")"
+	check "a write while Redis is down, under valgrind: 2xx ($R_STATUS)" status_matches "$R_STATUS" '200|201'
+	expect_body_contains /posts/vg-owed "VG-OWED-$k"
+done
+start_redis_again || fail "redis did not start again"
+for ((i = 0; i < 100; i++)); do
+	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" HGET quire:post:vg-owed source | grep -q VG-OWED-2 && break
+	sleep 0.1
+done
+check "Redis got the write it missed, under valgrind" \
+	bash -c "redis-cli -h 127.0.0.1 -p $REDIS_PORT HGET quire:post:vg-owed source | grep -q VG-OWED-2"
 # A content deploy while it runs: the subscriber thread applies it.
 sed -i 's/^FIXTURE-HELLO-BODY/VG-EDIT FIXTURE-HELLO-BODY/' "$SITE/posts/2024-01-10-hello-world.md"
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1

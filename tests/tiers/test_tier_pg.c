@@ -1382,6 +1382,82 @@ static void test_write_batch(struct tier_pg *pg)
 		record_free(recs[i]);
 }
 
+/* One number the admin reads ("-1" when the query gives no row). */
+static long long admin_ll(const char *sql)
+{
+	PGresult *res = PQexec(admin, sql);
+	long long v = -1;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		die(sql, PQerrorMessage(admin));
+	if (PQntuples(res) == 1)
+		v = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+/*
+ * "Acknowledged means durable" whatever the role's or the database's
+ * default: a role tuned to synchronous_commit = off must not turn the
+ * API's writes and the deploys into commits that a crash can take back.
+ * Every such transaction bumps the site's generation just before its
+ * COMMIT; a trigger on the site row records the setting in force there,
+ * in the transaction itself, as PostgreSQL sees it.
+ */
+static void test_sync_commit(void)
+{
+	static const char src[] = "---\ntitle: Durable\n---\nkept\n";
+	struct tier_pg *pg = NULL;
+	struct record *rec, *dep;
+	PGconn *fresh;
+	PGresult *res;
+	char err[512];
+	long long g = -1;
+	int created = 0;
+
+	admin_exec("ALTER ROLE CURRENT_USER SET synchronous_commit = off");
+	admin_exec("CREATE TABLE sync_seen (setting text NOT NULL)");
+	admin_exec("CREATE FUNCTION sync_seen_note() RETURNS trigger"
+		   " LANGUAGE plpgsql AS $$ BEGIN"
+		   " INSERT INTO sync_seen"
+		   " VALUES (current_setting('synchronous_commit'));"
+		   " RETURN NULL; END $$");
+	admin_exec("CREATE TRIGGER sync_seen_bump AFTER UPDATE ON site"
+		   " FOR EACH ROW EXECUTE FUNCTION sync_seen_note()");
+	/* The role's default reaches a new session: the test means something. */
+	fresh = PQconnectdb(url);
+	if (!fresh || PQstatus(fresh) != CONNECTION_OK)
+		die("connect", fresh ? PQerrorMessage(fresh) : "no memory");
+	res = PQexec(fresh, "SHOW synchronous_commit");
+	CHECK(res && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	      strcmp(PQgetvalue(res, 0, 0), "off") == 0);
+	PQclear(res);
+	PQfinish(fresh);
+
+	if (tier_pg_connect(url, &pg, err, sizeof(err)) != QUIRE_OK)
+		die("connect", err);
+	rec = api_record("durable", src);
+	CHECK(put(pg, rec, -1, &created, &g) == QUIRE_OK);
+	CHECK(tier_pg_delete(pg, "durable", -1, &g) == QUIRE_OK);
+	dep = make_record("durable-content", POST_KIND_POST,
+			  RECORD_ORIGIN_CONTENT, "posts/durable-content.md",
+			  "---\ntitle: D\n---\nd\n", "<p>d</p>", NULL, 9, 0, 0);
+	CHECK(tier_pg_deploy(pg, &dep, 1, NULL, 0, &g) == QUIRE_OK);
+	printf("synchronous_commit in the write and deploy transactions: "
+	       "%lld of %lld on\n",
+	       admin_ll("SELECT count(*) FROM sync_seen WHERE setting = 'on'"),
+	       admin_ll("SELECT count(*) FROM sync_seen"));
+	CHECK(admin_ll("SELECT count(*) FROM sync_seen") == 3);
+	CHECK(admin_ll("SELECT count(*) FROM sync_seen WHERE setting <> 'on'") == 0);
+	tier_pg_close(pg);
+	record_free(rec);
+	record_free(dep);
+	admin_exec("DROP TRIGGER sync_seen_bump ON site");
+	admin_exec("DROP FUNCTION sync_seen_note()");
+	admin_exec("DROP TABLE sync_seen");
+	admin_exec("ALTER ROLE CURRENT_USER RESET synchronous_commit");
+}
+
 /* The API's listing: by slug, a page at a time, by origin. */
 static void test_list(struct tier_pg *pg)
 {
@@ -1487,6 +1563,7 @@ int main(void)
 	test_bulk(pg);
 	test_write_batch(pg); /* after test_bulk, which counts posts */
 	test_list(pg);
+	test_sync_commit();
 	test_reconnect(pg);
 	tier_pg_close(pg);
 	PQfinish(admin);
