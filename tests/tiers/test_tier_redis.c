@@ -7,7 +7,8 @@
  * plays the operator through redis-cli (inject stale entries, pause
  * clients, kill the subscriber's connection), so that nothing here but
  * tier_redis*.c speaks the protocol. Keys carry a per-run prefix. Exits
- * 77 (skip) without QUIRE_REDIS_URL.
+ * 77 (skip) without QUIRE_REDIS_URL. The last test takes a writer's
+ * stores (tiers_store.c) over the same server, without PostgreSQL.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -20,12 +21,15 @@
 
 #include "tests/unit/check.h"
 #include "content/record.h"
+#include "lib/config.h"
 #include "lib/quire.h"
 #include "tiers/tier_redis.h"
 #include "tiers/tier_redis_codec.h"
+#include "tiers/tiers.h"
+#include "tiers/tiers_store.h"
 
 static const char *url;
-static char prefix[64], prefix2[64];
+static char prefix[64], prefix2[64], prefix3[64];
 
 static long long ms_now(void)
 {
@@ -558,6 +562,76 @@ static void test_store_refused(void)
 	tier_redis_close(r);
 }
 
+/*
+ * A writer's debt past TIERS_OWED_MAX (tiers_store.c): a store Redis
+ * refused owes its slugs, the one past the bound is lost, and the next
+ * announce Redis takes publishes "*", not the slugs it names, so that a
+ * worker right behind it reloads whole rather than miss the lost one;
+ * once only. The key does not move while anything is owed (here no
+ * PostgreSQL can say what the owed slugs are now), and a repair without
+ * PostgreSQL fails, the debt kept.
+ */
+static void test_owed_lost(void)
+{
+	struct config cfg;
+	struct tiers *t;
+	struct tier_redis *sub = connect_or_die(url, prefix3, 2000);
+	struct tier_redis *r = connect_or_die(url, prefix3, 2000);
+	struct record *rec = make("owed-new", src_b, sizeof(src_b) - 1, 17, 1);
+	char **gone = calloc(TIERS_OWED_MAX + 1, sizeof(*gone));
+	char *msg = NULL;
+	long long g = 0;
+	size_t i;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.redis_url = (char *)url;
+	cfg.redis_prefix = prefix3;
+	t = tiers_new(&cfg);
+	if (!t || !gone)
+		exit(2);
+	for (i = 0; i <= TIERS_OWED_MAX; i++) {
+		char slug[32];
+
+		snprintf(slug, sizeof(slug), "owed-%zu", i);
+		if (!(gone[i] = strdup(slug)))
+			exit(2);
+	}
+	CHECK(cli("SET %sgeneration 299", prefix3) == 0);
+	CHECK(tier_redis_subscribe(sub, "invalidate") == QUIRE_OK);
+	CHECK(!tiers_owing(t));
+	/* Refused: every slug owed, the last one past the bound lost. */
+	CHECK(cli("CONFIG SET maxmemory-policy noeviction") == 0);
+	CHECK(cli("CONFIG SET maxmemory 1") == 0);
+	CHECK(tiers_announce(t, NULL, 0, gone, TIERS_OWED_MAX + 1, 300) ==
+	      QUIRE_EIO);
+	CHECK(cli("CONFIG SET maxmemory 0") == 0);
+	CHECK(tiers_owing(t));
+	CHECK(tier_redis_wait(sub, 300, &msg) == QUIRE_ETIMEOUT && !msg);
+	/* Taken: the batch stored, "*" published, the key left behind. */
+	CHECK(tiers_announce(t, &rec, 1, NULL, 0, 301) == QUIRE_OK);
+	CHECK(tier_redis_wait(sub, 2000, &msg) == QUIRE_OK);
+	CHECK_STR(msg, "301 *");
+	free(msg);
+	msg = NULL;
+	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 299);
+	/* Once: the next announce names its slug. */
+	rec->revision = 2;
+	CHECK(tiers_announce(t, &rec, 1, NULL, 0, 302) == QUIRE_OK);
+	CHECK(tier_redis_wait(sub, 2000, &msg) == QUIRE_OK);
+	CHECK_STR(msg, "302 owed-new");
+	free(msg);
+	CHECK(tier_redis_generation(r, &g) == QUIRE_OK && g == 299);
+	/* Without PostgreSQL the owed slugs cannot be read: still owed. */
+	CHECK(tiers_repair(t) == QUIRE_EIO && tiers_owing(t));
+	for (i = 0; i <= TIERS_OWED_MAX; i++)
+		free(gone[i]);
+	free(gone);
+	record_free(rec);
+	tiers_free(t);
+	tier_redis_close(sub);
+	tier_redis_close(r);
+}
+
 int main(void)
 {
 	url = getenv("QUIRE_REDIS_URL");
@@ -573,6 +647,7 @@ int main(void)
 	}
 	snprintf(prefix, sizeof(prefix), "qtest:%ld:", (long)getpid());
 	snprintf(prefix2, sizeof(prefix2), "qtest2:%ld:", (long)getpid());
+	snprintf(prefix3, sizeof(prefix3), "qtest3:%ld:", (long)getpid());
 
 	test_connect();
 	test_store_fetch();
@@ -580,5 +655,6 @@ int main(void)
 	test_workers();
 	test_ack_published();
 	test_store_refused();
+	test_owed_lost();
 	return check_done("test_tier_redis");
 }
