@@ -8,9 +8,10 @@ PostgreSQL answering, the deployer alive, /healthz 200), which is the
 PostgreSQL, the master's processes, the deployer) take turns; faults
 of different resources overlap freely.
 
-The schedule (times, kinds, durations) is drawn from the seed alone,
-in the first part of the run, so the last seconds are quiet and every
-acknowledged change must have reached every worker by the end.
+The schedule (times, kinds, durations) is drawn from the seed alone:
+bursts of overlapping faults with healthy stretches between them, none
+in the last seconds, so that every acknowledged change must have
+reached every worker by the end.
 """
 
 import random
@@ -154,16 +155,20 @@ LATER = ("clock-skew", "backup-restore", "several-hosts")
 
 
 def schedule(seed, seconds, names, quiet):
-    """[(at, name, duration)] for a run of seconds: about one fault
-    every 2.5 s between 2 s and seconds - quiet, drawn from seed."""
+    """[(at, name, duration)] for a run of seconds, drawn from seed:
+    bursts of 1-3 faults (overlapping) every 9-14 s between 2 s and
+    seconds - quiet, so that healthy stretches come between them: the
+    properties that hold "while no fault is active" (1, 6) need some."""
     rng = random.Random("faults/%s" % seed)
     out = []
     t = 2.0
     end = seconds - quiet
     while names and t < end:
-        out.append((round(t, 2), rng.choice(names), round(rng.uniform(0.3, 3.0), 2)))
-        t += rng.expovariate(1 / 2.5)
-    return out
+        for _ in range(rng.randint(1, 3)):
+            at = min(t + rng.uniform(0, 2), end)
+            out.append((round(at, 2), rng.choice(names), round(rng.uniform(0.3, 3.0), 2)))
+        t += rng.uniform(9, 14)
+    return sorted(out)
 
 
 class Injector:
