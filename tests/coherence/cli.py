@@ -2,6 +2,7 @@
 
   tests/coherence/run --seconds N --seed S [--workers W] [--out DIR]
                       [--faults all|NAME,...|-NAME,...] [--planted NAME]
+                      [--known TAG,...] [--keep-data]
   tests/coherence/run --check DIR      (check a kept history again)
   tests/coherence/run --list           (the faults and the planted bugs)
 
@@ -214,7 +215,10 @@ def main(argv=None):
 
     def on_term(sig, frame):
         raise KeyboardInterrupt("signal %d" % sig)
+    # SIGINT too: started in the background by a shell, it is ignored,
+    # and Python then installs no KeyboardInterrupt of its own.
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
     # Bounded whatever happens: past the run's length and every wait,
     # SIGTERM to ourselves, which stops the stack on the way out.
     limit = a.seconds + 300 + (600 if a.planted else 0)
