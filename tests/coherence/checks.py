@@ -1,0 +1,381 @@
+"""checks.py - the properties of DESIGN §13, checked over a history
+
+Reads are placed in their slug's sequence of versions (workload.py) by
+the marker they show; a 404 stands for "absent", which any deletion
+that may have committed by the read's end can explain. Times are the
+history's: an operation happened somewhere between its start and end.
+
+Windows (DESIGN §13): a fault is active from its injection to its heal;
+its recovery window runs on 5 s past the heal. An acknowledgement is
+"full" when its write overlapped no recovery window and, if the answer
+has Quire-Acknowledged, ACKED = LIVE (a deploy: exit 0): every read that
+starts after it must show it (property 6). Any acknowledgement must be
+shown by reads starting from its settle time: 5 s after it, or 5 s
+after the heal of a fault that began before those 5 s ran out (and so
+on, for overlapping faults) (property 1). Both are
+checked on reads that overlap no active fault; properties 3, 4 and 5
+hold at every moment, and 2 is checked on what PostgreSQL holds at the
+end.
+
+check(ops) returns a list of violations: {"property", "what",
+"ops": [the operations involved]}.
+"""
+
+import bisect
+import heapq
+
+RECOVERY_S = 5.0
+INF = float("inf")
+READS = ("read_page", "read_api")
+
+
+class Model:
+    """The versions of every slug, the markers, the acknowledgements and
+    the fault windows of a history."""
+
+    def __init__(self, ops):
+        self.ops = ops
+        self.by_id = {o["id"]: o for o in ops}
+        self.versions = {}       # slug -> {index: version}
+        self.by_marker = {}      # marker -> version
+        self.rev_of_marker = {}  # marker -> revision a 2xx answer gave
+        self.active = []         # [(start, end)] of faults, merged
+        self.recovery = []       # [(start, end + 5)], merged
+        self.acks = {}           # slug -> [ack]
+        faults = [o for o in ops if o["kind"] == "fault"]
+        self.active = merge([(f["start"], f["end"] if f.get("healed") else INF)
+                             for f in faults])
+        self.recovery = merge([(s, e + RECOVERY_S) for s, e in self.active])
+        self._versions()
+        self._acks()
+
+    def _add(self, slug, index, marker, op, start, refused=False):
+        v = {"slug": slug, "index": index, "marker": marker, "op": op["id"] if op else None,
+             "start": start, "refused": refused}
+        self.versions.setdefault(slug, {0: {"slug": slug, "index": 0, "marker": None,
+                                            "op": None, "start": -INF, "refused": False}})
+        self.versions[slug][index] = v
+        if marker:
+            self.by_marker[marker] = v
+
+    def _versions(self):
+        for o in self.ops:
+            if o["kind"] in ("put", "delete"):
+                refused = o.get("status") is not None and 400 <= o["status"] < 500
+                self._add(o["slug"], o["index"], o.get("marker"), o, o["start"], refused)
+                if o["kind"] == "put" and o.get("status") in (200, 201) and o.get("revision"):
+                    self.rev_of_marker[o["marker"]] = o["revision"]
+            elif o["kind"] == "deploy":
+                for e in o["edits"]:
+                    self._add(e["slug"], e["index"], e["marker"], o, o["start"])
+                for slug in o["state"]:
+                    self.versions.setdefault(slug, {0: {
+                        "slug": slug, "index": 0, "marker": None, "op": None,
+                        "start": -INF, "refused": False}})
+
+    def _acks(self):
+        for o in self.ops:
+            if o["kind"] in ("put", "delete") and o.get("status") in (200, 201, 204):
+                partial = o.get("acked") is not None and o["acked"] < o.get("live", 0)
+                self._ack(o["slug"], o["index"], o, partial)
+            elif o["kind"] == "deploy" and o.get("status") in (0, 4):
+                for slug, index in o["state"].items():
+                    self._ack(slug, index, o, o["status"] == 4)
+        for lst in self.acks.values():
+            lst.sort(key=lambda a: a["settle1"])
+
+    def _ack(self, slug, index, op, partial):
+        full = not partial and not overlaps(self.recovery, op["start"], op["end"])
+        settle1 = settle(self.active, op["end"])
+        self.acks.setdefault(slug, []).append({
+            "slug": slug, "index": index, "op": op["id"], "end": op["end"],
+            "full": full, "settle1": settle1, "settle6": op["end"] if full else INF})
+
+    def absent_after(self, slug, floor, before):
+        """The smallest index >= floor of a deletion of slug that may
+        have committed before time `before`; None if there is none."""
+        best = None
+        for i, v in self.versions.get(slug, {}).items():
+            if (v["marker"] is None and i >= floor and v["start"] < before and
+                    not v["refused"] and (best is None or i < best)):
+                best = i
+        return best
+
+
+def merge(intervals):
+    out = []
+    for s, e in sorted(intervals):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def overlaps(merged, s, e):
+    i = bisect.bisect_right(merged, (e, INF)) - 1
+    return i >= 0 and merged[i][1] >= s
+
+
+def settle(active, t):
+    """5 s after t, or after the heal of the last fault that began
+    before the 5 s since the previous one (or t) had run out."""
+    cur = t
+    for a, b in active:
+        if b < cur:
+            continue
+        if a > cur + RECOVERY_S:
+            break
+        cur = max(cur, b)
+    return cur + RECOVERY_S
+
+
+def brief(op):
+    """An operation without its bulky fields, for a report."""
+    return {k: v for k, v in op.items() if k not in ("output",)}
+
+
+class Checker:
+    def __init__(self, ops):
+        self.m = Model(ops)
+        self.ops = ops
+        self.violations = []
+
+    def bad(self, prop, tag, what, *ops):
+        self.violations.append({"property": prop, "tag": tag, "what": what,
+                                "ops": [brief(o) for o in ops if o]})
+
+    def run(self):
+        obs = self.observe()
+        self.torn(obs)
+        self.monotonic(obs)
+        self.stale(obs)
+        self.listing()
+        self.durable()
+        self.refusals()
+        return self.violations
+
+    # --------------------------------------------------- observations
+
+    def observe(self):
+        """[(read, version index or ('absent',))] of every read that
+        answered 200 or 404, with what is wrong with its markers
+        reported (3, 5)."""
+        out = []
+        for r in self.ops:
+            if r["kind"] not in READS or r.get("status") not in (200, 404):
+                continue
+            slug = r["slug"]
+            if r["status"] == 404:
+                out.append((r, None))
+                continue
+            t, b = r.get("title"), r.get("body")
+            if not t or not b:
+                self.bad(3, "garbled", "%s of %s answered 200 without the markers of one "
+                         "write (title %s, body %s)" % (r["kind"], slug, t, b), r)
+                continue
+            if t != b:
+                self.bad(3, self.torn_tag(r, t, b), "torn: %s of %s shows the "
+                         "title of %s and the body of %s" % (r["kind"], slug, t, b),
+                         r, self.writer(t), self.writer(b))
+                continue
+            v = self.m.by_marker.get(t)
+            if not v or v["slug"] != slug:
+                self.bad(3, "foreign", "%s of %s shows %s, which no write of that slug "
+                         "made" % (r["kind"], slug, t), r)
+                continue
+            if v["start"] > r["end"]:
+                self.bad(5, "phantom", "%s of %s shows %s before its write began" %
+                         (r["kind"], slug, t), r, self.writer(t))
+                continue
+            if v["refused"]:
+                self.bad(5, "refused-present", "%s of %s shows %s, a write refused with a 4xx" %
+                         (r["kind"], slug, t), r, self.writer(t))
+                continue
+            rev = self.m.rev_of_marker.get(t)
+            if r["kind"] == "read_api" and rev and r.get("revision") != rev:
+                self.bad(3, "torn-etag", "torn: the API's ETag for %s is revision %s, its "
+                         "source that of revision %d (%s)" % (slug, r.get("revision"),
+                                                              rev, t), r, self.writer(t))
+            out.append((r, v["index"]))
+        return out
+
+    def torn_tag(self, r, t, b):
+        """What kind of tear. "torn-inflight": the newer of the two
+        versions was still being written (not yet answered) when the read
+        began, the window where the worker's index and the tiers may
+        disagree; otherwise "torn-body-ahead" (the worker's index behind
+        the body it fetched) or "torn-body-behind" (a body older than the
+        index: a stale record in Redis), with "-in-fault" when the read
+        overlapped a fault or the 5 s after its heal."""
+        vt, vb = self.m.by_marker.get(t), self.m.by_marker.get(b)
+        if not vt or not vb or vt["slug"] != vb["slug"]:
+            return "torn"
+        newer = b if vb["index"] > vt["index"] else t
+        w = self.writer(newer)
+        if w and w.get("end", INF) > r["start"]:
+            return "torn-inflight"
+        tag = "torn-body-ahead" if newer == b else "torn-body-behind"
+        if overlaps(self.m.recovery, r["start"], r["end"]):
+            tag += "-in-fault"
+        return tag
+
+    def writer(self, marker):
+        v = self.m.by_marker.get(marker)
+        return self.m.by_id.get(v["op"]) if v else None
+
+    def torn(self, obs):
+        pass  # reported while observing: a read's markers
+
+    # ------------------------------------------------------- (4) reads
+
+    def monotonic(self, obs):
+        """Per worker and per resource (a post's page; its API source),
+        a read that starts after another ended shows the same version or
+        a later one."""
+        keyed = {}
+        for r, idx in obs:
+            if r.get("worker"):
+                keyed.setdefault((r["worker"], r["kind"], r["slug"]), []).append((r, idx))
+        for (worker, kind, slug), reads in keyed.items():
+            reads.sort(key=lambda x: x[0]["start"])
+            ended = []          # heap of (end, index, op id)
+            floor, floor_op = 0, None
+            for r, idx in reads:
+                while ended and ended[0][0] < r["start"]:
+                    e, i, oid = heapq.heappop(ended)
+                    if i > floor:
+                        floor, floor_op = i, oid
+                if idx is None:
+                    idx = self.m.absent_after(slug, floor, r["end"])
+                    if idx is None:
+                        self.bad(4, "back", "worker %s went back: %s of %s is 404 after "
+                                 "it showed version %d, and no deletion since "
+                                 "explains it" % (worker, kind, slug, floor),
+                                 self.m.by_id.get(floor_op), r)
+                        continue
+                elif idx < floor:
+                    self.bad(4, "back", "worker %s went back: %s of %s shows version %d "
+                             "after it showed version %d" % (worker, kind, slug,
+                                                             idx, floor),
+                             self.m.by_id.get(floor_op), r)
+                    continue
+                heapq.heappush(ended, (r["end"], idx, r["id"]))
+
+    # ------------------------------------------------- (1), (6) stale
+
+    def stale(self, obs):
+        for r, idx in obs:
+            if overlaps(self.m.active, r["start"], r["end"]):
+                continue
+            acks = self.m.acks.get(r["slug"], [])
+            need1 = max((a for a in acks if a["settle1"] <= r["start"]),
+                        key=lambda a: a["index"], default=None)
+            need6 = max((a for a in acks if a["settle6"] <= r["start"]),
+                        key=lambda a: a["index"], default=None)
+            for prop, need in ((1, need1), (6, need6)):
+                if not need:
+                    continue
+                shown = idx
+                if shown is None:
+                    shown = self.m.absent_after(r["slug"], need["index"], r["end"])
+                    if shown is None:
+                        shown = -1
+                if shown < need["index"]:
+                    w = self.m.by_id[need["op"]]
+                    self.bad(prop, "stale" if prop == 1 else "stale-after-ack", "stale: worker %s served %s of %s at %s, %.2fs "
+                             "after %s acknowledged version %d%s" % (
+                                 r.get("worker"), r["kind"], r["slug"],
+                                 "404" if idx is None else "version %d" % idx,
+                                 r["start"] - need["end"], w["kind"], need["index"],
+                                 "" if prop == 6 else " (settled %.2fs before)" %
+                                 (r["start"] - need["settle1"])), w, r)
+                    break
+
+    # --------------------------------------------------- (3) listings
+
+    def listing(self):
+        """A post a listing showed is not 404 on that worker, unless a
+        deletion may have committed since."""
+        for r in self.ops:
+            if r["kind"] != "read_page" or not r.get("after_list") or r.get("status") != 404:
+                continue
+            lst = self.m.by_id.get(r["after_list"])
+            if not lst or lst.get("worker") != r.get("worker"):
+                continue
+            v = self.m.by_marker.get(lst["listed"].get(r["slug"]) or "")
+            if not v:
+                continue
+            if self.m.absent_after(r["slug"], v["index"] + 1, r["end"]) is None:
+                self.bad(3, "listed-404", "worker %s listed %s (%s) and then answered 404 for "
+                         "its page, with no deletion that could explain it" %
+                         (r.get("worker"), r["slug"], v["marker"]), lst, r)
+
+    # ------------------------------------------------ (2) durability
+
+    def durable(self):
+        finals = [o for o in self.ops if o["kind"] == "final_pg"]
+        if not finals:
+            return
+        f = finals[-1]
+        rows = f["rows"]
+        for slug, acks in self.m.acks.items():
+            need = max(acks, key=lambda a: a["index"])
+            row = rows.get(slug)
+            if row:
+                rev, tm, sm, hm = row
+                if not (tm and tm == sm == hm):
+                    self.bad(3, "torn-pg", "PostgreSQL's row of %s is torn: title %s, source "
+                             "%s, html %s" % (slug, tm, sm, hm), f)
+                    continue
+                v = self.m.by_marker.get(tm)
+                if not v or v["slug"] != slug:
+                    self.bad(2, "foreign-pg", "PostgreSQL holds %s for %s, which no write of it "
+                             "made" % (tm, slug), f)
+                    continue
+                shown = v["index"]
+                rv = self.m.rev_of_marker.get(tm)
+                if rv and rv != rev:
+                    self.bad(3, "torn-pg-revision", "PostgreSQL holds %s's %s at revision %s; its "
+                             "answer said %d" % (slug, tm, rev, rv), f, self.writer(tm))
+            else:
+                shown = self.m.absent_after(slug, need["index"], f["end"])
+                shown = -1 if shown is None else shown
+            if shown < need["index"]:
+                self.bad(2, "lost", "lost: PostgreSQL holds %s of %s; version %d was "
+                         "acknowledged" % ("nothing" if not row else "version %d" % shown,
+                                           slug, need["index"]),
+                         self.m.by_id[need["op"]], f)
+
+    # ------------------------------------------------- (5) refusals
+
+    def refusals(self):
+        for o in self.ops:
+            s = o.get("status")
+            if o["kind"] in ("put", "delete") and s is not None and 400 <= s < 500 \
+                    and s not in o.get("allowed", []):
+                self.bad(5, "refused-4xx", "a well-formed %s of %s got %d%s" % (
+                    o["kind"], o["slug"], s, " (If-Match %s)" % o["if_match"]
+                    if o.get("if_match") else ""), o)
+            if o["kind"] == "deploy" and s in (1, 2, 5):
+                self.bad(5, "deploy-refused", "a deploy of well-formed content exited %d" % s, o)
+            if o["kind"] == "fault" and not o.get("healed"):
+                self.bad(1, "not-healed", "the stack did not recover from %s within 30 s" %
+                         o["name"], o)
+
+
+def check(ops):
+    return Checker(ops).run()
+
+
+def summary(ops):
+    """Counts for the report: operations by kind and outcome, faults."""
+    out = {}
+    for o in ops:
+        k = o["kind"]
+        if k in ("meta", "final_pg"):
+            continue
+        s = o.get("status") if k != "fault" else o.get("name")
+        key = "%s %s" % (k, "timeout" if s is None and k != "fault" else s)
+        out[key] = out.get(key, 0) + 1
+    return dict(sorted(out.items()))
