@@ -205,6 +205,20 @@ enum quire_err app_body(const struct app *app, const struct post *p,
 	return QUIRE_OK;
 }
 
+enum quire_err app_body_version(const struct post *p,
+				const struct record *hold, struct post **out)
+{
+	enum quire_err rc;
+
+	*out = NULL;
+	if (!hold || (hold->revision == p->revision && hold->hash == p->hash))
+		return QUIRE_OK;
+	rc = record_to_post(hold, out);
+	/* A source that no longer parses cannot be: it was parsed when it
+	 * was written. Shown under p, as before, rather than not at all. */
+	return rc == QUIRE_ENOMEM ? rc : QUIRE_OK;
+}
+
 /* Past this many changes waiting, they are merged at once rather than
  * before the next request that needs the site. */
 #define APP_CHANGES_MAX 4096

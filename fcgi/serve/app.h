@@ -67,6 +67,16 @@ int app_refresh_schedule(struct app *app, time_t now);
 enum quire_err app_body(const struct app *app, const struct post *p,
 			const char **html, const char **toc,
 			struct record **hold);
+/*
+ * The post a fetched body belongs to, when that is another version than
+ * p: the index the worker holds is behind (or ahead of) the tier that
+ * answered, as while a change is being announced. *out is then that
+ * version, parsed from hold (caller frees with post_free), else NULL and
+ * p is the one. A page built from *out shows one version whole, never
+ * p's title over another version's body. QUIRE_OK or QUIRE_ENOMEM.
+ */
+enum quire_err app_body_version(const struct post *p,
+				const struct record *hold, struct post **out);
 
 struct sub_update;
 /*

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "content/html.h"
+#include "content/post.h"
 #include "content/record.h"
 #include "content/templates.h"
 #include "lib/config.h"
@@ -34,6 +35,7 @@ static enum quire_err add_entry(const struct app *app, struct tvars *e,
 	char d[64];
 	struct buf url = BUF_INIT;
 	struct record *hold = NULL;
+	struct post *fresh = NULL;
 	const char *html, *toc;
 	struct tvars *o;
 	size_t i;
@@ -44,6 +46,12 @@ static enum quire_err add_entry(const struct app *app, struct tvars *e,
 		html = ""; /* removed since the index was read: no body */
 	else if (rc != QUIRE_OK)
 		return rc;
+	/* An entry is one version whole, as a page is (page_post.c). */
+	rc = app_body_version(p, hold, &fresh);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (fresh)
+		p = fresh;
 	rc = QUIRE_ENOMEM;
 
 	buf_printf(&url, "%s/posts/%s", app->cfg->site_url, p->slug);
@@ -75,6 +83,7 @@ static enum quire_err add_entry(const struct app *app, struct tvars *e,
 	rc = QUIRE_OK;
 out:
 	buf_release(&url);
+	post_free(fresh);
 	record_free(hold);
 	return rc;
 }

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 
+#include "content/post.h"
 #include "content/record.h"
 #include "lib/quire.h"
 #include "serve/app.h"
@@ -18,6 +19,7 @@ int page_post_show(const struct request *req, struct response *resp,
 	char path[QUIRE_MAX_SLUG + 16];
 	struct tvars *v = NULL, *o;
 	struct record *hold = NULL;
+	struct post *fresh = NULL;
 	const char *html, *toc;
 	int status = 500;
 
@@ -29,6 +31,12 @@ int page_post_show(const struct request *req, struct response *resp,
 	default:
 		return 503; /* no tier could give the body */
 	}
+	/* The body is of another version than the index's entry: the page
+	 * is that version's whole, title and all. */
+	if (app_body_version(p, hold, &fresh) != QUIRE_OK)
+		goto out;
+	if (fresh)
+		p = fresh;
 	v = tvars_new();
 	if (!v)
 		goto out;
@@ -43,6 +51,7 @@ int page_post_show(const struct request *req, struct response *resp,
 			   og_type, p->featured_image, resp);
 out:
 	tvars_free(v);
+	post_free(fresh);
 	record_free(hold);
 	return status;
 }

@@ -129,6 +129,12 @@ start_pg() {
 	t_log "QUIRE_DATABASE_URL=$QUIRE_DATABASE_URL"
 }
 
+# psql_quire SQL: runs SQL in the quire database as postgres, unaligned,
+# tuples only (one value a line).
+psql_quire() {
+	"$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire -c "$1"
+}
+
 # pg_forget PID: drops PID from T_PIDS once it is stopped (PIDs are reused).
 pg_forget() {
 	local -a keep=()

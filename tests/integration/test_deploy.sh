@@ -77,9 +77,6 @@ check "... and says nothing changed" grep -q "nothing changed" "$T_DIR/deploy.ou
 # 16) is not replaced by the file that gives its slug: that file is
 # reported and skipped, the rest is deployed, and the deploy exits 5
 # (README).
-psql_quire() {
-	"$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire -c "$1"
-}
 psql_quire "UPDATE posts SET origin = 'api', path = NULL, revision = revision + 1 WHERE slug = 'second';
 	UPDATE site SET generation = generation + 1, stamp = md5(random()::text)" >/dev/null
 sed -i 's/EDIT-ONE/EDIT-OWNED/' "$SITE/posts/2024-01-10-hello-world.md"

@@ -123,9 +123,6 @@ check "every worker serves the edit" every_worker_serves "$POST" 200 "Not-Yet"
 # by hand here the way the API could before issue 16): the server leaves
 # it out and reports it at every deploy (exit 5), never keeping it as
 # deployed in what it carries to the next, and deploys the rest.
-psql_quire() {
-	"$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire -c "$1"
-}
 psql_quire "UPDATE posts SET origin = 'api', path = NULL, revision = revision + 1 WHERE slug = 'second';
 	UPDATE site SET generation = generation + 1, stamp = md5(random()::text)" >/dev/null
 sed -i 's/Not-Yet/Owned-Skip/' "$f"

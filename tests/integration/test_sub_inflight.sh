@@ -98,5 +98,21 @@ sleep 1
 check "a post missing from Redis's index is still served by every worker" \
 	every_worker_serves /posts/hello-world 200 REDEPLOYED
 
+# A worker's index behind the tier that answers, as while a change is on
+# its way to it: the page is the version its body is of, whole, never
+# the index's title over another version's body (the coherence checker's
+# torn pages). Here PostgreSQL gets a newer version by hand, Redis loses
+# its copy, no message comes; a page no worker has cached is asked.
+psql_quire "UPDATE posts SET title = 'Torn Check New',
+	source = E'---\\ntitle: Torn Check New\\n---\\nNEW-VERSION-BODY\\n',
+	body_offset = 30, html = '<p>NEW-VERSION-BODY</p>',
+	revision = revision + 1, hash = hash + 1 WHERE slug = 'newest'" >/dev/null
+rcli DEL "${PREFIX}post:newest" >/dev/null
+check "a body newer than the index is shown under its own title" \
+	every_worker_serves /posts/newest 200 "Torn Check New"
+check "... with that body" every_worker_serves /posts/newest 200 NEW-VERSION-BODY
+check "... never the index's title over it" \
+	not grep -rq "<title>Newest Post" "$T_DIR"/ews.*
+
 check "no worker crashed" test -z "$(crash_lines)"
 t_done
