@@ -9,32 +9,20 @@
 # operations involved and the command that replays it; the run's folder
 # (history.jsonl, violations.json, every log) is kept under /tmp.
 #
-# Held back until the defects they show are fixed (DESIGN §13, "What
-# the checker found"; widen this list as the fixes land):
-#   faults redis-kill, redis-oom, redis-pause: an announce that fails
-#     (Redis down, refusing writes, or paused past the committer's
-#     timeout) makes the committer answer 2xx and SIGHUP the master
-#     without waiting, and leaves Redis with the old record while the
-#     reloaded workers' index has the new one: torn pages (title of one
-#     revision, body of another) that outlive the fault (property 3),
-#     and acknowledgements no worker serves yet.
-#   torn pages (the tags torn-inflight, torn-body-ahead and
-#     torn-body-behind, with or without -in-fault): a post's page takes
-#     its title from the worker's index and its body from the tiers by
-#     slug, with no check that both are one revision, so every moment
-#     the two disagree becomes a torn page: while a change is being
-#     announced (seen with no fault at all), in a worker forked during a
-#     fault that loaded the site before a commit, and once (seed 29,
-#     1 run in 6, no fault active) the body of revision 2 under the
-#     title of revision 3 of a slug deleted and created again many
-#     times, cause not found. The checker still prints them, as KNOWN;
-#     the API's ETag, PostgreSQL's rows and the listings are checked.
-#   fault committer-kill: a committer killed between a COMMIT and its
-#     Redis store takes with it the list of slugs whose commit went
-#     unanswered (the client got 503), so nobody re-reads them: Redis
-#     keeps the older record, and a worker loaded from PostgreSQL later
-#     serves the new title with the old body until the post is written
-#     again (seen for 8 s, to the end of a run).
+# Held back until the defects they show are fixed or the model is
+# sharpened (DESIGN §13, "What the checker found"; widen this list as the
+# fixes land):
+#   faults redis-kill, redis-oom, redis-pause, committer-kill: the
+#     announce path now repairs what Redis missed (tiers_store.c) and
+#     pages are one version whole (app_body_version), but a run with
+#     them (seed 7: an upgrade while PostgreSQL was killed and Redis
+#     refused writes) had new workers load the empty file-only site and
+#     answer 404 for up to 5 s after the heal, which the checker counts
+#     against properties 1 and 6 although the model's bound is 5 s after
+#     a heal: to be settled in the checker or the load before these
+#     faults come back.
+# Torn pages (property 3) are checked in full: the last known cause, a
+# page's title from the index over a body of another version, is fixed.
 # lib.sh's watchdog, read when it is sourced: each run is its seconds
 # plus ~25 s of start, quiet, sweep and stop, more when a heal is slow.
 export QUIRE_TEST_TIMEOUT=${QUIRE_TEST_TIMEOUT:-300}
@@ -42,7 +30,6 @@ export QUIRE_TEST_TIMEOUT=${QUIRE_TEST_TIMEOUT:-300}
 . "$(dirname "$0")/lib.sh"
 
 FAULTS=deployer-kill,pg-kill,redis-flushall,redis-drop-subscribers,sighup-storm,sigusr2,worker-kill
-KNOWN=torn-inflight,torn-body-ahead,torn-body-ahead-in-fault,torn-body-behind,torn-body-behind-in-fault
 SEEDS="29 44"   # between them every fault of FAULTS, 8 in all
 SECONDS_EACH=30
 
@@ -61,7 +48,7 @@ for seed in $SEEDS; do
 	# In the background and recorded, so that the EXIT trap (watchdog,
 	# Ctrl-C) sends it SIGTERM: it then stops its whole stack by PID.
 	"$T_PY" "$QUIRE_SRCDIR/tests/coherence/run" --seconds "$SECONDS_EACH" \
-		--seed "$seed" --faults "$FAULTS" --known "$KNOWN" --out "$out" \
+		--seed "$seed" --faults "$FAULTS" --out "$out" \
 		>"$T_DIR/seed-$seed.log" 2>&1 &
 	T_PIDS+=("$!")
 	wait "$!"
