@@ -122,7 +122,10 @@ void html_clean(struct buf *out, const char *s, size_t len)
 	put_text(out, s, len, 0);
 }
 
-void html_path_encode(struct buf *out, const char *s, size_t len)
+/* Writes s with every byte but ASCII letters, digits and those of keep
+ * as %XX (RFC 3986 §2.1, upper-case hex). */
+static void percent_encode(struct buf *out, const char *s, size_t len,
+			   const char *keep)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i;
@@ -131,11 +134,8 @@ void html_path_encode(struct buf *out, const char *s, size_t len)
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)s[i];
-		/* RFC 3986 §3.3: pchar (unreserved, sub-delims, ':', '@')
-		 * and '/' */
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') ||
-		    (c && strchr("-._~!$&'()*+,;=:@/", c))) {
+		    (c >= '0' && c <= '9') || (c && strchr(keep, c))) {
 			buf_putc(out, (char)c);
 		} else {
 			esc[0] = '%';
@@ -146,26 +146,16 @@ void html_path_encode(struct buf *out, const char *s, size_t len)
 	}
 }
 
+void html_path_encode(struct buf *out, const char *s, size_t len)
+{
+	/* RFC 3986 §3.3: pchar (unreserved, sub-delims, ':', '@') and '/' */
+	percent_encode(out, s, len, "-._~!$&'()*+,;=:@/");
+}
+
 void html_url_encode(struct buf *out, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
-	unsigned char c;
-	char esc[3];
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		    c == '.' || c == '~') {
-			buf_putc(out, (char)c);
-		} else {
-			esc[0] = '%';
-			esc[1] = hex[c >> 4];
-			esc[2] = hex[c & 15];
-			buf_append(out, esc, 3);
-		}
-	}
+	/* unreserved only (RFC 3986 §2.3): safe in a query or a path */
+	percent_encode(out, s, len, "-._~");
 }
 
 void html_json_escape(struct buf *out, const char *s, size_t len)

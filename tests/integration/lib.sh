@@ -599,6 +599,15 @@ print(len(rest) if sep else -1)
 PY
 }
 
+# t_token_file: the write API's token file, $TOKEN alone in it, mode 0600
+# (quire refuses one its group or others may read), exported as
+# QUIRE_API_TOKEN_FILE for the quire started next.
+t_token_file() {
+	printf '%s\n' "$TOKEN" >"$T_DIR/tokens"
+	chmod 600 "$T_DIR/tokens"
+	export QUIRE_API_TOKEN_FILE=$T_DIR/tokens
+}
+
 # every_worker_serves PATH STATUS STRING [MASTER]: every answer for PATH
 # has STATUS and contains STRING ('' for any body), and every worker of
 # MASTER (default $QUIRE_PID) gave some of them. Requests go out 4 at a

@@ -129,11 +129,14 @@ start_pg() {
 	t_log "QUIRE_DATABASE_URL=$QUIRE_DATABASE_URL"
 }
 
-# psql_quire SQL: runs SQL in the quire database as postgres, unaligned,
-# tuples only (one value a line).
-psql_quire() {
-	"$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire -c "$1"
+# pg_quire ARGS...: psql on the quire database as postgres, unaligned,
+# tuples only (one value a line), stopping at the first error.
+pg_quire() {
+	"$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres \
+		-v ON_ERROR_STOP=1 -d quire "$@"
 }
+# psql_quire SQL: runs SQL there.
+psql_quire() { pg_quire -c "$1"; }
 
 # pg_forget PID: drops PID from T_PIDS once it is stopped (PIDs are reused).
 pg_forget() {

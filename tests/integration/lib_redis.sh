@@ -125,6 +125,9 @@ start_redis_auth() {
 	return 1
 }
 
+# rcli ARGS...: redis-cli on the test's Redis, bounded to 5 s.
+rcli() { timeout 5 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+
 # start_tiers: PostgreSQL (lib_pg.sh, sourced before) and Redis, or the
 # test fails and ends here: nothing else can be checked without them.
 start_tiers() {

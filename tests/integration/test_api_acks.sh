@@ -20,9 +20,7 @@ t_init
 start_tiers
 copy_test_site
 check "the site is deployed" "$QUIRECTL" deploy "$SITE"
-printf '%s\n' "$TOKEN" >"$T_DIR/tokens"
-chmod 600 "$T_DIR/tokens"
-export QUIRE_API_TOKEN_FILE=$T_DIR/tokens
+t_token_file
 QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
 
 AUTH=(-H "Authorization: Bearer $TOKEN")

@@ -25,9 +25,7 @@ t_init
 start_tiers
 copy_test_site
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1 || fail "the first deploy failed"
-printf '%s\n' "$TOKEN" >"$T_DIR/tokens"
-chmod 600 "$T_DIR/tokens"
-export QUIRE_API_TOKEN_FILE=$T_DIR/tokens
+t_token_file
 
 # The parent: records each SIGHUP in $T_HUPS, runs quire.fcgi (its
 # arguments) as its child with the listening socket spawn-fcgi gave it
@@ -61,7 +59,6 @@ CHILD=$(children "$PARENT")
 check "quire runs under the parent ($PARENT), alone ($CHILD)" \
 	test "$(wc -w <<<"$CHILD")" = 1 -a -z "$(children "$CHILD")"
 
-rcli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
 put() { # SLUG VERSION: prints the status
 	curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X PUT \
 		-H "Authorization: Bearer $TOKEN" -H "Content-Type: text/markdown" \

@@ -31,15 +31,9 @@ start_tiers
 
 copy_test_site
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1 || fail "the first deploy failed"
-printf '%s\n' "$TOKEN" >"$T_DIR/tokens"
-chmod 600 "$T_DIR/tokens"
-export QUIRE_API_TOKEN_FILE=$T_DIR/tokens
+t_token_file
 QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
 
-psql_q() {
-	"$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire \
-		-v ON_ERROR_STOP=1 "$@"
-}
 
 # put SLUG MARKER: one PUT whose title and body carry MARKER; prints
 # "STATUS REVISION SECONDS" (000 when no answer came, revision 0 when
@@ -56,7 +50,7 @@ put() {
 
 read -r code rev _ <<<"$(put probe-api MARK-probe-api-r0-END)"
 check "a PUT before the burst: 201 (got $code)" test "$code" = 201
-GEN0=$(psql_q -c 'SELECT generation FROM site')
+GEN0=$(pg_quire -c 'SELECT generation FROM site')
 
 # round_size R: the PUTs of round R. The first round creates the odd
 # slugs only, so that the next ones interleave updates (odd) and creates
@@ -192,7 +186,7 @@ start_pg_again || { fail "postgresql did not come back"; t_done; }
 # Everything below asks PostgreSQL itself, after its crash recovery.
 cp "$T_DIR/writes.tsv" "$T_DIR/writes.copy"
 chmod 644 "$T_DIR/writes.copy"
-psql_q >"$T_DIR/verify.out" 2>&1 <<EOF
+pg_quire >"$T_DIR/verify.out" 2>&1 <<EOF
 CREATE TEMP TABLE w (phase text, slug text, status int, revision bigint, marker text,
  seconds float8);
 \copy w FROM '$T_DIR/writes.copy'
@@ -262,7 +256,7 @@ done
 check "a write succeeds after the restart (try ${ok_after:-none})" test -n "$ok_after"
 expect_body_contains /posts/after-restart "MARK-after-restart-r$ok_after-END"
 slug=$(cut -f2 "$T_DIR/acked.tsv" | head -n1)
-before=$(psql_q -c "SELECT revision FROM posts WHERE slug = '$slug'")
+before=$(pg_quire -c "SELECT revision FROM posts WHERE slug = '$slug'")
 read -r code rev _ <<<"$(put "$slug" "MARK-$slug-r99-END")"
 check "rewriting $slug after the restart: 200 at revision $((before + 1)) (got $code at $rev)" \
 	test "$code $rev" = "200 $((before + 1))"
@@ -272,7 +266,7 @@ check "rewriting $slug after the restart: 200 at revision $((before + 1)) (got $
 # writes above): quire must serve what the database holds, not the
 # version before it.
 for slug in $(v unacked_slugs); do
-	pgrev=$(psql_q -c "SELECT revision FROM posts WHERE slug = '$slug'")
+	pgrev=$(pg_quire -c "SELECT revision FROM posts WHERE slug = '$slug'")
 	req "/api/posts/$slug" -H "Authorization: Bearer $TOKEN"
 	t_log "$slug committed without an answer: PostgreSQL at revision $pgrev," \
 		"quire serves ETag $(header ETag)" \

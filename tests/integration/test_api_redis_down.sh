@@ -36,16 +36,9 @@ t_init
 start_tiers
 copy_test_site
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1 || fail "the first deploy failed"
-printf '%s\n' "$TOKEN" >"$T_DIR/tokens"
-chmod 600 "$T_DIR/tokens"
-export QUIRE_API_TOKEN_FILE=$T_DIR/tokens
+t_token_file
 QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
 
-psql_q() {
-	"$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire \
-		-v ON_ERROR_STOP=1 "$@"
-}
-rcli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
 
 # put SLUG VERSION: one PUT whose title and body carry MARK-SLUG-vVERSION;
 # prints the status.
@@ -140,7 +133,7 @@ for slug in "${!last[@]}"; do
 		stale+=" $slug"
 done
 check "Redis holds the last version of every post written${stale:+ (stale:$stale)}" test -z "$stale"
-gen_pg=$(psql_q -c 'SELECT generation FROM site')
+gen_pg=$(pg_quire -c 'SELECT generation FROM site')
 gen_redis=$(rcli GET quire:generation)
 check "Redis's generation is PostgreSQL's ($gen_redis, $gen_pg)" test "$gen_redis" = "$gen_pg"
 r2=$(reloads)

@@ -32,12 +32,9 @@ copy_test_site
 check "the site is deployed" "$QUIRECTL" deploy "$SITE"
 
 # Every statement in postgres.log, to count the ones that read posts.
-psql_q() {
-	"$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d quire "$@"
-}
-psql_q -c "ALTER SYSTEM SET log_statement = 'all'" >/dev/null &&
-	psql_q -c "SELECT pg_reload_conf()" >/dev/null
-check "log_statement is all" test "$(psql_q -c 'SHOW log_statement')" = all
+pg_quire -c "ALTER SYSTEM SET log_statement = 'all'" >/dev/null &&
+	pg_quire -c "SELECT pg_reload_conf()" >/dev/null
+check "log_statement is all" test "$(pg_quire -c 'SHOW log_statement')" = all
 
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
 workers_before=$(quire_workers | tr '\n' ' ')

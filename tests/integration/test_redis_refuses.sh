@@ -26,18 +26,11 @@ t_init
 start_tiers
 copy_test_site
 check "the site is deployed" "$QUIRECTL" deploy "$SITE"
-printf '%s\n' "$TOKEN" >"$T_DIR/tokens"
-chmod 600 "$T_DIR/tokens"
-export QUIRE_API_TOKEN_FILE=$T_DIR/tokens
+t_token_file
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
 
 AUTH=(-H "Authorization: Bearer $TOKEN")
 MD=(-H "Content-Type: text/markdown")
-rcli() { timeout 5 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
-psql_q() {
-	"$PG_BIN/psql" -X -qAt -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres \
-		-d quire -c "$1"
-}
 post_text() { printf -- '---\ntitle: %s\n---\n%s\n' "$1" "$2"; }
 api() {
 	local m=$1 path=$2
@@ -118,7 +111,7 @@ t_log "the PUT while redis refuses: $PUT_STATUS, ETag $PUT_ETAG"
 check "the write is answered 200 with ETag \"2\", or refused (503)" \
 	test "$PUT_STATUS:$PUT_ETAG" = '200:"2"' -o "$PUT_STATUS" = 503
 check "PostgreSQL has revision 2" \
-	test "$(psql_q "select revision from posts where slug = '$SLUG'")" = 2
+	test "$(psql_quire "select revision from posts where slug = '$SLUG'")" = 2
 check "redis still refuses writes" \
 	grep -q OOM <(rcli SET "${PREFIX}probe" x 2>&1)
 
@@ -159,7 +152,7 @@ check "within 5 s every worker serves revision 2 (page and API GET)" \
 # Redis itself is repaired (by the committer, not by a page's read), and
 # its generation key, behind while it refused, catches up: the key names
 # what Redis holds.
-G_PG=$(psql_q 'select generation from site')
+G_PG=$(psql_quire 'select generation from site')
 repaired=0
 while ((SECONDS - t0 < 5)); do
 	if [[ $(rcli HGET "${PREFIX}post:$SLUG" revision) == 2 &&
@@ -183,7 +176,7 @@ check "... and every worker serves it" \
 check "redis holds revision 3" \
 	test "$(rcli HGET "${PREFIX}post:$SLUG" revision)" = 3
 check "... at PostgreSQL's generation" \
-	test "$(rcli GET "${PREFIX}generation")" = "$(psql_q 'select generation from site')"
+	test "$(rcli GET "${PREFIX}generation")" = "$(psql_quire 'select generation from site')"
 
 # PostgreSQL down: the API's GET gives Redis's copy only when it is the
 # revision the worker's index names, else 503.

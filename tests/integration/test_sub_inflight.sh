@@ -24,7 +24,6 @@ check "the deploy succeeds" "$QUIRECTL" deploy "$SITE"
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
 expect_status /posts/hello-world 200
 
-rcli() { timeout 5 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
 reloads() { grep -c 'reloading\|full reload' "$QUIRE_LOG" || true; }
 
 G=$(rcli GET "${PREFIX}generation")
