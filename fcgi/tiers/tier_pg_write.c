@@ -721,12 +721,14 @@ out:
 	return rc;
 }
 
-enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
-			   long long expect_revision, int *created,
-			   long long *generation)
+/* One write as a batch of one: expect_revision (-1 none, 0 must not
+ * exist, N at N) as a precondition; the outcome is the write's own. */
+static enum quire_err write_one(struct tier_pg *pg, const char *slug,
+				struct record *rec, long long expect_revision,
+				int *created, long long *generation)
 {
 	struct precond c;
-	struct tier_pg_op op = { NULL, rec, &c, QUIRE_OK, 0, NULL };
+	struct tier_pg_op op = { slug, rec, &c, QUIRE_OK, 0, NULL };
 	long long g = 0;
 	enum quire_err rc;
 
@@ -749,23 +751,15 @@ enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
 	return op.rc;
 }
 
+enum quire_err tier_pg_put(struct tier_pg *pg, struct record *rec,
+			   long long expect_revision, int *created,
+			   long long *generation)
+{
+	return write_one(pg, NULL, rec, expect_revision, created, generation);
+}
+
 enum quire_err tier_pg_delete(struct tier_pg *pg, const char *slug,
 			      long long expect_revision, long long *generation)
 {
-	struct precond c;
-	struct tier_pg_op op = { slug, NULL, &c, QUIRE_OK, 0, NULL };
-	long long g = 0;
-	enum quire_err rc;
-
-	if (generation)
-		*generation = 0;
-	if (precond_from_expect(expect_revision, &c) != QUIRE_OK)
-		return QUIRE_EINVAL;
-	rc = tier_pg_write(pg, &op, 1, &g);
-	free(op.owner);
-	if (rc != QUIRE_OK)
-		return rc;
-	if (op.rc == QUIRE_OK && generation)
-		*generation = g;
-	return op.rc;
+	return write_one(pg, slug, NULL, expect_revision, NULL, generation);
 }

@@ -599,6 +599,17 @@ print(len(rest) if sep else -1)
 PY
 }
 
+# The write API's requests: MD is the Content-Type of a post's text;
+# post_text TITLE BODY prints a post; api METHOD PATH [CURL ARGS...] sets
+# R_STATUS, the body in $T_DIR/r.body (req).
+MD=(-H "Content-Type: text/markdown")
+post_text() { printf -- '---\ntitle: %s\n---\n%s\n' "$1" "$2"; }
+api() {
+	local m=$1 path=$2
+	shift 2
+	req "$path" -X "$m" "$@"
+}
+
 # t_token_file: the write API's token file, $TOKEN alone in it, mode 0600
 # (quire refuses one its group or others may read), exported as
 # QUIRE_API_TOKEN_FILE for the quire started next.

@@ -29,15 +29,8 @@ export QUIRE_API_MAX_FAILURES=0
 QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
 
 AUTH=(-H "Authorization: Bearer $TOKEN")
-MD=(-H "Content-Type: text/markdown")
+# lib.sh's post_text with a tag (api): the API's posts tagged, as most posts are
 post_text() { printf -- '---\ntitle: %s\ntags: [api]\n---\n%s\n' "$1" "$2"; }
-
-# api METHOD PATH [CURL ARGS...]: sets R_STATUS; body in $T_DIR/r.body
-api() {
-	local m=$1 path=$2
-	shift 2
-	req "$path" -X "$m" "$@"
-}
 
 api PUT /api/posts/from-api "${MD[@]}" --data-binary "$(post_text 'From the API' 'API-BODY-ONE')"
 check "no token: 401" test "$R_STATUS" = 401

@@ -24,13 +24,6 @@ t_token_file
 QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
 
 AUTH=(-H "Authorization: Bearer $TOKEN")
-MD=(-H "Content-Type: text/markdown")
-post_text() { printf -- '---\ntitle: %s\n---\n%s\n' "$1" "$2"; }
-api() {
-	local m=$1 path=$2
-	shift 2
-	req "$path" -X "$m" "$@"
-}
 # A worker left stopped would hang the clean-up's SIGTERM.
 resume() { [[ -n $STOPPED ]] && kill -CONT "$STOPPED" 2>/dev/null; STOPPED=; }
 trap 'resume; t_cleanup' EXIT

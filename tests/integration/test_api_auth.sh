@@ -49,8 +49,6 @@ set_tokens() {
 	(umask 077 && printf '%s\n' "$@" >"$TOKENS")
 	chmod "$mode" "$TOKENS"
 }
-post_text() { printf -- '---\ntitle: %s\n---\n%s\n' "$1" "$2"; }
-MD=(-H "Content-Type: text/markdown")
 bearer() { printf 'Authorization: Bearer %s' "$1"; }
 
 # api_every_worker WANT PATH [CURL ARGS...]: every answer for PATH is
@@ -123,12 +121,6 @@ revoke_round() {
 		grep -q "accepts no token" <(log_since)
 	check "... and that the reload itself did not fail" \
 		not grep -q "reload failed" <(log_since)
-}
-
-api() {
-	local m=$1 path=$2
-	shift 2
-	req "$path" -X "$m" "$@"
 }
 
 echo "== a token writes"

@@ -30,14 +30,6 @@ t_token_file
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
 
 AUTH=(-H "Authorization: Bearer $TOKEN")
-MD=(-H "Content-Type: text/markdown")
-post_text() { printf -- '---\ntitle: %s\n---\n%s\n' "$1" "$2"; }
-api() {
-	local m=$1 path=$2
-	shift 2
-	req "$path" -X "$m" "$@"
-}
-
 # page_kind FILE: which revision a page of the post shows: old (title
 # and body one), new (both two), torn (anything else: the bug).
 page_kind() {
