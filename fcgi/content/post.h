@@ -66,9 +66,10 @@ struct post *post_new(void);
 void post_free(struct post *p);
 /* Returns a deep copy of p, or NULL; caller frees with post_free(). */
 struct post *post_dup(const struct post *p);
-/* True for a valid slug: lower-case ASCII letters, digits, '-', '_' and
- * '.', not starting with '.' (no hidden names, no ".."), at most
- * QUIRE_MAX_SLUG bytes. */
+/* True for a valid slug: ASCII letters of either case, digits, '-', '_'
+ * and '.', not starting with '.' (no hidden names, no ".."), at most
+ * QUIRE_MAX_SLUG bytes. The case is kept in the URL; two slugs equal but
+ * for case are duplicates (DESIGN §3). */
 int post_slug_valid(const char *s);
 
 #endif

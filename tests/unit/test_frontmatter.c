@@ -715,6 +715,23 @@ static void test_crlf(void)
 	post_free(p);
 }
 
+
+/* A slug keeps the letter case it was written in, in both syntaxes. */
+static void test_slug_case(void)
+{
+	struct parse_error err;
+	struct post *p;
+
+	CHECK(parse("---\ntitle: T\nslug: Rust-1.12.1\n---\n", &p, &err) ==
+	      QUIRE_OK);
+	CHECK_STR(p->slug, "Rust-1.12.1");
+	post_free(p);
+	CHECK(parse("+++\ntitle = 'T'\nslug = 'ABOUT_Me'\n+++\n", &p, &err) ==
+	      QUIRE_OK);
+	CHECK_STR(p->slug, "ABOUT_Me");
+	post_free(p);
+}
+
 /* ---- errors ---- */
 
 /* A file refused: rc, at line:column (0: not checked) with a message
@@ -757,6 +774,7 @@ static const struct error_case error_cases[] = {
 	{ "---\nslug: Not Valid\n---\n", EP, 2, 7, "slug" },
 	{ "+++\nslug = \"Not Valid\"\n+++\n", EP, 2, 8, "invalid slug" },
 	{ "---\nslug: .hidden\n---\n", EP, 0, 0, NULL },
+	{ "---\nslug: caf\xc3\xa9\n---\n", EP, 2, 7, "invalid slug" },
 	{ "---\ntitle: t\ndate: yesterday\n---\n", EP, 3, 7, "date" },
 	/* well-formed TOML, but no such day: the date rule refuses it */
 	{ "+++\ndate = 2024-02-30\n+++\n", EP, 2, 8, "bad date" },
@@ -863,6 +881,7 @@ static void test_bad_yaml_position(void)
 int main(void)
 {
 	test_all_fields();
+	test_slug_case();
 	test_toml_all_fields();
 	test_alternative_keys();
 	test_defaults();
