@@ -243,6 +243,13 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	rc = derive_slug(p, err);
 	if (rc != QUIRE_OK)
 		goto out;
+	/* the title's Markdown, once here, never per request */
+	if (markdown_title(p->title, &p->title_html, &p->title_text) !=
+	    QUIRE_OK) {
+		set_err(err, 0, 0, "out of memory");
+		rc = QUIRE_ENOMEM;
+		goto out;
+	}
 
 	if (opt && opt->unsafe_html)
 		flags |= MARKDOWN_UNSAFE;

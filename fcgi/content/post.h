@@ -28,7 +28,9 @@ struct post {
 	enum post_kind kind;
 	char *path;              /* source file, as found on disk */
 	char *slug;              /* URL name: frontmatter, Jekyll name or file name */
-	char *title;
+	char *title;             /* as written */
+	char *title_html;        /* its Markdown inlines as HTML (markdown_title) */
+	char *title_text;        /* the same as plain text: <title>, feeds */
 	time_t date;             /* UTC seconds; 0 when has_date is 0 */
 	int has_date;
 	time_t updated;

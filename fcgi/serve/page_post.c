@@ -63,7 +63,7 @@ int page_post_show(const struct request *req, struct response *resp,
 	    tvars_set(o, "toc", toc) != QUIRE_OK)
 		goto out;
 	post_path(p, path, sizeof(path));
-	status = view_html(req, tpl, v, p->title, p->description, path,
+	status = view_html(req, tpl, v, view_title_text(p), p->description, path,
 			   og_type, p->featured_image, resp);
 out:
 	tvars_free(v);
