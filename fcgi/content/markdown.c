@@ -822,10 +822,6 @@ void markdown_out_release(struct markdown_out *out)
 
 /* ------------------------------------------------------------- titles */
 
-/* Longer titles are shown as written: a title is a line, and a bound
- * keeps cmark-gfm's quadratic inputs out (DESIGN §3). */
-#define TITLE_MARKDOWN_MAX 1024
-
 /* The title as written, as both forms: escaped for HTML, and as is. */
 static enum quire_err title_as_written(const char *title, char **html,
 				       char **text)
@@ -942,7 +938,9 @@ enum quire_err markdown_title(const char *title, char **html, char **text)
 	if (!title)
 		return QUIRE_OK;
 	len = strlen(title);
-	if (len > TITLE_MARKDOWN_MAX)
+	/* Longer titles are shown as written: a title is a line, and the
+	 * bound keeps cmark-gfm's quadratic inputs out (DESIGN §3). */
+	if (len > QUIRE_MAX_TITLE_MARKDOWN)
 		return title_as_written(title, html, text);
 	line = one_line(title, len);
 	if (!line)

@@ -47,7 +47,7 @@ void markdown_out_release(struct markdown_out *out);
  * escaped text whatever MARKDOWN_UNSAFE would say; no <p>), *text the
  * same as plain text, unescaped (what <title> and feeds escape). A title
  * that is not one paragraph (e.g. "1. Intro", "# tag"), or longer than
- * 1 KB, is taken as written: *text the title, *html it escaped. Line
+ * QUIRE_MAX_TITLE_MARKDOWN, is taken as written: *text the title, *html it escaped. Line
  * breaks are spaces. Both NULL for a NULL title; caller frees both.
  * QUIRE_OK or QUIRE_ENOMEM.
  */
