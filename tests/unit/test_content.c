@@ -604,6 +604,38 @@ static void test_parse_file_direct(void)
 	CHECK(err.line == 8);
 	CHECK_CONTAINS(err.message, "columns");
 
+	/* after a byte order mark, blank lines and with CRLF: served, and
+	 * errors still name the file's own lines */
+	text = strdup("\xef\xbb\xbf\r\n  \r\n---\r\ntitle: \"`Lenient` *one*\"\r\n"
+		      "---\r\nsome *text*\r\n\r\nmore\r\n");
+	p = NULL;
+	rc = content_parse_file("posts/Lenient.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_OK);
+	CHECK_STR(p ? p->slug : NULL, "Lenient");
+	CHECK_STR(p ? p->title_html : NULL, "<code>Lenient</code> <em>one</em>");
+	CHECK_STR(p ? p->title_text : NULL, "Lenient one");
+	CHECK_STR(p ? p->html : NULL, "<p>some <em>text</em></p>\n<p>more</p>\n");
+	post_free(p);
+	text = strdup("\xef\xbb\xbf\r\n\r\n---\r\ntitle: T\r\n---\r\nok\r\n"
+		      "ab\xff\r\n");
+	p = NULL;
+	rc = content_parse_file("posts/bad.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_EPARSE);
+	CHECK(err.line == 7 && err.column == 3);
+	CHECK_CONTAINS(err.message, "UTF-8");
+	text = strdup("\n\n---\ntitle: Wide\n---\n"
+		      "|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|"
+		      "a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|\n"
+		      "|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|"
+		      "-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|\n");
+	p = NULL;
+	rc = content_parse_file("posts/wide2.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_ETOOBIG);
+	CHECK(err.line == 7); /* the delimiter row, as above */
+
 	text = strdup("no frontmatter\n");
 	rc = content_parse_file("posts/nofm.md", POST_KIND_POST, text,
 				strlen(text), NULL, &p, &err);
