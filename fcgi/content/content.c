@@ -105,8 +105,9 @@ static const char *jekyll_split(const char *name, time_t *date)
  * The name a file gives its post: the file name without .md/.markdown,
  * or for posts/x/index.md the folder name x (Hugo's page bundles). A
  * Jekyll name gives the date when the frontmatter has none. Unless the
- * frontmatter set one, the slug is that name lower-cased with spaces made
- * '-'; anything still invalid is an error (the author sets slug: then).
+ * frontmatter set one, the slug is that name with spaces made '-', its
+ * case kept (the URL the old site had: DESIGN §3); anything still
+ * invalid is an error (the author sets slug: then).
  */
 static enum quire_err derive_slug(struct post *p, struct parse_error *err)
 {
@@ -146,12 +147,9 @@ static enum quire_err derive_slug(struct post *p, struct parse_error *err)
 	}
 	if (p->slug)
 		return QUIRE_OK;
-	for (i = 0; stem[i]; i++) {
-		if (stem[i] >= 'A' && stem[i] <= 'Z')
-			stem[i] = (char)(stem[i] - 'A' + 'a');
-		else if (stem[i] == ' ')
+	for (i = 0; stem[i]; i++)
+		if (stem[i] == ' ')
 			stem[i] = '-';
-	}
 	if (!post_slug_valid(stem)) {
 		snprintf(msg, sizeof(msg), "cannot make a slug from the file "
 			 "name \"%.40s\"; set slug: in the frontmatter", stem);
@@ -245,6 +243,13 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	rc = derive_slug(p, err);
 	if (rc != QUIRE_OK)
 		goto out;
+	/* the title's Markdown, once here, never per request */
+	if (markdown_title(p->title, &p->title_html, &p->title_text) !=
+	    QUIRE_OK) {
+		set_err(err, 0, 0, "out of memory");
+		rc = QUIRE_ENOMEM;
+		goto out;
+	}
 
 	if (opt && opt->unsafe_html)
 		flags |= MARKDOWN_UNSAFE;

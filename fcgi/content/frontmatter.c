@@ -21,9 +21,6 @@
 #include "lib/limits.h"
 #include "lib/quire.h"
 
-/* The block starts on this line of the file (after "---" or "+++"). */
-#define BLOCK_FIRST_LINE 2
-
 /* The delimiter lines a block may open with, and what closes each. */
 enum block_syntax {
 	BLOCK_YAML,  /* "---" ... "---" or "..." */
@@ -73,32 +70,41 @@ static int closes(enum block_syntax syntax, const char *s, size_t n)
 /*
  * Finds the block between the opening line and the closing one: "---"
  * then "---" or "..." for YAML, "+++" then "+++" for TOML. The opening
- * must be the first line (after a UTF-8 byte order mark, if any). Sets
- * *off and *len to the block's bytes in p->source.
+ * is the first line that is not blank, after a UTF-8 byte order mark if
+ * any: Jekyll and Hugo accept blank lines before it, and editors on
+ * Windows write the mark. Sets *off and *len to the block's bytes in
+ * p->source, and *first to the file's line the block starts on.
  */
 static enum quire_err find_block(const struct post *p,
 				 enum block_syntax *syntax, size_t *off,
-				 size_t *len, struct parse_error *err)
+				 size_t *len, unsigned *first,
+				 struct parse_error *err)
 {
 	const char *src = p->source, *end = p->source + p->source_len;
 	const char *s = src, *line, *next;
+	unsigned open_line = 1;
 	size_t n;
 
 	if (p->source_len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		s += 3;
-	n = line_span(s, end, &next);
+	/* line_span cuts trailing blanks: a line of blanks spans 0 */
+	while ((n = line_span(s, end, &next)) == 0 && next < end) {
+		s = next;
+		open_line++;
+	}
 	if (n == 3 && memcmp(s, "---", 3) == 0)
 		*syntax = BLOCK_YAML;
 	else if (n == 3 && memcmp(s, "+++", 3) == 0)
 		*syntax = BLOCK_TOML;
 	else
-		return frontmatter_fail(err, QUIRE_EPARSE, 1, 1,
-					"missing frontmatter (the file must "
+		return frontmatter_fail(err, QUIRE_EPARSE, n ? open_line : 1,
+					1, "missing frontmatter (the file must "
 					"start with a \"---\" or \"+++\" line)");
+	*first = open_line + 1;
 	*off = (size_t)(next - src);
 	for (line = next; line < end; line = next) {
 		if ((size_t)(line - src) - *off > QUIRE_MAX_FRONTMATTER)
-			return frontmatter_fail(err, QUIRE_ETOOBIG, 1, 1,
+			return frontmatter_fail(err, QUIRE_ETOOBIG, open_line, 1,
 						"frontmatter is larger than %d "
 						"bytes", QUIRE_MAX_FRONTMATTER);
 		n = line_span(line, end, &next);
@@ -107,7 +113,7 @@ static enum quire_err find_block(const struct post *p,
 			return QUIRE_OK;
 		}
 	}
-	return frontmatter_fail(err, QUIRE_EPARSE, 1, 1,
+	return frontmatter_fail(err, QUIRE_EPARSE, open_line, 1,
 				"unterminated frontmatter (no closing \"%s\" "
 				"line)", *syntax == BLOCK_TOML ? "+++" : "---");
 }
@@ -116,6 +122,7 @@ enum quire_err frontmatter_parse(struct post *p, struct parse_error *err)
 {
 	enum block_syntax syntax = BLOCK_YAML;
 	size_t off = 0, len = 0;
+	unsigned first = 2;
 	const char *next;
 	enum quire_err rc;
 
@@ -124,15 +131,15 @@ enum quire_err frontmatter_parse(struct post *p, struct parse_error *err)
 	if (!p->source)
 		return frontmatter_fail(err, QUIRE_EPARSE, 1, 1, "%s",
 					"missing frontmatter (empty file)");
-	rc = find_block(p, &syntax, &off, &len, err);
+	rc = find_block(p, &syntax, &off, &len, &first, err);
 	if (rc != QUIRE_OK)
 		return rc;
 	if (syntax == BLOCK_TOML)
-		rc = frontmatter_toml_read(p, p->source + off, len,
-					   BLOCK_FIRST_LINE, err);
+		rc = frontmatter_toml_read(p, p->source + off, len, first,
+					   err);
 	else
-		rc = frontmatter_yaml_read(p, p->source + off, len,
-					   BLOCK_FIRST_LINE, err);
+		rc = frontmatter_yaml_read(p, p->source + off, len, first,
+					   err);
 	if (rc != QUIRE_OK)
 		return rc;
 	line_span(p->source + off + len, p->source + p->source_len, &next);

@@ -260,7 +260,7 @@ static enum quire_err set_field(struct post *p, const struct field *fd,
 		    !post_slug_valid(v->scalar))
 			return value_fail(err, QUIRE_EPARSE, v->line,
 					  v->column,
-					  "invalid slug \"%s\" (lower-case "
+					  "invalid slug \"%s\" (ASCII "
 					  "letters, digits, '-', '_' and "
 					  "'.' only)", v->scalar);
 		/* fall through */

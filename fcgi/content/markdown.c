@@ -819,3 +819,172 @@ void markdown_out_release(struct markdown_out *out)
 	free(out->toc_html);
 	memset(out, 0, sizeof(*out));
 }
+
+/* ------------------------------------------------------------- titles */
+
+/* The title as written, as both forms: escaped for HTML, and as is. */
+static enum quire_err title_as_written(const char *title, char **html,
+				       char **text)
+{
+	struct buf b = BUF_INIT;
+
+	html_escape(&b, title, strlen(title));
+	*html = buf_detach(&b, NULL);
+	*text = strdup(title);
+	if (*html && *text)
+		return QUIRE_OK;
+	free(*html);
+	free(*text);
+	*html = *text = NULL;
+	return QUIRE_ENOMEM;
+}
+
+/* The title on one line: each run of line breaks made one space. */
+static char *one_line(const char *title, size_t len)
+{
+	char *s = malloc(len + 1);
+	size_t i, o = 0;
+
+	if (!s)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (title[i] != '\r' && title[i] != '\n')
+			s[o++] = title[i];
+		else if (i == 0 || (title[i - 1] != '\r' && title[i - 1] != '\n'))
+			s[o++] = ' ';
+	}
+	s[o] = '\0';
+	return s;
+}
+
+/* Collects the nodes under para that a title shows otherwise: raw HTML
+ * (as its text), links and images (as their text). At most max. */
+static size_t title_odd_nodes(cmark_node *para, cmark_node **v, size_t max)
+{
+	cmark_iter *it = cmark_iter_new(para);
+	cmark_node_type t;
+	cmark_node *cur;
+	size_t n = 0;
+
+	if (!it)
+		return SIZE_MAX;
+	while (cmark_iter_next(it) != CMARK_EVENT_DONE) {
+		cur = cmark_iter_get_node(it);
+		t = cmark_node_get_type(cur);
+		if ((t == CMARK_NODE_HTML_INLINE || t == CMARK_NODE_LINK ||
+		     t == CMARK_NODE_IMAGE) && cmark_iter_get_event_type(it) ==
+		    CMARK_EVENT_ENTER) {
+			if (n == max) {
+				n = SIZE_MAX;
+				break;
+			}
+			v[n++] = cur;
+		}
+	}
+	cmark_iter_free(it);
+	return n;
+}
+
+/* Raw HTML becomes text (escaped when rendered); a link or an image is
+ * replaced by its children. 0, or -1 when out of memory. */
+static int title_flatten(cmark_node *node)
+{
+	cmark_node *text, *child;
+
+	if (cmark_node_get_type(node) == CMARK_NODE_HTML_INLINE) {
+		text = cmark_node_new_with_mem(CMARK_NODE_TEXT, &arena_mem);
+		if (!text || !cmark_node_set_literal(text,
+				cmark_node_get_literal(node)) ||
+		    !cmark_node_replace(node, text))
+			return -1;
+		return 0;
+	}
+	while ((child = cmark_node_first_child(node)))
+		if (!cmark_node_insert_before(node, child))
+			return -1;
+	cmark_node_unlink(node);
+	return 0;
+}
+
+/* The paragraph's HTML without <p> and </p>\n, cleaned (html.c). */
+static char *title_html(cmark_node *para)
+{
+	struct buf b = BUF_INIT;
+	char *r = cmark_render_html_with_mem(para, CMARK_OPT_DEFAULT, NULL,
+					     &arena_mem);
+	size_t n;
+
+	if (!r)
+		return NULL;
+	n = strlen(r);
+	if (n >= 8 && strncmp(r, "<p>", 3) == 0 &&
+	    strcmp(r + n - 5, "</p>\n") == 0)
+		html_clean(&b, r + 3, n - 8);
+	else
+		html_clean(&b, r, n);
+	return buf_detach(&b, NULL);
+}
+
+enum quire_err markdown_title(const char *title, char **html, char **text)
+{
+	cmark_node *odd[64], *doc = NULL, *para;
+	cmark_parser *parser;
+	struct buf plain = BUF_INIT;
+	size_t len, n, i;
+	char *line;
+	enum quire_err rc = QUIRE_ENOMEM;
+
+	*html = *text = NULL;
+	if (!title)
+		return QUIRE_OK;
+	len = strlen(title);
+	/* Longer titles are shown as written: a title is a line, and the
+	 * bound keeps cmark-gfm's quadratic inputs out (DESIGN §3). */
+	if (len > QUIRE_MAX_TITLE_MARKDOWN)
+		return title_as_written(title, html, text);
+	line = one_line(title, len);
+	if (!line)
+		return QUIRE_ENOMEM;
+	/* Core CommonMark only (no extension adds an inline a title
+	 * needs); raw HTML is never passed: it becomes text below. */
+	parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT, &arena_mem);
+	if (parser) {
+		pthread_mutex_lock(&parse_lock);
+		cmark_parser_feed(parser, line, strlen(line));
+		doc = cmark_parser_finish(parser);
+		pthread_mutex_unlock(&parse_lock);
+	}
+	free(line);
+	if (!doc)
+		goto out;
+	para = cmark_node_first_child(doc);
+	/* Anything but one paragraph (a list, a heading, a quote...) is a
+	 * title that only looks like a block: shown as written. */
+	if (!para || cmark_node_next(para) ||
+	    cmark_node_get_type(para) != CMARK_NODE_PARAGRAPH) {
+		rc = title_as_written(title, html, text);
+		goto out;
+	}
+	n = title_odd_nodes(para, odd, sizeof(odd) / sizeof(odd[0]));
+	if (n == SIZE_MAX) {
+		rc = title_as_written(title, html, text);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (title_flatten(odd[i]) != 0)
+			goto out;
+	plain_text(para, &plain);
+	*text = buf_detach(&plain, NULL);
+	*html = title_html(para);
+	if (*text && *html) {
+		rc = QUIRE_OK;
+		goto out;
+	}
+	free(*text);
+	free(*html);
+	*html = *text = NULL;
+out:
+	buf_release(&plain);
+	arena_reset();
+	return rc;
+}

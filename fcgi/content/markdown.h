@@ -41,4 +41,16 @@ enum quire_err markdown_render(const char *md, size_t len, unsigned flags,
 
 void markdown_out_release(struct markdown_out *out);
 
+/*
+ * A post's title as Markdown inlines (DESIGN §3): *html the inline HTML
+ * (code, emphasis, strong; links and images as their text, raw HTML as
+ * escaped text whatever MARKDOWN_UNSAFE would say; no <p>), *text the
+ * same as plain text, unescaped (what <title> and feeds escape). A title
+ * that is not one paragraph (e.g. "1. Intro", "# tag"), or longer than
+ * QUIRE_MAX_TITLE_MARKDOWN, is taken as written: *text the title, *html it escaped. Line
+ * breaks are spaces. Both NULL for a NULL title; caller frees both.
+ * QUIRE_OK or QUIRE_ENOMEM.
+ */
+enum quire_err markdown_title(const char *title, char **html, char **text);
+
 #endif

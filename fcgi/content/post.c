@@ -23,6 +23,8 @@ void post_free(struct post *p)
 	free(p->path);
 	free(p->slug);
 	free(p->title);
+	free(p->title_html);
+	free(p->title_text);
 	strlist_release(&p->authors);
 	free(p->description);
 	strlist_release(&p->tags);
@@ -52,6 +54,7 @@ int post_slug_valid(const char *s)
 		if (n >= QUIRE_MAX_SLUG)
 			return 0;
 		if (!((s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= 'A' && s[n] <= 'Z') ||
 		      (s[n] >= '0' && s[n] <= '9') ||
 		      s[n] == '-' || s[n] == '_' || s[n] == '.'))
 			return 0;
@@ -92,6 +95,7 @@ struct post *post_dup(const struct post *p)
 	/* scalars first; every pointer is then replaced by a copy */
 	*c = *p;
 	c->path = c->slug = c->title = c->description = NULL;
+	c->title_html = c->title_text = NULL;
 	c->template_name = c->featured_image = NULL;
 	c->source = c->html = c->toc_html = NULL;
 	memset(&c->authors, 0, sizeof(c->authors));
@@ -105,6 +109,8 @@ struct post *post_dup(const struct post *p)
 	if (dup_str(&c->path, p->path) != QUIRE_OK ||
 	    dup_str(&c->slug, p->slug) != QUIRE_OK ||
 	    dup_str(&c->title, p->title) != QUIRE_OK ||
+	    dup_str(&c->title_html, p->title_html) != QUIRE_OK ||
+	    dup_str(&c->title_text, p->title_text) != QUIRE_OK ||
 	    dup_str(&c->description, p->description) != QUIRE_OK ||
 	    dup_str(&c->template_name, p->template_name) != QUIRE_OK ||
 	    dup_str(&c->featured_image, p->featured_image) != QUIRE_OK ||

@@ -28,7 +28,9 @@ struct post {
 	enum post_kind kind;
 	char *path;              /* source file, as found on disk */
 	char *slug;              /* URL name: frontmatter, Jekyll name or file name */
-	char *title;
+	char *title;             /* as written */
+	char *title_html;        /* its Markdown inlines as HTML (markdown_title) */
+	char *title_text;        /* the same as plain text: <title>, feeds */
 	time_t date;             /* UTC seconds; 0 when has_date is 0 */
 	int has_date;
 	time_t updated;
@@ -66,9 +68,10 @@ struct post *post_new(void);
 void post_free(struct post *p);
 /* Returns a deep copy of p, or NULL; caller frees with post_free(). */
 struct post *post_dup(const struct post *p);
-/* True for a valid slug: lower-case ASCII letters, digits, '-', '_' and
- * '.', not starting with '.' (no hidden names, no ".."), at most
- * QUIRE_MAX_SLUG bytes. */
+/* True for a valid slug: ASCII letters of either case, digits, '-', '_'
+ * and '.', not starting with '.' (no hidden names, no ".."), at most
+ * QUIRE_MAX_SLUG bytes. The case is kept in the URL; two slugs equal but
+ * for case are duplicates (DESIGN §3). */
 int post_slug_valid(const char *s);
 
 #endif

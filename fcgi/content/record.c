@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "content/frontmatter.h"
+#include "content/markdown.h"
 #include "content/record.h"
 #include "lib/quire.h"
 
@@ -148,6 +149,11 @@ enum quire_err record_to_post(const struct record *r, struct post **out)
 	    dup_opt(&p->path, r->path) != QUIRE_OK ||
 	    dup_opt(&p->html, r->html) != QUIRE_OK ||
 	    dup_opt(&p->toc_html, r->toc_html) != QUIRE_OK)
+		goto fail;
+	/* the title is rendered as a file's is (content.c): what the
+	 * record keeps is the source and the body's HTML */
+	if (markdown_title(p->title, &p->title_html, &p->title_text) !=
+	    QUIRE_OK)
 		goto fail;
 	p->kind = r->kind;
 	p->words = r->words;

@@ -8,10 +8,12 @@
 #include <uthash.h>
 
 #include "content/site.h"
+#include "lib/limits.h"
 #include "lib/quire.h"
 
 struct site_entry {
-	const char *key;      /* borrowed from the post */
+	const char *key;      /* borrowed from the post, or own */
+	char *own;            /* the key when the entry made it (folded) */
 	struct post *post;
 	UT_hash_handle hh;
 };
@@ -92,12 +94,52 @@ static enum quire_err entry_add(struct site_entry **table, const char *key,
 	return QUIRE_OK;
 }
 
+/* Writes slug ASCII-lower-cased into out (QUIRE_MAX_SLUG + 1 bytes);
+ * 0 when it is longer than a slug may be. */
+static int fold(const char *slug, char out[QUIRE_MAX_SLUG + 1])
+{
+	size_t i;
+
+	for (i = 0; slug[i]; i++) {
+		if (i >= QUIRE_MAX_SLUG)
+			return 0;
+		out[i] = slug[i] >= 'A' && slug[i] <= 'Z' ?
+			 (char)(slug[i] - 'A' + 'a') : slug[i];
+	}
+	out[i] = '\0';
+	return 1;
+}
+
+/* Adds p under its folded slug: the first one wins, as in entry_add
+ * (two slugs equal but for case are duplicates, reported at load). */
+static enum quire_err fold_add(struct site_entry **table, struct post *p)
+{
+	char key[QUIRE_MAX_SLUG + 1];
+	struct site_entry *e;
+
+	if (!fold(p->slug, key))
+		return QUIRE_OK; /* no valid slug is longer */
+	HASH_FIND_STR(*table, key, e);
+	if (e)
+		return QUIRE_OK;
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->own = strdup(key))) {
+		free(e);
+		return QUIRE_ENOMEM;
+	}
+	e->key = e->own;
+	e->post = p;
+	HASH_ADD_KEYPTR(hh, *table, e->key, strlen(e->key), e);
+	return QUIRE_OK;
+}
+
 static void entries_free(struct site_entry **table)
 {
 	struct site_entry *e, *tmp;
 
 	HASH_ITER(hh, *table, e, tmp) {
 		HASH_DEL(*table, e);
+		free(e->own);
 		free(e);
 	}
 }
@@ -236,7 +278,8 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 		p->rank = i;
 		if (site_post_mtime(p) > s->last_updated)
 			s->last_updated = site_post_mtime(p);
-		if ((rc = entry_add(&s->by_slug, p->slug, p)) != QUIRE_OK)
+		if ((rc = entry_add(&s->by_slug, p->slug, p)) != QUIRE_OK ||
+		    (rc = fold_add(&s->by_slug_folded, p)) != QUIRE_OK)
 			goto out;
 		for (j = 0; j < p->aliases.n; j++)
 			if ((rc = entry_add(&s->by_alias, p->aliases.v[j], p)) != QUIRE_OK)
@@ -250,7 +293,8 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 	}
 	for (i = 0; i < s->n_pages; i++) {
 		p = s->pages[i];
-		if ((rc = entry_add(&s->by_page, p->slug, p)) != QUIRE_OK)
+		if ((rc = entry_add(&s->by_page, p->slug, p)) != QUIRE_OK ||
+		    (rc = fold_add(&s->by_page_folded, p)) != QUIRE_OK)
 			goto out;
 		for (j = 0; j < p->aliases.n; j++)
 			if ((rc = entry_add(&s->by_alias, p->aliases.v[j], p)) != QUIRE_OK)
@@ -276,6 +320,8 @@ void site_free(struct site *s)
 		return;
 	entries_free(&s->by_slug);
 	entries_free(&s->by_page);
+	entries_free(&s->by_slug_folded);
+	entries_free(&s->by_page_folded);
 	entries_free(&s->by_alias);
 	terms_release(&s->tags);
 	terms_release(&s->categories);
@@ -293,6 +339,25 @@ struct post *site_post(const struct site *s, const char *slug)
 struct post *site_page(const struct site *s, const char *slug)
 {
 	return entry_find(s->by_page, slug);
+}
+
+/* The other case of a slug: a second exact lookup, asked only after the
+ * first missed, so a hit costs nothing more and a miss one hash. */
+static struct post *folded_find(struct site_entry *table, const char *slug)
+{
+	char key[QUIRE_MAX_SLUG + 1];
+
+	return fold(slug, key) ? entry_find(table, key) : NULL;
+}
+
+struct post *site_post_folded(const struct site *s, const char *slug)
+{
+	return folded_find(s->by_slug_folded, slug);
+}
+
+struct post *site_page_folded(const struct site *s, const char *slug)
+{
+	return folded_find(s->by_page_folded, slug);
 }
 
 struct post *site_alias(const struct site *s, const char *path)

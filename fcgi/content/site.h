@@ -48,6 +48,10 @@ struct site {
 	struct site_entry *by_slug;   /* posts */
 	struct site_entry *by_page;   /* pages */
 	struct site_entry *by_alias;  /* alias path -> post */
+	/* ASCII-lower-cased slug -> post: a request in another letter case
+	 * answers 301 to the slug as written (DESIGN §4) */
+	struct site_entry *by_slug_folded;
+	struct site_entry *by_page_folded;
 	time_t built_at;
 	time_t next_change;        /* date of the next scheduled post; 0 none */
 	time_t last_updated;       /* newest date or updated of a visible post */
@@ -66,6 +70,11 @@ void site_free(struct site *s);
 struct post *site_post(const struct site *s, const char *slug);
 struct post *site_page(const struct site *s, const char *slug);
 struct post *site_alias(const struct site *s, const char *path);
+/* The post (page) whose slug equals slug ignoring ASCII case, for a
+ * redirect to its canonical URL; ask after site_post (site_page)
+ * missed. NULL when none, or when slug is longer than any slug. */
+struct post *site_post_folded(const struct site *s, const char *slug);
+struct post *site_page_folded(const struct site *s, const char *slug);
 const struct site_term *site_term_find(const struct site_terms *t,
 				       const char *key);
 

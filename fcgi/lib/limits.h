@@ -21,6 +21,7 @@
 #define QUIRE_MAX_TAGS         64        /* tags, categories, authors, aliases per post */
 #define QUIRE_MAX_POSTS        200000    /* posts and pages in one site */
 #define QUIRE_MAX_SLUG         200       /* bytes in a slug */
+#define QUIRE_MAX_TITLE_MARKDOWN 1024    /* bytes of a title read as Markdown; longer: as written */
 #define QUIRE_MAX_YAML_DEPTH   16        /* nesting in frontmatter, YAML and TOML alike */
 #define QUIRE_MAX_PAGE_NUMBER  100000    /* ?page=N */
 #define QUIRE_MAX_DIR_DEPTH    16        /* recursion under content/posts */

@@ -13,8 +13,9 @@
  * race); on GET they give 412 or 304. A slug a content file gives is
  * that file's: a write or delete of it is refused, 409 naming the file
  * whatever its preconditions ask, decided in the committer's
- * transaction. "/api/posts" lists what
- * PostgreSQL holds, a page at a time.
+ * transaction. A slug equal to a held one but for letter case is a
+ * duplicate of it: a PUT of it is refused, 409 naming the held slug.
+ * "/api/posts" lists what PostgreSQL holds, a page at a time.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -296,6 +297,46 @@ int page_api_markdown_type(const char *ct)
 	       (!ct[13] || ct[13] == ';' || ct[13] == ' ' || ct[13] == '\t');
 }
 
+/*
+ * 409 when PostgreSQL holds a slug equal to slug but for ASCII case (a
+ * duplicate, DESIGN §3): {"error": ..., "slug": the held one}. 0 when
+ * there is none; 503 when PostgreSQL cannot say. Checked before the
+ * write is queued: two PUTs of such slugs at one instant may both pass.
+ */
+static int api_other_case(const struct request *req, struct response *resp,
+			  const char *slug)
+{
+	char msg[2 * QUIRE_MAX_SLUG + 160], *other = NULL;
+	struct tier_pg *pg = tiers_pg(req->app->tiers);
+	enum quire_err rc;
+
+	if (!pg)
+		return api_error(resp, 503, "database unavailable", 0, 0);
+	rc = tier_pg_other_case(pg, slug, &other);
+	if (rc == QUIRE_EIO)
+		tiers_pg_failed(req->app->tiers);
+	if (rc != QUIRE_OK)
+		return api_error(resp, rc == QUIRE_ENOMEM ? 500 : 503,
+				 rc == QUIRE_ENOMEM ? "out of memory" :
+				 "database unavailable", 0, 0);
+	if (!other)
+		return 0;
+	snprintf(msg, sizeof(msg), "slug \"%s\" differs only in letter case "
+		 "from the existing post \"%s\": write to that slug, or choose "
+		 "another", slug, other);
+	buf_reset(&resp->body);
+	buf_puts(&resp->body, "{\"error\":\"");
+	html_json_escape(&resp->body, msg, strlen(msg));
+	buf_puts(&resp->body, "\",\"slug\":\"");
+	html_json_escape(&resp->body, other, strlen(other));
+	buf_puts(&resp->body, "\"}\n");
+	free(other);
+	resp->status = 409;
+	resp->content_type = "application/json";
+	resp->cacheable = 0;
+	return 409;
+}
+
 static int api_put(const struct request *req, struct response *resp,
 		   const char *slug, const struct precond *cond,
 		   struct commit_request **write)
@@ -306,6 +347,7 @@ static int api_put(const struct request *req, struct response *resp,
 	struct post *p = NULL;
 	char path[QUIRE_MAX_SLUG + 8], *text;
 	enum quire_err rc;
+	int status;
 
 	if (!page_api_markdown_type(req->content_type))
 		return api_error(resp, 415, "expected Content-Type: text/markdown",
@@ -334,6 +376,11 @@ static int api_put(const struct request *req, struct response *resp,
 		post_free(p);
 		return api_error(resp, 400, "the frontmatter's slug differs from "
 				 "the URL's", 0, 0);
+	}
+	status = api_other_case(req, resp, slug);
+	if (status) {
+		post_free(p);
+		return status;
 	}
 	rec = record_from_post(p, RECORD_ORIGIN_API);
 	post_free(p);
@@ -534,7 +581,7 @@ int page_api(const struct request *req, struct response *resp,
 		return api_error(resp, 404, "no such resource", 0, 0);
 	slug = req->uri.path + strlen(API_PREFIX);
 	if (!post_slug_valid(slug))
-		return api_error(resp, 400, "invalid slug (lower-case letters, digits, "
+		return api_error(resp, 400, "invalid slug (ASCII letters, digits, "
 				 "'-', '_' and '.')", 0, 0);
 	if (!req->app->tiers)
 		return api_error(resp, 503, "no database configured", 0, 0);

@@ -56,7 +56,7 @@ static enum quire_err add_entry(const struct app *app, struct tvars *e,
 
 	buf_printf(&url, "%s/posts/%s", app->cfg->site_url, p->slug);
 	if (buf_failed(&url) ||
-	    tvars_set(e, "title", p->title) != QUIRE_OK ||
+	    tvars_set(e, "title", view_title_text(p)) != QUIRE_OK ||
 	    tvars_set(e, "url", url.data) != QUIRE_OK ||
 	    tvars_set(e, "id", url.data) != QUIRE_OK ||
 	    tvars_set(e, "summary", p->description) != QUIRE_OK ||

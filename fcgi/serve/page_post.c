@@ -12,6 +12,23 @@
 #include "serve/page_post.h"
 #include "serve/view.h"
 
+/* The canonical path of p: one place writes it, for the page's own
+ * canonical link and for every 301 to it. */
+static void post_path(const struct post *p, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "/%s/%s",
+		 p->kind == POST_KIND_PAGE ? "pages" : "posts", p->slug);
+}
+
+int page_post_redirect(const struct post *p, struct response *resp)
+{
+	char loc[QUIRE_MAX_URI + 16];
+
+	post_path(p, loc, sizeof(loc));
+	response_redirect(resp, loc, 1);
+	return resp->status;
+}
+
 int page_post_show(const struct request *req, struct response *resp,
 		   const struct post *p, const char *tpl, const char *field,
 		   const char *og_type)
@@ -45,9 +62,8 @@ int page_post_show(const struct request *req, struct response *resp,
 	    tvars_set(o, "html", html) != QUIRE_OK ||
 	    tvars_set(o, "toc", toc) != QUIRE_OK)
 		goto out;
-	snprintf(path, sizeof(path), "/%s/%s",
-		 p->kind == POST_KIND_PAGE ? "pages" : "posts", p->slug);
-	status = view_html(req, tpl, v, p->title, p->description, path,
+	post_path(p, path, sizeof(path));
+	status = view_html(req, tpl, v, view_title_text(p), p->description, path,
 			   og_type, p->featured_image, resp);
 out:
 	tvars_free(v);
@@ -60,6 +76,11 @@ int page_post(const struct request *req, struct response *resp)
 {
 	const struct post *p = site_post(req->app->site, req->params[0]);
 
+	/* The slug in another letter case: 301 to the slug as written, from
+	 * the index alone (an unknown slug touches no tier). */
+	if (!p && req->uri.page <= 1 &&
+	    (p = site_post_folded(req->app->site, req->params[0])))
+		return page_post_redirect(p, resp);
 	if (!p || req->uri.page > 1)
 		return page_not_found(req, resp);
 	return page_post_show(req, resp, p, "post", "post", "article");

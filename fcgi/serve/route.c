@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "serve/app.h"
+#include "serve/page_post.h"
 #include "serve/route.h"
 
 static const struct route {
@@ -95,21 +96,28 @@ static int other_form(const char *path, size_t len, char *out, size_t outsz)
 	return 1;
 }
 
-static int redirect_to_post(const struct post *p, struct response *resp)
+/* The post or page a route with a slug names, in any letter case: what
+ * the other trailing-slash form of a post's URL redirects to, at once
+ * (one 301, not one for the slash and one for the case). */
+static const struct post *slug_target(const struct route *r,
+				      const struct request *probe,
+				      const struct site *s)
 {
-	char loc[QUIRE_MAX_URI + 16];
+	const struct post *p = NULL;
 
-	snprintf(loc, sizeof(loc), "/%s/%s",
-		 p->kind == POST_KIND_PAGE ? "pages" : "posts", p->slug);
-	response_redirect(resp, loc, 1);
-	return resp->status;
+	if (r->handler == page_post && !(p = site_post(s, probe->params[0])))
+		p = site_post_folded(s, probe->params[0]);
+	else if (r->handler == page_static &&
+		 !(p = site_page(s, probe->params[0])))
+		p = site_page_folded(s, probe->params[0]);
+	return p;
 }
 
 int route_dispatch(struct request *req, struct response *resp)
 {
 	char alt[QUIRE_MAX_URI + 2];
 	const struct route *r;
-	struct post *p;
+	const struct post *p;
 	struct request probe;
 
 	r = find(req->uri.path, req);
@@ -121,11 +129,14 @@ int route_dispatch(struct request *req, struct response *resp)
 	if (!p && other_form(req->uri.path, req->uri.path_len, alt, sizeof(alt)))
 		p = site_alias(req->app->site, alt);
 	if (p)
-		return redirect_to_post(p, resp);
+		return page_post_redirect(p, resp);
 
 	/* alt is decoded: response_redirect percent-encodes it again. */
 	if (other_form(req->uri.path, req->uri.path_len, alt, sizeof(alt)) &&
-	    find(alt, &probe)) {
+	    (r = find(alt, &probe))) {
+		if (req->uri.page <= 1 &&
+		    (p = slug_target(r, &probe, req->app->site)))
+			return page_post_redirect(p, resp);
 		response_redirect(resp, alt, req->uri.page);
 		return resp->status;
 	}

@@ -3,20 +3,25 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/quire.h"
 #include "serve/touch.h"
 
+/* Whether the update names slug, ignoring ASCII case: related_posts may
+ * name a post in another case (view.c finds it so), and a page dropped
+ * too many is only a miss. */
 static int slug_in(const struct sub_update *u, const char *slug, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < u->n_posts; i++)
 		if (u->posts[i] && strlen(u->posts[i]->slug) == len &&
-		    memcmp(u->posts[i]->slug, slug, len) == 0)
+		    strncasecmp(u->posts[i]->slug, slug, len) == 0)
 			return 1;
 	for (i = 0; i < u->n_gone; i++)
-		if (strlen(u->gone[i]) == len && memcmp(u->gone[i], slug, len) == 0)
+		if (strlen(u->gone[i]) == len &&
+		    strncasecmp(u->gone[i], slug, len) == 0)
 			return 1;
 	return 0;
 }

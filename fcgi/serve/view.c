@@ -84,12 +84,35 @@ static enum quire_err add_terms(struct tvars *o, const char *field,
 	return rc;
 }
 
+const char *view_title_text(const struct post *p)
+{
+	return p->title_text ? p->title_text : p->title;
+}
+
+/* "title" (plain text, escaped by {{title}}) and "title_html" (the
+ * title's Markdown rendered at load, for {{{title_html}}}; the title
+ * escaped when it was not rendered). */
+static enum quire_err set_titles(struct tvars *o, const struct post *p)
+{
+	struct buf b = BUF_INIT;
+	enum quire_err rc;
+
+	if ((rc = tvars_set(o, "title", view_title_text(p))) != QUIRE_OK)
+		return rc;
+	if (p->title_html || !p->title)
+		return tvars_set(o, "title_html", p->title_html);
+	html_escape(&b, p->title, strlen(p->title));
+	rc = buf_failed(&b) ? QUIRE_ENOMEM : tvars_set(o, "title_html", b.data);
+	buf_release(&b);
+	return rc;
+}
+
 enum quire_err view_summary(struct tvars *o, const struct post *p)
 {
 	char d[64];
 	enum quire_err rc;
 
-	if ((rc = tvars_set(o, "title", p->title)) != QUIRE_OK ||
+	if ((rc = set_titles(o, p)) != QUIRE_OK ||
 	    (rc = tvars_setf(o, "url", "/%s/%s",
 			     p->kind == POST_KIND_PAGE ? "pages" : "posts",
 			     p->slug)) != QUIRE_OK ||
@@ -182,6 +205,8 @@ static size_t pick_related(const struct site *s, const struct post *p,
 
 	for (i = 0; i < p->related.n && n < RELATED_MAX; i++) {
 		q = site_post(s, p->related.v[i]);
+		if (!q) /* related_posts: a slug in another case */
+			q = site_post_folded(s, p->related.v[i]);
 		for (k = 0; q && k < n; k++)
 			if (out[k] == q)
 				q = NULL; /* named twice */
@@ -333,7 +358,7 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 		goto out;
 	for (i = 0; i < s->n_pages; i++) {
 		nav = tvars_list_add(base, "nav");
-		if (!nav || tvars_set(nav, "title", s->pages[i]->title) != QUIRE_OK ||
+		if (!nav || set_titles(nav, s->pages[i]) != QUIRE_OK ||
 		    tvars_setf(nav, "url", "/pages/%s", s->pages[i]->slug) != QUIRE_OK)
 			goto out;
 	}

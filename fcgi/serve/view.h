@@ -22,8 +22,13 @@ void view_date_rfc3339(time_t t, char *out, size_t outsz);
 /* Minutes to read words at 200 a minute, at least 1. */
 unsigned view_reading_minutes(size_t words);
 
-/* Sets the summary fields of p on o: title, url, date_iso, date_human,
- * description, reading_minutes, tags, pinned, draft. */
+/* p's title as plain text (its Markdown stripped, DESIGN §3), for
+ * <title>, og:title and feeds: escaped where it is written. */
+const char *view_title_text(const struct post *p);
+
+/* Sets the summary fields of p on o: title (plain text), title_html
+ * (its Markdown as inline HTML, for {{{title_html}}}), url, date_iso,
+ * date_human, description, reading_minutes, tags, pinned, draft. */
 enum quire_err view_summary(struct tvars *o, const struct post *p);
 /* Appends a summary of each of posts[0..n) to the list name of v. */
 enum quire_err view_summaries(struct tvars *v, const char *name,

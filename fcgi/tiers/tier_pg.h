@@ -174,6 +174,12 @@ enum quire_err tier_pg_index(struct tier_pg *pg, struct record ***out,
 enum quire_err tier_pg_api_owned(struct tier_pg *pg, char *const *slugs,
 				 size_t n, char ***owned, size_t *n_owned);
 
+/* The slug PostgreSQL holds that equals slug ignoring ASCII case but is
+ * not slug (the first by byte order), into *other (caller frees); *other
+ * NULL when there is none. QUIRE_OK, QUIRE_EIO, QUIRE_ENOMEM. */
+enum quire_err tier_pg_other_case(struct tier_pg *pg, const char *slug,
+				  char **other);
+
 /* Every slug PostgreSQL holds, any origin (caller frees the array with
  * quire_strings_free). */
 enum quire_err tier_pg_slugs(struct tier_pg *pg, char ***out, size_t *n);

@@ -66,6 +66,7 @@ enum pg_stmt {
 	PG_STMT_LIST,       /* a page of posts by slug, for the API's listing */
 	PG_STMT_API_OWNED,  /* which of some slugs are API posts */
 	PG_STMT_CONTENT_OWNED, /* which of some slugs are content posts; paths */
+	PG_STMT_OTHER_CASE, /* a slug equal to $1 but for ASCII case */
 	PG_STMT__MAX
 };
 #define PG_STMT_BIT(s) (1u << (s))

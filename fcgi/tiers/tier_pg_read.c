@@ -325,6 +325,30 @@ enum quire_err tier_pg_api_owned(struct tier_pg *pg, char *const *slugs,
 	return QUIRE_OK;
 }
 
+enum quire_err tier_pg_other_case(struct tier_pg *pg, const char *slug,
+				  char **other)
+{
+	const char *values[1];
+	int lengths[1], formats[1] = { 1 };
+	PGresult *res;
+	size_t len;
+	enum quire_err rc;
+
+	*other = NULL;
+	if (!slug || (len = strlen(slug)) > INT_MAX)
+		return QUIRE_EINVAL;
+	values[0] = slug;
+	lengths[0] = (int)len;
+	rc = pg_exec_read(pg, PG_STMT_OTHER_CASE, 1, values, lengths, formats,
+			  &res);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (PQntuples(res) > 0 && !(*other = strdup(PQgetvalue(res, 0, 0))))
+		rc = QUIRE_ENOMEM;
+	PQclear(res);
+	return rc;
+}
+
 void tier_pg_listed_free(struct tier_pg_listed *v, size_t n)
 {
 	size_t i;

@@ -2,9 +2,11 @@
  * fuzz_markdown.c - markdown_render without options, then with a table
  * of contents, a footnote prefix and raw HTML kept; what it accepts
  * holds no character that XML 1.0 or HTML forbids (a control character
- * in a body made every feed that carried it not XML)
+ * in a body made every feed that carried it not XML); and the input as
+ * a title (markdown_title), whose HTML has no tag but the inline ones
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "content/markdown.h"
 #include "lib/quire.h"
@@ -43,6 +45,42 @@ static void check_clean(const char *str)
 	}
 }
 
+/* Aborts unless every '<' in html opens one of the tags a title may
+ * have: no raw HTML, no link, whatever the title said. */
+static void check_title_tags(const char *html)
+{
+	static const char *const ok[] = {
+		"<code>", "</code>", "<em>", "</em>", "<strong>", "</strong>",
+	};
+	const char *p;
+	size_t i;
+
+	for (p = strchr(html, '<'); p; p = strchr(p + 1, '<')) {
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+			if (strncmp(p, ok[i], strlen(ok[i])) == 0)
+				break;
+		if (i == sizeof(ok) / sizeof(ok[0]))
+			abort();
+	}
+}
+
+static void fuzz_title(const uint8_t *data, size_t size)
+{
+	char *title = fuzz_strndup(data, size), *html = NULL, *text = NULL;
+
+	if (!title)
+		return;
+	if (markdown_title(title, &html, &text) == QUIRE_OK) {
+		if (!html || !text)
+			abort();
+		check_clean(html);
+		check_title_tags(html);
+	}
+	free(html);
+	free(text);
+	free(title);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
@@ -66,5 +104,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_clean(out.toc_html);
 	}
 	markdown_out_release(&out);
+	fuzz_title(data, size);
 	return 0;
 }

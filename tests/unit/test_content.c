@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "content/content.h"
 #include "content/markdown.h"
 #include "content/post.h"
+#include "content/site.h"
 #include "content/strlist.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
@@ -225,7 +227,7 @@ static void test_file_name_slug(void)
 	put("posts/Hello World.md", "---\ntitle: T\n---\n");
 	put("posts/plain.markdown", "---\ntitle: T\n---\n");
 	c = load(NULL, NULL);
-	CHECK(find(c, "hello-world") != NULL);
+	CHECK(find(c, "Hello-World") != NULL);
 	CHECK(find(c, "plain") != NULL);
 	CHECK(c->n == 2 && c->n_errors == 0);
 	content_free(c);
@@ -274,6 +276,50 @@ static void test_index_folder(void)
 	CHECK(p && p->has_date && p->date == 1688169600);
 	p = find(c, "index");
 	CHECK(p && p->kind == POST_KIND_PAGE);
+	content_free(c);
+}
+
+/* Slugs as authors wrote them: case kept from the file name and from
+ * slug:; the site index finds another case only through its folded
+ * table, which serve/ answers with a 301 (DESIGN §4). */
+static void test_slug_case(void)
+{
+	const struct post *p;
+	struct content *c;
+	struct site *s = NULL;
+	char longer[QUIRE_MAX_SLUG + 8];
+
+	clear();
+	put("posts/2016-10-20-Rust-1.12.1.md", "---\ntitle: Rust\n---\nHi\n");
+	put("posts/x.md", "---\ntitle: X\nslug: MixedCase\n---\n");
+	put("posts/lower.md", "---\ntitle: L\n---\n");
+	put("pages/About.md", "---\ntitle: About\n---\n");
+	c = load(NULL, NULL);
+	CHECK(c->n == 4 && c->n_errors == 0);
+	p = find(c, "Rust-1.12.1");
+	CHECK(p && p->has_date && p->date == 1476921600);
+	CHECK(find(c, "rust-1.12.1") == NULL);
+	CHECK(find(c, "MixedCase") != NULL);
+	CHECK(find(c, "About") != NULL);
+	CHECK(site_build(c, time(NULL), 0, &s) == QUIRE_OK && s);
+	if (s) {
+		CHECK(site_post(s, "Rust-1.12.1") == p);
+		CHECK(site_post(s, "rust-1.12.1") == NULL);
+		CHECK(site_post_folded(s, "rust-1.12.1") == p);
+		CHECK(site_post_folded(s, "RUST-1.12.1") == p);
+		CHECK(site_post_folded(s, "Rust-1.12.1") == p);
+		CHECK(site_post_folded(s, "LOWER") == find(c, "lower"));
+		CHECK(site_post_folded(s, "mixedcase") == find(c, "MixedCase"));
+		CHECK(site_post_folded(s, "rust-1.12") == NULL);
+		CHECK(site_post_folded(s, "about") == NULL); /* a page */
+		CHECK(site_page(s, "about") == NULL);
+		CHECK(site_page_folded(s, "ABOUT") == find(c, "About"));
+		CHECK(site_page_folded(s, "rust-1.12.1") == NULL);
+		memset(longer, 'a', sizeof(longer) - 1);
+		longer[sizeof(longer) - 1] = '\0';
+		CHECK(site_post_folded(s, longer) == NULL);
+	}
+	site_free(s);
 	content_free(c);
 }
 
@@ -558,6 +604,38 @@ static void test_parse_file_direct(void)
 	CHECK(err.line == 8);
 	CHECK_CONTAINS(err.message, "columns");
 
+	/* after a byte order mark, blank lines and with CRLF: served, and
+	 * errors still name the file's own lines */
+	text = strdup("\xef\xbb\xbf\r\n  \r\n---\r\ntitle: \"`Lenient` *one*\"\r\n"
+		      "---\r\nsome *text*\r\n\r\nmore\r\n");
+	p = NULL;
+	rc = content_parse_file("posts/Lenient.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_OK);
+	CHECK_STR(p ? p->slug : NULL, "Lenient");
+	CHECK_STR(p ? p->title_html : NULL, "<code>Lenient</code> <em>one</em>");
+	CHECK_STR(p ? p->title_text : NULL, "Lenient one");
+	CHECK_STR(p ? p->html : NULL, "<p>some <em>text</em></p>\n<p>more</p>\n");
+	post_free(p);
+	text = strdup("\xef\xbb\xbf\r\n\r\n---\r\ntitle: T\r\n---\r\nok\r\n"
+		      "ab\xff\r\n");
+	p = NULL;
+	rc = content_parse_file("posts/bad.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_EPARSE);
+	CHECK(err.line == 7 && err.column == 3);
+	CHECK_CONTAINS(err.message, "UTF-8");
+	text = strdup("\n\n---\ntitle: Wide\n---\n"
+		      "|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|"
+		      "a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|a|\n"
+		      "|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|"
+		      "-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|-|\n");
+	p = NULL;
+	rc = content_parse_file("posts/wide2.md", POST_KIND_POST, text,
+				strlen(text), NULL, &p, &err);
+	CHECK(rc == QUIRE_ETOOBIG);
+	CHECK(err.line == 7); /* the delimiter row, as above */
+
 	text = strdup("no frontmatter\n");
 	rc = content_parse_file("posts/nofm.md", POST_KIND_POST, text,
 				strlen(text), NULL, &p, &err);
@@ -694,6 +772,7 @@ int main(void)
 	test_invalid_frontmatter_slug();
 	test_index_folder();
 	test_duplicate_slugs();
+	test_slug_case();
 	test_missing_title();
 	test_bad_yaml_logged();
 	test_broken_keeps_prev();

@@ -715,6 +715,65 @@ static void test_crlf(void)
 	post_free(p);
 }
 
+
+/* A slug keeps the letter case it was written in, in both syntaxes. */
+static void test_slug_case(void)
+{
+	struct parse_error err;
+	struct post *p;
+
+	CHECK(parse("---\ntitle: T\nslug: Rust-1.12.1\n---\n", &p, &err) ==
+	      QUIRE_OK);
+	CHECK_STR(p->slug, "Rust-1.12.1");
+	post_free(p);
+	CHECK(parse("+++\ntitle = 'T'\nslug = 'ABOUT_Me'\n+++\n", &p, &err) ==
+	      QUIRE_OK);
+	CHECK_STR(p->slug, "ABOUT_Me");
+	post_free(p);
+}
+
+/* What real generators accept before the block: a byte order mark, blank
+ * or whitespace-only lines; with CRLF throughout. Lines in errors count
+ * from the file's first line, the mark not being a column. */
+static void test_lenient_start(void)
+{
+	struct parse_error err;
+	struct post *p;
+
+	CHECK(parse("\xef\xbb\xbf\r\n \t\r\n\r\n---\r\ntitle: Lenient\r\n"
+		    "---\r\nBody\r\n", &p, &err) == QUIRE_OK);
+	CHECK_STR(p->title, "Lenient");
+	CHECK_STR(p->source + p->body_offset, "Body\r\n");
+	post_free(p);
+	CHECK(parse("\n\n+++\ntitle = \"Toml\"\n+++\nBody\n", &p, &err) ==
+	      QUIRE_OK);
+	CHECK_STR(p->title, "Toml");
+	CHECK_STR(p->source + p->body_offset, "Body\n");
+	post_free(p);
+
+	/* errors in the block: its lines, counted from the file's first */
+	CHECK(parse("\xef\xbb\xbf\n\n---\ntitle: t\ndraft: maybe\n---\n", &p,
+		    &err) == QUIRE_EPARSE);
+	CHECK(err.line == 5 && err.column == 8);
+	post_free(p);
+	CHECK(parse("\r\n  \r\n---\r\ntitle: t\r\ndraft: maybe\r\n---\r\n", &p,
+		    &err) == QUIRE_EPARSE);
+	CHECK(err.line == 5 && err.column == 8);
+	post_free(p);
+	CHECK(parse("\n\n+++\ntitle = \"t\"\npin = -2\n+++\n", &p, &err) ==
+	      QUIRE_EPARSE);
+	CHECK(err.line == 5 && err.column == 7);
+	post_free(p);
+	/* an unterminated block is reported where it opens */
+	CHECK(parse("\n\n---\ntitle: t\n", &p, &err) == QUIRE_EPARSE);
+	CHECK(err.line == 3 && err.column == 1);
+	post_free(p);
+	/* blank lines and then no block: still no frontmatter */
+	CHECK(parse("\n\n# Title\n", &p, &err) == QUIRE_EPARSE);
+	CHECK_CONTAINS(err.message, "missing frontmatter");
+	post_free(p);
+}
+
 /* ---- errors ---- */
 
 /* A file refused: rc, at line:column (0: not checked) with a message
@@ -757,6 +816,7 @@ static const struct error_case error_cases[] = {
 	{ "---\nslug: Not Valid\n---\n", EP, 2, 7, "slug" },
 	{ "+++\nslug = \"Not Valid\"\n+++\n", EP, 2, 8, "invalid slug" },
 	{ "---\nslug: .hidden\n---\n", EP, 0, 0, NULL },
+	{ "---\nslug: caf\xc3\xa9\n---\n", EP, 2, 7, "invalid slug" },
 	{ "---\ntitle: t\ndate: yesterday\n---\n", EP, 3, 7, "date" },
 	/* well-formed TOML, but no such day: the date rule refuses it */
 	{ "+++\ndate = 2024-02-30\n+++\n", EP, 2, 8, "bad date" },
@@ -863,6 +923,8 @@ static void test_bad_yaml_position(void)
 int main(void)
 {
 	test_all_fields();
+	test_slug_case();
+	test_lenient_start();
 	test_toml_all_fields();
 	test_alternative_keys();
 	test_defaults();

@@ -228,6 +228,29 @@ static void test_slug_frontmatter(void)
 	CHECK_CONTAINS(err.message, "invalid slug");
 }
 
+/* A title is read as Markdown up to QUIRE_MAX_TITLE_MARKDOWN bytes, and
+ * taken as written past it. */
+static void test_title_markdown(void)
+{
+	char *t = xmalloc(QUIRE_MAX_TITLE_MARKDOWN + 2), *html, *text;
+
+	memset(t, 'a', QUIRE_MAX_TITLE_MARKDOWN + 1);
+	memcpy(t, "`x`", 3);
+	t[QUIRE_MAX_TITLE_MARKDOWN] = '\0';
+	CHECK(markdown_title(t, &html, &text) == QUIRE_OK);
+	CHECK(html && strncmp(html, "<code>x</code>", 14) == 0);
+	free(html);
+	free(text);
+	t[QUIRE_MAX_TITLE_MARKDOWN] = 'a';
+	t[QUIRE_MAX_TITLE_MARKDOWN + 1] = '\0';
+	CHECK(markdown_title(t, &html, &text) == QUIRE_OK);
+	CHECK(html && strncmp(html, "`x`aaa", 6) == 0);
+	CHECK_STR(text, t);
+	free(html);
+	free(text);
+	free(t);
+}
+
 /* The document's own map is level 1, so a value may hold
  * QUIRE_MAX_YAML_DEPTH - 1 levels of lists or maps. */
 static char *fm_nested(int toml, int map, int levels)
@@ -590,6 +613,7 @@ int main(void)
 	test_frontmatter_size();
 	test_tags();
 	test_slug_frontmatter();
+	test_title_markdown();
 	test_depth();
 	test_markdown_size();
 	test_table_columns();

@@ -563,10 +563,100 @@ static void test_large_in_child(void)
 	buf_release(&b);
 }
 
+/* ---- titles: inline Markdown, as HTML and as plain text ---- */
+
+struct title_case {
+	const char *title;
+	const char *html;   /* for {{{title_html}}} */
+	const char *text;   /* for <title>, feeds: escaped where it goes */
+};
+
+static const struct title_case title_cases[] = {
+	{ "Plain", "Plain", "Plain" },
+	{ "", "", "" },
+	{ "Faster linking with `rust-lld`",
+	  "Faster linking with <code>rust-lld</code>",
+	  "Faster linking with rust-lld" },
+	{ "*Really* fast", "<em>Really</em> fast", "Really fast" },
+	{ "**bold** and _under_", "<strong>bold</strong> and <em>under</em>",
+	  "bold and under" },
+	/* raw HTML is text, never markup, whatever --unsafe-html says */
+	{ "A <script>alert(1)</script> & *co*",
+	  "A &lt;script&gt;alert(1)&lt;/script&gt; &amp; <em>co</em>",
+	  "A <script>alert(1)</script> & co" },
+	{ "Using <details> in HTML", "Using &lt;details&gt; in HTML",
+	  "Using <details> in HTML" },
+	/* entities decoded once: the text escapes them again where it goes */
+	{ "AT&amp;T &lt;3 &#x41;", "AT&amp;T &lt;3 A", "AT&T <3 A" },
+	{ "\\*not emphasis\\*", "*not emphasis*", "*not emphasis*" },
+	{ "`a <b> & c`", "<code>a &lt;b&gt; &amp; c</code>", "a <b> & c" },
+	/* a title is inside a link in every list: links are their text */
+	{ "[a link](http://example.com) here", "a link here", "a link here" },
+	{ "![alt text](x.png) here", "alt text here", "alt text here" },
+	{ "<http://example.com>", "http://example.com", "http://example.com" },
+	{ "[x](javascript:alert(1))", "x", "x" },
+	/* not one paragraph: shown as written, no Markdown at all */
+	{ "1. Introduction", "1. Introduction", "1. Introduction" },
+	{ "# Not a heading", "# Not a heading", "# Not a heading" },
+	{ "- item *x*", "- item *x*", "- item *x*" },
+	{ "> <b>quoted</b>", "&gt; &lt;b&gt;quoted&lt;/b&gt;", "> <b>quoted</b>" },
+	{ "***", "***", "***" },
+	{ "    indented `x`", "    indented `x`", "    indented `x`" },
+	/* a title is one line */
+	{ "Two\nlines *x*", "Two lines <em>x</em>", "Two lines x" },
+	{ "Two\r\nlines", "Two lines", "Two lines" },
+	{ "Ends with two spaces  \nnext", "Ends with two spaces   next",
+	  "Ends with two spaces   next" },
+	/* what XML and HTML forbid becomes U+FFFD in the HTML */
+	{ "a&#1;b", "a\xef\xbf\xbd" "b", "a\x01" "b" },
+};
+
+static void test_titles(void)
+{
+	char *html, *text;
+	size_t i;
+
+	for (i = 0; i < sizeof(title_cases) / sizeof(title_cases[0]); i++) {
+		html = text = NULL;
+		CHECK(markdown_title(title_cases[i].title, &html, &text) ==
+		      QUIRE_OK);
+		CHECK_STR(html, title_cases[i].html);
+		CHECK_STR(text, title_cases[i].text);
+		free(html);
+		free(text);
+	}
+	html = text = (char *)"x";
+	CHECK(markdown_title(NULL, &html, &text) == QUIRE_OK);
+	CHECK(html == NULL && text == NULL);
+}
+
+/* A title too long to be a title is shown as written, escaped: cmark-gfm
+ * has quadratic inputs, and a title needs no Markdown at that length. */
+static void test_title_too_long(void)
+{
+	char *t = malloc(4001), *html = NULL, *text = NULL;
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < 4000; i++)
+		t[i] = "*<"[i % 2];
+	t[4000] = '\0';
+	CHECK(markdown_title(t, &html, &text) == QUIRE_OK);
+	CHECK_STR(text, t);
+	CHECK(html && strlen(html) == 2000 + 2000 * 4);
+	CHECK(html && strstr(html, "<") == NULL);
+	free(html);
+	free(text);
+	free(t);
+}
+
 int main(void)
 {
 	markdown_init();
 	test_paragraph();
+	test_titles();
+	test_title_too_long();
 	test_empty();
 	test_table();
 	test_strikethrough();

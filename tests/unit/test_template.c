@@ -13,6 +13,7 @@
 
 #include "lib/buf.h"
 #include "check.h"
+#include "content/html.h"
 #include "content/templates.h"
 #include "content/tvars.h"
 
@@ -465,12 +466,24 @@ static void test_large_tree(void)
 
 /* ---- the shipped theme ---- */
 
+/* The title as view.c sets it: plain, and as HTML (here escaped: a
+ * title without Markdown). */
+static void titles(struct tvars *item, const char *title)
+{
+	struct buf b = BUF_INIT;
+
+	html_escape(&b, title, strlen(title));
+	tvars_set(item, "title", title);
+	tvars_set(item, "title_html", b.data);
+	buf_release(&b);
+}
+
 static void summary(struct tvars *item, const char *title, const char *slug,
 		    int pinned)
 {
 	struct tvars *tag;
 
-	tvars_set(item, "title", title);
+	titles(item, title);
 	tvars_setf(item, "url", "/posts/%s", slug);
 	tvars_set(item, "date_iso", "2024-03-14");
 	tvars_set(item, "date_human", "14 March 2024");
@@ -551,7 +564,7 @@ static void test_theme(void)
 	tvars_set(v, "year", "2024");
 	tvars_set(v, "content", "<p>BODY</p>");
 	item = tvars_list_add(v, "nav");
-	tvars_set(item, "title", "About");
+	titles(item, "About");
 	tvars_set(item, "url", "/pages/about");
 	s = render_theme(t, "base", v, "<!DOCTYPE html>", "<meta charset=\"utf-8\">",
 			 "<title>Hello — Quire &amp; Co</title>",
@@ -631,7 +644,7 @@ static void test_theme(void)
 	/* page */
 	v = tvars_new();
 	post = tvars_object(v, "page");
-	tvars_set(post, "title", "About");
+	titles(post, "About");
 	tvars_set(post, "html", "<p>About quire.</p>");
 	tvars_set_bool(post, "has_updated", 1);
 	tvars_set(post, "updated_human", "2 May 2024");

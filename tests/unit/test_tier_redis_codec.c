@@ -445,7 +445,7 @@ static void test_invalidation(void)
 {
 	static const char *const bad[] = {
 		"", " ", "x", "1x", "-1 a", " 5 a", "5 ", "5  a", "5 a ",
-		"5 * a", "5 a *", "5 * *", "5 A", "5 .hidden", "5 a/b",
+		"5 * a", "5 a *", "5 * *", "5 .hidden", "5 a/b", "5 \xc3\x89",
 		"5 a\tb", "99999999999999999999 a", "5 *a",
 	};
 	const char *slugs[3] = { "a", "b-c", "d.e_f" };
@@ -461,6 +461,15 @@ static void test_invalidation(void)
 		CHECK_STR(v[0], "a");
 		CHECK_STR(v[1], "b-c");
 	}
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	/* a slug keeps its case (DESIGN §3) */
+	CHECK(tier_redis_codec_invalidation_parse("43 Rust-1.12.1", &gen, &v, &n,
+						  &all) == QUIRE_OK);
+	CHECK(gen == 43 && n == 1 && !all);
+	if (v && n == 1)
+		CHECK_STR(v[0], "Rust-1.12.1");
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);

@@ -127,9 +127,11 @@ int main(void)
 	post("2024-01-03", "one-new", "[c]", "");      /* 1 shared */
 	post("2024-01-02", "one-old", "[a]", "");
 	post("2024-01-09", "none", "[x, y]", "");      /* nothing shared */
-	post("2024-01-04", "named", "[z]", "related_posts: [none]\n");
+	/* a slug named in another case is found (and no slug is hidden
+	 * by its case: DESIGN §3) */
+	post("2024-01-04", "named", "[z]", "related_posts: [NONE]\n");
 	post("2024-01-06", "three", "[a, b, c]", "");  /* 3 shared */
-	post("2024-01-07", "pinned", "[q]", "related_posts: [me, pinned, me]\n");
+	post("2024-01-07", "pinned", "[q]", "related_posts: [me, pinned, ME]\n");
 	post("2024-01-08", "alone", "[solo]", "");
 
 	CHECK(content_load(root, NULL, &opt, &c) == QUIRE_OK && c && c->n == 10);
