@@ -52,6 +52,7 @@ int post_slug_valid(const char *s)
 		if (n >= QUIRE_MAX_SLUG)
 			return 0;
 		if (!((s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= 'A' && s[n] <= 'Z') ||
 		      (s[n] >= '0' && s[n] <= '9') ||
 		      s[n] == '-' || s[n] == '_' || s[n] == '.'))
 			return 0;

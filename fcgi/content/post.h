@@ -66,8 +66,8 @@ struct post *post_new(void);
 void post_free(struct post *p);
 /* Returns a deep copy of p, or NULL; caller frees with post_free(). */
 struct post *post_dup(const struct post *p);
-/* True for a valid slug: lower-case ASCII letters, digits, '-', '_' and
- * '.', not starting with '.' (no hidden names, no ".."), at most
+/* True for a valid slug: ASCII letters of either case (kept as written:
+ * SPEC17 §1), digits, '-', '_' and '.', not starting with '.' (no hidden names, no ".."), at most
  * QUIRE_MAX_SLUG bytes. */
 int post_slug_valid(const char *s);
 

@@ -631,6 +631,7 @@ static int slug_ok(const char *s, size_t n)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') ||
 		      (s[i] >= '0' && s[i] <= '9') ||
 		      s[i] == '-' || s[i] == '_' || s[i] == '.'))
 			return 0;

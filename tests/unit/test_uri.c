@@ -78,7 +78,8 @@ static void test_list_query(void)
 	CHECK(page_api_list_query_parse("limit=-1", &q) == 400);
 	CHECK(page_api_list_query_parse("after=Bad%20Slug", &q) == 400);
 	CHECK(strncmp(q.bad, "after", 5) == 0);
-	CHECK(page_api_list_query_parse("after=UPPER", &q) == 400);
+	/* slugs keep their case (SPEC17 §1) */
+	CHECK(page_api_list_query_parse("after=UPPER", &q) == 200);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "after=", 6);
 	big[sizeof(big) - 1] = '\0';
