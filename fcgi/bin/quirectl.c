@@ -1,10 +1,10 @@
 /*
- * quirectl.c - the admin command: check, deploy, serve, status, migrate
+ * quirectl.c - the admin command: check, deploy, serve, status, migrate, import
  *
  * A deploy is deployer.h's. `quirectl serve DIR` keeps a deployer alive
  * and answers deploys asked on QUIRE_DEPLOY_SOCKET (deploy_server.h);
  * `quirectl deploy DIR` asks it when it answers for DIR, else deploys
- * in this process.
+ * in this process. `quirectl import wordpress` is import_wxr.h's.
  *
  * Every report, the library's included, goes through log_report(): this
  * program names it ("quirectl: ") and sends it to stderr.

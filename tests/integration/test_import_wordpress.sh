@@ -8,7 +8,7 @@
 # whose slug has capitals and whose body has no block tags (autop); a
 # post whose CDATA holds "]]>" (split in two sections), backslashes and
 # blank lines; a page; a draft; a private post; a scheduled post; an
-# attachment; a menu item (skipped).
+# attachment; a menu item (skipped); a percent-encoded non-ASCII slug.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -89,6 +89,9 @@ Second paragraph with <em>emphasis</em>."
 
 
 <p>After blank lines.</p>"
+	# WordPress percent-encodes a slug of other letters than ASCII
+	item 110 post publish "%e6%97%a5%e6%9c%ac" "$OLD/2016/10/23/%e6%97%a5%e6%9c%ac/" \
+		"2016-10-23 10:00:00" "日本 trip" "<p>Tokyo.</p>"
 	item 104 page publish about "$OLD/about/" \
 		"2016-01-01 00:00:00" "About me" "<p>I am Jane.</p>"
 	item 105 post draft "" "$OLD/?p=105" \
@@ -157,6 +160,8 @@ old_url "/?p=102" /posts/Rust-1.12.1 "Rust 1.12.1 is out"
 old_url /2016/10/22/code-notes/ /posts/code-notes "Code notes"
 old_url "/?p=103" /posts/code-notes "Code notes"
 old_url /about/ /pages/about "About me"
+old_url "/2016/10/23/%E6%97%A5%E6%9C%AC/" /posts/trip "日本 trip"
+old_url "/?p=110" /posts/trip "日本 trip"
 old_url "/?p=104" /pages/about "About me"
 
 echo "== drafts, private and scheduled posts are not published"
@@ -203,6 +208,15 @@ check "the upload is listed on stderr" \
 check "the body keeps the old absolute URL" \
 	grep -qF "src=\"$OLD/wp-content/uploads/2016/10/photo.png\"" "$T_DIR/nomedia/posts/hello-world.html"
 check "no static folder without --media" not [ -e "$T_DIR/nomedia/static" ]
+
+echo "== WXR 1.0 and 1.1: the same folder"
+for v in 1.0 1.1; do
+	export_xml | sed -e "s|export/1.2/|export/$v/|g" \
+		-e "s|<wp:wxr_version>1.2|<wp:wxr_version>$v|" >"$T_DIR/v$v.xml"
+	"$QUIRECTL" import wordpress "$T_DIR/v$v.xml" --out "$T_DIR/v$v" \
+		>/dev/null 2>&1
+	check "WXR $v imports as 1.2 does" diff -r "$T_DIR/nomedia" "$T_DIR/v$v"
+done
 
 echo "== an existing output folder is refused"
 "$QUIRECTL" import wordpress "$T_DIR/export.xml" --out "$SITE" \
