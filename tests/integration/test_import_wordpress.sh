@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_import_wordpress.sh - `quirectl import wordpress`: a WXR export with
-# every item kind imported, served by quire behind nginx (embedded mode),
-# every old URL fetched; a malformed export writes nothing
+# every item kind imported, served by quire behind nginx (embedded mode,
+# then deployed to PostgreSQL and Redis and served from them), every old
+# URL fetched; a malformed export writes nothing
 #
 # The export is generated here (WXR 1.2, as WordPress 6 writes it): a
 # published post with tags, categories, an image and a <script>; a post
@@ -11,6 +12,10 @@
 # attachment; a menu item (skipped); a percent-encoded non-ASCII slug.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=lib_pg.sh
+. "$(dirname "$0")/lib_pg.sh"
+# shellcheck source=lib_redis.sh
+. "$(dirname "$0")/lib_redis.sh"
 
 QUIRECTL=${QUIRECTL:-$QUIRE_BUILDDIR/fcgi/quirectl}
 
@@ -141,7 +146,6 @@ check "the media copy is the upload" [ "$(cat "$SITE/static/wp-content/uploads/2
 
 t_start_stack "$SITE"
 
-echo "== every old URL: one 301, then the post"
 # old_url URL CANONICAL TEXT
 old_url() {
 	expect_redirect "$1" 301 "$2"
@@ -152,51 +156,57 @@ old_url() {
 		fail "$1: the redirect's target $2 answered $R_STATUS$(body_hint)"
 	fi
 }
-old_url /2016/10/20/hello-world/ /posts/hello-world "Hello World"
-old_url /2016/10/20/hello-world /posts/hello-world "Hello World"
-old_url "/?p=101" /posts/hello-world "Hello World"
-old_url /2016/10/21/Rust-1.12.1/ /posts/Rust-1.12.1 "Rust 1.12.1 is out"
-old_url "/?p=102" /posts/Rust-1.12.1 "Rust 1.12.1 is out"
-old_url /2016/10/22/code-notes/ /posts/code-notes "Code notes"
-old_url "/?p=103" /posts/code-notes "Code notes"
-old_url /about/ /pages/about "About me"
-old_url "/2016/10/23/%E6%97%A5%E6%9C%AC/" /posts/trip "日本 trip"
-old_url "/?p=110" /posts/trip "日本 trip"
-old_url "/?p=104" /pages/about "About me"
 
-echo "== drafts, private and scheduled posts are not published"
-for url in /posts/secret-draft "/?p=105" /posts/private-thoughts "/?p=106" \
-	/2016/11/01/private-thoughts/ /posts/future-post "/?p=107" \
-	/2099/01/01/future-post/ "/?p=108" "/?p=109" "/?p=999"; do
-	expect_status "$url" 404
-done
-expect_body_lacks / "Secret Draft"
-expect_body_lacks / "Private Thoughts"
-expect_body_lacks / "From the future"
-expect_status / 200
-expect_body_contains / "Hello World"
-# "/" is in the worker's L1 now: ?p=ID must not be answered from it
-expect_redirect "/?p=101" 301 /posts/hello-world
-expect_status "/?p=999" 404
-expect_status "/?p=not-a-number" 200
+# served MODE: every old URL, what must not be published, the bodies.
+served() {
+	echo "== $1: every old URL: one 301, then the post"
+	old_url /2016/10/20/hello-world/ /posts/hello-world "Hello World"
+	old_url /2016/10/20/hello-world /posts/hello-world "Hello World"
+	old_url "/?p=101" /posts/hello-world "Hello World"
+	old_url /2016/10/21/Rust-1.12.1/ /posts/Rust-1.12.1 "Rust 1.12.1 is out"
+	old_url "/?p=102" /posts/Rust-1.12.1 "Rust 1.12.1 is out"
+	old_url /2016/10/22/code-notes/ /posts/code-notes "Code notes"
+	old_url "/?p=103" /posts/code-notes "Code notes"
+	old_url /about/ /pages/about "About me"
+	old_url "/2016/10/23/%E6%97%A5%E6%9C%AC/" /posts/trip "日本 trip"
+	old_url "/?p=110" /posts/trip "日本 trip"
+	old_url "/?p=104" /pages/about "About me"
 
-echo "== bodies: sanitized, autop, CDATA, media"
-expect_body_lacks /posts/hello-world "<script"
-expect_body_lacks /posts/hello-world "pwned"
-expect_body_lacks /posts/hello-world "onerror"
-expect_body_lacks /posts/hello-world "javascript:"
-expect_body_contains /posts/hello-world "Welcome to <strong>my</strong> blog."
-expect_body_contains /posts/hello-world 'src="/wp-content/uploads/2016/10/photo.png"'
-expect_body_contains /posts/hello-world "/tags/rust"
-expect_body_contains /categories/news "Hello World"
-expect_body_contains /tags/c-lang "Hello World"
-expect_body_contains /posts/hello-world "jane"
-expect_body_contains /posts/Rust-1.12.1 "<p>First paragraph<br>"
-expect_body_contains /posts/Rust-1.12.1 "<p>Second paragraph with <em>emphasis</em>.</p>"
-expect_body_contains /posts/code-notes "a[b[0]]&gt;c"
-expect_body_contains /posts/code-notes 'C:\\Users\\jane\\file.txt'
-expect_body_contains /posts/code-notes "<p>After blank lines.</p>"
-expect_body_contains /tags/rust "Hello World"
+	echo "== $1: drafts, private and scheduled posts are not published"
+	for url in /posts/secret-draft "/?p=105" /posts/private-thoughts "/?p=106" \
+		/2016/11/01/private-thoughts/ /posts/future-post "/?p=107" \
+		/2099/01/01/future-post/ "/?p=108" "/?p=109" "/?p=999"; do
+		expect_status "$url" 404
+	done
+	expect_body_lacks / "Secret Draft"
+	expect_body_lacks / "Private Thoughts"
+	expect_body_lacks / "From the future"
+	expect_status / 200
+	expect_body_contains / "Hello World"
+	# "/" is in the worker's L1 now: ?p=ID must not be answered from it
+	expect_redirect "/?p=101" 301 /posts/hello-world
+	expect_status "/?p=999" 404
+	expect_status "/?p=not-a-number" 200
+
+	echo "== $1: bodies: sanitized, autop, CDATA, media"
+	expect_body_lacks /posts/hello-world "<script"
+	expect_body_lacks /posts/hello-world "pwned"
+	expect_body_lacks /posts/hello-world "onerror"
+	expect_body_lacks /posts/hello-world "javascript:"
+	expect_body_contains /posts/hello-world "Welcome to <strong>my</strong> blog."
+	expect_body_contains /posts/hello-world 'src="/wp-content/uploads/2016/10/photo.png"'
+	expect_body_contains /posts/hello-world "/tags/rust"
+	expect_body_contains /categories/news "Hello World"
+	expect_body_contains /tags/c-lang "Hello World"
+	expect_body_contains /posts/hello-world "jane"
+	expect_body_contains /posts/Rust-1.12.1 "<p>First paragraph<br>"
+	expect_body_contains /posts/Rust-1.12.1 "<p>Second paragraph with <em>emphasis</em>.</p>"
+	expect_body_contains /posts/code-notes "a[b[0]]&gt;c"
+	expect_body_contains /posts/code-notes 'C:\\Users\\jane\\file.txt'
+	expect_body_contains /posts/code-notes "<p>After blank lines.</p>"
+	expect_body_contains /tags/rust "Hello World"
+}
+served embedded
 
 echo "== without --media: the uploads listed, the URLs kept"
 "$QUIRECTL" import wordpress "$T_DIR/export.xml" --out "$T_DIR/nomedia" \
@@ -254,5 +264,17 @@ printf '<?xml version="1.0"?>\n<html><body/></html>\n' >"$T_DIR/notwxr.xml"
 rc=$?
 check "not an export: exit non-zero (got $rc)" [ "$rc" != 0 ]
 check "not an export: said so" grep -q "notwxr.xml:2:" "$T_DIR/notwxr.err"
+
+echo "== full mode: deployed to PostgreSQL and Redis, served from the tiers"
+start_tiers
+"$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1
+rc=$?
+check "the imported folder deploys (exit $rc: $(head -c 300 "$T_DIR/deploy.out"))" [ "$rc" = 0 ]
+stop_pid "$QUIRE_PID" quire
+if start_quire "$T_DIR/no-such-dir" && wait_healthz; then
+	served "full mode"
+else
+	fail "quire did not start on the tiers"
+fi
 
 t_done
