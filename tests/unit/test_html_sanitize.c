@@ -138,6 +138,12 @@ static void test_entities(void)
 	CHECK_STR(san("<a title=\"&quot;&gt;&lt;script&gt;\" href=\"/\">x</a>"),
 		  "<a title=\"&quot;&gt;&lt;script&gt;\" href=\"/\">x</a>");
 	CHECK_STR(san("<p>a & b < c</p>"), "<p>a &amp; b &lt; c</p>");
+	/* a meta charset in the body does not make the UTF-8 Latin-1 */
+	CHECK_STR(san("<meta charset=\"iso-8859-1\"><p>caf\xc3\xa9</p>"),
+		  "<p>caf\xc3\xa9</p>");
+	CHECK_STR(san("<meta http-equiv=\"Content-Type\" content=\"text/html; "
+		      "charset=iso-8859-1\"><p>caf\xc3\xa9</p>"),
+		  "<p>caf\xc3\xa9</p>");
 	/* a control character as an entity: never written raw */
 	CHECK_STR(san("<p>a&#1;b</p>"), "<p>ab</p>");
 }
