@@ -1,10 +1,10 @@
 /*
- * quirectl.c - the admin command: check, deploy, serve, status, migrate
+ * quirectl.c - the admin command: check, deploy, serve, status, migrate, import
  *
  * A deploy is deployer.h's. `quirectl serve DIR` keeps a deployer alive
  * and answers deploys asked on QUIRE_DEPLOY_SOCKET (deploy_server.h);
  * `quirectl deploy DIR` asks it when it answers for DIR, else deploys
- * in this process.
+ * in this process. `quirectl import wordpress` is import_wxr.h's.
  *
  * Every report, the library's included, goes through log_report(): this
  * program names it ("quirectl: ") and sends it to stderr.
@@ -15,6 +15,7 @@
 
 #include "build_config.h"
 #include "content/content.h"
+#include "content/import_wxr.h"
 #include "content/markdown.h"
 #include "deploy/deploy_client.h"
 #include "deploy/deploy_server.h"
@@ -36,6 +37,7 @@ static void usage(FILE *f)
 		"       quirectl serve DIR\n"
 		"       quirectl status\n"
 		"       quirectl migrate\n"
+		"       quirectl import wordpress EXPORT.xml --out DIR [--media DIR]\n"
 		"Settings come from the environment, as for quire.fcgi:\n"
 		"QUIRE_DATABASE_URL, QUIRE_REDIS_URL, QUIRE_REDIS_PREFIX,\n"
 		"QUIRE_UNSAFE_HTML; QUIRE_PID_FILE names the master to signal\n"
@@ -214,6 +216,29 @@ static int cmd_status(const struct config *cfg)
 	return rc;
 }
 
+/* quirectl import wordpress EXPORT.xml --out DIR [--media DIR] */
+static int cmd_import_wordpress(int argc, char **argv)
+{
+	struct import_wxr_options o = { NULL, NULL, NULL };
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			o.out_dir = argv[++i];
+		else if (strcmp(argv[i], "--media") == 0 && i + 1 < argc)
+			o.media_dir = argv[++i];
+		else if (!o.export_path && argv[i][0] != '-')
+			o.export_path = argv[i];
+		else
+			break;
+	}
+	if (i < argc || !o.export_path || !o.out_dir) {
+		usage(stderr);
+		return DEPLOY_EXIT_USAGE;
+	}
+	return import_wxr(&o) == QUIRE_OK ? DEPLOY_EXIT_OK : 1;
+}
+
 int main(int argc, char **argv)
 {
 	char *env_only[] = { argv[0], NULL };
@@ -257,6 +282,9 @@ int main(int argc, char **argv)
 		rc = cmd_status(&cfg);
 	else if (strcmp(argv[1], "migrate") == 0 && argc == 2)
 		rc = cmd_migrate(&cfg);
+	else if (strcmp(argv[1], "import") == 0 && argc > 2 &&
+		 strcmp(argv[2], "wordpress") == 0)
+		rc = cmd_import_wordpress(argc - 3, argv + 3);
 	else {
 		usage(stderr);
 		rc = DEPLOY_EXIT_USAGE;

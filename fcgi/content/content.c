@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 #include "content/content.h"
 #include "content/frontmatter.h"
 #include "content/frontmatter_date.h"
+#include "content/html_sanitize.h"
 #include "content/markdown.h"
 #include "content/post.h"
 #include "lib/buf.h"
@@ -76,7 +78,8 @@ static int has_suffix(const char *s, const char *suffix)
 
 int content_is_name(const char *name)
 {
-	return has_suffix(name, ".md") || has_suffix(name, ".markdown");
+	return has_suffix(name, ".md") || has_suffix(name, ".markdown") ||
+	       has_suffix(name, ".html");
 }
 
 /* ------------------------------------------------------------------ */
@@ -123,6 +126,8 @@ static enum quire_err derive_slug(struct post *p, struct parse_error *err)
 		n -= strlen(".markdown");
 	else if (has_suffix(name, ".md"))
 		n -= strlen(".md");
+	else if (has_suffix(name, ".html"))
+		n -= strlen(".html");
 	if (p->kind == POST_KIND_POST && n == 5 &&
 	    strncmp(name, "index", 5) == 0 && slash && slash > p->path) {
 		/* the folder: from the previous '/' (or the start) to slash */
@@ -161,6 +166,52 @@ static enum quire_err derive_slug(struct post *p, struct parse_error *err)
 }
 
 /* ------------------------------------------------------------------ */
+/* HTML posts */
+
+/*
+ * Whether the body is HTML: frontmatter "format: html" (or "markdown"),
+ * else the file's name: NAME.html is HTML. The frontmatter serves the
+ * write API too, whose posts have no file name. 1 for HTML, 0 for
+ * Markdown, -1 (err set) for a format quire does not know.
+ */
+static int body_is_html(const struct post *p, struct parse_error *err)
+{
+	const char *f = NULL;
+	size_t i;
+
+	for (i = 0; i < p->n_extra; i++)
+		if (strcasecmp(p->extra[i].key, "format") == 0)
+			f = p->extra[i].value;
+	if (!f)
+		return has_suffix(p->path, ".html");
+	if (strcasecmp(f, "html") == 0)
+		return 1;
+	if (strcasecmp(f, "markdown") == 0 || strcasecmp(f, "md") == 0)
+		return 0;
+	set_err(err, 1, 1, "format: must be html or markdown");
+	return -1;
+}
+
+/* An HTML body, through the sanitizer (DESIGN §3): at load, never per
+ * request, whatever wrote it. */
+static enum quire_err render_html(struct post *p, struct parse_error *err)
+{
+	struct html_sanitized h;
+	enum quire_err rc;
+
+	rc = html_sanitize(p->source + p->body_offset,
+			   p->source_len - p->body_offset, &h);
+	if (rc != QUIRE_OK) {
+		set_err(err, 1, 1, rc == QUIRE_ENOMEM ? "out of memory" :
+			"the HTML body is too large");
+		return rc;
+	}
+	p->html = h.html;
+	p->words = h.words;
+	return QUIRE_OK;
+}
+
+/* ------------------------------------------------------------------ */
 /* One file */
 
 /* The 1-based line on which byte off of s starts. */
@@ -196,6 +247,7 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	char msg[64];
 	size_t bad;
 	enum quire_err rc;
+	int is_html;
 
 	*out = NULL;
 	memset(err, 0, sizeof(*err));
@@ -248,6 +300,19 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	    QUIRE_OK) {
 		set_err(err, 0, 0, "out of memory");
 		rc = QUIRE_ENOMEM;
+		goto out;
+	}
+	is_html = body_is_html(p, err);
+	if (is_html < 0) {
+		rc = QUIRE_EPARSE;
+		goto out;
+	}
+	if (is_html) {
+		rc = render_html(p, err);
+		if (rc == QUIRE_OK) {
+			*out = p;
+			p = NULL;
+		}
 		goto out;
 	}
 

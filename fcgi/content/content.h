@@ -22,12 +22,14 @@ struct content_options {
 };
 
 /*
- * Loads DIR/posts/ (recursively, files ending .md or .markdown) and the
- * .md files of DIR/pages/.
+ * Loads DIR/posts/ (recursively, files ending .md, .markdown or .html)
+ * and the same files of DIR/pages/.
  * Each file: read (bounded by QUIRE_MAX_FILE), frontmatter parsed, slug
  * from frontmatter, else the Jekyll name YYYY-MM-DD-slug.md (which also
  * gives the date when the frontmatter has none), else the file name;
- * title required; Markdown rendered (with MARKDOWN_TOC when toc: true).
+ * title required; Markdown rendered (with MARKDOWN_TOC when toc: true),
+ * or, for NAME.html or "format: html", the HTML body sanitized
+ * (html_sanitize.h).
  *
  * A file that fails is logged as "path:line:column: message" and skipped;
  * if PREV (the last good load, may be NULL) has a post from the same path,
@@ -67,7 +69,8 @@ struct content_folder {
 };
 const struct content_folder *content_folders(size_t *n);
 
-/* Whether a file of this name (no folder) is content: .md or .markdown. */
+/* Whether a file of this name (no folder) is content: .md, .markdown or
+ * .html. */
 int content_is_name(const char *name);
 
 /* A content file found by a walk, before it is read. */

@@ -12,6 +12,9 @@ libquire_a_SOURCES += \
 	%reldir%/frontmatter_value.c %reldir%/frontmatter_value.h \
 	%reldir%/frontmatter_yaml.c %reldir%/frontmatter_yaml.h \
 	%reldir%/html.c %reldir%/html.h \
+	%reldir%/html_sanitize.c %reldir%/html_sanitize.h \
+	%reldir%/import_wxr.c %reldir%/import_wxr.h \
+	%reldir%/import_wxr_write.c \
 	%reldir%/markdown.c %reldir%/markdown.h \
 	%reldir%/post.c %reldir%/post.h \
 	%reldir%/record.c %reldir%/record.h \

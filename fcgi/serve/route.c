@@ -113,6 +113,27 @@ static const struct post *slug_target(const struct route *r,
 	return p;
 }
 
+/*
+ * WordPress's ?p=ID links: an imported post's alias "PATH?p=ID" (one
+ * exact lookup, the path as requested) answers 301, any other ?p=ID is
+ * 404, as WordPress answers an unknown ID. Not cached either way, and
+ * the L1 key holds the ID (uri.c), so no copy of PATH answers for it.
+ */
+static int route_wp_id(struct request *req, struct response *resp)
+{
+	char key[QUIRE_MAX_URI + 32];
+	struct post *p;
+	int n;
+
+	n = snprintf(key, sizeof(key), "%s?p=%lld", req->uri.path,
+		     req->uri.wp_id);
+	p = n > 0 && (size_t)n < sizeof(key) ?
+		site_alias(req->app->site, key) : NULL;
+	if (p)
+		return page_post_redirect(p, resp);
+	return page_not_found(req, resp);
+}
+
 int route_dispatch(struct request *req, struct response *resp)
 {
 	char alt[QUIRE_MAX_URI + 2];
@@ -120,6 +141,8 @@ int route_dispatch(struct request *req, struct response *resp)
 	const struct post *p;
 	struct request probe;
 
+	if (req->uri.wp_id > 0)
+		return route_wp_id(req, resp);
 	r = find(req->uri.path, req);
 	if (r)
 		return r->handler(req, resp);

@@ -32,6 +32,25 @@ static int valid_page(const char *v, size_t len, struct uri *u)
 	return 1;
 }
 
+/* WordPress's ?p=ID, which an imported post's alias "PATH?p=ID" answers
+ * (route.c): 1 to 10 digits. Anything else named p is no WordPress link
+ * and is ignored, as an unknown parameter would be, never a 400. */
+static int valid_wp_id(const char *v, size_t len, struct uri *u)
+{
+	long long n = 0;
+	size_t i;
+
+	if (len == 0 || len > 10)
+		return 1;
+	for (i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return 1;
+		n = n * 10 + (v[i] - '0');
+	}
+	u->wp_id = n;
+	return 1;
+}
+
 /* The query parameters quire reads; every other name is ignored, so it
  * cannot make a new cache entry. */
 static const struct {
@@ -39,6 +58,7 @@ static const struct {
 	int (*valid)(const char *v, size_t len, struct uri *u);
 } query_params[] = {
 	{ "page", valid_page },
+	{ "p", valid_wp_id },
 };
 
 int uri_query_each(const char *q,
@@ -95,6 +115,7 @@ int uri_parse(const char *raw, struct uri *u)
 	unsigned char c;
 
 	u->page = 1;
+	u->wp_id = 0;
 	u->path_len = 0;
 	u->path[0] = '\0';
 	if (!raw || strlen(raw) > QUIRE_MAX_URI)
@@ -138,7 +159,9 @@ size_t uri_cache_key(const struct uri *u, char *out, size_t outsz)
 {
 	int n;
 
-	if (u->page > 1)
+	if (u->wp_id > 0)
+		n = snprintf(out, outsz, "%s?p=%lld", u->path, u->wp_id);
+	else if (u->page > 1)
 		n = snprintf(out, outsz, "%s?page=%ld", u->path, u->page);
 	else
 		n = snprintf(out, outsz, "%s", u->path);

@@ -12,6 +12,8 @@ struct uri {
 	char path[QUIRE_MAX_URI + 1]; /* decoded; starts with '/'; no "//" */
 	size_t path_len;
 	long page;                    /* ?page=N; 1 when absent */
+	long long wp_id;              /* ?p=ID, WordPress's post link; 0 when
+	                                 absent or not a number */
 };
 
 /*
@@ -37,8 +39,8 @@ int uri_query_each(const char *q,
 			     size_t vlen, void *ctx),
 		   void *ctx);
 
-/* Writes the L1 cache key of u (the path, plus "?page=N" when N > 1)
- * into out. Returns the key's length, or 0 if it does not fit. */
+/* Writes the L1 cache key of u (the path, plus "?p=ID" when wp_id is
+ * set, else "?page=N" when N > 1) into out. Returns the key's length, or 0 if it does not fit. */
 size_t uri_cache_key(const struct uri *u, char *out, size_t outsz);
 
 #endif

@@ -64,6 +64,16 @@ check "If-None-Match: * on an existing post: 412" test "$R_STATUS" = 412
 api PUT /api/posts/brand-new "${AUTH[@]}" "${MD[@]}" -H 'If-None-Match: *' --data-binary "$(post_text New Y)"
 check "If-None-Match: * on a new post: 201" test "$R_STATUS" = 201
 
+# An HTML post (format: html) through the API is sanitized as a file's
+# is (DESIGN §3): the write path is no way around it. Deleted after.
+api PUT /api/posts/html-post "${AUTH[@]}" "${MD[@]}" --data-binary "$(printf -- \
+	'---\ntitle: HTML post\nformat: html\n---\n<p>API-HTML <b>bold</b></p><script>alert(1)</script><img src="x" onerror="alert(2)"><a href="javascript:alert(3)">j</a>\n')"
+check "an HTML post: 201" test "$R_STATUS" = 201
+check "... served sanitized by every worker" every_worker_serves /posts/html-post 200 'API-HTML <b>bold</b></p><img src="x"><a>j</a>'
+expect_body_lacks /posts/html-post "alert("
+api DELETE /api/posts/html-post "${AUTH[@]}"
+check "... deleted: 204" test "$R_STATUS" = 204
+
 # A slug that a content file gives is that file's (DESIGN §7): the API
 # may neither replace nor delete it, whatever its preconditions. 409,
 # a JSON error naming the file; the post stays as deployed.

@@ -233,6 +233,35 @@ static void test_file_name_slug(void)
 	content_free(c);
 }
 
+/* HTML posts: NAME.html, or format: html; sanitized when parsed. */
+static void test_html_posts(void)
+{
+	const struct post *p;
+	struct content *c;
+
+	clear();
+	put("posts/2024-03-05-from-wp.html", "---\ntitle: W\n---\n"
+	    "<p onclick=\"x()\">Hi <b>there</b></p>\n<script>alert(1)</script>\n"
+	    "<a href=\"javascript:alert(1)\">j</a>\n");
+	put("posts/api-like.md", "---\ntitle: A\nformat: html\n---\n"
+	    "# not a heading\n<em>e</em><img src=x onerror=alert(1)>");
+	put("posts/plain.md", "---\ntitle: P\nformat: markdown\n---\n*m*\n");
+	put("posts/bad.md", "---\ntitle: B\nformat: rst\n---\nx\n");
+	c = load(NULL, NULL);
+	CHECK(c->n == 3 && c->n_errors == 1);
+	p = find(c, "from-wp");
+	CHECK(p != NULL);
+	CHECK_STR(p ? p->html : NULL, "<p>Hi <b>there</b></p>\n\n<a>j</a>\n");
+	CHECK(p && p->has_date && p->date == 1709596800);
+	CHECK(p && p->words == 3);
+	p = find(c, "api-like");
+	CHECK_STR(p ? p->html : NULL,
+		  "<p># not a heading\n<em>e</em><img src=\"x\"></p>");
+	p = find(c, "plain");
+	CHECK_STR(p ? p->html : NULL, "<p><em>m</em></p>\n");
+	content_free(c);
+}
+
 static void test_invalid_file_name_slug(void)
 {
 	const char *logged;
@@ -769,6 +798,7 @@ int main(void)
 	test_jekyll_bad_date_is_a_name();
 	test_file_name_slug();
 	test_invalid_file_name_slug();
+	test_html_posts();
 	test_invalid_frontmatter_slug();
 	test_index_folder();
 	test_duplicate_slugs();

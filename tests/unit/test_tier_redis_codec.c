@@ -445,7 +445,7 @@ static void test_invalidation(void)
 {
 	static const char *const bad[] = {
 		"", " ", "x", "1x", "-1 a", " 5 a", "5 ", "5  a", "5 a ",
-		"5 * a", "5 a *", "5 * *", "5 .hidden", "5 a/b", "5 \xc3\x89",
+		"5 * a", "5 a *", "5 * *", "5 A!", "5 .hidden", "5 a/b", "5 \xc3\x89",
 		"5 a\tb", "99999999999999999999 a", "5 *a",
 	};
 	const char *slugs[3] = { "a", "b-c", "d.e_f" };

@@ -82,6 +82,8 @@ static void test_list_query(void)
 	CHECK(page_api_list_query_parse("after=Rust-1.12.1", &q) == 200);
 	CHECK_STR(q.after, "Rust-1.12.1");
 	CHECK(page_api_list_query_parse("after=caf%C3%A9", &q) == 400);
+	/* slugs keep their case (SPEC17 §1) */
+	CHECK(page_api_list_query_parse("after=UPPER", &q) == 200);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "after=", 6);
 	big[sizeof(big) - 1] = '\0';
@@ -184,5 +186,22 @@ int main(void)
 	uri_cache_key(&u, key, sizeof(key));
 	CHECK_STR(key, "/posts/x");
 	CHECK(uri_cache_key(&u, key, 3) == 0);
+
+	/* WordPress's ?p=ID: read (a number, 1 to 10 digits) and in the
+	 * key, so an L1 copy of "/" never answers for it; anything else
+	 * named p is ignored like any unknown parameter. */
+	CHECK(parse("/?p=123") == 200 && u.wp_id == 123);
+	uri_cache_key(&u, key, sizeof(key));
+	CHECK_STR(key, "/?p=123");
+	CHECK(parse("/blog/?utm=x&p=7&page=2") == 200 && u.wp_id == 7);
+	uri_cache_key(&u, key, sizeof(key));
+	CHECK_STR(key, "/blog/?p=7");
+	CHECK(parse("/?p=abc") == 200 && u.wp_id == 0);
+	uri_cache_key(&u, key, sizeof(key));
+	CHECK_STR(key, "/");
+	CHECK(parse("/?p=0") == 200 && u.wp_id == 0);
+	CHECK(parse("/?p=12345678901") == 200 && u.wp_id == 0);
+	CHECK(parse("/?p=") == 200 && u.wp_id == 0);
+	CHECK(parse("/?p=9999999999") == 200 && u.wp_id == 9999999999LL);
 	return check_done("test_uri");
 }
