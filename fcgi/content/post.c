@@ -22,6 +22,7 @@ void post_free(struct post *p)
 		return;
 	free(p->path);
 	free(p->slug);
+	free(p->wanted_slug);
 	free(p->title);
 	strlist_release(&p->authors);
 	free(p->description);
@@ -91,7 +92,7 @@ struct post *post_dup(const struct post *p)
 		return NULL;
 	/* scalars first; every pointer is then replaced by a copy */
 	*c = *p;
-	c->path = c->slug = c->title = c->description = NULL;
+	c->path = c->slug = c->wanted_slug = c->title = c->description = NULL;
 	c->template_name = c->featured_image = NULL;
 	c->source = c->html = c->toc_html = NULL;
 	memset(&c->authors, 0, sizeof(c->authors));
@@ -104,6 +105,7 @@ struct post *post_dup(const struct post *p)
 
 	if (dup_str(&c->path, p->path) != QUIRE_OK ||
 	    dup_str(&c->slug, p->slug) != QUIRE_OK ||
+	    dup_str(&c->wanted_slug, p->wanted_slug) != QUIRE_OK ||
 	    dup_str(&c->title, p->title) != QUIRE_OK ||
 	    dup_str(&c->description, p->description) != QUIRE_OK ||
 	    dup_str(&c->template_name, p->template_name) != QUIRE_OK ||
