@@ -577,13 +577,44 @@ static int cmp_found(const void *a, const void *b)
 }
 
 /*
+ * A duplicate v[i] (no slug given) whose file had a good version in
+ * prev keeps it, as a file that fails to parse does, while its slug went
+ * to no other file: c->posts[i] replaced, v[i] given that slug. A deploy
+ * does the same with the row PostgreSQL holds (deploy.c, keep_old).
+ * QUIRE_OK or QUIRE_ENOMEM.
+ */
+static enum quire_err keep_old(struct content *c, struct slug_claim *v,
+			       size_t i, const struct content *prev)
+{
+	const struct post *old = prev_find(prev, c->posts[i]->path);
+	struct post *q;
+
+	if (!old || slug_settle_taken(v, c->n, 1, old->kind, old->slug))
+		return QUIRE_OK;
+	q = post_dup(old);
+	if (!q || !(v[i].slug = strdup(q->slug))) {
+		post_free(q);
+		return QUIRE_ENOMEM;
+	}
+	v[i].wanted = q->wanted_slug;
+	v[i].renamed = q->wanted_slug != NULL;
+	post_free(c->posts[i]);
+	c->posts[i] = q;
+	log_msg(LOG_LEVEL_WARN, "content", "keeping the last good version of "
+		"\"%s\"", q->slug);
+	return QUIRE_OK;
+}
+
+/*
  * Settles the slugs that collide (slug_settle.h): a post sharing its
  * slug with an earlier one on another day is served under a suffix of
  * its date, keeping the slug it asked for in wanted_slug; a duplicate
- * (same day, undated, a page) is dropped. A page and a post may share a
- * slug: each has its own URL. c stays sorted by path.
+ * (same day, undated, a page) is dropped, or keeps its version of prev
+ * (keep_old). A page and a post may share a slug: each has its own
+ * URL. c stays sorted by path.
  */
-static enum quire_err settle_slugs(struct content *c)
+static enum quire_err settle_slugs(struct content *c,
+				   const struct content *prev)
 {
 	struct slug_claim *v;
 	struct post *p;
@@ -608,6 +639,9 @@ static enum quire_err settle_slugs(struct content *c)
 			   slug_settle_day(p->date, p->has_date);
 	}
 	rc = slug_settle(v, c->n, 1, &c->n_errors, &n_renamed);
+	for (i = 0; rc == QUIRE_OK && i < c->n; i++)
+		if (!v[i].slug)
+			rc = keep_old(c, v, i, prev);
 	/* copied before anything changes, so that no memory leaves c whole */
 	for (i = 0; rc == QUIRE_OK && i < c->n; i++)
 		if (v[i].slug && v[i].renamed &&
@@ -753,7 +787,7 @@ enum quire_err content_load(const char *dir, const struct content *prev,
 		if (rc != QUIRE_OK)
 			goto out;
 	}
-	rc = settle_slugs(c);
+	rc = settle_slugs(c, prev);
 	if (rc != QUIRE_OK)
 		goto out;
 	*out = c;

@@ -310,6 +310,18 @@ out:
 	return err;
 }
 
+int slug_settle_taken(const struct slug_claim *v, size_t n, int kinds_apart,
+		      enum post_kind kind, const char *slug)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].slug && (!kinds_apart || v[i].kind == kind) &&
+		    strcasecmp(v[i].slug, slug) == 0)
+			return 1;
+	return 0;
+}
+
 void slug_settle_release(struct slug_claim *v, size_t n)
 {
 	size_t i;

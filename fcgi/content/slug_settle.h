@@ -57,4 +57,13 @@ enum quire_err slug_settle(struct slug_claim *v, size_t n, int kinds_apart,
 			   size_t *n_errors, size_t *n_renamed);
 void slug_settle_release(struct slug_claim *v, size_t n);
 
+/*
+ * Whether a claim of v[0..n) was given slug (ignoring ASCII case), in
+ * the namespace of kind when kinds_apart. A duplicate keeps its last
+ * good version (a previous load's, PostgreSQL's row) under its old slug
+ * only when that slug went to no other file.
+ */
+int slug_settle_taken(const struct slug_claim *v, size_t n, int kinds_apart,
+		      enum post_kind kind, const char *slug);
+
 #endif

@@ -367,14 +367,15 @@ out:
 /*
  * Takes file i's settled claim into the plan: a file parsed is upserted
  * under the slug it was given, one not read again or that failed keeps
- * the slug PostgreSQL holds (its last good version); each slug kept is
- * live. QUIRE_OK or QUIRE_ENOMEM.
+ * the slug PostgreSQL holds (its last good version), and so does a
+ * duplicate when keep_old (its old slug went to no other file); each
+ * slug kept is live. QUIRE_OK or QUIRE_ENOMEM.
  */
 static enum quire_err take_file(struct deploy_plan *plan, struct key_table *live,
 				struct content_file *f,
 				const struct tier_pg_hash *same,
 				struct parsed *res, struct slug_claim *c,
-				const struct deploy_known *k)
+				const struct deploy_known *k, int keep_old)
 {
 	struct record *r;
 
@@ -389,8 +390,8 @@ static enum quire_err take_file(struct deploy_plan *plan, struct key_table *live
 		return c->held && c->slug ?
 		       key_table_put(live, c->held, f) : QUIRE_OK;
 	}
-	if (!c->slug)
-		return QUIRE_OK; /* a duplicate, reported */
+	if (!c->slug) /* a duplicate, reported */
+		return keep_old ? key_table_put(live, c->held, f) : QUIRE_OK;
 	r = res->r;
 	res->r = NULL;
 	free(r->slug);
@@ -402,12 +403,24 @@ static enum quire_err take_file(struct deploy_plan *plan, struct key_table *live
 	       QUIRE_ENOMEM : QUIRE_OK;
 }
 
+/* Whether claim i, a duplicate, keeps the row PostgreSQL holds for its
+ * path: a colliding file is treated as a broken one, while its old slug
+ * went to no other file (else that file's upsert takes the row). */
+static int keep_old(const struct claims *cl, size_t i)
+{
+	const struct slug_claim *c = &cl->v[i];
+
+	return c->wanted && !c->slug && c->held &&
+	       !slug_settle_taken(cl->v, cl->n, 0, c->kind, c->held);
+}
+
 enum quire_err deploy_plan_make(struct content_file *files, size_t n,
 				const struct deploy_known *k,
 				const struct content_options *opt,
 				struct deploy_plan *plan)
 {
 	const struct tier_pg_hash **same = NULL;
+	unsigned char *keep = NULL;
 	struct key_table live;
 	struct claims cl;
 	struct parse_ctx pc;
@@ -454,10 +467,16 @@ enum quire_err deploy_plan_make(struct content_file *files, size_t n,
 	}
 	if (settle(&cl, files, n, same, pc.res, opt, plan) != QUIRE_OK)
 		goto out;
+	/* decided before take_file() moves the slugs into the records */
+	keep = calloc(n ? n : 1, sizeof(*keep));
+	if (!keep)
+		goto out;
+	for (i = 0; i < n; i++)
+		keep[i] = (unsigned char)keep_old(&cl, i);
 	for (i = 0, j = 0; i < n; i++) {
 		res = same[i] ? NULL : &pc.res[j++];
-		if (take_file(plan, &live, &files[i], same[i], res, &cl.v[i],
-			      k) != QUIRE_OK)
+		if (take_file(plan, &live, &files[i], same[i], res, &cl.v[i], k,
+			      keep[i]) != QUIRE_OK)
 			goto out;
 	}
 	for (i = 0; i < k->n; i++)
@@ -470,6 +489,7 @@ out:
 		record_free(pc.res[j].r);
 	free(pc.res);
 	free(same);
+	free(keep);
 	claims_release(&cl);
 	key_table_release(&live);
 	if (rc != QUIRE_OK)

@@ -29,6 +29,7 @@ put posts/2016-10-20-dup.md "Dup old" DUP-OLD
 put posts/more/2017-05-05-dup.md "Dup new" DUP-NEW
 put posts/2018-01-01-same.markdown "Same first" SAME-FIRST
 put posts/2018-01-01-same.md "Same second" SAME-SECOND
+put posts/2018-01-01-solo.md Solo SOLO-GOOD
 put pages/about.md About ABOUT-PAGE
 
 # deploy [ARGS...]: quirectl deploy of $SITE; output in $T_DIR/deploy.out
@@ -90,6 +91,16 @@ check "/posts/dup keeps its post" every_worker_serves /posts/dup 200 DUP-OLD
 check "/posts/dup-2017-05-05 keeps its post" every_worker_serves /posts/dup-2017-05-05 200 DUP-NEW
 check "the newcomer is served under its suffix" every_worker_serves /posts/dup-2015-06-06 200 DUP-OLDER
 
+# A file that comes to collide (same slug, same date) is an error, and
+# keeps its last good version as a broken file does.
+printf -- '---\ntitle: Solo\nslug: same\n---\nSOLO-COLLIDES\n' >"$SITE/posts/2018-01-01-solo.md"
+deploy
+check "a file edited into a same-date duplicate: exit 6 (got $D_STATUS)" test "$D_STATUS" = 6
+check "... naming both files" \
+	grep -Eq "posts/2018-01-01-solo.md:1:1: .*duplicate slug \"same\".*posts/2018-01-01-same.markdown" "$T_DIR/deploy.out"
+check "... its last good version still served" every_worker_serves /posts/solo 200 SOLO-GOOD
+check "... and the post it collides with unchanged" every_worker_serves /posts/same 200 SAME-FIRST
+
 # --strict: all or nothing, as before.
 put posts/2016-01-01-alpha.md Alpha ALPHA-STRICT
 deploy --strict
@@ -103,10 +114,12 @@ check "--strict with --timeout-ms is accepted too (exit $D_STATUS)" test "$D_STA
 put posts/2016-02-02-beta.md Beta BETA-FIXED
 put posts/2016-03-03-gamma.md Gamma GAMMA-FIXED
 rm -f "$SITE/posts/2018-01-01-same.md"
+put posts/2018-01-01-solo.md Solo SOLO-FIXED
 deploy
 check "with every error fixed, the deploy exits 0 (got $D_STATUS)" test "$D_STATUS" = 0
 check "... the fixed files served" every_worker_serves /posts/gamma 200 GAMMA-FIXED
 check "... the renamed posts still served" every_worker_serves /posts/dup-2015-06-06 200 DUP-OLDER
+check "... and the collision fixed" every_worker_serves /posts/solo 200 SOLO-FIXED
 
 # A file that cannot be read (here: past QUIRE_MAX_FILE, 1 MiB) keeps
 # its last good version too.

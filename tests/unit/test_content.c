@@ -424,6 +424,32 @@ static void test_shared_slugs_dates(void)
 	content_free(c);
 }
 
+/* A file that becomes a duplicate keeps its last good version, as a
+ * broken one does, while its old slug is free. */
+static void test_duplicate_keeps_prev(void)
+{
+	const char *logged;
+	const struct post *p;
+	struct content *first, *second;
+
+	clear();
+	put("posts/2018-01-01-same.md", "---\ntitle: Same\n---\n");
+	put("posts/2018-01-01-solo.md", "---\ntitle: Solo\n---\nSOLO\n");
+	first = load(NULL, NULL);
+	CHECK(first->n == 2);
+	put("posts/2018-01-01-solo.md", "---\ntitle: Solo\nslug: same\n---\n");
+	second = load(first, &logged);
+	CHECK(second->n == 2);
+	CHECK(second->n_errors == 1);
+	CHECK_CONTAINS(logged, "2018-01-01-solo.md:1:1: duplicate slug \"same\"");
+	p = find(second, "solo");
+	CHECK_STR(p ? p->html : NULL, "<p>SOLO</p>\n");
+	p = find(second, "same");
+	CHECK_STR(p ? p->title : NULL, "Same");
+	content_free(second);
+	content_free(first);
+}
+
 /* The rule itself: a slug held keeps its file; case is ignored. */
 static void test_slug_settle_held(void)
 {
@@ -827,6 +853,7 @@ int main(void)
 	test_bad_yaml_logged();
 	test_broken_keeps_prev();
 	test_shared_slugs_dates();
+	test_duplicate_keeps_prev();
 	test_slug_settle_held();
 	test_record_wanted_slug();
 	test_nested_folders();
