@@ -36,41 +36,62 @@ static void exec_quirectl(char **args)
 	fprintf(stderr, "quire-deploy: cannot run quirectl: %s\n", strerror(errno));
 }
 
+/* DIR [--timeout-ms N] [--strict], options in any order after DIR:
+ * 0, or -1 when the arguments are not those. */
+static int parse_args(int argc, char **argv, double *timeout_ms, int *strict)
+{
+	int i;
+
+	if (argc < 2 || argv[1][0] == '-')
+		return -1;
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--strict") == 0)
+			*strict = 1;
+		else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc)
+			*timeout_ms = atof(argv[++i]) > 0 ? atof(argv[i]) : *timeout_ms;
+		else
+			return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static char name[] = "quirectl", verb[] = "deploy";
-	char *args[6] = { name, verb, NULL, NULL, NULL, NULL };
+	static char name[] = "quirectl", verb[] = "deploy", strict_arg[] = "--strict";
+	char *args[7] = { name, verb, NULL, NULL, NULL, NULL, NULL };
 	const char *t = getenv("QUIRE_DEPLOY_TIMEOUT_MS");
+	char timeout_text[32];
 	double timeout_ms = 5000;
-	int rc;
+	int rc, strict = 0, i;
 
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		printf("quire-deploy %s\n", PACKAGE_VERSION);
 		return DEPLOY_EXIT_OK;
 	}
-	if (!(argc == 2 && argv[1][0] != '-') &&
-	    !(argc == 4 && strcmp(argv[2], "--timeout-ms") == 0)) {
+	if (t && atof(t) > 0)
+		timeout_ms = atof(t);
+	if (parse_args(argc, argv, &timeout_ms, &strict) != 0) {
 		int help = argc == 2 && (strcmp(argv[1], "--help") == 0 ||
 					 strcmp(argv[1], "-h") == 0);
 
 		fprintf(help ? stdout : stderr,
-			"usage: quire-deploy DIR [--timeout-ms N]\n"
+			"usage: quire-deploy DIR [--timeout-ms N] [--strict]\n"
 			"Asks the deployer on QUIRE_DEPLOY_SOCKET (quirectl serve)\n"
-			"to deploy DIR; runs `quirectl deploy DIR` where none answers.\n");
+			"to deploy DIR; runs `quirectl deploy DIR` where none answers.\n"
+			"--strict: any error in DIR deploys nothing (exit 1).\n");
 		return help ? DEPLOY_EXIT_OK : DEPLOY_EXIT_USAGE;
 	}
-	if (t && atof(t) > 0)
-		timeout_ms = atof(t);
-	if (argc == 4 && atof(argv[3]) > 0)
-		timeout_ms = atof(argv[3]);
-	rc = deploy_client_ask(getenv("QUIRE_DEPLOY_SOCKET"), argv[1], timeout_ms);
+	rc = deploy_client_ask(getenv("QUIRE_DEPLOY_SOCKET"), argv[1], timeout_ms,
+			       strict);
 	if (rc != DEPLOY_CLIENT_NONE)
 		return rc;
-	args[2] = argv[1];
-	if (argc == 4) {
-		args[3] = argv[2];
-		args[4] = argv[3];
-	}
+	i = 2;
+	args[i++] = argv[1];
+	snprintf(timeout_text, sizeof(timeout_text), "%.0f", timeout_ms);
+	args[i++] = (char *)"--timeout-ms";
+	args[i++] = timeout_text;
+	if (strict)
+		args[i++] = strict_arg;
 	exec_quirectl(args);
 	return DEPLOY_EXIT_TIER;
 }

@@ -33,7 +33,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: quirectl check DIR\n"
-		"       quirectl deploy DIR [--timeout-ms N]\n"
+		"       quirectl deploy DIR [--timeout-ms N] [--strict]\n"
 		"       quirectl serve DIR\n"
 		"       quirectl status\n"
 		"       quirectl migrate\n"
@@ -130,20 +130,38 @@ static int cmd_migrate(const struct config *cfg)
 	return rc == QUIRE_OK ? DEPLOY_EXIT_OK : DEPLOY_EXIT_TIER;
 }
 
+/* deploy's options after DIR, in any order: --timeout-ms N, --strict.
+ * 0, or -1 when they are not those. */
+static int deploy_args(int argc, char **argv, double *timeout_ms, int *strict)
+{
+	int i;
+
+	for (i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--strict") == 0)
+			*strict = 1;
+		else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc)
+			*timeout_ms = atof(argv[++i]) > 0 ? atof(argv[i]) : *timeout_ms;
+		else
+			return -1;
+	}
+	return 0;
+}
+
 static int cmd_deploy(const struct config *cfg, const char *dir,
-		      double timeout_ms)
+		      double timeout_ms, int strict)
 {
 	struct deployer *d;
 	int rc;
 
-	rc = deploy_client_ask(getenv("QUIRE_DEPLOY_SOCKET"), dir, timeout_ms);
+	rc = deploy_client_ask(getenv("QUIRE_DEPLOY_SOCKET"), dir, timeout_ms,
+			       strict);
 	if (rc != DEPLOY_CLIENT_NONE)
 		return rc;
 	if (deployer_open(cfg, dir, 0, &d) != QUIRE_OK) {
 		log_report("out of memory");
 		return DEPLOY_EXIT_TIER;
 	}
-	rc = deployer_run(d, timeout_ms);
+	rc = deployer_run(d, timeout_ms, strict);
 	fflush(stdout);
 	deployer_after(d);
 	deployer_close(d);
@@ -246,7 +264,7 @@ int main(int argc, char **argv)
 	char err[256] = "";
 	double timeout_ms = 5000;
 	const char *t;
-	int rc;
+	int rc, strict = 0;
 
 	prefault_keep_freed();
 	/* What went wrong, the library's and this program's alike: on
@@ -269,13 +287,12 @@ int main(int argc, char **argv)
 			       LOG_LEVEL_WARN);
 	if ((t = getenv("QUIRE_DEPLOY_TIMEOUT_MS")) && atof(t) > 0)
 		timeout_ms = atof(t);
-	if (argc == 5 && strcmp(argv[3], "--timeout-ms") == 0 && atof(argv[4]) > 0)
-		timeout_ms = atof(argv[4]);
 	markdown_init();
 	if (strcmp(argv[1], "check") == 0 && argc == 3)
 		rc = cmd_check(&cfg, argv[2]);
-	else if (strcmp(argv[1], "deploy") == 0 && (argc == 3 || argc == 5))
-		rc = cmd_deploy(&cfg, argv[2], timeout_ms);
+	else if (strcmp(argv[1], "deploy") == 0 && argc >= 3 &&
+		 deploy_args(argc, argv, &timeout_ms, &strict) == 0)
+		rc = cmd_deploy(&cfg, argv[2], timeout_ms, strict);
 	else if (strcmp(argv[1], "serve") == 0 && argc == 3)
 		rc = cmd_serve(&cfg, argv[2]);
 	else if (strcmp(argv[1], "status") == 0 && argc == 2)

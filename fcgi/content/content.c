@@ -30,6 +30,7 @@
 #include "content/html_sanitize.h"
 #include "content/markdown.h"
 #include "content/post.h"
+#include "content/slug_settle.h"
 #include "lib/buf.h"
 #include "lib/limits.h"
 #include "lib/log.h"
@@ -645,65 +646,99 @@ static int cmp_found(const void *a, const void *b)
 		      ((const struct content_path *)b)->path);
 }
 
-/* Kind, then slug, then path: the first of a run of equal slugs wins. */
-static int cmp_slug(const void *a, const void *b)
+/*
+ * A duplicate v[i] (no slug given) whose file had a good version in
+ * prev keeps it, as a file that fails to parse does, while its slug went
+ * to no other file: c->posts[i] replaced, v[i] given that slug. A deploy
+ * does the same with the row PostgreSQL holds (deploy.c, keep_old).
+ * QUIRE_OK or QUIRE_ENOMEM.
+ */
+static enum quire_err keep_old(struct content *c, struct slug_claim *v,
+			       size_t i, const struct content *prev)
 {
-	const struct post *x = *(const struct post *const *)a;
-	const struct post *y = *(const struct post *const *)b;
-	int c;
+	const struct post *old = prev_find(prev, c->posts[i]->path);
+	struct post *q;
 
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	c = strcmp(x->slug, y->slug);
-	return c ? c : strcmp(x->path, y->path);
-}
-
-static int cmp_path(const void *a, const void *b)
-{
-	const struct post *x = *(const struct post *const *)a;
-	const struct post *y = *(const struct post *const *)b;
-
-	return strcmp(x->path, y->path);
-}
-
-/* Drops every post whose slug an earlier path (same kind) has, after
- * logging both; leaves c sorted by path. */
-static enum quire_err drop_duplicates(struct content *c)
-{
-	struct post **by_slug;
-	char esc1[512], esc2[512];
-	size_t i, j, win;
-
-	if (c->n < 2)
+	if (!old || slug_settle_taken(v, c->n, 1, old->kind, old->slug))
 		return QUIRE_OK;
-	by_slug = malloc(c->n * sizeof(*by_slug));
-	if (!by_slug)
+	q = post_dup(old);
+	if (!q || !(v[i].slug = strdup(q->slug))) {
+		post_free(q);
 		return QUIRE_ENOMEM;
-	memcpy(by_slug, c->posts, c->n * sizeof(*by_slug));
-	qsort(by_slug, c->n, sizeof(*by_slug), cmp_slug);
-	for (i = 0, win = 0; i < c->n; i++) {
-		if (i == 0 || by_slug[i]->kind != by_slug[win]->kind ||
-		    strcmp(by_slug[i]->slug, by_slug[win]->slug) != 0) {
-			win = i;
+	}
+	v[i].wanted = q->wanted_slug;
+	v[i].renamed = q->wanted_slug != NULL;
+	post_free(c->posts[i]);
+	c->posts[i] = q;
+	log_msg(LOG_LEVEL_WARN, "content", "keeping the last good version of "
+		"\"%s\"", q->slug);
+	return QUIRE_OK;
+}
+
+/*
+ * Settles the slugs that collide (slug_settle.h): a post sharing its
+ * slug with an earlier one on another day is served under a suffix of
+ * its date, keeping the slug it asked for in wanted_slug; a duplicate
+ * (same day, undated, a page) is dropped, or keeps its version of prev
+ * (keep_old). A page and a post may share a slug: each has its own
+ * URL. c stays sorted by path.
+ */
+static enum quire_err settle_slugs(struct content *c,
+				   const struct content *prev)
+{
+	struct slug_claim *v;
+	struct post *p;
+	char **wanted;
+	size_t i, j, n = c->n, n_renamed = 0;
+	enum quire_err rc;
+
+	v = calloc(n ? n : 1, sizeof(*v));
+	wanted = calloc(c->n ? c->n : 1, sizeof(*wanted));
+	if (!v || !wanted) {
+		free(v);
+		free(wanted);
+		return QUIRE_ENOMEM;
+	}
+	for (i = 0; i < c->n; i++) {
+		p = c->posts[i];
+		v[i].path = p->path;
+		v[i].kind = p->kind;
+		/* a last good version kept asks for what it asked for */
+		v[i].wanted = p->wanted_slug ? p->wanted_slug : p->slug;
+		v[i].day = p->kind == POST_KIND_PAGE ? SLUG_DAY_NONE :
+			   slug_settle_day(p->date, p->has_date);
+	}
+	rc = slug_settle(v, c->n, 1, &c->n_errors, &n_renamed);
+	for (i = 0; rc == QUIRE_OK && i < c->n; i++)
+		if (!v[i].slug)
+			rc = keep_old(c, v, i, prev);
+	/* copied before anything changes, so that no memory leaves c whole */
+	for (i = 0; rc == QUIRE_OK && i < c->n; i++)
+		if (v[i].slug && v[i].renamed &&
+		    !(wanted[i] = strdup(v[i].wanted)))
+			rc = QUIRE_ENOMEM;
+	for (i = 0, j = 0; rc == QUIRE_OK && i < c->n; i++) {
+		p = c->posts[i];
+		if (!v[i].slug) {
+			post_free(p);
 			continue;
 		}
-		log_msg(LOG_LEVEL_WARN, "content",
-			"duplicate slug \"%s\": \"%s\" is used, \"%s\" skipped",
-			by_slug[i]->slug,
-			log_escape(by_slug[win]->path, esc1, sizeof(esc1)),
-			log_escape(by_slug[i]->path, esc2, sizeof(esc2)));
-		post_free(by_slug[i]);
-		by_slug[i] = NULL;
-		c->n_errors++;
+		free(p->slug);
+		free(p->wanted_slug);
+		p->slug = v[i].slug;
+		p->wanted_slug = wanted[i];
+		v[i].slug = NULL;
+		wanted[i] = NULL;
+		c->posts[j++] = p;
 	}
-	for (i = 0, j = 0; i < c->n; i++)
-		if (by_slug[i])
-			by_slug[j++] = by_slug[i];
-	qsort(by_slug, j, sizeof(*by_slug), cmp_path);
-	memcpy(c->posts, by_slug, j * sizeof(*by_slug));
-	c->n = j;
-	free(by_slug);
-	return QUIRE_OK;
+	if (rc == QUIRE_OK)
+		c->n = j;
+	for (i = 0; i < n; i++)
+		free(wanted[i]);
+	slug_settle_release(v, n);
+	free(wanted);
+	free(v);
+	return rc;
 }
 
 /* Reads, parses and adds one file; a failure is reported, counted and
@@ -822,7 +857,7 @@ enum quire_err content_load(const char *dir, const struct content *prev,
 		if (rc != QUIRE_OK)
 			goto out;
 	}
-	rc = drop_duplicates(c);
+	rc = settle_slugs(c, prev);
 	if (rc != QUIRE_OK)
 		goto out;
 	*out = c;
@@ -831,6 +866,13 @@ out:
 	content_free(c);
 	found_release(&files);
 	return rc;
+}
+
+enum quire_err content_slug_of(struct post *p)
+{
+	struct parse_error err;
+
+	return derive_slug(p, &err);
 }
 
 void content_free(struct content *c)

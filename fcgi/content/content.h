@@ -54,6 +54,15 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 				  const struct content_options *opt,
 				  struct post **out, struct parse_error *err);
 
+/*
+ * The slug the content file at p->path (of kind p->kind) asks for:
+ * p->slug when its frontmatter set one, else the one its name gives, as
+ * a load makes it (p->slug set; p->date too, from a Jekyll name, when p
+ * has none). A record reads it to know the slug a deploy did not give
+ * (post.wanted_slug). QUIRE_OK, QUIRE_EPARSE or QUIRE_ENOMEM.
+ */
+enum quire_err content_slug_of(struct post *p);
+
 void content_free(struct content *c);
 
 /* Logs "path:line:column: message" (a warning of event content, path

@@ -207,7 +207,7 @@ enum quire_err content_scan_read(struct content_file *v, size_t *n,
 	c.now_ns = content_scan_now_ns();
 	parallel_for(n_read, SCAN_PER_THREAD, read_one, &c);
 	/* In order, so errors are reported as one thread would; a file
-	 * that failed leaves v. */
+	 * that failed stays, marked. */
 	for (i = 0, j = 0; i < *n; i++) {
 		r = j < n_read && c.res[j].file == i ? &c.res[j++] : NULL;
 		if (r && r->rc != QUIRE_OK) {
@@ -218,10 +218,11 @@ enum quire_err content_scan_read(struct content_file *v, size_t *n,
 					       r->err.column, r->err.message);
 				(*n_errors)++;
 			}
-			if (!v[i].path_borrowed)
-				free(v[i].path);
 			free(v[i].text);
-			continue;
+			v[i].text = NULL;
+			v[i].len = 0;
+			v[i].sig_stable = 0; /* read again next time */
+			v[i].failed = 1;
 		}
 		v[k++] = v[i];
 	}

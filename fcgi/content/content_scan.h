@@ -47,6 +47,7 @@ struct content_file {
 	enum post_kind kind;
 	unsigned char sig_stable; /* sig may be kept (see above) */
 	unsigned char skip;      /* set by the caller: known, not to be read */
+	unsigned char failed;    /* could not be read (reported): no text */
 	unsigned char path_borrowed; /* path is the lister's (content_watch.h),
 					not freed with the file */
 	const void *match;       /* the caller's: what it knows of path */
@@ -77,8 +78,10 @@ enum quire_err content_scan_list(const char *dir, struct content_file **out,
 /*
  * Reads and hashes every file of v[0..*n) whose skip is not set (on
  * several threads), and sets its sig from what was read. A file that
- * cannot be read is reported, counted in *n_errors and dropped from v
- * (*n shrinks; the order stays). QUIRE_OK or QUIRE_ENOMEM.
+ * cannot be read is reported, counted in *n_errors and kept in v with
+ * failed set and no text: a deploy keeps its last good version. *n
+ * stays (the argument is a pointer for the callers written before).
+ * QUIRE_OK or QUIRE_ENOMEM.
  */
 enum quire_err content_scan_read(struct content_file *v, size_t *n,
 				 size_t *n_errors);

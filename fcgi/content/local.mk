@@ -19,6 +19,7 @@ libquire_a_SOURCES += \
 	%reldir%/post.c %reldir%/post.h \
 	%reldir%/record.c %reldir%/record.h \
 	%reldir%/site.c %reldir%/site.h \
+	%reldir%/slug_settle.c %reldir%/slug_settle.h \
 	%reldir%/strlist.c %reldir%/strlist.h \
 	%reldir%/templates.c %reldir%/templates.h \
 	%reldir%/tvars.c %reldir%/tvars.h %reldir%/tvars_private.h

@@ -22,6 +22,7 @@ void post_free(struct post *p)
 		return;
 	free(p->path);
 	free(p->slug);
+	free(p->wanted_slug);
 	free(p->title);
 	free(p->title_html);
 	free(p->title_text);
@@ -94,7 +95,7 @@ struct post *post_dup(const struct post *p)
 		return NULL;
 	/* scalars first; every pointer is then replaced by a copy */
 	*c = *p;
-	c->path = c->slug = c->title = c->description = NULL;
+	c->path = c->slug = c->wanted_slug = c->title = c->description = NULL;
 	c->title_html = c->title_text = NULL;
 	c->template_name = c->featured_image = NULL;
 	c->source = c->html = c->toc_html = NULL;
@@ -108,6 +109,7 @@ struct post *post_dup(const struct post *p)
 
 	if (dup_str(&c->path, p->path) != QUIRE_OK ||
 	    dup_str(&c->slug, p->slug) != QUIRE_OK ||
+	    dup_str(&c->wanted_slug, p->wanted_slug) != QUIRE_OK ||
 	    dup_str(&c->title, p->title) != QUIRE_OK ||
 	    dup_str(&c->title_html, p->title_html) != QUIRE_OK ||
 	    dup_str(&c->title_text, p->title_text) != QUIRE_OK ||

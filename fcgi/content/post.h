@@ -28,6 +28,10 @@ struct post {
 	enum post_kind kind;
 	char *path;              /* source file, as found on disk */
 	char *slug;              /* URL name: frontmatter, Jekyll name or file name */
+	/* The slug the file asked for when another post holds it and this
+	 * one is served under a suffix (slug_settle.h), else NULL: its old
+	 * URL, for the permalinks to redirect. */
+	char *wanted_slug;
 	char *title;             /* as written */
 	char *title_html;        /* its Markdown inlines as HTML (markdown_title) */
 	char *title_text;        /* the same as plain text: <title>, feeds */

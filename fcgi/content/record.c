@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/content.h"
 #include "content/frontmatter.h"
 #include "content/markdown.h"
 #include "content/record.h"
@@ -122,6 +123,32 @@ fail:
 	return NULL;
 }
 
+/*
+ * Sets p->wanted_slug when r, a content file's post, is served under
+ * another slug than the one its file asks for (a suffix a deploy gave
+ * it, slug_settle.h): its frontmatter's slug (p->slug, just parsed),
+ * else its name's. p->slug and p->path are left for the caller to
+ * replace. QUIRE_OK or QUIRE_ENOMEM.
+ */
+static enum quire_err want_slug(const struct record *r, struct post *p)
+{
+	enum quire_err rc;
+
+	if (!r->path || r->origin != RECORD_ORIGIN_CONTENT || !r->slug)
+		return QUIRE_OK;
+	if (!(p->path = strdup(r->path)))
+		return QUIRE_ENOMEM;
+	p->kind = r->kind;
+	rc = content_slug_of(p);
+	if (rc != QUIRE_OK)
+		return rc == QUIRE_ENOMEM ? rc : QUIRE_OK;
+	if (strcmp(p->slug, r->slug) != 0) {
+		p->wanted_slug = p->slug;
+		p->slug = NULL;
+	}
+	return QUIRE_OK;
+}
+
 enum quire_err record_to_post(const struct record *r, struct post **out)
 {
 	struct parse_error err;
@@ -142,8 +169,12 @@ enum quire_err record_to_post(const struct record *r, struct post **out)
 	rc = frontmatter_parse(p, &err);
 	if (rc != QUIRE_OK)
 		goto fail;
+	rc = want_slug(r, p);
+	if (rc != QUIRE_OK)
+		goto fail;
 	rc = QUIRE_ENOMEM;
 	free(p->slug);
+	free(p->path);
 	p->slug = NULL;
 	if (dup_opt(&p->slug, r->slug) != QUIRE_OK ||
 	    dup_opt(&p->path, r->path) != QUIRE_OK ||

@@ -5,29 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/slug_settle.h"
 #include "deploy/deploy.h"
 #include "lib/key_table.h"
 #include "lib/limits.h"
 #include "lib/log.h"
 #include "lib/parallel.h"
 #include "lib/quire.h"
-
-/* Records slug as given by path; a slug given twice is an error. */
-static enum quire_err live_add(struct key_table *live, const char *slug,
-			       const char *path, struct deploy_plan *plan)
-{
-	const char *first = key_table_get(live, slug);
-	char msg[QUIRE_MAX_SLUG + 600], esc[512];
-
-	if (first) {
-		snprintf(msg, sizeof(msg), "duplicate slug \"%s\", also given by "
-			 "\"%s\"", slug, log_escape(first, esc, sizeof(esc)));
-		content_report(path, 1, 1, msg);
-		plan->n_errors++;
-		return QUIRE_OK;
-	}
-	return key_table_put(live, slug, path);
-}
 
 static enum quire_err add_delete(struct deploy_plan *plan, const char *slug)
 {
@@ -189,6 +173,10 @@ static void parse_one(void *arg, size_t i)
 	struct content_file *f = &c->files[res->file];
 	struct post *p = NULL;
 
+	if (f->failed) { /* could not be read */
+		res->rc = QUIRE_EIO;
+		return;
+	}
 	res->rc = content_parse_file(f->path, f->kind, f->text, f->len, c->opt,
 				     &p, &res->err);
 	f->text = NULL; /* taken, whatever the outcome */
@@ -210,13 +198,231 @@ static const struct tier_pg_hash *unchanged(const struct content_file *f)
 	       known : NULL;
 }
 
+/* Folds ASCII letters to lower case, in place: slugs equal but for
+ * case are one (slug_settle.h). */
+static void fold(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/*
+ * Whether held (the slug PostgreSQL holds for a file not read again)
+ * may collide with one of the slugs wanted by the files parsed, folded
+ * in wanted: equal, or wanted followed by "-" (a suffix settled
+ * before). Only then does the settling need to know its date.
+ */
+static int may_collide(const struct key_table *wanted, const char *held,
+		       char *buf, size_t size)
+{
+	size_t i, n = strlen(held);
+
+	if (n >= size)
+		return 0;
+	memcpy(buf, held, n + 1);
+	fold(buf);
+	if (key_table_has(wanted, buf))
+		return 1;
+	for (i = n; i-- > 1;)
+		if (buf[i] == '-') {
+			buf[i] = '\0';
+			if (key_table_has(wanted, buf))
+				return 1;
+		}
+	return 0;
+}
+
+/* The plan's view of each file, for the settling of slugs. */
+struct claims {
+	struct slug_claim *v;    /* one per file; wanted NULL: no claim */
+	char **own;              /* slugs parsed here for unchanged files */
+	char **folded;           /* the keys of the wanted table */
+	size_t n;
+};
+
+static void claims_release(struct claims *c)
+{
+	size_t i;
+
+	if (c->v)
+		slug_settle_release(c->v, c->n);
+	for (i = 0; i < c->n; i++) {
+		if (c->own)
+			free(c->own[i]);
+		if (c->folded)
+			free(c->folded[i]);
+	}
+	free(c->v);
+	free(c->own);
+	free(c->folded);
+}
+
+/*
+ * An unchanged file whose slug may collide with a file parsed now is
+ * read and parsed (not rendered into the plan) for the slug it asks
+ * for and its date: whether the newcomer is the same post on the same
+ * day (a duplicate) or a later one (a suffix) depends on them. A file
+ * that fails now keeps a day not known. QUIRE_OK or QUIRE_ENOMEM.
+ */
+static enum quire_err learn_unchanged(struct claims *cl, size_t i,
+				      const struct content_file *f,
+				      const struct content_options *opt)
+{
+	struct parse_error err;
+	struct post *p = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	enum quire_err rc;
+
+	rc = content_read_file(f->path, &text, &len, NULL, &err);
+	if (rc == QUIRE_OK)
+		rc = content_parse_file(f->path, f->kind, text, len, opt, &p, &err);
+	if (rc != QUIRE_OK)
+		return rc == QUIRE_ENOMEM ? rc : QUIRE_OK;
+	cl->own[i] = p->slug;
+	p->slug = NULL;
+	cl->v[i].wanted = cl->own[i];
+	cl->v[i].day = f->kind == POST_KIND_PAGE ? SLUG_DAY_NONE :
+		       slug_settle_day(p->date, p->has_date);
+	post_free(p);
+	return QUIRE_OK;
+}
+
+/* Settles the claims of cl that claim something (a file that failed
+ * and that PostgreSQL never held claims nothing), in file order. */
+static enum quire_err settle_some(struct claims *cl, struct deploy_plan *plan)
+{
+	struct slug_claim *w;
+	size_t i, m = 0, n_errors = 0;
+	enum quire_err rc;
+
+	w = calloc(cl->n ? cl->n : 1, sizeof(*w));
+	if (!w)
+		return QUIRE_ENOMEM;
+	for (i = 0; i < cl->n; i++)
+		if (cl->v[i].wanted || cl->v[i].held)
+			w[m++] = cl->v[i];
+	rc = slug_settle(w, m, 0, &n_errors, &plan->n_renamed);
+	plan->n_errors += n_errors;
+	for (i = 0, m = 0; rc == QUIRE_OK && i < cl->n; i++)
+		if (cl->v[i].wanted || cl->v[i].held)
+			cl->v[i] = w[m++];
+	free(w);
+	return rc;
+}
+
+/* Fills cl from the files and their parses (res, in the order of the
+ * changed files), then settles. QUIRE_OK or QUIRE_ENOMEM. */
+static enum quire_err settle(struct claims *cl, struct content_file *files,
+			     size_t n, const struct tier_pg_hash *const *same,
+			     const struct parsed *res,
+			     const struct content_options *opt,
+			     struct deploy_plan *plan)
+{
+	const struct tier_pg_hash *known;
+	struct key_table wanted;
+	char buf[QUIRE_MAX_SLUG * 2 + 32];
+	size_t i, j;
+	enum quire_err rc = QUIRE_ENOMEM;
+
+	memset(&wanted, 0, sizeof(wanted));
+	cl->n = n;
+	cl->v = calloc(n ? n : 1, sizeof(*cl->v));
+	cl->own = calloc(n ? n : 1, sizeof(*cl->own));
+	cl->folded = calloc(n ? n : 1, sizeof(*cl->folded));
+	if (!cl->v || !cl->own || !cl->folded ||
+	    key_table_init(&wanted, n) != QUIRE_OK)
+		goto out;
+	for (i = 0, j = 0; i < n; i++) {
+		struct slug_claim *c = &cl->v[i];
+		const struct parsed *r = same[i] ? NULL : &res[j++];
+
+		known = files[i].match;
+		c->path = files[i].path;
+		c->kind = files[i].kind;
+		c->day = SLUG_DAY_UNKNOWN;
+		/* what PostgreSQL holds for this path: kept if it still fits */
+		c->held = known && known->kind == files[i].kind ? known->slug : NULL;
+		if (!r || r->rc != QUIRE_OK || !r->r)
+			continue;
+		c->wanted = r->r->slug;
+		c->day = c->kind == POST_KIND_PAGE ? SLUG_DAY_NONE :
+			 slug_settle_day((time_t)r->r->date, r->r->has_date);
+		if (!(cl->folded[i] = strdup(c->wanted)))
+			goto out;
+		fold(cl->folded[i]);
+		if (key_table_put(&wanted, cl->folded[i], NULL) != QUIRE_OK)
+			goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (same[i] && may_collide(&wanted, same[i]->slug, buf, sizeof(buf)) &&
+		    learn_unchanged(cl, i, &files[i], opt) != QUIRE_OK)
+			goto out;
+	rc = settle_some(cl, plan);
+out:
+	key_table_release(&wanted);
+	return rc;
+}
+/*
+ * Takes file i's settled claim into the plan: a file parsed is upserted
+ * under the slug it was given, one not read again or that failed keeps
+ * the slug PostgreSQL holds (its last good version), and so does a
+ * duplicate when keep_old (its old slug went to no other file); each
+ * slug kept is live. QUIRE_OK or QUIRE_ENOMEM.
+ */
+static enum quire_err take_file(struct deploy_plan *plan, struct key_table *live,
+				struct content_file *f,
+				const struct tier_pg_hash *same,
+				struct parsed *res, struct slug_claim *c,
+				const struct deploy_known *k, int keep_old)
+{
+	struct record *r;
+
+	if (same) {
+		plan->n_unchanged++;
+		return key_table_put(live, same->slug, f) != QUIRE_OK ||
+		       sig_add(plan, f, same->slug, k, same) != QUIRE_OK ?
+		       QUIRE_ENOMEM : QUIRE_OK;
+	}
+	if (!res || res->rc != QUIRE_OK || !res->r) {
+		/* failed (reported): its last good version stays, if any */
+		return c->held && c->slug ?
+		       key_table_put(live, c->held, f) : QUIRE_OK;
+	}
+	if (!c->slug) /* a duplicate, reported */
+		return keep_old ? key_table_put(live, c->held, f) : QUIRE_OK;
+	r = res->r;
+	res->r = NULL;
+	free(r->slug);
+	r->slug = c->slug;
+	c->slug = NULL;
+	plan->upserts[plan->n_upserts++] = r;
+	return key_table_put(live, r->slug, f) != QUIRE_OK ||
+	       sig_add(plan, f, r->slug, k, NULL) != QUIRE_OK ?
+	       QUIRE_ENOMEM : QUIRE_OK;
+}
+
+/* Whether claim i, a duplicate, keeps the row PostgreSQL holds for its
+ * path: a colliding file is treated as a broken one, while its old slug
+ * went to no other file (else that file's upsert takes the row). */
+static int keep_old(const struct claims *cl, size_t i)
+{
+	const struct slug_claim *c = &cl->v[i];
+
+	return c->wanted && !c->slug && c->held &&
+	       !slug_settle_taken(cl->v, cl->n, 0, c->kind, c->held);
+}
+
 enum quire_err deploy_plan_make(struct content_file *files, size_t n,
 				const struct deploy_known *k,
 				const struct content_options *opt,
 				struct deploy_plan *plan)
 {
-	const struct tier_pg_hash *known, **same = NULL;
+	const struct tier_pg_hash **same = NULL;
+	unsigned char *keep = NULL;
 	struct key_table live;
+	struct claims cl;
 	struct parse_ctx pc;
 	struct parsed *res;
 	size_t i, j, n_changed = 0;
@@ -224,6 +430,8 @@ enum quire_err deploy_plan_make(struct content_file *files, size_t n,
 
 	memset(plan, 0, sizeof(*plan));
 	memset(&pc, 0, sizeof(pc));
+	memset(&cl, 0, sizeof(cl));
+	memset(&live, 0, sizeof(live));
 	plan->upserts = calloc(n ? n : 1, sizeof(*plan->upserts));
 	same = calloc(n ? n : 1, sizeof(*same));
 	if (key_table_init(&live, n) != QUIRE_OK || !plan->upserts || !same)
@@ -232,7 +440,7 @@ enum quire_err deploy_plan_make(struct content_file *files, size_t n,
 	 * deploy renders thousands), then take the results in file order,
 	 * so errors and duplicates are reported as one thread would. */
 	for (i = 0; i < n; i++) {
-		same[i] = unchanged(&files[i]);
+		same[i] = files[i].failed ? NULL : unchanged(&files[i]);
 		n_changed += !same[i];
 	}
 	pc.files = files;
@@ -244,31 +452,31 @@ enum quire_err deploy_plan_make(struct content_file *files, size_t n,
 		if (!same[i])
 			pc.res[j++].file = i;
 	parallel_for(n_changed, PARSE_PER_THREAD, parse_one, &pc);
-
 	for (i = 0, j = 0; i < n; i++) {
-		known = same[i];
-		if (known) {
-			plan->n_unchanged++;
-			if (live_add(&live, known->slug, files[i].path, plan) != QUIRE_OK ||
-			    sig_add(plan, &files[i], known->slug, k, known) != QUIRE_OK)
-				goto out;
+		if (same[i])
 			continue;
-		}
 		res = &pc.res[j++];
 		if (res->rc == QUIRE_ENOMEM)
 			goto out;
-		if (res->rc != QUIRE_OK) {
+		/* one that could not be read was reported and counted */
+		if (res->rc != QUIRE_OK && !files[i].failed) {
 			content_report(files[i].path, res->err.line,
 				       res->err.column, res->err.message);
 			plan->n_errors++;
-			continue;
 		}
-		plan->upserts[plan->n_upserts++] = res->r;
-		res->r = NULL;
-		if (live_add(&live, plan->upserts[plan->n_upserts - 1]->slug,
-			     files[i].path, plan) != QUIRE_OK ||
-		    sig_add(plan, &files[i], plan->upserts[plan->n_upserts - 1]->slug,
-			    k, NULL) != QUIRE_OK)
+	}
+	if (settle(&cl, files, n, same, pc.res, opt, plan) != QUIRE_OK)
+		goto out;
+	/* decided before take_file() moves the slugs into the records */
+	keep = calloc(n ? n : 1, sizeof(*keep));
+	if (!keep)
+		goto out;
+	for (i = 0; i < n; i++)
+		keep[i] = (unsigned char)keep_old(&cl, i);
+	for (i = 0, j = 0; i < n; i++) {
+		res = same[i] ? NULL : &pc.res[j++];
+		if (take_file(plan, &live, &files[i], same[i], res, &cl.v[i], k,
+			      keep[i]) != QUIRE_OK)
 			goto out;
 	}
 	for (i = 0; i < k->n; i++)
@@ -281,6 +489,8 @@ out:
 		record_free(pc.res[j].r);
 	free(pc.res);
 	free(same);
+	free(keep);
+	claims_release(&cl);
 	key_table_release(&live);
 	if (rc != QUIRE_OK)
 		deploy_plan_release(plan);

@@ -27,6 +27,7 @@ struct deploy_plan {
 	size_t n_unchanged;
 	size_t n_errors;          /* each reported as path:line:column: message */
 	size_t n_skipped;         /* files left out: their slug is the API's */
+	size_t n_renamed;         /* posts given a suffix (slug_settle.h) */
 	/* Stable signatures of files read that PostgreSQL does not have
 	 * yet, for tier_pg_keep_sigs(): slug, sig and the hash it goes with */
 	struct tier_pg_hash *sigs;

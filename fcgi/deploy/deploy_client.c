@@ -72,7 +72,7 @@ static int send_request(int fd, const char *text)
 }
 
 int deploy_client_ask(const char *socket_path, const char *dir,
-		      double timeout_ms)
+		      double timeout_ms, int strict)
 {
 	char req[DEPLOY_PROTO_MAX], reply[16], *real, *end;
 	ssize_t got;
@@ -84,7 +84,8 @@ int deploy_client_ask(const char *socket_path, const char *dir,
 	real = realpath(dir, NULL);
 	if (!real)
 		return DEPLOY_CLIENT_NONE;
-	n = snprintf(req, sizeof(req), "deploy %.0f %s", timeout_ms, real);
+	n = snprintf(req, sizeof(req), "%s %.0f %s",
+		     strict ? "deploy-strict" : "deploy", timeout_ms, real);
 	free(real);
 	if (n < 0 || (size_t)n >= sizeof(req))
 		return DEPLOY_CLIENT_NONE;

@@ -25,6 +25,8 @@ enum deploy_exit {
 	DEPLOY_EXIT_ACK = 4,       /* deployed, but not every worker acknowledged */
 	DEPLOY_EXIT_SKIPPED = 5,   /* deployed and acknowledged, but files were
 	                            * left out: their slug is an API post's */
+	DEPLOY_EXIT_ERRORS = 6,    /* deployed with errors: files that failed
+	                            * (listed) keep their last good version */
 };
 
 #define DEPLOY_PROTO_NOT_MINE 255
@@ -42,7 +44,7 @@ enum deploy_exit {
  * and returns DEPLOY_EXIT_TIER (the deploy may or may not be made).
  */
 int deploy_client_ask(const char *socket_path, const char *dir,
-		      double timeout_ms);
+		      double timeout_ms, int strict);
 
 /* sa for the unix socket at path: 0, or -1 when path is too long. Client
  * and server both. */

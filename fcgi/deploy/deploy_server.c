@@ -136,7 +136,8 @@ static int peer_allowed(int conn)
 }
 
 /* Runs one deploy with stdout and stderr on the client's. */
-static int deploy_on(struct deployer *d, double timeout_ms, const int fds[2])
+static int deploy_on(struct deployer *d, double timeout_ms, int strict,
+		     const int fds[2])
 {
 	enum log_level was = log_level();
 	int saved_out, saved_err, rc;
@@ -155,7 +156,7 @@ static int deploy_on(struct deployer *d, double timeout_ms, const int fds[2])
 			"output: %s", strerror(errno));
 		rc = DEPLOY_EXIT_TIER;
 	} else {
-		rc = deployer_run(d, timeout_ms);
+		rc = deployer_run(d, timeout_ms, strict);
 	}
 	fflush(stdout);
 	fflush(stderr);
@@ -175,13 +176,14 @@ static int deploy_on(struct deployer *d, double timeout_ms, const int fds[2])
 static void serve_one(struct deployer *d, int conn)
 {
 	struct timeval tv = { REQUEST_TIMEOUT_S, 0 };
-	char req[DEPLOY_PROTO_MAX], *end, *dir;
+	char req[DEPLOY_PROTO_MAX], *end, *dir, *arg;
 	double timeout_ms, t0;
-	int fds[2], rc;
+	int fds[2], rc, strict;
 
 	(void)setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (read_request(conn, req, sizeof(req), fds) < 0 || fds[0] == -1 ||
-	    fds[1] == -1 || strncmp(req, "deploy ", 7) != 0) {
+	    fds[1] == -1 || (strncmp(req, "deploy ", 7) != 0 &&
+			     strncmp(req, "deploy-strict ", 14) != 0)) {
 		log_msg(LOG_LEVEL_WARN, "deploy", "malformed request ignored");
 		reply(conn, DEPLOY_EXIT_USAGE);
 		goto out;
@@ -191,8 +193,10 @@ static void serve_one(struct deployer *d, int conn)
 		reply(conn, DEPLOY_EXIT_USAGE);
 		goto out;
 	}
-	timeout_ms = strtod(req + 7, &end);
-	if (end == req + 7 || *end != ' ' || !(timeout_ms > 0) ||
+	strict = req[6] == '-';
+	arg = req + (strict ? 14 : 7);
+	timeout_ms = strtod(arg, &end);
+	if (end == arg || *end != ' ' || !(timeout_ms > 0) ||
 	    timeout_ms > 3600 * 1000.0) {
 		reply(conn, DEPLOY_EXIT_USAGE);
 		goto out;
@@ -203,7 +207,7 @@ static void serve_one(struct deployer *d, int conn)
 		goto out;
 	}
 	t0 = quire_now_ms();
-	rc = deploy_on(d, timeout_ms, fds);
+	rc = deploy_on(d, timeout_ms, strict, fds);
 	close(fds[0]);
 	close(fds[1]);
 	fds[0] = fds[1] = -1;

@@ -5,8 +5,9 @@
  * Every file is listed with its signature while PostgreSQL is asked what
  * the last deploy kept (path, hash, signature); only files whose
  * signature changed are read and hashed (content_scan.h), and only those
- * whose path or hash changed are parsed and rendered; any error is
- * reported and nothing changes. Then, in one PostgreSQL transaction, the
+ * whose path or hash changed are parsed and rendered; an error is
+ * reported and its file keeps its last good version (or, strict,
+ * nothing changes). Then, in one PostgreSQL transaction, the
  * changes and a new generation are committed; Redis is refreshed and
  * the invalidation published; and the deploy waits, bounded, until
  * every live worker acknowledged the new generation.
@@ -56,12 +57,15 @@ const char *deployer_dir(const struct deployer *d);
 /*
  * Deploys the folder (deployer_run.c), printing what it did on stdout
  * and reporting what went wrong; waits at most timeout_ms for the
- * workers' acknowledgements. Returns a deploy_exit. Then call
+ * workers' acknowledgements. Files with errors are reported and left
+ * out, each keeping its last good version, and the rest deployed
+ * (DEPLOY_EXIT_ERRORS); strict refuses the deploy instead, as a whole
+ * (DEPLOY_EXIT_CONTENT). Returns a deploy_exit. Then call
  * deployer_after(), which keeps the files' signatures and what
  * PostgreSQL now holds for the next deploy: work off the deploy's path,
  * done once its caller was answered.
  */
-int deployer_run(struct deployer *d, double timeout_ms);
+int deployer_run(struct deployer *d, double timeout_ms, int strict);
 void deployer_after(struct deployer *d);
 
 #endif

@@ -28,10 +28,13 @@ struct run {
 	struct deployer *d;
 	double timeout_ms;
 	int rc;                  /* a deploy_exit */
-	size_t n_errors;         /* the listing's and the reading's */
+	int strict;              /* any error: nothing deployed */
+	size_t n_list_errors;    /* the listing's: files may be missing */
+	size_t n_errors;         /* the reading's */
 	size_t n_skipped;        /* files left unread: signature unchanged */
 	int whole;               /* the folder was listed whole */
 	int changed;             /* the plan upserts or deletes */
+	int plan_made;           /* d->plan is this deploy's */
 	int full;                /* Redis is rewritten whole */
 	struct tier_redis *r;    /* NULL: none configured, or unreachable */
 	struct tier_redis *acks; /* the deployer's subscription, or NULL */
@@ -94,7 +97,7 @@ static enum step list_and_reach_pg(struct run *run)
 
 	threaded = !d->watch &&
 		   pthread_create(&th, NULL, deployer_prepare_pg, d) == 0;
-	listed = deployer_list(d, &run->n_errors, &run->whole);
+	listed = deployer_list(d, &run->n_list_errors, &run->whole);
 	run->t_list = quire_now_ms();
 	if (threaded)
 		pthread_join(th, NULL);
@@ -143,6 +146,7 @@ static enum step make_plan(struct run *run)
 		return STEP_END;
 	}
 	run->t_plan = quire_now_ms();
+	run->plan_made = 1;
 	run->changed = d->plan.n_upserts || d->plan.n_deletes;
 	return STEP_NEXT;
 }
@@ -186,18 +190,38 @@ static int skip_api_owned(struct deployer *d)
 	return DEPLOY_EXIT_OK;
 }
 
-/* Refuses content with errors (each listed as it was found); leaves out
- * the files whose slug is a post of the write API. */
+/* Every error of the content: the listing's, the reading's, the
+ * plan's (each reported as it was found). */
+static size_t errors_of(const struct run *run)
+{
+	return run->n_list_errors + run->n_errors + run->d->plan.n_errors;
+}
+
+/*
+ * Content with errors: with --strict, refused whole. Else the rest goes
+ * on (one bad file never blocks a blog): the plan already keeps each
+ * broken file's last good version; a listing with errors may have
+ * missed files that are there, so nothing is removed. Then leaves out
+ * the files whose slug is a post of the write API.
+ */
 static enum step refuse_bad_content(struct run *run)
 {
 	struct deployer *d = run->d;
-	size_t n_errors = d->plan.n_errors + run->n_errors;
+	size_t i, n_errors = errors_of(run);
 
-	if (n_errors) {
-		log_report("%zu errors in \"%s\" (listed above); nothing deployed",
-			   n_errors, d->dir);
+	if (n_errors && run->strict) {
+		log_report("%zu error%s in \"%s\" (listed above); --strict: "
+			   "nothing deployed", n_errors, n_errors == 1 ? "" : "s",
+			   d->dir);
 		run->rc = DEPLOY_EXIT_CONTENT;
 		return STEP_END;
+	}
+	if (run->n_list_errors && d->plan.n_deletes) {
+		log_report("the folder could not be listed whole: no post "
+			   "removed by this deploy");
+		for (i = 0; i < d->plan.n_deletes; i++)
+			free(d->plan.deletes[i]);
+		d->plan.n_deletes = 0;
 	}
 	if (run->changed && (run->rc = skip_api_owned(d)) != DEPLOY_EXIT_OK)
 		return STEP_END;
@@ -420,7 +444,7 @@ static void report(const struct run *run)
 			   run->live - run->acked, run->live, run->timeout_ms);
 }
 
-int deployer_run(struct deployer *d, double timeout_ms)
+int deployer_run(struct deployer *d, double timeout_ms, int strict)
 {
 	/* In order; each goes on to the next, to the report, or ends. */
 	static enum step (*const phases[])(struct run *) = {
@@ -442,6 +466,7 @@ int deployer_run(struct deployer *d, double timeout_ms)
 	run.t0 = quire_now_ms();
 	run.d = d;
 	run.timeout_ms = timeout_ms;
+	run.strict = strict;
 	run.rc = DEPLOY_EXIT_TIER;
 	run.waited = QUIRE_OK;
 	deployer_release_last(d);
@@ -459,6 +484,16 @@ int deployer_run(struct deployer *d, double timeout_ms)
 			   d->plan.n_skipped == 1 ? "its" : "each one's");
 		if (run.rc == DEPLOY_EXIT_OK)
 			run.rc = DEPLOY_EXIT_SKIPPED;
+	}
+	/* Files with errors do not stop a deploy either (without --strict):
+	 * the rest is deployed, each one's last good version kept. */
+	if (run.rc != DEPLOY_EXIT_CONTENT && run.plan_made && errors_of(&run)) {
+		log_report("%zu error%s in \"%s\" (listed above); the rest is "
+			   "deployed, the last good version of each file with an "
+			   "error kept", errors_of(&run), errors_of(&run) == 1 ? "" : "s",
+			   d->dir);
+		if (run.rc == DEPLOY_EXIT_OK || run.rc == DEPLOY_EXIT_SKIPPED)
+			run.rc = DEPLOY_EXIT_ERRORS;
 	}
 	tier_redis_close(run.r);
 	return run.rc;

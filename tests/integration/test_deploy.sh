@@ -4,8 +4,8 @@
 #
 # Real postgres (initdb in the temp dir), real redis-server, quire behind
 # nginx. A copy of the fixture site (without its deliberately broken
-# file) is deployed, edited and deployed again; a broken edit changes
-# nothing; a deploy made while the workers are cut off from Redis is
+# file) is deployed, edited and deployed again; a broken file changes
+# nothing under --strict, and leaves the rest deployed without it; a deploy made while the workers are cut off from Redis is
 # applied when they reconnect; with PostgreSQL stopped, cached pages are
 # still served.
 . "$(dirname "$0")/lib.sh"
@@ -100,18 +100,24 @@ check "... as one change" grep -q " 1 changed, 0 removed" "$T_DIR/deploy.out"
 check "... served by every worker" every_worker_serves /posts/second 200 "FIXTURE-SECOND-BODY"
 check "... of origin content again" test "$(psql_quire "SELECT origin FROM posts WHERE slug = 'second'")" = content
 
-# A broken file: every error listed, nothing deployed, old content stays.
+# A broken file: every error listed; with --strict nothing is deployed
+# and the old content stays; without, the rest is deployed, exit 6
+# (test_deploy_errors.sh has the rest of it).
 printf -- '---\ntitle: [unclosed\n---\nbody\n' >"$SITE/posts/2024-05-05-broken.md"
 sed -i 's/EDIT-OWNED/EDIT-TWO/' "$SITE/posts/2024-01-10-hello-world.md"
-check "a deploy with a broken file fails" not deploy
+check "a --strict deploy with a broken file fails" not deploy --strict
 check "... naming the file with line and column" grep -Eq "2024-05-05-broken.md:[0-9]+:[0-9]+:" "$T_DIR/deploy.out"
 check "... and the old content stays" every_worker_serves "$POST" 200 "EDIT-OWNED"
+deploy
+check "without --strict, the deploy exits 6 (got $D_STATUS)" test "$D_STATUS" = 6
+check "... naming the file with line and column" grep -Eq "2024-05-05-broken.md:[0-9]+:[0-9]+:" "$T_DIR/deploy.out"
+check "... and deploys the rest" every_worker_serves "$POST" 200 "EDIT-TWO"
 rm -f "$SITE/posts/2024-05-05-broken.md"
 
 # A broken file whose name holds a newline: its error stays one log line,
 # the name escaped (deploy.c wrote such names raw before).
 printf -- '---\ntitle: [unclosed\n---\nbody\n' >"$SITE/posts/2024-05-06-two"$'\n'"lines.md"
-check "a deploy with a broken, oddly named file fails" not deploy
+check "a --strict deploy with a broken, oddly named file fails" not deploy --strict
 check "... naming it escaped, on one line" grep -q '2024-05-06-two\\x0alines.md:[0-9]*:[0-9]*:' "$T_DIR/deploy.out"
 rm -f "$SITE/posts/2024-05-06-two"$'\n'"lines.md"
 
@@ -124,7 +130,7 @@ check "... saying it is not a folder" grep -q "is not a folder: nothing deployed
 "$QUIRECTL" deploy "$SITE/posts" >"$T_DIR/deploy.out" 2>&1
 check "a deploy of a folder with neither posts/ nor pages/ fails (exit 1)" test $? = 1
 check "... saying so" grep -q "has neither posts/ nor pages/" "$T_DIR/deploy.out"
-check "... and every post is still served" every_worker_serves "$POST" 200 "EDIT-OWNED"
+check "... and every post is still served" every_worker_serves "$POST" 200 "EDIT-TWO"
 expect_status /posts/second 200
 
 # Removing a file unpublishes its post.

@@ -23,12 +23,13 @@ start_tiers
 copy_test_site
 export QUIRE_DEPLOY_SOCKET=$T_DIR/deploy.sock
 
-# deploy [CLIENT]: a deploy of $SITE asked by quire-deploy (or the
-# command given); output in $T_DIR/deploy.out, the debug fields in
-# LISTED and READ, the exit status in D_STATUS.
+# deploy [CLIENT] [OPTION...]: a deploy of $SITE asked by quire-deploy
+# (or the command given); output in $T_DIR/deploy.out, the debug fields
+# in LISTED and READ, the exit status in D_STATUS.
 deploy() {
 	local cmd=("$CLIENT" "$SITE")
-	[[ ${1:-} == quirectl ]] && cmd=("$QUIRECTL" deploy "$SITE")
+	[[ ${1:-} == quirectl ]] && cmd=("$QUIRECTL" deploy "$SITE") && shift
+	cmd+=("$@")
 	"${cmd[@]}" >"$T_DIR/deploy.out" 2>&1
 	D_STATUS=$?
 	sed 's/^/  deploy: /' "$T_DIR/deploy.out"
@@ -111,13 +112,18 @@ expect_status /posts/brand-new 404
 
 printf -- '---\ntitle: [broken\n---\nx\n' >"$SITE/posts/zz-broken.md"
 sed -i 's/Renamed-In/Not-Yet/' "$f"
-deploy
-check "a deploy with a broken file fails (exit 1)" test "$D_STATUS" = 1
+deploy --strict
+check "a --strict deploy with a broken file fails (exit 1, got $D_STATUS)" test "$D_STATUS" = 1
 check "... naming the file on the client's stderr" grep -q "zz-broken.md:[0-9]*:[0-9]*: " "$T_DIR/deploy.out"
 check "... and deploys nothing" every_worker_serves "$POST" 200 "Renamed-In"
+deploy quirectl --strict
+check "quirectl deploy --strict asks the server the same (exit 1, got $D_STATUS)" test "$D_STATUS" = 1
+deploy
+check "without --strict, the server deploys the rest (exit 6, got $D_STATUS)" test "$D_STATUS" = 6
+check "... naming the file on the client's stderr" grep -q "zz-broken.md:[0-9]*:[0-9]*: " "$T_DIR/deploy.out"
+check "every worker serves the edit" every_worker_serves "$POST" 200 "Not-Yet"
 rm "$SITE/posts/zz-broken.md"
 check "once it is removed, the deploy succeeds" deploy
-check "every worker serves the edit" every_worker_serves "$POST" 200 "Not-Yet"
 
 # A file whose slug is a post of the write API ("second", taken over
 # by hand here the way the API could before issue 16): the server leaves

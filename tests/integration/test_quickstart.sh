@@ -260,13 +260,18 @@ check "... one changed, one removed" grep -q " 1 changed, 1 removed" "$T_DIR/dc.
 check "every worker serves the second edit at once" every_worker_serves "$POST" 200 "EDIT-TWO" "$(<"$RUN/quire.pid")"
 expect_status /posts/second 404
 
-# A broken file: deploy-content passes quirectl's status 1 through.
+# A broken file: with --strict, deploy-content passes quirectl's status
+# 1 through, nothing deployed; without, the rest is deployed, exit 6.
 printf -- '---\ntitle: [unclosed\n---\nbody\n' >"$AUTHOR/posts/bad.md"
 sed -i 's/EDIT-TWO/EDIT-THREE/' "$AUTHOR/$POST_FILE"
-deploy_content "$AUTHOR"
-check "deploy-content of a broken folder exits 1 (quirectl's status)" test "$DC_STATUS" = 1
+deploy_content --strict "$AUTHOR"
+check "deploy-content --strict of a broken folder exits 1 (quirectl's status)" test "$DC_STATUS" = 1
 check "... naming the file" grep -Eq "bad.md:[0-9]+:[0-9]+:" "$T_DIR/dc.out"
 check "... and the served content stays" every_worker_serves "$POST" 200 "EDIT-TWO" "$(<"$RUN/quire.pid")"
+deploy_content "$AUTHOR"
+check "deploy-content of a broken folder exits 6 (deployed with errors)" test "$DC_STATUS" = 6
+check "... naming the file" grep -Eq "bad.md:[0-9]+:[0-9]+:" "$T_DIR/dc.out"
+check "... and the rest is served" every_worker_serves "$POST" 200 "EDIT-THREE" "$(<"$RUN/quire.pid")"
 rm -f "$AUTHOR/posts/bad.md"
 
 mapfile -t WORKERS < <(workers_of "$(<"$RUN/quire.pid")")
@@ -281,20 +286,31 @@ check "deploy-content with the stack stopped exits 3" test "$DC_STATUS" = 3
 check "... and says it is not running" grep -q "not running" "$T_DIR/dc.out"
 
 # Started again on its database, now that a content file gives the slug
-# of the API's post (hello-api, PUT above): that file is skipped and
-# reported, the rest deployed, and the stack starts and serves.
-rm -f "$QUIRE_CONTENT_DIR/posts/bad.md"
+# of the API's post (hello-api, PUT above), a file is broken (bad.md,
+# still there) and two posts share a slug on different dates: the
+# first is skipped and reported, the broken one reported with its
+# line, both posts sharing a slug served, the rest deployed, and the
+# stack starts and serves (issue 17: one bad file never blocks a blog).
 printf -- '---\ntitle: A file with the API post slug\nslug: hello-api\n---\nQS-FILE-BODY\n' \
 	>"$QUIRE_CONTENT_DIR/posts/hello-api.md"
+printf -- '---\ntitle: Twin one\n---\nTWIN-OLD\n' >"$QUIRE_CONTENT_DIR/posts/2020-01-01-twin.md"
+printf -- '---\ntitle: Twin two\n---\nTWIN-NEW\n' >"$QUIRE_CONTENT_DIR/posts/2021-01-01-twin.md"
 if qs start; then
-	ok "quickstart starts on a database whose API post has a content file's slug"
+	ok "quickstart starts with a broken file, shared slugs and an API post's slug"
 	mapfile -t PIDS < <(qs_pids)
 	SEEN_PIDS+=("${PIDS[@]}")
 	check "... reporting the file it skipped" \
 		grep -q 'posts/hello-api.md:1:1: slug "hello-api" is owned by the write API: file skipped' "$T_DIR/qs.out"
-	check "... and saying the rest was deployed" grep -q "deployed generation [0-9]*: 1 changed, .* 1 skipped" "$T_DIR/qs.out"
+	check "... listing the broken file with line and column" grep -Eq "posts/bad.md:[0-9]+:[0-9]+: " "$T_DIR/qs.out"
+	check "... and the post given a suffix, naming both files" \
+		grep -q 'posts/2021-01-01-twin.md:1:1: slug "twin" is also given by ".*posts/2020-01-01-twin.md": served as "twin-2021-01-01"' "$T_DIR/qs.out"
+	check "... saying the rest was deployed" grep -q "deployed generation [0-9]*: 2 changed, .* 1 skipped" "$T_DIR/qs.out"
+	check "... and that there were errors" grep -q "deployed with errors" "$T_DIR/qs.out"
 	check "... every worker serves the API's post" every_worker_serves /posts/hello-api 200 "QS-API-BODY" "$(<"$RUN/quire.pid")"
+	check "... both posts sharing a slug" every_worker_serves /posts/twin 200 "TWIN-OLD" "$(<"$RUN/quire.pid")"
+	check "... (the later one under its suffix)" every_worker_serves /posts/twin-2021-01-01 200 "TWIN-NEW" "$(<"$RUN/quire.pid")"
 	check "... and the rest of the content" every_worker_serves "$POST" 200 "EDIT-THREE" "$(<"$RUN/quire.pid")"
+	rm -f "$QUIRE_CONTENT_DIR/posts/bad.md"
 	sed -i 's/EDIT-THREE/EDIT-THREE-B/' "$QUIRE_CONTENT_DIR/$POST_FILE"
 	deploy_content "$QUIRE_CONTENT_DIR"
 	check "deploy-content then exits 5 (deployed, a file skipped)" test "$DC_STATUS" = 5
@@ -303,7 +319,7 @@ if qs start; then
 	check "... and stops" test "$QS_STATUS" = 0
 	check "... every PID gone" all_gone "${PIDS[@]}"
 else
-	fail "quickstart on a database whose API post has a content file's slug (exit $QS_STATUS)"
+	fail "quickstart with a broken file, shared slugs and an API post's slug (exit $QS_STATUS)"
 fi
 rm -f "$QUIRE_CONTENT_DIR/posts/hello-api.md"
 sed -i 's/EDIT-THREE-B/EDIT-THREE/' "$QUIRE_CONTENT_DIR/$POST_FILE"
@@ -322,6 +338,13 @@ if QUIRE_EMBEDDED=1 qs start; then
 	# EDIT-THREE is in the files only: the tiers refused that deploy.
 	expect_body_contains "$POST" "EDIT-THREE"
 	check "... with no tier in quire.env" not grep -q "QUIRE_DATABASE_URL\|QUIRE_REDIS_URL" "$RUN/quire.env"
+	# the same rule as the deploy's: both posts sharing a slug served
+	expect_body_contains /posts/twin TWIN-OLD
+	expect_body_contains /posts/twin-2021-01-01 TWIN-NEW
+	printf -- '---\ntitle: [unclosed\n---\nbody\n' >"$QUIRE_CONTENT_DIR/posts/bad.md"
+	deploy_content "$QUIRE_CONTENT_DIR"
+	check "deploy-content on the embedded stack with a broken file exits 6, as a deploy" test "$DC_STATUS" = 6
+	check "... naming the file" grep -Eq "bad.md:[0-9]+:[0-9]+:" "$T_DIR/dc.out"
 	rm -f "$QUIRE_CONTENT_DIR/posts/bad.md"
 	sed -i 's/EDIT-THREE/EDIT-FOUR/' "$QUIRE_CONTENT_DIR/$POST_FILE"
 	check "deploy-content on the embedded stack succeeds (check + SIGHUP)" \

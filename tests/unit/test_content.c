@@ -17,7 +17,9 @@
 #include "content/content.h"
 #include "content/markdown.h"
 #include "content/post.h"
+#include "content/record.h"
 #include "content/site.h"
+#include "content/slug_settle.h"
 #include "content/strlist.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
@@ -442,6 +444,159 @@ static void test_broken_keeps_prev(void)
 	content_free(third);
 }
 
+/* Posts sharing a slug on different dates are all served: the earliest
+ * keeps it, the later ones get a suffix of their date and keep the slug
+ * they asked for (slug_settle.h); the same date is a duplicate. */
+static void test_shared_slugs_dates(void)
+{
+	const char *logged;
+	const struct post *p;
+	struct content *c, *again;
+
+	clear();
+	put("posts/2016-10-20-dup.md", "---\ntitle: Middle\n---\n");
+	put("posts/more/2017-05-05-dup.md", "---\ntitle: Late\n---\n");
+	put("posts/2015-06-06-dup.md", "---\ntitle: Early\n---\n");
+	put("posts/2018-01-01-same.markdown", "---\ntitle: First\n---\n");
+	put("posts/2018-01-01-same.md", "---\ntitle: Second\n---\n");
+	/* a post that asks for the suffix a later post would get */
+	put("posts/2019-01-01-x.md", "---\ntitle: X1\n---\n");
+	put("posts/2020-02-02-x.md", "---\ntitle: X2\n---\n");
+	put("posts/taken.md", "---\ntitle: Taken\nslug: x-2020-02-02\n"
+	    "date: 2010-01-01\n---\n");
+	c = load(NULL, &logged);
+	CHECK(c->n == 7);
+	CHECK(c->n_errors == 1);
+	p = find(c, "dup");
+	CHECK_STR(p ? p->title : NULL, "Early");
+	CHECK(p && p->wanted_slug == NULL);
+	p = find(c, "dup-2016-10-20");
+	CHECK_STR(p ? p->title : NULL, "Middle");
+	CHECK_STR(p ? p->wanted_slug : NULL, "dup");
+	p = find(c, "dup-2017-05-05");
+	CHECK_STR(p ? p->title : NULL, "Late");
+	CHECK_STR(rel(p), "posts/more/2017-05-05-dup.md");
+	CHECK_CONTAINS(logged, "2017-05-05-dup.md:1:1: slug \"dup\" is also given by");
+	CHECK_CONTAINS(logged, "served as \"dup-2017-05-05\"");
+	p = find(c, "same");
+	CHECK_STR(p ? p->title : NULL, "First");
+	CHECK_CONTAINS(logged, "2018-01-01-same.md:1:1: duplicate slug \"same\"");
+	CHECK_CONTAINS(logged, "2018-01-01-same.markdown\" on the same date");
+	p = find(c, "x-2020-02-02");
+	CHECK_STR(p ? p->title : NULL, "Taken");
+	p = find(c, "x-2020-02-02-2");
+	CHECK_STR(p ? p->title : NULL, "X2");
+	CHECK_STR(p ? p->wanted_slug : NULL, "x");
+
+	/* broken on a reload: the last good version keeps its slug */
+	put("posts/more/2017-05-05-dup.md", "---\ntitle: [broken\n---\n");
+	again = load(c, &logged);
+	p = find(again, "dup-2017-05-05");
+	CHECK_STR(p ? p->title : NULL, "Late");
+	CHECK_STR(p ? p->wanted_slug : NULL, "dup");
+	CHECK(again->n == 7);
+	content_free(again);
+	content_free(c);
+}
+
+/* A file that becomes a duplicate keeps its last good version, as a
+ * broken one does, while its old slug is free. */
+static void test_duplicate_keeps_prev(void)
+{
+	const char *logged;
+	const struct post *p;
+	struct content *first, *second;
+
+	clear();
+	put("posts/2018-01-01-same.md", "---\ntitle: Same\n---\n");
+	put("posts/2018-01-01-solo.md", "---\ntitle: Solo\n---\nSOLO\n");
+	first = load(NULL, NULL);
+	CHECK(first->n == 2);
+	put("posts/2018-01-01-solo.md", "---\ntitle: Solo\nslug: same\n---\n");
+	second = load(first, &logged);
+	CHECK(second->n == 2);
+	CHECK(second->n_errors == 1);
+	CHECK_CONTAINS(logged, "2018-01-01-solo.md:1:1: duplicate slug \"same\"");
+	p = find(second, "solo");
+	CHECK_STR(p ? p->html : NULL, "<p>SOLO</p>\n");
+	p = find(second, "same");
+	CHECK_STR(p ? p->title : NULL, "Same");
+	content_free(second);
+	content_free(first);
+}
+
+/* The rule itself: a slug held keeps its file; case is ignored. */
+static void test_slug_settle_held(void)
+{
+	struct slug_claim v[5];
+	size_t n_errors = 0, n_renamed = 0;
+
+	memset(v, 0, sizeof(v));
+	/* held by an earlier deploy; a newcomer dated earlier comes later */
+	v[0].path = "a.md";
+	v[0].wanted = "foo";
+	v[0].held = "foo";
+	v[0].day = 200;
+	v[1].path = "b.md";
+	v[1].wanted = "Foo";              /* the same slug but for case */
+	v[1].day = 100;
+	v[2].path = "c.md";               /* not parsed: keeps what it holds */
+	v[2].held = "foo-1970-04-11";
+	v[2].day = SLUG_DAY_UNKNOWN;
+	v[3].path = "d.md";               /* a slug changed: the new one */
+	v[3].wanted = "baz";
+	v[3].held = "bar";
+	v[3].day = 5;
+	v[4].path = "e.md";               /* same day as a.md: duplicate */
+	v[4].wanted = "FOO";
+	v[4].day = 200;
+	log_begin();
+	CHECK(slug_settle(v, 5, 0, &n_errors, &n_renamed) == QUIRE_OK);
+	(void)log_end();
+	CHECK_STR(v[0].slug, "foo");
+	CHECK_STR(v[1].slug, "Foo-1970-04-11-2");
+	CHECK(v[1].renamed);
+	CHECK_STR(v[2].slug, "foo-1970-04-11");
+	CHECK_STR(v[3].slug, "baz");
+	CHECK(v[4].slug == NULL);
+	CHECK(n_errors == 1 && n_renamed == 1);
+	slug_settle_release(v, 5);
+}
+
+/* A worker reads the slug a deploy did not give from the record's
+ * source: its post's wanted_slug, for the permalinks. */
+static void test_record_wanted_slug(void)
+{
+	struct parse_error err;
+	struct post *p = NULL, *q = NULL;
+	struct record *r;
+	char *text;
+
+	text = strdup("---\ntitle: Late\n---\nbody\n");
+	CHECK(content_parse_file("posts/more/2017-05-05-dup.md", POST_KIND_POST,
+				 text, strlen(text), NULL, &p, &err) == QUIRE_OK);
+	r = p ? record_from_post(p, RECORD_ORIGIN_CONTENT) : NULL;
+	CHECK(r != NULL);
+	if (!r) {
+		post_free(p);
+		return;
+	}
+	CHECK(record_to_post(r, &q) == QUIRE_OK);
+	CHECK(q && q->wanted_slug == NULL);
+	CHECK_STR(q ? q->slug : NULL, "dup");
+	post_free(q);
+	free(r->slug);
+	r->slug = strdup("dup-2017-05-05");
+	CHECK(record_to_post(r, &q) == QUIRE_OK);
+	CHECK_STR(q ? q->slug : NULL, "dup-2017-05-05");
+	CHECK_STR(q ? q->wanted_slug : NULL, "dup");
+	CHECK_STR(q ? q->path : NULL, "posts/more/2017-05-05-dup.md");
+	CHECK(q && q->has_date && q->date == p->date);
+	post_free(q);
+	record_free(r);
+	post_free(p);
+}
+
 static void test_nested_folders(void)
 {
 	struct content *c;
@@ -806,6 +961,10 @@ int main(void)
 	test_missing_title();
 	test_bad_yaml_logged();
 	test_broken_keeps_prev();
+	test_shared_slugs_dates();
+	test_duplicate_keeps_prev();
+	test_slug_settle_held();
+	test_record_wanted_slug();
 	test_nested_folders();
 	test_skipped_files();
 	test_symlinks();

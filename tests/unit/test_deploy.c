@@ -427,6 +427,52 @@ static void test_cache_file(void)
 	deploy_cache_free(c);
 }
 
+/* A file keeps the slug PostgreSQL holds: a newcomer sharing it on
+ * another day gets a suffix of its date, one on the same day (the day
+ * of the file not read again, learnt by parsing it) is a duplicate; a
+ * broken file keeps its row; the rest of the plan stands. */
+static void test_plan_shared_slugs(void)
+{
+	struct content_options opt = { 0 };
+	struct content_file *v = NULL, *f;
+	struct deploy_known *idx = NULL;
+	struct deploy_plan plan;
+	struct tier_pg_hash known[2];
+	char dir[256], p_held[512], p_broken[512];
+	size_t n = 0, errors = 0, skipped = 0;
+
+	tmpsite_make(dir, sizeof(dir), "deploy-shared");
+	tmpsite_write(dir, "posts/2016-10-20-dup.md", "---\ntitle: Held\n---\n");
+	tmpsite_write(dir, "posts/2015-06-06-dup.md", "---\ntitle: Older\n---\n");
+	tmpsite_write(dir, "posts/2016-10-20-dup.markdown", "---\ntitle: Twin\n---\n");
+	tmpsite_write(dir, "posts/broken.md", "---\ntitle: [x\n---\n");
+	snprintf(p_held, sizeof(p_held), "%s/posts/2016-10-20-dup.md", dir);
+	snprintf(p_broken, sizeof(p_broken), "%s/posts/broken.md", dir);
+	CHECK(content_scan_list(dir, &v, &n, &errors) == QUIRE_OK && n == 4);
+	CHECK(content_scan_read(v, &n, &errors) == QUIRE_OK && n == 4);
+	f = find(v, n, "/2016-10-20-dup.md");
+	memset(known, 0, sizeof(known));
+	known[0].slug = (char *)"dup";
+	known[0].path = p_held;
+	known[0].hash = f ? f->hash : 0;
+	known[1].slug = (char *)"broken-before";
+	known[1].path = p_broken;
+	known[1].hash = 1;
+	CHECK(deploy_known_index(known, 2, NULL, &idx) == QUIRE_OK);
+	deploy_skip_known(v, n, idx, &skipped);
+	CHECK(deploy_plan_make(v, n, idx, &opt, &plan) == QUIRE_OK);
+	CHECK(plan.n_unchanged == 1);
+	CHECK(plan.n_upserts == 1);
+	CHECK_STR(plan.n_upserts ? plan.upserts[0]->slug : NULL, "dup-2015-06-06");
+	CHECK(plan.n_renamed == 1);
+	CHECK(plan.n_errors == 2);  /* the same-day twin, the broken file */
+	CHECK(plan.n_deletes == 0); /* the broken file's row stays */
+	deploy_plan_release(&plan);
+	deploy_known_free(idx);
+	content_scan_files_free(v, n);
+	tmpsite_remove(dir);
+}
+
 int main(void)
 {
 	markdown_init();
@@ -436,6 +482,7 @@ int main(void)
 	test_skip_and_plan();
 	test_known_after();
 	test_skip_owned();
+	test_plan_shared_slugs();
 	test_cache_file();
 	tmpsite_remove(root);
 	return check_done("test_deploy");
