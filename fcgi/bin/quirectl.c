@@ -1,5 +1,6 @@
 /*
- * quirectl.c - the admin command: check, deploy, serve, status, migrate
+ * quirectl.c - the admin command: check, deploy, serve, status, migrate,
+ * import
  *
  * A deploy is deployer.h's. `quirectl serve DIR` keeps a deployer alive
  * and answers deploys asked on QUIRE_DEPLOY_SOCKET (deploy_server.h);
@@ -9,9 +10,12 @@
  * Every report, the library's included, goes through log_report(): this
  * program names it ("quirectl: ") and sends it to stderr.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "build_config.h"
 #include "content/content.h"
@@ -20,6 +24,9 @@
 #include "deploy/deploy_server.h"
 #include "deploy/deploy_tiers.h"
 #include "deploy/deployer.h"
+#include "import/import.h"
+#include "import/import_hugo.h"
+#include "import/import_jekyll.h"
 #include "lib/config.h"
 #include "lib/limits.h"
 #include "lib/log.h"
@@ -36,6 +43,7 @@ static void usage(FILE *f)
 		"       quirectl serve DIR\n"
 		"       quirectl status\n"
 		"       quirectl migrate\n"
+		"       quirectl import jekyll|hugo SOURCE --out DIR\n"
 		"Settings come from the environment, as for quire.fcgi:\n"
 		"QUIRE_DATABASE_URL, QUIRE_REDIS_URL, QUIRE_REDIS_PREFIX,\n"
 		"QUIRE_UNSAFE_HTML; QUIRE_PID_FILE names the master to signal\n"
@@ -214,6 +222,103 @@ static int cmd_status(const struct config *cfg)
 	return rc;
 }
 
+/* jekyll and hugo: SOURCE is the site's folder, no other option. */
+static int run_site(enum quire_err (*run)(struct import *), const char *src,
+		    const char *out, int argc, char **argv)
+{
+	struct import im;
+	size_t i, posts = 0, pages = 0;
+	enum quire_err rc;
+	int status;
+
+	(void)argv;
+	if (argc) {
+		usage(stderr);
+		return IMPORT_EXIT_USAGE;
+	}
+	import_init(&im, src, out);
+	rc = run(&im);
+	for (i = 0; i < im.n; i++) {
+		if (im.posts[i].kind == POST_KIND_PAGE)
+			pages++;
+		else
+			posts++;
+	}
+	status = import_status(&im, rc);
+	printf("%zu posts, %zu pages, %zu static files imported into %s",
+	       posts, pages, im.copied, out);
+	if (im.reported)
+		printf("; %zu problems reported", im.reported);
+	printf("%s\n", rc == QUIRE_OK ? "" : "; the import stopped: DIR is incomplete");
+	import_release(&im);
+	return status;
+}
+
+static int import_jekyll_cmd(const char *src, const char *out, int argc, char **argv)
+{
+	return run_site(import_jekyll, src, out, argc, argv);
+}
+
+static int import_hugo_cmd(const char *src, const char *out, int argc, char **argv)
+{
+	return run_site(import_hugo, src, out, argc, argv);
+}
+
+/* `quirectl import KIND SOURCE --out DIR [OPTIONS]`: one line an
+ * importer; argc/argv are the options after the three. */
+static const struct importer {
+	const char *kind;
+	int (*run)(const char *src, const char *out, int argc, char **argv);
+} importers[] = {
+	{ "jekyll", import_jekyll_cmd },
+	{ "hugo", import_hugo_cmd },
+};
+
+/* DIR made, or refused when it holds anything already: an import never
+ * writes over what an author has. */
+static int out_ready(const char *out)
+{
+	struct dirent *e;
+	DIR *d;
+	int empty = 1;
+
+	if (mkdir(out, 0755) == 0)
+		return 1;
+	if (errno != EEXIST || !(d = opendir(out))) {
+		log_report("%s: cannot make the folder: %s", out, strerror(errno));
+		return 0;
+	}
+	while (empty && (e = readdir(d)))
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	if (!empty)
+		log_report("%s is not empty: import into a new folder", out);
+	return empty;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	char *rest[8];
+	const char *out = NULL;
+	int i, n = 0;
+	size_t k;
+
+	for (i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc && !out)
+			out = argv[++i];
+		else if (n < (int)(sizeof(rest) / sizeof(rest[0])))
+			rest[n++] = argv[i];
+		else
+			out = NULL, i = argc;
+	}
+	for (k = 0; k < sizeof(importers) / sizeof(importers[0]); k++)
+		if (argc >= 4 && strcmp(argv[2], importers[k].kind) == 0 && out)
+			return out_ready(out) ?
+			       importers[k].run(argv[3], out, n, rest) : IMPORT_EXIT_USAGE;
+	usage(stderr);
+	return IMPORT_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	char *env_only[] = { argv[0], NULL };
@@ -244,10 +349,13 @@ int main(int argc, char **argv)
 			       LOG_LEVEL_WARN);
 	if ((t = getenv("QUIRE_DEPLOY_TIMEOUT_MS")) && atof(t) > 0)
 		timeout_ms = atof(t);
-	if (argc == 5 && strcmp(argv[3], "--timeout-ms") == 0 && atof(argv[4]) > 0)
+	if (argc == 5 && strcmp(argv[1], "deploy") == 0 &&
+	    strcmp(argv[3], "--timeout-ms") == 0 && atof(argv[4]) > 0)
 		timeout_ms = atof(argv[4]);
 	markdown_init();
-	if (strcmp(argv[1], "check") == 0 && argc == 3)
+	if (strcmp(argv[1], "import") == 0)
+		rc = cmd_import(argc, argv);
+	else if (strcmp(argv[1], "check") == 0 && argc == 3)
 		rc = cmd_check(&cfg, argv[2]);
 	else if (strcmp(argv[1], "deploy") == 0 && (argc == 3 || argc == 5))
 		rc = cmd_deploy(&cfg, argv[2], timeout_ms);
