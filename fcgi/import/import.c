@@ -102,6 +102,13 @@ void import_report(struct import *im, const char *path, unsigned line,
 	im->reported++;
 }
 
+void import_report_at(struct import *im, const char *path, unsigned line,
+		      unsigned column, const char *msg)
+{
+	log_report("%s:%u:%u: %s", path, line, column, msg);
+	im->reported++;
+}
+
 struct import_post *import_post_add(struct import *im, enum post_kind kind)
 {
 	struct import_post *v;
@@ -167,8 +174,8 @@ enum quire_err import_read(struct import *im, const char *rel, size_t max,
 {
 	char *path = join(im->src, rel), *s = NULL;
 	struct stat st;
-	ssize_t r;
-	size_t got = 0;
+	ssize_t r = 0;
+	size_t got = 0, cap;
 	int fd;
 
 	if (!path)
@@ -191,18 +198,23 @@ enum quire_err import_read(struct import *im, const char *rel, size_t max,
 		import_report(im, rel, 0, "larger than %zu bytes: left out", max);
 		return QUIRE_ETOOBIG;
 	}
-	if (!(s = malloc(max + 1))) {
+	/* room for the size seen and one byte more, which tells a file
+	 * that grew meanwhile: its bytes would be neither these nor the new */
+	cap = (size_t)st.st_size;
+	if (!(s = malloc(cap + 2))) {
 		close(fd);
 		return QUIRE_ENOMEM;
 	}
-	/* read to the bound, not to st_size: a file may grow meanwhile */
-	while ((r = read(fd, s + got, max + 1 - got)) > 0 && got + (size_t)r <= max)
+	while ((r = read(fd, s + got, cap + 1 - got)) > 0) {
 		got += (size_t)r;
+		if (got > cap)
+			break;
+	}
 	close(fd);
-	if (r != 0) {
+	if (r < 0 || got > cap) {
 		free(s);
 		import_report(im, rel, 0, r < 0 ? "cannot read" :
-			      "grew past the bound while read: left out");
+			      "changed while read: left out");
 		return r < 0 ? QUIRE_EIO : QUIRE_ETOOBIG;
 	}
 	s[got] = '\0';
@@ -298,8 +310,8 @@ enum quire_err import_frontmatter(struct import *im, struct import_post *p)
 	rc = toml ? import_map_toml(t + start, k - start, line_of(t, start), &p->fm, &err)
 		  : import_map_yaml(t + start, k - start, line_of(t, start), &p->fm, &err);
 	if (rc != QUIRE_OK) {
-		import_report(im, p->src, err.line, "%u: %s", err.column,
-			      *err.message ? err.message : quire_strerror(rc));
+		import_report_at(im, p->src, err.line, err.column,
+				 *err.message ? err.message : quire_strerror(rc));
 		return rc;
 	}
 	p->body = k + (toml ? mark_line(t, len, k, "+++") :

@@ -106,6 +106,10 @@ void import_release(struct import *im);
 void import_report(struct import *im, const char *path, unsigned line,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The same for an error at a line and column: "path:line:column: ". */
+void import_report_at(struct import *im, const char *path, unsigned line,
+		      unsigned column, const char *msg);
+
 /* A new post appended to im (zeroed but for kind), or NULL when out of
  * memory or past QUIRE_MAX_POSTS (reported). */
 struct import_post *import_post_add(struct import *im, enum post_kind kind);

@@ -10,6 +10,7 @@
  * extras are then turned back into keys, so there is one TOML reader in
  * quire, not two.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "content/frontmatter_toml.h"
 #include "content/post.h"
 #include "content/strlist.h"
+#include "lib/buf.h"
 #include "import/import_config.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
@@ -348,6 +350,61 @@ enum quire_err import_map_yaml(const char *text, size_t len,
 
 /* ---- TOML, through the frontmatter reader ---- */
 
+/* What a table of a config is renamed to when frontmatter would take it
+ * for a field, and renamed back from in the keys. */
+#define SHIELD "quire-import-table-"
+
+/* 1 when name (n bytes) is a field of frontmatter_value.c's table,
+ * which a table may not be named after. */
+static int field_name(const char *name, size_t n)
+{
+	static const char *const fields[] = { "title", "slug", "date",
+		"updated", "lastmod", "last_modified_at", "author", "authors",
+		"description", "summary", "excerpt", "tags", "category",
+		"categories", "draft", "published", "toc", "template",
+		"featured_image", "image", "related_posts", "aliases", "pin",
+		NULL };
+	size_t i;
+
+	for (i = 0; fields[i]; i++)
+		if (strlen(fields[i]) == n && strncasecmp(fields[i], name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A config's "[author]" (or "[[tags]]", "[author.x]") is a table, not the
+ * field frontmatter's reader would refuse it as: its header is renamed
+ * SHIELD + name before reading, and post_to_map() names its keys back.
+ */
+static void shield_tables(const char *text, size_t len, struct buf *out)
+{
+	const char *s = text, *end = text + len, *eol, *k;
+
+	while (s < end) {
+		eol = memchr(s, '\n', (size_t)(end - s));
+		eol = eol ? eol + 1 : end;
+		for (k = s; k < eol && (*k == ' ' || *k == '\t'); k++)
+			;
+		if (k < eol && *k == '[') {
+			const char *name;
+
+			while (k < eol && (*k == '[' || *k == ' ' || *k == '\t'))
+				k++;
+			for (name = k; k < eol && (isalnum((unsigned char)*k) ||
+						   *k == '_' || *k == '-'); k++)
+				;
+			if (field_name(name, (size_t)(k - name))) {
+				buf_append(out, s, (size_t)(name - s));
+				buf_puts(out, SHIELD);
+				s = name;
+			}
+		}
+		buf_append(out, s, (size_t)(eol - s));
+		s = eol;
+	}
+}
+
 static enum quire_err put_scalar(struct import_map *m, const char *key,
 				 const char *value)
 {
@@ -408,9 +465,14 @@ static enum quire_err post_to_map(const struct post *p, struct import_map *m)
 		TRY(put_date(m, "lastmod", p->updated));
 	if (p->draft)
 		TRY(put_scalar(m, "draft", "true"));
-	for (i = 0; i < p->n_extra; i++)
+	for (i = 0; i < p->n_extra; i++) {
+		const char *key = p->extra[i].key;
+
+		if (strncmp(key, SHIELD, strlen(SHIELD)) == 0)
+			key += strlen(SHIELD);
 		if (*p->extra[i].value)
-			TRY(put_scalar(m, p->extra[i].key, p->extra[i].value));
+			TRY(put_scalar(m, key, p->extra[i].value));
+	}
 #undef TRY
 	return rc;
 }
@@ -419,6 +481,7 @@ enum quire_err import_map_toml(const char *text, size_t len,
 			       unsigned first_line, struct import_map *m,
 			       struct parse_error *err)
 {
+	struct buf b = BUF_INIT;
 	struct post *p;
 	enum quire_err rc;
 
@@ -431,11 +494,15 @@ enum quire_err import_map_toml(const char *text, size_t len,
 		}
 		return QUIRE_ETOOBIG;
 	}
-	if (!(p = post_new()))
+	shield_tables(text, len, &b);
+	if (buf_failed(&b) || !(p = post_new())) {
+		buf_release(&b);
 		return QUIRE_ENOMEM;
-	rc = frontmatter_toml_read(p, text, len, first_line, err);
+	}
+	rc = frontmatter_toml_read(p, b.data ? b.data : "", b.len, first_line, err);
 	if (rc == QUIRE_OK)
 		rc = post_to_map(p, m);
 	post_free(p);
+	buf_release(&b);
 	return rc;
 }

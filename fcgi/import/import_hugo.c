@@ -481,7 +481,7 @@ static enum quire_err read_config(struct hugo *h)
 		     import_map_toml(text, len, 1, &h->cfg, &err) :
 		     import_map_yaml(text, len, 1, &h->cfg, &err);
 		if (rc != QUIRE_OK)
-			import_report(im, name, err.line, "%u: %s", err.column, err.message);
+			import_report_at(im, name, err.line, err.column, err.message);
 	}
 	free(text);
 	if (rc != QUIRE_OK)

@@ -607,8 +607,8 @@ static enum quire_err read_config(struct jekyll *j)
 		memset(&err, 0, sizeof(err));
 		rc = import_map_yaml(text, len, 1, &j->cfg, &err);
 		if (rc != QUIRE_OK)
-			import_report(im, "_config.yml", err.line, "%u: %s",
-				      err.column, err.message);
+			import_report_at(im, "_config.yml", err.line, err.column,
+					 err.message);
 	}
 	free(text);
 	if (rc != QUIRE_OK)
