@@ -248,6 +248,41 @@ static size_t liquid_tag(struct scan *s, size_t i, size_t close)
 	return end;
 }
 
+/* Jekyll's {{ "/path" | relative_url }} (the path: quire serves at its
+ * URL's root) and | absolute_url (the site's URL and the path), which
+ * posts since Jekyll 3.7 use where older ones wrote site.baseurl. 1 when
+ * in[a, b) was one and is written. */
+static int url_filter(struct scan *s, const char *a, const char *b)
+{
+	const char *path, *f;
+	char q;
+	size_t n;
+
+	if (a >= b || (*a != '"' && *a != '\''))
+		return 0;
+	q = *a++;
+	for (path = a; a < b && *a != q; a++)
+		;
+	if (a >= b)
+		return 0;
+	n = (size_t)(a - path);
+	for (a++; a < b && isspace((unsigned char)*a); a++)
+		;
+	if (a >= b || *a != '|')
+		return 0;
+	for (a++; a < b && isspace((unsigned char)*a); a++)
+		;
+	f = a;
+	if (is(f, (size_t)(b - f), "absolute_url"))
+		buf_puts(s->out, s->t->site_url ? s->t->site_url : "");
+	else if (!is(f, (size_t)(b - f), "relative_url"))
+		return 0;
+	if (!n || *path != '/')
+		buf_putc(s->out, '/');
+	buf_append(s->out, path, n);
+	return 1;
+}
+
 /* A "{{ ... }}" at in[i] closing at close. */
 static size_t liquid_output(struct scan *s, size_t i, size_t close)
 {
@@ -261,6 +296,8 @@ static size_t liquid_output(struct scan *s, size_t i, size_t close)
 		buf_puts(s->out, s->t->site_url ? s->t->site_url : "");
 		return end;
 	}
+	if (url_filter(s, a, b))
+		return end;
 	report(s, i, end - i, "template tag left as text");
 	buf_append(s->out, s->in + i, end - i);
 	return end;

@@ -3,6 +3,7 @@
  * Markdown
  *
  * Jekyll's Liquid ({% highlight %}, {% raw %}, {{ site.baseurl }},
+ * {{ "/path" | relative_url }} and absolute_url,
  * {{ site.url }}, {% link %}, {% post_url %}) and Hugo's shortcodes
  * ({{< highlight >}}, {{< figure >}}, {{< ref >}}, {{< relref >}}, and
  * the escaped form, a comment

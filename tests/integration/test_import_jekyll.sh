@@ -55,7 +55,8 @@ end
 {% raw %}In Liquid, {{ page.title }} prints the title.{% endraw %}
 
 See [the release]({% post_url 2016-10-20-Rust-1.12.1 %}),
-[about]({% link about.md %}) and [home]({{ site.url }}{{ site.baseurl }}/).
+[about]({% link about.md %}), [home]({{ site.url }}{{ site.baseurl }}/)
+and [the feed]({{ "/feed.xml" | relative_url }}).
 EOF
 cat >"$SRC/_posts/2017-02-01-own-permalink.md" <<'EOF'
 ---
@@ -172,5 +173,6 @@ expect_body_contains "$post" 'src="/images/photo.png"'
 expect_body_contains "$post" 'href="/2016/10/20/Rust-1.12.1.html"'
 expect_body_contains "$post" 'href="/about.html"'
 expect_body_contains "$post" 'href="https://old.example.org/"'
+expect_body_contains "$post" 'href="/feed.xml"'
 expect_body_lacks "$post" '{%'
 t_done

@@ -86,6 +86,12 @@ static void test_jekyll_site(void)
 	CHECK_STR(jekyll("![a]({{ site.baseurl }}/images/a.png)"), "![a](/images/a.png)");
 	CHECK_STR(jekyll("{{site.url}}{{- site.baseurl -}}/x"), "https://blog.example.org/x");
 	CHECK(tags.reported == 0);
+	/* Jekyll 3.7's filters for the same */
+	CHECK_STR(jekyll("![a]({{ \"/assets/a.png\" | relative_url }})"), "![a](/assets/a.png)");
+	CHECK_STR(jekyll("{{ 'feed.xml' | absolute_url }}"), "https://blog.example.org/feed.xml");
+	CHECK(tags.reported == 0);
+	CHECK_STR(jekyll("{{ \"/a\" | upcase }}"), "{{ \"/a\" | upcase }}");
+	CHECK(tags.reported == 1);
 }
 
 static void test_jekyll_links(void)
