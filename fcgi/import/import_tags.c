@@ -106,8 +106,9 @@ static int is(const char *w, size_t n, const char *name)
 	return n == strlen(name) && memcmp(w, name, n) == 0;
 }
 
-/* A fence of backticks longer than any run in code, 3 at least. */
-static void fence(struct buf *out, const char *code, size_t n)
+/* How long a fence of backticks must be: longer than any run in code,
+ * 3 at least. */
+static size_t fence_len(const char *code, size_t n)
 {
 	size_t i, run = 0, longest = 0;
 
@@ -116,7 +117,12 @@ static void fence(struct buf *out, const char *code, size_t n)
 		if (run > longest)
 			longest = run;
 	}
-	for (i = 0; i < (longest < 3 ? 3 : longest + 1); i++)
+	return longest < 3 ? 3 : longest + 1;
+}
+
+static void fence(struct buf *out, size_t n)
+{
+	while (n--)
 		buf_putc(out, '`');
 }
 
@@ -131,27 +137,24 @@ static void line_start(struct buf *out)
 static void code_block(struct buf *out, const char *lang, size_t lang_n,
 		       const char *code, size_t n)
 {
-	size_t mark;
+	size_t ticks, k;
 
 	if (n && code[0] == '\n')
 		code++, n--;
 	else if (n > 1 && code[0] == '\r' && code[1] == '\n')
 		code += 2, n -= 2;
+	ticks = fence_len(code, n);
 	line_start(out);
-	mark = out->len;
-	fence(out, code, n);
-	buf_append(out, lang, lang_n);
+	fence(out, ticks);
+	/* an info string ends at its line: a quoted language could hold a
+	 * line break */
+	for (k = 0; k < lang_n && lang[k] != '\n' && lang[k] != '\r'; k++)
+		;
+	buf_append(out, lang, k);
 	buf_putc(out, '\n');
 	buf_append(out, code, n);
 	line_start(out);
-	/* the same fence again: copied from where it was written */
-	{
-		size_t k;
-
-		for (k = mark; k < out->len && out->data[k] == '`'; k++)
-			;
-		buf_append(out, out->data + mark, k - mark);
-	}
+	fence(out, ticks);
 }
 
 /* ---- Jekyll (Liquid) ---- */
