@@ -80,6 +80,14 @@ categories: [News, Updates]
 ---
 In two categories.
 EOF
+# a category from the folder above _posts, as Jekyll takes it
+mkdir -p "$SRC/News/_posts"
+cat >"$SRC/News/_posts/2019-01-02-folder-category.md" <<'EOF'
+---
+title: Folder category
+---
+In the News folder.
+EOF
 cat >"$SRC/_drafts/a-draft.md" <<'EOF'
 ---
 title: A draft
@@ -115,7 +123,7 @@ check "the unknown tag is reported with its path and line" \
 	grep -q '_posts/2017-03-01-unknown-tag.md:6: template tag left as text' "$T_DIR/import.err"
 check "index.html, a template, is reported as left out" grep -q '^quirectl: index.html: ' "$T_DIR/import.err"
 check "nothing else is reported" test "$(wc -l <"$T_DIR/import.err")" = 2
-check "the summary counts 6 posts (the draft too) and 1 page" grep -q '^6 posts, 1 pages, 2 static files' "$T_DIR/import.out"
+check "the summary counts 7 posts (the draft too) and 1 page" grep -q '^7 posts, 1 pages, 2 static files' "$T_DIR/import.out"
 check "the unknown tag stays visible in the post" grep -qF '{% include note.html content="hi" %}' "$OUT/posts/2017-03-01-unknown-tag.md"
 check "the image is copied" cmp -s "$SRC/images/photo.png" "$OUT/static/images/photo.png"
 check "assets are copied" cmp -s "$SRC/assets/css/style.css" "$OUT/static/assets/css/style.css"
@@ -141,8 +149,24 @@ if ((CAPS)); then
 else
 	echo "SKIP  quirectl check: this quire refuses slugs with capitals (SPEC17 §1 not merged)"
 	check "quirectl check finds no error but the capitals' in what was written" \
-		grep -q '^6 files parsed, 1 errors' <("$QUIRECTL" check "$OUT" 2>/dev/null)
+		grep -q '^7 files parsed, 1 errors' <("$QUIRECTL" check "$OUT" 2>/dev/null)
 fi
+
+echo "== a named style: pretty"
+P=$T_DIR/pretty
+mkdir -p "$P/_posts"
+printf 'permalink: pretty\n' >"$P/_config.yml"
+printf -- '---\ntitle: P\ncategories: Some Thing\n---\nx\n' >"$P/_posts/2015-07-08-Pretty-One.md"
+printf -- '---\ntitle: About\n---\nx\n' >"$P/about.md"
+"$QUIRECTL" import jekyll "$P" --out "$T_DIR/pretty-out" >/dev/null 2>&1
+check "pretty: the post's old URL ends in /" \
+	grep -qx '  - "/some/thing/2015/07/08/Pretty-One/"' "$T_DIR/pretty-out/posts/2015-07-08-Pretty-One.md"
+check "pretty: the page's old URL ends in /" grep -qx '  - "/about/"' "$T_DIR/pretty-out/pages/about.md"
+check "pretty: site.yaml keeps the pattern" \
+	grep -qx '  posts: "/:categories/:year/:month/:day/:title/"' "$T_DIR/pretty-out/site.yaml"
+"$QUIRECTL" import jekyll "$P" --out "$T_DIR/pretty-out" >/dev/null 2>&1
+rc=$?
+check "a folder that is not empty is refused (exit 2, got $rc)" test "$rc" = 2
 
 echo "== served"
 t_start_stack "$OUT"
@@ -152,6 +176,7 @@ declare -A OLD=(
 	[/custom/path/]="Its own permalink"
 	[/2017/03/01/unknown-tag.html]="Unknown tag"
 	[/news/updates/2018/05/06/categorised.html]="Categorised post"
+	[/news/2019/01/02/folder-category.html]="Folder category"
 	[/about.html]="About me"
 )
 if ((!CAPS)); then
