@@ -298,6 +298,30 @@ static int in_bundle(const struct hugo *h, const char *rel)
 	return 0;
 }
 
+/* A section's list page (_index.md): quire makes its own lists, so
+ * it is left out; said so when it has text a reader would lose. */
+static enum quire_err list_page(struct hugo *h, const char *rel)
+{
+	struct import_post p;
+	enum quire_err rc;
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	p.src = (char *)rel;
+	rc = import_read(h->im, rel, QUIRE_MAX_FILE, &p.text, &p.len);
+	if (rc == QUIRE_OK && import_frontmatter(h->im, &p) == QUIRE_ENOTFOUND)
+		p.body = 0;
+	for (i = p.body; rc == QUIRE_OK && i < p.len && isspace((unsigned char)p.text[i]); i++)
+		;
+	if (rc == QUIRE_OK && i < p.len)
+		import_report(h->im, rel, p.body_line ? p.body_line : 1,
+			      "a section's list page: its text is left out "
+			      "(quire makes its own lists)");
+	import_map_release(&p.fm);
+	free(p.text);
+	return rc == QUIRE_ENOMEM ? rc : QUIRE_OK;
+}
+
 static enum quire_err add_post(struct hugo *h, const char *rel)
 {
 	struct import *im = h->im;
@@ -313,15 +337,13 @@ static enum quire_err add_post(struct hugo *h, const char *rel)
 
 	if (in_bundle(h, rel))
 		return import_names_add(&h->files, rel);
-	if (strcmp(base_of(rel), "_index.md") == 0 || strcmp(base_of(rel), "_index.markdown") == 0) {
-		import_report(im, rel, 0, "a section's list page: left out (quire "
-			      "makes its own lists)");
-		return QUIRE_OK;
-	}
+	if (strcmp(base_of(rel), "_index.md") == 0 || strcmp(base_of(rel), "_index.markdown") == 0)
+		return list_page(h, rel);
 	bundle = strcmp(base_of(rel), "index.md") == 0 || strcmp(base_of(rel), "index.markdown") == 0;
 	if (bundle && !strchr(crel, '/'))
 		bundle = 0;
-	page = !strchr(crel, '/');
+	/* content/NAME.md, and a bundle content/NAME/index.md, are pages */
+	page = !strchr(crel, '/') || (bundle && strchr(crel, '/') == strrchr(crel, '/'));
 	if (!(p = import_post_add(im, page ? POST_KIND_PAGE : POST_KIND_POST)))
 		return QUIRE_ENOMEM;
 	memset(&v, 0, sizeof(v));
@@ -563,7 +585,10 @@ static const char *only_section(const struct hugo *h)
 
 	for (i = 0; i < h->posts.n; i++) {
 		crel = h->posts.v[i] + strlen(h->content) + 1;
-		if (!strchr(crel, '/'))
+		/* pages: content/NAME.md, content/NAME/index.md */
+		if (!strchr(crel, '/') || (strchr(crel, '/') == strrchr(crel, '/') &&
+					   (strcmp(base_of(crel), "index.md") == 0 ||
+					    strcmp(base_of(crel), "index.markdown") == 0)))
 			continue;
 		n = strcspn(crel, "/");
 		if (one && (n != one_n || strncmp(one, crel, n) != 0))

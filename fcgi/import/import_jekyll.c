@@ -186,6 +186,20 @@ static int hidden_part(const char *rel, const char **special)
 	}
 }
 
+/* Jekyll's own folders, which hold no post: left out without a word. */
+static int jekyll_folder(const char *name)
+{
+	static const char *const own[] = { "_layouts", "_includes", "_sass",
+		"_data", "_site", "_plugins", "_posts", "_drafts", "_config",
+		NULL };
+	size_t i;
+
+	for (i = 0; own[i]; i++)
+		if (strcmp(name, own[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int enter(void *arg, const char *rel)
 {
 	struct jekyll *j = arg;
@@ -194,6 +208,10 @@ static int enter(void *arg, const char *rel)
 	int inside = 0;
 
 	base = base ? base + 1 : rel;
+	/* another '_' folder may be a collection the site published */
+	if (*base == '_' && !jekyll_folder(base))
+		import_report(j->im, rel, 0, "left out: a folder Jekyll publishes "
+			      "only as a collection; import its pages by hand");
 	if ((*base == '_' && strcmp(base, "_posts") != 0 && strcmp(base, "_drafts") != 0) ||
 	    *base == '.' || excluded(j, rel))
 		return 0;

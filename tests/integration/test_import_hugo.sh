@@ -39,6 +39,19 @@ cat >"$SRC/content/_index.md" <<'EOF'
 title: Home
 ---
 EOF
+cat >"$SRC/content/posts/_index.md" <<'EOF'
+---
+title: Posts
+---
+All my posts, newest first.
+EOF
+mkdir -p "$SRC/content/colophon"
+cat >"$SRC/content/colophon/index.md" <<'EOF'
+---
+title: Colophon
+---
+A page bundle at the top: a page.
+EOF
 cat >"$SRC/content/posts/first-post.md" <<'EOF'
 +++
 title = "First Post"
@@ -113,9 +126,11 @@ sed 's/^/  /' "$T_DIR/import.out" "$T_DIR/import.err"
 check "the import exits 5: something was reported (got $rc)" test "$rc" = 5
 check "the unknown shortcode is reported with its path and line" \
 	grep -q 'content/posts/second.md:8: shortcode left as text' "$T_DIR/import.err"
-check "the section's list page is reported as left out" grep -q '^quirectl: content/_index.md: ' "$T_DIR/import.err"
+check "a section's list page with text is reported as left out" \
+	grep -q '^quirectl: content/posts/_index.md:4: a section' "$T_DIR/import.err"
+check "an empty list page is left out without a word" not grep -q 'content/_index.md' "$T_DIR/import.err"
 check "nothing else is reported" test "$(wc -l <"$T_DIR/import.err")" = 2
-check "the summary counts 6 posts (the draft too) and 1 page" grep -q '^6 posts, 1 pages, 2 static files' "$T_DIR/import.out"
+check "the summary counts 6 posts (the draft too) and 2 pages" grep -q '^6 posts, 2 pages, 2 static files' "$T_DIR/import.out"
 check "static/ is copied" cmp -s "$SRC/static/images/logo.png" "$OUT/static/images/logo.png"
 check "the bundle's image goes where it was served" cmp -s "$SRC/content/posts/bundled/cat.jpg" "$OUT/static/2020/03/a-bundle/cat.jpg"
 check "layouts are not copied" not test -e "$OUT/static/layouts"
@@ -137,7 +152,7 @@ if ((CAPS)); then
 else
 	echo "SKIP  quirectl check: this quire refuses slugs with capitals (SPEC17 §1 not merged)"
 	check "quirectl check finds no error but the capitals' in what was written" \
-		grep -q '^6 files parsed, 1 errors' <("$QUIRECTL" check "$OUT" 2>/dev/null)
+		grep -q '^7 files parsed, 1 errors' <("$QUIRECTL" check "$OUT" 2>/dev/null)
 fi
 
 echo "== served"
@@ -150,6 +165,7 @@ declare -A OLD=(
 	[/special/place/]="Its own URL"
 	[/2020/05/capital-name/]="Capital Name"
 	[/about/]="About this blog"
+	[/colophon/]="Colophon"
 )
 if ((!CAPS)); then
 	echo "SKIP  /2020/05/capital-name/: this quire refuses slugs with capitals (SPEC17 §1 not merged)"

@@ -11,7 +11,7 @@ unset QUIRE_ENABLE_DRAFTS QUIRE_POSTS_PER_PAGE
 # ---- the fixture: a small Jekyll site as a real one looks
 SRC=$T_DIR/jekyll
 OUT=$T_DIR/content
-mkdir -p "$SRC"/{_posts,_drafts,_layouts,_includes,images,assets/css,.git}
+mkdir -p "$SRC"/{_posts,_drafts,_layouts,_includes,_sass,_projects,images,assets/css,.git}
 cat >"$SRC/_config.yml" <<'EOF'
 # Site settings
 title: "The Old Blog"
@@ -109,6 +109,7 @@ layout: default
 EOF
 printf '<html>{{ content }}</html>\n' >"$SRC/_layouts/post.html"
 printf 'note\n' >"$SRC/_includes/note.html"
+printf -- '---\ntitle: A project\n---\nx\n' >"$SRC/_projects/one.md"
 printf '\x89PNG\r\n\x1a\nfixture' >"$SRC/images/photo.png"
 printf 'body { color: red }\n' >"$SRC/assets/css/style.css"
 printf "source 'https://rubygems.org'\n" >"$SRC/Gemfile"
@@ -122,7 +123,8 @@ check "the import exits 5: something was reported (got $rc)" test "$rc" = 5
 check "the unknown tag is reported with its path and line" \
 	grep -q '_posts/2017-03-01-unknown-tag.md:6: template tag left as text' "$T_DIR/import.err"
 check "index.html, a template, is reported as left out" grep -q '^quirectl: index.html: ' "$T_DIR/import.err"
-check "nothing else is reported" test "$(wc -l <"$T_DIR/import.err")" = 2
+check "a collection's folder is reported as left out" grep -q '^quirectl: _projects: left out' "$T_DIR/import.err"
+check "nothing else is reported" test "$(wc -l <"$T_DIR/import.err")" = 3
 check "the summary counts 7 posts (the draft too) and 1 page" grep -q '^7 posts, 1 pages, 2 static files' "$T_DIR/import.out"
 check "the unknown tag stays visible in the post" grep -qF '{% include note.html content="hi" %}' "$OUT/posts/2017-03-01-unknown-tag.md"
 check "the image is copied" cmp -s "$SRC/images/photo.png" "$OUT/static/images/photo.png"
