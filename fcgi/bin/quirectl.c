@@ -265,14 +265,31 @@ static int import_hugo_cmd(const char *src, const char *out, int argc, char **ar
 }
 
 /* `quirectl import KIND SOURCE --out DIR [OPTIONS]`: one line an
- * importer; argc/argv are the options after the three. */
+ * importer; SOURCE is a folder (folder 1) or a file; argc/argv are the
+ * options after the three. */
 static const struct importer {
 	const char *kind;
+	int folder;
 	int (*run)(const char *src, const char *out, int argc, char **argv);
 } importers[] = {
-	{ "jekyll", import_jekyll_cmd },
-	{ "hugo", import_hugo_cmd },
+	{ "jekyll", 1, import_jekyll_cmd },
+	{ "hugo", 1, import_hugo_cmd },
 };
+
+/* SOURCE is what the importer reads: said before DIR is made. */
+static int source_ready(const char *src, int folder)
+{
+	struct stat st;
+
+	if (stat(src, &st) != 0) {
+		log_report("%s: %s", src, strerror(errno));
+		return 0;
+	}
+	if (folder ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))
+		return 1;
+	log_report("%s: not a %s", src, folder ? "folder" : "file");
+	return 0;
+}
 
 /* DIR made, or refused when it holds anything already: an import never
  * writes over what an author has. */
@@ -311,10 +328,14 @@ static int cmd_import(int argc, char **argv)
 		else
 			out = NULL, i = argc;
 	}
-	for (k = 0; k < sizeof(importers) / sizeof(importers[0]); k++)
-		if (argc >= 4 && strcmp(argv[2], importers[k].kind) == 0 && out)
-			return out_ready(out) ?
-			       importers[k].run(argv[3], out, n, rest) : IMPORT_EXIT_USAGE;
+	for (k = 0; k < sizeof(importers) / sizeof(importers[0]); k++) {
+		if (argc < 4 || strcmp(argv[2], importers[k].kind) != 0 || !out)
+			continue;
+		if (!source_ready(argv[3], importers[k].folder))
+			return IMPORT_EXIT_FAILED;
+		return out_ready(out) ? importers[k].run(argv[3], out, n, rest) :
+		       IMPORT_EXIT_USAGE;
+	}
 	usage(stderr);
 	return IMPORT_EXIT_USAGE;
 }

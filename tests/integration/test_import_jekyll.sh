@@ -169,6 +169,10 @@ check "pretty: site.yaml keeps the pattern" \
 "$QUIRECTL" import jekyll "$P" --out "$T_DIR/pretty-out" >/dev/null 2>&1
 rc=$?
 check "a folder that is not empty is refused (exit 2, got $rc)" test "$rc" = 2
+"$QUIRECTL" import jekyll "$T_DIR/no-such-site" --out "$T_DIR/never" >/dev/null 2>&1
+rc=$?
+check "a source that is not there fails (exit 1, got $rc)" test "$rc" = 1
+check "... and makes no folder" not test -e "$T_DIR/never"
 
 echo "== served"
 t_start_stack "$OUT"
