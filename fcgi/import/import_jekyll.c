@@ -455,7 +455,7 @@ static int is_true(const char *s)
 }
 
 static enum quire_err read_post(struct jekyll *j, struct import_post *p,
-				const char *rel, int page)
+				const char *rel)
 {
 	enum quire_err rc = import_strdup(&p->src, rel);
 
@@ -464,7 +464,6 @@ static enum quire_err read_post(struct jekyll *j, struct import_post *p,
 	rc = import_read(j->im, rel, QUIRE_MAX_FILE, &p->text, &p->len);
 	if (rc == QUIRE_OK)
 		rc = import_frontmatter(j->im, p);
-	(void)page;
 	return rc;
 }
 
@@ -485,7 +484,7 @@ static enum quire_err add_post(struct jekyll *j, const char *rel)
 	memset(&v, 0, sizeof(v));
 	hidden_part(rel, &special);
 	drafts = strncmp(special, "_drafts/", 8) == 0;
-	rc = read_post(j, p, rel, 0);
+	rc = read_post(j, p, rel);
 	if (rc == QUIRE_ENOTFOUND)
 		import_report(im, rel, 1, "no frontmatter: left out");
 	if (rc != QUIRE_OK)
@@ -566,7 +565,7 @@ static enum quire_err add_page(struct jekyll *j, const char *rel)
 		return p ? QUIRE_ENOMEM : QUIRE_OK;
 	}
 	memset(&v, 0, sizeof(v));
-	rc = read_post(j, p, rel, 1);
+	rc = read_post(j, p, rel);
 	if (rc == QUIRE_OK)
 		rc = title_of(p, name);
 	if (rc == QUIRE_OK)
