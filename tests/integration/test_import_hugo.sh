@@ -118,6 +118,9 @@ FIXTURE-HUGO-ABOUT.
 EOF
 printf '\x89PNG\r\n\x1a\nlogo' >"$SRC/static/images/logo.png"
 printf '{{ .Content }}\n' >"$SRC/layouts/_default/single.html"
+# one byte over QUIRE_IMPORT_MAX_STATIC (64 MiB): sparse, so it costs
+# no disk, and refused before it is read
+truncate -s $((64 * 1024 * 1024 + 1)) "$SRC/static/huge.bin"
 
 echo "== quirectl import hugo"
 "$QUIRECTL" import hugo "$SRC" --out "$OUT" >"$T_DIR/import.out" 2>"$T_DIR/import.err"
@@ -129,7 +132,10 @@ check "the unknown shortcode is reported with its path and line" \
 check "a section's list page with text is reported as left out" \
 	grep -q '^quirectl: content/posts/_index.md:4: a section' "$T_DIR/import.err"
 check "an empty list page is left out without a word" not grep -q 'content/_index.md' "$T_DIR/import.err"
-check "nothing else is reported" test "$(wc -l <"$T_DIR/import.err")" = 2
+check "a static file over the bound is reported" \
+	grep -q '^quirectl: static/huge.bin: larger than 67108864 bytes: left out' "$T_DIR/import.err"
+check "... and left out" not test -e "$OUT/static/huge.bin"
+check "nothing else is reported" test "$(wc -l <"$T_DIR/import.err")" = 3
 check "the summary counts 6 posts (the draft too) and 2 pages" grep -q '^6 posts, 2 pages, 2 static files' "$T_DIR/import.out"
 check "static/ is copied" cmp -s "$SRC/static/images/logo.png" "$OUT/static/images/logo.png"
 check "the bundle's image goes where it was served" cmp -s "$SRC/content/posts/bundled/cat.jpg" "$OUT/static/2020/03/a-bundle/cat.jpg"

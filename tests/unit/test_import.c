@@ -149,6 +149,39 @@ static void test_date(void)
 	CHECK(!import_date_fix("2016-02-30", d, sizeof(d)));
 }
 
+/* QUIRE_IMPORT_MAX_KEYS keys are read, one more is refused; a TOML of
+ * QUIRE_MAX_FRONTMATTER bytes is read, one byte more is refused. */
+static void test_bounds(void)
+{
+	struct import_map m = { NULL, 0 };
+	struct parse_error err;
+	struct buf b = BUF_INIT;
+	int i;
+
+	for (i = 0; i < QUIRE_IMPORT_MAX_KEYS; i++)
+		buf_printf(&b, "k%d: v\n", i);
+	CHECK(import_map_yaml(b.data, b.len, 1, &m, &err) == QUIRE_OK);
+	CHECK(m.n == QUIRE_IMPORT_MAX_KEYS);
+	import_map_release(&m);
+	buf_puts(&b, "one: more\n");
+	CHECK(import_map_yaml(b.data, b.len, 1, &m, &err) == QUIRE_ETOOBIG);
+	CHECK(err.line == QUIRE_IMPORT_MAX_KEYS + 1);
+	import_map_release(&m);
+
+	buf_reset(&b);
+	buf_puts(&b, "title = \"");
+	while (b.len < QUIRE_MAX_FRONTMATTER - 2)
+		buf_putc(&b, 'x');
+	buf_puts(&b, "\"\n");
+	CHECK(b.len == QUIRE_MAX_FRONTMATTER);
+	CHECK(import_map_toml(b.data, b.len, 1, &m, &err) == QUIRE_OK);
+	import_map_release(&m);
+	buf_puts(&b, "\n");
+	CHECK(import_map_toml(b.data, b.len, 1, &m, &err) == QUIRE_ETOOBIG);
+	import_map_release(&m);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	log_set_report("test: ", fopen("/dev/null", "w"));
@@ -157,5 +190,6 @@ int main(void)
 	test_expand();
 	test_slug();
 	test_date();
+	test_bounds();
 	return check_done("test_import");
 }
