@@ -242,6 +242,25 @@ static size_t liquid_tag(struct scan *s, size_t i, size_t close)
 		code_block(s->out, lang, lang_n, s->in + end, st - end);
 		return en;
 	}
+	/* Octopress's {% codeblock [title] lang:L [url] %}: the same block */
+	if (is(w, n, "codeblock")) {
+		const char *lang = NULL, *arg;
+		size_t lang_n = 0, k;
+
+		while (a < b && (k = word(&a, b, &arg)))
+			if (k > 5 && memcmp(arg, "lang:", 5) == 0) {
+				lang = arg + 5;
+				lang_n = k - 5;
+			}
+		if (!liquid_find(s, end, "endcodeblock", &st, &en)) {
+			report(s, i, end - i, "{% codeblock %} with no "
+			       "{% endcodeblock %}, left as text");
+			buf_append(s->out, s->in + i, end - i);
+			return end;
+		}
+		code_block(s->out, lang ? lang : "", lang_n, s->in + end, st - end);
+		return en;
+	}
 	if (is(w, n, "link") || is(w, n, "post_url")) {
 		put_url(s, i, end - i, a, (size_t)(b - a));
 		return end;

@@ -2,9 +2,9 @@
  * import_tags.h - the template tags real posts contain, turned into
  * Markdown
  *
- * Jekyll's Liquid ({% highlight %}, {% raw %}, {{ site.baseurl }},
- * {{ site.url }}, a path through relative_url or absolute_url, {% link %},
- * {% post_url %}) and Hugo's shortcodes ({{< highlight >}},
+ * Jekyll's Liquid ({% highlight %}, Octopress's {% codeblock %},
+ * {% raw %}, {{ site.baseurl }}, {{ site.url }}, a path through
+ * relative_url or absolute_url, {% link %}, {% post_url %}) and Hugo's shortcodes ({{< highlight >}},
  * {{< figure >}}, {{< ref >}}, {{< relref >}}, and the escaped form with
  * comment markers inside the brackets). Any other tag is reported with
  * its path and line and left in the text as it was, where a reader sees

@@ -66,6 +66,11 @@ static void test_jekyll_highlight(void)
 	/* the tag in mid-line: the fence still opens a line */
 	CHECK_STR(jekyll("see {% highlight c %}int x;{% endhighlight %} here"),
 		  "see \n```c\nint x;\n``` here");
+	/* Octopress's codeblock, its language among other words */
+	CHECK_STR(jekyll("{% codeblock Hello lang:ruby http://e.org %}\nputs 1\n{% endcodeblock %}\n"),
+		  "```ruby\nputs 1\n```\n");
+	CHECK_STR(jekyll("{% codeblock %}\nplain\n{% endcodeblock %}"), "```\nplain\n```");
+	CHECK(tags.reported == 0);
 	/* no end: reported, left */
 	CHECK_STR(jekyll("x\n{% highlight c %}\nint x;\n"), "x\n{% highlight c %}\nint x;\n");
 	CHECK(tags.reported == 1);
