@@ -4,11 +4,12 @@
  *
  * Jekyll's Liquid ({% highlight %}, Octopress's {% codeblock %},
  * {% raw %}, {{ site.baseurl }}, {{ site.url }}, a path through
- * relative_url or absolute_url, {% link %}, {% post_url %}) and Hugo's shortcodes ({{< highlight >}},
- * {{< figure >}}, {{< ref >}}, {{< relref >}}, and the escaped form with
- * comment markers inside the brackets). Any other tag is reported with
- * its path and line and left in the text as it was, where a reader sees
- * it: never dropped, never silently served as template syntax.
+ * relative_url or absolute_url, {% link %}, {% post_url %}) and Hugo's
+ * shortcodes ({{< highlight >}}, {{< figure >}}, {{< ref >}},
+ * {{< relref >}}, and the escaped form with comment markers inside the
+ * brackets). Any other tag is reported with its path and line and left
+ * in the text as it was, where a reader sees it: never dropped, never
+ * silently served as template syntax.
  */
 #ifndef QUIRE_IMPORT_TAGS_H
 #define QUIRE_IMPORT_TAGS_H
