@@ -1,5 +1,6 @@
 /*
- * quirectl.c - the admin command: check, deploy, serve, status, migrate, import
+ * quirectl.c - the admin command: check, deploy, serve, status, migrate,
+ * import
  *
  * A deploy is deployer.h's. `quirectl serve DIR` keeps a deployer alive
  * and answers deploys asked on QUIRE_DEPLOY_SOCKET (deploy_server.h);
@@ -9,9 +10,12 @@
  * Every report, the library's included, goes through log_report(): this
  * program names it ("quirectl: ") and sends it to stderr.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "build_config.h"
 #include "content/content.h"
@@ -21,6 +25,9 @@
 #include "deploy/deploy_server.h"
 #include "deploy/deploy_tiers.h"
 #include "deploy/deployer.h"
+#include "import/import.h"
+#include "import/import_hugo.h"
+#include "import/import_jekyll.h"
 #include "lib/config.h"
 #include "lib/limits.h"
 #include "lib/log.h"
@@ -37,6 +44,7 @@ static void usage(FILE *f)
 		"       quirectl serve DIR\n"
 		"       quirectl status\n"
 		"       quirectl migrate\n"
+		"       quirectl import jekyll|hugo SOURCE --out DIR\n"
 		"       quirectl import wordpress EXPORT.xml --out DIR [--media DIR]\n"
 		"Settings come from the environment, as for quire.fcgi:\n"
 		"QUIRE_DATABASE_URL, QUIRE_REDIS_URL, QUIRE_REDIS_PREFIX,\n"
@@ -234,27 +242,150 @@ static int cmd_status(const struct config *cfg)
 	return rc;
 }
 
-/* quirectl import wordpress EXPORT.xml --out DIR [--media DIR] */
-static int cmd_import_wordpress(int argc, char **argv)
+/* jekyll and hugo: SOURCE is the site's folder, no other option. */
+static int run_site(enum quire_err (*run)(struct import *), const char *src,
+		    const char *out, int argc, char **argv)
+{
+	struct import im;
+	size_t i, posts = 0, pages = 0;
+	enum quire_err rc;
+	int status;
+
+	(void)argv;
+	if (argc) {
+		usage(stderr);
+		return IMPORT_EXIT_USAGE;
+	}
+	import_init(&im, src, out);
+	rc = run(&im);
+	for (i = 0; i < im.n; i++) {
+		if (im.posts[i].kind == POST_KIND_PAGE)
+			pages++;
+		else
+			posts++;
+	}
+	status = import_status(&im, rc);
+	printf("%zu posts, %zu pages, %zu static files imported into %s",
+	       posts, pages, im.copied, out);
+	if (im.reported)
+		printf("; %zu problems reported", im.reported);
+	printf("%s\n", rc == QUIRE_OK ? "" : "; the import stopped: DIR is incomplete");
+	import_release(&im);
+	return status;
+}
+
+static int import_jekyll_cmd(const char *src, const char *out, int argc, char **argv)
+{
+	return run_site(import_jekyll, src, out, argc, argv);
+}
+
+static int import_hugo_cmd(const char *src, const char *out, int argc, char **argv)
+{
+	return run_site(import_hugo, src, out, argc, argv);
+}
+
+/* wordpress: SOURCE is the export file; --media DIR the uploads. It
+ * writes DIR itself, under a temporary name renamed at the end. */
+static int import_wordpress_cmd(const char *src, const char *out, int argc,
+				char **argv)
 {
 	struct import_wxr_options o = { NULL, NULL, NULL };
 	int i;
 
+	o.export_path = src;
+	o.out_dir = out;
 	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-			o.out_dir = argv[++i];
-		else if (strcmp(argv[i], "--media") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--media") == 0 && i + 1 < argc &&
+		    !o.media_dir)
 			o.media_dir = argv[++i];
-		else if (!o.export_path && argv[i][0] != '-')
-			o.export_path = argv[i];
 		else
 			break;
 	}
-	if (i < argc || !o.export_path || !o.out_dir) {
+	if (i < argc) {
 		usage(stderr);
-		return DEPLOY_EXIT_USAGE;
+		return IMPORT_EXIT_USAGE;
 	}
-	return import_wxr(&o) == QUIRE_OK ? DEPLOY_EXIT_OK : 1;
+	return import_wxr(&o) == QUIRE_OK ? IMPORT_EXIT_OK : IMPORT_EXIT_FAILED;
+}
+
+/* `quirectl import KIND SOURCE --out DIR [OPTIONS]`: one line an
+ * importer; SOURCE is a folder (folder 1) or a file; argc/argv are the
+ * options after the three. */
+static const struct importer {
+	const char *kind;
+	int folder;
+	int writes_out;  /* makes DIR itself, atomically */
+	int (*run)(const char *src, const char *out, int argc, char **argv);
+} importers[] = {
+	{ "jekyll", 1, 0, import_jekyll_cmd },
+	{ "hugo", 1, 0, import_hugo_cmd },
+	{ "wordpress", 0, 1, import_wordpress_cmd },
+};
+
+/* SOURCE is what the importer reads: said before DIR is made. */
+static int source_ready(const char *src, int folder)
+{
+	struct stat st;
+
+	if (stat(src, &st) != 0) {
+		log_report("%s: %s", src, strerror(errno));
+		return 0;
+	}
+	if (folder ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))
+		return 1;
+	log_report("%s: not a %s", src, folder ? "folder" : "file");
+	return 0;
+}
+
+/* DIR made, or refused when it holds anything already: an import never
+ * writes over what an author has. */
+static int out_ready(const char *out)
+{
+	struct dirent *e;
+	DIR *d;
+	int empty = 1;
+
+	if (mkdir(out, 0755) == 0)
+		return 1;
+	if (errno != EEXIST || !(d = opendir(out))) {
+		log_report("%s: cannot make the folder: %s", out, strerror(errno));
+		return 0;
+	}
+	while (empty && (e = readdir(d)))
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	if (!empty)
+		log_report("%s is not empty: import into a new folder", out);
+	return empty;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	char *rest[8];
+	const char *out = NULL;
+	int i, n = 0;
+	size_t k;
+
+	for (i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc && !out)
+			out = argv[++i];
+		else if (n < (int)(sizeof(rest) / sizeof(rest[0])))
+			rest[n++] = argv[i];
+		else
+			out = NULL, i = argc;
+	}
+	for (k = 0; k < sizeof(importers) / sizeof(importers[0]); k++) {
+		if (argc < 4 || strcmp(argv[2], importers[k].kind) != 0 || !out)
+			continue;
+		if (!source_ready(argv[3], importers[k].folder))
+			return IMPORT_EXIT_FAILED;
+		if (importers[k].writes_out)
+			return importers[k].run(argv[3], out, n, rest);
+		return out_ready(out) ? importers[k].run(argv[3], out, n, rest) :
+		       IMPORT_EXIT_USAGE;
+	}
+	usage(stderr);
+	return IMPORT_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -288,7 +419,9 @@ int main(int argc, char **argv)
 	if ((t = getenv("QUIRE_DEPLOY_TIMEOUT_MS")) && atof(t) > 0)
 		timeout_ms = atof(t);
 	markdown_init();
-	if (strcmp(argv[1], "check") == 0 && argc == 3)
+	if (strcmp(argv[1], "import") == 0)
+		rc = cmd_import(argc, argv);
+	else if (strcmp(argv[1], "check") == 0 && argc == 3)
 		rc = cmd_check(&cfg, argv[2]);
 	else if (strcmp(argv[1], "deploy") == 0 && argc >= 3 &&
 		 deploy_args(argc, argv, &timeout_ms, &strict) == 0)
@@ -299,9 +432,6 @@ int main(int argc, char **argv)
 		rc = cmd_status(&cfg);
 	else if (strcmp(argv[1], "migrate") == 0 && argc == 2)
 		rc = cmd_migrate(&cfg);
-	else if (strcmp(argv[1], "import") == 0 && argc > 2 &&
-		 strcmp(argv[2], "wordpress") == 0)
-		rc = cmd_import_wordpress(argc - 3, argv + 3);
 	else {
 		usage(stderr);
 		rc = DEPLOY_EXIT_USAGE;

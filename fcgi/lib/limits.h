@@ -26,6 +26,10 @@
 #define QUIRE_MAX_PAGE_NUMBER  100000    /* ?page=N */
 #define QUIRE_MAX_DIR_DEPTH    16        /* recursion under content/posts */
 #define QUIRE_MAX_TEMPLATE     (1024 * 1024) /* one template file, bytes */
+#define QUIRE_IMPORT_MAX_FILES  QUIRE_MAX_POSTS /* files an import walks in a site's folder */
+#define QUIRE_IMPORT_MAX_CONFIG QUIRE_MAX_FRONTMATTER /* a site's _config.yml or config.toml, bytes */
+#define QUIRE_IMPORT_MAX_STATIC (64 * 1024 * 1024) /* one static file an import copies, bytes */
+#define QUIRE_IMPORT_MAX_KEYS   4096      /* keys in a site's config or a post's frontmatter */
 #define QUIRE_API_MAX_FAILURES 10        /* wrong API tokens from one address in a window, then 429 (default) */
 #define QUIRE_API_FAILURE_WINDOW 60      /* that window, seconds (default) */
 #define QUIRE_RENDER_INLINE_MAX (8 * 1024) /* Markdown rendered in-process (worst case 0.06 s); larger in a child */

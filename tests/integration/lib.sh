@@ -494,6 +494,27 @@ expect_redirect() {
 	fi
 }
 
+# expect_old_url URL TITLE: an old URL an importer kept answers with
+# its post: 200 with TITLE in the page, or one 301 to a URL that answers
+# so (never a chain: the Location itself must answer 200).
+expect_old_url() {
+	local url=$1 title=$2 loc
+	req "$url"
+	if [[ $R_STATUS == 301 ]]; then
+		loc=$(header Location)
+		req "$loc"
+		if [[ $R_STATUS == 200 ]] && grep -Fq -- "$title" "$T_DIR/r.body"; then
+			ok "$url -> 301 $loc -> 200 '$title'"
+		else
+			fail "$url -> 301 $loc -> $R_STATUS, expected 200 with '$title'$(body_hint)"
+		fi
+	elif [[ $R_STATUS == 200 ]] && grep -Fq -- "$title" "$T_DIR/r.body"; then
+		ok "$url -> 200 '$title'"
+	else
+		fail "$url: expected 301 to the post or 200 with '$title', got $R_STATUS$(body_hint)"
+	fi
+}
+
 # check_feed FILE WHAT [ENTRIES]: FILE parses with feedparser (Debian's
 # python3): bozo 0, entries > 0 (or exactly ENTRIES), each entry with a
 # title and an absolute link under $BASE. Prints what it found.

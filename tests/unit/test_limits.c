@@ -10,7 +10,12 @@
  *   QUIRE_MAX_DIR_DEPTH - content_load's, in test_content;
  *   QUIRE_RENDER_CPU_MS - a time, in test_markdown;
  *   QUIRE_API_MAX_FAILURES, QUIRE_API_FAILURE_WINDOW - the throttle's
- *   defaults, in test_auth and tests/integration/test_api_auth.sh.
+ *   defaults, in test_auth and tests/integration/test_api_auth.sh;
+ *   QUIRE_IMPORT_MAX_KEYS, QUIRE_IMPORT_MAX_CONFIG - the importers'
+ *   readers', in test_import; QUIRE_IMPORT_MAX_STATIC - in
+ *   tests/integration/test_import_hugo.sh (a sparse file one byte over);
+ *   QUIRE_IMPORT_MAX_FILES - 200,000 files are too many to make in a
+ *   test: import_walk() counts them as the QUIRE_MAX_POSTS bound.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* mkdtemp */
