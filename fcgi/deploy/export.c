@@ -408,20 +408,24 @@ static size_t line_span(const char *s, const char *end, const char **next)
 }
 
 /*
- * text with `slug: "SLUG"` (TOML: `slug = "SLUG"`) as the first line of
- * its frontmatter, in the file's own line ending, into *out (caller
- * frees). The opening line is found as frontmatter.c finds it: after a
- * byte order mark and blank lines. A slug needs no escape between
- * quotes (post_slug_valid), and the quotes keep YAML from reading one
- * like 1.10 or 2024-01-01 as a number or a date.
+ * text with `slug: "SLUG"` (TOML: `slug = "SLUG"`) as the last key of
+ * its frontmatter's top level, so that it wins over a slug: already
+ * there (a key given twice keeps its last value, frontmatter_value.c):
+ * before the closing line, or TOML's first [table], which would take
+ * it. In the file's own line ending, into *out (caller frees). The
+ * opening line is found as frontmatter.c finds it: after a byte order
+ * mark and blank lines. A slug needs no escape between quotes
+ * (post_slug_valid), and the quotes keep YAML from reading one like
+ * 1.10 or 2024-01-01 as a number or a date. QUIRE_EPARSE when there is
+ * no such place (the read-back says why the file is refused).
  */
 static enum quire_err slug_insert(const char *text, size_t len,
 				  const char *slug, char **out, size_t *out_len)
 {
-	const char *s = text, *end = text + len, *next;
+	const char *s = text, *end = text + len, *next, *at = NULL;
 	struct buf b = BUF_INIT;
 	size_t n;
-	int crlf;
+	int toml, crlf;
 
 	*out = NULL;
 	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
@@ -431,11 +435,22 @@ static enum quire_err slug_insert(const char *text, size_t len,
 	if (n != 3 || (memcmp(s, "---", 3) != 0 && memcmp(s, "+++", 3) != 0) ||
 	    next == s || next[-1] != '\n')
 		return QUIRE_EPARSE;
+	toml = s[0] == '+';
 	crlf = next - s >= 2 && next[-2] == '\r';
-	buf_append(&b, text, (size_t)(next - text));
-	buf_printf(&b, s[0] == '+' ? "slug = \"%s\"%s" : "slug: \"%s\"%s", slug,
+	for (s = next; s < end && !at; s = next) {
+		n = line_span(s, end, &next);
+		if ((n == 3 && (toml ? memcmp(s, "+++", 3) == 0 :
+				(memcmp(s, "---", 3) == 0 ||
+				 memcmp(s, "...", 3) == 0))) ||
+		    (toml && s[0] == '['))
+			at = s;
+	}
+	if (!at)
+		return QUIRE_EPARSE;
+	buf_append(&b, text, (size_t)(at - text));
+	buf_printf(&b, toml ? "slug = \"%s\"%s" : "slug: \"%s\"%s", slug,
 		   crlf ? "\r\n" : "\n");
-	buf_append(&b, next, (size_t)(end - next));
+	buf_append(&b, at, (size_t)(end - at));
 	if (buf_failed(&b)) {
 		buf_release(&b);
 		return QUIRE_ENOMEM;

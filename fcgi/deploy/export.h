@@ -33,8 +33,8 @@ struct export_stats {
  * the folder it was deployed from (posts/..., pages/NAME.md), a post of
  * the write API to posts/SLUG.md (another name when that one is taken).
  * Each file is its post's source as stored, byte for byte, except that
- * a file whose name would not give its slug back gets a `slug:` line at
- * the top of its frontmatter; before it is written, each is parsed as
+ * a file whose name would not give its slug back gets a `slug:` line as
+ * the last key of its frontmatter; before it is written, each is parsed as
  * the content folder will be and must give the same slug, kind, date
  * and draft state.
  *
