@@ -44,6 +44,14 @@
  * content file's. */
 #define EXPORT_MAX_TRIES 8
 
+/* A file written, and the post it must give. */
+struct export_written {
+	char *rel;
+	char *slug;
+	char *alt;               /* export_text's alt, or NULL */
+	size_t alt_len;
+};
+
 struct export {
 	struct tier_pg *pg;
 	struct export_stats *st;
@@ -56,6 +64,8 @@ struct export {
 	size_t n_reserved;
 	char *root;              /* the folder the content was deployed from,
 	                          * or NULL when no one folder holds it all */
+	struct export_written *written; /* every file written */
+	size_t n_written, cap_written;
 };
 
 /* ------------------------------------------------------------ the folder */
@@ -462,18 +472,19 @@ static enum quire_err slug_insert(const char *text, size_t len,
 /*
  * Parses text as the content folder will read it at rel: QUIRE_OK when
  * it gives rec's slug, kind and date and the draft state draft (-1: not
- * known, not compared); else
- * QUIRE_EPARSE with why in msg (msgsz bytes), or QUIRE_ENOMEM.
+ * known, not compared); else QUIRE_EPARSE with why in msg (msgsz
+ * bytes), *slug_only set when the slug alone differs; or QUIRE_ENOMEM.
  */
 static enum quire_err reads_back(const char *rel, const struct record *rec,
 				 int draft, const char *text, size_t len,
-				 char *msg, size_t msgsz)
+				 char *msg, size_t msgsz, int *slug_only)
 {
 	struct parse_error err;
 	struct post *p = NULL;
 	char *copy = malloc(len + 1);
 	enum quire_err rc;
 
+	*slug_only = 0;
 	if (!copy)
 		return QUIRE_ENOMEM;
 	memcpy(copy, text, len);
@@ -484,56 +495,146 @@ static enum quire_err reads_back(const char *rel, const struct record *rec,
 	if (rc != QUIRE_OK)
 		snprintf(msg, msgsz, "%u:%u: %s", err.line, err.column,
 			 err.message);
-	else if (strcmp(p->slug, rec->slug) != 0)
-		snprintf(msg, msgsz, "it would have the slug \"%s\"", p->slug);
 	else if (p->has_date != rec->has_date ||
 		 (rec->has_date && (long long)p->date != rec->date))
 		snprintf(msg, msgsz, "it would have another date");
 	else if (draft >= 0 && !p->draft != !draft)
 		snprintf(msg, msgsz, "it would %sbe a draft", draft ? "not " : "");
-	else
+	else if (strcmp(p->slug, rec->slug) != 0) {
+		snprintf(msg, msgsz, "it would have the slug \"%s\"", p->slug);
+		*slug_only = 1;
+	} else
 		msg[0] = '\0';
 	post_free(p);
 	return msg[0] ? QUIRE_EPARSE : QUIRE_OK;
 }
 
+/* What is written for one post. */
+struct export_text {
+	char *text;              /* the file */
+	size_t len;
+	char *alt;               /* the file with a slug: line, when text is
+	                          * the source whose name alone gives another
+	                          * slug: written instead if the folder, read
+	                          * whole, does not give the slug (export_verify)
+	                          * — a deploy's suffixed slug does, and keeps
+	                          * the slug its file asked for; else NULL */
+	size_t alt_len;
+	int added;               /* text has a slug: line added */
+};
+
+static void export_text_release(struct export_text *t)
+{
+	free(t->text);
+	free(t->alt);
+	memset(t, 0, sizeof(*t));
+}
+
+/* A copy of rec's source into *text. */
+static enum quire_err source_dup(const struct record *rec, char **text,
+				 size_t *len)
+{
+	*text = malloc(rec->source_len + 1);
+	if (!*text)
+		return QUIRE_ENOMEM;
+	memcpy(*text, rec->source, rec->source_len + 1);
+	*len = rec->source_len;
+	return QUIRE_OK;
+}
+
 /*
- * rec's text for the file rel: its source, or with a slug: line when
- * the name alone would not give the slug back (*added set). QUIRE_OK
- * with *text (caller frees), or QUIRE_EPARSE (reported), QUIRE_ENOMEM.
+ * rec's text for the file rel: its source when it reads back the same;
+ * when only the slug differs, its source with the slug: line as alt;
+ * else its source with the slug: line. QUIRE_OK with *t filled (caller
+ * releases), or QUIRE_EPARSE (reported), QUIRE_ENOMEM.
  */
 static enum quire_err text_for(const char *rel, const struct record *rec,
-			       int draft, char **text, size_t *len, int *added)
+			       int draft, struct export_text *t)
 {
-	char msg[384], esc[256];
+	char msg[384], esc[256], *with = NULL;
+	size_t with_len = 0;
+	int slug_only, unused;
 	enum quire_err rc;
 
-	*added = 0;
-	*text = NULL;
+	memset(t, 0, sizeof(*t));
 	rc = reads_back(rel, rec, draft, rec->source, rec->source_len, msg,
-			sizeof(msg));
-	if (rc == QUIRE_OK) {
-		*text = malloc(rec->source_len + 1);
-		if (!*text)
-			return QUIRE_ENOMEM;
-		memcpy(*text, rec->source, rec->source_len + 1);
-		*len = rec->source_len;
-		return QUIRE_OK;
-	}
+			sizeof(msg), &slug_only);
+	if (rc == QUIRE_OK)
+		return source_dup(rec, &t->text, &t->len);
 	if (rc != QUIRE_EPARSE)
 		return rc;
-	rc = slug_insert(rec->source, rec->source_len, rec->slug, text, len);
-	if (rc == QUIRE_OK) {
-		*added = 1;
-		rc = reads_back(rel, rec, draft, *text, *len, msg, sizeof(msg));
+	rc = slug_insert(rec->source, rec->source_len, rec->slug, &with,
+			 &with_len);
+	if (rc == QUIRE_OK)
+		rc = reads_back(rel, rec, draft, with, with_len, msg,
+				sizeof(msg), &unused);
+	if (rc == QUIRE_OK && slug_only) {
+		t->alt = with;
+		t->alt_len = with_len;
+		return source_dup(rec, &t->text, &t->len);
 	}
-	if (rc == QUIRE_OK || rc == QUIRE_ENOMEM)
+	if (rc == QUIRE_OK) {
+		t->text = with;
+		t->len = with_len;
+		t->added = 1;
+		return QUIRE_OK;
+	}
+	free(with);
+	if (rc == QUIRE_ENOMEM)
 		return rc;
-	free(*text);
-	*text = NULL;
 	log_report("%s: not exported as %s: %s", rec->slug,
 		   log_escape(rel, esc, sizeof(esc)), msg);
 	return QUIRE_EPARSE;
+}
+
+/* Notes that rel holds the post slug (copied), with t's alt (taken). */
+static enum quire_err written_add(struct export *ex, const char *rel,
+				  const char *slug, struct export_text *t)
+{
+	struct export_written *v;
+	size_t cap;
+
+	if (ex->n_written == ex->cap_written) {
+		cap = ex->cap_written ? ex->cap_written * 2 : 64;
+		v = realloc(ex->written, cap * sizeof(*v));
+		if (!v)
+			return QUIRE_ENOMEM;
+		ex->written = v;
+		ex->cap_written = cap;
+	}
+	v = &ex->written[ex->n_written];
+	memset(v, 0, sizeof(*v));
+	v->rel = strdup(rel);
+	v->slug = strdup(slug);
+	if (!v->rel || !v->slug) {
+		free(v->rel);
+		free(v->slug);
+		return QUIRE_ENOMEM;
+	}
+	v->alt = t->alt;
+	v->alt_len = t->alt_len;
+	t->alt = NULL;
+	ex->n_written++;
+	return QUIRE_OK;
+}
+
+/* rec written to rel: QUIRE_OK, QUIRE_ECONFLICT (the name is taken,
+ * nothing written), or another error (reported). */
+static enum quire_err export_file(struct export *ex, const char *rel,
+				  const struct record *rec, int draft)
+{
+	struct export_text t;
+	enum quire_err rc;
+
+	rc = text_for(rel, rec, draft, &t);
+	if (rc == QUIRE_OK)
+		rc = file_write(ex, rel, t.text, t.len);
+	if (rc == QUIRE_OK)
+		rc = written_add(ex, rel, rec->slug, &t);
+	if (rc == QUIRE_OK && t.added)
+		ex->st->slug_added++;
+	export_text_release(&t);
+	return rc;
 }
 
 /* ------------------------------------------------------------ the posts */
@@ -544,9 +645,7 @@ static enum quire_err export_content(struct export *ex,
 {
 	const char *rel = rec->path ? content_rel(ex, rec->path, rec->kind) :
 			  NULL;
-	char esc[256], *text;
-	size_t len;
-	int added;
+	char esc[256];
 	enum quire_err rc;
 
 	if (!rel) {
@@ -556,18 +655,12 @@ static enum quire_err export_content(struct export *ex,
 			   kind_folder(rec->kind));
 		return QUIRE_EPARSE;
 	}
-	rc = text_for(rel, rec, draft, &text, &len, &added);
-	if (rc != QUIRE_OK)
-		return rc;
-	rc = file_write(ex, rel, text, len);
-	free(text);
+	rc = export_file(ex, rel, rec, draft);
 	if (rc == QUIRE_ECONFLICT) {
 		log_report("%s: two posts have the file %s", rec->slug,
 			   log_escape(rel, esc, sizeof(esc)));
 		rc = QUIRE_EIO;
 	}
-	if (rc == QUIRE_OK && added)
-		ex->st->slug_added++;
 	return rc;
 }
 
@@ -575,23 +668,15 @@ static enum quire_err export_content(struct export *ex,
 static enum quire_err export_api(struct export *ex, const struct record *rec,
 				 int draft)
 {
-	char rel[EXPORT_MAX_REL], *text;
-	size_t len;
-	int try, added;
+	char rel[EXPORT_MAX_REL];
+	int try;
 	enum quire_err rc = QUIRE_ECONFLICT;
 
 	for (try = 0; try < EXPORT_MAX_TRIES && rc == QUIRE_ECONFLICT; try++) {
 		if (!api_rel(rel, sizeof(rel), rec->kind, rec->slug, try))
 			return QUIRE_EINVAL;
-		if (reserved(ex, rel))
-			continue;
-		rc = text_for(rel, rec, draft, &text, &len, &added);
-		if (rc != QUIRE_OK)
-			return rc;
-		rc = file_write(ex, rel, text, len);
-		free(text);
-		if (rc == QUIRE_OK && added)
-			ex->st->slug_added++;
+		if (!reserved(ex, rel))
+			rc = export_file(ex, rel, rec, draft);
 	}
 	if (rc == QUIRE_ECONFLICT) {
 		log_report("%s: no free file name for it", rec->slug);
@@ -662,6 +747,154 @@ static enum quire_err export_all(struct export *ex)
 	return rc;
 }
 
+/* ------------------------------------------------------ the whole folder */
+
+static int by_rel(const void *a, const void *b)
+{
+	return strcmp(((const struct export_written *)a)->rel,
+		      ((const struct export_written *)b)->rel);
+}
+
+static int rel_key(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct export_written *)elem)->rel);
+}
+
+/* tmp/rel, a file the export made, written again with text. */
+static enum quire_err file_rewrite(struct export *ex, const char *rel,
+				   const char *text, size_t len)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s", ex->tmp, rel);
+	enum quire_err rc;
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return QUIRE_EINVAL;
+	if (unlink(path) == -1) {
+		log_report("%s: %s", path, strerror(errno));
+		return QUIRE_EIO;
+	}
+	rc = file_write(ex, rel, text, len);
+	return rc == QUIRE_ECONFLICT ? QUIRE_EIO : rc;
+}
+
+/* How a pass of export_verify reads the folder. */
+enum verify_mode {
+	VERIFY_WRONG,            /* each file that reads wrong and has an
+	                          * alt is written with it */
+	VERIFY_ALL,              /* every file that has an alt is */
+	VERIFY_LAST              /* none: each wrong one is reported */
+};
+
+/* Passes that write files again, before the last. */
+#define EXPORT_MAX_PASSES 3
+
+/*
+ * Reads the folder whole, as quire will (content_load: duplicates and
+ * shared slugs are settled across files, which no file alone shows),
+ * and checks that every file written gives its post's slug and that the
+ * load has no error: *ok. When not, files are written with their alt
+ * as mode says (*rewrote counts them), or, VERIFY_LAST, each wrong one
+ * is reported and the export fails.
+ */
+static enum quire_err verify_pass(struct export *ex, enum verify_mode mode,
+				  int *ok, size_t *rewrote)
+{
+	struct content_options opt = { 0 };
+	enum log_level level = log_level();
+	struct export_written *w;
+	struct content *c = NULL;
+	const char **found, *path;
+	size_t i, base = strlen(ex->tmp), wrong = 0;
+	char esc[256];
+	enum quire_err rc;
+
+	*ok = 0;
+	*rewrote = 0;
+	found = calloc(ex->n_written ? ex->n_written : 1, sizeof(*found));
+	if (!found)
+		return QUIRE_ENOMEM;
+	/* What a pass before the last finds is settled after it: the load
+	 * tells it only on the last. */
+	if (mode != VERIFY_LAST)
+		log_set_level(LOG_LEVEL_ERROR);
+	rc = content_load(ex->tmp, NULL, &opt, &c);
+	log_set_level(level);
+	if (rc != QUIRE_OK) {
+		free(found);
+		return rc;
+	}
+	for (i = 0; i < c->n; i++) {
+		path = c->posts[i]->path;
+		if (strncmp(path, ex->tmp, base) != 0 || path[base] != '/')
+			continue;
+		w = bsearch(path + base + 1, ex->written, ex->n_written,
+			    sizeof(*w), rel_key);
+		if (w)
+			found[w - ex->written] = c->posts[i]->slug;
+	}
+	for (i = 0; i < ex->n_written; i++)
+		if (!found[i] || strcmp(found[i], ex->written[i].slug) != 0)
+			wrong++;
+	*ok = !wrong && !c->n_errors;
+	for (i = 0; i < ex->n_written && !*ok && rc == QUIRE_OK; i++) {
+		w = &ex->written[i];
+		if (found[i] && strcmp(found[i], w->slug) == 0 &&
+		    mode != VERIFY_ALL)
+			continue;
+		if (mode == VERIFY_LAST) {
+			log_report("%s: not exported as %s: read with the whole "
+				   "folder, it would %s%s%s", w->slug,
+				   log_escape(w->rel, esc, sizeof(esc)),
+				   found[i] ? "have the slug \"" : "not be served",
+				   found[i] ? found[i] : "", found[i] ? "\"" : "");
+			continue;
+		}
+		if (!w->alt)
+			continue;
+		rc = file_rewrite(ex, w->rel, w->alt, w->alt_len);
+		free(w->alt);
+		w->alt = NULL;
+		ex->st->slug_added++;
+		(*rewrote)++;
+	}
+	if (mode == VERIFY_LAST && !*ok && rc == QUIRE_OK) {
+		if (c->n_errors)
+			log_report("errors reading the exported folder: %zu",
+				   c->n_errors);
+		rc = QUIRE_EPARSE;
+	}
+	content_free(c);
+	free(found);
+	return rc;
+}
+
+/*
+ * The folder read whole gives every post its slug. A file written with
+ * its source (whose name alone gives another slug, as a deploy's
+ * suffixed slug is: the load settles it the same way, and the post
+ * keeps the slug its file asked for) is given its slug: line only when
+ * the folder does not give it: those that read wrong, for a few passes,
+ * then all; then a last pass must find every one right.
+ */
+static enum quire_err export_verify(struct export *ex)
+{
+	enum quire_err rc;
+	size_t rewrote;
+	int pass, ok;
+
+	qsort(ex->written, ex->n_written, sizeof(*ex->written), by_rel);
+	for (pass = 0; pass < EXPORT_MAX_PASSES; pass++) {
+		rc = verify_pass(ex, pass + 1 < EXPORT_MAX_PASSES ? VERIFY_WRONG :
+				 VERIFY_ALL, &ok, &rewrote);
+		if (rc != QUIRE_OK || ok)
+			return rc;
+		if (!rewrote)
+			break;
+	}
+	return verify_pass(ex, VERIFY_LAST, &ok, &rewrote);
+}
+
 /*
  * The site's settings: site.yaml at the root of the folder. Writes
  * nothing yet: PostgreSQL keeps no site.yaml (issue 17, item 1, will);
@@ -703,6 +936,14 @@ static enum quire_err tmp_publish(struct export *ex, const char *out)
 
 static void export_release(struct export *ex)
 {
+	size_t i;
+
+	for (i = 0; i < ex->n_written; i++) {
+		free(ex->written[i].rel);
+		free(ex->written[i].slug);
+		free(ex->written[i].alt);
+	}
+	free(ex->written);
 	quire_strings_free(ex->made, ex->n_made);
 	quire_strings_free(ex->reserved, ex->n_reserved);
 	free(ex->root);
@@ -743,6 +984,8 @@ enum quire_err export_run(struct tier_pg *pg, const char *out,
 		rc = reserve_content(&ex);
 	if (rc == QUIRE_OK)
 		rc = export_all(&ex);
+	if (rc == QUIRE_OK)
+		rc = export_verify(&ex);
 	if (rc == QUIRE_OK)
 		rc = export_site_config(&ex);
 	if (rc == QUIRE_OK && tier_pg_generation(pg, &st->generation_after) !=

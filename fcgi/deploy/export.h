@@ -32,11 +32,13 @@ struct export_stats {
  * not exist or be an empty folder: a content file to its own path under
  * the folder it was deployed from (posts/..., pages/NAME.md), a post of
  * the write API to posts/SLUG.md (another name when that one is taken).
- * Each file is its post's source as stored, byte for byte, except that
- * a file whose name would not give its slug back gets a `slug:` line as
- * the last key of its frontmatter; before it is written, each is parsed as
- * the content folder will be and must give the same slug, kind, date
- * and draft state.
+ * Each file is its post's source as stored, byte for byte; before it
+ * is written, each is parsed as the content folder will be and must
+ * give the same slug, kind, date and draft state. Then the folder is
+ * read whole, as quire will read it, and must give every post its
+ * slug: a file whose slug it does not give (its name gives another)
+ * gets a `slug:` line as the last key of its frontmatter, the one edit
+ * of a source.
  *
  * Everything is written into a new folder beside out (".NAME.export-
  * XXXXXX") and renamed to out at the end, so out is either the whole
