@@ -896,9 +896,14 @@ static enum quire_err export_verify(struct export *ex)
 }
 
 /*
- * The site's settings: site.yaml at the root of the folder. Writes
- * nothing yet: PostgreSQL keeps no site.yaml (issue 17, item 1, will);
- * when it does, it is written here, and the export is whole.
+ * The site's settings: site.yaml at the root of the folder, as the last
+ * deploy stored it. Writes nothing yet: PostgreSQL keeps no site.yaml on
+ * this branch (issue 17, item 1, the siteyaml branch, stores it and
+ * reads it with tier_pg_config_read(pg, &text, &len)); once it does,
+ * this is: read it, report and fail on an error, and when text is not
+ * NULL file_write(ex, "site.yaml", text, len) (QUIRE_ECONFLICT an
+ * error), free(text). test_export.sh then finds the sample's site.yaml
+ * back (its diff of the sample and the export fails until it does).
  */
 static enum quire_err export_site_config(struct export *ex)
 {
@@ -984,10 +989,11 @@ enum quire_err export_run(struct tier_pg *pg, const char *out,
 		rc = reserve_content(&ex);
 	if (rc == QUIRE_OK)
 		rc = export_all(&ex);
-	if (rc == QUIRE_OK)
-		rc = export_verify(&ex);
+	/* before the folder is read whole: it is part of the folder */
 	if (rc == QUIRE_OK)
 		rc = export_site_config(&ex);
+	if (rc == QUIRE_OK)
+		rc = export_verify(&ex);
 	if (rc == QUIRE_OK && tier_pg_generation(pg, &st->generation_after) !=
 	    QUIRE_OK) {
 		log_report("postgresql: %s", tier_pg_error(pg));
