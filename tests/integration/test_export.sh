@@ -32,6 +32,8 @@ mkdir -p "$T_DIR/posts/pages"
 cp -r "$QUIRE_SRCDIR/content" "$SITE"
 check "the sample content deploys" "$QUIRECTL" deploy "$SITE"
 t_token_file
+# A few posts a page: the lists' later pages are compared too.
+export QUIRE_POSTS_PER_PAGE=4
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
 
 AUTH=(-H "Authorization: Bearer $TOKEN")
@@ -125,6 +127,7 @@ check "... the one whose slug a file name has" \
 	grep -qx /posts/2024-03-14-hello-quire "$T_DIR/orig/urls"
 check "... a page of the sample content" grep -qx /pages/about "$T_DIR/orig/urls"
 check "... a tag page" grep -q '^/tags/.' "$T_DIR/orig/urls"
+check "... the list's later pages" grep -qx '/posts/?page=3' "$T_DIR/orig/urls"
 
 # ---------------------------------------------------------- the export
 OUT=$T_DIR/exported
