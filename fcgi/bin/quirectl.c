@@ -1,6 +1,6 @@
 /*
  * quirectl.c - the admin command: check, deploy, serve, status, migrate,
- * import
+ * export, import
  *
  * A deploy is deployer.h's. `quirectl serve DIR` keeps a deployer alive
  * and answers deploys asked on QUIRE_DEPLOY_SOCKET (deploy_server.h);
@@ -25,6 +25,7 @@
 #include "deploy/deploy_server.h"
 #include "deploy/deploy_tiers.h"
 #include "deploy/deployer.h"
+#include "deploy/export.h"
 #include "import/import.h"
 #include "import/import_hugo.h"
 #include "import/import_jekyll.h"
@@ -46,6 +47,7 @@ static void usage(FILE *f)
 		"       quirectl migrate\n"
 		"       quirectl import jekyll|hugo SOURCE --out DIR\n"
 		"       quirectl import wordpress EXPORT.xml --out DIR [--media DIR]\n"
+		"       quirectl export --out DIR\n"
 		"Settings come from the environment, as for quire.fcgi:\n"
 		"QUIRE_DATABASE_URL, QUIRE_REDIS_URL, QUIRE_REDIS_PREFIX,\n"
 		"QUIRE_UNSAFE_HTML; QUIRE_PID_FILE names the master to signal\n"
@@ -195,6 +197,37 @@ static int cmd_serve(const struct config *cfg, const char *dir)
 	rc = deploy_server_run(d, sock);
 	deployer_close(d);
 	return rc == QUIRE_OK ? DEPLOY_EXIT_OK : DEPLOY_EXIT_USAGE;
+}
+
+/* Every post and page PostgreSQL holds, as a content folder (export.h).
+ * Exit 0; DEPLOY_EXIT_TIER when PostgreSQL cannot be reached at all;
+ * DEPLOY_EXIT_CONTENT for any failure of the export itself, reported
+ * (nothing is left at dir). */
+static int cmd_export(const struct config *cfg, const char *dir)
+{
+	struct export_stats st;
+	struct tier_pg *pg = deploy_tiers_pg_open(cfg);
+	enum quire_err rc;
+
+	if (!pg)
+		return DEPLOY_EXIT_TIER;
+	rc = export_run(pg, dir, &st);
+	tier_pg_close(pg);
+	if (rc != QUIRE_OK) {
+		log_report("nothing exported to %s", dir);
+		return DEPLOY_EXIT_CONTENT;
+	}
+	printf("exported %zu posts and %zu pages (%zu of the write API) "
+	       "to %s\n", st.posts, st.pages, st.api, dir);
+	if (st.slug_added)
+		printf("files given a slug: line to keep their URL: %zu\n",
+		       st.slug_added);
+	if (st.generation_after != st.generation || st.vanished)
+		printf("the site changed while it was exported (generation "
+		       "%lld to %lld): each file is one whole version of its "
+		       "post; export again for the site of one moment\n",
+		       st.generation, st.generation_after);
+	return DEPLOY_EXIT_OK;
 }
 
 static int cmd_status(const struct config *cfg)
@@ -432,6 +465,9 @@ int main(int argc, char **argv)
 		rc = cmd_status(&cfg);
 	else if (strcmp(argv[1], "migrate") == 0 && argc == 2)
 		rc = cmd_migrate(&cfg);
+	else if (strcmp(argv[1], "export") == 0 && argc == 4 &&
+		 strcmp(argv[2], "--out") == 0)
+		rc = cmd_export(&cfg, argv[3]);
 	else {
 		usage(stderr);
 		rc = DEPLOY_EXIT_USAGE;

@@ -12,4 +12,5 @@ libquire_a_SOURCES += \
 	%reldir%/deployer.c %reldir%/deployer.h \
 	%reldir%/deployer_private.h \
 	%reldir%/deployer_known.c %reldir%/deployer_known.h \
-	%reldir%/deployer_run.c
+	%reldir%/deployer_run.c \
+	%reldir%/export.c %reldir%/export.h
