@@ -13,9 +13,11 @@ libquire_a_SOURCES += \
 	%reldir%/frontmatter_yaml.c %reldir%/frontmatter_yaml.h \
 	%reldir%/html.c %reldir%/html.h \
 	%reldir%/markdown.c %reldir%/markdown.h \
+	%reldir%/permalink.c %reldir%/permalink.h \
 	%reldir%/post.c %reldir%/post.h \
 	%reldir%/record.c %reldir%/record.h \
 	%reldir%/site.c %reldir%/site.h \
+	%reldir%/siteconf.c %reldir%/siteconf.h \
 	%reldir%/strlist.c %reldir%/strlist.h \
 	%reldir%/templates.c %reldir%/templates.h \
 	%reldir%/tvars.c %reldir%/tvars.h %reldir%/tvars_private.h

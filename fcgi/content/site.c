@@ -1,19 +1,29 @@
 /*
  * site.c - the in-memory index of what is published
  */
-#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <uthash.h>
 
+#include "content/content.h"
+#include "content/permalink.h"
 #include "content/site.h"
+#include "content/siteconf.h"
 #include "lib/quire.h"
 
 struct site_entry {
-	const char *key;      /* borrowed from the post */
+	const char *key;      /* borrowed from the post, or own (below) */
 	struct post *post;
 	UT_hash_handle hh;
+	char own[];           /* the key, when the entry holds it */
+};
+
+struct site_url {
+	const struct post *post;
+	UT_hash_handle hh;
+	char url[];
 };
 
 time_t site_post_mtime(const struct post *p)
@@ -53,26 +63,7 @@ static int by_slug(const void *a, const void *b)
 
 void site_term_key(const char *name, char *out, size_t outsz)
 {
-	size_t o = 0;
-	unsigned char c;
-
-	if (outsz == 0)
-		return;
-	/* What serve/uri.c refuses in a path (a control character, a
-	 * backslash, a "." or ".." segment) or what would end the segment
-	 * becomes '-', so every term has a page. */
-	for (; *name && o + 1 < outsz; name++) {
-		c = (unsigned char)*name;
-		if (c <= ' ' || c == 0x7f || c == '/' || c == '\\' || c == '?' ||
-		    c == '#')
-			c = '-';
-		else if (c < 0x80)
-			c = (unsigned char)tolower(c);
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-		memset(out, '-', o);
+	permalink_term_key(name, out, outsz);
 }
 
 static enum quire_err entry_add(struct site_entry **table, const char *key,
@@ -89,6 +80,26 @@ static enum quire_err entry_add(struct site_entry **table, const char *key,
 	e->key = key;
 	e->post = p;
 	HASH_ADD_KEYPTR(hh, *table, e->key, strlen(e->key), e);
+	return QUIRE_OK;
+}
+
+/* Adds a path the entry holds itself (a URL made at build). */
+static enum quire_err entry_add_own(struct site_entry **table,
+				    const char *key, struct post *p)
+{
+	struct site_entry *e;
+	size_t len = strlen(key);
+
+	HASH_FIND(hh, *table, key, len, e);
+	if (e)
+		return QUIRE_OK;
+	e = calloc(1, sizeof(*e) + len + 1);
+	if (!e)
+		return QUIRE_ENOMEM;
+	memcpy(e->own, key, len + 1);
+	e->key = e->own;
+	e->post = p;
+	HASH_ADD_KEYPTR(hh, *table, e->key, len, e);
 	return QUIRE_OK;
 }
 
@@ -191,9 +202,107 @@ const struct site_term *site_term_find(const struct site_terms *t,
 	return bsearch(&probe, t->v, t->n, sizeof(*t->v), term_cmp);
 }
 
+static const char *pattern_of(const struct siteconf *conf,
+			      const struct post *p)
+{
+	if (p->kind == POST_KIND_PAGE)
+		return conf ? conf->pages : PERMALINK_PAGES_DEFAULT;
+	return conf ? conf->posts : PERMALINK_POSTS_DEFAULT;
+}
+
+int site_url_reserved(const struct siteconf *conf, const struct post *p,
+		      char *url, size_t urlsz)
+{
+	if (permalink_expand(pattern_of(conf, p), p, url, urlsz) != QUIRE_OK)
+		snprintf(url, urlsz, "/");
+	return permalink_reserved(url);
+}
+
+/* Gives p its URL and puts it in by_path; 0 when p is refused (reported)
+ * and must be left out, -1 out of memory. */
+static int site_place(struct site *s, struct post *p)
+{
+	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 128];
+	struct site_url *u;
+	struct post *other;
+	size_t len;
+
+	if (site_url_reserved(s->conf, p, url, sizeof(url))) {
+		snprintf(msg, sizeof(msg), "its URL \"%s\" is a route of "
+			 "quire's own (reserved): left out; set another slug "
+			 "or permalink", url);
+		content_report(p->path, 1, 1, msg);
+		s->n_refused++;
+		return 0;
+	}
+	if ((other = site_path(s, url))) {
+		snprintf(msg, sizeof(msg), "its URL \"%s\" is also \"%s\"'s: "
+			 "left out", url, other->path);
+		content_report(p->path, 1, 1, msg);
+		s->n_refused++;
+		return 0;
+	}
+	len = strlen(url);
+	u = calloc(1, sizeof(*u) + len + 1);
+	if (!u)
+		return -1;
+	memcpy(u->url, url, len + 1);
+	u->post = p;
+	HASH_ADD_PTR(s->urls, post, u);
+	if (entry_add(&s->by_path, u->url, p) != QUIRE_OK)
+		return -1;
+	return 1;
+}
+
+/* The paths that answer 301 to p's URL (DESIGN §4): its other forms,
+ * the default pattern's URL when another is set, and each alias with
+ * and without a trailing slash. */
+static enum quire_err site_old_urls(struct site *s, struct post *p)
+{
+	char forms[PERMALINK_FORMS][PERMALINK_MAX_URL + 8];
+	char dflt[PERMALINK_MAX_URL + 1];
+	const char *url = site_post_url(s, p, NULL, 0), *def;
+	size_t i, n;
+	enum quire_err rc;
+
+	n = permalink_forms(url, forms);
+	for (i = 0; i < n; i++)
+		if ((rc = entry_add_own(&s->by_old, forms[i], p)) != QUIRE_OK)
+			return rc;
+	def = p->kind == POST_KIND_PAGE ? PERMALINK_PAGES_DEFAULT :
+	      PERMALINK_POSTS_DEFAULT;
+	if (strcmp(pattern_of(s->conf, p), def) != 0 &&
+	    permalink_expand(def, p, dflt, sizeof(dflt)) == QUIRE_OK) {
+		if ((rc = entry_add_own(&s->by_old, dflt, p)) != QUIRE_OK)
+			return rc;
+		n = permalink_forms(dflt, forms);
+		for (i = 0; i < n; i++)
+			if ((rc = entry_add_own(&s->by_old, forms[i], p)) != QUIRE_OK)
+				return rc;
+	}
+	for (i = 0; i < p->aliases.n; i++) {
+		char other[PERMALINK_MAX_URL + 8];
+		size_t len = strlen(p->aliases.v[i]);
+
+		if ((rc = entry_add(&s->by_old, p->aliases.v[i], p)) != QUIRE_OK)
+			return rc;
+		if (len < 2 || len > PERMALINK_MAX_URL)
+			continue;
+		if (p->aliases.v[i][len - 1] == '/')
+			snprintf(other, sizeof(other), "%.*s", (int)len - 1,
+				 p->aliases.v[i]);
+		else
+			snprintf(other, sizeof(other), "%s/", p->aliases.v[i]);
+		if ((rc = entry_add_own(&s->by_old, other, p)) != QUIRE_OK)
+			return rc;
+	}
+	return QUIRE_OK;
+}
+
 enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 			  struct site **out)
 {
+	int placed;
 	struct site *s;
 	struct post *p;
 	size_t i, j, tag_cap = 0, cat_cap = 0;
@@ -204,6 +313,7 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 	if (!s)
 		return QUIRE_ENOMEM;
 	s->content = c;
+	s->conf = c->conf;
 	s->built_at = now;
 	s->posts = calloc(c->n ? c->n : 1, sizeof(*s->posts));
 	s->home = calloc(c->n ? c->n : 1, sizeof(*s->home));
@@ -215,16 +325,20 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 		p = c->posts[i];
 		if (p->draft && !enable_drafts)
 			continue;
-		if (p->kind == POST_KIND_PAGE) {
-			s->pages[s->n_pages++] = p;
-			continue;
-		}
-		if (p->has_date && p->date > now) {
+		if (p->kind == POST_KIND_POST && p->has_date && p->date > now) {
 			if (!s->next_change || p->date < s->next_change)
 				s->next_change = p->date;
 			continue;
 		}
-		s->posts[s->n_posts++] = p;
+		/* in path order: of two posts with one URL the first stays */
+		if ((placed = site_place(s, p)) < 0)
+			goto out;
+		if (!placed)
+			continue;
+		if (p->kind == POST_KIND_PAGE)
+			s->pages[s->n_pages++] = p;
+		else
+			s->posts[s->n_posts++] = p;
 	}
 	qsort(s->posts, s->n_posts, sizeof(*s->posts), by_date_desc);
 	memcpy(s->home, s->posts, s->n_posts * sizeof(*s->home));
@@ -238,9 +352,6 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 			s->last_updated = site_post_mtime(p);
 		if ((rc = entry_add(&s->by_slug, p->slug, p)) != QUIRE_OK)
 			goto out;
-		for (j = 0; j < p->aliases.n; j++)
-			if ((rc = entry_add(&s->by_alias, p->aliases.v[j], p)) != QUIRE_OK)
-				goto out;
 		for (j = 0; j < p->tags.n; j++)
 			if ((rc = terms_add(&s->tags, &tag_cap, p->tags.v[j], p)) != QUIRE_OK)
 				goto out;
@@ -252,10 +363,15 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 		p = s->pages[i];
 		if ((rc = entry_add(&s->by_page, p->slug, p)) != QUIRE_OK)
 			goto out;
-		for (j = 0; j < p->aliases.n; j++)
-			if ((rc = entry_add(&s->by_alias, p->aliases.v[j], p)) != QUIRE_OK)
-				goto out;
 	}
+	/* After every canonical URL is known; posts before pages, so a
+	 * page's old form never takes a post's. */
+	for (i = 0; i < s->n_posts; i++)
+		if ((rc = site_old_urls(s, s->posts[i])) != QUIRE_OK)
+			goto out;
+	for (i = 0; i < s->n_pages; i++)
+		if ((rc = site_old_urls(s, s->pages[i])) != QUIRE_OK)
+			goto out;
 	/* A site with no tag or no category has no list: qsort must not
 	 * be given NULL, even for 0 items (UBSan, tests/unit/test_view). */
 	if (s->tags.n > 1)
@@ -270,13 +386,25 @@ out:
 	return rc;
 }
 
+static void urls_free(struct site_url **table)
+{
+	struct site_url *u, *tmp;
+
+	HASH_ITER(hh, *table, u, tmp) {
+		HASH_DEL(*table, u);
+		free(u);
+	}
+}
+
 void site_free(struct site *s)
 {
 	if (!s)
 		return;
 	entries_free(&s->by_slug);
 	entries_free(&s->by_page);
-	entries_free(&s->by_alias);
+	entries_free(&s->by_path);
+	entries_free(&s->by_old);
+	urls_free(&s->urls);
 	terms_release(&s->tags);
 	terms_release(&s->categories);
 	free(s->posts);
@@ -295,7 +423,29 @@ struct post *site_page(const struct site *s, const char *slug)
 	return entry_find(s->by_page, slug);
 }
 
+struct post *site_path(const struct site *s, const char *path)
+{
+	return entry_find(s->by_path, path);
+}
+
 struct post *site_alias(const struct site *s, const char *path)
 {
-	return entry_find(s->by_alias, path);
+	return entry_find(s->by_old, path);
+}
+
+const char *site_post_url(const struct site *s, const struct post *p,
+			  char *buf, size_t bufsz)
+{
+	struct site_url *u = NULL;
+
+	if (s)
+		HASH_FIND_PTR(s->urls, &p, u);
+	if (u)
+		return u->url;
+	if (!buf || bufsz < 2)
+		return "/";
+	if (permalink_expand(pattern_of(s ? s->conf : NULL, p), p, buf,
+			     bufsz) != QUIRE_OK)
+		snprintf(buf, bufsz, "/");
+	return buf;
 }

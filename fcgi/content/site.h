@@ -17,7 +17,9 @@
 #include "content/post.h"
 #include "lib/quire.h"
 
-struct site_entry;  /* slug or alias -> post, in a hash table */
+struct site_entry;  /* slug or path -> post, in a hash table */
+struct site_url;    /* post -> its canonical URL */
+struct siteconf;
 
 /* A tag or category with the visible posts that carry it, newest first. */
 struct site_term {
@@ -47,7 +49,16 @@ struct site {
 	struct site_terms categories;
 	struct site_entry *by_slug;   /* posts */
 	struct site_entry *by_page;   /* pages */
-	struct site_entry *by_alias;  /* alias path -> post */
+	/* canonical URL path -> post or page, the one lookup a request
+	 * for a post makes (DESIGN §4) */
+	struct site_entry *by_path;
+	/* every other path that answers 301 to a post's canonical URL: its
+	 * other forms (slash, .html), /posts/SLUG under a custom pattern,
+	 * aliases; never a canonical path (by_path is asked first) */
+	struct site_entry *by_old;
+	struct site_url *urls;
+	const struct siteconf *conf;  /* the content's; NULL: defaults */
+	size_t n_refused;          /* posts left out: URL reserved or taken */
 	time_t built_at;
 	time_t next_change;        /* date of the next scheduled post; 0 none */
 	time_t last_updated;       /* newest date or updated of a visible post */
@@ -55,8 +66,11 @@ struct site {
 
 /*
  * Builds the index of c as seen at time now. c is borrowed and must
- * outlive the site. Returns QUIRE_OK or QUIRE_ENOMEM; free with
- * site_free().
+ * outlive the site. Each visible post and page gets its URL from c's
+ * site.yaml patterns (content/permalink.h); one whose URL is a route of
+ * quire's own, or another's URL, is reported with its path
+ * (content_report) and left out, counted in n_refused. Returns QUIRE_OK
+ * or QUIRE_ENOMEM; free with site_free().
  */
 enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 			  struct site **out);
@@ -65,7 +79,24 @@ void site_free(struct site *s);
 /* Lookups; each returns a borrowed pointer or NULL. */
 struct post *site_post(const struct site *s, const char *slug);
 struct post *site_page(const struct site *s, const char *slug);
+/* The post or page whose canonical URL is path. */
+struct post *site_path(const struct site *s, const char *path);
+/* The post or page an old form of its URL, or an alias, names. */
 struct post *site_alias(const struct site *s, const char *path);
+
+/*
+ * The URL path of p: the one place a post's or page's URL is made. The
+ * site's, when p is in it, else p expanded by the site's pattern into
+ * buf (bufsz bytes). Never NULL ("/" if it does not fit).
+ */
+const char *site_post_url(const struct site *s, const struct post *p,
+			  char *buf, size_t bufsz);
+
+/* Writes p's URL under conf's patterns (NULL: the defaults) into url
+ * (urlsz bytes) and returns 1 if it is a route of quire's own: what
+ * site_build refuses, for a deploy to refuse first. */
+int site_url_reserved(const struct siteconf *conf, const struct post *p,
+		      char *url, size_t urlsz);
 const struct site_term *site_term_find(const struct site_terms *t,
 				       const char *key);
 

@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "content/post.h"
+#include "content/siteconf.h"
+#include "content/site.h"
 #include "deploy/deploy_refresh.h"
 #include "deploy/deploy_tiers.h"
 #include "deploy/deployer.h"
@@ -33,6 +36,8 @@ struct run {
 	int whole;               /* the folder was listed whole */
 	int changed;             /* the plan upserts or deletes */
 	int full;                /* Redis is rewritten whole */
+	struct siteconf *conf;   /* the folder's site.yaml, parsed */
+	int conf_changed;        /* not the one PostgreSQL holds */
 	struct tier_redis *r;    /* NULL: none configured, or unreachable */
 	struct tier_redis *acks; /* the deployer's subscription, or NULL */
 	size_t live, acked;
@@ -115,6 +120,40 @@ static enum step list_and_reach_pg(struct run *run)
 	return STEP_NEXT;
 }
 
+/*
+ * Reads and parses site.yaml, and tells whether it is the one deployed.
+ * A bad one changes every page: the deploy is refused, and PostgreSQL
+ * keeps the last one (exit 1).
+ */
+static enum step read_site_yaml(struct run *run)
+{
+	struct deployer *d = run->d;
+	struct parse_error err;
+	char path[4096], *stored = NULL;
+	size_t len = 0;
+	enum quire_err rc;
+
+	rc = siteconf_load(d->dir, &run->conf, path, sizeof(path), &err);
+	if (rc != QUIRE_OK) {
+		if (rc == QUIRE_ENOMEM)
+			log_report("out of memory reading \"%s\"", path);
+		else
+			content_report(path, err.line, err.column, err.message);
+		log_report("%s has an error (above); nothing deployed",
+			   SITECONF_FILE);
+		run->rc = DEPLOY_EXIT_CONTENT;
+		return STEP_END;
+	}
+	if (tier_pg_config_read(d->pg, &stored, &len) != QUIRE_OK) {
+		log_report("postgresql: %s; nothing deployed", tier_pg_error(d->pg));
+		run->rc = DEPLOY_EXIT_TIER;
+		return STEP_END;
+	}
+	run->conf_changed = !siteconf_same(run->conf, stored, len);
+	free(stored);
+	return STEP_NEXT;
+}
+
 /* Reads the files whose signature is not the one PostgreSQL keeps. */
 static enum step read_changed(struct run *run)
 {
@@ -130,6 +169,53 @@ static enum step read_changed(struct run *run)
 	return STEP_NEXT;
 }
 
+/* Whether a pattern names a category token: only then is a record's
+ * frontmatter parsed to make its URL. */
+static int pattern_needs_categories(const struct siteconf *c)
+{
+	return strstr(c->posts, ":categor") || strstr(c->pages, ":categor");
+}
+
+/*
+ * The upserts whose URL under site.yaml's permalinks is a route of
+ * quire's own: reported with their path, as the workers would leave
+ * them out (content/site.h); the deploy then changes nothing. Returns
+ * how many. Files left unchanged were checked by the deploy that
+ * brought them, under the patterns of then (DESIGN §6).
+ */
+static size_t refuse_reserved(struct run *run)
+{
+	const struct deploy_plan *plan = &run->d->plan;
+	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 96];
+	int parse = pattern_needs_categories(run->conf);
+	struct post tmp, *p;
+	const struct record *r;
+	size_t i, n = 0;
+
+	for (i = 0; i < plan->n_upserts; i++) {
+		r = plan->upserts[i];
+		p = NULL;
+		if (parse && record_to_post(r, &p) != QUIRE_OK)
+			p = NULL;
+		if (!p) {
+			memset(&tmp, 0, sizeof(tmp));
+			tmp.slug = r->slug;
+			tmp.kind = r->kind;
+			tmp.date = (time_t)r->date;
+			tmp.has_date = r->has_date;
+		}
+		if (site_url_reserved(run->conf, p ? p : &tmp, url, sizeof(url))) {
+			snprintf(msg, sizeof(msg), "its URL \"%s\" is a route "
+				 "of quire's own (reserved); set another slug or "
+				 "permalink", url);
+			content_report(r->path ? r->path : r->slug, 1, 1, msg);
+			n++;
+		}
+		post_free(p);
+	}
+	return n;
+}
+
 /* Parses and renders what changed: the plan (deploy.h). */
 static enum step make_plan(struct run *run)
 {
@@ -143,7 +229,9 @@ static enum step make_plan(struct run *run)
 		return STEP_END;
 	}
 	run->t_plan = quire_now_ms();
-	run->changed = d->plan.n_upserts || d->plan.n_deletes;
+	d->plan.n_errors += refuse_reserved(run);
+	run->changed = d->plan.n_upserts || d->plan.n_deletes ||
+		       run->conf_changed;
 	return STEP_NEXT;
 }
 
@@ -201,7 +289,8 @@ static enum step refuse_bad_content(struct run *run)
 	}
 	if (run->changed && (run->rc = skip_api_owned(d)) != DEPLOY_EXIT_OK)
 		return STEP_END;
-	run->changed = d->plan.n_upserts || d->plan.n_deletes;
+	run->changed = d->plan.n_upserts || d->plan.n_deletes ||
+		       run->conf_changed;
 	return STEP_NEXT;
 }
 
@@ -267,9 +356,13 @@ static enum step commit_pg(struct run *run)
 	struct deployer *d = run->d;
 	struct deploy_plan *plan = &d->plan;
 
-	if (run->changed && tier_pg_deploy(d->pg, plan->upserts, plan->n_upserts,
-					   plan->deletes, plan->n_deletes,
-					   &d->gen) != QUIRE_OK) {
+	struct tier_pg_config conf = { run->conf->text, run->conf->len };
+
+	if (run->changed &&
+	    tier_pg_deploy_site(d->pg, plan->upserts, plan->n_upserts,
+				plan->deletes, plan->n_deletes,
+				run->conf_changed ? &conf : NULL,
+				&d->gen) != QUIRE_OK) {
 		log_report("postgresql: %s; nothing deployed", tier_pg_error(d->pg));
 		run->rc = DEPLOY_EXIT_TIER;
 		return STEP_END;
@@ -315,8 +408,11 @@ static enum step write_redis(struct run *run)
 	}
 	if (tier_redis_generation(run->r, &redis_gen) != QUIRE_OK)
 		redis_gen = -1;
-	/* Redis missed a deploy (it was down, or is new): rewrite it whole. */
-	run->full = redis_gen != d->before;
+	/* Redis missed a deploy (it was down, or is new): rewrite it whole.
+	 * So too when site.yaml changed: it changes every page, and the
+	 * whole rewrite stores it (deploy_refresh.c); the "*" published
+	 * then makes every worker load the whole site again. */
+	run->full = redis_gen != d->before || run->conf_changed;
 	if (!run->changed && !run->full) {
 		printf("nothing changed: %zu files, generation %lld\n", d->n_files,
 		       d->gen);
@@ -408,6 +504,8 @@ static void report(const struct run *run)
 
 	printf("deployed generation %lld: %zu changed, %zu removed, %zu unchanged",
 	       d->gen, d->plan.n_upserts, d->plan.n_deletes, d->plan.n_unchanged);
+	if (run->conf_changed)
+		printf(", %s changed", SITECONF_FILE);
 	if (d->plan.n_skipped)
 		printf(", %zu skipped", d->plan.n_skipped);
 	printf("; committed in %.1f ms", run->t_commit - run->t0);
@@ -426,6 +524,7 @@ int deployer_run(struct deployer *d, double timeout_ms)
 	static enum step (*const phases[])(struct run *) = {
 		refuse_no_content_folder,
 		list_and_reach_pg,
+		read_site_yaml,
 		read_changed,
 		make_plan,
 		refuse_bad_content,
@@ -461,5 +560,6 @@ int deployer_run(struct deployer *d, double timeout_ms)
 			run.rc = DEPLOY_EXIT_SKIPPED;
 	}
 	tier_redis_close(run.r);
+	siteconf_free(run.conf);
 	return run.rc;
 }

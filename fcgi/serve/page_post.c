@@ -1,11 +1,14 @@
 /*
- * page_post.c - "/posts/SLUG": one post, and the showing of a post or
- * a static page (page_static.c) that both share
+ * page_post.c - a post at its URL ("/posts/SLUG" unless site.yaml says
+ * otherwise), and the showing of a post or a static page
+ * (page_static.c) that both share
  */
 #include <stdio.h>
 
+#include "content/permalink.h"
 #include "content/post.h"
 #include "content/record.h"
+#include "content/site.h"
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/page.h"
@@ -16,13 +19,16 @@ int page_post_show(const struct request *req, struct response *resp,
 		   const struct post *p, const char *tpl, const char *field,
 		   const char *og_type)
 {
-	char path[QUIRE_MAX_SLUG + 16];
+	char path[PERMALINK_MAX_URL + 1];
+	const char *url;
 	struct tvars *v = NULL, *o;
 	struct record *hold = NULL;
 	struct post *fresh = NULL;
 	const char *html, *toc;
 	int status = 500;
 
+	/* The index's URL, before p may become the version the body is of */
+	url = site_post_url(req->app->site, p, path, sizeof(path));
 	switch (app_body(req->app, p, &html, &toc, &hold)) {
 	case QUIRE_OK:
 		break;
@@ -45,9 +51,7 @@ int page_post_show(const struct request *req, struct response *resp,
 	    tvars_set(o, "html", html) != QUIRE_OK ||
 	    tvars_set(o, "toc", toc) != QUIRE_OK)
 		goto out;
-	snprintf(path, sizeof(path), "/%s/%s",
-		 p->kind == POST_KIND_PAGE ? "pages" : "posts", p->slug);
-	status = view_html(req, tpl, v, p->title, p->description, path,
+	status = view_html(req, tpl, v, p->title, p->description, url,
 			   og_type, p->featured_image, resp);
 out:
 	tvars_free(v);
@@ -58,7 +62,7 @@ out:
 
 int page_post(const struct request *req, struct response *resp)
 {
-	const struct post *p = site_post(req->app->site, req->params[0]);
+	const struct post *p = req->post;
 
 	if (!p || req->uri.page > 1)
 		return page_not_found(req, resp);

@@ -1,5 +1,6 @@
 /*
- * page_static.c - "/pages/SLUG": one static page
+ * page_static.c - a static page at its URL ("/pages/SLUG" unless
+ * site.yaml says otherwise)
  */
 #include "serve/app.h"
 #include "serve/page.h"
@@ -7,7 +8,7 @@
 
 int page_static(const struct request *req, struct response *resp)
 {
-	const struct post *p = site_page(req->app->site, req->params[0]);
+	const struct post *p = req->post;
 
 	if (!p || req->uri.page > 1)
 		return page_not_found(req, resp);

@@ -1,14 +1,20 @@
 /*
  * route.c - which handler answers a path
  *
- * A static table of patterns, in the manner of cgit's cmd.c: '*' stands
- * for exactly one non-empty path segment, which is captured for the
- * handler. Only GET and HEAD reach here; the worker answers other
- * methods before routing.
+ * Posts and pages first, by one exact lookup of their canonical URL in
+ * the site's table (site_path: the URLs site.yaml's permalinks make,
+ * none of them one of the routes below, content/permalink.h); then a
+ * static table of quire's own routes, in the manner of cgit's cmd.c:
+ * '*' stands for exactly one non-empty path segment, which is captured
+ * for the handler; then the old forms of posts' URLs, one exact lookup
+ * more. Only GET and HEAD reach here; the worker answers other methods
+ * before routing.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "content/permalink.h"
+#include "content/site.h"
 #include "serve/app.h"
 #include "serve/route.h"
 
@@ -18,8 +24,6 @@ static const struct route {
 } routes[] = {
 	{ "/", page_home },
 	{ "/posts/", page_list },
-	{ "/posts/*", page_post },
-	{ "/pages/*", page_static },
 	{ "/tags/", page_taxonomy_tags_index },
 	{ "/tags/*", page_taxonomy_tag },
 	{ "/tags/*/feed.xml", page_feed_tag },
@@ -95,13 +99,15 @@ static int other_form(const char *path, size_t len, char *out, size_t outsz)
 	return 1;
 }
 
-static int redirect_to_post(const struct post *p, struct response *resp)
+/* One hop to p's canonical URL, which the next request finds in
+ * site_path: never a chain, never a loop. */
+static int redirect_to_post(const struct request *req, const struct post *p,
+			    struct response *resp)
 {
-	char loc[QUIRE_MAX_URI + 16];
+	char buf[PERMALINK_MAX_URL + 1];
 
-	snprintf(loc, sizeof(loc), "/%s/%s",
-		 p->kind == POST_KIND_PAGE ? "pages" : "posts", p->slug);
-	response_redirect(resp, loc, 1);
+	response_redirect(resp, site_post_url(req->app->site, p, buf,
+					      sizeof(buf)), 1);
 	return resp->status;
 }
 
@@ -112,16 +118,22 @@ int route_dispatch(struct request *req, struct response *resp)
 	struct post *p;
 	struct request probe;
 
+	req->post = NULL;
+	p = site_path(req->app->site, req->uri.path);
+	if (p) {
+		req->post = p;
+		return p->kind == POST_KIND_PAGE ? page_static(req, resp) :
+		       page_post(req, resp);
+	}
 	r = find(req->uri.path, req);
 	if (r)
 		return r->handler(req, resp);
 
-	/* Old URLs first: an alias may be written with or without a slash. */
+	/* Old URLs: other forms of a post's URL, /posts/SLUG under another
+	 * pattern, aliases (each with and without a slash). */
 	p = site_alias(req->app->site, req->uri.path);
-	if (!p && other_form(req->uri.path, req->uri.path_len, alt, sizeof(alt)))
-		p = site_alias(req->app->site, alt);
 	if (p)
-		return redirect_to_post(p, resp);
+		return redirect_to_post(req, p, resp);
 
 	/* alt is decoded: response_redirect percent-encodes it again. */
 	if (other_form(req->uri.path, req->uri.path_len, alt, sizeof(alt)) &&

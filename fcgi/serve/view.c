@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "content/html.h"
+#include "content/permalink.h"
+#include "content/site.h"
+#include "content/siteconf.h"
 #include "content/templates.h"
 #include "lib/config.h"
 #include "lib/limits.h"
@@ -84,15 +87,15 @@ static enum quire_err add_terms(struct tvars *o, const char *field,
 	return rc;
 }
 
-enum quire_err view_summary(struct tvars *o, const struct post *p)
+enum quire_err view_summary(struct tvars *o, const struct site *s,
+			    const struct post *p)
 {
-	char d[64];
+	char d[64], url[PERMALINK_MAX_URL + 1];
 	enum quire_err rc;
 
 	if ((rc = tvars_set(o, "title", p->title)) != QUIRE_OK ||
-	    (rc = tvars_setf(o, "url", "/%s/%s",
-			     p->kind == POST_KIND_PAGE ? "pages" : "posts",
-			     p->slug)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "url", site_post_url(s, p, url, sizeof(url)))) !=
+	    QUIRE_OK ||
 	    (rc = tvars_set(o, "description", p->description)) != QUIRE_OK ||
 	    (rc = tvars_setf(o, "reading_minutes", "%u",
 			     view_reading_minutes(p->words))) != QUIRE_OK ||
@@ -111,8 +114,9 @@ enum quire_err view_summary(struct tvars *o, const struct post *p)
 	return QUIRE_OK;
 }
 
-enum quire_err view_summaries(struct tvars *v, const char *name,
-			      struct post *const *posts, size_t n)
+enum quire_err view_summaries(struct tvars *v, const struct site *s,
+			      const char *name, struct post *const *posts,
+			      size_t n)
 {
 	struct tvars *o;
 	size_t i;
@@ -124,7 +128,7 @@ enum quire_err view_summaries(struct tvars *v, const char *name,
 		o = tvars_list_add(v, name);
 		if (!o)
 			return QUIRE_ENOMEM;
-		if ((rc = view_summary(o, posts[i])) != QUIRE_OK)
+		if ((rc = view_summary(o, s, posts[i])) != QUIRE_OK)
 			return rc;
 	}
 	return QUIRE_OK;
@@ -254,7 +258,7 @@ enum quire_err view_post(struct tvars *o, const struct site *s,
 	size_t i, n;
 	enum quire_err rc;
 
-	if ((rc = view_summary(o, p)) != QUIRE_OK ||
+	if ((rc = view_summary(o, s, p)) != QUIRE_OK ||
 	    (rc = tvars_set(o, "html", p->html ? p->html : "")) != QUIRE_OK ||
 	    (rc = tvars_set(o, "toc", p->toc_html)) != QUIRE_OK ||
 	    (rc = tvars_set(o, "featured_image", p->featured_image)) != QUIRE_OK ||
@@ -279,7 +283,38 @@ enum quire_err view_post(struct tvars *o, const struct site *s,
 	if (p->kind != POST_KIND_POST)
 		return QUIRE_OK;
 	n = pick_related(s, p, related);
-	return view_summaries(o, "related", related, n);
+	return view_summaries(o, s, "related", related, n);
+}
+
+/* The menu: site.yaml's when it has one, else every page; and which
+ * taxonomies the header links to. */
+static enum quire_err view_nav(struct tvars *base, const struct site *s)
+{
+	const struct siteconf *c = s->conf;
+	char url[PERMALINK_MAX_URL + 1];
+	struct tvars *nav;
+	size_t i;
+	enum quire_err rc;
+
+	if ((rc = tvars_list_empty(base, "nav")) != QUIRE_OK ||
+	    (rc = tvars_set_bool(base, "hide_tags", c && !c->show_tags)) != QUIRE_OK ||
+	    (rc = tvars_set_bool(base, "show_categories",
+				 !c || c->show_categories)) != QUIRE_OK)
+		return rc;
+	for (i = 0; c && c->has_menu && i < c->n_menu; i++) {
+		nav = tvars_list_add(base, "nav");
+		if (!nav || tvars_set(nav, "title", c->menu[i].title) != QUIRE_OK ||
+		    tvars_set(nav, "url", c->menu[i].url) != QUIRE_OK)
+			return QUIRE_ENOMEM;
+	}
+	for (i = 0; !(c && c->has_menu) && i < s->n_pages; i++) {
+		nav = tvars_list_add(base, "nav");
+		if (!nav || tvars_set(nav, "title", s->pages[i]->title) != QUIRE_OK ||
+		    tvars_set(nav, "url", site_post_url(s, s->pages[i], url,
+							sizeof(url))) != QUIRE_OK)
+			return QUIRE_ENOMEM;
+	}
+	return QUIRE_OK;
 }
 
 int view_html(const struct request *req, const char *tpl, struct tvars *vars,
@@ -288,10 +323,9 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 {
 	const struct app *app = req->app;
 	const struct site *s = app->site;
-	struct tvars *base, *nav;
+	struct tvars *base;
 	struct buf body = BUF_INIT, url = BUF_INIT;
 	char year[32];
-	size_t i;
 	enum quire_err rc = QUIRE_ENOMEM;
 	int status = 500;
 
@@ -314,7 +348,10 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 	if (buf_failed(&url) ||
 	    tvars_set(base, "site_title", app->cfg->site_title) != QUIRE_OK ||
 	    tvars_set(base, "site_url", app->cfg->site_url) != QUIRE_OK ||
-	    tvars_set(base, "description", description ? description : app->cfg->site_title) != QUIRE_OK ||
+	    tvars_set(base, "site_language", app->cfg->site_language) != QUIRE_OK ||
+	    tvars_set(base, "description", description ? description :
+		      app->cfg->site_description ? app->cfg->site_description :
+		      app->cfg->site_title) != QUIRE_OK ||
 	    tvars_set(base, "canonical", url.data) != QUIRE_OK ||
 	    tvars_set(base, "og_type", og_type ? og_type : "website") != QUIRE_OK ||
 	    tvars_setf(base, "feed_url", "%s/feed.xml", app->cfg->site_url) != QUIRE_OK ||
@@ -329,14 +366,8 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 		if (buf_failed(&url) || tvars_set(base, "og_image", url.data) != QUIRE_OK)
 			goto out;
 	}
-	if (tvars_list_empty(base, "nav") != QUIRE_OK)
+	if (view_nav(base, s) != QUIRE_OK)
 		goto out;
-	for (i = 0; i < s->n_pages; i++) {
-		nav = tvars_list_add(base, "nav");
-		if (!nav || tvars_set(nav, "title", s->pages[i]->title) != QUIRE_OK ||
-		    tvars_setf(nav, "url", "/pages/%s", s->pages[i]->slug) != QUIRE_OK)
-			goto out;
-	}
 	buf_reset(&resp->body);
 	if (templates_render(app->tpl, "base", base, &resp->body) != QUIRE_OK ||
 	    buf_failed(&resp->body))

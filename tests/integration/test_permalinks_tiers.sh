@@ -1,0 +1,78 @@
+#!/bin/bash
+# test_permalinks_tiers.sh - site.yaml and permalinks in full mode: the
+# deploy carries site.yaml into PostgreSQL and Redis, workers that never
+# read the content folder serve the configured URLs, a title change
+# reaches every worker, a bad site.yaml or a reserved route fails the
+# deploy and keeps what was deployed
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=lib_pg.sh
+. "$(dirname "$0")/lib_pg.sh"
+# shellcheck source=lib_redis.sh
+. "$(dirname "$0")/lib_redis.sh"
+# shellcheck source=lib_permalinks.sh
+. "$(dirname "$0")/lib_permalinks.sh"
+
+QUIRECTL=${QUIRECTL:-$QUIRE_BUILDDIR/fcgi/quirectl}
+
+t_init
+start_tiers
+SITE=$T_DIR/site
+permalinks_site "$SITE"
+unset QUIRE_SITE_TITLE QUIRE_SITE_AUTHOR QUIRE_POSTS_PER_PAGE
+
+# deploy [ARGS...]: quirectl deploy of $SITE; output in $T_DIR/deploy.out
+deploy() {
+	"$QUIRECTL" deploy "$SITE" "$@" >"$T_DIR/deploy.out" 2>&1
+	D_STATUS=$?
+	sed 's/^/  quirectl: /' "$T_DIR/deploy.out"
+	return $D_STATUS
+}
+
+check "quirectl check accepts the site" "$QUIRECTL" check "$SITE"
+check "the first deploy succeeds" deploy
+check "PostgreSQL holds site.yaml" \
+	test "$(psql_quire "SELECT config LIKE '%Jekyll Era%' FROM site" | tr -d ' \n')" = t
+check "Redis holds site.yaml" bash -c "$(declare -f rcli); REDIS_PORT=$REDIS_PORT; rcli GET quire:site | grep -q 'Jekyll Era'"
+
+# The workers never read the folder: everything comes from the tiers.
+QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
+permalinks_urls
+
+echo "== a title change reaches every worker with the deploy"
+every_worker_serves / 200 '<title>Jekyll Era</title>' >/dev/null
+sed -i 's/^title: Jekyll Era$/title: Jekyll Era Deployed/' "$SITE/site.yaml"
+check "the deploy of site.yaml alone succeeds" deploy
+check "... acknowledged by every worker" grep -Eq "([0-9]+)/\1 workers acknowledged" "$T_DIR/deploy.out"
+check "every worker serves the new title at once" \
+	every_worker_serves / 200 '<title>Jekyll Era Deployed</title>'
+check "... on a post's page too" \
+	every_worker_serves /2016/10/20/rust-news.html 200 'Jekyll Era Deployed'
+check "a second deploy changes nothing" deploy
+check "... and says so" grep -q "nothing changed" "$T_DIR/deploy.out"
+
+echo "== a bad site.yaml fails the deploy and keeps the last one"
+cp "$SITE/site.yaml" "$T_DIR/good.yaml"
+printf 'title: Broken\nposts_per_page: many\n' >"$SITE/site.yaml"
+deploy
+check "the deploy fails (exit 1)" test "$D_STATUS" = 1
+check "... with path:line:column" grep -q 'site\.yaml:2:17: ' "$T_DIR/deploy.out"
+check "PostgreSQL keeps the last good site.yaml" \
+	test "$(psql_quire "SELECT config LIKE '%Deployed%' FROM site" | tr -d ' \n')" = t
+expect_body_contains / '<title>Jekyll Era Deployed</title>'
+
+echo "== a reserved route fails the deploy"
+cp "$T_DIR/good.yaml" "$SITE/site.yaml"
+printf -- '---\ntitle: Tags Page\n---\nx\n' >"$SITE/pages/tags.md"
+deploy
+check "a page at /tags/ fails the deploy (exit 1)" test "$D_STATUS" = 1
+check "... naming the file and the route" grep -q 'pages/tags\.md.*/tags/.*reserved' "$T_DIR/deploy.out"
+rm "$SITE/pages/tags.md"
+printf 'title: Shadow\npermalinks:\n  posts: /api/:slug\n' >"$SITE/site.yaml"
+deploy
+check "a pattern under /api/ fails the deploy (exit 1)" test "$D_STATUS" = 1
+check "... at its line and column" grep -q 'site\.yaml:3:10: .*reserved' "$T_DIR/deploy.out"
+expect_status /2016/10/20/rust-news.html 200
+
+t_done
+
