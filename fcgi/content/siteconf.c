@@ -23,10 +23,15 @@
 #include "lib/config.h"
 #include "lib/quire.h"
 
+/* Top-level keys a file may hold: each once. */
+#define SITECONF_MAX_KEYS 16
+
 struct sp {
 	yaml_parser_t y;
 	struct siteconf *c;
 	struct parse_error *err;
+	const char *seen[SITECONF_MAX_KEYS]; /* static names of keys read */
+	size_t n_seen;
 };
 
 static enum quire_err fail_at(struct sp *p, enum quire_err rc, yaml_mark_t m,
@@ -363,12 +368,47 @@ static enum quire_err feed_key(struct sp *p, yaml_event_t *key, void *arg)
 	return rc;
 }
 
+/* The key's static name, if it is one site.yaml knows; NULL if not. */
+static const char *known_key(const char *k)
+{
+	static const char *const own[] = {
+		"permalinks", "feed", "menu", "taxonomies",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcmp(k, own[i]) == 0)
+			return own[i];
+	return config_site_key(k);
+}
+
+/* A key given twice is an error: which one the author meant is not for
+ * quire to guess (and a second menu would replace the first). */
+static enum quire_err once(struct sp *p, const yaml_event_t *key,
+			   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_seen; i++)
+		if (p->seen[i] == name)
+			return fail_at(p, QUIRE_EPARSE, key->start_mark,
+				       "\"%s\" given twice", name);
+	if (p->n_seen == SITECONF_MAX_KEYS)
+		return fail_at(p, QUIRE_EPARSE, key->start_mark, "too many keys");
+	p->seen[p->n_seen++] = name;
+	return QUIRE_OK;
+}
+
 static enum quire_err top_key(struct sp *p, yaml_event_t *key, void *arg)
 {
-	const char *k = scalar_text(key), *site_key;
+	const char *k = scalar_text(key), *site_key, *name = known_key(k);
 	enum quire_err rc;
 
 	(void)arg;
+	if (!name)
+		return unknown(p, key);
+	if ((rc = once(p, key, name)) != QUIRE_OK)
+		return rc;
 	if (strcmp(k, "permalinks") == 0) {
 		if ((rc = expect(p, YAML_MAPPING_START_EVENT,
 				 "permalinks is {posts: PATTERN, pages: PATTERN}")) != QUIRE_OK)
@@ -462,6 +502,7 @@ enum quire_err siteconf_parse(const char *text, size_t len,
 		}
 		p.c = c;
 		p.err = err;
+		p.n_seen = 0;
 		yaml_parser_set_input_string(&p.y, (const unsigned char *)c->text,
 					     len);
 		rc = parse_stream(&p);

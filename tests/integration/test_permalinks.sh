@@ -33,8 +33,15 @@ check "the log names pages/tags.md and the reserved path" \
 
 echo "== SIGHUP reloads site.yaml"
 sed -i 's/^title: Jekyll Era$/title: Jekyll Era Two/' "$SITE/site.yaml"
+printf 'feed:\n  entries: 1\n  content: summary\ntaxonomies: [categories]\n' >>"$SITE/site.yaml"
 check "reload" reload_and_wait 2
 check "every worker has the new title" every_worker_serves / 200 '<title>Jekyll Era Two</title>'
+req /feed.xml
+check "feed.entries: one entry" test "$(grep -c '<entry>' "$T_DIR/r.body")" = 1
+check "feed.content summary: no body" not grep -q '<content' "$T_DIR/r.body"
+check "... the feed says the site's language" grep -q 'xml:lang="en"' "$T_DIR/r.body"
+expect_body_lacks / 'href="/tags/">Tags'
+expect_body_contains / 'href="/categories/">Categories'
 
 echo "== a bad site.yaml keeps the last good one"
 printf 'title: Broken\npermalinks:\n  posts: /:year/:nope/:slug\n' >"$SITE/site.yaml"

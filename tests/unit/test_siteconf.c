@@ -161,6 +161,11 @@ int main(void)
 	CHECK(refused("feed:\n  entries: 0\n", 2, 12, "1 to 1000"));
 	CHECK(refused("feed:\n  content: excerpt\n", 2, 12, "full or summary"));
 	CHECK(refused("title: &x t\nauthor: *x\n", 2, 9, "aliases"));
+	/* Twice: which one was meant is not for quire to guess (a second
+	 * menu leaked the first: tests/fuzz/regression/siteconf/). */
+	CHECK(refused("title: a\ntitle: b\n", 2, 1, "\"title\" given twice"));
+	CHECK(refused("menu:\n  - {title: a, url: /a}\nmenu:\n  - {title: b, url: /b}\n",
+		      3, 1, "\"menu\" given twice"));
 	CHECK(refused("title: a\n---\ntitle: b\n", 2, 1, "one document"));
 	return check_done("test_siteconf");
 }
