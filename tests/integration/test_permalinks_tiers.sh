@@ -36,8 +36,24 @@ check "PostgreSQL holds site.yaml" \
 check "Redis holds site.yaml" bash -c "$(declare -f rcli); REDIS_PORT=$REDIS_PORT; rcli GET quire:site | grep -q 'Jekyll Era'"
 
 # The workers never read the folder: everything comes from the tiers.
+TOKEN=test-token-$RANDOM$RANDOM
+t_token_file
+T_API_SOCK=1
 QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
 permalinks_urls
+
+echo "== the write API's posts take the pattern too"
+AUTH=(-H "Authorization: Bearer $TOKEN")
+api PUT /api/posts/from-api "${MD[@]}" "${AUTH[@]}" \
+	--data-binary "$(printf -- '---\ntitle: From the API\ndate: 2020-02-03\n---\nPERMA-API-BODY\n')"
+check "PUT answers 201" test "$R_STATUS" = 201
+check "... with the post's URL under the pattern" \
+	grep -q '"url":"/2020/02/03/from-api.html"' "$T_DIR/r.body"
+req "/api/posts?limit=10" "${AUTH[@]}"
+check "the listing names that URL" grep -q '"url":"/2020/02/03/from-api.html"' "$T_DIR/r.body"
+check "every worker serves it there" \
+	every_worker_serves /2020/02/03/from-api.html 200 PERMA-API-BODY
+expect_redirect /posts/from-api 301 /2020/02/03/from-api.html
 
 echo "== a title change reaches every worker with the deploy"
 every_worker_serves / 200 '<title>Jekyll Era</title>' >/dev/null
