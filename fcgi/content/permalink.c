@@ -263,33 +263,14 @@ enum quire_err permalink_expand(const char *pattern, const struct post *p,
 	return QUIRE_OK;
 }
 
-size_t permalink_forms(const char *url, char forms[][PERMALINK_MAX_URL + 8])
+size_t permalink_base_len(const char *path, size_t len)
 {
-	char base[PERMALINK_MAX_URL + 1];
-	size_t len = strlen(url), n = 0;
-	const char *cand[PERMALINK_FORMS];
-	char b1[PERMALINK_MAX_URL + 8], b2[PERMALINK_MAX_URL + 8];
-	char b3[PERMALINK_MAX_URL + 8];
-	size_t i;
-
-	if (len > PERMALINK_MAX_URL)
-		return 0;
-	memcpy(base, url, len + 1);
-	if (len > 5 && strcmp(base + len - 5, ".html") == 0)
-		base[len - 5] = '\0';
-	else if (len > 1 && base[len - 1] == '/')
-		base[len - 1] = '\0';
-	snprintf(b1, sizeof(b1), "%s/", base);
-	snprintf(b2, sizeof(b2), "%s.html", base);
-	snprintf(b3, sizeof(b3), "%s.html/", base);
-	cand[0] = base;
-	cand[1] = b1;
-	cand[2] = b2;
-	cand[3] = b3;
-	for (i = 0; i < PERMALINK_FORMS; i++) {
-		if (!cand[i][0] || strcmp(cand[i], url) == 0)
-			continue;
-		snprintf(forms[n++], PERMALINK_MAX_URL + 8, "%s", cand[i]);
-	}
-	return n;
+	/* something more than the root must be left */
+	if (len > 7 && memcmp(path + len - 6, ".html/", 6) == 0)
+		return len - 6;
+	if (len > 6 && memcmp(path + len - 5, ".html", 5) == 0)
+		return len - 5;
+	if (len > 1 && path[len - 1] == '/')
+		return len - 1;
+	return len;
 }

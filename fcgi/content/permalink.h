@@ -57,12 +57,11 @@ int permalink_reserved(const char *path);
 void permalink_term_key(const char *name, char *out, size_t outsz);
 
 /*
- * The other forms a canonical URL is written in, to be answered with a
- * 301 to it: without its ".html" or '/' end, with '/', with ".html" and
- * with ".html/". Writes up to PERMALINK_FORMS into forms[i] (each
- * PERMALINK_MAX_URL + 8 bytes), never url itself; returns how many.
+ * The length of path's base: path without a last ".html/", ".html" or
+ * '/' (not the root's). A URL's other forms — with or without the
+ * slash, with or without ".html" — share its base: one lookup of the
+ * base finds the post any of them names.
  */
-#define PERMALINK_FORMS 4
-size_t permalink_forms(const char *url, char forms[][PERMALINK_MAX_URL + 8]);
+size_t permalink_base_len(const char *path, size_t len);
 
 #endif

@@ -11,13 +11,13 @@
 #include "content/permalink.h"
 #include "content/site.h"
 #include "content/siteconf.h"
+#include "lib/limits.h"
 #include "lib/quire.h"
 
 struct site_entry {
-	const char *key;      /* borrowed from the post, or own (below) */
+	const char *key;      /* borrowed from the post or the site's URL */
 	struct post *post;
 	UT_hash_handle hh;
-	char own[];           /* the key, when the entry holds it */
 };
 
 struct site_url {
@@ -83,24 +83,33 @@ static enum quire_err entry_add(struct site_entry **table, const char *key,
 	return QUIRE_OK;
 }
 
-/* Adds a path the entry holds itself (a URL made at build). */
-static enum quire_err entry_add_own(struct site_entry **table,
-				    const char *key, struct post *p)
+/* Adds key (keylen bytes, borrowed: a prefix of a URL the site holds)
+ * to table; the first one wins. */
+static enum quire_err entry_add_len(struct site_entry **table,
+				    const char *key, size_t keylen,
+				    struct post *p)
 {
 	struct site_entry *e;
-	size_t len = strlen(key);
 
-	HASH_FIND(hh, *table, key, len, e);
+	HASH_FIND(hh, *table, key, keylen, e);
 	if (e)
 		return QUIRE_OK;
-	e = calloc(1, sizeof(*e) + len + 1);
+	e = calloc(1, sizeof(*e));
 	if (!e)
 		return QUIRE_ENOMEM;
-	memcpy(e->own, key, len + 1);
-	e->key = e->own;
+	e->key = key;
 	e->post = p;
-	HASH_ADD_KEYPTR(hh, *table, e->key, len, e);
+	HASH_ADD_KEYPTR(hh, *table, e->key, keylen, e);
 	return QUIRE_OK;
+}
+
+static struct post *entry_find_len(struct site_entry *table, const char *key,
+				   size_t keylen)
+{
+	struct site_entry *e;
+
+	HASH_FIND(hh, table, key, keylen, e);
+	return e ? e->post : NULL;
 }
 
 static void entries_free(struct site_entry **table)
@@ -213,9 +222,15 @@ static const char *pattern_of(const struct siteconf *conf,
 int site_url_reserved(const struct siteconf *conf, const struct post *p,
 		      char *url, size_t urlsz)
 {
+	char base[PERMALINK_MAX_URL + 1];
+	size_t n;
+
 	if (permalink_expand(pattern_of(conf, p), p, url, urlsz) != QUIRE_OK)
 		snprintf(url, urlsz, "/");
-	return permalink_reserved(url);
+	/* "/tags.html" would take "/tags", which redirects to "/tags/" */
+	n = permalink_base_len(url, strlen(url));
+	snprintf(base, sizeof(base), "%.*s", (int)n, url);
+	return permalink_reserved(url) || permalink_reserved(base);
 }
 
 /* Gives p its URL and puts it in by_path; 0 when p is refused (reported)
@@ -228,9 +243,9 @@ static int site_place(struct site *s, struct post *p)
 	size_t len;
 
 	if (site_url_reserved(s->conf, p, url, sizeof(url))) {
-		snprintf(msg, sizeof(msg), "its URL \"%s\" is a route of "
-			 "quire's own (reserved): left out; set another slug "
-			 "or permalink", url);
+		snprintf(msg, sizeof(msg), "its URL \"%s\" would shadow a "
+			 "route of quire's own (reserved): left out; set "
+			 "another slug or permalink", url);
 		content_report(p->path, 1, 1, msg);
 		s->n_refused++;
 		return 0;
@@ -249,54 +264,11 @@ static int site_place(struct site *s, struct post *p)
 	memcpy(u->url, url, len + 1);
 	u->post = p;
 	HASH_ADD_PTR(s->urls, post, u);
-	if (entry_add(&s->by_path, u->url, p) != QUIRE_OK)
+	if (entry_add(&s->by_path, u->url, p) != QUIRE_OK ||
+	    entry_add_len(&s->by_base, u->url, permalink_base_len(u->url, len),
+			  p) != QUIRE_OK)
 		return -1;
 	return 1;
-}
-
-/* The paths that answer 301 to p's URL (DESIGN §4): its other forms,
- * the default pattern's URL when another is set, and each alias with
- * and without a trailing slash. */
-static enum quire_err site_old_urls(struct site *s, struct post *p)
-{
-	char forms[PERMALINK_FORMS][PERMALINK_MAX_URL + 8];
-	char dflt[PERMALINK_MAX_URL + 1];
-	const char *url = site_post_url(s, p, NULL, 0), *def;
-	size_t i, n;
-	enum quire_err rc;
-
-	n = permalink_forms(url, forms);
-	for (i = 0; i < n; i++)
-		if ((rc = entry_add_own(&s->by_old, forms[i], p)) != QUIRE_OK)
-			return rc;
-	def = p->kind == POST_KIND_PAGE ? PERMALINK_PAGES_DEFAULT :
-	      PERMALINK_POSTS_DEFAULT;
-	if (strcmp(pattern_of(s->conf, p), def) != 0 &&
-	    permalink_expand(def, p, dflt, sizeof(dflt)) == QUIRE_OK) {
-		if ((rc = entry_add_own(&s->by_old, dflt, p)) != QUIRE_OK)
-			return rc;
-		n = permalink_forms(dflt, forms);
-		for (i = 0; i < n; i++)
-			if ((rc = entry_add_own(&s->by_old, forms[i], p)) != QUIRE_OK)
-				return rc;
-	}
-	for (i = 0; i < p->aliases.n; i++) {
-		char other[PERMALINK_MAX_URL + 8];
-		size_t len = strlen(p->aliases.v[i]);
-
-		if ((rc = entry_add(&s->by_old, p->aliases.v[i], p)) != QUIRE_OK)
-			return rc;
-		if (len < 2 || len > PERMALINK_MAX_URL)
-			continue;
-		if (p->aliases.v[i][len - 1] == '/')
-			snprintf(other, sizeof(other), "%.*s", (int)len - 1,
-				 p->aliases.v[i]);
-		else
-			snprintf(other, sizeof(other), "%s/", p->aliases.v[i]);
-		if ((rc = entry_add_own(&s->by_old, other, p)) != QUIRE_OK)
-			return rc;
-	}
-	return QUIRE_OK;
 }
 
 enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
@@ -352,6 +324,9 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 			s->last_updated = site_post_mtime(p);
 		if ((rc = entry_add(&s->by_slug, p->slug, p)) != QUIRE_OK)
 			goto out;
+		for (j = 0; j < p->aliases.n; j++)
+			if ((rc = entry_add(&s->by_alias, p->aliases.v[j], p)) != QUIRE_OK)
+				goto out;
 		for (j = 0; j < p->tags.n; j++)
 			if ((rc = terms_add(&s->tags, &tag_cap, p->tags.v[j], p)) != QUIRE_OK)
 				goto out;
@@ -363,15 +338,10 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 		p = s->pages[i];
 		if ((rc = entry_add(&s->by_page, p->slug, p)) != QUIRE_OK)
 			goto out;
+		for (j = 0; j < p->aliases.n; j++)
+			if ((rc = entry_add(&s->by_alias, p->aliases.v[j], p)) != QUIRE_OK)
+				goto out;
 	}
-	/* After every canonical URL is known; posts before pages, so a
-	 * page's old form never takes a post's. */
-	for (i = 0; i < s->n_posts; i++)
-		if ((rc = site_old_urls(s, s->posts[i])) != QUIRE_OK)
-			goto out;
-	for (i = 0; i < s->n_pages; i++)
-		if ((rc = site_old_urls(s, s->pages[i])) != QUIRE_OK)
-			goto out;
 	/* A site with no tag or no category has no list: qsort must not
 	 * be given NULL, even for 0 items (UBSan, tests/unit/test_view). */
 	if (s->tags.n > 1)
@@ -403,7 +373,8 @@ void site_free(struct site *s)
 	entries_free(&s->by_slug);
 	entries_free(&s->by_page);
 	entries_free(&s->by_path);
-	entries_free(&s->by_old);
+	entries_free(&s->by_base);
+	entries_free(&s->by_alias);
 	urls_free(&s->urls);
 	terms_release(&s->tags);
 	terms_release(&s->categories);
@@ -428,9 +399,60 @@ struct post *site_path(const struct site *s, const char *path)
 	return entry_find(s->by_path, path);
 }
 
+/* The post or page /posts/SLUG or /pages/SLUG (in any of its forms)
+ * names when site.yaml gives its kind another pattern: the URL it had
+ * before. */
+static struct post *default_url_post(const struct site *s, const char *path,
+				     size_t len)
+{
+	char slug[QUIRE_MAX_SLUG + 1];
+	struct post *p = NULL;
+	int page = strncmp(path, "/pages/", 7) == 0;
+	size_t n;
+
+	if (!s->conf || (!page && strncmp(path, "/posts/", 7) != 0))
+		return NULL;
+	if (strcmp(page ? s->conf->pages : s->conf->posts,
+		   page ? PERMALINK_PAGES_DEFAULT : PERMALINK_POSTS_DEFAULT) == 0)
+		return NULL;
+	/* the slug as it is ("a.html" is one), then the base's */
+	n = len > 8 && path[len - 1] == '/' ? len - 8 : len - 7;
+	if (n && n <= QUIRE_MAX_SLUG && !memchr(path + 7, '/', n)) {
+		memcpy(slug, path + 7, n);
+		slug[n] = '\0';
+		p = page ? site_page(s, slug) : site_post(s, slug);
+	}
+	n = permalink_base_len(path, len);
+	if (!p && n > 7 && n - 7 <= QUIRE_MAX_SLUG && !memchr(path + 7, '/', n - 7)) {
+		memcpy(slug, path + 7, n - 7);
+		slug[n - 7] = '\0';
+		p = page ? site_page(s, slug) : site_post(s, slug);
+	}
+	return p;
+}
+
 struct post *site_alias(const struct site *s, const char *path)
 {
-	return entry_find(s->by_old, path);
+	char other[PERMALINK_MAX_URL + 2];
+	size_t len = strlen(path);
+	struct post *p;
+
+	p = entry_find_len(s->by_base, path, permalink_base_len(path, len));
+	if (!p)
+		p = default_url_post(s, path, len);
+	if (!p)
+		p = entry_find(s->by_alias, path);
+	/* an alias may be written with or without its trailing slash */
+	if (!p && len > 1 && len <= PERMALINK_MAX_URL) {
+		if (path[len - 1] == '/')
+			snprintf(other, sizeof(other), "%.*s", (int)len - 1, path);
+		else
+			snprintf(other, sizeof(other), "%s/", path);
+		p = entry_find(s->by_alias, other);
+	}
+	if (p && strcmp(site_post_url(s, p, NULL, 0), path) == 0)
+		return NULL; /* its own URL: no redirect, never a loop */
+	return p;
 }
 
 const char *site_post_url(const struct site *s, const struct post *p,

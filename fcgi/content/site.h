@@ -52,10 +52,10 @@ struct site {
 	/* canonical URL path -> post or page, the one lookup a request
 	 * for a post makes (DESIGN §4) */
 	struct site_entry *by_path;
-	/* every other path that answers 301 to a post's canonical URL: its
-	 * other forms (slash, .html), /posts/SLUG under a custom pattern,
-	 * aliases; never a canonical path (by_path is asked first) */
-	struct site_entry *by_old;
+	/* the base of each canonical URL (permalink_base_len) -> post: the
+	 * other forms of a URL answer 301 to it (site_alias) */
+	struct site_entry *by_base;
+	struct site_entry *by_alias;  /* alias path -> post */
 	struct site_url *urls;
 	const struct siteconf *conf;  /* the content's; NULL: defaults */
 	size_t n_refused;          /* posts left out: URL reserved or taken */
@@ -81,7 +81,13 @@ struct post *site_post(const struct site *s, const char *slug);
 struct post *site_page(const struct site *s, const char *slug);
 /* The post or page whose canonical URL is path. */
 struct post *site_path(const struct site *s, const char *path);
-/* The post or page an old form of its URL, or an alias, names. */
+/*
+ * The post or page an old URL names, to answer 301 to its own: another
+ * form of its URL (with or without the trailing slash, with or without
+ * ".html"), /posts/SLUG or /pages/SLUG (with those forms) when site.yaml
+ * sets another pattern, or an alias, with or without its trailing
+ * slash. Exact lookups only, a few at most; never the post whose
+ * canonical URL path is (NULL then). */
 struct post *site_alias(const struct site *s, const char *path);
 
 /*
@@ -93,8 +99,9 @@ const char *site_post_url(const struct site *s, const struct post *p,
 			  char *buf, size_t bufsz);
 
 /* Writes p's URL under conf's patterns (NULL: the defaults) into url
- * (urlsz bytes) and returns 1 if it is a route of quire's own: what
- * site_build refuses, for a deploy to refuse first. */
+ * (urlsz bytes) and returns 1 if it, or its base (so another form of
+ * it), is a route of quire's own: what site_build refuses, for a deploy
+ * to refuse first. */
 int site_url_reserved(const struct siteconf *conf, const struct post *p,
 		      char *url, size_t urlsz);
 const struct site_term *site_term_find(const struct site_terms *t,

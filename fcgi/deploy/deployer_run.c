@@ -177,8 +177,8 @@ static int pattern_needs_categories(const struct siteconf *c)
 }
 
 /*
- * The upserts whose URL under site.yaml's permalinks is a route of
- * quire's own: reported with their path, as the workers would leave
+ * The upserts whose URL under site.yaml's permalinks would shadow a
+ * route of quire's own: reported with their path, as the workers would leave
  * them out (content/site.h); the deploy then changes nothing. Returns
  * how many. Files left unchanged were checked by the deploy that
  * brought them, under the patterns of then (DESIGN §6).
@@ -205,9 +205,9 @@ static size_t refuse_reserved(struct run *run)
 			tmp.has_date = r->has_date;
 		}
 		if (site_url_reserved(run->conf, p ? p : &tmp, url, sizeof(url))) {
-			snprintf(msg, sizeof(msg), "its URL \"%s\" is a route "
-				 "of quire's own (reserved); set another slug or "
-				 "permalink", url);
+			snprintf(msg, sizeof(msg), "its URL \"%s\" would "
+				 "shadow a route of quire's own (reserved); set "
+				 "another slug or permalink", url);
 			content_report(r->path ? r->path : r->slug, 1, 1, msg);
 			n++;
 		}
