@@ -83,6 +83,9 @@ printf -- '---\ntitle: Tags Page\n---\nx\n' >"$SITE/pages/tags.md"
 deploy
 check "a page at /tags/ fails the deploy (exit 1)" test "$D_STATUS" = 1
 check "... naming the file and the route" grep -q 'pages/tags\.md.*/tags/.*reserved' "$T_DIR/deploy.out"
+"$QUIRECTL" check "$SITE" >"$T_DIR/check.out" 2>&1
+check "quirectl check refuses it too (exit 1)" test $? = 1
+check "... naming the file" grep -q 'pages/tags\.md.*reserved' "$T_DIR/check.out"
 rm "$SITE/pages/tags.md"
 printf 'title: Shadow\npermalinks:\n  posts: /api/:slug\n' >"$SITE/site.yaml"
 deploy
