@@ -1,6 +1,6 @@
 /*
- * page_post.h - showing one post or static page: what "/posts/SLUG"
- * (page_post.c) and "/pages/SLUG" (page_static.c) share
+ * page_post.h - showing one post or static page at its URL: what
+ * page_post.c and page_static.c share
  */
 #ifndef QUIRE_PAGE_POST_H
 #define QUIRE_PAGE_POST_H

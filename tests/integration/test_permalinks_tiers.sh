@@ -67,6 +67,13 @@ check "... on a post's page too" \
 check "a second deploy changes nothing" deploy
 check "... and says so" grep -q "nothing changed" "$T_DIR/deploy.out"
 
+echo "== an edit reaches the cached page at the permalink"
+every_worker_serves /2016/10/20/rust-news.html 200 PERMA-RUST-BODY >/dev/null
+sed -i 's/^PERMA-RUST-BODY$/PERMA-RUST-EDITED/' "$SITE/posts/2016-10-20-rust-news.md"
+check "the deploy of one edit succeeds" deploy
+check "every worker serves the edit at its permalink" \
+	every_worker_serves /2016/10/20/rust-news.html 200 PERMA-RUST-EDITED
+
 echo "== a bad site.yaml fails the deploy and keeps the last one"
 cp "$SITE/site.yaml" "$T_DIR/good.yaml"
 printf 'title: Broken\nposts_per_page: many\n' >"$SITE/site.yaml"
