@@ -219,18 +219,24 @@ static const char *pattern_of(const struct siteconf *conf,
 	return conf ? conf->posts : PERMALINK_POSTS_DEFAULT;
 }
 
-int site_url_reserved(const struct siteconf *conf, const struct post *p,
-		      char *url, size_t urlsz)
+const char *site_url_refused(const struct siteconf *conf,
+			     const struct post *p, char *url, size_t urlsz)
 {
 	char base[PERMALINK_MAX_URL + 1];
 	size_t n;
 
-	if (permalink_expand(pattern_of(conf, p), p, url, urlsz) != QUIRE_OK)
-		snprintf(url, urlsz, "/");
+	if (permalink_expand(pattern_of(conf, p), p, url, urlsz) != QUIRE_OK) {
+		/* what was made of it: its start is enough to tell */
+		if (urlsz > 68)
+			memcpy(url + 64, "...", 4);
+		return "is longer than 1024 bytes";
+	}
 	/* "/tags.html" would take "/tags", which redirects to "/tags/" */
 	n = permalink_base_len(url, strlen(url));
 	snprintf(base, sizeof(base), "%.*s", (int)n, url);
-	return permalink_reserved(url) || permalink_reserved(base);
+	if (permalink_reserved(url) || permalink_reserved(base))
+		return "would shadow a route of quire's own (reserved)";
+	return NULL;
 }
 
 /* Gives p its URL and puts it in by_path; 0 when p is refused (reported)
@@ -240,12 +246,12 @@ static int site_place(struct site *s, struct post *p)
 	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 128];
 	struct site_url *u;
 	struct post *other;
+	const char *why;
 	size_t len;
 
-	if (site_url_reserved(s->conf, p, url, sizeof(url))) {
-		snprintf(msg, sizeof(msg), "its URL \"%s\" would shadow a "
-			 "route of quire's own (reserved): left out; set "
-			 "another slug or permalink", url);
+	if ((why = site_url_refused(s->conf, p, url, sizeof(url)))) {
+		snprintf(msg, sizeof(msg), "its URL \"%s\" %s: left out; set "
+			 "another slug or permalink", url, why);
 		content_report(p->path, 1, 1, msg);
 		s->n_refused++;
 		return 0;

@@ -99,11 +99,12 @@ const char *site_post_url(const struct site *s, const struct post *p,
 			  char *buf, size_t bufsz);
 
 /* Writes p's URL under conf's patterns (NULL: the defaults) into url
- * (urlsz bytes) and returns 1 if it, or its base (so another form of
- * it), is a route of quire's own: what site_build refuses, for a deploy
- * to refuse first. */
-int site_url_reserved(const struct siteconf *conf, const struct post *p,
-		      char *url, size_t urlsz);
+ * (urlsz bytes, PERMALINK_MAX_URL + 1 at least) and says why site_build
+ * would refuse it: it, or its base (so another form of it), is a route
+ * of quire's own, or it is too long (url then holds its start). NULL
+ * when it is fine. For a deploy to refuse first. */
+const char *site_url_refused(const struct siteconf *conf,
+			     const struct post *p, char *url, size_t urlsz);
 const struct site_term *site_term_find(const struct site_terms *t,
 				       const char *key);
 

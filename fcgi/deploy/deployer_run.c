@@ -186,10 +186,11 @@ static int pattern_needs_categories(const struct siteconf *c)
 static size_t refuse_reserved(struct run *run)
 {
 	const struct deploy_plan *plan = &run->d->plan;
-	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 96];
+	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 160];
 	int parse = pattern_needs_categories(run->conf);
 	struct post tmp, *p;
 	const struct record *r;
+	const char *why;
 	size_t i, n = 0;
 
 	for (i = 0; i < plan->n_upserts; i++) {
@@ -204,10 +205,10 @@ static size_t refuse_reserved(struct run *run)
 			tmp.date = (time_t)r->date;
 			tmp.has_date = r->has_date;
 		}
-		if (site_url_reserved(run->conf, p ? p : &tmp, url, sizeof(url))) {
-			snprintf(msg, sizeof(msg), "its URL \"%s\" would "
-				 "shadow a route of quire's own (reserved); set "
-				 "another slug or permalink", url);
+		why = site_url_refused(run->conf, p ? p : &tmp, url, sizeof(url));
+		if (why) {
+			snprintf(msg, sizeof(msg), "its URL \"%s\" %s; set "
+				 "another slug or permalink", url, why);
 			content_report(r->path ? r->path : r->slug, 1, 1, msg);
 			n++;
 		}

@@ -70,6 +70,9 @@ int main(void)
 	struct site *s;
 	struct post tmp;
 	char buf[PERMALINK_MAX_URL + 1], slug[] = "later";
+	static const char long_cat[] =
+		"a-category-name-of-some-length-and-then-some-more-letters";
+	int i;
 
 	c = site_content("permalinks:\n"
 			 "  posts: /:year/:month/:day/:slug.html\n"
@@ -136,6 +139,16 @@ int main(void)
 	CHECK(site_build(c, 1800000000, 0, &s) == QUIRE_OK);
 	CHECK(s->n_posts == 2 && s->n_refused == 1);
 	CHECK_STR(redirect(s, "/tags"), "(none)");
+	site_free(s);
+	content_free(c);
+
+	/* A URL too long for the site's tables: left out, not cut. */
+	c = site_content("permalinks:\n  posts: /:categories/:slug\n");
+	for (i = 0; i < 40; i++)
+		CHECK(strlist_add(&c->posts[0]->categories, long_cat + i) == QUIRE_OK);
+	CHECK(site_build(c, 1800000000, 0, &s) == QUIRE_OK);
+	CHECK(site_post(s, "rust") == NULL); /* and /tags, reserved */
+	CHECK(s->n_posts == 1 && s->n_refused == 2);
 	site_free(s);
 	content_free(c);
 	return check_done("test_site");
