@@ -38,6 +38,7 @@ struct run {
 	int full;                /* Redis is rewritten whole */
 	struct siteconf *conf;   /* the folder's site.yaml, parsed */
 	int conf_changed;        /* not the one PostgreSQL holds */
+	int patterns_changed;    /* and its permalinks differ from that one's */
 	struct tier_redis *r;    /* NULL: none configured, or unreachable */
 	struct tier_redis *acks; /* the deployer's subscription, or NULL */
 	size_t live, acked;
@@ -120,6 +121,23 @@ static enum step list_and_reach_pg(struct run *run)
 	return STEP_NEXT;
 }
 
+/* Whether c's permalink patterns are not those of the site.yaml text
+ * stored (NULL: none, the defaults); one that does not parse any more
+ * counts as different. */
+static int patterns_differ(const struct siteconf *c, const char *stored,
+			   size_t len)
+{
+	struct siteconf *old = NULL;
+	struct parse_error err;
+	int differ = 1;
+
+	if (siteconf_parse(stored, len, &old, &err) == QUIRE_OK)
+		differ = strcmp(c->posts, old->posts) != 0 ||
+			 strcmp(c->pages, old->pages) != 0;
+	siteconf_free(old);
+	return differ;
+}
+
 /*
  * Reads and parses site.yaml, and tells whether it is the one deployed.
  * A bad one changes every page: the deploy is refused, and PostgreSQL
@@ -150,6 +168,8 @@ static enum step read_site_yaml(struct run *run)
 		return STEP_END;
 	}
 	run->conf_changed = !siteconf_same(run->conf, stored, len);
+	if (run->conf_changed)
+		run->patterns_changed = patterns_differ(run->conf, stored, len);
 	free(stored);
 	return STEP_NEXT;
 }
@@ -176,44 +196,94 @@ static int pattern_needs_categories(const struct siteconf *c)
 	return strstr(c->posts, ":categor") || strstr(c->pages, ":categor");
 }
 
+/* Whether r's URL under conf would be refused by the workers
+ * (site_url_refused): reported with its path, 1; else 0. */
+static size_t record_refused(const struct siteconf *conf, int parse,
+			     const struct record *r)
+{
+	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 160];
+	struct post tmp, *p = NULL;
+	const char *why;
+
+	if (parse && record_to_post(r, &p) != QUIRE_OK)
+		p = NULL;
+	if (!p) {
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.slug = r->slug;
+		tmp.kind = r->kind;
+		tmp.date = (time_t)r->date;
+		tmp.has_date = r->has_date;
+	}
+	why = site_url_refused(conf, p ? p : &tmp, url, sizeof(url));
+	if (why) {
+		snprintf(msg, sizeof(msg), "its URL \"%s\" %s; set another "
+			 "slug or permalink", url, why);
+		content_report(r->path ? r->path : r->slug, 1, 1, msg);
+	}
+	post_free(p);
+	return why != NULL;
+}
+
+static int cmp_slug_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /*
- * The upserts whose URL under site.yaml's permalinks would shadow a
- * route of quire's own: reported with their path, as the workers would leave
- * them out (content/site.h); the deploy then changes nothing. Returns
- * how many. Files left unchanged were checked by the deploy that
- * brought them, under the patterns of then (DESIGN §6).
+ * New patterns make new URLs for the posts already deployed too: each
+ * one PostgreSQL holds (the write API's included) is checked as a
+ * worker's load reads it, but for those the plan replaces or removes.
+ * Only when site.yaml's permalinks change. Returns the refusals (one
+ * more when PostgreSQL cannot be read: nothing is deployed then).
+ */
+static size_t refuse_reserved_deployed(struct run *run, int parse)
+{
+	const struct deploy_plan *plan = &run->d->plan;
+	struct record **recs = NULL;
+	char **planned, *key;
+	size_t i, n_recs = 0, n_planned = 0, n = 0;
+	long long g;
+
+	planned = calloc(plan->n_upserts + plan->n_deletes + 1, sizeof(*planned));
+	if (!planned || tier_pg_index(run->d->pg, &recs, &n_recs, &g) != QUIRE_OK) {
+		log_report("postgresql: %s; nothing deployed",
+			   planned ? tier_pg_error(run->d->pg) : "out of memory");
+		free(planned);
+		return 1;
+	}
+	for (i = 0; i < plan->n_upserts; i++)
+		planned[n_planned++] = plan->upserts[i]->slug;
+	for (i = 0; i < plan->n_deletes; i++)
+		planned[n_planned++] = plan->deletes[i];
+	qsort(planned, n_planned, sizeof(*planned), cmp_slug_ptr);
+	for (i = 0; i < n_recs; i++) {
+		key = recs[i]->slug;
+		if (!bsearch(&key, planned, n_planned, sizeof(*planned),
+			     cmp_slug_ptr))
+			n += record_refused(run->conf, parse, recs[i]);
+	}
+	record_array_free(recs, n_recs);
+	free(planned);
+	return n;
+}
+
+/*
+ * The upserts whose URL under site.yaml's permalinks would be refused
+ * by the workers (content/site.h: a route of quire's own shadowed, or
+ * too long), reported with their path; the deploy then changes nothing.
+ * When the patterns changed, every post already deployed as well.
+ * Returns how many.
  */
 static size_t refuse_reserved(struct run *run)
 {
 	const struct deploy_plan *plan = &run->d->plan;
-	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 160];
 	int parse = pattern_needs_categories(run->conf);
-	struct post tmp, *p;
-	const struct record *r;
-	const char *why;
 	size_t i, n = 0;
 
-	for (i = 0; i < plan->n_upserts; i++) {
-		r = plan->upserts[i];
-		p = NULL;
-		if (parse && record_to_post(r, &p) != QUIRE_OK)
-			p = NULL;
-		if (!p) {
-			memset(&tmp, 0, sizeof(tmp));
-			tmp.slug = r->slug;
-			tmp.kind = r->kind;
-			tmp.date = (time_t)r->date;
-			tmp.has_date = r->has_date;
-		}
-		why = site_url_refused(run->conf, p ? p : &tmp, url, sizeof(url));
-		if (why) {
-			snprintf(msg, sizeof(msg), "its URL \"%s\" %s; set "
-				 "another slug or permalink", url, why);
-			content_report(r->path ? r->path : r->slug, 1, 1, msg);
-			n++;
-		}
-		post_free(p);
-	}
+	for (i = 0; i < plan->n_upserts; i++)
+		n += record_refused(run->conf, parse, plan->upserts[i]);
+	if (run->patterns_changed)
+		n += refuse_reserved_deployed(run, parse);
 	return n;
 }
 

@@ -94,6 +94,17 @@ check "... naming the file and the route" grep -q 'pages/tags\.md.*/tags/.*reser
 check "quirectl check refuses it too (exit 1)" test $? = 1
 check "... naming the file" grep -q 'pages/tags\.md.*reserved' "$T_DIR/check.out"
 rm "$SITE/pages/tags.md"
+# A post deployed under one pattern, then a pattern under which it
+# would be /search: the deploy checks the posts it does not change too.
+printf -- '---\ntitle: Searching\n---\nx\n' >"$SITE/posts/2018-01-01-search.md"
+check "a post at /2018/01/01/search.html deploys" deploy
+sed 's|^  posts: .*|  posts: /:slug|' "$T_DIR/good.yaml" >"$SITE/site.yaml"
+deploy
+check "a pattern that puts it at /search fails the deploy (exit 1)" test "$D_STATUS" = 1
+check "... naming the unchanged file" \
+	grep -q 'posts/2018-01-01-search\.md.*"/search".*reserved' "$T_DIR/deploy.out"
+check "... and nothing else" test "$(grep -c 'reserved' "$T_DIR/deploy.out")" = 1
+expect_status /2018/01/01/search.html 200
 printf 'title: Shadow\npermalinks:\n  posts: /api/:slug\n' >"$SITE/site.yaml"
 deploy
 check "a pattern under /api/ fails the deploy (exit 1)" test "$D_STATUS" = 1
