@@ -501,8 +501,10 @@ enum quire_err config_site_check(const char *site_key, const char *value,
 		snprintf(err, errsz, "a number from %ld to %ld", s->min, s->max);
 		return QUIRE_EINVAL;
 	}
-	if (s->type == CONFIG_URL && strncmp(value, "http://", 7) != 0 &&
-	    strncmp(value, "https://", 8) != 0) {
+	if (s->type == CONFIG_URL && ((strncmp(value, "http://", 7) != 0 &&
+				       strncmp(value, "https://", 8) != 0) ||
+				      strpbrk(value, " \t\r\n\"<>\\") ||
+				      strlen(value) > 1024)) {
 		snprintf(err, errsz, "an absolute http:// or https:// URL");
 		return QUIRE_EINVAL;
 	}

@@ -148,6 +148,7 @@ int main(void)
 	CHECK(refused("posts_per_page: many\n", 1, 17, "1 to 1000"));
 	CHECK(refused("posts_per_page: 0\n", 1, 17, "1 to 1000"));
 	CHECK(refused("url: blog.example.org\n", 1, 6, "http"));
+	CHECK(refused("url: \"https://a b/\"\n", 1, 6, "http"));
 	CHECK(refused("title: [a, b]\n", 1, 8, "single value"));
 	CHECK(refused("title: a\nauthor: \"b\n", 3, 1, "unexpected end"));
 	CHECK(refused("title: a\n  b: c\n", 2, 4, "mapping values"));
