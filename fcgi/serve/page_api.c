@@ -353,6 +353,8 @@ static int api_put(const struct request *req, struct response *resp,
 	struct record *rec = NULL;
 	struct post *p = NULL;
 	char path[QUIRE_MAX_SLUG + 8], *text;
+	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 128];
+	const char *why;
 	enum quire_err rc;
 
 	if (!page_api_markdown_type(req->content_type))
@@ -382,6 +384,16 @@ static int api_put(const struct request *req, struct response *resp,
 		post_free(p);
 		return api_error(resp, 400, "the frontmatter's slug differs from "
 				 "the URL's", 0, 0);
+	}
+	/* A URL the workers would refuse (site_build) would commit a post
+	 * nobody can read. */
+	why = site_url_refused(req->app->site ? req->app->site->conf : NULL, p,
+			       url, sizeof(url));
+	if (why) {
+		snprintf(msg, sizeof(msg), "its URL \"%s\" %s; give it another "
+			 "slug", url, why);
+		post_free(p);
+		return api_error(resp, 400, msg, 0, 0);
 	}
 	rec = record_from_post(p, RECORD_ORIGIN_API);
 	post_free(p);

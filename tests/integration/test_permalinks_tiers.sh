@@ -105,6 +105,19 @@ check "... naming the unchanged file" \
 	grep -q 'posts/2018-01-01-search\.md.*"/search".*reserved' "$T_DIR/deploy.out"
 check "... and nothing else" test "$(grep -c 'reserved' "$T_DIR/deploy.out")" = 1
 expect_status /2018/01/01/search.html 200
+# Under /:slug, a post of the write API at /metrics would be left out by
+# every worker: it is refused before it is written.
+rm "$SITE/posts/2018-01-01-search.md"
+check "posts at /:slug deploy" deploy
+expect_status /rust-news 200
+api PUT /api/posts/metrics "${MD[@]}" "${AUTH[@]}" \
+	--data-binary "$(printf -- '---\ntitle: Not metrics\n---\nx\n')"
+check "a PUT whose URL would shadow a route is 400 ($R_STATUS)" test "$R_STATUS" = 400
+check "... saying so" grep -q 'reserved' "$T_DIR/r.body"
+check "... and writes nothing" \
+	test "$(psql_quire "SELECT count(*) FROM posts WHERE slug = 'metrics'" | tr -d ' \n')" = 0
+cp "$T_DIR/good.yaml" "$SITE/site.yaml"
+check "back to the Jekyll pattern" deploy
 printf 'title: Shadow\npermalinks:\n  posts: /api/:slug\n' >"$SITE/site.yaml"
 deploy
 check "a pattern under /api/ fails the deploy (exit 1)" test "$D_STATUS" = 1
