@@ -18,7 +18,6 @@
 #include "lib/quire.h"
 
 struct site_entry;  /* slug or path -> post, in a hash table */
-struct site_url;    /* post -> its canonical URL */
 struct siteconf;
 
 /* A tag or category with the visible posts that carry it, newest first. */
@@ -49,14 +48,15 @@ struct site {
 	struct site_terms categories;
 	struct site_entry *by_slug;   /* posts */
 	struct site_entry *by_page;   /* pages */
-	/* canonical URL path -> post or page, the one lookup a request
-	 * for a post makes (DESIGN §4) */
-	struct site_entry *by_path;
-	/* the base of each canonical URL (permalink_base_len) -> post: the
-	 * other forms of a URL answer 301 to it (site_alias) */
-	struct site_entry *by_base;
+	/* the base of each post's and page's URL (permalink_base_len: no
+	 * last ".html", ".html/" or '/') -> the post: one lookup finds the
+	 * post a request's path is the URL of (site_path) or another form
+	 * of (site_alias); two URLs of one base are one too many */
+	struct site_entry *by_url;
+	int by_url_used;              /* 0: the default patterns, by slug */
 	struct site_entry *by_alias;  /* alias path -> post */
-	struct site_url *urls;
+	struct site_entry *pool;      /* by_url's entries, one a post */
+	size_t n_pool;
 	const struct siteconf *conf;  /* the content's; NULL: defaults */
 	size_t n_refused;          /* posts left out: URL reserved or taken */
 	time_t built_at;
@@ -68,8 +68,9 @@ struct site {
  * Builds the index of c as seen at time now. c is borrowed and must
  * outlive the site. Each visible post and page gets its URL from c's
  * site.yaml patterns (content/permalink.h); one whose URL is a route of
- * quire's own, or another's URL, is reported with its path
- * (content_report) and left out, counted in n_refused. Returns QUIRE_OK
+ * quire's own, or another's URL but for ".html" or the trailing slash,
+ * is reported with its path (content_report) and left out, counted in
+ * n_refused. Returns QUIRE_OK
  * or QUIRE_ENOMEM; free with site_free().
  */
 enum quire_err site_build(struct content *c, time_t now, int enable_drafts,

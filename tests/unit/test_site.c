@@ -135,10 +135,17 @@ int main(void)
 
 	/* A URL whose other form is a route's: "/tags.html" would answer
 	 * "/tags", which is "/tags/"'s. Left out. */
-	c = site_content("permalinks:\n  posts: /:slug.html\n");
+	c = site_content("permalinks:\n  posts: /:slug.html\n  pages: /:slug/\n");
+	/* and a page whose URL, /second/, is the post /second.html's but
+	 * for the ending: each would answer the other's 301 */
+	c->posts[c->n++] = mk(POST_KIND_PAGE, "pages/second.md", "second", 0,
+			      NULL);
 	CHECK(site_build(c, 1800000000, 0, &s) == QUIRE_OK);
-	CHECK(s->n_posts == 2 && s->n_refused == 1);
+	CHECK(s->n_posts == 2 && s->n_pages == 1 && s->n_refused == 3);
 	CHECK_STR(redirect(s, "/tags"), "(none)");
+	CHECK_STR(url_of(s, site_path(s, "/second.html")), "/second.html");
+	CHECK(site_path(s, "/second/") == NULL);
+	CHECK_STR(redirect(s, "/second/"), "/second.html");
 	site_free(s);
 	content_free(c);
 
