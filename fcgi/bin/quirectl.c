@@ -16,11 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "build_config.h"
 #include "content/content.h"
 #include "content/import_wxr.h"
 #include "content/markdown.h"
+#include "content/site.h"
 #include "deploy/deploy_client.h"
 #include "deploy/deploy_server.h"
 #include "deploy/deploy_tiers.h"
@@ -104,6 +106,7 @@ static int cmd_check(const struct config *cfg, const char *dir)
 {
 	struct content_options opt = { cfg->unsafe_html };
 	struct content *c;
+	struct site *s = NULL;
 	size_t errors, skipped;
 
 	if (content_load(dir, NULL, &opt, &c) != QUIRE_OK) {
@@ -111,6 +114,15 @@ static int cmd_check(const struct config *cfg, const char *dir)
 		return DEPLOY_EXIT_CONTENT;
 	}
 	errors = c->n_errors;
+	/* URLs reserved or taken twice, as the workers would refuse them
+	 * (drafts and scheduled posts too: they will be published) */
+	if (site_build(c, (time_t)1 << 40, 1, &s) != QUIRE_OK) {
+		log_report("out of memory");
+		content_free(c);
+		return DEPLOY_EXIT_CONTENT;
+	}
+	errors += s->n_refused;
+	site_free(s);
 	skipped = check_api_owned(cfg, c);
 	printf("%zu files parsed, %zu errors", c->n, errors);
 	if (skipped)

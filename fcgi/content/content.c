@@ -828,6 +828,29 @@ enum quire_err content_list_paths(const char *dir, struct content_path **out,
 	return QUIRE_OK;
 }
 
+/* DIR/site.yaml into c; one that fails is reported, and the last good
+ * one (prev's) kept: a typo must not turn every URL back to the
+ * defaults. */
+static enum quire_err load_siteconf(struct content *c, const char *dir,
+				    const struct content *prev)
+{
+	char path[4096];
+	struct parse_error err;
+	const struct siteconf *old = prev ? prev->conf : NULL;
+	enum quire_err rc;
+
+	rc = siteconf_load(dir, &c->conf, path, sizeof(path), &err);
+	if (rc == QUIRE_OK || rc == QUIRE_ENOMEM)
+		return rc;
+	content_report(path, err.line, err.column, err.message);
+	c->n_errors++;
+	if (!old)
+		return QUIRE_OK;
+	log_msg(LOG_LEVEL_WARN, "content", "keeping the last good %s",
+		SITECONF_FILE);
+	return siteconf_parse(old->text, old->len, &c->conf, &err);
+}
+
 enum quire_err content_load(const char *dir, const struct content *prev,
 			    const struct content_options *opt,
 			    struct content **out)
@@ -858,6 +881,8 @@ enum quire_err content_load(const char *dir, const struct content *prev,
 			goto out;
 	}
 	rc = settle_slugs(c, prev);
+	if (rc == QUIRE_OK)
+		rc = load_siteconf(c, dir, prev);
 	if (rc != QUIRE_OK)
 		goto out;
 	*out = c;
@@ -884,5 +909,6 @@ void content_free(struct content *c)
 	for (i = 0; i < c->n; i++)
 		post_free(c->posts[i]);
 	free(c->posts);
+	siteconf_free(c->conf);
 	free(c);
 }

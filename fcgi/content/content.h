@@ -8,13 +8,15 @@
 #include <sys/stat.h>
 
 #include "content/post.h"
+#include "content/siteconf.h"
 #include "lib/quire.h"
 
-/* What a load found: every post and page that parsed. */
+/* What a load found: every post and page that parsed, and site.yaml. */
 struct content {
 	struct post **posts; /* owned; kind says post or page */
 	size_t n;
 	size_t n_errors;     /* files reported and skipped */
+	struct siteconf *conf; /* owned; NULL: the defaults */
 };
 
 struct content_options {
@@ -36,6 +38,8 @@ struct content_options {
  * that old version is kept instead (copied). Two posts with the same slug
  * are both logged with their paths; the one whose path sorts first wins.
  * A missing DIR or posts folder is an empty site, not an error.
+ * DIR/site.yaml is read too (content/siteconf.h); one that fails is
+ * reported and PREV's kept (the defaults when there is none).
  *
  * Returns QUIRE_OK or QUIRE_ENOMEM. Caller frees with content_free().
  */

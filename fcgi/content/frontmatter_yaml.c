@@ -2,8 +2,9 @@
  * frontmatter_yaml.c - YAML frontmatter (the "---" blocks), read with
  * libyaml
  *
- * The only file that includes yaml.h. The YAML is fed to libyaml's event
- * parser, and the events are read by a small descent that knows only
+ * With siteconf.c (site.yaml), the only file that includes yaml.h. The
+ * YAML is fed to libyaml's event parser, and the events are read by a
+ * small descent that knows only
  * what frontmatter needs: a mapping of keys to scalars or lists of
  * scalars, each pair handed to frontmatter_value_apply(), the rules the
  * TOML reader uses too (frontmatter_value.h). Anything nested deeper is

@@ -346,7 +346,7 @@ static enum quire_err item_aliases(const struct reader *r, const char *link,
 
 /* The item's slug: wp:post_name as it is (decoded when WordPress
  * percent-encoded it), else one from the title; "-ID" added when an
- * earlier item has it in any letter case (SPEC17 §1). */
+ * earlier item has it in any letter case (DESIGN §3). */
 static enum quire_err item_slug(struct reader *r, char *name,
 				struct wxr_item *it)
 {

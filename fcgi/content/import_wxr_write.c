@@ -497,7 +497,7 @@ out:
 	return rc;
 }
 
-/* site.yaml (SPEC17 §2): what the channel says of the blog. */
+/* site.yaml (README, "site.yaml"): what the channel says of the blog. */
 static enum quire_err write_site(struct writer *w)
 {
 	struct buf b = BUF_INIT;

@@ -16,9 +16,11 @@ libquire_a_SOURCES += \
 	%reldir%/import_wxr.c %reldir%/import_wxr.h \
 	%reldir%/import_wxr_write.c \
 	%reldir%/markdown.c %reldir%/markdown.h \
+	%reldir%/permalink.c %reldir%/permalink.h \
 	%reldir%/post.c %reldir%/post.h \
 	%reldir%/record.c %reldir%/record.h \
 	%reldir%/site.c %reldir%/site.h \
+	%reldir%/siteconf.c %reldir%/siteconf.h \
 	%reldir%/slug_settle.c %reldir%/slug_settle.h \
 	%reldir%/strlist.c %reldir%/strlist.h \
 	%reldir%/templates.c %reldir%/templates.h \

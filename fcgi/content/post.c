@@ -42,6 +42,7 @@ void post_free(struct post *p)
 	free(p->source);
 	free(p->html);
 	free(p->toc_html);
+	free(p->url);
 	free(p);
 }
 
@@ -99,6 +100,9 @@ struct post *post_dup(const struct post *p)
 	c->title_html = c->title_text = NULL;
 	c->template_name = c->featured_image = NULL;
 	c->source = c->html = c->toc_html = NULL;
+	c->url = NULL;
+	c->url_refused = NULL;
+	c->url_made = 0;
 	memset(&c->authors, 0, sizeof(c->authors));
 	memset(&c->tags, 0, sizeof(c->tags));
 	memset(&c->categories, 0, sizeof(c->categories));

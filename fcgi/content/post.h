@@ -65,6 +65,14 @@ struct post {
 	 * file): with hash, what a body fetched for it must match. */
 	long long revision;
 	size_t rank;             /* its index in site->posts; set by site_build */
+	/* Its URL under the site.yaml of the content it is in, made by the
+	 * first site_build that places it and kept for the next ones (a
+	 * post never moves to another content: a new version is a new
+	 * post); url_refused says why site_build leaves it out, else NULL.
+	 * Not copied by post_dup (the copy may go to another content). */
+	char *url;
+	const char *url_refused; /* static text */
+	int url_made;
 };
 
 /* Returns a zeroed post, or NULL. Caller frees with post_free(). */

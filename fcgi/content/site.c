@@ -1,22 +1,27 @@
 /*
  * site.c - the in-memory index of what is published
  */
-#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <uthash.h>
 
+#include "content/content.h"
+#include "content/permalink.h"
 #include "content/site.h"
+#include "content/siteconf.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
 
 struct site_entry {
-	const char *key;      /* borrowed from the post, or own */
+	const char *key;      /* borrowed (a post's slug or URL), or own */
 	char *own;            /* the key when the entry made it (folded) */
 	struct post *post;
 	UT_hash_handle hh;
 };
+
+
 
 time_t site_post_mtime(const struct post *p)
 {
@@ -55,26 +60,7 @@ static int by_slug(const void *a, const void *b)
 
 void site_term_key(const char *name, char *out, size_t outsz)
 {
-	size_t o = 0;
-	unsigned char c;
-
-	if (outsz == 0)
-		return;
-	/* What serve/uri.c refuses in a path (a control character, a
-	 * backslash, a "." or ".." segment) or what would end the segment
-	 * becomes '-', so every term has a page. */
-	for (; *name && o + 1 < outsz; name++) {
-		c = (unsigned char)*name;
-		if (c <= ' ' || c == 0x7f || c == '/' || c == '\\' || c == '?' ||
-		    c == '#')
-			c = '-';
-		else if (c < 0x80)
-			c = (unsigned char)tolower(c);
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	if (strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-		memset(out, '-', o);
+	permalink_term_key(name, out, outsz);
 }
 
 static enum quire_err entry_add(struct site_entry **table, const char *key,
@@ -94,36 +80,37 @@ static enum quire_err entry_add(struct site_entry **table, const char *key,
 	return QUIRE_OK;
 }
 
-/* Writes slug ASCII-lower-cased into out (QUIRE_MAX_SLUG + 1 bytes);
- * 0 when it is longer than a slug may be. */
-static int fold(const char *slug, char out[QUIRE_MAX_SLUG + 1])
+/* Writes the n bytes of src ASCII-lower-cased into out (outsz bytes);
+ * 0 when they do not fit. */
+static int fold(const char *src, size_t n, char *out, size_t outsz)
 {
 	size_t i;
 
-	for (i = 0; slug[i]; i++) {
-		if (i >= QUIRE_MAX_SLUG)
-			return 0;
-		out[i] = slug[i] >= 'A' && slug[i] <= 'Z' ?
-			 (char)(slug[i] - 'A' + 'a') : slug[i];
-	}
-	out[i] = '\0';
+	if (n >= outsz)
+		return 0;
+	for (i = 0; i < n; i++)
+		out[i] = src[i] >= 'A' && src[i] <= 'Z' ?
+			 (char)(src[i] - 'A' + 'a') : src[i];
+	out[n] = '\0';
 	return 1;
 }
 
-/* Adds p under its folded slug: the first one wins, as in entry_add
- * (two slugs equal but for case are duplicates, reported at load). */
-static enum quire_err fold_add(struct site_entry **table, struct post *p)
+/* Adds p under the n bytes of key folded: the first one wins, as in
+ * entry_add (two slugs equal but for case are duplicates, settled at
+ * load). */
+static enum quire_err fold_add(struct site_entry **table, const char *key,
+			       size_t n, struct post *p)
 {
-	char key[QUIRE_MAX_SLUG + 1];
+	char folded[PERMALINK_MAX_URL + 1];
 	struct site_entry *e;
 
-	if (!fold(p->slug, key))
-		return QUIRE_OK; /* no valid slug is longer */
-	HASH_FIND_STR(*table, key, e);
+	if (!fold(key, n, folded, sizeof(folded)))
+		return QUIRE_OK; /* longer than any URL: never asked for */
+	HASH_FIND_STR(*table, folded, e);
 	if (e)
 		return QUIRE_OK;
 	e = calloc(1, sizeof(*e));
-	if (!e || !(e->own = strdup(key))) {
+	if (!e || !(e->own = strdup(folded))) {
 		free(e);
 		return QUIRE_ENOMEM;
 	}
@@ -131,6 +118,30 @@ static enum quire_err fold_add(struct site_entry **table, struct post *p)
 	e->post = p;
 	HASH_ADD_KEYPTR(hh, *table, e->key, strlen(e->key), e);
 	return QUIRE_OK;
+}
+
+/* Adds key (keylen bytes, borrowed: a prefix of a post's URL) to table,
+ * its entry taken from the site's pool (one a post: a rebuild on a
+ * 10,000-post site made 10,000 allocations more without it). The
+ * caller has checked that the key is new. */
+static void entry_add_pooled(struct site *s, struct site_entry **table,
+			     const char *key, size_t keylen, unsigned hv,
+			     struct post *p)
+{
+	struct site_entry *e = &s->pool[s->n_pool++];
+
+	e->key = key;
+	e->post = p;
+	HASH_ADD_KEYPTR_BYHASHVALUE(hh, *table, e->key, keylen, hv, e);
+}
+
+static struct post *entry_find_len(struct site_entry *table, const char *key,
+				   size_t keylen)
+{
+	struct site_entry *e;
+
+	HASH_FIND(hh, table, key, keylen, e);
+	return e ? e->post : NULL;
 }
 
 static void entries_free(struct site_entry **table)
@@ -233,9 +244,95 @@ const struct site_term *site_term_find(const struct site_terms *t,
 	return bsearch(&probe, t->v, t->n, sizeof(*t->v), term_cmp);
 }
 
+static const char *pattern_of(const struct siteconf *conf,
+			      const struct post *p)
+{
+	if (p->kind == POST_KIND_PAGE)
+		return conf ? conf->pages : PERMALINK_PAGES_DEFAULT;
+	return conf ? conf->posts : PERMALINK_POSTS_DEFAULT;
+}
+
+const char *site_url_refused(const struct siteconf *conf,
+			     const struct post *p, char *url, size_t urlsz)
+{
+	char base[PERMALINK_MAX_URL + 1];
+	size_t n;
+
+	if (permalink_expand(pattern_of(conf, p), p, url, urlsz) != QUIRE_OK) {
+		/* what was made of it: its start is enough to tell */
+		if (urlsz > 68)
+			memcpy(url + 64, "...", 4);
+		return "is longer than 1024 bytes";
+	}
+	/* "/tags.html" would take "/tags", which redirects to "/tags/" */
+	n = permalink_base_len(url, strlen(url));
+	snprintf(base, sizeof(base), "%.*s", (int)n, url);
+	if (permalink_reserved(url) || permalink_reserved(base))
+		return "would shadow a route of quire's own (reserved)";
+	return NULL;
+}
+
+/* Makes p's URL, once (post.h); a refusal is reported then. QUIRE_OK
+ * or QUIRE_ENOMEM. */
+static enum quire_err url_make(const struct site *s, struct post *p)
+{
+	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 128];
+
+	p->url_refused = site_url_refused(s->conf, p, url, sizeof(url));
+	if (p->url_refused) {
+		snprintf(msg, sizeof(msg), "its URL \"%s\" %s: left out; set "
+			 "another slug or permalink", url, p->url_refused);
+		content_report(p->path, 1, 1, msg);
+	}
+	p->url = strdup(url);
+	if (!p->url)
+		return QUIRE_ENOMEM;
+	p->url_made = 1;
+	return QUIRE_OK;
+}
+
+/* Puts p in by_url at its URL's base; 0 when p is refused and must be
+ * left out, -1 out of memory. */
+static int site_place(struct site *s, struct post *p)
+{
+	char msg[2 * PERMALINK_MAX_URL + 128];
+	struct site_entry *e;
+	struct post *other;
+	size_t base;
+	unsigned hv;
+
+	if (!p->url_made && url_make(s, p) != QUIRE_OK)
+		return -1;
+	if (p->url_refused) {
+		s->n_refused++;
+		return 0;
+	}
+	if (!s->by_url_used)
+		return 1; /* found by slug (slug_url_post) */
+	base = permalink_base_len(p->url, strlen(p->url));
+	/* hashed once, for the lookup and the insertion */
+	HASH_VALUE(p->url, base, hv);
+	HASH_FIND_BYHASHVALUE(hh, s->by_url, p->url, base, hv, e);
+	if (e) {
+		other = e->post;
+		/* "/x.html" and "/x/": each would answer the other's 301 */
+		snprintf(msg, sizeof(msg), "its URL \"%s\" is \"%s\"'s (\"%s\")%s: "
+			 "left out", p->url, other->path, other->url,
+			 strcmp(p->url, other->url) ? " but for .html or the "
+			 "trailing slash" : "");
+		content_report(p->path, 1, 1, msg);
+		s->n_refused++;
+		return 0;
+	}
+	entry_add_pooled(s, &s->by_url, p->url, base, hv, p);
+	/* the URL in another letter case answers 301 (site_alias) */
+	return fold_add(&s->by_url_folded, p->url, base, p) == QUIRE_OK ? 1 : -1;
+}
+
 enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 			  struct site **out)
 {
+	int placed;
 	struct site *s;
 	struct post *p;
 	size_t i, j, tag_cap = 0, cat_cap = 0;
@@ -246,27 +343,39 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 	if (!s)
 		return QUIRE_ENOMEM;
 	s->content = c;
+	s->conf = c->conf;
+	/* Under the default patterns a post's URL is /posts/SLUG and a
+	 * page's /pages/SLUG: found by slug, with no table of URLs to build
+	 * (a 10,000-post rebuild took twice as long with one). */
+	s->by_url_used = c->conf &&
+			 (strcmp(c->conf->posts, PERMALINK_POSTS_DEFAULT) != 0 ||
+			  strcmp(c->conf->pages, PERMALINK_PAGES_DEFAULT) != 0);
 	s->built_at = now;
 	s->posts = calloc(c->n ? c->n : 1, sizeof(*s->posts));
 	s->home = calloc(c->n ? c->n : 1, sizeof(*s->home));
 	s->pages = calloc(c->n ? c->n : 1, sizeof(*s->pages));
-	if (!s->posts || !s->home || !s->pages)
+	s->pool = calloc(c->n + 1, sizeof(*s->pool));
+	if (!s->posts || !s->home || !s->pages || !s->pool)
 		goto out;
 
 	for (i = 0; i < c->n; i++) {
 		p = c->posts[i];
 		if (p->draft && !enable_drafts)
 			continue;
-		if (p->kind == POST_KIND_PAGE) {
-			s->pages[s->n_pages++] = p;
-			continue;
-		}
-		if (p->has_date && p->date > now) {
+		if (p->kind == POST_KIND_POST && p->has_date && p->date > now) {
 			if (!s->next_change || p->date < s->next_change)
 				s->next_change = p->date;
 			continue;
 		}
-		s->posts[s->n_posts++] = p;
+		/* in path order: of two posts with one URL the first stays */
+		if ((placed = site_place(s, p)) < 0)
+			goto out;
+		if (!placed)
+			continue;
+		if (p->kind == POST_KIND_PAGE)
+			s->pages[s->n_pages++] = p;
+		else
+			s->posts[s->n_posts++] = p;
 	}
 	qsort(s->posts, s->n_posts, sizeof(*s->posts), by_date_desc);
 	memcpy(s->home, s->posts, s->n_posts * sizeof(*s->home));
@@ -279,7 +388,7 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 		if (site_post_mtime(p) > s->last_updated)
 			s->last_updated = site_post_mtime(p);
 		if ((rc = entry_add(&s->by_slug, p->slug, p)) != QUIRE_OK ||
-		    (rc = fold_add(&s->by_slug_folded, p)) != QUIRE_OK)
+		    (rc = fold_add(&s->by_slug_folded, p->slug, strlen(p->slug), p)) != QUIRE_OK)
 			goto out;
 		for (j = 0; j < p->aliases.n; j++)
 			if ((rc = entry_add(&s->by_alias, p->aliases.v[j], p)) != QUIRE_OK)
@@ -294,7 +403,7 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 	for (i = 0; i < s->n_pages; i++) {
 		p = s->pages[i];
 		if ((rc = entry_add(&s->by_page, p->slug, p)) != QUIRE_OK ||
-		    (rc = fold_add(&s->by_page_folded, p)) != QUIRE_OK)
+		    (rc = fold_add(&s->by_page_folded, p->slug, strlen(p->slug), p)) != QUIRE_OK)
 			goto out;
 		for (j = 0; j < p->aliases.n; j++)
 			if ((rc = entry_add(&s->by_alias, p->aliases.v[j], p)) != QUIRE_OK)
@@ -322,6 +431,9 @@ void site_free(struct site *s)
 	entries_free(&s->by_page);
 	entries_free(&s->by_slug_folded);
 	entries_free(&s->by_page_folded);
+	entries_free(&s->by_url_folded);
+	HASH_CLEAR(hh, s->by_url); /* its entries are the pool's */
+	free(s->pool);
 	entries_free(&s->by_alias);
 	terms_release(&s->tags);
 	terms_release(&s->categories);
@@ -341,26 +453,123 @@ struct post *site_page(const struct site *s, const char *slug)
 	return entry_find(s->by_page, slug);
 }
 
-/* The other case of a slug: a second exact lookup, asked only after the
- * first missed, so a hit costs nothing more and a miss one hash. */
-static struct post *folded_find(struct site_entry *table, const char *slug)
+/* The other case of a key: a second exact lookup, asked only after
+ * the first missed, so a hit costs nothing more and a miss one hash. */
+static struct post *folded_find(struct site_entry *table, const char *key,
+				size_t n)
 {
-	char key[QUIRE_MAX_SLUG + 1];
+	char folded[PERMALINK_MAX_URL + 1];
 
-	return fold(slug, key) ? entry_find(table, key) : NULL;
+	return fold(key, n, folded, sizeof(folded)) ?
+	       entry_find(table, folded) : NULL;
 }
 
 struct post *site_post_folded(const struct site *s, const char *slug)
 {
-	return folded_find(s->by_slug_folded, slug);
+	return folded_find(s->by_slug_folded, slug, strlen(slug));
 }
 
 struct post *site_page_folded(const struct site *s, const char *slug)
 {
-	return folded_find(s->by_page_folded, slug);
+	return folded_find(s->by_page_folded, slug, strlen(slug));
+}
+
+/* The post the slug names: exactly, or (folded) in any letter case. */
+static struct post *slug_find(const struct site *s, int page,
+			      const char *slug, int folded)
+{
+	if (folded)
+		return page ? site_page_folded(s, slug) :
+		       site_post_folded(s, slug);
+	return page ? site_page(s, slug) : site_post(s, slug);
+}
+
+/* The post /posts/SLUG or the page /pages/SLUG names, in any of its
+ * forms (with or without the slash or ".html"), by slug: the URL under
+ * the default patterns, the post's own then, its old one under others.
+ * folded: the slug in any letter case. */
+static struct post *slug_url_post(const struct site *s, const char *path,
+				  size_t len, int folded)
+{
+	char slug[QUIRE_MAX_SLUG + 1];
+	struct post *p = NULL;
+	int page = strncmp(path, "/pages/", 7) == 0;
+	size_t n;
+
+	if (!page && strncmp(path, "/posts/", 7) != 0)
+		return NULL;
+	/* the slug as it is ("a.html" is one), then the base's */
+	n = len > 8 && path[len - 1] == '/' ? len - 8 : len - 7;
+	if (n && n <= QUIRE_MAX_SLUG && !memchr(path + 7, '/', n)) {
+		memcpy(slug, path + 7, n);
+		slug[n] = '\0';
+		p = slug_find(s, page, slug, folded);
+	}
+	n = permalink_base_len(path, len);
+	if (!p && n > 7 && n - 7 <= QUIRE_MAX_SLUG &&
+	    !memchr(path + 7, '/', n - 7)) {
+		memcpy(slug, path + 7, n - 7);
+		slug[n - 7] = '\0';
+		p = slug_find(s, page, slug, folded);
+	}
+	return p;
+}
+
+struct post *site_path(const struct site *s, const char *path)
+{
+	size_t len = strlen(path);
+	struct post *p = s->by_url_used ?
+		entry_find_len(s->by_url, path, permalink_base_len(path, len)) :
+		slug_url_post(s, path, len, 0);
+
+	return p && strcmp(p->url, path) == 0 ? p : NULL;
 }
 
 struct post *site_alias(const struct site *s, const char *path)
 {
-	return entry_find(s->by_alias, path);
+	char other[PERMALINK_MAX_URL + 2];
+	size_t len = strlen(path);
+	struct post *p;
+
+	if (s->by_url_used)
+		p = entry_find_len(s->by_url, path, permalink_base_len(path, len));
+	else
+		p = NULL;
+	if (!p)
+		p = slug_url_post(s, path, len, 0);
+	if (!p)
+		p = entry_find(s->by_alias, path);
+	/* an alias may be written with or without its trailing slash */
+	if (!p && len > 1 && len <= PERMALINK_MAX_URL) {
+		if (path[len - 1] == '/')
+			snprintf(other, sizeof(other), "%.*s", (int)len - 1, path);
+		else
+			snprintf(other, sizeof(other), "%s/", path);
+		p = entry_find(s->by_alias, other);
+	}
+	/* the URL (or /posts/SLUG) in another letter case: the same
+	 * lookups, folded, only once every exact one missed */
+	if (!p && s->by_url_used)
+		p = folded_find(s->by_url_folded, path,
+				permalink_base_len(path, len));
+	if (!p)
+		p = slug_url_post(s, path, len, 1);
+	if (p && strcmp(site_post_url(s, p, NULL, 0), path) == 0)
+		return NULL; /* its own URL: no redirect, never a loop */
+	return p;
+}
+
+const char *site_post_url(const struct site *s, const struct post *p,
+			  char *buf, size_t bufsz)
+{
+	/* made by the site's build; a post it has not placed (a version
+	 * fetched newer than the index, a draft) is expanded here */
+	if (p->url_made && !p->url_refused)
+		return p->url;
+	if (!buf || bufsz < 2)
+		return "/";
+	if (permalink_expand(pattern_of(s ? s->conf : NULL, p), p, buf,
+			     bufsz) != QUIRE_OK)
+		snprintf(buf, bufsz, "/");
+	return buf;
 }

@@ -23,6 +23,8 @@ enum quire_err deploy_refresh_redis(struct tier_pg *pg, struct tier_redis *r,
 	struct record **old = NULL, *batch[FULL_REFRESH_BATCH];
 	char **in_pg = NULL, **gone = NULL;
 	const char **done = NULL;
+	char *config = NULL;
+	size_t config_len = 0;
 	size_t n = 0, n_old = 0, nb = 0, n_gone = 0, i, j;
 	long long g;
 	enum quire_err rc;
@@ -83,6 +85,14 @@ enum quire_err deploy_refresh_redis(struct tier_pg *pg, struct tier_redis *r,
 				goto out;
 		}
 	}
+	/* site.yaml as PostgreSQL holds it, which workers loading from
+	 * Redis alone serve by (DESIGN §5) */
+	rc = tier_pg_config_read(pg, &config, &config_len);
+	if (rc == QUIRE_OK)
+		rc = tier_redis_config_set(r, config, config_len);
+	free(config);
+	if (rc != QUIRE_OK)
+		goto out;
 	/* The key last, once Redis holds everything it names: a rewrite
 	 * that fails half-way leaves it behind, and the next deploy
 	 * rewrites again. */

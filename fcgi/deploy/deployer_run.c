@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "content/post.h"
+#include "content/siteconf.h"
+#include "content/site.h"
 #include "deploy/deploy_refresh.h"
 #include "deploy/deploy_tiers.h"
 #include "deploy/deployer.h"
@@ -29,6 +32,7 @@ struct run {
 	double timeout_ms;
 	int rc;                  /* a deploy_exit */
 	int strict;              /* any error: nothing deployed */
+	size_t n_reserved;       /* URLs quire's own routes would shadow */
 	size_t n_list_errors;    /* the listing's: files may be missing */
 	size_t n_errors;         /* the reading's */
 	size_t n_skipped;        /* files left unread: signature unchanged */
@@ -36,6 +40,9 @@ struct run {
 	int changed;             /* the plan upserts or deletes */
 	int plan_made;           /* d->plan is this deploy's */
 	int full;                /* Redis is rewritten whole */
+	struct siteconf *conf;   /* the folder's site.yaml, parsed */
+	int conf_changed;        /* not the one PostgreSQL holds */
+	int patterns_changed;    /* and its permalinks differ from that one's */
 	struct tier_redis *r;    /* NULL: none configured, or unreachable */
 	struct tier_redis *acks; /* the deployer's subscription, or NULL */
 	size_t live, acked;
@@ -118,6 +125,59 @@ static enum step list_and_reach_pg(struct run *run)
 	return STEP_NEXT;
 }
 
+/* Whether c's permalink patterns are not those of the site.yaml text
+ * stored (NULL: none, the defaults); one that does not parse any more
+ * counts as different. */
+static int patterns_differ(const struct siteconf *c, const char *stored,
+			   size_t len)
+{
+	struct siteconf *old = NULL;
+	struct parse_error err;
+	int differ = 1;
+
+	if (siteconf_parse(stored, len, &old, &err) == QUIRE_OK)
+		differ = strcmp(c->posts, old->posts) != 0 ||
+			 strcmp(c->pages, old->pages) != 0;
+	siteconf_free(old);
+	return differ;
+}
+
+/*
+ * Reads and parses site.yaml, and tells whether it is the one deployed.
+ * A bad one changes every page: the deploy is refused, and PostgreSQL
+ * keeps the last one (exit 1).
+ */
+static enum step read_site_yaml(struct run *run)
+{
+	struct deployer *d = run->d;
+	struct parse_error err;
+	char path[4096], *stored = NULL;
+	size_t len = 0;
+	enum quire_err rc;
+
+	rc = siteconf_load(d->dir, &run->conf, path, sizeof(path), &err);
+	if (rc != QUIRE_OK) {
+		if (rc == QUIRE_ENOMEM)
+			log_report("out of memory reading \"%s\"", path);
+		else
+			content_report(path, err.line, err.column, err.message);
+		log_report("%s has an error (above); nothing deployed",
+			   SITECONF_FILE);
+		run->rc = DEPLOY_EXIT_CONTENT;
+		return STEP_END;
+	}
+	if (tier_pg_config_read(d->pg, &stored, &len) != QUIRE_OK) {
+		log_report("postgresql: %s; nothing deployed", tier_pg_error(d->pg));
+		run->rc = DEPLOY_EXIT_TIER;
+		return STEP_END;
+	}
+	run->conf_changed = !siteconf_same(run->conf, stored, len);
+	if (run->conf_changed)
+		run->patterns_changed = patterns_differ(run->conf, stored, len);
+	free(stored);
+	return STEP_NEXT;
+}
+
 /* Reads the files whose signature is not the one PostgreSQL keeps. */
 static enum step read_changed(struct run *run)
 {
@@ -131,6 +191,104 @@ static enum step read_changed(struct run *run)
 	}
 	run->t_read = quire_now_ms();
 	return STEP_NEXT;
+}
+
+/* Whether a pattern names a category token: only then is a record's
+ * frontmatter parsed to make its URL. */
+static int pattern_needs_categories(const struct siteconf *c)
+{
+	return strstr(c->posts, ":categor") || strstr(c->pages, ":categor");
+}
+
+/* Whether r's URL under conf would be refused by the workers
+ * (site_url_refused): reported with its path, 1; else 0. */
+static size_t record_refused(const struct siteconf *conf, int parse,
+			     const struct record *r)
+{
+	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 160];
+	struct post tmp, *p = NULL;
+	const char *why;
+
+	if (parse && record_to_post(r, &p) != QUIRE_OK)
+		p = NULL;
+	if (!p) {
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.slug = r->slug;
+		tmp.kind = r->kind;
+		tmp.date = (time_t)r->date;
+		tmp.has_date = r->has_date;
+	}
+	why = site_url_refused(conf, p ? p : &tmp, url, sizeof(url));
+	if (why) {
+		snprintf(msg, sizeof(msg), "its URL \"%s\" %s; set another "
+			 "slug or permalink", url, why);
+		content_report(r->path ? r->path : r->slug, 1, 1, msg);
+	}
+	post_free(p);
+	return why != NULL;
+}
+
+static int cmp_slug_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * New patterns make new URLs for the posts already deployed too: each
+ * one PostgreSQL holds (the write API's included) is checked as a
+ * worker's load reads it, but for those the plan replaces or removes.
+ * Only when site.yaml's permalinks change. Returns the refusals (one
+ * more when PostgreSQL cannot be read: nothing is deployed then).
+ */
+static size_t refuse_reserved_deployed(struct run *run, int parse)
+{
+	const struct deploy_plan *plan = &run->d->plan;
+	struct record **recs = NULL;
+	char **planned, *key;
+	size_t i, n_recs = 0, n_planned = 0, n = 0;
+	long long g;
+
+	planned = calloc(plan->n_upserts + plan->n_deletes + 1, sizeof(*planned));
+	if (!planned || tier_pg_index(run->d->pg, &recs, &n_recs, &g) != QUIRE_OK) {
+		log_report("postgresql: %s; nothing deployed",
+			   planned ? tier_pg_error(run->d->pg) : "out of memory");
+		free(planned);
+		return 1;
+	}
+	for (i = 0; i < plan->n_upserts; i++)
+		planned[n_planned++] = plan->upserts[i]->slug;
+	for (i = 0; i < plan->n_deletes; i++)
+		planned[n_planned++] = plan->deletes[i];
+	qsort(planned, n_planned, sizeof(*planned), cmp_slug_ptr);
+	for (i = 0; i < n_recs; i++) {
+		key = recs[i]->slug;
+		if (!bsearch(&key, planned, n_planned, sizeof(*planned),
+			     cmp_slug_ptr))
+			n += record_refused(run->conf, parse, recs[i]);
+	}
+	record_array_free(recs, n_recs);
+	free(planned);
+	return n;
+}
+
+/*
+ * The upserts whose URL under site.yaml's permalinks would be refused
+ * by the workers (content/site.h: a route of quire's own shadowed, or
+ * too long), reported with their path; the deploy then changes nothing.
+ * When the patterns changed, every post already deployed as well.
+ * Returns how many.
+ */
+static size_t refuse_reserved(struct run *run)
+{
+	const struct deploy_plan *plan = &run->d->plan;
+	int parse = pattern_needs_categories(run->conf);
+	size_t i, n = 0;
+
+	for (i = 0; i < plan->n_upserts; i++)
+		n += record_refused(run->conf, parse, plan->upserts[i]);
+	if (run->patterns_changed)
+		n += refuse_reserved_deployed(run, parse);
+	return n;
 }
 
 /* Parses and renders what changed: the plan (deploy.h). */
@@ -147,7 +305,9 @@ static enum step make_plan(struct run *run)
 	}
 	run->t_plan = quire_now_ms();
 	run->plan_made = 1;
-	run->changed = d->plan.n_upserts || d->plan.n_deletes;
+	run->n_reserved = refuse_reserved(run);
+	run->changed = d->plan.n_upserts || d->plan.n_deletes ||
+		       run->conf_changed;
 	return STEP_NEXT;
 }
 
@@ -209,6 +369,16 @@ static enum step refuse_bad_content(struct run *run)
 	struct deployer *d = run->d;
 	size_t i, n_errors = errors_of(run);
 
+	/* A URL on a route of quire's own is the permalinks' error more
+	 * than one file's (a pattern change moves every post): nothing is
+	 * deployed until the patterns or the slugs are changed. */
+	if (run->n_reserved) {
+		log_report("%zu URL%s in \"%s\" would shadow a route of quire's "
+			   "own (listed above): nothing deployed", run->n_reserved,
+			   run->n_reserved == 1 ? "" : "s", d->dir);
+		run->rc = DEPLOY_EXIT_CONTENT;
+		return STEP_END;
+	}
 	if (n_errors && run->strict) {
 		log_report("%zu error%s in \"%s\" (listed above); --strict: "
 			   "nothing deployed", n_errors, n_errors == 1 ? "" : "s",
@@ -225,7 +395,8 @@ static enum step refuse_bad_content(struct run *run)
 	}
 	if (run->changed && (run->rc = skip_api_owned(d)) != DEPLOY_EXIT_OK)
 		return STEP_END;
-	run->changed = d->plan.n_upserts || d->plan.n_deletes;
+	run->changed = d->plan.n_upserts || d->plan.n_deletes ||
+		       run->conf_changed;
 	return STEP_NEXT;
 }
 
@@ -291,9 +462,13 @@ static enum step commit_pg(struct run *run)
 	struct deployer *d = run->d;
 	struct deploy_plan *plan = &d->plan;
 
-	if (run->changed && tier_pg_deploy(d->pg, plan->upserts, plan->n_upserts,
-					   plan->deletes, plan->n_deletes,
-					   &d->gen) != QUIRE_OK) {
+	struct tier_pg_config conf = { run->conf->text, run->conf->len };
+
+	if (run->changed &&
+	    tier_pg_deploy_site(d->pg, plan->upserts, plan->n_upserts,
+				plan->deletes, plan->n_deletes,
+				run->conf_changed ? &conf : NULL,
+				&d->gen) != QUIRE_OK) {
 		log_report("postgresql: %s; nothing deployed", tier_pg_error(d->pg));
 		run->rc = DEPLOY_EXIT_TIER;
 		return STEP_END;
@@ -339,8 +514,11 @@ static enum step write_redis(struct run *run)
 	}
 	if (tier_redis_generation(run->r, &redis_gen) != QUIRE_OK)
 		redis_gen = -1;
-	/* Redis missed a deploy (it was down, or is new): rewrite it whole. */
-	run->full = redis_gen != d->before;
+	/* Redis missed a deploy (it was down, or is new): rewrite it whole.
+	 * So too when site.yaml changed: it changes every page, and the
+	 * whole rewrite stores it (deploy_refresh.c); the "*" published
+	 * then makes every worker load the whole site again. */
+	run->full = redis_gen != d->before || run->conf_changed;
 	if (!run->changed && !run->full) {
 		printf("nothing changed: %zu files, generation %lld\n", d->n_files,
 		       d->gen);
@@ -432,6 +610,8 @@ static void report(const struct run *run)
 
 	printf("deployed generation %lld: %zu changed, %zu removed, %zu unchanged",
 	       d->gen, d->plan.n_upserts, d->plan.n_deletes, d->plan.n_unchanged);
+	if (run->conf_changed)
+		printf(", %s changed", SITECONF_FILE);
 	if (d->plan.n_skipped)
 		printf(", %zu skipped", d->plan.n_skipped);
 	printf("; committed in %.1f ms", run->t_commit - run->t0);
@@ -450,6 +630,7 @@ int deployer_run(struct deployer *d, double timeout_ms, int strict)
 	static enum step (*const phases[])(struct run *) = {
 		refuse_no_content_folder,
 		list_and_reach_pg,
+		read_site_yaml,
 		read_changed,
 		make_plan,
 		refuse_bad_content,
@@ -496,5 +677,6 @@ int deployer_run(struct deployer *d, double timeout_ms, int strict)
 			run.rc = DEPLOY_EXIT_ERRORS;
 	}
 	tier_redis_close(run.r);
+	siteconf_free(run.conf);
 	return run.rc;
 }

@@ -88,7 +88,7 @@ static const char *style(const char *p, int *pretty)
 	return p;
 }
 
-/* The posts' pattern in quire's tokens (SPEC17 §2), or NULL when the
+/* The posts' pattern in quire's tokens (content/permalink.h), or NULL when the
  * site's uses a token quire has not: its old URLs then live on as
  * aliases only. */
 static char *quire_pattern(const char *p)
@@ -390,7 +390,7 @@ static enum quire_err new_url(struct import *im, struct import_post *p,
 	struct vars w = *v;
 	enum quire_err rc;
 
-	/* quire's :title is its :slug (SPEC17 §2) */
+	/* quire's :title is its :slug (content/permalink.h) */
 	w.title = p->slug;
 	snprintf(w.slug, sizeof(w.slug), "%s", p->slug);
 	rc = import_expand(pattern, var, &w, &b, &unknown);

@@ -26,8 +26,8 @@
 
 /*
  * site_key is the setting's key in site.yaml, the site's own settings in
- * its content folder. Nothing reads that column yet: it names now what a
- * blog's author will set there. NULL marks what only the operator may
+ * its content folder (content/siteconf.c reads it; config_site_set()
+ * applies it beneath the options and variables). NULL marks what only the operator may
  * set: sockets, users, processes, the tiers, and what trusts the content
  * (drafts shown, raw HTML kept), which whoever commits content must not
  * be able to turn on.
@@ -76,6 +76,14 @@ static const struct config_setting settings[] = {
 	  .type = CONFIG_STRING, .offset = FIELD(site_author, char *),
 	  .def = "quire", .arg = "NAME", .help = "feed author",
 	  .site_key = "author" },
+	{ .name = "site-description", .env = "QUIRE_SITE_DESCRIPTION",
+	  .type = CONFIG_OPTIONAL, .offset = FIELD(site_description, char *),
+	  .arg = "TEXT", .help = "site description (default: the title)",
+	  .site_key = "description" },
+	{ .name = "site-language", .env = "QUIRE_SITE_LANGUAGE",
+	  .type = CONFIG_STRING, .offset = FIELD(site_language, char *),
+	  .def = "en", .arg = "TAG", .help = "language tag (en)",
+	  .site_key = "language" },
 	{ .name = "posts-per-page", .env = "QUIRE_POSTS_PER_PAGE",
 	  .type = CONFIG_INT, .offset = FIELD(posts_per_page, int),
 	  .min = 1, .max = 1000, .def_num = 10, .arg = "N",
@@ -137,6 +145,8 @@ static const struct config_setting settings[] = {
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+_Static_assert(sizeof(settings) / sizeof(settings[0]) <= 64,
+	       "struct config's given has a bit a setting");
 /* getopt_long's value for a long-only option: past every char. */
 #define LONG_ONLY_BASE 256
 /* --help's columns: the help text, the variable's name. */
@@ -348,6 +358,7 @@ static enum quire_err config_from_env(struct config *c, char *err, size_t errsz)
 		if (!v || !*v)
 			continue;
 		rc = config_set(c, s, v, err, errsz);
+		c->given |= 1ULL << (s - settings);
 		if (rc == QUIRE_EINVAL) {
 			len = strlen(err);
 			snprintf(err + len, errsz - len, " in %s", s->env);
@@ -410,6 +421,7 @@ static enum quire_err config_from_argv(struct config *c, int argc, char **argv,
 		}
 		if ((rc = config_set(c, &settings[i], optarg, err, errsz)) != QUIRE_OK)
 			return rc;
+		c->given |= 1ULL << i;
 	}
 	return QUIRE_OK;
 }
@@ -434,6 +446,82 @@ enum quire_err config_load(struct config *c, int argc, char **argv, char *err,
 		return QUIRE_EINVAL;
 	}
 	return QUIRE_OK;
+}
+
+enum quire_err config_copy(struct config *dst, const struct config *src)
+{
+	const struct config_setting *s;
+	char **d;
+
+	*dst = *src;
+	for (s = settings; s < settings + N_SETTINGS; s++) {
+		if (!is_string(s))
+			continue;
+		d = field_str(dst, s);
+		if (*d && !(*d = strdup(*d))) {
+			/* the rest still point to src's: not to be freed */
+			for (s++; s < settings + N_SETTINGS; s++)
+				if (is_string(s))
+					*field_str(dst, s) = NULL;
+			return QUIRE_ENOMEM;
+		}
+	}
+	return QUIRE_OK;
+}
+
+static const struct config_setting *site_setting(const char *key)
+{
+	const struct config_setting *s;
+
+	for (s = settings; s < settings + N_SETTINGS; s++)
+		if (s->site_key && strcmp(s->site_key, key) == 0)
+			return s;
+	return NULL;
+}
+
+const char *config_site_key(const char *key)
+{
+	const struct config_setting *s = site_setting(key);
+
+	return s ? s->site_key : NULL;
+}
+
+enum quire_err config_site_check(const char *site_key, const char *value,
+				 char *err, size_t errsz)
+{
+	const struct config_setting *s = site_setting(site_key);
+	long n;
+
+	if (!s) {
+		snprintf(err, errsz, "unknown key \"%s\"", site_key);
+		return QUIRE_EINVAL;
+	}
+	if ((s->type == CONFIG_INT || s->type == CONFIG_SIZE) &&
+	    parse_int(value, s->min, s->max, &n) != QUIRE_OK) {
+		snprintf(err, errsz, "a number from %ld to %ld", s->min, s->max);
+		return QUIRE_EINVAL;
+	}
+	if (s->type == CONFIG_URL && ((strncmp(value, "http://", 7) != 0 &&
+				       strncmp(value, "https://", 8) != 0) ||
+				      strpbrk(value, " \t\r\n\"<>\\") ||
+				      strlen(value) > 1024)) {
+		snprintf(err, errsz, "an absolute http:// or https:// URL");
+		return QUIRE_EINVAL;
+	}
+	return QUIRE_OK;
+}
+
+enum quire_err config_site_set(struct config *c, const char *site_key,
+			       const char *value)
+{
+	const struct config_setting *s = site_setting(site_key);
+	char err[128];
+
+	if (!s || config_site_check(site_key, value, err, sizeof(err)) != QUIRE_OK)
+		return QUIRE_EINVAL;
+	if (c->given & (1ULL << (s - settings)))
+		return QUIRE_OK;
+	return config_set(c, s, value, err, sizeof(err));
 }
 
 void config_release(struct config *c)

@@ -24,6 +24,8 @@ struct config {
 	char *site_url;        /* absolute, no trailing slash */
 	char *site_title;
 	char *site_author;
+	char *site_description; /* NULL: the title stands for it */
+	char *site_language;   /* <html lang> and the feed's xml:lang */
 	int posts_per_page;
 	size_t cache_bytes;    /* L1 bound per worker */
 	char *database_url;    /* PostgreSQL (L3); NULL: none */
@@ -39,6 +41,9 @@ struct config {
 	                        * root; NULL: group */
 	int show_help;
 	int show_version;
+	/* bit i: settings[i] was given by an option or a variable, so
+	 * site.yaml does not change it (config_site_set) */
+	unsigned long long given;
 };
 
 /* How a setting's text becomes its field in struct config. */
@@ -78,6 +83,28 @@ struct config_setting {
  */
 enum quire_err config_load(struct config *c, int argc, char **argv, char *err,
 			   size_t errsz);
+/* A deep copy of src into dst (dst's old contents are not freed).
+ * QUIRE_OK or QUIRE_ENOMEM (dst then holds what was copied; release
+ * it). */
+enum quire_err config_copy(struct config *dst, const struct config *src);
+
+/* The static site_key of the setting whose site_key is key; NULL when
+ * no setting has it (an unknown key of site.yaml). */
+const char *config_site_key(const char *key);
+
+/* Whether value is a valid one for the setting of site_key: QUIRE_OK,
+ * or QUIRE_EINVAL with why in err (errsz bytes). */
+enum quire_err config_site_check(const char *site_key, const char *value,
+				 char *err, size_t errsz);
+
+/*
+ * Sets the setting of site_key to value, as site.yaml says, unless an
+ * option or a variable gave it (operators' settings beat the author's).
+ * QUIRE_OK, QUIRE_EINVAL (a bad value or key) or QUIRE_ENOMEM.
+ */
+enum quire_err config_site_set(struct config *c, const char *site_key,
+			       const char *value);
+
 /* Frees c's strings and zeroes it. */
 void config_release(struct config *c);
 /* Prints the option summary to stdout. */

@@ -94,6 +94,53 @@ static enum quire_err load_tokens(struct app *app, const struct config *cfg)
 	return QUIRE_OK;
 }
 
+/* Frees app's own settings; app->cfg is the operator's again. */
+static void settings_release(struct app *app)
+{
+	if (app->own) {
+		config_release(app->own);
+		free(app->own);
+	}
+	app->own = NULL;
+	app->cfg = app->op;
+}
+
+/*
+ * The settings as served: the operator's options and variables, then
+ * what the content's site.yaml sets of what they left to it
+ * (config_site_set). Made again with each new content, so a site.yaml
+ * deployed or reloaded reaches every page. QUIRE_OK or QUIRE_ENOMEM.
+ */
+static enum quire_err app_settings(struct app *app)
+{
+	const struct siteconf *sc = app->content ? app->content->conf : NULL;
+	struct config *c;
+	size_t i;
+	enum quire_err rc;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return QUIRE_ENOMEM;
+	rc = config_copy(c, app->op);
+	for (i = 0; rc == QUIRE_OK && sc && i < sc->n_values; i++) {
+		rc = config_site_set(c, sc->values[i].key, sc->values[i].value);
+		if (rc == QUIRE_EINVAL) { /* checked when parsed: cannot be */
+			log_msg(LOG_LEVEL_WARN, "load", "site.yaml: bad %s",
+				sc->values[i].key);
+			rc = QUIRE_OK;
+		}
+	}
+	if (rc != QUIRE_OK) {
+		config_release(c);
+		free(c);
+		return rc;
+	}
+	settings_release(app);
+	app->own = c;
+	app->cfg = c;
+	return QUIRE_OK;
+}
+
 enum quire_err app_load(struct app *app, const struct config *cfg,
 			const struct app *prev)
 {
@@ -103,6 +150,7 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 
 	memset(app, 0, sizeof(*app));
 	app->cfg = cfg;
+	app->op = cfg;
 	/* Before the first fork: every process's counters in one mapping
 	 * (a reload overlaps old and new workers, hence twice as many). */
 	if (metrics_init((unsigned)(2 * cfg->workers + 4)) != QUIRE_OK)
@@ -122,6 +170,8 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 	if (rc != QUIRE_OK)
 		goto fail;
 	rc = load_content(app, cfg, prev, &opt);
+	if (rc == QUIRE_OK)
+		rc = app_settings(app);
 	if (rc != QUIRE_OK)
 		goto fail;
 	rc = site_build(app->content, app->started, cfg->enable_drafts,
@@ -163,6 +213,7 @@ void app_release(struct app *app)
 	app->site = NULL;
 	app->content = NULL;
 	app->tpl = NULL;
+	settings_release(app);
 }
 
 static enum quire_err rebuild_site(struct app *app, time_t now);
@@ -358,7 +409,8 @@ enum quire_err app_apply(struct app *app, struct sub_update *u, time_t now)
 		app->site = s;
 		u->all = NULL;
 		app->generation = u->generation;
-		return QUIRE_OK;
+		/* site.yaml comes with the whole site (DESIGN §6) */
+		return app_settings(app);
 	}
 	if (need > app->cap_changes) {
 		cap = app->cap_changes ? app->cap_changes : 64;

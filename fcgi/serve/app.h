@@ -22,7 +22,12 @@ struct tiers;
 /* What a worker serves from; built by the master, read-only in workers
  * except for the site, which a worker rebuilds when a post comes due. */
 struct app {
+	/* The settings served by: the operator's (op), beneath which the
+	 * content's site.yaml fills what they did not give (own: owned,
+	 * made again whenever the content is replaced; app_settings). */
 	const struct config *cfg;
+	const struct config *op;
+	struct config *own;
 	struct content *content;
 	struct site *site;
 	struct templates *tpl;

@@ -36,6 +36,9 @@ struct request {
 	const char *body;             /* NUL-terminated; body_len bytes */
 	size_t body_len;
 	struct uri uri;
+	/* The post or page whose canonical URL the path is (route.c):
+	 * what page_post and page_static show. */
+	const struct post *post;
 	/* Path segments captured by '*' in the route's pattern. */
 	char params[PAGE_MAX_PARAMS][QUIRE_MAX_URI + 1];
 	int n_params;

@@ -24,6 +24,8 @@
 #include <strings.h>
 
 #include "content/html.h"
+#include "content/permalink.h"
+#include "content/record.h"
 #include "content/site.h"
 #include "lib/config.h"
 #include "lib/log.h"
@@ -185,11 +187,55 @@ int page_api_list_query_parse(const char *query, struct api_list_query *q)
 	return 400;
 }
 
-/* One post of the listing as a JSON object. */
-static void list_entry(struct buf *b, const struct tier_pg_listed *e)
+/* The URL of a post the API names, by site_post_url() (the one place
+ * a URL is made): the site's when it serves that post, else made for it
+ * under the site's pattern, from what the caller knows of it (a listing
+ * has no categories: a pattern with :category gives the URL without). */
+static const char *post_url(const struct site *s, const char *slug,
+			    enum post_kind kind, long long date, int has_date,
+			    const struct post *parsed, char *url, size_t urlsz)
 {
-	char date[32];
-	const char *dir = e->kind == POST_KIND_PAGE ? "/pages/" : "/posts/";
+	struct post tmp, *p = NULL;
+
+	if (parsed) /* the version written: not the one the site serves */
+		return site_post_url(s, parsed, url, urlsz);
+	if (s)
+		p = kind == POST_KIND_PAGE ? site_page(s, slug) : site_post(s, slug);
+	if (p)
+		return site_post_url(s, p, url, urlsz);
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.slug = (char *)slug;
+	tmp.kind = kind;
+	tmp.date = (time_t)date;
+	tmp.has_date = has_date;
+	return site_post_url(s, &tmp, url, urlsz);
+}
+
+/* The URL of a write's post, from its record. */
+static void api_url(const struct site *s, const struct record *rec,
+		    char *url, size_t urlsz)
+{
+	char made[PERMALINK_MAX_URL + 1];
+	struct post *p = NULL;
+
+	if (!rec) {
+		snprintf(url, urlsz, "/");
+		return;
+	}
+	if (record_to_post(rec, &p) != QUIRE_OK)
+		p = NULL;
+	snprintf(url, urlsz, "%s", post_url(s, rec->slug, rec->kind, rec->date,
+					    rec->has_date, p, made,
+					    sizeof(made)));
+	post_free(p);
+}
+
+/* One post of the listing as a JSON object. */
+static void list_entry(struct buf *b, const struct site *s,
+		       const struct tier_pg_listed *e)
+{
+	char date[32], url[PERMALINK_MAX_URL + 1];
+	const char *u;
 
 	buf_puts(b, "{\"slug\":\"");
 	html_json_escape(b, e->slug, strlen(e->slug));
@@ -212,9 +258,11 @@ static void list_entry(struct buf *b, const struct tier_pg_listed *e)
 		buf_puts(b, "null");
 	}
 	view_date_rfc3339((time_t)e->updated_at, date, sizeof(date));
-	buf_printf(b, ",\"draft\":%s,\"updated_at\":\"%s\",\"url\":\"%s",
-		   e->draft ? "true" : "false", date, dir);
-	html_json_escape(b, e->slug, strlen(e->slug));
+	buf_printf(b, ",\"draft\":%s,\"updated_at\":\"%s\",\"url\":\"",
+		   e->draft ? "true" : "false", date);
+	u = post_url(s, e->slug, e->kind, e->date, e->has_date, NULL, url,
+		     sizeof(url));
+	html_json_escape(b, u, strlen(u));
 	buf_puts(b, "\"}");
 }
 
@@ -254,7 +302,7 @@ static int api_list(const struct request *req, struct response *resp)
 	for (i = 0; i < shown; i++) {
 		if (i)
 			buf_putc(&resp->body, ',');
-		list_entry(&resp->body, &v[i]);
+		list_entry(&resp->body, req->app->site, &v[i]);
 	}
 	buf_puts(&resp->body, "],\"next\":");
 	if (n > shown) {
@@ -346,6 +394,8 @@ static int api_put(const struct request *req, struct response *resp,
 	struct record *rec = NULL;
 	struct post *p = NULL;
 	char path[QUIRE_MAX_SLUG + 8], *text;
+	char url[PERMALINK_MAX_URL + 1], msg[PERMALINK_MAX_URL + 128];
+	const char *why;
 	enum quire_err rc;
 	int status;
 
@@ -381,6 +431,16 @@ static int api_put(const struct request *req, struct response *resp,
 	if (status) {
 		post_free(p);
 		return status;
+	}
+	/* A URL the workers would refuse (site_build) would commit a post
+	 * nobody can read. */
+	why = site_url_refused(req->app->site ? req->app->site->conf : NULL, p,
+			       url, sizeof(url));
+	if (why) {
+		snprintf(msg, sizeof(msg), "its URL \"%s\" %s; give it another "
+			 "slug", url, why);
+		post_free(p);
+		return api_error(resp, 400, msg, 0, 0);
 	}
 	rec = record_from_post(p, RECORD_ORIGIN_API);
 	post_free(p);
@@ -437,9 +497,11 @@ static int api_owned_error(struct response *resp, const char *slug,
 }
 
 int page_api_answer(const struct commit_request *w,
-		    const struct commit_reply *r, struct response *resp)
+		    const struct commit_reply *r, const struct site *s,
+		    struct response *resp)
 {
 	const char *slug = w->slug;
+	char url[PERMALINK_MAX_URL + 1];
 
 	resp->cacheable = 0;
 	if (r->rc == QUIRE_EOWNED)
@@ -480,8 +542,9 @@ int page_api_answer(const struct commit_request *w,
 	buf_puts(&resp->body, "{\"slug\":\"");
 	html_json_escape(&resp->body, slug, strlen(slug));
 	buf_printf(&resp->body, "\",\"revision\":%lld,\"etag\":\"\\\"%lld\\\"\","
-		   "\"url\":\"/posts/", r->revision, r->revision);
-	html_json_escape(&resp->body, slug, strlen(slug));
+		   "\"url\":\"", r->revision, r->revision);
+	api_url(s, w->rec, url, sizeof(url));
+	html_json_escape(&resp->body, url, strlen(url));
 	buf_printf(&resp->body, "\",\"generation\":%lld}\n", r->generation);
 	snprintf(resp->etag, sizeof(resp->etag), "\"%lld\"", r->revision);
 	resp->content_type = "application/json";

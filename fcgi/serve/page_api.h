@@ -52,8 +52,11 @@ int page_api_auth(const struct request *req, struct response *resp,
 int page_api(const struct request *req, struct response *resp,
 	     struct commit_request **write);
 
-/* Fills resp from what became of write w. Returns the status. */
+/* Fills resp from what became of write w; its "url" is the post's in
+ * site s (may be NULL: the default patterns). Returns the status. */
+struct site;
 int page_api_answer(const struct commit_request *w,
-		    const struct commit_reply *r, struct response *resp);
+		    const struct commit_reply *r, const struct site *s,
+		    struct response *resp);
 
 #endif

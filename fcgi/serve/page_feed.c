@@ -6,7 +6,10 @@
 
 #include "content/html.h"
 #include "content/post.h"
+#include "content/permalink.h"
 #include "content/record.h"
+#include "content/site.h"
+#include "content/siteconf.h"
 #include "content/templates.h"
 #include "lib/config.h"
 #include "lib/quire.h"
@@ -14,7 +17,16 @@
 #include "serve/page.h"
 #include "serve/view.h"
 
-#define FEED_ENTRIES 20
+/* The feed's settings: site.yaml's feed key, else 20 entries, full. */
+static size_t feed_entries(const struct site *s)
+{
+	return s->conf ? (size_t)s->conf->feed_entries : SITECONF_FEED_ENTRIES;
+}
+
+static int feed_full(const struct site *s)
+{
+	return !s->conf || !s->conf->feed_summary;
+}
 
 static int render_xml(const struct request *req, const char *tpl,
 		      struct tvars *v, const char *type, struct response *resp)
@@ -32,20 +44,25 @@ static int render_xml(const struct request *req, const char *tpl,
 static enum quire_err add_entry(const struct app *app, struct tvars *e,
 				const struct post *p)
 {
-	char d[64];
+	char d[64], path[PERMALINK_MAX_URL + 1];
 	struct buf url = BUF_INIT;
 	struct record *hold = NULL;
 	struct post *fresh = NULL;
-	const char *html, *toc;
+	const char *html = "", *toc;
 	struct tvars *o;
 	size_t i;
-	enum quire_err rc;
+	int full = feed_full(app->site);
+	enum quire_err rc = QUIRE_OK;
 
-	rc = app_body(app, p, &html, &toc, &hold);
+	/* The index's URL: the entry's version may be another (below). */
+	buf_puts(&url, app->cfg->site_url);
+	buf_puts(&url, site_post_url(app->site, p, path, sizeof(path)));
+	if (full)
+		rc = app_body(app, p, &html, &toc, &hold);
 	if (rc == QUIRE_ENOTFOUND)
 		html = ""; /* removed since the index was read: no body */
 	else if (rc != QUIRE_OK)
-		return rc;
+		goto out;
 	/* An entry is one version whole, as a page is (page_post.c). */
 	rc = app_body_version(p, hold, &fresh);
 	if (rc != QUIRE_OK)
@@ -54,8 +71,8 @@ static enum quire_err add_entry(const struct app *app, struct tvars *e,
 		p = fresh;
 	rc = QUIRE_ENOMEM;
 
-	buf_printf(&url, "%s/posts/%s", app->cfg->site_url, p->slug);
 	if (buf_failed(&url) ||
+	    tvars_set_bool(e, "summary_only", !full) != QUIRE_OK ||
 	    tvars_set(e, "title", view_title_text(p)) != QUIRE_OK ||
 	    tvars_set(e, "url", url.data) != QUIRE_OK ||
 	    tvars_set(e, "id", url.data) != QUIRE_OK ||
@@ -104,8 +121,8 @@ static int feed(const struct request *req, struct response *resp,
 
 	if (req->uri.page > 1)
 		return page_not_found(req, resp);
-	if (n > FEED_ENTRIES)
-		n = FEED_ENTRIES;
+	if (n > feed_entries(app->site))
+		n = feed_entries(app->site);
 	for (i = 0; i < n; i++)
 		if (site_post_mtime(posts[i]) > updated)
 			updated = site_post_mtime(posts[i]);
@@ -115,6 +132,7 @@ static int feed(const struct request *req, struct response *resp,
 	if (!v || buf_failed(&self) ||
 	    tvars_set(v, "feed_title", title) != QUIRE_OK ||
 	    tvars_set(v, "site_url", app->cfg->site_url) != QUIRE_OK ||
+	    tvars_set(v, "site_language", app->cfg->site_language) != QUIRE_OK ||
 	    tvars_set(v, "feed_url", self.data) != QUIRE_OK ||
 	    tvars_set(v, "feed_id", self.data) != QUIRE_OK ||
 	    tvars_set(v, "updated", d) != QUIRE_OK ||
@@ -194,7 +212,7 @@ int page_feed_sitemap(const struct request *req, struct response *resp)
 {
 	const struct app *app = req->app;
 	const struct site *s = app->site;
-	char path[QUIRE_MAX_SLUG + 16];
+	char path[PERMALINK_MAX_URL + 1];
 	struct tvars *v;
 	size_t i;
 	int status = 500;
@@ -208,13 +226,13 @@ int page_feed_sitemap(const struct request *req, struct response *resp)
 	    add_url(app, v, "/tags/", 0) != QUIRE_OK)
 		goto out;
 	for (i = 0; i < s->n_posts; i++) {
-		snprintf(path, sizeof(path), "/posts/%s", s->posts[i]->slug);
-		if (add_url(app, v, path, site_post_mtime(s->posts[i])) != QUIRE_OK)
+		if (add_url(app, v, site_post_url(s, s->posts[i], path, sizeof(path)),
+			    site_post_mtime(s->posts[i])) != QUIRE_OK)
 			goto out;
 	}
 	for (i = 0; i < s->n_pages; i++) {
-		snprintf(path, sizeof(path), "/pages/%s", s->pages[i]->slug);
-		if (add_url(app, v, path, site_post_mtime(s->pages[i])) != QUIRE_OK)
+		if (add_url(app, v, site_post_url(s, s->pages[i], path, sizeof(path)),
+			    site_post_mtime(s->pages[i])) != QUIRE_OK)
 			goto out;
 	}
 	status = render_xml(req, "sitemap", v, "application/xml; charset=utf-8",

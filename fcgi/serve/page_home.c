@@ -22,7 +22,7 @@ int page_home(const struct request *req, struct response *resp)
 		return 500;
 	if (n > per)
 		n = per;
-	if (view_summaries(v, "posts", s->home, n) != QUIRE_OK ||
+	if (view_summaries(v, s, "posts", s->home, n) != QUIRE_OK ||
 	    tvars_set_bool(v, "has_more", s->n_posts > per) != QUIRE_OK ||
 	    tvars_set(v, "more_url", "/posts/?page=2") != QUIRE_OK)
 		goto out;

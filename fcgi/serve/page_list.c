@@ -30,7 +30,7 @@ int page_list(const struct request *req, struct response *resp)
 		snprintf(title, sizeof(title), "All posts, page %zu", page);
 	else
 		snprintf(title, sizeof(title), "All posts");
-	if (view_summaries(v, "posts", s->posts + first, n) != QUIRE_OK ||
+	if (view_summaries(v, s, "posts", s->posts + first, n) != QUIRE_OK ||
 	    tvars_set(v, "heading", title) != QUIRE_OK ||
 	    tvars_setf(v, "page", "%zu", page) != QUIRE_OK ||
 	    tvars_setf(v, "pages", "%zu", pages) != QUIRE_OK)

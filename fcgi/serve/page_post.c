@@ -1,45 +1,34 @@
 /*
- * page_post.c - "/posts/SLUG": one post, and the showing of a post or
- * a static page (page_static.c) that both share
+ * page_post.c - a post at its URL ("/posts/SLUG" unless site.yaml says
+ * otherwise), and the showing of a post or a static page
+ * (page_static.c) that both share
  */
 #include <stdio.h>
 
+#include "content/permalink.h"
 #include "content/post.h"
 #include "content/record.h"
+#include "content/site.h"
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/page.h"
 #include "serve/page_post.h"
 #include "serve/view.h"
 
-/* The canonical path of p: one place writes it, for the page's own
- * canonical link and for every 301 to it. */
-static void post_path(const struct post *p, char *out, size_t outsz)
-{
-	snprintf(out, outsz, "/%s/%s",
-		 p->kind == POST_KIND_PAGE ? "pages" : "posts", p->slug);
-}
-
-int page_post_redirect(const struct post *p, struct response *resp)
-{
-	char loc[QUIRE_MAX_URI + 16];
-
-	post_path(p, loc, sizeof(loc));
-	response_redirect(resp, loc, 1);
-	return resp->status;
-}
-
 int page_post_show(const struct request *req, struct response *resp,
 		   const struct post *p, const char *tpl, const char *field,
 		   const char *og_type)
 {
-	char path[QUIRE_MAX_SLUG + 16];
+	char path[PERMALINK_MAX_URL + 1];
+	const char *url;
 	struct tvars *v = NULL, *o;
 	struct record *hold = NULL;
 	struct post *fresh = NULL;
 	const char *html, *toc;
 	int status = 500;
 
+	/* The index's URL, before p may become the version the body is of */
+	url = site_post_url(req->app->site, p, path, sizeof(path));
 	switch (app_body(req->app, p, &html, &toc, &hold)) {
 	case QUIRE_OK:
 		break;
@@ -62,8 +51,7 @@ int page_post_show(const struct request *req, struct response *resp,
 	    tvars_set(o, "html", html) != QUIRE_OK ||
 	    tvars_set(o, "toc", toc) != QUIRE_OK)
 		goto out;
-	post_path(p, path, sizeof(path));
-	status = view_html(req, tpl, v, view_title_text(p), p->description, path,
+	status = view_html(req, tpl, v, view_title_text(p), p->description, url,
 			   og_type, p->featured_image, resp);
 out:
 	tvars_free(v);
@@ -74,13 +62,8 @@ out:
 
 int page_post(const struct request *req, struct response *resp)
 {
-	const struct post *p = site_post(req->app->site, req->params[0]);
+	const struct post *p = req->post;
 
-	/* The slug in another letter case: 301 to the slug as written, from
-	 * the index alone (an unknown slug touches no tier). */
-	if (!p && req->uri.page <= 1 &&
-	    (p = site_post_folded(req->app->site, req->params[0])))
-		return page_post_redirect(p, resp);
 	if (!p || req->uri.page > 1)
 		return page_not_found(req, resp);
 	return page_post_show(req, resp, p, "post", "post", "article");

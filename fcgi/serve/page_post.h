@@ -1,6 +1,6 @@
 /*
- * page_post.h - showing one post or static page: what "/posts/SLUG"
- * (page_post.c) and "/pages/SLUG" (page_static.c) share
+ * page_post.h - showing one post or static page at its URL: what
+ * page_post.c and page_static.c share
  */
 #ifndef QUIRE_PAGE_POST_H
 #define QUIRE_PAGE_POST_H
@@ -14,13 +14,6 @@
  * 404 (the not-found page filled) when the body is gone, 503 when no
  * tier could give it, 500 when out of memory.
  */
-/*
- * Fills resp with a 301 to p's canonical URL (a post's or a page's) and
- * returns its status: how an alias, the other trailing-slash form and
- * the slug in another letter case reach a post (DESIGN §4).
- */
-int page_post_redirect(const struct post *p, struct response *resp);
-
 int page_post_show(const struct request *req, struct response *resp,
 		   const struct post *p, const char *tpl, const char *field,
 		   const char *og_type);

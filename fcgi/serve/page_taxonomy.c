@@ -61,7 +61,7 @@ static int term_page(const struct request *req, struct response *resp,
 	v = tvars_new();
 	if (!v || buf_failed(&path) || buf_failed(&heading) ||
 	    tvars_set(v, "heading", heading.data) != QUIRE_OK ||
-	    view_summaries(v, "posts", term->posts, term->n) != QUIRE_OK)
+	    view_summaries(v, req->app->site, "posts", term->posts, term->n) != QUIRE_OK)
 		goto out;
 	if (with_feed && tvars_setf(v, "feed_url", "%s/feed.xml", path.data) != QUIRE_OK)
 		goto out;

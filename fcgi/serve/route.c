@@ -1,16 +1,21 @@
 /*
  * route.c - which handler answers a path
  *
- * A static table of patterns, in the manner of cgit's cmd.c: '*' stands
- * for exactly one non-empty path segment, which is captured for the
- * handler. Only GET and HEAD reach here; the worker answers other
- * methods before routing.
+ * Posts and pages first, by one exact lookup of their canonical URL in
+ * the site's table (site_path: the URLs site.yaml's permalinks make,
+ * none of them one of the routes below, content/permalink.h); then a
+ * static table of quire's own routes, in the manner of cgit's cmd.c:
+ * '*' stands for exactly one non-empty path segment, which is captured
+ * for the handler; then the old forms of posts' URLs, one exact lookup
+ * more. Only GET and HEAD reach here; the worker answers other methods
+ * before routing.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "content/permalink.h"
+#include "content/site.h"
 #include "serve/app.h"
-#include "serve/page_post.h"
 #include "serve/route.h"
 
 static const struct route {
@@ -19,8 +24,6 @@ static const struct route {
 } routes[] = {
 	{ "/", page_home },
 	{ "/posts/", page_list },
-	{ "/posts/*", page_post },
-	{ "/pages/*", page_static },
 	{ "/tags/", page_taxonomy_tags_index },
 	{ "/tags/*", page_taxonomy_tag },
 	{ "/tags/*/feed.xml", page_feed_tag },
@@ -96,21 +99,16 @@ static int other_form(const char *path, size_t len, char *out, size_t outsz)
 	return 1;
 }
 
-/* The post or page a route with a slug names, in any letter case: what
- * the other trailing-slash form of a post's URL redirects to, at once
- * (one 301, not one for the slash and one for the case). */
-static const struct post *slug_target(const struct route *r,
-				      const struct request *probe,
-				      const struct site *s)
+/* One hop to p's canonical URL, which the next request finds in
+ * site_path: never a chain, never a loop. */
+static int redirect_to_post(const struct request *req, const struct post *p,
+			    struct response *resp)
 {
-	const struct post *p = NULL;
+	char buf[PERMALINK_MAX_URL + 1];
 
-	if (r->handler == page_post && !(p = site_post(s, probe->params[0])))
-		p = site_post_folded(s, probe->params[0]);
-	else if (r->handler == page_static &&
-		 !(p = site_page(s, probe->params[0])))
-		p = site_page_folded(s, probe->params[0]);
-	return p;
+	response_redirect(resp, site_post_url(req->app->site, p, buf,
+					      sizeof(buf)), 1);
+	return resp->status;
 }
 
 /*
@@ -130,7 +128,7 @@ static int route_wp_id(struct request *req, struct response *resp)
 	p = n > 0 && (size_t)n < sizeof(key) ?
 		site_alias(req->app->site, key) : NULL;
 	if (p)
-		return page_post_redirect(p, resp);
+		return redirect_to_post(req, p, resp);
 	return page_not_found(req, resp);
 }
 
@@ -143,23 +141,26 @@ int route_dispatch(struct request *req, struct response *resp)
 
 	if (req->uri.wp_id > 0)
 		return route_wp_id(req, resp);
+	req->post = NULL;
+	p = site_path(req->app->site, req->uri.path);
+	if (p) {
+		req->post = p;
+		return p->kind == POST_KIND_PAGE ? page_static(req, resp) :
+		       page_post(req, resp);
+	}
 	r = find(req->uri.path, req);
 	if (r)
 		return r->handler(req, resp);
 
-	/* Old URLs first: an alias may be written with or without a slash. */
+	/* Old URLs: other forms of a post's URL, /posts/SLUG under another
+	 * pattern, aliases (each with and without a slash). */
 	p = site_alias(req->app->site, req->uri.path);
-	if (!p && other_form(req->uri.path, req->uri.path_len, alt, sizeof(alt)))
-		p = site_alias(req->app->site, alt);
 	if (p)
-		return page_post_redirect(p, resp);
+		return redirect_to_post(req, p, resp);
 
 	/* alt is decoded: response_redirect percent-encodes it again. */
 	if (other_form(req->uri.path, req->uri.path_len, alt, sizeof(alt)) &&
 	    (r = find(alt, &probe))) {
-		if (req->uri.page <= 1 &&
-		    (p = slug_target(r, &probe, req->app->site)))
-			return page_post_redirect(p, resp);
 		response_redirect(resp, alt, req->uri.page);
 		return resp->status;
 	}

@@ -135,18 +135,17 @@ static int related_touched(const struct touch *t, const char *slug)
 
 int touch_page(const struct touch *t, const char *key)
 {
-	const char *slug = NULL;
-	int post;
+	const struct post *p;
 
 	if (t->everything)
 		return 1;
-	post = strncmp(key, "/posts/", 7) == 0;
-	if (post || strncmp(key, "/pages/", 7) == 0)
-		slug = key + 7;
-	/* lists, taxonomies, feeds, the sitemap, home: they list posts */
-	if (!slug || !*slug || strpbrk(slug, "/?"))
+	/* A post's or page's page is at its URL (site.yaml's permalinks);
+	 * anything else lists posts: lists, taxonomies, feeds, the
+	 * sitemap, home. */
+	p = site_path(t->site, key);
+	if (!p)
 		return 1;
-	if (slug_in(t->u, slug, strlen(slug)))
+	if (slug_in(t->u, p->slug, strlen(p->slug)))
 		return 1;
-	return post && related_touched(t, slug);
+	return p->kind == POST_KIND_POST && related_touched(t, p->slug);
 }

@@ -36,7 +36,9 @@ void touch_begin(struct touch *t, const struct site *site,
 void touch_end(struct touch *t);
 
 /* Whether the page cached under key (a path, "?page=N" maybe after it)
- * may have changed. */
+ * may have changed: a post's or page's own page is known by its URL in
+ * the site (site_path), whatever site.yaml's permalinks make it;
+ * anything else lists posts. */
 int touch_page(const struct touch *t, const char *key);
 
 #endif

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "content/html.h"
+#include "content/permalink.h"
+#include "content/site.h"
+#include "content/siteconf.h"
 #include "content/templates.h"
 #include "lib/config.h"
 #include "lib/limits.h"
@@ -89,33 +92,40 @@ const char *view_title_text(const struct post *p)
 	return p->title_text ? p->title_text : p->title;
 }
 
-/* "title" (plain text, escaped by {{title}}) and "title_html" (the
- * title's Markdown rendered at load, for {{{title_html}}}; the title
- * escaped when it was not rendered). */
-static enum quire_err set_titles(struct tvars *o, const struct post *p)
+/* "title" (plain text, escaped by {{title}}) and "title_html" (for
+ * {{{title_html}}}: html, else the text escaped). */
+static enum quire_err set_title_pair(struct tvars *o, const char *text,
+				     const char *html)
 {
 	struct buf b = BUF_INIT;
 	enum quire_err rc;
 
-	if ((rc = tvars_set(o, "title", view_title_text(p))) != QUIRE_OK)
+	if ((rc = tvars_set(o, "title", text)) != QUIRE_OK)
 		return rc;
-	if (p->title_html || !p->title)
-		return tvars_set(o, "title_html", p->title_html);
-	html_escape(&b, p->title, strlen(p->title));
+	if (html || !text)
+		return tvars_set(o, "title_html", html);
+	html_escape(&b, text, strlen(text));
 	rc = buf_failed(&b) ? QUIRE_ENOMEM : tvars_set(o, "title_html", b.data);
 	buf_release(&b);
 	return rc;
 }
 
-enum quire_err view_summary(struct tvars *o, const struct post *p)
+/* A post's: its title's Markdown rendered at load, and its text. */
+static enum quire_err set_titles(struct tvars *o, const struct post *p)
 {
-	char d[64];
+	return set_title_pair(o, view_title_text(p),
+			      p->title_html);
+}
+
+enum quire_err view_summary(struct tvars *o, const struct site *s,
+			    const struct post *p)
+{
+	char d[64], url[PERMALINK_MAX_URL + 1];
 	enum quire_err rc;
 
 	if ((rc = set_titles(o, p)) != QUIRE_OK ||
-	    (rc = tvars_setf(o, "url", "/%s/%s",
-			     p->kind == POST_KIND_PAGE ? "pages" : "posts",
-			     p->slug)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "url", site_post_url(s, p, url, sizeof(url)))) !=
+	    QUIRE_OK ||
 	    (rc = tvars_set(o, "description", p->description)) != QUIRE_OK ||
 	    (rc = tvars_setf(o, "reading_minutes", "%u",
 			     view_reading_minutes(p->words))) != QUIRE_OK ||
@@ -134,8 +144,9 @@ enum quire_err view_summary(struct tvars *o, const struct post *p)
 	return QUIRE_OK;
 }
 
-enum quire_err view_summaries(struct tvars *v, const char *name,
-			      struct post *const *posts, size_t n)
+enum quire_err view_summaries(struct tvars *v, const struct site *s,
+			      const char *name, struct post *const *posts,
+			      size_t n)
 {
 	struct tvars *o;
 	size_t i;
@@ -147,7 +158,7 @@ enum quire_err view_summaries(struct tvars *v, const char *name,
 		o = tvars_list_add(v, name);
 		if (!o)
 			return QUIRE_ENOMEM;
-		if ((rc = view_summary(o, posts[i])) != QUIRE_OK)
+		if ((rc = view_summary(o, s, posts[i])) != QUIRE_OK)
 			return rc;
 	}
 	return QUIRE_OK;
@@ -279,7 +290,7 @@ enum quire_err view_post(struct tvars *o, const struct site *s,
 	size_t i, n;
 	enum quire_err rc;
 
-	if ((rc = view_summary(o, p)) != QUIRE_OK ||
+	if ((rc = view_summary(o, s, p)) != QUIRE_OK ||
 	    (rc = tvars_set(o, "html", p->html ? p->html : "")) != QUIRE_OK ||
 	    (rc = tvars_set(o, "toc", p->toc_html)) != QUIRE_OK ||
 	    (rc = tvars_set(o, "featured_image", p->featured_image)) != QUIRE_OK ||
@@ -304,7 +315,38 @@ enum quire_err view_post(struct tvars *o, const struct site *s,
 	if (p->kind != POST_KIND_POST)
 		return QUIRE_OK;
 	n = pick_related(s, p, related);
-	return view_summaries(o, "related", related, n);
+	return view_summaries(o, s, "related", related, n);
+}
+
+/* The menu: site.yaml's when it has one, else every page; and which
+ * taxonomies the header links to. */
+static enum quire_err view_nav(struct tvars *base, const struct site *s)
+{
+	const struct siteconf *c = s->conf;
+	char url[PERMALINK_MAX_URL + 1];
+	struct tvars *nav;
+	size_t i;
+	enum quire_err rc;
+
+	if ((rc = tvars_list_empty(base, "nav")) != QUIRE_OK ||
+	    (rc = tvars_set_bool(base, "hide_tags", c && !c->show_tags)) != QUIRE_OK ||
+	    (rc = tvars_set_bool(base, "show_categories",
+				 !c || c->show_categories)) != QUIRE_OK)
+		return rc;
+	for (i = 0; c && c->has_menu && i < c->n_menu; i++) {
+		nav = tvars_list_add(base, "nav");
+		if (!nav || set_title_pair(nav, c->menu[i].title, NULL) != QUIRE_OK ||
+		    tvars_set(nav, "url", c->menu[i].url) != QUIRE_OK)
+			return QUIRE_ENOMEM;
+	}
+	for (i = 0; !(c && c->has_menu) && i < s->n_pages; i++) {
+		nav = tvars_list_add(base, "nav");
+		if (!nav || set_titles(nav, s->pages[i]) != QUIRE_OK ||
+		    tvars_set(nav, "url", site_post_url(s, s->pages[i], url,
+							sizeof(url))) != QUIRE_OK)
+			return QUIRE_ENOMEM;
+	}
+	return QUIRE_OK;
 }
 
 int view_html(const struct request *req, const char *tpl, struct tvars *vars,
@@ -313,10 +355,9 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 {
 	const struct app *app = req->app;
 	const struct site *s = app->site;
-	struct tvars *base, *nav;
+	struct tvars *base;
 	struct buf body = BUF_INIT, url = BUF_INIT;
 	char year[32];
-	size_t i;
 	enum quire_err rc = QUIRE_ENOMEM;
 	int status = 500;
 
@@ -339,7 +380,10 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 	if (buf_failed(&url) ||
 	    tvars_set(base, "site_title", app->cfg->site_title) != QUIRE_OK ||
 	    tvars_set(base, "site_url", app->cfg->site_url) != QUIRE_OK ||
-	    tvars_set(base, "description", description ? description : app->cfg->site_title) != QUIRE_OK ||
+	    tvars_set(base, "site_language", app->cfg->site_language) != QUIRE_OK ||
+	    tvars_set(base, "description", description ? description :
+		      app->cfg->site_description ? app->cfg->site_description :
+		      app->cfg->site_title) != QUIRE_OK ||
 	    tvars_set(base, "canonical", url.data) != QUIRE_OK ||
 	    tvars_set(base, "og_type", og_type ? og_type : "website") != QUIRE_OK ||
 	    tvars_setf(base, "feed_url", "%s/feed.xml", app->cfg->site_url) != QUIRE_OK ||
@@ -354,14 +398,8 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 		if (buf_failed(&url) || tvars_set(base, "og_image", url.data) != QUIRE_OK)
 			goto out;
 	}
-	if (tvars_list_empty(base, "nav") != QUIRE_OK)
+	if (view_nav(base, s) != QUIRE_OK)
 		goto out;
-	for (i = 0; i < s->n_pages; i++) {
-		nav = tvars_list_add(base, "nav");
-		if (!nav || set_titles(nav, s->pages[i]) != QUIRE_OK ||
-		    tvars_setf(nav, "url", "/pages/%s", s->pages[i]->slug) != QUIRE_OK)
-			goto out;
-	}
 	buf_reset(&resp->body);
 	if (templates_render(app->tpl, "base", base, &resp->body) != QUIRE_OK ||
 	    buf_failed(&resp->body))

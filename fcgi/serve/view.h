@@ -29,10 +29,12 @@ const char *view_title_text(const struct post *p);
 /* Sets the summary fields of p on o: title (plain text), title_html
  * (its Markdown as inline HTML, for {{{title_html}}}), url, date_iso,
  * date_human, description, reading_minutes, tags, pinned, draft. */
-enum quire_err view_summary(struct tvars *o, const struct post *p);
+enum quire_err view_summary(struct tvars *o, const struct site *s,
+			    const struct post *p);
 /* Appends a summary of each of posts[0..n) to the list name of v. */
-enum quire_err view_summaries(struct tvars *v, const char *name,
-			      struct post *const *posts, size_t n);
+enum quire_err view_summaries(struct tvars *v, const struct site *s,
+			      const char *name, struct post *const *posts,
+			      size_t n);
 /* Sets everything post.html shows of p on o, related posts included. */
 enum quire_err view_post(struct tvars *o, const struct site *s,
 			 const struct post *p);

@@ -391,8 +391,8 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	cache_init(&l1, app->cfg->cache_bytes, response_finished_free);
 	metrics_claim();
 	metrics_add(METRIC_WORKER_STARTS, 1);
-	if (tiers_configured(app->cfg)) {
-		app->tiers = tiers_new(app->cfg);
+	if (tiers_configured(app->op)) {
+		app->tiers = tiers_new(app->op);
 		if (!app->tiers) {
 			free(req);
 			free(wr);
@@ -407,6 +407,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	commit_reload_init(&wr->reload, app->cfg->workers > 0 ? getppid() : 0,
 			   app->cfg->redis_url && *app->cfg->redis_url);
 	wr->tiers = app->tiers;
+	wr->app = app;
 	/* Warm before the first request, not on it: the Redis connection,
 	 * the compressor, the heap (the pages shared with the master are
 	 * copied, WORKER_WARM_HEAP more faulted in). The first requests of
@@ -417,7 +418,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		log_msg(LOG_LEVEL_WARN, "worker", "out of memory for the compressor");
 	prefault_heap(WORKER_WARM_HEAP);
 	if (app->cfg->redis_url && *app->cfg->redis_url &&
-	    sub_start(&sub, app->cfg, app->generation) != QUIRE_OK)
+	    sub_start(&sub, app->op, app->generation) != QUIRE_OK)
 		log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
 	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu generation=%lld "
 		"ready_ms=%.1f", app->cfg->cache_bytes / (1024 * 1024),

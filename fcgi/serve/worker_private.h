@@ -50,6 +50,9 @@ struct writes {
 	 * remembers it) owes Redis, retried while something is owed. */
 	struct commit_reload reload;
 	struct tiers *tiers;
+	/* the app it serves: a write's answer names the post's URL, the
+	 * site's (page_api_answer) */
+	const struct app *app;
 	/* Without a master either: its own writes that no announce will
 	 * bring, to apply before the next request (worker_writes_take_own) */
 	struct sub_update *own;

@@ -34,7 +34,7 @@ static void writes_finish(struct writes *wr, size_t i,
 	struct response resp;
 
 	response_init(&resp);
-	page_api_answer(pk->w, r, &resp);
+	page_api_answer(pk->w, r, wr->app ? wr->app->site : NULL, &resp);
 	worker_io_send_response(pk->fr, &resp, pk->is_head);
 	response_release(&resp);
 	worker_io_close(pk->fr);
@@ -181,7 +181,7 @@ int worker_writes_commit(FCGX_Request *fr, struct app *app, struct writes *wr,
 		    r.rc == QUIRE_OK && !wr->reload.master)
 			writes_keep_own(wr, w, &r);
 	}
-	page_api_answer(w, &r, resp);
+	page_api_answer(w, &r, app->site, resp);
 	commit_request_release(w);
 	free(w);
 	return 0;

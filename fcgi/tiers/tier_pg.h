@@ -95,6 +95,24 @@ enum quire_err tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
 			      size_t n_upserts, char *const *deletes,
 			      size_t n_deletes, long long *generation);
 
+/* site.yaml for tier_pg_deploy_site: its text, or none. */
+struct tier_pg_config {
+	const char *text;        /* NULL: the folder has no site.yaml */
+	size_t len;
+};
+/* tier_pg_deploy, and site.yaml (config, when not NULL) stored in the
+ * same transaction: site.config, which the workers' index reads. */
+enum quire_err tier_pg_deploy_site(struct tier_pg *pg,
+				   struct record *const *upserts,
+				   size_t n_upserts, char *const *deletes,
+				   size_t n_deletes,
+				   const struct tier_pg_config *config,
+				   long long *generation);
+/* site.yaml as stored: *text (caller frees; NULL: none), *len bytes.
+ * QUIRE_OK, QUIRE_EIO, QUIRE_ENOMEM. */
+enum quire_err tier_pg_config_read(struct tier_pg *pg, char **text,
+				   size_t *len);
+
 /* One write of the HTTP API, in a batch (tier_pg_write). */
 struct tier_pg_op {
 	const char *slug;        /* a delete's; a put's is rec->slug */
@@ -166,6 +184,12 @@ enum quire_err tier_pg_fetch(struct tier_pg *pg, const char *slug,
  */
 enum quire_err tier_pg_index(struct tier_pg *pg, struct record ***out,
 			     size_t *n, long long *generation);
+/* The same, and site.yaml as the last deploy stored it, of the same
+ * snapshot, into *config (*config_len bytes; caller frees; NULL when
+ * none was deployed). */
+enum quire_err tier_pg_index_site(struct tier_pg *pg, struct record ***out,
+				  size_t *n, long long *generation,
+				  char **config, size_t *config_len);
 
 /* Those of slugs[0..n) that are posts of the API (origin api), by slug,
  * into *owned (*n_owned of them; caller frees with quire_strings_free):

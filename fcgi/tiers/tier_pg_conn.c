@@ -139,17 +139,24 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  " p.hash, p.revision"
 	  " FROM posts p WHERE p.slug = $1",
 	  1, text_type },
-	/* One statement, so one snapshot: the generation matches the rows.
-	 * The left join gives one row (slug NULL) on an empty site. The
-	 * source is cut in bytes of UTF-8, as body_offset counts them. */
+	/* One statement, so one snapshot: the generation and site.yaml
+	 * match the rows. The left join gives one row (slug NULL) on an
+	 * empty site; site.yaml comes in the first row only. Read through
+	 * to_jsonb so that workers of this version read a database whose
+	 * schema is older (no config column until step 6: no site.yaml),
+	 * as they did before. The source is cut in bytes of UTF-8, as
+	 * body_offset counts them. */
 	{ "quire_index",
-	  "WITH g AS (SELECT generation FROM site)"
+	  "WITH g AS (SELECT generation, to_jsonb(s) ->> 'config' AS config"
+	  " FROM site s)"
 	  " SELECT p.slug, p.kind, p.origin, p.path,"
 	  " convert_from(substring(convert_to(p.source, 'UTF8')"
 	  " FROM 1 FOR p.body_offset), 'UTF8'), p.body_offset,"
 	  " NULL::text, NULL::text, p.words,"
 	  " extract(epoch FROM p.date)::bigint, p.hash, p.revision,"
-	  " g.generation"
+	  " g.generation,"
+	  " CASE WHEN row_number() OVER (ORDER BY p.kind, p.date DESC NULLS"
+	  " LAST, p.slug) = 1 THEN g.config END"
 	  " FROM g LEFT JOIN posts p ON true"
 	  " ORDER BY p.kind, p.date DESC NULLS LAST, p.slug",
 	  0, NULL },

@@ -51,6 +51,7 @@ struct deploy {
 	size_t n_many;         /* statements of PG_UPSERT_ROWS records */
 	size_t n_upsert_stmts; /* all upsert statements */
 	int has_delete;
+	const struct tier_pg_config *config; /* site.yaml to store, or NULL */
 	long long *revisions;  /* one per upsert, kept until COMMIT succeeds */
 	size_t n_revisions;    /* how many were returned */
 	size_t sent;           /* queries sent */
@@ -225,7 +226,8 @@ static void deploy_result(struct deploy *d, PGresult *res)
 	struct tier_pg *pg = d->pg;
 	size_t idx = d->done++;
 	ExecStatusType st = PQresultStatus(res);
-	size_t sync = 1 + d->n_upsert_stmts + (d->has_delete ? 1 : 0);
+	size_t sync = 1 + d->n_upsert_stmts + (d->has_delete ? 1 : 0) +
+		      (d->config ? 1 : 0);
 	size_t bump = sync + 1;
 	long long v;
 
@@ -238,6 +240,8 @@ static void deploy_result(struct deploy *d, PGresult *res)
 		if (d->rc == QUIRE_OK)
 			pg_fail(pg, idx == 0 ? "deploy begin" :
 				idx <= d->n_upsert_stmts ? "deploy upsert" :
+				idx < sync && d->config && idx == sync - 1 ?
+				"deploy site.yaml" :
 				idx < sync ? "deploy delete" :
 				idx == sync ? "deploy synchronous_commit" :
 				idx == bump ? "deploy generation" :
@@ -369,6 +373,22 @@ static enum quire_err deploy_send_upserts(struct deploy *d,
 	return QUIRE_OK;
 }
 
+/* site.yaml's text into site.config (NULL: none), a text parameter. */
+static enum quire_err deploy_send_config(struct deploy *d)
+{
+	const char *values[1] = { d->config->text };
+	int lengths[1] = { (int)d->config->len }, formats[1] = { 0 };
+
+	if (!PQsendQueryParams(d->pg->conn, "UPDATE site SET config = $1", 1,
+			       NULL, values, lengths, formats, 0)) {
+		pg_fail(d->pg, "deploy", NULL);
+		return QUIRE_EIO;
+	}
+	d->sent++;
+	d->unsynced++;
+	return QUIRE_OK;
+}
+
 static enum quire_err deploy_send_tail(struct deploy *d, char *const *deletes,
 				       size_t n_deletes, struct buf *scratch)
 {
@@ -390,6 +410,8 @@ static enum quire_err deploy_send_tail(struct deploy *d, char *const *deletes,
 		if (rc != QUIRE_OK)
 			return rc;
 	}
+	if (d->config && (rc = deploy_send_config(d)) != QUIRE_OK)
+		return rc;
 	rc = deploy_send(d, NULL, PG_SYNC_COMMIT_SQL, 0, NULL, NULL, NULL);
 	if (rc != QUIRE_OK)
 		return rc;
@@ -404,6 +426,41 @@ enum quire_err tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
 			      size_t n_upserts, char *const *deletes,
 			      size_t n_deletes, long long *generation)
 {
+	return tier_pg_deploy_site(pg, upserts, n_upserts, deletes, n_deletes,
+				   NULL, generation);
+}
+
+enum quire_err tier_pg_config_read(struct tier_pg *pg, char **text,
+				   size_t *len)
+{
+	PGresult *res = NULL;
+	enum quire_err rc;
+
+	*text = NULL;
+	*len = 0;
+	rc = pg_exec_simple(pg, "site.yaml", "SELECT config FROM site", &res);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (PQntuples(res) != 1) {
+		pg_set_error(pg, "site.yaml", "the site row is missing", NULL);
+		PQclear(res);
+		return QUIRE_EIO;
+	}
+	if (!PQgetisnull(res, 0, 0)) {
+		rc = pg_col_dup(res, 0, 0, text);
+		*len = (size_t)PQgetlength(res, 0, 0);
+	}
+	PQclear(res);
+	return rc;
+}
+
+enum quire_err tier_pg_deploy_site(struct tier_pg *pg,
+				   struct record *const *upserts,
+				   size_t n_upserts, char *const *deletes,
+				   size_t n_deletes,
+				   const struct tier_pg_config *config,
+				   long long *generation)
+{
 	struct upsert_batch *b = NULL;
 	struct deploy d;
 	size_t i;
@@ -416,6 +473,7 @@ enum quire_err tier_pg_deploy(struct tier_pg *pg, struct record *const *upserts,
 	d.n_many = n_upserts / PG_UPSERT_ROWS;
 	d.n_upsert_stmts = d.n_many + n_upserts % PG_UPSERT_ROWS;
 	d.has_delete = n_deletes > 0;
+	d.config = config;
 	if (generation)
 		*generation = 0;
 	if ((n_upserts && !upserts) || (n_deletes && !deletes))

@@ -225,6 +225,8 @@ static void records_release(void *v, size_t n)
 struct index_read {
 	long long *generation;
 	int seen;
+	char **config;
+	size_t *config_len;
 };
 
 static int index_row(struct tier_pg *pg, const PGresult *res, int i,
@@ -238,6 +240,11 @@ static int index_row(struct tier_pg *pg, const PGresult *res, int i,
 			return QUIRE_EIO;
 		}
 		ir->seen = 1;
+		if (ir->config && !PQgetisnull(res, 0, PG_COL_CONFIG)) {
+			if (pg_col_dup(res, 0, PG_COL_CONFIG, ir->config) != QUIRE_OK)
+				return QUIRE_ENOMEM;
+			*ir->config_len = (size_t)PQgetlength(res, 0, PG_COL_CONFIG);
+		}
 	}
 	if (PQgetisnull(res, i, PG_COL_SLUG))
 		return PG_ROW_SKIP;
@@ -247,10 +254,21 @@ static int index_row(struct tier_pg *pg, const PGresult *res, int i,
 enum quire_err tier_pg_index(struct tier_pg *pg, struct record ***out,
 			     size_t *n, long long *generation)
 {
-	struct index_read ir = { generation, 0 };
+	return tier_pg_index_site(pg, out, n, generation, NULL, NULL);
+}
+
+enum quire_err tier_pg_index_site(struct tier_pg *pg, struct record ***out,
+				  size_t *n, long long *generation,
+				  char **config, size_t *config_len)
+{
+	struct index_read ir = { generation, 0, config, config_len };
 	enum quire_err rc;
 
 	*generation = 0;
+	if (config) {
+		*config = NULL;
+		*config_len = 0;
+	}
 	rc = pg_read_each(pg, PG_STMT_INDEX, 0, NULL, sizeof(**out), index_row,
 			  &ir, records_release, out, n);
 	if (rc == QUIRE_OK && !ir.seen) {
@@ -259,6 +277,11 @@ enum quire_err tier_pg_index(struct tier_pg *pg, struct record ***out,
 		*n = 0;
 		pg_set_error(pg, "index", "the site row is missing", NULL);
 		rc = QUIRE_EIO;
+	}
+	if (rc != QUIRE_OK && config) {
+		free(*config);
+		*config = NULL;
+		*config_len = 0;
 	}
 	return rc;
 }

@@ -139,6 +139,10 @@ static const char *const migrations[] = {
 	"  END IF;"
 	" END IF;"
 	" END $$",
+	/* 6: site.yaml, as the last deploy carried it (NULL: none), so that
+	 * workers that never read the content folder serve by it (DESIGN
+	 * §5). Read by the index's one statement, in its snapshot. */
+	"ALTER TABLE site ADD COLUMN IF NOT EXISTS config text",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -92,6 +92,17 @@ enum quire_err tier_redis_fetch_many(struct tier_redis *r,
  */
 enum quire_err tier_redis_index(struct tier_redis *r, struct record ***out,
 				size_t *n, long long *generation);
+/* The same, and PREFIX site (site.yaml as deployed) in the same
+ * MULTI/EXEC into *config (*config_len bytes; caller frees; NULL when
+ * there is none). */
+enum quire_err tier_redis_index_site(struct tier_redis *r,
+				     struct record ***out, size_t *n,
+				     long long *generation, char **config,
+				     size_t *config_len);
+/* Sets PREFIX site to site.yaml's text (text NULL: deletes it): what a
+ * deploy's whole rewrite stores before the generation key. */
+enum quire_err tier_redis_config_set(struct tier_redis *r, const char *text,
+				     size_t len);
 /* Some index entries; (*out)[i] NULL when absent. */
 enum quire_err tier_redis_index_many(struct tier_redis *r,
 				     const char *const *slugs, size_t n,

@@ -281,20 +281,56 @@ static char *slug_from_reply(const redisReply *e)
 	return strndup(e->str, e->len);
 }
 
+enum quire_err tier_redis_config_set(struct tier_redis *r, const char *text,
+				     size_t len)
+{
+	char key[REDIS_KEY_MAX + 1];
+	const char *argv[3];
+	size_t argvlen[3];
+	struct redis_cmd c = { argv, argvlen, 0, 3 };
+	redisReply *rep;
+	enum quire_err rc = QUIRE_OK;
+
+	redis_cmd_adds(&c, text ? "SET" : "DEL");
+	redis_cmd_add(&c, key, redis_key_fixed(r, "site", key));
+	if (text)
+		redis_cmd_add(&c, text, len);
+	rep = redis_command(r, &c);
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type == REDIS_REPLY_ERROR)
+		rc = redis_fail_reply(r, rep, "set site");
+	freeReplyObject(rep);
+	return rc;
+}
+
 enum quire_err tier_redis_index(struct tier_redis *r, struct record ***out,
 				size_t *n, long long *generation)
 {
+	return tier_redis_index_site(r, out, n, generation, NULL, NULL);
+}
+
+enum quire_err tier_redis_index_site(struct tier_redis *r,
+				     struct record ***out, size_t *n,
+				     long long *generation, char **config,
+				     size_t *config_len)
+{
 	char kindex[REDIS_KEY_MAX + 1], kgen[REDIS_KEY_MAX + 1];
+	char ksite[REDIS_KEY_MAX + 1];
 	const char *argv[2];
 	size_t argvlen[2];
 	struct redis_cmd c = { argv, argvlen, 0, 2 };
 	struct record **v = NULL;
-	redisReply *exec = NULL, *h, *g;
+	redisReply *exec = NULL, *h, *g, *sc;
 	size_t i, count = 0, pending = 0;
 	enum quire_err rc;
 
 	*out = NULL;
 	*n = 0;
+	if (config) {
+		*config = NULL;
+		*config_len = 0;
+	}
 	if (tier_redis_broken(r) || r->subscribed)
 		return QUIRE_EIO;
 	/* MULTI so that the index and the generation are one snapshot. */
@@ -312,13 +348,19 @@ enum quire_err tier_redis_index(struct tier_redis *r, struct record ***out,
 	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
 		return rc;
 	c.argc = 0;
+	redis_cmd_adds(&c, "GET");
+	redis_cmd_add(&c, ksite, redis_key_fixed(r, "site", ksite));
+	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+		return rc;
+	c.argc = 0;
 	redis_cmd_adds(&c, "EXEC");
 	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
 		return rc;
-	if ((rc = multi_replies(r, 2, &exec, "read index")) != QUIRE_OK)
+	if ((rc = multi_replies(r, 3, &exec, "read index")) != QUIRE_OK)
 		return rc;
 	h = exec->element[0];
 	g = exec->element[1];
+	sc = exec->element[2];
 	if (g->type == REDIS_REPLY_NIL) {
 		rc = QUIRE_ENOTFOUND;
 		goto out;
@@ -359,6 +401,16 @@ enum quire_err tier_redis_index(struct tier_redis *r, struct record ***out,
 		}
 		free(slug);
 		count++;
+	}
+	if (config && sc->type == REDIS_REPLY_STRING) {
+		*config = malloc(sc->len + 1);
+		if (!*config) {
+			rc = QUIRE_ENOMEM;
+			goto out;
+		}
+		memcpy(*config, sc->str, sc->len);
+		(*config)[sc->len] = '\0';
+		*config_len = sc->len;
 	}
 	*out = v;
 	*n = count;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "content/siteconf.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/quire.h"
@@ -427,23 +428,45 @@ static enum quire_err content_from(struct record **recs, size_t n,
 	return QUIRE_OK;
 }
 
+/*
+ * site.yaml as the tiers hold it (text NULL: none deployed) into c. The
+ * deploy parsed it before storing it; one that no longer parses (stored
+ * by a newer quire with keys this one does not know) is logged and the
+ * defaults served, rather than no site at all.
+ */
+static enum quire_err conf_from(struct content *c, const char *text,
+				size_t len)
+{
+	struct parse_error err;
+	enum quire_err rc = siteconf_parse(text, len, &c->conf, &err);
+
+	if (rc == QUIRE_ENOMEM || rc == QUIRE_OK)
+		return rc;
+	log_msg(LOG_LEVEL_ERROR, "load", "site.yaml in the tiers:%u:%u: %s; "
+		"serving the defaults", err.line, err.column, err.message);
+	return siteconf_parse(NULL, 0, &c->conf, &err);
+}
+
 enum quire_err tiers_load(struct tiers *t, struct content **out,
 			  long long *generation)
 {
 	struct record **recs = NULL;
 	struct tier_pg *p = pg(t);
 	struct tier_redis *r;
-	size_t n = 0;
+	char *config = NULL;
+	size_t n = 0, config_len = 0;
 	enum quire_err rc = QUIRE_EIO;
 
 	*out = NULL;
 	if (p) {
-		rc = tier_pg_index(p, &recs, &n, generation);
+		rc = tier_pg_index_site(p, &recs, &n, generation, &config,
+					&config_len);
 		if (rc != QUIRE_OK)
 			pg_failed(t);
 	}
 	if (rc != QUIRE_OK && (r = redis(t))) {
-		rc = tier_redis_index(r, &recs, &n, generation);
+		rc = tier_redis_index_site(r, &recs, &n, generation, &config,
+					   &config_len);
 		if (rc == QUIRE_ENOTFOUND) {
 			/* An empty Redis and no PostgreSQL: nothing deployed. */
 			*generation = 0;
@@ -454,6 +477,13 @@ enum quire_err tiers_load(struct tiers *t, struct content **out,
 		return QUIRE_EIO;
 	rc = content_from(recs, n, out);
 	record_array_free(recs, n);
+	if (rc == QUIRE_OK)
+		rc = conf_from(*out, config, config_len);
+	free(config);
+	if (rc != QUIRE_OK) {
+		content_free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

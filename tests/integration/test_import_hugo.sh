@@ -149,17 +149,7 @@ check "the slug keeps its case" grep -qx 'slug: "Capital-Name"' "$OUT/posts/Capi
 check "the draft stays a draft" grep -qx 'draft: true' "$OUT/posts/draft.md"
 check "the unknown shortcode stays visible" grep -qF "{{< youtube w7Ft2ymGmfc >}}" "$OUT/posts/second.md"
 
-mkdir -p "$T_DIR/casesite/posts"
-printf -- '---\ntitle: t\nslug: "Ab"\n---\nx\n' >"$T_DIR/casesite/posts/case.md"
-CAPS=1
-"$QUIRECTL" check "$T_DIR/casesite" >/dev/null 2>&1 || CAPS=0
-if ((CAPS)); then
-	check "quirectl check finds no error in what was written" "$QUIRECTL" check "$OUT"
-else
-	echo "SKIP  quirectl check: this quire refuses slugs with capitals (SPEC17 §1 not merged)"
-	check "quirectl check finds no error but the capitals' in what was written" \
-		grep -q '^7 files parsed, 1 errors' <("$QUIRECTL" check "$OUT" 2>/dev/null)
-fi
+check "quirectl check finds no error in what was written" "$QUIRECTL" check "$OUT"
 
 echo "== served"
 t_start_stack "$OUT"
@@ -173,12 +163,7 @@ declare -A OLD=(
 	[/about/]="About this blog"
 	[/colophon/]="Colophon"
 )
-if ((!CAPS)); then
-	echo "SKIP  /2020/05/capital-name/: this quire refuses slugs with capitals (SPEC17 §1 not merged)"
-	unset 'OLD[/2020/05/capital-name/]'
-else
-	expect_status /posts/Capital-Name 200
-fi
+expect_status /posts/Capital-Name 200
 for url in "${!OLD[@]}"; do
 	expect_old_url "$url" "${OLD[$url]}"
 done

@@ -140,19 +140,7 @@ check "the slug keeps its case" grep -qx 'slug: "Rust-1.12.1"' "$OUT/posts/2016-
 check "the draft stays a draft" grep -qx 'draft: true' "$OUT/posts/a-draft.md"
 check "the date with a zone is one quire reads" grep -qx 'date: 2017-01-05 10:00:00+02:00' "$OUT/posts/2017-01-05-tags-galore.md"
 check "a string of tags is split as Jekyll splits it" grep -qx '  - "jekyll"' "$OUT/posts/2017-01-05-tags-galore.md"
-# quire takes a slug with capitals once issue 17's slug rule is in
-# (SPEC17 §1); until then that post is refused at load, and said so.
-mkdir -p "$T_DIR/casesite/posts"
-printf -- '---\ntitle: t\nslug: "Ab"\n---\nx\n' >"$T_DIR/casesite/posts/case.md"
-CAPS=1
-"$QUIRECTL" check "$T_DIR/casesite" >/dev/null 2>&1 || CAPS=0
-if ((CAPS)); then
-	check "quirectl check finds no error in what was written" "$QUIRECTL" check "$OUT"
-else
-	echo "SKIP  quirectl check: this quire refuses slugs with capitals (SPEC17 §1 not merged)"
-	check "quirectl check finds no error but the capitals' in what was written" \
-		grep -q '^7 files parsed, 1 errors' <("$QUIRECTL" check "$OUT" 2>/dev/null)
-fi
+check "quirectl check finds no error in what was written" "$QUIRECTL" check "$OUT"
 
 echo "== a named style: pretty"
 P=$T_DIR/pretty
@@ -185,12 +173,7 @@ declare -A OLD=(
 	[/news/2019/01/02/folder-category.html]="Folder category"
 	[/about.html]="About me"
 )
-if ((!CAPS)); then
-	echo "SKIP  /2016/10/20/Rust-1.12.1.html: this quire refuses slugs with capitals (SPEC17 §1 not merged)"
-	unset 'OLD[/2016/10/20/Rust-1.12.1.html]'
-else
-	expect_status /posts/Rust-1.12.1 200
-fi
+expect_status /posts/Rust-1.12.1 200
 for url in "${!OLD[@]}"; do
 	expect_old_url "$url" "${OLD[$url]}"
 done

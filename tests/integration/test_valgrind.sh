@@ -94,6 +94,10 @@ check "Redis got the write it missed, under valgrind" \
 sed -i 's/^FIXTURE-HELLO-BODY/VG-EDIT FIXTURE-HELLO-BODY/' "$SITE/posts/2024-01-10-hello-world.md"
 "$QUIRECTL" deploy "$SITE" >/dev/null 2>&1
 expect_body_contains /posts/hello-world VG-EDIT
+# site.yaml deployed: the whole site loaded again, the settings made anew.
+printf 'title: VG Site\nmenu:\n  - {title: VG Menu, url: /pages/about}\n' >"$SITE/site.yaml"
+"$QUIRECTL" deploy "$SITE" >/dev/null 2>&1
+expect_body_contains / 'VG Menu'
 
 # The deployer under memcheck: what it carries from deploy to deploy
 # (listing, what PostgreSQL holds) must neither leak nor be misused.
@@ -118,6 +122,12 @@ expect_body_contains /posts/hello-world VG-EDIT3
 printf -- '---\ntitle: [bad\n---\n' >"$SITE/posts/zz-bad.md"
 check "a broken file: the deploy fails (exit 1)" test "$("$CLIENT" "$SITE" >/dev/null 2>&1; echo $?)" = 1
 rm -f "$SITE/posts/zz-bad.md"
+cp "$SITE/site.yaml" "$T_DIR/site.yaml.good"
+printf 'title: [bad\n' >"$SITE/site.yaml"
+check "a broken site.yaml: the deploy fails (exit 1)" test "$("$CLIENT" "$SITE" >/dev/null 2>&1; echo $?)" = 1
+sed 's/VG Site/VG Site Two/' "$T_DIR/site.yaml.good" >"$SITE/site.yaml"
+check "site.yaml through the deployer under valgrind" "$CLIENT" "$SITE"
+expect_body_contains / 'VG Site Two' 
 printf -- '---\ntitle: Owned\nslug: vg-owned\n---\nx\n' >"$SITE/posts/zz-owned.md"
 for k in 1 2; do
 	sed -i "s/VG-EDIT[-A-Z0-9]* /VG-EDIT-OWNED$k /" "$SITE/posts/2024-01-10-hello-world.md"

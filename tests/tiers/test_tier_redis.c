@@ -632,6 +632,35 @@ static void test_owed_lost(void)
 	tier_redis_close(r);
 }
 
+/* PREFIX site: site.yaml beside the index, read in its MULTI. */
+static void test_config(void)
+{
+	static const char yaml[] = "title: In Redis\n";
+	char own[64];
+	struct tier_redis *r;
+	struct record **idx = NULL;
+	char *text = NULL;
+	size_t n = 0, len = 0;
+	long long g = 0;
+
+	snprintf(own, sizeof(own), "qtest-site:%ld:", (long)getpid());
+	r = connect_or_die(url, own, 1000);
+	CHECK(tier_redis_store(r, NULL, 0, NULL, 0, 3, 0, NULL) == QUIRE_OK);
+	CHECK(tier_redis_index_site(r, &idx, &n, &g, &text, &len) == QUIRE_OK);
+	CHECK(g == 3 && !text && len == 0);
+	record_array_free(idx, n);
+	CHECK(tier_redis_config_set(r, yaml, sizeof(yaml) - 1) == QUIRE_OK);
+	CHECK(tier_redis_index_site(r, &idx, &n, &g, &text, &len) == QUIRE_OK);
+	CHECK(text && len == sizeof(yaml) - 1 && memcmp(text, yaml, len) == 0);
+	free(text);
+	record_array_free(idx, n);
+	CHECK(tier_redis_config_set(r, NULL, 0) == QUIRE_OK);
+	CHECK(tier_redis_index_site(r, &idx, &n, &g, &text, &len) == QUIRE_OK);
+	CHECK(!text);
+	record_array_free(idx, n);
+	tier_redis_close(r);
+}
+
 int main(void)
 {
 	url = getenv("QUIRE_REDIS_URL");
@@ -656,5 +685,6 @@ int main(void)
 	test_ack_published();
 	test_store_refused();
 	test_owed_lost();
+	test_config();
 	return check_done("test_tier_redis");
 }

@@ -4,21 +4,27 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "content/permalink.h"
 #include "serve/route.h"
 
 int main(void)
 {
 	struct request *req = calloc(1, sizeof(*req));
+	static const char *const paths[] = {
+		"/", "/posts/", "/tags/", "/tags/x", "/tags/x/feed.xml",
+		"/categories/", "/categories/x", "/feed.xml", "/sitemap.xml",
+		"/healthz", "/metrics",
+	};
+	size_t i;
 
 	if (!req)
 		return 1;
 	CHECK_STR(route_pattern("/", req), "/");
 	CHECK_STR(route_pattern("/posts/", req), "/posts/");
-	CHECK_STR(route_pattern("/posts/hello", req), "/posts/*");
-	CHECK_STR(req->params[0], "hello");
-	CHECK(req->n_params == 1);
-	CHECK_STR(route_pattern("/pages/about", req), "/pages/*");
-	CHECK_STR(req->params[0], "about");
+	/* Posts and pages are not routes: their URLs are the site's
+	 * (site_path), made by site.yaml's permalinks. */
+	CHECK(route_pattern("/posts/hello", req) == NULL);
+	CHECK(route_pattern("/pages/about", req) == NULL);
 	CHECK_STR(route_pattern("/tags/", req), "/tags/");
 	CHECK_STR(route_pattern("/tags/c", req), "/tags/*");
 	CHECK_STR(route_pattern("/tags/c/feed.xml", req), "/tags/*/feed.xml");
@@ -37,6 +43,12 @@ int main(void)
 	CHECK(route_pattern("/posts/a/b", req) == NULL);
 	CHECK(route_pattern("/nothing", req) == NULL);
 	CHECK(route_pattern("/feed.xml/", req) == NULL);
+
+	/* Every route is reserved: no permalink may shadow one. */
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		CHECK(route_pattern(paths[i], req) != NULL);
+		CHECK(permalink_reserved(paths[i]));
+	}
 	free(req);
 	return check_done("test_route");
 }

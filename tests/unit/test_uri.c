@@ -82,7 +82,7 @@ static void test_list_query(void)
 	CHECK(page_api_list_query_parse("after=Rust-1.12.1", &q) == 200);
 	CHECK_STR(q.after, "Rust-1.12.1");
 	CHECK(page_api_list_query_parse("after=caf%C3%A9", &q) == 400);
-	/* slugs keep their case (SPEC17 §1) */
+	/* an upper-case slug too */
 	CHECK(page_api_list_query_parse("after=UPPER", &q) == 200);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "after=", 6);
