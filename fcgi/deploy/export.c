@@ -895,20 +895,27 @@ static enum quire_err export_verify(struct export *ex)
 	return verify_pass(ex, VERIFY_LAST, &ok, &rewrote);
 }
 
-/*
- * The site's settings: site.yaml at the root of the folder, as the last
- * deploy stored it. Writes nothing yet: PostgreSQL keeps no site.yaml on
- * this branch (issue 17, item 1, the siteyaml branch, stores it and
- * reads it with tier_pg_config_read(pg, &text, &len)); once it does,
- * this is: read it, report and fail on an error, and when text is not
- * NULL file_write(ex, "site.yaml", text, len) (QUIRE_ECONFLICT an
- * error), free(text). test_export.sh then finds the sample's site.yaml
- * back (its diff of the sample and the export fails until it does).
- */
+/* The site's settings: site.yaml at the root of the folder, as the last
+ * deploy stored it (none: no file). */
 static enum quire_err export_site_config(struct export *ex)
 {
-	(void)ex;
-	return QUIRE_OK;
+	char *text = NULL;
+	size_t len = 0;
+	enum quire_err rc;
+
+	rc = tier_pg_config_read(ex->pg, &text, &len);
+	if (rc != QUIRE_OK) {
+		log_report("postgresql: site.yaml: %s", rc == QUIRE_ENOMEM ?
+			   "out of memory" : tier_pg_error(ex->pg));
+		return rc;
+	}
+	if (!text)
+		return QUIRE_OK;
+	rc = file_write(ex, "site.yaml", text, len);
+	if (rc == QUIRE_ECONFLICT)
+		log_report("site.yaml: a post's file has that name");
+	free(text);
+	return rc;
 }
 
 /* tmp made readable as the umask allows (mkdtemp made it 0700), moved

@@ -155,8 +155,9 @@ int route_dispatch(struct request *req, struct response *resp)
 	/* Old URLs: other forms of a post's URL, /posts/SLUG under another
 	 * pattern, aliases (each with and without a slash). */
 	p = site_alias(req->app->site, req->uri.path);
-	if (p)
-		return redirect_to_post(req, p, resp);
+	if (p)	/* a post has no page 2: nor has its old URL */
+		return req->uri.page > 1 ? page_not_found(req, resp) :
+		       redirect_to_post(req, p, resp);
 
 	/* alt is decoded: response_redirect percent-encodes it again. */
 	if (other_form(req->uri.path, req->uri.path_len, alt, sizeof(alt)) &&

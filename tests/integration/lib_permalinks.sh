@@ -42,6 +42,11 @@ permalinks_urls() {
 	expect_redirect /posts/rust-news/ 301 "$rust"
 	expect_redirect /old/rust-news 301 "$rust"
 	expect_redirect /old/rust-news/ 301 "$rust"
+	# another letter case: one 301 too, from the folded tables
+	expect_redirect /2016/10/20/Rust-News.html 301 "$rust"
+	expect_redirect /2016/10/20/RUST-NEWS/ 301 "$rust"
+	expect_redirect /posts/Rust-News 301 "$rust"
+	expect_redirect /About/ 301 /about/
 	expect_status /2016/10/21/rust-news.html 404
 	expect_status /2017/01/02/second.html 200
 	expect_body_contains /about/ PERMA-ABOUT-BODY

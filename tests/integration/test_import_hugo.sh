@@ -163,7 +163,7 @@ declare -A OLD=(
 	[/about/]="About this blog"
 	[/colophon/]="Colophon"
 )
-expect_status /posts/Capital-Name 200
+expect_old_url /posts/Capital-Name "Capital Name"
 for url in "${!OLD[@]}"; do
 	expect_old_url "$url" "${OLD[$url]}"
 done

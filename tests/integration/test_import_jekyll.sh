@@ -173,7 +173,7 @@ declare -A OLD=(
 	[/news/2019/01/02/folder-category.html]="Folder category"
 	[/about.html]="About me"
 )
-expect_status /posts/Rust-1.12.1 200
+expect_old_url /posts/Rust-1.12.1 "Announcing Rust 1.12.1"
 for url in "${!OLD[@]}"; do
 	expect_old_url "$url" "${OLD[$url]}"
 done
