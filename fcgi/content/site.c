@@ -95,22 +95,17 @@ static int fold(const char *src, size_t n, char *out, size_t outsz)
 	return 1;
 }
 
-/* Adds p under the n bytes of key folded: the first one wins, as in
- * entry_add (two slugs equal but for case are duplicates, settled at
- * load). */
-static enum quire_err fold_add(struct site_entry **table, const char *key,
-			       size_t n, struct post *p)
+/* Adds p under a copy of key: the first one wins, as in entry_add. */
+static enum quire_err own_add(struct site_entry **table, const char *key,
+			      struct post *p)
 {
-	char folded[PERMALINK_MAX_URL + 1];
 	struct site_entry *e;
 
-	if (!fold(key, n, folded, sizeof(folded)))
-		return QUIRE_OK; /* longer than any URL: never asked for */
-	HASH_FIND_STR(*table, folded, e);
+	HASH_FIND_STR(*table, key, e);
 	if (e)
 		return QUIRE_OK;
 	e = calloc(1, sizeof(*e));
-	if (!e || !(e->own = strdup(folded))) {
+	if (!e || !(e->own = strdup(key))) {
 		free(e);
 		return QUIRE_ENOMEM;
 	}
@@ -118,6 +113,18 @@ static enum quire_err fold_add(struct site_entry **table, const char *key,
 	e->post = p;
 	HASH_ADD_KEYPTR(hh, *table, e->key, strlen(e->key), e);
 	return QUIRE_OK;
+}
+
+/* Adds p under the n bytes of key folded (two slugs equal but for case
+ * are duplicates, settled at load). */
+static enum quire_err fold_add(struct site_entry **table, const char *key,
+			       size_t n, struct post *p)
+{
+	char folded[PERMALINK_MAX_URL + 1];
+
+	if (!fold(key, n, folded, sizeof(folded)))
+		return QUIRE_OK; /* longer than any URL: never asked for */
+	return own_add(table, folded, p);
 }
 
 /* Adds key (keylen bytes, borrowed: a prefix of a post's URL) to table,
@@ -291,6 +298,25 @@ static enum quire_err url_make(const struct site *s, struct post *p)
 	return QUIRE_OK;
 }
 
+/* A post served under a suffix because another holds the slug it asked
+ * for (content/slug_settle.h) keeps its own old URL: its pattern with
+ * the slug it asked for, an alias (site_alias asks by_url first, so a
+ * post whose URL it is keeps it). */
+static enum quire_err wanted_alias_add(struct site *s, struct post *p)
+{
+	char url[PERMALINK_MAX_URL + 1];
+	struct post asked;
+
+	if (!p->wanted_slug || strcmp(p->wanted_slug, p->slug) == 0)
+		return QUIRE_OK;
+	asked = *p;	/* read only: the pattern's fields, another slug */
+	asked.slug = p->wanted_slug;
+	if (permalink_expand(pattern_of(s->conf, &asked), &asked, url,
+			     sizeof(url)) != QUIRE_OK)
+		return QUIRE_OK; /* too long: no URL had it */
+	return own_add(&s->by_alias, url, p);
+}
+
 /* Puts p in by_url at its URL's base; 0 when p is refused and must be
  * left out, -1 out of memory. */
 static int site_place(struct site *s, struct post *p)
@@ -393,6 +419,8 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 		for (j = 0; j < p->aliases.n; j++)
 			if ((rc = entry_add(&s->by_alias, p->aliases.v[j], p)) != QUIRE_OK)
 				goto out;
+		if ((rc = wanted_alias_add(s, p)) != QUIRE_OK)
+			goto out;
 		for (j = 0; j < p->tags.n; j++)
 			if ((rc = terms_add(&s->tags, &tag_cap, p->tags.v[j], p)) != QUIRE_OK)
 				goto out;

@@ -25,6 +25,9 @@ YAML
 	printf -- '---\ntitle: Second Thoughts\ncategories: [lang, misc]\ntags: [rust]\n---\nPERMA-SECOND-BODY\n' \
 		>"$d/posts/2017-01-02-second.md"
 	printf -- '---\ntitle: About\n---\nPERMA-ABOUT-BODY\n' >"$d/pages/about.md"
+	# two posts sharing a slug on different days (DESIGN §3, shared slugs)
+	printf -- '---\ntitle: Notes One\n---\nPERMA-NOTES-ONE\n' >"$d/posts/2015-06-06-notes.md"
+	printf -- '---\ntitle: Notes Two\n---\nPERMA-NOTES-TWO\n' >"$d/posts/2016-10-20-notes.md"
 }
 
 # permalinks_urls: the URLs every mode must answer alike.
@@ -48,6 +51,11 @@ permalinks_urls() {
 	expect_redirect /posts/Rust-News 301 "$rust"
 	expect_redirect /About/ 301 /about/
 	expect_status /2016/10/21/rust-news.html 404
+	# a post served under a suffix keeps its own old URL: one 301
+	expect_body_contains /2015/06/06/notes.html PERMA-NOTES-ONE
+	expect_body_contains /2016/10/20/notes-2016-10-20.html PERMA-NOTES-TWO
+	expect_redirect /2016/10/20/notes.html 301 /2016/10/20/notes-2016-10-20.html
+	expect_status /2016/10/21/notes.html 404
 	expect_status /2017/01/02/second.html 200
 	expect_body_contains /about/ PERMA-ABOUT-BODY
 	expect_redirect /about 301 /about/
