@@ -83,6 +83,67 @@ int content_is_name(const char *name)
 	       has_suffix(name, ".html");
 }
 
+int content_is_bundle(const struct post *p)
+{
+	const char *slash = p->path ? strrchr(p->path, '/') : NULL;
+	const char *name = slash ? slash + 1 : NULL;
+
+	return p->kind == POST_KIND_POST && name && slash > p->path &&
+	       (strcmp(name, "index.md") == 0 ||
+		strcmp(name, "index.markdown") == 0 ||
+		strcmp(name, "index.html") == 0);
+}
+
+enum quire_err content_files_url(const char *post_url, char *out, size_t size)
+{
+	size_t n = strlen(post_url);
+	int w;
+
+	if (n && post_url[n - 1] == '/')
+		w = snprintf(out, size, "%s", post_url);
+	else if (has_suffix(post_url, ".html"))
+		w = snprintf(out, size, "%.*s", (int)(strrchr(post_url, '/') -
+						      post_url + 1), post_url);
+	else
+		w = snprintf(out, size, "%s/", post_url);
+	return w > 0 && (size_t)w < size ? QUIRE_OK : QUIRE_ETOOBIG;
+}
+
+enum quire_err content_bundle_url(const char *slug, char *out, size_t size)
+{
+	char url[QUIRE_MAX_SLUG + 16];
+	int w = snprintf(url, sizeof(url), "/posts/%s", slug ? slug : "");
+
+	if (w < 0 || (size_t)w >= sizeof(url))
+		return QUIRE_ETOOBIG;
+	return content_files_url(url, out, size);
+}
+
+enum quire_err content_resolve_image(struct post *p)
+{
+	char base[QUIRE_MAX_SLUG + 16];
+	struct buf b = BUF_INIT;
+	const char *img = p->featured_image;
+
+	if (!markdown_url_relative(img))
+		return QUIRE_OK;
+	while (img[0] == '.' && img[1] == '/')
+		img += 2;
+	/* relative to the bundle, else to the site's root */
+	if (content_is_bundle(p) &&
+	    content_bundle_url(p->wanted_slug ? p->wanted_slug : p->slug, base,
+			       sizeof(base)) == QUIRE_OK)
+		buf_puts(&b, base);
+	else
+		buf_puts(&b, "/");
+	buf_puts(&b, img);
+	if (buf_failed(&b))
+		return QUIRE_ENOMEM;
+	free(p->featured_image);
+	p->featured_image = buf_detach(&b, NULL);
+	return QUIRE_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* Slugs */
 
@@ -245,7 +306,7 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	struct markdown_out md;
 	struct post *p;
 	unsigned flags = 0, body_line;
-	char msg[64];
+	char msg[64], base[QUIRE_MAX_SLUG + 16];
 	size_t bad;
 	enum quire_err rc;
 	int is_html;
@@ -296,6 +357,11 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	rc = derive_slug(p, err);
 	if (rc != QUIRE_OK)
 		goto out;
+	rc = content_resolve_image(p);
+	if (rc != QUIRE_OK) {
+		set_err(err, 0, 0, "out of memory");
+		goto out;
+	}
 	/* the title's Markdown, once here, never per request */
 	if (markdown_title(p->title, &p->title_html, &p->title_text) !=
 	    QUIRE_OK) {
@@ -321,9 +387,16 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 		flags |= MARKDOWN_UNSAFE;
 	if (p->toc)
 		flags |= MARKDOWN_TOC;
-	rc = markdown_render(p->source + p->body_offset,
-			     p->source_len - p->body_offset, flags, p->slug,
-			     &md, err);
+	/* a bundle's relative links and images, made absolute once here */
+	if (content_is_bundle(p) &&
+	    content_bundle_url(p->slug, base, sizeof(base)) != QUIRE_OK) {
+		set_err(err, 1, 1, "the bundle's URL is too long");
+		rc = QUIRE_ETOOBIG;
+		goto out;
+	}
+	rc = markdown_render_at(p->source + p->body_offset,
+				p->source_len - p->body_offset, flags, p->slug,
+				content_is_bundle(p) ? base : NULL, &md, err);
 	if (rc != QUIRE_OK) {
 		/* markdown counts lines from the start of the body */
 		body_line = line_of(p->source, p->body_offset);

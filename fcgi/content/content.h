@@ -82,6 +82,30 @@ const struct content_folder *content_folders(size_t *n);
  * .html. */
 int content_is_name(const char *name);
 
+/* Whether p is a page bundle's index (DESIGN §3): a post at
+ * posts/.../X/index.md (.markdown, .html), whose folder's other files
+ * are published beside its URL. */
+int content_is_bundle(const struct post *p);
+
+/*
+ * The URL folder, ending in '/', that the files of the post at post_url
+ * are published under (DESIGN §4): post_url itself when it ends in '/',
+ * its folder when it ends in ".html", else post_url with a '/' added
+ * ("/posts/x" -> "/posts/x/"). QUIRE_OK, or QUIRE_ETOOBIG past size.
+ */
+enum quire_err content_files_url(const char *post_url, char *out, size_t size);
+
+/* content_files_url() of the post whose slug is slug. */
+enum quire_err content_bundle_url(const char *slug, char *out, size_t size);
+
+/*
+ * Makes p->featured_image (frontmatter image:, cover:) a path from the
+ * site's root when it is relative: under the bundle's URL folder for a
+ * bundle (the slug it asked for), else under "/". An absolute URL or
+ * path is kept. QUIRE_OK or QUIRE_ENOMEM.
+ */
+enum quire_err content_resolve_image(struct post *p);
+
 /* A content file found by a walk, before it is read. */
 struct content_path {
 	char *path;

@@ -17,6 +17,7 @@ libquire_a_SOURCES += \
 	%reldir%/import_wxr_write.c \
 	%reldir%/markdown.c %reldir%/markdown.h \
 	%reldir%/post.c %reldir%/post.h \
+	%reldir%/public_tree.c %reldir%/public_tree.h \
 	%reldir%/record.c %reldir%/record.h \
 	%reldir%/site.c %reldir%/site.h \
 	%reldir%/slug_settle.c %reldir%/slug_settle.h \
