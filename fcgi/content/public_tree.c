@@ -110,6 +110,26 @@ static int join(char *dst, const char *a, const char *b)
 	return 1;
 }
 
+/* A folder the web server can read whatever the umask (the deployer's
+ * unit has 0077): 0755. */
+static int make_dir(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 0755) == -1) {
+		if (errno != EEXIST)
+			return -1;
+		if (lstat(path, &st) == -1)
+			return -1;
+		if (!S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			return -1;
+		}
+		return 0;
+	}
+	return chmod(path, 0755);
+}
+
 /* mkdir -p of tree/rel (rel without a leading '/'). */
 static int make_dirs(struct pub *p, const char *rel)
 {
@@ -119,13 +139,11 @@ static int make_dirs(struct pub *p, const char *rel)
 		return -1;
 	for (s = path + strlen(p->tree) + 1; (s = strchr(s, '/')); s++) {
 		*s = '\0';
-		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+		if (make_dir(path) == -1)
 			return -1;
 		*s = '/';
 	}
-	if (mkdir(path, 0755) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
+	return make_dir(path);
 }
 
 /* Copies fd (st) to a new file at dst, its mtime kept. */
@@ -140,6 +158,9 @@ static int copy_fd(int in, const struct stat *st, const char *dst)
 		   0644);
 	if (out == -1)
 		return errno == EEXIST ? 1 : -1;
+	/* readable by the web server whatever the umask */
+	if (fchmod(out, 0644) == -1)
+		goto out;
 	for (;;) {
 		r = read(in, buf, sizeof(buf));
 		if (r == -1 && errno == EINTR)
@@ -188,7 +209,7 @@ static int link_old(struct pub *p, const char *rel, const struct stat *st,
 static void put_file(struct pub *p, const char *src, int open_flags,
 		     const char *url)
 {
-	char dst[PATH_MAX], msg[160];
+	char dst[PATH_MAX], msg[256];
 	const char *rel = url + 1;
 	struct stat st;
 	int fd, rc;
@@ -222,7 +243,14 @@ static void put_file(struct pub *p, const char *src, int open_flags,
 		char d[PATH_MAX];
 		snprintf(d, sizeof(d), "%.*s", (int)(slash - rel), rel);
 		if (make_dirs(p, d) == -1) {
-			p->fatal = errno ? errno : EIO;
+			if (errno == ENOTDIR) {
+				snprintf(msg, sizeof(msg), "\"%.100s\" needs a folder "
+					 "where another file is published: not "
+					 "published", url);
+				refuse(p, src, msg);
+			} else {
+				p->fatal = errno ? errno : EIO;
+			}
 			close(fd);
 			return;
 		}

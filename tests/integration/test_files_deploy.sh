@@ -35,9 +35,12 @@ printf '<svg xmlns="http://www.w3.org/2000/svg"/>\n' >"$SITE/posts/bundle-post/d
 T_PUBLIC=$T_DIR/state/public
 mkdir -p "$T_DIR/state"
 
-# deploy [ARGS...]: quirectl deploy of $SITE with the public dir.
+# deploy [ARGS...]: quirectl deploy of $SITE with the public dir, under
+# the deployer unit's umask (0077): what it publishes must still be
+# readable by the web server's user.
 deploy() {
-	QUIRE_PUBLIC_DIR=$T_PUBLIC "$QUIRECTL" deploy "$SITE" "$@" >"$T_DIR/deploy.out" 2>&1
+	(umask 077 && QUIRE_PUBLIC_DIR=$T_PUBLIC "$QUIRECTL" deploy "$SITE" "$@") \
+		>"$T_DIR/deploy.out" 2>&1
 	D_STATUS=$?
 	sed 's/^/  quirectl: /' "$T_DIR/deploy.out"
 	return $D_STATUS
@@ -46,6 +49,11 @@ deploy() {
 check "the first deploy succeeds" deploy
 check "... and says what it published" grep -Eq 'published [0-9]+ files' "$T_DIR/deploy.out"
 check "the public dir is a symbolic link" [ -L "$T_PUBLIC" ]
+check "a published file is 644 under umask 077 ($(stat -c %a "$T_PUBLIC/images/a.png"))" \
+	[ "$(stat -c %a "$T_PUBLIC/images/a.png")" = 644 ]
+check "a published folder is 755 under umask 077 ($(stat -c %a "$T_PUBLIC/posts/bundle-post"))" \
+	[ "$(stat -c %a "$T_PUBLIC/posts/bundle-post")" = 755 ]
+check "the tree is 755 ($(stat -L -c %a "$T_PUBLIC"))" [ "$(stat -L -c %a "$T_PUBLIC")" = 755 ]
 
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
 

@@ -154,6 +154,10 @@ static void test_publish(void)
 	wr("site/static/images/a.png", "png\n");
 	wr("site/static/.hidden", "no\n");
 	wr("site/static/feed.xml", "not quire's\n");
+	/* a file where the bundle needs its folder img/: refused, not fatal */
+	mk("site/static/posts");
+	mk("site/static/posts/b");
+	wr("site/static/posts/b/img", "a file\n");
 	wr("site/posts/b/index.md", "---\ntitle: B\n---\nb\n");
 	wr("site/posts/b/cover.jpg", "jpg\n");
 	wr("site/posts/b/notes.md", "a post of its own\n");
@@ -194,7 +198,8 @@ static void test_publish(void)
 	CHECK(published("images/a.png"));
 	CHECK(published("inside.txt"));
 	CHECK(published("posts/b/cover.jpg"));
-	CHECK(published("posts/b/img/c.png"));
+	CHECK(published("posts/b/img"));
+	CHECK(!published("posts/b/img/c.png"));
 	CHECK(published("at-limit.bin"));
 	CHECK(!published("over-limit.bin"));
 	CHECK(!published(".hidden"));
@@ -209,7 +214,8 @@ static void test_publish(void)
 	snprintf(path, sizeof(path), "%s/%0*d", deep + strlen("site/static/"),
 		 QUIRE_MAX_PUBLIC_PATH - 805 + 1, 1);
 	CHECK(!published(path));
-	CHECK(st.refused == 5); /* .hidden, passwd, feed.xml, over-limit, over-path */
+	/* .hidden, passwd, feed.xml, over-limit, over-path, img/c.png */
+	CHECK(st.refused == 6);
 	CHECK(st.linked == 0);
 	n = readlink(pub, link1, sizeof(link1) - 1);
 	CHECK(n > 0);
