@@ -42,7 +42,8 @@ static void usage(FILE *f)
 		"QUIRE_DATABASE_URL, QUIRE_REDIS_URL, QUIRE_REDIS_PREFIX,\n"
 		"QUIRE_UNSAFE_HTML; QUIRE_PID_FILE names the master to signal\n"
 		"(SIGHUP) when Redis is down; QUIRE_DEPLOY_SOCKET is where\n"
-		"`serve` answers and `deploy` asks.\n");
+		"`serve` answers and `deploy` asks; QUIRE_PUBLIC_DIR is where\n"
+		"`deploy` publishes static/ and the bundles' files.\n");
 }
 
 /*
