@@ -116,7 +116,16 @@ check_files() {
 	expect_status /no/such/file.png 404
 	expect_header /no/such/file.png X-Quire-Worker '^[0-9]+$'
 
+	# a bundle's folder is no file: quire answers, one 301 to the post
+	expect_redirect /posts/bundle-post/ 301 /posts/bundle-post
+	expect_header /images/ X-Quire-Worker '^[0-9]+$'
+	expect_status /images/ 404
+
 	echo "== $HTTPD_KIND: refused files are not published"
+	expect_status '/images/../../../../etc/passwd' '400|404'
+	expect_body_lacks '/images/../../../../etc/passwd' 'root:x:0:0'
+	expect_status '/images/..%2f..%2f..%2f..%2fetc%2fpasswd' '400|404'
+	expect_body_lacks '/images/..%2f..%2f..%2f..%2fetc%2fpasswd' 'root:x:0:0'
 	expect_status /passwd 404
 	expect_body_lacks /passwd 'root:x:0:0'
 	expect_status /.hidden '403|404'
