@@ -93,7 +93,7 @@ static size_t check_api_owned(const struct config *cfg, const struct content *c)
 
 static int cmd_check(const struct config *cfg, const char *dir)
 {
-	struct content_options opt = { cfg->unsafe_html };
+	struct content_options opt = { .unsafe_html = cfg->unsafe_html };
 	struct content *c;
 	size_t errors, skipped;
 

@@ -47,6 +47,9 @@ struct found_list {
 };
 
 /* The folders being walked, outermost first, to notice loops. */
+/* Swaps two owned strings. */
+#define SWAP_STR(a, b) do { char *swap_tmp = (a); (a) = (b); (b) = swap_tmp; } while (0)
+
 struct dir_stack {
 	dev_t dev[QUIRE_MAX_DIR_DEPTH + 1];
 	ino_t ino[QUIRE_MAX_DIR_DEPTH + 1];
@@ -119,7 +122,7 @@ enum quire_err content_bundle_url(const char *slug, char *out, size_t size)
 	return content_files_url(url, out, size);
 }
 
-enum quire_err content_resolve_image(struct post *p)
+enum quire_err content_resolve_image(struct post *p, const char *slug)
 {
 	char base[QUIRE_MAX_SLUG + 16];
 	struct buf b = BUF_INIT;
@@ -131,8 +134,8 @@ enum quire_err content_resolve_image(struct post *p)
 		img += 2;
 	/* relative to the bundle, else to the site's root */
 	if (content_is_bundle(p) &&
-	    content_bundle_url(p->wanted_slug ? p->wanted_slug : p->slug, base,
-			       sizeof(base)) == QUIRE_OK)
+	    content_bundle_url(slug ? slug : p->slug, base, sizeof(base)) ==
+	    QUIRE_OK)
 		buf_puts(&b, base);
 	else
 		buf_puts(&b, "/");
@@ -357,7 +360,7 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	rc = derive_slug(p, err);
 	if (rc != QUIRE_OK)
 		goto out;
-	rc = content_resolve_image(p);
+	rc = content_resolve_image(p, opt ? opt->files_slug : NULL);
 	if (rc != QUIRE_OK) {
 		set_err(err, 0, 0, "out of memory");
 		goto out;
@@ -389,7 +392,8 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 		flags |= MARKDOWN_TOC;
 	/* a bundle's relative links and images, made absolute once here */
 	if (content_is_bundle(p) &&
-	    content_bundle_url(p->slug, base, sizeof(base)) != QUIRE_OK) {
+	    content_bundle_url(opt && opt->files_slug ? opt->files_slug : p->slug,
+			       base, sizeof(base)) != QUIRE_OK) {
 		set_err(err, 1, 1, "the bundle's URL is too long");
 		rc = QUIRE_ETOOBIG;
 		goto out;
@@ -814,6 +818,48 @@ static enum quire_err settle_slugs(struct content *c,
 	return rc;
 }
 
+/*
+ * A bundle served under another slug than the one it asked for (a
+ * suffix, settled above) renders again with its files', links' and
+ * cover's URL folder under the slug it has (content_options.files_slug),
+ * so it never shows the pictures of the post that kept the slug.
+ * QUIRE_OK; a render that fails now (it passed once) keeps the first.
+ */
+static enum quire_err rebase_renamed(struct post *p,
+				     const struct content_options *opt)
+{
+	struct content_options o = { 0 };
+	struct parse_error err;
+	struct post *q = NULL;
+	char *text;
+
+	if (!p->wanted_slug || !content_is_bundle(p) || !p->source)
+		return QUIRE_OK;
+	if (opt)
+		o = *opt;
+	o.files_slug = p->slug;
+	text = malloc(p->source_len + 1);
+	if (!text)
+		return QUIRE_ENOMEM;
+	memcpy(text, p->source, p->source_len);
+	text[p->source_len] = '\0';
+	switch (content_parse_file(p->path, p->kind, text, p->source_len, &o, &q,
+				   &err)) {
+	case QUIRE_OK:
+		break;
+	case QUIRE_ENOMEM:
+		return QUIRE_ENOMEM;
+	default:
+		return QUIRE_OK;
+	}
+	SWAP_STR(p->html, q->html);
+	SWAP_STR(p->toc_html, q->toc_html);
+	SWAP_STR(p->featured_image, q->featured_image);
+	p->words = q->words;
+	post_free(q);
+	return QUIRE_OK;
+}
+
 /* Reads, parses and adds one file; a failure is reported, counted and
  * replaced by the previous good version when there is one. */
 static enum quire_err load_one(struct content *c, const struct content_path *f,
@@ -931,6 +977,8 @@ enum quire_err content_load(const char *dir, const struct content *prev,
 			goto out;
 	}
 	rc = settle_slugs(c, prev);
+	for (i = 0; rc == QUIRE_OK && i < c->n; i++)
+		rc = rebase_renamed(c->posts[i], opt);
 	if (rc != QUIRE_OK)
 		goto out;
 	*out = c;

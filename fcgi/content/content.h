@@ -19,6 +19,10 @@ struct content {
 
 struct content_options {
 	int unsafe_html;     /* render raw HTML in content files */
+	/* A bundle's files, links and cover under this slug's URL folder,
+	 * not the one of the slug it asks for: the suffix it was given
+	 * (slug_settle.h). NULL: its own. */
+	const char *files_slug;
 };
 
 /*
@@ -100,11 +104,11 @@ enum quire_err content_bundle_url(const char *slug, char *out, size_t size);
 
 /*
  * Makes p->featured_image (frontmatter image:, cover:) a path from the
- * site's root when it is relative: under the bundle's URL folder for a
- * bundle (the slug it asked for), else under "/". An absolute URL or
- * path is kept. QUIRE_OK or QUIRE_ENOMEM.
+ * site's root when it is relative: under the URL folder of slug (NULL:
+ * p->slug) for a bundle, else under "/". An absolute URL or path is
+ * kept. QUIRE_OK or QUIRE_ENOMEM.
  */
-enum quire_err content_resolve_image(struct post *p);
+enum quire_err content_resolve_image(struct post *p, const char *slug);
 
 /* A content file found by a walk, before it is read. */
 struct content_path {

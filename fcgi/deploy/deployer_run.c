@@ -139,7 +139,7 @@ static enum step read_changed(struct run *run)
 static enum step make_plan(struct run *run)
 {
 	struct deployer *d = run->d;
-	struct content_options opt = { d->cfg->unsafe_html };
+	struct content_options opt = { .unsafe_html = d->cfg->unsafe_html };
 
 	if (deploy_plan_make(d->files, d->n_files, d->known.index, &opt,
 			     &d->plan) != QUIRE_OK) {

@@ -115,8 +115,7 @@ static enum quire_err publish_files(const struct app *app,
 		return QUIRE_OK;
 	for (i = 0; i < app->content->n && rc != QUIRE_ENOMEM; i++) {
 		p = app->content->posts[i];
-		rc = public_bundles_add(&bs, p->path, p->kind,
-					p->wanted_slug ? p->wanted_slug : p->slug);
+		rc = public_bundles_add(&bs, p->path, p->kind, p->slug);
 	}
 	if (rc != QUIRE_ENOMEM)
 		rc = public_tree_publish(cfg->content_dir, cfg->public_dir, bs.v,
@@ -132,7 +131,7 @@ static enum quire_err publish_files(const struct app *app,
 enum quire_err app_load(struct app *app, const struct config *cfg,
 			const struct app *prev)
 {
-	struct content_options opt = { cfg->unsafe_html };
+	struct content_options opt = { .unsafe_html = cfg->unsafe_html };
 	struct parse_error err;
 	enum quire_err rc;
 

@@ -45,6 +45,16 @@ printf '<svg xmlns="http://www.w3.org/2000/svg"/>\n' >"$SITE/posts/bundle-post/d
 printf 'notes\n' >"$SITE/posts/bundle-post/notes.txt"
 printf '\x89PNGnested' >"$SITE/posts/bundle-post/img/b.png"
 
+# Two bundles sharing a slug on different days (DESIGN §3): the later
+# one is served as dup-2016-10-20, and its files and links with it.
+mkdir -p "$SITE/posts/a/dup" "$SITE/posts/b/dup"
+printf -- '---\ntitle: Dup old\ndate: 2015-06-06\ncover: pic.png\n---\n![p](pic.png)\n' \
+	>"$SITE/posts/a/dup/index.md"
+printf -- '---\ntitle: Dup new\ndate: 2016-10-20\ncover: pic.png\n---\n![p](pic.png)\n' \
+	>"$SITE/posts/b/dup/index.md"
+printf 'PIC-OLD\n' >"$SITE/posts/a/dup/pic.png"
+printf 'PIC-NEW\n' >"$SITE/posts/b/dup/pic.png"
+
 T_PUBLIC=$T_DIR/state/public
 export QUIRE_PUBLIC_DIR=$T_PUBLIC
 mkdir -p "$T_DIR/state"
@@ -133,6 +143,24 @@ check_files() {
 	expect_status /posts/bundle-post/index.md 404
 }
 
+
+# dup_checks: each bundle of the shared slug shows its own picture.
+dup_checks() {
+	local slug want src og
+	for slug in dup:PIC-OLD dup-2016-10-20:PIC-NEW; do
+		want=${slug#*:}
+		slug=${slug%%:*}
+		req "/posts/$slug"
+		src=$(grep -o '<img src="[^"]*"' "$T_DIR/r.body" | head -n1 | sed 's/.*src="//; s/"$//')
+		og=$(grep -o '<meta property="og:image" content="[^"]*"' "$T_DIR/r.body" |
+			sed 's/.*content="//; s/"$//')
+		check "/posts/$slug: its image at /posts/$slug/pic.png ($src)" \
+			[ "$src" = "/posts/$slug/pic.png" ]
+		check "/posts/$slug: its og:image ($og)" [ "$og" = "$BASE/posts/$slug/pic.png" ]
+		expect_body_contains "${src:-/missing}" "$want"
+	done
+}
+
 echo "== load: publish"
 if ! { start_quire "$SITE" && start_nginx && wait_healthz; }; then
 	fail "quire behind nginx did not start"
@@ -144,6 +172,7 @@ check "the log names the hidden file" quire_log_has 'static/\.hidden'
 check "the log names the file on quire's /feed.xml" quire_log_has 'static/feed\.xml.*quire'
 check "the log names the file on a post's URL" quire_log_has 'static/posts/hello-world.*quire'
 check_files
+dup_checks
 
 echo "== reload: a removed file is gone, an added one is there"
 rm "$SITE/static/robots.txt" "$SITE/static/images/robots-link.txt"

@@ -32,6 +32,16 @@ MD
 printf '\xff\xd8\xff\xe0fixture-jpeg' >"$SITE/posts/bundle-post/cover.jpg"
 printf '<svg xmlns="http://www.w3.org/2000/svg"/>\n' >"$SITE/posts/bundle-post/diagram.svg"
 
+# Two bundles sharing a slug on different days (DESIGN §3): the later
+# one is served as dup-2016-10-20, and its files and links with it.
+mkdir -p "$SITE/posts/a/dup" "$SITE/posts/b/dup"
+printf -- '---\ntitle: Dup old\ndate: 2015-06-06\ncover: pic.png\n---\n![p](pic.png)\n' \
+	>"$SITE/posts/a/dup/index.md"
+printf -- '---\ntitle: Dup new\ndate: 2016-10-20\ncover: pic.png\n---\n![p](pic.png)\n' \
+	>"$SITE/posts/b/dup/index.md"
+printf 'PIC-OLD\n' >"$SITE/posts/a/dup/pic.png"
+printf 'PIC-NEW\n' >"$SITE/posts/b/dup/pic.png"
+
 T_PUBLIC=$T_DIR/state/public
 mkdir -p "$T_DIR/state"
 
@@ -44,6 +54,24 @@ deploy() {
 	D_STATUS=$?
 	sed 's/^/  quirectl: /' "$T_DIR/deploy.out"
 	return $D_STATUS
+}
+
+
+# dup_checks: each bundle of the shared slug shows its own picture.
+dup_checks() {
+	local slug want src og
+	for slug in dup:PIC-OLD dup-2016-10-20:PIC-NEW; do
+		want=${slug#*:}
+		slug=${slug%%:*}
+		req "/posts/$slug"
+		src=$(grep -o '<img src="[^"]*"' "$T_DIR/r.body" | head -n1 | sed 's/.*src="//; s/"$//')
+		og=$(grep -o '<meta property="og:image" content="[^"]*"' "$T_DIR/r.body" |
+			sed 's/.*content="//; s/"$//')
+		check "/posts/$slug: its image at /posts/$slug/pic.png ($src)" \
+			[ "$src" = "/posts/$slug/pic.png" ]
+		check "/posts/$slug: its og:image ($og)" [ "$og" = "$BASE/posts/$slug/pic.png" ]
+		expect_body_contains "${src:-/missing}" "$want"
+	done
 }
 
 check "the first deploy succeeds" deploy
@@ -76,6 +104,8 @@ expect_body_contains /posts/bundle-post FIXTURE-BUNDLE-BODY
 expect_body_contains /posts/bundle-post 'src="/posts/bundle-post/diagram.svg"'
 expect_body_contains /posts/bundle-post \
 	"<meta property=\"og:image\" content=\"$BASE/posts/bundle-post/cover.jpg\">"
+
+dup_checks
 
 echo "== a redeploy that removes a file"
 rm "$SITE/static/robots.txt"

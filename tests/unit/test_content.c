@@ -745,7 +745,7 @@ static void test_toc_and_footnotes(void)
 
 static void test_unsafe_option(void)
 {
-	struct content_options opt = { 1 };
+	struct content_options opt = { .unsafe_html = 1 };
 	struct content *c = NULL;
 
 	clear();
