@@ -118,6 +118,8 @@ check_files() {
 	expect_status "${src:-/missing-src}" 200
 
 	echo "== $HTTPD_KIND: quire's own paths stay quire's"
+	expect_header /static/quire.css Content-Type '^text/css'
+	expect_body_contains /static/quire.css '{'
 	expect_header /feed.xml Content-Type '^application/atom\+xml'
 	expect_body_contains /posts/hello-world FIXTURE-HELLO-BODY
 	expect_status / 200
