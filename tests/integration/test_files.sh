@@ -119,6 +119,8 @@ check_files() {
 
 	echo "== $HTTPD_KIND: quire's own paths stay quire's"
 	expect_header /static/quire.css Content-Type '^text/css'
+	expect_header /api/posts X-Quire-Worker '^[0-9]+$'
+	expect_status "$METRICS_BASE/images/a.png" '403|404'
 	expect_body_contains /static/quire.css '{'
 	expect_header /feed.xml Content-Type '^application/atom\+xml'
 	expect_body_contains /posts/hello-world FIXTURE-HELLO-BODY
