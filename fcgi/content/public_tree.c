@@ -9,6 +9,7 @@
  * copied, so nothing outside the folder, no device and no FIFO is ever
  * read into the tree the web server serves (DESIGN §3).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -18,8 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <dirent.h>
 
 #include "content/content.h"
 #include "content/public_tree.h"
@@ -204,68 +203,62 @@ static int link_old(struct pub *p, const char *rel, const struct stat *st,
 	return 0;
 }
 
-/* Publishes the regular file src (opened by open_flags) at url (from the
- * root, starting with '/'). */
-static void put_file(struct pub *p, const char *src, int open_flags,
-		     const char *url)
+/* Whether one more file of size bytes stays within the bounds of a
+ * publish; else refused. */
+static int within_bounds(struct pub *p, const char *src, off_t size)
+{
+	char msg[160];
+
+	if (size <= QUIRE_MAX_PUBLIC_FILE && p->st.files < QUIRE_MAX_PUBLIC_FILES &&
+	    p->st.bytes + (unsigned long long)size <= QUIRE_MAX_PUBLIC_TOTAL)
+		return 1;
+	snprintf(msg, sizeof(msg), "over the bounds of published files (%d "
+		 "bytes a file, %d files, %llu bytes in all)",
+		 QUIRE_MAX_PUBLIC_FILE, QUIRE_MAX_PUBLIC_FILES,
+		 (unsigned long long)QUIRE_MAX_PUBLIC_TOTAL);
+	refuse(p, src, msg);
+	return 0;
+}
+
+/* The folders of rel's parent in the tree: 0; -1 refused (a file holds
+ * the place of a folder) or fatal (p->fatal set). */
+static int make_parent(struct pub *p, const char *src, const char *url)
+{
+	const char *rel = url + 1, *slash = strrchr(rel, '/');
+	char d[PATH_MAX], msg[256];
+
+	if (!slash)
+		return 0;
+	snprintf(d, sizeof(d), "%.*s", (int)(slash - rel), rel);
+	if (make_dirs(p, d) == 0)
+		return 0;
+	if (errno == ENOTDIR) {
+		snprintf(msg, sizeof(msg), "\"%.100s\" needs a folder where "
+			 "another file is published: not published", url);
+		refuse(p, src, msg);
+	} else {
+		p->fatal = errno ? errno : EIO;
+	}
+	return -1;
+}
+
+/* Puts fd (st) at url in the tree: linked from the tree before when
+ * unchanged, else copied; counted, refused or fatal. */
+static void place(struct pub *p, const char *src, int fd,
+		  const struct stat *st, const char *url)
 {
 	char dst[PATH_MAX], msg[256];
-	const char *rel = url + 1;
-	struct stat st;
-	int fd, rc;
+	int rc;
 
-	if (public_tree_reserved(url)) {
-		snprintf(msg, sizeof(msg), "\"%.100s\" is a path of quire's own: "
-			 "not published", url);
-		refuse(p, src, msg);
-		return;
-	}
-	fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | open_flags);
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		refuse(p, src, fd == -1 ? "cannot open" : "not a regular file");
-		if (fd != -1)
-			close(fd);
-		return;
-	}
-	if (st.st_size > QUIRE_MAX_PUBLIC_FILE ||
-	    p->st.files >= QUIRE_MAX_PUBLIC_FILES ||
-	    p->st.bytes + (unsigned long long)st.st_size > QUIRE_MAX_PUBLIC_TOTAL) {
-		snprintf(msg, sizeof(msg), "over the bounds of published files "
-			 "(%d bytes a file, %d files, %llu bytes in all)",
-			 QUIRE_MAX_PUBLIC_FILE, QUIRE_MAX_PUBLIC_FILES,
-			 (unsigned long long)QUIRE_MAX_PUBLIC_TOTAL);
-		refuse(p, src, msg);
-		close(fd);
-		return;
-	}
-	const char *slash = strrchr(rel, '/');
-	if (slash) {
-		char d[PATH_MAX];
-		snprintf(d, sizeof(d), "%.*s", (int)(slash - rel), rel);
-		if (make_dirs(p, d) == -1) {
-			if (errno == ENOTDIR) {
-				snprintf(msg, sizeof(msg), "\"%.100s\" needs a folder "
-					 "where another file is published: not "
-					 "published", url);
-				refuse(p, src, msg);
-			} else {
-				p->fatal = errno ? errno : EIO;
-			}
-			close(fd);
-			return;
-		}
-	}
-	if (!join(dst, p->tree, rel)) {
+	if (!join(dst, p->tree, url + 1)) {
 		refuse(p, src, "the path is too long");
-		close(fd);
 		return;
 	}
-	rc = link_old(p, rel, &st, dst);
+	rc = link_old(p, url + 1, st, dst);
 	if (rc == 0)
 		p->st.linked++;
 	else if (rc == -1)
-		rc = copy_fd(fd, &st, dst);
-	close(fd);
+		rc = copy_fd(fd, st, dst);
 	if (rc == 1) {
 		snprintf(msg, sizeof(msg), "\"%.100s\" is published by another "
 			 "file already: not published", url);
@@ -274,8 +267,37 @@ static void put_file(struct pub *p, const char *src, int open_flags,
 		p->fatal = errno ? errno : EIO;
 	} else {
 		p->st.files++;
-		p->st.bytes += (unsigned long long)st.st_size;
+		p->st.bytes += (unsigned long long)st->st_size;
 	}
+}
+
+/* Publishes the regular file src (opened with open_flags) at url (from
+ * the root, starting with '/'). Checked on the descriptor: a file
+ * swapped for a FIFO or a folder after the walk looked is not read. */
+static void put_file(struct pub *p, const char *src, int open_flags,
+		     const char *url)
+{
+	char msg[160];
+	struct stat st;
+	int fd;
+
+	if (public_tree_reserved(url)) {
+		snprintf(msg, sizeof(msg), "\"%.100s\" is a path of quire's own: "
+			 "not published", url);
+		refuse(p, src, msg);
+		return;
+	}
+	fd = open(src, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | open_flags);
+	if (fd == -1) {
+		refuse(p, src, "cannot open");
+		return;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		refuse(p, src, "not a regular file");
+	else if (within_bounds(p, src, st.st_size) &&
+		 make_parent(p, src, url) == 0)
+		place(p, src, fd, &st, url);
+	close(fd);
 }
 
 /* Whether folder path holds a bundle's index (another bundle's). */
@@ -292,16 +314,75 @@ static int holds_bundle(const char *path)
 	return 0;
 }
 
+static void put_dir(struct pub *p, const char *src, const char *url,
+		    int bundle, int depth);
+
+/* Whether the symbolic link at path resolves inside the content folder:
+ * real (PATH_MAX) gets where, *st what is there; else refused. */
+static int link_inside(struct pub *p, const char *path, char *real,
+		       struct stat *st)
+{
+	size_t len = strlen(p->root);
+
+	if (realpath(path, real) && strncmp(real, p->root, len) == 0 &&
+	    real[len] == '/' && stat(real, st) == 0)
+		return 1;
+	refuse(p, path, "a symbolic link that leads outside the content folder "
+	       "(or nowhere): not published");
+	return 0;
+}
+
+/* Publishes the entry name of folder src at url NAME (url ends in '/'). */
+static void put_entry(struct pub *p, const char *src, const char *name,
+		      const char *url, int bundle, int depth)
+{
+	char path[PATH_MAX], sub[PATH_MAX], real[PATH_MAX];
+	const char *why;
+	struct stat st;
+	int flags = O_NOFOLLOW, len;
+
+	if (!join(path, src, name)) {
+		refuse(p, src, "a path too long");
+		return;
+	}
+	if ((why = public_tree_name_refused(name))) {
+		refuse(p, path, why);
+		return;
+	}
+	if (lstat(path, &st) == -1) {
+		refuse(p, path, "cannot stat");
+		return;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if (!link_inside(p, path, real, &st))
+			return;
+		flags = 0; /* followed: it stays inside */
+	}
+	len = snprintf(sub, sizeof(sub), "%s%s%s", url, name,
+		       S_ISDIR(st.st_mode) ? "/" : "");
+	if (len <= 0 || len > QUIRE_MAX_PUBLIC_PATH) {
+		refuse(p, path, "a path longer than QUIRE_MAX_PUBLIC_PATH");
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (!(bundle && holds_bundle(path)))
+			put_dir(p, path, sub, bundle, depth + 1);
+	} else if (S_ISREG(st.st_mode)) {
+		if (!(bundle && content_is_name(name)))
+			put_file(p, flags ? path : real, flags, sub);
+	} else {
+		refuse(p, path, "not a regular file: not published");
+	}
+}
+
 /* Publishes folder src (depth deep) under url (ending in '/'); bundle:
- * content files and folders of other bundles are left out. */
+ * content files and folders of other bundles are left out. A loop of
+ * symbolic links ends at QUIRE_MAX_DIR_DEPTH. */
 static void put_dir(struct pub *p, const char *src, const char *url,
 		    int bundle, int depth)
 {
-	char path[PATH_MAX], sub[PATH_MAX], real[PATH_MAX];
 	struct dirent **names = NULL;
-	struct stat st;
-	const char *why;
-	int n, i, flags, len;
+	int n, i;
 
 	if (depth > QUIRE_MAX_DIR_DEPTH) {
 		refuse(p, src, "folders deeper than QUIRE_MAX_DIR_DEPTH: not published");
@@ -313,57 +394,10 @@ static void put_dir(struct pub *p, const char *src, const char *url,
 			refuse(p, src, "cannot read the folder");
 		return;
 	}
-	for (i = 0; i < n && !p->fatal; i++) {
-		const char *name = names[i]->d_name;
-
-		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-			continue;
-		if (!join(path, src, name)) {
-			refuse(p, src, "a path too long");
-			continue;
-		}
-		if ((why = public_tree_name_refused(name))) {
-			refuse(p, path, why);
-			continue;
-		}
-		if (lstat(path, &st) == -1) {
-			refuse(p, path, "cannot stat");
-			continue;
-		}
-		flags = O_NOFOLLOW;
-		if (S_ISLNK(st.st_mode)) {
-			/* followed only inside the content folder */
-			len = (int)strlen(p->root);
-			if (!realpath(path, real) || strncmp(real, p->root, (size_t)len) != 0 ||
-			    real[len] != '/' || stat(real, &st) == -1) {
-				refuse(p, path, "a symbolic link that leads outside the "
-				       "content folder (or nowhere): not published");
-				continue;
-			}
-			flags = 0;
-		}
-		len = snprintf(sub, sizeof(sub), "%s%s", url, name);
-		if (len <= 0 || len > QUIRE_MAX_PUBLIC_PATH) {
-			refuse(p, path, "a path longer than QUIRE_MAX_PUBLIC_PATH");
-			continue;
-		}
-		if (S_ISDIR(st.st_mode)) {
-			if (bundle && holds_bundle(path))
-				continue;
-			if (len + 1 > QUIRE_MAX_PUBLIC_PATH) {
-				refuse(p, path, "a path longer than QUIRE_MAX_PUBLIC_PATH");
-				continue;
-			}
-			sub[len] = '/';
-			sub[len + 1] = '\0';
-			put_dir(p, path, sub, bundle, depth + 1);
-		} else if (S_ISREG(st.st_mode)) {
-			if (!(bundle && content_is_name(name)))
-				put_file(p, flags ? path : real, flags, sub);
-		} else {
-			refuse(p, path, "not a regular file: not published");
-		}
-	}
+	for (i = 0; i < n && !p->fatal; i++)
+		if (strcmp(names[i]->d_name, ".") != 0 &&
+		    strcmp(names[i]->d_name, "..") != 0)
+			put_entry(p, src, names[i]->d_name, url, bundle, depth);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
