@@ -101,6 +101,8 @@ check_files() {
 
 	echo "== $HTTPD_KIND: the bundle post"
 	expect_status /posts/bundle-post 200
+	# quire's own header, not the files' max-age
+	expect_header /posts/bundle-post Cache-Control '^no-cache$'
 	expect_body_contains /posts/bundle-post FIXTURE-BUNDLE-BODY
 	expect_body_contains /posts/bundle-post 'src="/posts/bundle-post/diagram.svg"'
 	expect_body_contains /posts/bundle-post 'src="/posts/bundle-post/img/b.png"'
