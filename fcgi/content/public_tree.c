@@ -33,6 +33,7 @@ struct pub {
 	char old[PATH_MAX];      /* the tree before, or "" */
 	struct public_stats st;
 	int fatal;               /* the tree cannot be finished */
+	int dry;                 /* check only: nothing written */
 };
 
 static const char *const reserved_top[] = {
@@ -292,11 +293,16 @@ static void put_file(struct pub *p, const char *src, int open_flags,
 		refuse(p, src, "cannot open");
 		return;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		refuse(p, src, "not a regular file");
-	else if (within_bounds(p, src, st.st_size) &&
-		 make_parent(p, src, url) == 0)
+	} else if (!within_bounds(p, src, st.st_size)) {
+		/* refused */
+	} else if (p->dry) {
+		p->st.files++;
+		p->st.bytes += (unsigned long long)st.st_size;
+	} else if (make_parent(p, src, url) == 0) {
 		place(p, src, fd, &st, url);
+	}
 	close(fd);
 }
 
@@ -518,6 +524,32 @@ void public_bundles_release(struct public_bundles *bs)
 	}
 	free(bs->v);
 	memset(bs, 0, sizeof(*bs));
+}
+
+enum quire_err public_tree_check(const char *dir,
+				 const struct public_bundle *b, size_t n,
+				 struct public_stats *st)
+{
+	char src[PATH_MAX];
+	struct pub *p;
+	size_t i;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return QUIRE_ENOMEM;
+	p->dry = 1;
+	if (!realpath(dir, p->root)) {
+		log_report("cannot resolve \"%s\": %s", dir, strerror(errno));
+		free(p);
+		return QUIRE_EIO;
+	}
+	if (join(src, p->root, "static"))
+		put_dir(p, src, "/", 0, 1);
+	for (i = 0; i < n; i++)
+		put_dir(p, b[i].dir, b[i].url, 1, 1);
+	*st = p->st;
+	free(p);
+	return QUIRE_OK;
 }
 
 enum quire_err public_tree_publish(const char *dir, const char *public_dir,

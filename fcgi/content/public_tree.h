@@ -77,6 +77,16 @@ enum quire_err public_tree_publish(const char *dir, const char *public_dir,
 				   struct public_stats *st);
 
 /*
+ * What public_tree_publish() would publish and refuse (each refusal
+ * reported the same way), with nothing written: `quirectl check`. Two
+ * files on one path are not seen (the publish finds them). QUIRE_OK,
+ * QUIRE_EIO (dir cannot be resolved) or QUIRE_ENOMEM.
+ */
+enum quire_err public_tree_check(const char *dir,
+				 const struct public_bundle *b, size_t n,
+				 struct public_stats *st);
+
+/*
  * Whether path (from the site's root, "/feed.xml") is one of quire's
  * own, which no file may take (the web server would serve the file
  * first): "/" NAME for NAME one of posts, pages, tags, categories,

@@ -167,6 +167,15 @@ dup_checks() {
 	done
 }
 
+echo "== quirectl check: the files that would be refused"
+"$QUIRE_BUILDDIR/fcgi/quirectl" check "$SITE" >"$T_DIR/check.out" 2>&1
+c_status=$?
+sed 's/^/  quirectl: /' "$T_DIR/check.out"
+check "quirectl check exits 1 (got $c_status)" [ "$c_status" = 1 ]
+check "... naming the symbolic link out of the folder" grep -q 'static/passwd.*outside' "$T_DIR/check.out"
+check "... and the file on quire's /feed.xml" grep -q 'static/feed\.xml.*quire' "$T_DIR/check.out"
+check "... counting the files it would publish" grep -Eq '[0-9]+ files to publish, 4 refused' "$T_DIR/check.out"
+
 echo "== load: publish"
 if ! { start_quire "$SITE" && start_nginx && wait_healthz; }; then
 	fail "quire behind nginx did not start"

@@ -192,6 +192,12 @@ static void test_publish(void)
 	snprintf(path, sizeof(path), "%s/site/posts/b/notes.md", root);
 	CHECK(public_bundles_add(&bs, path, POST_KIND_POST, "notes") == QUIRE_OK);
 	CHECK(bs.n == 1);
+	/* a check writes nothing, and refuses the same (but the clash of
+	 * a file and a folder, which only the writing finds) */
+	snprintf(path, sizeof(path), "%s/site", root);
+	CHECK(public_tree_check(path, bs.v, bs.n, &st) == QUIRE_OK);
+	CHECK(st.refused == 5);
+	CHECK(access(pub, F_OK) != 0);
 	snprintf(path, sizeof(path), "%s/site", root);
 	CHECK(public_tree_publish(path, pub, bs.v, bs.n, &st) == QUIRE_OK);
 	CHECK(published("robots.txt"));
