@@ -12,6 +12,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "content/content.h"
 #include "content/import_wxr.h"
 #include "content/markdown.h"
+#include "content/public_tree.h"
 #include "content/site.h"
 #include "deploy/deploy_client.h"
 #include "deploy/deploy_server.h"
@@ -54,7 +56,8 @@ static void usage(FILE *f)
 		"QUIRE_DATABASE_URL, QUIRE_REDIS_URL, QUIRE_REDIS_PREFIX,\n"
 		"QUIRE_UNSAFE_HTML; QUIRE_PID_FILE names the master to signal\n"
 		"(SIGHUP) when Redis is down; QUIRE_DEPLOY_SOCKET is where\n"
-		"`serve` answers and `deploy` asks.\n");
+		"`serve` answers and `deploy` asks; QUIRE_PUBLIC_DIR is where\n"
+		"`deploy` publishes static/ and the bundles' files.\n");
 }
 
 /*
@@ -102,12 +105,38 @@ static size_t check_api_owned(const struct config *cfg, const struct content *c)
 	return skipped;
 }
 
+/*
+ * The static files and bundles' files a deploy or a load would publish
+ * (public_tree.h), each refused one reported: how many refused, or
+ * SIZE_MAX when they could not be looked at (reported).
+ */
+static size_t check_files(const char *dir, const struct content *c)
+{
+	struct public_bundles bs = { 0 };
+	struct public_stats st;
+	size_t i;
+	enum quire_err rc = QUIRE_OK;
+
+	for (i = 0; i < c->n && rc != QUIRE_ENOMEM; i++)
+		rc = public_bundles_add(&bs, c->posts[i]->path, c->posts[i]->kind,
+					c->posts[i]->slug);
+	if (rc != QUIRE_ENOMEM)
+		rc = public_tree_check(dir, bs.v, bs.n, &st);
+	public_bundles_release(&bs);
+	if (rc != QUIRE_OK) {
+		log_report("the static files were not checked");
+		return SIZE_MAX;
+	}
+	printf("%zu files to publish, %zu refused\n", st.files, st.refused);
+	return st.refused;
+}
+
 static int cmd_check(const struct config *cfg, const char *dir)
 {
-	struct content_options opt = { cfg->unsafe_html };
+	struct content_options opt = { .unsafe_html = cfg->unsafe_html };
 	struct content *c;
 	struct site *s = NULL;
-	size_t errors, skipped;
+	size_t errors, skipped, refused;
 
 	if (content_load(dir, NULL, &opt, &c) != QUIRE_OK) {
 		log_report("out of memory");
@@ -128,6 +157,8 @@ static int cmd_check(const struct config *cfg, const char *dir)
 	if (skipped)
 		printf(", %zu whose slug is a post of the write API", skipped);
 	printf("\n");
+	refused = check_files(dir, c);
+	errors += refused ? 1 : 0;
 	content_free(c);
 	return errors ? DEPLOY_EXIT_CONTENT :
 	       skipped ? DEPLOY_EXIT_SKIPPED : DEPLOY_EXIT_OK;

@@ -47,6 +47,9 @@ struct found_list {
 };
 
 /* The folders being walked, outermost first, to notice loops. */
+/* Swaps two owned strings. */
+#define SWAP_STR(a, b) do { char *swap_tmp = (a); (a) = (b); (b) = swap_tmp; } while (0)
+
 struct dir_stack {
 	dev_t dev[QUIRE_MAX_DIR_DEPTH + 1];
 	ino_t ino[QUIRE_MAX_DIR_DEPTH + 1];
@@ -81,6 +84,67 @@ int content_is_name(const char *name)
 {
 	return has_suffix(name, ".md") || has_suffix(name, ".markdown") ||
 	       has_suffix(name, ".html");
+}
+
+int content_is_bundle(const struct post *p)
+{
+	const char *slash = p->path ? strrchr(p->path, '/') : NULL;
+	const char *name = slash ? slash + 1 : NULL;
+
+	return p->kind == POST_KIND_POST && name && slash > p->path &&
+	       (strcmp(name, "index.md") == 0 ||
+		strcmp(name, "index.markdown") == 0 ||
+		strcmp(name, "index.html") == 0);
+}
+
+enum quire_err content_files_url(const char *post_url, char *out, size_t size)
+{
+	size_t n = strlen(post_url);
+	int w;
+
+	if (n && post_url[n - 1] == '/')
+		w = snprintf(out, size, "%s", post_url);
+	else if (has_suffix(post_url, ".html"))
+		w = snprintf(out, size, "%.*s", (int)(strrchr(post_url, '/') -
+						      post_url + 1), post_url);
+	else
+		w = snprintf(out, size, "%s/", post_url);
+	return w > 0 && (size_t)w < size ? QUIRE_OK : QUIRE_ETOOBIG;
+}
+
+enum quire_err content_bundle_url(const char *slug, char *out, size_t size)
+{
+	char url[QUIRE_MAX_SLUG + 16];
+	int w = snprintf(url, sizeof(url), "/posts/%s", slug ? slug : "");
+
+	if (w < 0 || (size_t)w >= sizeof(url))
+		return QUIRE_ETOOBIG;
+	return content_files_url(url, out, size);
+}
+
+enum quire_err content_resolve_image(struct post *p, const char *slug)
+{
+	char base[QUIRE_MAX_SLUG + 16];
+	struct buf b = BUF_INIT;
+	const char *img = p->featured_image;
+
+	if (!markdown_url_relative(img))
+		return QUIRE_OK;
+	while (img[0] == '.' && img[1] == '/')
+		img += 2;
+	/* relative to the bundle, else to the site's root */
+	if (content_is_bundle(p) &&
+	    content_bundle_url(slug ? slug : p->slug, base, sizeof(base)) ==
+	    QUIRE_OK)
+		buf_puts(&b, base);
+	else
+		buf_puts(&b, "/");
+	buf_puts(&b, img);
+	if (buf_failed(&b))
+		return QUIRE_ENOMEM;
+	free(p->featured_image);
+	p->featured_image = buf_detach(&b, NULL);
+	return QUIRE_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -245,7 +309,7 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	struct markdown_out md;
 	struct post *p;
 	unsigned flags = 0, body_line;
-	char msg[64];
+	char msg[64], base[QUIRE_MAX_SLUG + 16];
 	size_t bad;
 	enum quire_err rc;
 	int is_html;
@@ -296,6 +360,11 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	rc = derive_slug(p, err);
 	if (rc != QUIRE_OK)
 		goto out;
+	rc = content_resolve_image(p, opt ? opt->files_slug : NULL);
+	if (rc != QUIRE_OK) {
+		set_err(err, 0, 0, "out of memory");
+		goto out;
+	}
 	/* the title's Markdown, once here, never per request */
 	if (markdown_title(p->title, &p->title_html, &p->title_text) !=
 	    QUIRE_OK) {
@@ -321,9 +390,17 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 		flags |= MARKDOWN_UNSAFE;
 	if (p->toc)
 		flags |= MARKDOWN_TOC;
-	rc = markdown_render(p->source + p->body_offset,
-			     p->source_len - p->body_offset, flags, p->slug,
-			     &md, err);
+	/* a bundle's relative links and images, made absolute once here */
+	if (content_is_bundle(p) &&
+	    content_bundle_url(opt && opt->files_slug ? opt->files_slug : p->slug,
+			       base, sizeof(base)) != QUIRE_OK) {
+		set_err(err, 1, 1, "the bundle's URL is too long");
+		rc = QUIRE_ETOOBIG;
+		goto out;
+	}
+	rc = markdown_render_at(p->source + p->body_offset,
+				p->source_len - p->body_offset, flags, p->slug,
+				content_is_bundle(p) ? base : NULL, &md, err);
 	if (rc != QUIRE_OK) {
 		/* markdown counts lines from the start of the body */
 		body_line = line_of(p->source, p->body_offset);
@@ -741,6 +818,48 @@ static enum quire_err settle_slugs(struct content *c,
 	return rc;
 }
 
+/*
+ * A bundle served under another slug than the one it asked for (a
+ * suffix, settled above) renders again with its files', links' and
+ * cover's URL folder under the slug it has (content_options.files_slug),
+ * so it never shows the pictures of the post that kept the slug.
+ * QUIRE_OK; a render that fails now (it passed once) keeps the first.
+ */
+static enum quire_err rebase_renamed(struct post *p,
+				     const struct content_options *opt)
+{
+	struct content_options o = { 0 };
+	struct parse_error err;
+	struct post *q = NULL;
+	char *text;
+
+	if (!p->wanted_slug || !content_is_bundle(p) || !p->source)
+		return QUIRE_OK;
+	if (opt)
+		o = *opt;
+	o.files_slug = p->slug;
+	text = malloc(p->source_len + 1);
+	if (!text)
+		return QUIRE_ENOMEM;
+	memcpy(text, p->source, p->source_len);
+	text[p->source_len] = '\0';
+	switch (content_parse_file(p->path, p->kind, text, p->source_len, &o, &q,
+				   &err)) {
+	case QUIRE_OK:
+		break;
+	case QUIRE_ENOMEM:
+		return QUIRE_ENOMEM;
+	default:
+		return QUIRE_OK;
+	}
+	SWAP_STR(p->html, q->html);
+	SWAP_STR(p->toc_html, q->toc_html);
+	SWAP_STR(p->featured_image, q->featured_image);
+	p->words = q->words;
+	post_free(q);
+	return QUIRE_OK;
+}
+
 /* Reads, parses and adds one file; a failure is reported, counted and
  * replaced by the previous good version when there is one. */
 static enum quire_err load_one(struct content *c, const struct content_path *f,
@@ -881,6 +1000,8 @@ enum quire_err content_load(const char *dir, const struct content *prev,
 			goto out;
 	}
 	rc = settle_slugs(c, prev);
+	for (i = 0; rc == QUIRE_OK && i < c->n; i++)
+		rc = rebase_renamed(c->posts[i], opt);
 	if (rc == QUIRE_OK)
 		rc = load_siteconf(c, dir, prev);
 	if (rc != QUIRE_OK)

@@ -21,6 +21,10 @@ struct content {
 
 struct content_options {
 	int unsafe_html;     /* render raw HTML in content files */
+	/* A bundle's files, links and cover under this slug's URL folder,
+	 * not the one of the slug it asks for: the suffix it was given
+	 * (slug_settle.h). NULL: its own. */
+	const char *files_slug;
 };
 
 /*
@@ -85,6 +89,30 @@ const struct content_folder *content_folders(size_t *n);
 /* Whether a file of this name (no folder) is content: .md, .markdown or
  * .html. */
 int content_is_name(const char *name);
+
+/* Whether p is a page bundle's index (DESIGN §3): a post at
+ * posts/.../X/index.md (.markdown, .html), whose folder's other files
+ * are published beside its URL. */
+int content_is_bundle(const struct post *p);
+
+/*
+ * The URL folder, ending in '/', that the files of the post at post_url
+ * are published under (DESIGN §4): post_url itself when it ends in '/',
+ * its folder when it ends in ".html", else post_url with a '/' added
+ * ("/posts/x" -> "/posts/x/"). QUIRE_OK, or QUIRE_ETOOBIG past size.
+ */
+enum quire_err content_files_url(const char *post_url, char *out, size_t size);
+
+/* content_files_url() of the post whose slug is slug. */
+enum quire_err content_bundle_url(const char *slug, char *out, size_t size);
+
+/*
+ * Makes p->featured_image (frontmatter image:, cover:) a path from the
+ * site's root when it is relative: under the URL folder of slug (NULL:
+ * p->slug) for a bundle, else under "/". An absolute URL or path is
+ * kept. QUIRE_OK or QUIRE_ENOMEM.
+ */
+enum quire_err content_resolve_image(struct post *p, const char *slug);
 
 /* A content file found by a walk, before it is read. */
 struct content_path {

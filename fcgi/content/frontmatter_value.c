@@ -69,6 +69,7 @@ static const struct field fields[] = {
 	F("template", FIELD_STRING, template_name),
 	F("featured_image", FIELD_STRING, featured_image),
 	F("image", FIELD_STRING, featured_image),
+	F("cover", FIELD_STRING, featured_image),     /* Hugo themes' */
 	F("related_posts", FIELD_LIST, related),
 	F("aliases", FIELD_LIST, aliases),
 	F("pin", FIELD_PIN, pin),

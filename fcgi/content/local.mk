@@ -18,6 +18,7 @@ libquire_a_SOURCES += \
 	%reldir%/markdown.c %reldir%/markdown.h \
 	%reldir%/permalink.c %reldir%/permalink.h \
 	%reldir%/post.c %reldir%/post.h \
+	%reldir%/public_tree.c %reldir%/public_tree.h \
 	%reldir%/record.c %reldir%/record.h \
 	%reldir%/site.c %reldir%/site.h \
 	%reldir%/siteconf.c %reldir%/siteconf.h \

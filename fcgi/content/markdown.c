@@ -104,6 +104,7 @@ struct walk {
 	int in_word;
 	unsigned wide_line; /* first line of a table wider than the limit */
 	struct used_id *ids; /* uthash of every heading id given so far */
+	const char *base;    /* relative link and image URLs go under it; NULL: kept */
 };
 
 static void set_err(struct parse_error *err, unsigned line, const char *msg)
@@ -252,6 +253,42 @@ static enum quire_err walk_heading(struct walk *w, cmark_node *node)
 }
 
 /* One pass over the tree: words, headings, and table widths. */
+int markdown_url_relative(const char *url)
+{
+	size_t i;
+
+	if (!url || !*url || url[0] == '/' || url[0] == '#' || url[0] == '?')
+		return 0;
+	/* a scheme (RFC 3986 §3.1) before any '/', '?' or '#': absolute */
+	for (i = 0; url[i] && url[i] != '/' && url[i] != '?' && url[i] != '#'; i++)
+		if (url[i] == ':')
+			return 0;
+	return 1;
+}
+
+/* A link's or image's relative URL made absolute under w->base (a page
+ * bundle's folder, DESIGN §3), once, at render: "cover.jpg" and
+ * "./cover.jpg" both become BASE "cover.jpg". The node's memory is the
+ * parser's arena, dropped with the tree. */
+static enum quire_err rebase_url(struct walk *w, cmark_node *node)
+{
+	const char *url = cmark_node_get_url(node);
+	struct buf b = BUF_INIT;
+	int ok;
+
+	if (!markdown_url_relative(url))
+		return QUIRE_OK;
+	while (url[0] == '.' && url[1] == '/')
+		url += 2;
+	buf_puts(&b, w->base);
+	buf_puts(&b, url);
+	if (buf_failed(&b))
+		return QUIRE_ENOMEM;
+	ok = cmark_node_set_url(node, b.data);
+	buf_release(&b);
+	return ok ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
 static enum quire_err walk_tree(cmark_node *doc, struct walk *w)
 {
 	cmark_iter *it;
@@ -285,6 +322,12 @@ static enum quire_err walk_tree(cmark_node *doc, struct walk *w)
 				if (rc != QUIRE_OK)
 					goto out;
 			}
+			continue;
+		case CMARK_NODE_LINK:
+		case CMARK_NODE_IMAGE:
+			if (ev == CMARK_EVENT_ENTER && w->base &&
+			    (rc = rebase_url(w, cur)) != QUIRE_OK)
+				goto out;
 			continue;
 		default:
 			break;
@@ -567,7 +610,7 @@ static void walk_release(struct walk *w)
 
 /* Renders in this process; the caller has checked the limits. */
 static enum quire_err render_here(const char *md, size_t len, unsigned flags,
-				  const char *id_prefix,
+				  const char *id_prefix, const char *base,
 				  struct markdown_out *out,
 				  struct parse_error *err)
 {
@@ -583,6 +626,7 @@ static enum quire_err render_here(const char *md, size_t len, unsigned flags,
 	enum quire_err rc = QUIRE_ENOMEM;
 
 	memset(&w, 0, sizeof(w));
+	w.base = base;
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0) == -1) {
 		set_err(err, 0, "cannot read the cpu clock");
 		return QUIRE_EIO;
@@ -675,6 +719,7 @@ struct job {
 	size_t len;
 	unsigned flags;
 	const char *id_prefix;
+	const char *base;
 };
 
 /* The child's side: render, then the result as bytes: rc, error line,
@@ -690,7 +735,7 @@ static void render_job(void *arg, struct buf *out)
 
 	memset(&o, 0, sizeof(o));
 	memset(&e, 0, sizeof(e));
-	rc = render_here(j->md, j->len, j->flags, j->id_prefix, &o, &e);
+	rc = render_here(j->md, j->len, j->flags, j->id_prefix, j->base, &o, &e);
 	hl = o.html ? strlen(o.html) : 0;
 	tl = o.toc_html ? strlen(o.toc_html) : SIZE_MAX;
 	buf_append(out, &rc, sizeof(rc));
@@ -729,10 +774,11 @@ static char *take_str(const char **p, const char *end, size_t n)
 /* Renders in a child with QUIRE_RENDER_CPU_MS of CPU time at most. */
 static enum quire_err render_sandboxed(const char *md, size_t len,
 				       unsigned flags, const char *id_prefix,
+				       const char *base,
 				       struct markdown_out *out,
 				       struct parse_error *err)
 {
-	struct job j = { md, len, flags, id_prefix };
+	struct job j = { md, len, flags, id_prefix, base };
 	struct buf res = BUF_INIT;
 	struct parse_error e;
 	const char *p, *end;
@@ -781,6 +827,14 @@ enum quire_err markdown_render(const char *md, size_t len, unsigned flags,
 			       const char *id_prefix, struct markdown_out *out,
 			       struct parse_error *err)
 {
+	return markdown_render_at(md, len, flags, id_prefix, NULL, out, err);
+}
+
+enum quire_err markdown_render_at(const char *md, size_t len, unsigned flags,
+				  const char *id_prefix, const char *base,
+				  struct markdown_out *out,
+				  struct parse_error *err)
+{
 	char msg[128];
 	unsigned line;
 
@@ -809,8 +863,8 @@ enum quire_err markdown_render(const char *md, size_t len, unsigned flags,
 	 * in a child that is killed when it passes the bound.
 	 */
 	if (len > QUIRE_RENDER_INLINE_MAX)
-		return render_sandboxed(md, len, flags, id_prefix, out, err);
-	return render_here(md, len, flags, id_prefix, out, err);
+		return render_sandboxed(md, len, flags, id_prefix, base, out, err);
+	return render_here(md, len, flags, id_prefix, base, out, err);
 }
 
 void markdown_out_release(struct markdown_out *out)

@@ -39,6 +39,21 @@ enum quire_err markdown_render(const char *md, size_t len, unsigned flags,
 			       const char *id_prefix, struct markdown_out *out,
 			       struct parse_error *err);
 
+/*
+ * markdown_render, with every relative link and image URL (no scheme,
+ * not starting with '/', '#' or '?') put under base, a URL folder ending
+ * in '/' (a page bundle's, DESIGN §3): "cover.jpg" and "./cover.jpg"
+ * become BASE "cover.jpg". base NULL: URLs as written.
+ */
+enum quire_err markdown_render_at(const char *md, size_t len, unsigned flags,
+				  const char *id_prefix, const char *base,
+				  struct markdown_out *out,
+				  struct parse_error *err);
+
+/* Whether url is relative to its page: no scheme, not starting with
+ * '/', '#' or '?', not empty. */
+int markdown_url_relative(const char *url);
+
 void markdown_out_release(struct markdown_out *out);
 
 /*

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/content.h"
+#include "content/post.h"
 #include "content/slug_settle.h"
 #include "deploy/deploy.h"
 #include "lib/key_table.h"
@@ -365,6 +367,55 @@ out:
 	return rc;
 }
 /*
+ * A bundle given another slug than the one it asked for (a suffix,
+ * slug_settle.h) renders again with its files', links' and cover's URL
+ * folder under the slug it has (content_options.files_slug), as a load
+ * does (content.c): it must never show the pictures of the post that
+ * kept the slug. A render that fails now (it passed once) keeps the
+ * first. QUIRE_OK or QUIRE_ENOMEM.
+ */
+static enum quire_err rebase_renamed(struct record *r,
+				     const struct content_options *opt)
+{
+	struct content_options o = { 0 };
+	struct parse_error err;
+	struct post *q = NULL, probe;
+	char *text, *swap;
+
+	memset(&probe, 0, sizeof(probe));
+	probe.kind = r->kind;
+	probe.path = r->path;
+	if (!r->path || !content_is_bundle(&probe))
+		return QUIRE_OK;
+	if (opt)
+		o = *opt;
+	o.files_slug = r->slug;
+	text = malloc(r->source_len + 1);
+	if (!text)
+		return QUIRE_ENOMEM;
+	memcpy(text, r->source, r->source_len);
+	text[r->source_len] = '\0';
+	switch (content_parse_file(r->path, r->kind, text, r->source_len, &o, &q,
+				   &err)) {
+	case QUIRE_OK:
+		break;
+	case QUIRE_ENOMEM:
+		return QUIRE_ENOMEM;
+	default:
+		return QUIRE_OK;
+	}
+	swap = r->html;
+	r->html = q->html;
+	q->html = swap;
+	swap = r->toc_html;
+	r->toc_html = q->toc_html;
+	q->toc_html = swap;
+	r->words = q->words;
+	post_free(q);
+	return QUIRE_OK;
+}
+
+/*
  * Takes file i's settled claim into the plan: a file parsed is upserted
  * under the slug it was given, one not read again or that failed keeps
  * the slug PostgreSQL holds (its last good version), and so does a
@@ -375,9 +426,11 @@ static enum quire_err take_file(struct deploy_plan *plan, struct key_table *live
 				struct content_file *f,
 				const struct tier_pg_hash *same,
 				struct parsed *res, struct slug_claim *c,
-				const struct deploy_known *k, int keep_old)
+				const struct deploy_known *k, int keep_old,
+				const struct content_options *opt)
 {
 	struct record *r;
+	int renamed;
 
 	if (same) {
 		plan->n_unchanged++;
@@ -394,10 +447,13 @@ static enum quire_err take_file(struct deploy_plan *plan, struct key_table *live
 		return keep_old ? key_table_put(live, c->held, f) : QUIRE_OK;
 	r = res->r;
 	res->r = NULL;
+	renamed = strcmp(r->slug, c->slug) != 0;
 	free(r->slug);
 	r->slug = c->slug;
 	c->slug = NULL;
 	plan->upserts[plan->n_upserts++] = r;
+	if (renamed && rebase_renamed(r, opt) != QUIRE_OK)
+		return QUIRE_ENOMEM;
 	return key_table_put(live, r->slug, f) != QUIRE_OK ||
 	       sig_add(plan, f, r->slug, k, NULL) != QUIRE_OK ?
 	       QUIRE_ENOMEM : QUIRE_OK;
@@ -476,7 +532,7 @@ enum quire_err deploy_plan_make(struct content_file *files, size_t n,
 	for (i = 0, j = 0; i < n; i++) {
 		res = same[i] ? NULL : &pc.res[j++];
 		if (take_file(plan, &live, &files[i], same[i], res, &cl.v[i], k,
-			      keep[i]) != QUIRE_OK)
+			      keep[i], opt) != QUIRE_OK)
 			goto out;
 	}
 	for (i = 0; i < k->n; i++)

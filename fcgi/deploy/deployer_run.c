@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "content/post.h"
+#include "content/public_tree.h"
 #include "content/siteconf.h"
 #include "content/site.h"
 #include "deploy/deploy_refresh.h"
@@ -35,6 +36,7 @@ struct run {
 	size_t n_reserved;       /* URLs quire's own routes would shadow */
 	size_t n_list_errors;    /* the listing's: files may be missing */
 	size_t n_errors;         /* the reading's */
+	size_t n_file_errors;    /* static files and bundles' files refused */
 	size_t n_skipped;        /* files left unread: signature unchanged */
 	int whole;               /* the folder was listed whole */
 	int changed;             /* the plan upserts or deletes */
@@ -295,7 +297,7 @@ static size_t refuse_reserved(struct run *run)
 static enum step make_plan(struct run *run)
 {
 	struct deployer *d = run->d;
-	struct content_options opt = { d->cfg->unsafe_html };
+	struct content_options opt = { .unsafe_html = d->cfg->unsafe_html };
 
 	if (deploy_plan_make(d->files, d->n_files, d->known.index, &opt,
 			     &d->plan) != QUIRE_OK) {
@@ -354,7 +356,8 @@ static int skip_api_owned(struct deployer *d)
  * plan's (each reported as it was found). */
 static size_t errors_of(const struct run *run)
 {
-	return run->n_list_errors + run->n_errors + run->d->plan.n_errors;
+	return run->n_list_errors + run->n_errors + run->d->plan.n_errors +
+	       run->n_file_errors;
 }
 
 /*
@@ -492,6 +495,47 @@ static enum step commit_pg(struct run *run)
 		d->pg_ms, run->t_joined - run->t_list, run->t_read - run->t_joined,
 		run->t_commit - run->t_read, run->t_plan - run->t_read,
 		run->t_commit - run->t_plan);
+	return STEP_NEXT;
+}
+
+/*
+ * The content's static/ tree and the bundles' files, published into
+ * QUIRE_PUBLIC_DIR for this host's web server (DESIGN §3): after the
+ * commit, from what PostgreSQL now holds of the content posts (their
+ * paths and slugs), before the workers hear of the new posts, so a
+ * bundle's page never comes before its files. A file refused counts as
+ * an error of the deploy (exit 6); a publish that fails leaves the files
+ * of the last one served and is reported, the deploy goes on.
+ */
+static enum step publish_files(struct run *run)
+{
+	struct deployer *d = run->d;
+	struct public_bundles bs = { 0 };
+	struct public_stats st;
+	struct tier_pg_hash *v = NULL;
+	size_t i, n = 0;
+	enum quire_err rc;
+
+	if (!d->cfg->public_dir)
+		return STEP_NEXT;
+	rc = deploy_known_after(d->known.index, &d->plan, &v, NULL, &n);
+	for (i = 0; i < n && rc != QUIRE_ENOMEM; i++)
+		rc = public_bundles_add(&bs, v[i].path, v[i].kind, v[i].slug);
+	free(v);
+	if (rc != QUIRE_ENOMEM)
+		rc = public_tree_publish(d->dir, d->cfg->public_dir, bs.v, bs.n,
+					 &st);
+	public_bundles_release(&bs);
+	if (rc == QUIRE_OK) {
+		printf("published %zu files (%zu unchanged, linked), %zu refused, "
+		       "in \"%s\"\n", st.files, st.linked, st.refused,
+		       d->cfg->public_dir);
+		run->n_file_errors = st.refused;
+	} else {
+		log_report("the files were not published: the ones published "
+			   "before stay");
+		run->n_file_errors++;
+	}
 	return STEP_NEXT;
 }
 
@@ -635,6 +679,7 @@ int deployer_run(struct deployer *d, double timeout_ms, int strict)
 		make_plan,
 		refuse_bad_content,
 		commit_pg,
+		publish_files,
 		write_redis,
 		publish,
 		wait_acks,

@@ -54,6 +54,13 @@ static const struct config_setting settings[] = {
 	{ .name = "content-dir", .short_opt = 'c', .env = "QUIRE_CONTENT_DIR",
 	  .type = CONFIG_STRING, .offset = FIELD(content_dir, char *),
 	  .def = "content", .arg = "DIR", .help = "posts/ and pages/" },
+	{ .name = "public-dir", .env = "QUIRE_PUBLIC_DIR",
+	  .type = CONFIG_OPTIONAL, .offset = FIELD(public_dir, char *),
+	  .arg = "PATH",
+	  .help = "publish static/ and the bundles'\n"
+		  "files here for the web server: a\n"
+		  "symbolic link quire switches (none:\n"
+		  "not published)" },
 	{ .name = "templates-dir", .short_opt = 't',
 	  .env = "QUIRE_TEMPLATES_DIR",
 	  .type = CONFIG_STRING, .offset = FIELD(templates_dir, char *),

@@ -19,6 +19,8 @@ struct config {
 	int workers;           /* 0: serve in one process, no master */
 	char *content_dir;
 	char *templates_dir;
+	char *public_dir;      /* static files published here (a symbolic
+	                        * link, DESIGN §3); NULL: not published */
 	int enable_drafts;
 	int unsafe_html;       /* raw HTML in content/ files */
 	char *site_url;        /* absolute, no trailing slash */

@@ -25,6 +25,10 @@
 #define QUIRE_MAX_YAML_DEPTH   16        /* nesting in frontmatter, YAML and TOML alike */
 #define QUIRE_MAX_PAGE_NUMBER  100000    /* ?page=N */
 #define QUIRE_MAX_DIR_DEPTH    16        /* recursion under content/posts */
+#define QUIRE_MAX_PUBLIC_FILE  (64 * 1024 * 1024) /* one published file (static/, a bundle's), bytes */
+#define QUIRE_MAX_PUBLIC_FILES 100000    /* published files of a site */
+#define QUIRE_MAX_PUBLIC_TOTAL (4ULL * 1024 * 1024 * 1024) /* published bytes of a site */
+#define QUIRE_MAX_PUBLIC_PATH  1024      /* a published file's URL path, bytes */
 #define QUIRE_MAX_TEMPLATE     (1024 * 1024) /* one template file, bytes */
 #define QUIRE_IMPORT_MAX_FILES  QUIRE_MAX_POSTS /* files an import walks in a site's folder */
 #define QUIRE_IMPORT_MAX_CONFIG QUIRE_MAX_FRONTMATTER /* a site's _config.yml or config.toml, bytes */

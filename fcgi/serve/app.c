@@ -7,6 +7,7 @@
 #include <uthash.h>
 
 #include "content/content.h"
+#include "content/public_tree.h"
 #include "content/site.h"
 #include "content/templates.h"
 #include "lib/config.h"
@@ -141,10 +142,43 @@ static enum quire_err app_settings(struct app *app)
 	return QUIRE_OK;
 }
 
+/*
+ * Embedded mode: the content's static/ tree and its bundles' files
+ * published into --public-dir for the web server, at every load (start,
+ * SIGHUP), as a deploy does with the tiers (DESIGN §3). A publish that
+ * fails leaves the files of the last one served, and fails no load:
+ * only running out of memory does.
+ */
+static enum quire_err publish_files(const struct app *app,
+				    const struct config *cfg)
+{
+	struct public_bundles bs = { 0 };
+	struct public_stats st;
+	const struct post *p;
+	size_t i;
+	enum quire_err rc = QUIRE_OK;
+
+	if (!cfg->public_dir || tiers_configured(cfg))
+		return QUIRE_OK;
+	for (i = 0; i < app->content->n && rc != QUIRE_ENOMEM; i++) {
+		p = app->content->posts[i];
+		rc = public_bundles_add(&bs, p->path, p->kind, p->slug);
+	}
+	if (rc != QUIRE_ENOMEM)
+		rc = public_tree_publish(cfg->content_dir, cfg->public_dir, bs.v,
+					 bs.n, &st);
+	public_bundles_release(&bs);
+	if (rc == QUIRE_OK)
+		log_msg(LOG_LEVEL_INFO, "publish", "files=%zu linked=%zu "
+			"refused=%zu bytes=%llu dir=\"%s\"", st.files, st.linked,
+			st.refused, st.bytes, cfg->public_dir);
+	return rc == QUIRE_ENOMEM ? rc : QUIRE_OK;
+}
+
 enum quire_err app_load(struct app *app, const struct config *cfg,
 			const struct app *prev)
 {
-	struct content_options opt = { cfg->unsafe_html };
+	struct content_options opt = { .unsafe_html = cfg->unsafe_html };
 	struct parse_error err;
 	enum quire_err rc;
 
@@ -181,6 +215,9 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 	log_msg(LOG_LEVEL_INFO, "load", "posts=%zu pages=%zu errors=%zu dir=\"%s\"",
 		app->site->n_posts, app->site->n_pages, app->content->n_errors,
 		cfg->content_dir);
+	rc = publish_files(app, cfg);
+	if (rc != QUIRE_OK)
+		goto fail;
 	return QUIRE_OK;
 fail:
 	app_release(app);

@@ -3,7 +3,9 @@
  * of contents, a footnote prefix and raw HTML kept; what it accepts
  * holds no character that XML 1.0 or HTML forbids (a control character
  * in a body made every feed that carried it not XML); and the input as
- * a title (markdown_title), whose HTML has no tag but the inline ones
+ * a title (markdown_title), whose HTML has no tag but the inline ones;
+ * and with a bundle's base (markdown_render_at), no relative link or
+ * image URL left
  */
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +83,30 @@ static void fuzz_title(const uint8_t *data, size_t size)
 	free(title);
 }
 
+/* Aborts when an href or src value in html is still relative: with a
+ * base, every link and image is under it, absolute, or a fragment. */
+static void check_rebased(const char *html)
+{
+	static const char *const attrs[] = { " href=\"", " src=\"" };
+	const char *p, *end;
+	char *v;
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		for (p = strstr(html, attrs[i]); p; p = strstr(p + 1, attrs[i])) {
+			p += strlen(attrs[i]);
+			end = strchr(p, '"');
+			if (!end)
+				abort();
+			v = strndup(p, (size_t)(end - p));
+			if (!v)
+				abort();
+			if (markdown_url_relative(v))
+				abort();
+			free(v);
+		}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
@@ -102,6 +128,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    QUIRE_OK) {
 		check_clean(out.html);
 		check_clean(out.toc_html);
+	}
+	markdown_out_release(&out);
+	memset(&out, 0, sizeof(out));
+	if (markdown_render_at((const char *)data, size, 0, NULL, "/posts/fz/",
+			       &out, &err) == QUIRE_OK) {
+		check_clean(out.html);
+		check_rebased(out.html);
 	}
 	markdown_out_release(&out);
 	fuzz_title(data, size);

@@ -169,11 +169,13 @@ t_api_sock() {
 
 # render CONF_IN OUT: deploy/render-conf for this test's dir and ports:
 # the site on $BASE, /metrics on $METRICS_BASE only (the web server's
-# listener that marks requests with QUIRE_METRICS=1).
+# listener that marks requests with QUIRE_METRICS=1); with T_PUBLIC set,
+# the files there are served at the root before quire (render-conf's
+# PUBLIC).
 t_render() {
 	"$QUIRE_SRCDIR/deploy/render-conf" "$1" "$2" "$T_PORT" "$T_DIR" \
 		"$T_DIR/quire.sock" "$QUIRE_SRCDIR/static" "" "$(t_api_sock)" \
-		"$T_METRICS_PORT"
+		"$T_METRICS_PORT" "${T_PUBLIC:-}"
 }
 
 # start_httpd KIND: nginx or lighttpd in the foreground mode, backgrounded

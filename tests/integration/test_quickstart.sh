@@ -50,6 +50,9 @@ unset QUIRE_SITE_URL QUIRE_DATABASE_URL QUIRE_REDIS_URL QUIRE_EMBEDDED QUIRE_PID
 unset QUIRE_CACHE_DIR QUIRE_USER QUIRE_GROUP QUIRE_SOCKET_GROUP
 cp -r "$T_SITE" "$QUIRE_CONTENT_DIR"
 rm -f "$QUIRE_CONTENT_DIR/posts/broken.md"
+# a static file: quickstart publishes it for nginx (QUIRE_PUBLIC_DIR)
+mkdir -p "$QUIRE_CONTENT_DIR/static/images"
+printf 'QS-STATIC-FILE\n' >"$QUIRE_CONTENT_DIR/static/images/qs.txt"
 
 # qs_pids: the PIDs quickstart recorded in $RUN (what runs now).
 qs_pids() {
@@ -193,6 +196,8 @@ fi
 expect_status / 200
 expect_body_contains "$POST" "FIXTURE-HELLO-BODY"
 expect_status /posts/no-such-post 404
+expect_body_contains /images/qs.txt QS-STATIC-FILE
+expect_header /images/qs.txt Cache-Control 'max-age=[1-9]'
 # QUIRE_METRICS_PORT: nginx's metrics server, the one place /metrics is.
 expect_status /metrics 404
 expect_body_matches "$METRICS_BASE/metrics" '^quire_requests_total [1-9][0-9]*$'
@@ -335,6 +340,7 @@ if QUIRE_EMBEDDED=1 qs start; then
 		runs_as_quire "a worker (embedded)" "$w"
 	done
 	expect_status / 200
+	expect_body_contains /images/qs.txt QS-STATIC-FILE
 	# EDIT-THREE is in the files only: the tiers refused that deploy.
 	expect_body_contains "$POST" "EDIT-THREE"
 	check "... with no tier in quire.env" not grep -q "QUIRE_DATABASE_URL\|QUIRE_REDIS_URL" "$RUN/quire.env"

@@ -745,7 +745,7 @@ static void test_toc_and_footnotes(void)
 
 static void test_unsafe_option(void)
 {
-	struct content_options opt = { 1 };
+	struct content_options opt = { .unsafe_html = 1 };
 	struct content *c = NULL;
 
 	clear();
@@ -757,6 +757,46 @@ static void test_unsafe_option(void)
 	c = load(NULL, NULL);
 	CHECK(c->n == 1 && strstr(c->posts[0]->html, "<div>") == NULL);
 	content_free(c);
+}
+
+/* A bundle's cover: and relative images under its URL folder; a plain
+ * post's relative image from the site's root; an absolute one kept. */
+static void test_bundle_images(void)
+{
+	struct parse_error err;
+	struct post *p = NULL;
+	char *text;
+
+	text = strdup("---\ntitle: B\ncover: ./cover.jpg\n---\n![d](d.svg)\n");
+	CHECK(content_parse_file("site/posts/my-post/index.md", POST_KIND_POST,
+				 text, strlen(text), NULL, &p, &err) == QUIRE_OK);
+	CHECK(p && content_is_bundle(p));
+	CHECK_STR(p ? p->featured_image : NULL, "/posts/my-post/cover.jpg");
+	CHECK_CONTAINS(p ? p->html : NULL, "src=\"/posts/my-post/d.svg\"");
+	post_free(p);
+
+	p = NULL;
+	text = strdup("---\ntitle: B\nslug: Other\nimage: c.png\n---\nx\n");
+	CHECK(content_parse_file("site/posts/b/index.markdown", POST_KIND_POST,
+				 text, strlen(text), NULL, &p, &err) == QUIRE_OK);
+	CHECK_STR(p ? p->featured_image : NULL, "/posts/Other/c.png");
+	post_free(p);
+
+	p = NULL;
+	text = strdup("---\ntitle: P\nimage: images/p.png\n---\n![d](d.svg)\n");
+	CHECK(content_parse_file("site/posts/plain.md", POST_KIND_POST, text,
+				 strlen(text), NULL, &p, &err) == QUIRE_OK);
+	CHECK(p && !content_is_bundle(p));
+	CHECK_STR(p ? p->featured_image : NULL, "/images/p.png");
+	CHECK_CONTAINS(p ? p->html : NULL, "src=\"d.svg\"");
+	post_free(p);
+
+	p = NULL;
+	text = strdup("---\ntitle: A\nimage: https://cdn.example/a.png\n---\nx\n");
+	CHECK(content_parse_file("site/posts/a/index.md", POST_KIND_POST, text,
+				 strlen(text), NULL, &p, &err) == QUIRE_OK);
+	CHECK_STR(p ? p->featured_image : NULL, "https://cdn.example/a.png");
+	post_free(p);
 }
 
 static void test_parse_file_direct(void)
@@ -941,6 +981,7 @@ int main(void)
 	const char *tmp = getenv("TMPDIR");
 
 	markdown_init();
+	test_bundle_images();
 	snprintf(root, sizeof(root), "%s/quire-content-XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(root))

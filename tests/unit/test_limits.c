@@ -8,6 +8,10 @@
  *   QUIRE_MAX_PATH_SEGS - not enforced by any parser;
  *   QUIRE_MAX_BODY - the worker's, tested by tests/integration;
  *   QUIRE_MAX_DIR_DEPTH - content_load's, in test_content;
+ *   QUIRE_MAX_PUBLIC_FILE, QUIRE_MAX_PUBLIC_PATH - public_tree's, in
+ *   test_public_tree; QUIRE_MAX_PUBLIC_FILES and QUIRE_MAX_PUBLIC_TOTAL -
+ *   100,000 files and 4 GiB, too many to make here: the same comparison
+ *   as QUIRE_MAX_PUBLIC_FILE's, in public_tree.c's put_file();
  *   QUIRE_RENDER_CPU_MS - a time, in test_markdown;
  *   QUIRE_API_MAX_FAILURES, QUIRE_API_FAILURE_WINDOW - the throttle's
  *   defaults, in test_auth and tests/integration/test_api_auth.sh;

@@ -62,6 +62,40 @@ static void test_autolink(void)
 	CHECK_CONTAINS(out.html, "<a href=\"http://www.example.com\">");
 }
 
+/* A bundle's relative URLs under its folder, once, at render; every
+ * other URL as written. */
+static void test_base(void)
+{
+	const char *md = "![a](a.png) ![b](./b.png \"t\") [n](notes/n.txt) "
+			 "[up](../o/p.png) [root](/c.png) [abs](https://e.org/x) "
+			 "[mail](mailto:x@e.org) [frag](#top) [q](?page=2) "
+			 "<https://auto.example/>\n\n[ref]\n\n[ref]: r.pdf\n";
+
+	markdown_out_release(&out);
+	CHECK(markdown_render_at(md, strlen(md), 0, NULL, "/posts/x/", &out,
+				 &err) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<img src=\"/posts/x/a.png\" alt=\"a\" />");
+	CHECK_CONTAINS(out.html, "<img src=\"/posts/x/b.png\" alt=\"b\" title=\"t\" />");
+	CHECK_CONTAINS(out.html, "href=\"/posts/x/notes/n.txt\"");
+	CHECK_CONTAINS(out.html, "href=\"/posts/x/../o/p.png\"");
+	CHECK_CONTAINS(out.html, "href=\"/c.png\"");
+	CHECK_CONTAINS(out.html, "href=\"https://e.org/x\"");
+	CHECK_CONTAINS(out.html, "href=\"mailto:x@e.org\"");
+	CHECK_CONTAINS(out.html, "href=\"#top\"");
+	CHECK_CONTAINS(out.html, "href=\"?page=2\"");
+	CHECK_CONTAINS(out.html, "href=\"https://auto.example/\"");
+	CHECK_CONTAINS(out.html, "href=\"/posts/x/r.pdf\"");
+	/* without a base, as written */
+	CHECK(render("![a](a.png)\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "src=\"a.png\"");
+	CHECK(!markdown_url_relative(""));
+	CHECK(!markdown_url_relative(NULL));
+	CHECK(!markdown_url_relative("//cdn.example/x.png"));
+	CHECK(!markdown_url_relative("data:image/png;base64,xx"));
+	CHECK(markdown_url_relative("a:b/../c.png") == 0);
+	CHECK(markdown_url_relative("dir/a:b.png"));
+}
+
 static void test_tasklist(void)
 {
 	CHECK(render("- [ ] todo\n- [x] done\n", 0, NULL) == QUIRE_OK);
@@ -662,6 +696,7 @@ int main(void)
 	test_strikethrough();
 	test_autolink();
 	test_tasklist();
+	test_base();
 	test_footnotes_prefixed();
 	test_footnotes_unprefixed();
 	test_footnote_second_reference();
