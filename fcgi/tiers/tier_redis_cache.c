@@ -185,6 +185,9 @@ static enum quire_err post_from_reply(struct tier_redis *r, const char *slug,
 	rc = tier_redis_codec_fields_decode(slug, val, len, out);
 	if (rc == QUIRE_EPARSE)
 		redis_set_err(r, "malformed post hash of '%.200s'", slug);
+	else if (rc == QUIRE_EVERSION)
+		redis_set_err(r, "post hash of '%.200s' in a later format",
+			      slug);
 	return rc;
 }
 
