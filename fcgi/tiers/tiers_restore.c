@@ -72,14 +72,19 @@ enum quire_err tiers_restore(struct tier_pg *pg, struct tier_redis *r,
 	/* An index Redis cannot give (unreadable entries) bumps no
 	 * revision: the generation still moves, and every reader goes by
 	 * PostgreSQL's index. */
-	if (tier_redis_index(r, &idx, &n, &g) != QUIRE_OK) {
-		log_msg(LOG_LEVEL_WARN, "restore", "redis index unreadable (%s): "
-			"revisions not compared", tier_redis_error(r));
+	rc = tier_redis_index(r, &idx, &n, &g);
+	if (rc != QUIRE_OK) {
+		/* None (no key: dropped by a restore before, or flushed)
+		 * tells nothing to compare; say so only of one unread. */
+		if (rc != QUIRE_ENOTFOUND)
+			log_msg(LOG_LEVEL_WARN, "restore", "redis index unreadable "
+				"(%s): revisions not compared", tier_redis_error(r));
 		idx = NULL;
 		n = 0;
 		if (tier_redis_broken(r))
 			return QUIRE_EIO;
 	}
+	rc = QUIRE_EIO;
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		goto out;

@@ -84,5 +84,21 @@ check "... and every worker serves the write" \
 	every_worker_serves "/posts/$SLUG" 200 BODY-TWO
 check "redis holds this build's format again" \
 	test "$(rcli HGET "${PREFIX}post:$SLUG" format)" = 1
+# PostgreSQL down, workers started meanwhile (a reload: they load from
+# Redis alone and have never reached PostgreSQL), then a change of the
+# post announced (a message of this version) while Redis holds its
+# index entry in a later format only: the worker can neither read the
+# entry nor ask PostgreSQL, and must keep what it serves, not take the
+# post for deleted.
+stop_pg
+check "PostgreSQL down: a reload (SIGHUP), the workers load from Redis" \
+	reload_and_wait "$(quire_workers | wc -l)"
+check "... and serve the post" every_worker_serves "/posts/$SLUG" 200 BODY-TWO
+rcli --raw HGET "${PREFIX}index" "$SLUG" | head -c -1 | sed '1s/^QIX1/QIX2/' |
+	rcli -x HSET "${PREFIX}index" "$SLUG" >/dev/null
+rcli PUBLISH "${PREFIX}invalidate" "$(($(rcli GET "${PREFIX}generation") + 1)) $SLUG" >/dev/null
+sleep 1
+check "an entry of a later format announced: every worker still serves the post" \
+	every_worker_serves "/posts/$SLUG" 200 BODY-TWO
 check "no worker crashed" test -z "$(crash_lines)"
 t_done
