@@ -151,7 +151,9 @@ static int cmd_restore(const struct config *cfg, double timeout_ms)
 	int exit_rc = DEPLOY_EXIT_TIER;
 
 	if (!cfg->redis_url || !*cfg->redis_url) {
-		log_report("restore needs QUIRE_REDIS_URL (and the database)");
+		log_report("restore needs QUIRE_REDIS_URL (and the database); "
+			   "without Redis, SIGHUP every master instead: its "
+			   "workers reload from PostgreSQL");
 		return DEPLOY_EXIT_USAGE;
 	}
 	if (!(pg = deploy_tiers_pg_open(cfg)))
