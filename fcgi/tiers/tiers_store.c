@@ -260,8 +260,15 @@ static long long past_restore(struct tiers *t, struct tiers_owed *o,
 	int restored = 0;
 
 	if (!pg || tiers_restore_check(pg, r, &restored) != QUIRE_OK ||
-	    !restored || tiers_restore(pg, r, &g, &bumped) != QUIRE_OK)
+	    !restored)
 		return generation;
+	if (tiers_restore(pg, r, &g, &bumped) != QUIRE_OK) {
+		/* The next batch whose key would not move tries again. */
+		log_msg(LOG_LEVEL_WARN, "restore", "the tiers were not moved past "
+			"the restore (%s; %s): run quirectl restore",
+			tier_pg_error(pg), tier_redis_error(r));
+		return generation;
+	}
 	o->tell_all = 1;
 	return g;
 }

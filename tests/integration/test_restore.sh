@@ -53,6 +53,34 @@ api_etag() {
 		sort -u)
 	[[ $(wc -l <<<"$out") == 1 ]] && echo "$out" || echo mixed
 }
+# serves_pg: every API post PostgreSQL holds is served (200) by every
+# worker with its title, its GET's ETag PostgreSQL's revision; every
+# content post's page is the same bytes (and status) from every worker.
+serves_pg() {
+	local slug kind origin rev title bad=0 sums
+	while IFS='|' read -r slug kind origin rev title; do
+		[[ $kind == post ]] || continue
+		if [[ $origin == content ]]; then
+			sums=$(curl -s -Z --parallel-max 4 --max-time 10 \
+				-w '%{http_code} %header{x-quire-worker}\n' \
+				-o "$T_DIR/sp#1" "$BASE/posts/$slug?sp=[1-20]" |
+				awk '{ print $2 }' | sort -u | wc -l)
+			if [[ $(cat "$T_DIR"/sp* | md5sum) != "$(for f in "$T_DIR"/sp*; do cat "$T_DIR/sp1"; done | md5sum)" ]] ||
+				((sums < 2)); then
+				t_log "$slug: the workers differ (or one answered)"
+				bad=1
+			fi
+			rm -f "$T_DIR"/sp*
+			continue
+		fi
+		every_worker_serves "/posts/$slug" 200 "$title" || bad=1
+		if [[ $(api_etag "$slug") != "200 \"$rev\"" ]]; then
+			t_log "$slug: ETag $(api_etag "$slug"), PostgreSQL has $rev"
+			bad=1
+		fi
+	done < <(psql_quire "select slug, kind, origin, revision, title from posts order by slug")
+	((bad == 0))
+}
 highest_seen() { # the highest generation Redis's key or a worker names
 	{
 		rcli GET "${PREFIX}generation"
@@ -114,6 +142,7 @@ check "If-Match with the restored ETag succeeds (200)" test "$R_STATUS" = 200
 check "... served by every worker" every_worker_serves "/posts/$SLUG" 200 BODY-FIVE
 check "a deploy goes on (the file is back)" "$QUIRECTL" deploy "$SITE"
 check "... and is served" every_worker_serves /posts/file-after 200 FILE-AFTER-BODY
+check "every worker serves every post as PostgreSQL holds it" serves_pg
 
 # --- 2. a deploy after a restore finds it by itself ----------------------
 check "a second dump" dump "$T_DIR/backup2.dump"
@@ -131,6 +160,7 @@ check "... and the file the deploy removes is gone" \
 	every_worker_serves /posts/file-after 404 ''
 REV=$(psql_quire "select revision from posts where slug = '$SLUG'")
 check "... the ETags are PostgreSQL's (\"$REV\")" test "$(api_etag "$SLUG")" = "200 \"$REV\""
+check "... every worker serves every post as PostgreSQL holds it" serves_pg
 
 # --- 3. an API write after a restore finds it by itself -------------------
 check "a third dump" dump "$T_DIR/backup3.dump"
@@ -148,6 +178,7 @@ check "... and the write" every_worker_serves "/posts/$LATER" 200 LATER-AGAIN-BO
 REV=$(psql_quire "select revision from posts where slug = '$SLUG'")
 check "... the ETags are PostgreSQL's (\"$REV\", past the lost 7)" \
 	test "$(api_etag "$SLUG")" = "200 \"$REV\"" -a "$REV" -gt 7
+check "... every worker serves every post as PostgreSQL holds it" serves_pg
 check "a deploy afterwards rewrites redis (its key back at PostgreSQL's)" \
 	"$QUIRECTL" deploy "$SITE"
 check "... redis's key is PostgreSQL's generation" \
