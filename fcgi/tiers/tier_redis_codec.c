@@ -808,12 +808,19 @@ enum quire_err tier_redis_codec_worker_parse(const char *s, size_t len,
 					     long long *generation,
 					     long long *seen)
 {
-	const char *sp = memchr(s, ' ', len);
+	const char *sp = memchr(s, ' ', len), *end = s + len, *sp2;
 
-	if (!sp ||
-	    tier_redis_codec_ll_parse(s, (size_t)(sp - s),
+	if (!sp)
+		return QUIRE_EPARSE;
+	/* Fields after the second are a later build's: ignored, so that
+	 * this build neither misreads its entries nor deletes them as
+	 * malformed (whoever reads the registry deletes those). */
+	sp2 = memchr(sp + 1, ' ', (size_t)(end - sp - 1));
+	if (sp2 && sp2 + 1 == end)
+		return QUIRE_EPARSE;
+	if (tier_redis_codec_ll_parse(s, (size_t)(sp - s),
 				      generation) != QUIRE_OK ||
-	    tier_redis_codec_ll_parse(sp + 1, len - (size_t)(sp - s) - 1,
+	    tier_redis_codec_ll_parse(sp + 1, (size_t)((sp2 ? sp2 : end) - sp - 1),
 				      seen) != QUIRE_OK)
 		return QUIRE_EPARSE;
 	return QUIRE_OK;

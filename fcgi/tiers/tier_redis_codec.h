@@ -188,8 +188,10 @@ enum quire_err tier_redis_codec_invalidation_parse(const char *msg,
 						   char ***slugs, size_t *n,
 						   int *all);
 
-/* A worker's value in PREFIX workers, "GENERATION UNIX-SECONDS".
- * QUIRE_OK or QUIRE_EPARSE. */
+/* A worker's value in PREFIX workers, "GENERATION UNIX-SECONDS", and
+ * perhaps " MORE" (a later build's fields, ignored: an entry that does
+ * not parse is deleted by whoever reads the registry, so a format may
+ * only grow at its end). QUIRE_OK or QUIRE_EPARSE. */
 enum quire_err tier_redis_codec_worker_parse(const char *s, size_t len,
 					     long long *generation,
 					     long long *seen);

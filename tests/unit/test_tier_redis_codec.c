@@ -633,7 +633,14 @@ static void test_worker_values(void)
 	CHECK(tier_redis_codec_worker_parse("12", 2, &g, &s) == QUIRE_EPARSE);
 	CHECK(tier_redis_codec_worker_parse("12 ", 3, &g, &s) == QUIRE_EPARSE);
 	CHECK(tier_redis_codec_worker_parse(" 1", 2, &g, &s) == QUIRE_EPARSE);
-	CHECK(tier_redis_codec_worker_parse("1 2 3", 5, &g, &s) == QUIRE_EPARSE);
+	/* A later build's fields after the two: read, the rest ignored. */
+	CHECK(tier_redis_codec_worker_parse("1 2 3", 5, &g, &s) == QUIRE_OK);
+	CHECK(g == 1 && s == 2);
+	CHECK(tier_redis_codec_worker_parse("7 8 v2 x y", 10, &g, &s) == QUIRE_OK);
+	CHECK(g == 7 && s == 8);
+	CHECK(tier_redis_codec_worker_parse("1 2 ", 4, &g, &s) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_worker_parse("1  2", 4, &g, &s) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_worker_parse("1 x 3", 5, &g, &s) == QUIRE_EPARSE);
 	CHECK(tier_redis_codec_worker_parse("", 0, &g, &s) == QUIRE_EPARSE);
 }
 
