@@ -1,6 +1,6 @@
 /*
  * quirectl.c - the admin command: check, deploy, serve, status, migrate,
- * export, import
+ * export, restore, import
  *
  * A deploy is deployer.h's. `quirectl serve DIR` keeps a deployer alive
  * and answers deploys asked on QUIRE_DEPLOY_SOCKET (deploy_server.h);
@@ -26,6 +26,7 @@
 #include "content/public_tree.h"
 #include "content/site.h"
 #include "deploy/deploy_client.h"
+#include "deploy/deploy_refresh.h"
 #include "deploy/deploy_server.h"
 #include "deploy/deploy_tiers.h"
 #include "deploy/deployer.h"
@@ -40,6 +41,7 @@
 #include "lib/quire.h"
 #include "tiers/tier_pg.h"
 #include "tiers/tier_redis.h"
+#include "tiers/tiers.h"
 
 static void usage(FILE *f)
 {
@@ -50,6 +52,7 @@ static void usage(FILE *f)
 		"       quirectl status\n"
 		"       quirectl migrate\n"
 		"       quirectl import jekyll|hugo SOURCE --out DIR\n"
+		"       quirectl restore [--timeout-ms N]\n"
 		"       quirectl import wordpress EXPORT.xml --out DIR [--media DIR]\n"
 		"       quirectl export --out DIR\n"
 		"Settings come from the environment, as for quire.fcgi:\n"
@@ -181,6 +184,58 @@ static int cmd_migrate(const struct config *cfg)
 		printf("schema migrated from version %d to %d\n", from, to);
 	tier_pg_close(pg);
 	return rc == QUIRE_OK ? DEPLOY_EXIT_OK : DEPLOY_EXIT_TIER;
+}
+
+/*
+ * After the operator restored PostgreSQL from a backup: every tier and
+ * worker moved past what they held of the history the restore took
+ * back (deploy_refresh_restore), "*" published, and the workers'
+ * acknowledgements awaited as a deploy's are.
+ */
+static int cmd_restore(const struct config *cfg, double timeout_ms)
+{
+	struct tier_pg *pg;
+	struct tier_redis *r = NULL;
+	struct tiers_acks acks = { NULL, 0 };
+	long long gen = 0, receivers = 0;
+	size_t bumped = 0, live = 0, acked = 0;
+	enum quire_err rc;
+	int exit_rc = DEPLOY_EXIT_TIER;
+
+	if (!cfg->redis_url || !*cfg->redis_url) {
+		log_report("restore needs QUIRE_REDIS_URL (and the database); "
+			   "without Redis, SIGHUP every master instead: its "
+			   "workers reload from PostgreSQL");
+		return DEPLOY_EXIT_USAGE;
+	}
+	if (!(pg = deploy_tiers_pg_open(cfg)))
+		return DEPLOY_EXIT_TIER;
+	if (!(r = deploy_tiers_redis_open(cfg, 0)))
+		goto out;
+	if (deploy_refresh_restore(pg, r, &gen, &bumped) != QUIRE_OK) {
+		log_report("restore failed (postgresql: %s; redis: %s); run it "
+			   "again", tier_pg_error(pg), tier_redis_error(r));
+		goto out;
+	}
+	(void)tiers_acks_keep(&acks, cfg);
+	if (tier_redis_publish(r, gen, NULL, 0, 1, &receivers) != QUIRE_OK) {
+		/* Redis holds the new generation: each worker's comparison
+		 * reloads it within seconds. */
+		log_report("publish failed: %s", tier_redis_error(r));
+		exit_rc = DEPLOY_EXIT_ACK;
+		goto out;
+	}
+	rc = tiers_wait_acks(r, acks.sub, gen, timeout_ms,
+			     DEPLOY_WORKER_MAX_AGE_S, 1, &live, &acked);
+	exit_rc = rc != QUIRE_EIO && acked == live ? DEPLOY_EXIT_OK :
+		  DEPLOY_EXIT_ACK;
+	printf("restored: generation %lld, %zu posts past the revisions redis "
+	       "held; %zu/%zu workers acknowledged\n", gen, bumped, acked, live);
+out:
+	tiers_acks_close(&acks);
+	tier_redis_close(r);
+	tier_pg_close(pg);
+	return exit_rc;
 }
 
 /* deploy's options after DIR, in any order: --timeout-ms N, --strict.
@@ -511,6 +566,10 @@ int main(int argc, char **argv)
 	else if (strcmp(argv[1], "export") == 0 && argc == 4 &&
 		 strcmp(argv[2], "--out") == 0)
 		rc = cmd_export(&cfg, argv[3]);
+	else if (strcmp(argv[1], "restore") == 0 &&
+		 (argc == 2 || (argc == 4 && strcmp(argv[2], "--timeout-ms") == 0)))
+		rc = cmd_restore(&cfg, argc == 4 && atof(argv[3]) > 0 ?
+				 atof(argv[3]) : timeout_ms);
 	else {
 		usage(stderr);
 		rc = DEPLOY_EXIT_USAGE;

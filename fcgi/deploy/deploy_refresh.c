@@ -111,3 +111,13 @@ out:
 	quire_strings_free(in_pg, n);
 	return rc;
 }
+
+enum quire_err deploy_refresh_restore(struct tier_pg *pg, struct tier_redis *r,
+				      long long *generation, size_t *n_bumped)
+{
+	enum quire_err rc = tiers_restore(pg, r, generation, n_bumped);
+
+	if (rc != QUIRE_OK)
+		return rc;
+	return deploy_refresh_redis(pg, r, *generation, NULL, 0);
+}

@@ -11,6 +11,7 @@
 #include "lib/quire.h"
 #include "tiers/tier_pg.h"
 #include "tiers/tier_redis.h"
+#include "tiers/tiers_restore.h"
 
 /*
  * Rewrites r whole at generation: upserts[0..n_upserts) (what the deploy
@@ -24,5 +25,17 @@ enum quire_err deploy_refresh_redis(struct tier_pg *pg, struct tier_redis *r,
 				    long long generation,
 				    struct record *const *upserts,
 				    size_t n_upserts);
+
+/*
+ * After PostgreSQL was restored from an older backup: the tiers moved
+ * past it (tiers_restore: Redis's key and index dropped, PostgreSQL's
+ * generation past everything seen, revisions past Redis's), then r
+ * rewritten whole from PostgreSQL at the new *generation. The caller
+ * publishes "*" under it. *n_bumped as tiers_restore's. QUIRE_OK, or
+ * the error of the tier that failed: r is then left without a key
+ * (when PostgreSQL moved), which the next deploy rewrites whole.
+ */
+enum quire_err deploy_refresh_restore(struct tier_pg *pg, struct tier_redis *r,
+				      long long *generation, size_t *n_bumped);
 
 #endif

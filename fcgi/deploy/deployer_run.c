@@ -45,6 +45,7 @@ struct run {
 	struct siteconf *conf;   /* the folder's site.yaml, parsed */
 	int conf_changed;        /* not the one PostgreSQL holds */
 	int patterns_changed;    /* and its permalinks differ from that one's */
+	int restored;            /* PostgreSQL found restored (restored_pg) */
 	struct tier_redis *r;    /* NULL: none configured, or unreachable */
 	struct tier_redis *acks; /* the deployer's subscription, or NULL */
 	size_t live, acked;
@@ -539,6 +540,38 @@ static enum step publish_files(struct run *run)
 	return STEP_NEXT;
 }
 
+/*
+ * A generation key or a worker ahead of PostgreSQL's (the one this
+ * deploy just committed): PostgreSQL was restored from an older backup
+ * (tiers_restore.h). The tiers are moved past it before Redis is
+ * written, and Redis is then rewritten whole at the new generation.
+ * QUIRE_OK, else the deploy ends (committed: reported, the master
+ * signalled).
+ */
+static enum quire_err restored_pg(struct run *run)
+{
+	struct deployer *d = run->d;
+	size_t bumped = 0;
+	int restored = 0;
+
+	if (tiers_restore_check(d->pg, run->r, &restored) != QUIRE_OK ||
+	    !restored)
+		return QUIRE_OK;
+	if (tiers_restore(d->pg, run->r, &d->gen, &bumped) != QUIRE_OK) {
+		log_report("postgresql restored from an older backup, and "
+			   "the tiers could not be moved past it (%s; %s): run "
+			   "quirectl restore", tier_pg_error(d->pg),
+			   tier_redis_error(run->r));
+		run->rc = signal_master();
+		return QUIRE_EIO;
+	}
+	printf("postgresql was restored from an older backup: generation "
+	       "moved to %lld, %zu posts past the revisions redis held\n",
+	       d->gen, bumped);
+	run->full = run->restored = 1;
+	return QUIRE_OK;
+}
+
 /* Writes what was committed to Redis: the changes, or everything when
  * Redis missed a deploy. Without Redis, the master is signalled. */
 static enum step write_redis(struct run *run)
@@ -556,22 +589,28 @@ static enum step write_redis(struct run *run)
 		run->rc = run->changed ? signal_master() : DEPLOY_EXIT_OK;
 		return STEP_REPORT;
 	}
+	if (restored_pg(run) != QUIRE_OK)
+		return STEP_REPORT;
 	if (tier_redis_generation(run->r, &redis_gen) != QUIRE_OK)
 		redis_gen = -1;
 	/* Redis missed a deploy (it was down, or is new): rewrite it whole.
 	 * So too when site.yaml changed: it changes every page, and the
 	 * whole rewrite stores it (deploy_refresh.c); the "*" published
 	 * then makes every worker load the whole site again. */
-	run->full = redis_gen != d->before || run->conf_changed;
+	run->full = run->full || redis_gen != d->before ||
+		    run->conf_changed;
 	if (!run->changed && !run->full) {
 		printf("nothing changed: %zu files, generation %lld\n", d->n_files,
 		       d->gen);
 		run->rc = DEPLOY_EXIT_OK;
 		return STEP_END;
 	}
+	/* After a restore every record is PostgreSQL's: the revisions of
+	 * this deploy's upserts may have moved past Redis's. */
 	if (run->full)
-		rc = deploy_refresh_redis(d->pg, run->r, d->gen, plan->upserts,
-					  plan->n_upserts);
+		rc = deploy_refresh_redis(d->pg, run->r, d->gen,
+					  run->restored ? NULL : plan->upserts,
+					  run->restored ? 0 : plan->n_upserts);
 	else
 		rc = tier_redis_store(run->r, plan->upserts, plan->n_upserts,
 				      plan->deletes, plan->n_deletes, d->gen,

@@ -19,6 +19,7 @@ static const char *const errs[QUIRE_ERR__MAX] = {
 	"timed out",               /* QUIRE_ETIMEOUT */
 	"conflict",                /* QUIRE_ECONFLICT */
 	"owned by another",        /* QUIRE_EOWNED */
+	"unknown format version",  /* QUIRE_EVERSION */
 };
 
 const char *quire_strerror(enum quire_err err)

@@ -20,6 +20,8 @@ enum quire_err {
 	QUIRE_ECONFLICT,  /* a precondition (a revision) did not hold */
 	QUIRE_EOWNED,     /* the name is another owner's (a slug a content
 			     file gives, written through the API) */
+	QUIRE_EVERSION,   /* input of a format version this build cannot
+			     read (written by a newer one) */
 	QUIRE_ERR__MAX
 };
 

@@ -26,6 +26,9 @@
 #define SUB_CHECK_EVERY_S 5       /* compare the generation key */
 #define SUB_BEAT_EVERY_S 2        /* tell the registry we are alive */
 #define SUB_BACKOFF_MAX_MS 5000
+/* At most one reload this often for messages of a later format: a
+ * newer writer may publish a message a batch. */
+#define SUB_UNKNOWN_RELOAD_MS 1000
 
 static void sleep_ms(long ms)
 {
@@ -133,9 +136,19 @@ static void handle_message(struct sub *s, struct tiers *t, const char *msg)
 	char **slugs = NULL;
 	size_t n = 0;
 	int all = 0;
+	enum quire_err rc;
 
-	if (tier_redis_codec_invalidation_parse(msg, &gen, &slugs, &n,
-						&all) != QUIRE_OK) {
+	rc = tier_redis_codec_invalidation_parse(msg, &gen, &slugs, &n, &all);
+	/* A later format (a newer host's writer, DESIGN §5): what changed
+	 * cannot be read, so everything is read again, from the tiers. */
+	if (rc == QUIRE_EVERSION) {
+		if (!s->unknown_due)
+			log_msg(LOG_LEVEL_WARN, "invalidate", "a message of a "
+				"later format: reloading");
+		s->unknown_due = 1;
+		return;
+	}
+	if (rc != QUIRE_OK) {
 		log_msg(LOG_LEVEL_WARN, "invalidate", "malformed message ignored");
 		return;
 	}
@@ -160,6 +173,20 @@ static void handle_message(struct sub *s, struct tiers *t, const char *msg)
 	}
 out:
 	quire_strings_free(slugs, n);
+}
+
+/* The reload messages of a later format asked for, at most once every
+ * SUB_UNKNOWN_RELOAD_MS; one that fails is tried again at the next. */
+static void reload_unknown(struct sub *s, struct tiers *t)
+{
+	double now = quire_now_ms();
+
+	if (!s->unknown_due || (s->unknown_at > 0 &&
+				now - s->unknown_at < SUB_UNKNOWN_RELOAD_MS))
+		return;
+	s->unknown_at = now;
+	if (reload_all(s, t) == QUIRE_OK)
+		s->unknown_due = 0;
 }
 
 /*
@@ -261,6 +288,7 @@ static void *sub_main(void *arg)
 			r = NULL;
 			continue;
 		}
+		reload_unknown(s, t);
 		now = time(NULL);
 		if (now - last_check >= SUB_CHECK_EVERY_S) {
 			check_generation(s, t, 0);

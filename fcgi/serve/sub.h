@@ -48,6 +48,9 @@ struct sub {
 	long long applied;               /* the thread's own view */
 	long long ahead;                 /* a key seen ahead of applied at
 					    the last comparison, or 0 */
+	int unknown_due;                 /* a message of a later format came:
+					    reload (sub_reload_unknown) */
+	double unknown_at;               /* when that last reloaded (ms) */
 };
 
 /* Starts the thread; generation is what the worker serves now. Returns

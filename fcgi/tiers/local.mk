@@ -8,6 +8,7 @@ libquire_a_SOURCES += \
 	%reldir%/tier_pg_deploy.c \
 	%reldir%/tier_pg_private.h \
 	%reldir%/tier_pg_read.c \
+	%reldir%/tier_pg_restore.c \
 	%reldir%/tier_pg_schema.c \
 	%reldir%/tier_pg_values.c \
 	%reldir%/tier_pg_write.c \
@@ -19,4 +20,5 @@ libquire_a_SOURCES += \
 	%reldir%/tier_redis_workers.c \
 	%reldir%/tiers.c %reldir%/tiers.h \
 	%reldir%/tiers_private.h \
+	%reldir%/tiers_restore.c %reldir%/tiers_restore.h \
 	%reldir%/tiers_store.c %reldir%/tiers_store.h

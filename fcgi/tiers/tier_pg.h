@@ -80,6 +80,27 @@ void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n);
  */
 enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
 				 const struct tier_pg_hash *v, size_t n);
+
+/* What a tier above held of a post when PostgreSQL was restored. */
+struct tier_pg_seen {
+	const char *slug;
+	long long revision;
+	unsigned long long hash;
+};
+
+/*
+ * After a restore from an older backup (DESIGN §6, "Restores"), in ONE
+ * transaction: every post whose row is behind what was seen of it in
+ * v[0..n) (a lower revision, or the same one with another hash) gets
+ * the revision after the one seen, so that no ETag handed out before
+ * names a version of the new history; the generation moves past floor
+ * (what the other tiers and the workers hold) and its own, with a new
+ * stamp. *generation gets the new generation, *n_bumped how many posts
+ * moved. QUIRE_OK, QUIRE_EINVAL, QUIRE_ENOMEM or QUIRE_EIO.
+ */
+enum quire_err tier_pg_restore(struct tier_pg *pg, const struct tier_pg_seen *v,
+			       size_t n, long long floor,
+			       long long *generation, size_t *n_bumped);
 /*
  * In ONE transaction: upserts each record of upserts (its revision is
  * set to the stored one + 1, and written back into the record), deletes

@@ -68,6 +68,16 @@ enum quire_err tier_redis_store(struct tier_redis *r,
 				int *moved);
 
 /*
+ * Deletes the generation key and the index at once: what Redis holds
+ * names no generation any more, and the next deploy rewrites it whole
+ * (after PostgreSQL was restored from an older backup, DESIGN §6).
+ * The post keys stay: a reader serves one only when it is the revision
+ * and hash of its index entry, made from PostgreSQL. QUIRE_OK or
+ * QUIRE_EIO.
+ */
+enum quire_err tier_redis_drop(struct tier_redis *r);
+
+/*
  * Writes one record read from PostgreSQL back into Redis (a read fill),
  * only if Redis has no newer revision of it: a Lua script compares
  * revisions atomically, so a worker that read before a deploy never puts

@@ -185,6 +185,9 @@ static enum quire_err post_from_reply(struct tier_redis *r, const char *slug,
 	rc = tier_redis_codec_fields_decode(slug, val, len, out);
 	if (rc == QUIRE_EPARSE)
 		redis_set_err(r, "malformed post hash of '%.200s'", slug);
+	else if (rc == QUIRE_EVERSION)
+		redis_set_err(r, "post hash of '%.200s' in a later format",
+			      slug);
 	return rc;
 }
 
@@ -713,6 +716,29 @@ enum quire_err tier_redis_store(struct tier_redis *r,
 	if (moved)
 		*moved = set;
 	return rc == QUIRE_OK ? QUIRE_OK : QUIRE_EIO;
+}
+
+enum quire_err tier_redis_drop(struct tier_redis *r)
+{
+	char kindex[REDIS_KEY_MAX + 1], kgen[REDIS_KEY_MAX + 1];
+	const char *argv[3] = { "DEL" };
+	size_t argvlen[3] = { 3 };
+	struct redis_cmd c = { argv, argvlen, 1, 3 };
+	redisReply *rep;
+	enum quire_err rc = QUIRE_OK;
+
+	if (tier_redis_broken(r) || r->subscribed)
+		return QUIRE_EIO;
+	/* One command: the key never outlives the index it named. */
+	redis_cmd_add(&c, kgen, redis_key_fixed(r, "generation", kgen));
+	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
+	rep = redis_command(r, &c);
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type != REDIS_REPLY_INTEGER)
+		rc = redis_fail_reply(r, rep, "drop");
+	freeReplyObject(rep);
+	return rc;
 }
 
 /* Runs a script by EVALSHA, loading it first, falling back to EVAL when

@@ -36,6 +36,7 @@ const char *const tier_redis_codec_field_names[TIER_REDIS_F__MAX] = {
 	"words",       /* TIER_REDIS_F_WORDS */
 	"hash",        /* TIER_REDIS_F_HASH */
 	"date",        /* TIER_REDIS_F_DATE */
+	"format",      /* TIER_REDIS_F_FORMAT */
 };
 
 /* ------------------------------------------------------------ integers */
@@ -385,6 +386,11 @@ enum quire_err tier_redis_codec_index_parse(const char *slug, const char *data,
 	enum quire_err rc = QUIRE_EPARSE;
 
 	*out = NULL;
+	/* Another version byte after "QIX": a later format, whatever its
+	 * length. */
+	if (data && left >= 4 && memcmp(p, index_magic, 3) == 0 &&
+	    p[3] != (unsigned char)index_magic[3])
+		return QUIRE_EVERSION;
 	if (!slug || !data || left < TIER_REDIS_INDEX_HEAD ||
 	    memcmp(p, index_magic, 4) != 0)
 		goto out;
@@ -467,6 +473,8 @@ enum quire_err tier_redis_codec_fields_encode(const struct record *rec,
 		 rec->words);
 	snprintf(f->num[TIER_REDIS_F_HASH], sizeof(f->num[0]), "%llu",
 		 rec->hash);
+	snprintf(f->num[TIER_REDIS_F_FORMAT], sizeof(f->num[0]), "%d",
+		 TIER_REDIS_FORMAT);
 	if (rec->has_date)
 		snprintf(f->num[TIER_REDIS_F_DATE], sizeof(f->num[0]), "%lld",
 			 rec->date);
@@ -542,12 +550,18 @@ enum quire_err tier_redis_codec_fields_decode(const char *slug,
 {
 	struct record *rec = NULL;
 	unsigned long long body_offset, words;
+	long long format;
 	int kind, origin;
 	enum quire_err rc;
 
 	*out = NULL;
 	if (!val[TIER_REDIS_F_REVISION])
 		return QUIRE_ENOTFOUND;
+	if (val[TIER_REDIS_F_FORMAT] &&
+	    (tier_redis_codec_ll_parse(val[TIER_REDIS_F_FORMAT],
+				       len[TIER_REDIS_F_FORMAT], &format) != QUIRE_OK ||
+	     format != TIER_REDIS_FORMAT))
+		return QUIRE_EVERSION;
 	if (len[TIER_REDIS_F_REVISION] == strlen(TIER_REDIS_TOMBSTONE) &&
 	    memcmp(val[TIER_REDIS_F_REVISION], TIER_REDIS_TOMBSTONE,
 		   len[TIER_REDIS_F_REVISION]) == 0)
@@ -681,6 +695,30 @@ enum quire_err tier_redis_codec_invalidation_format(long long generation,
 	return QUIRE_OK;
 }
 
+/* A leading "vN " (a version marker; version 1 has none) skipped in
+ * *msg. QUIRE_OK for none or TIER_REDIS_INVALIDATION_FORMAT,
+ * QUIRE_EVERSION for another number, QUIRE_EPARSE for a bad marker. */
+static enum quire_err invalidation_version(const char **msg, const char *end)
+{
+	const char *sp;
+	long long v;
+
+	if (*msg == end || **msg != 'v')
+		return QUIRE_OK;
+	sp = memchr(*msg, ' ', (size_t)(end - *msg));
+	if (!sp)
+		sp = end;
+	if (tier_redis_codec_ll_parse(*msg + 1, (size_t)(sp - *msg - 1),
+				      &v) != QUIRE_OK || v < 1)
+		return QUIRE_EPARSE;
+	if (v != TIER_REDIS_INVALIDATION_FORMAT)
+		return QUIRE_EVERSION;
+	if (sp == end)
+		return QUIRE_EPARSE;
+	*msg = sp + 1;
+	return QUIRE_OK;
+}
+
 enum quire_err tier_redis_codec_invalidation_parse(const char *msg,
 						   long long *generation,
 						   char ***slugs, size_t *n,
@@ -700,6 +738,10 @@ enum quire_err tier_redis_codec_invalidation_parse(const char *msg,
 	if (len > TIER_REDIS_MAX_INVALIDATION)
 		return QUIRE_EPARSE;
 	end = msg + len;
+	if ((rc = invalidation_version(&msg, end)) != QUIRE_OK)
+		return rc;
+	rc = QUIRE_EPARSE;
+	len = (size_t)(end - msg);
 	p = memchr(msg, ' ', len);
 	if (!p)
 		p = end;
@@ -766,12 +808,19 @@ enum quire_err tier_redis_codec_worker_parse(const char *s, size_t len,
 					     long long *generation,
 					     long long *seen)
 {
-	const char *sp = memchr(s, ' ', len);
+	const char *sp = memchr(s, ' ', len), *end = s + len, *sp2;
 
-	if (!sp ||
-	    tier_redis_codec_ll_parse(s, (size_t)(sp - s),
+	if (!sp)
+		return QUIRE_EPARSE;
+	/* Fields after the second are a later build's: ignored, so that
+	 * this build neither misreads its entries nor deletes them as
+	 * malformed (whoever reads the registry deletes those). */
+	sp2 = memchr(sp + 1, ' ', (size_t)(end - sp - 1));
+	if (sp2 && sp2 + 1 == end)
+		return QUIRE_EPARSE;
+	if (tier_redis_codec_ll_parse(s, (size_t)(sp - s),
 				      generation) != QUIRE_OK ||
-	    tier_redis_codec_ll_parse(sp + 1, len - (size_t)(sp - s) - 1,
+	    tier_redis_codec_ll_parse(sp + 1, (size_t)((sp2 ? sp2 : end) - sp - 1),
 				      seen) != QUIRE_OK)
 		return QUIRE_EPARSE;
 	return QUIRE_OK;

@@ -15,7 +15,9 @@
  * binary record, all integers big-endian:
  *
  *   offset size  field
- *   0      4     magic "QIX1" (format and version)
+ *   0      4     magic "QIX1" (format and version: "QIX" and a
+ *                              version byte; another version byte is
+ *                              a format this build cannot read)
  *   4      8     revision     (signed, two's complement)
  *   12     1     kind         (enum post_kind, < POST_KIND__MAX)
  *   13     1     origin       (enum record_origin, < RECORD_ORIGIN__MAX)
@@ -57,6 +59,20 @@
  * of at most QUIRE_MAX_SLUG bytes, one space before each. */
 #define TIER_REDIS_MAX_INVALIDATION (20 + QUIRE_MAX_POSTS * (QUIRE_MAX_SLUG + 1))
 
+/*
+ * Format versions (DESIGN §5). A record or message of a version this
+ * build cannot read is QUIRE_EVERSION, never misread: a reader takes it
+ * as a miss (PostgreSQL answers), a subscriber reloads. A post hash
+ * says its version in its "format" field (none: 1, as written before
+ * the field, and still read by builds that predate it, which ignore the
+ * field); an index entry in its magic's last byte; an invalidation
+ * message of version 1 has no marker (builds before it read it), a
+ * later one starts "vN ". So a version 2 is safe only once every host
+ * runs a build that checks: the upgrade that brings it is two steps.
+ */
+#define TIER_REDIS_FORMAT 1
+#define TIER_REDIS_INVALIDATION_FORMAT 1
+
 /* What the revision field of a post hash holds once the slug is deleted:
  * a tombstone that a fill never writes over (see tier_redis_store). */
 #define TIER_REDIS_TOMBSTONE "deleted"
@@ -92,7 +108,8 @@ enum quire_err tier_redis_codec_index_encode(const struct record *rec,
 /*
  * A record from the index entry data[0, len) of slug. QUIRE_OK,
  * QUIRE_EPARSE (malformed, truncated, a length beyond the buffer,
- * trailing bytes) or QUIRE_ENOMEM. Caller frees *out with record_free().
+ * trailing bytes), QUIRE_EVERSION (a magic "QIX" of another version)
+ * or QUIRE_ENOMEM. Caller frees *out with record_free().
  */
 enum quire_err tier_redis_codec_index_parse(const char *slug, const char *data,
 					    size_t len, struct record **out);
@@ -110,6 +127,7 @@ enum tier_redis_field {
 	TIER_REDIS_F_WORDS,        /* decimal */
 	TIER_REDIS_F_HASH,         /* decimal, unsigned 64-bit */
 	TIER_REDIS_F_DATE,         /* decimal unix seconds; absent unless has_date */
+	TIER_REDIS_F_FORMAT,       /* decimal, TIER_REDIS_FORMAT; absent: 1 */
 	TIER_REDIS_F__MAX
 };
 
@@ -132,7 +150,9 @@ enum quire_err tier_redis_codec_fields_encode(const struct record *rec,
  * A record of slug from the values of a post hash (val[i] NULL when the
  * field is absent, len[i] its length). QUIRE_OK; QUIRE_ENOTFOUND when
  * there is no revision (no such key) or it is a tombstone; QUIRE_EPARSE
- * for a malformed or missing field; QUIRE_ENOMEM. Caller frees *out with
+ * for a malformed or missing field; QUIRE_EVERSION for a format field
+ * other than TIER_REDIS_FORMAT (checked first: a later format may
+ * change any other field); QUIRE_ENOMEM. Caller frees *out with
  * record_free().
  */
 enum quire_err tier_redis_codec_fields_decode(const char *slug,
@@ -159,14 +179,19 @@ enum quire_err tier_redis_codec_invalidation_format(long long generation,
 						    char **out, size_t *len);
 
 /* Parses an invalidation payload: *generation, and *slugs (caller frees
- * each and the array) or *all set for "*". QUIRE_OK or QUIRE_EPARSE. */
+ * each and the array) or *all set for "*". QUIRE_OK, QUIRE_EPARSE, or
+ * QUIRE_EVERSION for a payload that starts "vN " with N another version
+ * than TIER_REDIS_INVALIDATION_FORMAT (its receiver reloads: it cannot
+ * tell what changed). */
 enum quire_err tier_redis_codec_invalidation_parse(const char *msg,
 						   long long *generation,
 						   char ***slugs, size_t *n,
 						   int *all);
 
-/* A worker's value in PREFIX workers, "GENERATION UNIX-SECONDS".
- * QUIRE_OK or QUIRE_EPARSE. */
+/* A worker's value in PREFIX workers, "GENERATION UNIX-SECONDS", and
+ * perhaps " MORE" (a later build's fields, ignored: an entry that does
+ * not parse is deleted by whoever reads the registry, so a format may
+ * only grow at its end). QUIRE_OK or QUIRE_EPARSE. */
 enum quire_err tier_redis_codec_worker_parse(const char *s, size_t len,
 					     long long *generation,
 					     long long *seen);

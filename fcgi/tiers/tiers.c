@@ -512,9 +512,15 @@ enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 		for (i = 0; i < n; i++) {
 			if ((*out)[i])
 				continue;
-			/* only now: most updates find every entry in Redis */
-			if (!(p = pg(t)))
-				break;
+			/* only now: most updates find every entry in Redis.
+			 * Without PostgreSQL nothing says the post is gone: the
+			 * entry unread (a later format, malformed) must not
+			 * delete it from the worker's site. */
+			if (!(p = pg(t))) {
+				record_array_free(*out, n);
+				*out = NULL;
+				return QUIRE_EIO;
+			}
 			rc = tier_pg_fetch(p, slugs[i], &rec);
 			if (rc == QUIRE_OK) {
 				(*out)[i] = rec;

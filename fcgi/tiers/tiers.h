@@ -70,7 +70,8 @@ enum quire_err tiers_load(struct tiers *t, struct content **out,
 /*
  * Index entries of some posts (no html), from Redis else PostgreSQL:
  * (*out)[i] is NULL for a slug that no longer exists. Returns QUIRE_OK
- * or QUIRE_EIO. Caller frees with record_array_free(*out, n).
+ * or QUIRE_EIO (also when an entry Redis lacks, or cannot read, cannot
+ * be asked of PostgreSQL: absent from Redis is not gone). Caller frees with record_array_free(*out, n).
  */
 enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 				size_t n, struct record ***out);

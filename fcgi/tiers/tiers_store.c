@@ -36,6 +36,7 @@
 #include "tiers/tier_redis.h"
 #include "tiers/tiers.h"
 #include "tiers/tiers_private.h"
+#include "tiers/tiers_restore.h"
 #include "tiers/tiers_store.h"
 
 /* One owed slug. */
@@ -245,6 +246,34 @@ static enum quire_err store_all(struct tier_redis *r, const struct batch *b,
 }
 
 /*
+ * A key that would not move to generation may be ahead of PostgreSQL,
+ * restored from an older backup (tiers_restore.h): then the tiers are
+ * moved past it, and the generation to publish "*" under, so that every
+ * worker reloads from PostgreSQL, is returned; else generation.
+ */
+static long long past_restore(struct tiers *t, struct tiers_owed *o,
+			      struct tier_redis *r, long long generation)
+{
+	struct tier_pg *pg = tiers_pg(t);
+	long long g = 0;
+	size_t bumped = 0;
+	int restored = 0;
+
+	if (!pg || tiers_restore_check(pg, r, &restored) != QUIRE_OK ||
+	    !restored)
+		return generation;
+	if (tiers_restore(pg, r, &g, &bumped) != QUIRE_OK) {
+		/* The next batch whose key would not move tries again. */
+		log_msg(LOG_LEVEL_WARN, "restore", "the tiers were not moved past "
+			"the restore (%s; %s): run quirectl restore",
+			tier_pg_error(pg), tier_redis_error(r));
+		return generation;
+	}
+	o->tell_all = 1;
+	return g;
+}
+
+/*
  * Stores b and what o owes (as much as one store takes), moving the key
  * to generation when that is everything, then publishes every slug
  * stored under generation. QUIRE_OK, the owed slugs written forgotten;
@@ -274,6 +303,8 @@ static enum quire_err store_owing(struct tiers *t, struct tiers_owed *o,
 	if (rd.all && (!o->lost || o->run_from == generation))
 		gen = generation;
 	rc = store_all(r, b, &rd, gen, o->run_from, &moved);
+	if (rc == QUIRE_OK && gen && !moved)
+		generation = past_restore(t, o, r, generation);
 	if (rc == QUIRE_OK) {
 		if (moved)
 			o->lost = 0;

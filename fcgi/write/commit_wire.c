@@ -242,7 +242,9 @@ enum quire_err commit_wire_get_request(const char *frame, size_t len,
 	out->id = get_u32(&r);
 	op = get_u8(&r);
 	out->op = (enum commit_op)(op & 0x0f);
-	if (r.bad || op >> 4 != COMMIT_WIRE_FORMAT || get_cond(&r, &out->cond) ||
+	if (!r.bad && op >> 4 != COMMIT_WIRE_FORMAT)
+		return QUIRE_EVERSION;
+	if (r.bad || get_cond(&r, &out->cond) ||
 	    !precond_valid(&out->cond))
 		return QUIRE_EPARSE;
 	get_text(&r, &slug, &slen);

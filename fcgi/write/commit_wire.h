@@ -21,7 +21,8 @@
  *
  * The op byte's high nibble is the format, COMMIT_WIRE_FORMAT: format 1
  * carried one i64 "expect" where the precondition is now; format 2's
- * reply had no acked and live. A worker and
+ * reply had no acked and live; format 3's put had no "format" field
+ * (tier_redis_codec.h's record version). A worker and
  * its committer are forked from one binary (an upgrade retires both),
  * but a frame of another format is refused rather than misread.
  */
@@ -41,7 +42,7 @@
  * rendered from it, each bounded by QUIRE_MAX_BODY and the renderer. */
 #define COMMIT_WIRE_MAX_FRAME (64u * 1024 * 1024)
 #define COMMIT_WIRE_MAX_MESSAGE 512
-#define COMMIT_WIRE_FORMAT 3
+#define COMMIT_WIRE_FORMAT 4
 
 enum commit_op {
 	COMMIT_OP_PUT = 1,
@@ -99,7 +100,9 @@ enum quire_err commit_wire_put_reply(struct buf *b,
 long long commit_wire_frame_len(const char *data, size_t len);
 
 /* Parse one whole frame (as commit_wire_frame_len measured). QUIRE_OK,
- * QUIRE_EPARSE or QUIRE_ENOMEM. Free a request with
+ * QUIRE_EPARSE, QUIRE_EVERSION (a request of another format: the
+ * committer drops the connection, and the worker answers 503) or
+ * QUIRE_ENOMEM. Free a request with
  * commit_request_release(). */
 enum quire_err commit_wire_get_request(const char *frame, size_t len,
 				       struct commit_request *out);

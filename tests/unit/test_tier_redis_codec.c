@@ -250,7 +250,13 @@ static void test_index_garbage(void)
 	CHECK(tier_redis_codec_index_parse("s", m, len, &p) == QUIRE_EPARSE); \
 	CHECK(p == NULL); } while (0)
 	MUTATE(m[0] = 'X');                        /* magic */
-	MUTATE(m[3] = '2');                        /* version */
+	/* Another version: a later format, told apart from garbage (a
+	 * reader takes it as a miss), whatever follows the magic. */
+	memcpy(m, e, len);
+	m[3] = '2';
+	CHECK(tier_redis_codec_index_parse("s", m, len, &p) == QUIRE_EVERSION);
+	CHECK(tier_redis_codec_index_parse("s", m, 4, &p) == QUIRE_EVERSION);
+	CHECK(p == NULL);
 	MUTATE(m[12] = POST_KIND__MAX);            /* kind */
 	MUTATE(m[13] = (char)0xff);                /* origin */
 	MUTATE(m[14] = 0x07);                      /* unknown flag */
@@ -413,6 +419,33 @@ static void test_fields(void)
 	len[TIER_REDIS_F_REVISION] = strlen(TIER_REDIS_TOMBSTONE);
 	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_ENOTFOUND);
 
+	/* The format: this build's, or absent (written before the field),
+	 * reads; any other is a later format, whatever the other fields
+	 * say; a tombstone of a later format too. */
+	CHECK_STR(f.val[TIER_REDIS_F_FORMAT], "1");
+	for (i = 0; i < TIER_REDIS_F__MAX; i++) {
+		val[i] = f.val[i];
+		len[i] = f.len[i];
+	}
+	val[TIER_REDIS_F_FORMAT] = NULL;
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_OK);
+	record_free(p);
+	p = NULL;
+	val[TIER_REDIS_F_FORMAT] = "2";
+	len[TIER_REDIS_F_FORMAT] = 1;
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_EVERSION);
+	CHECK(p == NULL);
+	val[TIER_REDIS_F_HASH] = "not a number in format 2";
+	len[TIER_REDIS_F_HASH] = strlen(val[TIER_REDIS_F_HASH]);
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_EVERSION);
+	val[TIER_REDIS_F_FORMAT] = "x";
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_EVERSION);
+	val[TIER_REDIS_F_REVISION] = TIER_REDIS_TOMBSTONE;
+	len[TIER_REDIS_F_REVISION] = strlen(TIER_REDIS_TOMBSTONE);
+	val[TIER_REDIS_F_FORMAT] = "2";
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_EVERSION);
+	CHECK(p == NULL);
+
 	bad_field(&f, TIER_REDIS_F_REVISION, "12a");
 	bad_field(&f, TIER_REDIS_F_KIND, "poster");
 	bad_field(&f, TIER_REDIS_F_KIND, NULL);
@@ -554,6 +587,43 @@ static void test_invalidation(void)
 	      QUIRE_EINVAL && !m);
 }
 
+/* Versions of the invalidation: version 1 has no marker, "v1 " is read
+ * as none, another number is a later format (the worker reloads), a
+ * marker that is not one is malformed. */
+static void test_invalidation_versions(void)
+{
+	static const char *const bad[] = {
+		"v", "v ", "v1", "v1 ", "v0 5", "vx 5 a", "v-1 5", "v1  5",
+	};
+	char **slugs = NULL;
+	long long gen = 0;
+	size_t n = 0, i;
+	int all = 0;
+
+	CHECK(tier_redis_codec_invalidation_parse("v1 7 a b", &gen, &slugs, &n,
+						  &all) == QUIRE_OK);
+	CHECK(gen == 7 && n == 2 && !all);
+	if (n == 2) {
+		CHECK_STR(slugs[0], "a");
+		CHECK_STR(slugs[1], "b");
+	}
+	quire_strings_free(slugs, n);
+	CHECK(tier_redis_codec_invalidation_parse("v2 7 a", &gen, &slugs, &n,
+						  &all) == QUIRE_EVERSION);
+	CHECK(slugs == NULL && n == 0);
+	CHECK(tier_redis_codec_invalidation_parse("v12 whatever it says", &gen,
+						  &slugs, &n, &all) ==
+	      QUIRE_EVERSION);
+	CHECK(tier_redis_codec_invalidation_parse("v3", &gen, &slugs, &n,
+						  &all) == QUIRE_EVERSION);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(tier_redis_codec_invalidation_parse(bad[i], &gen, &slugs,
+							  &n, &all) ==
+		      QUIRE_EPARSE);
+		CHECK(slugs == NULL);
+	}
+}
+
 static void test_worker_values(void)
 {
 	long long g, s;
@@ -563,7 +633,14 @@ static void test_worker_values(void)
 	CHECK(tier_redis_codec_worker_parse("12", 2, &g, &s) == QUIRE_EPARSE);
 	CHECK(tier_redis_codec_worker_parse("12 ", 3, &g, &s) == QUIRE_EPARSE);
 	CHECK(tier_redis_codec_worker_parse(" 1", 2, &g, &s) == QUIRE_EPARSE);
-	CHECK(tier_redis_codec_worker_parse("1 2 3", 5, &g, &s) == QUIRE_EPARSE);
+	/* A later build's fields after the two: read, the rest ignored. */
+	CHECK(tier_redis_codec_worker_parse("1 2 3", 5, &g, &s) == QUIRE_OK);
+	CHECK(g == 1 && s == 2);
+	CHECK(tier_redis_codec_worker_parse("7 8 v2 x y", 10, &g, &s) == QUIRE_OK);
+	CHECK(g == 7 && s == 8);
+	CHECK(tier_redis_codec_worker_parse("1 2 ", 4, &g, &s) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_worker_parse("1  2", 4, &g, &s) == QUIRE_EPARSE);
+	CHECK(tier_redis_codec_worker_parse("1 x 3", 5, &g, &s) == QUIRE_EPARSE);
 	CHECK(tier_redis_codec_worker_parse("", 0, &g, &s) == QUIRE_EPARSE);
 }
 
@@ -578,6 +655,7 @@ int main(void)
 	test_index_encode_errors();
 	test_fields();
 	test_invalidation();
+	test_invalidation_versions();
 	test_worker_values();
 	return check_done("test_tier_redis_codec");
 }
