@@ -191,6 +191,7 @@ static void slug(const char *s)
 		abort();
 	for (i = 0; got[i]; i++)
 		if (!((got[i] >= 'a' && got[i] <= 'z') ||
+		      (got[i] >= 'A' && got[i] <= 'Z') ||
 		      (got[i] >= '0' && got[i] <= '9') ||
 		      got[i] == '-' || got[i] == '_' || got[i] == '.'))
 			abort();

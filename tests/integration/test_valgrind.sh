@@ -120,7 +120,8 @@ for k in 1 2 3; do
 done
 expect_body_contains /posts/hello-world VG-EDIT3
 printf -- '---\ntitle: [bad\n---\n' >"$SITE/posts/zz-bad.md"
-check "a broken file: the deploy fails (exit 1)" test "$("$CLIENT" "$SITE" >/dev/null 2>&1; echo $?)" = 1
+check "a broken file: the rest deployed, exit 6" test "$("$CLIENT" "$SITE" >/dev/null 2>&1; echo $?)" = 6
+check "... with --strict nothing deployed, exit 1" test "$("$CLIENT" "$SITE" --strict >/dev/null 2>&1; echo $?)" = 1
 rm -f "$SITE/posts/zz-bad.md"
 cp "$SITE/site.yaml" "$T_DIR/site.yaml.good"
 printf 'title: [bad\n' >"$SITE/site.yaml"
