@@ -39,13 +39,18 @@
 #include <srchilite/sourcehighlighter.h>
 
 extern "C" {
-#include "build_config.h"
 #include "content/highlight.h"
 #include "content/html.h"
 #include "lib/buf.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
 }
+
+/* configure finds it (--with-source-highlight-datadir); Debian's place
+ * for builds without it (tests/fuzz/run) */
+#ifndef QUIRE_HIGHLIGHT_DATADIR
+#define QUIRE_HIGHLIGHT_DATADIR "/usr/share/source-highlight"
+#endif
 
 namespace {
 
