@@ -6,7 +6,9 @@
 # Python, shell, JSON and a diff: a deploy of it to PostgreSQL serves
 # each block in hl- spans, an unknown or missing language plain, and
 # the theme's stylesheet colours them. A post written through the API
-# is highlighted the same way, and markup inside its code is text.
+# is highlighted the same way, and markup inside its code is text. Then
+# the same site read from its files alone (no PostgreSQL, no Redis)
+# through lighttpd.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=lib_pg.sh
@@ -77,5 +79,18 @@ expect_body_lacks /posts/api-code '<script>alert'
 expect_body_contains /posts/api-code '<pre><code class="language-nosuchlang">fn x() {}'
 api GET /api/posts/api-code "${AUTH[@]}"
 check "the API gives back the Markdown as written" grep -q 'return "<script>alert(1)</script>"' "$T_DIR/r.body"
+
+echo "== embedded: the content folder alone, through lighttpd"
+stop_pid "$HTTPD_PID" nginx
+stop_pid "$QUIRE_PID" quire
+unset QUIRE_DATABASE_URL QUIRE_REDIS_URL QUIRE_REDIS_SOCKET_URL T_API_SOCK
+if start_quire "$SITE" && start_lighttpd && wait_healthz; then
+	expect_body_contains "$P" '<pre><code class="language-go"><span class="hl-keyword">package</span>'
+	expect_body_contains "$P" '<span class="hl-comment"># raises on bad input</span>'
+	expect_body_contains "$P" '<pre><code>no language: plain &lt;text&gt;'
+	expect_body_contains /static/quire.css '.hl-string { color: var(--hl-string); }'
+else
+	fail "quire on the files alone behind lighttpd did not start"
+fi
 
 t_done
