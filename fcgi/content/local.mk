@@ -11,6 +11,7 @@ libquire_a_SOURCES += \
 	%reldir%/frontmatter_toml.c %reldir%/frontmatter_toml.h \
 	%reldir%/frontmatter_value.c %reldir%/frontmatter_value.h \
 	%reldir%/frontmatter_yaml.c %reldir%/frontmatter_yaml.h \
+	%reldir%/highlight.cc %reldir%/highlight.h \
 	%reldir%/html.c %reldir%/html.h \
 	%reldir%/html_sanitize.c %reldir%/html_sanitize.h \
 	%reldir%/import_wxr.c %reldir%/import_wxr.h \

@@ -14,6 +14,11 @@
  * custom nodes are printed verbatim even in safe mode, so the id is
  * escaped here. Output: <h2 id="ID">inlines</h2>.
  *
+ * A fenced code block in a language source-highlight knows is replaced
+ * the same way by <pre><code class="language-X"> and its tokens in
+ * spans (highlight.h), within QUIRE_HIGHLIGHT_CPU_MS for the whole
+ * render; any block it cannot do stays as cmark-gfm prints it.
+ *
  * CPU time is measured around parse and render and an over-long render is
  * refused after the fact. That protects what is published, not the
  * worker doing the rendering: a hard, preemptive bound (a child process
@@ -34,6 +39,7 @@
 #define uthash_nonfatal_oom(e) do { (e)->oom = 1; } while (0)
 #include <uthash.h>
 
+#include "content/highlight.h"
 #include "content/html.h"
 #include "content/markdown.h"
 #include "lib/arena.h"
@@ -71,12 +77,29 @@ static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int registered;
 
+static void parse_lock_take(void)
+{
+	pthread_mutex_lock(&parse_lock);
+}
+
+static void parse_lock_give(void)
+{
+	pthread_mutex_unlock(&parse_lock);
+}
+
 void markdown_init(void)
 {
 	/* cmark-gfm aborts when the core extensions are registered twice */
 	if (registered)
 		return;
 	cmark_gfm_core_extensions_ensure_registered();
+	/* A render above QUIRE_RENDER_INLINE_MAX forks (sandbox.c), maybe
+	 * while another thread parses: the child's copy of the lock would
+	 * stay held, and the post fail as too slow. */
+	if (pthread_atfork(parse_lock_take, parse_lock_give,
+			   parse_lock_give) != 0)
+		return;
+	highlight_init();
 	registered = 1;
 }
 
@@ -105,6 +128,9 @@ struct walk {
 	unsigned wide_line; /* first line of a table wider than the limit */
 	struct used_id *ids; /* uthash of every heading id given so far */
 	const char *base;    /* relative link and image URLs go under it; NULL: kept */
+	cmark_node **code;   /* fenced code blocks with a language */
+	size_t n_code;
+	size_t cap_code;
 };
 
 static void set_err(struct parse_error *err, unsigned line, const char *msg)
@@ -252,7 +278,6 @@ static enum quire_err walk_heading(struct walk *w, cmark_node *node)
 	return QUIRE_OK;
 }
 
-/* One pass over the tree: words, headings, and table widths. */
 int markdown_url_relative(const char *url)
 {
 	size_t i;
@@ -289,6 +314,21 @@ static enum quire_err rebase_url(struct walk *w, cmark_node *node)
 	return ok ? QUIRE_OK : QUIRE_ENOMEM;
 }
 
+/* Keeps node, a code block, when its info string names a language. */
+static enum quire_err walk_code(struct walk *w, cmark_node *node)
+{
+	const char *info = cmark_node_get_fence_info(node);
+
+	if (!info || !*info || is_space(*info))
+		return QUIRE_OK;
+	if (quire_grow(&w->code, &w->cap_code, w->n_code, sizeof(*w->code),
+		       8) != QUIRE_OK)
+		return QUIRE_ENOMEM;
+	w->code[w->n_code++] = node;
+	return QUIRE_OK;
+}
+
+/* One pass over the tree: words, headings, code, and table widths. */
 static enum quire_err walk_tree(cmark_node *doc, struct walk *w)
 {
 	cmark_iter *it;
@@ -310,6 +350,9 @@ static enum quire_err walk_tree(cmark_node *doc, struct walk *w)
 			w->in_word = 0;
 			count_words(w, cmark_node_get_literal(cur));
 			w->in_word = 0;
+			rc = walk_code(w, cur);
+			if (rc != QUIRE_OK)
+				goto out;
 			continue;
 		case CMARK_NODE_SOFTBREAK:
 		case CMARK_NODE_LINEBREAK:
@@ -478,6 +521,61 @@ out:
 	return rc;
 }
 
+/* Longest language name looked up; longer: no language (highlight.h
+ * refuses them too). */
+#define LANG_MAX 32
+
+/*
+ * Replaces code block node by a custom block printing it highlighted,
+ * in the markup cmark-gfm gives a fenced block: <pre><code
+ * class="language-X"> (X the info string's first word) and the code,
+ * its tokens in spans. A block that cannot be (an unknown language, too
+ * large, *cpu_ns run out, a failure) stays as it is; QUIRE_OK but for
+ * QUIRE_ENOMEM.
+ */
+static enum quire_err highlight_block(cmark_node *node, long long *cpu_ns)
+{
+	const char *info = cmark_node_get_fence_info(node);
+	const char *code = cmark_node_get_literal(node);
+	struct buf html = BUF_INIT;
+	cmark_node *block = NULL;
+	char lang[LANG_MAX + 1];
+	size_t n = 0;
+	enum quire_err rc;
+
+	/* cmark-gfm's first word: up to a space, tab or line end */
+	while (info[n] && !is_space(info[n]))
+		n++;
+	if (n > LANG_MAX)
+		return QUIRE_OK;
+	memcpy(lang, info, n);
+	lang[n] = '\0';
+	buf_puts(&html, "<pre><code class=\"language-");
+	html_escape(&html, lang, n);
+	buf_puts(&html, "\">");
+	rc = highlight_html(lang, code ? code : "", code ? strlen(code) : 0,
+			    cpu_ns, &html);
+	if (rc != QUIRE_OK)
+		goto out;
+	buf_puts(&html, "</code></pre>");
+	rc = QUIRE_ENOMEM;
+	if (buf_failed(&html))
+		goto out;
+	block = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &arena_mem);
+	if (!block || !cmark_node_set_on_enter(block, html.data) ||
+	    !cmark_node_set_on_exit(block, "") ||
+	    !cmark_node_replace(node, block))
+		goto out;
+	cmark_node_free(node);
+	block = NULL;
+	rc = QUIRE_OK;
+out:
+	if (block)
+		cmark_node_free(block);
+	buf_release(&html);
+	return rc == QUIRE_ENOMEM ? rc : QUIRE_OK;
+}
+
 /*
  * <nav class="toc"><ol><li><a href="#id">Text</a><ol>...</ol></li></ol></nav>:
  * a deeper heading opens a list inside the current item, a shallower one
@@ -601,6 +699,7 @@ static void walk_release(struct walk *w)
 	for (i = 0; i < w->n_h; i++)
 		free(w->h[i].text);
 	free(w->h);
+	free(w->code);
 	HASH_ITER(hh, w->ids, u, tmp) {
 		HASH_DEL(w->ids, u);
 		free(u->id);
@@ -616,6 +715,7 @@ static enum quire_err render_here(const char *md, size_t len, unsigned flags,
 {
 	struct walk w;
 	struct timespec t0;
+	long long highlight_ns = (long long)QUIRE_HIGHLIGHT_CPU_MS * 1000000;
 	cmark_parser *parser = NULL;
 	cmark_syntax_extension *ext;
 	cmark_node *doc = NULL;
@@ -673,6 +773,9 @@ static enum quire_err render_here(const char *md, size_t len, unsigned flags,
 			goto out;
 		w.h[i].node = NULL;
 	}
+	for (i = 0; i < w.n_code; i++)
+		if (highlight_block(w.code[i], &highlight_ns) != QUIRE_OK)
+			goto out;
 
 	rendered = cmark_render_html(doc, opts,
 				     cmark_parser_get_syntax_extensions(parser));

@@ -36,6 +36,8 @@
 #define QUIRE_IMPORT_MAX_KEYS   4096      /* keys in a site's config or a post's frontmatter */
 #define QUIRE_API_MAX_FAILURES 10        /* wrong API tokens from one address in a window, then 429 (default) */
 #define QUIRE_API_FAILURE_WINDOW 60      /* that window, seconds (default) */
+#define QUIRE_MAX_HIGHLIGHT    (64 * 1024) /* one code block highlighted, bytes; larger: plain */
+#define QUIRE_MAX_HIGHLIGHT_LINE 256   /* one line of it, bytes; a longer line: the block plain */
 #define QUIRE_RENDER_INLINE_MAX (8 * 1024) /* Markdown rendered in-process (worst case 0.06 s); larger in a child */
 /* CPU time for rendering one post. A sanitizer build (configure
  * --enable-sanitizers) runs every input several times slower, so its
@@ -46,6 +48,12 @@
 #else
 #define QUIRE_RENDER_CPU_MS    1000
 #endif
+/* CPU time for highlighting the code of one post, out of the above;
+ * what is left when it runs out stays plain. source-highlight's regular
+ * expressions backtrack: one line of QUIRE_MAX_HIGHLIGHT_LINE bytes
+ * took up to 74 ms (Scala, "${" repeated; sh 32 ms on "/" repeated) and
+ * the cost grows with the cube of a line's length. */
+#define QUIRE_HIGHLIGHT_CPU_MS (QUIRE_RENDER_CPU_MS / 4)
 
 /* A write parked for the committer gets 503 (outcome unknown) when its
  * reply has not come in this long (serve/worker_writes.c). */

@@ -229,10 +229,51 @@ static void test_toc_escapes(void)
 
 static void test_code_language(void)
 {
-	CHECK(render("```python\nprint(1)\n```\n", 0, NULL) == QUIRE_OK);
-	CHECK_CONTAINS(out.html, "<pre><code class=\"language-python\">print(1)\n");
+	CHECK(render("```nosuchlanguage\nprint(1)\n```\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<pre><code class=\"language-nosuchlanguage\">print(1)\n");
 	CHECK(render("```\nplain\n```\n", 0, NULL) == QUIRE_OK);
 	CHECK_CONTAINS(out.html, "<pre><code>plain");
+}
+
+/* A fence in a language source-highlight knows: its tokens in hl-
+ * spans, in the markup a plain block has, in safe and unsafe mode, at
+ * any depth; the words counted as before. */
+static void test_code_highlighted(void)
+{
+	static const char md[] = "Before.\n\n```rust\nfn main() { let s = \"<b>\"; }\n```\n\nAfter.\n";
+	static const char want[] = "<p>Before.</p>\n"
+		"<pre><code class=\"language-rust\"><span class=\"hl-keyword\">fn</span> "
+		"<span class=\"hl-function\">main</span>() { <span class=\"hl-keyword\">let</span> s = "
+		"<span class=\"hl-string\">&quot;&lt;b&gt;&quot;</span>; }\n</code></pre>\n"
+		"<p>After.</p>\n";
+	size_t words;
+
+	CHECK(render(md, 0, NULL) == QUIRE_OK);
+	CHECK_STR(out.html, want);
+	words = out.words;
+	CHECK(render(md, MARKDOWN_UNSAFE, NULL) == QUIRE_OK);
+	CHECK_STR(out.html, want);
+	CHECK(render("Before.\n\n```nosuch\nfn main() { let s = \"<b>\"; }\n```\n\nAfter.\n",
+		     0, NULL) == QUIRE_OK);
+	CHECK(out.words == words);
+	/* the first word of the info string is the language */
+	CHECK(render("```Python title=\"x.py\"\ndef f(): pass\n```\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<pre><code class=\"language-Python\"><span class=\"hl-keyword\">def</span>");
+	CHECK(render("- item\n\n  ```sh\n  echo $HOME\n  ```\n\n> ```c\n> int x;\n> ```\n",
+		     0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<li>\n<p>item</p>\n<pre><code class=\"language-sh\">");
+	CHECK_CONTAINS(out.html, "<span class=\"hl-variable\">");
+	CHECK_CONTAINS(out.html, "<blockquote>\n<pre><code class=\"language-c\"><span class=\"hl-type\">int</span> x;\n</code></pre>\n</blockquote>");
+	/* an unknown language is what it always was */
+	CHECK(render("```nosuch\n<script>x</script>\n```\n", 0, NULL) == QUIRE_OK);
+	CHECK_STR(out.html, "<pre><code class=\"language-nosuch\">&lt;script&gt;x&lt;/script&gt;\n</code></pre>\n");
+	/* and so is a block without one, fenced or indented */
+	CHECK(render("    int x;\n", 0, NULL) == QUIRE_OK);
+	CHECK_STR(out.html, "<pre><code>int x;\n</code></pre>\n");
+	/* markup in code stays text when highlighted too */
+	CHECK(render("```html\n<script>alert(1)</script>\n```\n", 0, NULL) == QUIRE_OK);
+	CHECK(strstr(out.html, "<script") == NULL);
+	CHECK_CONTAINS(out.html, "class=\"hl-");
 }
 
 static void test_raw_html_safe(void)
@@ -597,6 +638,120 @@ static void test_large_in_child(void)
 	buf_release(&b);
 }
 
+/* Code highlighted in a render costs QUIRE_HIGHLIGHT_CPU_MS at most:
+ * what is left then, or what is too large, stays plain, and the post
+ * renders. */
+static void test_code_bounds(void)
+{
+	struct buf b = BUF_INIT;
+	double cpu0;
+	int i, j;
+
+	/* a 1 MB block: plain, and quick */
+	buf_puts(&b, "```c\n");
+	while (b.len < QUIRE_MAX_MARKDOWN - 100)
+		buf_puts(&b, "int x = 1; /* a line of C */\n");
+	buf_puts(&b, "```\n");
+	markdown_out_release(&out);
+	cpu0 = children_cpu();
+	CHECK(markdown_render(b.data, b.len, 0, NULL, &out, &err) == QUIRE_OK);
+	CHECK(children_cpu() - cpu0 < QUIRE_RENDER_CPU_MS / 1000.0);
+	CHECK(out.html && strstr(out.html, "hl-") == NULL);
+	CHECK_CONTAINS(out.html, "<pre><code class=\"language-c\">int x = 1;");
+
+	/* lines that make sh's rules backtrack (8 s of CPU if highlighted
+	 * whole), in a child (64 KB) and in this process (7 KB) */
+	for (j = 0; j < 2; j++) {
+		buf_reset(&b);
+		buf_puts(&b, "```sh\n");
+		for (i = 0; i < (j ? 28 : 250); i++) {
+			while (b.len % 257 != 5)
+				buf_putc(&b, '/');
+			buf_putc(&b, '\n');
+		}
+		buf_puts(&b, "```\n");
+		CHECK(j == 0 ? b.len > QUIRE_RENDER_INLINE_MAX :
+		      b.len < QUIRE_RENDER_INLINE_MAX);
+		markdown_out_release(&out);
+		CHECK(markdown_render(b.data, b.len, 0, NULL, &out, &err) == QUIRE_OK);
+		CHECK(out.html && strstr(out.html, "hl-") == NULL);
+	}
+
+	/* ten blocks of ordinary C: the first highlighted, the last not */
+	buf_reset(&b);
+	for (i = 0; i < 10; i++) {
+		buf_puts(&b, "```c\n");
+		for (j = 0; j < 2000; j++)
+			buf_puts(&b, "int x = 1; /* a line of C */\n");
+		buf_puts(&b, "```\n\n");
+	}
+	markdown_out_release(&out);
+	CHECK(markdown_render(b.data, b.len, 0, NULL, &out, &err) == QUIRE_OK);
+	CHECK(out.html && strncmp(out.html, "<pre><code class=\"language-c\"><span class=\"hl-type\">int</span>", 60) == 0);
+	CHECK(out.html && strstr(out.html, "```") == NULL);
+	CHECK_CONTAINS(out.html, "<pre><code class=\"language-c\">int x = 1; /* a line of C */\nint x");
+	buf_release(&b);
+}
+
+/*
+ * A post above QUIRE_RENDER_INLINE_MAX renders in a forked child while
+ * other threads render too (a deploy's thread per core). A child forked
+ * while another thread held a lock (markdown.c's parse_lock, the
+ * highlighter's) would find it held for ever, and the post would fail
+ * as too slow after the sandbox's wall-clock bound.
+ */
+static volatile int forking_done;
+
+static void *render_small(void *arg)
+{
+	struct markdown_out o;
+	struct parse_error e;
+	const struct buf *md = arg;
+
+	while (!forking_done) {
+		if (markdown_render(md->data, md->len, 0, NULL, &o, &e) == QUIRE_OK)
+			markdown_out_release(&o);
+	}
+	return NULL;
+}
+
+static void test_fork_beside_threads(void)
+{
+	struct buf small = BUF_INIT, big = BUF_INIT;
+	struct markdown_out o;
+	struct parse_error e;
+	pthread_t t[2];
+	int i, started = 0, failed = 0;
+
+	while (small.len < QUIRE_RENDER_INLINE_MAX - 200)
+		buf_puts(&small, "Some *text* with ~~struck~~ www.example.com.\n\n```c\nint x;\n```\n\n");
+	buf_puts(&big, "```go\nfunc main() {}\n```\n\n");
+	while (big.len <= QUIRE_RENDER_INLINE_MAX)
+		buf_puts(&big, "A paragraph of a *long* post.\n\n");
+	forking_done = 0;
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, render_small, &small) == 0)
+			started++;
+	CHECK(started == 2);
+	for (i = 0; i < 40; i++) {
+		if (markdown_render(big.data, big.len, 0, NULL, &o, &e) != QUIRE_OK) {
+			failed++;
+			break;
+		}
+		if (!strstr(o.html, "<span class=\"hl-keyword\">func</span>"))
+			failed++;
+		markdown_out_release(&o);
+	}
+	forking_done = 1;
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	if (failed)
+		printf("test_markdown: a render in a child failed: %s\n", e.message);
+	CHECK(failed == 0);
+	buf_release(&small);
+	buf_release(&big);
+}
+
 /* ---- titles: inline Markdown, as HTML and as plain text ---- */
 
 struct title_case {
@@ -710,6 +865,7 @@ int main(void)
 	test_toc_without_flag_or_headings();
 	test_toc_escapes();
 	test_code_language();
+	test_code_highlighted();
 	test_raw_html_safe();
 	test_raw_html_unsafe();
 	test_tagfilter_unsafe();
@@ -722,6 +878,8 @@ int main(void)
 	test_init_twice();
 	test_threads_same_output();
 	test_large_in_child();
+	test_code_bounds();
+	test_fork_beside_threads();
 	test_pathological_refused();
 	markdown_out_release(&out);
 	return check_done("test_markdown");
