@@ -76,6 +76,12 @@ static const struct config_setting settings[] = {
 	  .type = CONFIG_STRING, .offset = FIELD(site_author, char *),
 	  .def = "quire", .arg = "NAME", .help = "feed author",
 	  .site_key = "author" },
+	{ .name = "site-language", .env = "QUIRE_SITE_LANGUAGE",
+	  .type = CONFIG_STRING, .offset = FIELD(site_language, char *),
+	  .def = "en", .arg = "CODE",
+	  .help = "the site's language (en): search\n"
+		  "stems its words by it",
+	  .site_key = "language" },
 	{ .name = "posts-per-page", .env = "QUIRE_POSTS_PER_PAGE",
 	  .type = CONFIG_INT, .offset = FIELD(posts_per_page, int),
 	  .min = 1, .max = 1000, .def_num = 10, .arg = "N",

@@ -24,6 +24,7 @@ struct config {
 	char *site_url;        /* absolute, no trailing slash */
 	char *site_title;
 	char *site_author;
+	char *site_language;   /* "en", "fr": search's stemming */
 	int posts_per_page;
 	size_t cache_bytes;    /* L1 bound per worker */
 	char *database_url;    /* PostgreSQL (L3); NULL: none */
