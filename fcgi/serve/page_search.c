@@ -211,6 +211,8 @@ static int run(const struct request *req, const struct search_query *q,
 	/* Set only when something was found: the template's {{#total}}. */
 	if (rc == QUIRE_OK && r.total > 0)
 		rc = tvars_setf(v, "total", "%zu", r.total);
+	if (rc == QUIRE_OK)
+		rc = tvars_set_bool(v, "more", r.more);
 	/* Past the last page, where PostgreSQL's count (a window over the
 	 * page's rows) has no row to ride on. */
 	if (rc == QUIRE_OK && r.n == 0 && page > 1)

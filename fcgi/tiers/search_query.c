@@ -294,4 +294,5 @@ void search_results_free(struct search_results *r)
 	free(r->hits);
 	r->hits = NULL;
 	r->n = r->total = 0;
+	r->more = 0;
 }

@@ -13,6 +13,12 @@
 #define SEARCH_MAX_QUERY 256   /* bytes of a query, decoded */
 #define SEARCH_MAX_TERMS 16    /* words of a query, phrases' included */
 #define SEARCH_MAX_PAGE 100    /* results pages a query may be paged to */
+/* Posts a query ranks at most: the newest that match. Ranking is work
+ * for every candidate (ts_rank_cd, bm25 read each one's positions), so
+ * a word most posts hold would cost a worker 50-200 ms on 10,000 posts
+ * (tests/bench/RESULTS.md); bounded, a search costs about what a few
+ * pages do, and a reader sees the best of the newest thousand. */
+#define SEARCH_MAX_CANDIDATES 1000
 
 /* The marks around a match in a snippet, which the page turns into
  * <mark> and </mark> after escaping the text between (html.c never
@@ -94,7 +100,11 @@ struct search_hit {
 struct search_results {
 	struct search_hit *hits;
 	size_t n;
-	size_t total;           /* posts matching, all pages */
+	size_t total;           /* posts matching, all pages; at most
+				 * SEARCH_MAX_CANDIDATES */
+	int more;               /* total is the bound: more posts match, and
+				 * only the newest SEARCH_MAX_CANDIDATES of
+				 * them were ranked */
 };
 void search_results_free(struct search_results *r);
 

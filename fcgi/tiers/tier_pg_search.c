@@ -22,26 +22,37 @@
 #include "tiers/tier_pg.h"
 #include "tiers/tier_pg_private.h"
 
-/* Ranked as ts_rank_cd's defaults weigh A (title) 1.0, B (tags) 0.4,
- * C (body) 0.2; the total counted before the page is cut. */
+/* The newest SEARCH_MAX_CANDIDATES matches (search_query.h), ranked
+ * as ts_rank_cd's defaults weigh A (title) 1.0, B (tags) 0.4, C (body)
+ * 0.2; the total counted before the page is cut; the headline made for
+ * the page's rows alone. The candidates carry no tsvector: a sort
+ * would read every matching row's (TOASTed) vector whole, 340 ms for a
+ * word 9,993 posts of 10,000 hold, against 6 ms without. */
+#define PG_CANDIDATES_STR(n) #n
+#define PG_CANDIDATES(n) PG_CANDIDATES_STR(n)
 static const char search_sql[] =
 	"WITH q AS (SELECT search_config AS cfg,"
 	"  websearch_to_tsquery(search_config, $1) AS tq FROM site),"
-	" h AS (SELECT p.slug, p.title, p.date, p.html,"
-	"  ts_rank_cd(p.search, q.tq) AS rank, count(*) OVER () AS total"
+	" m AS (SELECT p.slug, p.date"
 	"  FROM posts p, q"
 	"  WHERE p.search @@ q.tq AND p.kind = 'post' AND NOT p.draft"
 	"  AND (p.date IS NULL OR p.date <= now())"
-	"  ORDER BY rank DESC, p.date DESC NULLS LAST, p.slug"
+	"  ORDER BY p.date DESC NULLS LAST"
+	"  LIMIT " PG_CANDIDATES(SEARCH_MAX_CANDIDATES) "),"
+	" h AS (SELECT m.slug, r.title, m.date,"
+	"  ts_rank_cd(r.search, q.tq) AS rank, count(*) OVER () AS total"
+	"  FROM m JOIN posts r ON r.slug = m.slug, q"
+	"  ORDER BY rank DESC, m.date DESC NULLS LAST, m.slug"
 	"  LIMIT $2::bigint OFFSET $3::bigint)"
 	" SELECT h.slug, coalesce(h.title, ''),"
 	"  coalesce(extract(epoch FROM h.date)::bigint, 0),"
-	"  ts_headline(q.cfg, quire_html_text(h.html), q.tq,"
+	"  ts_headline(q.cfg, quire_html_text(p.html), q.tq,"
 	"   'StartSel=' || chr(1) || ', StopSel=' || chr(2) ||"
 	"   ', MaxWords=30, MinWords=12, MaxFragments=2,"
 	" FragmentDelimiter=\"\xe2\x80\xa6 \"'),"
 	"  h.total"
-	" FROM h, q ORDER BY h.rank DESC, h.date DESC NULLS LAST, h.slug";
+	" FROM h JOIN posts p ON p.slug = h.slug, q"
+	" ORDER BY h.rank DESC, h.date DESC NULLS LAST, h.slug";
 
 static enum quire_err hit_from_row(const PGresult *res, int row,
 				   struct search_hit *h)
@@ -102,6 +113,7 @@ enum quire_err tier_pg_search(struct tier_pg *pg, const char *query,
 			out->total = (size_t)total;
 	}
 	PQclear(res);
+	out->more = out->total >= SEARCH_MAX_CANDIDATES;
 	if (rc != QUIRE_OK)
 		search_results_free(out);
 	return rc;

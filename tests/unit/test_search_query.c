@@ -196,6 +196,50 @@ static void test_fts5_runs(void)
 	tmpsite_remove(dir);
 }
 
+/* A word every post holds: the newest SEARCH_MAX_CANDIDATES are ranked
+ * and counted, the total says there are more, the oldest is left out. */
+static void test_candidates(void)
+{
+	struct content *c = NULL;
+	struct search *s = NULL;
+	struct search_query q;
+	struct search_results r;
+	char dir[256], name[64], text[128];
+	enum quire_err rc = QUIRE_ETIMEOUT;
+	int i, tries, oldest = 0, newest = 0;
+	size_t k;
+
+	tmpsite_make(dir, sizeof(dir), "search-cap");
+	for (i = 0; i < SEARCH_MAX_CANDIDATES + 5; i++) {
+		snprintf(name, sizeof(name), "posts/p%04d.md", i);
+		snprintf(text, sizeof(text), "---\ntitle: P%d\ndate: 2000-01-01 %02d:%02d\n"
+			 "---\ncommon word\n", i, i / 60, i % 60);
+		tmpsite_write(dir, name, text);
+	}
+	CHECK(content_load(dir, NULL, NULL, &c) == QUIRE_OK);
+	CHECK(c && search_new_embedded(c, "en", &s) == QUIRE_OK);
+	CHECK(parse("common", &q) == SEARCH_OK);
+	memset(&r, 0, sizeof(r));
+	for (tries = 0; s && tries < 1000 && rc == QUIRE_ETIMEOUT; tries++) {
+		rc = search_run(s, &q, 0, SEARCH_MAX_CANDIDATES, time(NULL), &r);
+		if (rc == QUIRE_ETIMEOUT)
+			usleep(10000);
+	}
+	CHECK(rc == QUIRE_OK);
+	CHECK(r.total == SEARCH_MAX_CANDIDATES && r.more);
+	CHECK(r.n == SEARCH_MAX_CANDIDATES);
+	for (k = 0; k < r.n; k++) {
+		oldest |= strcmp(r.hits[k].slug, "p0000") == 0;
+		snprintf(name, sizeof(name), "p%04d", SEARCH_MAX_CANDIDATES + 4);
+		newest |= strcmp(r.hits[k].slug, name) == 0;
+	}
+	CHECK(newest && !oldest);
+	search_results_free(&r);
+	search_free(s);
+	content_free(c);
+	tmpsite_remove(dir);
+}
+
 int main(void)
 {
 	test_translation();
@@ -203,5 +247,6 @@ int main(void)
 	test_form_decode();
 	test_html_text();
 	test_fts5_runs();
+	test_candidates();
 	return check_done("test_search_query");
 }
