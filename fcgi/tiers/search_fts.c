@@ -42,6 +42,7 @@ struct search_fts {
 	long long now;
 	pthread_t thread;
 	atomic_int state;
+	atomic_int stop;        /* search_fts_free: the thread gives up */
 };
 
 /*
@@ -171,6 +172,9 @@ static int fts_build(struct search_fts *f)
 		 * (the query's date filter). */
 		if (p->kind != POST_KIND_POST || p->draft)
 			continue;
+		/* A worker told to stop does not wait out a whole build. */
+		if (atomic_load_explicit(&f->stop, memory_order_relaxed))
+			goto out;
 		f->dates[n] = p->has_date ? (long long)p->date : 0;
 		if (fts_add(ins, p, (long long)n + 1, &tags, &body) != 0) {
 			log_msg(LOG_LEVEL_ERROR, "search", "indexing %s: %s",
@@ -231,6 +235,7 @@ enum quire_err search_fts_start(const struct content *c, const char *language,
 	f->content = c;
 	f->english = !language || strncmp(language, "en", 2) == 0;
 	atomic_init(&f->state, FTS_BUILDING);
+	atomic_init(&f->stop, 0);
 	if (pthread_create(&f->thread, NULL, fts_thread, f) != 0) {
 		free(f);
 		return QUIRE_ENOMEM;
@@ -243,6 +248,7 @@ void search_fts_free(struct search_fts *f)
 {
 	if (!f)
 		return;
+	atomic_store(&f->stop, 1);
 	pthread_join(f->thread, NULL);
 	sqlite3_finalize(f->query);
 	sqlite3_finalize(f->count);
