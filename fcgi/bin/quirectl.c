@@ -176,6 +176,8 @@ static int cmd_migrate(const struct config *cfg)
 	if (!pg)
 		return DEPLOY_EXIT_TIER;
 	rc = tier_pg_migrate(pg, &from, &to);
+	if (rc == QUIRE_OK)
+		rc = tier_pg_search_language(pg, cfg->site_language);
 	if (rc != QUIRE_OK)
 		log_report("migration failed: %s", tier_pg_error(pg));
 	else if (from == to)

@@ -30,7 +30,10 @@ void *deployer_prepare_pg(void *arg)
 		d->pg = deploy_tiers_pg_open(d->cfg);
 		if (!d->pg)
 			return NULL;
+		/* The search configuration follows the site's language
+		 * (tier_pg.h): set where the schema is, once a connection. */
 		if (tier_pg_migrate(d->pg, NULL, NULL) != QUIRE_OK ||
+		    tier_pg_search_language(d->pg, d->cfg->site_language) != QUIRE_OK ||
 		    tier_pg_site(d->pg, &site) != QUIRE_OK) {
 			log_report("postgresql: %s", tier_pg_error(d->pg));
 			return NULL;

@@ -89,7 +89,8 @@ static const struct config_setting settings[] = {
 	  .site_key = "description" },
 	{ .name = "site-language", .env = "QUIRE_SITE_LANGUAGE",
 	  .type = CONFIG_STRING, .offset = FIELD(site_language, char *),
-	  .def = "en", .arg = "TAG", .help = "language tag (en)",
+	  .def = "en", .arg = "TAG", .help = "language tag (en): <html lang>,\n"
+		  "feeds, search's stemming",
 	  .site_key = "language" },
 	{ .name = "posts-per-page", .env = "QUIRE_POSTS_PER_PAGE",
 	  .type = CONFIG_INT, .offset = FIELD(posts_per_page, int),

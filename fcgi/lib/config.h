@@ -27,7 +27,7 @@ struct config {
 	char *site_title;
 	char *site_author;
 	char *site_description; /* NULL: the title stands for it */
-	char *site_language;   /* <html lang> and the feed's xml:lang */
+	char *site_language;   /* <html lang>, xml:lang, search stemming */
 	int posts_per_page;
 	size_t cache_bytes;    /* L1 bound per worker */
 	char *database_url;    /* PostgreSQL (L3); NULL: none */

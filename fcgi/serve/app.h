@@ -15,6 +15,7 @@ struct config;
 struct content;
 struct post;
 struct record;
+struct search;
 struct site;
 struct templates;
 struct tiers;
@@ -36,6 +37,9 @@ struct app {
 	/* The read path below L1, per worker; NULL when file-only, or in
 	 * the master (connections are never shared across fork). */
 	struct tiers *tiers;
+	/* Full-text search (tiers/search.h), per worker like tiers; NULL
+	 * when neither backend can be had (Redis alone). */
+	struct search *search;
 	/* API tokens; NULL: the write API is off (no token file set); an
 	 * empty set: on, but the file gave none, so every token is refused */
 	struct auth *auth;

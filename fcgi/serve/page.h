@@ -57,6 +57,8 @@ int page_feed(const struct request *req, struct response *resp);
 int page_feed_tag(const struct request *req, struct response *resp);
 int page_feed_sitemap(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);
+/* "/search?q=...": full-text search (page_search.c); never in the L1. */
+int page_search(const struct request *req, struct response *resp);
 /* "/metrics": Prometheus text, where the web server allows it
  * (req->metrics_allowed); else the 404 page. */
 int page_metrics(const struct request *req, struct response *resp);

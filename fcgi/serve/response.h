@@ -31,6 +31,8 @@ struct response {
 	char etag[24];              /* set by the handler, else a content hash
 				       for a 200 */
 	int cacheable;              /* keep in L1 under the request's key */
+	int own_error_page;         /* a 5xx whose body the handler wrote (the
+				       search page's "unavailable"): kept */
 };
 
 /* One variant: headers then body, contiguous. */

@@ -32,6 +32,7 @@ static const struct route {
 	{ "/feed.xml", page_feed },
 	{ "/sitemap.xml", page_feed_sitemap },
 	{ "/healthz", page_health },
+	{ "/search", page_search },
 	{ "/metrics", page_metrics },
 };
 

@@ -29,6 +29,7 @@
 #include "serve/app.h"
 #include "serve/cache.h"
 #include "serve/page_api.h"
+#include "serve/page_search.h"
 #include "serve/response.h"
 #include "serve/route.h"
 #include "serve/sub.h"
@@ -36,6 +37,7 @@
 #include "serve/view.h"
 #include "serve/worker.h"
 #include "serve/worker_private.h"
+#include "tiers/search.h"
 #include "tiers/tiers.h"
 #include "write/auth.h"
 #include "write/commit_client.h"
@@ -210,6 +212,9 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	req->is_head = is_head;
 	req->n_params = 0;
 	req->metrics_allowed = p.quire_metrics && strcmp(p.quire_metrics, "1") == 0;
+	req->query = raw ? strchr(raw, '?') : NULL;
+	if (req->query)
+		req->query++;
 	response_init(&resp);
 	status = route_dispatch(req, &resp);
 	if (status >= 500 && stale) {
@@ -220,7 +225,7 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		response_release(&resp);
 		return 0;
 	}
-	if (status >= 500)
+	if (status >= 500 && !resp.own_error_page)
 		response_plain(&resp, status);
 	if (response_finish(&resp, getpid(), 0, &f) != QUIRE_OK) {
 		response_release(&resp);
@@ -279,6 +284,7 @@ static void apply_update(struct app *app, struct cache *l1, struct sub_update *u
 	metrics_add(u->all ? METRIC_FULL_RELOADS : METRIC_INVALIDATIONS, 1);
 	cache_foreach(l1, mark_stale, &m);
 	touch_end(&t);
+	page_search_forget();
 	if (app_apply(app, u, time(NULL)) != QUIRE_OK) {
 		log_msg(LOG_LEVEL_ERROR, "invalidate",
 			"cannot apply generation %lld; restarting", u->generation);
@@ -338,6 +344,24 @@ static void reload_self(struct app *app, struct cache *l1)
 		"(no master: this process)", u->generation, u->all->n,
 		quire_now_ms() - t0);
 	apply_update(app, l1, u);
+}
+
+/* Search through PostgreSQL when it is configured (the worker's own
+ * connection, tiers.h); else, with no tier at all, an FTS5 index of the
+ * loaded content, built on a thread while the worker serves. With Redis
+ * alone there is neither: the search page says it is unavailable. */
+static void start_search(struct app *app)
+{
+	enum quire_err rc = QUIRE_OK;
+
+	app->search = NULL;
+	if (app->cfg->database_url && *app->cfg->database_url && app->tiers)
+		rc = search_new_pg(app->tiers, &app->search);
+	else if (!tiers_configured(app->cfg))
+		rc = search_new_embedded(app->content, app->cfg->site_language,
+					 &app->search);
+	if (rc != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "worker", "no search: out of memory");
 }
 
 /* Logs what this worker did, with the CPU time (user and system) it spent
@@ -414,6 +438,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	 * a fresh worker took 2-17 ms on an L1 miss, against < 1 ms after. */
 	if (app->tiers)
 		tiers_warm(app->tiers);
+	start_search(app);
 	if (response_gzip_begin() != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "worker", "out of memory for the compressor");
 	prefault_heap(WORKER_WARM_HEAP);
@@ -438,8 +463,10 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		if (commit_reload_take_self(&wr->reload))
 			reload_self(app, &l1);
 		apply_own(app, &l1, wr);
-		if (app_refresh_schedule(app, time(NULL)))
+		if (app_refresh_schedule(app, time(NULL))) {
 			cache_clear(&l1);
+			page_search_forget();
+		}
 		parked = handle(fr, app, &l1, req, &later, wr, &l1_miss);
 		requests++;
 		metrics_add(METRIC_REQUESTS, 1);
@@ -461,6 +488,9 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		rc = 1;
 	log_stop(&l1, requests);
 	sub_stop(&sub);
+	search_free(app->search);
+	app->search = NULL;
+	page_search_forget();
 	tiers_free(app->tiers);
 	app->tiers = NULL;
 	cache_clear(&l1);

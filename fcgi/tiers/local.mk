@@ -10,6 +10,7 @@ libquire_a_SOURCES += \
 	%reldir%/tier_pg_read.c \
 	%reldir%/tier_pg_restore.c \
 	%reldir%/tier_pg_schema.c \
+	%reldir%/tier_pg_search.c \
 	%reldir%/tier_pg_values.c \
 	%reldir%/tier_pg_write.c \
 	%reldir%/tier_redis.c %reldir%/tier_redis.h \
@@ -18,6 +19,9 @@ libquire_a_SOURCES += \
 	%reldir%/tier_redis_codec.c %reldir%/tier_redis_codec.h \
 	%reldir%/tier_redis_pubsub.c \
 	%reldir%/tier_redis_workers.c \
+	%reldir%/search.c %reldir%/search.h \
+	%reldir%/search_fts.c %reldir%/search_fts.h \
+	%reldir%/search_query.c %reldir%/search_query.h \
 	%reldir%/tiers.c %reldir%/tiers.h \
 	%reldir%/tiers_private.h \
 	%reldir%/tiers_restore.c %reldir%/tiers_restore.h \

@@ -256,4 +256,27 @@ enum quire_err tier_pg_list(struct tier_pg *pg, const char *after,
 			    struct tier_pg_listed **out, size_t *n);
 void tier_pg_listed_free(struct tier_pg_listed *v, size_t n);
 
+struct search_results;
+/*
+ * Full-text search (tier_pg_search.c): posts whose tsvector matches
+ * websearch_to_tsquery(query) under the site's text search
+ * configuration, not drafts, not dated after now(), ranked by
+ * ts_rank_cd, at most limit from offset on, each with a ts_headline
+ * snippet of its body's text marked as search.h says. QUIRE_OK or
+ * QUIRE_EIO. Caller frees out with search_results_free().
+ */
+enum quire_err tier_pg_search(struct tier_pg *pg, const char *query,
+			      size_t offset, size_t limit,
+			      struct search_results *out);
+/* The text search configuration for a site language ("en", "fr-CA"):
+ * english, french, german... of PostgreSQL's own, else simple. */
+const char *tier_pg_search_config(const char *language);
+/*
+ * Makes the site's configuration the one of language, and when that
+ * changes it, every post's tsvector again, in one transaction. QUIRE_OK
+ * or QUIRE_EIO.
+ */
+enum quire_err tier_pg_search_language(struct tier_pg *pg,
+				       const char *language);
+
 #endif

@@ -143,6 +143,43 @@ static const char *const migrations[] = {
 	 * workers that never read the content folder serve by it (DESIGN
 	 * §5). Read by the index's one statement, in its snapshot. */
 	"ALTER TABLE site ADD COLUMN IF NOT EXISTS config text",
+	/* 7: full-text search (tier_pg_search.c, DESIGN §5): a tsvector of
+	 * each post, title weighted A, tags B, the body's text C (its HTML's
+	 * tags dropped: html.c escapes every '<' and '>' of text and
+	 * attributes, so a tag is exactly '<' to the next '>'), kept by a
+	 * trigger in the transaction of every write that changes one of
+	 * them, deploy or API alike; the text search configuration is the
+	 * site's (site.search_config, set from the site's language by
+	 * tier_pg_search_language), the same for the index and the query.
+	 * Every statement may run again over what it made (OR REPLACE, IF
+	 * NOT EXISTS): functions outlive a DROP TABLE of the schema's
+	 * tables, and the tier's tests run steps again over a newer schema. */
+	"ALTER TABLE site ADD COLUMN IF NOT EXISTS search_config regconfig NOT NULL"
+	" DEFAULT 'simple';"
+	"CREATE OR REPLACE FUNCTION quire_html_text(h text) RETURNS text"
+	" LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$"
+	" SELECT replace(replace(replace(replace(replace("
+	"  regexp_replace(coalesce(h, ''), '<[^>]*>', ' ', 'g'),"
+	"  '&lt;', '<'), '&gt;', '>'), '&quot;', '\"'), '&#39;', ''''),"
+	"  '&amp;', '&') $f$;"
+	"CREATE OR REPLACE FUNCTION quire_search_vector(cfg regconfig, title text,"
+	" tags text[], html text) RETURNS tsvector"
+	" LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$"
+	" SELECT setweight(to_tsvector(cfg, coalesce(title, '')), 'A')"
+	"  || setweight(to_tsvector(cfg, array_to_string(tags, ' ')), 'B')"
+	"  || setweight(to_tsvector(cfg, quire_html_text(html)), 'C') $f$;"
+	"CREATE OR REPLACE FUNCTION quire_search_update() RETURNS trigger"
+	" LANGUAGE plpgsql AS $f$ BEGIN"
+	" NEW.search := quire_search_vector("
+	"  (SELECT search_config FROM site), NEW.title, NEW.tags, NEW.html);"
+	" RETURN NEW; END $f$;"
+	"ALTER TABLE posts ADD COLUMN IF NOT EXISTS search tsvector;"
+	"UPDATE posts SET search = quire_search_vector("
+	" (SELECT search_config FROM site), title, tags, html);"
+	"DROP TRIGGER IF EXISTS posts_search ON posts;"
+	"CREATE TRIGGER posts_search BEFORE INSERT OR UPDATE OF title, tags, html"
+	" ON posts FOR EACH ROW EXECUTE FUNCTION quire_search_update();"
+	"CREATE INDEX IF NOT EXISTS posts_search ON posts USING gin (search)",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

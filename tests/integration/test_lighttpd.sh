@@ -38,6 +38,14 @@ expect_status '/posts/hello-world?utm=1' 200
 expect_redirect /posts/hello-world/ 301 /posts/hello-world
 expect_redirect /posts 301 /posts/
 expect_redirect /old/hello/ 301 /posts/hello-world
+# Search (embedded: FTS5, built on a thread; "warming up" meanwhile).
+for _ in $(seq 50); do
+	req '/search?q=FIXTURE-HELLO-BODY'
+	grep -q 'warming up' "$T_DIR/r.body" || break
+	sleep 0.1
+done
+check "/search?q= through lighttpd: 200, finds the post" \
+	bash -c "test $R_STATUS = 200 && grep -q 'href=\"/posts/hello-world\"' '$T_DIR/r.body'"
 # A Location made from the decoded path is percent-encoded again.
 expect_redirect '/tags/a%22b%3Cc%3Fd%20e%C3%A9/?page=2' 301 '/tags/a%22b%3Cc%3Fd%20e%C3%A9?page=2'
 expect_status /pages/about 200

@@ -48,7 +48,8 @@ for round in 1 2; do
 	for url in / /posts/ "/posts/?page=2" /posts/hello-world /posts/hello-world/ \
 		/pages/about /tags/ /tags/c /tags/c/feed.xml /categories/news /feed.xml \
 		/sitemap.xml /healthz /metrics /old/hello/ /no/such/page "/posts/?page=x" \
-		"/posts/a%2fb" "/posts/x?utm=1"; do
+		"/posts/a%2fb" "/posts/x?utm=1" "/search?q=hello" "/search?q=hello+-x&page=2" \
+		"/search?q=%22a+b%22+or+c" /search; do
 		req "$url"
 		req "$url" -H 'Accept-Encoding: gzip'
 		req "$url" -I

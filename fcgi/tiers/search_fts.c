@@ -1,0 +1,380 @@
+/*
+ * search_fts.c - the embedded search backend: an SQLite FTS5 index in
+ * memory (search_fts.h)
+ *
+ * Each worker builds its own, on a thread started when it starts to
+ * serve, so no page waits for it: until the thread is done a search is
+ * answered "warming up" (QUIRE_ETIMEOUT). The thread reads the loaded
+ * content, which nothing changes in embedded mode while a worker lives
+ * (a reload is a new worker, with a new index). Once the thread has
+ * published the index (an atomic flag, release/acquire) the request
+ * loop alone uses the connection. Not one index made before fork and
+ * shared: SQLite forbids using a connection across fork().
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "content/post.h"
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/quire.h"
+#include "tiers/search_fts.h"
+
+enum { FTS_BUILDING = 0, FTS_READY, FTS_FAILED };
+
+struct search_fts {
+	const struct content *content;
+	int english;
+	sqlite3 *db;
+	sqlite3_stmt *query;
+	sqlite3_stmt *count;
+	sqlite3_stmt *floor;
+	/* Each indexed post's date by rowid (posts go in oldest first, so
+	 * the newest have the highest rowids), read by the SQL function
+	 * due(rowid) against now: FTS5 seeks rowids in its own lists, where
+	 * a date column would make it read every matching row. */
+	long long *dates;
+	size_t n_dates;
+	long long now;
+	pthread_t thread;
+	atomic_int state;
+	atomic_int stop;        /* search_fts_free: the thread gives up */
+};
+
+/*
+ * Columns: slug and date are kept, not indexed; title, tags and body
+ * are searched, weighted 10, 4 and 1 by bm25 as PostgreSQL weighs A, B
+ * and C (tier_pg_search.c). The snippet is the body's, with the marks of
+ * search.h around each match. Only rowids from ?2 on are ranked: the
+ * newest SEARCH_MAX_CANDIDATES matches (fts_floor_sql finds where they
+ * start), as PostgreSQL ranks the newest.
+ */
+static const char fts_query_sql[] =
+	"SELECT slug, title, date,"
+	" snippet(idx, 4, char(1), char(2), '\xe2\x80\xa6', 24)"
+	" FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND due(rowid)"
+	" ORDER BY bm25(idx, 0.0, 0.0, 10.0, 4.0, 1.0), rowid DESC"
+	" LIMIT ?3 OFFSET ?4";
+/* An auxiliary function (bm25, snippet) cannot sit beside a window
+ * function: the total is a query of its own. */
+static const char fts_count_sql[] =
+	"SELECT count(*) FROM idx WHERE idx MATCH ?1 AND rowid >= ?2"
+	" AND due(rowid)";
+static const char fts_floor_sql[] =
+	"SELECT rowid FROM idx WHERE idx MATCH ?1 AND due(rowid)"
+	" ORDER BY rowid DESC LIMIT 1 OFFSET ?2";
+
+/* due(rowid): the post was dated no later than the query's now. */
+static void fts_due(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct search_fts *f = sqlite3_user_data(ctx);
+	sqlite3_int64 id = argc == 1 ? sqlite3_value_int64(argv[0]) : 0;
+
+	sqlite3_result_int(ctx, id > 0 && (size_t)id <= f->n_dates &&
+			   f->dates[id - 1] <= f->now);
+}
+
+/* Oldest first; undated posts (0) first of all. */
+static int by_date(const void *a, const void *b)
+{
+	const struct post *pa = *(const struct post *const *)a;
+	const struct post *pb = *(const struct post *const *)b;
+	long long da = pa->has_date ? (long long)pa->date : 0;
+	long long db = pb->has_date ? (long long)pb->date : 0;
+
+	return da < db ? -1 : da > db;
+}
+
+static int fts_exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "search", "sqlite: %s",
+			err ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Adds one post; 0, or -1 on failure. */
+static int fts_add(sqlite3_stmt *ins, const struct post *p, long long rowid,
+		   struct buf *tags, struct buf *body)
+{
+	size_t i;
+
+	buf_reset(tags);
+	buf_reset(body);
+	for (i = 0; i < p->tags.n; i++) {
+		buf_puts(tags, p->tags.v[i]);
+		buf_putc(tags, ' ');
+	}
+	search_html_text(body, p->html ? p->html : "");
+	if (buf_failed(tags) || buf_failed(body))
+		return -1;
+	sqlite3_reset(ins);
+	if (sqlite3_bind_int64(ins, 6, rowid) != SQLITE_OK ||
+	    sqlite3_bind_text(ins, 1, p->slug, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(ins, 2, p->has_date ? (sqlite3_int64)p->date : 0) != SQLITE_OK ||
+	    sqlite3_bind_text(ins, 3, p->title_text ? p->title_text : p->title,
+			      -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(ins, 4, tags->data ? tags->data : "",
+			      (int)tags->len, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(ins, 5, body->data ? body->data : "",
+			      (int)body->len, SQLITE_STATIC) != SQLITE_OK)
+		return -1;
+	return sqlite3_step(ins) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Fills f->db; 0, or -1 on failure. */
+static int fts_build(struct search_fts *f)
+{
+	const struct content *c = f->content;
+	struct buf tags = BUF_INIT, body = BUF_INIT;
+	sqlite3_stmt *ins = NULL;
+	struct post **order = NULL;
+	size_t i, n = 0;
+	int rc = -1;
+
+	if (sqlite3_open_v2(":memory:", &f->db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return -1;
+	if (fts_exec(f->db, f->english ?
+		     "CREATE VIRTUAL TABLE idx USING fts5(slug UNINDEXED,"
+		     " date UNINDEXED, title, tags, body,"
+		     " tokenize = 'porter unicode61 remove_diacritics 2')" :
+		     "CREATE VIRTUAL TABLE idx USING fts5(slug UNINDEXED,"
+		     " date UNINDEXED, title, tags, body,"
+		     " tokenize = 'unicode61 remove_diacritics 2')") != 0 ||
+	    fts_exec(f->db, "BEGIN") != 0)
+		return -1;
+	if (sqlite3_prepare_v2(f->db, "INSERT INTO idx (slug, date, title,"
+			       " tags, body, rowid) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			       -1, &ins, NULL) != SQLITE_OK)
+		goto out;
+	order = calloc(c && c->n ? c->n : 1, sizeof(*order));
+	f->dates = calloc(c && c->n ? c->n : 1, sizeof(*f->dates));
+	if (!order || !f->dates)
+		goto out;
+	for (i = 0; c && i < c->n; i++)
+		order[i] = c->posts[i];
+	if (c && c->n)
+		qsort(order, c->n, sizeof(*order), by_date);
+	for (i = 0; c && i < c->n; i++) {
+		const struct post *p = order[i];
+
+		/* Drafts are never found; scheduled posts are, once due
+		 * (the query's date filter). */
+		if (p->kind != POST_KIND_POST || p->draft)
+			continue;
+		/* A worker told to stop does not wait out a whole build. */
+		if (atomic_load_explicit(&f->stop, memory_order_relaxed))
+			goto out;
+		f->dates[n] = p->has_date ? (long long)p->date : 0;
+		if (fts_add(ins, p, (long long)n + 1, &tags, &body) != 0) {
+			log_msg(LOG_LEVEL_ERROR, "search", "indexing %s: %s",
+				p->slug, sqlite3_errmsg(f->db));
+			goto out;
+		}
+		n++;
+		f->n_dates = n;
+	}
+	/* One b-tree segment: the fewest pages a query reads. */
+	if (fts_exec(f->db, "INSERT INTO idx (idx) VALUES ('optimize')") != 0 ||
+	    fts_exec(f->db, "COMMIT") != 0)
+		goto out;
+	if (sqlite3_create_function(f->db, "due", 1, SQLITE_UTF8, f, fts_due,
+				    NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(f->db, fts_query_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &f->query, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(f->db, fts_floor_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &f->floor, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(f->db, fts_count_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &f->count, NULL) != SQLITE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "search", "sqlite: %s",
+			sqlite3_errmsg(f->db));
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(ins);
+	free(order);
+	buf_release(&tags);
+	buf_release(&body);
+	return rc;
+}
+
+static void *fts_thread(void *arg)
+{
+	struct search_fts *f = arg;
+	double t0 = quire_now_ms();
+
+	if (fts_build(f) != 0) {
+		atomic_store_explicit(&f->state, FTS_FAILED, memory_order_release);
+		return NULL;
+	}
+	log_msg(LOG_LEVEL_INFO, "search", "index built posts=%zu build_ms=%.1f",
+		f->content ? f->content->n : 0, quire_now_ms() - t0);
+	atomic_store_explicit(&f->state, FTS_READY, memory_order_release);
+	return NULL;
+}
+
+enum quire_err search_fts_start(const struct content *c, const char *language,
+				struct search_fts **out)
+{
+	struct search_fts *f = calloc(1, sizeof(*f));
+
+	*out = NULL;
+	if (!f)
+		return QUIRE_ENOMEM;
+	f->content = c;
+	f->english = !language || strncmp(language, "en", 2) == 0;
+	atomic_init(&f->state, FTS_BUILDING);
+	atomic_init(&f->stop, 0);
+	if (pthread_create(&f->thread, NULL, fts_thread, f) != 0) {
+		free(f);
+		return QUIRE_ENOMEM;
+	}
+	*out = f;
+	return QUIRE_OK;
+}
+
+void search_fts_free(struct search_fts *f)
+{
+	if (!f)
+		return;
+	atomic_store(&f->stop, 1);
+	pthread_join(f->thread, NULL);
+	sqlite3_finalize(f->query);
+	sqlite3_finalize(f->count);
+	sqlite3_finalize(f->floor);
+	free(f->dates);
+	sqlite3_close(f->db);
+	free(f);
+}
+
+/* Copies column col of the current row, or "". */
+static char *col_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return strdup(t ? (const char *)t : "");
+}
+
+/* *floor gets the rowid the newest SEARCH_MAX_CANDIDATES matches of m
+ * start at (1: fewer match), *more whether older ones match too; 0, or
+ * -1 on failure. */
+static int find_floor(struct search_fts *f, const struct buf *m,
+		      sqlite3_int64 *floor, int *more)
+{
+	int st, rc = -1;
+
+	*floor = 1;
+	*more = 0;
+	sqlite3_reset(f->floor);
+	if (sqlite3_bind_text(f->floor, 1, m->data, (int)m->len,
+			      SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(f->floor, 2, SEARCH_MAX_CANDIDATES - 1) == SQLITE_OK) {
+		st = sqlite3_step(f->floor);
+		if (st == SQLITE_ROW) {
+			*floor = sqlite3_column_int64(f->floor, 0);
+			*more = 1;
+		}
+		rc = st == SQLITE_ROW || st == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_reset(f->floor);
+	sqlite3_clear_bindings(f->floor);
+	return rc;
+}
+
+/* *total gets the posts m matches from floor on; 0, or -1 on failure. */
+static int count_matches(struct search_fts *f, const struct buf *m,
+			 sqlite3_int64 floor, size_t *total)
+{
+	int rc = -1;
+
+	sqlite3_reset(f->count);
+	if (sqlite3_bind_text(f->count, 1, m->data, (int)m->len,
+			      SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(f->count, 2, floor) == SQLITE_OK &&
+	    sqlite3_step(f->count) == SQLITE_ROW) {
+		*total = (size_t)sqlite3_column_int64(f->count, 0);
+		rc = 0;
+	}
+	sqlite3_reset(f->count);
+	sqlite3_clear_bindings(f->count);
+	return rc;
+}
+
+enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q,
+			      size_t offset, size_t limit, time_t now,
+			      struct search_results *out)
+{
+	struct buf m = BUF_INIT;
+	struct search_hit *h;
+	sqlite3_int64 floor = 1;
+	enum quire_err rc = QUIRE_OK;
+	int st, state = atomic_load_explicit(&f->state, memory_order_acquire);
+
+	if (state == FTS_BUILDING)
+		return QUIRE_ETIMEOUT;
+	if (state != FTS_READY)
+		return QUIRE_EIO;
+	if (search_query_fts5(q, &m) != QUIRE_OK) {
+		buf_release(&m);
+		return QUIRE_EINVAL;
+	}
+	out->hits = calloc(limit ? limit : 1, sizeof(*out->hits));
+	if (!out->hits) {
+		buf_release(&m);
+		return QUIRE_ENOMEM;
+	}
+	f->now = (long long)now;
+	if (find_floor(f, &m, &floor, &out->more) != 0) {
+		st = SQLITE_ERROR;
+		goto failed;
+	}
+	sqlite3_reset(f->query);
+	if (sqlite3_bind_text(f->query, 1, m.data, (int)m.len, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(f->query, 2, floor) != SQLITE_OK ||
+	    sqlite3_bind_int64(f->query, 3, (sqlite3_int64)limit) != SQLITE_OK ||
+	    sqlite3_bind_int64(f->query, 4, (sqlite3_int64)offset) != SQLITE_OK) {
+		rc = QUIRE_EIO;
+		goto out;
+	}
+	while ((st = sqlite3_step(f->query)) == SQLITE_ROW && out->n < limit) {
+		h = &out->hits[out->n];
+		h->slug = col_dup(f->query, 0);
+		h->title = col_dup(f->query, 1);
+		h->date = (long long)sqlite3_column_int64(f->query, 2);
+		h->snippet = col_dup(f->query, 3);
+		out->n++;
+		if (!h->slug || !h->title || !h->snippet) {
+			rc = QUIRE_ENOMEM;
+			goto out;
+		}
+	}
+	if ((st == SQLITE_ROW || st == SQLITE_DONE) &&
+	    count_matches(f, &m, floor, &out->total) != 0)
+		st = SQLITE_ERROR;
+failed:
+	if (st != SQLITE_ROW && st != SQLITE_DONE) {
+		/* Never for a query search_query_fts5 wrote: logged, and
+		 * the reader gets the hint rather than an error. */
+		log_msg(LOG_LEVEL_WARN, "search", "sqlite: %s",
+			sqlite3_errmsg(f->db));
+		rc = QUIRE_EINVAL;
+	}
+out:
+	sqlite3_reset(f->query);
+	sqlite3_clear_bindings(f->query);
+	buf_release(&m);
+	if (rc != QUIRE_OK)
+		search_results_free(out);
+	return rc;
+}
