@@ -26,6 +26,7 @@
 #define SUB_CHECK_EVERY_S 5       /* compare the generation key */
 #define SUB_BEAT_EVERY_S 2        /* tell the registry we are alive */
 #define SUB_BACKOFF_MAX_MS 5000
+#define SUB_RELOAD_RETRY_MS 1000  /* a reload owed, tried again after */
 
 static void sleep_ms(long ms)
 {
@@ -77,8 +78,10 @@ static enum quire_err reload_all(struct sub *s, struct tiers *t)
 		return QUIRE_ENOMEM;
 	if (tiers_load(t, &u->all, &u->generation) != QUIRE_OK) {
 		free(u);
+		s->reload_owed = 1;
 		return QUIRE_EIO;
 	}
+	s->reload_owed = 0;
 	log_msg(LOG_LEVEL_INFO, "invalidate", "generation=%lld full reload "
 		"posts=%zu load_ms=%.1f", u->generation, u->all->n,
 		quire_now_ms() - t0);
@@ -218,6 +221,7 @@ static void *sub_main(void *arg)
 	struct tier_redis *r = NULL;
 	char err[256], *msg;
 	time_t last_check = 0, last_beat = 0, now;
+	double last_reload_try = 0;
 	long backoff = 0;
 	enum quire_err rc;
 
@@ -261,6 +265,14 @@ static void *sub_main(void *arg)
 			r = NULL;
 			continue;
 		}
+		/* Once a second, whatever the tiers' own back-off (up to
+		 * 5 s): the model's bound is 5 s after a heal (DESIGN §13). */
+		if (s->reload_owed && !atomic_load(&s->stop) &&
+		    quire_now_ms() - last_reload_try >= SUB_RELOAD_RETRY_MS) {
+			last_reload_try = quire_now_ms();
+			tiers_try_now(t);
+			reload_all(s, t);
+		}
 		now = time(NULL);
 		if (now - last_check >= SUB_CHECK_EVERY_S) {
 			check_generation(s, t, 0);
@@ -277,13 +289,14 @@ static void *sub_main(void *arg)
 }
 
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
-			 long long generation)
+			 long long generation, int fallback)
 {
 	char host[64];
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->applied = generation;
+	s->reload_owed = fallback;
 	atomic_init(&s->epoch, 0);
 	atomic_init(&s->stop, 0);
 	if (gethostname(host, sizeof(host)) != 0)

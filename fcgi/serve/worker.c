@@ -417,7 +417,8 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		log_msg(LOG_LEVEL_WARN, "worker", "out of memory for the compressor");
 	prefault_heap(WORKER_WARM_HEAP);
 	if (app->cfg->redis_url && *app->cfg->redis_url &&
-	    sub_start(&sub, app->cfg, app->generation) != QUIRE_OK)
+	    sub_start(&sub, app->cfg, app->generation,
+			      app->fallback) != QUIRE_OK)
 		log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
 	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu generation=%lld "
 		"ready_ms=%.1f", app->cfg->cache_bytes / (1024 * 1024),

@@ -281,44 +281,52 @@ static char *slug_from_reply(const redisReply *e)
 	return strndup(e->str, e->len);
 }
 
+/*
+ * KEYS[1] the index, KEYS[2] the generation: both in one snapshot, as a
+ * script. Not MULTI: a Redis out of memory refuses every command queued
+ * in a transaction, reads too, and a Redis that refuses writes but
+ * answers reads must still give the site to a worker that loads while
+ * PostgreSQL is down (DESIGN §8). A script that only reads is not
+ * refused. Its nil generation comes back as false, which Redis answers
+ * as nil.
+ */
+static const char index_script[] =
+	"return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2])}\n";
+
+static redisReply *script_run(struct tier_redis *r, struct redis_cmd *c,
+			      const char *src, char **sha);
+
 enum quire_err tier_redis_index(struct tier_redis *r, struct record ***out,
 				size_t *n, long long *generation)
 {
 	char kindex[REDIS_KEY_MAX + 1], kgen[REDIS_KEY_MAX + 1];
-	const char *argv[2];
-	size_t argvlen[2];
-	struct redis_cmd c = { argv, argvlen, 0, 2 };
+	const char *argv[5];
+	size_t argvlen[5];
+	struct redis_cmd c = { argv, argvlen, 0, 5 };
 	struct record **v = NULL;
-	redisReply *exec = NULL, *h, *g;
-	size_t i, count = 0, pending = 0;
+	redisReply *rep, *h, *g;
+	size_t i, count = 0;
 	enum quire_err rc;
 
 	*out = NULL;
 	*n = 0;
 	if (tier_redis_broken(r) || r->subscribed)
 		return QUIRE_EIO;
-	/* MULTI so that the index and the generation are one snapshot. */
-	redis_cmd_adds(&c, "MULTI");
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-		return rc;
-	c.argc = 0;
-	redis_cmd_adds(&c, "HGETALL");
+	redis_cmd_add(&c, NULL, 0); /* EVALSHA or EVAL */
+	redis_cmd_add(&c, NULL, 0); /* the sha or the script */
+	redis_cmd_adds(&c, "2");
 	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-		return rc;
-	c.argc = 0;
-	redis_cmd_adds(&c, "GET");
 	redis_cmd_add(&c, kgen, redis_key_fixed(r, "generation", kgen));
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+	rep = script_run(r, &c, index_script, &r->index_sha);
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
+		rc = redis_fail_reply(r, rep, "read index");
+		freeReplyObject(rep);
 		return rc;
-	c.argc = 0;
-	redis_cmd_adds(&c, "EXEC");
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-		return rc;
-	if ((rc = multi_replies(r, 2, &exec, "read index")) != QUIRE_OK)
-		return rc;
-	h = exec->element[0];
-	g = exec->element[1];
+	}
+	h = rep->element[0];
+	g = rep->element[1];
 	if (g->type == REDIS_REPLY_NIL) {
 		rc = QUIRE_ENOTFOUND;
 		goto out;
@@ -366,7 +374,7 @@ enum quire_err tier_redis_index(struct tier_redis *r, struct record ***out,
 	rc = QUIRE_OK;
 out:
 	record_array_free(v, count);
-	freeReplyObject(exec);
+	freeReplyObject(rep);
 	return rc;
 }
 
@@ -586,9 +594,6 @@ static const char generation_script[] =
 	"if from > 0 and (not cur or cur < from - 1) then return 0 end\n"
 	"redis.call('SET', KEYS[1], ARGV[1])\n"
 	"return 1\n";
-
-static redisReply *script_run(struct tier_redis *r, struct redis_cmd *c,
-			      const char *src, char **sha);
 
 /* Moves the generation key by generation_script; *moved says whether. */
 static enum quire_err store_generation(struct tier_redis *r,
