@@ -37,6 +37,7 @@
 #include "serve/worker.h"
 #include "serve/worker_private.h"
 #include "tiers/tiers.h"
+#include "tiers/tiers_store.h"
 #include "write/auth.h"
 #include "write/commit_client.h"
 #include "write/commit_reload.h"
@@ -407,6 +408,10 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	commit_reload_init(&wr->reload, app->cfg->workers > 0 ? getppid() : 0,
 			   app->cfg->redis_url && *app->cfg->redis_url);
 	wr->tiers = app->tiers;
+	/* Its own writer (no committer): what a writer before it owed
+	 * Redis is not known here, so it is compared anew. */
+	if (committer_fd < 0 && app->auth && app->tiers)
+		tiers_owe_check(app->tiers);
 	/* Warm before the first request, not on it: the Redis connection,
 	 * the compressor, the heap (the pages shared with the master are
 	 * copied, WORKER_WARM_HEAP more faulted in). The first requests of
