@@ -183,6 +183,11 @@ struct tier_redis *tiers_redis(struct tiers *t)
 	return redis(t);
 }
 
+int tiers_redis_broke(const struct tiers *t)
+{
+	return t->redis && tier_redis_broken(t->redis);
+}
+
 struct tier_redis *tiers_redis_now(struct tiers *t)
 {
 	/* The first call drops a broken connection (and backs off). */

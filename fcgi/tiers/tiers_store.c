@@ -436,6 +436,14 @@ enum quire_err tiers_announce(struct tiers *t, struct record *const *recs,
 	o->last = generation;
 	was_owing = tiers_owing(t);
 	rc = store_owing(t, o, &b, generation, 0, err, sizeof(err));
+	/* A connection that broke while the writer was idle (Redis
+	 * restarted since its last batch) says nothing of Redis now: made
+	 * again at once and the store tried once more, rather than the
+	 * batch owed, answered "unknown" and a reload asked of the whole
+	 * pool. Only a connection that was there: a Redis down stays down
+	 * at the read path's back-off. */
+	if (rc == QUIRE_EIO && tiers_redis_broke(t) && tiers_redis_now(t))
+		rc = store_owing(t, o, &b, generation, 0, err, sizeof(err));
 	if (rc == QUIRE_OK)
 		return rc;
 	for (i = 0; i < n; i++)

@@ -13,6 +13,8 @@
 # each time, once Redis takes writes, Redis holds the acknowledged
 # revision within 5 s, its key reaches PostgreSQL's, and every worker
 # serves the acknowledged version, also once reloaded from Redis alone.
+# And a Redis restarted while the committer was idle is not an outage
+# to the committer's next write (its connection broke unseen).
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
@@ -94,4 +96,25 @@ echo "== a committer killed while it owes Redis"
 owe_then 2 kill
 echo "== a committer retired by an upgrade while it owes Redis"
 owe_then 3 upgrade
+
+echo "== Redis restarted while the committer is idle"
+# Its connection to the old Redis broke unseen; the next write must not
+# take that for an outage (owed, "unknown", a reload of the pool).
+start_redis_again || fail "redis did not start again"
+check "the workers subscribe again" wait_for 15 eval \
+	'(( $(rcli PUBSUB NUMSUB "${PREFIX}invalidate" | tail -n 1) >= 2 ))'
+# ... and are in the registry again (their beat, every 2 s), so that the
+# answer can count them.
+check "the workers register again" wait_for 10 eval \
+	'(( $(rcli HLEN "${PREFIX}workers") >= 2 ))'
+mark=$(wc -l <"$QUIRE_LOG")
+api PUT "/api/posts/$SLUG" "${AUTH[@]}" "${MD[@]}" \
+	--data-binary "$(post_text TITLE-4 BODY-4)"
+t_log "the first PUT after the restart: $R_STATUS, Quire-Acknowledged $(header Quire-Acknowledged)"
+check "the first PUT after the restart is answered 200" test "$R_STATUS" = 200
+check "... and acknowledged by every worker (2/2)" \
+	test "$(header Quire-Acknowledged)" = 2/2
+check "... with nothing owed and no reload asked" \
+	not grep -Eq 'not stored|asking the master to reload' <(tail -n +"$((mark + 1))" "$QUIRE_LOG")
+check "Redis holds revision 4" redis_has 4
 t_done
