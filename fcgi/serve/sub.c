@@ -223,6 +223,7 @@ static void *sub_main(void *arg)
 	time_t last_check = 0, last_beat = 0, now;
 	double last_reload_try = 0;
 	long backoff = 0;
+	int lost = 0;
 	enum quire_err rc;
 
 	if (!t)
@@ -247,6 +248,13 @@ static void *sub_main(void *arg)
 			}
 			backoff = 0;
 			log_msg(LOG_LEVEL_INFO, "subscribe", "subscribed");
+			/* Subscribed again after a loss: the other connection,
+			 * idle meanwhile, may be to a Redis that restarted, and
+			 * would fail the comparison and the acknowledgement
+			 * below (the worker then missing from the registry). */
+			if (lost)
+				tiers_redis_drop(t);
+			lost = 0;
 			check_generation(s, t, 1);
 			last_check = last_beat = time(NULL);
 		}
@@ -263,6 +271,7 @@ static void *sub_main(void *arg)
 			log_msg(LOG_LEVEL_WARN, "subscribe", "connection lost; reconnecting");
 			tier_redis_close(r);
 			r = NULL;
+			lost = 1;
 			continue;
 		}
 		/* Once a second, whatever the tiers' own back-off (up to

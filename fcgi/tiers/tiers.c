@@ -122,6 +122,13 @@ void tiers_warm(struct tiers *t)
 	(void)redis(t);
 }
 
+void tiers_redis_drop(struct tiers *t)
+{
+	tier_redis_close(t->redis);
+	t->redis = NULL;
+	t->redis_link.retry_at = 0;
+}
+
 void tiers_try_now(struct tiers *t)
 {
 	t->pg_link.retry_at = 0;

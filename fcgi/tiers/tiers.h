@@ -29,6 +29,11 @@ void tiers_warm(struct tiers *t);
  * owed, about once a second), so that a tier back is seen at once, not
  * up to the back-off's 5 s later. */
 void tiers_try_now(struct tiers *t);
+/* Closes t's Redis connection, if any: the next use makes a new one at
+ * once. For a caller that learnt the server went away (its other
+ * connection was lost): this one, idle meanwhile, broke unseen, and its
+ * next command would fail for that alone. */
+void tiers_redis_drop(struct tiers *t);
 /* True when cfg names a Redis or a PostgreSQL: quire is not file-only. */
 int tiers_configured(const struct config *cfg);
 
