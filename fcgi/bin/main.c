@@ -241,7 +241,14 @@ int main(int argc, char **argv)
 
 	/* Before any fork or thread: cmark-gfm aborts if registered twice. */
 	markdown_init();
-	if (app_load(&app, &cfg, NULL) != QUIRE_OK) {
+	/* On an upgrade the previous image's workers still serve: with no
+	 * tier answering, they serve on while the master waits for one,
+	 * rather than give way to workers of an empty or file-only site. */
+	memset(&opts, 0, sizeof(opts));
+	rc = app_load(&app, &cfg, NULL, n_inherited == 0 || cfg.workers == 0);
+	if (rc == QUIRE_ENOTFOUND && n_inherited > 0 && cfg.workers > 0) {
+		opts.pending = 1;
+	} else if (rc != QUIRE_OK) {
 		config_release(&cfg);
 		return 1;
 	}

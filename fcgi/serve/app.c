@@ -26,12 +26,19 @@ struct app_change {
 	char *gone;
 };
 
-/* The content: from the shared tiers when configured (a short-lived
- * connection: the master must not hand one to its children), else, or
- * when both tiers are down, from the files. */
+/*
+ * The content: from the shared tiers when configured (a short-lived
+ * connection: the master must not hand one to its children), else from
+ * the files. When the tiers are configured and none answers, the files
+ * are not the truth (PostgreSQL holds the API's posts, and what was
+ * deployed from wherever): they are loaded only when fall_back says so,
+ * a start with nothing else to serve; else QUIRE_ENOTFOUND, and the
+ * caller keeps serving what it has (DESIGN §2, §8).
+ */
 static enum quire_err load_content(struct app *app, const struct config *cfg,
 				   const struct app *prev,
-				   const struct content_options *opt)
+				   const struct content_options *opt,
+				   int fall_back)
 {
 	struct tiers *t;
 	enum quire_err rc;
@@ -49,9 +56,15 @@ static enum quire_err load_content(struct app *app, const struct config *cfg,
 		}
 		if (rc == QUIRE_ENOMEM)
 			return rc;
+		if (!fall_back) {
+			log_msg(LOG_LEVEL_ERROR, "load", "neither redis nor postgresql "
+				"gives the site; not loaded");
+			return QUIRE_ENOTFOUND;
+		}
 		log_msg(LOG_LEVEL_ERROR, "load", "redis and postgresql unreachable; "
 			"serving \"%s\" until they answer", cfg->content_dir);
 		app->generation = 0;
+		app->fallback = 1;
 	}
 	rc = content_load(cfg->content_dir, prev ? prev->content : NULL, opt,
 			  &app->content);
@@ -176,7 +189,7 @@ static enum quire_err publish_files(const struct app *app,
 }
 
 enum quire_err app_load(struct app *app, const struct config *cfg,
-			const struct app *prev)
+			const struct app *prev, int fall_back)
 {
 	struct content_options opt = { .unsafe_html = cfg->unsafe_html };
 	struct parse_error err;
@@ -203,7 +216,7 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 	rc = load_tokens(app, cfg);
 	if (rc != QUIRE_OK)
 		goto fail;
-	rc = load_content(app, cfg, prev, &opt);
+	rc = load_content(app, cfg, prev, &opt, fall_back);
 	if (rc == QUIRE_OK)
 		rc = app_settings(app);
 	if (rc != QUIRE_OK)

@@ -34,6 +34,10 @@ struct app {
 	struct templates *tpl;
 	time_t started;
 	long long generation;   /* of the shared tiers; 0 file-only */
+	/* Loaded from the files because the tiers are configured but none
+	 * answered (app_load's fall_back): a reload may load the files
+	 * again, a site from the tiers is never replaced by them. */
+	int fallback;
 	/* The read path below L1, per worker; NULL when file-only, or in
 	 * the master (connections are never shared across fork). */
 	struct tiers *tiers;
@@ -54,11 +58,16 @@ struct app {
  * Loads templates, content and the site index into app as configured.
  * prev (may be NULL) is the last good load: a file that fails to parse
  * keeps its old version from it, and a template set that fails to
- * compile is an error (the caller keeps serving prev). Returns QUIRE_OK,
- * or an error with nothing changed in prev. Free with app_release().
+ * compile is an error (the caller keeps serving prev). With the tiers
+ * configured and none of them giving the site, the content folder is
+ * loaded instead only if fall_back (app->fallback is then set: a start
+ * with nothing else to serve); else QUIRE_ENOTFOUND, and the caller
+ * keeps serving what it has: an empty or file-only site would answer
+ * 404 for every post the tiers hold. Returns QUIRE_OK, or an error with
+ * nothing changed in prev. Free with app_release().
  */
 enum quire_err app_load(struct app *app, const struct config *cfg,
-			const struct app *prev);
+			const struct app *prev, int fall_back);
 void app_release(struct app *app);
 
 /*

@@ -28,6 +28,7 @@
 #define MASTER_MAX_PROCS 1024
 #define STOP_GRACE_SECONDS 10
 #define RESTART_BACKOFF_MAX_MS 5000
+#define LOAD_RETRY_MAX_MS 1000
 
 struct proc {
 	pid_t pid;
@@ -49,6 +50,11 @@ struct master {
 	struct timespec *due;
 	long *backoff_ms;
 	int *running;
+	/* No site loaded yet (master_opts.pending): the previous image's
+	 * processes serve on; the load is tried again at load_at. */
+	int pending;
+	struct timespec load_at;
+	long load_backoff_ms;
 };
 
 static double elapsed_ms(const struct timespec *a, const struct timespec *b)
@@ -164,6 +170,8 @@ static void restart_due(struct master *m)
 	struct timespec t;
 	int slot;
 
+	if (m->pending)
+		return; /* nothing to start them from */
 	now(&t);
 	for (slot = 0; slot < m->n_slots; slot++)
 		if (!m->running[slot] && elapsed_ms(&m->due[slot], &t) >= 0)
@@ -176,8 +184,15 @@ static void reload(struct master *m)
 	size_t i;
 	int slot;
 
+	if (m->pending) {
+		m->load_at.tv_sec = 0; /* the load is tried again now */
+		return;
+	}
 	log_msg(LOG_LEVEL_INFO, "reload", "reloading templates and content");
-	if (app_load(&fresh, m->cfg, m->app) != QUIRE_OK) {
+	/* A site from the tiers is kept rather than replaced by the files
+	 * when no tier answers (app_load): its workers serve it on, and
+	 * their generation comparisons catch up once a tier is back. */
+	if (app_load(&fresh, m->cfg, m->app, m->app->fallback) != QUIRE_OK) {
 		log_msg(LOG_LEVEL_ERROR, "reload",
 			"reload failed; still serving the previous load");
 		return;
@@ -220,6 +235,52 @@ static void upgrade(struct master *m)
 	upgrade_exec(m->opts->exe, m->opts->argv, m->listen.pages, m->listen.api,
 		     pids, n, err, sizeof(err));
 	log_msg(LOG_LEVEL_ERROR, "upgrade", "%s; still running the old binary", err);
+}
+
+/* Whether a process of a previous set (retiring) still runs. */
+static int retiring_left(const struct master *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_procs; i++)
+		if (m->procs[i].slot < 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * While pending: loads the site, with back-off. Once it is loaded, the
+ * workers and the committer of this image start and the previous ones
+ * retire, as after any upgrade. While a process of the previous image
+ * serves, a load with no tier answering fails rather than serve the
+ * files; with none left, the files are better than nothing (as at a
+ * start).
+ */
+static void load_pending(struct master *m)
+{
+	struct timespec t;
+	int slot;
+
+	now(&t);
+	if (!m->pending || elapsed_ms(&m->load_at, &t) < 0)
+		return;
+	app_release(m->app);
+	if (app_load(m->app, m->cfg, NULL, !retiring_left(m)) != QUIRE_OK) {
+		m->load_backoff_ms = m->load_backoff_ms ? m->load_backoff_ms * 2 : 100;
+		if (m->load_backoff_ms > LOAD_RETRY_MAX_MS)
+			m->load_backoff_ms = LOAD_RETRY_MAX_MS;
+		m->load_at = t;
+		m->load_at.tv_nsec += m->load_backoff_ms * 1000000L;
+		m->load_at.tv_sec += m->load_at.tv_nsec / 1000000000L;
+		m->load_at.tv_nsec %= 1000000000L;
+		return;
+	}
+	m->pending = 0;
+	log_msg(LOG_LEVEL_INFO, "upgrade", "site loaded; starting workers=%d",
+		m->cfg->workers);
+	for (slot = 0; slot < m->n_slots; slot++)
+		spawn(m, slot);
+	signal_all(m, SIGTERM, 1);
 }
 
 /* Takes over the workers a previous image left running, to retire them
@@ -321,9 +382,16 @@ int master_run(const struct config *cfg, struct app *app,
 	log_msg(LOG_LEVEL_INFO, "master_start", "workers=%d uid=%lu gid=%lu",
 		cfg->workers, (unsigned long)getuid(), (unsigned long)getgid());
 	adopt(m);
-	for (slot = 0; slot < m->n_slots; slot++)
-		spawn(m, slot);
-	signal_all(m, SIGTERM, 1);
+	m->pending = opts->pending;
+	if (m->pending) {
+		log_msg(LOG_LEVEL_WARN, "upgrade", "no tier gives the site: waiting "
+			"for one; the previous image's processes serve meanwhile");
+		now(&m->load_at);
+	} else {
+		for (slot = 0; slot < m->n_slots; slot++)
+			spawn(m, slot);
+		signal_all(m, SIGTERM, 1);
+	}
 
 	for (;;) {
 		sig = sigtimedwait(&set, NULL, &tick);
@@ -337,6 +405,7 @@ int master_run(const struct config *cfg, struct app *app,
 		if (sig == SIGUSR2)
 			upgrade(m);
 		reap(m, 0);
+		load_pending(m);
 		restart_due(m);
 	}
 	log_msg(LOG_LEVEL_INFO, "master_stop", "stopped");

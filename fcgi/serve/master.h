@@ -21,10 +21,16 @@ struct master_opts {
 	const pid_t *inherited;  /* workers a previous image left running */
 	size_t n_inherited;
 	const struct privs *privs; /* each worker verifies it; NULL: none */
+	/* app is not loaded: an upgrade whose image found no tier to load
+	 * the site from. The inherited processes serve on, and the load is
+	 * tried again (with back-off, at most a second apart) until it
+	 * works; only then are workers started and the inherited retired. */
+	int pending;
 };
 
 /*
- * Runs the master until SIGTERM or SIGINT. app is loaded; it is
+ * Runs the master until SIGTERM or SIGINT. app is loaded (unless
+ * opts->pending; then app_load fills it); it is
  * replaced on SIGHUP (templates and content reloaded, a new set of
  * workers started, the old ones stopped after their request in flight).
  * On SIGUSR2 the master executes opts->exe again in place (master.c),

@@ -29,6 +29,7 @@
 /* At most one reload this often for messages of a later format: a
  * newer writer may publish a message a batch. */
 #define SUB_UNKNOWN_RELOAD_MS 1000
+#define SUB_RELOAD_RETRY_MS 1000  /* a reload owed, tried again after */
 
 static void sleep_ms(long ms)
 {
@@ -80,8 +81,10 @@ static enum quire_err reload_all(struct sub *s, struct tiers *t)
 		return QUIRE_ENOMEM;
 	if (tiers_load(t, &u->all, &u->generation) != QUIRE_OK) {
 		free(u);
+		s->reload_owed = 1;
 		return QUIRE_EIO;
 	}
+	s->reload_owed = 0;
 	log_msg(LOG_LEVEL_INFO, "invalidate", "generation=%lld full reload "
 		"posts=%zu load_ms=%.1f", u->generation, u->all->n,
 		quire_now_ms() - t0);
@@ -245,7 +248,9 @@ static void *sub_main(void *arg)
 	struct tier_redis *r = NULL;
 	char err[256], *msg;
 	time_t last_check = 0, last_beat = 0, now;
+	double last_reload_try = 0;
 	long backoff = 0;
+	int lost = 0;
 	enum quire_err rc;
 
 	if (!t)
@@ -270,6 +275,13 @@ static void *sub_main(void *arg)
 			}
 			backoff = 0;
 			log_msg(LOG_LEVEL_INFO, "subscribe", "subscribed");
+			/* Subscribed again after a loss: the other connection,
+			 * idle meanwhile, may be to a Redis that restarted, and
+			 * would fail the comparison and the acknowledgement
+			 * below (the worker then missing from the registry). */
+			if (lost)
+				tiers_redis_drop(t);
+			lost = 0;
 			check_generation(s, t, 1);
 			last_check = last_beat = time(NULL);
 		}
@@ -286,9 +298,18 @@ static void *sub_main(void *arg)
 			log_msg(LOG_LEVEL_WARN, "subscribe", "connection lost; reconnecting");
 			tier_redis_close(r);
 			r = NULL;
+			lost = 1;
 			continue;
 		}
 		reload_unknown(s, t);
+		/* Once a second, whatever the tiers' own back-off (up to
+		 * 5 s): the model's bound is 5 s after a heal (DESIGN §13). */
+		if (s->reload_owed && !atomic_load(&s->stop) &&
+		    quire_now_ms() - last_reload_try >= SUB_RELOAD_RETRY_MS) {
+			last_reload_try = quire_now_ms();
+			tiers_try_now(t);
+			reload_all(s, t);
+		}
 		now = time(NULL);
 		if (now - last_check >= SUB_CHECK_EVERY_S) {
 			check_generation(s, t, 0);
@@ -305,13 +326,14 @@ static void *sub_main(void *arg)
 }
 
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
-			 long long generation)
+			 long long generation, int fallback)
 {
 	char host[64];
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->applied = generation;
+	s->reload_owed = fallback;
 	atomic_init(&s->epoch, 0);
 	atomic_init(&s->stop, 0);
 	if (gethostname(host, sizeof(host)) != 0)

@@ -51,12 +51,19 @@ struct sub {
 	int unknown_due;                 /* a message of a later format came:
 					    reload (sub_reload_unknown) */
 	double unknown_at;               /* when that last reloaded (ms) */
+	/* A whole reload is owed: one failed (no tier answered), or the
+	 * worker started from the files because none did. Tried again at
+	 * every turn of the loop (about a second), not left to the
+	 * generation comparisons, which may wait two rounds (10 s). */
+	int reload_owed;
 };
 
-/* Starts the thread; generation is what the worker serves now. Returns
- * QUIRE_OK or QUIRE_EIO. */
+/* Starts the thread; generation is what the worker serves now, and
+ * fallback says it serves the files because no tier answered at its
+ * load (app.h): a reload is then owed from the start. Returns QUIRE_OK
+ * or QUIRE_EIO. */
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
-			 long long generation);
+			 long long generation, int fallback);
 /* Takes every queued update, oldest first (caller frees each with
  * sub_update_free). */
 struct sub_update *sub_take(struct sub *s);

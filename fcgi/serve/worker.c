@@ -39,6 +39,7 @@
 #include "serve/worker_private.h"
 #include "tiers/search.h"
 #include "tiers/tiers.h"
+#include "tiers/tiers_store.h"
 #include "write/auth.h"
 #include "write/commit_client.h"
 #include "write/commit_reload.h"
@@ -432,6 +433,10 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 			   app->cfg->redis_url && *app->cfg->redis_url);
 	wr->tiers = app->tiers;
 	wr->app = app;
+	/* Its own writer (no committer): what a writer before it owed
+	 * Redis is not known here, so it is compared anew. */
+	if (committer_fd < 0 && app->auth && app->tiers)
+		tiers_owe_check(app->tiers);
 	/* Warm before the first request, not on it: the Redis connection,
 	 * the compressor, the heap (the pages shared with the master are
 	 * copied, WORKER_WARM_HEAP more faulted in). The first requests of
@@ -443,7 +448,8 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		log_msg(LOG_LEVEL_WARN, "worker", "out of memory for the compressor");
 	prefault_heap(WORKER_WARM_HEAP);
 	if (app->cfg->redis_url && *app->cfg->redis_url &&
-	    sub_start(&sub, app->op, app->generation) != QUIRE_OK)
+	    sub_start(&sub, app->op, app->generation,
+		      app->fallback) != QUIRE_OK)
 		log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
 	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu generation=%lld "
 		"ready_ms=%.1f", app->cfg->cache_bytes / (1024 * 1024),

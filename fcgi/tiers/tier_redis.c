@@ -327,6 +327,7 @@ void tier_redis_close(struct tier_redis *r)
 	free(r->queue);
 	free(r->fill_sha);
 	free(r->generation_sha);
+	free(r->index_sha);
 	free(r);
 }
 

@@ -307,6 +307,22 @@ enum quire_err tier_redis_config_set(struct tier_redis *r, const char *text,
 	return rc;
 }
 
+/*
+ * KEYS[1] the index, KEYS[2] the generation, KEYS[3] site.yaml: one
+ * snapshot, as a script. Not MULTI: a Redis out of memory refuses every command queued
+ * in a transaction, reads too, and a Redis that refuses writes but
+ * answers reads must still give the site to a worker that loads while
+ * PostgreSQL is down (DESIGN §8). A script that only reads is not
+ * refused. Its nil generation comes back as false, which Redis answers
+ * as nil.
+ */
+static const char index_script[] =
+	"return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]),\n"
+	" redis.call('GET', KEYS[3])}\n";
+
+static redisReply *script_run(struct tier_redis *r, struct redis_cmd *c,
+			      const char *src, char **sha);
+
 enum quire_err tier_redis_index(struct tier_redis *r, struct record ***out,
 				size_t *n, long long *generation)
 {
@@ -320,12 +336,12 @@ enum quire_err tier_redis_index_site(struct tier_redis *r,
 {
 	char kindex[REDIS_KEY_MAX + 1], kgen[REDIS_KEY_MAX + 1];
 	char ksite[REDIS_KEY_MAX + 1];
-	const char *argv[2];
-	size_t argvlen[2];
-	struct redis_cmd c = { argv, argvlen, 0, 2 };
+	const char *argv[6];
+	size_t argvlen[6];
+	struct redis_cmd c = { argv, argvlen, 0, 6 };
 	struct record **v = NULL;
-	redisReply *exec = NULL, *h, *g, *sc;
-	size_t i, count = 0, pending = 0;
+	redisReply *rep, *h, *g, *sc;
+	size_t i, count = 0;
 	enum quire_err rc;
 
 	*out = NULL;
@@ -336,34 +352,23 @@ enum quire_err tier_redis_index_site(struct tier_redis *r,
 	}
 	if (tier_redis_broken(r) || r->subscribed)
 		return QUIRE_EIO;
-	/* MULTI so that the index and the generation are one snapshot. */
-	redis_cmd_adds(&c, "MULTI");
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-		return rc;
-	c.argc = 0;
-	redis_cmd_adds(&c, "HGETALL");
+	redis_cmd_add(&c, NULL, 0); /* EVALSHA or EVAL */
+	redis_cmd_add(&c, NULL, 0); /* the sha or the script */
+	redis_cmd_adds(&c, "3");
 	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-		return rc;
-	c.argc = 0;
-	redis_cmd_adds(&c, "GET");
 	redis_cmd_add(&c, kgen, redis_key_fixed(r, "generation", kgen));
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-		return rc;
-	c.argc = 0;
-	redis_cmd_adds(&c, "GET");
 	redis_cmd_add(&c, ksite, redis_key_fixed(r, "site", ksite));
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+	rep = script_run(r, &c, index_script, &r->index_sha);
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3) {
+		rc = redis_fail_reply(r, rep, "read index");
+		freeReplyObject(rep);
 		return rc;
-	c.argc = 0;
-	redis_cmd_adds(&c, "EXEC");
-	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
-		return rc;
-	if ((rc = multi_replies(r, 3, &exec, "read index")) != QUIRE_OK)
-		return rc;
-	h = exec->element[0];
-	g = exec->element[1];
-	sc = exec->element[2];
+	}
+	h = rep->element[0];
+	g = rep->element[1];
+	sc = rep->element[2];
 	if (g->type == REDIS_REPLY_NIL) {
 		rc = QUIRE_ENOTFOUND;
 		goto out;
@@ -421,7 +426,7 @@ enum quire_err tier_redis_index_site(struct tier_redis *r,
 	rc = QUIRE_OK;
 out:
 	record_array_free(v, count);
-	freeReplyObject(exec);
+	freeReplyObject(rep);
 	return rc;
 }
 
@@ -641,9 +646,6 @@ static const char generation_script[] =
 	"if from > 0 and (not cur or cur < from - 1) then return 0 end\n"
 	"redis.call('SET', KEYS[1], ARGV[1])\n"
 	"return 1\n";
-
-static redisReply *script_run(struct tier_redis *r, struct redis_cmd *c,
-			      const char *src, char **sha);
 
 /* Moves the generation key by generation_script; *moved says whether. */
 static enum quire_err store_generation(struct tier_redis *r,

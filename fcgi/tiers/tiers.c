@@ -61,6 +61,12 @@ int tiers_configured(const struct config *cfg)
 	       (cfg->database_url && *cfg->database_url);
 }
 
+/* PostgreSQL is configured (whether it answers or not). */
+static int pg_configured(const struct tiers *t)
+{
+	return t->cfg->database_url && *t->cfg->database_url;
+}
+
 struct tiers *tiers_new(const struct config *cfg)
 {
 	struct tiers *t = calloc(1, sizeof(*t));
@@ -117,11 +123,24 @@ void tiers_warm(struct tiers *t)
 	(void)redis(t);
 }
 
+void tiers_redis_drop(struct tiers *t)
+{
+	tier_redis_close(t->redis);
+	t->redis = NULL;
+	t->redis_link.retry_at = 0;
+}
+
+void tiers_try_now(struct tiers *t)
+{
+	t->pg_link.retry_at = 0;
+	t->redis_link.retry_at = 0;
+}
+
 static struct tier_pg *pg(struct tiers *t)
 {
 	char err[256];
 
-	if (!t->cfg->database_url || !*t->cfg->database_url)
+	if (!pg_configured(t))
 		return NULL;
 	if (t->pg)
 		return t->pg;
@@ -170,6 +189,11 @@ struct tier_pg *tiers_pg(struct tiers *t)
 struct tier_redis *tiers_redis(struct tiers *t)
 {
 	return redis(t);
+}
+
+int tiers_redis_broke(const struct tiers *t)
+{
+	return t->redis && tier_redis_broken(t->redis);
 }
 
 struct tier_redis *tiers_redis_now(struct tiers *t)
@@ -467,8 +491,12 @@ enum quire_err tiers_load(struct tiers *t, struct content **out,
 	if (rc != QUIRE_OK && (r = redis(t))) {
 		rc = tier_redis_index_site(r, &recs, &n, generation, &config,
 					   &config_len);
-		if (rc == QUIRE_ENOTFOUND) {
-			/* An empty Redis and no PostgreSQL: nothing deployed. */
+		/* An empty Redis and no PostgreSQL configured: nothing
+		 * deployed. With one configured that failed, an empty Redis
+		 * (flushed, restarted) says nothing of what is deployed: an
+		 * empty site loaded from it would answer 404 for every post
+		 * (tests/coherence). */
+		if (rc == QUIRE_ENOTFOUND && !pg_configured(t)) {
 			*generation = 0;
 			rc = QUIRE_OK;
 		}
@@ -564,7 +592,7 @@ enum quire_err tiers_generation(struct tiers *t, long long *generation)
 		rc = tier_redis_generation(r, generation);
 		if (rc == QUIRE_OK)
 			return QUIRE_OK;
-		if (rc == QUIRE_ENOTFOUND && !t->cfg->database_url) {
+		if (rc == QUIRE_ENOTFOUND && !pg_configured(t)) {
 			*generation = 0;
 			return QUIRE_OK;
 		}

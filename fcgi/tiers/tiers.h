@@ -24,6 +24,16 @@ void tiers_free(struct tiers *t);
 /* Connects to Redis now rather than at the first miss (best effort: a
  * failure is retried, with back-off, when a read needs it). */
 void tiers_warm(struct tiers *t);
+/* Forgets the reconnection back-off of both tiers: the next use of
+ * each tries it now. For a caller that paces its own tries (a reload
+ * owed, about once a second), so that a tier back is seen at once, not
+ * up to the back-off's 5 s later. */
+void tiers_try_now(struct tiers *t);
+/* Closes t's Redis connection, if any: the next use makes a new one at
+ * once. For a caller that learnt the server went away (its other
+ * connection was lost): this one, idle meanwhile, broke unseen, and its
+ * next command would fail for that alone. */
+void tiers_redis_drop(struct tiers *t);
 /* True when cfg names a Redis or a PostgreSQL: quire is not file-only. */
 int tiers_configured(const struct config *cfg);
 

@@ -25,5 +25,8 @@ void tiers_owed_set(struct tiers *t, struct tiers_owed *o,
  * Redis and tries again at its own pace (tiers_repair), not at the
  * read path's. */
 struct tier_redis *tiers_redis_now(struct tiers *t);
+/* Whether t holds a Redis connection that broke (closed by the server,
+ * a timeout, a protocol error) and is not dropped yet. */
+int tiers_redis_broke(const struct tiers *t);
 
 #endif

@@ -58,6 +58,9 @@ struct tiers_owed {
 	int tell_all;
 	long long last;             /* generation of the last store; 0: none */
 	long long run_from;         /* first generation of the run ending at last */
+	/* What a previous writer owed is unknown (tiers_owe_check): Redis's
+	 * index is to be compared with PostgreSQL's before anything else. */
+	int check;
 };
 
 /* The owed slugs a store writes besides its own, read anew. */
@@ -91,7 +94,7 @@ int tiers_owing(const struct tiers *t)
 {
 	const struct tiers_owed *o = tiers_owed_of(t);
 
-	return o && (o->n || o->tell_all);
+	return o && (o->n || o->tell_all || o->check);
 }
 
 static int in_batch(const struct batch *b, const char *slug)
@@ -328,6 +331,121 @@ out:
 	return rc;
 }
 
+/* t's owed set, made empty on first use; NULL on ENOMEM. */
+static struct tiers_owed *owed_get(struct tiers *t)
+{
+	struct tiers_owed *o = tiers_owed_of(t);
+
+	if (!o) {
+		if (!(o = calloc(1, sizeof(*o))))
+			return NULL;
+		tiers_owed_set(t, o, owed_release);
+	}
+	return o;
+}
+
+static int by_slug(const void *a, const void *b)
+{
+	return strcmp((*(struct record *const *)a)->slug,
+		      (*(struct record *const *)b)->slug);
+}
+
+/*
+ * Owes every slug whose entry in Redis's index (rv, rn) is not
+ * PostgreSQL's (pv, pn): another revision or hash, missing, or a post
+ * PostgreSQL no longer has. Sorts both arrays.
+ */
+static void owe_differences(struct tiers_owed *o, struct record **pv, size_t pn,
+			    struct record **rv, size_t rn)
+{
+	size_t i = 0, j = 0;
+	int c;
+
+	qsort(pv, pn, sizeof(*pv), by_slug);
+	qsort(rv, rn, sizeof(*rv), by_slug);
+	while (i < pn || j < rn) {
+		c = i == pn ? 1 : j == rn ? -1 : strcmp(pv[i]->slug, rv[j]->slug);
+		if (c < 0) {
+			owe(o, pv[i++]->slug);
+		} else if (c > 0) {
+			owe(o, rv[j++]->slug);
+		} else {
+			if (pv[i]->revision != rv[j]->revision ||
+			    pv[i]->hash != rv[j]->hash)
+				owe(o, pv[i]->slug);
+			i++;
+			j++;
+		}
+	}
+}
+
+/*
+ * The comparison tiers_owe_check asked for. A generation key at
+ * PostgreSQL's or past it names what Redis holds (the key moves only
+ * then); no key names nothing (a flushed Redis: readers compare with
+ * PostgreSQL, misses are filled). A key behind: the slugs that differ
+ * are owed, and this writer's run is taken to start right after the
+ * key, so that the repair, holding them all, moves it to PostgreSQL's
+ * generation. QUIRE_OK once compared; QUIRE_EIO while a tier fails.
+ */
+static enum quire_err owed_check(struct tiers *t, struct tiers_owed *o)
+{
+	struct tier_redis *r = tiers_redis(t);
+	struct tier_pg *p = tiers_pg(t);
+	struct record **rv = NULL, **pv = NULL;
+	size_t rn = 0, pn = 0, before = o->n;
+	long long rg = 0, pg = 0;
+	int moved = 0;
+	enum quire_err rc;
+
+	if (!r || !p)
+		return QUIRE_EIO;
+	rc = tier_redis_index(r, &rv, &rn, &rg);
+	if (rc == QUIRE_ENOTFOUND) {
+		o->check = 0;
+		return QUIRE_OK;
+	}
+	if (rc != QUIRE_OK)
+		return QUIRE_EIO;
+	if (tier_pg_index(p, &pv, &pn, &pg) != QUIRE_OK) {
+		tiers_pg_failed(t);
+		record_array_free(rv, rn);
+		return QUIRE_EIO;
+	}
+	rc = QUIRE_OK;
+	if (rg < pg) {
+		owe_differences(o, pv, pn, rv, rn);
+		/* This writer's own stores so far came before the snapshot
+		 * (one thread): the differences cover them too. */
+		o->last = pg;
+		o->run_from = rg + 1;
+		log_msg(LOG_LEVEL_WARN, "redis", "generation key %lld behind "
+			"postgresql's %lld: %zu slug(s) differ, owed=%zu", rg, pg,
+			o->n - before, o->n);
+		/* Nothing differs: only the key is behind. */
+		if (o->n == 0 && !o->lost)
+			rc = tier_redis_store(r, NULL, 0, NULL, 0, pg, rg + 1, &moved);
+	}
+	record_array_free(rv, rn);
+	record_array_free(pv, pn);
+	if (rc == QUIRE_OK)
+		o->check = 0;
+	return rc == QUIRE_OK ? QUIRE_OK : QUIRE_EIO;
+}
+
+void tiers_owe_check(struct tiers *t)
+{
+	const struct config *cfg = tiers_cfg(t);
+	struct tiers_owed *o;
+
+	/* Both tiers, or nothing to compare. */
+	if (!cfg->redis_url || !*cfg->redis_url || !cfg->database_url ||
+	    !*cfg->database_url)
+		return;
+	if ((o = owed_get(t)))
+		o->check = 1;
+}
+
 enum quire_err tiers_announce(struct tiers *t, struct record *const *recs,
 			      size_t n, char *const *deletes, size_t n_deletes,
 			      long long generation)
@@ -342,16 +460,21 @@ enum quire_err tiers_announce(struct tiers *t, struct record *const *recs,
 
 	if (!cfg->redis_url || !*cfg->redis_url)
 		return QUIRE_EIO; /* no Redis: nothing to owe it */
-	if (!o) {
-		if (!(o = calloc(1, sizeof(*o))))
-			return QUIRE_ENOMEM;
-		tiers_owed_set(t, o, owed_release);
-	}
+	if (!o && !(o = owed_get(t)))
+		return QUIRE_ENOMEM;
 	if (!o->last || generation != o->last + 1)
 		o->run_from = generation;
 	o->last = generation;
 	was_owing = tiers_owing(t);
 	rc = store_owing(t, o, &b, generation, 0, err, sizeof(err));
+	/* A connection that broke while the writer was idle (Redis
+	 * restarted since its last batch) says nothing of Redis now: made
+	 * again at once and the store tried once more, rather than the
+	 * batch owed, answered "unknown" and a reload asked of the whole
+	 * pool. Only a connection that was there: a Redis down stays down
+	 * at the read path's back-off. */
+	if (rc == QUIRE_EIO && tiers_redis_broke(t) && tiers_redis_now(t))
+		rc = store_owing(t, o, &b, generation, 0, err, sizeof(err));
 	if (rc == QUIRE_OK)
 		return rc;
 	for (i = 0; i < n; i++)
@@ -374,6 +497,8 @@ enum quire_err tiers_repair(struct tiers *t)
 	if (!tiers_owing(t))
 		return QUIRE_OK;
 	if (!tiers_redis_now(t))
+		return QUIRE_EIO;
+	if (o->check && owed_check(t, o) != QUIRE_OK)
 		return QUIRE_EIO;
 	/* Each round forgets what it wrote, or fails: it ends. */
 	while (o->n || o->tell_all) {

@@ -54,4 +54,16 @@ int tiers_owing(const struct tiers *t);
  */
 enum quire_err tiers_repair(struct tiers *t);
 
+/*
+ * A writer that starts (a committer restarted after a kill, or started
+ * by an upgrade) cannot know what its predecessor owed Redis: that was
+ * in the predecessor's memory. Marks t as owing a comparison: the next
+ * tiers_repair (tiers_owing is true until then) reads Redis's index and
+ * PostgreSQL's, and when Redis's generation key is behind PostgreSQL's,
+ * owes every slug whose copy differs (another revision or hash, missing,
+ * or deleted since) and writes them, moving the key to PostgreSQL's
+ * generation. A Redis with no key is left as it is: it names nothing.
+ */
+void tiers_owe_check(struct tiers *t);
+
 #endif

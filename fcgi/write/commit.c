@@ -169,8 +169,11 @@ enum quire_err commit_announce(struct tiers *t, struct commit_batch *b,
 	if (rc != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "commit", "generation=%lld "
 			"acknowledged by %zu of %zu workers", b->gen, acked, live);
-	/* A registry that could not be read counts nobody. */
-	set_acked(b, (long)acked, rc == QUIRE_EIO ? -1 : (long)live);
+	/* A registry that could not be read counts nobody; nor does an
+	 * empty one: a worker serves this very write, so none registered
+	 * means the registry is behind (Redis restarted or flushed, the
+	 * next beats not in yet), and "0/0" would read as served by all. */
+	set_acked(b, (long)acked, rc == QUIRE_EIO || live == 0 ? -1 : (long)live);
 	/* What a batch cost, and where: the figures tests/bench/write's
 	 * RESULTS.md explains the rate with. */
 	log_msg(LOG_LEVEL_DEBUG, "commit", "writes=%zu applied=%zu "

@@ -45,6 +45,7 @@
 #include "lib/metrics.h"
 #include "lib/quire.h"
 #include "tiers/tiers.h"
+#include "tiers/tiers_store.h"
 #include "write/commit.h"
 #include "write/commit_reload.h"
 #include "write/commit_wire.h"
@@ -190,6 +191,9 @@ static enum quire_err announcer_start(struct announcer *a,
 	a->tiers = tiers_new(cfg);
 	if (a->efd < 0 || !a->tiers)
 		return QUIRE_EIO;
+	/* What a committer before this one (killed, or retired by an
+	 * upgrade) owed Redis died with it: compared anew (tiers_store.h). */
+	tiers_owe_check(a->tiers);
 	pthread_mutex_init(&a->lock, NULL);
 	if (pthread_condattr_init(&attr) != 0 ||
 	    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||

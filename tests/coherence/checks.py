@@ -9,7 +9,7 @@ Windows (DESIGN §13): a fault is active from its injection to its heal;
 its recovery window runs on 5 s past the heal. An acknowledgement is
 "full" when its write overlapped no recovery window and, if the answer
 has Quire-Acknowledged, ACKED = LIVE (a deploy: exit 0): every read that
-starts after it must show it (property 6). Any acknowledgement must be
+starts after it must show it (property 6); "unknown" is not full. Any acknowledgement must be
 shown by reads starting from its settle time: 5 s after it, or 5 s
 after the heal of a fault that began before those 5 s ran out (and so
 on, for overlapping faults) (property 1). Both are
@@ -76,7 +76,7 @@ class Model:
     def _acks(self):
         for o in self.ops:
             if o["kind"] in ("put", "delete") and o.get("status") in (200, 201, 204):
-                partial = o.get("acked") is not None and o["acked"] < o.get("live", 0)
+                partial = partial_ack(o)
                 self._ack(o["slug"], o["index"], o, partial)
             elif o["kind"] == "deploy" and o.get("status") in (0, 4):
                 for slug, index in o["state"].items():
@@ -100,6 +100,16 @@ class Model:
                     not v["refused"] and (best is None or i < best)):
                 best = i
         return best
+
+
+def partial_ack(o):
+    """An API answer that is not a full acknowledgement (DESIGN §13):
+    Quire-Acknowledged ACKED/LIVE with ACKED < LIVE, or "unknown" (the
+    workers' acknowledgements could not be had). No header: full."""
+    acked, live = o.get("acked"), o.get("live")
+    if acked == "unknown":
+        return True
+    return acked is not None and live is not None and acked < live
 
 
 def merge(intervals):

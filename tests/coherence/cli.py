@@ -111,6 +111,12 @@ def run(a):
     if missing:
         log("SKIP: missing %s (deploy/install-deps --tests, make)" % ", ".join(missing))
         return 77
+    # A history is appended to as it is written: a second run into the
+    # same folder would be checked as one with the first (and its stack
+    # would meet the first one's data).
+    if os.path.exists(os.path.join(out, "history.jsonl")):
+        log("%s holds a run already: give another --out, or remove it" % out)
+        return 2
     os.makedirs(out, exist_ok=True)
     h = history.History(os.path.join(out, "history.jsonl"))
     stack = Stack(bins, out, a.workers, log)

@@ -82,10 +82,14 @@ def etag_revision(etag):
 
 
 def acknowledged(headers):
-    """Quire-Acknowledged: ACKED/LIVE as (acked, live); None if absent."""
+    """Quire-Acknowledged: ACKED/LIVE as (acked, live); ("unknown", None)
+    when quire could not tell (Redis refused or was down: not a full
+    acknowledgement, DESIGN §13); None if absent."""
     v = headers.get("quire-acknowledged")
     if not v:
         return None
+    if v.strip() == "unknown":
+        return ("unknown", None)
     m = re.match(r"\s*(\d+)\s*/\s*(\d+)\s*$", v)
     return (int(m.group(1)), int(m.group(2))) if m else None
 

@@ -248,6 +248,17 @@ static void test_store_fetch(void)
 	}
 	record_array_free(idx, n);
 	idx = NULL;
+	/* Redis refusing writes (out of memory) still gives the index: a
+	 * MULTI was refused whole there, reads too (issue 15, seed 7). */
+	CHECK(cli("CONFIG SET maxmemory-policy noeviction") == 0);
+	CHECK(cli("CONFIG SET maxmemory 1") == 0);
+	n = 0;
+	g = 0;
+	CHECK(tier_redis_index(r, &idx, &n, &g) == QUIRE_OK);
+	CHECK(n == 3 && g == 5);
+	CHECK(cli("CONFIG SET maxmemory 0") == 0);
+	record_array_free(idx, n);
+	idx = NULL;
 	CHECK(tier_redis_index_many(r, slugs, 4, &idx) == QUIRE_OK);
 	if (idx) {
 		CHECK(same_entry(idx[0], recs[0]));
