@@ -19,6 +19,9 @@
 #     with a JSON reason, while it still serves its pages; host 1's 200;
 #   - the link back: host 2 serves the write and the deploy by itself
 #     (no further change), within the bound, and /healthz is 200 again;
+#   - a cut of 12 s: past the registry's 10 s a write through host 1 is
+#     2/2 (host 2 no longer counted) while host 2's /healthz is 503;
+#     the link back, host 2 catches up within the bound and is counted;
 #   - host 2 cut off from PostgreSQL alone (a bogus neighbour entry for
 #     its address: the packets go nowhere) keeps serving, stays healthy
 #     past the lease, and serves a write made through host 1 (4/4).
@@ -326,6 +329,46 @@ api PUT /api/posts/from-two "${AUTH[@]}" "${MD[@]}" \
 	--data-binary "$(post_text "From two" HOSTS-BODY-THREE)"
 check "the next write: 4/4 again (got $R_STATUS, '$(header Quire-Acknowledged)')" \
 	test "$R_STATUS:$(header Quire-Acknowledged)" = 200:4/4
+
+# ------------------------------------------- a long cut: out of the count
+
+# Past the registry's 10 s host 2 is no longer counted: a write is then
+# 2/2, and only the lease (503 since 3 s) keeps readers off host 2. Its
+# subscriber's back-off has grown to its 5 s most: the bound again.
+ip -n "$NS_T" link set port2 down
+CUT_AT=$SECONDS
+t_log "host 2 cut off again, for 12 s"
+while ((SECONDS - CUT_AT < 12)); do sleep 0.2; done
+on 1
+api PUT /api/posts/from-two "${AUTH[@]}" "${MD[@]}" \
+	--data-binary "$(post_text "From two" HOSTS-BODY-LONG)"
+check "after 12 s a write counts host 1's workers alone: 200, 2/2 (got $R_STATUS, '$(header Quire-Acknowledged)')" \
+	test "$R_STATUS:$(header Quire-Acknowledged)" = 200:2/2
+on 2
+req /healthz
+check "... while host 2 is unhealthy (got $R_STATUS)" test "$R_STATUS" = 503
+ip -n "$NS_T" link set port2 up
+UP_NS=$(date +%s%N)
+caught=0
+for ((i = 0; i < 150; i++)); do
+	every_worker_serves /posts/from-two 200 HOSTS-BODY-LONG >/dev/null && { caught=1; break; }
+	sleep 0.1
+done
+CAUGHT_MS=$((($(date +%s%N) - UP_NS) / 1000000))
+check "host 2 catches up after a long cut (in $CAUGHT_MS ms)" test "$caught" = 1
+check "... within the bound (5 s + 2 s slack)" test "$CAUGHT_MS" -le 7000
+ok=0
+for ((i = 0; i < 50; i++)); do
+	req /healthz
+	[[ $R_STATUS == 200 ]] && { ok=1; break; }
+	sleep 0.1
+done
+check "... and /healthz is 200 again" test "$ok" = 1
+for ((i = 0; i < 50; i++)); do
+	[[ $(live_workers) == "workers: 4 live" ]] && break
+	sleep 0.1
+done
+check "... and counted again ($(live_workers))" test "$(live_workers)" = "workers: 4 live"
 
 # ------------------------------------------- host 2 cut off from PostgreSQL alone
 
