@@ -133,6 +133,12 @@ static const struct config_setting settings[] = {
 	  .min = 1, .max = QUIRE_MAX_BODY, .unit = 1,
 	  .def_num = QUIRE_MAX_BODY, .arg = "BYTES",
 	  .help = "largest API body (1 MiB)" },
+	{ .name = "lease-seconds", .env = "QUIRE_LEASE_SECONDS",
+	  .type = CONFIG_INT, .offset = FIELD(lease_seconds, int),
+	  .min = 1, .max = 86400, .def_num = QUIRE_LEASE_SECONDS,
+	  .arg = "SECONDS",
+	  .help = "cut off from Redis this long, /healthz\n"
+		  "answers 503 (30)" },
 	{ .name = "user", .env = "QUIRE_USER",
 	  .type = CONFIG_STRING, .offset = FIELD(user, char *),
 	  .arg = "NAME",

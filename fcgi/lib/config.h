@@ -37,6 +37,9 @@ struct config {
 	int api_max_failures;  /* wrong tokens from an address before 429; 0: no limit */
 	int api_failure_window; /* seconds they are counted in */
 	size_t max_body;       /* largest request body the API takes */
+	int lease_seconds;     /* a worker that could not confirm its
+	                        * generation with Redis this long answers
+	                        * /healthz 503 (DESIGN §13) */
 	char *user;            /* drop to this user when root; NULL: stay */
 	char *group;           /* and group; NULL: the user's primary group */
 	char *socket_group;    /* the group of sockets made at a path as

@@ -38,6 +38,7 @@
 #define QUIRE_API_FAILURE_WINDOW 60      /* that window, seconds (default) */
 #define QUIRE_MAX_HIGHLIGHT    (64 * 1024) /* one code block highlighted, bytes; larger: plain */
 #define QUIRE_MAX_HIGHLIGHT_LINE 256   /* one line of it, bytes; a longer line: the block plain */
+#define QUIRE_LEASE_SECONDS 30           /* serving unconfirmed, then /healthz 503 (default; DESIGN §13) */
 #define QUIRE_RENDER_INLINE_MAX (8 * 1024) /* Markdown rendered in-process (worst case 0.06 s); larger in a child */
 /* CPU time for rendering one post. A sanitizer build (configure
  * --enable-sanitizers) runs every input several times slower, so its

@@ -47,6 +47,9 @@ struct app {
 	/* API tokens; NULL: the write API is off (no token file set); an
 	 * empty set: on, but the file gave none, so every token is refused */
 	struct auth *auth;
+	/* The worker's subscriber thread, for /healthz's lease (DESIGN
+	 * §13); NULL when none runs (no Redis, or the master). */
+	const struct sub *sub;
 	/* Changes applied (app_apply) but not yet folded into content and
 	 * site: that happens before the site's next use (app_site_ready). */
 	int site_stale;
@@ -96,6 +99,7 @@ enum quire_err app_body(const struct app *app, const struct post *p,
 enum quire_err app_body_version(const struct post *p,
 				const struct record *hold, struct post **out);
 
+struct sub;
 struct sub_update;
 /*
  * Applies an update from the subscriber to app's content and site:

@@ -166,7 +166,7 @@ static int render(const struct request *req, struct tvars *v, int status,
 	if (rendered != 200)
 		return rendered;
 	resp->status = status;
-	resp->own_error_page = status >= 500;
+	resp->own_error_body = status >= 500;
 	return status;
 }
 

@@ -31,8 +31,11 @@ struct response {
 	char etag[24];              /* set by the handler, else a content hash
 				       for a 200 */
 	int cacheable;              /* keep in L1 under the request's key */
-	int own_error_page;         /* a 5xx whose body the handler wrote (the
-				       search page's "unavailable"): kept */
+	/* a 5xx whose body is the handler's, whole (/healthz's JSON
+	 * reason, the search page's "unavailable"); else a 5xx's body is
+	 * replaced by the plain one, since a handler that failed may have
+	 * left half a page */
+	int own_error_body;
 };
 
 /* One variant: headers then body, contiguous. */

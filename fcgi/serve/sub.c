@@ -72,6 +72,28 @@ static void publish(struct sub *s, struct tiers *t, struct sub_update *u)
 	tiers_ack(t, s->worker_id, gen);
 }
 
+/* The worker holds what Redis names, as of now: the lease starts again.
+ * Not while a change it was told of is not applied: that is the
+ * generation comparison's to bring about (reload_all clears it). */
+static void confirm(struct sub *s)
+{
+	if (!s->unapplied)
+		atomic_store(&s->confirmed_ms, quire_now_ms());
+}
+
+static void reload_failed(struct sub *s)
+{
+	s->unapplied = 1;
+	log_msg(LOG_LEVEL_WARN, "invalidate", "reload failed; will retry");
+}
+
+double sub_unconfirmed_ms(const struct sub *s)
+{
+	if (!s || !s->running)
+		return 0;
+	return quire_now_ms() - atomic_load(&s->confirmed_ms);
+}
+
 static enum quire_err reload_all(struct sub *s, struct tiers *t)
 {
 	struct sub_update *u = calloc(1, sizeof(*u));
@@ -85,6 +107,7 @@ static enum quire_err reload_all(struct sub *s, struct tiers *t)
 		return QUIRE_EIO;
 	}
 	s->reload_owed = 0;
+	s->unapplied = 0;
 	log_msg(LOG_LEVEL_INFO, "invalidate", "generation=%lld full reload "
 		"posts=%zu load_ms=%.1f", u->generation, u->all->n,
 		quire_now_ms() - t0);
@@ -169,10 +192,10 @@ static void handle_message(struct sub *s, struct tiers *t, const char *msg)
 	/* A gap (a message we missed) or "*": the slugs are not enough. */
 	if (all || gen != s->applied + 1) {
 		if (reload_all(s, t) != QUIRE_OK)
-			log_msg(LOG_LEVEL_WARN, "invalidate", "reload failed; will retry");
+			reload_failed(s);
 	} else if (apply_slugs(s, t, gen, slugs, n) != QUIRE_OK) {
 		if (reload_all(s, t) != QUIRE_OK)
-			log_msg(LOG_LEVEL_WARN, "invalidate", "reload failed; will retry");
+			reload_failed(s);
 	}
 out:
 	quire_strings_free(slugs, n);
@@ -202,18 +225,27 @@ static void reload_unknown(struct sub *s, struct tiers *t)
  * on a big site) made a write wait past its acknowledgement timeout
  * (tests/bench/write, test_sub_inflight.sh). It is missed only if it is
  * still not applied at the next comparison.
+ * Returns 1 when the comparison confirmed what the worker holds (the
+ * lease, DESIGN §13), 0 when the generation could not be read or a
+ * reload it called for failed.
  */
-static void check_generation(struct sub *s, struct tiers *t,
+static int check_generation(struct sub *s, struct tiers *t,
 			     int just_subscribed)
 {
 	long long gen;
 
-	if (tiers_generation(t, &gen) != QUIRE_OK)
-		return;
+	/* Just subscribed, what was published while cut off is unknown
+	 * until a comparison succeeds: no confirming until then. */
+	if (tiers_generation(t, &gen) != QUIRE_OK) {
+		if (just_subscribed)
+			s->unapplied = 1;
+		return 0;
+	}
 	if (gen == s->applied) {
 		s->ahead = 0;
 		tiers_ack(t, s->worker_id, gen);
-		return;
+		s->unapplied = 0;
+		return 1;
 	}
 	/* Behind what this worker holds: it was loaded from PostgreSQL
 	 * after a writer committed but Redis did not take the store (the
@@ -227,18 +259,23 @@ static void check_generation(struct sub *s, struct tiers *t,
 	    (tiers_generation_truth(t, &gen) != QUIRE_OK || gen <= s->applied)) {
 		s->ahead = 0;
 		tiers_beat(t, s->worker_id, s->applied);
-		return;
+		s->unapplied = 0;
+		return 1;
 	}
 	if (!just_subscribed && gen > s->applied &&
 	    (s->ahead == 0 || s->applied >= s->ahead)) {
 		s->ahead = gen;
 		tiers_beat(t, s->worker_id, s->applied);
-		return;
+		return 1; /* in flight; an earlier failure still stands */
 	}
 	log_msg(LOG_LEVEL_INFO, "invalidate",
 		"generation key %lld, applied %lld: reloading", gen, s->applied);
 	s->ahead = 0;
-	reload_all(s, t);
+	if (reload_all(s, t) != QUIRE_OK) {
+		s->unapplied = 1;
+		return 0;
+	}
+	return 1;
 }
 
 static void *sub_main(void *arg)
@@ -282,17 +319,23 @@ static void *sub_main(void *arg)
 			if (lost)
 				tiers_redis_drop(t);
 			lost = 0;
-			check_generation(s, t, 1);
+			if (check_generation(s, t, 1))
+				confirm(s);
 			last_check = last_beat = time(NULL);
 		}
 		msg = NULL;
 		rc = tier_redis_wait(r, SUB_WAIT_MS, &msg);
+		/* A message, or a PING answered, proves the subscription
+		 * alive: whatever was published before it reached us. */
 		if (rc == QUIRE_OK) {
 			handle_message(s, t, msg);
 			free(msg);
+			confirm(s);
 		} else if (rc == QUIRE_ETIMEOUT) {
 			if (tier_redis_sub_ping(r, SUB_PING_MS) != QUIRE_OK)
 				rc = QUIRE_EIO;
+			else
+				confirm(s);
 		}
 		if (rc == QUIRE_EIO) {
 			log_msg(LOG_LEVEL_WARN, "subscribe", "connection lost; reconnecting");
@@ -312,7 +355,8 @@ static void *sub_main(void *arg)
 		}
 		now = time(NULL);
 		if (now - last_check >= SUB_CHECK_EVERY_S) {
-			check_generation(s, t, 0);
+			if (check_generation(s, t, 0))
+				confirm(s);
 			last_check = last_beat = now;
 		} else if (now - last_beat >= SUB_BEAT_EVERY_S) {
 			tiers_beat(t, s->worker_id, s->applied);
@@ -336,6 +380,8 @@ enum quire_err sub_start(struct sub *s, const struct config *cfg,
 	s->reload_owed = fallback;
 	atomic_init(&s->epoch, 0);
 	atomic_init(&s->stop, 0);
+	/* Loaded from the tiers just now: the lease starts here. */
+	atomic_init(&s->confirmed_ms, quire_now_ms());
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';

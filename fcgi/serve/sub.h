@@ -56,6 +56,15 @@ struct sub {
 	 * every turn of the loop (about a second), not left to the
 	 * generation comparisons, which may wait two rounds (10 s). */
 	int reload_owed;
+	/* The lease (DESIGN §13): when this worker last confirmed with
+	 * Redis that it holds the current generation (quire_now_ms, so
+	 * monotonic): its subscription answered (a message, a PING), or
+	 * a comparison of the generation key found it current or
+	 * reloaded. Written by the thread, read by /healthz. */
+	_Atomic double confirmed_ms;
+	int unapplied;                   /* a change was told of and could
+					    not be applied: no confirming
+					    until a reload succeeds */
 };
 
 /* Starts the thread; generation is what the worker serves now, and
@@ -68,6 +77,9 @@ enum quire_err sub_start(struct sub *s, const struct config *cfg,
  * sub_update_free). */
 struct sub_update *sub_take(struct sub *s);
 void sub_update_free(struct sub_update *u);
+/* Milliseconds since the worker last confirmed its generation (0 when
+ * s runs no thread: nothing to confirm with). */
+double sub_unconfirmed_ms(const struct sub *s);
 /* Stops the thread, says goodbye to the registry and frees the queue. */
 void sub_stop(struct sub *s);
 

@@ -226,7 +226,7 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		response_release(&resp);
 		return 0;
 	}
-	if (status >= 500 && !resp.own_error_page)
+	if (status >= 500 && !resp.own_error_body)
 		response_plain(&resp, status);
 	if (response_finish(&resp, getpid(), 0, &f) != QUIRE_OK) {
 		response_release(&resp);
@@ -447,10 +447,13 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	if (response_gzip_begin() != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "worker", "out of memory for the compressor");
 	prefault_heap(WORKER_WARM_HEAP);
-	if (app->cfg->redis_url && *app->cfg->redis_url &&
-	    sub_start(&sub, app->op, app->generation,
-		      app->fallback) != QUIRE_OK)
-		log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
+	if (app->cfg->redis_url && *app->cfg->redis_url) {
+		if (sub_start(&sub, app->op, app->generation,
+			      app->fallback) == QUIRE_OK)
+			app->sub = &sub;
+		else
+			log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
+	}
 	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu generation=%lld "
 		"ready_ms=%.1f", app->cfg->cache_bytes / (1024 * 1024),
 		app->generation, quire_now_ms() - born);
@@ -493,6 +496,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	if (!worker_accept_stopping)
 		rc = 1;
 	log_stop(&l1, requests);
+	app->sub = NULL;
 	sub_stop(&sub);
 	search_free(app->search);
 	app->search = NULL;

@@ -52,6 +52,7 @@ static void test_defaults(void)
 	CHECK(c.enable_drafts == 0);
 	CHECK(c.api_max_failures == 10);
 	CHECK(c.api_failure_window == 60);
+	CHECK(c.lease_seconds == 30);
 	config_release(&c);
 }
 
@@ -128,6 +129,16 @@ static void test_bad_integer(void)
 	setenv("QUIRE_API_FAILURE_WINDOW", "0", 1);
 	CHECK(load(&c, ok, err, sizeof(err)) == QUIRE_EINVAL);
 	CHECK_STR(err, "invalid value \"0\" in QUIRE_API_FAILURE_WINDOW");
+	config_release(&c);
+	clear_env();
+	/* The lease: seconds, at least one (0 would be unhealthy always). */
+	setenv("QUIRE_LEASE_SECONDS", "3", 1);
+	CHECK(load(&c, ok, err, sizeof(err)) == QUIRE_OK);
+	CHECK(c.lease_seconds == 3);
+	config_release(&c);
+	setenv("QUIRE_LEASE_SECONDS", "0", 1);
+	CHECK(load(&c, ok, err, sizeof(err)) == QUIRE_EINVAL);
+	CHECK_STR(err, "invalid value \"0\" in QUIRE_LEASE_SECONDS");
 	config_release(&c);
 	clear_env();
 }

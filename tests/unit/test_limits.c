@@ -15,6 +15,8 @@
  *   QUIRE_RENDER_CPU_MS - a time, in test_markdown;
  *   QUIRE_API_MAX_FAILURES, QUIRE_API_FAILURE_WINDOW - the throttle's
  *   defaults, in test_auth and tests/integration/test_api_auth.sh;
+ *   QUIRE_LEASE_SECONDS - a time, --lease-seconds' default, in
+ *   test_config and tests/integration/test_hosts.sh;
  *   QUIRE_IMPORT_MAX_KEYS, QUIRE_IMPORT_MAX_CONFIG - the importers'
  *   readers', in test_import; QUIRE_IMPORT_MAX_STATIC - in
  *   tests/integration/test_import_hugo.sh (a sparse file one byte over);
