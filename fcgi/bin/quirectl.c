@@ -121,10 +121,9 @@ static size_t check_files(const char *dir, const struct content *c)
 	enum quire_err rc = QUIRE_OK;
 
 	for (i = 0; i < c->n && rc != QUIRE_ENOMEM; i++)
-		rc = public_bundles_add(&bs, c->posts[i]->path, c->posts[i]->kind,
-					c->posts[i]->slug);
+		rc = public_bundles_add(&bs, c->posts[i], c->conf);
 	if (rc != QUIRE_ENOMEM)
-		rc = public_tree_check(dir, bs.v, bs.n, &st);
+		rc = public_tree_check(dir, &bs, &st);
 	public_bundles_release(&bs);
 	if (rc != QUIRE_OK) {
 		log_report("the static files were not checked");

@@ -29,6 +29,7 @@
 #include "content/frontmatter_date.h"
 #include "content/html_sanitize.h"
 #include "content/markdown.h"
+#include "content/permalink.h"
 #include "content/post.h"
 #include "content/slug_settle.h"
 #include "lib/buf.h"
@@ -112,33 +113,33 @@ enum quire_err content_files_url(const char *post_url, char *out, size_t size)
 	return w > 0 && (size_t)w < size ? QUIRE_OK : QUIRE_ETOOBIG;
 }
 
-enum quire_err content_bundle_url(const char *slug, char *out, size_t size)
+enum quire_err content_bundle_url(const struct post *p, const char *slug,
+				  const char *pattern, char *out, size_t size)
 {
-	char url[QUIRE_MAX_SLUG + 16];
-	int w = snprintf(url, sizeof(url), "/posts/%s", slug ? slug : "");
+	char url[PERMALINK_MAX_URL + 1];
+	struct post tmp = *p;
 
-	if (w < 0 || (size_t)w >= sizeof(url))
+	/* the post's own URL (site_post_url's rule), under the slug given */
+	tmp.slug = (char *)(slug ? slug : p->slug);
+	if (!tmp.slug ||
+	    permalink_expand(pattern ? pattern : PERMALINK_POSTS_DEFAULT, &tmp,
+			     url, sizeof(url)) != QUIRE_OK)
 		return QUIRE_ETOOBIG;
 	return content_files_url(url, out, size);
 }
 
-enum quire_err content_resolve_image(struct post *p, const char *slug)
+enum quire_err content_resolve_image(struct post *p)
 {
-	char base[QUIRE_MAX_SLUG + 16];
 	struct buf b = BUF_INIT;
 	const char *img = p->featured_image;
 
-	if (!markdown_url_relative(img))
+	/* a bundle's is resolved against the post's URL where that is
+	 * known for sure (site_post_image): left relative here */
+	if (!markdown_url_relative(img) || content_is_bundle(p))
 		return QUIRE_OK;
 	while (img[0] == '.' && img[1] == '/')
 		img += 2;
-	/* relative to the bundle, else to the site's root */
-	if (content_is_bundle(p) &&
-	    content_bundle_url(slug ? slug : p->slug, base, sizeof(base)) ==
-	    QUIRE_OK)
-		buf_puts(&b, base);
-	else
-		buf_puts(&b, "/");
+	buf_puts(&b, "/");
 	buf_puts(&b, img);
 	if (buf_failed(&b))
 		return QUIRE_ENOMEM;
@@ -309,7 +310,7 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	struct markdown_out md;
 	struct post *p;
 	unsigned flags = 0, body_line;
-	char msg[64], base[QUIRE_MAX_SLUG + 16];
+	char msg[64], base[PERMALINK_MAX_URL + 1];
 	size_t bad;
 	enum quire_err rc;
 	int is_html;
@@ -360,7 +361,7 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	rc = derive_slug(p, err);
 	if (rc != QUIRE_OK)
 		goto out;
-	rc = content_resolve_image(p, opt ? opt->files_slug : NULL);
+	rc = content_resolve_image(p);
 	if (rc != QUIRE_OK) {
 		set_err(err, 0, 0, "out of memory");
 		goto out;
@@ -392,8 +393,9 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 		flags |= MARKDOWN_TOC;
 	/* a bundle's relative links and images, made absolute once here */
 	if (content_is_bundle(p) &&
-	    content_bundle_url(opt && opt->files_slug ? opt->files_slug : p->slug,
-			       base, sizeof(base)) != QUIRE_OK) {
+	    content_bundle_url(p, opt ? opt->files_slug : NULL,
+			       opt ? opt->posts_pattern : NULL, base,
+			       sizeof(base)) != QUIRE_OK) {
 		set_err(err, 1, 1, "the bundle's URL is too long");
 		rc = QUIRE_ETOOBIG;
 		goto out;
@@ -854,7 +856,6 @@ static enum quire_err rebase_renamed(struct post *p,
 	}
 	SWAP_STR(p->html, q->html);
 	SWAP_STR(p->toc_html, q->toc_html);
-	SWAP_STR(p->featured_image, q->featured_image);
 	p->words = q->words;
 	post_free(q);
 	return QUIRE_OK;
@@ -974,6 +975,7 @@ enum quire_err content_load(const char *dir, const struct content *prev,
 			    const struct content_options *opt,
 			    struct content **out)
 {
+	struct content_options o = { 0 };
 	struct found_list files;
 	struct content *c;
 	size_t i;
@@ -994,16 +996,23 @@ enum quire_err content_load(const char *dir, const struct content *prev,
 			goto out;
 		}
 	}
+	/* site.yaml first: a bundle's links are rendered under the post's
+	 * URL, which its permalink pattern makes */
+	rc = load_siteconf(c, dir, prev);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (opt)
+		o = *opt;
+	if (c->conf)
+		o.posts_pattern = c->conf->posts;
 	for (i = 0; i < files.n; i++) {
-		rc = load_one(c, &files.v[i], prev, opt);
+		rc = load_one(c, &files.v[i], prev, &o);
 		if (rc != QUIRE_OK)
 			goto out;
 	}
 	rc = settle_slugs(c, prev);
 	for (i = 0; rc == QUIRE_OK && i < c->n; i++)
-		rc = rebase_renamed(c->posts[i], opt);
-	if (rc == QUIRE_OK)
-		rc = load_siteconf(c, dir, prev);
+		rc = rebase_renamed(c->posts[i], &o);
 	if (rc != QUIRE_OK)
 		goto out;
 	*out = c;

@@ -25,6 +25,10 @@ struct content_options {
 	 * not the one of the slug it asks for: the suffix it was given
 	 * (slug_settle.h). NULL: its own. */
 	const char *files_slug;
+	/* site.yaml's pattern of posts' URLs (permalink.h), under which a
+	 * bundle's links are rendered; NULL: the default. content_load
+	 * sets it from the site.yaml it reads. */
+	const char *posts_pattern;
 };
 
 /*
@@ -103,16 +107,22 @@ int content_is_bundle(const struct post *p);
  */
 enum quire_err content_files_url(const char *post_url, char *out, size_t size);
 
-/* content_files_url() of the post whose slug is slug. */
-enum quire_err content_bundle_url(const char *slug, char *out, size_t size);
+/*
+ * content_files_url() of post p's URL: pattern (site.yaml's posts
+ * pattern, NULL: the default) expanded for p under slug (NULL: p's
+ * own), as site_post_url() makes it. QUIRE_OK or QUIRE_ETOOBIG.
+ */
+enum quire_err content_bundle_url(const struct post *p, const char *slug,
+				  const char *pattern, char *out, size_t size);
 
 /*
  * Makes p->featured_image (frontmatter image:, cover:) a path from the
- * site's root when it is relative: under the URL folder of slug (NULL:
- * p->slug) for a bundle, else under "/". An absolute URL or path is
- * kept. QUIRE_OK or QUIRE_ENOMEM.
+ * site's root when it is relative and p no bundle: under "/". A
+ * bundle's stays relative: site_post_image() resolves it under the
+ * post's URL, which only the site knows for sure. An absolute URL or
+ * path is kept. QUIRE_OK or QUIRE_ENOMEM.
  */
-enum quire_err content_resolve_image(struct post *p, const char *slug);
+enum quire_err content_resolve_image(struct post *p);
 
 /* A content file found by a walk, before it is read. */
 struct content_path {

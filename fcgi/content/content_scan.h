@@ -48,6 +48,9 @@ struct content_file {
 	unsigned char sig_stable; /* sig may be kept (see above) */
 	unsigned char skip;      /* set by the caller: known, not to be read */
 	unsigned char failed;    /* could not be read (reported): no text */
+	unsigned char stale;     /* set by the caller: what is stored of it was
+				    rendered under other permalinks (a
+				    bundle's links): read and render again */
 	unsigned char path_borrowed; /* path is the lister's (content_watch.h),
 					not freed with the file */
 	const void *match;       /* the caller's: what it knows of path */

@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "content/content.h"
+#include "content/permalink.h"
 #include "content/public_tree.h"
+#include "content/siteconf.h"
 #include "lib/limits.h"
 #include "lib/log.h"
 #include "lib/quire.h"
@@ -34,6 +36,7 @@ struct pub {
 	struct public_stats st;
 	int fatal;               /* the tree cannot be finished */
 	int dry;                 /* check only: nothing written */
+	const struct public_bundles *bs; /* taken: sorted */
 };
 
 static const char *const reserved_top[] = {
@@ -272,6 +275,25 @@ static void place(struct pub *p, const char *src, int fd,
 	}
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Whether url's base is a post's or page's (take_url). */
+static int url_taken(const struct pub *p, const char *url)
+{
+	char base[QUIRE_MAX_PUBLIC_PATH + 2];
+	const char *key = base;
+
+	if (!p->bs || !p->bs->n_taken)
+		return 0;
+	snprintf(base, sizeof(base), "%.*s",
+		 (int)permalink_base_len(url, strlen(url)), url);
+	return bsearch(&key, p->bs->taken, p->bs->n_taken,
+		       sizeof(*p->bs->taken), cmp_str) != NULL;
+}
+
 /* Publishes the regular file src (opened with open_flags) at url (from
  * the root, starting with '/'). Checked on the descriptor: a file
  * swapped for a FIFO or a folder after the walk looked is not read. */
@@ -285,6 +307,12 @@ static void put_file(struct pub *p, const char *src, int open_flags,
 	if (public_tree_reserved(url)) {
 		snprintf(msg, sizeof(msg), "\"%.100s\" is a path of quire's own: "
 			 "not published", url);
+		refuse(p, src, msg);
+		return;
+	}
+	if (url_taken(p, url)) {
+		snprintf(msg, sizeof(msg), "\"%.100s\" is a post's or page's "
+			 "URL: not published", url);
 		refuse(p, src, msg);
 		return;
 	}
@@ -483,20 +511,57 @@ static int switch_link(struct pub *p, const char *public_dir,
 	return 0;
 }
 
-enum quire_err public_bundles_add(struct public_bundles *bs, const char *path,
-				  enum post_kind kind, const char *slug)
+/* Keeps the base of p's URL under conf (permalink_base_len): a file
+ * there would answer instead of the post, or of its redirects. */
+static enum quire_err take_url(struct public_bundles *bs,
+			       const struct post *p, const struct siteconf *conf)
 {
-	struct post tmp;
-	char url[QUIRE_MAX_SLUG + 16];
-	struct public_bundle *b;
-	const char *slash;
+	char url[PERMALINK_MAX_URL + 1];
+	const char *pattern;
 
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.kind = kind;
-	tmp.path = (char *)path;
-	if (!path || !slug || !content_is_bundle(&tmp))
+	if (p->kind == POST_KIND_PAGE)
+		pattern = conf ? conf->pages : PERMALINK_PAGES_DEFAULT;
+	else
+		pattern = conf ? conf->posts : PERMALINK_POSTS_DEFAULT;
+	if (permalink_expand(pattern, p, url, sizeof(url)) != QUIRE_OK)
+		return QUIRE_OK; /* no URL: site_build refuses the post */
+	if (quire_grow(&bs->taken, &bs->cap_taken, bs->n_taken,
+		       sizeof(*bs->taken), 64) != QUIRE_OK)
+		return QUIRE_ENOMEM;
+	bs->taken[bs->n_taken] = strndup(url, permalink_base_len(url,
+								 strlen(url)));
+	if (!bs->taken[bs->n_taken])
+		return QUIRE_ENOMEM;
+	bs->n_taken++;
+	return QUIRE_OK;
+}
+
+/* bs with its taken URLs sorted, for url_taken's bsearch. */
+static const struct public_bundles *seal(struct public_bundles *bs)
+{
+	if (bs->n_taken)
+		qsort(bs->taken, bs->n_taken, sizeof(*bs->taken), cmp_str);
+	return bs;
+}
+
+enum quire_err public_bundles_add(struct public_bundles *bs,
+				  const struct post *p,
+				  const struct siteconf *conf)
+{
+	char url[PERMALINK_MAX_URL + 2];
+	struct public_bundle *b;
+	const char *slash, *path = p->path;
+	enum quire_err rc;
+
+	if (!p->slug)
 		return QUIRE_OK;
-	if (content_bundle_url(slug, url, sizeof(url)) != QUIRE_OK)
+	rc = take_url(bs, p, conf);
+	if (rc != QUIRE_OK)
+		return rc;
+	if (!path || !content_is_bundle(p))
+		return QUIRE_OK;
+	if (content_bundle_url(p, NULL, conf ? conf->posts : NULL, url,
+			       sizeof(url)) != QUIRE_OK)
 		return QUIRE_ETOOBIG;
 	if (quire_grow(&bs->v, &bs->cap, bs->n, sizeof(*bs->v), 16) !=
 	    QUIRE_OK)
@@ -522,12 +587,14 @@ void public_bundles_release(struct public_bundles *bs)
 		free((char *)bs->v[i].dir);
 		free((char *)bs->v[i].url);
 	}
+	for (i = 0; i < bs->n_taken; i++)
+		free(bs->taken[i]);
+	free(bs->taken);
 	free(bs->v);
 	memset(bs, 0, sizeof(*bs));
 }
 
-enum quire_err public_tree_check(const char *dir,
-				 const struct public_bundle *b, size_t n,
+enum quire_err public_tree_check(const char *dir, struct public_bundles *bs,
 				 struct public_stats *st)
 {
 	char src[PATH_MAX];
@@ -538,6 +605,7 @@ enum quire_err public_tree_check(const char *dir,
 	if (!p)
 		return QUIRE_ENOMEM;
 	p->dry = 1;
+	p->bs = seal(bs);
 	if (!realpath(dir, p->root)) {
 		log_report("cannot resolve \"%s\": %s", dir, strerror(errno));
 		free(p);
@@ -545,15 +613,15 @@ enum quire_err public_tree_check(const char *dir,
 	}
 	if (join(src, p->root, "static"))
 		put_dir(p, src, "/", 0, 1);
-	for (i = 0; i < n; i++)
-		put_dir(p, b[i].dir, b[i].url, 1, 1);
+	for (i = 0; i < bs->n; i++)
+		put_dir(p, bs->v[i].dir, bs->v[i].url, 1, 1);
 	*st = p->st;
 	free(p);
 	return QUIRE_OK;
 }
 
 enum quire_err public_tree_publish(const char *dir, const char *public_dir,
-				   const struct public_bundle *b, size_t n,
+				   struct public_bundles *bs,
 				   struct public_stats *st)
 {
 	char parent[PATH_MAX], name[NAME_MAX + 1], src[PATH_MAX];
@@ -564,6 +632,7 @@ enum quire_err public_tree_publish(const char *dir, const char *public_dir,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return QUIRE_ENOMEM;
+	p->bs = seal(bs);
 	if (!realpath(dir, p->root)) {
 		log_report("publish: cannot resolve \"%s\": %s", dir, strerror(errno));
 		goto out;
@@ -583,8 +652,8 @@ enum quire_err public_tree_publish(const char *dir, const char *public_dir,
 	}
 	if (join(src, p->root, "static"))
 		put_dir(p, src, "/", 0, 1);
-	for (i = 0; i < n && !p->fatal; i++)
-		put_dir(p, b[i].dir, b[i].url, 1, 1);
+	for (i = 0; i < bs->n && !p->fatal; i++)
+		put_dir(p, bs->v[i].dir, bs->v[i].url, 1, 1);
 	if (p->fatal) {
 		log_report("publish: writing \"%s\": %s; the files published "
 			   "before stay", p->tree, strerror(p->fatal));

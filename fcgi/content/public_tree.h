@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "content/post.h"
+#include "content/siteconf.h"
 #include "lib/quire.h"
 
 /* A page bundle: the folder of posts/.../X/index.md, and the URL folder
@@ -25,20 +26,27 @@ struct public_bundle {
 	const char *url;
 };
 
-/* Bundles gathered for a publish; the strings are owned. Zeroed: none. */
+/* Bundles gathered for a publish, and the bases (permalink_base_len)
+ * of every post's and page's URL, where no file is published; the
+ * strings are owned. Zeroed: none. */
 struct public_bundles {
 	struct public_bundle *v;
 	size_t n, cap;
+	char **taken;
+	size_t n_taken, cap_taken;
 };
 
 /*
- * Adds the post at path (of kind) to bs when it is a bundle's index
- * (content_is_bundle()): its folder, and the URL folder of slug
- * (content_bundle_url()). QUIRE_OK (not a bundle included), QUIRE_ETOOBIG
- * (a slug too long for a URL: left out) or QUIRE_ENOMEM.
+ * Adds post p to bs: the base of its URL under conf's patterns (NULL:
+ * the defaults) as taken, and when it is a bundle's index
+ * (content_is_bundle()) its folder, with the URL folder of that URL
+ * (content_bundle_url()). p needs its path, kind, slug, and the date
+ * and categories the patterns name. QUIRE_OK (not a bundle included),
+ * QUIRE_ETOOBIG (a URL too long: left out) or QUIRE_ENOMEM.
  */
-enum quire_err public_bundles_add(struct public_bundles *bs, const char *path,
-				  enum post_kind kind, const char *slug);
+enum quire_err public_bundles_add(struct public_bundles *bs,
+				  const struct post *p,
+				  const struct siteconf *conf);
 void public_bundles_release(struct public_bundles *bs);
 
 /* What a publish did. */
@@ -65,7 +73,9 @@ struct public_stats {
  * symbolic link that leads out of DIR, what is not a regular file or a
  * folder, a file over QUIRE_MAX_PUBLIC_FILE, the files past
  * QUIRE_MAX_PUBLIC_FILES or QUIRE_MAX_PUBLIC_TOTAL bytes, a path of
- * quire's own (public_tree_reserved()), a path two files give.
+ * quire's own (public_tree_reserved()), a path whose base is a post's or
+ * page's URL's (bs->taken: a file there would answer instead of it), a
+ * path two files give. bs's taken URLs are sorted in place.
  *
  * QUIRE_OK (refusals included: see st); QUIRE_EIO when the tree could
  * not be made or switched (reported; public_dir stays as it was, and a
@@ -73,7 +83,7 @@ struct public_stats {
  * QUIRE_ENOMEM. st may be NULL.
  */
 enum quire_err public_tree_publish(const char *dir, const char *public_dir,
-				   const struct public_bundle *b, size_t n,
+				   struct public_bundles *bs,
 				   struct public_stats *st);
 
 /*
@@ -82,8 +92,7 @@ enum quire_err public_tree_publish(const char *dir, const char *public_dir,
  * files on one path are not seen (the publish finds them). QUIRE_OK,
  * QUIRE_EIO (dir cannot be resolved) or QUIRE_ENOMEM.
  */
-enum quire_err public_tree_check(const char *dir,
-				 const struct public_bundle *b, size_t n,
+enum quire_err public_tree_check(const char *dir, struct public_bundles *bs,
 				 struct public_stats *st);
 
 /*

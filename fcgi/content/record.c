@@ -192,8 +192,8 @@ enum quire_err record_to_post(const struct record *r, struct post **out)
 	p->revision = r->revision;
 	p->date = (time_t)r->date;
 	p->has_date = r->has_date;
-	/* as content_parse_file() made it: under the slug given */
-	if (content_resolve_image(p, NULL) != QUIRE_OK) {
+	/* as content_parse_file() made it */
+	if (content_resolve_image(p) != QUIRE_OK) {
 		rc = QUIRE_ENOMEM;
 		goto fail;
 	}

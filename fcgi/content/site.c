@@ -8,6 +8,7 @@
 #include <uthash.h>
 
 #include "content/content.h"
+#include "content/markdown.h"
 #include "content/permalink.h"
 #include "content/site.h"
 #include "content/siteconf.h"
@@ -600,4 +601,23 @@ const char *site_post_url(const struct site *s, const struct post *p,
 			     bufsz) != QUIRE_OK)
 		snprintf(buf, bufsz, "/");
 	return buf;
+}
+
+const char *site_post_image(const struct site *s, const struct post *p,
+			    char *buf, size_t bufsz)
+{
+	char url[PERMALINK_MAX_URL + 1], dir[PERMALINK_MAX_URL + 2];
+	const char *img = p->featured_image;
+	int w;
+
+	/* only a bundle's is still relative (content_resolve_image) */
+	if (!img || !markdown_url_relative(img))
+		return img;
+	while (img[0] == '.' && img[1] == '/')
+		img += 2;
+	if (content_files_url(site_post_url(s, p, url, sizeof(url)), dir,
+			      sizeof(dir)) != QUIRE_OK)
+		return NULL;
+	w = snprintf(buf, bufsz, "%s%s", dir, img);
+	return w > 0 && (size_t)w < bufsz ? buf : NULL;
 }

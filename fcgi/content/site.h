@@ -109,6 +109,15 @@ struct post *site_page_folded(const struct site *s, const char *slug);
 const char *site_post_url(const struct site *s, const struct post *p,
 			  char *buf, size_t bufsz);
 
+/*
+ * p's featured image (cover:, image:) as a path from the site's root or
+ * an absolute URL: a bundle's relative one under its URL's folder
+ * (content_files_url() of site_post_url()), written into buf (bufsz
+ * bytes). NULL when p has none, or it does not fit.
+ */
+const char *site_post_image(const struct site *s, const struct post *p,
+			    char *buf, size_t bufsz);
+
 /* Writes p's URL under conf's patterns (NULL: the defaults) into url
  * (urlsz bytes, PERMALINK_MAX_URL + 1 at least) and says why site_build
  * would refuse it: it, or its base (so another form of it), is a route

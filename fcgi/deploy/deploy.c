@@ -196,7 +196,7 @@ static const struct tier_pg_hash *unchanged(const struct content_file *f)
 {
 	const struct tier_pg_hash *known = f->match;
 
-	return known && known->hash == f->hash && known->kind == f->kind ?
+	return known && !f->stale && known->hash == f->hash && known->kind == f->kind ?
 	       known : NULL;
 }
 

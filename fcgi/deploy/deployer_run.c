@@ -181,12 +181,37 @@ static enum step read_site_yaml(struct run *run)
 	return STEP_NEXT;
 }
 
+/* New permalinks move the bundles: their links, rendered absolute under
+ * their URL's folder (DESIGN §3), are rendered again, even where the
+ * file did not change. */
+static void mark_bundles_stale(struct content_file *files, size_t n,
+			       size_t *n_skipped)
+{
+	struct post probe;
+	size_t i;
+
+	memset(&probe, 0, sizeof(probe));
+	for (i = 0; i < n; i++) {
+		probe.path = files[i].path;
+		probe.kind = files[i].kind;
+		if (!content_is_bundle(&probe))
+			continue;
+		files[i].stale = 1;
+		if (files[i].skip) {
+			files[i].skip = 0;
+			(*n_skipped)--;
+		}
+	}
+}
+
 /* Reads the files whose signature is not the one PostgreSQL keeps. */
 static enum step read_changed(struct run *run)
 {
 	struct deployer *d = run->d;
 
 	deploy_skip_known(d->files, d->n_files, d->known.index, &run->n_skipped);
+	if (run->patterns_changed)
+		mark_bundles_stale(d->files, d->n_files, &run->n_skipped);
 	if (content_scan_read(d->files, &d->n_files, &run->n_errors) != QUIRE_OK) {
 		log_report("out of memory reading \"%s\"", d->dir);
 		run->rc = DEPLOY_EXIT_CONTENT;
@@ -298,7 +323,8 @@ static size_t refuse_reserved(struct run *run)
 static enum step make_plan(struct run *run)
 {
 	struct deployer *d = run->d;
-	struct content_options opt = { .unsafe_html = d->cfg->unsafe_html };
+	struct content_options opt = { .unsafe_html = d->cfg->unsafe_html,
+				       .posts_pattern = run->conf->posts };
 
 	if (deploy_plan_make(d->files, d->n_files, d->known.index, &opt,
 			     &d->plan) != QUIRE_OK) {
@@ -499,6 +525,31 @@ static enum step commit_pg(struct run *run)
 	return STEP_NEXT;
 }
 
+/* Adds r to bs (public_bundles_add): its URL, under conf's patterns, and
+ * when a bundle, its files at that URL's folder. */
+static enum quire_err bundle_add(struct public_bundles *bs,
+				 const struct siteconf *conf,
+				 const struct record *r)
+{
+	struct post tmp, *p = NULL;
+	enum quire_err rc;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.slug = r->slug;
+	tmp.kind = r->kind;
+	tmp.path = r->path;
+	tmp.date = (time_t)r->date;
+	tmp.has_date = r->has_date;
+	if (pattern_needs_categories(conf)) {
+		rc = record_to_post(r, &p);
+		if (rc == QUIRE_ENOMEM)
+			return rc;
+	}
+	rc = public_bundles_add(bs, p ? p : &tmp, conf);
+	post_free(p);
+	return rc;
+}
+
 /*
  * The content's static/ tree and the bundles' files, published into
  * QUIRE_PUBLIC_DIR for this host's web server (DESIGN §3): after the
@@ -513,19 +564,27 @@ static enum step publish_files(struct run *run)
 	struct deployer *d = run->d;
 	struct public_bundles bs = { 0 };
 	struct public_stats st;
-	struct tier_pg_hash *v = NULL;
+	struct record **recs = NULL;
 	size_t i, n = 0;
+	long long g;
 	enum quire_err rc;
 
 	if (!d->cfg->public_dir)
 		return STEP_NEXT;
-	rc = deploy_known_after(d->known.index, &d->plan, &v, NULL, &n);
+	/* what PostgreSQL now holds: each bundle's URL under the pattern
+	 * needs its date (and categories), not only its slug */
+	rc = tier_pg_index(d->pg, &recs, &n, &g);
+	if (rc != QUIRE_OK && rc != QUIRE_ENOMEM) {
+		log_report("postgresql: %s; the files were not published",
+			   tier_pg_error(d->pg));
+		run->rc = DEPLOY_EXIT_TIER;
+		return STEP_NEXT;
+	}
 	for (i = 0; i < n && rc != QUIRE_ENOMEM; i++)
-		rc = public_bundles_add(&bs, v[i].path, v[i].kind, v[i].slug);
-	free(v);
+		rc = bundle_add(&bs, run->conf, recs[i]);
+	record_array_free(recs, n);
 	if (rc != QUIRE_ENOMEM)
-		rc = public_tree_publish(d->dir, d->cfg->public_dir, bs.v, bs.n,
-					 &st);
+		rc = public_tree_publish(d->dir, d->cfg->public_dir, &bs, &st);
 	public_bundles_release(&bs);
 	if (rc == QUIRE_OK) {
 		printf("published %zu files (%zu unchanged, linked), %zu refused, "

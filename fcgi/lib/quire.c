@@ -20,6 +20,7 @@ static const char *const errs[QUIRE_ERR__MAX] = {
 	"conflict",                /* QUIRE_ECONFLICT */
 	"owned by another",        /* QUIRE_EOWNED */
 	"unknown format version",  /* QUIRE_EVERSION */
+	"differs only in case from one held", /* QUIRE_ECASE */
 };
 
 const char *quire_strerror(enum quire_err err)

@@ -22,6 +22,8 @@ enum quire_err {
 			     file gives, written through the API) */
 	QUIRE_EVERSION,   /* input of a format version this build cannot
 			     read (written by a newer one) */
+	QUIRE_ECASE,      /* the name differs only in letter case from one
+			     held (a slug's twin, DESIGN §3) */
 	QUIRE_ERR__MAX
 };
 

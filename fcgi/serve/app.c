@@ -175,11 +175,11 @@ static enum quire_err publish_files(const struct app *app,
 		return QUIRE_OK;
 	for (i = 0; i < app->content->n && rc != QUIRE_ENOMEM; i++) {
 		p = app->content->posts[i];
-		rc = public_bundles_add(&bs, p->path, p->kind, p->slug);
+		rc = public_bundles_add(&bs, p, app->content->conf);
 	}
 	if (rc != QUIRE_ENOMEM)
-		rc = public_tree_publish(cfg->content_dir, cfg->public_dir, bs.v,
-					 bs.n, &st);
+		rc = public_tree_publish(cfg->content_dir, cfg->public_dir, &bs,
+					 &st);
 	public_bundles_release(&bs);
 	if (rc == QUIRE_OK)
 		log_msg(LOG_LEVEL_INFO, "publish", "files=%zu linked=%zu "

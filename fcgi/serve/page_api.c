@@ -346,17 +346,50 @@ int page_api_markdown_type(const char *ct)
 }
 
 /*
- * 409 when PostgreSQL holds a slug equal to slug but for ASCII case (a
- * duplicate, DESIGN §3): {"error": ..., "slug": the held one}. 0 when
- * there is none; 503 when PostgreSQL cannot say. Checked before the
- * write is queued: two PUTs of such slugs at one instant may both pass.
+ * 409: slug equals other but for ASCII case (a duplicate, DESIGN §3):
+ * {"error": ..., "slug": the held one, null when not known}.
+ */
+static int api_case_error(struct response *resp, const char *slug,
+			  const char *other)
+{
+	char msg[2 * QUIRE_MAX_SLUG + 160];
+
+	snprintf(msg, sizeof(msg), "slug \"%s\" differs only in letter case "
+		 "from the existing post%s%s%s: write to that slug, or choose "
+		 "another", slug, *other ? " \"" : "", other, *other ? "\"" : "");
+	buf_reset(&resp->body);
+	buf_puts(&resp->body, "{\"error\":\"");
+	html_json_escape(&resp->body, msg, strlen(msg));
+	buf_puts(&resp->body, "\",\"slug\":");
+	if (*other) {
+		buf_putc(&resp->body, '"');
+		html_json_escape(&resp->body, other, strlen(other));
+		buf_putc(&resp->body, '"');
+	} else {
+		buf_puts(&resp->body, "null");
+	}
+	buf_puts(&resp->body, "}\n");
+	resp->status = 409;
+	resp->content_type = "application/json";
+	resp->cacheable = 0;
+	return 409;
+}
+
+/*
+ * 409 when PostgreSQL holds a slug equal to slug but for ASCII case
+ * (api_case_error). 0 when there is none; 503 when PostgreSQL cannot
+ * say. Checked before the write is queued, so most twins are told
+ * without a commit; two PUTs of such slugs at one instant both pass
+ * here, and the unique index refuses the second in the commit
+ * (QUIRE_ECASE, the same 409: page_api_answer).
  */
 static int api_other_case(const struct request *req, struct response *resp,
 			  const char *slug)
 {
-	char msg[2 * QUIRE_MAX_SLUG + 160], *other = NULL;
 	struct tier_pg *pg = tiers_pg(req->app->tiers);
+	char *other = NULL;
 	enum quire_err rc;
+	int status;
 
 	if (!pg)
 		return api_error(resp, 503, "database unavailable", 0, 0);
@@ -369,20 +402,9 @@ static int api_other_case(const struct request *req, struct response *resp,
 				 "database unavailable", 0, 0);
 	if (!other)
 		return 0;
-	snprintf(msg, sizeof(msg), "slug \"%s\" differs only in letter case "
-		 "from the existing post \"%s\": write to that slug, or choose "
-		 "another", slug, other);
-	buf_reset(&resp->body);
-	buf_puts(&resp->body, "{\"error\":\"");
-	html_json_escape(&resp->body, msg, strlen(msg));
-	buf_puts(&resp->body, "\",\"slug\":\"");
-	html_json_escape(&resp->body, other, strlen(other));
-	buf_puts(&resp->body, "\"}\n");
+	status = api_case_error(resp, slug, other);
 	free(other);
-	resp->status = 409;
-	resp->content_type = "application/json";
-	resp->cacheable = 0;
-	return 409;
+	return status;
 }
 
 static int api_put(const struct request *req, struct response *resp,
@@ -506,6 +528,8 @@ int page_api_answer(const struct commit_request *w,
 	resp->cacheable = 0;
 	if (r->rc == QUIRE_EOWNED)
 		return api_owned_error(resp, slug, r->message);
+	if (r->rc == QUIRE_ECASE)
+		return api_case_error(resp, slug, r->message);
 	if (r->rc == QUIRE_ECONFLICT)
 		return api_error(resp, 412, conflict_message(&w->cond), 0, 0);
 	if (r->rc == QUIRE_ENOTFOUND)

@@ -19,7 +19,7 @@ int page_post_show(const struct request *req, struct response *resp,
 		   const struct post *p, const char *tpl, const char *field,
 		   const char *og_type)
 {
-	char path[PERMALINK_MAX_URL + 1];
+	char path[PERMALINK_MAX_URL + 1], img[PERMALINK_MAX_URL + 256];
 	const char *url;
 	struct tvars *v = NULL, *o;
 	struct record *hold = NULL;
@@ -52,7 +52,8 @@ int page_post_show(const struct request *req, struct response *resp,
 	    tvars_set(o, "toc", toc) != QUIRE_OK)
 		goto out;
 	status = view_html(req, tpl, v, view_title_text(p), p->description, url,
-			   og_type, p->featured_image, resp);
+			   og_type, site_post_image(req->app->site, p, img,
+						    sizeof(img)), resp);
 out:
 	tvars_free(v);
 	post_free(fresh);

@@ -286,14 +286,15 @@ enum quire_err view_post(struct tvars *o, const struct site *s,
 {
 	struct post *related[RELATED_MAX];
 	struct tvars *a;
-	char d[64];
+	char d[64], img[PERMALINK_MAX_URL + 256];
 	size_t i, n;
 	enum quire_err rc;
 
 	if ((rc = view_summary(o, s, p)) != QUIRE_OK ||
 	    (rc = tvars_set(o, "html", p->html ? p->html : "")) != QUIRE_OK ||
 	    (rc = tvars_set(o, "toc", p->toc_html)) != QUIRE_OK ||
-	    (rc = tvars_set(o, "featured_image", p->featured_image)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "featured_image",
+			    site_post_image(s, p, img, sizeof(img)))) != QUIRE_OK ||
 	    (rc = tvars_set_bool(o, "has_updated", p->has_updated)) != QUIRE_OK ||
 	    (rc = add_terms(o, "categories", "/categories/", &p->categories)) != QUIRE_OK)
 		return rc;

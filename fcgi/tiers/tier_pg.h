@@ -212,9 +212,10 @@ enum quire_err tier_pg_index_site(struct tier_pg *pg, struct record ***out,
 				  size_t *n, long long *generation,
 				  char **config, size_t *config_len);
 
-/* Those of slugs[0..n) that are posts of the API (origin api), by slug,
- * into *owned (*n_owned of them; caller frees with quire_strings_free):
- * what a content deploy may not replace. QUIRE_OK, QUIRE_EIO,
+/* Those of slugs[0..n) that are posts of the API (origin api) in any
+ * letter case (as asked, sorted, each once), into *owned (*n_owned of
+ * them; caller frees with quire_strings_free): what a content deploy may
+ * neither replace nor twin (DESIGN §3). QUIRE_OK, QUIRE_EIO,
  * QUIRE_ENOMEM. */
 enum quire_err tier_pg_api_owned(struct tier_pg *pg, char *const *slugs,
 				 size_t n, char ***owned, size_t *n_owned);

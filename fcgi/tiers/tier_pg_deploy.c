@@ -39,10 +39,13 @@ struct upsert_batch {
 
 /*
  * The state of one deploy's pipeline. Results come back in the order the
- * queries went out: BEGIN, the upserts (n_many statements of
- * PG_UPSERT_ROWS records, then one statement per remaining record), the
- * delete (if any), synchronous_commit on (PG_SYNC_COMMIT_SQL), the
- * generation bump, COMMIT.
+ * queries went out: BEGIN, the delete (if any), the upserts (n_many
+ * statements of PG_UPSERT_ROWS records, then one statement per remaining
+ * record), site.yaml (if any), synchronous_commit on
+ * (PG_SYNC_COMMIT_SQL), the generation bump, COMMIT. The delete comes
+ * first: a slug given another letter case (Foo's file renamed foo) is
+ * removed before its twin is written, which the unique index on
+ * lower(slug) (schema step 8) would otherwise refuse.
  */
 struct deploy {
 	struct tier_pg *pg;
@@ -226,8 +229,8 @@ static void deploy_result(struct deploy *d, PGresult *res)
 	struct tier_pg *pg = d->pg;
 	size_t idx = d->done++;
 	ExecStatusType st = PQresultStatus(res);
-	size_t sync = 1 + d->n_upsert_stmts + (d->has_delete ? 1 : 0) +
-		      (d->config ? 1 : 0);
+	size_t first = 1 + (d->has_delete ? 1 : 0); /* the first upsert */
+	size_t sync = first + d->n_upsert_stmts + (d->config ? 1 : 0);
 	size_t bump = sync + 1;
 	long long v;
 
@@ -239,18 +242,17 @@ static void deploy_result(struct deploy *d, PGresult *res)
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		if (d->rc == QUIRE_OK)
 			pg_fail(pg, idx == 0 ? "deploy begin" :
-				idx <= d->n_upsert_stmts ? "deploy upsert" :
-				idx < sync && d->config && idx == sync - 1 ?
-				"deploy site.yaml" :
-				idx < sync ? "deploy delete" :
+				idx < first ? "deploy delete" :
+				idx < first + d->n_upsert_stmts ? "deploy upsert" :
+				idx < sync ? "deploy site.yaml" :
 				idx == sync ? "deploy synchronous_commit" :
 				idx == bump ? "deploy generation" :
 				"deploy commit", res);
 		deploy_failed(d, QUIRE_EIO);
 		return;
 	}
-	if (idx >= 1 && idx <= d->n_upsert_stmts) {
-		if (deploy_revisions(d, idx - 1, res) != QUIRE_OK) {
+	if (idx >= first && idx < first + d->n_upsert_stmts) {
+		if (deploy_revisions(d, idx - first, res) != QUIRE_OK) {
 			if (d->rc == QUIRE_OK)
 				pg_set_error(pg, "deploy upsert",
 					     "the revisions returned do not match",
@@ -389,27 +391,32 @@ static enum quire_err deploy_send_config(struct deploy *d)
 	return QUIRE_OK;
 }
 
-static enum quire_err deploy_send_tail(struct deploy *d, char *const *deletes,
-				       size_t n_deletes, struct buf *scratch)
+/* The delete of the slugs no file gives any more (none: nothing). */
+static enum quire_err deploy_send_delete(struct deploy *d,
+					 char *const *deletes, size_t n_deletes,
+					 struct buf *scratch)
 {
 	const char *values[1];
 	int lengths[1], formats[1] = { 1 };
 	enum quire_err rc;
 
-	if (n_deletes) {
-		rc = pg_text_array_encode(scratch, deletes, n_deletes);
-		if (rc != QUIRE_OK) {
-			pg_set_error(d->pg, "deploy", "bad list of deletions",
-				     NULL);
-			return rc;
-		}
-		values[0] = scratch->data;
-		lengths[0] = (int)scratch->len;
-		rc = deploy_send(d, pg_stmts[PG_STMT_DELETE].name, NULL, 1,
-				 values, lengths, formats);
-		if (rc != QUIRE_OK)
-			return rc;
+	if (!n_deletes)
+		return QUIRE_OK;
+	rc = pg_text_array_encode(scratch, deletes, n_deletes);
+	if (rc != QUIRE_OK) {
+		pg_set_error(d->pg, "deploy", "bad list of deletions", NULL);
+		return rc;
 	}
+	values[0] = scratch->data;
+	lengths[0] = (int)scratch->len;
+	return deploy_send(d, pg_stmts[PG_STMT_DELETE].name, NULL, 1, values,
+			   lengths, formats);
+}
+
+static enum quire_err deploy_send_tail(struct deploy *d)
+{
+	enum quire_err rc;
+
 	if (d->config && (rc = deploy_send_config(d)) != QUIRE_OK)
 		return rc;
 	rc = deploy_send(d, NULL, PG_SYNC_COMMIT_SQL, 0, NULL, NULL, NULL);
@@ -507,11 +514,15 @@ enum quire_err tier_pg_deploy_site(struct tier_pg *pg,
 		goto out;
 	}
 	d.rc = deploy_send(&d, NULL, "BEGIN", 0, NULL, NULL, NULL);
+	/* libpq copies the parameters as it sends: the scratch is free
+	 * again for the upserts */
+	if (d.rc == QUIRE_OK)
+		d.rc = deploy_send_delete(&d, deletes, n_deletes,
+					  &b->rows[0].arrays[0]);
 	if (d.rc == QUIRE_OK)
 		deploy_failed(&d, deploy_send_upserts(&d, b));
 	if (d.rc == QUIRE_OK)
-		d.rc = deploy_send_tail(&d, deletes, n_deletes,
-					&b->rows[0].arrays[0]);
+		d.rc = deploy_send_tail(&d);
 	/* Read what was sent, even after a failure: a pipeline with results
 	 * pending cannot be left. */
 	if (d.unsynced > 0 && !pg->broken)

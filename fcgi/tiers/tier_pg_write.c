@@ -26,6 +26,13 @@
  * to one of them is QUIRE_EOWNED, with the file's path, and is that
  * write's own outcome; the rest of the batch commits.
  *
+ * Two slugs equal but for letter case are one post (DESIGN §3): the
+ * unique index posts_slug_lower (schema step 8) refuses the second, even
+ * when both come in one batch or at one instant. That error aborts the
+ * transaction, so the batch is run again one write at a time
+ * (one_by_one), and the write refused alone is QUIRE_ECASE, its own
+ * outcome; the others commit.
+ *
  * Like a deploy it is never retried on a fresh connection: a statement
  * run again after a reset would run outside the transaction that began
  * on the old one, and a COMMIT whose answer never came may or may not
@@ -59,7 +66,19 @@ struct wparams {
 	char none[PG_INT8_ARRAY_SIZE(QUIRE_MAX_ETAGS)];
 	long long revision;
 	int sent;
+	int twin;                /* refused by posts_slug_lower: a case twin */
 };
+
+/* Whether res is PostgreSQL refusing a row for posts_slug_lower (schema
+ * step 8): a slug equal but for case to one held. */
+static int case_twin_error(const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *name = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+
+	return state && name && strcmp(state, "23505") == 0 &&
+	       strcmp(name, "posts_slug_lower") == 0;
+}
 
 /* The last three of the np parameters in p: op's precondition. */
 static void cond_params(const struct precond *c, struct wparams *p, int np)
@@ -253,6 +272,10 @@ static enum quire_err group_result(struct tier_pg *pg, const struct wstmt *t,
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
 			pg_fail(pg, "put", res);
+		/* a statement of one row: that row's own outcome, told by
+		 * tier_pg_write once the transaction is ended */
+		if (t->count == 1 && case_twin_error(res))
+			p[g[t->first]].twin = 1;
 		return QUIRE_EIO;
 	}
 	rows = (size_t)PQntuples(res);
@@ -343,6 +366,8 @@ static enum quire_err op_result(struct tier_pg *pg, struct tier_pg_op *op,
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (PQresultStatus(res) != PGRES_PIPELINE_ABORTED)
 			pg_fail(pg, op->rec ? "put" : "delete", res);
+		if (op->rec && case_twin_error(res))
+			p->twin = 1;
 		return QUIRE_EIO;
 	}
 	if (op->rec) {
@@ -694,8 +719,10 @@ enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
 		pipeline_exit(pg);
 		if (n > 1)
 			rc = one_by_one(pg, ops, n, p, generation);
+		/* alone, a case twin is that write's outcome (the batch
+		 * of several came here, one write at a time) */
 		for (i = 0; n == 1 && i < n; i++)
-			ops[i].rc = QUIRE_EIO;
+			ops[i].rc = p[i].twin ? QUIRE_ECASE : QUIRE_EIO;
 		goto out;
 	}
 	if (rc == QUIRE_OK)

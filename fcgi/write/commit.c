@@ -206,6 +206,19 @@ static void owner_message(struct commit_reply *r, const char *path)
 			 path + len - (room - 3));
 }
 
+/* A write refused as a case twin (QUIRE_ECASE): the reply names the
+ * slug held, as the check before the write does (page_api.c); "" when
+ * it cannot be read now. */
+static void twin_message(struct tier_pg *pg, struct commit_reply *r,
+			 const char *slug)
+{
+	char *other = NULL;
+
+	if (tier_pg_other_case(pg, slug, &other) == QUIRE_OK && other)
+		snprintf(r->message, sizeof(r->message), "%s", other);
+	free(other);
+}
+
 void commit_to_pg(struct tiers *t, struct commit_batch *b)
 {
 	struct tier_pg *pg = tiers_pg(t);
@@ -249,6 +262,8 @@ void commit_to_pg(struct tiers *t, struct commit_batch *b)
 			r->generation = b->gen;
 		} else if (r->rc == QUIRE_EOWNED) {
 			owner_message(r, b->ops[i].owner);
+		} else if (r->rc == QUIRE_ECASE) {
+			twin_message(pg, r, op_slug(b->ops, i));
 		} else if (r->rc != QUIRE_ECONFLICT && r->rc != QUIRE_ENOTFOUND) {
 			snprintf(r->message, sizeof(r->message), "%s",
 				 pg ? tier_pg_error(pg) : "no database connection");

@@ -9,7 +9,8 @@
 # not move). A bundle's relative image becomes an absolute URL, its
 # cover: the og:image; a reload that removes a file makes it 404; a
 # symbolic link out of the folder, a hidden file and a path of quire's
-# own are refused and named in the log.
+# own are refused and named in the log. Under a site.yaml permalink
+# pattern a bundle's files, links and og:image follow the post's URL.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -204,6 +205,50 @@ check "one tree left" [ "$(find "$T_DIR/state" -mindepth 1 -maxdepth 1 -name '.p
 printf 'User-agent: *\nDisallow:\n' >"$SITE/static/robots.txt"
 ln -s ../robots.txt "$SITE/static/images/robots-link.txt"
 check "reload" reload_and_wait 2
+
+# permalink_bundle_checks: under a Jekyll pattern (site.yaml), a
+# bundle's files, links, images and og:image follow the post's URL: one
+# ending in .html keeps its files in its folder (DESIGN §3).
+permalink_bundle_checks() {
+	local src og
+	echo "== $HTTPD_KIND: bundles under permalinks: /:year/:month/:day/:slug.html"
+	expect_body_contains /2016/10/20/trip.html FIXTURE-TRIP-BODY
+	req /2016/10/20/trip.html
+	src=$(grep -o '<img src="[^"]*"' "$T_DIR/r.body" | head -n1 | sed 's/.*src="//; s/"$//')
+	og=$(grep -o '<meta property="og:image" content="[^"]*"' "$T_DIR/r.body" |
+		sed 's/.*content="//; s/"$//')
+	check "the trip's image is /2016/10/20/view.png ($src)" [ "$src" = /2016/10/20/view.png ]
+	check "the trip's og:image is $BASE/2016/10/20/trip.jpg ($og)" \
+		[ "$og" = "$BASE/2016/10/20/trip.jpg" ]
+	expect_body_contains /2016/10/20/trip.html 'href="/2016/10/20/sub/notes.txt"'
+	expect_file /2016/10/20/view.png '^image/png$' "$SITE/posts/2016-10-20-trip/view.png"
+	expect_file /2016/10/20/trip.jpg '^image/jpeg$' "$SITE/posts/2016-10-20-trip/trip.jpg"
+	expect_file /2016/10/20/sub/notes.txt '^text/plain' "$SITE/posts/2016-10-20-trip/sub/notes.txt"
+	expect_status /posts/2016-10-20-trip/view.png 404
+	# a bundle already there moves with its post
+	expect_body_contains /2024/03/01/bundle-post.html 'src="/2024/03/01/diagram.svg"'
+	expect_file /2024/03/01/diagram.svg '^image/svg\+xml' "$SITE/posts/bundle-post/diagram.svg"
+	# a static file on a post's configured URL is not published
+	expect_header /2016/10/20/trip.html X-Quire-Worker '^[0-9]+$'
+	expect_body_lacks /2016/10/20/trip.html SHADOW-OF-TRIP
+}
+
+echo "== permalinks: a bundle's files follow the post's configured URL"
+printf 'permalinks:\n  posts: /:year/:month/:day/:slug.html\n' >"$SITE/site.yaml"
+mkdir -p "$SITE/posts/2016-10-20-trip/sub" "$SITE/static/2016/10/20"
+printf -- '---\ntitle: A trip\ncover: trip.jpg\n---\nFIXTURE-TRIP-BODY ![the view](view.png)\n\n[notes](sub/notes.txt)\n' \
+	>"$SITE/posts/2016-10-20-trip/index.md"
+printf '\x89PNG\r\n\x1a\nfixture-view' >"$SITE/posts/2016-10-20-trip/view.png"
+printf '\xff\xd8\xff\xe0fixture-trip' >"$SITE/posts/2016-10-20-trip/trip.jpg"
+printf 'trip notes\n' >"$SITE/posts/2016-10-20-trip/sub/notes.txt"
+printf 'SHADOW-OF-TRIP\n' >"$SITE/static/2016/10/20/trip.html"
+check "reload" reload_and_wait 2
+permalink_bundle_checks
+check "the log names the static file on the trip's URL" \
+	quire_log_has 'static/2016/10/20/trip\.html'
+rm -r "$SITE/site.yaml" "$SITE/posts/2016-10-20-trip" "$SITE/static/2016"
+check "reload" reload_and_wait 2
+expect_body_contains /posts/bundle-post 'src="/posts/bundle-post/diagram.svg"'
 
 echo "== lighttpd"
 stop_pid "$HTTPD_PID" nginx

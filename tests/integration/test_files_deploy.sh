@@ -5,7 +5,8 @@
 # og:image and its relative image come from the tiers; a redeploy that
 # removes a file makes it 404; a file refused (a symbolic link out of the
 # folder) is reported, the rest deployed, exit 6; a deploy through the
-# deployer (quirectl serve) publishes too.
+# deployer (quirectl serve) publishes too. Under a site.yaml permalink
+# pattern a bundle's files, links and og:image follow the post's URL.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=lib_pg.sh
@@ -135,4 +136,34 @@ done
 printf 'User-agent: again\n' >"$SITE/static/robots.txt"
 check "the deploy through the deployer succeeds" deploy
 expect_body_contains /robots.txt 'again'
+
+echo "== permalinks: a bundle's files follow the post's configured URL"
+# site.yaml's Jekyll pattern: a URL ending in .html keeps its bundle's
+# files in its folder (DESIGN §3); a bundle deployed before moves too.
+printf 'permalinks:\n  posts: /:year/:month/:day/:slug.html\n' >"$SITE/site.yaml"
+mkdir -p "$SITE/posts/2016-10-20-trip" "$SITE/static/2016/10/20"
+printf -- '---\ntitle: A trip\ncover: trip.jpg\n---\nFIXTURE-TRIP-BODY ![the view](view.png)\n' \
+	>"$SITE/posts/2016-10-20-trip/index.md"
+printf '\x89PNG\r\n\x1a\nfixture-view' >"$SITE/posts/2016-10-20-trip/view.png"
+printf '\xff\xd8\xff\xe0fixture-trip' >"$SITE/posts/2016-10-20-trip/trip.jpg"
+printf 'SHADOW-OF-TRIP\n' >"$SITE/static/2016/10/20/trip.html"
+deploy
+check "the deploy exits 6: a static file on a post's URL (got $D_STATUS)" [ "$D_STATUS" = 6 ]
+check "... naming it" grep -q 'static/2016/10/20/trip\.html' "$T_DIR/deploy.out"
+expect_body_contains /2016/10/20/trip.html FIXTURE-TRIP-BODY
+expect_header /2016/10/20/trip.html X-Quire-Worker '^[0-9]+$'
+req /2016/10/20/trip.html
+src=$(grep -o '<img src="[^"]*"' "$T_DIR/r.body" | head -n1 | sed 's/.*src="//; s/"$//')
+og=$(grep -o '<meta property="og:image" content="[^"]*"' "$T_DIR/r.body" |
+	sed 's/.*content="//; s/"$//')
+check "the trip's image is /2016/10/20/view.png ($src)" [ "$src" = /2016/10/20/view.png ]
+check "the trip's og:image is $BASE/2016/10/20/trip.jpg ($og)" \
+	[ "$og" = "$BASE/2016/10/20/trip.jpg" ]
+expect_header /2016/10/20/view.png Content-Type '^image/png$'
+expect_header /2016/10/20/trip.jpg Content-Type '^image/jpeg$'
+expect_body_contains /2024/03/01/bundle-post.html 'src="/2024/03/01/diagram.svg"'
+expect_body_contains /2024/03/01/bundle-post.html \
+	"<meta property=\"og:image\" content=\"$BASE/2024/03/01/cover.jpg\">"
+expect_header /2024/03/01/diagram.svg Content-Type '^image/svg\+xml'
+expect_status /posts/bundle-post/diagram.svg 404
 t_done

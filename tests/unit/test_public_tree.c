@@ -20,6 +20,7 @@
 #include "tmpsite.h"
 #include "content/content.h"
 #include "content/public_tree.h"
+#include "content/siteconf.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
 
@@ -119,6 +120,7 @@ static void test_names(void)
 
 static void test_files_url(void)
 {
+	struct post p;
 	char out[64];
 
 	CHECK(content_files_url("/posts/x", out, sizeof(out)) == QUIRE_OK);
@@ -129,8 +131,69 @@ static void test_files_url(void)
 	CHECK_STR(out, "/2016/10/20/");
 	CHECK(content_files_url("/posts/x", out, 9) == QUIRE_ETOOBIG);
 	CHECK(content_files_url("/posts/x", out, 10) == QUIRE_OK);
-	CHECK(content_bundle_url("My-Post", out, sizeof(out)) == QUIRE_OK);
+	memset(&p, 0, sizeof(p));
+	p.kind = POST_KIND_POST;
+	p.slug = (char *)"My-Post";
+	p.date = 1476921600; /* 2016-10-20 */
+	p.has_date = 1;
+	CHECK(content_bundle_url(&p, NULL, NULL, out, sizeof(out)) == QUIRE_OK);
 	CHECK_STR(out, "/posts/My-Post/");
+	/* the post's configured URL: .html keeps its folder, / is under it */
+	CHECK(content_bundle_url(&p, NULL, "/:year/:month/:day/:slug.html", out,
+				 sizeof(out)) == QUIRE_OK);
+	CHECK_STR(out, "/2016/10/20/");
+	CHECK(content_bundle_url(&p, "Other", "/:year/:slug/", out,
+				 sizeof(out)) == QUIRE_OK);
+	CHECK_STR(out, "/2016/Other/");
+}
+
+/* A post's bundle via public_bundles_add(), the post made from path. */
+static enum quire_err add(struct public_bundles *bs, const char *path,
+			  const char *slug, const struct siteconf *conf)
+{
+	struct post p;
+
+	memset(&p, 0, sizeof(p));
+	p.kind = POST_KIND_POST;
+	p.path = (char *)path;
+	p.slug = (char *)slug;
+	p.date = 1476921600; /* 2016-10-20 */
+	p.has_date = 1;
+	return public_bundles_add(bs, &p, conf);
+}
+
+/* A static file on a post's configured URL (or one of its redirects'
+ * forms) is refused: it would answer instead of the post. */
+static void test_taken(void)
+{
+	static const char yaml[] =
+		"permalinks:\n  posts: /:year/:month/:day/:slug.html\n";
+	struct public_bundles bs = { 0 };
+	struct public_stats st;
+	struct parse_error err;
+	struct siteconf *conf = NULL;
+	char path[2048];
+
+	tmpsite_make(root, sizeof(root), "taken");
+	mk("site");
+	mk("site/static");
+	mk("site/static/2016");
+	mk("site/static/2016/10");
+	mk("site/static/2016/10/20");
+	wr("site/static/2016/10/20/trip.html", "shadow\n");
+	wr("site/static/2016/10/20/trip", "shadow\n");
+	wr("site/static/2016/10/20/ok.png", "png\n");
+	CHECK(siteconf_parse(yaml, strlen(yaml), &conf, &err) == QUIRE_OK);
+	snprintf(path, sizeof(path), "%s/site/posts/2016-10-20-trip.md", root);
+	CHECK(add(&bs, path, "trip", conf) == QUIRE_OK);
+	CHECK(bs.n == 0 && bs.n_taken == 1);
+	snprintf(path, sizeof(path), "%s/site", root);
+	CHECK(public_tree_check(path, &bs, &st) == QUIRE_OK);
+	CHECK(st.refused == 2);
+	CHECK(st.files == 1);
+	public_bundles_release(&bs);
+	siteconf_free(conf);
+	tmpsite_remove(root);
 }
 
 static void test_publish(void)
@@ -188,18 +251,18 @@ static void test_publish(void)
 	wr(path, "over\n");
 
 	snprintf(path, sizeof(path), "%s/site/posts/b/index.md", root);
-	CHECK(public_bundles_add(&bs, path, POST_KIND_POST, "b") == QUIRE_OK);
+	CHECK(add(&bs, path, "b", NULL) == QUIRE_OK);
 	snprintf(path, sizeof(path), "%s/site/posts/b/notes.md", root);
-	CHECK(public_bundles_add(&bs, path, POST_KIND_POST, "notes") == QUIRE_OK);
+	CHECK(add(&bs, path, "notes", NULL) == QUIRE_OK);
 	CHECK(bs.n == 1);
 	/* a check writes nothing, and refuses the same (but the clash of
 	 * a file and a folder, which only the writing finds) */
 	snprintf(path, sizeof(path), "%s/site", root);
-	CHECK(public_tree_check(path, bs.v, bs.n, &st) == QUIRE_OK);
+	CHECK(public_tree_check(path, &bs, &st) == QUIRE_OK);
 	CHECK(st.refused == 5);
 	CHECK(access(pub, F_OK) != 0);
 	snprintf(path, sizeof(path), "%s/site", root);
-	CHECK(public_tree_publish(path, pub, bs.v, bs.n, &st) == QUIRE_OK);
+	CHECK(public_tree_publish(path, pub, &bs, &st) == QUIRE_OK);
 	CHECK(published("robots.txt"));
 	CHECK(published("images/a.png"));
 	CHECK(published("inside.txt"));
@@ -231,7 +294,7 @@ static void test_publish(void)
 	snprintf(path, sizeof(path), "%s/site/static/images/a.png", root);
 	CHECK(unlink(path) == 0);
 	snprintf(path, sizeof(path), "%s/site", root);
-	CHECK(public_tree_publish(path, pub, bs.v, bs.n, &st) == QUIRE_OK);
+	CHECK(public_tree_publish(path, pub, &bs, &st) == QUIRE_OK);
 	CHECK(!published("images/a.png"));
 	CHECK(published("robots.txt"));
 	CHECK(st.linked == st.files);
@@ -247,7 +310,7 @@ static void test_publish(void)
 	CHECK(mkdir(path, 0755) == 0);
 	snprintf(pub, sizeof(pub), "%s/real", root);
 	snprintf(path, sizeof(path), "%s/site", root);
-	CHECK(public_tree_publish(path, pub, bs.v, bs.n, &st) == QUIRE_EIO);
+	CHECK(public_tree_publish(path, pub, &bs, &st) == QUIRE_EIO);
 	CHECK(!published("robots.txt"));
 
 	public_bundles_release(&bs);
@@ -260,5 +323,6 @@ int main(void)
 	test_names();
 	test_files_url();
 	test_publish();
+	test_taken();
 	return check_done("test_public_tree");
 }
