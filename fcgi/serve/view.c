@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "content/html.h"
 #include "content/permalink.h"
@@ -62,9 +63,11 @@ void view_abs_url(const struct app *app, const char *path, struct buf *out)
 	buf_puts(out, path);
 }
 
-/* Adds {name, url} for each term to list field of o. */
-static enum quire_err add_terms(struct tvars *o, const char *field,
-				const char *base, const struct strlist *l)
+/* Adds {name, url} for each term to list field of o: the url is base,
+ * the term's key, then suffix. */
+static enum quire_err add_terms_in(struct tvars *o, const char *field,
+				   const char *base, const char *suffix,
+				   const struct strlist *l)
 {
 	char key[256];
 	struct buf url = BUF_INIT;
@@ -77,6 +80,7 @@ static enum quire_err add_terms(struct tvars *o, const char *field,
 		buf_reset(&url);
 		buf_puts(&url, base);
 		html_url_encode(&url, key, strlen(key));
+		buf_puts(&url, suffix);
 		t = tvars_list_add(o, field);
 		if (!t || buf_failed(&url))
 			rc = QUIRE_ENOMEM;
@@ -85,6 +89,12 @@ static enum quire_err add_terms(struct tvars *o, const char *field,
 	}
 	buf_release(&url);
 	return rc;
+}
+
+static enum quire_err add_terms(struct tvars *o, const char *field,
+				const char *base, const struct strlist *l)
+{
+	return add_terms_in(o, field, base, "", l);
 }
 
 const char *view_title_text(const struct post *p)
@@ -281,13 +291,44 @@ static size_t pick_related(const struct site *s, const struct post *p,
 	return n;
 }
 
+/* The month archive of p's date (archive_url), and the posts just
+ * newer and older (newer, older: title, url) by its rank in the index:
+ * two array reads, never a scan. */
+static enum quire_err view_neighbours(struct tvars *o, const struct site *s,
+				      const struct post *p)
+{
+	const struct post *q[2] = { site_post_newer(s, p), site_post_older(s, p) };
+	static const char *const field[2] = { "newer", "older" };
+	char url[PERMALINK_MAX_URL + 1];
+	struct tvars *n;
+	struct tm tm;
+	enum quire_err rc;
+	int i;
+
+	/* the years an archive's URL can name (page_archive.c) */
+	if (p->has_date && gmtime_r(&p->date, &tm) &&
+	    tm.tm_year + 1900 >= 1000 && tm.tm_year + 1900 <= 9999 &&
+	    (rc = tvars_setf(o, "archive_url", "/archives/%04d/%02d/",
+			     tm.tm_year + 1900, tm.tm_mon + 1)) != QUIRE_OK)
+		return rc;
+	for (i = 0; i < 2; i++) {
+		if (!q[i])
+			continue;
+		n = tvars_object(o, field[i]);
+		if (!n || (rc = set_titles(n, q[i])) != QUIRE_OK ||
+		    (rc = tvars_set(n, "url", site_post_url(s, q[i], url,
+							    sizeof(url)))) != QUIRE_OK)
+			return n ? rc : QUIRE_ENOMEM;
+	}
+	return tvars_set_bool(o, "has_neighbours", q[0] || q[1]);
+}
+
 enum quire_err view_post(struct tvars *o, const struct site *s,
 			 const struct post *p)
 {
 	struct post *related[RELATED_MAX];
-	struct tvars *a;
 	char d[64];
-	size_t i, n;
+	size_t n;
 	enum quire_err rc;
 
 	if ((rc = view_summary(o, s, p)) != QUIRE_OK ||
@@ -305,15 +346,14 @@ enum quire_err view_post(struct tvars *o, const struct site *s,
 		if ((rc = tvars_set(o, "updated_human", d)) != QUIRE_OK)
 			return rc;
 	}
-	if ((rc = tvars_list_empty(o, "authors")) != QUIRE_OK)
+	if ((rc = tvars_list_empty(o, "authors")) != QUIRE_OK ||
+	    (rc = add_terms_in(o, "authors", "/authors/", "/",
+				 &p->authors)) != QUIRE_OK)
 		return rc;
-	for (i = 0; i < p->authors.n; i++) {
-		a = tvars_list_add(o, "authors");
-		if (!a || tvars_set(a, "name", p->authors.v[i]) != QUIRE_OK)
-			return QUIRE_ENOMEM;
-	}
 	if (p->kind != POST_KIND_POST)
 		return QUIRE_OK;
+	if ((rc = view_neighbours(o, s, p)) != QUIRE_OK)
+		return rc;
 	n = pick_related(s, p, related);
 	return view_summaries(o, s, "related", related, n);
 }
