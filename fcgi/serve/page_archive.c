@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "content/html.h"
+#include "content/siteconf.h"
 #include "lib/config.h"
 #include "lib/quire.h"
 #include "serve/app.h"
@@ -25,7 +26,8 @@ static const char *const month_names[12] = {
  */
 static int paged(const struct request *req, struct response *resp,
 		 struct post *const *posts, size_t n, const char *path,
-		 const char *heading, const char *feed_url)
+		 const char *heading, const char *feed_url,
+		 const struct siteconf_author *profile)
 {
 	size_t per = (size_t)req->app->cfg->posts_per_page;
 	size_t pages = n ? (n + per - 1) / per : 1;
@@ -51,7 +53,8 @@ static int paged(const struct request *req, struct response *resp,
 	    tvars_set(v, "heading", title.data) != QUIRE_OK ||
 	    tvars_set(v, "feed_url", feed_url) != QUIRE_OK ||
 	    tvars_setf(v, "page", "%zu", page) != QUIRE_OK ||
-	    tvars_setf(v, "pages", "%zu", pages) != QUIRE_OK)
+	    tvars_setf(v, "pages", "%zu", pages) != QUIRE_OK ||
+	    (profile && view_author_profile(v, profile) != QUIRE_OK))
 		goto out;
 	if (page > 2 && tvars_setf(v, "prev_url", "%s?page=%zu", path, page - 1) != QUIRE_OK)
 		goto out;
@@ -144,7 +147,7 @@ int page_archive_year(const struct request *req, struct response *resp)
 	snprintf(path, sizeof(path), "/archives/%d/", year);
 	snprintf(heading, sizeof(heading), "Posts of %d", year);
 	return paged(req, resp, req->app->site->posts + y->first, y->n, path,
-		     heading, NULL);
+		     heading, NULL, NULL);
 }
 
 int page_archive_month(const struct request *req, struct response *resp)
@@ -162,7 +165,7 @@ int page_archive_month(const struct request *req, struct response *resp)
 	snprintf(heading, sizeof(heading), "Posts of %s %d",
 		 month_names[month - 1], year);
 	return paged(req, resp, req->app->site->posts + m->first, m->n, path,
-		     heading, NULL);
+		     heading, NULL, NULL);
 }
 
 int page_authors_index(const struct request *req, struct response *resp)
@@ -186,7 +189,8 @@ int page_authors_index(const struct request *req, struct response *resp)
 		buf_putc(&url, '/');
 		o = tvars_list_add(v, "terms");
 		if (!o || buf_failed(&url) ||
-		    tvars_set(o, "name", t->v[i].name) != QUIRE_OK ||
+		    tvars_set(o, "name", view_author_name(req->app->site,
+							  &t->v[i])) != QUIRE_OK ||
 		    tvars_set(o, "url", url.data) != QUIRE_OK ||
 		    tvars_setf(o, "count", "%zu", t->v[i].n) != QUIRE_OK)
 			goto out;
@@ -201,8 +205,8 @@ out:
 
 int page_author(const struct request *req, struct response *resp)
 {
-	const struct site_term *a = site_term_find(&req->app->site->authors,
-						   req->params[0]);
+	const struct site *s = req->app->site;
+	const struct site_term *a = site_term_find(&s->authors, req->params[0]);
 	struct buf path = BUF_INIT, heading = BUF_INIT, feed = BUF_INIT;
 	int status = 500;
 
@@ -212,10 +216,11 @@ int page_author(const struct request *req, struct response *resp)
 	html_url_encode(&path, a->key, strlen(a->key));
 	buf_putc(&path, '/');
 	buf_printf(&feed, "%sfeed.xml", path.data ? path.data : "");
-	buf_printf(&heading, "Posts by %s", a->name);
+	buf_printf(&heading, "Posts by %s", view_author_name(s, a));
 	if (!buf_failed(&path) && !buf_failed(&heading) && !buf_failed(&feed))
 		status = paged(req, resp, a->posts, a->n, path.data,
-			       heading.data, feed.data);
+			       heading.data, feed.data,
+			       siteconf_author(s->conf, a->key));
 	buf_release(&path);
 	buf_release(&heading);
 	buf_release(&feed);

@@ -195,7 +195,8 @@ int page_feed_author(const struct request *req, struct response *resp)
 
 	if (!a)
 		return page_not_found(req, resp);
-	buf_printf(&title, "%s: %s", req->app->cfg->site_title, a->name);
+	buf_printf(&title, "%s: %s", req->app->cfg->site_title,
+		   view_author_name(req->app->site, a));
 	buf_puts(&path, "/authors/");
 	html_url_encode(&path, a->key, strlen(a->key));
 	buf_puts(&path, "/feed.xml");

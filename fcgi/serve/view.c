@@ -63,11 +63,9 @@ void view_abs_url(const struct app *app, const char *path, struct buf *out)
 	buf_puts(out, path);
 }
 
-/* Adds {name, url} for each term to list field of o: the url is base,
- * the term's key, then suffix. */
-static enum quire_err add_terms_in(struct tvars *o, const char *field,
-				   const char *base, const char *suffix,
-				   const struct strlist *l)
+/* Adds {name, url} for each term to list field of o. */
+static enum quire_err add_terms(struct tvars *o, const char *field,
+				const char *base, const struct strlist *l)
 {
 	char key[256];
 	struct buf url = BUF_INIT;
@@ -80,7 +78,6 @@ static enum quire_err add_terms_in(struct tvars *o, const char *field,
 		buf_reset(&url);
 		buf_puts(&url, base);
 		html_url_encode(&url, key, strlen(key));
-		buf_puts(&url, suffix);
 		t = tvars_list_add(o, field);
 		if (!t || buf_failed(&url))
 			rc = QUIRE_ENOMEM;
@@ -89,12 +86,6 @@ static enum quire_err add_terms_in(struct tvars *o, const char *field,
 	}
 	buf_release(&url);
 	return rc;
-}
-
-static enum quire_err add_terms(struct tvars *o, const char *field,
-				const char *base, const struct strlist *l)
-{
-	return add_terms_in(o, field, base, "", l);
 }
 
 const char *view_title_text(const struct post *p)
@@ -292,6 +283,67 @@ static size_t pick_related(const struct site *s, const struct post *p,
 	return n;
 }
 
+const char *view_author_name(const struct site *s, const struct site_term *a)
+{
+	const struct siteconf_author *pr = siteconf_author(s->conf, a->key);
+
+	return pr && pr->name ? pr->name : a->name;
+}
+
+enum quire_err view_author_profile(struct tvars *v,
+				   const struct siteconf_author *a)
+{
+	struct tvars *o = tvars_object(v, "profile");
+	enum quire_err rc;
+
+	if (!o)
+		return QUIRE_ENOMEM;
+	if ((rc = tvars_set(o, "name", a->name)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "bio", a->bio)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "url", a->url)) != QUIRE_OK)
+		return rc;
+	return tvars_set(o, "avatar", a->avatar);
+}
+
+/* A post's authors: {name, url} each, and for those with a profile in
+ * site.yaml its name, bio, avatar and profile_url. */
+static enum quire_err add_authors(struct tvars *o, const struct site *s,
+				  const struct post *p)
+{
+	const struct siteconf_author *pr;
+	struct buf url = BUF_INIT;
+	struct tvars *a;
+	char key[256];
+	size_t i, bios = 0;
+	enum quire_err rc = tvars_list_empty(o, "authors");
+
+	for (i = 0; i < p->authors.n && rc == QUIRE_OK; i++) {
+		site_term_key(p->authors.v[i], key, sizeof(key));
+		pr = siteconf_author(s->conf, key);
+		buf_reset(&url);
+		buf_puts(&url, "/authors/");
+		html_url_encode(&url, key, strlen(key));
+		buf_putc(&url, '/');
+		a = tvars_list_add(o, "authors");
+		if (!a || buf_failed(&url)) {
+			rc = QUIRE_ENOMEM;
+			break;
+		}
+		if ((rc = tvars_set(a, "url", url.data)) != QUIRE_OK ||
+		    (rc = tvars_set(a, "name", pr && pr->name ? pr->name :
+				    p->authors.v[i])) != QUIRE_OK || !pr)
+			continue;
+		bios += pr->bio != NULL;
+		if ((rc = tvars_set(a, "bio", pr->bio)) == QUIRE_OK &&
+		    (rc = tvars_set(a, "avatar", pr->avatar)) == QUIRE_OK)
+			rc = tvars_set(a, "profile_url", pr->url);
+	}
+	buf_release(&url);
+	if (rc != QUIRE_OK)
+		return rc;
+	return tvars_set_bool(o, "has_bios", bios > 0);
+}
+
 /* The month archive of p's date (archive_url), and the posts just
  * newer and older (newer, older: title, url) by its rank in the index:
  * two array reads, never a scan. */
@@ -347,9 +399,7 @@ enum quire_err view_post(struct tvars *o, const struct site *s,
 		if ((rc = tvars_set(o, "updated_human", d)) != QUIRE_OK)
 			return rc;
 	}
-	if ((rc = tvars_list_empty(o, "authors")) != QUIRE_OK ||
-	    (rc = add_terms_in(o, "authors", "/authors/", "/",
-				 &p->authors)) != QUIRE_OK)
+	if ((rc = add_authors(o, s, p)) != QUIRE_OK)
 		return rc;
 	if (p->kind != POST_KIND_POST)
 		return QUIRE_OK;

@@ -15,7 +15,15 @@ arch_post() {
 archives_site() {
 	local d=$1
 	mkdir -p "$d/posts" "$d/pages"
-	printf 'title: Dated Site\nposts_per_page: 2\n' >"$d/site.yaml"
+	cat >"$d/site.yaml" <<'YAML'
+title: Dated Site
+posts_per_page: 2
+authors:
+  ann lee:
+    name: Ann B. Lee
+    bio: ANN-BIO writes about dates.
+    url: https://ann.example/
+YAML
 	arch_post "$d" may.md "In May" 2024-05-02 "Ann Lee" \
 		$'ARCH-MAY *intro*.\n\nMAY-MORE-TOO\n\n<!--more-->\n\nMAY-AFTER-MORE'
 	arch_post "$d" march-c.md "March C" 2024-03-20 "Ann Lee, Bob" \
@@ -80,14 +88,26 @@ archives_urls() {
 	echo "== authors"
 	expect_status /authors/ 200
 	req /authors/
-	check "/authors/ links Ann Lee with 4 posts" \
-		grep -Eq 'href="/authors/ann-lee/">Ann Lee</a> <span class="count">4<' "$T_DIR/r.body"
+	check "/authors/ links Ann Lee, by her profile's name, with 4 posts" \
+		grep -Eq 'href="/authors/ann-lee/">Ann B. Lee</a> <span class="count">4<' "$T_DIR/r.body"
 	check "... and Bob with 3" \
 		grep -Eq 'href="/authors/bob/">Bob</a> <span class="count">3<' "$T_DIR/r.body"
 	expect_body_contains /authors/bob/ '>March C<'
 	expect_body_contains /authors/bob/ '>March B<'
 	expect_body_contains '/authors/bob/?page=2' '>In January<'
 	expect_body_contains /authors/bob/ 'href="/authors/bob/feed.xml"'
+	echo "== an author's profile (site.yaml's authors:)"
+	expect_body_contains /authors/ann-lee/ '<h1 class="page-heading">Posts by Ann B. Lee</h1>'
+	expect_body_contains /authors/ann-lee/ '<p class="bio">ANN-BIO writes about dates.</p>'
+	expect_body_contains /authors/ann-lee/ '<a href="https://ann.example/" rel="me">'
+	expect_body_lacks /authors/bob/ 'author-profile'
+	req /posts/march-c
+	check "a post names its author by the profile" \
+		grep -qF '<a class="author" href="/authors/ann-lee/" rel="author">Ann B. Lee</a>' "$T_DIR/r.body"
+	check "... and the other as written" \
+		grep -qF '<a class="author" href="/authors/bob/" rel="author">Bob</a>' "$T_DIR/r.body"
+	check "... and shows the profile's bio" grep -qF 'ANN-BIO writes about dates.' "$T_DIR/r.body"
+	expect_body_lacks /posts/march-b 'ANN-BIO'
 	expect_status /authors/nobody/ 404
 	expect_status /authors/nobody/feed.xml 404
 	expect_status /authors/bob/feed.xml 200
