@@ -114,17 +114,6 @@ enum quire_err content_bundle_url(const char *slug, char *out, size_t size);
  */
 enum quire_err content_resolve_image(struct post *p, const char *slug);
 
-/*
- * Makes p->summary_html from its Markdown body (markdown_summary: before
- * <!--more-->, else the first paragraph), a bundle's relative URLs under
- * files_slug's folder (NULL: p's slug); none for an HTML body. Called
- * when a file is parsed (content_parse_file); not by record_to_post:
- * the tiers' index carries no body (DESIGN §3, Summaries). A render
- * error leaves none (the description is shown). QUIRE_OK or
- * QUIRE_ENOMEM.
- */
-enum quire_err content_summary(struct post *p, const char *files_slug);
-
 /* A content file found by a walk, before it is read. */
 struct content_path {
 	char *path;

@@ -19,9 +19,6 @@
  * worker doing the rendering: a hard, preemptive bound (a child process
  * or a timer) is left to the callers that render untrusted input.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1 /* memmem */
-#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -868,83 +865,6 @@ enum quire_err markdown_render_at(const char *md, size_t len, unsigned flags,
 	if (len > QUIRE_RENDER_INLINE_MAX)
 		return render_sandboxed(md, len, flags, id_prefix, base, out, err);
 	return render_here(md, len, flags, id_prefix, base, out, err);
-}
-
-/* Where the first top-level paragraph of md (len bytes) is: *start and
- * *end, byte offsets; 0 when there is none, or when it is the last
- * thing in md and md was cut (it may go on past len). */
-static int first_paragraph(const char *md, size_t len, int cut,
-			   size_t *start, size_t *end)
-{
-	cmark_parser *parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT,
-							 &arena_mem);
-	cmark_node *doc, *n;
-	int first = 0, last = 0, line = 1, found = 0;
-	size_t i;
-
-	if (!parser)
-		return 0;
-	pthread_mutex_lock(&parse_lock);
-	cmark_parser_feed(parser, md, len);
-	doc = cmark_parser_finish(parser);
-	pthread_mutex_unlock(&parse_lock);
-	for (n = doc ? cmark_node_first_child(doc) : NULL; n;
-	     n = cmark_node_next(n))
-		if (cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH) {
-			first = cmark_node_get_start_line(n);
-			last = cmark_node_get_end_line(n);
-			/* a paragraph cut by len may go on: not this one */
-			found = !cut || cmark_node_next(n) != NULL;
-			break;
-		}
-	arena_reset(); /* the parser and the tree: what the arena holds */
-	if (!found || first < 1 || last < first)
-		return 0;
-	*start = *end = len;
-	for (i = 0; i <= len; i++) {
-		if (line == first && *start == len)
-			*start = i;
-		if (i == len || md[i] == '\n') {
-			if (line == last) {
-				*end = i;
-				break;
-			}
-			line++;
-		}
-	}
-	return *start < *end;
-}
-
-enum quire_err markdown_summary(const char *md, size_t len, const char *base,
-				char **html)
-{
-	const size_t scan = 4 * QUIRE_MAX_SUMMARY_MARKDOWN;
-	struct markdown_out out;
-	const char *more;
-	size_t start = 0, end = 0;
-	enum quire_err rc;
-
-	*html = NULL;
-	more = len ? memmem(md, len, MARKDOWN_MORE, strlen(MARKDOWN_MORE)) : NULL;
-	if (more)
-		end = (size_t)(more - md);
-	else if (!first_paragraph(md, len < scan ? len : scan, len > scan,
-				  &start, &end))
-		return QUIRE_OK;
-	if (end - start > QUIRE_MAX_SUMMARY_MARKDOWN)
-		return QUIRE_OK;
-	rc = markdown_render_at(md + start, end - start, 0, "summary-", base,
-				&out, NULL);
-	if (rc != QUIRE_OK)
-		return rc;
-	free(out.toc_html);
-	/* nothing but white space before the mark: no summary */
-	if (out.html && !out.html[strspn(out.html, " \t\r\n")]) {
-		free(out.html);
-		out.html = NULL;
-	}
-	*html = out.html;
-	return QUIRE_OK;
 }
 
 void markdown_out_release(struct markdown_out *out)

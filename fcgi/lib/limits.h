@@ -36,7 +36,6 @@
 #define QUIRE_IMPORT_MAX_KEYS   4096      /* keys in a site's config or a post's frontmatter */
 #define QUIRE_API_MAX_FAILURES 10        /* wrong API tokens from one address in a window, then 429 (default) */
 #define QUIRE_API_FAILURE_WINDOW 60      /* that window, seconds (default) */
-#define QUIRE_MAX_SUMMARY_MARKDOWN 4096 /* bytes of Markdown a post's summary is made of; longer: none */
 #define QUIRE_RENDER_INLINE_MAX (8 * 1024) /* Markdown rendered in-process (worst case 0.06 s); larger in a child */
 /* CPU time for rendering one post. A sanitizer build (configure
  * --enable-sanitizers) runs every input several times slower, so its

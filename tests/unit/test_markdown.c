@@ -685,54 +685,6 @@ static void test_title_too_long(void)
 	free(t);
 }
 
-/* The summary: before <!--more-->, else the first paragraph, else none
- * (the list shows the description); raw HTML never kept. */
-static void summary_is(const char *md, const char *want)
-{
-	char *html = NULL;
-
-	CHECK(markdown_summary(md, strlen(md), NULL, &html) == QUIRE_OK);
-	if (!want) {
-		CHECK(html == NULL);
-		if (html)
-			fprintf(stderr, "  got: %s\n", html);
-	} else {
-		CHECK_STR(html ? html : "(none)", want);
-	}
-	free(html);
-}
-
-static void test_summary(void)
-{
-	static char big[4 * QUIRE_MAX_SUMMARY_MARKDOWN + 64];
-	char *html = NULL;
-
-	summary_is("One *two*.\n\nThree.\n", "<p>One <em>two</em>.</p>\n");
-	summary_is("# Heading\n\n```\ncode\n```\n\nFirst\nparagraph.\n\nNext.\n",
-		   "<p>First\nparagraph.</p>\n");
-	summary_is("Intro.\n\nMore intro.\n\n<!--more-->\n\nThe rest.\n",
-		   "<p>Intro.</p>\n<p>More intro.</p>\n");
-	summary_is("Before<!--more-->after\n", "<p>Before</p>\n");
-	summary_is("<b>raw</b> text\n\nx\n",
-		   "<p><!-- raw HTML omitted -->raw<!-- raw HTML omitted --> text</p>\n");
-	summary_is("# Only a heading\n", NULL);
-	summary_is("", NULL);
-	summary_is("<!--more-->\nrest\n", NULL);
-	summary_is("Last paragraph, no newline", "<p>Last paragraph, no newline</p>\n");
-	/* a relative image under the bundle's base */
-	CHECK(markdown_summary("![d](d.svg) text\n", 17, "/posts/b/", &html) ==
-	      QUIRE_OK);
-	CHECK(html && strstr(html, "src=\"/posts/b/d.svg\""));
-	free(html);
-	/* a first paragraph longer than the bound: none */
-	memset(big, 'a', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
-	summary_is(big, NULL);
-	memset(big, 'a', QUIRE_MAX_SUMMARY_MARKDOWN + 10);
-	memcpy(big + QUIRE_MAX_SUMMARY_MARKDOWN + 10, "\n\nshort\n", 9);
-	summary_is(big, NULL);
-}
-
 int main(void)
 {
 	markdown_init();
@@ -771,7 +723,6 @@ int main(void)
 	test_threads_same_output();
 	test_large_in_child();
 	test_pathological_refused();
-	test_summary();
 	markdown_out_release(&out);
 	return check_done("test_markdown");
 }
