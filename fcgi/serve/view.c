@@ -304,8 +304,10 @@ enum quire_err view_author_profile(struct tvars *v,
 	return tvars_set(o, "avatar", a->avatar);
 }
 
-/* A post's authors: {name, url} each, and for those with a profile in
- * site.yaml its name, bio, avatar and profile_url. */
+/* A post's authors: {name, url} each (url only when the author has a
+ * page: a version of the post newer than the index may name one the
+ * index does not know yet), and for those with a profile in site.yaml
+ * its name, bio, avatar and profile_url. */
 static enum quire_err add_authors(struct tvars *o, const struct site *s,
 				  const struct post *p)
 {
@@ -328,7 +330,8 @@ static enum quire_err add_authors(struct tvars *o, const struct site *s,
 			rc = QUIRE_ENOMEM;
 			break;
 		}
-		if ((rc = tvars_set(a, "url", url.data)) != QUIRE_OK ||
+		if ((rc = tvars_set(a, "url", site_term_find(&s->authors, key) ?
+				    url.data : NULL)) != QUIRE_OK ||
 		    (rc = tvars_set(a, "name", pr && pr->name ? pr->name :
 				    p->authors.v[i])) != QUIRE_OK || !pr)
 			continue;
