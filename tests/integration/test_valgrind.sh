@@ -48,7 +48,10 @@ for round in 1 2; do
 	for url in / /posts/ "/posts/?page=2" /posts/hello-world /posts/hello-world/ \
 		/pages/about /tags/ /tags/c /tags/c/feed.xml /categories/news /feed.xml \
 		/sitemap.xml /healthz /metrics /old/hello/ /no/such/page "/posts/?page=x" \
-		"/posts/a%2fb" "/posts/x?utm=1"; do
+		"/posts/a%2fb" "/posts/x?utm=1" /archives/ /archives/2024/ \
+		"/archives/2024/02/?page=1" /archives/1999/ /archives/2024/13/ \
+		/authors/ /authors/ada-tester/ /authors/ada-tester/feed.xml \
+		/authors/nobody/; do
 		req "$url"
 		req "$url" -H 'Accept-Encoding: gzip'
 		req "$url" -I
