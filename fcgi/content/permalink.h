@@ -48,7 +48,7 @@ enum quire_err permalink_expand(const char *pattern, const struct post *p,
  * Whether path is one of quire's own routes or under one: "/", "/posts/"
  * (the list), "/search", "/feed.xml", "/sitemap.xml", "/healthz",
  * "/metrics", and everything under "/tags/", "/categories/", "/api/",
- * "/static/", "/archives/". With or without a trailing slash.
+ * "/static/", "/archives/", "/authors/". With or without a trailing slash.
  */
 int permalink_reserved(const char *path);
 

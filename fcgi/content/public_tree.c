@@ -44,7 +44,7 @@ static const char *const reserved_top[] = {
 	"feed.xml", "sitemap.xml", "healthz", "metrics", "search",
 };
 static const char *const reserved_tree[] = {
-	"static", "api", "tags", "categories", ".quire",
+	"static", "api", "tags", "categories", "archives", "authors", ".quire",
 };
 
 /* Whether the first segment of p (after its '/') is exactly name. */

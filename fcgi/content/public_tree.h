@@ -100,7 +100,8 @@ enum quire_err public_tree_check(const char *dir, struct public_bundles *bs,
  * own, which no file may take (the web server would serve the file
  * first): "/" NAME for NAME one of posts, pages, tags, categories,
  * static, api, feed.xml, sitemap.xml, healthz, metrics, search; anything
- * under /static/, /api/, /tags/, /categories/; "/posts/X" and
+ * under /static/, /api/, /tags/, /categories/, /archives/, /authors/;
+ * "/posts/X" and
  * "/pages/X" (a post's or a page's URL: deeper paths are bundles').
  */
 int public_tree_reserved(const char *path);

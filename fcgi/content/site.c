@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <uthash.h>
 
@@ -31,14 +32,16 @@ time_t site_post_mtime(const struct post *p)
 	return p->date;
 }
 
-static int by_date_desc(const void *a, const void *b)
+int site_post_cmp(const struct post *pa, const struct post *pb)
 {
-	const struct post *pa = *(struct post *const *)a;
-	const struct post *pb = *(struct post *const *)b;
-
 	if (pa->date != pb->date)
 		return pa->date > pb->date ? -1 : 1;
 	return strcmp(pa->slug, pb->slug);
+}
+
+static int by_date_desc(const void *a, const void *b)
+{
+	return site_post_cmp(*(struct post *const *)a, *(struct post *const *)b);
 }
 
 static int by_pin_then_date(const void *a, const void *b)
@@ -252,6 +255,76 @@ const struct site_term *site_term_find(const struct site_terms *t,
 	return bsearch(&probe, t->v, t->n, sizeof(*t->v), term_cmp);
 }
 
+/* Adds posts[i] (dated) to the years and months: posts arrive newest
+ * first, so a period is a run that grows at its end. */
+static enum quire_err period_add(struct site_periods *ps, int year, int month,
+				 size_t i)
+{
+	struct site_period *last = ps->n ? &ps->v[ps->n - 1] : NULL;
+
+	if (last && last->year == year && last->month == month &&
+	    last->first + last->n == i) {
+		last->n++;
+		return QUIRE_OK;
+	}
+	if (quire_grow(&ps->v, &ps->cap, ps->n, sizeof(*ps->v), 16) != QUIRE_OK)
+		return QUIRE_ENOMEM;
+	ps->v[ps->n].year = year;
+	ps->v[ps->n].month = month;
+	ps->v[ps->n].first = i;
+	ps->v[ps->n].n = 1;
+	ps->n++;
+	return QUIRE_OK;
+}
+
+static enum quire_err periods_add(struct site *s, const struct post *p)
+{
+	struct tm tm;
+	enum quire_err rc;
+
+	if (!p->has_date || !gmtime_r(&p->date, &tm))
+		return QUIRE_OK;
+	if ((rc = period_add(&s->years, tm.tm_year + 1900, 0, p->rank)) != QUIRE_OK)
+		return rc;
+	return period_add(&s->months, tm.tm_year + 1900, tm.tm_mon + 1, p->rank);
+}
+
+const struct site_period *site_period_find(const struct site *s, int year,
+					   int month)
+{
+	const struct site_periods *ps = month ? &s->months : &s->years;
+	size_t i;
+
+	for (i = 0; i < ps->n; i++)
+		if (ps->v[i].year == year && ps->v[i].month == month)
+			return &ps->v[i];
+	return NULL;
+}
+
+/* p as the index holds it: p itself, or the post of its slug when p is
+ * another version of it (a body newer than the index). */
+static const struct post *indexed(const struct site *s, const struct post *p)
+{
+	if (p->kind != POST_KIND_POST)
+		return NULL;
+	if (p->rank < s->n_posts && s->posts[p->rank] == p)
+		return p;
+	p = site_post(s, p->slug);
+	return p && p->rank < s->n_posts && s->posts[p->rank] == p ? p : NULL;
+}
+
+struct post *site_post_newer(const struct site *s, const struct post *p)
+{
+	p = indexed(s, p);
+	return p && p->rank > 0 ? s->posts[p->rank - 1] : NULL;
+}
+
+struct post *site_post_older(const struct site *s, const struct post *p)
+{
+	p = indexed(s, p);
+	return p && p->rank + 1 < s->n_posts ? s->posts[p->rank + 1] : NULL;
+}
+
 static const char *pattern_of(const struct siteconf *conf,
 			      const struct post *p)
 {
@@ -362,7 +435,7 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 	int placed;
 	struct site *s;
 	struct post *p;
-	size_t i, j, tag_cap = 0, cat_cap = 0;
+	size_t i, j, tag_cap = 0, cat_cap = 0, author_cap = 0;
 	enum quire_err rc = QUIRE_ENOMEM;
 
 	*out = NULL;
@@ -428,6 +501,11 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 		for (j = 0; j < p->categories.n; j++)
 			if ((rc = terms_add(&s->categories, &cat_cap, p->categories.v[j], p)) != QUIRE_OK)
 				goto out;
+		for (j = 0; j < p->authors.n; j++)
+			if ((rc = terms_add(&s->authors, &author_cap, p->authors.v[j], p)) != QUIRE_OK)
+				goto out;
+		if ((rc = periods_add(s, p)) != QUIRE_OK)
+			goto out;
 	}
 	for (i = 0; i < s->n_pages; i++) {
 		p = s->pages[i];
@@ -444,6 +522,9 @@ enum quire_err site_build(struct content *c, time_t now, int enable_drafts,
 		qsort(s->tags.v, s->tags.n, sizeof(*s->tags.v), term_cmp);
 	if (s->categories.n > 1)
 		qsort(s->categories.v, s->categories.n, sizeof(*s->categories.v),
+		      term_cmp);
+	if (s->authors.n > 1)
+		qsort(s->authors.v, s->authors.n, sizeof(*s->authors.v),
 		      term_cmp);
 	*out = s;
 	return QUIRE_OK;
@@ -466,6 +547,9 @@ void site_free(struct site *s)
 	entries_free(&s->by_alias);
 	terms_release(&s->tags);
 	terms_release(&s->categories);
+	terms_release(&s->authors);
+	free(s->years.v);
+	free(s->months.v);
 	free(s->posts);
 	free(s->home);
 	free(s->pages);

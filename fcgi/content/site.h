@@ -37,6 +37,20 @@ struct site_terms {
 	size_t n;
 };
 
+/* A year or a month of visible dated posts (DESIGN §4, archives): a run
+ * of site->posts, which is newest first, so no list of its own. */
+struct site_period {
+	int year;               /* e.g. 2024 */
+	int month;              /* 1..12; 0 for a whole year */
+	size_t first;           /* its newest post: site->posts[first] */
+	size_t n;               /* how many */
+};
+
+struct site_periods {
+	struct site_period *v;  /* newest first */
+	size_t n, cap;
+};
+
 struct site {
 	struct content *content;   /* borrowed; outlives the site */
 	struct post **posts;       /* visible posts, newest first */
@@ -46,6 +60,12 @@ struct site {
 	size_t n_pages;
 	struct site_terms tags;
 	struct site_terms categories;
+	/* author: and authors: frontmatter, keyed as tags are */
+	struct site_terms authors;
+	/* years and months with visible dated posts; an undated post is
+	 * in none */
+	struct site_periods years;
+	struct site_periods months;
 	struct site_entry *by_slug;   /* posts */
 	struct site_entry *by_page;   /* pages */
 	/* the base of each post's and page's URL (permalink_base_len: no
@@ -127,6 +147,23 @@ const char *site_url_refused(const struct siteconf *conf,
 			     const struct post *p, char *url, size_t urlsz);
 const struct site_term *site_term_find(const struct site_terms *t,
 				       const char *key);
+
+/* The year (month 0) or the month of the archives, or NULL when it
+ * has no visible post: a search of a few dozen entries at most. */
+const struct site_period *site_period_find(const struct site *s, int year,
+					   int month);
+
+/* The visible posts just newer and just older than p (by date, as
+ * site->posts is sorted), for a post's previous/next links; NULL at
+ * either end, or when p is not in the index (another version of it
+ * is looked up by its slug). */
+/* The order of site->posts: newer first, then by slug; < 0 when a
+ * comes before b. Posts need not be in the index (touch.c places a new
+ * version among the old ones). */
+int site_post_cmp(const struct post *a, const struct post *b);
+
+struct post *site_post_newer(const struct site *s, const struct post *p);
+struct post *site_post_older(const struct site *s, const struct post *p);
 
 /* Writes the URL key of a tag or category name into out (outsz bytes):
  * lower-case ASCII; spaces, control characters, '/', '\\', '?', '#',

@@ -368,11 +368,98 @@ static enum quire_err feed_key(struct sp *p, yaml_event_t *key, void *arg)
 	return rc;
 }
 
+static enum quire_err author_key(struct sp *p, yaml_event_t *key, void *arg)
+{
+	struct siteconf_author *a = arg;
+	const char *k = scalar_text(key);
+	char **dst;
+	yaml_event_t v;
+	enum quire_err rc = QUIRE_OK;
+
+	if (strcmp(k, "name") == 0)
+		dst = &a->name;
+	else if (strcmp(k, "bio") == 0)
+		dst = &a->bio;
+	else if (strcmp(k, "url") == 0)
+		dst = &a->url;
+	else if (strcmp(k, "avatar") == 0)
+		dst = &a->avatar;
+	else
+		return unknown(p, key);
+	if ((rc = next_scalar(p, &v, k)) != QUIRE_OK)
+		return rc;
+	if ((dst == &a->url || dst == &a->avatar) &&
+	    !link_url_ok(scalar_text(&v)))
+		rc = fail_at(p, QUIRE_EPARSE, text_mark(&v), "an author's %s is a "
+			     "path starting with '/' or an http(s) URL", k);
+	free(*dst);
+	*dst = rc == QUIRE_OK ? strdup(scalar_text(&v)) : NULL;
+	if (rc == QUIRE_OK && !*dst)
+		rc = QUIRE_ENOMEM;
+	yaml_event_delete(&v);
+	return rc;
+}
+
+/* One entry of authors: KEY: {name, bio, url, avatar}. */
+static enum quire_err authors_entry(struct sp *p, yaml_event_t *key,
+				    void *arg)
+{
+	struct siteconf *c = p->c;
+	struct siteconf_author *a;
+	char k[256];
+	size_t i;
+	enum quire_err rc;
+
+	(void)arg;
+	permalink_term_key(scalar_text(key), k, sizeof(k));
+	if (!k[0])
+		return fail_at(p, QUIRE_EPARSE, key->start_mark,
+			       "an author's key must not be empty");
+	for (i = 0; i < c->n_authors; i++)
+		if (strcmp(c->authors[i].key, k) == 0)
+			return fail_at(p, QUIRE_EPARSE, key->start_mark,
+				       "author \"%.64s\" given twice", k);
+	if (c->n_authors == SITECONF_MAX_AUTHORS)
+		return fail_at(p, QUIRE_EPARSE, key->start_mark,
+			       "more than %d authors", SITECONF_MAX_AUTHORS);
+	if ((rc = expect(p, YAML_MAPPING_START_EVENT, "an author is "
+			 "{name, bio, url, avatar}")) != QUIRE_OK)
+		return rc;
+	a = &c->authors[c->n_authors++];
+	if (!(a->key = strdup(k)))
+		return QUIRE_ENOMEM;
+	return each_key(p, author_key, a);
+}
+
+static enum quire_err authors(struct sp *p)
+{
+	enum quire_err rc;
+
+	if ((rc = expect(p, YAML_MAPPING_START_EVENT, "authors is a map of "
+			 "KEY: {name, bio, url, avatar}")) != QUIRE_OK)
+		return rc;
+	p->c->authors = calloc(SITECONF_MAX_AUTHORS, sizeof(*p->c->authors));
+	if (!p->c->authors)
+		return QUIRE_ENOMEM;
+	return each_key(p, authors_entry, NULL);
+}
+
+const struct siteconf_author *siteconf_author(const struct siteconf *c,
+					      const char *key)
+{
+	size_t i;
+
+	for (i = 0; c && i < c->n_authors; i++)
+		if (strcmp(c->authors[i].key, key) == 0)
+			return &c->authors[i];
+	return NULL;
+}
+
 /* The key's static name, if it is one site.yaml knows; NULL if not. */
 static const char *known_key(const char *k)
 {
 	static const char *const own[] = {
-		"permalinks", "feed", "menu", "taxonomies",
+		"permalinks", "feed", "menu", "taxonomies", "authors",
 	};
 	size_t i;
 
@@ -425,6 +512,8 @@ static enum quire_err top_key(struct sp *p, yaml_event_t *key, void *arg)
 		return menu(p);
 	if (strcmp(k, "taxonomies") == 0)
 		return taxonomies(p);
+	if (strcmp(k, "authors") == 0)
+		return authors(p);
 	site_key = config_site_key(k);
 	if (!site_key)
 		return unknown(p, key);
@@ -594,6 +683,14 @@ void siteconf_free(struct siteconf *c)
 		free(c->menu[i].url);
 	}
 	free(c->menu);
+	for (i = 0; i < c->n_authors; i++) {
+		free(c->authors[i].key);
+		free(c->authors[i].name);
+		free(c->authors[i].bio);
+		free(c->authors[i].url);
+		free(c->authors[i].avatar);
+	}
+	free(c->authors);
 	free(c->text);
 	free(c);
 }

@@ -11,6 +11,10 @@
  *   menu: [{title: T, url: U}, ...]   the menu; default: the pages
  *   taxonomies: [tags, categories]    which are linked from pages
  *   feed: {entries: N, content: full|summary}
+ *   authors: {KEY: {name: N, bio: B, url: U, avatar: A}, ...}
+ *       profiles of the posts' authors, each found by its key as an
+ *       author: frontmatter name is (permalink_term_key: "Ann Lee" and
+ *       ann-lee are one); url and avatar a path or an http(s) URL
  *
  * An unknown key, a value of the wrong kind or out of range is an error
  * at its line and column; so is any YAML error. The text is kept as it
@@ -31,6 +35,7 @@
 #define SITECONF_MAX_BYTES (64 * 1024)
 #define SITECONF_MAX_MENU 64
 #define SITECONF_MAX_VALUES 16
+#define SITECONF_MAX_AUTHORS 256
 /* The feed's entries when site.yaml says nothing. */
 #define SITECONF_FEED_ENTRIES 20
 
@@ -43,6 +48,15 @@ struct siteconf_value {
 struct siteconf_link {
 	char *title;
 	char *url;
+};
+
+/* An author's profile (authors:); any field but key may be NULL. */
+struct siteconf_author {
+	char *key;           /* the URL key of the map's key */
+	char *name;          /* the name to show; NULL: as the posts write it */
+	char *bio;           /* plain text */
+	char *url;
+	char *avatar;
 };
 
 struct siteconf {
@@ -58,6 +72,8 @@ struct siteconf {
 	int show_tags, show_categories;
 	int feed_entries;
 	int feed_summary;    /* feed entries carry the description, not the body */
+	struct siteconf_author *authors;  /* as written, keys distinct */
+	size_t n_authors;
 };
 
 /*
@@ -77,6 +93,11 @@ enum quire_err siteconf_parse(const char *text, size_t len,
 enum quire_err siteconf_load(const char *dir, struct siteconf **out,
 			     char *path, size_t pathsz,
 			     struct parse_error *err);
+
+/* The profile of the author whose URL key is key (site_term_key), or
+ * NULL; c may be NULL (no site.yaml). */
+const struct siteconf_author *siteconf_author(const struct siteconf *c,
+					      const char *key);
 
 /* Whether a and b are the same text (both absent counts as the same). */
 int siteconf_same(const struct siteconf *a, const char *text, size_t len);

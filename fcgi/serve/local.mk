@@ -8,6 +8,7 @@ libquire_a_SOURCES += \
 	%reldir%/master.c %reldir%/master.h \
 	%reldir%/page.h \
 	%reldir%/page_api.c %reldir%/page_api.h \
+	%reldir%/page_archive.c \
 	%reldir%/page_feed.c \
 	%reldir%/page_health.c \
 	%reldir%/page_home.c \

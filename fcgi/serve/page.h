@@ -53,7 +53,16 @@ int page_taxonomy_tag(const struct request *req, struct response *resp);
 int page_taxonomy_categories_index(const struct request *req,
 				   struct response *resp);
 int page_taxonomy_category(const struct request *req, struct response *resp);
+/* page_archive.c: "/archives/", a year's and a month's posts (404 for
+ * a year or month with none, or not a date), "/authors/" and an
+ * author's posts. */
+int page_archives_index(const struct request *req, struct response *resp);
+int page_archive_year(const struct request *req, struct response *resp);
+int page_archive_month(const struct request *req, struct response *resp);
+int page_authors_index(const struct request *req, struct response *resp);
+int page_author(const struct request *req, struct response *resp);
 int page_feed(const struct request *req, struct response *resp);
+int page_feed_author(const struct request *req, struct response *resp);
 int page_feed_tag(const struct request *req, struct response *resp);
 int page_feed_sitemap(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);

@@ -1,5 +1,6 @@
 /*
- * page_feed.c - "/feed.xml", "/tags/TAG/feed.xml" (Atom) and "/sitemap.xml"
+ * page_feed.c - "/feed.xml", "/tags/TAG/feed.xml", "/authors/NAME/feed.xml"
+ * (Atom) and "/sitemap.xml"
  */
 #include <stdio.h>
 #include <string.h>
@@ -180,6 +181,27 @@ int page_feed_tag(const struct request *req, struct response *resp)
 	buf_puts(&path, "/feed.xml");
 	if (!buf_failed(&title) && !buf_failed(&path))
 		status = feed(req, resp, t->posts, t->n, title.data, path.data);
+	buf_release(&title);
+	buf_release(&path);
+	return status;
+}
+
+int page_feed_author(const struct request *req, struct response *resp)
+{
+	const struct site_term *a = site_term_find(&req->app->site->authors,
+						   req->params[0]);
+	struct buf title = BUF_INIT, path = BUF_INIT;
+	int status = 500;
+
+	if (!a)
+		return page_not_found(req, resp);
+	buf_printf(&title, "%s: %s", req->app->cfg->site_title,
+		   view_author_name(req->app->site, a));
+	buf_puts(&path, "/authors/");
+	html_url_encode(&path, a->key, strlen(a->key));
+	buf_puts(&path, "/feed.xml");
+	if (!buf_failed(&title) && !buf_failed(&path))
+		status = feed(req, resp, a->posts, a->n, title.data, path.data);
 	buf_release(&title);
 	buf_release(&path);
 	return status;

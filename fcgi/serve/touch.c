@@ -133,6 +133,34 @@ static int related_touched(const struct touch *t, const char *slug)
 	return 0;
 }
 
+/*
+ * Whether p's newer/older links may change: a neighbour of p's in the
+ * index is changed or gone (its title, its URL, or it moves away), or a
+ * changed post's new version comes between p's neighbours (it becomes
+ * one). Its new version may not be visible (a draft, a future date):
+ * a page made stale too many is only a miss.
+ */
+static int neighbours_touched(const struct touch *t, const struct post *p)
+{
+	const struct post *newer = site_post_newer(t->site, p);
+	const struct post *older = site_post_older(t->site, p);
+	const struct post *x;
+	size_t i;
+
+	if ((newer && slug_in(t->u, newer->slug, strlen(newer->slug))) ||
+	    (older && slug_in(t->u, older->slug, strlen(older->slug))))
+		return 1;
+	for (i = 0; i < t->u->n_posts; i++) {
+		x = t->u->posts[i];
+		if (!x || x->kind != POST_KIND_POST)
+			continue;
+		if ((!newer || site_post_cmp(newer, x) < 0) &&
+		    (!older || site_post_cmp(x, older) < 0))
+			return 1;
+	}
+	return 0;
+}
+
 int touch_page(const struct touch *t, const char *key)
 {
 	const struct post *p;
@@ -147,5 +175,6 @@ int touch_page(const struct touch *t, const char *key)
 		return 1;
 	if (slug_in(t->u, p->slug, strlen(p->slug)))
 		return 1;
-	return p->kind == POST_KIND_POST && related_touched(t, p->slug);
+	return p->kind == POST_KIND_POST &&
+	       (related_touched(t, p->slug) || neighbours_touched(t, p));
 }

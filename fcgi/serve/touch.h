@@ -5,9 +5,12 @@
  * pages the update changes: a changed post's own page and every page
  * that lists posts (home, lists, taxonomies, feeds, sitemap), and also
  * what a page shows of other posts: a post's related posts (those that
- * share a tag with it, or that it names in related_posts) and, on every
- * page, the menu of static pages. A post's page whose post shares no tag
- * with a changed post (before or after the change) and names none stays.
+ * share a tag with it, or that it names in related_posts), its newer and
+ * older posts (the neighbours of a changed post before the change, and
+ * those its new date places it between) and, on every page, the menu of
+ * static pages. A post's page whose post shares no tag with a changed
+ * post (before or after the change), names none and is no neighbour of
+ * one stays. Archives and author pages list posts: always stale.
  */
 #ifndef QUIRE_TOUCH_H
 #define QUIRE_TOUCH_H

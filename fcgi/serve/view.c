@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "content/html.h"
 #include "content/permalink.h"
@@ -281,13 +282,108 @@ static size_t pick_related(const struct site *s, const struct post *p,
 	return n;
 }
 
+const char *view_author_name(const struct site *s, const struct site_term *a)
+{
+	const struct siteconf_author *pr = siteconf_author(s->conf, a->key);
+
+	return pr && pr->name ? pr->name : a->name;
+}
+
+enum quire_err view_author_profile(struct tvars *v,
+				   const struct siteconf_author *a)
+{
+	struct tvars *o = tvars_object(v, "profile");
+	enum quire_err rc;
+
+	if (!o)
+		return QUIRE_ENOMEM;
+	if ((rc = tvars_set(o, "name", a->name)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "bio", a->bio)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "url", a->url)) != QUIRE_OK)
+		return rc;
+	return tvars_set(o, "avatar", a->avatar);
+}
+
+/* A post's authors: {name, url} each (url only when the author has a
+ * page: a version of the post newer than the index may name one the
+ * index does not know yet), and for those with a profile in site.yaml
+ * its name, bio, avatar and profile_url. */
+static enum quire_err add_authors(struct tvars *o, const struct site *s,
+				  const struct post *p)
+{
+	const struct siteconf_author *pr;
+	struct buf url = BUF_INIT;
+	struct tvars *a;
+	char key[256];
+	size_t i, bios = 0;
+	enum quire_err rc = tvars_list_empty(o, "authors");
+
+	for (i = 0; i < p->authors.n && rc == QUIRE_OK; i++) {
+		site_term_key(p->authors.v[i], key, sizeof(key));
+		pr = siteconf_author(s->conf, key);
+		buf_reset(&url);
+		buf_puts(&url, "/authors/");
+		html_url_encode(&url, key, strlen(key));
+		buf_putc(&url, '/');
+		a = tvars_list_add(o, "authors");
+		if (!a || buf_failed(&url)) {
+			rc = QUIRE_ENOMEM;
+			break;
+		}
+		if ((rc = tvars_set(a, "url", site_term_find(&s->authors, key) ?
+				    url.data : NULL)) != QUIRE_OK ||
+		    (rc = tvars_set(a, "name", pr && pr->name ? pr->name :
+				    p->authors.v[i])) != QUIRE_OK || !pr)
+			continue;
+		bios += pr->bio != NULL;
+		if ((rc = tvars_set(a, "bio", pr->bio)) == QUIRE_OK &&
+		    (rc = tvars_set(a, "avatar", pr->avatar)) == QUIRE_OK)
+			rc = tvars_set(a, "profile_url", pr->url);
+	}
+	buf_release(&url);
+	if (rc != QUIRE_OK)
+		return rc;
+	return tvars_set_bool(o, "has_bios", bios > 0);
+}
+
+/* The month archive of p's date (archive_url), and the posts just
+ * newer and older (newer, older: title, url) by its rank in the index:
+ * two array reads, never a scan. */
+static enum quire_err view_neighbours(struct tvars *o, const struct site *s,
+				      const struct post *p)
+{
+	const struct post *q[2] = { site_post_newer(s, p), site_post_older(s, p) };
+	static const char *const field[2] = { "newer", "older" };
+	char url[PERMALINK_MAX_URL + 1];
+	struct tvars *n;
+	struct tm tm;
+	enum quire_err rc;
+	int i;
+
+	/* the years an archive's URL can name (page_archive.c) */
+	if (p->has_date && gmtime_r(&p->date, &tm) &&
+	    tm.tm_year + 1900 >= 1000 && tm.tm_year + 1900 <= 9999 &&
+	    (rc = tvars_setf(o, "archive_url", "/archives/%04d/%02d/",
+			     tm.tm_year + 1900, tm.tm_mon + 1)) != QUIRE_OK)
+		return rc;
+	for (i = 0; i < 2; i++) {
+		if (!q[i])
+			continue;
+		n = tvars_object(o, field[i]);
+		if (!n || (rc = set_titles(n, q[i])) != QUIRE_OK ||
+		    (rc = tvars_set(n, "url", site_post_url(s, q[i], url,
+							    sizeof(url)))) != QUIRE_OK)
+			return n ? rc : QUIRE_ENOMEM;
+	}
+	return tvars_set_bool(o, "has_neighbours", q[0] || q[1]);
+}
+
 enum quire_err view_post(struct tvars *o, const struct site *s,
 			 const struct post *p)
 {
 	struct post *related[RELATED_MAX];
-	struct tvars *a;
 	char d[64], img[PERMALINK_MAX_URL + 256];
-	size_t i, n;
+	size_t n;
 	enum quire_err rc;
 
 	if ((rc = view_summary(o, s, p)) != QUIRE_OK ||
@@ -306,15 +402,12 @@ enum quire_err view_post(struct tvars *o, const struct site *s,
 		if ((rc = tvars_set(o, "updated_human", d)) != QUIRE_OK)
 			return rc;
 	}
-	if ((rc = tvars_list_empty(o, "authors")) != QUIRE_OK)
+	if ((rc = add_authors(o, s, p)) != QUIRE_OK)
 		return rc;
-	for (i = 0; i < p->authors.n; i++) {
-		a = tvars_list_add(o, "authors");
-		if (!a || tvars_set(a, "name", p->authors.v[i]) != QUIRE_OK)
-			return QUIRE_ENOMEM;
-	}
 	if (p->kind != POST_KIND_POST)
 		return QUIRE_OK;
+	if ((rc = view_neighbours(o, s, p)) != QUIRE_OK)
+		return rc;
 	n = pick_related(s, p, related);
 	return view_summaries(o, s, "related", related, n);
 }

@@ -35,6 +35,14 @@ enum quire_err view_summary(struct tvars *o, const struct site *s,
 enum quire_err view_summaries(struct tvars *v, const struct site *s,
 			      const char *name, struct post *const *posts,
 			      size_t n);
+/* The name to show of an author: site.yaml's profile name, else the
+ * name as the first post wrote it. */
+const char *view_author_name(const struct site *s, const struct site_term *a);
+/* Sets "profile" on v: name, bio, url, avatar of site.yaml's authors:. */
+struct siteconf_author;
+enum quire_err view_author_profile(struct tvars *v,
+				   const struct siteconf_author *a);
+
 /* Sets everything post.html shows of p on o, related posts included. */
 enum quire_err view_post(struct tvars *o, const struct site *s,
 			 const struct post *p);

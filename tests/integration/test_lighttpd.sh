@@ -51,6 +51,14 @@ expect_redirect '/tags/a%22b%3Cc%3Fd%20e%C3%A9/?page=2' 301 '/tags/a%22b%3Cc%3Fd
 expect_status /pages/about 200
 expect_status /tags/intro 200
 expect_status /categories/news 200
+# archives and authors: the same route table behind either server
+expect_status /archives/ 200
+expect_body_contains /archives/2024/02/ 'The Second Post'
+expect_status '/archives/2024/02/?page=2' 404
+expect_status /archives/1999/ 404
+expect_status /archives/2024/13/ 404
+expect_body_contains /authors/ada-tester/ 'href="/authors/ada-tester/feed.xml"'
+expect_header /authors/ada-tester/feed.xml Content-Type '^application/atom\+xml'
 
 echo "== errors through lighttpd"
 expect_status /no/such/page 404

@@ -49,7 +49,11 @@ for round in 1 2; do
 		/pages/about /tags/ /tags/c /tags/c/feed.xml /categories/news /feed.xml \
 		/sitemap.xml /healthz /metrics /old/hello/ /no/such/page "/posts/?page=x" \
 		"/posts/a%2fb" "/posts/x?utm=1" "/search?q=hello" "/search?q=hello+-x&page=2" \
-		"/search?q=%22a+b%22+or+c" /search; do
+		"/search?q=%22a+b%22+or+c" /search \
+		/archives/ /archives/2024/ \
+		"/archives/2024/02/?page=1" /archives/1999/ /archives/2024/13/ \
+		/authors/ /authors/ada-tester/ /authors/ada-tester/feed.xml \
+		/authors/nobody/; do
 		req "$url"
 		req "$url" -H 'Accept-Encoding: gzip'
 		req "$url" -I

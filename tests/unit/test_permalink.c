@@ -71,6 +71,7 @@ int main(void)
 	CHECK(refused_at("/api/:slug", 0));
 	CHECK(refused_at("/static/:slug", 0));
 	CHECK(refused_at("/archives/:slug", 0));
+	CHECK(refused_at("/authors/:slug", 0));
 
 	memset(&p, 0, sizeof(p));
 	p.kind = POST_KIND_POST;
@@ -113,6 +114,9 @@ int main(void)
 	CHECK(permalink_reserved("/api/posts/x"));
 	CHECK(permalink_reserved("/static/quire.css"));
 	CHECK(permalink_reserved("/archives/2016/"));
+	CHECK(permalink_reserved("/authors"));
+	CHECK(permalink_reserved("/authors/ann/feed.xml"));
+	CHECK(!permalink_reserved("/authorsoup"));
 	CHECK(!permalink_reserved("/posts/hello"));
 	CHECK(!permalink_reserved("/pages/about"));
 	CHECK(!permalink_reserved("/about/"));

@@ -88,6 +88,10 @@ static void test_reserved(void)
 	CHECK(public_tree_reserved("/static/quire.css"));
 	CHECK(public_tree_reserved("/api/posts/x"));
 	CHECK(public_tree_reserved("/tags/a/feed.xml"));
+	/* quire's archives and author pages: no file may shadow one */
+	CHECK(public_tree_reserved("/archives/2024/index.html"));
+	CHECK(public_tree_reserved("/archives"));
+	CHECK(public_tree_reserved("/authors/bob/feed.xml"));
 	CHECK(public_tree_reserved("/categories/c"));
 	CHECK(public_tree_reserved("relative.txt"));
 	CHECK(!public_tree_reserved("/posts/x/cover.jpg"));

@@ -13,7 +13,9 @@ int main(void)
 	static const char *const paths[] = {
 		"/", "/posts/", "/tags/", "/tags/x", "/tags/x/feed.xml",
 		"/categories/", "/categories/x", "/feed.xml", "/sitemap.xml",
-		"/healthz", "/metrics",
+		"/healthz", "/metrics", "/archives/", "/archives/2024/",
+		"/archives/2024/03/", "/authors/", "/authors/x/",
+		"/authors/x/feed.xml",
 	};
 	size_t i;
 
@@ -31,6 +33,19 @@ int main(void)
 	CHECK_STR(req->params[0], "c");
 	CHECK_STR(route_pattern("/categories/", req), "/categories/");
 	CHECK_STR(route_pattern("/categories/news", req), "/categories/*");
+	CHECK_STR(route_pattern("/archives/", req), "/archives/");
+	CHECK_STR(route_pattern("/archives/2024/", req), "/archives/*/");
+	CHECK_STR(req->params[0], "2024");
+	CHECK_STR(route_pattern("/archives/2024/03/", req), "/archives/*/*/");
+	CHECK_STR(req->params[1], "03");
+	CHECK(route_pattern("/archives/2024", req) == NULL);
+	CHECK(route_pattern("/archives/2024/03/01/", req) == NULL);
+	CHECK_STR(route_pattern("/authors/", req), "/authors/");
+	CHECK_STR(route_pattern("/authors/ann-lee/", req), "/authors/*/");
+	CHECK_STR(req->params[0], "ann-lee");
+	CHECK_STR(route_pattern("/authors/ann-lee/feed.xml", req),
+		  "/authors/*/feed.xml");
+	CHECK(route_pattern("/authors/ann-lee", req) == NULL);
 	CHECK_STR(route_pattern("/feed.xml", req), "/feed.xml");
 	CHECK_STR(route_pattern("/sitemap.xml", req), "/sitemap.xml");
 	CHECK_STR(route_pattern("/healthz", req), "/healthz");

@@ -1,7 +1,8 @@
 /*
  * test_site.c - the site's URLs: each post at its permalink, found by
  * one lookup; every old form of it one redirect away and never its own;
- * reserved and doubled URLs left out
+ * reserved and doubled URLs left out; the archives' years and months,
+ * the authors, and each post's newer and older neighbours
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,71 @@ static const char *url_of(const struct site *s, const struct post *p)
 static const char *redirect(const struct site *s, const char *path)
 {
 	return url_of(s, site_alias(s, path));
+}
+
+/* Years, months and authors from the index built at load: runs of
+ * site->posts, newest first; undated posts in none. */
+static void archives(void)
+{
+	struct content *c = site_content(NULL);
+	const struct site_period *y, *m;
+	const struct site_term *a;
+	struct post *d;
+	struct site *s;
+
+	/* 2017-03-05, by "Ann Lee" and Bob; rust by "ann lee" */
+	c->posts[c->n++] = mk(POST_KIND_POST, "posts/march.md", "march",
+			      1488672000, NULL);
+	c->posts[c->n++] = mk(POST_KIND_POST, "posts/undated.md", "undated", 0,
+			      NULL);
+	CHECK(strlist_add(&c->posts[5]->authors, "Ann Lee") == QUIRE_OK &&
+	      strlist_add(&c->posts[5]->authors, "Bob") == QUIRE_OK &&
+	      strlist_add(&c->posts[0]->authors, "ann lee") == QUIRE_OK);
+	CHECK(site_build(c, 1800000000, 0, &s) == QUIRE_OK);
+	if (!s)
+		return;
+	/* march, second, tags (one date: by slug), rust, undated */
+	CHECK(s->n_posts == 5);
+	CHECK(s->years.n == 2 && s->months.n == 3);
+	y = site_period_find(s, 2017, 0);
+	CHECK(y && y->first == 0 && y->n == 3);
+	CHECK(y && y == &s->years.v[0]);
+	m = site_period_find(s, 2017, 1);
+	CHECK(m && m->n == 2 && s->posts[m->first] == site_post(s, "second"));
+	m = site_period_find(s, 2016, 10);
+	CHECK(m && m->n == 1 && s->posts[m->first] == site_post(s, "rust"));
+	CHECK(site_period_find(s, 2017, 2) == NULL);
+	CHECK(site_period_find(s, 1999, 0) == NULL);
+	CHECK(site_period_find(s, 1970, 0) == NULL); /* undated: none */
+	CHECK(s->months.v[0].year == 2017 && s->months.v[0].month == 3);
+
+	/* authors keyed as tags: one "ann-lee" for both spellings */
+	CHECK(s->authors.n == 2);
+	a = site_term_find(&s->authors, "ann-lee");
+	CHECK(a && a->n == 2 && a->posts[0] == site_post(s, "march") &&
+	      a->posts[1] == site_post(s, "rust"));
+	CHECK(a && strcmp(a->name, "Ann Lee") == 0);
+	a = site_term_find(&s->authors, "bob");
+	CHECK(a && a->n == 1);
+
+	/* newer and older: the ranks beside */
+	CHECK(site_post_newer(s, site_post(s, "march")) == NULL);
+	CHECK(site_post_older(s, site_post(s, "march")) == site_post(s, "second"));
+	CHECK(site_post_newer(s, site_post(s, "tags")) == site_post(s, "second"));
+	CHECK(site_post_older(s, site_post(s, "tags")) == site_post(s, "rust"));
+	CHECK(site_post_older(s, site_post(s, "undated")) == NULL);
+	/* another version of a post (a body newer than the index): found
+	 * by its slug, whatever rank it says */
+	d = post_dup(site_post(s, "tags"));
+	CHECK(d != NULL);
+	if (d) {
+		d->rank = 0;
+		CHECK(site_post_older(s, d) == site_post(s, "rust"));
+		post_free(d);
+	}
+	CHECK(site_post_newer(s, site_page(s, "about")) == NULL);
+	site_free(s);
+	content_free(c);
 }
 
 int main(void)
@@ -158,5 +224,6 @@ int main(void)
 	CHECK(s->n_posts == 1 && s->n_refused == 2);
 	site_free(s);
 	content_free(c);
+	archives();
 	return check_done("test_site");
 }

@@ -53,6 +53,40 @@ static const char *value_of(const struct siteconf *c, const char *key)
 	return NULL;
 }
 
+/* authors: profiles by key, keyed as the posts' author names are;
+ * unknown keys and bad URLs refused at their line and column. */
+static void authors_profiles(void)
+{
+	struct siteconf *c = parse("authors:\n"
+				   "  Ann Lee:\n"
+				   "    bio: Writes about C.\n"
+				   "    url: https://ann.example/\n"
+				   "    avatar: /images/ann.png\n"
+				   "  bob:\n"
+				   "    name: Bob Builder\n");
+	const struct siteconf_author *a;
+
+	CHECK(c && c->n_authors == 2);
+	a = siteconf_author(c, "ann-lee");
+	CHECK(a && !a->name && a->bio && strcmp(a->bio, "Writes about C.") == 0);
+	CHECK(a && a->url && strcmp(a->url, "https://ann.example/") == 0);
+	CHECK(a && a->avatar && strcmp(a->avatar, "/images/ann.png") == 0);
+	a = siteconf_author(c, "bob");
+	CHECK(a && a->name && strcmp(a->name, "Bob Builder") == 0 && !a->bio);
+	CHECK(siteconf_author(c, "carol") == NULL);
+	CHECK(siteconf_author(NULL, "bob") == NULL);
+	siteconf_free(c);
+	CHECK(refused("authors:\n  ann:\n    colour: red\n", 3, 5,
+		      "unknown key \"colour\""));
+	CHECK(refused("authors:\n  ann:\n    url: javascript:x\n", 3, 10,
+		      "path starting with '/'"));
+	CHECK(refused("authors:\n  ann:\n    avatar: \"x.png\"\n", 3, 14,
+		      "avatar"));
+	CHECK(refused("authors:\n  Ann: {}\n  ann: {}\n", 3, 3, "given twice"));
+	CHECK(refused("authors: [ann]\n", 1, 10, "authors is a map"));
+	CHECK(refused("authors:\n  ann: Ann\n", 2, 8, "an author is"));
+}
+
 int main(void)
 {
 	struct siteconf *c;
@@ -168,5 +202,6 @@ int main(void)
 	CHECK(refused("menu:\n  - {title: a, url: /a}\nmenu:\n  - {title: b, url: /b}\n",
 		      3, 1, "\"menu\" given twice"));
 	CHECK(refused("title: a\n---\ntitle: b\n", 2, 1, "one document"));
+	authors_profiles();
 	return check_done("test_siteconf");
 }

@@ -1,7 +1,8 @@
 /*
  * test_view.c - the related posts under a post (view.c): those named
  * in related_posts first, then the posts sharing the most tags with it,
- * the newest first on a tie; never the post itself, never twice
+ * the newest first on a tie; never the post itself, never twice; its
+ * newer and older posts, its month's archive, its authors' pages
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,49 @@ static void test_term_urls(void)
 	buf_release(&url);
 }
 
+/* What post.html shows around the post p: template text tpl. */
+static void around(const struct site *s, const struct post *p,
+		   const char *tpl, const char *want)
+{
+	struct templates *t = templates_new();
+	struct tvars *v = tvars_new(), *o;
+	struct parse_error err;
+	struct buf out = BUF_INIT;
+
+	o = v ? tvars_object(v, "post") : NULL;
+	CHECK(t && o && p);
+	if (t && o && p) {
+		CHECK(templates_add(t, "n", tpl, &err) == QUIRE_OK);
+		CHECK(view_post(o, s, p) == QUIRE_OK);
+		CHECK(templates_render(t, "n", v, &out) == QUIRE_OK);
+		CHECK_STR(out.data ? out.data : "", want);
+	}
+	buf_release(&out);
+	tvars_free(v);
+	templates_free(t);
+}
+
+static void test_around(const struct site *s)
+{
+	static const char nav[] = "{{#post}}{{archive_url}} {{newer.url}} "
+				  "{{older.url}} {{has_neighbours}}{{/post}}";
+	static const char authors[] = "{{#post.authors}}{{name}}={{url}};"
+				      "{{/post.authors}}";
+	struct post *d;
+
+	around(s, site_post(s, "three"), nav,
+	       "/archives/2024/01/ /posts/pinned /posts/two-new true");
+	around(s, site_post(s, "none"), nav, "/archives/2024/01/  /posts/alone true");
+	around(s, site_post(s, "me"), nav, "/archives/2024/01/ /posts/two-old  true");
+	/* a version of me newer than the index, with an author the index
+	 * does not know yet: no link to a page that is not there */
+	d = post_dup(site_post(s, "me"));
+	CHECK(d && strlist_add(&d->authors, "Newcomer") == QUIRE_OK);
+	if (d)
+		around(s, d, authors, "Ann=/authors/ann/;Newcomer=;");
+	post_free(d);
+}
+
 int main(void)
 {
 	/* Each post's related posts, as their urls. */
@@ -121,7 +165,7 @@ int main(void)
 	markdown_init();
 	test_term_urls();
 	tmpsite_make(root, sizeof(root), "related");
-	post("2024-01-01", "me", "[a, b, c]", "");
+	post("2024-01-01", "me", "[a, b, c]", "authors: [Ann]\n");
 	post("2024-01-02", "two-old", "[a, b]", "");   /* 2 shared, older */
 	post("2024-01-05", "two-new", "[b, c, x]", ""); /* 2 shared, newer */
 	post("2024-01-03", "one-new", "[c]", "");      /* 1 shared */
@@ -149,6 +193,7 @@ int main(void)
 		related_of(s, cases[i].slug, &out);
 		CHECK_STR(out.data, cases[i].want);
 	}
+	test_around(s);
 	view_scratch_end();
 
 	buf_release(&out);

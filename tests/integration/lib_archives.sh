@@ -1,0 +1,129 @@
+# lib_archives.sh - a dated site with two authors for test_archives*.sh:
+# the archives of its years and months, its authors' pages and feeds,
+# each post's newer and older links
+# shellcheck shell=bash
+
+# arch_post DIR FILE TITLE DATE AUTHORS BODY: one post.
+arch_post() {
+	printf -- '---\ntitle: %s\ndate: %s\nauthors: [%s]\n---\n%s\n' \
+		"$3" "$4" "$5" "$6" >"$1/posts/$2"
+}
+
+# archives_site DIR: writes the site into DIR. Newest first: may, march-c,
+# march-b, march-a (2024-03), january (2024-01), autumn (2023-11); and a
+# post whose slug is a year, which no archive may shadow.
+archives_site() {
+	local d=$1
+	mkdir -p "$d/posts" "$d/pages"
+	cat >"$d/site.yaml" <<'YAML'
+title: Dated Site
+posts_per_page: 2
+authors:
+  ann lee:
+    name: Ann B. Lee
+    bio: ANN-BIO writes about dates.
+    url: https://ann.example/
+YAML
+	arch_post "$d" may.md "In May" 2024-05-02 "Ann Lee" ARCH-MAY
+	arch_post "$d" march-c.md "March C" 2024-03-20 "Ann Lee, Bob" ARCH-MARCH-C
+	arch_post "$d" march-b.md "March B" 2024-03-10 "Bob" ARCH-MARCH-B
+	arch_post "$d" march-a.md "March A" 2024-03-01 "Ann Lee" ARCH-MARCH-A
+	arch_post "$d" january.md "In January" 2024-01-15 "Bob" ARCH-JANUARY
+	arch_post "$d" autumn.md "In Autumn" 2023-11-05 "Ann Lee" ARCH-AUTUMN
+	printf -- '---\ntitle: Year Slug\ndate: 2022-06-01\nslug: "2024"\n---\nARCH-YEAR-SLUG\n' \
+		>"$d/posts/year-slug.md"
+}
+
+# archives_urls: what every mode must answer alike for archives_site.
+archives_urls() {
+	echo "== /archives/: every year and month, with counts"
+	expect_status /archives/ 200
+	req /archives/
+	check "/archives/ links 2024 with its 5 posts" \
+		grep -Eq 'href="/archives/2024/">2024</a> <span class="count">5<' "$T_DIR/r.body"
+	check "... 2024-03 with its 3" \
+		grep -Eq 'href="/archives/2024/03/">March</a> <span class="count">3<' "$T_DIR/r.body"
+	check "... 2023-11 with its 1" \
+		grep -Eq 'href="/archives/2023/11/">November</a> <span class="count">1<' "$T_DIR/r.body"
+	check "... and no month without posts" not grep -q 'href="/archives/2024/02/"' "$T_DIR/r.body"
+	check "... newest year first" before "$T_DIR/r.body" '"/archives/2024/"' '"/archives/2023/"'
+
+	echo "== a year, paginated as lists are (posts_per_page: 2)"
+	expect_body_contains /archives/2024/ '>In May<'
+	expect_body_contains /archives/2024/ '>March C<'
+	expect_body_lacks /archives/2024/ '>March B<'
+	expect_body_contains /archives/2024/ 'href="/archives/2024/?page=2" rel="next"'
+	expect_body_contains '/archives/2024/?page=2' '>March B<'
+	expect_body_contains '/archives/2024/?page=2' '>March A<'
+	expect_body_contains '/archives/2024/?page=3' '>In January<'
+	expect_body_lacks '/archives/2024/?page=3' '>In Autumn<'
+	expect_status '/archives/2024/?page=4' 404
+	req '/archives/2024/?page=2'
+	check "page 2's canonical link has its page" \
+		grep -qF "<link rel=\"canonical\" href=\"$BASE/archives/2024/?page=2\"" "$T_DIR/r.body"
+
+	echo "== a month"
+	expect_body_contains /archives/2024/03/ '>March C<'
+	expect_body_contains /archives/2024/03/ '>March B<'
+	expect_body_lacks /archives/2024/03/ '>In May<'
+	expect_body_contains '/archives/2024/03/?page=2' '>March A<'
+	expect_status '/archives/2024/03/?page=3' 404
+	expect_body_contains /archives/2023/11/ '>In Autumn<'
+
+	echo "== empty or invalid years and months: 404"
+	expect_status /archives/1999/ 404
+	expect_status /archives/2024/13/ 404
+	expect_status /archives/2024/02/ 404
+	expect_status /archives/2024/3/ 404
+	expect_status /archives/24/ 404
+	expect_status /archives/abcd/ 404
+	expect_status /archives/2024/03/01/ 404
+	expect_redirect /archives/2024 301 /archives/2024/
+	echo "== a post whose slug is a year is its own, not an archive"
+	expect_body_contains /posts/2024 ARCH-YEAR-SLUG
+
+	echo "== authors"
+	expect_status /authors/ 200
+	req /authors/
+	check "/authors/ links Ann Lee, by her profile's name, with 4 posts" \
+		grep -Eq 'href="/authors/ann-lee/">Ann B. Lee</a> <span class="count">4<' "$T_DIR/r.body"
+	check "... and Bob with 3" \
+		grep -Eq 'href="/authors/bob/">Bob</a> <span class="count">3<' "$T_DIR/r.body"
+	expect_body_contains /authors/bob/ '>March C<'
+	expect_body_contains /authors/bob/ '>March B<'
+	expect_body_contains '/authors/bob/?page=2' '>In January<'
+	expect_body_contains /authors/bob/ 'href="/authors/bob/feed.xml"'
+	echo "== an author's profile (site.yaml's authors:)"
+	expect_body_contains /authors/ann-lee/ '<h1 class="page-heading">Posts by Ann B. Lee</h1>'
+	expect_body_contains /authors/ann-lee/ '<p class="bio">ANN-BIO writes about dates.</p>'
+	expect_body_contains /authors/ann-lee/ '<a href="https://ann.example/" rel="me">'
+	expect_body_lacks /authors/bob/ 'author-profile'
+	req /posts/march-c
+	check "a post names its author by the profile" \
+		grep -qF '<a class="author" href="/authors/ann-lee/" rel="author">Ann B. Lee</a>' "$T_DIR/r.body"
+	check "... and the other as written" \
+		grep -qF '<a class="author" href="/authors/bob/" rel="author">Bob</a>' "$T_DIR/r.body"
+	check "... and shows the profile's bio" grep -qF 'ANN-BIO writes about dates.' "$T_DIR/r.body"
+	expect_body_lacks /posts/march-b 'ANN-BIO'
+	expect_status /authors/nobody/ 404
+	expect_status /authors/nobody/feed.xml 404
+	expect_status /authors/bob/feed.xml 200
+	expect_header /authors/bob/feed.xml Content-Type '^application/atom\+xml'
+	req /authors/ann-lee/feed.xml
+	cp "$T_DIR/r.body" "$T_DIR/ann.xml"
+	check_feed "$T_DIR/ann.xml" /authors/ann-lee/feed.xml 4
+
+	echo "== a post: its authors, its month, its newer and older posts"
+	req /posts/march-b
+	check "the date links to its month's archive" \
+		grep -Eq '<a href="/archives/2024/03/"><time datetime="2024-03-10">' "$T_DIR/r.body"
+	check "its author links to the author's page" \
+		grep -qF '<a class="author" href="/authors/bob/" rel="author">Bob</a>' "$T_DIR/r.body"
+	check "the newer post is rel=next" \
+		grep -qF '<a class="post-nav-newer" href="/posts/march-c" rel="next">' "$T_DIR/r.body"
+	check "the older post is rel=prev" \
+		grep -qF '<a class="post-nav-older" href="/posts/march-a" rel="prev">' "$T_DIR/r.body"
+	expect_body_lacks /posts/may 'post-nav-newer'
+	expect_body_contains /posts/may 'href="/posts/march-c" rel="prev"'
+	expect_body_lacks /posts/2024 'post-nav-older'
+}
