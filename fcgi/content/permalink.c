@@ -36,7 +36,7 @@ static int token_at(const char *s, size_t *len)
 
 /* Exact routes, compared without a trailing slash. */
 static const char *const reserved_exact[] = {
-	"", "/posts", "/search", "/feed.xml", "/sitemap.xml", "/healthz",
+	"", "/posts", "/search", "/feed.xml", "/feed.json", "/sitemap.xml", "/healthz",
 	"/metrics",
 };
 

@@ -55,6 +55,8 @@ int page_taxonomy_categories_index(const struct request *req,
 int page_taxonomy_category(const struct request *req, struct response *resp);
 int page_feed(const struct request *req, struct response *resp);
 int page_feed_tag(const struct request *req, struct response *resp);
+int page_feed_json(const struct request *req, struct response *resp);
+int page_feed_json_tag(const struct request *req, struct response *resp);
 int page_feed_sitemap(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);
 /* "/metrics": Prometheus text, where the web server allows it

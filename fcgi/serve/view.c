@@ -387,6 +387,7 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 	    tvars_set(base, "canonical", url.data) != QUIRE_OK ||
 	    tvars_set(base, "og_type", og_type ? og_type : "website") != QUIRE_OK ||
 	    tvars_setf(base, "feed_url", "%s/feed.xml", app->cfg->site_url) != QUIRE_OK ||
+	    tvars_setf(base, "json_feed_url", "%s/feed.json", app->cfg->site_url) != QUIRE_OK ||
 	    tvars_set(base, "year", year) != QUIRE_OK ||
 	    tvars_set(base, "content", body.data ? body.data : "") != QUIRE_OK)
 		goto out;

@@ -12,7 +12,8 @@ int main(void)
 	struct request *req = calloc(1, sizeof(*req));
 	static const char *const paths[] = {
 		"/", "/posts/", "/tags/", "/tags/x", "/tags/x/feed.xml",
-		"/categories/", "/categories/x", "/feed.xml", "/sitemap.xml",
+		"/categories/", "/categories/x", "/feed.xml", "/feed.json",
+		"/tags/x/feed.json", "/sitemap.xml",
 		"/healthz", "/metrics",
 	};
 	size_t i;
@@ -32,6 +33,8 @@ int main(void)
 	CHECK_STR(route_pattern("/categories/", req), "/categories/");
 	CHECK_STR(route_pattern("/categories/news", req), "/categories/*");
 	CHECK_STR(route_pattern("/feed.xml", req), "/feed.xml");
+	CHECK_STR(route_pattern("/feed.json", req), "/feed.json");
+	CHECK_STR(route_pattern("/tags/c/feed.json", req), "/tags/*/feed.json");
 	CHECK_STR(route_pattern("/sitemap.xml", req), "/sitemap.xml");
 	CHECK_STR(route_pattern("/healthz", req), "/healthz");
 	CHECK_STR(route_pattern("/metrics", req), "/metrics");
