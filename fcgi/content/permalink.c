@@ -42,7 +42,7 @@ static const char *const reserved_exact[] = {
 
 /* Whole subtrees, the folder itself included. */
 static const char *const reserved_tree[] = {
-	"/tags", "/categories", "/api", "/static", "/archives",
+	"/tags", "/categories", "/api", "/static", "/archives", "/preview",
 };
 
 int permalink_reserved(const char *path)

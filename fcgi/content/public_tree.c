@@ -41,7 +41,7 @@ static const char *const reserved_top[] = {
 	"feed.xml", "feed.json", "sitemap.xml", "healthz", "metrics", "search",
 };
 static const char *const reserved_tree[] = {
-	"static", "api", "tags", "categories", ".quire",
+	"static", "api", "tags", "categories", ".quire", "preview",
 };
 
 /* Whether the first segment of p (after its '/') is exactly name. */

@@ -14,6 +14,7 @@ struct auth;
 struct config;
 struct content;
 struct post;
+struct preview_key;
 struct record;
 struct site;
 struct templates;
@@ -39,6 +40,11 @@ struct app {
 	/* API tokens; NULL: the write API is off (no token file set); an
 	 * empty set: on, but the file gave none, so every token is refused */
 	struct auth *auth;
+	/* The preview links' key; NULL: previews are off (no key file set,
+	 * /preview/ is 404). preview_ok 0: the file gave no key, so every
+	 * link is refused until it does and quire reloads. */
+	struct preview_key *preview;
+	int preview_ok;
 	/* Changes applied (app_apply) but not yet folded into content and
 	 * site: that happens before the site's next use (app_site_ready). */
 	int site_stale;

@@ -58,6 +58,8 @@ int page_feed_tag(const struct request *req, struct response *resp);
 int page_feed_json(const struct request *req, struct response *resp);
 int page_feed_json_tag(const struct request *req, struct response *resp);
 int page_feed_sitemap(const struct request *req, struct response *resp);
+/* "/preview/SLUG": an author's signed, expiring preview (preview.h) */
+int page_preview(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);
 /* "/metrics": Prometheus text, where the web server allows it
  * (req->metrics_allowed); else the 404 page. */

@@ -31,6 +31,9 @@ struct response {
 	char etag[24];              /* set by the handler, else a content hash
 				       for a 200 */
 	int cacheable;              /* keep in L1 under the request's key */
+	/* An author's preview, or its refusal: "Cache-Control: private,
+	 * no-store" and "X-Robots-Tag: noindex", no ETag, never cached */
+	int private_page;
 };
 
 /* One variant: headers then body, contiguous. */

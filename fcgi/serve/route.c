@@ -33,6 +33,7 @@ static const struct route {
 	{ "/feed.xml", page_feed },
 	{ "/feed.json", page_feed_json },
 	{ "/sitemap.xml", page_feed_sitemap },
+	{ "/preview/*", page_preview },
 	{ "/healthz", page_health },
 	{ "/metrics", page_metrics },
 };

@@ -93,6 +93,11 @@ enum quire_err preview_key_load(const char *path, struct preview_key *key,
 	return QUIRE_OK;
 }
 
+void preview_key_wipe(struct preview_key *key)
+{
+	sodium_memzero(key->k, sizeof(key->k));
+}
+
 enum quire_err preview_key_new(const char *path, char *err, size_t errsz)
 {
 	unsigned char k[PREVIEW_FILE_MIN];

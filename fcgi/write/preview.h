@@ -38,6 +38,9 @@ struct preview_key {
 enum quire_err preview_key_load(const char *path, struct preview_key *key,
 				char *err, size_t errsz);
 
+/* Overwrites key's bytes (in a way no compiler removes). */
+void preview_key_wipe(struct preview_key *key);
+
 /*
  * Writes a new key file at path: 32 random bytes, mode 600, created
  * (never over an existing file: O_EXCL). QUIRE_OK, or QUIRE_EIO with err.

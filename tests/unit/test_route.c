@@ -13,7 +13,7 @@ int main(void)
 	static const char *const paths[] = {
 		"/", "/posts/", "/tags/", "/tags/x", "/tags/x/feed.xml",
 		"/categories/", "/categories/x", "/feed.xml", "/feed.json",
-		"/tags/x/feed.json", "/sitemap.xml",
+		"/tags/x/feed.json", "/sitemap.xml", "/preview/x",
 		"/healthz", "/metrics",
 	};
 	size_t i;
@@ -38,6 +38,10 @@ int main(void)
 	CHECK_STR(route_pattern("/sitemap.xml", req), "/sitemap.xml");
 	CHECK_STR(route_pattern("/healthz", req), "/healthz");
 	CHECK_STR(route_pattern("/metrics", req), "/metrics");
+	CHECK_STR(route_pattern("/preview/a-draft", req), "/preview/*");
+	CHECK_STR(req->params[0], "a-draft");
+	CHECK(route_pattern("/preview/", req) == NULL);
+	CHECK(route_pattern("/preview/a/b", req) == NULL);
 
 	/* The other trailing-slash forms are not routes of their own. */
 	CHECK(route_pattern("/posts", req) == NULL);
