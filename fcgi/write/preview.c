@@ -1,11 +1,11 @@
 /*
  * preview.c - signed, expiring preview links for authors
  *
- * The message signed is "SLUG\nEXP", EXP in canonical decimal: a slug
- * holds no newline (slugs are path segments), so no two (slug, exp)
- * pairs sign the same bytes, and a link whose exp was rewritten in
- * another form ("02000000000") is refused rather than parsed to the
- * same time.
+ * The message signed is "SLUG\nEXP", EXP in canonical decimal: EXP has
+ * no newline, so the last one splits the message one way only and no
+ * two (slug, exp) pairs sign the same bytes; and a link whose exp was
+ * rewritten in another form ("02000000000") is refused rather than
+ * parsed to the same time.
  */
 #include <errno.h>
 #include <fcntl.h>
