@@ -107,4 +107,17 @@ check "a reload with it" reload_and_wait 2
 expect_status "$LINK" 403
 check "quire's log says why" quire_log_has 'preview key file .* chmod 600'
 chmod 600 "$KEY"
+check "a reload with the key usable again" reload_and_wait 2
+
+echo "== through lighttpd"
+stop_pid "$HTTPD_PID" nginx
+start_lighttpd && wait_healthz || { fail "lighttpd did not start"; t_done; }
+preview draft-post
+expect_body_contains "$LINK" DRAFT-EDIT-TWO
+expect_header "$LINK" Cache-Control '^private, no-store$'
+expect_header "$LINK" X-Robots-Tag '^noindex$'
+check "a link that expired" preview draft-post --expires 1000000000
+expect_status "$LINK" 410
+expect_header /feed.json Content-Type '^application/feed\+json'
+expect_body_contains /feed.json '"version":"https://jsonfeed.org/version/1.1"'
 t_done
