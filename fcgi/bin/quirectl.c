@@ -567,7 +567,8 @@ static int cmd_preview(const struct config *cfg, int argc, char **argv)
 		if (strcmp(argv[3], "--hours") == 0 && n >= 1 &&
 		    n <= PREVIEW_MAX_HOURS)
 			exp = (long long)time(NULL) + n * 3600;
-		else if (strcmp(argv[3], "--expires") == 0 && n >= 0)
+		else if (strcmp(argv[3], "--expires") == 0 && n >= 0 &&
+			 n < 1000000000000000000LL) /* 18 digits, as checked */
 			exp = n;
 		else
 			return -1;
