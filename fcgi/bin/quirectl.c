@@ -21,6 +21,7 @@
 
 #include "build_config.h"
 #include "content/content.h"
+#include "content/html.h"
 #include "content/import_wxr.h"
 #include "content/markdown.h"
 #include "content/public_tree.h"
@@ -42,6 +43,7 @@
 #include "tiers/tier_pg.h"
 #include "tiers/tier_redis.h"
 #include "tiers/tiers.h"
+#include "write/preview.h"
 
 static void usage(FILE *f)
 {
@@ -55,12 +57,16 @@ static void usage(FILE *f)
 		"       quirectl restore [--timeout-ms N]\n"
 		"       quirectl import wordpress EXPORT.xml --out DIR [--media DIR]\n"
 		"       quirectl export --out DIR\n"
+		"       quirectl preview SLUG [--hours N | --expires UNIX]\n"
+		"       quirectl preview --new-key FILE\n"
 		"Settings come from the environment, as for quire.fcgi:\n"
 		"QUIRE_DATABASE_URL, QUIRE_REDIS_URL, QUIRE_REDIS_PREFIX,\n"
 		"QUIRE_UNSAFE_HTML; QUIRE_PID_FILE names the master to signal\n"
 		"(SIGHUP) when Redis is down; QUIRE_DEPLOY_SOCKET is where\n"
 		"`serve` answers and `deploy` asks; QUIRE_PUBLIC_DIR is where\n"
-		"`deploy` publishes static/ and the bundles' files.\n");
+		"`deploy` publishes static/ and the bundles' files;\n"
+		"QUIRE_PREVIEW_KEY_FILE signs `preview` links, under\n"
+		"QUIRE_SITE_URL.\n");
 }
 
 /*
@@ -520,6 +526,83 @@ static int cmd_import(int argc, char **argv)
 	return IMPORT_EXIT_USAGE;
 }
 
+/* The longest a preview link lives: a year. */
+#define PREVIEW_MAX_HOURS 8760
+
+/* A slug a preview link may name: one path segment, no control. */
+static int preview_slug_ok(const char *slug)
+{
+	const unsigned char *s = (const unsigned char *)slug;
+
+	if (!*s || strlen(slug) > PREVIEW_MAX_SLUG)
+		return 0;
+	for (; *s; s++)
+		if (*s < 0x20 || *s == 0x7f || *s == '/' || *s == '\\')
+			return 0;
+	return 1;
+}
+
+/* preview SLUG [--hours N | --expires UNIX]: prints the link. */
+static int cmd_preview(const struct config *cfg, int argc, char **argv)
+{
+	struct preview_key key;
+	struct buf url = BUF_INIT;
+	char err[1024], sig[PREVIEW_SIG_LEN + 1], *end;
+	long long exp = (long long)time(NULL) + 24 * 3600, n;
+	int rc = 1;
+
+	if (argc == 4 && strcmp(argv[2], "--new-key") == 0) {
+		if (preview_key_new(argv[3], err, sizeof(err)) != QUIRE_OK) {
+			log_report("%s", err);
+			return 1;
+		}
+		printf("%s: a new preview key; set QUIRE_PREVIEW_KEY_FILE=%s and "
+		       "reload quire (SIGHUP)\n", argv[3], argv[3]);
+		return DEPLOY_EXIT_OK;
+	}
+	if (argc == 5) {
+		errno = 0;
+		n = strtoll(argv[4], &end, 10);
+		if (errno || *end || end == argv[4])
+			return -1;
+		if (strcmp(argv[3], "--hours") == 0 && n >= 1 &&
+		    n <= PREVIEW_MAX_HOURS)
+			exp = (long long)time(NULL) + n * 3600;
+		else if (strcmp(argv[3], "--expires") == 0 && n >= 0 &&
+			 n < 1000000000000000000LL) /* 18 digits, as checked */
+			exp = n;
+		else
+			return -1;
+	} else if (argc != 3) {
+		return -1;
+	}
+	if (!preview_slug_ok(argv[2]))
+		return -1;
+	if (!cfg->preview_key_file) {
+		log_report("no preview key: set QUIRE_PREVIEW_KEY_FILE (see "
+			   "quirectl preview --new-key)");
+		return 1;
+	}
+	if (preview_key_load(cfg->preview_key_file, &key, err, sizeof(err)) !=
+	    QUIRE_OK) {
+		log_report("%s", err);
+		return 1;
+	}
+	if (preview_sign(&key, argv[2], exp, sig) == QUIRE_OK) {
+		buf_puts(&url, cfg->site_url);
+		buf_puts(&url, "/preview/");
+		html_url_encode(&url, argv[2], strlen(argv[2]));
+		buf_printf(&url, "?exp=%lld&sig=%s", exp, sig);
+		if (!buf_failed(&url)) {
+			printf("%s\n", url.data);
+			rc = fflush(stdout) == 0 ? DEPLOY_EXIT_OK : 1;
+		}
+	}
+	preview_key_wipe(&key);
+	buf_release(&url);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	char *env_only[] = { argv[0], NULL };
@@ -571,6 +654,9 @@ int main(int argc, char **argv)
 		 (argc == 2 || (argc == 4 && strcmp(argv[2], "--timeout-ms") == 0)))
 		rc = cmd_restore(&cfg, argc == 4 && atof(argv[3]) > 0 ?
 				 atof(argv[3]) : timeout_ms);
+	else if (strcmp(argv[1], "preview") == 0 &&
+		 (rc = cmd_preview(&cfg, argc, argv)) >= 0)
+		; /* done; a negative rc is a usage error, below */
 	else {
 		usage(stderr);
 		rc = DEPLOY_EXIT_USAGE;

@@ -16,6 +16,7 @@ libquire_a_SOURCES += \
 	%reldir%/html_sanitize.c %reldir%/html_sanitize.h \
 	%reldir%/import_wxr.c %reldir%/import_wxr.h \
 	%reldir%/import_wxr_write.c \
+	%reldir%/jsonfeed.c %reldir%/jsonfeed.h \
 	%reldir%/markdown.c %reldir%/markdown.h \
 	%reldir%/permalink.c %reldir%/permalink.h \
 	%reldir%/post.c %reldir%/post.h \

@@ -36,13 +36,14 @@ static int token_at(const char *s, size_t *len)
 
 /* Exact routes, compared without a trailing slash. */
 static const char *const reserved_exact[] = {
-	"", "/posts", "/search", "/feed.xml", "/sitemap.xml", "/healthz",
+	"", "/posts", "/search", "/feed.xml", "/feed.json", "/sitemap.xml", "/healthz",
 	"/metrics",
 };
 
 /* Whole subtrees, the folder itself included. */
 static const char *const reserved_tree[] = {
 	"/tags", "/categories", "/api", "/static", "/archives", "/authors",
+	"/preview",
 };
 
 int permalink_reserved(const char *path)

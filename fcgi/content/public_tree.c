@@ -41,10 +41,10 @@ struct pub {
 
 static const char *const reserved_top[] = {
 	"posts", "pages", "tags", "categories", "static", "api", ".quire",
-	"feed.xml", "sitemap.xml", "healthz", "metrics", "search",
+	"feed.xml", "feed.json", "sitemap.xml", "healthz", "metrics", "search",
 };
 static const char *const reserved_tree[] = {
-	"static", "api", "tags", "categories", "archives", "authors", ".quire",
+	"static", "api", "tags", "categories", "archives", "authors", ".quire", "preview",
 };
 
 /* Whether the first segment of p (after its '/') is exactly name. */

@@ -116,6 +116,11 @@ static const struct config_setting settings[] = {
 	  .arg = "FILE",
 	  .help = "bearer tokens, one a line, mode 600\n"
 		  "(none: the write API is off)" },
+	{ .name = "preview-key-file", .env = "QUIRE_PREVIEW_KEY_FILE",
+	  .type = CONFIG_OPTIONAL, .offset = FIELD(preview_key_file, char *),
+	  .arg = "FILE",
+	  .help = "key of authors' preview links, mode 600\n"
+		  "(none: /preview/ is 404)" },
 	{ .name = "api-max-failures", .env = "QUIRE_API_MAX_FAILURES",
 	  .type = CONFIG_INT, .offset = FIELD(api_max_failures, int),
 	  .min = 0, .max = 1000000, .def_num = QUIRE_API_MAX_FAILURES,

@@ -34,6 +34,7 @@ struct config {
 	char *redis_url;       /* Redis (L2); NULL: none */
 	char *redis_prefix;    /* prefix of every key and the channel */
 	char *api_token_file;  /* bearer tokens; NULL: the write API is off */
+	char *preview_key_file; /* authors' preview links; NULL: none (404) */
 	int api_max_failures;  /* wrong tokens from an address before 429; 0: no limit */
 	int api_failure_window; /* seconds they are counted in */
 	size_t max_body;       /* largest request body the API takes */

@@ -19,6 +19,7 @@
 #include "tiers/tiers.h"
 #include "write/auth.h"
 #include "write/auth_throttle.h"
+#include "write/preview.h"
 
 /* One waiting change: a new version of a post, or a slug gone. */
 struct app_change {
@@ -105,6 +106,34 @@ static enum quire_err load_tokens(struct app *app, const struct config *cfg)
 	else
 		log_msg(LOG_LEVEL_INFO, "api", "tokens=%zu from \"%s\"",
 			auth_count(app->auth), cfg->api_token_file);
+	return QUIRE_OK;
+}
+
+/* The preview links' key, read at every load: a replaced file (and a
+ * reload) is a new key, and every link of the old one is refused. A
+ * file set but unusable refuses every link rather than stop the load,
+ * as the token file does. */
+static enum quire_err load_preview_key(struct app *app,
+				       const struct config *cfg)
+{
+	char err[1024];
+	enum quire_err rc;
+
+	if (!cfg->preview_key_file || !*cfg->preview_key_file)
+		return QUIRE_OK; /* previews are off */
+	app->preview = calloc(1, sizeof(*app->preview));
+	if (!app->preview)
+		return QUIRE_ENOMEM;
+	rc = preview_key_load(cfg->preview_key_file, app->preview, err,
+			      sizeof(err));
+	app->preview_ok = rc == QUIRE_OK;
+	if (rc != QUIRE_OK)
+		log_msg(LOG_LEVEL_ERROR, "preview", "%s; every preview link is "
+			"refused (403) until that is fixed and quire reloads "
+			"(SIGHUP)", err);
+	else
+		log_msg(LOG_LEVEL_INFO, "preview", "key from \"%s\"",
+			cfg->preview_key_file);
 	return QUIRE_OK;
 }
 
@@ -214,6 +243,8 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 		goto fail;
 	}
 	rc = load_tokens(app, cfg);
+	if (rc == QUIRE_OK)
+		rc = load_preview_key(app, cfg);
 	if (rc != QUIRE_OK)
 		goto fail;
 	rc = load_content(app, cfg, prev, &opt, fall_back);
@@ -260,6 +291,11 @@ void app_release(struct app *app)
 	templates_free(app->tpl);
 	auth_free(app->auth);
 	app->auth = NULL;
+	if (app->preview)
+		preview_key_wipe(app->preview);
+	free(app->preview);
+	app->preview = NULL;
+	app->preview_ok = 0;
 	app->site = NULL;
 	app->content = NULL;
 	app->tpl = NULL;

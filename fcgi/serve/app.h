@@ -14,6 +14,7 @@ struct auth;
 struct config;
 struct content;
 struct post;
+struct preview_key;
 struct record;
 struct search;
 struct site;
@@ -50,6 +51,11 @@ struct app {
 	/* The worker's subscriber thread, for /healthz's lease (DESIGN
 	 * §13); NULL when none runs (no Redis, or the master). */
 	const struct sub *sub;
+	/* The preview links' key; NULL: previews are off (no key file set,
+	 * /preview/ is 404). preview_ok 0: the file gave no key, so every
+	 * link is refused until it does and quire reloads. */
+	struct preview_key *preview;
+	int preview_ok;
 	/* Changes applied (app_apply) but not yet folded into content and
 	 * site: that happens before the site's next use (app_site_ready). */
 	int site_stale;

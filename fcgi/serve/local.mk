@@ -16,6 +16,7 @@ libquire_a_SOURCES += \
 	%reldir%/page_metrics.c \
 	%reldir%/page_not_found.c \
 	%reldir%/page_post.c %reldir%/page_post.h \
+	%reldir%/page_preview.c \
 	%reldir%/page_search.c %reldir%/page_search.h \
 	%reldir%/page_static.c \
 	%reldir%/page_taxonomy.c \

@@ -64,7 +64,11 @@ int page_author(const struct request *req, struct response *resp);
 int page_feed(const struct request *req, struct response *resp);
 int page_feed_author(const struct request *req, struct response *resp);
 int page_feed_tag(const struct request *req, struct response *resp);
+int page_feed_json(const struct request *req, struct response *resp);
+int page_feed_json_tag(const struct request *req, struct response *resp);
 int page_feed_sitemap(const struct request *req, struct response *resp);
+/* "/preview/SLUG": an author's signed, expiring preview (preview.h) */
+int page_preview(const struct request *req, struct response *resp);
 int page_health(const struct request *req, struct response *resp);
 /* "/search?q=...": full-text search (page_search.c); never in the L1. */
 int page_search(const struct request *req, struct response *resp);

@@ -1,11 +1,13 @@
 /*
  * page_feed.c - "/feed.xml", "/tags/TAG/feed.xml", "/authors/NAME/feed.xml"
- * (Atom) and "/sitemap.xml"
+ * (Atom), "/feed.json", "/tags/TAG/feed.json" (JSON Feed 1.1) and
+ * "/sitemap.xml"
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "content/html.h"
+#include "content/jsonfeed.h"
 #include "content/post.h"
 #include "content/permalink.h"
 #include "content/record.h"
@@ -42,6 +44,28 @@ static int render_xml(const struct request *req, const char *tpl,
 	return 200;
 }
 
+/* An entry's body (none in summary mode) and the post it is of: *fresh
+ * when the body's version is newer than the index's (both to free). */
+static enum quire_err entry_body(const struct app *app, const struct post *p,
+				 const char **html, struct record **hold,
+				 struct post **fresh)
+{
+	const char *toc;
+	enum quire_err rc = QUIRE_OK;
+
+	*html = "";
+	*hold = NULL;
+	*fresh = NULL;
+	if (feed_full(app->site))
+		rc = app_body(app, p, html, &toc, hold);
+	if (rc == QUIRE_ENOTFOUND)
+		*html = ""; /* removed since the index was read: no body */
+	else if (rc != QUIRE_OK)
+		return rc;
+	/* An entry is one version whole, as a page is (page_post.c). */
+	return app_body_version(p, *hold, fresh);
+}
+
 static enum quire_err add_entry(const struct app *app, struct tvars *e,
 				const struct post *p)
 {
@@ -49,29 +73,21 @@ static enum quire_err add_entry(const struct app *app, struct tvars *e,
 	struct buf url = BUF_INIT;
 	struct record *hold = NULL;
 	struct post *fresh = NULL;
-	const char *html = "", *toc;
+	const char *html;
 	struct tvars *o;
 	size_t i;
 	int full = feed_full(app->site);
-	enum quire_err rc = QUIRE_OK;
+	enum quire_err rc;
 
 	/* The index's URL: the entry's version may be another (below). */
 	buf_puts(&url, app->cfg->site_url);
 	buf_puts(&url, site_post_url(app->site, p, path, sizeof(path)));
-	if (full)
-		rc = app_body(app, p, &html, &toc, &hold);
-	if (rc == QUIRE_ENOTFOUND)
-		html = ""; /* removed since the index was read: no body */
-	else if (rc != QUIRE_OK)
-		goto out;
-	/* An entry is one version whole, as a page is (page_post.c). */
-	rc = app_body_version(p, hold, &fresh);
+	rc = entry_body(app, p, &html, &hold, &fresh);
 	if (rc != QUIRE_OK)
 		goto out;
 	if (fresh)
 		p = fresh;
 	rc = QUIRE_ENOMEM;
-
 	if (buf_failed(&url) ||
 	    tvars_set_bool(e, "summary_only", !full) != QUIRE_OK ||
 	    tvars_set(e, "title", view_title_text(p)) != QUIRE_OK ||
@@ -166,7 +182,118 @@ int page_feed(const struct request *req, struct response *resp)
 		    "/feed.xml");
 }
 
-int page_feed_tag(const struct request *req, struct response *resp)
+/* One JSON Feed item for p. */
+static enum quire_err add_item(const struct app *app, struct buf *out,
+			       const struct post *p, int first)
+{
+	char published[64], modified[64], path[PERMALINK_MAX_URL + 1];
+	char img_buf[PERMALINK_MAX_URL + 256];
+	struct buf url = BUF_INIT, image = BUF_INIT;
+	struct jsonfeed_item it = { 0 };
+	struct record *hold = NULL;
+	struct post *fresh = NULL;
+	const char *html, *img;
+	enum quire_err rc;
+
+	buf_puts(&url, app->cfg->site_url);
+	buf_puts(&url, site_post_url(app->site, p, path, sizeof(path)));
+	rc = entry_body(app, p, &html, &hold, &fresh);
+	if (rc != QUIRE_OK)
+		goto out;
+	if (fresh)
+		p = fresh;
+	/* The post's OpenGraph image, absolute as view_html makes it (a
+	 * bundle's relative one under the post's URL: site_post_image). */
+	img = site_post_image(app->site, p, img_buf, sizeof(img_buf));
+	if (img && *img) {
+		if (!strstr(img, "://"))
+			buf_puts(&image, app->cfg->site_url);
+		buf_puts(&image, img);
+	}
+	rc = QUIRE_ENOMEM;
+	if (buf_failed(&url) || buf_failed(&image))
+		goto out;
+	view_date_rfc3339(p->date, published, sizeof(published));
+	view_date_rfc3339(site_post_mtime(p), modified, sizeof(modified));
+	it.id = url.data;
+	it.url = url.data;
+	it.title = view_title_text(p);
+	it.content_html = feed_full(app->site) ? html : NULL;
+	it.summary = p->description;
+	it.date_published = published;
+	it.date_modified = modified;
+	it.image = image.len ? image.data : NULL;
+	it.tags = &p->tags;
+	it.authors = &p->authors;
+	jsonfeed_item(out, &it, first);
+	rc = buf_failed(out) ? QUIRE_ENOMEM : QUIRE_OK;
+out:
+	buf_release(&url);
+	buf_release(&image);
+	post_free(fresh);
+	record_free(hold);
+	return rc;
+}
+
+/* A JSON Feed of posts[0..n), newest first, at self_path: the Atom
+ * feed's posts and settings (site.yaml's feed key), in JSON. */
+static int feed_json(const struct request *req, struct response *resp,
+		     struct post *const *posts, size_t n, const char *title,
+		     const char *self_path)
+{
+	const struct app *app = req->app;
+	struct buf self = BUF_INIT, home = BUF_INIT;
+	struct jsonfeed_head h = { 0 };
+	size_t i;
+	int status = 500;
+	enum quire_err rc;
+
+	if (req->uri.page > 1)
+		return page_not_found(req, resp);
+	if (n > feed_entries(app->site))
+		n = feed_entries(app->site);
+	view_abs_url(app, self_path, &self);
+	view_abs_url(app, "/", &home);
+	if (buf_failed(&self) || buf_failed(&home))
+		goto out;
+	h.title = title;
+	h.home_page_url = home.data;
+	h.feed_url = self.data;
+	h.description = app->cfg->site_description ?
+			app->cfg->site_description : app->cfg->site_title;
+	h.language = app->cfg->site_language;
+	h.author = app->cfg->site_author;
+	buf_reset(&resp->body);
+	jsonfeed_begin(&resp->body, &h);
+	for (i = 0; i < n; i++) {
+		rc = add_item(app, &resp->body, posts[i], i == 0);
+		if (rc == QUIRE_EIO)
+			status = 503;
+		if (rc != QUIRE_OK)
+			goto out;
+	}
+	jsonfeed_end(&resp->body);
+	if (buf_failed(&resp->body))
+		goto out;
+	resp->status = status = 200;
+	resp->content_type = "application/feed+json; charset=utf-8";
+	resp->cacheable = 1;
+out:
+	buf_release(&self);
+	buf_release(&home);
+	return status;
+}
+
+int page_feed_json(const struct request *req, struct response *resp)
+{
+	const struct site *s = req->app->site;
+
+	return feed_json(req, resp, s->posts, s->n_posts,
+			 req->app->cfg->site_title, "/feed.json");
+}
+
+/* The feed of the tag in req->params[0], Atom or JSON by json. */
+static int tag_feed(const struct request *req, struct response *resp, int json)
 {
 	const struct site_term *t = site_term_find(&req->app->site->tags,
 						   req->params[0]);
@@ -178,9 +305,11 @@ int page_feed_tag(const struct request *req, struct response *resp)
 	buf_printf(&title, "%s: %s", req->app->cfg->site_title, t->name);
 	buf_puts(&path, "/tags/");
 	html_url_encode(&path, t->key, strlen(t->key));
-	buf_puts(&path, "/feed.xml");
+	buf_puts(&path, json ? "/feed.json" : "/feed.xml");
 	if (!buf_failed(&title) && !buf_failed(&path))
-		status = feed(req, resp, t->posts, t->n, title.data, path.data);
+		status = json ? feed_json(req, resp, t->posts, t->n, title.data,
+					  path.data) :
+			 feed(req, resp, t->posts, t->n, title.data, path.data);
 	buf_release(&title);
 	buf_release(&path);
 	return status;
@@ -205,6 +334,16 @@ int page_feed_author(const struct request *req, struct response *resp)
 	buf_release(&title);
 	buf_release(&path);
 	return status;
+}
+
+int page_feed_tag(const struct request *req, struct response *resp)
+{
+	return tag_feed(req, resp, 0);
+}
+
+int page_feed_json_tag(const struct request *req, struct response *resp)
+{
+	return tag_feed(req, resp, 1);
 }
 
 static enum quire_err add_url(const struct app *app, struct tvars *v,

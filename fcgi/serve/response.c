@@ -159,7 +159,11 @@ static void put_headers(struct buf *b, const struct response *r, int status,
 	buf_printf(b, "Status: %d %s\r\n", status, response_reason(status));
 	if (status != 304)
 		buf_printf(b, "Content-Type: %s\r\n", r->content_type);
-	if (etag[0]) {
+	if (r->private_page) {
+		/* No copy anywhere, no index: a draft is not published. */
+		buf_puts(b, "Cache-Control: private, no-store\r\n");
+		buf_puts(b, "X-Robots-Tag: noindex\r\n");
+	} else if (etag[0]) {
 		buf_printf(b, "ETag: %s\r\n", etag);
 		/* Revalidate every time: a deploy can change any page. */
 		buf_puts(b, "Cache-Control: no-cache\r\n");
@@ -217,7 +221,7 @@ enum quire_err response_finish(const struct response *r, pid_t worker,
 	f->status = r->status;
 	if (r->etag[0]) {
 		snprintf(f->etag, sizeof(f->etag), "%s", r->etag);
-	} else if (r->status == 200) {
+	} else if (r->status == 200 && !r->private_page) {
 		unsigned long long h = XXH3_64bits(r->body.data ? r->body.data : "",
 						   r->body.len);
 		snprintf(f->etag, sizeof(f->etag), "\"%016llx\"", h);

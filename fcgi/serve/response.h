@@ -36,6 +36,9 @@ struct response {
 	 * replaced by the plain one, since a handler that failed may have
 	 * left half a page */
 	int own_error_body;
+	/* An author's preview, or its refusal: "Cache-Control: private,
+	 * no-store" and "X-Robots-Tag: noindex", no ETag, never cached */
+	int private_page;
 };
 
 /* One variant: headers then body, contiguous. */

@@ -481,7 +481,9 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 	    tvars_set(base, "canonical", url.data) != QUIRE_OK ||
 	    tvars_set(base, "og_type", og_type ? og_type : "website") != QUIRE_OK ||
 	    tvars_setf(base, "feed_url", "%s/feed.xml", app->cfg->site_url) != QUIRE_OK ||
+	    tvars_setf(base, "json_feed_url", "%s/feed.json", app->cfg->site_url) != QUIRE_OK ||
 	    tvars_set(base, "year", year) != QUIRE_OK ||
+	    tvars_set_bool(base, "noindex", resp->private_page) != QUIRE_OK ||
 	    tvars_set(base, "content", body.data ? body.data : "") != QUIRE_OK)
 		goto out;
 	if (og_image) {
@@ -500,7 +502,7 @@ int view_html(const struct request *req, const char *tpl, struct tvars *vars,
 		goto out;
 	resp->status = 200;
 	resp->content_type = "text/html; charset=utf-8";
-	resp->cacheable = 1;
+	resp->cacheable = !resp->private_page;
 	status = 200;
 out:
 	tvars_free(base);

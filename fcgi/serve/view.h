@@ -52,7 +52,8 @@ void view_scratch_end(void);
 
 /*
  * Renders template tpl with vars as the body of an HTML page, wraps it
- * in base.html and puts the result in resp (status 200, cacheable).
+ * in base.html and puts the result in resp (status 200, cacheable
+ * unless resp->private_page, which also sets base.html's noindex).
  * title is the page's own title (NULL for the home page), path its
  * canonical path. Returns an HTTP status (200, or 500 on failure).
  */

@@ -212,6 +212,11 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	req->app = app;
 	req->is_head = is_head;
 	req->n_params = 0;
+	/* The raw query, for handlers that read more than uri.c keeps (a
+	 * preview link's exp and sig): valid until the request ends. */
+	req->query = raw ? strchr(raw, '?') : NULL;
+	if (req->query)
+		req->query++;
 	req->metrics_allowed = p.quire_metrics && strcmp(p.quire_metrics, "1") == 0;
 	req->query = raw ? strchr(raw, '?') : NULL;
 	if (req->query)

@@ -9,4 +9,5 @@ libquire_a_SOURCES += \
 	%reldir%/commit_client.c %reldir%/commit_client.h \
 	%reldir%/commit_reload.c %reldir%/commit_reload.h \
 	%reldir%/commit_wire.c %reldir%/commit_wire.h \
-	%reldir%/committer.c %reldir%/committer.h
+	%reldir%/committer.c %reldir%/committer.h \
+	%reldir%/preview.c %reldir%/preview.h

@@ -6,7 +6,7 @@ set -u
 src=${QUIRE_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${QUIRE_BUILDDIR:-$src}
 fail=0
-for t in frontmatter markdown template uri redis_codec content commit_wire api html_sanitize import siteconf search_query; do
+for t in frontmatter markdown template uri redis_codec content commit_wire api html_sanitize import siteconf search_query preview; do
 	bin=$build/tests/fuzz/replay_$t
 	if [ ! -x "$bin" ]; then
 		echo "FAIL: $bin not built"

@@ -30,6 +30,14 @@ copy_test_site
 printf 'vg-token\n' >"$T_DIR/tokens"
 chmod 600 "$T_DIR/tokens"
 export QUIRE_API_TOKEN_FILE=$T_DIR/tokens
+# Preview links: a valid one (a draft's body through the tiers), an
+# expired one and an altered one.
+export QUIRE_PREVIEW_KEY_FILE=$T_DIR/preview.key QUIRE_SITE_URL=$BASE
+"$QUIRECTL" preview --new-key "$QUIRE_PREVIEW_KEY_FILE" >/dev/null || fail "no preview key"
+PREVIEW=$("$QUIRECTL" preview draft-post) || fail "no preview link"
+PREVIEW=${PREVIEW#"$BASE"}
+EXPIRED=$("$QUIRECTL" preview draft-post --expires 1000000000) || fail "no preview link"
+EXPIRED=${EXPIRED#"$BASE"}
 
 VG_LOG=$T_DIR/valgrind.log
 cat >"$T_DIR/vg-quire" <<WRAP
@@ -44,6 +52,9 @@ start_nginx
 wait_healthz 30 || { fail "quire under valgrind did not answer"; t_done; }
 
 AUTH=(-H "Authorization: Bearer vg-token" -H "Content-Type: text/markdown")
+expect_body_contains "$PREVIEW" FIXTURE-DRAFT-BODY
+expect_status "$EXPIRED" 410
+expect_body_contains /feed.json '"items":[{'
 for round in 1 2; do
 	for url in / /posts/ "/posts/?page=2" /posts/hello-world /posts/hello-world/ \
 		/pages/about /tags/ /tags/c /tags/c/feed.xml /categories/news /feed.xml \
@@ -53,7 +64,8 @@ for round in 1 2; do
 		/archives/ /archives/2024/ \
 		"/archives/2024/02/?page=1" /archives/1999/ /archives/2024/13/ \
 		/authors/ /authors/ada-tester/ /authors/ada-tester/feed.xml \
-		/authors/nobody/; do
+		/authors/nobody/ /feed.json /tags/c/feed.json \
+		"$PREVIEW" "$EXPIRED" "${PREVIEW/exp=/exp=1}" /preview/draft-post; do
 		req "$url"
 		req "$url" -H 'Accept-Encoding: gzip'
 		req "$url" -I

@@ -79,6 +79,8 @@ static void sparse(const char *rel, off_t size)
 static void test_reserved(void)
 {
 	CHECK(public_tree_reserved("/feed.xml"));
+	CHECK(public_tree_reserved("/feed.json"));
+	CHECK(public_tree_reserved("/preview/x"));
 	CHECK(public_tree_reserved("/sitemap.xml"));
 	CHECK(public_tree_reserved("/healthz"));
 	CHECK(public_tree_reserved("/metrics"));

@@ -12,7 +12,8 @@ int main(void)
 	struct request *req = calloc(1, sizeof(*req));
 	static const char *const paths[] = {
 		"/", "/posts/", "/tags/", "/tags/x", "/tags/x/feed.xml",
-		"/categories/", "/categories/x", "/feed.xml", "/sitemap.xml",
+		"/categories/", "/categories/x", "/feed.xml", "/feed.json",
+		"/tags/x/feed.json", "/sitemap.xml", "/preview/x",
 		"/healthz", "/metrics", "/archives/", "/archives/2024/",
 		"/archives/2024/03/", "/authors/", "/authors/x/",
 		"/authors/x/feed.xml",
@@ -47,9 +48,15 @@ int main(void)
 		  "/authors/*/feed.xml");
 	CHECK(route_pattern("/authors/ann-lee", req) == NULL);
 	CHECK_STR(route_pattern("/feed.xml", req), "/feed.xml");
+	CHECK_STR(route_pattern("/feed.json", req), "/feed.json");
+	CHECK_STR(route_pattern("/tags/c/feed.json", req), "/tags/*/feed.json");
 	CHECK_STR(route_pattern("/sitemap.xml", req), "/sitemap.xml");
 	CHECK_STR(route_pattern("/healthz", req), "/healthz");
 	CHECK_STR(route_pattern("/metrics", req), "/metrics");
+	CHECK_STR(route_pattern("/preview/a-draft", req), "/preview/*");
+	CHECK_STR(req->params[0], "a-draft");
+	CHECK(route_pattern("/preview/", req) == NULL);
+	CHECK(route_pattern("/preview/a/b", req) == NULL);
 
 	/* The other trailing-slash forms are not routes of their own. */
 	CHECK(route_pattern("/posts", req) == NULL);
