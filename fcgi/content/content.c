@@ -827,33 +827,47 @@ static enum quire_err settle_slugs(struct content *c,
  * so it never shows the pictures of the post that kept the slug.
  * QUIRE_OK; a render that fails now (it passed once) keeps the first.
  */
-static enum quire_err rebase_renamed(struct post *p,
-				     const struct content_options *opt)
+enum quire_err content_reparse_as(const char *path, enum post_kind kind,
+				  const char *source, size_t len,
+				  const struct content_options *opt,
+				  const char *slug, struct post **out)
 {
 	struct content_options o = { 0 };
 	struct parse_error err;
-	struct post *q = NULL;
 	char *text;
 
-	if (!p->wanted_slug || !content_is_bundle(p) || !p->source)
-		return QUIRE_OK;
+	*out = NULL;
 	if (opt)
 		o = *opt;
-	o.files_slug = p->slug;
-	text = malloc(p->source_len + 1);
+	o.files_slug = slug;
+	text = malloc(len + 1);
 	if (!text)
 		return QUIRE_ENOMEM;
-	memcpy(text, p->source, p->source_len);
-	text[p->source_len] = '\0';
-	switch (content_parse_file(p->path, p->kind, text, p->source_len, &o, &q,
-				   &err)) {
+	memcpy(text, source, len);
+	text[len] = '\0';
+	switch (content_parse_file(path, kind, text, len, &o, out, &err)) {
 	case QUIRE_OK:
-		break;
+		return QUIRE_OK;
 	case QUIRE_ENOMEM:
 		return QUIRE_ENOMEM;
 	default:
+		*out = NULL;
 		return QUIRE_OK;
 	}
+}
+
+static enum quire_err rebase_renamed(struct post *p,
+				     const struct content_options *opt)
+{
+	struct post *q;
+	enum quire_err rc;
+
+	if (!p->wanted_slug || !content_is_bundle(p) || !p->source)
+		return QUIRE_OK;
+	rc = content_reparse_as(p->path, p->kind, p->source, p->source_len,
+				opt, p->slug, &q);
+	if (rc != QUIRE_OK || !q)
+		return rc;
 	SWAP_STR(p->html, q->html);
 	SWAP_STR(p->toc_html, q->toc_html);
 	p->words = q->words;

@@ -67,6 +67,19 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 				  struct post **out, struct parse_error *err);
 
 /*
+ * Parses source (len bytes, copied) of the file at path again with its
+ * bundle's files under the URL of slug (content_options.files_slug): a
+ * bundle served under another slug than it asked for (slug_settle.h)
+ * must never show the pictures of the post that kept it. *out the post
+ * (caller frees), or NULL when it does not parse now (it did once: the
+ * first render stays). QUIRE_OK or QUIRE_ENOMEM.
+ */
+enum quire_err content_reparse_as(const char *path, enum post_kind kind,
+				  const char *source, size_t len,
+				  const struct content_options *opt,
+				  const char *slug, struct post **out);
+
+/*
  * The slug the content file at p->path (of kind p->kind) asks for:
  * p->slug when its frontmatter set one, else the one its name gives, as
  * a load makes it (p->slug set; p->date too, from a Jekyll name, when p

@@ -377,33 +377,19 @@ out:
 static enum quire_err rebase_renamed(struct record *r,
 				     const struct content_options *opt)
 {
-	struct content_options o = { 0 };
-	struct parse_error err;
-	struct post *q = NULL, probe;
-	char *text, *swap;
+	struct post *q, probe;
+	char *swap;
+	enum quire_err rc;
 
 	memset(&probe, 0, sizeof(probe));
 	probe.kind = r->kind;
 	probe.path = r->path;
 	if (!r->path || !content_is_bundle(&probe))
 		return QUIRE_OK;
-	if (opt)
-		o = *opt;
-	o.files_slug = r->slug;
-	text = malloc(r->source_len + 1);
-	if (!text)
-		return QUIRE_ENOMEM;
-	memcpy(text, r->source, r->source_len);
-	text[r->source_len] = '\0';
-	switch (content_parse_file(r->path, r->kind, text, r->source_len, &o, &q,
-				   &err)) {
-	case QUIRE_OK:
-		break;
-	case QUIRE_ENOMEM:
-		return QUIRE_ENOMEM;
-	default:
-		return QUIRE_OK;
-	}
+	rc = content_reparse_as(r->path, r->kind, r->source, r->source_len,
+				opt, r->slug, &q);
+	if (rc != QUIRE_OK || !q)
+		return rc;
 	swap = r->html;
 	r->html = q->html;
 	q->html = swap;

@@ -807,3 +807,29 @@ enum quire_err import_write(struct import *im, import_translate_fn translate)
 	buf_release(&b);
 	return rc;
 }
+
+static const char *resolve(void *arg, const char *target)
+{
+	const struct import_post *p = import_find(arg, target);
+
+	return p ? p->url : NULL;
+}
+
+enum quire_err import_translate_tags(struct import *im,
+				     const struct import_post *p,
+				     import_tags_fn tags, const char *base,
+				     struct buf *out)
+{
+	struct import_tags t;
+	enum quire_err rc;
+
+	memset(&t, 0, sizeof(t));
+	t.path = p->src;
+	t.site_url = im->site.url;
+	t.base = base;
+	t.resolve = resolve;
+	t.arg = im;
+	rc = tags(&t, p->text + p->body, p->len - p->body, p->body_line, out);
+	im->reported += t.reported;
+	return rc;
+}

@@ -19,6 +19,7 @@
 #include "content/post.h"
 #include "content/strlist.h"
 #include "import/import_config.h"
+#include "import/import_tags.h"
 #include "lib/buf.h"
 #include "lib/quire.h"
 
@@ -206,5 +207,17 @@ const struct import_post *import_find(const struct import *im,
  * first error writing (reported).
  */
 enum quire_err import_write(struct import *im, import_translate_fn translate);
+
+/*
+ * p's body with its generator's template tags translated by tags into
+ * out, links to other posts resolved by import_find(): what an
+ * importer's translate function does. base: the post's old folder URL,
+ * for references relative to it (Hugo's), or NULL. Counts the tags
+ * reported in im->reported. QUIRE_OK or QUIRE_ENOMEM.
+ */
+enum quire_err import_translate_tags(struct import *im,
+				     const struct import_post *p,
+				     import_tags_fn tags, const char *base,
+				     struct buf *out);
 
 #endif

@@ -553,29 +553,10 @@ static enum quire_err read_config(struct hugo *h)
 	return QUIRE_OK;
 }
 
-static const char *resolve(void *arg, const char *target)
-{
-	const struct import_post *p = import_find(arg, target);
-
-	return p ? p->url : NULL;
-}
-
 static enum quire_err translate(struct import *im, struct import_post *p,
 				struct buf *out)
 {
-	struct import_tags t;
-	enum quire_err rc;
-
-	memset(&t, 0, sizeof(t));
-	t.path = p->src;
-	t.site_url = im->site.url;
-	t.base = p->base;
-	t.resolve = resolve;
-	t.arg = im;
-	rc = import_tags_hugo(&t, p->text + p->body, p->len - p->body,
-			      p->body_line, out);
-	im->reported += t.reported;
-	return rc;
+	return import_translate_tags(im, p, import_tags_hugo, p->base, out);
 }
 
 /* The one section that holds posts, when there is one. */

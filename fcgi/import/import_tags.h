@@ -45,4 +45,9 @@ enum quire_err import_tags_hugo(struct import_tags *t, const char *in,
 				size_t len, unsigned first_line,
 				struct buf *out);
 
+/* Either of the two. */
+typedef enum quire_err (*import_tags_fn)(struct import_tags *t,
+					 const char *in, size_t len,
+					 unsigned first_line, struct buf *out);
+
 #endif

@@ -345,6 +345,29 @@ int page_api_markdown_type(const char *ct)
 	       (!ct[13] || ct[13] == ';' || ct[13] == ' ' || ct[13] == '\t');
 }
 
+/* A 409 with the message msg and one more field, name: value (a JSON
+ * null when value is empty). */
+static int api_conflict(struct response *resp, const char *msg,
+			const char *name, const char *value)
+{
+	buf_reset(&resp->body);
+	buf_puts(&resp->body, "{\"error\":\"");
+	html_json_escape(&resp->body, msg, strlen(msg));
+	buf_printf(&resp->body, "\",\"%s\":", name);
+	if (*value) {
+		buf_putc(&resp->body, '"');
+		html_json_escape(&resp->body, value, strlen(value));
+		buf_putc(&resp->body, '"');
+	} else {
+		buf_puts(&resp->body, "null");
+	}
+	buf_puts(&resp->body, "}\n");
+	resp->status = 409;
+	resp->content_type = "application/json";
+	resp->cacheable = 0;
+	return 409;
+}
+
 /*
  * 409: slug equals other but for ASCII case (a duplicate, DESIGN §3):
  * {"error": ..., "slug": the held one, null when not known}.
@@ -357,22 +380,7 @@ static int api_case_error(struct response *resp, const char *slug,
 	snprintf(msg, sizeof(msg), "slug \"%s\" differs only in letter case "
 		 "from the existing post%s%s%s: write to that slug, or choose "
 		 "another", slug, *other ? " \"" : "", other, *other ? "\"" : "");
-	buf_reset(&resp->body);
-	buf_puts(&resp->body, "{\"error\":\"");
-	html_json_escape(&resp->body, msg, strlen(msg));
-	buf_puts(&resp->body, "\",\"slug\":");
-	if (*other) {
-		buf_putc(&resp->body, '"');
-		html_json_escape(&resp->body, other, strlen(other));
-		buf_putc(&resp->body, '"');
-	} else {
-		buf_puts(&resp->body, "null");
-	}
-	buf_puts(&resp->body, "}\n");
-	resp->status = 409;
-	resp->content_type = "application/json";
-	resp->cacheable = 0;
-	return 409;
+	return api_conflict(resp, msg, "slug", other);
 }
 
 /*
@@ -500,22 +508,7 @@ static int api_owned_error(struct response *resp, const char *slug,
 		 "%s%s%s: edit that file and deploy it, or write another slug",
 		 slug, *path ? "\"" : "", *path ? path : "that gives it",
 		 *path ? "\"" : "");
-	buf_reset(&resp->body);
-	buf_puts(&resp->body, "{\"error\":\"");
-	html_json_escape(&resp->body, msg, strlen(msg));
-	buf_puts(&resp->body, "\",\"path\":");
-	if (*path) {
-		buf_putc(&resp->body, '"');
-		html_json_escape(&resp->body, path, strlen(path));
-		buf_putc(&resp->body, '"');
-	} else {
-		buf_puts(&resp->body, "null");
-	}
-	buf_puts(&resp->body, "}\n");
-	resp->status = 409;
-	resp->content_type = "application/json";
-	resp->cacheable = 0;
-	return 409;
+	return api_conflict(resp, msg, "path", path);
 }
 
 int page_api_answer(const struct commit_request *w,

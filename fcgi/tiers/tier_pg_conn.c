@@ -558,16 +558,19 @@ enum quire_err pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
 	return QUIRE_EIO;
 }
 
-/* Runs sql (no parameters) for a migration; COMMAND_OK or TUPLES_OK. */
-enum quire_err pg_exec_simple(struct tier_pg *pg, const char *what,
-			      const char *sql, PGresult **out)
+enum quire_err pg_exec_params(struct tier_pg *pg, const char *what,
+			      const char *sql, int n,
+			      const char *const *values, const int *lengths,
+			      const int *formats, PGresult **out)
 {
 	PGresult *res;
 	ExecStatusType st;
 
 	if (out)
 		*out = NULL;
-	res = PQexec(pg->conn, sql);
+	res = n ? PQexecParams(pg->conn, sql, n, NULL, values, lengths,
+			       formats, 0) :
+		  PQexec(pg->conn, sql);
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		pg_fail(pg, what, res);
@@ -579,6 +582,13 @@ enum quire_err pg_exec_simple(struct tier_pg *pg, const char *what,
 	else
 		PQclear(res);
 	return QUIRE_OK;
+}
+
+/* Runs sql (no parameters) for a migration; COMMAND_OK or TUPLES_OK. */
+enum quire_err pg_exec_simple(struct tier_pg *pg, const char *what,
+			      const char *sql, PGresult **out)
+{
+	return pg_exec_params(pg, what, sql, 0, NULL, NULL, NULL, out);
 }
 
 /* Ends a transaction that failed. A connection that cannot even roll

@@ -149,6 +149,14 @@ enum quire_err pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
  * pg_ready, no retry); *out gets the result to PQclear() (out NULL: it
  * is cleared). QUIRE_OK on COMMAND_OK or TUPLES_OK, else QUIRE_EIO with
  * pg->err saying what failed. */
+/* Runs sql with its n parameters (values, lengths, formats as
+ * PQexecParams takes them; n 0: none) in the open session; COMMAND_OK
+ * or TUPLES_OK, else QUIRE_EIO with the error kept. *out, when out is
+ * not NULL, the result (caller clears). */
+enum quire_err pg_exec_params(struct tier_pg *pg, const char *what,
+			      const char *sql, int n,
+			      const char *const *values, const int *lengths,
+			      const int *formats, PGresult **out);
 enum quire_err pg_exec_simple(struct tier_pg *pg, const char *what,
 			      const char *sql, PGresult **out);
 

@@ -62,28 +62,6 @@ out:
 	return rc;
 }
 
-/* Runs sql with the parameters given (binary), in the open transaction. */
-static enum quire_err run(struct tier_pg *pg, const char *what,
-			  const char *sql, int n, const char *const *values,
-			  const int *lengths, const int *formats,
-			  PGresult **out)
-{
-	PGresult *res = PQexecParams(pg->conn, sql, n, NULL, values, lengths,
-				     formats, 0);
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		pg_fail(pg, what, res);
-		PQclear(res);
-		return QUIRE_EIO;
-	}
-	if (out)
-		*out = res;
-	else
-		PQclear(res);
-	return QUIRE_OK;
-}
-
 enum quire_err tier_pg_restore(struct tier_pg *pg, const struct tier_pg_seen *v,
 			       size_t n, long long floor,
 			       long long *generation, size_t *n_bumped)
@@ -114,14 +92,14 @@ enum quire_err tier_pg_restore(struct tier_pg *pg, const struct tier_pg_seen *v,
 	    (rc = pg_exec_simple(pg, "restore", "BEGIN; " PG_SYNC_COMMIT_SQL,
 				 NULL)) != QUIRE_OK)
 		goto out;
-	rc = run(pg, "restore posts", bump_posts_sql, 3, values, lengths,
-		 formats, &res);
+	rc = pg_exec_params(pg, "restore posts", bump_posts_sql, 3, values,
+			    lengths, formats, &res);
 	if (rc == QUIRE_OK) {
 		*n_bumped = (size_t)strtoull(PQcmdTuples(res), NULL, 10);
 		PQclear(res);
 		res = NULL;
-		rc = run(pg, "restore site", bump_site_sql, 1, fv, NULL, NULL,
-			 &res);
+		rc = pg_exec_params(pg, "restore site", bump_site_sql, 1, fv,
+				    NULL, NULL, &res);
 	}
 	if (rc == QUIRE_OK && (PQntuples(res) != 1 ||
 			       pg_col_ll(res, 0, 0, generation) != QUIRE_OK)) {
