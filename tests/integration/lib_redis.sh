@@ -134,3 +134,14 @@ start_tiers() {
 	start_pg || { fail "postgresql did not start"; t_done; }
 	start_redis || { fail "redis did not start"; t_done; }
 }
+
+# deployed_stack WORKERS: Redis and PostgreSQL started, the test site
+# deployed into them, the API's token file written ($TOKEN), and a pool
+# of WORKERS workers that read no folder: everything from the tiers.
+deployed_stack() {
+	start_tiers
+	copy_test_site
+	check "the site is deployed" "$QUIRECTL" deploy "$SITE"
+	t_token_file
+	QUIRE_WORKERS=$1 t_start_stack "$T_DIR/no-such-dir"
+}

@@ -17,11 +17,7 @@ TOKEN=test-token-$RANDOM$RANDOM
 STOPPED=
 
 t_init
-start_tiers
-copy_test_site
-check "the site is deployed" "$QUIRECTL" deploy "$SITE"
-t_token_file
-QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
+deployed_stack 3
 
 AUTH=(-H "Authorization: Bearer $TOKEN")
 # A worker left stopped would hang the clean-up's SIGTERM.

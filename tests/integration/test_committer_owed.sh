@@ -26,11 +26,7 @@ PREFIX=quire:
 SLUG=owed
 
 t_init
-start_tiers
-copy_test_site
-check "the site is deployed" "$QUIRECTL" deploy "$SITE"
-t_token_file
-QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
+deployed_stack 2
 AUTH=(-H "Authorization: Bearer $TOKEN")
 
 # wait_for SECONDS CMD...: CMD until it succeeds, every 0.1 s.

@@ -23,11 +23,7 @@ PREFIX=quire:
 SLUG=refused
 
 t_init
-start_tiers
-copy_test_site
-check "the site is deployed" "$QUIRECTL" deploy "$SITE"
-t_token_file
-QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
+deployed_stack 2
 
 AUTH=(-H "Authorization: Bearer $TOKEN")
 # page_kind FILE: which revision a page of the post shows: old (title

@@ -23,11 +23,7 @@ SLUG=restored
 LATER=after-the-backup
 
 t_init
-start_tiers
-copy_test_site
-check "the site is deployed" "$QUIRECTL" deploy "$SITE"
-t_token_file
-QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
+deployed_stack 2
 AUTH=(-H "Authorization: Bearer $TOKEN")
 
 put() { # put SLUG TITLE BODY [CURL ARGS...]: R_STATUS, $(header ETag)
