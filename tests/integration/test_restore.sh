@@ -64,6 +64,7 @@ serves_pg() {
 			if [[ $(cat "$T_DIR"/sp* | md5sum) != "$(for f in "$T_DIR"/sp*; do cat "$T_DIR/sp1"; done | md5sum)" ]] ||
 				((sums < 2)); then
 				t_log "$slug: the workers differ (or one answered)"
+				for f in "$T_DIR"/sp*; do cmp -s "$f" "$T_DIR/sp1" || { diff "$T_DIR/sp1" "$f" | head -20; break; }; done
 				bad=1
 			fi
 			rm -f "$T_DIR"/sp*
