@@ -25,6 +25,13 @@
 
 /* ------------------------------------------------------------ statements */
 
+/* A row's summary, if it was made from the row's source: a build before
+ * summaries (schema step 9) updates a row without touching its summary
+ * columns, and the summary it leaves is of an older source. summary_of
+ * is the hash of the source the summary was made from. */
+#define PG_SUMMARY_SQL \
+	"CASE WHEN p.summary_of = p.hash THEN p.summary_html END"
+
 static const Oid upsert_types[PG_PUT_IF_NPARAMS] = {
 	PG_OID_TEXT,       /* $1 slug */
 	PG_OID_TEXT,       /* $2 kind */
@@ -54,8 +61,8 @@ static const Oid upsert_types[PG_PUT_IF_NPARAMS] = {
 static const char upsert_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
 	" updated, description, tags, categories, authors, draft, pin,"
-	" source, body_offset, html, toc_html, words, hash, summary_html)"
-	" VALUES ";
+	" source, body_offset, html, toc_html, words, hash, summary_html,"
+	" summary_of) VALUES ";
 /* A second row for a slug in one statement is an error ("cannot affect
  * row a second time"): tier_pg_deploy refuses duplicates before. */
 #define UPSERT_SET \
@@ -69,6 +76,7 @@ static const char upsert_head[] =
 	" body_offset = excluded.body_offset, html = excluded.html," \
 	" toc_html = excluded.toc_html, words = excluded.words," \
 	" hash = excluded.hash, summary_html = excluded.summary_html," \
+	" summary_of = excluded.summary_of," \
 	" revision = p.revision + 1," \
 	" file_sig = NULL, updated_at = now()"
 /*
@@ -103,8 +111,8 @@ static const char upsert_tail[] = UPSERT_SET
 static const char put_if_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
 	" updated, description, tags, categories, authors, draft, pin,"
-	" source, body_offset, html, toc_html, words, hash, summary_html)"
-	" SELECT ";
+	" source, body_offset, html, toc_html, words, hash, summary_html,"
+	" summary_of) SELECT ";
 static const char put_if_tail[] =
 	" WHERE ($21 & 1) = 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
 	UPSERT_SET " WHERE p.origin = excluded.origin"
@@ -140,7 +148,7 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	{ "quire_fetch",
 	  "SELECT p.slug, p.kind, p.origin, p.path, p.source, p.body_offset,"
 	  " p.html, p.toc_html, p.words, extract(epoch FROM p.date)::bigint,"
-	  " p.hash, p.revision, p.summary_html"
+	  " p.hash, p.revision, " PG_SUMMARY_SQL
 	  " FROM posts p WHERE p.slug = $1",
 	  1, text_type },
 	/* One statement, so one snapshot: the generation and site.yaml
@@ -158,7 +166,7 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  " FROM 1 FOR p.body_offset), 'UTF8'), p.body_offset,"
 	  " NULL::text, NULL::text, p.words,"
 	  " extract(epoch FROM p.date)::bigint, p.hash, p.revision,"
-	  " p.summary_html, g.generation,"
+	  " " PG_SUMMARY_SQL ", g.generation,"
 	  " CASE WHEN row_number() OVER (ORDER BY p.kind, p.date DESC NULLS"
 	  " LAST, p.slug) = 1 THEN g.config END"
 	  " FROM g LEFT JOIN posts p ON true"
@@ -360,6 +368,9 @@ static void pg_upsert_sql(struct buf *b, int rows, const char *head,
 			else
 				buf_printf(b, "%s$%d", i ? ", " : "", n);
 		}
+		/* summary_of: the hash ($19 of the row) the summary was
+		 * made with */
+		buf_printf(b, ", $%d", n - 2);
 		if (tuple)
 			buf_putc(b, ')');
 	}

@@ -216,8 +216,12 @@ static const char *const migrations[] = {
 	 * the Markdown): every content post is rendered again by the next
 	 * deploy, as step 4 made it (a hash no file has, no signature, a
 	 * new stamp); an API post gets one at its next write. Until then
-	 * lists show their description, in both modes alike. */
+	 * lists show their description, in both modes alike. summary_of:
+	 * the hash of the source it was made from, so that a build before
+	 * this step, which updates a row without touching these columns,
+	 * leaves no summary of an older source read (PG_SUMMARY_SQL). */
 	"ALTER TABLE posts ADD COLUMN IF NOT EXISTS summary_html text;"
+	"ALTER TABLE posts ADD COLUMN IF NOT EXISTS summary_of bigint;"
 	"UPDATE posts SET hash = 0, file_sig = NULL WHERE origin = 'content';"
 	"UPDATE site SET stamp = md5(random()::text || clock_timestamp()::text)",
 };

@@ -362,6 +362,7 @@ static void test_migrate_clean(struct tier_pg *pg)
  * stamp), the API's left as they are; the generation stays. */
 static void test_migrate_summary(struct tier_pg *pg)
 {
+	struct record *r = NULL;
 	long long g0;
 	char *stamp0, *stamp1, *v;
 	int from = -1, to = -1;
@@ -369,6 +370,7 @@ static void test_migrate_summary(struct tier_pg *pg)
 	drop_schema();
 	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
 	admin_exec("ALTER TABLE posts DROP COLUMN summary_html;"
+		   "ALTER TABLE posts DROP COLUMN summary_of;"
 		   "UPDATE quire_schema SET version = 8;"
 		   "INSERT INTO posts (slug, kind, origin, path, source,"
 		   " body_offset, html, hash, file_sig, revision) VALUES"
@@ -391,6 +393,19 @@ static void test_migrate_summary(struct tier_pg *pg)
 	CHECK(stamp0 && stamp1 && strcmp(stamp0, stamp1) != 0);
 	free(stamp0);
 	free(stamp1);
+
+	/* A build before step 9 updates a row without its summary columns:
+	 * the summary, of the older source, is not read. */
+	admin_exec("UPDATE posts SET summary_html = '<p>S</p>', summary_of = hash"
+		   " WHERE slug = 'a'");
+	CHECK(tier_pg_fetch(pg, "a", &r) == QUIRE_OK);
+	CHECK(r && r->summary_html && strcmp(r->summary_html, "<p>S</p>") == 0);
+	record_free(r);
+	r = NULL;
+	admin_exec("UPDATE posts SET source = 'a2', hash = 44 WHERE slug = 'a'");
+	CHECK(tier_pg_fetch(pg, "a", &r) == QUIRE_OK);
+	CHECK(r && r->summary_html == NULL);
+	record_free(r);
 	drop_schema();
 	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
 }
