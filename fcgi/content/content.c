@@ -249,7 +249,7 @@ static int body_is_html(const struct post *p, struct parse_error *err)
 		if (strcasecmp(p->extra[i].key, "format") == 0)
 			f = p->extra[i].value;
 	if (!f)
-		return has_suffix(p->path, ".html");
+		return p->path && has_suffix(p->path, ".html");
 	if (strcasecmp(f, "html") == 0)
 		return 1;
 	if (strcasecmp(f, "markdown") == 0 || strcasecmp(f, "md") == 0)
@@ -300,6 +300,31 @@ static unsigned column_of(const char *s, size_t off)
 	while (start > 0 && s[start - 1] != '\n')
 		start--;
 	return (unsigned)(off - start + 1);
+}
+
+enum quire_err content_summary(struct post *p,
+				const struct content_options *opt)
+{
+	char base[PERMALINK_MAX_URL + 1];
+	struct parse_error e;
+	enum quire_err rc;
+
+	free(p->summary_html);
+	p->summary_html = NULL;
+	if (!p->source || p->body_offset > p->source_len ||
+	    body_is_html(p, &e) != 0)
+		return QUIRE_OK;
+	if (content_is_bundle(p) &&
+	    content_bundle_url(p, opt ? opt->files_slug : NULL,
+			       opt ? opt->posts_pattern : NULL, base,
+			       sizeof(base)) != QUIRE_OK)
+		return QUIRE_OK; /* content_parse_file refused it already */
+	rc = markdown_summary(p->source + p->body_offset,
+			      p->source_len - p->body_offset,
+			      content_is_bundle(p) ? base : NULL,
+			      &p->summary_html);
+	/* a summary is a nicety: a render error leaves the description */
+	return rc == QUIRE_ENOMEM ? rc : QUIRE_OK;
 }
 
 enum quire_err content_parse_file(const char *path, enum post_kind kind,
@@ -417,6 +442,11 @@ enum quire_err content_parse_file(const char *path, enum post_kind kind,
 	p->html = md.html;
 	p->toc_html = md.toc_html;
 	p->words = md.words;
+	rc = content_summary(p, opt);
+	if (rc != QUIRE_OK) {
+		set_err(err, 0, 0, "out of memory");
+		goto out;
+	}
 	*out = p;
 	p = NULL;
 out:
@@ -870,6 +900,7 @@ static enum quire_err rebase_renamed(struct post *p,
 		return rc;
 	SWAP_STR(p->html, q->html);
 	SWAP_STR(p->toc_html, q->toc_html);
+	SWAP_STR(p->summary_html, q->summary_html);
 	p->words = q->words;
 	post_free(q);
 	return QUIRE_OK;

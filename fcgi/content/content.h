@@ -137,6 +137,19 @@ enum quire_err content_bundle_url(const struct post *p, const char *slug,
  */
 enum quire_err content_resolve_image(struct post *p);
 
+/*
+ * Makes p->summary_html from its Markdown body (markdown_summary: before
+ * <!--more-->, else the first paragraph), a bundle's relative URLs under
+ * its folder as its body's (opt's files_slug and posts_pattern, opt
+ * NULL: the defaults); none for an HTML body. Called
+ * when a file is parsed (content_parse_file); record_to_post takes the
+ * one the record carries (DESIGN §3, Summaries). A render
+ * error leaves none (the description is shown). QUIRE_OK or
+ * QUIRE_ENOMEM.
+ */
+enum quire_err content_summary(struct post *p,
+				const struct content_options *opt);
+
 /* A content file found by a walk, before it is read. */
 struct content_path {
 	char *path;

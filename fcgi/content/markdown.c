@@ -24,6 +24,9 @@
  * worker doing the rendering: a hard, preemptive bound (a child process
  * or a timer) is left to the callers that render untrusted input.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* memmem */
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -968,6 +971,171 @@ enum quire_err markdown_render_at(const char *md, size_t len, unsigned flags,
 	if (len > QUIRE_RENDER_INLINE_MAX)
 		return render_sandboxed(md, len, flags, id_prefix, base, out, err);
 	return render_here(md, len, flags, id_prefix, base, out, err);
+}
+
+/* Where the first top-level paragraph of md (len bytes) is: *start and
+ * *end, byte offsets; 0 when there is none, or when it is the last
+ * thing in md and md was cut (it may go on past len). */
+static int first_paragraph(const char *md, size_t len, int cut,
+			   size_t *start, size_t *end)
+{
+	cmark_parser *parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT,
+							 &arena_mem);
+	cmark_node *doc, *n;
+	int first = 0, last = 0, line = 1, found = 0;
+	size_t i;
+
+	if (!parser)
+		return 0;
+	pthread_mutex_lock(&parse_lock);
+	cmark_parser_feed(parser, md, len);
+	doc = cmark_parser_finish(parser);
+	pthread_mutex_unlock(&parse_lock);
+	for (n = doc ? cmark_node_first_child(doc) : NULL; n;
+	     n = cmark_node_next(n))
+		if (cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH) {
+			first = cmark_node_get_start_line(n);
+			last = cmark_node_get_end_line(n);
+			/* a paragraph cut by len may go on: not this one */
+			found = !cut || cmark_node_next(n) != NULL;
+			break;
+		}
+	arena_reset(); /* the parser and the tree: what the arena holds */
+	if (!found || first < 1 || last < first)
+		return 0;
+	*start = *end = len;
+	for (i = 0; i <= len; i++) {
+		if (line == first && *start == len)
+			*start = i;
+		if (i == len || md[i] == '\n') {
+			if (line == last) {
+				*end = i;
+				break;
+			}
+			line++;
+		}
+	}
+	return *start < *end;
+}
+
+/* Where each of the first max top-level blocks of md (len bytes) ends,
+ * a byte offset, in ends[]; how many there are. Under the parse lock,
+ * as every parse (cmark-gfm's extensions share state). */
+static size_t block_ends(const char *md, size_t len, size_t *ends,
+			 size_t max)
+{
+	cmark_parser *parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT,
+							 &arena_mem);
+	int lines[QUIRE_SUMMARY_MAX_BLOCKS];
+	cmark_node *doc, *n;
+	size_t nb = 0, i, k = 0;
+	int line = 1;
+
+	if (!parser)
+		return 0;
+	if (max > QUIRE_SUMMARY_MAX_BLOCKS)
+		max = QUIRE_SUMMARY_MAX_BLOCKS;
+	pthread_mutex_lock(&parse_lock);
+	cmark_parser_feed(parser, md, len);
+	doc = cmark_parser_finish(parser);
+	pthread_mutex_unlock(&parse_lock);
+	for (n = doc ? cmark_node_first_child(doc) : NULL; n && nb < max;
+	     n = cmark_node_next(n))
+		lines[nb++] = cmark_node_get_end_line(n);
+	arena_reset();
+	/* line numbers to offsets: the end of each block's last line */
+	for (i = 0; i <= len && k < nb; i++)
+		if (i == len || md[i] == '\n') {
+			while (k < nb && lines[k] <= line)
+				ends[k++] = i;
+			line++;
+		}
+	return k;
+}
+
+/* md[0, len) rendered for a summary: *html NULL when it is empty. */
+static enum quire_err render_summary(const char *md, size_t len,
+				     const char *base, char **html)
+{
+	struct markdown_out out;
+	enum quire_err rc;
+
+	*html = NULL;
+	rc = markdown_render_at(md, len, 0, "summary-", base, &out, NULL);
+	if (rc != QUIRE_OK)
+		return rc;
+	free(out.toc_html);
+	/* nothing but white space before the mark: no summary */
+	if (out.html && !out.html[strspn(out.html, " \t\r\n")]) {
+		free(out.html);
+		out.html = NULL;
+	}
+	*html = out.html;
+	return QUIRE_OK;
+}
+
+/*
+ * md[0, len) cut at a top-level block so that its HTML fits
+ * QUIRE_MAX_SUMMARY: the Markdown's blocks, never the HTML's text, so
+ * no tag is ever cut. The most blocks that fit, by bisection (a few
+ * renders of at most QUIRE_MAX_SUMMARY_MARKDOWN bytes); none when the
+ * first alone is too long.
+ */
+static enum quire_err summary_cut(const char *md, size_t len,
+				  const char *base, char **html)
+{
+	size_t ends[QUIRE_SUMMARY_MAX_BLOCKS];
+	size_t nb, lo = 0, hi, mid;
+	char *h = NULL;
+	enum quire_err rc;
+
+	*html = NULL;
+	nb = block_ends(md, len, ends, QUIRE_SUMMARY_MAX_BLOCKS);
+	/* blocks that end within the Markdown bound */
+	for (hi = 0; hi < nb && ends[hi] <= QUIRE_MAX_SUMMARY_MARKDOWN; hi++)
+		;
+	while (lo < hi) { /* lo blocks fit; hi + 1 do not */
+		mid = lo + (hi - lo + 1) / 2;
+		rc = render_summary(md, ends[mid - 1], base, &h);
+		if (rc != QUIRE_OK)
+			return rc;
+		if (h && strlen(h) <= QUIRE_MAX_SUMMARY) {
+			lo = mid;
+			free(*html);
+			*html = h;
+		} else {
+			hi = mid - 1;
+			free(h);
+		}
+		h = NULL;
+	}
+	return QUIRE_OK;
+}
+
+enum quire_err markdown_summary(const char *md, size_t len, const char *base,
+				char **html)
+{
+	const size_t scan = 4 * QUIRE_MAX_SUMMARY_MARKDOWN;
+	const char *more;
+	size_t start = 0, end = 0;
+	enum quire_err rc;
+
+	*html = NULL;
+	more = len ? memmem(md, len, MARKDOWN_MORE, strlen(MARKDOWN_MORE)) : NULL;
+	if (more)
+		end = (size_t)(more - md);
+	else if (!first_paragraph(md, len < scan ? len : scan, len > scan,
+				  &start, &end))
+		return QUIRE_OK;
+	/* the common case: short enough as it is, one render */
+	if (end - start <= QUIRE_MAX_SUMMARY_MARKDOWN) {
+		rc = render_summary(md + start, end - start, base, html);
+		if (rc != QUIRE_OK || !*html || strlen(*html) <= QUIRE_MAX_SUMMARY)
+			return rc;
+		free(*html);
+		*html = NULL;
+	}
+	return summary_cut(md + start, end - start, base, html);
 }
 
 void markdown_out_release(struct markdown_out *out)

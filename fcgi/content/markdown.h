@@ -56,6 +56,28 @@ int markdown_url_relative(const char *url);
 
 void markdown_out_release(struct markdown_out *out);
 
+/* The mark that ends a post's summary where the author wants it. */
+#define MARKDOWN_MORE "<!--more-->"
+
+/*
+ * The summary of a post's body md (len bytes) as HTML, for lists: the
+ * Markdown before the first MARKDOWN_MORE when there is one, else the
+ * first top-level paragraph, rendered as markdown_render_at renders
+ * (base as there), always without raw HTML (MARKDOWN_UNSAFE and
+ * MARKDOWN_TOC ignored: the same summary in both modes, whatever the
+ * option the body was rendered with). Bounded: its HTML is at most
+ * QUIRE_MAX_SUMMARY bytes, made of at most QUIRE_MAX_SUMMARY_MARKDOWN
+ * bytes of Markdown — a longer one is cut after a top-level block of
+ * the Markdown (never inside a tag), at most QUIRE_SUMMARY_MAX_BLOCKS
+ * of them. *html is NULL when there is neither a mark nor a paragraph,
+ * or when the first block alone is over the bounds (the list shows the
+ * description then). Only the first 4 * QUIRE_MAX_SUMMARY_MARKDOWN
+ * bytes are searched for a paragraph; never rendered in a child.
+ * QUIRE_OK, QUIRE_ENOMEM or markdown_render's errors; caller frees.
+ */
+enum quire_err markdown_summary(const char *md, size_t len, const char *base,
+				char **html);
+
 /*
  * A post's title as Markdown inlines (DESIGN §3): *html the inline HTML
  * (code, emphasis, strong; links and images as their text, raw HTML as

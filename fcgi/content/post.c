@@ -42,6 +42,7 @@ void post_free(struct post *p)
 	free(p->source);
 	free(p->html);
 	free(p->toc_html);
+	free(p->summary_html);
 	free(p->url);
 	free(p);
 }
@@ -99,7 +100,7 @@ struct post *post_dup(const struct post *p)
 	c->path = c->slug = c->wanted_slug = c->title = c->description = NULL;
 	c->title_html = c->title_text = NULL;
 	c->template_name = c->featured_image = NULL;
-	c->source = c->html = c->toc_html = NULL;
+	c->source = c->html = c->toc_html = c->summary_html = NULL;
 	c->url = NULL;
 	c->url_refused = NULL;
 	c->url_made = 0;
@@ -122,6 +123,7 @@ struct post *post_dup(const struct post *p)
 	    dup_str(&c->featured_image, p->featured_image) != QUIRE_OK ||
 	    dup_str(&c->html, p->html) != QUIRE_OK ||
 	    dup_str(&c->toc_html, p->toc_html) != QUIRE_OK ||
+	    dup_str(&c->summary_html, p->summary_html) != QUIRE_OK ||
 	    dup_list(&c->authors, &p->authors) != QUIRE_OK ||
 	    dup_list(&c->tags, &p->tags) != QUIRE_OK ||
 	    dup_list(&c->categories, &p->categories) != QUIRE_OK ||

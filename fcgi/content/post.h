@@ -59,6 +59,10 @@ struct post {
 
 	char *html;              /* rendered body */
 	char *toc_html;          /* <nav class="toc">...</nav> or NULL */
+	/* What lists show of it (markdown_summary): made when its file is
+	 * parsed, carried by the tiers' record and index (DESIGN §5); NULL:
+	 * its description */
+	char *summary_html;
 	size_t words;            /* word count of the body, for reading time */
 	unsigned long long hash; /* content hash of source (xxhash 64) */
 	/* The revision of the tiers' record it was read from (0 from a

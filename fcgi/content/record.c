@@ -68,6 +68,7 @@ void record_free(struct record *r)
 	free(r->source);
 	free(r->html);
 	free(r->toc_html);
+	free(r->summary_html);
 	free(r);
 }
 
@@ -109,7 +110,8 @@ struct record *record_from_post(const struct post *p,
 	if (dup_opt(&r->slug, p->slug) != QUIRE_OK ||
 	    dup_opt(&r->path, p->path) != QUIRE_OK ||
 	    dup_opt(&r->html, p->html ? p->html : "") != QUIRE_OK ||
-	    dup_opt(&r->toc_html, p->toc_html) != QUIRE_OK)
+	    dup_opt(&r->toc_html, p->toc_html) != QUIRE_OK ||
+	    dup_opt(&r->summary_html, p->summary_html) != QUIRE_OK)
 		goto fail;
 	r->source = malloc(p->source_len + 1);
 	if (!r->source)
@@ -179,7 +181,8 @@ enum quire_err record_to_post(const struct record *r, struct post **out)
 	if (dup_opt(&p->slug, r->slug) != QUIRE_OK ||
 	    dup_opt(&p->path, r->path) != QUIRE_OK ||
 	    dup_opt(&p->html, r->html) != QUIRE_OK ||
-	    dup_opt(&p->toc_html, r->toc_html) != QUIRE_OK)
+	    dup_opt(&p->toc_html, r->toc_html) != QUIRE_OK ||
+	    dup_opt(&p->summary_html, r->summary_html) != QUIRE_OK)
 		goto fail;
 	/* the title is rendered as a file's is (content.c): what the
 	 * record keeps is the source and the body's HTML */

@@ -29,6 +29,11 @@ struct record {
 	size_t body_offset;      /* where the Markdown starts in source */
 	char *html;              /* NULL in an index (metadata only) */
 	char *toc_html;          /* NULL when none */
+	/* What lists show of it (markdown_summary), in the index too, so
+	 * that a worker of the full mode shows what the embedded one does;
+	 * NULL when none, or in a record written before the field (the
+	 * description is shown until it is rendered again) */
+	char *summary_html;
 	size_t words;
 	/* The date, which may come from a Jekyll file name rather than the
 	 * frontmatter, so it is kept beside the source. */
@@ -49,7 +54,7 @@ struct record *record_from_post(const struct post *p,
 
 /*
  * A post from r: its frontmatter parsed from r->source, slug, kind,
- * date, html, toc, words, hash and revision taken from r. Returns QUIRE_OK,
+ * date, html, toc, summary, words, hash and revision taken from r. Returns QUIRE_OK,
  * or QUIRE_EPARSE (a record that no longer parses), QUIRE_ENOMEM. Caller
  * frees *out with post_free().
  */

@@ -396,6 +396,10 @@ static enum quire_err rebase_renamed(struct record *r,
 	swap = r->toc_html;
 	r->toc_html = q->toc_html;
 	q->toc_html = swap;
+	/* the summary too: its relative images are the bundle's */
+	swap = r->summary_html;
+	r->summary_html = q->summary_html;
+	q->summary_html = swap;
 	r->words = q->words;
 	post_free(q);
 	return QUIRE_OK;

@@ -39,6 +39,9 @@
 #define QUIRE_MAX_HIGHLIGHT    (64 * 1024) /* one code block highlighted, bytes; larger: plain */
 #define QUIRE_MAX_HIGHLIGHT_LINE 256   /* one line of it, bytes; a longer line: the block plain */
 #define QUIRE_LEASE_SECONDS 30           /* serving unconfirmed, then /healthz 503 (default; DESIGN §13) */
+#define QUIRE_MAX_SUMMARY_MARKDOWN 4096 /* bytes of Markdown a post's summary is made of; longer: cut at a block */
+#define QUIRE_MAX_SUMMARY      2048      /* bytes of a summary's HTML, carried in every index entry; longer: cut at a block */
+#define QUIRE_SUMMARY_MAX_BLOCKS 64      /* top-level blocks a summary keeps */
 #define QUIRE_RENDER_INLINE_MAX (8 * 1024) /* Markdown rendered in-process (worst case 0.06 s); larger in a child */
 /* CPU time for rendering one post. A sanitizer build (configure
  * --enable-sanitizers) runs every input several times slower, so its

@@ -128,6 +128,7 @@ enum quire_err view_summary(struct tvars *o, const struct site *s,
 	    (rc = tvars_set(o, "url", site_post_url(s, p, url, sizeof(url)))) !=
 	    QUIRE_OK ||
 	    (rc = tvars_set(o, "description", p->description)) != QUIRE_OK ||
+	    (rc = tvars_set(o, "summary_html", p->summary_html)) != QUIRE_OK ||
 	    (rc = tvars_setf(o, "reading_minutes", "%u",
 			     view_reading_minutes(p->words))) != QUIRE_OK ||
 	    (rc = tvars_set_bool(o, "pinned", p->pin > 0)) != QUIRE_OK ||

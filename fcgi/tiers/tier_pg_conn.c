@@ -25,6 +25,13 @@
 
 /* ------------------------------------------------------------ statements */
 
+/* A row's summary, if it was made from the row's source: a build before
+ * summaries (schema step 9) updates a row without touching its summary
+ * columns, and the summary it leaves is of an older source. summary_of
+ * is the hash of the source the summary was made from. */
+#define PG_SUMMARY_SQL \
+	"CASE WHEN p.summary_of = p.hash THEN p.summary_html END"
+
 static const Oid upsert_types[PG_PUT_IF_NPARAMS] = {
 	PG_OID_TEXT,       /* $1 slug */
 	PG_OID_TEXT,       /* $2 kind */
@@ -45,15 +52,17 @@ static const Oid upsert_types[PG_PUT_IF_NPARAMS] = {
 	PG_OID_TEXT,       /* $17 toc_html */
 	PG_OID_INT4,       /* $18 words */
 	PG_OID_INT8,       /* $19 hash */
+	PG_OID_TEXT,       /* $20 summary_html (step 9) */
 	/* PUT_IF only: the precondition (lib/precond.h) */
-	PG_OID_INT4,       /* $20 its flags, PRECOND_* */
-	PG_OID_INT8_ARRAY, /* $21 If-Match's revisions */
-	PG_OID_INT8_ARRAY, /* $22 If-None-Match's revisions */
+	PG_OID_INT4,       /* $21 its flags, PRECOND_* */
+	PG_OID_INT8_ARRAY, /* $22 If-Match's revisions */
+	PG_OID_INT8_ARRAY, /* $23 If-None-Match's revisions */
 };
 static const char upsert_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
 	" updated, description, tags, categories, authors, draft, pin,"
-	" source, body_offset, html, toc_html, words, hash) VALUES ";
+	" source, body_offset, html, toc_html, words, hash, summary_html,"
+	" summary_of) VALUES ";
 /* A second row for a slug in one statement is an error ("cannot affect
  * row a second time"): tier_pg_deploy refuses duplicates before. */
 #define UPSERT_SET \
@@ -66,7 +75,9 @@ static const char upsert_head[] =
 	" pin = excluded.pin, source = excluded.source," \
 	" body_offset = excluded.body_offset, html = excluded.html," \
 	" toc_html = excluded.toc_html, words = excluded.words," \
-	" hash = excluded.hash, revision = p.revision + 1," \
+	" hash = excluded.hash, summary_html = excluded.summary_html," \
+	" summary_of = excluded.summary_of," \
+	" revision = p.revision + 1," \
 	" file_sig = NULL, updated_at = now()"
 /*
  * A slug has one owner (DESIGN §6, §7): a write replaces only a row of
@@ -83,8 +94,8 @@ static const char upsert_tail[] = UPSERT_SET
 /*
  * An API write under its precondition in one statement, so a batch of
  * them needs no round trip between two (tier_pg_write.c). The
- * precondition is lib/precond.h's: $20 its flags (1 the post must
- * exist, 2 it must not, 4 its revision must be in $21), $22 revisions
+ * precondition is lib/precond.h's: $21 its flags (1 the post must
+ * exist, 2 it must not, 4 its revision must be in $22), $23 revisions
  * it must not be at. Absent, the row is inserted unless it must exist;
  * present (even one a concurrent transaction has just inserted: the
  * insert waits for it to end), it is updated only when it may exist and
@@ -100,13 +111,14 @@ static const char upsert_tail[] = UPSERT_SET
 static const char put_if_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
 	" updated, description, tags, categories, authors, draft, pin,"
-	" source, body_offset, html, toc_html, words, hash) SELECT ";
+	" source, body_offset, html, toc_html, words, hash, summary_html,"
+	" summary_of) SELECT ";
 static const char put_if_tail[] =
-	" WHERE ($20 & 1) = 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
+	" WHERE ($21 & 1) = 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
 	UPSERT_SET " WHERE p.origin = excluded.origin"
-	" AND ($20 & 2) = 0"
-	" AND (($20 & 4) = 0 OR p.revision = ANY ($21))"
-	" AND p.revision <> ALL ($22)"
+	" AND ($21 & 2) = 0"
+	" AND (($21 & 4) = 0 OR p.revision = ANY ($22))"
+	" AND p.revision <> ALL ($23)"
 	" RETURNING slug, revision";
 static const Oid delete_if_types[4] = {
 	PG_OID_TEXT, PG_OID_INT4, PG_OID_INT8_ARRAY, PG_OID_INT8_ARRAY,
@@ -136,7 +148,7 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	{ "quire_fetch",
 	  "SELECT p.slug, p.kind, p.origin, p.path, p.source, p.body_offset,"
 	  " p.html, p.toc_html, p.words, extract(epoch FROM p.date)::bigint,"
-	  " p.hash, p.revision"
+	  " p.hash, p.revision, " PG_SUMMARY_SQL
 	  " FROM posts p WHERE p.slug = $1",
 	  1, text_type },
 	/* One statement, so one snapshot: the generation and site.yaml
@@ -154,7 +166,7 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  " FROM 1 FOR p.body_offset), 'UTF8'), p.body_offset,"
 	  " NULL::text, NULL::text, p.words,"
 	  " extract(epoch FROM p.date)::bigint, p.hash, p.revision,"
-	  " g.generation,"
+	  " " PG_SUMMARY_SQL ", g.generation,"
 	  " CASE WHEN row_number() OVER (ORDER BY p.kind, p.date DESC NULLS"
 	  " LAST, p.slug) = 1 THEN g.config END"
 	  " FROM g LEFT JOIN posts p ON true"
@@ -356,6 +368,9 @@ static void pg_upsert_sql(struct buf *b, int rows, const char *head,
 			else
 				buf_printf(b, "%s$%d", i ? ", " : "", n);
 		}
+		/* summary_of: the hash ($19 of the row) the summary was
+		 * made with */
+		buf_printf(b, ", $%d", n - 2);
 		if (tuple)
 			buf_putc(b, ')');
 	}

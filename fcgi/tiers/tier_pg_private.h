@@ -87,6 +87,7 @@ enum pg_col {
 	PG_COL_DATE,
 	PG_COL_HASH,
 	PG_COL_REVISION,
+	PG_COL_SUMMARY,    /* step 9; NULL: none (the description) */
 	PG_COL_GENERATION, /* INDEX only */
 	PG_COL_CONFIG,     /* INDEX only: site.yaml, in the first row */
 	PG_COL__MAX
@@ -111,7 +112,7 @@ struct pg_stmt_def {
 };
 extern const struct pg_stmt_def pg_stmts[PG_STMT__MAX];
 
-#define PG_UPSERT_NPARAMS 19
+#define PG_UPSERT_NPARAMS 20
 #define PG_PUT_IF_NPARAMS (PG_UPSERT_NPARAMS + 3) /* and the precondition */
 #define PG_DELETE_IF_NPARAMS 4                   /* slug, precondition */
 

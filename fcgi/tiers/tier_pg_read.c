@@ -15,6 +15,7 @@
 
 #include "content/record.h"
 #include "lib/buf.h"
+#include "lib/limits.h"
 #include "lib/quire.h"
 #include "tiers/tier_pg.h"
 #include "tiers/tier_pg_private.h"
@@ -113,6 +114,12 @@ static enum quire_err row_to_record(struct tier_pg *pg, const PGresult *res,
 		goto out;
 	r->hash = (unsigned long long)v;
 	if (pg_col_ll(res, row, PG_COL_REVISION, &r->revision) != QUIRE_OK)
+		goto out;
+	/* bounded as the Redis index bounds it: one too long (written by
+	 * another build, or by hand) is none, the description shown */
+	rc = QUIRE_ENOMEM;
+	if (PQgetlength(res, row, PG_COL_SUMMARY) <= QUIRE_MAX_SUMMARY &&
+	    pg_col_dup(res, row, PG_COL_SUMMARY, &r->summary_html) != QUIRE_OK)
 		goto out;
 	rc = QUIRE_OK;
 out:

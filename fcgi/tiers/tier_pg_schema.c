@@ -210,6 +210,20 @@ static const char *const migrations[] = {
 	 * step names them in a WARNING and leaves the index out, and the
 	 * next migration that finds none builds it (case_index). */
 	PG_CASE_INDEX_SQL,
+	/* 9: each post's summary, what lists show (DESIGN §3, §5), so that
+	 * workers that never read a file show it: read with the index. The
+	 * rows already here have none, and SQL cannot make one (cmark cuts
+	 * the Markdown): every content post is rendered again by the next
+	 * deploy, as step 4 made it (a hash no file has, no signature, a
+	 * new stamp); an API post gets one at its next write. Until then
+	 * lists show their description, in both modes alike. summary_of:
+	 * the hash of the source it was made from, so that a build before
+	 * this step, which updates a row without touching these columns,
+	 * leaves no summary of an older source read (PG_SUMMARY_SQL). */
+	"ALTER TABLE posts ADD COLUMN IF NOT EXISTS summary_html text;"
+	"ALTER TABLE posts ADD COLUMN IF NOT EXISTS summary_of bigint;"
+	"UPDATE posts SET hash = 0, file_sig = NULL WHERE origin = 'content';"
+	"UPDATE site SET stamp = md5(random()::text || clock_timestamp()::text)",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -188,7 +188,8 @@ enum quire_err pg_upsert_fill(const char **v, int *len, struct upsert_row *w,
 	    (rc = pg_param_str(v, len, 7, p->description)) != QUIRE_OK ||
 	    (rc = param_text(v, len, 13, r->source, r->source_len)) != QUIRE_OK ||
 	    (rc = pg_param_str(v, len, 15, r->html)) != QUIRE_OK ||
-	    (rc = pg_param_str(v, len, 16, r->toc_html)) != QUIRE_OK)
+	    (rc = pg_param_str(v, len, 16, r->toc_html)) != QUIRE_OK ||
+	    (rc = pg_param_str(v, len, 19, r->summary_html)) != QUIRE_OK)
 		return rc;
 	/* The record's date, not the frontmatter's: it may come from a
 	 * Jekyll file name. */

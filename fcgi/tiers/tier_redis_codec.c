@@ -19,7 +19,10 @@
 #include "lib/quire.h"
 #include "tiers/tier_redis_codec.h"
 
-static const char index_magic[4] = { 'Q', 'I', 'X', '1' };
+/* Written: version 2 (a summary after the frontmatter). Read: 2 and 1
+ * (as written before the summary; its post shows the description). */
+static const char index_magic[4] = { 'Q', 'I', 'X', '2' };
+#define INDEX_VERSION_OLD '1'
 
 #define INDEX_FLAG_DATE 0x01u
 #define INDEX_FLAG_PATH 0x02u
@@ -37,6 +40,7 @@ const char *const tier_redis_codec_field_names[TIER_REDIS_F__MAX] = {
 	"hash",        /* TIER_REDIS_F_HASH */
 	"date",        /* TIER_REDIS_F_DATE */
 	"format",      /* TIER_REDIS_F_FORMAT */
+	"summary",     /* TIER_REDIS_F_SUMMARY */
 };
 
 /* ------------------------------------------------------------ integers */
@@ -327,7 +331,7 @@ enum quire_err tier_redis_codec_index_encode(const struct record *rec,
 					     char **out, size_t *len)
 {
 	unsigned char *b, *p;
-	size_t path_len = 0, total;
+	size_t path_len = 0, sum_len = 0, total;
 	unsigned flags = 0;
 
 	*out = NULL;
@@ -347,7 +351,13 @@ enum quire_err tier_redis_codec_index_encode(const struct record *rec,
 	}
 	if (rec->has_date)
 		flags |= INDEX_FLAG_DATE;
-	total = TIER_REDIS_INDEX_HEAD + path_len + 4 + rec->body_offset;
+	if (rec->summary_html) {
+		sum_len = strnlen(rec->summary_html, QUIRE_MAX_SUMMARY + 1);
+		if (sum_len > QUIRE_MAX_SUMMARY)
+			return QUIRE_ETOOBIG;
+	}
+	total = TIER_REDIS_INDEX_HEAD + path_len + 4 + rec->body_offset + 4 +
+		sum_len;
 	b = malloc(total + 1);
 	if (!b)
 		return QUIRE_ENOMEM;
@@ -369,6 +379,10 @@ enum quire_err tier_redis_codec_index_encode(const struct record *rec,
 	p += 4;
 	if (rec->body_offset)
 		memcpy(p, rec->source, rec->body_offset);
+	p += rec->body_offset;
+	put_u32(p, (uint32_t)sum_len);
+	if (sum_len)
+		memcpy(p + 4, rec->summary_html, sum_len);
 	b[total] = '\0';
 	*out = (char *)b;
 	*len = total;
@@ -380,20 +394,22 @@ enum quire_err tier_redis_codec_index_parse(const char *slug, const char *data,
 {
 	const unsigned char *p = (const unsigned char *)data;
 	struct record *rec = NULL;
-	size_t left = len, path_len, fm_len;
+	size_t left = len, path_len, fm_len, sum_len = 0;
 	uint64_t words;
 	unsigned flags;
+	int old;
 	enum quire_err rc = QUIRE_EPARSE;
 
 	*out = NULL;
 	/* Another version byte after "QIX": a later format, whatever its
 	 * length. */
 	if (data && left >= 4 && memcmp(p, index_magic, 3) == 0 &&
-	    p[3] != (unsigned char)index_magic[3])
+	    p[3] != (unsigned char)index_magic[3] && p[3] != INDEX_VERSION_OLD)
 		return QUIRE_EVERSION;
 	if (!slug || !data || left < TIER_REDIS_INDEX_HEAD ||
-	    memcmp(p, index_magic, 4) != 0)
+	    memcmp(p, index_magic, 3) != 0)
 		goto out;
+	old = p[3] == INDEX_VERSION_OLD;
 	flags = p[14];
 	words = get_u64(p + 23);
 	path_len = get_u32(p + 39);
@@ -412,7 +428,21 @@ enum quire_err tier_redis_codec_index_parse(const char *slug, const char *data,
 		goto out;
 	left -= path_len + 4;
 	fm_len = get_u32(p + TIER_REDIS_INDEX_HEAD + path_len);
-	if (fm_len > QUIRE_MAX_FILE || fm_len != left)
+	if (fm_len > QUIRE_MAX_FILE || fm_len > left)
+		goto out;
+	left -= fm_len;
+	if (!old) {
+		if (left < 4)
+			goto out;
+		sum_len = get_u32(p + TIER_REDIS_INDEX_HEAD + path_len + 4 +
+				  fm_len);
+		left -= 4;
+		if (sum_len > QUIRE_MAX_SUMMARY || sum_len > left ||
+		    memchr(p + len - left, '\0', sum_len))
+			goto out;
+		left -= sum_len;
+	}
+	if (left != 0)
 		goto out;
 	if (!(flags & INDEX_FLAG_DATE) && get_u64(p + 15) != 0)
 		goto out;
@@ -434,6 +464,13 @@ enum quire_err tier_redis_codec_index_parse(const char *slug, const char *data,
 	}
 	memcpy(rec->source, p + TIER_REDIS_INDEX_HEAD + path_len + 4, fm_len);
 	rec->source[fm_len] = '\0';
+	if (sum_len) {
+		rec->summary_html = malloc(sum_len + 1);
+		if (!rec->summary_html)
+			goto out;
+		memcpy(rec->summary_html, p + len - sum_len, sum_len);
+		rec->summary_html[sum_len] = '\0';
+	}
 	rec->source_len = fm_len;
 	rec->body_offset = fm_len;
 	rec->revision = u64_to_ll(get_u64(p + 4));
@@ -500,6 +537,10 @@ enum quire_err tier_redis_codec_fields_encode(const struct record *rec,
 	if (rec->toc_html) {
 		f->val[TIER_REDIS_F_TOC] = rec->toc_html;
 		f->len[TIER_REDIS_F_TOC] = strlen(rec->toc_html);
+	}
+	if (rec->summary_html) {
+		f->val[TIER_REDIS_F_SUMMARY] = rec->summary_html;
+		f->len[TIER_REDIS_F_SUMMARY] = strlen(rec->summary_html);
 	}
 	return QUIRE_OK;
 }
@@ -625,6 +666,16 @@ enum quire_err tier_redis_codec_fields_decode(const char *slug,
 	    (rc = dup_counted(&rec->toc_html, val[TIER_REDIS_F_TOC],
 			      len[TIER_REDIS_F_TOC], 0)) != QUIRE_OK)
 		goto out;
+	/* Bounded as in an index entry; absent in a hash written before
+	 * the field (its post shows the description). */
+	if (val[TIER_REDIS_F_SUMMARY] &&
+	    (len[TIER_REDIS_F_SUMMARY] > QUIRE_MAX_SUMMARY ||
+	     (rc = dup_counted(&rec->summary_html, val[TIER_REDIS_F_SUMMARY],
+			       len[TIER_REDIS_F_SUMMARY], 0)) != QUIRE_OK)) {
+		if (rc == QUIRE_OK)
+			rc = QUIRE_EPARSE;
+		goto out;
+	}
 	*out = rec;
 	rec = NULL;
 	rc = QUIRE_OK;

@@ -15,9 +15,12 @@
  * binary record, all integers big-endian:
  *
  *   offset size  field
- *   0      4     magic "QIX1" (format and version: "QIX" and a
- *                              version byte; another version byte is
- *                              a format this build cannot read)
+ *   0      4     magic "QIX2" (format and version: "QIX" and a
+ *                              version byte; "QIX1" is read too, as
+ *                              written before the summary: no summary
+ *                              fields, the frontmatter ends it; another
+ *                              version byte is a format this build
+ *                              cannot read)
  *   4      8     revision     (signed, two's complement)
  *   12     1     kind         (enum post_kind, < POST_KIND__MAX)
  *   13     1     origin       (enum record_origin, < RECORD_ORIGIN__MAX)
@@ -32,11 +35,15 @@
  *   43+N   4     body_offset  (= the length of the frontmatter that
  *                              follows; at most QUIRE_MAX_FILE)
  *   47+N   M     frontmatter  (source[0, body_offset), any bytes)
+ *   47+N+M 4     summary_len  (0: none; at most QUIRE_MAX_SUMMARY)
+ *   51+N+M S     summary      (summary_html, no NUL inside)
  *
  * and nothing after it: a parse checks every length against what is
  * left of the buffer before it reads or allocates, and refuses trailing
  * bytes. A parsed entry is a record with source = the frontmatter,
- * source_len = body_offset, html and toc_html NULL.
+ * source_len = body_offset, summary_html (NULL when none), html and
+ * toc_html NULL. The summary costs an entry 4 bytes and the summary's
+ * (a few hundred on a typical post; DESIGN §5).
  */
 #ifndef QUIRE_TIER_REDIS_CODEC_H
 #define QUIRE_TIER_REDIS_CODEC_H
@@ -101,7 +108,7 @@ enum quire_err tier_redis_codec_url_parse(const char *url,
  * buffer of *len bytes (NUL-terminated beyond *len); caller frees.
  * QUIRE_OK, QUIRE_EINVAL (body_offset beyond the source, a path with
  * a NUL or too long, a bad kind or origin), QUIRE_ETOOBIG or
- * QUIRE_ENOMEM.
+ * QUIRE_ENOMEM (ETOOBIG too for a summary over QUIRE_MAX_SUMMARY).
  */
 enum quire_err tier_redis_codec_index_encode(const struct record *rec,
 					     char **out, size_t *len);
@@ -128,6 +135,9 @@ enum tier_redis_field {
 	TIER_REDIS_F_HASH,         /* decimal, unsigned 64-bit */
 	TIER_REDIS_F_DATE,         /* decimal unix seconds; absent unless has_date */
 	TIER_REDIS_F_FORMAT,       /* decimal, TIER_REDIS_FORMAT; absent: 1 */
+	/* summary_html, absent when none; a field older builds ignore (they
+	 * ask for theirs by name), so the format stays 1 */
+	TIER_REDIS_F_SUMMARY,
 	TIER_REDIS_F__MAX
 };
 

@@ -22,7 +22,8 @@
  * The op byte's high nibble is the format, COMMIT_WIRE_FORMAT: format 1
  * carried one i64 "expect" where the precondition is now; format 2's
  * reply had no acked and live; format 3's put had no "format" field
- * (tier_redis_codec.h's record version). A worker and
+ * (tier_redis_codec.h's record version); format 4's had no "summary"
+ * field. A worker and
  * its committer are forked from one binary (an upgrade retires both),
  * but a frame of another format is refused rather than misread.
  */
@@ -42,7 +43,7 @@
  * rendered from it, each bounded by QUIRE_MAX_BODY and the renderer. */
 #define COMMIT_WIRE_MAX_FRAME (64u * 1024 * 1024)
 #define COMMIT_WIRE_MAX_MESSAGE 512
-#define COMMIT_WIRE_FORMAT 4
+#define COMMIT_WIRE_FORMAT 5
 
 enum commit_op {
 	COMMIT_OP_PUT = 1,

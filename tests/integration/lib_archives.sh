@@ -24,11 +24,14 @@ authors:
     bio: ANN-BIO writes about dates.
     url: https://ann.example/
 YAML
-	arch_post "$d" may.md "In May" 2024-05-02 "Ann Lee" ARCH-MAY
-	arch_post "$d" march-c.md "March C" 2024-03-20 "Ann Lee, Bob" ARCH-MARCH-C
+	arch_post "$d" may.md "In May" 2024-05-02 "Ann Lee" \
+		$'ARCH-MAY *intro*.\n\nMAY-MORE-TOO\n\n<!--more-->\n\nMAY-AFTER-MORE'
+	arch_post "$d" march-c.md "March C" 2024-03-20 "Ann Lee, Bob" \
+		$'```\ncode first\n```\n\nARCH-MARCH-C first.\n\nMARCH-C-SECOND'
 	arch_post "$d" march-b.md "March B" 2024-03-10 "Bob" ARCH-MARCH-B
 	arch_post "$d" march-a.md "March A" 2024-03-01 "Ann Lee" ARCH-MARCH-A
-	arch_post "$d" january.md "In January" 2024-01-15 "Bob" ARCH-JANUARY
+	printf -- '---\ntitle: In January\ndate: 2024-01-15\nauthors: [Bob]\ndescription: JAN-DESCRIPTION\n---\n# ARCH-JANUARY\n' \
+		>"$d/posts/january.md"
 	arch_post "$d" autumn.md "In Autumn" 2023-11-05 "Ann Lee" ARCH-AUTUMN
 	printf -- '---\ntitle: Year Slug\ndate: 2022-06-01\nslug: "2024"\n---\nARCH-YEAR-SLUG\n' \
 		>"$d/posts/year-slug.md"
@@ -126,4 +129,21 @@ archives_urls() {
 	expect_body_lacks /posts/may 'post-nav-newer'
 	expect_body_contains /posts/may 'href="/posts/march-c" rel="prev"'
 	expect_body_lacks /posts/2024 'post-nav-older'
+}
+
+# archives_summaries: what lists show of each post, in either mode (in
+# the full one each index entry carries its summary, DESIGN §5).
+archives_summaries() {
+	echo "== summaries on lists: before <!--more-->, else the first paragraph, else the description"
+	req /
+	check "home: the part before <!--more-->" \
+		grep -qF '<div class="summary-text"><p>ARCH-MAY <em>intro</em>.</p>' "$T_DIR/r.body"
+	check "... all of it" grep -qF '<p>MAY-MORE-TOO</p>' "$T_DIR/r.body"
+	check "... not what follows it" not grep -qF 'MAY-AFTER-MORE' "$T_DIR/r.body"
+	check "home: the first paragraph, not code before it" \
+		grep -qF '<div class="summary-text"><p>ARCH-MARCH-C first.</p>' "$T_DIR/r.body"
+	check "... nor the next paragraph" not grep -qF 'MARCH-C-SECOND' "$T_DIR/r.body"
+	expect_body_contains '/archives/2024/?page=3' '<p class="summary-description">JAN-DESCRIPTION</p>'
+	expect_body_contains /posts/ 'ARCH-MAY <em>intro</em>'
+	expect_body_contains /posts/may 'MAY-AFTER-MORE'
 }

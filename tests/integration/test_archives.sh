@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_archives.sh - date archives, authors and newer/older links in
 # embedded mode through nginx: read from the content folder, paginated,
-# 404 for a year or month with no post, the author feeds parse
+# 404 for a year or month with no post, the author feeds parse; the
+# summaries on lists
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=lib_archives.sh
@@ -13,6 +14,7 @@ archives_site "$SITE"
 unset QUIRE_SITE_TITLE QUIRE_POSTS_PER_PAGE QUIRE_ENABLE_DRAFTS
 t_start_stack "$SITE"
 archives_urls
+archives_summaries
 
 echo "== a site with no author and no dated post"
 rm -f "$SITE"/posts/*.md

@@ -2,7 +2,9 @@
 # test_archives_tiers.sh - date archives, authors and newer/older links
 # in full mode: workers that never read the content folder build them
 # from the tiers, and a deploy that changes a post's date moves it
-# between archives, and between its neighbours, on every worker
+# between archives, and between its neighbours, on every worker; the
+# summaries on lists, carried by the tiers' index, and a deploy that
+# changes a post's first paragraph changes the home on every worker
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=lib_pg.sh
@@ -31,6 +33,16 @@ deploy() {
 check "the first deploy succeeds" deploy
 QUIRE_WORKERS=3 t_start_stack "$T_DIR/no-such-dir"
 archives_urls
+archives_summaries
+
+echo "== a deploy that changes a summary"
+every_worker_serves / 200 'ARCH-MAY <em>intro</em>' >/dev/null
+sed -i 's/^ARCH-MAY \*intro\*\.$/MAY-NEW-OPENING./' "$SITE/posts/may.md"
+check "the deploy of the new opening succeeds" deploy
+check "every worker's home shows the new opening" \
+	every_worker_serves / 200 '<div class="summary-text"><p>MAY-NEW-OPENING.</p>'
+check "... and /posts/ too" \
+	every_worker_serves /posts/ 200 'MAY-NEW-OPENING.'
 
 echo "== a deploy that moves a post to another month"
 # Every worker caches the pages the move changes first.

@@ -56,6 +56,13 @@ put 2020-05-06-dated $'---\ntitle: Dated by name\nslug: 2020-05-06-dated\n---\nD
 # slug is hello-quire) as an API post's slug: the file keeps its name,
 # the API post takes another.
 put 2024-03-14-hello-quire $'---\ntitle: Not the sample\nslug: 2024-03-14-hello-quire\n---\nTAKEN-NAME-BODY\n'
+# An API write renders its summary too (the committer stores it): the
+# part before <!--more-->, on its tag's list.
+put with-more $'---\ntitle: With a mark\ndate: 2021-01-01\ntags: [summarytag]\n---\nAPI-OPENING *here*.\n\n<!--more-->\n\nAPI-AFTER-MORE\n'
+expect_body_contains /tags/summarytag '<div class="summary-text"><p>API-OPENING <em>here</em>.</p>'
+expect_body_lacks /tags/summarytag 'API-AFTER-MORE'
+# The sample's summaries are on the home in full mode.
+expect_body_contains / '<div class="summary-text">'
 expect_status /posts/Rust-1.12.1 200
 expect_status /posts/a-draft 404
 expect_status /posts/scheduled 404
@@ -135,20 +142,20 @@ OUT=$T_DIR/exported
 rc=$?
 sed 's/^/  quirectl: /' "$T_DIR/export.out"
 check "quirectl export succeeds" test "$rc" = 0
-check "... and says what it wrote" grep -q "exported .* posts and .* pages (7 of the write API)" "$T_DIR/export.out"
+check "... and says what it wrote" grep -q "exported .* posts and .* pages (8 of the write API)" "$T_DIR/export.out"
 # Only the API's posts are new; every other file is the sample's. The
 # files that are no post (static/, a bundle's pictures) are not in
 # PostgreSQL, so not in an export (README, "Taking your blog out").
 diff -r "$SITE" "$OUT" >"$T_DIR/content.diff" 2>&1
-grep -Ev "^Only in $OUT/posts: (Rust-1\.12\.1|a-draft|scheduled|unicode|index|2020-05-06-dated|2024-03-14-hello-quire-export-2)\.md$" \
+grep -Ev "^Only in $OUT/posts: (Rust-1\.12\.1|a-draft|scheduled|unicode|index|2020-05-06-dated|2024-03-14-hello-quire-export-2|with-more)\.md$" \
 	"$T_DIR/content.diff" |
 	grep -Ev "^Only in $SITE(/posts/[^:]*: [^ ]+\.(svg|png|jpg)|: static)$" |
 	sed 's/^/  /' >"$T_DIR/content.other"
 cat "$T_DIR/content.other"
 check "each content file comes back as it was, at its own path" \
 	test ! -s "$T_DIR/content.other"
-check "... with the API's seven posts beside them" \
-	test "$(grep -c "^Only in $OUT/posts: " "$T_DIR/content.diff")" = 7
+check "... with the API's eight posts beside them" \
+	test "$(grep -c "^Only in $OUT/posts: " "$T_DIR/content.diff")" = 8
 check "the API post whose name a file has takes another, as it was sent" \
 	grep -q TAKEN-NAME-BODY "$OUT/posts/2024-03-14-hello-quire-export-2.md"
 check "the sample's page bundle keeps its path" test -f "$OUT/posts/notes/index.md"

@@ -73,6 +73,12 @@ dup_checks() {
 		check "/posts/$slug: its og:image ($og)" [ "$og" = "$BASE/posts/$slug/pic.png" ]
 		expect_body_contains "${src:-/missing}" "$want"
 	done
+	# and the lists' summaries (the first paragraph, the picture) too
+	req /posts/
+	check "/posts/: the renamed bundle's summary shows its own picture" \
+		grep -qF '<div class="summary-text"><p><img src="/posts/dup-2016-10-20/pic.png"' "$T_DIR/r.body"
+	check "/posts/: the other's its own" \
+		grep -qF '<div class="summary-text"><p><img src="/posts/dup/pic.png"' "$T_DIR/r.body"
 }
 
 check "the first deploy succeeds" deploy

@@ -37,12 +37,12 @@ rcli HSET "${PREFIX}post:$SLUG" format 2 html '<p>PLANTED-BODY</p>' \
 	source "$(printf -- '---\ntitle: PLANTED-TITLE\n---\nPLANTED-BODY\n')" \
 	>/dev/null
 entry=$(rcli --no-raw HGET "${PREFIX}index" "$SLUG")
-check "an index entry of magic QIX1 is there" grep -q '^"QIX1' <<<"$entry"
-# The same bytes with the magic's version byte 2 (redis-cli -x reads the
+check "an index entry of magic QIX2 is there" grep -q '^"QIX2' <<<"$entry"
+# The same bytes with the magic's version byte 3 (redis-cli -x reads the
 # value from stdin, bytes as they are).
-rcli --raw HGET "${PREFIX}index" "$SLUG" | head -c -1 | sed '1s/^QIX1/QIX2/' |
+rcli --raw HGET "${PREFIX}index" "$SLUG" | head -c -1 | sed '1s/^QIX2/QIX3/' |
 	rcli -x HSET "${PREFIX}index" "$SLUG" >/dev/null
-check "... planted as QIX2" grep -q '^"QIX2' <<<"$(rcli --no-raw HGET "${PREFIX}index" "$SLUG")"
+check "... planted as QIX3" grep -q '^"QIX3' <<<"$(rcli --no-raw HGET "${PREFIX}index" "$SLUG")"
 
 # A rolling reload: every worker new, its cache empty, the body read from
 # the tiers again (Redis first).
@@ -90,7 +90,7 @@ stop_pg
 check "PostgreSQL down: a reload (SIGHUP), the workers load from Redis" \
 	reload_and_wait "$(quire_workers | wc -l)"
 check "... and serve the post" every_worker_serves "/posts/$SLUG" 200 BODY-TWO
-rcli --raw HGET "${PREFIX}index" "$SLUG" | head -c -1 | sed '1s/^QIX1/QIX2/' |
+rcli --raw HGET "${PREFIX}index" "$SLUG" | head -c -1 | sed '1s/^QIX2/QIX3/' |
 	rcli -x HSET "${PREFIX}index" "$SLUG" >/dev/null
 rcli PUBLISH "${PREFIX}invalidate" "$(($(rcli GET "${PREFIX}generation") + 1)) $SLUG" >/dev/null
 sleep 1

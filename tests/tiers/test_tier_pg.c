@@ -129,6 +129,11 @@ static void check_same(const struct record *got, const struct record *want)
 		CHECK_STR(got->toc_html, want->toc_html);
 	else
 		CHECK(got->toc_html == NULL);
+	if (want->summary_html)
+		CHECK_STR(got->summary_html ? got->summary_html : "(none)",
+			  want->summary_html);
+	else
+		CHECK(got->summary_html == NULL);
 	CHECK(got->words == want->words);
 	CHECK(got->has_date == want->has_date);
 	CHECK(got->date == want->date);
@@ -228,7 +233,7 @@ static void test_migrate(struct tier_pg *pg)
 static char *stored(const char *slug, const char *column)
 {
 	const char *params[1] = { slug };
-	char sql[128];
+	char sql[512];
 	PGresult *res;
 	char *v = NULL;
 
@@ -324,8 +329,13 @@ static void test_migrate_clean(struct tier_pg *pg)
 	v = stored("clean", "html");
 	CHECK_STR(v, "<p>\xc2\xa0ok\t</p>");
 	free(v);
-	v = stored("dirty", "hash || ' ' || revision");
-	CHECK_STR(v, "42 3");
+	/* the hash of the source stays (step 9, after it, zeroes the
+	 * content rows' own: the API row's shows it) */
+	v = stored("api-dirty", "hash || ' ' || revision");
+	CHECK_STR(v, "43 1");
+	free(v);
+	v = stored("dirty", "revision");
+	CHECK_STR(v, "3");
 	free(v);
 	/* Changed: a new generation and stamp, so the next deploy finds
 	 * Redis behind and rewrites it whole. */
@@ -335,20 +345,69 @@ static void test_migrate_clean(struct tier_pg *pg)
 	free(stamp0);
 	free(stamp1);
 
-	/* Nothing to clean: nothing moves. */
+	/* Nothing to clean: the generation stays (the stamp is step 9's,
+	 * test_migrate_summary). */
 	admin_exec("UPDATE quire_schema SET version = 4");
 	g0 = generation_of(pg);
-	stamp0 = site_stamp();
 	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
 	CHECK(from == 4);
 	CHECK(generation_of(pg) == g0);
-	stamp1 = site_stamp();
-	CHECK_STR(stamp1, stamp0);
-	free(stamp0);
-	free(stamp1);
 	drop_schema();
 	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
 	test_migrate_sql_ascii();
+}
+
+/* Step 9: a summary column; the content rows marked so that the next
+ * deploy renders them again (no hash a file has, no signature, a new
+ * stamp), the API's left as they are; the generation stays. */
+static void test_migrate_summary(struct tier_pg *pg)
+{
+	struct record *r = NULL;
+	long long g0;
+	char *stamp0, *stamp1, *v;
+	int from = -1, to = -1;
+
+	drop_schema();
+	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
+	admin_exec("ALTER TABLE posts DROP COLUMN summary_html;"
+		   "ALTER TABLE posts DROP COLUMN summary_of;"
+		   "UPDATE quire_schema SET version = 8;"
+		   "INSERT INTO posts (slug, kind, origin, path, source,"
+		   " body_offset, html, hash, file_sig, revision) VALUES"
+		   " ('c', 'post', 'content', 'posts/c.md', 'c', 0, '<p>c</p>',"
+		   "  42, 'sig', 2),"
+		   " ('a', 'post', 'api', NULL, 'a', 0, '<p>a</p>', 43, NULL, 1)");
+	g0 = generation_of(pg);
+	stamp0 = site_stamp();
+	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
+	CHECK(from == 8 && to >= 9);
+	v = stored("c", "hash || ' ' || coalesce(file_sig, '-') || ' ' ||"
+		   " revision || ' ' || coalesce(summary_html, '-')");
+	CHECK_STR(v ? v : "(null)", "0 - 2 -");
+	free(v);
+	v = stored("a", "hash || ' ' || coalesce(summary_html, '-')");
+	CHECK_STR(v ? v : "(null)", "43 -");
+	free(v);
+	CHECK(generation_of(pg) == g0);
+	stamp1 = site_stamp();
+	CHECK(stamp0 && stamp1 && strcmp(stamp0, stamp1) != 0);
+	free(stamp0);
+	free(stamp1);
+
+	/* A build before step 9 updates a row without its summary columns:
+	 * the summary, of the older source, is not read. */
+	admin_exec("UPDATE posts SET summary_html = '<p>S</p>', summary_of = hash"
+		   " WHERE slug = 'a'");
+	CHECK(tier_pg_fetch(pg, "a", &r) == QUIRE_OK);
+	CHECK(r && r->summary_html && strcmp(r->summary_html, "<p>S</p>") == 0);
+	record_free(r);
+	r = NULL;
+	admin_exec("UPDATE posts SET source = 'a2', hash = 44 WHERE slug = 'a'");
+	CHECK(tier_pg_fetch(pg, "a", &r) == QUIRE_OK);
+	CHECK(r && r->summary_html == NULL);
+	record_free(r);
+	drop_schema();
+	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
 }
 
 static const char src_a[] =
@@ -389,6 +448,9 @@ static void test_roundtrip(struct tier_pg *pg)
 			   1704067199LL, 1);
 	CHECK(v[0]->body_offset > 0 && v[1]->body_offset > 0 &&
 	      v[2]->body_offset > 0);
+	/* a summary, carried by the fetch and the index (schema step 9) */
+	v[0]->summary_html = strdup("<p>Hello <em>world</em>.</p>\n");
+	CHECK(v[0]->summary_html != NULL);
 
 	rc = tier_pg_deploy(pg, v, 3, NULL, 0, &g);
 	if (rc != QUIRE_OK)
@@ -489,6 +551,11 @@ static void test_roundtrip(struct tier_pg *pg)
 		CHECK(idx[i]->html == NULL);
 		CHECK(idx[i]->toc_html == NULL);
 		CHECK(idx[i]->source_len == idx[i]->body_offset);
+		if (strcmp(idx[i]->slug, "from-api") == 0)
+			CHECK(idx[i]->summary_html == NULL);
+		if (strcmp(idx[i]->slug, "alpha") == 0)
+			CHECK_STR(idx[i]->summary_html ? idx[i]->summary_html :
+				  "(none)", "<p>Hello <em>world</em>.</p>\n");
 		if (strcmp(idx[i]->slug, "from-api") == 0) {
 			found_c = 1;
 			CHECK(idx[i]->origin == RECORD_ORIGIN_API);
@@ -1703,6 +1770,7 @@ int main(void)
 		die("connect", err);
 	test_migrate(pg);
 	test_migrate_clean(pg);
+	test_migrate_summary(pg);
 	test_migrate_case(pg);
 	test_config(pg);
 	test_roundtrip(pg);

@@ -21,7 +21,11 @@
  *   readers', in test_import; QUIRE_IMPORT_MAX_STATIC - in
  *   tests/integration/test_import_hugo.sh (a sparse file one byte over);
  *   QUIRE_IMPORT_MAX_FILES - 200,000 files are too many to make in a
- *   test: import_walk() counts them as the QUIRE_MAX_POSTS bound.
+ *   test: import_walk() counts them as the QUIRE_MAX_POSTS bound;
+ *   QUIRE_MAX_SUMMARY, QUIRE_MAX_SUMMARY_MARKDOWN,
+ *   QUIRE_SUMMARY_MAX_BLOCKS - a summary is cut, not refused: in
+ *   test_markdown (the cut) and test_tier_redis_codec (an index entry
+ *   or post hash one byte over refused).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* mkdtemp */

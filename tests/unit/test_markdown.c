@@ -854,6 +854,94 @@ static void test_title_too_long(void)
 	free(t);
 }
 
+/* The summary: before <!--more-->, else the first paragraph, else none
+ * (the list shows the description); raw HTML never kept. */
+static void summary_is(const char *md, const char *want)
+{
+	char *html = NULL;
+
+	CHECK(markdown_summary(md, strlen(md), NULL, &html) == QUIRE_OK);
+	if (!want) {
+		CHECK(html == NULL);
+		if (html)
+			fprintf(stderr, "  got: %s\n", html);
+	} else {
+		CHECK_STR(html ? html : "(none)", want);
+	}
+	free(html);
+}
+
+/* A summary before <!--more--> longer than the bound: cut after a
+ * whole block of the Markdown, at most QUIRE_MAX_SUMMARY bytes, never mid-tag. */
+static void test_summary_bound(void)
+{
+	static char md[8192];
+	char *html = NULL;
+	size_t n = 0, i;
+
+	/* 40 paragraphs of 100 bytes whose '<' and '&' grow in HTML */
+	for (i = 0; i < 40; i++)
+		n += (size_t)snprintf(md + n, sizeof(md) - n,
+				      "P%02zu *em* a<b & c%.*s\n\n", i, 80,
+				      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	snprintf(md + n, sizeof(md) - n, "<!--more-->\nrest\n");
+	CHECK(markdown_summary(md, strlen(md), NULL, &html) == QUIRE_OK);
+	CHECK(html != NULL);
+	if (html) {
+		size_t hl = strlen(html);
+
+		CHECK(hl <= QUIRE_MAX_SUMMARY);
+		CHECK(hl > QUIRE_MAX_SUMMARY / 2); /* as many blocks as fit */
+		CHECK(hl >= 5 && strcmp(html + hl - 5, "</p>\n") == 0);
+		CHECK(strncmp(html, "<p>P00 <em>em</em> a&lt;b &amp; cxx",
+			      strlen("<p>P00 <em>em</em> a&lt;b &amp; cxx")) == 0);
+		CHECK(strstr(html, "rest") == NULL);
+	}
+	free(html);
+	/* one block alone over the bound (its HTML): none */
+	n = 0;
+	for (i = 0; i < 1000; i++)
+		md[n++] = '<';
+	n += (size_t)snprintf(md + n, sizeof(md) - n, "\n\n<!--more-->\n");
+	CHECK(markdown_summary(md, n, NULL, &html) == QUIRE_OK);
+	CHECK(html == NULL);
+	free(html);
+}
+
+static void test_summary(void)
+{
+	static char big[4 * QUIRE_MAX_SUMMARY_MARKDOWN + 64];
+	char *html = NULL;
+
+	summary_is("One *two*.\n\nThree.\n", "<p>One <em>two</em>.</p>\n");
+	summary_is("# Heading\n\n```\ncode\n```\n\nFirst\nparagraph.\n\nNext.\n",
+		   "<p>First\nparagraph.</p>\n");
+	summary_is("Intro.\n\nMore intro.\n\n<!--more-->\n\nThe rest.\n",
+		   "<p>Intro.</p>\n<p>More intro.</p>\n");
+	summary_is("Before<!--more-->after\n", "<p>Before</p>\n");
+	summary_is("<b>raw</b> text\n\nx\n",
+		   "<p><!-- raw HTML omitted -->raw<!-- raw HTML omitted --> text</p>\n");
+	summary_is("# Only a heading\n", NULL);
+	summary_is("", NULL);
+	summary_is("<!--more-->\nrest\n", NULL);
+	summary_is("Last paragraph, no newline", "<p>Last paragraph, no newline</p>\n");
+	/* a relative image under the bundle's base */
+	CHECK(markdown_summary("![d](d.svg) text\n", 17, "/posts/b/", &html) ==
+	      QUIRE_OK);
+	CHECK(html && strstr(html, "src=\"/posts/b/d.svg\""));
+	free(html);
+	/* a first paragraph longer than the bound: none */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	summary_is(big, NULL);
+	memset(big, 'a', QUIRE_MAX_SUMMARY_MARKDOWN + 10);
+	memcpy(big + QUIRE_MAX_SUMMARY_MARKDOWN + 10, "\n\nshort\n", 9);
+	summary_is(big, NULL);
+	summary_is("```c\nint x;\n```\n", NULL);
+	test_summary_bound();
+}
+
 int main(void)
 {
 	markdown_init();
@@ -895,6 +983,7 @@ int main(void)
 	test_code_bounds();
 	test_fork_beside_threads();
 	test_pathological_refused();
+	test_summary();
 	markdown_out_release(&out);
 	return check_done("test_markdown");
 }

@@ -140,6 +140,8 @@ static void test_urls(void)
 
 static const char fm_src[] = "---\ntitle: Hi\0there\n---\nbody *text*\n";
 
+#define SAMPLE_SUMMARY "<p>body <em>text</em></p>\n"
+
 static struct record *sample(int with_path, int with_date)
 {
 	struct record *r = record_new();
@@ -157,6 +159,8 @@ static struct record *sample(int with_path, int with_date)
 	memcpy(r->source, fm_src, r->source_len + 1);
 	r->body_offset = 25;     /* after the closing "---\n" */
 	r->html = strdup("<p>body <em>text</em></p>\n");
+	/* dated samples carry a summary, the others none */
+	r->summary_html = with_date ? strdup(SAMPLE_SUMMARY) : NULL;
 	r->kind = POST_KIND_PAGE;
 	r->origin = RECORD_ORIGIN_API;
 	r->words = 2;
@@ -178,7 +182,9 @@ static void test_index_roundtrip(int with_path, int with_date)
 		return;
 	CHECK(tier_redis_codec_index_encode(r, &e, &len) == QUIRE_OK);
 	CHECK(len == TIER_REDIS_INDEX_HEAD + (with_path ? strlen(r->path) : 0) +
-	      4 + r->body_offset);
+	      4 + r->body_offset + 4 +
+	      (with_date ? strlen(SAMPLE_SUMMARY) : 0));
+	CHECK(len >= 4 && memcmp(e, "QIX2", 4) == 0);
 	CHECK(tier_redis_codec_index_parse("hello-world", e, len, &p) == QUIRE_OK);
 	if (p) {
 		CHECK_STR(p->slug, "hello-world");
@@ -191,6 +197,11 @@ static void test_index_roundtrip(int with_path, int with_date)
 		CHECK(memcmp(p->source, fm_src, r->body_offset) == 0);
 		CHECK(p->source[p->source_len] == '\0');
 		CHECK(p->html == NULL && p->toc_html == NULL);
+		if (with_date)
+			CHECK_STR(p->summary_html ? p->summary_html : "(none)",
+				  SAMPLE_SUMMARY);
+		else
+			CHECK(p->summary_html == NULL);
 		if (with_path)
 			CHECK_STR(p->path, r->path);
 		else
@@ -233,7 +244,7 @@ static void test_index_garbage(void)
 {
 	struct record *r = sample(1, 1), *p = NULL;
 	char *e = NULL, *m;
-	size_t len = 0, path_len, i, round;
+	size_t len = 0, path_len, i, round, sum_at;
 	unsigned seed = 12345;
 
 	if (!r || tier_redis_codec_index_encode(r, &e, &len) != QUIRE_OK) {
@@ -253,10 +264,13 @@ static void test_index_garbage(void)
 	/* Another version: a later format, told apart from garbage (a
 	 * reader takes it as a miss), whatever follows the magic. */
 	memcpy(m, e, len);
-	m[3] = '2';
+	m[3] = '3';
 	CHECK(tier_redis_codec_index_parse("s", m, len, &p) == QUIRE_EVERSION);
 	CHECK(tier_redis_codec_index_parse("s", m, 4, &p) == QUIRE_EVERSION);
 	CHECK(p == NULL);
+	/* Version 1 (before the summary) with a summary after it: trailing
+	 * bytes. */
+	MUTATE(m[3] = '1');
 	MUTATE(m[12] = POST_KIND__MAX);            /* kind */
 	MUTATE(m[13] = (char)0xff);                /* origin */
 	MUTATE(m[14] = 0x07);                      /* unknown flag */
@@ -272,6 +286,28 @@ static void test_index_garbage(void)
 	MUTATE(poke32(m, TIER_REDIS_INDEX_HEAD + path_len,
 		      (uint32_t)r->body_offset - 1));
 	MUTATE(m[TIER_REDIS_INDEX_HEAD + 3] = '\0'); /* NUL in the path */
+	/* the summary's length: past the end, short, over the bound */
+	sum_at = TIER_REDIS_INDEX_HEAD + path_len + 4 + r->body_offset;
+	MUTATE(poke32(m, sum_at, (uint32_t)strlen(SAMPLE_SUMMARY) + 1));
+	MUTATE(poke32(m, sum_at, (uint32_t)strlen(SAMPLE_SUMMARY) - 1));
+	MUTATE(poke32(m, sum_at, 0xffffffffu));
+	MUTATE(m[len - 2] = '\0');                 /* NUL in the summary */
+	{
+		/* One over QUIRE_MAX_SUMMARY, with its bytes there. */
+		size_t big = sum_at + 4 + QUIRE_MAX_SUMMARY + 1;
+		char *b = malloc(big);
+
+		CHECK(b != NULL);
+		if (b) {
+			memcpy(b, e, sum_at);
+			poke32(b, sum_at, QUIRE_MAX_SUMMARY + 1);
+			memset(b + sum_at + 4, 'a', QUIRE_MAX_SUMMARY + 1);
+			p = NULL;
+			CHECK(tier_redis_codec_index_parse("s", b, big, &p) ==
+			      QUIRE_EPARSE && p == NULL);
+			free(b);
+		}
+	}
 	{
 		/* A date without has_date. */
 		memcpy(m, e, len);
@@ -293,7 +329,9 @@ static void test_index_garbage(void)
 		p = NULL;
 		if (tier_redis_codec_index_parse("s", m, cut, &p) == QUIRE_OK) {
 			CHECK(p && p->source_len == p->body_offset &&
-			      p->source_len + TIER_REDIS_INDEX_HEAD + 4 <= cut);
+			      p->source_len + TIER_REDIS_INDEX_HEAD + 4 <= cut &&
+			      (!p->summary_html ||
+			       strlen(p->summary_html) <= QUIRE_MAX_SUMMARY));
 			record_free(p);
 		} else {
 			CHECK(p == NULL);
@@ -307,7 +345,7 @@ static void test_index_garbage(void)
 		for (j = 0; j < i; j++)
 			g[j] = (char)rand_r(&seed);
 		if (i >= 4)
-			memcpy(g, "QIX1", 4);
+			memcpy(g, i % 2 ? "QIX1" : "QIX2", 4);
 		p = NULL;
 		if (tier_redis_codec_index_parse("s", g, i, &p) == QUIRE_OK)
 			record_free(p);
@@ -315,6 +353,40 @@ static void test_index_garbage(void)
 	CHECK(tier_redis_codec_index_parse("s", NULL, 0, &p) == QUIRE_EPARSE);
 out:
 	free(m);
+	free(e);
+	record_free(r);
+}
+
+/* An entry of version 1, as builds before the summary wrote it: the
+ * frontmatter ends it. Read, with no summary (lists show the
+ * description until the post is rendered again). */
+static void test_index_version1(void)
+{
+	struct record *r = sample(1, 0), *p = NULL;
+	char *e = NULL;
+	size_t len = 0;
+
+	if (!r || tier_redis_codec_index_encode(r, &e, &len) != QUIRE_OK ||
+	    len < 8) {
+		CHECK(0);
+		record_free(r);
+		free(e);
+		return;
+	}
+	/* QIX2 with no summary is QIX1 and a 0 length */
+	CHECK(memcmp(e + len - 4, "\0\0\0\0", 4) == 0);
+	e[3] = '1';
+	CHECK(tier_redis_codec_index_parse("old", e, len - 4, &p) == QUIRE_OK);
+	if (p) {
+		CHECK(p->summary_html == NULL);
+		CHECK(p->body_offset == r->body_offset && p->hash == r->hash);
+		CHECK_STR(p->path, r->path);
+	}
+	record_free(p);
+	p = NULL;
+	/* and never with the summary's length after it */
+	CHECK(tier_redis_codec_index_parse("old", e, len, &p) == QUIRE_EPARSE);
+	CHECK(p == NULL);
 	free(e);
 	record_free(r);
 }
@@ -338,6 +410,20 @@ static void test_index_encode_errors(void)
 	r->origin = RECORD_ORIGIN__MAX;
 	CHECK(tier_redis_codec_index_encode(r, &e, &len) == QUIRE_EINVAL && !e);
 	r->origin = RECORD_ORIGIN_CONTENT;
+	/* A summary over its bound is never written. */
+	r->summary_html = malloc(QUIRE_MAX_SUMMARY + 2);
+	if (r->summary_html) {
+		memset(r->summary_html, 'a', QUIRE_MAX_SUMMARY + 1);
+		r->summary_html[QUIRE_MAX_SUMMARY + 1] = '\0';
+		CHECK(tier_redis_codec_index_encode(r, &e, &len) == QUIRE_ETOOBIG &&
+		      !e);
+		r->summary_html[QUIRE_MAX_SUMMARY] = '\0';
+		CHECK(tier_redis_codec_index_encode(r, &e, &len) == QUIRE_OK);
+		free(e);
+		e = NULL;
+		free(r->summary_html);
+		r->summary_html = NULL;
+	}
 	/* Negative revisions and dates survive two's complement. */
 	r->revision = LLONG_MIN;
 	r->has_date = 1;
@@ -405,8 +491,12 @@ static void test_fields(void)
 		CHECK_STR(p->html, r->html);
 		CHECK_STR(p->toc_html, r->toc_html);
 		CHECK_STR(p->path, r->path);
+		CHECK_STR(p->summary_html ? p->summary_html : "(none)",
+			  SAMPLE_SUMMARY);
 	}
 	record_free(p);
+	p = NULL;
+	CHECK_STR(tier_redis_codec_field_names[TIER_REDIS_F_SUMMARY], "summary");
 
 	/* No revision: no such post; a tombstone: a deleted one. */
 	for (i = 0; i < TIER_REDIS_F__MAX; i++) {
@@ -465,6 +555,25 @@ static void test_fields(void)
 	len[TIER_REDIS_F_HTML] = 3;
 	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_EPARSE);
 	val[TIER_REDIS_F_HTML] = NULL;
+	/* no summary (a hash written before the field): read, none */
+	val[TIER_REDIS_F_SUMMARY] = NULL;
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_OK);
+	CHECK(p && p->summary_html == NULL);
+	record_free(p);
+	p = NULL;
+	val[TIER_REDIS_F_SUMMARY] = "a\0b";
+	len[TIER_REDIS_F_SUMMARY] = 3;
+	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_EPARSE);
+	{
+		static char big[QUIRE_MAX_SUMMARY + 1];
+
+		memset(big, 'a', sizeof(big));
+		val[TIER_REDIS_F_SUMMARY] = big;
+		len[TIER_REDIS_F_SUMMARY] = sizeof(big);
+		CHECK(tier_redis_codec_fields_decode("s", val, len, &p) ==
+		      QUIRE_EPARSE && p == NULL);
+	}
+	val[TIER_REDIS_F_SUMMARY] = NULL;
 	val[TIER_REDIS_F_KIND] = "post\0";
 	len[TIER_REDIS_F_KIND] = 5;
 	CHECK(tier_redis_codec_fields_decode("s", val, len, &p) == QUIRE_EPARSE);
@@ -652,6 +761,7 @@ int main(void)
 	test_index_roundtrip(0, 0);
 	test_index_roundtrip(1, 0);
 	test_index_garbage();
+	test_index_version1();
 	test_index_encode_errors();
 	test_fields();
 	test_invalidation();
