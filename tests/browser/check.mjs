@@ -10,8 +10,8 @@
 //   QUIRE_EXPECT_LANG  the <html lang> the site's configuration sets
 //   QUIRE_BROWSER_PAGES  PATH,PATH,... to check instead of the default set
 //
-// Each page is loaded at phone (375 px) and desktop (1280 px) width and
-// checked: every <img> loaded (complete, naturalWidth > 0), no horizontal
+// Each page is loaded at phone (375 px) and desktop (1280 px) width, and
+// at desktop width in the dark scheme, and checked: every <img> loaded (complete, naturalWidth > 0), no horizontal
 // overflow of the page at 375 px (a code block may scroll in its own
 // box), <html lang> as configured, and axe-core with no violation of
 // impact serious or critical (each printed with its nodes). The header's
@@ -59,7 +59,10 @@ const defaultPages = [
 const pages = process.env.QUIRE_BROWSER_PAGES
 	? process.env.QUIRE_BROWSER_PAGES.split(',').map((p, i) => [`page${i}`, p, 0])
 	: defaultPages;
-const widths = [['phone', 375, 740], ['desktop', 1280, 900]];
+// The theme's dark scheme (prefers-color-scheme) has colours of its own:
+// axe's contrast rule checks them at desktop width.
+const widths = [['phone', 375, 740, 'light'], ['desktop', 1280, 900, 'light'],
+	['dark', 1280, 900, 'dark']];
 
 let passed = 0;
 let failed = 0;
@@ -120,8 +123,8 @@ function formatViolations(vs) {
 		.join('\n');
 }
 
-async function checkPage(page, name, url, status, [wname, width]) {
-	const label = `${name} ${url} at ${width}px`;
+async function checkPage(page, name, url, status, [wname, width, , scheme]) {
+	const label = `${name} ${url} at ${width}px${scheme === 'dark' ? ' (dark)' : ''}`;
 	let resp;
 	try {
 		resp = await page.goto(base + url, { waitUntil: 'load', timeout: 15000 });
@@ -163,8 +166,8 @@ async function checkPage(page, name, url, status, [wname, width]) {
 
 // The header's search form, without JavaScript of its own: type, press
 // Enter, land on /search?q=WORD with results listed.
-async function checkSearchForm(page, [, width]) {
-	const label = `search form at ${width}px`;
+async function checkSearchForm(page, [, width, , scheme]) {
+	const label = `search form at ${width}px${scheme === 'dark' ? ' (dark)' : ''}`;
 	await page.goto(base + '/', { waitUntil: 'load' });
 	const box = await page.$('form[role="search"] input[name="q"]');
 	if (!box) {
@@ -189,6 +192,7 @@ try {
 		const ctx = await browser.createBrowserContext();
 		const page = await ctx.newPage();
 		await page.setViewport({ width: w[1], height: w[2] });
+		await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: w[3] }]);
 		for (const [name, url, status] of pages) await checkPage(page, name, url, status, w);
 		if (!process.env.QUIRE_BROWSER_PAGES) await checkSearchForm(page, w);
 		await ctx.close();
