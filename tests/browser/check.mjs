@@ -46,18 +46,18 @@ const searchWord = process.env.QUIRE_SEARCH_WORD || 'caching';
 
 // The pages a reader meets: a post with an image (a bundle), one with
 // highlighted code, search results, a date archive, an author page, the
-// 404 — each with the status it must answer.
+// 404 — each with the status it must answer and what must be in it.
 const defaultPages = [
-	['home', '/', 200],
-	['bundle-post', '/posts/images-and-files', 200],
-	['code-post', '/posts/highlighted-code', 200],
-	['search', `/search?q=${searchWord}`, 200],
-	['archive', '/archives/2024/', 200],
-	['author', '/authors/ada-example/', 200],
-	['not-found', '/no/such/page', 404],
+	['home', '/', 200, 'main article a[href^="/posts/"]'],
+	['bundle-post', '/posts/images-and-files', 200, 'main .post-body img'],
+	['code-post', '/posts/highlighted-code', 200, 'main pre code span[class^="hl-"]'],
+	['search', `/search?q=${searchWord}`, 200, 'main mark'],
+	['archive', '/archives/2024/', 200, 'main a[href^="/posts/"]'],
+	['author', '/authors/ada-example/', 200, 'main .author-profile'],
+	['not-found', '/no/such/page', 404, 'main a[href="/"]'],
 ];
 const pages = process.env.QUIRE_BROWSER_PAGES
-	? process.env.QUIRE_BROWSER_PAGES.split(',').map((p, i) => [`page${i}`, p, 0])
+	? process.env.QUIRE_BROWSER_PAGES.split(',').map((p, i) => [`page${i}`, p, 0, ''])
 	: defaultPages;
 // The theme's dark scheme (prefers-color-scheme) has colours of its own:
 // axe's contrast rule checks them at desktop width.
@@ -123,7 +123,7 @@ function formatViolations(vs) {
 		.join('\n');
 }
 
-async function checkPage(page, name, url, status, [wname, width, , scheme]) {
+async function checkPage(page, name, url, status, sel, [wname, width, , scheme]) {
 	const label = `${name} ${url} at ${width}px${scheme === 'dark' ? ' (dark)' : ''}`;
 	let resp;
 	try {
@@ -134,6 +134,7 @@ async function checkPage(page, name, url, status, [wname, width, , scheme]) {
 	}
 	if (status) check(resp.status() === status, `${label}: status ${status}`, `got ${resp.status()}`);
 	const f = await page.evaluate(domFacts);
+	if (sel) check(await page.$(sel) !== null, `${label}: has ${sel}`);
 	if (wantLang) check(f.lang === wantLang, `${label}: <html lang="${wantLang}">`, `got lang="${f.lang}"`);
 	else check(!!f.lang, `${label}: <html lang> set`, 'no lang attribute');
 	const broken = f.imgs.filter((i) => !i.complete || i.w === 0);
@@ -193,7 +194,7 @@ try {
 		const page = await ctx.newPage();
 		await page.setViewport({ width: w[1], height: w[2] });
 		await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: w[3] }]);
-		for (const [name, url, status] of pages) await checkPage(page, name, url, status, w);
+		for (const [name, url, status, sel] of pages) await checkPage(page, name, url, status, sel, w);
 		if (!process.env.QUIRE_BROWSER_PAGES) await checkSearchForm(page, w);
 		await ctx.close();
 	}
