@@ -45,12 +45,13 @@ const wantLang = process.env.QUIRE_EXPECT_LANG || '';
 const searchWord = process.env.QUIRE_SEARCH_WORD || 'caching';
 
 // The pages a reader meets: a post with an image (a bundle), one with
-// highlighted code, search results, a date archive, an author page, the
+// highlighted code, one with tables, task lists and footnotes, search results, a date archive, an author page, the
 // 404 — each with the status it must answer and what must be in it.
 const defaultPages = [
 	['home', '/', 200, 'main article a[href^="/posts/"]'],
 	['bundle-post', '/posts/images-and-files', 200, 'main .post-body img'],
 	['code-post', '/posts/highlighted-code', 200, 'main pre code span[class^="hl-"]'],
+	['markdown-post', '/posts/markdown-tour', 200, 'main table'],
 	['search', `/search?q=${searchWord}`, 200, 'main mark'],
 	['archive', '/archives/2024/', 200, 'main a[href^="/posts/"]'],
 	['author', '/authors/ada-example/', 200, 'main .author-profile'],
