@@ -646,9 +646,19 @@ static size_t footnote_attr(const char *s)
 }
 
 /*
- * The rendered HTML as it is stored: cleaned (html_clean) and, when a
- * prefix is given, with it put before the footnote ids, in one linear
- * pass.
+ * What cmark-gfm's tasklist extension writes to open a task's checkbox,
+ * and what goes after it: a name, which a form control needs for a
+ * screen reader to say what it is (axe-core's rule "label", critical;
+ * found by tests/browser on the sample's Markdown tour). The checkbox
+ * is disabled, its state is read out, the item's text follows.
+ */
+#define TASK_INPUT "<input type=\"checkbox\" "
+#define TASK_LABEL "aria-label=\"Task\" "
+
+/*
+ * The rendered HTML as it is stored: cleaned (html_clean), each task
+ * list checkbox named (TASK_LABEL) and, when a prefix is given, with it
+ * put before the footnote ids, in one linear pass.
  *
  * Cleaned: cmark-gfm writes control characters through as they are,
  * whether raw in the text or as references it decoded (&#1;), and the
@@ -666,10 +676,20 @@ static char *finish_html(const char *html, const char *prefix)
 {
 	struct buf out = BUF_INIT;
 	const char *p, *start = html;
+	int prefixed = prefix && *prefix;
 	size_t keep;
 
-	for (p = html; prefix && *prefix && *p; p++) {
-		if (*p != 'i' && *p != 'h')
+	for (p = html; *p; p++) {
+		if (*p == '<' &&
+		    strncmp(p, TASK_INPUT, sizeof TASK_INPUT - 1) == 0) {
+			keep = sizeof TASK_INPUT - 1;
+			html_clean(&out, start, (size_t)(p - start) + keep);
+			buf_puts(&out, TASK_LABEL);
+			p += keep - 1;
+			start = p + 1;
+			continue;
+		}
+		if (!prefixed || (*p != 'i' && *p != 'h'))
 			continue;
 		keep = footnote_attr(p);
 		if (!keep)

@@ -99,9 +99,16 @@ static void test_base(void)
 static void test_tasklist(void)
 {
 	CHECK(render("- [ ] todo\n- [x] done\n", 0, NULL) == QUIRE_OK);
-	CHECK_CONTAINS(out.html, "<input type=\"checkbox\" disabled=\"\" /> todo");
-	CHECK_CONTAINS(out.html,
-		       "<input type=\"checkbox\" checked=\"\" disabled=\"\" /> done");
+	/* named, for screen readers (axe-core's rule "label", critical) */
+	CHECK_CONTAINS(out.html, "<input type=\"checkbox\" aria-label=\"Task\" "
+		       "disabled=\"\" /> todo");
+	CHECK_CONTAINS(out.html, "<input type=\"checkbox\" aria-label=\"Task\" "
+		       "checked=\"\" disabled=\"\" /> done");
+	/* with footnote prefixes too */
+	CHECK(render("- [x] a[^n]\n\n[^n]: note\n", 0, "p") == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<input type=\"checkbox\" aria-label=\"Task\" "
+		       "checked=\"\" disabled=\"\" /> a");
+	CHECK_CONTAINS(out.html, "href=\"#p-fn-n\"");
 }
 
 static void test_footnotes_prefixed(void)
