@@ -84,27 +84,41 @@ static void fuzz_title(const uint8_t *data, size_t size)
 }
 
 /* Aborts when an href or src value in html is still relative: with a
- * base, every link and image is under it, absolute, or a fragment. */
+ * base, every link and image is under it, absolute, or a fragment. The
+ * attributes are walked tag by tag, name="value" by name="value" (a
+ * value holds no '"': html.c escapes it), so text that reads ' src="'
+ * inside another attribute's value (a title) is not taken for one. */
 static void check_rebased(const char *html)
 {
-	static const char *const attrs[] = { " href=\"", " src=\"" };
-	const char *p, *end;
+	const char *p, *name, *eq, *end;
 	char *v;
-	size_t i;
+	size_t n;
 
-	for (i = 0; i < 2; i++)
-		for (p = strstr(html, attrs[i]); p; p = strstr(p + 1, attrs[i])) {
-			p += strlen(attrs[i]);
-			end = strchr(p, '"');
+	for (p = strchr(html, '<'); p; p = strchr(p, '<')) {
+		p++;
+		while (*p && *p != '>' && *p != ' ')
+			p++;
+		while (*p == ' ') {
+			name = ++p;
+			eq = strchr(name, '=');
+			if (!eq || eq[1] != '"')
+				break; /* "/>" or a value-less attribute */
+			end = strchr(eq + 2, '"');
 			if (!end)
 				abort();
-			v = strndup(p, (size_t)(end - p));
-			if (!v)
-				abort();
-			if (markdown_url_relative(v))
-				abort();
-			free(v);
+			n = (size_t)(eq - name);
+			if ((n == 4 && strncmp(name, "href", 4) == 0) ||
+			    (n == 3 && strncmp(name, "src", 3) == 0)) {
+				v = strndup(eq + 2, (size_t)(end - eq - 2));
+				if (!v)
+					abort();
+				if (markdown_url_relative(v))
+					abort();
+				free(v);
+			}
+			p = end + 1;
 		}
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
