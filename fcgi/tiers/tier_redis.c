@@ -328,6 +328,7 @@ void tier_redis_close(struct tier_redis *r)
 	free(r->fill_sha);
 	free(r->generation_sha);
 	free(r->index_sha);
+	free(r->refresh_sha);
 	free(r);
 }
 

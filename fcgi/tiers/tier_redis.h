@@ -78,6 +78,23 @@ enum quire_err tier_redis_store(struct tier_redis *r,
 enum quire_err tier_redis_drop(struct tier_redis *r);
 
 /*
+ * A whole rewrite's writes (deploy_refresh.c), made from PostgreSQL
+ * while API writers go on. tier_redis_stamp reads into *out (malloc'd)
+ * what slug's post key holds now, its revision and hash ("" when it has
+ * none). tier_redis_refresh then writes rec (or, rec NULL, deletes
+ * slug: a tombstone, its index entry removed) only if the post key
+ * still holds that stamp: a Lua script compares them atomically. Read
+ * the stamp before PostgreSQL is: a writer that stored the slug since
+ * committed after that read, and its version, newer than the one the
+ * rewrite holds, stays (*written 0). QUIRE_OK or QUIRE_EIO.
+ */
+enum quire_err tier_redis_stamp(struct tier_redis *r, const char *slug,
+				char **out);
+enum quire_err tier_redis_refresh(struct tier_redis *r, const char *slug,
+				  const struct record *rec, const char *stamp,
+				  int *written);
+
+/*
  * Writes one record read from PostgreSQL back into Redis (a read fill),
  * only if Redis has no newer revision of it: a Lua script compares
  * revisions atomically, so a worker that read before a deploy never puts

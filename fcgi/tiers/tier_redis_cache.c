@@ -826,3 +826,135 @@ out:
 	freeReplyObject(rep);
 	return rc;
 }
+
+/* ---------------------------------------------------- whole rewrites */
+
+/*
+ * KEYS[1] the post key, KEYS[2] the index; ARGV[1] the slug, ARGV[2]
+ * the stamp the caller read (tier_redis_stamp's "REVISION HASH", "" for
+ * none), ARGV[3] the index entry ("" to delete), ARGV[4] the tombstone,
+ * ARGV[5] its TTL, ARGV[6...] field/value pairs of the post hash. A post
+ * key whose stamp moved since is left: a writer stored a newer version.
+ */
+static const char refresh_script[] =
+	"local v = redis.call('HMGET', KEYS[1], 'revision', 'hash')\n"
+	"local now = ''\n"
+	"if v[1] then now = v[1] .. ' ' .. (v[2] or '') end\n"
+	"if now ~= ARGV[2] then return 0 end\n"
+	"redis.call('DEL', KEYS[1])\n"
+	"if ARGV[3] == '' then\n"
+	"  redis.call('HSET', KEYS[1], 'revision', ARGV[4])\n"
+	"  redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
+	"  redis.call('HDEL', KEYS[2], ARGV[1])\n"
+	"  return 1\n"
+	"end\n"
+	"redis.call('HSET', KEYS[1], unpack(ARGV, 6))\n"
+	"redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])\n"
+	"return 1\n";
+
+static int reply_str(const redisReply *e, const char **s, size_t *len)
+{
+	if (e->type != REDIS_REPLY_STRING)
+		return 0;
+	*s = e->str;
+	*len = e->len;
+	return 1;
+}
+
+enum quire_err tier_redis_stamp(struct tier_redis *r, const char *slug,
+				char **out)
+{
+	char key[REDIS_KEY_MAX + 1];
+	const char *argv[4], *rev, *hash = "";
+	size_t argvlen[4], klen, rev_len, hash_len = 0;
+	struct redis_cmd c = { argv, argvlen, 0, 4 };
+	redisReply *rep;
+
+	*out = NULL;
+	klen = key_post(r, slug, key);
+	if (!klen) {
+		redis_set_err(r, "stamp: bad slug");
+		return QUIRE_EIO;
+	}
+	redis_cmd_adds(&c, "HMGET");
+	redis_cmd_add(&c, key, klen);
+	redis_cmd_adds(&c, tier_redis_codec_field_names[TIER_REDIS_F_REVISION]);
+	redis_cmd_adds(&c, tier_redis_codec_field_names[TIER_REDIS_F_HASH]);
+	rep = redis_command(r, &c);
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
+		enum quire_err rc = redis_fail_reply(r, rep, "stamp");
+
+		freeReplyObject(rep);
+		return rc;
+	}
+	if (!reply_str(rep->element[0], &rev, &rev_len)) {
+		*out = strdup("");
+	} else {
+		(void)reply_str(rep->element[1], &hash, &hash_len);
+		*out = malloc(rev_len + 1 + hash_len + 1);
+		if (*out) {
+			memcpy(*out, rev, rev_len);
+			(*out)[rev_len] = ' ';
+			memcpy(*out + rev_len + 1, hash, hash_len);
+			(*out)[rev_len + 1 + hash_len] = '\0';
+		}
+	}
+	freeReplyObject(rep);
+	if (!*out) {
+		redis_set_err(r, "stamp: out of memory");
+		return QUIRE_EIO;
+	}
+	return QUIRE_OK;
+}
+
+enum quire_err tier_redis_refresh(struct tier_redis *r, const char *slug,
+				  const struct record *rec, const char *stamp,
+				  int *written)
+{
+	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1], ttl[24];
+	const char *argv[10 + 2 * TIER_REDIS_F__MAX];
+	size_t argvlen[10 + 2 * TIER_REDIS_F__MAX];
+	struct redis_cmd c = { argv, argvlen, 0, 10 + 2 * TIER_REDIS_F__MAX };
+	struct tier_redis_fields f;
+	redisReply *rep = NULL;
+	char *entry = NULL;
+	size_t klen, entry_len = 0;
+	enum quire_err rc = QUIRE_EIO;
+
+	*written = 0;
+	klen = key_post(r, slug, key);
+	if (!klen || (rec && (tier_redis_codec_fields_encode(rec, &f) != QUIRE_OK ||
+			      tier_redis_codec_index_encode(rec, &entry,
+							    &entry_len) != QUIRE_OK))) {
+		redis_set_err(r, "cannot rewrite '%.200s': bad record", slug);
+		goto out;
+	}
+	snprintf(ttl, sizeof(ttl), "%d", TOMBSTONE_TTL);
+	redis_cmd_add(&c, NULL, 0); /* EVALSHA or EVAL */
+	redis_cmd_add(&c, NULL, 0); /* the sha or the script */
+	redis_cmd_adds(&c, "2");
+	redis_cmd_add(&c, key, klen);
+	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
+	redis_cmd_adds(&c, slug);
+	redis_cmd_adds(&c, stamp);
+	redis_cmd_add(&c, entry ? entry : "", entry_len);
+	redis_cmd_adds(&c, TIER_REDIS_TOMBSTONE);
+	redis_cmd_adds(&c, ttl);
+	if (rec)
+		cmd_add_fields(&c, &f);
+	rep = script_run(r, &c, refresh_script, &r->refresh_sha);
+	if (!rep)
+		goto out;
+	if (rep->type != REDIS_REPLY_INTEGER) {
+		rc = redis_fail_reply(r, rep, "rewrite");
+		goto out;
+	}
+	*written = rep->integer == 1;
+	rc = QUIRE_OK;
+out:
+	free(entry);
+	freeReplyObject(rep);
+	return rc;
+}

@@ -35,6 +35,7 @@ struct tier_redis {
 	char *fill_sha;          /* SCRIPT LOAD's answer, or NULL */
 	char *generation_sha;    /* the same, for the generation's script */
 	char *index_sha;         /* the same, for the index's */
+	char *refresh_sha;       /* the same, for a rewrite's */
 	char err[256];
 	/* Messages that came while tier_redis_sub_ping waited for its pong,
 	 * oldest first; tier_redis_wait returns them before reading. */
