@@ -783,6 +783,26 @@ static redisReply *script_run(struct tier_redis *r, struct redis_cmd *c,
 	return redis_command(r, c);
 }
 
+/* A post's script whose answer is an integer: *n gets it (n may be
+ * NULL). QUIRE_OK, else QUIRE_EIO with the error kept. */
+static enum quire_err script_integer(struct tier_redis *r,
+				     struct redis_cmd *c, const char *src,
+				     char **sha, const char *what,
+				     long long *n)
+{
+	redisReply *rep = script_run(r, c, src, sha);
+	enum quire_err rc = QUIRE_OK;
+
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type != REDIS_REPLY_INTEGER)
+		rc = redis_fail_reply(r, rep, what);
+	else if (n)
+		*n = rep->integer;
+	freeReplyObject(rep);
+	return rc;
+}
+
 enum quire_err tier_redis_fill(struct tier_redis *r, const struct record *rec)
 {
 	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1], rev[24];
@@ -790,7 +810,6 @@ enum quire_err tier_redis_fill(struct tier_redis *r, const struct record *rec)
 	size_t argvlen[8 + 2 * TIER_REDIS_F__MAX];
 	struct redis_cmd c = { argv, argvlen, 0, 8 + 2 * TIER_REDIS_F__MAX };
 	struct tier_redis_fields f;
-	redisReply *rep = NULL;
 	char *entry = NULL;
 	size_t klen, entry_len;
 	enum quire_err rc = QUIRE_EIO;
@@ -813,17 +832,9 @@ enum quire_err tier_redis_fill(struct tier_redis *r, const struct record *rec)
 	redis_cmd_adds(&c, rev);
 	redis_cmd_add(&c, entry, entry_len);
 	cmd_add_fields(&c, &f);
-	rep = script_run(r, &c, fill_script, &r->fill_sha);
-	if (!rep)
-		goto out;
-	if (rep->type != REDIS_REPLY_INTEGER) {
-		rc = redis_fail_reply(r, rep, "fill");
-		goto out;
-	}
-	rc = QUIRE_OK;
+	rc = script_integer(r, &c, fill_script, &r->fill_sha, "fill", NULL);
 out:
 	free(entry);
-	freeReplyObject(rep);
 	return rc;
 }
 
@@ -918,7 +929,7 @@ enum quire_err tier_redis_refresh(struct tier_redis *r, const char *slug,
 	size_t argvlen[10 + 2 * TIER_REDIS_F__MAX];
 	struct redis_cmd c = { argv, argvlen, 0, 10 + 2 * TIER_REDIS_F__MAX };
 	struct tier_redis_fields f;
-	redisReply *rep = NULL;
+	long long n = 0;
 	char *entry = NULL;
 	size_t klen, entry_len = 0;
 	enum quire_err rc = QUIRE_EIO;
@@ -944,17 +955,11 @@ enum quire_err tier_redis_refresh(struct tier_redis *r, const char *slug,
 	redis_cmd_adds(&c, ttl);
 	if (rec)
 		cmd_add_fields(&c, &f);
-	rep = script_run(r, &c, refresh_script, &r->refresh_sha);
-	if (!rep)
-		goto out;
-	if (rep->type != REDIS_REPLY_INTEGER) {
-		rc = redis_fail_reply(r, rep, "rewrite");
-		goto out;
-	}
-	*written = rep->integer == 1;
-	rc = QUIRE_OK;
+	rc = script_integer(r, &c, refresh_script, &r->refresh_sha, "rewrite",
+			    &n);
+	if (rc == QUIRE_OK)
+		*written = n == 1;
 out:
 	free(entry);
-	freeReplyObject(rep);
 	return rc;
 }
