@@ -106,6 +106,10 @@ static void test_urls(void)
 	CHECK_STR(san("<blockquote cite=\"javascript:x\">q</blockquote>"),
 		  "<blockquote>q</blockquote>");
 	CHECK_STR(san("<a href=\"\">e</a>"), "<a href=\"\">e</a>");
+	/* controls in a value are not written back (the fuzz target's find:
+	 * libxml2 read them again as another, refused, value) */
+	CHECK_STR(san("<a href=\"\x19\x19https://x/\">l</a>"),
+		  "<a href=\"https://x/\">l</a>");
 }
 
 static void test_malformed(void)
