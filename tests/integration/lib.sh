@@ -676,6 +676,22 @@ every_worker_serves() {
 	((bad == 0 && total > 0 && all))
 }
 
+# every_worker_same PATH STATUS: every worker answers PATH with STATUS and
+# the same bytes (asked in rounds until each worker has answered).
+every_worker_same() {
+	local f first=
+	rm -rf "$T_DIR"/ews.*
+	every_worker_serves "$1" "$2" '' || return 1
+	for f in "$T_DIR"/ews.*/b*; do
+		[[ -n $first ]] || { first=$f; continue; }
+		cmp -s "$first" "$f" || {
+			t_log "$1: the workers differ"
+			diff "$first" "$f" | head -20
+			return 1
+		}
+	done
+}
+
 # expect_graceful_stop MASTER WORKERS: SIGTERM to MASTER (a child of this
 # shell); it must exit 0 within 10 s and none of WORKERS outlive it.
 expect_graceful_stop() {
