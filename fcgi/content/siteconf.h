@@ -71,7 +71,7 @@ struct siteconf {
 	int has_menu;
 	int show_tags, show_categories;
 	int feed_entries;
-	int feed_summary;    /* feed entries carry the description, not the body */
+	int feed_summary;    /* feed entries carry the summary, not the body */
 	struct siteconf_author *authors;  /* as written, keys distinct */
 	size_t n_authors;
 };

@@ -19,6 +19,7 @@
 #include "serve/app.h"
 #include "serve/page.h"
 #include "serve/view.h"
+#include "tiers/search_query.h"
 
 /* The feed's settings: site.yaml's feed key, else 20 entries, full. */
 static size_t feed_entries(const struct site *s)
@@ -42,6 +43,55 @@ static int render_xml(const struct request *req, const char *tpl,
 	resp->content_type = type;
 	resp->cacheable = 1;
 	return 200;
+}
+
+/*
+ * What a feed carries of p in summary mode: the summary the home page
+ * shows (summary.html), as HTML: the part before <!--more--> or the
+ * first paragraph (summary_html, made at load), else the description,
+ * escaped; appended to out, empty when p has neither.
+ */
+static void summary_html(const struct post *p, struct buf *out)
+{
+	if (p->summary_html && *p->summary_html)
+		buf_puts(out, p->summary_html);
+	else if (p->description)
+		html_escape(out, p->description, strlen(p->description));
+}
+
+/*
+ * A plain-text line or two about p, for Atom's text summary and JSON
+ * Feed's "summary" (plain text by its spec): the description the
+ * author wrote, else the text of the summary, its white space runs
+ * made one space. Appended to out, empty when p has neither.
+ */
+static void summary_text(const struct post *p, struct buf *out)
+{
+	struct buf t = BUF_INIT;
+	size_t i, start = out->len;
+	int space = 1; /* drops leading white space */
+
+	if (p->description && *p->description) {
+		buf_puts(out, p->description);
+		return;
+	}
+	if (!p->summary_html)
+		return;
+	search_html_text(&t, p->summary_html);
+	for (i = 0; i < t.len; i++) {
+		if (t.data[i] == ' ' || t.data[i] == '\n' ||
+		    t.data[i] == '\t' || t.data[i] == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && out->len > start)
+			buf_putc(out, ' ');
+		space = 0;
+		buf_putc(out, t.data[i]);
+	}
+	if (buf_failed(&t))
+		out->failed = 1;
+	buf_release(&t);
 }
 
 /* An entry's body (none in summary mode) and the post it is of: *fresh
@@ -70,7 +120,7 @@ static enum quire_err add_entry(const struct app *app, struct tvars *e,
 				const struct post *p)
 {
 	char d[64], path[PERMALINK_MAX_URL + 1];
-	struct buf url = BUF_INIT;
+	struct buf url = BUF_INIT, sum = BUF_INIT, text = BUF_INIT;
 	struct record *hold = NULL;
 	struct post *fresh = NULL;
 	const char *html;
@@ -87,13 +137,17 @@ static enum quire_err add_entry(const struct app *app, struct tvars *e,
 		goto out;
 	if (fresh)
 		p = fresh;
+	if (!full)
+		summary_html(p, &sum);
+	summary_text(p, &text);
 	rc = QUIRE_ENOMEM;
-	if (buf_failed(&url) ||
+	if (buf_failed(&url) || buf_failed(&sum) || buf_failed(&text) ||
 	    tvars_set_bool(e, "summary_only", !full) != QUIRE_OK ||
 	    tvars_set(e, "title", view_title_text(p)) != QUIRE_OK ||
 	    tvars_set(e, "url", url.data) != QUIRE_OK ||
 	    tvars_set(e, "id", url.data) != QUIRE_OK ||
-	    tvars_set(e, "summary", p->description) != QUIRE_OK ||
+	    tvars_set(e, "summary", text.data) != QUIRE_OK ||
+	    tvars_set(e, "summary_html", sum.data) != QUIRE_OK ||
 	    tvars_set(e, "content", html) != QUIRE_OK ||
 	    tvars_list_empty(e, "authors") != QUIRE_OK ||
 	    tvars_list_empty(e, "categories") != QUIRE_OK)
@@ -117,6 +171,8 @@ static enum quire_err add_entry(const struct app *app, struct tvars *e,
 	rc = QUIRE_OK;
 out:
 	buf_release(&url);
+	buf_release(&sum);
+	buf_release(&text);
 	post_free(fresh);
 	record_free(hold);
 	return rc;
@@ -188,7 +244,8 @@ static enum quire_err add_item(const struct app *app, struct buf *out,
 {
 	char published[64], modified[64], path[PERMALINK_MAX_URL + 1];
 	char img_buf[PERMALINK_MAX_URL + 256];
-	struct buf url = BUF_INIT, image = BUF_INIT;
+	struct buf url = BUF_INIT, image = BUF_INIT, sum = BUF_INIT;
+	struct buf text = BUF_INIT;
 	struct jsonfeed_item it = { 0 };
 	struct record *hold = NULL;
 	struct post *fresh = NULL;
@@ -210,16 +267,21 @@ static enum quire_err add_item(const struct app *app, struct buf *out,
 			buf_puts(&image, app->cfg->site_url);
 		buf_puts(&image, img);
 	}
+	if (!feed_full(app->site))
+		summary_html(p, &sum);
+	summary_text(p, &text);
 	rc = QUIRE_ENOMEM;
-	if (buf_failed(&url) || buf_failed(&image))
+	if (buf_failed(&url) || buf_failed(&image) || buf_failed(&sum) ||
+	    buf_failed(&text))
 		goto out;
 	view_date_rfc3339(p->date, published, sizeof(published));
 	view_date_rfc3339(site_post_mtime(p), modified, sizeof(modified));
 	it.id = url.data;
 	it.url = url.data;
 	it.title = view_title_text(p);
-	it.content_html = feed_full(app->site) ? html : NULL;
-	it.summary = p->description;
+	/* the body, or in summary mode the summary: HTML either way */
+	it.content_html = feed_full(app->site) ? html : sum.data ? sum.data : "";
+	it.summary = text.data;
 	it.date_published = published;
 	it.date_modified = modified;
 	it.image = image.len ? image.data : NULL;
@@ -230,6 +292,8 @@ static enum quire_err add_item(const struct app *app, struct buf *out,
 out:
 	buf_release(&url);
 	buf_release(&image);
+	buf_release(&sum);
+	buf_release(&text);
 	post_free(fresh);
 	record_free(hold);
 	return rc;

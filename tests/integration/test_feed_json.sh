@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_feed_json.sh - the JSON Feed (/feed.json, /tags/TAG/feed.json) in
 # embedded mode through nginx: valid JSON Feed 1.1, the posts of the
-# Atom feed newest first, full content or summaries by site.yaml
+# Atom feed newest first, full content or summaries by site.yaml (in
+# both feeds: the summary the home page shows)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -12,6 +13,18 @@ copy_test_site
 # One post with an OpenGraph image: the item's image.
 sed -i '0,/^description:/s|^description:|image: /images/hello.png\ndescription:|' \
 	"$SITE/posts/2024-01-10-hello-world.md"
+# Summaries of each kind: the part before <!--more--> (hello-world), the
+# first paragraph (every other fixture post), and the description of a
+# post without a paragraph (only-code).
+printf '\n<!--more-->\n\nFIXTURE-AFTER-MORE\n' \
+	>>"$SITE/posts/2024-01-10-hello-world.md"
+cat >"$SITE/posts/2024-03-20-only-code.md" <<'EOF'
+---
+title: Only Code
+description: Only a code block & nothing else
+---
+    FIXTURE-ONLY-CODE
+EOF
 t_start_stack "$SITE"
 
 # check_json_feed FILE WHAT COUNT MODE: FILE is a JSON Feed 1.1 of COUNT
@@ -32,10 +45,8 @@ assert len(items) == int(count), [i["title"] for i in items]
 for i in items:
     assert i["url"].startswith(base + "/") and i["id"] == i["url"], i
     assert i["title"] and i["date_published"] and i["date_modified"], i
-    if mode == "full":
-        assert "content_html" in i and "content_text" not in i, i
-    else:
-        assert "content_html" not in i and "content_text" in i, i
+    # the body in full mode, the summary in summary mode: HTML both
+    assert "content_html" in i and "content_text" not in i, i
 dates = [i["date_published"] for i in items]
 assert dates == sorted(dates, reverse=True), dates
 PY
@@ -50,7 +61,7 @@ expect_status /feed.json 200
 expect_header /feed.json Content-Type '^application/feed\+json'
 req /feed.json
 cp "$T_DIR/r.body" "$T_DIR/feed.json"
-check_json_feed "$T_DIR/feed.json" /feed.json 7 full
+check_json_feed "$T_DIR/feed.json" /feed.json 8 full
 for t in 'Draft Post' 'Future Post' 'Broken Post' FIXTURE-ABOUT-BODY; do
 	check "/feed.json does not contain '$t'" not grep -qF "$t" "$T_DIR/feed.json"
 done
@@ -61,6 +72,7 @@ by = {i["title"]: i for i in d["items"]}
 h = by["Hello, World"]
 assert h["url"] == sys.argv[2] + "/posts/hello-world", h["url"]
 assert "FIXTURE-HELLO-BODY" in h["content_html"], h
+assert "FIXTURE-AFTER-MORE" in h["content_html"], h
 assert h["tags"] == ["intro", "c"], h["tags"]
 assert h["authors"] == [{"name": "Ada Tester"}], h["authors"]
 assert h["image"] == sys.argv[2] + "/images/hello.png", h.get("image")
@@ -96,22 +108,71 @@ cp "$T_DIR/r.body" "$T_DIR/tag.json"
 check_json_feed "$T_DIR/tag.json" /tags/intro/feed.json 2 full
 expect_status /tags/no-such-tag/feed.json 404
 
-echo "== feed: {content: summary, entries: 3}"
-printf 'feed:\n  content: summary\n  entries: 3\n' >>"$SITE/site.yaml"
+echo "== feed: {content: summary, entries: 5}"
+printf 'feed:\n  content: summary\n  entries: 5\n' >>"$SITE/site.yaml"
 check "a reload takes site.yaml's feed setting" reload_and_wait 2
 req /feed.json
 cp "$T_DIR/r.body" "$T_DIR/summary.json"
-check_json_feed "$T_DIR/summary.json" /feed.json 3 summary
-if "$T_PY" - "$T_DIR/summary.json" <<'PY'; then
+check_json_feed "$T_DIR/summary.json" /feed.json 5 summary
+# content_html is the summary the home page shows; summary (plain text,
+# JSON Feed 1.1) the description, else the summary's text.
+if out=$("$T_PY" - "$T_DIR/summary.json" 2>&1 <<'PY'
 import json, sys
 by = {i["title"]: i for i in json.load(open(sys.argv[1], encoding="utf-8"))["items"]}
 e = by["Ampersands & <Angles>"]
-assert e["summary"] == e["content_text"] == 'Quotes " and <tags> & more', e
+assert e["summary"] == 'Quotes " and <tags> & more', e
+assert e["content_html"] == "<p>FIXTURE-ESCAPING-BODY</p>\n", e
+n = by["Newest Post"]
+assert n["content_html"] == "<p>FIXTURE-NEWEST-BODY</p>\n", n
+assert n["summary"] == "FIXTURE-NEWEST-BODY", n
+h = by["Hello, World"]
+assert "FIXTURE-HELLO-BODY" in h["content_html"], h
+assert "<em>first</em> post" in h["content_html"], h
+assert "FIXTURE-AFTER-MORE" not in h["content_html"], h
+assert h["summary"] == "The first fixture post.", h
+c = by["Only Code"]
+assert c["content_html"] == "Only a code block &amp; nothing else", c
+assert c["summary"] == "Only a code block & nothing else", c
 PY
-	ok "/feed.json in summary mode carries the description"
+); then
+	ok "/feed.json in summary mode carries each post's summary"
 else
-	fail "/feed.json in summary mode lacks the description"
+	fail "/feed.json in summary mode: not the summaries: $out"
 fi
-check "/feed.json in summary mode carries no body" \
-	not grep -qF "FIXTURE-NEWEST-BODY" "$T_DIR/summary.json"
+for t in FIXTURE-NEWEST-BODY FIXTURE-HELLO-BODY; do
+	check "/feed.json in summary mode carries '$t'" grep -qF "$t" "$T_DIR/summary.json"
+done
+for t in "The newest published post" FIXTURE-AFTER-MORE FIXTURE-ONLY-CODE; do
+	check "/feed.json in summary mode carries no '$t' (past the summary)" \
+		not grep -qF "$t" "$T_DIR/summary.json"
+done
+
+echo "== /feed.xml in summary mode"
+req /feed.xml
+cp "$T_DIR/r.body" "$T_DIR/summary.xml"
+check_feed "$T_DIR/summary.xml" "/feed.xml (summary)" 5
+if out=$("$T_PY" - "$T_DIR/summary.xml" 2>&1 <<'PY'
+import sys, feedparser
+d = feedparser.parse(open(sys.argv[1], "rb").read())
+by = {e.title: e for e in d.entries}
+for e in d.entries:
+    assert "content" not in e, e
+    assert e.summary_detail.type == "text/html", e.summary_detail
+n = by["Newest Post"]
+assert n.summary.strip() == "<p>FIXTURE-NEWEST-BODY</p>", n.summary
+h = by["Hello, World"]
+assert "<em>first</em> post" in h.summary, h.summary
+assert "FIXTURE-AFTER-MORE" not in h.summary, h.summary
+c = by["Only Code"]
+assert c.summary == "Only a code block &amp; nothing else", c.summary
+PY
+); then
+	ok "/feed.xml in summary mode carries each post's summary as HTML"
+else
+	fail "/feed.xml in summary mode: not the summaries: $out"
+fi
+for t in "The newest published post" FIXTURE-AFTER-MORE FIXTURE-ONLY-CODE; do
+	check "/feed.xml in summary mode carries no '$t' (past the summary)" \
+		not grep -qF "$t" "$T_DIR/summary.xml"
+done
 t_done

@@ -74,7 +74,10 @@ check "... and in /tags/intro/feed.json" \
 # A deployed site.yaml says summaries: every worker drops the bodies.
 printf 'feed:\n  content: summary\n  entries: 2\n' >>"$SITE/site.yaml"
 check "the deploy of site.yaml's feed setting" deploy
-check "every worker serves summaries" every_worker_serves /feed.json 200 '"content_text":'
+# The newest post has no description: its summary is its first
+# paragraph, as the tiers keep it.
+check "every worker serves summaries" \
+	every_worker_serves /feed.json 200 '"summary":"FIXTURE-NEWEST-BODY"'
 req /feed.json
 cp "$T_DIR/r.body" "$T_DIR/summary.json"
 if json_titles "$T_DIR/summary.json" >"$T_DIR/titles"; then
@@ -83,5 +86,7 @@ else
 	fail "/feed.json in summary mode is not a JSON Feed"
 fi
 check "... of 2 items" test "$(wc -l <"$T_DIR/titles")" = 2
-check "... without bodies" not grep -qF '"content_html"' "$T_DIR/summary.json"
+check "... the summary as content_html" \
+	grep -qF '"content_html":"<p>FIXTURE-NEWEST-BODY</p>' "$T_DIR/summary.json"
+check "... without bodies" not grep -qF "The newest published post" "$T_DIR/summary.json"
 t_done
