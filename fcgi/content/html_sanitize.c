@@ -7,7 +7,10 @@
  * the allowlist names, escaping every text and attribute value with
  * html.c, so nothing the input spelled cleverly (entities in a URL,
  * upper case, tabs inside "javascript:") reaches the page as markup.
- * The walk is iterative: nesting costs no stack.
+ * The walk is iterative: nesting costs no stack. Each kept table and
+ * pre goes into the box markdown.c puts round a Markdown body's (a
+ * keyboard-reachable div.scroll, "Table N" or "Code N"), so an HTML
+ * body's wide table scrolls on a phone as a Markdown one does.
  */
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
@@ -252,6 +255,41 @@ static void write_close(struct buf *out, const xmlNode *n)
 	buf_putc(out, '>');
 }
 
+/* What the walk counts: words of text, and the boxes it opened. */
+struct tally {
+	size_t words;
+	unsigned tables, codes;
+};
+
+/* The box's kind for element n ("Table", "Code"), NULL for none. */
+static const char *box_kind(const xmlNode *n)
+{
+	if (strcmp((const char *)n->name, "table") == 0)
+		return "Table";
+	if (strcmp((const char *)n->name, "pre") == 0)
+		return "Code";
+	return NULL;
+}
+
+/* Opens kept element n, in its box when it is a table or a pre. */
+static void keep_open(struct buf *out, const xmlNode *n, struct tally *t)
+{
+	const char *kind = box_kind(n);
+
+	if (kind)
+		buf_printf(out, "<div class=\"scroll\" tabindex=\"0\" "
+			   "role=\"region\" aria-label=\"%s %u\">", kind,
+			   *kind == 'T' ? ++t->tables : ++t->codes);
+	write_open(out, n);
+}
+
+static void keep_close(struct buf *out, const xmlNode *n)
+{
+	write_close(out, n);
+	if (box_kind(n))
+		buf_puts(out, "</div>");
+}
+
 /* Appends text escaped and counts its words into *words. */
 static void write_text(struct buf *out, const char *s, size_t *words)
 {
@@ -283,7 +321,7 @@ static int is_kept_void(const xmlNode *n)
  * was opened is decided again on the way up from the same node and
  * depth, so every open tag gets its close.
  */
-static void walk(struct buf *out, const xmlNode *top, size_t *words)
+static void walk(struct buf *out, const xmlNode *top, struct tally *t)
 {
 	const xmlNode *n = top->children;
 	int depth = 0;
@@ -295,15 +333,15 @@ static void walk(struct buf *out, const xmlNode *top, size_t *words)
 		if (n->type == XML_ELEMENT_NODE) {
 			act = classify(n, depth);
 			if (act == KEEP)
-				write_open(out, n);
+				keep_open(out, n, t);
 			if (act != DROP && n->children &&
 			    !(act == KEEP && is_kept_void(n)))
 				down = 1;
 			else if (act == KEEP && !is_kept_void(n))
-				write_close(out, n);
+				keep_close(out, n);
 		} else if ((n->type == XML_TEXT_NODE ||
 			    n->type == XML_CDATA_SECTION_NODE) && n->content) {
-			write_text(out, (const char *)n->content, words);
+			write_text(out, (const char *)n->content, &t->words);
 		}
 		if (down) {
 			n = n->children;
@@ -314,7 +352,7 @@ static void walk(struct buf *out, const xmlNode *top, size_t *words)
 			n = n->parent;
 			depth--;
 			if (n && n != top && classify(n, depth) == KEEP)
-				write_close(out, n);
+				keep_close(out, n);
 		}
 		if (!n || n == top)
 			break;
@@ -353,7 +391,7 @@ enum quire_err html_sanitize(const char *in, size_t len,
 	struct buf b = BUF_INIT;
 	const xmlNode *body;
 	xmlDoc *doc;
-	size_t words = 0;
+	struct tally t = { 0, 0, 0 };
 
 	memset(out, 0, sizeof(*out));
 	if (len > QUIRE_MAX_FILE)
@@ -369,7 +407,7 @@ enum quire_err html_sanitize(const char *in, size_t len,
 	if (doc) {
 		body = find_body(doc);
 		if (body)
-			walk(&b, body, &words);
+			walk(&b, body, &t);
 		xmlFreeDoc(doc);
 	}
 	if (buf_failed(&b)) {
@@ -377,7 +415,7 @@ enum quire_err html_sanitize(const char *in, size_t len,
 		return QUIRE_ENOMEM;
 	}
 	out->html = buf_detach(&b, &out->len);
-	out->words = words;
+	out->words = t.words;
 	return out->html ? QUIRE_OK : QUIRE_ENOMEM;
 }
 

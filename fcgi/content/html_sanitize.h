@@ -30,8 +30,11 @@ struct html_sanitized {
  * relative or http, https or mailto. Dropped with everything inside
  * them: script, style, iframe, object, embed, form controls, svg, math,
  * template, noscript; other unknown elements are unwrapped (their
- * contents kept); comments dropped. Never fails on malformed markup:
- * the parser recovers as a browser would.
+ * contents kept); comments dropped. Each kept table and pre is put in
+ * the scroll box markdown.c gives a Markdown body's (div.scroll,
+ * tabindex="0", role="region", aria-label "Table N" or "Code N": DESIGN
+ * §3). Never fails on malformed markup: the parser recovers as a
+ * browser would.
  *
  * Returns QUIRE_OK; QUIRE_ETOOBIG past QUIRE_MAX_FILE; QUIRE_ENOMEM.
  * On error out is left empty.

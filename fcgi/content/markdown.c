@@ -19,6 +19,13 @@
  * spans (highlight.h), within QUIRE_HIGHLIGHT_CPU_MS for the whole
  * render; any block it cannot do stays as cmark-gfm prints it.
  *
+ * Each table and code block goes into a custom block that prints a box
+ * around it, <div class="scroll" tabindex="0" role="region"
+ * aria-label="Table 1">: on a phone a wide table or a long line scrolls
+ * sideways in that box, and a box that scrolls must be reachable from
+ * the keyboard and named (axe-core: scrollable-region-focusable). Done
+ * here, once a render, so no request pays for it.
+ *
  * CPU time is measured around parse and render and an over-long render is
  * refused after the fact. That protects what is published, not the
  * worker doing the rendering: a hard, preemptive bound (a child process
@@ -134,6 +141,9 @@ struct walk {
 	cmark_node **code;   /* fenced code blocks with a language */
 	size_t n_code;
 	size_t cap_code;
+	cmark_node **boxed;  /* tables and code blocks, to box (box_block) */
+	size_t n_boxed;
+	size_t cap_boxed;
 };
 
 static void set_err(struct parse_error *err, unsigned line, const char *msg)
@@ -331,6 +341,16 @@ static enum quire_err walk_code(struct walk *w, cmark_node *node)
 	return QUIRE_OK;
 }
 
+/* Keeps node, a table or a code block, to be boxed. */
+static enum quire_err walk_boxed(struct walk *w, cmark_node *node)
+{
+	if (quire_grow(&w->boxed, &w->cap_boxed, w->n_boxed,
+		       sizeof(*w->boxed), 8) != QUIRE_OK)
+		return QUIRE_ENOMEM;
+	w->boxed[w->n_boxed++] = node;
+	return QUIRE_OK;
+}
+
 /* One pass over the tree: words, headings, code, and table widths. */
 static enum quire_err walk_tree(cmark_node *doc, struct walk *w)
 {
@@ -354,6 +374,8 @@ static enum quire_err walk_tree(cmark_node *doc, struct walk *w)
 			count_words(w, cmark_node_get_literal(cur));
 			w->in_word = 0;
 			rc = walk_code(w, cur);
+			if (rc == QUIRE_OK)
+				rc = walk_boxed(w, cur);
 			if (rc != QUIRE_OK)
 				goto out;
 			continue;
@@ -378,11 +400,16 @@ static enum quire_err walk_tree(cmark_node *doc, struct walk *w)
 		default:
 			break;
 		}
-		if (ev == CMARK_EVENT_ENTER && !w->wide_line &&
-		    strcmp(cmark_node_get_type_string(cur), "table") == 0 &&
-		    cmark_gfm_extensions_get_table_columns(cur) >
-		    QUIRE_MAX_TABLE_COLS)
-			w->wide_line = (unsigned)cmark_node_get_start_line(cur);
+		if (ev == CMARK_EVENT_ENTER &&
+		    strcmp(cmark_node_get_type_string(cur), "table") == 0) {
+			if (!w->wide_line &&
+			    cmark_gfm_extensions_get_table_columns(cur) >
+			    QUIRE_MAX_TABLE_COLS)
+				w->wide_line =
+					(unsigned)cmark_node_get_start_line(cur);
+			if ((rc = walk_boxed(w, cur)) != QUIRE_OK)
+				goto out;
+		}
 		/* a block boundary ends a word; inline markup does not */
 		if ((cmark_node_get_type(cur) & CMARK_NODE_TYPE_MASK) ==
 		    CMARK_NODE_TYPE_BLOCK)
@@ -580,6 +607,35 @@ out:
 }
 
 /*
+ * Puts node, a table or a code block, into a custom block printing the
+ * box it scrolls in (the file's head comment), named "Table N" or
+ * "Code N", N counting each kind in *tables or *codes. Before any
+ * highlight_block: the block it puts there is then inside the box.
+ */
+static enum quire_err box_block(cmark_node *node, unsigned *tables,
+				unsigned *codes)
+{
+	int table = cmark_node_get_type(node) != CMARK_NODE_CODE_BLOCK;
+	char open[128];
+	cmark_node *box;
+
+	snprintf(open, sizeof(open),
+		 "<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+		 "aria-label=\"%s %u\">", table ? "Table" : "Code",
+		 table ? ++*tables : ++*codes);
+	box = cmark_node_new_with_mem(CMARK_NODE_CUSTOM_BLOCK, &arena_mem);
+	if (!box || !cmark_node_set_on_enter(box, open) ||
+	    !cmark_node_set_on_exit(box, "</div>") ||
+	    !cmark_node_insert_before(node, box)) {
+		if (box)
+			cmark_node_free(box);
+		return QUIRE_ENOMEM;
+	}
+	/* in the tree now: freed with it whatever follows */
+	return cmark_node_append_child(box, node) ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
+/*
  * <nav class="toc"><ol><li><a href="#id">Text</a><ol>...</ol></li></ol></nav>:
  * a deeper heading opens a list inside the current item, a shallower one
  * closes lists until its level fits.
@@ -723,6 +779,7 @@ static void walk_release(struct walk *w)
 		free(w->h[i].text);
 	free(w->h);
 	free(w->code);
+	free(w->boxed);
 	HASH_ITER(hh, w->ids, u, tmp) {
 		HASH_DEL(w->ids, u);
 		free(u->id);
@@ -745,6 +802,7 @@ static enum quire_err render_here(const char *md, size_t len, unsigned flags,
 	char *html = NULL, *rendered;
 	char msg[128];
 	size_t i;
+	unsigned tables = 0, codes = 0;
 	int opts;
 	enum quire_err rc = QUIRE_ENOMEM;
 
@@ -796,6 +854,9 @@ static enum quire_err render_here(const char *md, size_t len, unsigned flags,
 			goto out;
 		w.h[i].node = NULL;
 	}
+	for (i = 0; i < w.n_boxed; i++)
+		if (box_block(w.boxed[i], &tables, &codes) != QUIRE_OK)
+			goto out;
 	for (i = 0; i < w.n_code; i++)
 		if (highlight_block(w.code[i], &highlight_ns) != QUIRE_OK)
 			goto out;

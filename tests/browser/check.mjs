@@ -12,8 +12,12 @@
 //
 // Each page is loaded at phone (375 px) and desktop (1280 px) width, and
 // at desktop width in the dark scheme, and checked: every <img> loaded (complete, naturalWidth > 0), no horizontal
-// overflow of the page at 375 px (a code block may scroll in its own
-// box), <html lang> as configured, and axe-core with no violation of
+// overflow of the page at 375 px (a table or code block may scroll in
+// its own box), each table and code block in such a box that the
+// keyboard reaches (tabindex="0", role="region", aria-label; on the
+// Markdown tour at 375 px one of them does scroll, so axe's
+// scrollable-region-focusable rule has one to judge), <html lang> as
+// configured, and axe-core with no violation of
 // impact serious or critical (each printed with its nodes). The header's
 // search form is filled and submitted once per width. Prints "ok" and
 // "FAIL" lines like the shell tests; exits 1 when any check failed (or
@@ -93,8 +97,10 @@ try {
 	process.exit(77);
 }
 
-// Runs in the page: the DOM facts the checks need.
+// Runs in the page: the DOM facts the checks need. SCROLL_BOX is the
+// box markdown.c puts around each table and code block.
 function domFacts() {
+	const SCROLL_BOX = '.scroll[tabindex="0"][role="region"][aria-label]';
 	const imgs = [...document.images].map((i) => ({
 		src: i.currentSrc || i.src, complete: i.complete, w: i.naturalWidth,
 	}));
@@ -103,13 +109,22 @@ function domFacts() {
 	const wide = [];
 	for (const el of document.body.querySelectorAll('*')) {
 		const r = el.getBoundingClientRect();
-		if (r.right > innerWidth + 1 && !el.closest('pre')) {
+		if (r.right > innerWidth + 1 && !el.closest(SCROLL_BOX)) {
 			wide.push(`${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''} right=${Math.round(r.right)}`);
 			if (wide.length >= 5) break;
 		}
 	}
+	// Tables and code blocks outside a box the keyboard can scroll.
+	const boxes = [...document.querySelectorAll('main table, main pre')];
+	const unboxed = boxes.filter((el) => !el.parentElement.matches(SCROLL_BOX))
+		.map((el) => `${el.tagName.toLowerCase()}: ${el.textContent.slice(0, 40)}`);
+	const scrolling = [...document.querySelectorAll(SCROLL_BOX)]
+		.filter((el) => el.scrollWidth > el.clientWidth + 1).length;
 	return {
 		lang: document.documentElement.getAttribute('lang'),
+		boxes: boxes.length,
+		unboxed,
+		scrolling,
 		imgs,
 		scrollWidth: se.scrollWidth,
 		innerWidth,
@@ -138,6 +153,13 @@ async function checkPage(page, name, url, status, sel, [wname, width, , scheme])
 	if (sel) check(await page.$(sel) !== null, `${label}: has ${sel}`);
 	if (wantLang) check(f.lang === wantLang, `${label}: <html lang="${wantLang}">`, `got lang="${f.lang}"`);
 	else check(!!f.lang, `${label}: <html lang> set`, 'no lang attribute');
+	check(f.unboxed.length === 0,
+		`${label}: ${f.boxes} table(s) and code block(s), each in a box the keyboard scrolls`,
+		f.unboxed.join('\n'));
+	if (name === 'markdown-post' && width < 500) {
+		check(f.scrolling > 0, `${label}: the wide table or long line scrolls in its box`,
+			'no box wider than the screen: nothing for scrollable-region-focusable to check');
+	}
 	const broken = f.imgs.filter((i) => !i.complete || i.w === 0);
 	check(broken.length === 0, `${label}: ${f.imgs.length} image(s), none broken`,
 		broken.map((i) => i.src).join('\n'));

@@ -36,10 +36,21 @@ static void test_kept(void)
 		  "height=\"20\">");
 	CHECK_STR(san("<ul><li>a</li><li>b</li></ul><hr><br>"),
 		  "<ul><li>a</li><li>b</li></ul><hr><br>");
+	/* a table or a pre in the box markdown.c puts round them, numbered
+	 * by kind; the input's own attributes of it are not kept */
 	CHECK_STR(san("<pre><code class=\"language-c\">int  x;\n  y</code></pre>"),
-		  "<pre><code class=\"language-c\">int  x;\n  y</code></pre>");
+		  "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Code 1\">"
+		  "<pre><code class=\"language-c\">int  x;\n  y</code></pre></div>");
 	CHECK_STR(san("<table><tr><td colspan=\"2\">c</td></tr></table>"),
-		  "<table><tr><td colspan=\"2\">c</td></tr></table>");
+		  "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Table 1\">"
+		  "<table><tr><td colspan=\"2\">c</td></tr></table></div>");
+	CHECK_STR(san("<table><tr><td><pre>a</pre></td></tr></table><pre>b</pre>"
+		      "<div tabindex=\"0\" role=\"region\" aria-label=\"x\">c</div>"),
+		  "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Table 1\">"
+		  "<table><tr><td><div class=\"scroll\" tabindex=\"0\" role=\"region\" "
+		  "aria-label=\"Code 1\"><pre>a</pre></div></td></tr></table></div>"
+		  "<div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Code 2\">"
+		  "<pre>b</pre></div><div>c</div>");
 	CHECK_STR(san("<figure><img src=\"a.png\"><figcaption>F</figcaption>"
 		      "</figure>"),
 		  "<figure><img src=\"a.png\"><figcaption>F</figcaption></figure>");

@@ -18,6 +18,10 @@
 static struct markdown_out out;
 static struct parse_error err;
 
+/* The box markdown.c puts round the Nth table or code block. */
+#define BOX(kind, n) "<div class=\"scroll\" tabindex=\"0\" role=\"region\" " \
+	"aria-label=\"" kind " " n "\">\n"
+
 /* Renders s into the file-wide out/err; returns the code. */
 static enum quire_err render(const char *s, unsigned flags, const char *prefix)
 {
@@ -45,6 +49,40 @@ static void test_table(void)
 	CHECK_CONTAINS(out.html, "<table>");
 	CHECK_CONTAINS(out.html, "<th>a</th>");
 	CHECK_CONTAINS(out.html, "<td align=\"center\">2</td>");
+}
+
+/*
+ * Each table and code block (fenced, indented, highlighted or not, at
+ * any depth) in a box the keyboard reaches and a screen reader names,
+ * numbered by kind in document order; raw HTML is not boxed, and the
+ * summary's are boxed as the body's.
+ */
+static void test_boxes(void)
+{
+	static const char md[] = "| a |\n|---|\n| 1 |\n\n<!--more-->\n\nrest\n";
+	char *html = NULL;
+
+	CHECK(render("| a |\n|---|\n| 1 |\n\n```c\nint x;\n```\n\n    plain\n\n"
+		     "- item\n\n  | b |\n  |---|\n  | 2 |\n", 0, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, BOX("Table", "1") "<table>\n<thead>\n<tr>\n<th>a</th>");
+	CHECK_CONTAINS(out.html, "</table>\n</div>\n" BOX("Code", "1")
+		       "<pre><code class=\"language-c\"><span class=\"hl-type\">int</span>");
+	CHECK_CONTAINS(out.html, "</code></pre>\n</div>\n" BOX("Code", "2")
+		       "<pre><code>plain\n</code></pre>\n</div>\n");
+	CHECK_CONTAINS(out.html, "<p>item</p>\n" BOX("Table", "2") "<table>");
+	CHECK(strstr(out.html, "Table 3") == NULL && strstr(out.html, "Code 3") == NULL);
+	/* the same in unsafe mode; a table written as HTML stays as written */
+	CHECK(render("<table><tr><td>raw</td></tr></table>\n\n| a |\n|---|\n| 1 |\n",
+		     MARKDOWN_UNSAFE, NULL) == QUIRE_OK);
+	CHECK_CONTAINS(out.html, "<table><tr><td>raw</td></tr></table>\n" BOX("Table", "1") "<table>");
+	/* nothing to box: nothing added */
+	CHECK(render("Just *text*.\n", 0, NULL) == QUIRE_OK);
+	CHECK(strstr(out.html, "scroll") == NULL);
+	/* a summary's table is boxed as the body's */
+	CHECK(markdown_summary(md, strlen(md), NULL, &html) == QUIRE_OK);
+	CHECK(html && strncmp(html, BOX("Table", "1") "<table>",
+			      sizeof(BOX("Table", "1") "<table>") - 1) == 0);
+	free(html);
 }
 
 static void test_strikethrough(void)
@@ -248,10 +286,10 @@ static void test_code_language(void)
 static void test_code_highlighted(void)
 {
 	static const char md[] = "Before.\n\n```rust\nfn main() { let s = \"<b>\"; }\n```\n\nAfter.\n";
-	static const char want[] = "<p>Before.</p>\n"
+	static const char want[] = "<p>Before.</p>\n" BOX("Code", "1")
 		"<pre><code class=\"language-rust\"><span class=\"hl-keyword\">fn</span> "
 		"<span class=\"hl-function\">main</span>() { <span class=\"hl-keyword\">let</span> s = "
-		"<span class=\"hl-string\">&quot;&lt;b&gt;&quot;</span>; }\n</code></pre>\n"
+		"<span class=\"hl-string\">&quot;&lt;b&gt;&quot;</span>; }\n</code></pre>\n</div>\n"
 		"<p>After.</p>\n";
 	size_t words;
 
@@ -268,15 +306,15 @@ static void test_code_highlighted(void)
 	CHECK_CONTAINS(out.html, "<pre><code class=\"language-Python\"><span class=\"hl-keyword\">def</span>");
 	CHECK(render("- item\n\n  ```sh\n  echo $HOME\n  ```\n\n> ```c\n> int x;\n> ```\n",
 		     0, NULL) == QUIRE_OK);
-	CHECK_CONTAINS(out.html, "<li>\n<p>item</p>\n<pre><code class=\"language-sh\">");
+	CHECK_CONTAINS(out.html, "<li>\n<p>item</p>\n" BOX("Code", "1") "<pre><code class=\"language-sh\">");
 	CHECK_CONTAINS(out.html, "<span class=\"hl-variable\">");
-	CHECK_CONTAINS(out.html, "<blockquote>\n<pre><code class=\"language-c\"><span class=\"hl-type\">int</span> x;\n</code></pre>\n</blockquote>");
+	CHECK_CONTAINS(out.html, "<blockquote>\n" BOX("Code", "2") "<pre><code class=\"language-c\"><span class=\"hl-type\">int</span> x;\n</code></pre>\n</div>\n</blockquote>");
 	/* an unknown language is what it always was */
 	CHECK(render("```nosuch\n<script>x</script>\n```\n", 0, NULL) == QUIRE_OK);
-	CHECK_STR(out.html, "<pre><code class=\"language-nosuch\">&lt;script&gt;x&lt;/script&gt;\n</code></pre>\n");
+	CHECK_STR(out.html, BOX("Code", "1") "<pre><code class=\"language-nosuch\">&lt;script&gt;x&lt;/script&gt;\n</code></pre>\n</div>\n");
 	/* and so is a block without one, fenced or indented */
 	CHECK(render("    int x;\n", 0, NULL) == QUIRE_OK);
-	CHECK_STR(out.html, "<pre><code>int x;\n</code></pre>\n");
+	CHECK_STR(out.html, BOX("Code", "1") "<pre><code>int x;\n</code></pre>\n</div>\n");
 	/* markup in code stays text when highlighted too */
 	CHECK(render("```html\n<script>alert(1)</script>\n```\n", 0, NULL) == QUIRE_OK);
 	CHECK(strstr(out.html, "<script") == NULL);
@@ -694,7 +732,8 @@ static void test_code_bounds(void)
 	}
 	markdown_out_release(&out);
 	CHECK(markdown_render(b.data, b.len, 0, NULL, &out, &err) == QUIRE_OK);
-	CHECK(out.html && strncmp(out.html, "<pre><code class=\"language-c\"><span class=\"hl-type\">int</span>", 60) == 0);
+	CHECK(out.html && strncmp(out.html, BOX("Code", "1") "<pre><code class=\"language-c\"><span class=\"hl-type\">int</span>",
+				  sizeof(BOX("Code", "1")) - 1 + 60) == 0);
 	CHECK(out.html && strstr(out.html, "```") == NULL);
 #ifndef QUIRE_SANITIZED
 	/* The budget is a quarter of QUIRE_RENDER_CPU_MS, five times larger
@@ -957,6 +996,7 @@ int main(void)
 	test_title_too_long();
 	test_empty();
 	test_table();
+	test_boxes();
 	test_strikethrough();
 	test_autolink();
 	test_tasklist();
