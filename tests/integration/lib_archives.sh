@@ -143,7 +143,12 @@ archives_summaries() {
 	check "home: the first paragraph, not code before it" \
 		grep -qF '<div class="summary-text"><p>ARCH-MARCH-C first.</p>' "$T_DIR/r.body"
 	check "... nor the next paragraph" not grep -qF 'MARCH-C-SECOND' "$T_DIR/r.body"
+	# A "Read more" link under each summary, named for its post for a
+	# screen reader's list of links (not five alike).
+	check "home: a \"Read more\" link under a summary, to its post" \
+		grep -qF '<p class="read-more"><a href="/posts/may">Read more<span class="visually-hidden"> of In May</span></a></p>' "$T_DIR/r.body"
 	expect_body_contains '/archives/2024/?page=3' '<p class="summary-description">JAN-DESCRIPTION</p>'
+	expect_body_contains '/archives/2024/?page=3' '<a href="/posts/january">Read more<span class="visually-hidden"> of In January</span>'
 	expect_body_contains /posts/ 'ARCH-MAY <em>intro</em>'
 	expect_body_contains /posts/may 'MAY-AFTER-MORE'
 }
