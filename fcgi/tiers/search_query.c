@@ -258,6 +258,38 @@ static size_t entity(struct buf *out, const char *s)
 	return i + 1;
 }
 
+/*
+ * Whether the tag at s ('<') opens or closes an inline element: text on
+ * either side of it is one word ("<strong>pinned</strong>:", a
+ * highlighted "<span>f</span>()"), where a block's tag, or <br>, parts
+ * words.
+ */
+static int inline_tag(const char *s)
+{
+	static const char *const names[] = {
+		"a", "abbr", "b", "cite", "code", "del", "dfn", "em", "i",
+		"ins", "kbd", "mark", "q", "s", "samp", "small", "span",
+		"strong", "sub", "sup", "time", "u", "var", NULL,
+	};
+	char name[8];
+	size_t n = 0, i;
+
+	s += s[1] == '/' ? 2 : 1;
+	while (n < sizeof(name) - 1 &&
+	       ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z'))) {
+		name[n] = (char)(s[n] | 0x20);
+		n++;
+	}
+	name[n] = '\0';
+	if (!n || ((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+		   (s[n] >= '0' && s[n] <= '9')))
+		return 0;
+	for (i = 0; names[i]; i++)
+		if (strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 void search_html_text(struct buf *out, const char *html)
 {
 	const char *p = html, *gt;
@@ -268,7 +300,8 @@ void search_html_text(struct buf *out, const char *html)
 			gt = strchr(p, '>');
 			if (!gt)
 				break;
-			buf_putc(out, ' ');
+			if (!inline_tag(p))
+				buf_putc(out, ' ');
 			p = gt + 1;
 		} else if (*p == '&' && (n = entity(out, p)) > 0) {
 			p += n;

@@ -82,7 +82,8 @@ long search_form_decode(const char *v, size_t vlen, char *out, size_t outsz);
 
 /*
  * The text of HTML quire rendered (html.c escaped it: no '>' inside a
- * tag, no '<' in text), for the index: tags become spaces, the entities
+ * tag, no '<' in text), for the index: a block's tags become spaces
+ * (an inline element's, <em>, <code>, <span>..., nothing), the entities
  * html.c and cmark-gfm write are decoded, controls become spaces (so no
  * SEARCH_MARK_* survives). Appends to out.
  */

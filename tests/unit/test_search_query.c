@@ -121,8 +121,15 @@ static void test_html_text(void)
 			 "<a href=\"/x?a=1&amp;b=2\">link</a>&#233;t&#xE9;"
 			 "&bogus; \x01</p>");
 	buf_putc(&b, '\0');
-	CHECK_STR(b.data, " Fish & chips <script>  link \xc3\xa9t\xc3\xa9"
+	CHECK_STR(b.data, " Fish & chips <script> link\xc3\xa9t\xc3\xa9"
 		  "&bogus;   ");
+	/* an inline element is no word break (highlighted code's spans,
+	 * emphasis before a colon); a block is */
+	buf_reset(&b);
+	search_html_text(&b, "<p><strong>pinned</strong>: it <CODE><span class=\"hl-function\">f</span>()</CODE>"
+			 "-&gt;x</p><p>next<br>line</p><li>item</li>");
+	buf_putc(&b, '\0');
+	CHECK_STR(b.data, " pinned: it f()->x  next line  item ");
 	buf_release(&b);
 }
 
