@@ -66,6 +66,7 @@ int page_feed_author(const struct request *req, struct response *resp);
 int page_feed_tag(const struct request *req, struct response *resp);
 int page_feed_json(const struct request *req, struct response *resp);
 int page_feed_json_tag(const struct request *req, struct response *resp);
+int page_feed_json_author(const struct request *req, struct response *resp);
 int page_feed_sitemap(const struct request *req, struct response *resp);
 /* "/preview/SLUG": an author's signed, expiring preview (preview.h) */
 int page_preview(const struct request *req, struct response *resp);

@@ -19,6 +19,18 @@ static const char *const month_names[12] = {
 	"August", "September", "October", "November", "December",
 };
 
+/* The JSON Feed beside the Atom feed at atom ("...feed.xml"), for the
+ * list's link to it: list_json_feed_url. */
+static enum quire_err set_json_feed(struct tvars *v, const char *atom)
+{
+	size_t n = strlen(atom);
+
+	if (n < 8 || strcmp(atom + n - 8, "feed.xml") != 0)
+		return QUIRE_OK;
+	return tvars_setf(v, "list_json_feed_url", "%.*sfeed.json",
+			  (int)(n - 8), atom);
+}
+
 /*
  * One page (?page=N) of posts[0..n) under path, with list.html's pager;
  * feed_url, when not NULL, is offered beside them. A page past the last
@@ -52,6 +64,7 @@ static int paged(const struct request *req, struct response *resp,
 	    view_summaries(v, req->app->site, "posts", posts + first, count) != QUIRE_OK ||
 	    tvars_set(v, "heading", title.data) != QUIRE_OK ||
 	    tvars_set(v, "feed_url", feed_url) != QUIRE_OK ||
+	    (feed_url && set_json_feed(v, feed_url) != QUIRE_OK) ||
 	    tvars_setf(v, "page", "%zu", page) != QUIRE_OK ||
 	    tvars_setf(v, "pages", "%zu", pages) != QUIRE_OK ||
 	    (profile && view_author_profile(v, profile) != QUIRE_OK))

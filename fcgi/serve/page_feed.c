@@ -1,7 +1,7 @@
 /*
  * page_feed.c - "/feed.xml", "/tags/TAG/feed.xml", "/authors/NAME/feed.xml"
- * (Atom), "/feed.json", "/tags/TAG/feed.json" (JSON Feed 1.1) and
- * "/sitemap.xml"
+ * (Atom), "/feed.json", "/tags/TAG/feed.json", "/authors/NAME/feed.json"
+ * (JSON Feed 1.1) and "/sitemap.xml"
  */
 #include <stdio.h>
 #include <string.h>
@@ -379,7 +379,9 @@ static int tag_feed(const struct request *req, struct response *resp, int json)
 	return status;
 }
 
-int page_feed_author(const struct request *req, struct response *resp)
+/* The feed of the author in req->params[0], Atom or JSON by json. */
+static int author_feed(const struct request *req, struct response *resp,
+		       int json)
 {
 	const struct site_term *a = site_term_find(&req->app->site->authors,
 						   req->params[0]);
@@ -392,12 +394,24 @@ int page_feed_author(const struct request *req, struct response *resp)
 		   view_author_name(req->app->site, a));
 	buf_puts(&path, "/authors/");
 	html_url_encode(&path, a->key, strlen(a->key));
-	buf_puts(&path, "/feed.xml");
+	buf_puts(&path, json ? "/feed.json" : "/feed.xml");
 	if (!buf_failed(&title) && !buf_failed(&path))
-		status = feed(req, resp, a->posts, a->n, title.data, path.data);
+		status = json ? feed_json(req, resp, a->posts, a->n, title.data,
+					  path.data) :
+			 feed(req, resp, a->posts, a->n, title.data, path.data);
 	buf_release(&title);
 	buf_release(&path);
 	return status;
+}
+
+int page_feed_author(const struct request *req, struct response *resp)
+{
+	return author_feed(req, resp, 0);
+}
+
+int page_feed_json_author(const struct request *req, struct response *resp)
+{
+	return author_feed(req, resp, 1);
 }
 
 int page_feed_tag(const struct request *req, struct response *resp)

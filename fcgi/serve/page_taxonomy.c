@@ -63,7 +63,9 @@ static int term_page(const struct request *req, struct response *resp,
 	    tvars_set(v, "heading", heading.data) != QUIRE_OK ||
 	    view_summaries(v, req->app->site, "posts", term->posts, term->n) != QUIRE_OK)
 		goto out;
-	if (with_feed && tvars_setf(v, "feed_url", "%s/feed.xml", path.data) != QUIRE_OK)
+	if (with_feed && (tvars_setf(v, "feed_url", "%s/feed.xml", path.data) != QUIRE_OK ||
+			  tvars_setf(v, "list_json_feed_url", "%s/feed.json",
+				     path.data) != QUIRE_OK))
 		goto out;
 	status = view_html(req, "taxonomy", v, heading.data, NULL, path.data,
 			   "website", NULL, resp);

@@ -36,6 +36,7 @@ static const struct route {
 	{ "/authors/", page_authors_index },
 	{ "/authors/*/", page_author },
 	{ "/authors/*/feed.xml", page_feed_author },
+	{ "/authors/*/feed.json", page_feed_json_author },
 	{ "/feed.xml", page_feed },
 	{ "/feed.json", page_feed_json },
 	{ "/sitemap.xml", page_feed_sitemap },

@@ -115,6 +115,25 @@ archives_urls() {
 	req /authors/ann-lee/feed.xml
 	cp "$T_DIR/r.body" "$T_DIR/ann.xml"
 	check_feed "$T_DIR/ann.xml" /authors/ann-lee/feed.xml 4
+	# and in JSON Feed, as the site's and each tag's
+	expect_status /authors/nobody/feed.json 404
+	expect_header /authors/bob/feed.json Content-Type '^application/feed\+json'
+	req /authors/ann-lee/feed.json
+	cp "$T_DIR/r.body" "$T_DIR/ann.json"
+	if "$T_PY" - "$T_DIR/ann.json" "$BASE" <<'PY'; then
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+assert d["version"] == "https://jsonfeed.org/version/1.1", d
+assert d["feed_url"] == sys.argv[2] + "/authors/ann-lee/feed.json", d["feed_url"]
+assert "Ann B. Lee" in d["title"], d["title"]
+titles = [i["title"] for i in d["items"]]
+assert titles == ["In May", "March C", "March A", "In Autumn"], titles
+PY
+		ok "/authors/ann-lee/feed.json: a JSON Feed of her 4 posts, newest first"
+	else
+		fail "/authors/ann-lee/feed.json is not a JSON Feed of her 4 posts"
+	fi
+	expect_body_contains /authors/bob/ 'href="/authors/bob/feed.json"'
 
 	echo "== a post: its authors, its month, its newer and older posts"
 	req /posts/march-b
