@@ -59,6 +59,8 @@ expect_status /archives/1999/ 404
 expect_status /archives/2024/13/ 404
 expect_body_contains /authors/ada-tester/ 'href="/authors/ada-tester/feed.xml"'
 expect_header /authors/ada-tester/feed.xml Content-Type '^application/atom\+xml'
+expect_header /authors/ada-tester/feed.json Content-Type '^application/feed\+json'
+expect_body_contains /posts/second '<div class="scroll" tabindex="0" role="region" aria-label="Table 1">'
 
 echo "== errors through lighttpd"
 expect_status /no/such/page 404
