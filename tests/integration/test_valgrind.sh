@@ -64,7 +64,7 @@ for round in 1 2; do
 		/archives/ /archives/2024/ \
 		"/archives/2024/02/?page=1" /archives/1999/ /archives/2024/13/ \
 		/authors/ /authors/ada-tester/ /authors/ada-tester/feed.xml \
-		/authors/nobody/ /feed.json /tags/c/feed.json \
+		/authors/ada-tester/feed.json /authors/nobody/ /feed.json /tags/c/feed.json \
 		"$PREVIEW" "$EXPIRED" "${PREVIEW/exp=/exp=1}" /preview/draft-post; do
 		req "$url"
 		req "$url" -H 'Accept-Encoding: gzip'
