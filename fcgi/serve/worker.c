@@ -39,6 +39,7 @@
 #include "serve/worker_private.h"
 #include "tiers/search.h"
 #include "tiers/tiers.h"
+#include "tiers/tiers_floor.h"
 #include "tiers/tiers_store.h"
 #include "write/auth.h"
 #include "write/commit_client.h"
@@ -352,6 +353,22 @@ static void reload_self(struct app *app, struct cache *l1)
 	apply_update(app, l1, u);
 }
 
+/* The worker's floor (tiers/tiers_floor.h), from the site it starts
+ * with: it holds every version of it already, and a message's entry
+ * from Redis older than one must not replace it. NULL: out of memory. */
+static struct tiers_floor *floor_of(const struct app *app)
+{
+	struct tiers_floor *f = tiers_floor_new();
+	const struct post *p;
+	size_t i;
+
+	for (i = 0; f && app->content && i < app->content->n; i++) {
+		p = app->content->posts[i];
+		tiers_floor_raise(f, p->slug, p->revision, p->hash);
+	}
+	return f;
+}
+
 /* Search through PostgreSQL when it is configured (the worker's own
  * connection, tiers.h); else, with no tier at all, an FTS5 index of the
  * loaded content, built on a thread while the worker serves. With Redis
@@ -395,6 +412,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	struct later later;
 	struct sub sub;
 	struct sub_update *u, *own_next;
+	struct tiers_floor *floor = NULL;
 	sigset_t waiting;
 	unsigned long requests = 0, seen_epoch = 0;
 	int rc = 0, fd, parked, l1_miss;
@@ -423,12 +441,16 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	metrics_add(METRIC_WORKER_STARTS, 1);
 	if (tiers_configured(app->op)) {
 		app->tiers = tiers_new(app->op);
-		if (!app->tiers) {
+		floor = app->tiers ? floor_of(app) : NULL;
+		if (!floor) {
+			tiers_free(app->tiers);
+			app->tiers = NULL;
 			free(req);
 			free(wr);
 			free(fr);
 			return 1;
 		}
+		tiers_use_floor(app->tiers, floor);
 	}
 	/* A write committed here (no committer) whose announce fails asks
 	 * the master for a reload: the parent, when there is a master
@@ -453,7 +475,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		log_msg(LOG_LEVEL_WARN, "worker", "out of memory for the compressor");
 	prefault_heap(WORKER_WARM_HEAP);
 	if (app->cfg->redis_url && *app->cfg->redis_url) {
-		if (sub_start(&sub, app->op, app->generation,
+		if (sub_start(&sub, app->op, floor, app->generation,
 			      app->fallback) == QUIRE_OK)
 			app->sub = &sub;
 		else
@@ -508,6 +530,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	page_search_forget();
 	tiers_free(app->tiers);
 	app->tiers = NULL;
+	tiers_floor_free(floor);
 	cache_clear(&l1);
 	response_gzip_end();
 	view_scratch_end();
