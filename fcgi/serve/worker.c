@@ -314,16 +314,27 @@ static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
 }
 
 /* Without a master: this process's own writes that no announce brought
- * (worker_writes.c), under the generation it holds if that is later. */
-static void apply_own(struct app *app, struct cache *l1, struct writes *wr)
+ * (worker_writes.c), under the generation it holds if that is later.
+ * Committed, so PostgreSQL's versions: the floor (tiers_floor.h) takes
+ * them, and Redis's older copies, the stores it refused, stay refused. */
+static void apply_own(struct app *app, struct cache *l1, struct writes *wr,
+		      struct tiers_floor *floor)
 {
 	struct sub_update *u, *next;
+	size_t i;
 
 	for (u = worker_writes_take_own(wr); u; u = next) {
 		next = u->next;
 		u->next = NULL;
 		if (u->generation < app->generation)
 			u->generation = app->generation;
+		for (i = 0; i < u->n_gone; i++)
+			tiers_floor_truth(floor, u->gone[i], NULL);
+		for (i = 0; i < u->n_posts; i++)
+			if (u->posts[i])
+				tiers_floor_raise(floor, u->posts[i]->slug,
+						  u->posts[i]->revision,
+						  u->posts[i]->hash);
 		apply_update(app, l1, u);
 	}
 }
@@ -498,7 +509,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		}
 		if (commit_reload_take_self(&wr->reload))
 			reload_self(app, &l1);
-		apply_own(app, &l1, wr);
+		apply_own(app, &l1, wr, floor);
 		if (app_refresh_schedule(app, time(NULL))) {
 			cache_clear(&l1);
 			page_search_forget();
