@@ -292,6 +292,7 @@ static void *sub_main(void *arg)
 
 	if (!t)
 		return NULL;
+	tiers_use_floor(t, s->floor);
 	while (!atomic_load(&s->stop)) {
 		if (!r) {
 			/* A timeout to connect; tier_redis_subscribe clears it
@@ -370,12 +371,14 @@ static void *sub_main(void *arg)
 }
 
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
-			 long long generation, int fallback)
+			 struct tiers_floor *floor, long long generation,
+			 int fallback)
 {
 	char host[64];
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
+	s->floor = floor;
 	s->applied = generation;
 	s->reload_owed = fallback;
 	atomic_init(&s->epoch, 0);

@@ -36,8 +36,13 @@ struct sub_update {
 	struct sub_update *next;
 };
 
+struct tiers_floor;
+
 struct sub {
 	const struct config *cfg;
+	/* The worker's floor (tiers/tiers_floor.h), shared with its request
+	 * loop: what the thread reads from Redis is held to it. */
+	struct tiers_floor *floor;
 	char worker_id[128];
 	pthread_t thread;
 	int running;
@@ -69,10 +74,12 @@ struct sub {
 
 /* Starts the thread; generation is what the worker serves now, and
  * fallback says it serves the files because no tier answered at its
- * load (app.h): a reload is then owed from the start. Returns QUIRE_OK
- * or QUIRE_EIO. */
+ * load (app.h): a reload is then owed from the start. floor (borrowed,
+ * may be NULL) is the worker's, which it outlives the thread. Returns
+ * QUIRE_OK or QUIRE_EIO. */
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
-			 long long generation, int fallback);
+			 struct tiers_floor *floor, long long generation,
+			 int fallback);
 /* Takes every queued update, oldest first (caller frees each with
  * sub_update_free). */
 struct sub_update *sub_take(struct sub *s);

@@ -39,6 +39,7 @@
 #include "serve/worker_private.h"
 #include "tiers/search.h"
 #include "tiers/tiers.h"
+#include "tiers/tiers_floor.h"
 #include "tiers/tiers_store.h"
 #include "write/auth.h"
 #include "write/commit_client.h"
@@ -313,16 +314,27 @@ static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
 }
 
 /* Without a master: this process's own writes that no announce brought
- * (worker_writes.c), under the generation it holds if that is later. */
-static void apply_own(struct app *app, struct cache *l1, struct writes *wr)
+ * (worker_writes.c), under the generation it holds if that is later.
+ * Committed, so PostgreSQL's versions: the floor (tiers_floor.h) takes
+ * them, and Redis's older copies, the stores it refused, stay refused. */
+static void apply_own(struct app *app, struct cache *l1, struct writes *wr,
+		      struct tiers_floor *floor)
 {
 	struct sub_update *u, *next;
+	size_t i;
 
 	for (u = worker_writes_take_own(wr); u; u = next) {
 		next = u->next;
 		u->next = NULL;
 		if (u->generation < app->generation)
 			u->generation = app->generation;
+		for (i = 0; i < u->n_gone; i++)
+			tiers_floor_truth(floor, u->gone[i], NULL);
+		for (i = 0; i < u->n_posts; i++)
+			if (u->posts[i])
+				tiers_floor_raise(floor, u->posts[i]->slug,
+						  u->posts[i]->revision,
+						  u->posts[i]->hash);
 		apply_update(app, l1, u);
 	}
 }
@@ -350,6 +362,22 @@ static void reload_self(struct app *app, struct cache *l1)
 		"(no master: this process)", u->generation, u->all->n,
 		quire_now_ms() - t0);
 	apply_update(app, l1, u);
+}
+
+/* The worker's floor (tiers/tiers_floor.h), from the site it starts
+ * with: it holds every version of it already, and a message's entry
+ * from Redis older than one must not replace it. NULL: out of memory. */
+static struct tiers_floor *floor_of(const struct app *app)
+{
+	struct tiers_floor *f = tiers_floor_new();
+	const struct post *p;
+	size_t i;
+
+	for (i = 0; f && app->content && i < app->content->n; i++) {
+		p = app->content->posts[i];
+		tiers_floor_raise(f, p->slug, p->revision, p->hash);
+	}
+	return f;
 }
 
 /* Search through PostgreSQL when it is configured (the worker's own
@@ -395,6 +423,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	struct later later;
 	struct sub sub;
 	struct sub_update *u, *own_next;
+	struct tiers_floor *floor = NULL;
 	sigset_t waiting;
 	unsigned long requests = 0, seen_epoch = 0;
 	int rc = 0, fd, parked, l1_miss;
@@ -423,12 +452,16 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	metrics_add(METRIC_WORKER_STARTS, 1);
 	if (tiers_configured(app->op)) {
 		app->tiers = tiers_new(app->op);
-		if (!app->tiers) {
+		floor = app->tiers ? floor_of(app) : NULL;
+		if (!floor) {
+			tiers_free(app->tiers);
+			app->tiers = NULL;
 			free(req);
 			free(wr);
 			free(fr);
 			return 1;
 		}
+		tiers_use_floor(app->tiers, floor);
 	}
 	/* A write committed here (no committer) whose announce fails asks
 	 * the master for a reload: the parent, when there is a master
@@ -453,7 +486,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		log_msg(LOG_LEVEL_WARN, "worker", "out of memory for the compressor");
 	prefault_heap(WORKER_WARM_HEAP);
 	if (app->cfg->redis_url && *app->cfg->redis_url) {
-		if (sub_start(&sub, app->op, app->generation,
+		if (sub_start(&sub, app->op, floor, app->generation,
 			      app->fallback) == QUIRE_OK)
 			app->sub = &sub;
 		else
@@ -476,7 +509,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		}
 		if (commit_reload_take_self(&wr->reload))
 			reload_self(app, &l1);
-		apply_own(app, &l1, wr);
+		apply_own(app, &l1, wr, floor);
 		if (app_refresh_schedule(app, time(NULL))) {
 			cache_clear(&l1);
 			page_search_forget();
@@ -508,6 +541,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	page_search_forget();
 	tiers_free(app->tiers);
 	app->tiers = NULL;
+	tiers_floor_free(floor);
 	cache_clear(&l1);
 	response_gzip_end();
 	view_scratch_end();

@@ -24,5 +24,6 @@ libquire_a_SOURCES += \
 	%reldir%/search_query.c %reldir%/search_query.h \
 	%reldir%/tiers.c %reldir%/tiers.h \
 	%reldir%/tiers_private.h \
+	%reldir%/tiers_floor.c %reldir%/tiers_floor.h \
 	%reldir%/tiers_restore.c %reldir%/tiers_restore.h \
 	%reldir%/tiers_store.c %reldir%/tiers_store.h

@@ -12,6 +12,7 @@
 #include "lib/quire.h"
 #include "tiers/tier_pg.h"
 #include "tiers/tier_redis.h"
+#include "tiers/tiers_floor.h"
 #include "tiers/tiers.h"
 #include "tiers/tiers_private.h"
 
@@ -33,6 +34,8 @@ struct tiers {
 	struct tiers_acks acks;  /* subscribed to the acks channel */
 	int fetched_from;        /* 2 or 3: the tier the last fetch read */
 	struct tier_pg *pg;
+	/* The worker's floor (tiers_floor.h), or NULL: none kept. */
+	struct tiers_floor *floor;
 	struct link redis_link;
 	struct link pg_link;
 	/* What a writer owes Redis (tiers_store.c); NULL until its first
@@ -116,6 +119,11 @@ static struct tier_redis *redis(struct tiers *t)
 	}
 	link_ok(&t->redis_link);
 	return t->redis;
+}
+
+void tiers_use_floor(struct tiers *t, struct tiers_floor *f)
+{
+	t->floor = f;
 }
 
 void tiers_warm(struct tiers *t)
@@ -330,9 +338,11 @@ static int as_wanted(const struct record *rec, const struct tiers_want *want)
 			 rec->hash == want->hash);
 }
 
-/* Redis's copy of slug, if it is the one want names. Returns QUIRE_OK;
- * QUIRE_ENOTFOUND (none), QUIRE_ECONFLICT (another version: a store
- * Redis refused, or an update on its way to this worker) or QUIRE_EIO. */
+/* Redis's copy of slug, if it is the one want names and no older than
+ * what the worker holds (its floor). Returns QUIRE_OK; QUIRE_ENOTFOUND
+ * (none, and the worker holds none either), QUIRE_ECONFLICT (another
+ * version: a store Redis refused, or an update on its way to this
+ * worker; or none while the worker holds one) or QUIRE_EIO. */
 static enum quire_err fetch_l2(struct tiers *t, const char *slug,
 			       const struct tiers_want *want,
 			       struct record **out)
@@ -343,18 +353,26 @@ static enum quire_err fetch_l2(struct tiers *t, const char *slug,
 	if (!r)
 		return QUIRE_EIO;
 	rc = tier_redis_fetch(r, slug, out);
-	if (rc == QUIRE_OK && !as_wanted(*out, want)) {
+	if (rc == QUIRE_OK && (!as_wanted(*out, want) ||
+			       tiers_floor_refuses(t->floor, slug, *out))) {
 		record_free(*out);
 		*out = NULL;
 		metrics_add(METRIC_L2_STALE, 1);
 		return QUIRE_ECONFLICT;
 	}
-	if (rc == QUIRE_OK)
+	if (rc == QUIRE_OK) {
 		metrics_add(METRIC_L2_HITS, 1);
-	else
-		metrics_add(rc == QUIRE_ENOTFOUND ? METRIC_L2_MISSES :
-			    METRIC_L2_ERRORS, 1);
-	return rc == QUIRE_OK || rc == QUIRE_ENOTFOUND ? rc : QUIRE_EIO;
+		tiers_floor_raise(t->floor, slug, (*out)->revision, (*out)->hash);
+		return QUIRE_OK;
+	}
+	metrics_add(rc == QUIRE_ENOTFOUND ? METRIC_L2_MISSES :
+		    METRIC_L2_ERRORS, 1);
+	if (rc != QUIRE_ENOTFOUND)
+		return QUIRE_EIO;
+	/* None in Redis, while the worker holds a version: not "gone"
+	 * (flushed, evicted, a creation Redis refused). */
+	return tiers_floor_refuses(t->floor, slug, NULL) ? QUIRE_ECONFLICT :
+		QUIRE_ENOTFOUND;
 }
 
 /* PostgreSQL's version of slug: QUIRE_OK, QUIRE_ENOTFOUND or QUIRE_EIO
@@ -370,6 +388,7 @@ static enum quire_err fetch_l3(struct tiers *t, const char *slug,
 	rc = tier_pg_fetch(p, slug, out);
 	if (rc == QUIRE_OK || rc == QUIRE_ENOTFOUND) {
 		metrics_add(rc == QUIRE_OK ? METRIC_L3_HITS : METRIC_L3_MISSES, 1);
+		tiers_floor_truth(t->floor, slug, rc == QUIRE_OK ? *out : NULL);
 		return rc;
 	}
 	metrics_add(METRIC_L3_ERRORS, 1);
@@ -413,7 +432,8 @@ enum quire_err tiers_fetch_source(struct tiers *t, const char *slug,
 	if (rc != QUIRE_EIO)
 		return rc;
 	/* PostgreSQL cannot answer: Redis's copy only if it is the version
-	 * the index names, never one a refused store left older. */
+	 * the index names, never one a refused store left older, nor one
+	 * older than this worker answered (its floor). */
 	if (!want || fetch_l2(t, slug, want, out) != QUIRE_OK)
 		return QUIRE_EIO;
 	return QUIRE_OK;
@@ -487,6 +507,8 @@ enum quire_err tiers_load(struct tiers *t, struct content **out,
 					&config_len);
 		if (rc != QUIRE_OK)
 			pg_failed(t);
+		else
+			tiers_floor_site(t->floor, recs, n);
 	}
 	if (rc != QUIRE_OK && (r = redis(t))) {
 		rc = tier_redis_index_site(r, &recs, &n, generation, &config,
@@ -499,6 +521,17 @@ enum quire_err tiers_load(struct tiers *t, struct content **out,
 		if (rc == QUIRE_ENOTFOUND && !pg_configured(t)) {
 			*generation = 0;
 			rc = QUIRE_OK;
+		}
+		/* An index behind what this worker holds (a store Redis
+		 * refused, a deletion it did not take) is not loaded: the
+		 * worker keeps its site until PostgreSQL answers. */
+		if (rc == QUIRE_OK && tiers_floor_refuses_site(t->floor, recs, n)) {
+			log_msg(LOG_LEVEL_WARN, "load", "redis's index is older "
+				"than what this worker holds; not loaded");
+			metrics_add(METRIC_L2_STALE, 1);
+			record_array_free(recs, n);
+			free(config);
+			return QUIRE_EIO;
 		}
 	}
 	if (rc != QUIRE_OK)
@@ -536,10 +569,21 @@ enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 	*out = NULL;
 	if (r && tier_redis_index_many(r, slugs, n, out) == QUIRE_OK) {
 		/* Missing (evicted, lost) or malformed there is not gone:
-		 * PostgreSQL says which (a post deleted is absent from both). */
+		 * PostgreSQL says which (a post deleted is absent from both).
+		 * Older than what this worker holds (a store Redis refused)
+		 * is not taken either: PostgreSQL says what it is now. */
 		for (i = 0; i < n; i++) {
-			if ((*out)[i])
+			if ((*out)[i] &&
+			    tiers_floor_refuses(t->floor, slugs[i], (*out)[i])) {
+				metrics_add(METRIC_L2_STALE, 1);
+				record_free((*out)[i]);
+				(*out)[i] = NULL;
+			} else if ((*out)[i]) {
+				tiers_floor_raise(t->floor, slugs[i],
+						  (*out)[i]->revision,
+						  (*out)[i]->hash);
 				continue;
+			}
 			/* only now: most updates find every entry in Redis.
 			 * Without PostgreSQL nothing says the post is gone: the
 			 * entry unread (a later format, malformed) must not
@@ -550,6 +594,9 @@ enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 				return QUIRE_EIO;
 			}
 			rc = tier_pg_fetch(p, slugs[i], &rec);
+			if (rc == QUIRE_OK || rc == QUIRE_ENOTFOUND)
+				tiers_floor_truth(t->floor, slugs[i],
+						  rc == QUIRE_OK ? rec : NULL);
 			if (rc == QUIRE_OK) {
 				(*out)[i] = rec;
 			} else if (rc != QUIRE_ENOTFOUND) {
@@ -569,6 +616,9 @@ enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 		return QUIRE_ENOMEM;
 	for (i = 0; i < n; i++) {
 		rc = tier_pg_fetch(p, slugs[i], &rec);
+		if (rc == QUIRE_OK || rc == QUIRE_ENOTFOUND)
+			tiers_floor_truth(t->floor, slugs[i],
+					  rc == QUIRE_OK ? rec : NULL);
 		if (rc == QUIRE_ENOTFOUND)
 			continue;
 		if (rc != QUIRE_OK) {

@@ -17,10 +17,17 @@
 #include "lib/quire.h"
 
 struct tiers;
+struct tiers_floor;
 
 /* Returns a new handle for cfg's tiers (none connected yet), or NULL. */
 struct tiers *tiers_new(const struct config *cfg);
 void tiers_free(struct tiers *t);
+/* t consults and keeps f from now on (tiers_floor.h; NULL: none), the
+ * worker's memory of what it holds: a copy from Redis older than it is
+ * never taken (tiers_fetch, tiers_fetch_source, tiers_load,
+ * tiers_index_many), and what they take raises it. f is borrowed: it
+ * outlives t. */
+void tiers_use_floor(struct tiers *t, struct tiers_floor *f);
 /* Connects to Redis now rather than at the first miss (best effort: a
  * failure is retried, with back-off, when a read needs it). */
 void tiers_warm(struct tiers *t);
