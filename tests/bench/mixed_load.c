@@ -410,6 +410,11 @@ static void on_read(struct conn *c)
 
 		finish(c, atoi(c->in + 9), now_ns());
 		c->in_len = 0;
+		if (c->out) { /* answered before the body was all sent */
+			free(c->out);
+			c->out = NULL;
+			close_after = 1;
+		}
 		if (close_after)
 			redial(c);
 	}
@@ -497,8 +502,8 @@ static void load_paths(const char *file)
 		die(file);
 	while (npaths < MAX_PATHS && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '/')
-			paths[npaths++] = strdup(line);
+		if (line[0] == '/' && !(paths[npaths++] = strdup(line)))
+			die("strdup");
 	}
 	fclose(f);
 	if (!npaths) {
@@ -705,5 +710,15 @@ int main(int argc, char **argv)
 		       ((double)(now - t0) / 1e9));
 	if (acked && fclose(acked) != 0)
 		die("acked");
+	for (i = 0; i < nconns; i++) {
+		close(conns[i].fd);
+		free(conns[i].in);
+		free(conns[i].out);
+	}
+	for (i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(body);
+	close(tfd);
+	close(epfd);
 	return 0;
 }
