@@ -64,7 +64,12 @@ static const char upsert_head[] =
 	" source, body_offset, html, toc_html, words, hash, summary_html,"
 	" summary_of) VALUES ";
 /* A second row for a slug in one statement is an error ("cannot affect
- * row a second time"): tier_pg_deploy refuses duplicates before. */
+ * row a second time"): tier_pg_deploy refuses duplicates before.
+ * search = excluded.search: the search vector the BEFORE INSERT trigger
+ * made for the proposed row, so that the BEFORE UPDATE trigger keeps it
+ * (schema step 10) rather than making it again: to_tsvector was two
+ * thirds of the committing backend's CPU a write, twice over on an
+ * update (tests/bench/mixed, DESIGN §7). */
 #define UPSERT_SET \
 	" ON CONFLICT (slug) DO UPDATE SET kind = excluded.kind," \
 	" origin = excluded.origin, path = excluded.path," \
@@ -76,7 +81,7 @@ static const char upsert_head[] =
 	" body_offset = excluded.body_offset, html = excluded.html," \
 	" toc_html = excluded.toc_html, words = excluded.words," \
 	" hash = excluded.hash, summary_html = excluded.summary_html," \
-	" summary_of = excluded.summary_of," \
+	" summary_of = excluded.summary_of, search = excluded.search," \
 	" revision = p.revision + 1," \
 	" file_sig = NULL, updated_at = now()"
 /*
