@@ -80,12 +80,11 @@ new_worker() {
 # kill_one: kill -9 of the first worker; prints the PID of the one the
 # master starts in its place.
 kill_one() {
-	local old victim
-	old=$(quire_workers | tr '\n' ' ')
-	victim=${old%% *}
-	kill -KILL "$victim"
-	t_log "killed worker $victim" >&2
-	new_worker $old
+	local -a old
+	mapfile -t old < <(quire_workers)
+	kill -KILL "${old[0]}"
+	t_log "killed worker ${old[0]}" >&2
+	new_worker "${old[@]}"
 }
 
 # summary: "N CODE, ..." of the codes on stdin, for the log.
@@ -118,8 +117,9 @@ echo "== 1. PostgreSQL down, a worker killed: the new one reads Redis"
 stop_pg
 fresh=$(kill_one) || fail "the master started no worker in place of the killed one"
 # It loads the site from Redis (PostgreSQL is down) before it serves.
-check "the new worker ($fresh) serves the post from Redis" \
-	eval 'all_are 200 < <(answers_from "$fresh" "$POST")'
+codes=$(answers_from "$fresh" "$POST")
+check "the new worker ($fresh) serves the post from Redis ($(summary <<<"$codes"))" \
+	all_are 200 <<<"$codes"
 echo "   Redis emptied: a post it has not cached is 503, not 404"
 rcli FLUSHALL >/dev/null
 # Its PostgreSQL connection never made, Redis lacking the post: before,
