@@ -268,6 +268,49 @@ fail:
 	return rc;
 }
 
+enum quire_err app_confirm(struct app *app, time_t now)
+{
+	struct sub_update u;
+	long long gen, held;
+	enum quire_err rc;
+
+	if (!app->tiers) {
+		app->unsure = 0;
+		return QUIRE_OK;
+	}
+	/* PostgreSQL's first: Redis's key may be behind it (a store Redis
+	 * refused, DESIGN §6), naming a copy older than the master's. */
+	if (!app->fallback &&
+	    (tiers_generation_truth(app->tiers, &gen) == QUIRE_OK ||
+	     tiers_generation(app->tiers, &gen) == QUIRE_OK) &&
+	    gen == app->generation) {
+		app->unsure = 0;
+		return QUIRE_OK;
+	}
+	held = app->generation;
+	memset(&u, 0, sizeof(u));
+	rc = tiers_load(app->tiers, &u.all, &u.generation);
+	if (rc == QUIRE_OK) {
+		rc = app_apply(app, &u, now); /* takes u.all; clears unsure */
+		content_free(u.all);
+		if (rc != QUIRE_OK)
+			return rc;
+		log_msg(LOG_LEVEL_INFO, "load", "generation=%lld from the tiers "
+			"(the master's copy: %s %lld)", app->generation,
+			app->fallback ? "the files," : "generation", held);
+		app->fallback = 0; /* the tiers' site, no more the files' */
+		return QUIRE_OK;
+	}
+	if (rc == QUIRE_ENOMEM)
+		return rc;
+	if (!app->fallback) {
+		app->unsure = 1;
+		log_msg(LOG_LEVEL_WARN, "load", "no tier answers: the site is not "
+			"loaded; answering 503 until one does");
+	}
+	return QUIRE_EIO;
+}
+
 static void changes_free(struct app *app)
 {
 	size_t i;
@@ -495,6 +538,7 @@ enum quire_err app_apply(struct app *app, struct sub_update *u, time_t now)
 		app->site = s;
 		u->all = NULL;
 		app->generation = u->generation;
+		app->unsure = 0; /* the tiers' whole site: current */
 		/* site.yaml comes with the whole site (DESIGN §6) */
 		return app_settings(app);
 	}

@@ -39,6 +39,13 @@ struct app {
 	 * answered (app_load's fall_back): a reload may load the files
 	 * again, a site from the tiers is never replaced by them. */
 	int fallback;
+	/* The site is not known to be current: a worker forked from the
+	 * master's copy (loaded at the master's start or last reload, maybe
+	 * long behind the tiers) that no tier has answered since, to confirm
+	 * it or give the current one (app_confirm). Nothing is answered from
+	 * it meanwhile, 503 rather than a 404 for a post written since
+	 * (worker.c); cleared by the next whole site applied (app_apply). */
+	int unsure;
 	/* The read path below L1, per worker; NULL when file-only, or in
 	 * the master (connections are never shared across fork). */
 	struct tiers *tiers;
@@ -78,6 +85,19 @@ struct app {
 enum quire_err app_load(struct app *app, const struct config *cfg,
 			const struct app *prev, int fall_back);
 void app_release(struct app *app);
+
+/*
+ * A worker's start: app is the master's copy of the site, which may be
+ * long behind the tiers (DESIGN §2). Compares its generation with
+ * PostgreSQL's (the truth), else Redis's key, through app->tiers, and
+ * loads the whole site again when they differ (or when app was loaded
+ * from the files, app->fallback). Returns QUIRE_OK when the site is
+ * current; QUIRE_EIO when no tier answered: app->unsure is then set
+ * (unless app->fallback: the files are served, as at a start), to be
+ * cleared by a whole site applied later; QUIRE_ENOMEM. Without tiers,
+ * QUIRE_OK at once.
+ */
+enum quire_err app_confirm(struct app *app, time_t now);
 
 /*
  * Rebuilds the site index when a scheduled post has come due at now.

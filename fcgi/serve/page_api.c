@@ -62,6 +62,17 @@ static int api_error(struct response *resp, int status, const char *msg,
 	return status;
 }
 
+/* 503 from a worker whose site no tier has confirmed (app->unsure): a
+ * PUT is checked against the site's URLs, and the listing gives each
+ * post's URL, both from site.yaml's permalinks as the site holds them. */
+static int api_unsure(struct response *resp)
+{
+	api_error(resp, 503, "this worker has not loaded the site yet; retry",
+		  0, 0);
+	resp->retry_after = 1;
+	return 503;
+}
+
 /* The If-Match or If-None-Match that did not parse: 400. */
 static int api_bad_precond(struct response *resp, enum quire_err rc,
 			   const char *bad)
@@ -78,13 +89,14 @@ static int api_bad_precond(struct response *resp, enum quire_err rc,
 }
 
 /* The version of slug this worker's index names, if it has one in its
- * site (a published post or page) and the site is current. */
+ * site (a published post or page) and the site is current (not stale,
+ * not a copy no tier has confirmed). */
 static int index_want(const struct app *app, const char *slug,
 		      struct tiers_want *want)
 {
 	const struct post *p;
 
-	if (!app->site || app->site_stale)
+	if (!app->site || app->site_stale || app->unsure)
 		return 0;
 	p = site_post(app->site, slug);
 	if (!p)
@@ -651,6 +663,9 @@ int page_api(const struct request *req, struct response *resp,
 	    strcmp(req->uri.path, API_PREFIX) == 0) {
 		if (!req->app->tiers)
 			return api_error(resp, 503, "no database configured", 0, 0);
+		if ((strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) &&
+		    req->app->unsure)
+			return api_unsure(resp);
 		if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
 			return api_list(req, resp);
 		api_error(resp, 405, "use GET to list the posts", 0, 0);
@@ -674,6 +689,8 @@ int page_api(const struct request *req, struct response *resp,
 	rc = precond_parse(req->if_match, req->if_none_match, &cond, &bad);
 	if (rc != QUIRE_OK)
 		return api_bad_precond(resp, rc, bad);
+	if (strcmp(m, "PUT") == 0 && req->app->unsure)
+		return api_unsure(resp);
 	if (strcmp(m, "PUT") == 0)
 		return api_put(req, resp, slug, &cond, write);
 	if (strcmp(m, "DELETE") == 0)

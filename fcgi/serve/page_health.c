@@ -5,7 +5,9 @@
  * A worker that could not confirm its generation with Redis for
  * --lease-seconds (its subscription down, the generation key unread:
  * cut off) answers 503, so a load balancer takes its host out; it
- * serves its pages meanwhile (DESIGN §13, "Several hosts").
+ * serves its pages meanwhile (DESIGN §13, "Several hosts"). A worker
+ * whose site is not loaded (app->unsure: no tier has answered since it
+ * started) answers 503 too, and so do its pages (DESIGN §2).
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -23,7 +25,12 @@ int page_health(const struct request *req, struct response *resp)
 	int expired = unconfirmed > (double)app->op->lease_seconds * 1000.0;
 
 	buf_reset(&resp->body);
-	if (expired)
+	if (app->unsure)
+		buf_printf(&resp->body,
+			   "{\"status\":\"unhealthy\",\"reason\":\"site not "
+			   "loaded: no tier has answered since this worker "
+			   "started\",");
+	else if (expired)
 		buf_printf(&resp->body,
 			   "{\"status\":\"unhealthy\",\"reason\":\"generation "
 			   "not confirmed with Redis for %.1f s, past the "
@@ -39,7 +46,7 @@ int page_health(const struct request *req, struct response *resp)
 		   unconfirmed);
 	if (buf_failed(&resp->body))
 		return 500;
-	resp->status = expired ? 503 : 200;
+	resp->status = expired || app->unsure ? 503 : 200;
 	resp->content_type = "application/json";
 	resp->cacheable = 0;
 	resp->own_error_body = 1;

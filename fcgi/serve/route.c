@@ -94,6 +94,11 @@ const char *route_pattern(const char *path, struct request *req)
 	return r ? r->pattern : NULL;
 }
 
+int route_needs_site(const char *path)
+{
+	return strcmp(path, "/healthz") != 0 && strcmp(path, "/metrics") != 0;
+}
+
 /* Writes path in its other trailing-slash form into out; 0 if none. */
 static int other_form(const char *path, size_t len, char *out, size_t outsz)
 {

@@ -14,6 +14,10 @@
  */
 int route_dispatch(struct request *req, struct response *resp);
 
+/* Whether the answer for path is made from the site: every path but
+ * /healthz and /metrics, which a worker answers whatever it holds. */
+int route_needs_site(const char *path);
+
 /* Matches path against the table without running anything; for tests.
  * Returns the route's pattern, or NULL. */
 const char *route_pattern(const char *path, struct request *req);

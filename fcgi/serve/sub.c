@@ -278,6 +278,20 @@ static int check_generation(struct sub *s, struct tiers *t,
 	return 1;
 }
 
+/* A whole reload owed (one failed, or the worker serves the files or a
+ * site no tier has confirmed), tried once a second whatever the tiers'
+ * own back-off (up to 5 s): the model's bound is 5 s after a heal
+ * (DESIGN §13). From PostgreSQL when Redis is down. */
+static void reload_owed_try(struct sub *s, struct tiers *t, double *last)
+{
+	if (!s->reload_owed || atomic_load(&s->stop) ||
+	    quire_now_ms() - *last < SUB_RELOAD_RETRY_MS)
+		return;
+	*last = quire_now_ms();
+	tiers_try_now(t);
+	reload_all(s, t);
+}
+
 static void *sub_main(void *arg)
 {
 	struct sub *s = arg;
@@ -308,7 +322,11 @@ static void *sub_main(void *arg)
 				backoff = backoff ? backoff * 2 : 100;
 				if (backoff > SUB_BACKOFF_MAX_MS)
 					backoff = SUB_BACKOFF_MAX_MS;
-				sleep_ms(backoff);
+				/* Redis down, PostgreSQL may answer: a reload
+				 * owed is not left until Redis is back. */
+				reload_owed_try(s, t, &last_reload_try);
+				sleep_ms(s->reload_owed && backoff > SUB_RELOAD_RETRY_MS ?
+					 SUB_RELOAD_RETRY_MS : backoff);
 				continue;
 			}
 			backoff = 0;
@@ -346,14 +364,7 @@ static void *sub_main(void *arg)
 			continue;
 		}
 		reload_unknown(s, t);
-		/* Once a second, whatever the tiers' own back-off (up to
-		 * 5 s): the model's bound is 5 s after a heal (DESIGN §13). */
-		if (s->reload_owed && !atomic_load(&s->stop) &&
-		    quire_now_ms() - last_reload_try >= SUB_RELOAD_RETRY_MS) {
-			last_reload_try = quire_now_ms();
-			tiers_try_now(t);
-			reload_all(s, t);
-		}
+		reload_owed_try(s, t, &last_reload_try);
 		now = time(NULL);
 		if (now - last_check >= SUB_CHECK_EVERY_S) {
 			if (check_generation(s, t, 0))
@@ -372,7 +383,7 @@ static void *sub_main(void *arg)
 
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
 			 struct tiers_floor *floor, long long generation,
-			 int fallback)
+			 int owed)
 {
 	char host[64];
 
@@ -380,7 +391,7 @@ enum quire_err sub_start(struct sub *s, const struct config *cfg,
 	s->cfg = cfg;
 	s->floor = floor;
 	s->applied = generation;
-	s->reload_owed = fallback;
+	s->reload_owed = owed;
 	atomic_init(&s->epoch, 0);
 	atomic_init(&s->stop, 0);
 	/* Loaded from the tiers just now: the lease starts here. */

@@ -57,9 +57,11 @@ struct sub {
 					    reload (sub_reload_unknown) */
 	double unknown_at;               /* when that last reloaded (ms) */
 	/* A whole reload is owed: one failed (no tier answered), or the
-	 * worker started from the files because none did. Tried again at
-	 * every turn of the loop (about a second), not left to the
-	 * generation comparisons, which may wait two rounds (10 s). */
+	 * worker started from the files, or from a copy of the site no
+	 * tier confirmed, because none answered. Tried again at every turn
+	 * of the loop (about a second), not left to the generation
+	 * comparisons, which may wait two rounds (10 s); with Redis down,
+	 * from PostgreSQL, every second too. */
 	int reload_owed;
 	/* The lease (DESIGN §13): when this worker last confirmed with
 	 * Redis that it holds the current generation (quire_now_ms, so
@@ -73,13 +75,13 @@ struct sub {
 };
 
 /* Starts the thread; generation is what the worker serves now, and
- * fallback says it serves the files because no tier answered at its
- * load (app.h): a reload is then owed from the start. floor (borrowed,
- * may be NULL) is the worker's, which it outlives the thread. Returns
- * QUIRE_OK or QUIRE_EIO. */
+ * owed says a whole reload is owed from the start: the worker serves
+ * the files, or a site no tier has confirmed, because none answered at
+ * its load (app.h). floor (borrowed, may be NULL) is the worker's, which
+ * it outlives the thread. Returns QUIRE_OK or QUIRE_EIO. */
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
 			 struct tiers_floor *floor, long long generation,
-			 int fallback);
+			 int owed);
 /* Takes every queued update, oldest first (caller frees each with
  * sub_update_free). */
 struct sub_update *sub_take(struct sub *s);

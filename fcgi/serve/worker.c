@@ -219,11 +219,16 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	if (req->query)
 		req->query++;
 	req->metrics_allowed = p.quire_metrics && strcmp(p.quire_metrics, "1") == 0;
-	req->query = raw ? strchr(raw, '?') : NULL;
-	if (req->query)
-		req->query++;
 	response_init(&resp);
-	status = route_dispatch(req, &resp);
+	/* A site not known to be current answers nothing: a post written
+	 * since the master's copy would be a 404, a lie (DESIGN §8). */
+	if (app->unsure && route_needs_site(req->uri.path)) {
+		status = 503;
+		response_plain(&resp, status);
+		resp.retry_after = 1;
+	} else {
+		status = route_dispatch(req, &resp);
+	}
 	if (status >= 500 && stale) {
 		log_msg(LOG_LEVEL_WARN, "stale", "status=%d; serving the stale copy of "
 			"\"%s\"", status, log_escape(key, esc, sizeof(esc)));
@@ -380,6 +385,21 @@ static struct tiers_floor *floor_of(const struct app *app)
 	return f;
 }
 
+/* A site not known to be current (app->unsure) with no subscriber to
+ * load it (PostgreSQL alone): compared again at a request, at most once
+ * a second (the subscriber does it otherwise, sub.c). */
+static void confirm_again(struct app *app, double *at)
+{
+	if (quire_now_ms() < *at)
+		return;
+	*at = quire_now_ms() + 1000;
+	tiers_try_now(app->tiers);
+	if (app_confirm(app, time(NULL)) == QUIRE_ENOMEM) {
+		log_msg(LOG_LEVEL_ERROR, "worker", "out of memory loading the site");
+		_exit(1); /* the master starts a fresh worker */
+	}
+}
+
 /* Search through PostgreSQL when it is configured (the worker's own
  * connection, tiers.h); else, with no tier at all, an FTS5 index of the
  * loaded content, built on a thread while the worker serves. With Redis
@@ -426,6 +446,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	struct tiers_floor *floor = NULL;
 	sigset_t waiting;
 	unsigned long requests = 0, seen_epoch = 0;
+	double confirm_at = 0;
 	int rc = 0, fd, parked, l1_miss;
 	double accepted, born = quire_now_ms();
 
@@ -481,13 +502,23 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	 * a fresh worker took 2-17 ms on an L1 miss, against < 1 ms after. */
 	if (app->tiers)
 		tiers_warm(app->tiers);
+	/* The master's copy of the site may be long behind the tiers (its
+	 * last load): compared, and loaded again, before the first request.
+	 * With no tier answering, app->unsure until one does. */
+	if (app_confirm(app, time(NULL)) == QUIRE_ENOMEM) {
+		log_msg(LOG_LEVEL_ERROR, "worker", "out of memory loading the site");
+		free(req);
+		free(wr);
+		free(fr);
+		return 1;
+	}
 	start_search(app);
 	if (response_gzip_begin() != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "worker", "out of memory for the compressor");
 	prefault_heap(WORKER_WARM_HEAP);
 	if (app->cfg->redis_url && *app->cfg->redis_url) {
 		if (sub_start(&sub, app->op, floor, app->generation,
-			      app->fallback) == QUIRE_OK)
+			      app->fallback || app->unsure) == QUIRE_OK)
 			app->sub = &sub;
 		else
 			log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
@@ -509,6 +540,8 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		}
 		if (commit_reload_take_self(&wr->reload))
 			reload_self(app, &l1);
+		if (app->unsure && !sub.running)
+			confirm_again(app, &confirm_at);
 		apply_own(app, &l1, wr, floor);
 		if (app_refresh_schedule(app, time(NULL))) {
 			cache_clear(&l1);

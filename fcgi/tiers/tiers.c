@@ -408,8 +408,11 @@ enum quire_err tiers_fetch(struct tiers *t, const char *slug,
 		t->fetched_from = 2;
 		return QUIRE_OK;
 	}
+	/* Redis is a cache: a post it lacks is gone only when there is no
+	 * PostgreSQL to ask, not when PostgreSQL cannot answer now. */
 	if (!pg(t))
-		return l2 == QUIRE_ENOTFOUND ? QUIRE_ENOTFOUND : QUIRE_EIO;
+		return l2 == QUIRE_ENOTFOUND && !pg_configured(t) ?
+			QUIRE_ENOTFOUND : QUIRE_EIO;
 	rc = fetch_l3(t, slug, out);
 	if (rc != QUIRE_OK)
 		return rc;

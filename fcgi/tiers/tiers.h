@@ -56,8 +56,9 @@ struct tiers_want {
  * want names (NULL: any), else from PostgreSQL (and then written back to
  * Redis over a missing or older copy only). So a copy that a store Redis
  * refused left older is never served. Returns QUIRE_OK, QUIRE_ENOTFOUND
- * (no tier has it), or QUIRE_EIO (no tier could answer, or only Redis,
- * with another version). Caller frees *out with record_free().
+ * (PostgreSQL has it not, or, none configured, Redis), or QUIRE_EIO (no
+ * tier could answer, or only Redis, without it or with another
+ * version). Caller frees *out with record_free().
  */
 enum quire_err tiers_fetch(struct tiers *t, const char *slug,
 			   const struct tiers_want *want, struct record **out);

@@ -63,11 +63,14 @@ struct tiers_owed {
 	int check;
 };
 
-/* The owed slugs a store writes besides its own, read anew. */
+/* The owed slugs a store writes besides its own, read anew, each with
+ * the stamp of its post key in Redis read before PostgreSQL was. */
 struct owed_read {
 	struct record *recs[TIERS_OWED_BATCH];
+	char *rec_stamps[TIERS_OWED_BATCH];
 	size_t n_recs;
 	char *dels[TIERS_OWED_BATCH]; /* borrowed from the owed set */
+	char *del_stamps[TIERS_OWED_BATCH];
 	size_t n_dels;
 	int all;                    /* every owed slug is written */
 };
@@ -139,12 +142,18 @@ static void owe(struct tiers_owed *o, const char *slug)
  * Reads anew, from PostgreSQL, the owed slugs b does not write itself,
  * up to TIERS_OWED_BATCH of them, into rd; marks every owed slug the
  * store will write (b's own too). rd->all says whether that is all.
+ * Each slug's stamp in Redis is read first: another writer (a deploy,
+ * another host's committer, the previous image's) that stores the slug
+ * after that read committed after it too, so its version is newer than
+ * the one read here, and the store leaves it (store_all).
  */
-static void owed_gather(struct tiers *t, struct tiers_owed *o,
-			const struct batch *b, struct owed_read *rd)
+static void owed_gather(struct tiers *t, struct tier_redis *r,
+			struct tiers_owed *o, const struct batch *b,
+			struct owed_read *rd)
 {
 	struct tier_pg *p;
 	struct record *rec;
+	char *stamp;
 	size_t i;
 	enum quire_err rc;
 
@@ -158,16 +167,20 @@ static void owed_gather(struct tiers *t, struct tiers_owed *o,
 		}
 		if (!rd->all)
 			continue;
-		if (rd->n_recs + rd->n_dels == TIERS_OWED_BATCH || !(p = tiers_pg(t))) {
+		if (rd->n_recs + rd->n_dels == TIERS_OWED_BATCH || !(p = tiers_pg(t)) ||
+		    tier_redis_stamp(r, o->v[i].slug, &stamp) != QUIRE_OK) {
 			rd->all = 0;
 			continue;
 		}
 		rc = tier_pg_fetch(p, o->v[i].slug, &rec);
 		if (rc == QUIRE_OK) {
+			rd->rec_stamps[rd->n_recs] = stamp;
 			rd->recs[rd->n_recs++] = rec;
 		} else if (rc == QUIRE_ENOTFOUND) {
+			rd->del_stamps[rd->n_dels] = stamp;
 			rd->dels[rd->n_dels++] = o->v[i].slug;
 		} else {
+			free(stamp);
 			if (rc == QUIRE_EIO)
 				tiers_pg_failed(t);
 			rd->all = 0;
@@ -175,6 +188,18 @@ static void owed_gather(struct tiers *t, struct tiers_owed *o,
 		}
 		o->v[i].in = 1;
 	}
+}
+
+static void owed_read_release(struct owed_read *rd)
+{
+	size_t i;
+
+	for (i = 0; i < rd->n_recs; i++) {
+		record_free(rd->recs[i]);
+		free(rd->rec_stamps[i]);
+	}
+	for (i = 0; i < rd->n_dels; i++)
+		free(rd->del_stamps[i]);
 }
 
 /* Forgets the owed slugs just written and published. */
@@ -223,29 +248,39 @@ static enum quire_err publish_stored(struct tier_redis *r, long long generation,
 	return rc;
 }
 
-/* The arrays tier_redis_store takes: b's changes, then rd's. */
+/*
+ * rd's slugs, each only over the copy its stamp names (tier_redis_refresh:
+ * one read before PostgreSQL was, so a version another writer stored
+ * since, newer, stays: issue 15), then b's changes and the key
+ * (tier_redis_store), which moves only once all of them are written.
+ * Unconditional, the repair put the version it had read over a deploy's
+ * newer one, and the workers told of the slug served the older.
+ */
 static enum quire_err store_all(struct tier_redis *r, const struct batch *b,
 				const struct owed_read *rd, long long generation,
 				long long from, int *moved)
 {
-	struct record **recs = calloc(b->n + rd->n_recs + 1, sizeof(*recs));
-	char **dels = calloc(b->n_dels + rd->n_dels + 1, sizeof(*dels));
-	enum quire_err rc = QUIRE_ENOMEM;
+	size_t i, kept = 0;
+	int written;
+	enum quire_err rc = QUIRE_OK;
 
-	if (recs && dels) {
-		if (b->n)
-			memcpy(recs, b->recs, b->n * sizeof(*recs));
-		memcpy(recs + b->n, rd->recs, rd->n_recs * sizeof(*recs));
-		if (b->n_dels)
-			memcpy(dels, b->dels, b->n_dels * sizeof(*dels));
-		memcpy(dels + b->n_dels, rd->dels, rd->n_dels * sizeof(*dels));
-		rc = tier_redis_store(r, recs, b->n + rd->n_recs, dels,
-				      b->n_dels + rd->n_dels, generation, from,
-				      moved);
+	for (i = 0; rc == QUIRE_OK && i < rd->n_recs; i++) {
+		rc = tier_redis_refresh(r, rd->recs[i]->slug, rd->recs[i],
+					rd->rec_stamps[i], &written);
+		kept += rc == QUIRE_OK && !written;
 	}
-	free(recs);
-	free(dels);
-	return rc;
+	for (i = 0; rc == QUIRE_OK && i < rd->n_dels; i++) {
+		rc = tier_redis_refresh(r, rd->dels[i], NULL, rd->del_stamps[i],
+					&written);
+		kept += rc == QUIRE_OK && !written;
+	}
+	if (kept)
+		log_msg(LOG_LEVEL_INFO, "redis", "repair: %zu slug(s) stored by "
+			"another writer since they were read: theirs kept", kept);
+	if (rc != QUIRE_OK)
+		return QUIRE_EIO;
+	return tier_redis_store(r, b->recs, b->n, b->dels, b->n_dels, generation,
+				from, moved);
 }
 
 /*
@@ -291,14 +326,14 @@ static enum quire_err store_owing(struct tiers *t, struct tiers_owed *o,
 	struct tier_redis *r = tiers_redis(t);
 	struct owed_read rd;
 	long long gen = 0;
-	size_t i, n_owed;
+	size_t n_owed;
 	int moved = 0;
 	enum quire_err rc = QUIRE_EIO;
 
 	snprintf(err, errsz, "no connection");
 	if (!r)
 		return QUIRE_EIO;
-	owed_gather(t, o, b, &rd);
+	owed_gather(t, r, o, b, &rd);
 	if (repairing && o->n && rd.n_recs + rd.n_dels == 0) {
 		snprintf(err, errsz, "postgresql cannot say what they are now");
 		goto out;
@@ -326,8 +361,7 @@ static enum quire_err store_owing(struct tiers *t, struct tiers_owed *o,
 			"owed=%zu%s", generation, n_owed - o->n, o->n,
 			gen && moved ? "" : " (generation key left behind)");
 out:
-	for (i = 0; i < rd.n_recs; i++)
-		record_free(rd.recs[i]);
+	owed_read_release(&rd);
 	return rc;
 }
 

@@ -22,7 +22,8 @@ deployed_stack 3
 AUTH=(-H "Authorization: Bearer $TOKEN")
 # A worker left stopped would hang the clean-up's SIGTERM.
 resume() { [[ -n $STOPPED ]] && kill -CONT "$STOPPED" 2>/dev/null; STOPPED=; }
-trap 'resume; t_cleanup' EXIT
+# The test's status goes through to t_cleanup, which exits with it.
+trap 'T_RC=$?; resume; (exit "$T_RC"); t_cleanup' EXIT
 
 # Every worker registered (acked or beat) before the first write.
 for ((i = 0; i < 50; i++)); do

@@ -29,7 +29,8 @@ stop_helpers() {
 	[[ -n $DEPLOY ]] && wait "$DEPLOY" 2>/dev/null
 	HOLD= DEPLOY=
 }
-trap 'stop_helpers; t_cleanup' EXIT
+# The test's status goes through to t_cleanup, which exits with it.
+trap 'T_RC=$?; stop_helpers; (exit "$T_RC"); t_cleanup' EXIT
 
 # The post sorts first: the rewrite reads it before any other.
 api PUT /api/posts/aaa-race "${AUTH[@]}" "${MD[@]}" \

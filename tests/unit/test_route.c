@@ -66,6 +66,15 @@ int main(void)
 	CHECK(route_pattern("/nothing", req) == NULL);
 	CHECK(route_pattern("/feed.xml/", req) == NULL);
 
+	/* A worker whose site no tier has confirmed answers only these
+	 * from what it holds (worker.c); everything else reads the site. */
+	CHECK(!route_needs_site("/healthz"));
+	CHECK(!route_needs_site("/metrics"));
+	CHECK(route_needs_site("/"));
+	CHECK(route_needs_site("/posts/hello"));
+	CHECK(route_needs_site("/search"));
+	CHECK(route_needs_site("/healthz/"));
+
 	/* Every route is reserved: no permalink may shadow one. */
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		CHECK(route_pattern(paths[i], req) != NULL);
