@@ -33,7 +33,14 @@
  * post hash. A stored revision that is not a number (a tombstone) or is
  * not lower keeps what is there. Atomic because a script is.
  */
+/*
+ * The write scripts start "#!lua": a script so flagged is refused whole
+ * when Redis is out of memory (Redis 7). Unflagged, only a script's
+ * first write is checked, and a DEL (which never needs memory) first
+ * let every write after it through past maxmemory.
+ */
 static const char fill_script[] =
+	"#!lua\n"
 	"local cur = redis.call('HGET', KEYS[1], 'revision')\n"
 	"if cur then\n"
 	"  local n = tonumber(cur)\n"
@@ -847,7 +854,8 @@ out:
  * ARGV[5] its TTL, ARGV[6...] field/value pairs of the post hash. A post
  * key whose stamp moved since is left: a writer stored a newer version.
  */
-static const char refresh_script[] =
+static const char refresh_script[] = /* "#!lua": see fill_script */
+	"#!lua\n"
 	"local v = redis.call('HMGET', KEYS[1], 'revision', 'hash')\n"
 	"local now = ''\n"
 	"if v[1] then now = v[1] .. ' ' .. (v[2] or '') end\n"
