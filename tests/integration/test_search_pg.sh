@@ -24,6 +24,14 @@ unset QUIRE_ENABLE_DRAFTS
 T_API_SOCK=1
 start_tiers
 search_site "$T_DIR/site"
+# A long body: its headline is made from the first 2,048 characters of
+# its HTML alone (tier_pg_search.c), so a word past them is found but
+# not shown.
+{
+	printf -- '---\ntitle: Long read\ndate: 2020-08-01\n---\nleadingwordx opens this post.\n\n'
+	for _ in $(seq 60); do printf 'Filler sentence of the long read goes on and on here.\n'; done
+	printf '\nDeepwordx closes it.\n'
+} >"$T_DIR/site/posts/long-read.md"
 "$QUIRECTL" deploy "$T_DIR/site" >"$T_DIR/deploy.out" 2>&1 || fail "the deploy failed: $(tail -3 "$T_DIR/deploy.out")"
 check "the site's language made the configuration english" \
 	test "$(psql_quire 'SELECT search_config FROM site' | tr -d ' ')" = english
@@ -60,6 +68,29 @@ api DELETE /api/posts/from-api "${AUTH[@]}"
 check "DELETE: 204" test "$R_STATUS" = 204
 req '/search?q=otherlivewordnow'
 check "a deleted post is not found" lacks /posts/from-api
+
+echo "== the headline reads a bounded prefix of the body"
+search '/search?q=leadingwordx'
+check "a word at the start: found, marked" has '<mark>leadingwordx</mark>'
+search '/search?q=deepwordx'
+check "a word past the first 2,048 characters: found" has /posts/long-read
+check "... the snippet is the body's start, unmarked" \
+	bash -c "grep -Fq 'leadingwordx opens' '$T_DIR/r.body' && ! grep -Fq '<mark>' '$T_DIR/r.body'"
+
+echo "== the trigger makes a vector again only when its text changed"
+psql_quire "UPDATE posts SET search = 'sentinelx'::tsvector WHERE slug = 'kiwi'"
+sed -i 's/^date: 2020-03-03/date: 2020-03-05/' "$T_DIR/site/posts/kiwi.md"
+"$QUIRECTL" deploy "$T_DIR/site" >"$T_DIR/deploy2.out" 2>&1 || fail "the deploy failed: $(tail -3 "$T_DIR/deploy2.out")"
+check "a deploy that changed its date alone: the row was written" \
+	test "$(psql_quire "SELECT extract(day FROM date)::int FROM posts WHERE slug = 'kiwi'")" = 5
+check "... and its vector left as it was" \
+	test "$(psql_quire "SELECT search = 'sentinelx'::tsvector FROM posts WHERE slug = 'kiwi'")" = t
+sed -i 's/kiwix only/kiwix passionx/' "$T_DIR/site/posts/kiwi.md"
+"$QUIRECTL" deploy "$T_DIR/site" >"$T_DIR/deploy3.out" 2>&1 || fail "the deploy failed: $(tail -3 "$T_DIR/deploy3.out")"
+check "a deploy that changed its body: the vector made again" \
+	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'passionx & kiwix') FROM posts WHERE slug = 'kiwi'")" = t
+check "... with the title's words weighted A" \
+	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'green:A') FROM posts WHERE slug = 'kiwi'")" = t
 
 echo "== PostgreSQL down"
 req /posts/title-word
