@@ -92,6 +92,43 @@ check "a deploy that changed its body: the vector made again" \
 check "... with the title's words weighted A" \
 	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'green:A') FROM posts WHERE slug = 'kiwi'")" = t
 
+echo "== searches over their bound get a quick 503; reads go on"
+# Two workers: one search at a time (--search-concurrency's default,
+# half the workers). A lock on posts holds the first search in its
+# worker; the second search, in the other worker, is refused at once,
+# and that worker serves the reads. Without the bound both workers
+# would wait on the lock, reads with them.
+for _ in 1 2 3 4; do req /posts/title-word; done
+pg_quire -c "BEGIN; LOCK TABLE posts IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT" >/dev/null 2>&1 &
+LOCKER=$!
+for _ in $(seq 50); do
+	[[ $(psql_quire "SELECT count(*) FROM pg_locks WHERE relation = 'posts'::regclass AND mode = 'AccessExclusiveLock' AND granted") == 1 ]] && break
+	sleep 0.1
+done
+curl -s -o "$T_DIR/held.body" -w '%{http_code}' --max-time 20 "$BASE/search?q=passionx" >"$T_DIR/held.status" &
+HELD=$!
+for _ in $(seq 50); do
+	[[ $(psql_quire "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%websearch_to_tsquery%'") -ge 1 ]] && break
+	sleep 0.1
+done
+t0=$(date +%s%N)
+req '/search?q=mangox+yellow'
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "a second search: 503 (${ms} ms)" test "$R_STATUS" = 503
+check "... at once, not after the lock (under 3 s)" test "$ms" -lt 3000
+check "... a page that says search is busy" has 'Search is busy'
+check "... Retry-After: 1" test "$(header Retry-After)" = 1
+for _ in 1 2 3; do
+	req /posts/title-word
+	check "a read meanwhile: 200 (X-Quire-Worker $(header X-Quire-Worker))" test "$R_STATUS" = 200
+done
+wait "$HELD"
+check "the held search answers once the lock is gone: 200" test "$(cat "$T_DIR/held.status")" = 200
+check "... and found its post" grep -Fq /posts/kiwi "$T_DIR/held.body"
+wait "$LOCKER" || true
+search '/search?q=mangox+yellow'
+check "searches answer again: 200" test "$R_STATUS" = 200
+
 echo "== PostgreSQL down"
 req /posts/title-word
 check "a post before: 200" test "$R_STATUS" = 200
