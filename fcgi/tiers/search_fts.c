@@ -53,9 +53,9 @@ struct search_fts {
  * newest SEARCH_MAX_CANDIDATES matches (fts_floor_sql finds where they
  * start), as PostgreSQL ranks the newest. The ranking gives rowids
  * alone: SQLite computes a row's result columns before it sorts, so a
- * snippet() here would tokenize the body of every candidate (98% of a
- * search's instructions on 10,000 posts, tests/bench/RESULTS.md) for
- * the ten a page shows. Those ten are read by fts_hit_sql, one rowid
+ * snippet() here would tokenize the body of every candidate for the
+ * ten a page shows (38 % of a search's instructions on 10,000 posts,
+ * tests/bench/RESULTS.md). Those ten are read by fts_hit_sql, one rowid
  * each, with the body's snippet and the marks of search.h around each
  * match.
  */

@@ -1,7 +1,7 @@
 /*
  * tier_pg_search.c - the PostgreSQL tier's full-text search (tier_pg.h)
  *
- * The tsvector is kept by a trigger (schema step 7, tier_pg_schema.c)
+ * The tsvector is kept by a trigger (schema steps 7 and 10, tier_pg_schema.c)
  * in the transaction of each write; a query reads it through the GIN
  * index with websearch_to_tsquery, which takes any text a reader types
  * without an error. The snippet is ts_headline over the body's plain
