@@ -360,7 +360,8 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 	sqlite3_int64 floor = 1, *ids;
 	enum quire_err rc = QUIRE_OK;
 	size_t i, n_ids = 0;
-	int st = SQLITE_DONE, hit, state = atomic_load_explicit(&f->state, memory_order_acquire);
+	int st = SQLITE_DONE, hit;
+	int state = atomic_load_explicit(&f->state, memory_order_acquire);
 
 	if (state == FTS_BUILDING)
 		return QUIRE_ETIMEOUT;
