@@ -51,6 +51,12 @@ static const struct config_setting settings[] = {
 	  .min = 0, .max = 256, .def_num = 2, .arg = "N",
 	  .help = "worker processes (0: one process,\n"
 		  "no master; default: one a core)" },
+	{ .name = "search-concurrency", .env = "QUIRE_SEARCH_CONCURRENCY",
+	  .type = CONFIG_INT, .offset = FIELD(search_concurrency, int),
+	  .min = 0, .max = 64, .def_num = 0, .arg = "N",
+	  .help = "searches running at once in the pool;\n"
+		  "more get 503 (0: half the workers,\n"
+		  "at least 1)" },
 	{ .name = "content-dir", .short_opt = 'c', .env = "QUIRE_CONTENT_DIR",
 	  .type = CONFIG_STRING, .offset = FIELD(content_dir, char *),
 	  .def = "content", .arg = "DIR", .help = "posts/ and pages/" },

@@ -17,6 +17,8 @@ struct config {
 	char *listen;          /* PATH or HOST:PORT; NULL: the socket on fd 0 */
 	char *api_listen;      /* the write API's own socket; NULL: none */
 	int workers;           /* 0: serve in one process, no master */
+	int search_concurrency; /* searches running at once in the pool;
+	                        * 0: half the workers, at least 1 */
 	char *content_dir;
 	char *templates_dir;
 	char *public_dir;      /* static files published here (a symbolic

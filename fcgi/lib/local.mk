@@ -8,6 +8,7 @@ libquire_a_SOURCES += \
 	%reldir%/buf.c %reldir%/buf.h \
 	%reldir%/config.c %reldir%/config.h \
 	%reldir%/etag.c %reldir%/etag.h \
+	%reldir%/gate.c %reldir%/gate.h \
 	%reldir%/key_table.c %reldir%/key_table.h \
 	%reldir%/limits.h \
 	%reldir%/log.c %reldir%/log.h \

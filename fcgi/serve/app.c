@@ -11,6 +11,7 @@
 #include "content/site.h"
 #include "content/templates.h"
 #include "lib/config.h"
+#include "lib/gate.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/quire.h"
@@ -231,6 +232,12 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 	 * (a reload overlaps old and new workers, hence twice as many). */
 	if (metrics_init((unsigned)(2 * cfg->workers + 4)) != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "metrics", "no shared memory: /metrics stays at 0");
+	/* Before the first fork too: the searches running at once, for
+	 * the whole pool (page_search.c). */
+	if (gate_init(cfg->search_concurrency > 0 ? cfg->search_concurrency :
+		      cfg->workers / 2) != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "search", "no shared memory: searches "
+			"are not bounded");
 	if (prev)
 		metrics_add(METRIC_RELOADS, 1);
 	app->started = time(NULL);

@@ -8,6 +8,8 @@
  * (page_search_forget, called by the worker). A query that is empty,
  * too long or has too many words is a 200 page with a hint; a backend
  * that cannot answer, a 503 page, while every other page is served.
+ * Searches run at once are bounded across the pool (lib/gate.h): one
+ * over the bound is a 503 at once, so page reads keep a free worker.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "content/site.h"
 #include "lib/buf.h"
 #include "lib/config.h"
+#include "lib/gate.h"
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/cache.h"
@@ -186,16 +189,29 @@ static void remember(const char *key, size_t keylen, const struct response *resp
 	(void)cache_put(&results, key, keylen, c, sizeof(*c) + c->len + keylen);
 }
 
-/* The results of q, page page, into v; an HTTP status. */
+/* The results of q, page page, into v; an HTTP status (*busy set when
+ * it is 503 because too many searches run). */
 static int run(const struct request *req, const struct search_query *q,
-	       size_t page, struct tvars *v)
+	       size_t page, struct tvars *v, int *busy)
 {
 	struct search_results r;
 	size_t pages;
 	enum quire_err rc;
 
+	/* Bounded across the pool (lib/gate.h, --search-concurrency): a
+	 * worker is single-threaded, so a page read that comes to a worker
+	 * while it searches waits the search out; with the searches held
+	 * to fewer workers than there are, a free worker takes the reads,
+	 * and a search over the bound is a quick 503 instead of a queue
+	 * that grows with the searches' rate. */
+	if (!gate_enter()) {
+		*busy = 1;
+		return tvars_set(v, "unavailable", "Search is busy: try again "
+				 "in a moment.") == QUIRE_OK ? 503 : 500;
+	}
 	rc = search_run(req->app->search, q, (page - 1) * SEARCH_PER_PAGE,
 			SEARCH_PER_PAGE, time(NULL), &r);
+	gate_leave();
 	if (rc == QUIRE_ETIMEOUT)
 		return tvars_set(v, "unavailable", "Search is warming up: "
 				 "try again in a moment.") == QUIRE_OK ? 503 : 500;
@@ -238,7 +254,7 @@ int page_search(const struct request *req, struct response *resp)
 	struct cached_page *c;
 	size_t page = (size_t)req->uri.page;
 	struct tvars *v;
-	int status, keylen;
+	int status, keylen, busy = 0;
 
 	raw[0] = '\0';
 	if (req->query)
@@ -268,12 +284,12 @@ int page_search(const struct request *req, struct response *resp)
 		status = tvars_set(v, "hint", hint_of(verdict)) == QUIRE_OK ?
 			 200 : 500;
 	else
-		status = run(req, &q, page, v);
+		status = run(req, &q, page, v, &busy);
 	if (status != 500)
 		status = render(req, v, status, resp);
 	tvars_free(v);
 	if (status == 503)
-		resp->retry_after = 5;
+		resp->retry_after = busy ? 1 : 5;
 	if (status == 200 && verdict == SEARCH_OK && keylen > 0 &&
 	    (size_t)keylen < sizeof(key))
 		remember(key, (size_t)keylen, resp);

@@ -31,6 +31,7 @@ struct search_fts {
 	int english;
 	sqlite3 *db;
 	sqlite3_stmt *query;
+	sqlite3_stmt *hit;
 	sqlite3_stmt *count;
 	sqlite3_stmt *floor;
 	/* Each indexed post's date by rowid (posts go in oldest first, so
@@ -48,17 +49,24 @@ struct search_fts {
 /*
  * Columns: slug and date are kept, not indexed; title, tags and body
  * are searched, weighted 10, 4 and 1 by bm25 as PostgreSQL weighs A, B
- * and C (tier_pg_search.c). The snippet is the body's, with the marks of
- * search.h around each match. Only rowids from ?2 on are ranked: the
+ * and C (tier_pg_search.c). Only rowids from ?2 on are ranked: the
  * newest SEARCH_MAX_CANDIDATES matches (fts_floor_sql finds where they
- * start), as PostgreSQL ranks the newest.
+ * start), as PostgreSQL ranks the newest. The ranking gives rowids
+ * alone: SQLite computes a row's result columns before it sorts, so a
+ * snippet() here would tokenize the body of every candidate for the
+ * ten a page shows (38 % of a search's instructions on 10,000 posts,
+ * tests/bench/RESULTS.md). Those ten are read by fts_hit_sql, one rowid
+ * each, with the body's snippet and the marks of search.h around each
+ * match.
  */
 static const char fts_query_sql[] =
-	"SELECT slug, title, date,"
-	" snippet(idx, 4, char(1), char(2), '\xe2\x80\xa6', 24)"
-	" FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND due(rowid)"
+	"SELECT rowid FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND due(rowid)"
 	" ORDER BY bm25(idx, 0.0, 0.0, 10.0, 4.0, 1.0), rowid DESC"
 	" LIMIT ?3 OFFSET ?4";
+static const char fts_hit_sql[] =
+	"SELECT slug, title, date,"
+	" snippet(idx, 4, char(1), char(2), '\xe2\x80\xa6', 24)"
+	" FROM idx WHERE idx MATCH ?1 AND rowid = ?2";
 /* An auxiliary function (bm25, snippet) cannot sit beside a window
  * function: the total is a query of its own. */
 static const char fts_count_sql[] =
@@ -192,6 +200,8 @@ static int fts_build(struct search_fts *f)
 				    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(f->db, fts_query_sql, -1, SQLITE_PREPARE_PERSISTENT,
 			       &f->query, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(f->db, fts_hit_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &f->hit, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(f->db, fts_floor_sql, -1, SQLITE_PREPARE_PERSISTENT,
 			       &f->floor, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(f->db, fts_count_sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -251,6 +261,7 @@ void search_fts_free(struct search_fts *f)
 	atomic_store(&f->stop, 1);
 	pthread_join(f->thread, NULL);
 	sqlite3_finalize(f->query);
+	sqlite3_finalize(f->hit);
 	sqlite3_finalize(f->count);
 	sqlite3_finalize(f->floor);
 	free(f->dates);
@@ -264,6 +275,35 @@ static char *col_dup(sqlite3_stmt *st, int col)
 	const unsigned char *t = sqlite3_column_text(st, col);
 
 	return strdup(t ? (const char *)t : "");
+}
+
+/* h gets hit id of m: its slug, title, date and snippet. 0; 1 when the
+ * index has no such row (never: id came from the ranking of the same
+ * m); -1 when SQLite fails, -2 out of memory (h may hold some copies:
+ * the caller frees them). */
+static int read_hit(struct search_fts *f, const struct buf *m,
+		    sqlite3_int64 id, struct search_hit *h)
+{
+	int st, rc = -1;
+
+	sqlite3_reset(f->hit);
+	if (sqlite3_bind_text(f->hit, 1, m->data, (int)m->len,
+			      SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(f->hit, 2, id) == SQLITE_OK) {
+		st = sqlite3_step(f->hit);
+		if (st == SQLITE_ROW) {
+			h->slug = col_dup(f->hit, 0);
+			h->title = col_dup(f->hit, 1);
+			h->date = (long long)sqlite3_column_int64(f->hit, 2);
+			h->snippet = col_dup(f->hit, 3);
+			rc = h->slug && h->title && h->snippet ? 0 : -2;
+		} else if (st == SQLITE_DONE) {
+			rc = 1;
+		}
+	}
+	sqlite3_reset(f->hit);
+	sqlite3_clear_bindings(f->hit);
+	return rc;
 }
 
 /* *floor gets the rowid the newest SEARCH_MAX_CANDIDATES matches of m
@@ -317,9 +357,11 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 {
 	struct buf m = BUF_INIT;
 	struct search_hit *h;
-	sqlite3_int64 floor = 1;
+	sqlite3_int64 floor = 1, *ids;
 	enum quire_err rc = QUIRE_OK;
-	int st, state = atomic_load_explicit(&f->state, memory_order_acquire);
+	size_t i, n_ids = 0;
+	int st = SQLITE_DONE, hit;
+	int state = atomic_load_explicit(&f->state, memory_order_acquire);
 
 	if (state == FTS_BUILDING)
 		return QUIRE_ETIMEOUT;
@@ -330,7 +372,9 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 		return QUIRE_EINVAL;
 	}
 	out->hits = calloc(limit ? limit : 1, sizeof(*out->hits));
-	if (!out->hits) {
+	ids = calloc(limit ? limit : 1, sizeof(*ids));
+	if (!out->hits || !ids) {
+		free(ids);
 		buf_release(&m);
 		return QUIRE_ENOMEM;
 	}
@@ -347,17 +391,23 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 		rc = QUIRE_EIO;
 		goto out;
 	}
-	while ((st = sqlite3_step(f->query)) == SQLITE_ROW && out->n < limit) {
+	while (n_ids < limit && (st = sqlite3_step(f->query)) == SQLITE_ROW)
+		ids[n_ids++] = sqlite3_column_int64(f->query, 0);
+	if (n_ids == limit)
+		st = SQLITE_DONE;
+	sqlite3_reset(f->query);
+	for (i = 0; i < n_ids && (st == SQLITE_ROW || st == SQLITE_DONE); i++) {
 		h = &out->hits[out->n];
-		h->slug = col_dup(f->query, 0);
-		h->title = col_dup(f->query, 1);
-		h->date = (long long)sqlite3_column_int64(f->query, 2);
-		h->snippet = col_dup(f->query, 3);
-		out->n++;
-		if (!h->slug || !h->title || !h->snippet) {
+		hit = read_hit(f, &m, ids[i], h);
+		if (hit == -2) {
+			out->n++;   /* its copies are freed with the others */
 			rc = QUIRE_ENOMEM;
 			goto out;
 		}
+		if (hit == 0)
+			out->n++;
+		else if (hit < 0)
+			st = SQLITE_ERROR;
 	}
 	if ((st == SQLITE_ROW || st == SQLITE_DONE) &&
 	    count_matches(f, &m, floor, &out->total) != 0)
@@ -373,6 +423,7 @@ failed:
 out:
 	sqlite3_reset(f->query);
 	sqlite3_clear_bindings(f->query);
+	free(ids);
 	buf_release(&m);
 	if (rc != QUIRE_OK)
 		search_results_free(out);

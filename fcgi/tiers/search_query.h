@@ -18,7 +18,7 @@
  * a word most posts hold would cost a worker 50-200 ms on 10,000 posts
  * (tests/bench/RESULTS.md); bounded, a search costs about what a few
  * pages do, and a reader sees the best of the newest thousand. */
-#define SEARCH_MAX_CANDIDATES 1000
+#define SEARCH_MAX_CANDIDATES 200
 
 /* The marks around a match in a snippet, which the page turns into
  * <mark> and </mark> after escaping the text between (html.c never

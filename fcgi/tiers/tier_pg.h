@@ -262,8 +262,9 @@ struct search_results;
  * Full-text search (tier_pg_search.c): posts whose tsvector matches
  * websearch_to_tsquery(query) under the site's text search
  * configuration, not drafts, not dated after now(), ranked by
- * ts_rank_cd, at most limit from offset on, each with a ts_headline
- * snippet of its body's text marked as search.h says. QUIRE_OK or
+ * ts_rank_cd (the newest SEARCH_MAX_CANDIDATES matches), at most limit
+ * from offset on, each with a ts_headline snippet of the text of its
+ * body's first 2,048 characters, marked as search.h says. QUIRE_OK or
  * QUIRE_EIO. Caller frees out with search_results_free().
  */
 enum quire_err tier_pg_search(struct tier_pg *pg, const char *query,

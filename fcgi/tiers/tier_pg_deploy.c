@@ -20,6 +20,7 @@
 #include "content/post.h"
 #include "content/record.h"
 #include "lib/buf.h"
+#include "lib/log.h"
 #include "lib/quire.h"
 #include "tiers/tier_pg.h"
 #include "tiers/tier_pg_private.h"
@@ -461,6 +462,24 @@ enum quire_err tier_pg_config_read(struct tier_pg *pg, char **text,
 	return rc;
 }
 
+/*
+ * After a deploy that changed PG_ANALYZE_ROWS posts or more, the
+ * planner's statistics of posts are made again at once, not when
+ * autovacuum comes by (up to a minute later): without them a search
+ * guesses its words rare and filters every post by its tsvector, each
+ * read whole from TOAST (10,000 of them, 100 ms and more a search after
+ * a first deploy of 10,000 posts), where the GIN index finds the
+ * matches (tests/bench/RESULTS.md, "Search"). After the commit, which
+ * it does not delay nor can undo: a failure is only logged.
+ */
+#define PG_ANALYZE_ROWS 500
+static void deploy_analyze(struct tier_pg *pg)
+{
+	if (pg_exec_simple(pg, "analyze", "ANALYZE posts", NULL) != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "deploy", "ANALYZE posts failed: %s",
+			tier_pg_error(pg));
+}
+
 enum quire_err tier_pg_deploy_site(struct tier_pg *pg,
 				   struct record *const *upserts,
 				   size_t n_upserts, char *const *deletes,
@@ -547,6 +566,8 @@ enum quire_err tier_pg_deploy_site(struct tier_pg *pg,
 		upserts[i]->revision = d.revisions[i];
 	if (generation)
 		*generation = d.generation;
+	if (n_upserts + n_deletes >= PG_ANALYZE_ROWS)
+		deploy_analyze(pg);
 out:
 	if (b) {
 		batch_clear(b);

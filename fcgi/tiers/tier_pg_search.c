@@ -1,7 +1,7 @@
 /*
  * tier_pg_search.c - the PostgreSQL tier's full-text search (tier_pg.h)
  *
- * The tsvector is kept by a trigger (schema step 7, tier_pg_schema.c)
+ * The tsvector is kept by a trigger (schema steps 7, 10 and 11, tier_pg_schema.c)
  * in the transaction of each write; a query reads it through the GIN
  * index with websearch_to_tsquery, which takes any text a reader types
  * without an error. The snippet is ts_headline over the body's plain
@@ -25,11 +25,16 @@
 /* The newest SEARCH_MAX_CANDIDATES matches (search_query.h), ranked
  * as ts_rank_cd's defaults weigh A (title) 1.0, B (tags) 0.4, C (body)
  * 0.2; the total counted before the page is cut; the headline made for
- * the page's rows alone. The candidates carry no tsvector: a sort
- * would read every matching row's (TOASTed) vector whole, 340 ms for a
- * word 9,993 posts of 10,000 hold, against 6 ms without. */
-#define PG_CANDIDATES_STR(n) #n
-#define PG_CANDIDATES(n) PG_CANDIDATES_STR(n)
+ * the page's rows alone, over the first PG_HEADLINE_HTML characters of
+ * the body's HTML (a tag cut at the end dropped): ts_headline parses
+ * and stems all the text it is given, so a whole body cost each row
+ * what its length cost, and a long post made every search that showed
+ * it slow. The candidates carry no tsvector: a sort would read every
+ * matching row's (TOASTed) vector whole, 340 ms for a word 9,993 posts
+ * of 10,000 hold, against 6 ms without. */
+#define PG_HEADLINE_HTML 2048
+#define PG_NUM_STR(n) #n
+#define PG_NUM(n) PG_NUM_STR(n)
 static const char search_sql[] =
 	"WITH q AS (SELECT search_config AS cfg,"
 	"  websearch_to_tsquery(search_config, $1) AS tq FROM site),"
@@ -38,7 +43,7 @@ static const char search_sql[] =
 	"  WHERE p.search @@ q.tq AND p.kind = 'post' AND NOT p.draft"
 	"  AND (p.date IS NULL OR p.date <= now())"
 	"  ORDER BY p.date DESC NULLS LAST"
-	"  LIMIT " PG_CANDIDATES(SEARCH_MAX_CANDIDATES) "),"
+	"  LIMIT " PG_NUM(SEARCH_MAX_CANDIDATES) "),"
 	" h AS (SELECT m.slug, r.title, m.date,"
 	"  ts_rank_cd(r.search, q.tq) AS rank, count(*) OVER () AS total"
 	"  FROM m JOIN posts r ON r.slug = m.slug, q"
@@ -46,7 +51,8 @@ static const char search_sql[] =
 	"  LIMIT $2::bigint OFFSET $3::bigint)"
 	" SELECT h.slug, coalesce(h.title, ''),"
 	"  coalesce(extract(epoch FROM h.date)::bigint, 0),"
-	"  ts_headline(q.cfg, quire_html_text(p.html), q.tq,"
+	"  ts_headline(q.cfg, quire_html_text(regexp_replace("
+	"   left(p.html, " PG_NUM(PG_HEADLINE_HTML) "), '<[^>]*$', '')), q.tq,"
 	"   'StartSel=' || chr(1) || ', StopSel=' || chr(2) ||"
 	"   ', MaxWords=30, MinWords=12, MaxFragments=2,"
 	" FragmentDelimiter=\"\xe2\x80\xa6 \"'),"

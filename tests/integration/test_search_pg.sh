@@ -24,6 +24,14 @@ unset QUIRE_ENABLE_DRAFTS
 T_API_SOCK=1
 start_tiers
 search_site "$T_DIR/site"
+# A long body: its headline is made from the first 2,048 characters of
+# its HTML alone (tier_pg_search.c), so a word past them is found but
+# not shown.
+{
+	printf -- '---\ntitle: Long read\ndate: 2020-08-01\n---\nleadingwordx opens this post.\n\n'
+	for _ in $(seq 60); do printf 'Filler sentence of the long read goes on and on here.\n'; done
+	printf '\nDeepwordx closes it.\n'
+} >"$T_DIR/site/posts/long-read.md"
 "$QUIRECTL" deploy "$T_DIR/site" >"$T_DIR/deploy.out" 2>&1 || fail "the deploy failed: $(tail -3 "$T_DIR/deploy.out")"
 check "the site's language made the configuration english" \
 	test "$(psql_quire 'SELECT search_config FROM site' | tr -d ' ')" = english
@@ -102,6 +110,77 @@ api DELETE /api/posts/from-api "${AUTH[@]}"
 check "DELETE: 204" test "$R_STATUS" = 204
 req '/search?q=thirdlivewordnow'
 check "a deleted post is not found" lacks /posts/from-api
+
+echo "== the headline reads a bounded prefix of the body"
+search '/search?q=leadingwordx'
+check "a word at the start: found, marked" has '<mark>leadingwordx</mark>'
+search '/search?q=deepwordx'
+check "a word past the first 2,048 characters: found" has /posts/long-read
+check "... the snippet is the body's start, unmarked" \
+	bash -c "grep -Fq 'leadingwordx opens' '$T_DIR/r.body' && ! grep -Fq '<mark>' '$T_DIR/r.body'"
+
+echo "== the trigger makes a vector again only when its text changed"
+# An UPDATE that names the text columns without changing them (as any
+# statement that rewrites a row may) keeps the vector: the trigger's
+# WHEN (step 11). An upsert carries the vector the insert trigger made
+# of the same text (step 10), so a deploy leaves a correct one.
+psql_quire "UPDATE posts SET search = 'sentinelx'::tsvector WHERE slug = 'kiwi'"
+psql_quire "UPDATE posts SET title = title, tags = tags, html = html,
+	date = date + interval '1 day' WHERE slug = 'kiwi'" >/dev/null
+check "an UPDATE of the same text: its vector left as it was" \
+	test "$(psql_quire "SELECT search = 'sentinelx'::tsvector FROM posts WHERE slug = 'kiwi'")" = t
+psql_quire "UPDATE posts SET title = title || ' ' WHERE slug = 'kiwi'" >/dev/null
+check "an UPDATE of the title: the vector made again" \
+	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'kiwix') FROM posts WHERE slug = 'kiwi'")" = t
+sed -i 's/^date: 2020-03-03/date: 2020-03-05/' "$T_DIR/site/posts/kiwi.md"
+"$QUIRECTL" deploy "$T_DIR/site" >"$T_DIR/deploy2.out" 2>&1 || fail "the deploy failed: $(tail -3 "$T_DIR/deploy2.out")"
+check "a deploy that changed its date alone: the row was written" \
+	test "$(psql_quire "SELECT extract(day FROM date)::int FROM posts WHERE slug = 'kiwi'")" = 5
+check "... and its vector is its text's" \
+	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'kiwix') FROM posts WHERE slug = 'kiwi'")" = t
+sed -i 's/kiwix only/kiwix passionx/' "$T_DIR/site/posts/kiwi.md"
+"$QUIRECTL" deploy "$T_DIR/site" >"$T_DIR/deploy3.out" 2>&1 || fail "the deploy failed: $(tail -3 "$T_DIR/deploy3.out")"
+check "a deploy that changed its body: the vector made again" \
+	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'passionx & kiwix') FROM posts WHERE slug = 'kiwi'")" = t
+check "... with the title's words weighted A" \
+	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'green:A') FROM posts WHERE slug = 'kiwi'")" = t
+
+echo "== searches over their bound get a quick 503; reads go on"
+# Two workers: one search at a time (--search-concurrency's default,
+# half the workers). A lock on posts holds the first search in its
+# worker; the second search, in the other worker, is refused at once,
+# and that worker serves the reads. Without the bound both workers
+# would wait on the lock, reads with them.
+for _ in 1 2 3 4; do req /posts/title-word; done
+pg_quire -c "BEGIN; LOCK TABLE posts IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT" >/dev/null 2>&1 &
+LOCKER=$!
+for _ in $(seq 50); do
+	[[ $(psql_quire "SELECT count(*) FROM pg_locks WHERE relation = 'posts'::regclass AND mode = 'AccessExclusiveLock' AND granted") == 1 ]] && break
+	sleep 0.1
+done
+curl -s -o "$T_DIR/held.body" -w '%{http_code}' --max-time 20 "$BASE/search?q=passionx" >"$T_DIR/held.status" &
+HELD=$!
+for _ in $(seq 50); do
+	[[ $(psql_quire "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%websearch_to_tsquery%'") -ge 1 ]] && break
+	sleep 0.1
+done
+t0=$(date +%s%N)
+req '/search?q=mangox+yellow'
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "a second search: 503 (${ms} ms)" test "$R_STATUS" = 503
+check "... at once, not after the lock (under 3 s)" test "$ms" -lt 3000
+check "... a page that says search is busy" has 'Search is busy'
+check "... Retry-After: 1" test "$(header Retry-After)" = 1
+for _ in 1 2 3; do
+	req /posts/title-word
+	check "a read meanwhile: 200 (X-Quire-Worker $(header X-Quire-Worker))" test "$R_STATUS" = 200
+done
+wait "$HELD"
+check "the held search answers once the lock is gone: 200" test "$(cat "$T_DIR/held.status")" = 200
+check "... and found its post" grep -Fq /posts/kiwi "$T_DIR/held.body"
+wait "$LOCKER" || true
+search '/search?q=mangox+yellow'
+check "searches answer again: 200" test "$R_STATUS" = 200
 
 echo "== PostgreSQL down"
 req /posts/title-word
