@@ -222,6 +222,7 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 {
 	struct content_options opt = { .unsafe_html = cfg->unsafe_html };
 	struct parse_error err;
+	double t0 = quire_now_ms();
 	enum quire_err rc;
 
 	memset(app, 0, sizeof(*app));
@@ -256,9 +257,11 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 			&app->site);
 	if (rc != QUIRE_OK)
 		goto fail;
-	log_msg(LOG_LEVEL_INFO, "load", "posts=%zu pages=%zu errors=%zu dir=\"%s\"",
-		app->site->n_posts, app->site->n_pages, app->content->n_errors,
-		cfg->content_dir);
+	/* load_ms: templates, content (files or tiers) and the site built,
+	 * what tests/bench/ingest reads */
+	log_msg(LOG_LEVEL_INFO, "load", "posts=%zu pages=%zu errors=%zu "
+		"load_ms=%.1f dir=\"%s\"", app->site->n_posts, app->site->n_pages,
+		app->content->n_errors, quire_now_ms() - t0, cfg->content_dir);
 	rc = publish_files(app, cfg);
 	if (rc != QUIRE_OK)
 		goto fail;
