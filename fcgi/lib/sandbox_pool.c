@@ -43,7 +43,8 @@
 
 struct helper {
 	pid_t pid;          /* 0: free slot; -1: being started */
-	int fd;             /* the owner's end of the socket pair */
+	int fd;             /* the owner's end of the socket pair; only
+	                       meaningful while pid > 0 */
 	int busy;
 	sandbox_pool_fn fn;
 };
@@ -81,7 +82,9 @@ static void fork_child(void)
 	size_t i;
 
 	for (i = 0; i < SANDBOX_POOL_MAX; i++) {
-		if (pool.h[i].fd >= 0)
+		/* a running helper's socket, never a free slot's fd (0 in
+		 * the slots never used: a worker's FastCGI socket) */
+		if (pool.h[i].pid > 0 && pool.h[i].fd >= 0)
 			close(pool.h[i].fd);
 		pool.h[i].pid = 0;
 		pool.h[i].fd = -1;

@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/quire.h"
+#include "lib/sandbox_pool.h"
 #include "serve/app.h"
 #include "serve/sub.h"
 #include "tiers/tiers.h"
@@ -249,6 +250,10 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 	if (rc != QUIRE_OK)
 		goto fail;
 	rc = load_content(app, cfg, prev, &opt, fall_back);
+	/* The render helpers the load started (sandbox_pool.h) have done
+	 * their work: a master or an embedded process serves for days and
+	 * renders again only at its next load, which starts new ones. */
+	sandbox_pool_stop();
 	if (rc == QUIRE_OK)
 		rc = app_settings(app);
 	if (rc != QUIRE_OK)

@@ -4,6 +4,7 @@
  * reaped on stop and when their owner exits, none seen by a child.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -253,6 +254,11 @@ static void test_fork_forgets(void)
 
 		if (sandbox_pool_pids(NULL, 0) != 0)
 			_exit(1);
+		/* only the helpers' sockets are closed: never another fd
+		 * (fd 0 is a FastCGI worker's listening socket) */
+		if (fcntl(0, F_GETFD) == -1 || fcntl(1, F_GETFD) == -1 ||
+		    fcntl(2, F_GETFD) == -1)
+			_exit(4);
 		if (sandbox_pool_run(job, "a", 1, 1, &r) != QUIRE_OK ||
 		    strcmp(r.data, "A") != 0)
 			_exit(2);
@@ -265,6 +271,25 @@ static void test_fork_forgets(void)
 	for (i = 0; i < n; i++)
 		CHECK(!ended(pids[i]));
 	CHECK(sandbox_pool_pids(NULL, 0) == n);
+}
+
+/* A fork closes the helpers' sockets in the child and nothing else,
+ * whichever slots were ever used (here one of SANDBOX_POOL_MAX): a
+ * worker forked by quire's master lost its FastCGI socket, fd 0, when
+ * unused slots were taken for fd 0. */
+static void test_fork_keeps_fds(void)
+{
+	pid_t child;
+	int st = -1;
+
+	CHECK(run_pid() > 0);
+	child = fork();
+	if (child == 0)
+		_exit(fcntl(0, F_GETFD) == -1 || fcntl(1, F_GETFD) == -1 ||
+		      fcntl(2, F_GETFD) == -1 ? 1 : 0);
+	CHECK(child > 0);
+	waitpid(child, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
 /* sandbox_pool_stop ends and reaps every idle helper. */
@@ -320,6 +345,11 @@ static void test_owner_exit(void)
 
 int main(void)
 {
+	/* fd 0 open whatever make check gives: test_fork_forgets checks
+	 * that a fork leaves it alone */
+	if (fcntl(0, F_GETFD) == -1 && open("/dev/null", O_RDONLY) != 0)
+		return 99;
+	test_fork_keeps_fds();
 	test_answers_and_reuse();
 	test_budget();
 	test_crash();
