@@ -463,8 +463,10 @@ static enum outcome exchange(struct helper *h, const char *in, size_t n,
 			return DONE;
 		}
 	}
-	if (r != -1) /* out of time, or an answer it cannot be: stopped */
-		kill(h->pid, SIGKILL);
+	/* Out of time, or an answer it cannot be: stopped. Gone (end of
+	 * file): a zombie, which the signal leaves as it was. An error of
+	 * poll or send: stopped too, so the wait below cannot hang. */
+	kill(h->pid, SIGKILL);
 	st = reap(h->pid);
 	*dead = 1;
 	if (r == 1)
