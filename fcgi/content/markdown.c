@@ -56,7 +56,7 @@
 #include "lib/buf.h"
 #include "lib/limits.h"
 #include "lib/quire.h"
-#include "lib/sandbox.h"
+#include "lib/sandbox_pool.h"
 
 /* Extensions attached to every parser; "tagfilter" only acts at render
  * time, so the same list is handed to the renderer. */
@@ -103,9 +103,10 @@ void markdown_init(void)
 	if (registered)
 		return;
 	cmark_gfm_core_extensions_ensure_registered();
-	/* A render above QUIRE_RENDER_INLINE_MAX forks (sandbox.c), maybe
-	 * while another thread parses: the child's copy of the lock would
-	 * stay held, and the post fail as too slow. */
+	/* A render above QUIRE_RENDER_INLINE_MAX may start a helper
+	 * (sandbox_pool.c), a fork, while another thread parses: the
+	 * helper's copy of the lock would stay held, and every post it is
+	 * given fail as too slow. */
 	if (pthread_atfork(parse_lock_take, parse_lock_give,
 			   parse_lock_give) != 0)
 		return;
@@ -900,21 +901,48 @@ out:
 	return rc;
 }
 
-/* What a sandboxed render is asked to do. */
-struct job {
-	const char *md;
-	size_t len;
-	unsigned flags;
-	const char *id_prefix;
-	const char *base;
+/* What a render in a helper is asked to do, as bytes: flags, the
+ * lengths of id_prefix and base (UINT32_MAX for NULL), then each of
+ * them with its NUL, then the Markdown. */
+struct job_head {
+	uint32_t flags;
+	uint32_t prefix_len;
+	uint32_t base_len;
 };
 
-/* The child's side: render, then the result as bytes: rc, error line,
- * error message (fixed size), words, html length and bytes, toc length
- * (SIZE_MAX for none) and bytes. */
-static void render_job(void *arg, struct buf *out)
+static void put_opt(struct buf *b, const char *s)
 {
-	const struct job *j = arg;
+	if (s)
+		buf_append(b, s, strlen(s) + 1);
+}
+
+static uint32_t opt_len(const char *s)
+{
+	return s ? (uint32_t)strlen(s) : UINT32_MAX;
+}
+
+/* The string of n bytes and its NUL at *p (of end), or NULL for
+ * UINT32_MAX, into *out; 0 when the bytes are not there. */
+static int take_opt(const char **p, const char *end, uint32_t n,
+		    const char **out)
+{
+	*out = NULL;
+	if (n == UINT32_MAX)
+		return 1;
+	if ((size_t)(end - *p) <= n || (*p)[n] != '\0')
+		return 0;
+	*out = *p;
+	*p += (size_t)n + 1;
+	return 1;
+}
+
+/* The helper's side (sandbox_pool.h): render, then the result as bytes:
+ * rc, error line, error message (fixed size), words, html length and
+ * bytes, toc length (SIZE_MAX for none) and bytes. */
+static void render_job(const char *in, size_t n, struct buf *out)
+{
+	const char *p = in, *end = in + n, *pre, *bas;
+	struct job_head h;
 	struct markdown_out o;
 	struct parse_error e;
 	size_t hl, tl;
@@ -922,7 +950,14 @@ static void render_job(void *arg, struct buf *out)
 
 	memset(&o, 0, sizeof(o));
 	memset(&e, 0, sizeof(e));
-	rc = render_here(j->md, j->len, j->flags, j->id_prefix, j->base, &o, &e);
+	if ((size_t)(end - p) < sizeof(h))
+		return; /* an empty answer: the caller says truncated */
+	memcpy(&h, p, sizeof(h));
+	p += sizeof(h);
+	if (!take_opt(&p, end, h.prefix_len, &pre) ||
+	    !take_opt(&p, end, h.base_len, &bas))
+		return;
+	rc = render_here(p, (size_t)(end - p), h.flags, pre, bas, &o, &e);
 	hl = o.html ? strlen(o.html) : 0;
 	tl = o.toc_html ? strlen(o.toc_html) : SIZE_MAX;
 	buf_append(out, &rc, sizeof(rc));
@@ -958,22 +993,30 @@ static char *take_str(const char **p, const char *end, size_t n)
 	return s;
 }
 
-/* Renders in a child with QUIRE_RENDER_CPU_MS of CPU time at most. */
+/* Renders in a helper process (sandbox_pool.h) with QUIRE_RENDER_CPU_MS
+ * of CPU time at most. */
 static enum quire_err render_sandboxed(const char *md, size_t len,
 				       unsigned flags, const char *id_prefix,
 				       const char *base,
 				       struct markdown_out *out,
 				       struct parse_error *err)
 {
-	struct job j = { md, len, flags, id_prefix, base };
-	struct buf res = BUF_INIT;
+	struct job_head h = { flags, opt_len(id_prefix), opt_len(base) };
+	struct buf job = BUF_INIT, res = BUF_INIT;
 	struct parse_error e;
 	const char *p, *end;
 	char msg[128];
 	size_t hl, tl;
 	enum quire_err rc, child_rc;
 
-	rc = sandbox_run(render_job, &j, (QUIRE_RENDER_CPU_MS + 999) / 1000, &res);
+	buf_append(&job, &h, sizeof(h));
+	put_opt(&job, id_prefix);
+	put_opt(&job, base);
+	buf_append(&job, md, len);
+	rc = buf_failed(&job) ? QUIRE_ENOMEM :
+		sandbox_pool_run(render_job, job.data, job.len,
+				 (QUIRE_RENDER_CPU_MS + 999) / 1000, &res);
+	buf_release(&job);
 	if (rc == QUIRE_ETIMEOUT) {
 		snprintf(msg, sizeof(msg), "rendering took more than %d ms of cpu "
 			 "time (a pathological input?)", QUIRE_RENDER_CPU_MS);
@@ -1047,7 +1090,8 @@ enum quire_err markdown_render_at(const char *md, size_t len, unsigned flags,
 	 * (CVE-2023-22483, CVE-2023-37463: 240 KB of "z_www." takes 40 s of
 	 * CPU here). Below QUIRE_RENDER_INLINE_MAX that worst case stays well
 	 * under the CPU bound, so small posts render here; larger ones render
-	 * in a child that is killed when it passes the bound.
+	 * in a long-lived helper process (sandbox_pool.h) that is killed, and
+	 * replaced, when a render passes the bound.
 	 */
 	if (len > QUIRE_RENDER_INLINE_MAX)
 		return render_sandboxed(md, len, flags, id_prefix, base, out, err);

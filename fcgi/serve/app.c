@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/metrics.h"
 #include "lib/quire.h"
+#include "lib/sandbox_pool.h"
 #include "serve/app.h"
 #include "serve/sub.h"
 #include "tiers/tiers.h"
@@ -223,6 +224,7 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 {
 	struct content_options opt = { .unsafe_html = cfg->unsafe_html };
 	struct parse_error err;
+	double t0 = quire_now_ms();
 	enum quire_err rc;
 
 	memset(app, 0, sizeof(*app));
@@ -255,6 +257,10 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 	if (rc != QUIRE_OK)
 		goto fail;
 	rc = load_content(app, cfg, prev, &opt, fall_back);
+	/* The render helpers the load started (sandbox_pool.h) have done
+	 * their work: a master or an embedded process serves for days and
+	 * renders again only at its next load, which starts new ones. */
+	sandbox_pool_stop();
 	if (rc == QUIRE_OK)
 		rc = app_settings(app);
 	if (rc != QUIRE_OK)
@@ -263,9 +269,11 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 			&app->site);
 	if (rc != QUIRE_OK)
 		goto fail;
-	log_msg(LOG_LEVEL_INFO, "load", "posts=%zu pages=%zu errors=%zu dir=\"%s\"",
-		app->site->n_posts, app->site->n_pages, app->content->n_errors,
-		cfg->content_dir);
+	/* load_ms: templates, content (files or tiers) and the site built,
+	 * what tests/bench/ingest reads */
+	log_msg(LOG_LEVEL_INFO, "load", "posts=%zu pages=%zu errors=%zu "
+		"load_ms=%.1f dir=\"%s\"", app->site->n_posts, app->site->n_pages,
+		app->content->n_errors, quire_now_ms() - t0, cfg->content_dir);
 	rc = publish_files(app, cfg);
 	if (rc != QUIRE_OK)
 		goto fail;

@@ -21,8 +21,11 @@
 #include "content/site.h"
 #include "content/slug_settle.h"
 #include "content/strlist.h"
+#include "lib/buf.h"
 #include "lib/limits.h"
+#include "lib/parallel.h"
 #include "lib/quire.h"
+#include "lib/sandbox_pool.h"
 
 static char root[1024];
 static char logpath[4096];
@@ -992,6 +995,53 @@ static void test_hugo_toml(void)
 	content_free(c);
 }
 
+/*
+ * A load of many posts over QUIRE_RENDER_INLINE_MAX with a pathological
+ * one among them (CVE-2023-22483's "z_www.", ~40 s of CPU unbounded):
+ * that one is refused within the render's CPU bound and reported, every
+ * other post loads, in file order, and the big ones render in the pool's
+ * long-lived helpers, not in a process each (a fork a post was most of
+ * a big site's load, tests/bench/RESULTS.md "Ingest").
+ */
+static void test_big_posts_pathological(void)
+{
+	struct content *c;
+	struct buf b = BUF_INIT, big = BUF_INIT;
+	const char *logged;
+	unsigned long s0;
+	char rel[64];
+	int i;
+
+	clear();
+	for (i = 0; big.len <= QUIRE_RENDER_INLINE_MAX + 100; i++)
+		buf_printf(&big, "Paragraph %d with *emphasis* and `code`.\n\n", i);
+	buf_puts(&big, "```c\nint main(void) { return 0; }\n```\n");
+	for (i = 0; i < 40; i++) {
+		snprintf(rel, sizeof(rel), "posts/big-%02d.md", i);
+		put(rel, "---\ntitle: Big %d\n---\n%s", i, big.data);
+	}
+	for (i = 0; i < 40000; i++)
+		buf_puts(&b, "z_www.");
+	put("posts/big-20x.md", "---\ntitle: Slow\n---\n%s", b.data);
+	s0 = sandbox_pool_started();
+	c = load(NULL, &logged);
+	CHECK(c->n == 40);
+	CHECK(c->n_errors == 1);
+	CHECK_CONTAINS(logged, "big-20x.md");
+	CHECK_CONTAINS(logged, "cpu");
+	CHECK(find(c, "big-20x") == NULL);
+	CHECK_STR(c->n ? c->posts[0]->slug : NULL, "big-00");
+	CHECK_STR(c->n > 21 ? c->posts[21]->slug : NULL, "big-21");
+	CHECK_CONTAINS(find(c, "big-39") ? find(c, "big-39")->html : NULL,
+		       "Paragraph 1 with <em>emphasis</em>");
+	/* a helper per thread, and one to replace the overrun's */
+	CHECK(sandbox_pool_started() - s0 <= PARALLEL_THREADS_MAX + 1);
+	CHECK(sandbox_pool_pids(NULL, 0) <= SANDBOX_POOL_MAX);
+	content_free(c);
+	buf_release(&b);
+	buf_release(&big);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1033,6 +1083,7 @@ int main(void)
 	test_parse_file_direct();
 	test_jekyll_and_hugo_folders();
 	test_hugo_toml();
+	test_big_posts_pathological();
 
 	if (nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
 		perror("nftw");
