@@ -107,6 +107,7 @@ static const struct {
 	PARAM("HTTP_IF_MATCH", if_match),
 	PARAM("REMOTE_ADDR", remote_addr),
 	PARAM("QUIRE_METRICS", quire_metrics),
+	PARAM("QUIRE_EDGE_KEY", edge_key),
 };
 #undef PARAM
 
