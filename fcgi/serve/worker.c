@@ -149,6 +149,10 @@ static void observe_miss(struct app *app, double accepted)
  * gzip key waits for the gzip bytes, which a miss makes after), and the
  * key is in the host's log, so a change purges it.
  */
+/* The request being answered was marked: close it only once nginx
+ * stored it (worker_io_close_stored). The loop's alone. */
+static int edge_marked;
+
 static void send_page(FCGX_Request *fr, struct app *app, const struct finished *f,
 		      int is_head, int gzip_ok, const char *inm,
 		      const char *edge_key, const char *l1key)
@@ -157,8 +161,10 @@ static void send_page(FCGX_Request *fr, struct app *app, const struct finished *
 
 	if (edge_key && edge_caching(app->edge) && f->status == 200 &&
 	    !f->stale && !is_head && !(inm && *inm) &&
-	    (!gzip_ok || f->gzip.data) && edge_note(app->edge, edge_key, l1key))
+	    (!gzip_ok || f->gzip.data) && edge_note(app->edge, edge_key, l1key)) {
 		FCGX_PutStr(mark, (int)sizeof(mark) - 1, fr->out);
+		edge_marked = 1;
+	}
 	worker_io_send_finished(fr, f, is_head, gzip_ok, inm);
 }
 
@@ -626,8 +632,17 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 			}
 			continue;
 		}
-		/* The body, if any, was read to EOF in handle(). */
-		worker_io_close(fr);
+		/* The body, if any, was read to EOF in handle(). A page
+		 * marked for nginx's cache waits for nginx to store it
+		 * (and close): the next update's purge, made before the
+		 * next request, then cannot come before the store and
+		 * leave the older copy kept after an acknowledgement
+		 * (found by tests/coherence/run --edge, seed 7). */
+		if (edge_marked)
+			worker_io_close_stored(fr);
+		else
+			worker_io_close(fr);
+		edge_marked = 0;
 		if (l1_miss)
 			observe_miss(app, accepted);
 		finish_later(&later, &l1);

@@ -224,3 +224,10 @@ void worker_io_close(FCGX_Request *fr)
 	FCGX_Detach(fr);
 	FCGX_Finish_r(fr);
 }
+
+void worker_io_close_stored(FCGX_Request *fr)
+{
+	/* Not detached: libfcgi's close shuts the sending side and waits
+	 * for the peer's EOF (OS_IpcClose). */
+	FCGX_Finish_r(fr);
+}

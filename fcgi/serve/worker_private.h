@@ -167,6 +167,15 @@ void worker_io_refuse(FCGX_Request *fr, const struct params *p,
  * take the next connection. */
 void worker_io_close(FCGX_Request *fr);
 
+/*
+ * Finishes fr's request as stock libfcgi does: the sending side shut,
+ * then the connection read until nginx closes it (at most libfcgi's 2 s a
+ * wait). For a page marked for nginx's cache: nginx stores it before it
+ * closes the connection, so once this returns a purge cannot come before
+ * the store (DESIGN §6, "The edge cache").
+ */
+void worker_io_close_stored(FCGX_Request *fr);
+
 /* worker_writes.c: the API's writes parked until the committer answers */
 
 /* Answers the parked writes whose replies have come, and those that
