@@ -420,6 +420,23 @@ static char **hook_env(struct edge *e, char **keys, char **urls)
 	return env;
 }
 
+/* The hook starts with no signal blocked and SIGPIPE, SIGHUP at their
+ * defaults: a worker blocks SIGTERM and ignores those two. */
+static int hook_attr(posix_spawnattr_t *a)
+{
+	sigset_t none, def;
+
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	sigaddset(&def, SIGHUP);
+	return posix_spawnattr_init(a) == 0 &&
+	       posix_spawnattr_setflags(a, POSIX_SPAWN_SETSIGMASK |
+					POSIX_SPAWN_SETSIGDEF) == 0 &&
+	       posix_spawnattr_setsigmask(a, &none) == 0 &&
+	       posix_spawnattr_setsigdefault(a, &def) == 0;
+}
+
 /* Runs the hook with what it is owed: 1 when it exited 0 in time. */
 static int run_hook(struct edge *e)
 {
@@ -427,10 +444,15 @@ static int run_hook(struct edge *e)
 	char *argv[] = { sh, dash_c, e->cfg->cdn_purge_hook, NULL };
 	char *keys = NULL, *urls = NULL, **env = hook_env(e, &keys, &urls);
 	double deadline = quire_now_ms() + EDGE_HOOK_TIMEOUT_MS;
+	posix_spawnattr_t attr;
 	pid_t pid;
-	int st = -1, ok = 0;
+	int st = -1, ok = 0, spawned;
 
-	if (!env || posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, env) != 0)
+	if (!env || !hook_attr(&attr))
+		goto out;
+	spawned = posix_spawn(&pid, "/bin/sh", NULL, &attr, argv, env) == 0;
+	posix_spawnattr_destroy(&attr);
+	if (!spawned)
 		goto out;
 	while (waitpid(pid, &st, WNOHANG) == 0) {
 		if (quire_now_ms() > deadline) {
