@@ -141,6 +141,10 @@ static void observe_miss(struct app *app, double accepted)
 			HIST_MISS_NONE, (quire_now_ms() - accepted) * 1000.0);
 }
 
+/* The request being answered was marked: close it only once nginx
+ * stored it (worker_io_close_stored). The loop's alone. */
+static int edge_marked;
+
 /*
  * Sends a page, marked for nginx to keep (X-Accel-Expires, which nginx
  * strips) when it may (DESIGN §6, "The edge cache"): nginx gave its key
@@ -149,9 +153,6 @@ static void observe_miss(struct app *app, double accepted)
  * gzip key waits for the gzip bytes, which a miss makes after), and the
  * key is in the host's log, so a change purges it.
  */
-/* The request being answered was marked: close it only once nginx
- * stored it (worker_io_close_stored). The loop's alone. */
-static int edge_marked;
 
 static void send_page(FCGX_Request *fr, struct app *app, const struct finished *f,
 		      int is_head, int gzip_ok, const char *inm,
@@ -359,8 +360,9 @@ static void apply_update(struct app *app, struct cache *l1, struct sub_update *u
 /* Applies what the subscriber queued, then purges what it touched from
  * nginx's cache (and the CDN's): only once that is done may the
  * subscriber acknowledge the generation (DESIGN §6, "The edge cache").
- * Every answer made from the older version was written and closed
- * before this, so none reaches nginx after the purge. */
+ * Every answer made from the older version was finished before this,
+ * a marked one only once nginx had stored it, so none is stored after
+ * the purge. */
 static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
 {
 	struct sub_update *u, *next;

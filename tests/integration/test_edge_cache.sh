@@ -6,7 +6,7 @@
 # through nginx's purge module before it acknowledges. A real nginx with
 # fastcgi_cache and libnginx-mod-http-cache-purge in front of a pool of
 # two workers on Redis and PostgreSQL: a page is a cache hit the second
-# time (gzip and not), 304 and HEAD from the cache, the API and queries
+# time (gzip and not), 304 from the cache, HEAD to quire, the API and queries
 # never kept; after an acknowledged API write, a content deploy and a
 # full reload ("*", a changed site.yaml) every read through nginx shows
 # the change (0 stale reads); a purge that fails (the purge socket gone)
