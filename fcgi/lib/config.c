@@ -150,6 +150,30 @@ static const struct config_setting settings[] = {
 	  .arg = "SECONDS",
 	  .help = "cut off from Redis this long, /healthz\n"
 		  "answers 503 (30)" },
+	{ .name = "edge-purge", .env = "QUIRE_EDGE_PURGE",
+	  .type = CONFIG_OPTIONAL, .offset = FIELD(edge_purge, char *),
+	  .arg = "SOCKET",
+	  .help = "nginx keeps the pages (fastcgi_cache)\n"
+		  "and the workers purge them through\n"
+		  "its purge server on this unix socket\n"
+		  "before they acknowledge (none: off)" },
+	{ .name = "edge-keys", .env = "QUIRE_EDGE_KEYS",
+	  .type = CONFIG_OPTIONAL, .offset = FIELD(edge_keys, char *),
+	  .arg = "FILE",
+	  .help = "the host's log of the keys nginx\n"
+		  "keeps (default: SOCKET.keys)" },
+	{ .name = "cdn-max-age", .env = "QUIRE_CDN_MAX_AGE",
+	  .type = CONFIG_INT, .offset = FIELD(cdn_max_age, int),
+	  .min = 0, .max = 31536000, .def_num = 0, .arg = "SECONDS",
+	  .help = "pages say s-maxage=SECONDS to a CDN,\n"
+		  "with Surrogate-Key (0: no-cache)",
+	  .site_key = "cdn_max_age" },
+	{ .name = "cdn-purge-hook", .env = "QUIRE_CDN_PURGE_HOOK",
+	  .type = CONFIG_OPTIONAL, .offset = FIELD(cdn_purge_hook, char *),
+	  .arg = "CMD",
+	  .help = "run by sh -c with QUIRE_PURGE_KEYS\n"
+		  "and QUIRE_PURGE_URLS before a worker\n"
+		  "acknowledges a change" },
 	{ .name = "user", .env = "QUIRE_USER",
 	  .type = CONFIG_STRING, .offset = FIELD(user, char *),
 	  .arg = "NAME",

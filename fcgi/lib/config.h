@@ -43,6 +43,11 @@ struct config {
 	int lease_seconds;     /* a worker that could not confirm its
 	                        * generation with Redis this long answers
 	                        * /healthz 503 (DESIGN §13) */
+	char *edge_purge;      /* nginx's purge socket: its cache is on
+	                        * (DESIGN §6, "The edge cache"); NULL: off */
+	char *edge_keys;       /* the host's key log; NULL: EDGE_PURGE.keys */
+	int cdn_max_age;       /* s-maxage of the pages; 0: no-cache */
+	char *cdn_purge_hook;  /* run before acknowledging; NULL: none */
 	char *user;            /* drop to this user when root; NULL: stay */
 	char *group;           /* and group; NULL: the user's primary group */
 	char *socket_group;    /* the group of sockets made at a path as

@@ -68,6 +68,9 @@ struct app {
 	int site_stale;
 	struct app_change *changes;
 	size_t n_changes, cap_changes;
+	/* nginx's cache and the CDN's hook (serve/edge.h); NULL: neither
+	 * (and in the master) */
+	struct edge *edge;
 };
 
 /*

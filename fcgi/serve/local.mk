@@ -5,6 +5,7 @@
 libquire_a_SOURCES += \
 	%reldir%/app.c %reldir%/app.h \
 	%reldir%/cache.c %reldir%/cache.h \
+	%reldir%/edge.c %reldir%/edge.h \
 	%reldir%/master.c %reldir%/master.h \
 	%reldir%/page.h \
 	%reldir%/page_api.c %reldir%/page_api.h \

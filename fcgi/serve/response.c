@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <xxhash.h>
 #include <libdeflate.h>
@@ -152,6 +153,22 @@ static enum quire_err gzip_body(const char *in, size_t len, struct buf *out)
 	return QUIRE_OK;
 }
 
+/* A CDN may keep the page for cdn_max_age, and serve it stale while
+ * quire fails; browsers revalidate (max-age=0). Its purge hook drops it
+ * by Surrogate-Key when a change touches it (DESIGN §6). */
+static void put_cdn_headers(struct buf *b, const struct response *r)
+{
+	struct tm tm;
+	char date[64];
+
+	buf_printf(b, "Cache-Control: public, max-age=0, s-maxage=%d, "
+		   "stale-if-error=86400\r\n", r->cdn_max_age);
+	buf_printf(b, "Surrogate-Key: %s\r\n", r->surrogate);
+	if (r->built > 0 && gmtime_r(&r->built, &tm) &&
+	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm))
+		buf_printf(b, "Last-Modified: %s\r\n", date);
+}
+
 /* Writes the common headers of every variant. */
 static void put_headers(struct buf *b, const struct response *r, int status,
 			const char *etag, pid_t worker)
@@ -165,8 +182,10 @@ static void put_headers(struct buf *b, const struct response *r, int status,
 		buf_puts(b, "X-Robots-Tag: noindex\r\n");
 	} else if (etag[0]) {
 		buf_printf(b, "ETag: %s\r\n", etag);
-		/* Revalidate every time: a deploy can change any page. */
-		buf_puts(b, "Cache-Control: no-cache\r\n");
+		if (r->cdn_max_age > 0 && r->cacheable && r->surrogate[0])
+			put_cdn_headers(b, r);
+		else /* Revalidate every time: a deploy can change any page. */
+			buf_puts(b, "Cache-Control: no-cache\r\n");
 		buf_puts(b, "Vary: Accept-Encoding\r\n");
 	}
 	if (r->status == 301)

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/limits.h"
@@ -39,6 +40,14 @@ struct response {
 	/* An author's preview, or its refusal: "Cache-Control: private,
 	 * no-store" and "X-Robots-Tag: noindex", no ETag, never cached */
 	int private_page;
+	/* For a CDN (DESIGN §6, "The edge cache"): a cacheable page with
+	 * cdn_max_age > 0 says "Cache-Control: public, max-age=0,
+	 * s-maxage=N, stale-if-error=86400" instead of no-cache, with
+	 * Last-Modified (built) and Surrogate-Key (surrogate, e.g.
+	 * "quire post/SLUG") */
+	int cdn_max_age;
+	time_t built;
+	char surrogate[QUIRE_MAX_URI + 16];
 };
 
 /* One variant: headers then body, contiguous. */

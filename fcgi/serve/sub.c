@@ -8,6 +8,7 @@
  * made again with back-off.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #define SUB_CHECK_EVERY_S 5       /* compare the generation key */
 #define SUB_BEAT_EVERY_S 2        /* tell the registry we are alive */
 #define SUB_BACKOFF_MAX_MS 5000
+#define SUB_EDGE_WAIT_MS 2000     /* for the loop's purge, then ack what is */
 /* At most one reload this often for messages of a later format: a
  * newer writer may publish a message a batch. */
 #define SUB_UNKNOWN_RELOAD_MS 1000
@@ -55,7 +57,46 @@ void sub_update_free(struct sub_update *u)
 	free(u);
 }
 
-/* Queues u, bumps the epoch, then acknowledges: in that order. */
+long long sub_ack_gen(struct sub *s)
+{
+	long long purged;
+
+	if (s->wake_fd < 0)
+		return s->applied;
+	purged = atomic_load(&s->purged);
+	return purged < s->applied ? purged : s->applied;
+}
+
+/* Wakes the request loop (edge cache): it applies and purges. */
+static void wake_loop(struct sub *s)
+{
+	uint64_t one = 1;
+
+	/* The epoch makes a busy loop look before its next request; the
+	 * eventfd wakes an idle one. */
+	atomic_fetch_add(&s->epoch, 1);
+	if (s->wake_fd >= 0 && write(s->wake_fd, &one, sizeof(one)) < 0 &&
+	    errno != EAGAIN)
+		log_msg(LOG_LEVEL_WARN, "edge", "cannot wake the loop: %s",
+			strerror(errno));
+}
+
+/* With the edge cache: wakes the loop and waits, at most
+ * SUB_EDGE_WAIT_MS, until it purged nginx for gen (DESIGN §6). */
+static void wait_purged(struct sub *s, long long gen)
+{
+	double deadline = quire_now_ms() + SUB_EDGE_WAIT_MS;
+
+	if (s->wake_fd < 0)
+		return;
+	wake_loop(s);
+	while (atomic_load(&s->purged) < gen && !atomic_load(&s->stop) &&
+	       quire_now_ms() < deadline)
+		sleep_ms(1);
+}
+
+/* Queues u, bumps the epoch, then acknowledges: in that order; with the
+ * edge cache, once the loop applied u and purged nginx for it. */
 static void publish(struct sub *s, struct tiers *t, struct sub_update *u)
 {
 	long long gen = u->generation;
@@ -69,7 +110,9 @@ static void publish(struct sub *s, struct tiers *t, struct sub_update *u)
 	pthread_mutex_unlock(&s->lock);
 	atomic_fetch_add(&s->epoch, 1);
 	s->applied = gen;
-	tiers_ack(t, s->worker_id, gen);
+	wait_purged(s, gen);
+	s->edge_acked = sub_ack_gen(s);
+	tiers_ack(t, s->worker_id, s->edge_acked);
 }
 
 /* The worker holds what Redis names, as of now: the lease starts again.
@@ -243,7 +286,7 @@ static int check_generation(struct sub *s, struct tiers *t,
 	}
 	if (gen == s->applied) {
 		s->ahead = 0;
-		tiers_ack(t, s->worker_id, gen);
+		tiers_ack(t, s->worker_id, sub_ack_gen(s));
 		s->unapplied = 0;
 		return 1;
 	}
@@ -258,14 +301,14 @@ static int check_generation(struct sub *s, struct tiers *t,
 	if (gen < s->applied &&
 	    (tiers_generation_truth(t, &gen) != QUIRE_OK || gen <= s->applied)) {
 		s->ahead = 0;
-		tiers_beat(t, s->worker_id, s->applied);
+		tiers_beat(t, s->worker_id, sub_ack_gen(s));
 		s->unapplied = 0;
 		return 1;
 	}
 	if (!just_subscribed && gen > s->applied &&
 	    (s->ahead == 0 || s->applied >= s->ahead)) {
 		s->ahead = gen;
-		tiers_beat(t, s->worker_id, s->applied);
+		tiers_beat(t, s->worker_id, sub_ack_gen(s));
 		return 1; /* in flight; an earlier failure still stands */
 	}
 	log_msg(LOG_LEVEL_INFO, "invalidate",
@@ -365,13 +408,23 @@ static void *sub_main(void *arg)
 		}
 		reload_unknown(s, t);
 		reload_owed_try(s, t, &last_reload_try);
+		/* A purge that failed is tried again about every second;
+		 * the next beat acknowledges what it brought. */
+		if (s->wake_fd >= 0) {
+			if (atomic_load(&s->purged) < s->applied)
+				wake_loop(s);
+			else if (s->edge_acked < s->applied) {
+				tiers_ack(t, s->worker_id, s->applied);
+				s->edge_acked = s->applied;
+			}
+		}
 		now = time(NULL);
 		if (now - last_check >= SUB_CHECK_EVERY_S) {
 			if (check_generation(s, t, 0))
 				confirm(s);
 			last_check = last_beat = now;
 		} else if (now - last_beat >= SUB_BEAT_EVERY_S) {
-			tiers_beat(t, s->worker_id, s->applied);
+			tiers_beat(t, s->worker_id, sub_ack_gen(s));
 			last_beat = now;
 		}
 	}
@@ -383,13 +436,15 @@ static void *sub_main(void *arg)
 
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
 			 struct tiers_floor *floor, long long generation,
-			 int owed)
+			 int owed, int wake_fd, long long purged)
 {
 	char host[64];
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->floor = floor;
+	s->wake_fd = wake_fd;
+	atomic_init(&s->purged, purged);
 	s->applied = generation;
 	s->reload_owed = owed;
 	atomic_init(&s->epoch, 0);

@@ -72,16 +72,28 @@ struct sub {
 	int unapplied;                   /* a change was told of and could
 					    not be applied: no confirming
 					    until a reload succeeds */
+	/* The edge cache (DESIGN §6): the request loop polls wake_fd (an
+	 * eventfd; -1: no edge cache, acknowledge at once) and stores in
+	 * purged the generation it applied and purged nginx for; the
+	 * thread acknowledges no generation past it. */
+	int wake_fd;
+	atomic_llong purged;
+	long long edge_acked;            /* the thread's last ack */
 };
 
 /* Starts the thread; generation is what the worker serves now, and
  * owed says a whole reload is owed from the start: the worker serves
  * the files, or a site no tier has confirmed, because none answered at
  * its load (app.h). floor (borrowed, may be NULL) is the worker's, which
- * it outlives the thread. Returns QUIRE_OK or QUIRE_EIO. */
+ * it outlives the thread. With the edge cache, wake_fd is the loop's
+ * eventfd and purged what the loop purged nginx for at its start (0:
+ * that purge failed); else wake_fd is -1. Returns QUIRE_OK or QUIRE_EIO. */
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
 			 struct tiers_floor *floor, long long generation,
-			 int owed);
+			 int owed, int wake_fd, long long purged);
+/* The generation the worker may acknowledge: what it applied, or with
+ * the edge cache what the loop also purged nginx for, if lower. */
+long long sub_ack_gen(struct sub *s);
 /* Takes every queued update, oldest first (caller frees each with
  * sub_update_free). */
 struct sub_update *sub_take(struct sub *s);

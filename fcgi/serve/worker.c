@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -28,6 +29,7 @@
 #include "lib/quire.h"
 #include "serve/app.h"
 #include "serve/cache.h"
+#include "serve/edge.h"
 #include "serve/page_api.h"
 #include "serve/page_search.h"
 #include "serve/response.h"
@@ -140,6 +142,54 @@ static void observe_miss(struct app *app, double accepted)
 			HIST_MISS_NONE, (quire_now_ms() - accepted) * 1000.0);
 }
 
+/* The request being answered was marked: close it only once nginx
+ * stored it (worker_io_close_stored). The loop's alone. */
+static int edge_marked;
+
+/*
+ * Sends a page, marked for nginx to keep (X-Accel-Expires, which nginx
+ * strips) when it may (DESIGN §6, "The edge cache"): nginx gave its key
+ * (a GET it may keep), the page is a 200 the L1 keeps (f not a stale
+ * copy), not HEAD, not a 304, the variant the key names is at hand (a
+ * gzip key waits for the gzip bytes, which a miss makes after), and the
+ * key is in the host's log, so a change purges it.
+ */
+
+static void send_page(FCGX_Request *fr, struct app *app, const struct finished *f,
+		      int is_head, int gzip_ok, const char *inm,
+		      const char *edge_key, const char *l1key)
+{
+	static const char mark[] = "X-Accel-Expires: 31536000\r\n";
+
+	if (edge_key && edge_caching(app->edge) && f->status == 200 &&
+	    !f->stale && !is_head && !(inm && *inm) &&
+	    (!gzip_ok || f->gzip.data) && edge_note(app->edge, edge_key, l1key)) {
+		FCGX_PutStr(mark, (int)sizeof(mark) - 1, fr->out);
+		edge_marked = 1;
+	}
+	worker_io_send_finished(fr, f, is_head, gzip_ok, inm);
+}
+
+/* A cacheable page's headers for a CDN, when the site asks for them:
+ * its Surrogate-Key names the post whose own page it is, else "list". */
+static void cdn_headers(struct app *app, struct response *resp, const char *key,
+			size_t keylen)
+{
+	const struct post *p;
+
+	if (app->cfg->cdn_max_age <= 0 || !resp->cacheable || !keylen ||
+	    resp->status != 200)
+		return;
+	p = app->site ? site_path(app->site, key) : NULL;
+	resp->cdn_max_age = app->cfg->cdn_max_age;
+	resp->built = time(NULL);
+	if (p)
+		snprintf(resp->surrogate, sizeof(resp->surrogate), "quire post/%s",
+			 p->slug);
+	else
+		snprintf(resp->surrogate, sizeof(resp->surrogate), "quire list");
+}
+
 /* Answers fr; returns 1 when it was parked instead (a write). */
 static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 		  struct request *req, struct later *later, struct writes *wr,
@@ -179,7 +229,7 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	 * most hits skip decoding. */
 	gzip_ok = worker_io_accepts_gzip(ae);
 	if (raw && (f = cache_get(l1, raw, strlen(raw))) && !f->stale) {
-		worker_io_send_finished(fr, f, is_head, gzip_ok, inm);
+		send_page(fr, app, f, is_head, gzip_ok, inm, p.edge_key, raw);
 		metrics_add(METRIC_L1_HITS, 1);
 		return 0;
 	}
@@ -194,7 +244,8 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	stale = NULL;
 	if (keylen && (f = cache_get(l1, key, keylen))) {
 		if (!f->stale) {
-			worker_io_send_finished(fr, f, is_head, gzip_ok, inm);
+			send_page(fr, app, f, is_head, gzip_ok, inm, p.edge_key,
+				  key);
 			metrics_add(METRIC_L1_HITS, 1);
 			return 0;
 		}
@@ -239,6 +290,7 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	}
 	if (status >= 500 && !resp.own_error_body)
 		response_plain(&resp, status);
+	cdn_headers(app, &resp, key, keylen);
 	if (response_finish(&resp, getpid(), 0, &f) != QUIRE_OK) {
 		response_release(&resp);
 		worker_io_send_plain(fr, 500, is_head, NULL);
@@ -246,7 +298,10 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	}
 	/* Identity now, even to a client that takes gzip: compressing can
 	 * wait until the answer is out (RFC 9110 §12.5.3 lets us choose). */
-	worker_io_send_finished(fr, f, is_head, gzip_ok, inm);
+	if (resp.cacheable && keylen)
+		send_page(fr, app, f, is_head, gzip_ok, inm, p.edge_key, key);
+	else
+		worker_io_send_finished(fr, f, is_head, gzip_ok, inm);
 	if (resp.cacheable && f->status == 200 && keylen) {
 		/* Compressed and cached once the request is finished. */
 		later->resp = resp;
@@ -295,6 +350,7 @@ static void apply_update(struct app *app, struct cache *l1, struct sub_update *u
 	m.marked = 0;
 	metrics_add(u->all ? METRIC_FULL_RELOADS : METRIC_INVALIDATIONS, 1);
 	cache_foreach(l1, mark_stale, &m);
+	edge_touch(app->edge, &t);
 	touch_end(&t);
 	page_search_forget();
 	if (app_apply(app, u, time(NULL)) != QUIRE_OK) {
@@ -307,7 +363,12 @@ static void apply_update(struct app *app, struct cache *l1, struct sub_update *u
 	sub_update_free(u);
 }
 
-/* Applies what the subscriber queued. */
+/* Applies what the subscriber queued, then purges what it touched from
+ * nginx's cache (and the CDN's): only once that is done may the
+ * subscriber acknowledge the generation (DESIGN §6, "The edge cache").
+ * Every answer made from the older version was finished before this,
+ * a marked one only once nginx had stored it, so none is stored after
+ * the purge. */
 static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
 {
 	struct sub_update *u, *next;
@@ -316,6 +377,72 @@ static void apply_updates(struct app *app, struct cache *l1, struct sub *sub)
 		next = u->next;
 		apply_update(app, l1, u);
 	}
+	if (app->edge && edge_flush(app->edge) == QUIRE_OK)
+		atomic_store(&sub->purged, app->generation);
+}
+
+/* A scheduled post came due: every page nginx kept may list it. */
+static void edge_owe_everything(struct edge *e)
+{
+	struct touch t;
+
+	if (!e)
+		return;
+	memset(&t, 0, sizeof(t));
+	t.everything = 1;
+	edge_touch(e, &t);
+}
+
+/* Purges what is owed outside an update (this process's own writes, a
+ * scheduled post, a failed purge): at most once a second, as a purge
+ * that fails may wait for its timeout. */
+static void edge_retry(struct app *app, double *tried)
+{
+	if (!edge_owes(app->edge) || quire_now_ms() - *tried < 1000)
+		return;
+	*tried = quire_now_ms();
+	(void)edge_flush(app->edge);
+}
+
+/* Applies the updates queued since seen_epoch, if the epoch moved. */
+static void take_updates(struct app *app, struct cache *l1, struct sub *sub,
+			 unsigned long *seen_epoch)
+{
+	if (sub->running && atomic_load(&sub->epoch) != *seen_epoch) {
+		*seen_epoch = atomic_load(&sub->epoch);
+		apply_updates(app, l1, sub);
+	}
+}
+
+/*
+ * The edge cache and the CDN's hook at a worker's start: what nginx kept
+ * may be older than what this worker loaded (no worker of the host may
+ * have heard of a change meanwhile), so every key in the log is purged,
+ * and the hook asked for everything. Returns the eventfd the subscriber
+ * wakes the loop with (-1: no edge), and in *purged the generation
+ * purged for (0: the purge failed; the subscriber asks again).
+ */
+static int edge_start(struct app *app, long long *purged)
+{
+	int fd;
+
+	*purged = 0;
+	if (edge_open(app->op, &app->edge) != QUIRE_OK) {
+		log_msg(LOG_LEVEL_ERROR, "edge", "cannot open the key log: no "
+			"page is marked for nginx, nothing acknowledged");
+		return -2;
+	}
+	if (!app->edge)
+		return -1;
+	fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (fd < 0) {
+		log_msg(LOG_LEVEL_ERROR, "edge", "eventfd: %s", strerror(errno));
+		return -2;
+	}
+	edge_touch_all(app->edge);
+	if (edge_flush(app->edge) == QUIRE_OK)
+		*purged = app->generation;
+	return fd;
 }
 
 /* Without a master: this process's own writes that no announce brought
@@ -447,8 +574,9 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	sigset_t waiting;
 	unsigned long requests = 0, seen_epoch = 0;
 	double confirm_at = 0;
-	int rc = 0, fd, parked, l1_miss;
-	double accepted, born = quire_now_ms();
+	int rc = 0, fd, parked, l1_miss, wake_fd;
+	long long purged;
+	double accepted, born = quire_now_ms(), edge_tried = 0;
 
 	/* A worker outlives no master: the master's death stops it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
@@ -516,9 +644,17 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	if (response_gzip_begin() != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "worker", "out of memory for the compressor");
 	prefault_heap(WORKER_WARM_HEAP);
+	wake_fd = edge_start(app, &purged);
+	if (wake_fd == -2) {
+		free(req);
+		free(wr);
+		free(fr);
+		return 1; /* the master starts another: fail closed */
+	}
 	if (app->cfg->redis_url && *app->cfg->redis_url) {
 		if (sub_start(&sub, app->op, floor, app->generation,
-			      app->fallback || app->unsure) == QUIRE_OK)
+			      app->fallback || app->unsure, wake_fd,
+			      purged) == QUIRE_OK)
 			app->sub = &sub;
 		else
 			log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
@@ -527,17 +663,22 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		"ready_ms=%.1f", app->cfg->cache_bytes / (1024 * 1024),
 		app->generation, quire_now_ms() - born);
 
-	while ((fd = worker_accept_connection(l, &waiting, wr)) >= 0) {
+	for (;;) {
+		fd = worker_accept_connection(l, &waiting, wr,
+					      sub.running ? wake_fd : -1);
+		if (fd == -3) { /* the subscriber: apply and purge now */
+			take_updates(app, &l1, &sub, &seen_epoch);
+			continue;
+		}
+		if (fd < 0)
+			break;
 		accepted = quire_now_ms();
 		l1_miss = 0;
 		fr->ipcFd = fd;
 		fr->keepConnection = 1; /* so the Finish inside Accept keeps fd */
 		if (FCGX_Accept_r(fr) < 0)
 			continue; /* libfcgi closed a connection that broke */
-		if (sub.running && atomic_load(&sub.epoch) != seen_epoch) {
-			seen_epoch = atomic_load(&sub.epoch);
-			apply_updates(app, &l1, &sub);
-		}
+		take_updates(app, &l1, &sub, &seen_epoch);
 		if (commit_reload_take_self(&wr->reload))
 			reload_self(app, &l1);
 		if (app->unsure && !sub.running)
@@ -546,7 +687,9 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		if (app_refresh_schedule(app, time(NULL))) {
 			cache_clear(&l1);
 			page_search_forget();
+			edge_owe_everything(app->edge);
 		}
+		edge_retry(app, &edge_tried);
 		parked = handle(fr, app, &l1, req, &later, wr, &l1_miss);
 		requests++;
 		metrics_add(METRIC_REQUESTS, 1);
@@ -558,8 +701,17 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 			}
 			continue;
 		}
-		/* The body, if any, was read to EOF in handle(). */
-		worker_io_close(fr);
+		/* The body, if any, was read to EOF in handle(). A page
+		 * marked for nginx's cache waits for nginx to store it
+		 * (and close): the next update's purge, made before the
+		 * next request, then cannot come before the store and
+		 * leave the older copy kept after an acknowledgement
+		 * (found by tests/coherence/run --edge, seed 7). */
+		if (edge_marked)
+			worker_io_close_stored(fr);
+		else
+			worker_io_close(fr);
+		edge_marked = 0;
 		if (l1_miss)
 			observe_miss(app, accepted);
 		finish_later(&later, &l1);
@@ -569,6 +721,10 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	log_stop(&l1, requests);
 	app->sub = NULL;
 	sub_stop(&sub);
+	if (wake_fd >= 0)
+		close(wake_fd);
+	edge_free(app->edge);
+	app->edge = NULL;
 	search_free(app->search);
 	app->search = NULL;
 	page_search_forget();

@@ -14,9 +14,11 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 #include "serve/worker.h"
@@ -122,9 +124,10 @@ static int accept_next(const struct listeners *l, const sigset_t *waiting,
 }
 
 int worker_accept_connection(const struct listeners *l, const sigset_t *waiting,
-			     struct writes *wr)
+			     struct writes *wr, int wake_fd)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
+	uint64_t woken;
 	struct timespec wait;
 	nfds_t n;
 	int fd, accepting, wait_ms;
@@ -160,6 +163,11 @@ int worker_accept_connection(const struct listeners *l, const sigset_t *waiting,
 			pfd[n].events = POLLIN;
 			pfd[n++].revents = 0;
 		}
+		if (wake_fd >= 0) {
+			pfd[n].fd = wake_fd;
+			pfd[n].events = POLLIN;
+			pfd[n++].revents = 0;
+		}
 		wait_ms = worker_writes_wait_ms(wr);
 		if (wait_ms >= 0) {
 			wait.tv_sec = wait_ms / 1000;
@@ -171,6 +179,8 @@ int worker_accept_connection(const struct listeners *l, const sigset_t *waiting,
 				strerror(errno));
 			return -1;
 		}
+		if (wake_fd >= 0 && read(wake_fd, &woken, sizeof(woken)) > 0)
+			return -3;
 		/* The replies, if that is what woke us, are read at the top. */
 	}
 }

@@ -107,6 +107,7 @@ static const struct {
 	PARAM("HTTP_IF_MATCH", if_match),
 	PARAM("REMOTE_ADDR", remote_addr),
 	PARAM("QUIRE_METRICS", quire_metrics),
+	PARAM("QUIRE_EDGE_KEY", edge_key),
 };
 #undef PARAM
 
@@ -221,5 +222,12 @@ void worker_io_refuse(FCGX_Request *fr, const struct params *p,
 void worker_io_close(FCGX_Request *fr)
 {
 	FCGX_Detach(fr);
+	FCGX_Finish_r(fr);
+}
+
+void worker_io_close_stored(FCGX_Request *fr)
+{
+	/* Not detached: libfcgi's close shuts the sending side and waits
+	 * for the peer's EOF (OS_IpcClose). */
 	FCGX_Finish_r(fr);
 }

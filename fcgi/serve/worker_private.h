@@ -77,6 +77,9 @@ struct params {
 	/* Set by the web server alone, never from a client's header
 	 * (those arrive as HTTP_*): "1" where it serves /metrics. */
 	const char *quire_metrics;
+	/* Set by nginx alone where it may keep the answer: its cache key
+	 * (DESIGN §6, "The edge cache") */
+	const char *edge_key;
 };
 
 /* worker_accept.c: the connections */
@@ -95,9 +98,12 @@ int worker_accept_init(sigset_t *waiting);
  * Returns the next connection on the non-blocking listeners, or -1 when
  * the worker is stopping (and owes no write an answer) or a socket
  * failed. Meanwhile it answers parked writes as their replies come.
+ * Returns -3 when wake_fd (an eventfd; -1: none) was written to: the
+ * subscriber asks the loop to apply and purge (DESIGN §6, "The edge
+ * cache").
  */
 int worker_accept_connection(const struct listeners *l, const sigset_t *waiting,
-			     struct writes *wr);
+			     struct writes *wr, int wake_fd);
 
 /* worker_io.c: the FastCGI I/O of a request */
 
@@ -160,6 +166,15 @@ void worker_io_refuse(FCGX_Request *fr, const struct params *p,
 /* Finishes fr's request, closing its connection at once. fr can then
  * take the next connection. */
 void worker_io_close(FCGX_Request *fr);
+
+/*
+ * Finishes fr's request as stock libfcgi does: the sending side shut,
+ * then the connection read until nginx closes it (at most libfcgi's 2 s a
+ * wait). For a page marked for nginx's cache: nginx stores it before it
+ * closes the connection, so once this returns a purge cannot come before
+ * the store (DESIGN §6, "The edge cache").
+ */
+void worker_io_close_stored(FCGX_Request *fr);
 
 /* worker_writes.c: the API's writes parked until the committer answers */
 

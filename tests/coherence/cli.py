@@ -1,6 +1,6 @@
 """cli.py - the checker's command line: one run, from the stack to the verdict
 
-  tests/coherence/run --seconds N --seed S [--workers W] [--out DIR]
+  tests/coherence/run --seconds N --seed S [--workers W] [--out DIR] [--edge]
                       [--faults all|NAME,...|-NAME,...] [--planted NAME]
                       [--known TAG,...] [--keep-data]
   tests/coherence/run --check DIR      (check a kept history again)
@@ -49,6 +49,8 @@ def parse(argv):
     p.add_argument("--out", help="the run's folder (default /tmp/quire-coherence-SEED-TIME)")
     p.add_argument("--faults", default="all",
                    help="all, none, a list of faults, or -a,-b for all but those")
+    p.add_argument("--edge", action="store_true",
+                   help="nginx's edge cache on (DESIGN §6): pages read through it")
     p.add_argument("--planted", help="run against a build with this planted bug "
                    "(tests/coherence/planted/NAME.patch)")
     p.add_argument("--check", metavar="DIR", help="only check the history kept in DIR")
@@ -76,6 +78,8 @@ def replay_command(a, seed):
         cmd += ["--faults", a.faults]
     if a.planted:
         cmd += ["--planted", a.planted]
+    if a.edge:
+        cmd += ["--edge"]
     if a.known:
         cmd += ["--known", a.known]
     return " ".join(cmd)
@@ -119,10 +123,11 @@ def run(a):
         return 2
     os.makedirs(out, exist_ok=True)
     h = history.History(os.path.join(out, "history.jsonl"))
-    stack = Stack(bins, out, a.workers, log)
+    stack = Stack(bins, out, a.workers, log, edge=a.edge)
     plan = faults.schedule(seed, a.seconds, names, QUIET_S)
     calm = calm_periods(seed, a.seconds, plan)
     h.record(h.begin("main", "meta"), seed=seed, seconds=a.seconds, workers=a.workers,
+             edge=a.edge,
              faults=names, planted=a.planted, plan=plan, builddir=builddir,
              replay=replay_command(a, seed), calm=calm)
     log("seed %d, %ds, %d workers, %d faults planned from: %s; folder %s" % (

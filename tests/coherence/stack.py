@@ -108,10 +108,15 @@ class Stack:
     process it started, by PID. The attributes name the pieces the
     clients and the faults need."""
 
-    def __init__(self, bins, dir, workers, log):
+    def __init__(self, bins, dir, workers, log, edge=False):
         self.bins = bins
         self.dir = dir
         self.workers = workers
+        # nginx's edge cache above the workers (DESIGN §6, "The edge
+        # cache"): the readers' pages then come from it
+        self.edge = edge
+        self.edge_sock = os.path.join(dir, "edge-purge.sock")
+        self.edge_keys = os.path.join(dir, "edge.keys")
         self.log = log
         self.ports = set()
         self.pids = []          # (pid, name), in start order
@@ -269,6 +274,13 @@ class Stack:
             "QUIRE_API_TOKEN_FILE": tokens,
             "QUIRE_POSTS_PER_PAGE": "100",
         })
+        if self.edge:
+            # The key log, written by quire's user (www-data when root).
+            open(self.edge_keys, "a").close()
+            if os.geteuid() == 0:
+                shutil.chown(self.edge_keys, "www-data", "www-data")
+            env.update({"QUIRE_EDGE_PURGE": self.edge_sock,
+                        "QUIRE_EDGE_KEYS": self.edge_keys})
         owner = ["-U", "www-data", "-G", "www-data"] if os.geteuid() == 0 else []
         self.master = self._spawn("quire", [
             "spawn-fcgi", "-n", "-s", self.sock, "-M", "0660"] + owner +
@@ -282,7 +294,8 @@ class Stack:
         conf = os.path.join(self.dir, "nginx.conf")
         subprocess.run([self.bins.render_conf, self.bins.nginx_conf, conf,
                         str(self.http_port), self.dir, self.sock, self.bins.static,
-                        "", self.api_sock], check=True, env=self.env)
+                        "", self.api_sock] + (["", "", "edge"] if self.edge else []),
+                       check=True, env=self.env)
         self.nginx = self._spawn("nginx", [
             "nginx", "-c", conf, "-p", self.dir + "/", "-e",
             os.path.join(self.dir, "nginx-error.log")])

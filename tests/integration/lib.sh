@@ -175,7 +175,7 @@ t_api_sock() {
 t_render() {
 	"$QUIRE_SRCDIR/deploy/render-conf" "$1" "$2" "$T_PORT" "$T_DIR" \
 		"$T_DIR/quire.sock" "$QUIRE_SRCDIR/static" "" "$(t_api_sock)" \
-		"$T_METRICS_PORT" "${T_PUBLIC:-}"
+		"$T_METRICS_PORT" "${T_PUBLIC:-}" "${T_EDGE:-}"
 }
 
 # start_httpd KIND: nginx or lighttpd in the foreground mode, backgrounded

@@ -53,7 +53,36 @@ static void test_defaults(void)
 	CHECK(c.api_max_failures == 10);
 	CHECK(c.api_failure_window == 60);
 	CHECK(c.lease_seconds == 30);
+	/* The edge cache and the CDN's headers are off by default. */
+	CHECK(c.edge_purge == NULL);
+	CHECK(c.edge_keys == NULL);
+	CHECK(c.cdn_max_age == 0);
+	CHECK(c.cdn_purge_hook == NULL);
 	config_release(&c);
+}
+
+/* cdn_max_age is the site's (site.yaml) where the operator gave none;
+ * the edge cache and the hook are the operator's alone. */
+static void test_edge_settings(void)
+{
+	const char *argv[] = { "quire.fcgi", "--edge-purge", "/run/p.sock", NULL };
+	struct config c;
+	char err[256], msg[128];
+
+	clear_env();
+	setenv("QUIRE_CDN_PURGE_HOOK", "true", 1);
+	CHECK(load(&c, argv, err, sizeof(err)) == QUIRE_OK);
+	CHECK_STR(c.edge_purge, "/run/p.sock");
+	CHECK_STR(c.cdn_purge_hook, "true");
+	CHECK(config_site_key("cdn_max_age") != NULL);
+	CHECK(config_site_key("edge_purge") == NULL);
+	CHECK(config_site_key("cdn_purge_hook") == NULL);
+	CHECK(config_site_check("cdn_max_age", "600", msg, sizeof(msg)) == QUIRE_OK);
+	CHECK(config_site_check("cdn_max_age", "-1", msg, sizeof(msg)) != QUIRE_OK);
+	CHECK(config_site_set(&c, "cdn_max_age", "600") == QUIRE_OK);
+	CHECK(c.cdn_max_age == 600);
+	config_release(&c);
+	clear_env();
 }
 
 static void test_env(void)
@@ -198,6 +227,7 @@ static void test_table(void)
 int main(void)
 {
 	test_defaults();
+	test_edge_settings();
 	test_env();
 	test_option_over_env();
 	test_bad_integer();
