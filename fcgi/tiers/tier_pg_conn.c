@@ -539,11 +539,19 @@ enum quire_err pg_ready(struct tier_pg *pg, unsigned want)
 	return pg_prepare(pg, want);
 }
 
-/* True when the last failure was the connection's, not the statement's:
- * then a read is worth one more try on a fresh connection. */
-static int pg_conn_lost(const struct tier_pg *pg)
+/* True when the last failure (res, may be NULL) was the connection's,
+ * not the statement's: then a read is worth one more try on a fresh
+ * connection. A server that ended the session (a restart: 57P01, class
+ * 57P; class 08) left its FATAL in the socket, read before libpq sees
+ * the close, so the status may still say CONNECTION_OK. */
+static int pg_conn_lost(struct tier_pg *pg, const PGresult *res)
 {
-	return PQstatus(pg->conn) == CONNECTION_BAD;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+			    NULL;
+
+	if (state && (!strncmp(state, "57P", 3) || !strncmp(state, "08", 2)))
+		pg->broken = 1;
+	return pg->broken || PQstatus(pg->conn) == CONNECTION_BAD;
 }
 
 /*
@@ -556,7 +564,7 @@ enum quire_err pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
 			    const int *formats, PGresult **out)
 {
 	PGresult *res;
-	int attempt;
+	int attempt, lost;
 	enum quire_err rc;
 
 	*out = NULL;
@@ -571,8 +579,9 @@ enum quire_err pg_exec_read(struct tier_pg *pg, enum pg_stmt s, int nparams,
 			return QUIRE_OK;
 		}
 		pg_fail(pg, pg_stmts[s].name, res);
+		lost = pg_conn_lost(pg, res);
 		PQclear(res);
-		if (!pg_conn_lost(pg))
+		if (!lost)
 			break;
 	}
 	return QUIRE_EIO;

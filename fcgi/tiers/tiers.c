@@ -353,6 +353,11 @@ static enum quire_err fetch_l2(struct tiers *t, const char *slug,
 	if (!r)
 		return QUIRE_EIO;
 	rc = tier_redis_fetch(r, slug, out);
+	/* Once more on a new connection when this one broke: idle, it may
+	 * point at a Redis that restarted since (its first command fails),
+	 * and the worker would serve a stale copy or 503 for nothing. */
+	if (rc == QUIRE_EIO && tier_redis_broken(r) && (r = tiers_redis_now(t)))
+		rc = tier_redis_fetch(r, slug, out);
 	if (rc == QUIRE_OK && (!as_wanted(*out, want) ||
 			       tiers_floor_refuses(t->floor, slug, *out))) {
 		record_free(*out);
