@@ -101,13 +101,15 @@ static void fork_child(void)
 /* ------------------------------------------------------------------ */
 /* The helper's side */
 
-static int read_full(int fd, void *p, size_t n)
+/* All n bytes read (writing 0) or written (1), through EINTR and short
+ * transfers: 0, else -1 (an error or the other end closed). */
+static int io_full(int fd, void *p, size_t n, int writing)
 {
 	char *c = p;
 	ssize_t r;
 
 	while (n) {
-		r = read(fd, c, n);
+		r = writing ? write(fd, c, n) : read(fd, c, n);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -118,21 +120,14 @@ static int read_full(int fd, void *p, size_t n)
 	return 0;
 }
 
+static int read_full(int fd, void *p, size_t n)
+{
+	return io_full(fd, p, n, 0);
+}
+
 static int write_full(int fd, const void *p, size_t n)
 {
-	const char *c = p;
-	ssize_t r;
-
-	while (n) {
-		r = write(fd, c, n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return io_full(fd, (void *)p, n, 1);
 }
 
 /* The CPU time this process used so far, whole seconds rounded up. */
