@@ -195,7 +195,7 @@ static int run(const struct request *req, const struct search_query *q,
 	enum quire_err rc;
 
 	rc = search_run(req->app->search, q, (page - 1) * SEARCH_PER_PAGE,
-			SEARCH_PER_PAGE, time(NULL), &r);
+			SEARCH_PER_PAGE, app_now(req->app), &r);
 	if (rc == QUIRE_ETIMEOUT)
 		return tvars_set(v, "unavailable", "Search is warming up: "
 				 "try again in a moment.") == QUIRE_OK ? 503 : 500;

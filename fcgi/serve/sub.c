@@ -278,6 +278,32 @@ static int check_generation(struct sub *s, struct tiers *t,
 	return 1;
 }
 
+enum quire_err sub_measure_clock(struct sub *s, struct tiers *t)
+{
+	long long offset;
+	enum quire_err rc = tiers_clock_offset(t, &offset);
+
+	if (rc != QUIRE_OK)
+		return rc;
+	atomic_store(&s->clock_offset_ms, offset);
+	atomic_store(&s->clock_known, 1);
+	return QUIRE_OK;
+}
+
+time_t sub_site_time(const struct sub *s)
+{
+	struct timespec ts;
+	long long ms;
+
+	if (!s || !s->running || !atomic_load(&s->clock_known) ||
+	    clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return time(NULL);
+	ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	     atomic_load(&s->clock_offset_ms);
+	/* floor: a date is due from its first millisecond on */
+	return (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+}
+
 static void *sub_main(void *arg)
 {
 	struct sub *s = arg;
@@ -321,6 +347,7 @@ static void *sub_main(void *arg)
 			lost = 0;
 			if (check_generation(s, t, 1))
 				confirm(s);
+			(void)sub_measure_clock(s, t);
 			last_check = last_beat = time(NULL);
 		}
 		msg = NULL;
@@ -357,9 +384,11 @@ static void *sub_main(void *arg)
 		if (now - last_check >= SUB_CHECK_EVERY_S) {
 			if (check_generation(s, t, 0))
 				confirm(s);
+			(void)sub_measure_clock(s, t);
 			last_check = last_beat = now;
 		} else if (now - last_beat >= SUB_BEAT_EVERY_S) {
 			tiers_beat(t, s->worker_id, s->applied);
+			(void)sub_measure_clock(s, t);
 			last_beat = now;
 		}
 	}
@@ -380,6 +409,8 @@ enum quire_err sub_start(struct sub *s, const struct config *cfg,
 	s->reload_owed = fallback;
 	atomic_init(&s->epoch, 0);
 	atomic_init(&s->stop, 0);
+	atomic_init(&s->clock_offset_ms, 0);
+	atomic_init(&s->clock_known, 0);
 	/* Loaded from the tiers just now: the lease starts here. */
 	atomic_init(&s->confirmed_ms, quire_now_ms());
 	if (gethostname(host, sizeof(host)) != 0)

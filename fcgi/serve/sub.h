@@ -21,10 +21,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "content/content.h"
 #include "lib/config.h"
 #include "lib/quire.h"
+
+struct tiers;
 
 struct sub_update {
 	long long generation;
@@ -65,6 +68,11 @@ struct sub {
 	int unapplied;                   /* a change was told of and could
 					    not be applied: no confirming
 					    until a reload succeeds */
+	/* The site's clock (DESIGN §13, "Clock skew"): how far Redis's
+	 * clock is ahead of this host's, in ms, measured at every beat;
+	 * clock_known is 0 until a measure succeeded. */
+	_Atomic long long clock_offset_ms;
+	atomic_int clock_known;
 };
 
 /* Starts the thread; generation is what the worker serves now, and
@@ -80,6 +88,22 @@ void sub_update_free(struct sub_update *u);
 /* Milliseconds since the worker last confirmed its generation (0 when
  * s runs no thread: nothing to confirm with). */
 double sub_unconfirmed_ms(const struct sub *s);
+/*
+ * Measures the site's clock with t (the caller's tiers: the thread
+ * measures with its own at every beat) and keeps its offset. The worker
+ * calls it once before its first request, so that it never serves by
+ * its own clock while Redis answers. QUIRE_OK or what
+ * tiers_clock_offset returned (the last offset, if any, is kept).
+ */
+enum quire_err sub_measure_clock(struct sub *s, struct tiers *t);
+/*
+ * The site's time, seconds since the epoch: scheduled posts are due by
+ * it. Redis's clock (this host's, moved by the last offset measured),
+ * so that every worker of every host publishes a post at one moment
+ * whatever its host's clock says; this host's clock until a measure
+ * succeeded, and when s runs no thread (embedded mode: one host).
+ */
+time_t sub_site_time(const struct sub *s);
 /* Stops the thread, says goodbye to the registry and frees the queue. */
 void sub_stop(struct sub *s);
 

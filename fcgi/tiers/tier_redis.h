@@ -48,6 +48,11 @@ int tier_redis_broken(const struct tier_redis *r);
 enum quire_err tier_redis_generation(struct tier_redis *r,
 				     long long *generation);
 
+/* Redis's clock (TIME), in milliseconds since the epoch: the site's
+ * clock in full mode (DESIGN §13, "Clock skew"). QUIRE_OK, QUIRE_EIO
+ * or QUIRE_EPARSE. */
+enum quire_err tier_redis_time(struct tier_redis *r, long long *ms);
+
 /*
  * Writes the records (post keys and index entries) and deletes the
  * slugs in deletes (post keys and index entries) in one MULTI/EXEC,

@@ -151,6 +151,36 @@ enum quire_err tier_redis_generation(struct tier_redis *r,
 	return rc;
 }
 
+enum quire_err tier_redis_time(struct tier_redis *r, long long *ms)
+{
+	const char *argv[1];
+	size_t argvlen[1];
+	struct redis_cmd c = { argv, argvlen, 0, 1 };
+	redisReply *rep;
+	long long sec, usec;
+	enum quire_err rc = QUIRE_OK;
+
+	redis_cmd_adds(&c, "TIME");
+	rep = redis_command(r, &c);
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING ||
+	    rep->element[1]->type != REDIS_REPLY_STRING)
+		rc = redis_fail_reply(r, rep, "time");
+	else if (tier_redis_codec_ll_parse(rep->element[0]->str,
+					   rep->element[0]->len, &sec) != QUIRE_OK ||
+		 tier_redis_codec_ll_parse(rep->element[1]->str,
+					   rep->element[1]->len, &usec) != QUIRE_OK ||
+		 sec < 0 || usec < 0 || usec >= 1000000) {
+		redis_set_err(r, "malformed time");
+		rc = QUIRE_EPARSE;
+	} else
+		*ms = sec * 1000 + usec / 1000;
+	freeReplyObject(rep);
+	return rc;
+}
+
 /* HMGET KEY fields... in the order of enum tier_redis_field. */
 static void cmd_hmget_post(struct redis_cmd *c, const char *key, size_t keylen)
 {
