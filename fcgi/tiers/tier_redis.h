@@ -52,6 +52,20 @@ enum quire_err tier_redis_generation(struct tier_redis *r,
  * clock in full mode (DESIGN §13, "Clock skew"). QUIRE_OK, QUIRE_EIO
  * or QUIRE_EPARSE. */
 enum quire_err tier_redis_time(struct tier_redis *r, long long *ms);
+/*
+ * How far Redis's clock is ahead of this host's, in ms (negative:
+ * behind), measured over one round trip (off by half of it at most)
+ * and kept on r for tier_redis_site_seconds. A round trip longer than
+ * TIER_REDIS_CLOCK_RTT_MAX_MS measures nothing: QUIRE_ETIMEOUT. Else
+ * QUIRE_OK, QUIRE_EIO or QUIRE_EPARSE.
+ */
+#define TIER_REDIS_CLOCK_RTT_MAX_MS 200
+enum quire_err tier_redis_clock_offset(struct tier_redis *r,
+				       long long *offset_ms);
+/* Seconds since the epoch by Redis's clock: this host's moved by the
+ * offset last measured on r (measured first if never; this host's
+ * clock alone if that fails). */
+long long tier_redis_site_seconds(struct tier_redis *r);
 
 /*
  * Writes the records (post keys and index entries) and deletes the

@@ -607,34 +607,11 @@ enum quire_err tiers_generation(struct tiers *t, long long *generation)
 	return QUIRE_OK;
 }
 
-/* This host's clock, in milliseconds since the epoch. */
-static long long wall_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
-		return (long long)time(NULL) * 1000;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum quire_err tiers_clock_offset(struct tiers *t, long long *offset_ms)
 {
 	struct tier_redis *r = redis(t);
-	long long before, after, theirs;
 
-	if (!r)
-		return QUIRE_EIO;
-	before = wall_ms();
-	if (tier_redis_time(r, &theirs) != QUIRE_OK)
-		return QUIRE_EIO;
-	after = wall_ms();
-	/* Redis read its clock somewhere in the round trip: its middle is
-	 * off by half of it at most. One slower than the bound, or this
-	 * clock stepped meanwhile, measures nothing worth keeping. */
-	if (after < before || after - before > TIERS_CLOCK_RTT_MAX_MS)
-		return QUIRE_ETIMEOUT;
-	*offset_ms = theirs - (before + (after - before) / 2);
-	return QUIRE_OK;
+	return r ? tier_redis_clock_offset(r, offset_ms) : QUIRE_EIO;
 }
 
 enum quire_err tiers_generation_truth(struct tiers *t, long long *generation)

@@ -89,11 +89,11 @@ enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 /*
  * How far the site's clock, Redis's (TIME), is ahead of this host's, in
  * milliseconds (negative: behind), measured over one round trip: off by
- * half of it at most, and one longer than TIERS_CLOCK_RTT_MAX_MS is
- * refused (QUIRE_ETIMEOUT). QUIRE_OK, or QUIRE_EIO (no Redis, or it
- * failed). DESIGN §13, "Clock skew".
+ * half of it at most, and one too long is refused (QUIRE_ETIMEOUT:
+ * tier_redis_clock_offset). QUIRE_OK, or QUIRE_EIO (no Redis, or it
+ * failed). The offset is kept on the connection too, which stamps the
+ * registry's beats by it. DESIGN §13, "Clock skew".
  */
-#define TIERS_CLOCK_RTT_MAX_MS 200
 enum quire_err tiers_clock_offset(struct tiers *t, long long *offset_ms);
 
 /* The generation: Redis's, else PostgreSQL's. QUIRE_OK or QUIRE_EIO. */

@@ -15,6 +15,9 @@
 # no moment does one pool's listing show it while its page is 404.
 # The bound, 1 s: the workers' offsets to Redis's clock (measured every
 # beat) and the second the dates are counted in.
+# Before that, the registry: a deploy and a write through each pool are
+# acknowledged by all three workers (beats stamped and judged by
+# Redis's clock: a host behind is not taken for dead).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 . "$(dirname "$0")/lib_redis.sh"
@@ -28,12 +31,14 @@ if [[ -z $FAKETIME_LIB ]]; then
 	exit 77
 fi
 QUIRECTL=${QUIRECTL:-$QUIRE_BUILDDIR/fcgi/quirectl}
+TOKEN=test-token-$RANDOM$RANDOM
 BOUND=1
 
 t_init
 start_tiers
 copy_test_site
 check "the site is deployed" "$QUIRECTL" deploy "$SITE"
+t_token_file
 QUIRE_WORKERS=1 t_start_stack "$T_DIR/no-such-dir"
 MAIN_BASE=$BASE
 MAIN_PID=$QUIRE_PID
@@ -80,6 +85,29 @@ check "a pool 30 s behind answers" start_pool BEHIND -30s
 check "... its clock is 30 s behind (libfaketime works)" \
 	test "$(LD_PRELOAD=$FAKETIME_LIB FAKETIME=-30s date +%s)" -le "$(($(date +%s) - 29))"
 check "3 workers in the registry" test "$(rcli HLEN quire:workers)" = 3
+
+# The registry is of one clock too: a worker's beat is stamped and
+# judged by Redis's, so a host behind is not taken for dead nor a host
+# ahead for alive (DESIGN §13, "Clock skew").
+sleep 2.5 # a beat of each, by whatever clock it stamps with
+deploy_all() {
+	"$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1
+	local rc=$?
+	sed 's/^/  quirectl: /' "$T_DIR/deploy.out"
+	((rc == 0)) && grep -q '3/3 workers acknowledged' "$T_DIR/deploy.out"
+}
+printf -- '---\ntitle: PLAIN\ndate: 2024-03-01\n---\nPLAIN-BODY\n' >"$SITE/posts/plain.md"
+check "a deploy is acknowledged by the 3 workers, skewed or not" deploy_all
+AUTH=(-H "Authorization: Bearer $TOKEN")
+for name in MAIN AHEAD BEHIND; do
+	base=${name}_BASE
+	BASE=${!base} api PUT "/api/posts/api-$name" "${AUTH[@]}" \
+		"${MD[@]}" \
+		--data-binary "$(post_text "API-$name" "API-BODY-$name")"
+	check "a write through $name is acknowledged 3/3" \
+		test "$R_STATUS $(header Quire-Acknowledged)" = "201 3/3"
+done
+BASE=$MAIN_BASE
 
 # The post, dated DUE (this machine's clock, the one Redis runs by).
 DUE=$(($(date +%s) + 9))
