@@ -310,7 +310,9 @@ static void *sub_main(void *arg)
 	struct tiers *t = tiers_new(s->cfg);
 	struct tier_redis *r = NULL;
 	char err[256], *msg;
-	time_t last_check = 0, last_beat = 0, now;
+	/* quire_now_ms, monotonic: a host's clock stepped back would
+	 * stop the beats and the comparisons until it caught up */
+	double last_check = 0, last_beat = 0, now;
 	double last_reload_try = 0;
 	long backoff = 0;
 	int lost = 0;
@@ -345,10 +347,11 @@ static void *sub_main(void *arg)
 			if (lost)
 				tiers_redis_drop(t);
 			lost = 0;
+			/* first: the acknowledgement below is stamped by it */
+			(void)sub_measure_clock(s, t);
 			if (check_generation(s, t, 1))
 				confirm(s);
-			(void)sub_measure_clock(s, t);
-			last_check = last_beat = time(NULL);
+			last_check = last_beat = quire_now_ms();
 		}
 		msg = NULL;
 		rc = tier_redis_wait(r, SUB_WAIT_MS, &msg);
@@ -380,15 +383,15 @@ static void *sub_main(void *arg)
 			tiers_try_now(t);
 			reload_all(s, t);
 		}
-		now = time(NULL);
-		if (now - last_check >= SUB_CHECK_EVERY_S) {
+		now = quire_now_ms();
+		if (now - last_check >= SUB_CHECK_EVERY_S * 1000.0) {
+			(void)sub_measure_clock(s, t);
 			if (check_generation(s, t, 0))
 				confirm(s);
-			(void)sub_measure_clock(s, t);
 			last_check = last_beat = now;
-		} else if (now - last_beat >= SUB_BEAT_EVERY_S) {
-			tiers_beat(t, s->worker_id, s->applied);
+		} else if (now - last_beat >= SUB_BEAT_EVERY_S * 1000.0) {
 			(void)sub_measure_clock(s, t);
+			tiers_beat(t, s->worker_id, s->applied);
 			last_beat = now;
 		}
 	}

@@ -17,7 +17,8 @@
 # beat) and the second the dates are counted in.
 # Before that, the registry: a deploy and a write through each pool are
 # acknowledged by all three workers (beats stamped and judged by
-# Redis's clock: a host behind is not taken for dead).
+# Redis's clock: a host behind is not taken for dead). At the end, the
+# behind pool's clock is stepped back 60 s more: it keeps beating.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 . "$(dirname "$0")/lib_redis.sh"
@@ -53,9 +54,12 @@ start_pool() {
 	mkdir -p "$dir"
 	chmod 755 "$dir"
 	sock=$dir/quire.sock
+	# a file, not FAKETIME: the clock can be stepped while it runs
+	echo "$offset" >"$dir/faketime"
 	QUIRE_CONTENT_DIR=$T_DIR/no-such-dir QUIRE_SITE_URL=$MAIN_BASE \
 	QUIRE_TEMPLATES_DIR=$QUIRE_SRCDIR/templates QUIRE_WORKERS=1 \
-	LD_PRELOAD=$FAKETIME_LIB FAKETIME=$offset FAKETIME_DONT_FAKE_MONOTONIC=1 \
+	LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE=$dir/faketime \
+	FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
 		spawn-fcgi -n -s "$sock" -M 0660 "${owner[@]}" -- \
 		"$QUIRE_FCGI" >>"$dir/quire.log" 2>&1 &
 	pid=$!
@@ -158,6 +162,23 @@ check "samples before the date, and after the date + ${BOUND} s" \
 check "no pool shows the post before its date (less ${BOUND} s)" violations early
 check "every pool shows it from its date + ${BOUND} s" violations late
 check "no pool lists it while its page is 404" violations torn
+# A host's clock stepped back (NTP, an operator): the worker keeps its
+# beat (and its generation comparisons), timed by the monotonic clock,
+# and its entry stays live by Redis's.
+echo -90s >"$T_DIR/BEHIND/faketime"
+t_log "the behind pool's clock stepped back 60 s more"
+sleep 12
+# beat_age PID: seconds since the entry of worker PID was stamped, by
+# Redis's clock.
+beat_age() {
+	local stamp now
+	stamp=$(rcli HGETALL quire:workers | grep -A1 ":$1\$" | tail -1 | cut -d' ' -f2)
+	now=$(rcli TIME | head -1)
+	t_log "worker $1: stamped $stamp, Redis's time $now" >&2
+	[[ -n $stamp ]] && echo $((now - stamp))
+}
+check "a worker whose clock stepped back 60 s still beats (entry < 4 s old)" \
+	test "$(beat_age "$(workers_of "$BEHIND_PID")")" -lt 4
 check "no worker crashed" test -z "$(crash_lines)"
 check "no worker of the skewed pools crashed" \
 	not grep -Eq 'AddressSanitizer|runtime error|Segmentation|died on signal' \
