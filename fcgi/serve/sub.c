@@ -292,14 +292,11 @@ enum quire_err sub_measure_clock(struct sub *s, struct tiers *t)
 
 time_t sub_site_time(const struct sub *s)
 {
-	struct timespec ts;
 	long long ms;
 
-	if (!s || !s->running || !atomic_load(&s->clock_known) ||
-	    clock_gettime(CLOCK_REALTIME, &ts) != 0)
+	if (!s || !s->running || !atomic_load(&s->clock_known))
 		return time(NULL);
-	ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-	     atomic_load(&s->clock_offset_ms);
+	ms = (long long)quire_now_ms() + atomic_load(&s->clock_offset_ms);
 	/* floor: a date is due from its first millisecond on */
 	return (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
 }

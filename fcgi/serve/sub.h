@@ -68,9 +68,9 @@ struct sub {
 	int unapplied;                   /* a change was told of and could
 					    not be applied: no confirming
 					    until a reload succeeds */
-	/* The site's clock (DESIGN §13, "Clock skew"): how far Redis's
-	 * clock is ahead of this host's, in ms, measured at every beat;
-	 * clock_known is 0 until a measure succeeded. */
+	/* The site's clock (DESIGN §13, "Clock skew"): Redis's clock less
+	 * this host's monotonic one (quire_now_ms), in ms, measured at
+	 * every beat; clock_known is 0 until a measure succeeded. */
 	_Atomic long long clock_offset_ms;
 	atomic_int clock_known;
 };
@@ -98,10 +98,11 @@ double sub_unconfirmed_ms(const struct sub *s);
 enum quire_err sub_measure_clock(struct sub *s, struct tiers *t);
 /*
  * The site's time, seconds since the epoch: scheduled posts are due by
- * it. Redis's clock (this host's, moved by the last offset measured),
- * so that every worker of every host publishes a post at one moment
- * whatever its host's clock says; this host's clock until a measure
- * succeeded, and when s runs no thread (embedded mode: one host).
+ * it. Redis's clock (the monotonic clock moved by the last offset
+ * measured), so that every worker of every host publishes a post at one
+ * moment whatever its host's wall clock says or is stepped to; this
+ * host's wall clock until a measure succeeded, and when s runs no
+ * thread (embedded mode: one host).
  */
 time_t sub_site_time(const struct sub *s);
 /* Stops the thread, says goodbye to the registry and frees the queue. */

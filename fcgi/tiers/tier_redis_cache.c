@@ -182,32 +182,25 @@ enum quire_err tier_redis_time(struct tier_redis *r, long long *ms)
 	return rc;
 }
 
-/* This host's clock, in milliseconds since the epoch. */
-static long long wall_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
-		return (long long)time(NULL) * 1000;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 enum quire_err tier_redis_clock_offset(struct tier_redis *r,
 				       long long *offset_ms)
 {
-	long long before, after, theirs;
+	double before, after;
+	long long theirs;
 	enum quire_err rc;
 
-	before = wall_ms();
+	before = quire_now_ms();
 	if ((rc = tier_redis_time(r, &theirs)) != QUIRE_OK)
 		return rc;
-	after = wall_ms();
+	after = quire_now_ms();
 	/* Redis read its clock somewhere in the round trip: its middle is
-	 * off by half of it at most. One slower than the bound, or this
-	 * clock stepped meanwhile, measures nothing worth keeping. */
-	if (after < before || after - before > TIER_REDIS_CLOCK_RTT_MAX_MS)
+	 * off by half of it at most; one slower than the bound measures
+	 * nothing worth keeping. Against the monotonic clock, not this
+	 * host's wall clock: a step of that (NTP, an operator) then moves
+	 * nothing until the next measure, and nothing after it either. */
+	if (after - before > TIER_REDIS_CLOCK_RTT_MAX_MS)
 		return QUIRE_ETIMEOUT;
-	*offset_ms = theirs - (before + (after - before) / 2);
+	*offset_ms = theirs - (long long)(before + (after - before) / 2);
 	r->clock_offset_ms = *offset_ms;
 	r->clock_known = 1;
 	return QUIRE_OK;
@@ -219,7 +212,7 @@ long long tier_redis_site_seconds(struct tier_redis *r)
 
 	if (!r->clock_known && tier_redis_clock_offset(r, &offset) != QUIRE_OK)
 		return (long long)time(NULL);
-	ms = wall_ms() + r->clock_offset_ms;
+	ms = (long long)quire_now_ms() + r->clock_offset_ms;
 	return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 }
 

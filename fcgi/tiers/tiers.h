@@ -87,9 +87,9 @@ enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 				size_t n, struct record ***out);
 
 /*
- * How far the site's clock, Redis's (TIME), is ahead of this host's, in
- * milliseconds (negative: behind), measured over one round trip: off by
- * half of it at most, and one too long is refused (QUIRE_ETIMEOUT:
+ * The site's clock, Redis's (TIME), less this host's monotonic clock
+ * (quire_now_ms), in ms, measured over one round trip: off by half of
+ * it at most, and one too long is refused (QUIRE_ETIMEOUT:
  * tier_redis_clock_offset). QUIRE_OK, or QUIRE_EIO (no Redis, or it
  * failed). The offset is kept on the connection too, which stamps the
  * registry's beats by it. DESIGN §13, "Clock skew".
