@@ -362,9 +362,15 @@ void app_release(struct app *app)
 
 static enum quire_err rebuild_site(struct app *app, time_t now);
 
+time_t app_now(const struct app *app)
+{
+	return app->sub ? sub_site_time(app->sub) : time(NULL);
+}
+
 int app_refresh_schedule(struct app *app, time_t now)
 {
-	if (!app->site->next_change || now < app->site->next_change)
+	if (now >= app->site->built_at &&
+	    (!app->site->next_change || now < app->site->next_change))
 		return 0;
 	if (rebuild_site(app, now) != QUIRE_OK) {
 		log_msg(LOG_LEVEL_WARN, "schedule", "out of memory rebuilding the index");

@@ -55,8 +55,9 @@ struct app {
 	/* API tokens; NULL: the write API is off (no token file set); an
 	 * empty set: on, but the file gave none, so every token is refused */
 	struct auth *auth;
-	/* The worker's subscriber thread, for /healthz's lease (DESIGN
-	 * §13); NULL when none runs (no Redis, or the master). */
+	/* The worker's subscriber thread, for /healthz's lease and the
+	 * site's clock (DESIGN §13); NULL when none runs (no Redis, or the
+	 * master). */
 	const struct sub *sub;
 	/* The preview links' key; NULL: previews are off (no key file set,
 	 * /preview/ is 404). preview_ok 0: the file gave no key, so every
@@ -103,7 +104,16 @@ void app_release(struct app *app);
 enum quire_err app_confirm(struct app *app, time_t now);
 
 /*
- * Rebuilds the site index when a scheduled post has come due at now.
+ * The site's time, which scheduled posts come due by: Redis's clock in
+ * full mode (sub_site_time), this host's without a subscriber.
+ */
+time_t app_now(const struct app *app);
+
+/*
+ * Rebuilds the site index when a scheduled post has come due at now,
+ * or when now is before the time the index was built at (the site's
+ * clock is behind the one that built it, e.g. the master's own before
+ * the worker measured Redis's: a post it showed may not be due yet).
  * Returns 1 if the site changed (the caller drops its L1), 0 if not.
  */
 int app_refresh_schedule(struct app *app, time_t now);

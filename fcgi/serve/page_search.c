@@ -210,7 +210,7 @@ static int run(const struct request *req, const struct search_query *q,
 				 "in a moment.") == QUIRE_OK ? 503 : 500;
 	}
 	rc = search_run(req->app->search, q, (page - 1) * SEARCH_PER_PAGE,
-			SEARCH_PER_PAGE, time(NULL), &r);
+			SEARCH_PER_PAGE, app_now(req->app), &r);
 	gate_leave();
 	if (rc == QUIRE_ETIMEOUT)
 		return tvars_set(v, "unavailable", "Search is warming up: "

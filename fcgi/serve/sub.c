@@ -335,13 +335,38 @@ static void reload_owed_try(struct sub *s, struct tiers *t, double *last)
 	reload_all(s, t);
 }
 
+enum quire_err sub_measure_clock(struct sub *s, struct tiers *t)
+{
+	long long offset;
+	enum quire_err rc = tiers_clock_offset(t, &offset);
+
+	if (rc != QUIRE_OK)
+		return rc;
+	atomic_store(&s->clock_offset_ms, offset);
+	atomic_store(&s->clock_known, 1);
+	return QUIRE_OK;
+}
+
+time_t sub_site_time(const struct sub *s)
+{
+	long long ms;
+
+	if (!s || !s->running || !atomic_load(&s->clock_known))
+		return time(NULL);
+	ms = (long long)quire_now_ms() + atomic_load(&s->clock_offset_ms);
+	/* floor: a date is due from its first millisecond on */
+	return (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+}
+
 static void *sub_main(void *arg)
 {
 	struct sub *s = arg;
 	struct tiers *t = tiers_new(s->cfg);
 	struct tier_redis *r = NULL;
 	char err[256], *msg;
-	time_t last_check = 0, last_beat = 0, now;
+	/* quire_now_ms, monotonic: a host's clock stepped back would
+	 * stop the beats and the comparisons until it caught up */
+	double last_check = 0, last_beat = 0, now;
 	double last_reload_try = 0;
 	long backoff = 0;
 	int lost = 0;
@@ -381,9 +406,11 @@ static void *sub_main(void *arg)
 			if (lost)
 				tiers_redis_drop(t);
 			lost = 0;
+			/* first: the acknowledgement below is stamped by it */
+			(void)sub_measure_clock(s, t);
 			if (check_generation(s, t, 1))
 				confirm(s);
-			last_check = last_beat = time(NULL);
+			last_check = last_beat = quire_now_ms();
 		}
 		msg = NULL;
 		rc = tier_redis_wait(r, SUB_WAIT_MS, &msg);
@@ -418,12 +445,14 @@ static void *sub_main(void *arg)
 				s->edge_acked = s->applied;
 			}
 		}
-		now = time(NULL);
-		if (now - last_check >= SUB_CHECK_EVERY_S) {
+		now = quire_now_ms();
+		if (now - last_check >= SUB_CHECK_EVERY_S * 1000.0) {
+			(void)sub_measure_clock(s, t);
 			if (check_generation(s, t, 0))
 				confirm(s);
 			last_check = last_beat = now;
-		} else if (now - last_beat >= SUB_BEAT_EVERY_S) {
+		} else if (now - last_beat >= SUB_BEAT_EVERY_S * 1000.0) {
+			(void)sub_measure_clock(s, t);
 			tiers_beat(t, s->worker_id, sub_ack_gen(s));
 			last_beat = now;
 		}
@@ -449,6 +478,8 @@ enum quire_err sub_start(struct sub *s, const struct config *cfg,
 	s->reload_owed = owed;
 	atomic_init(&s->epoch, 0);
 	atomic_init(&s->stop, 0);
+	atomic_init(&s->clock_offset_ms, 0);
+	atomic_init(&s->clock_known, 0);
 	/* Loaded from the tiers just now: the lease starts here. */
 	atomic_init(&s->confirmed_ms, quire_now_ms());
 	if (gethostname(host, sizeof(host)) != 0)

@@ -256,7 +256,7 @@ static int handle(FCGX_Request *fr, struct app *app, struct cache *l1,
 	if (app->tiers)
 		(void)tiers_take_fetched_from(app->tiers); /* this miss's alone */
 
-	if (app_site_ready(app, time(NULL)) != QUIRE_OK) {
+	if (app_site_ready(app, app_now(app)) != QUIRE_OK) {
 		worker_io_send_plain(fr, 503, is_head, NULL);
 		worker_io_close(fr);
 		_exit(1); /* the master starts a fresh worker from the tiers */
@@ -353,7 +353,7 @@ static void apply_update(struct app *app, struct cache *l1, struct sub_update *u
 	edge_touch(app->edge, &t);
 	touch_end(&t);
 	page_search_forget();
-	if (app_apply(app, u, time(NULL)) != QUIRE_OK) {
+	if (app_apply(app, u, app_now(app)) != QUIRE_OK) {
 		log_msg(LOG_LEVEL_ERROR, "invalidate",
 			"cannot apply generation %lld; restarting", u->generation);
 		_exit(1);
@@ -521,7 +521,7 @@ static void confirm_again(struct app *app, double *at)
 		return;
 	*at = quire_now_ms() + 1000;
 	tiers_try_now(app->tiers);
-	if (app_confirm(app, time(NULL)) == QUIRE_ENOMEM) {
+	if (app_confirm(app, app_now(app)) == QUIRE_ENOMEM) {
 		log_msg(LOG_LEVEL_ERROR, "worker", "out of memory loading the site");
 		_exit(1); /* the master starts a fresh worker */
 	}
@@ -633,7 +633,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	/* The master's copy of the site may be long behind the tiers (its
 	 * last load): compared, and loaded again, before the first request.
 	 * With no tier answering, app->unsure until one does. */
-	if (app_confirm(app, time(NULL)) == QUIRE_ENOMEM) {
+	if (app_confirm(app, app_now(app)) == QUIRE_ENOMEM) {
 		log_msg(LOG_LEVEL_ERROR, "worker", "out of memory loading the site");
 		free(req);
 		free(wr);
@@ -659,6 +659,12 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		else
 			log_msg(LOG_LEVEL_ERROR, "worker", "cannot start the subscriber thread");
 	}
+	/* Scheduled posts come due by Redis's clock, not this host's
+	 * (DESIGN §13, "Clock skew"): read it before the first request. */
+	if (app->sub && app->tiers &&
+	    sub_measure_clock(&sub, app->tiers) != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "clock", "cannot read Redis's clock yet: "
+			"scheduled posts are due by this host's until it can");
 	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu generation=%lld "
 		"ready_ms=%.1f", app->cfg->cache_bytes / (1024 * 1024),
 		app->generation, quire_now_ms() - born);
@@ -684,7 +690,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		if (app->unsure && !sub.running)
 			confirm_again(app, &confirm_at);
 		apply_own(app, &l1, wr, floor);
-		if (app_refresh_schedule(app, time(NULL))) {
+		if (app_refresh_schedule(app, app_now(app))) {
 			cache_clear(&l1);
 			page_search_forget();
 			edge_owe_everything(app->edge);

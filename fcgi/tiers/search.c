@@ -72,7 +72,7 @@ enum quire_err search_run(struct search *s, const struct search_query *q,
 	pg = s->tiers ? tiers_pg(s->tiers) : NULL;
 	if (!pg)
 		return QUIRE_EIO;
-	rc = tier_pg_search(pg, q->text, offset, limit, out);
+	rc = tier_pg_search(pg, q->text, offset, limit, (long long)now, out);
 	if (rc == QUIRE_EIO)
 		tiers_pg_failed(s->tiers);
 	return rc;

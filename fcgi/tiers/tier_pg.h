@@ -261,14 +261,16 @@ struct search_results;
 /*
  * Full-text search (tier_pg_search.c): posts whose tsvector matches
  * websearch_to_tsquery(query) under the site's text search
- * configuration, not drafts, not dated after now(), ranked by
- * ts_rank_cd (the newest SEARCH_MAX_CANDIDATES matches), at most limit
- * from offset on, each with a ts_headline snippet of the text of its
- * body's first 2,048 characters, marked as search.h says. QUIRE_OK or
+ * configuration, not drafts, not dated after now (seconds since the
+ * epoch: the site's clock, which the worker's index is built by, not
+ * PostgreSQL's: DESIGN §13, "Clock skew"), ranked by ts_rank_cd (the
+ * newest SEARCH_MAX_CANDIDATES matches), at most limit from offset on,
+ * each with a ts_headline snippet of the text of its body's first 2,048
+ * characters, marked as search.h says. QUIRE_OK or
  * QUIRE_EIO. Caller frees out with search_results_free().
  */
 enum quire_err tier_pg_search(struct tier_pg *pg, const char *query,
-			      size_t offset, size_t limit,
+			      size_t offset, size_t limit, long long now,
 			      struct search_results *out);
 /* The text search configuration for a site language ("en", "fr-CA"):
  * english, french, german... of PostgreSQL's own, else simple. */

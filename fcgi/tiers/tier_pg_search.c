@@ -41,7 +41,7 @@ static const char search_sql[] =
 	" m AS (SELECT p.slug, p.date"
 	"  FROM posts p, q"
 	"  WHERE p.search @@ q.tq AND p.kind = 'post' AND NOT p.draft"
-	"  AND (p.date IS NULL OR p.date <= now())"
+	"  AND (p.date IS NULL OR p.date <= to_timestamp($4::bigint))"
 	"  ORDER BY p.date DESC NULLS LAST"
 	"  LIMIT " PG_NUM(SEARCH_MAX_CANDIDATES) "),"
 	" h AS (SELECT m.slug, r.title, m.date,"
@@ -77,11 +77,11 @@ static enum quire_err hit_from_row(const PGresult *res, int row,
 }
 
 enum quire_err tier_pg_search(struct tier_pg *pg, const char *query,
-			      size_t offset, size_t limit,
+			      size_t offset, size_t limit, long long now,
 			      struct search_results *out)
 {
-	char off[24], lim[24];
-	const char *values[3];
+	char off[24], lim[24], at[24];
+	const char *values[4];
 	long long total = 0;
 	PGresult *res;
 	enum quire_err rc;
@@ -96,7 +96,9 @@ enum quire_err tier_pg_search(struct tier_pg *pg, const char *query,
 	values[0] = query;
 	values[1] = lim;
 	values[2] = off;
-	res = PQexecParams(pg->conn, search_sql, 3, NULL, values, NULL, NULL, 0);
+	snprintf(at, sizeof(at), "%lld", now);
+	values[3] = at;
+	res = PQexecParams(pg->conn, search_sql, 4, NULL, values, NULL, NULL, 0);
 	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		pg_fail(pg, "search", res);
 		if (PQstatus(pg->conn) == CONNECTION_BAD)

@@ -48,6 +48,26 @@ int tier_redis_broken(const struct tier_redis *r);
 enum quire_err tier_redis_generation(struct tier_redis *r,
 				     long long *generation);
 
+/* Redis's clock (TIME), in milliseconds since the epoch: the site's
+ * clock in full mode (DESIGN §13, "Clock skew"). QUIRE_OK, QUIRE_EIO
+ * or QUIRE_EPARSE. */
+enum quire_err tier_redis_time(struct tier_redis *r, long long *ms);
+/*
+ * Redis's clock less this host's monotonic clock (quire_now_ms), in ms:
+ * Redis's time is then quire_now_ms() + the offset, whatever this
+ * host's wall clock says or is stepped to. Measured over one round trip
+ * (off by half of it at most) and kept on r for tier_redis_site_seconds. A round trip longer than
+ * TIER_REDIS_CLOCK_RTT_MAX_MS measures nothing: QUIRE_ETIMEOUT. Else
+ * QUIRE_OK, QUIRE_EIO or QUIRE_EPARSE.
+ */
+#define TIER_REDIS_CLOCK_RTT_MAX_MS 200
+enum quire_err tier_redis_clock_offset(struct tier_redis *r,
+				       long long *offset_ms);
+/* Seconds since the epoch by Redis's clock: the monotonic clock moved
+ * by the offset last measured on r (measured first if never; this
+ * host's wall clock if that fails). */
+long long tier_redis_site_seconds(struct tier_redis *r);
+
 /*
  * Writes the records (post keys and index entries) and deletes the
  * slugs in deletes (post keys and index entries) in one MULTI/EXEC,

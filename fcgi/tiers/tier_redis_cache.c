@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -156,6 +157,70 @@ enum quire_err tier_redis_generation(struct tier_redis *r,
 		rc = QUIRE_OK;
 	freeReplyObject(rep);
 	return rc;
+}
+
+enum quire_err tier_redis_time(struct tier_redis *r, long long *ms)
+{
+	const char *argv[1];
+	size_t argvlen[1];
+	struct redis_cmd c = { argv, argvlen, 0, 1 };
+	redisReply *rep;
+	long long sec, usec;
+	enum quire_err rc = QUIRE_OK;
+
+	redis_cmd_adds(&c, "TIME");
+	rep = redis_command(r, &c);
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+	    rep->element[0]->type != REDIS_REPLY_STRING ||
+	    rep->element[1]->type != REDIS_REPLY_STRING)
+		rc = redis_fail_reply(r, rep, "time");
+	else if (tier_redis_codec_ll_parse(rep->element[0]->str,
+					   rep->element[0]->len, &sec) != QUIRE_OK ||
+		 tier_redis_codec_ll_parse(rep->element[1]->str,
+					   rep->element[1]->len, &usec) != QUIRE_OK ||
+		 sec < 0 || usec < 0 || usec >= 1000000) {
+		redis_set_err(r, "malformed time");
+		rc = QUIRE_EPARSE;
+	} else
+		*ms = sec * 1000 + usec / 1000;
+	freeReplyObject(rep);
+	return rc;
+}
+
+enum quire_err tier_redis_clock_offset(struct tier_redis *r,
+				       long long *offset_ms)
+{
+	double before, after;
+	long long theirs;
+	enum quire_err rc;
+
+	before = quire_now_ms();
+	if ((rc = tier_redis_time(r, &theirs)) != QUIRE_OK)
+		return rc;
+	after = quire_now_ms();
+	/* Redis read its clock somewhere in the round trip: its middle is
+	 * off by half of it at most; one slower than the bound measures
+	 * nothing worth keeping. Against the monotonic clock, not this
+	 * host's wall clock: a step of that (NTP, an operator) then moves
+	 * nothing until the next measure, and nothing after it either. */
+	if (after - before > TIER_REDIS_CLOCK_RTT_MAX_MS)
+		return QUIRE_ETIMEOUT;
+	*offset_ms = theirs - (long long)(before + (after - before) / 2);
+	r->clock_offset_ms = *offset_ms;
+	r->clock_known = 1;
+	return QUIRE_OK;
+}
+
+long long tier_redis_site_seconds(struct tier_redis *r)
+{
+	long long offset, ms;
+
+	if (!r->clock_known && tier_redis_clock_offset(r, &offset) != QUIRE_OK)
+		return (long long)time(NULL);
+	ms = (long long)quire_now_ms() + r->clock_offset_ms;
+	return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 }
 
 /* HMGET KEY fields... in the order of enum tier_redis_field. */

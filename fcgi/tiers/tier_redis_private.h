@@ -37,6 +37,11 @@ struct tier_redis {
 	char *index_sha;         /* the same, for the index's */
 	char *refresh_sha;       /* the same, for a rewrite's */
 	char err[256];
+	/* Redis's clock less this host's monotonic one, in ms, as last
+	 * measured on this connection (tier_redis_clock_offset);
+	 * clock_known 0: never. */
+	long long clock_offset_ms;
+	int clock_known;
 	/* Messages that came while tier_redis_sub_ping waited for its pong,
 	 * oldest first; tier_redis_wait returns them before reading. */
 	char **queue;

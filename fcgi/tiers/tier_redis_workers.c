@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -76,10 +75,11 @@ enum quire_err tier_redis_ack(struct tier_redis *r, const char *worker_id,
 		return QUIRE_EINVAL;
 	if (tier_redis_broken(r) || r->subscribed)
 		return QUIRE_EIO;
-	/* Local time: the hosts are expected to keep their clocks by NTP;
-	 * max_age in tier_redis_workers is seconds, not milliseconds. */
+	/* Redis's time, not this host's: the entry is judged by it
+	 * (tier_redis_workers), from any host whatever its clock says
+	 * (DESIGN §13, "Clock skew"); seconds, as max_age is. */
 	snprintf(val, sizeof(val), "%lld %lld", generation,
-		 (long long)time(NULL));
+		 tier_redis_site_seconds(r));
 	snprintf(gen, sizeof(gen), "%lld", generation);
 	redis_cmd_adds(&c, "HSET");
 	redis_cmd_add(&c, key, redis_key_fixed(r, "workers", key));
@@ -186,12 +186,16 @@ enum quire_err tier_redis_workers(struct tier_redis *r, long long max_age,
 	struct tier_redis_worker *v = NULL;
 	unsigned char *stale = NULL;
 	redisReply *rep;
-	long long now = (long long)time(NULL);
+	long long now;
 	size_t i, count = 0, n_stale = 0;
 	enum quire_err rc;
 
 	*out = NULL;
 	*n = 0;
+	/* Redis's clock, which every beat is stamped by (tier_redis_ack) */
+	if ((rc = tier_redis_time(r, &now)) != QUIRE_OK)
+		return rc;
+	now /= 1000;
 	redis_cmd_adds(&c, "HGETALL");
 	redis_cmd_add(&c, key, redis_key_fixed(r, "workers", key));
 	rep = redis_command(r, &c);

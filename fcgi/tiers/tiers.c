@@ -665,6 +665,13 @@ enum quire_err tiers_generation(struct tiers *t, long long *generation)
 	return QUIRE_OK;
 }
 
+enum quire_err tiers_clock_offset(struct tiers *t, long long *offset_ms)
+{
+	struct tier_redis *r = redis(t);
+
+	return r ? tier_redis_clock_offset(r, offset_ms) : QUIRE_EIO;
+}
+
 enum quire_err tiers_generation_truth(struct tiers *t, long long *generation)
 {
 	struct tier_pg *p = pg(t);

@@ -94,6 +94,16 @@ enum quire_err tiers_load(struct tiers *t, struct content **out,
 enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 				size_t n, struct record ***out);
 
+/*
+ * The site's clock, Redis's (TIME), less this host's monotonic clock
+ * (quire_now_ms), in ms, measured over one round trip: off by half of
+ * it at most, and one too long is refused (QUIRE_ETIMEOUT:
+ * tier_redis_clock_offset). QUIRE_OK, or QUIRE_EIO (no Redis, or it
+ * failed). The offset is kept on the connection too, which stamps the
+ * registry's beats by it. DESIGN §13, "Clock skew".
+ */
+enum quire_err tiers_clock_offset(struct tiers *t, long long *offset_ms);
+
 /* The generation: Redis's, else PostgreSQL's. QUIRE_OK or QUIRE_EIO. */
 enum quire_err tiers_generation(struct tiers *t, long long *generation);
 /* PostgreSQL's generation alone, the truth (Redis's key may be behind

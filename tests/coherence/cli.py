@@ -32,7 +32,7 @@ import checks
 import faults
 import history
 import planted
-from stack import Binaries, Stack, wait_until
+from stack import Binaries, Stack, faketime_lib, wait_until
 from workload import Workload, calm_periods
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -124,6 +124,11 @@ def run(a):
     os.makedirs(out, exist_ok=True)
     h = history.History(os.path.join(out, "history.jsonl"))
     stack = Stack(bins, out, a.workers, log, edge=a.edge)
+    if any(n in faults.OPT_IN for n in names):
+        stack.faketime = faketime_lib()
+        if not stack.faketime:
+            log("SKIP: clock-skew needs libfaketime (apt-get install faketime)")
+            return 77
     plan = faults.schedule(seed, a.seconds, names, QUIET_S)
     calm = calm_periods(seed, a.seconds, plan)
     h.record(h.begin("main", "meta"), seed=seed, seconds=a.seconds, workers=a.workers,
@@ -217,6 +222,7 @@ def main(argv=None):
     a = parse(sys.argv[1:] if argv is None else argv)
     if a.list:
         print("faults: " + ", ".join(sorted(faults.FAULTS)))
+        print("when named: " + ", ".join(sorted(faults.OPT_IN)))
         print("not yet: " + ", ".join(faults.LATER))
         print("planted: " + ", ".join(planted.names()))
         return 0

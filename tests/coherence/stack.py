@@ -103,6 +103,13 @@ class Binaries:
         return out
 
 
+def faketime_lib():
+    """libfaketime's preload library, or None."""
+    found = glob.glob("/usr/lib/*/faketime/libfaketime.so.1") + \
+        glob.glob("/usr/lib/faketime/libfaketime.so.1")
+    return found[0] if found else None
+
+
 class Stack:
     """One stack under dir. start() brings it up; stop() ends every
     process it started, by PID. The attributes name the pieces the
@@ -133,6 +140,8 @@ class Stack:
         self.pg_pid = self.redis_pid = self.master = self.nginx = None
         self.deployer = None
         self.env = None
+        self.faketime = None    # libfaketime's path: the pool's clock moves
+        self.clock_file = os.path.join(dir, "faketime")
 
     # ------------------------------------------------------------- helpers
 
@@ -281,6 +290,18 @@ class Stack:
                 shutil.chown(self.edge_keys, "www-data", "www-data")
             env.update({"QUIRE_EDGE_PURGE": self.edge_sock,
                         "QUIRE_EDGE_KEYS": self.edge_keys})
+        if self.faketime:
+            # The pool's clock, off by what clock_file says (set_clock);
+            # the monotonic clock stays true, as a host's does when NTP
+            # or an operator steps its wall clock.
+            if not os.path.exists(self.clock_file):
+                self.set_clock("+0")
+            env.update({
+                "LD_PRELOAD": self.faketime,
+                "FAKETIME_TIMESTAMP_FILE": self.clock_file,
+                "FAKETIME_CACHE_DURATION": "1",
+                "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            })
         owner = ["-U", "www-data", "-G", "www-data"] if os.geteuid() == 0 else []
         self.master = self._spawn("quire", [
             "spawn-fcgi", "-n", "-s", self.sock, "-M", "0660"] + owner +
@@ -289,6 +310,13 @@ class Stack:
             f.write("%d\n" % self.master)
         if not wait_until(lambda: os.path.exists(self.sock) or not alive(self.master), 10):
             raise RuntimeError("quire did not make its socket (quire.log)")
+
+    def set_clock(self, offset):
+        """The pool's clock offset, libfaketime's "+30s" / "-20s"."""
+        tmp = self.clock_file + ".new"
+        with open(tmp, "w") as f:
+            f.write(offset + "\n")
+        os.replace(tmp, self.clock_file)
 
     def start_nginx(self):
         conf = os.path.join(self.dir, "nginx.conf")

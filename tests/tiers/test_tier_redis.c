@@ -483,6 +483,24 @@ static void test_workers(void)
 	tier_redis_close(r);
 }
 
+/* Redis's clock, the site's (DESIGN §13 "Clock skew"): on this host,
+ * the same as this host's within a second; the offset (to the
+ * monotonic clock) kept on the connection stamps the registry. */
+static void test_clock(void)
+{
+	struct tier_redis *r = connect_or_die(url, prefix, 2000);
+	long long ms = 0, offset = 1LL << 40, now = (long long)time(NULL);
+
+	CHECK(tier_redis_time(r, &ms) == QUIRE_OK);
+	CHECK(ms / 1000 >= now - 1 && ms / 1000 <= now + 1);
+	CHECK(tier_redis_clock_offset(r, &offset) == QUIRE_OK);
+	CHECK(llabs((long long)quire_now_ms() + offset - ms) < 1000);
+	now = tier_redis_site_seconds(r);
+	CHECK(now >= (long long)time(NULL) - 1 && now <= (long long)time(NULL) + 1);
+	CHECK(!tier_redis_broken(r));
+	tier_redis_close(r);
+}
+
 /* An acknowledgement is published too, for whoever waits on the acks
  * channel (tiers_wait_acks), and only on the channels quire names. */
 static void test_ack_published(void)
@@ -692,6 +710,7 @@ int main(void)
 	test_connect();
 	test_store_fetch();
 	test_pubsub();
+	test_clock();
 	test_workers();
 	test_ack_published();
 	test_store_refused();
