@@ -640,8 +640,9 @@ static struct wscratch *scratch_new(size_t n)
 	return w;
 }
 
-enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
-			     size_t n, long long *generation)
+/* The batch of n ops in one transaction (tier_pg_write). */
+static enum quire_err write_batch(struct tier_pg *pg, struct tier_pg_op *ops,
+				  size_t n, long long *generation)
 {
 	struct wscratch *w;
 	struct wparams *p;
@@ -789,4 +790,27 @@ enum quire_err tier_pg_delete(struct tier_pg *pg, const char *slug,
 			      long long expect_revision, long long *generation)
 {
 	return write_one(pg, slug, NULL, expect_revision, NULL, generation);
+}
+
+enum quire_err tier_pg_write(struct tier_pg *pg, struct tier_pg_op *ops,
+			     size_t n, long long *generation)
+{
+	long long g = 0;
+	enum quire_err rc = write_batch(pg, ops, n, generation);
+
+	/*
+	 * A write alone refused as a case twin may instead have raced a
+	 * write of the very same slug: PostgreSQL checks ON CONFLICT's
+	 * arbiter (the slug) before it inserts, and the other unique index,
+	 * on lower(slug), then waits for the racing insert and refuses once
+	 * it commits. Run again, the statement finds that row by its slug
+	 * and decides by it (a conflict, or an update); refused again, the
+	 * twin is real.
+	 */
+	if (rc == QUIRE_OK && n == 1 && ops[0].rc == QUIRE_ECASE) {
+		rc = write_batch(pg, ops, 1, &g);
+		if (g > *generation)
+			*generation = g;
+	}
+	return rc;
 }

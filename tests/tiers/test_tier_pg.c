@@ -1059,6 +1059,25 @@ static void race_put(const char *slug, const char *source,
 	}
 }
 
+/* At one instant two creates of one slug can both pass ON CONFLICT's
+ * check; the lower(slug) index then refused the second as a case twin,
+ * an error where a conflict is the answer. Raced again and again. */
+static void test_create_races(void)
+{
+	struct precond absent;
+	char slug[32];
+	int k, ok, conflict, other;
+
+	CHECK(precond_from_expect(0, &absent) == QUIRE_OK);
+	for (k = 0; k < 12; k++) {
+		snprintf(slug, sizeof(slug), "raced-again-%d", k);
+		race_put(slug, src_w1, &absent, &ok, &conflict, &other);
+		CHECK(ok == 1);
+		CHECK(conflict == RACE - 1);
+		CHECK(other == 0);
+	}
+}
+
 /* Concurrent writers of one slug: no lost update, no double create. */
 static void test_put_race(struct tier_pg *pg)
 {
@@ -1783,6 +1802,7 @@ int main(void)
 	test_list(pg);
 	test_sync_commit();
 	test_reconnect(pg);
+	test_create_races(); /* last: it adds posts */
 	tier_pg_close(pg);
 	PQfinish(admin);
 	return check_done("test_tier_pg");
