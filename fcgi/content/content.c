@@ -307,6 +307,8 @@ enum quire_err content_summary(struct post *p,
 				const struct content_options *opt)
 {
 	char base[PERMALINK_MAX_URL + 1];
+	char prefix[sizeof(MARKDOWN_SUMMARY_PREFIX) + QUIRE_MAX_SLUG];
+	const char *slug;
 	struct parse_error e;
 	enum quire_err rc;
 
@@ -320,8 +322,15 @@ enum quire_err content_summary(struct post *p,
 			       opt ? opt->posts_pattern : NULL, base,
 			       sizeof(base)) != QUIRE_OK)
 		return QUIRE_OK; /* content_parse_file refused it already */
+	/* the slug served in the footnote ids: many summaries share a
+	 * list page, a renamed post's beside the one that kept its slug */
+	slug = opt && opt->files_slug ? opt->files_slug : p->slug;
+	if (!slug || snprintf(prefix, sizeof(prefix), "%s%s",
+			      MARKDOWN_SUMMARY_PREFIX,
+			      slug) >= (int)sizeof(prefix))
+		return QUIRE_OK; /* no summary: the list shows the description */
 	rc = markdown_summary(p->source + p->body_offset,
-			      p->source_len - p->body_offset,
+			      p->source_len - p->body_offset, prefix,
 			      content_is_bundle(p) ? base : NULL,
 			      &p->summary_html);
 	/* a summary is a nicety: a render error leaves the description */
@@ -893,8 +902,11 @@ static enum quire_err rebase_renamed(struct post *p,
 	struct post *q;
 	enum quire_err rc;
 
-	if (!p->wanted_slug || !content_is_bundle(p) || !p->source)
+	if (!p->wanted_slug || !p->source)
 		return QUIRE_OK;
+	/* its summary's footnote ids under the slug it has now */
+	if (!content_is_bundle(p))
+		return content_summary(p, opt);
 	rc = content_reparse_as(p->path, p->kind, p->source, p->source_len,
 				opt, p->slug, &q);
 	if (rc != QUIRE_OK || !q)

@@ -141,7 +141,9 @@ enum quire_err content_resolve_image(struct post *p);
  * Makes p->summary_html from its Markdown body (markdown_summary: before
  * <!--more-->, else the first paragraph), a bundle's relative URLs under
  * its folder as its body's (opt's files_slug and posts_pattern, opt
- * NULL: the defaults); none for an HTML body. Called
+ * NULL: the defaults); its footnote ids under MARKDOWN_SUMMARY_PREFIX
+ * and the slug (opt's files_slug, else p's), so that the summaries on
+ * one list page never share an id; none for an HTML body. Called
  * when a file is parsed (content_parse_file); record_to_post takes the
  * one the record carries (DESIGN §3, Summaries). A render
  * error leaves none (the description is shown). QUIRE_OK or

@@ -1180,13 +1180,14 @@ static size_t block_ends(const char *md, size_t len, size_t *ends,
 
 /* md[0, len) rendered for a summary: *html NULL when it is empty. */
 static enum quire_err render_summary(const char *md, size_t len,
-				     const char *base, char **html)
+				     const char *id_prefix, const char *base,
+				     char **html)
 {
 	struct markdown_out out;
 	enum quire_err rc;
 
 	*html = NULL;
-	rc = markdown_render_at(md, len, 0, "summary-", base, &out, NULL);
+	rc = markdown_render_at(md, len, 0, id_prefix, base, &out, NULL);
 	if (rc != QUIRE_OK)
 		return rc;
 	free(out.toc_html);
@@ -1207,7 +1208,8 @@ static enum quire_err render_summary(const char *md, size_t len,
  * first alone is too long.
  */
 static enum quire_err summary_cut(const char *md, size_t len,
-				  const char *base, char **html)
+				  const char *id_prefix, const char *base,
+				  char **html)
 {
 	size_t ends[QUIRE_SUMMARY_MAX_BLOCKS];
 	size_t nb, lo = 0, hi, mid;
@@ -1221,7 +1223,7 @@ static enum quire_err summary_cut(const char *md, size_t len,
 		;
 	while (lo < hi) { /* lo blocks fit; hi + 1 do not */
 		mid = lo + (hi - lo + 1) / 2;
-		rc = render_summary(md, ends[mid - 1], base, &h);
+		rc = render_summary(md, ends[mid - 1], id_prefix, base, &h);
 		if (rc != QUIRE_OK)
 			return rc;
 		if (h && strlen(h) <= QUIRE_MAX_SUMMARY) {
@@ -1237,7 +1239,8 @@ static enum quire_err summary_cut(const char *md, size_t len,
 	return QUIRE_OK;
 }
 
-enum quire_err markdown_summary(const char *md, size_t len, const char *base,
+enum quire_err markdown_summary(const char *md, size_t len,
+				const char *id_prefix, const char *base,
 				char **html)
 {
 	const size_t scan = 4 * QUIRE_MAX_SUMMARY_MARKDOWN;
@@ -1254,13 +1257,14 @@ enum quire_err markdown_summary(const char *md, size_t len, const char *base,
 		return QUIRE_OK;
 	/* the common case: short enough as it is, one render */
 	if (end - start <= QUIRE_MAX_SUMMARY_MARKDOWN) {
-		rc = render_summary(md + start, end - start, base, html);
+		rc = render_summary(md + start, end - start, id_prefix, base,
+				    html);
 		if (rc != QUIRE_OK || !*html || strlen(*html) <= QUIRE_MAX_SUMMARY)
 			return rc;
 		free(*html);
 		*html = NULL;
 	}
-	return summary_cut(md + start, end - start, base, html);
+	return summary_cut(md + start, end - start, id_prefix, base, html);
 }
 
 void markdown_out_release(struct markdown_out *out)

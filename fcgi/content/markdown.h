@@ -56,6 +56,11 @@ int markdown_url_relative(const char *url);
 
 void markdown_out_release(struct markdown_out *out);
 
+/* What goes before the slug in a summary's footnote ids, so that they
+ * differ from the post's own ("SLUG-fn-1" there, "summary-SLUG-fn-1"
+ * on lists). */
+#define MARKDOWN_SUMMARY_PREFIX "summary-"
+
 /* The mark that ends a post's summary where the author wants it. */
 #define MARKDOWN_MORE "<!--more-->"
 
@@ -73,9 +78,12 @@ void markdown_out_release(struct markdown_out *out);
  * or when the first block alone is over the bounds (the list shows the
  * description then). Only the first 4 * QUIRE_MAX_SUMMARY_MARKDOWN
  * bytes are searched for a paragraph; never rendered in a child.
+ * id_prefix as markdown_render's: summaries share list pages, so each
+ * needs its own (MARKDOWN_SUMMARY_PREFIX and the slug).
  * QUIRE_OK, QUIRE_ENOMEM or markdown_render's errors; caller frees.
  */
-enum quire_err markdown_summary(const char *md, size_t len, const char *base,
+enum quire_err markdown_summary(const char *md, size_t len,
+				const char *id_prefix, const char *base,
 				char **html);
 
 /*

@@ -604,6 +604,35 @@ PY
 	fi
 }
 
+# check_unique_ids FILE WHAT: no id="" value occurs twice in the HTML
+# FILE (a repeated id is invalid, and a link to it jumps to the first).
+check_unique_ids() {
+	local out
+	if out=$("$T_PY" - "$1" <<'PY' 2>&1
+import collections, html.parser, sys
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = collections.Counter()
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k == "id":
+                self.ids[v] += 1
+p = P()
+p.feed(open(sys.argv[1], encoding="utf-8").read())
+dup = sorted(i for i, n in p.ids.items() if n > 1)
+if dup:
+    print("repeated: " + " ".join(dup))
+    sys.exit(1)
+print("%d ids" % len(p.ids))
+PY
+	); then
+		ok "$2 has no repeated id ($out)"
+	else
+		fail "$2: $out"
+	fi
+}
+
 # head_body_bytes PATH: sends a raw HTTP/1.0 HEAD for PATH and prints how
 # many bytes came after the header block (curl -I cannot tell).
 head_body_bytes() {

@@ -80,7 +80,7 @@ static void test_boxes(void)
 	CHECK(render("Just *text*.\n", 0, NULL) == QUIRE_OK);
 	CHECK(strstr(out.html, "scroll") == NULL);
 	/* a summary's table is boxed as the body's */
-	CHECK(markdown_summary(md, strlen(md), NULL, &html) == QUIRE_OK);
+	CHECK(markdown_summary(md, strlen(md), NULL, NULL, &html) == QUIRE_OK);
 	CHECK(html && strncmp(html, BOX("Table", "1") "<table>",
 			      sizeof(BOX("Table", "1") "<table>") - 1) == 0);
 	free(html);
@@ -910,7 +910,7 @@ static void summary_is(const char *md, const char *want)
 {
 	char *html = NULL;
 
-	CHECK(markdown_summary(md, strlen(md), NULL, &html) == QUIRE_OK);
+	CHECK(markdown_summary(md, strlen(md), NULL, NULL, &html) == QUIRE_OK);
 	if (!want) {
 		CHECK(html == NULL);
 		if (html)
@@ -936,7 +936,7 @@ static void test_summary_bound(void)
 				      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 				      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 	snprintf(md + n, sizeof(md) - n, "<!--more-->\nrest\n");
-	CHECK(markdown_summary(md, strlen(md), NULL, &html) == QUIRE_OK);
+	CHECK(markdown_summary(md, strlen(md), NULL, NULL, &html) == QUIRE_OK);
 	CHECK(html != NULL);
 	if (html) {
 		size_t hl = strlen(html);
@@ -954,7 +954,7 @@ static void test_summary_bound(void)
 	for (i = 0; i < 1000; i++)
 		md[n++] = '<';
 	n += (size_t)snprintf(md + n, sizeof(md) - n, "\n\n<!--more-->\n");
-	CHECK(markdown_summary(md, n, NULL, &html) == QUIRE_OK);
+	CHECK(markdown_summary(md, n, NULL, NULL, &html) == QUIRE_OK);
 	CHECK(html == NULL);
 	free(html);
 }
@@ -977,9 +977,16 @@ static void test_summary(void)
 	summary_is("<!--more-->\nrest\n", NULL);
 	summary_is("Last paragraph, no newline", "<p>Last paragraph, no newline</p>\n");
 	/* a relative image under the bundle's base */
-	CHECK(markdown_summary("![d](d.svg) text\n", 17, "/posts/b/", &html) ==
+	CHECK(markdown_summary("![d](d.svg) text\n", 17, NULL, "/posts/b/", &html) ==
 	      QUIRE_OK);
 	CHECK(html && strstr(html, "src=\"/posts/b/d.svg\""));
+	free(html);
+	/* footnote ids under the prefix given: each summary its own */
+	CHECK(markdown_summary("A[^1].\n\n[^1]: note\n\n<!--more-->\n", 32,
+			       "summary-b", NULL, &html) == QUIRE_OK);
+	CHECK(html && strstr(html, "id=\"summary-b-fn-1\"") &&
+	      strstr(html, "href=\"#summary-b-fn-1\"") &&
+	      !strstr(html, "\"fn-1\""));
 	free(html);
 	/* a first paragraph longer than the bound: none */
 	memset(big, 'a', sizeof(big) - 1);
