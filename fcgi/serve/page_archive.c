@@ -67,6 +67,8 @@ static int paged(const struct request *req, struct response *resp,
 	    (feed_url && set_json_feed(v, feed_url) != QUIRE_OK) ||
 	    tvars_setf(v, "page", "%zu", page) != QUIRE_OK ||
 	    tvars_setf(v, "pages", "%zu", pages) != QUIRE_OK ||
+	    /* one page needs no pager ("Page 1 of 1") */
+	    tvars_set_bool(v, "paged", pages > 1) != QUIRE_OK ||
 	    (profile && view_author_profile(v, profile) != QUIRE_OK))
 		goto out;
 	if (page > 2 && tvars_setf(v, "prev_url", "%s?page=%zu", path, page - 1) != QUIRE_OK)

@@ -33,7 +33,9 @@ int page_list(const struct request *req, struct response *resp)
 	if (view_summaries(v, s, "posts", s->posts + first, n) != QUIRE_OK ||
 	    tvars_set(v, "heading", title) != QUIRE_OK ||
 	    tvars_setf(v, "page", "%zu", page) != QUIRE_OK ||
-	    tvars_setf(v, "pages", "%zu", pages) != QUIRE_OK)
+	    tvars_setf(v, "pages", "%zu", pages) != QUIRE_OK ||
+	    /* one page needs no pager ("Page 1 of 1") */
+	    tvars_set_bool(v, "paged", pages > 1) != QUIRE_OK)
 		goto out;
 	if (page > 2 && tvars_setf(v, "prev_url", "/posts/?page=%zu", page - 1) != QUIRE_OK)
 		goto out;

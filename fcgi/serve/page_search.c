@@ -241,6 +241,10 @@ static int run(const struct request *req, const struct search_query *q,
 		rc = tvars_setf(v, "page", "%zu", page);
 	if (rc == QUIRE_OK)
 		rc = tvars_setf(v, "pages", "%zu", pages);
+	/* one page needs no pager ("Page 1 of 1"); past the end, its
+	 * link back */
+	if (rc == QUIRE_OK)
+		rc = tvars_set_bool(v, "paged", pages > 1 || page > 1);
 	search_results_free(&r);
 	return rc == QUIRE_OK ? 200 : 500;
 }

@@ -75,6 +75,9 @@ archives_urls() {
 	expect_body_contains '/archives/2024/03/?page=2' '>March A<'
 	expect_status '/archives/2024/03/?page=3' 404
 	expect_body_contains /archives/2023/11/ '>In Autumn<'
+	# one page: no pager, no "Page 1 of 1"
+	expect_body_lacks /archives/2023/11/ 'class="pager"'
+	expect_body_contains /archives/2024/03/ 'Page 1 of 2'
 
 	echo "== empty or invalid years and months: 404"
 	expect_status /archives/1999/ 404

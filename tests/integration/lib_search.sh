@@ -96,6 +96,10 @@ search_checks() {
 	check "page 1: 12 found" has '12 found'
 	check "... ten of them" test "$(grep -c 'class="snippet"' "$T_DIR/r.body")" = 10
 	check "... a link to page 2" has 'href="/search?q=pagerword&amp;page=2"'
+	check "... and where it is" has 'Page 1 of 2'
+	search '/search?q=kiwix'
+	check "one page of results" has /posts/kiwi
+	check "... no pager (no \"Page 1 of 1\")" lacks 'class="pager"'
 	search '/search?q=pagerword&page=2'
 	check "page 2: the other two" test "$(grep -c 'class="snippet"' "$T_DIR/r.body")" = 2
 	check "... the oldest ones" has /posts/pager-01

@@ -153,6 +153,9 @@ expect_status /tags/intro 200
 expect_body_contains /tags/intro 'Hello, World'
 expect_body_contains /tags/intro 'Newest Post'
 expect_body_lacks /tags/intro 'The Second Post'
+# one page: no pager (no "Page 1 of 1"); more: one
+expect_body_lacks /tags/intro 'class="pager"'
+expect_body_contains /posts/ 'Page 1 of 4'
 expect_body_contains /tags/intro '<link rel="canonical"'
 expect_body_contains /tags/intro 'og:title'
 expect_status /tags/no-such-tag 404

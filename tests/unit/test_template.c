@@ -633,6 +633,7 @@ static void test_theme(void)
 	summary(tvars_list_add(v, "posts"), "One", "one", 0);
 	tvars_set(v, "page", "2");
 	tvars_set(v, "pages", "3");
+	tvars_set_bool(v, "paged", 1);
 	tvars_set(v, "prev_url", "/posts/");
 	tvars_set(v, "next_url", "/posts/?page=3");
 	s = render_theme(t, "list", v, "All posts", "href=\"/posts/one\"",
