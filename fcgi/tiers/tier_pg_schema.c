@@ -267,6 +267,26 @@ static const char *const migrations[] = {
 	" OR OLD.tags IS DISTINCT FROM NEW.tags"
 	" OR OLD.html IS DISTINCT FROM NEW.html)"
 	" EXECUTE FUNCTION quire_search_update()",
+	/* 12: the headline's text parts words where the embedded index's
+	 * does (search_html_text, search_query.c): at a block's tag or a
+	 * <br>, not at an inline element's, whose text on either side is
+	 * one word: "<strong>pinned</strong>:" is "pinned:", not
+	 * "pinned :", a highlighted "<span>f</span>()" is "f()". The
+	 * inline names are search_query.c's inline_tag() list, matched
+	 * whole and in any case; a tag is exactly '<' to the next '>' in
+	 * quire's HTML (html.c escapes them in text and attribute values).
+	 * Only ts_headline reads it (since step 11 the vectors are made
+	 * from the HTML), so nothing stored changes. */
+	"CREATE OR REPLACE FUNCTION quire_html_text(h text) RETURNS text"
+	" LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$"
+	" SELECT replace(replace(replace(replace(replace(regexp_replace("
+	"  regexp_replace(coalesce(h, ''),"
+	"   '</?(?:a|abbr|b|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|samp"
+	"|small|span|strong|sub|sup|time|u|var)(?:[^a-z0-9>][^>]*)?>',"
+	"   '', 'gi'),"
+	"  '<[^>]*>', ' ', 'g'),"
+	"  '&lt;', '<'), '&gt;', '>'), '&quot;', '\"'), '&#39;', ''''),"
+	"  '&amp;', '&') $f$",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

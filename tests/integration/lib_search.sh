@@ -20,6 +20,8 @@ search_site() {
 	post draft 'Hidden' 2020-04-01 'draft: true\n' 'secretdraftword'
 	post future 'Later' 2099-01-01 '' 'futurepostword'
 	post script 'Escaping' 2020-05-01 '' 'scriptyword `<script>alert(1)</script>` scriptyword & 1<2 more'
+	post inline 'Inline markup' 2020-05-02 '' \
+		'inlinewordx, a pre*fix*ed word, is **pinned**: `site_generation()` and `cache->generation` here.'
 	for i in $(seq -w 1 12); do
 		post "pager-$i" "Pager $i" "2021-01-$i" '' "pagerword number $i"
 	done
@@ -79,6 +81,13 @@ search_checks() {
 	check "... a page that says so, 200" test "$R_STATUS" = 200
 	search '/search?q=futurepostword'
 	check "a future post: not found" lacks /posts/future
+
+	echo "== inline markup parts no word in a snippet"
+	search '/search?q=inlinewordx'
+	check "the post is found" has /posts/inline
+	check "... 'pinned:' as written (<strong> parts nothing)" has 'pinned: '
+	check "... inline code whole" has 'site_generation() and cache-&gt;generation'
+	check "... a word with an emphasis inside it whole" has 'a prefixed word'
 
 	echo "== snippets are escaped"
 	search '/search?q=scriptyword'

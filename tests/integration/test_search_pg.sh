@@ -111,6 +111,15 @@ check "DELETE: 204" test "$R_STATUS" = 204
 req '/search?q=thirdlivewordnow'
 check "a deleted post is not found" lacks /posts/from-api
 
+echo "== quire_html_text parts words as search_html_text does (step 12)"
+# block tags and <br> part words, inline ones (any case, with
+# attributes) do not; a name is matched whole: <a2>, <abbrx> are blocks
+check "inline tags join, block tags and <br> part" test \
+	"$(psql_quire "SELECT '[' || quire_html_text('<p>a<SPAN CLASS=\"x\">b</SPAN>c<br>d</p><h1>e</h1><a2>f</a2><abbrx>g<Em>h</eM>&lt;i&gt;') || ']'")" \
+	= '[ abc d  e  f  gh<i>]'
+check "... still IMMUTABLE" \
+	test "$(psql_quire "SELECT provolatile FROM pg_proc WHERE proname = 'quire_html_text'" | tr -d ' ')" = i
+
 echo "== the headline reads a bounded prefix of the body"
 search '/search?q=leadingwordx'
 check "a word at the start: found, marked" has '<mark>leadingwordx</mark>'
