@@ -508,9 +508,10 @@ static enum quire_err make_id(struct walk *w, size_t i)
  * cmark-gfm renders it ("<hN>inlines</hN>", with the same options, so
  * safe mode and the tag filter still apply) with id="ID" added. The
  * rendered text goes in verbatim, so only the id needs escaping here.
+ * prefix (may be NULL) and '-' go before the id.
  */
 static enum quire_err retag_heading(const struct heading *h, int opts,
-				    cmark_llist *exts)
+				    cmark_llist *exts, const char *prefix)
 {
 	struct buf open = BUF_INIT;
 	cmark_node *block = NULL;
@@ -531,6 +532,10 @@ static enum quire_err retag_heading(const struct heading *h, int opts,
 	}
 	buf_append(&open, html, 3);
 	buf_puts(&open, " id=\"");
+	if (prefix) {
+		html_escape(&open, prefix, strlen(prefix));
+		buf_putc(&open, '-');
+	}
 	html_escape(&open, h->id, strlen(h->id));
 	buf_putc(&open, '"');
 	buf_append(&open, html + 3, n - 3);
@@ -804,11 +809,14 @@ static enum quire_err render_here(const char *md, size_t len, unsigned flags,
 	char msg[128];
 	size_t i;
 	unsigned tables = 0, codes = 0;
+	const char *heading_prefix = NULL;
 	int opts;
 	enum quire_err rc = QUIRE_ENOMEM;
 
 	memset(&w, 0, sizeof(w));
 	w.base = base;
+	if ((flags & MARKDOWN_PREFIX_HEADINGS) && id_prefix && *id_prefix)
+		heading_prefix = id_prefix;
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0) == -1) {
 		set_err(err, 0, "cannot read the cpu clock");
 		return QUIRE_EIO;
@@ -850,8 +858,8 @@ static enum quire_err render_here(const char *md, size_t len, unsigned flags,
 		if (make_id(&w, i) != QUIRE_OK)
 			goto out;
 		if (retag_heading(&w.h[i], opts,
-				  cmark_parser_get_syntax_extensions(parser)) !=
-		    QUIRE_OK)
+				  cmark_parser_get_syntax_extensions(parser),
+				  heading_prefix) != QUIRE_OK)
 			goto out;
 		w.h[i].node = NULL;
 	}
@@ -1187,7 +1195,8 @@ static enum quire_err render_summary(const char *md, size_t len,
 	enum quire_err rc;
 
 	*html = NULL;
-	rc = markdown_render_at(md, len, 0, id_prefix, base, &out, NULL);
+	rc = markdown_render_at(md, len, MARKDOWN_PREFIX_HEADINGS, id_prefix,
+				base, &out, NULL);
 	if (rc != QUIRE_OK)
 		return rc;
 	free(out.toc_html);

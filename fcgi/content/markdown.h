@@ -14,6 +14,10 @@ void markdown_init(void);
 enum markdown_flags {
 	MARKDOWN_UNSAFE = 1 << 0, /* keep raw HTML (site owner's content only) */
 	MARKDOWN_TOC = 1 << 1,    /* build a table of contents */
+	/* heading ids under id_prefix too, as footnotes' (summaries: many
+	 * share a list page); not with MARKDOWN_TOC, whose links are the
+	 * ids as they are */
+	MARKDOWN_PREFIX_HEADINGS = 1 << 2,
 };
 
 struct markdown_out {
@@ -56,9 +60,9 @@ int markdown_url_relative(const char *url);
 
 void markdown_out_release(struct markdown_out *out);
 
-/* What goes before the slug in a summary's footnote ids, so that they
- * differ from the post's own ("SLUG-fn-1" there, "summary-SLUG-fn-1"
- * on lists). */
+/* What goes before the slug in a summary's footnote and heading ids,
+ * so that they differ from the post's own ("SLUG-fn-1" and "intro"
+ * there, "summary-SLUG-fn-1" and "summary-SLUG-intro" on lists). */
 #define MARKDOWN_SUMMARY_PREFIX "summary-"
 
 /* The mark that ends a post's summary where the author wants it. */
@@ -78,8 +82,9 @@ void markdown_out_release(struct markdown_out *out);
  * or when the first block alone is over the bounds (the list shows the
  * description then). Only the first 4 * QUIRE_MAX_SUMMARY_MARKDOWN
  * bytes are searched for a paragraph; never rendered in a child.
- * id_prefix as markdown_render's: summaries share list pages, so each
- * needs its own (MARKDOWN_SUMMARY_PREFIX and the slug).
+ * id_prefix as markdown_render's, and before heading ids too
+ * (MARKDOWN_PREFIX_HEADINGS): summaries share list pages, so each needs
+ * its own (MARKDOWN_SUMMARY_PREFIX and the slug).
  * QUIRE_OK, QUIRE_ENOMEM or markdown_render's errors; caller frees.
  */
 enum quire_err markdown_summary(const char *md, size_t len,

@@ -28,11 +28,12 @@ YAML
 		$'ARCH-MAY *intro*.\n\nMAY-MORE-TOO\n\n<!--more-->\n\nMAY-AFTER-MORE'
 	arch_post "$d" march-c.md "March C" 2024-03-20 "Ann Lee, Bob" \
 		$'```\ncode first\n```\n\nARCH-MARCH-C first.\n\nMARCH-C-SECOND'
-	# two summaries with a footnote each, on one list page
+	# two summaries with a footnote and a like heading each, on one
+	# list page
 	arch_post "$d" march-b.md "March B" 2024-03-10 "Bob" \
-		$'ARCH-MARCH-B[^1]\n\n[^1]: NOTE-B\n\n<!--more-->\n\nB-REST'
+		$'ARCH-MARCH-B[^1]\n\n## Aside\n\nB-ASIDE\n\n[^1]: NOTE-B\n\n<!--more-->\n\nB-REST'
 	arch_post "$d" march-a.md "March A" 2024-03-01 "Ann Lee" \
-		$'ARCH-MARCH-A[^1]\n\n[^1]: NOTE-A\n\n<!--more-->\n\nA-REST'
+		$'ARCH-MARCH-A[^1]\n\n## Aside\n\nA-ASIDE\n\n[^1]: NOTE-A\n\n<!--more-->\n\nA-REST'
 	printf -- '---\ntitle: In January\ndate: 2024-01-15\nauthors: [Bob]\ndescription: JAN-DESCRIPTION\n---\n# ARCH-JANUARY\n' \
 		>"$d/posts/january.md"
 	arch_post "$d" autumn.md "In Autumn" 2023-11-05 "Ann Lee" ARCH-AUTUMN
@@ -175,13 +176,14 @@ archives_summaries() {
 	expect_body_contains '/archives/2024/?page=3' '<p class="summary-description">JAN-DESCRIPTION</p>'
 	expect_body_contains '/archives/2024/?page=3' '<a href="/posts/january">Read more<span class="visually-hidden"> of In January</span>'
 	expect_body_contains /posts/ 'ARCH-MAY <em>intro</em>'
-	# Each summary's footnote ids are its post's: two on one page must
-	# not share one (a link would jump to the other post's note).
+	# Each summary's footnote and heading ids are its post's: two on one
+	# page must not share one (a link would jump to the other post's).
 	req '/archives/2024/?page=2'
 	check "a list page shows both summaries' footnotes" \
 		grep -qF 'NOTE-A' "$T_DIR/r.body"
 	check "... each linked to its own post's note" \
 		grep -qF 'href="#summary-march-a-fn-1"' "$T_DIR/r.body"
+	check "... and both headings" grep -qF 'id="summary-march-b-aside"' "$T_DIR/r.body"
 	check_unique_ids "$T_DIR/r.body" "/archives/2024/?page=2 (two footnoted summaries)"
 	req /archives/2024/03/
 	check_unique_ids "$T_DIR/r.body" "/archives/2024/03/"

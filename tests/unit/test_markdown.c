@@ -988,6 +988,11 @@ static void test_summary(void)
 	      strstr(html, "href=\"#summary-b-fn-1\"") &&
 	      !strstr(html, "\"fn-1\""));
 	free(html);
+	/* and heading ids */
+	CHECK(markdown_summary("# Aside\n\nA.\n\n<!--more-->\n", 25,
+			       "summary-b", NULL, &html) == QUIRE_OK);
+	CHECK(html && strstr(html, "<h1 id=\"summary-b-aside\">"));
+	free(html);
 	/* a first paragraph longer than the bound: none */
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
