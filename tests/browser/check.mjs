@@ -11,7 +11,8 @@
 //   QUIRE_BROWSER_PAGES  PATH,PATH,... to check instead of the default set
 //
 // Each page is loaded at phone (375 px) and desktop (1280 px) width, and
-// at desktop width in the dark scheme, and checked: every <img> loaded (complete, naturalWidth > 0), no horizontal
+// at desktop width in the dark scheme, and checked: no id given twice,
+// every <img> loaded (complete, naturalWidth > 0), no horizontal
 // overflow of the page at 375 px (a table or code block may scroll in
 // its own box), each table and code block in such a box that the
 // keyboard reaches (tabindex="0", role="region", aria-label; on the
@@ -120,7 +121,16 @@ function domFacts() {
 		.map((el) => `${el.tagName.toLowerCase()}: ${el.textContent.slice(0, 40)}`);
 	const scrolling = [...document.querySelectorAll(SCROLL_BOX)]
 		.filter((el) => el.scrollWidth > el.clientWidth + 1).length;
+	// Ids given twice: invalid, and a link to one (a summary's footnote
+	// on a list) jumps to the first.
+	const seen = new Set(), dupIds = new Set();
+	for (const el of document.querySelectorAll('[id]')) {
+		if (seen.has(el.id)) dupIds.add(el.id);
+		seen.add(el.id);
+	}
 	return {
+		ids: seen.size,
+		dupIds: [...dupIds],
 		lang: document.documentElement.getAttribute('lang'),
 		boxes: boxes.length,
 		unboxed,
@@ -160,6 +170,8 @@ async function checkPage(page, name, url, status, sel, [wname, width, , scheme])
 		check(f.scrolling > 0, `${label}: the wide table or long line scrolls in its box`,
 			'no box wider than the screen: nothing for scrollable-region-focusable to check');
 	}
+	check(f.dupIds.length === 0, `${label}: ${f.ids} id(s), none repeated`,
+		f.dupIds.join(' '));
 	const broken = f.imgs.filter((i) => !i.complete || i.w === 0);
 	check(broken.length === 0, `${label}: ${f.imgs.length} image(s), none broken`,
 		broken.map((i) => i.src).join('\n'));
