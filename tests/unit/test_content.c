@@ -457,9 +457,12 @@ static void test_shared_slugs_dates(void)
 	struct content *c, *again;
 
 	clear();
-	put("posts/2016-10-20-dup.md", "---\ntitle: Middle\n---\n");
+	/* footnoted summaries, which a list may show side by side */
+	put("posts/2016-10-20-dup.md",
+	    "---\ntitle: Middle\n---\nM[^1]\n\n[^1]: n\n\n<!--more-->\n");
 	put("posts/more/2017-05-05-dup.md", "---\ntitle: Late\n---\n");
-	put("posts/2015-06-06-dup.md", "---\ntitle: Early\n---\n");
+	put("posts/2015-06-06-dup.md",
+	    "---\ntitle: Early\n---\nE[^1]\n\n[^1]: n\n\n<!--more-->\n");
 	put("posts/2018-01-01-same.markdown", "---\ntitle: First\n---\n");
 	put("posts/2018-01-01-same.md", "---\ntitle: Second\n---\n");
 	/* a post that asks for the suffix a later post would get */
@@ -473,9 +476,14 @@ static void test_shared_slugs_dates(void)
 	p = find(c, "dup");
 	CHECK_STR(p ? p->title : NULL, "Early");
 	CHECK(p && p->wanted_slug == NULL);
+	CHECK(p && p->summary_html &&
+	      strstr(p->summary_html, "id=\"summary-dup-fn-1\""));
 	p = find(c, "dup-2016-10-20");
 	CHECK_STR(p ? p->title : NULL, "Middle");
 	CHECK_STR(p ? p->wanted_slug : NULL, "dup");
+	/* its summary's ids under the slug it is served as, not Early's */
+	CHECK(p && p->summary_html &&
+	      strstr(p->summary_html, "id=\"summary-dup-2016-10-20-fn-1\""));
 	p = find(c, "dup-2017-05-05");
 	CHECK_STR(p ? p->title : NULL, "Late");
 	CHECK_STR(rel(p), "posts/more/2017-05-05-dup.md");
