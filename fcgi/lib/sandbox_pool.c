@@ -372,16 +372,17 @@ static int wait_fd(int fd, short events, const struct timespec *end)
 	}
 }
 
-/* Sends n bytes; 0 sent, 1 out of time, -1 the helper is gone. */
-static int send_all(int fd, const void *p, size_t n,
-		    const struct timespec *end)
+/* Sends (writing 1) or receives (0) n bytes before end: 0 done, 1 out
+ * of time, -1 the helper is gone (an error, or EOF while receiving). */
+static int xfer_all(int fd, void *p, size_t n, const struct timespec *end,
+		    int writing)
 {
-	const char *c = p;
+	char *c = p;
 	ssize_t r;
 	int w;
 
 	while (n) {
-		r = send(fd, c, n, MSG_NOSIGNAL);
+		r = writing ? send(fd, c, n, MSG_NOSIGNAL) : read(fd, c, n);
 		if (r > 0) {
 			c += r;
 			n -= (size_t)r;
@@ -390,7 +391,7 @@ static int send_all(int fd, const void *p, size_t n,
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			w = wait_fd(fd, POLLOUT, end);
+			w = wait_fd(fd, writing ? POLLOUT : POLLIN, end);
 			if (w <= 0)
 				return w == 0 ? 1 : -1;
 			continue;
@@ -400,31 +401,15 @@ static int send_all(int fd, const void *p, size_t n,
 	return 0;
 }
 
-/* Receives n bytes into p; 0, 1 out of time, -1 the helper is gone. */
+static int send_all(int fd, const void *p, size_t n,
+		    const struct timespec *end)
+{
+	return xfer_all(fd, (void *)p, n, end, 1);
+}
+
 static int recv_all(int fd, void *p, size_t n, const struct timespec *end)
 {
-	char *c = p;
-	ssize_t r;
-	int w;
-
-	while (n) {
-		r = read(fd, c, n);
-		if (r > 0) {
-			c += r;
-			n -= (size_t)r;
-			continue;
-		}
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			w = wait_fd(fd, POLLIN, end);
-			if (w <= 0)
-				return w == 0 ? 1 : -1;
-			continue;
-		}
-		return -1; /* EOF or reset: it ended */
-	}
-	return 0;
+	return xfer_all(fd, p, n, end, 0);
 }
 
 /* What one attempt came to. */

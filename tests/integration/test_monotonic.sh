@@ -72,6 +72,19 @@ went_back() {
 	       if (v < top[k]) print; else top[k] = v }' "$@"
 }
 summary() { awk '{ print $1, $2, $4, $5 }' "$1" | sort | uniq -c | tr '\n' ';'; }
+# sample_phase PHASE WHEN: three rounds of both posts into seen.PHASE and
+# seen.PHASEgone, logged as WHEN.
+sample_phase() {
+	local i
+	: >"$T_DIR/seen.$1"
+	: >"$T_DIR/seen.$1gone"
+	for ((i = 0; i < 3; i++)); do
+		sample mono "$1"
+		sample gone "$1gone"
+	done
+	t_log "$2: $(summary "$T_DIR/seen.$1")"
+	t_log "$2, the deleted post: $(summary "$T_DIR/seen.$1gone")"
+}
 
 for s in mono other gone; do
 	api PUT "/api/posts/$s" "${AUTH[@]}" "${MD[@]}" \
@@ -116,14 +129,7 @@ check "redis still holds the deleted post" \
 
 # Every worker answers revision 2 (the API's GET reads PostgreSQL) and
 # 404 for the deleted post, from PostgreSQL.
-: >"$T_DIR/seen.up"
-: >"$T_DIR/seen.upgone"
-for ((i = 0; i < 3; i++)); do
-	sample mono up
-	sample gone upgone
-done
-t_log "postgresql up: $(summary "$T_DIR/seen.up")"
-t_log "postgresql up, the deleted post: $(summary "$T_DIR/seen.upgone")"
+sample_phase up "postgresql up"
 workers=$(quire_workers)
 for w in $workers; do
 	check "worker $w answered the API's GET with ETag \"2\"" \
@@ -135,14 +141,7 @@ check "no API GET answered revision 1" \
 	not grep -q '^api 200 [0-9]* "1"' "$T_DIR/seen.up"
 
 stop_pg
-: >"$T_DIR/seen.down"
-: >"$T_DIR/seen.downgone"
-for ((i = 0; i < 3; i++)); do
-	sample mono down
-	sample gone downgone
-done
-t_log "postgresql down: $(summary "$T_DIR/seen.down")"
-t_log "postgresql down, the deleted post: $(summary "$T_DIR/seen.downgone")"
+sample_phase down "postgresql down"
 # Only the workers that answered before: a reload (the committer's 10 s
 # interval) may bring new ones, loaded from Redis, which answered
 # nothing before.
@@ -172,15 +171,8 @@ rcli PUBLISH "${PREFIX}invalidate" "$G mono gone" >/dev/null
 sleep 0.5
 rcli PUBLISH "${PREFIX}invalidate" "$((G + 1000)) *" >/dev/null
 sleep 0.5
-: >"$T_DIR/seen.msg"
-: >"$T_DIR/seen.msggone"
-for ((i = 0; i < 3; i++)); do
-	sample mono msg
-	sample gone msggone
-done
+sample_phase msg "after the messages"
 t_log "redis holds mono at revision $(rcli HGET "${PREFIX}post:mono" revision), gone at $(rcli HGET "${PREFIX}post:gone" revision)"
-t_log "after the messages: $(summary "$T_DIR/seen.msg")"
-t_log "after the messages, the deleted post: $(summary "$T_DIR/seen.msggone")"
 grep -E "^(page|api) [0-9]+ ($pat) " "$T_DIR/seen.msg" >"$T_DIR/old.msg"
 grep -E "^(page|api) [0-9]+ ($pat) " "$T_DIR/seen.msggone" >"$T_DIR/old.msggone"
 check "they answer ($(wc -l <"$T_DIR/old.msg") answers)" test -s "$T_DIR/old.msg"
