@@ -41,6 +41,12 @@ struct record {
 	int has_date;
 	unsigned long long hash; /* xxh3 of source */
 	long long revision;      /* bumped by every change of this slug */
+	/* The site generation this copy is as of: the one that committed it,
+	 * or PostgreSQL's when it was read (tier_pg.h); 0 when unknown. Redis
+	 * keeps it with the post so that of two stores of one slug the older
+	 * never lands over the newer (tier_redis.h); revisions cannot order
+	 * them, a slug deleted and made again starts at 1. */
+	long long generation;
 };
 
 /* Returns a zeroed record, or NULL. Caller frees with record_free(). */

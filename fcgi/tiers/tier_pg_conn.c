@@ -150,10 +150,13 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	{ "quire_generation",
 	  "SELECT generation FROM site",
 	  0, NULL },
+	/* The generation in the same statement, so of the same snapshot:
+	 * the record is as of it (record.h). */
 	{ "quire_fetch",
 	  "SELECT p.slug, p.kind, p.origin, p.path, p.source, p.body_offset,"
 	  " p.html, p.toc_html, p.words, extract(epoch FROM p.date)::bigint,"
-	  " p.hash, p.revision, " PG_SUMMARY_SQL
+	  " p.hash, p.revision, " PG_SUMMARY_SQL ","
+	  " (SELECT generation FROM site)"
 	  " FROM posts p WHERE p.slug = $1",
 	  1, text_type },
 	/* One statement, so one snapshot: the generation and site.yaml

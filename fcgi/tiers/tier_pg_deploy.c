@@ -562,8 +562,10 @@ enum quire_err tier_pg_deploy_site(struct tier_pg *pg,
 			pg_rollback(pg);
 		goto out;
 	}
-	for (i = 0; i < n_upserts; i++)
+	for (i = 0; i < n_upserts; i++) {
 		upserts[i]->revision = d.revisions[i];
+		upserts[i]->generation = d.generation;
+	}
 	if (generation)
 		*generation = d.generation;
 	if (n_upserts + n_deletes >= PG_ANALYZE_ROWS)

@@ -88,7 +88,7 @@ enum pg_col {
 	PG_COL_HASH,
 	PG_COL_REVISION,
 	PG_COL_SUMMARY,    /* step 9; NULL: none (the description) */
-	PG_COL_GENERATION, /* INDEX only */
+	PG_COL_GENERATION, /* the site's, of the statement's snapshot */
 	PG_COL_CONFIG,     /* INDEX only: site.yaml, in the first row */
 	PG_COL__MAX
 };

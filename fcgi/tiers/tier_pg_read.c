@@ -115,6 +115,8 @@ static enum quire_err row_to_record(struct tier_pg *pg, const PGresult *res,
 	r->hash = (unsigned long long)v;
 	if (pg_col_ll(res, row, PG_COL_REVISION, &r->revision) != QUIRE_OK)
 		goto out;
+	if (pg_col_ll(res, row, PG_COL_GENERATION, &r->generation) != QUIRE_OK)
+		goto out;
 	/* bounded as the Redis index bounds it: one too long (written by
 	 * another build, or by hand) is none, the description shown */
 	rc = QUIRE_ENOMEM;

@@ -736,6 +736,7 @@ static enum quire_err write_batch(struct tier_pg *pg, struct tier_pg_op *ops,
 		if (ops[i].rc != QUIRE_OK || !ops[i].rec)
 			continue;
 		ops[i].rec->revision = p[i].revision;
+		ops[i].rec->generation = gen;
 		ops[i].rec->origin = RECORD_ORIGIN_API;
 	}
 out:

@@ -71,7 +71,10 @@ long long tier_redis_site_seconds(struct tier_redis *r);
 /*
  * Writes the records (post keys and index entries) and deletes the
  * slugs in deletes (post keys and index entries) in one MULTI/EXEC,
- * after PostgreSQL committed them; then, only once every one of those
+ * after PostgreSQL committed them. Each post key keeps the generation
+ * of its copy (a record's own, record.h, else generation; a deletion's
+ * is generation) and is not written over by a copy of an earlier one:
+ * two writers store in their own order what PostgreSQL ordered. Then, only once every one of those
  * writes succeeded, moves the generation key to generation (0: leaves
  * it, for a part of a larger store). The key names what Redis holds, so
  * it moves only forward and, with from > 0, only from from - 1 or later:
@@ -96,6 +99,15 @@ enum quire_err tier_redis_store(struct tier_redis *r,
  * QUIRE_EIO.
  */
 enum quire_err tier_redis_drop(struct tier_redis *r);
+
+/*
+ * The highest generation any post key of r keeps (tier_redis_store), 0
+ * when none does, read by SCAN: a restore moves PostgreSQL past it, or
+ * a copy of the lost history would refuse the stores after it.
+ * QUIRE_OK or QUIRE_EIO.
+ */
+enum quire_err tier_redis_copies_generation(struct tier_redis *r,
+					    long long *max);
 
 /*
  * A whole rewrite's writes (deploy_refresh.c), made from PostgreSQL

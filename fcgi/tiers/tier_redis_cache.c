@@ -30,11 +30,15 @@
 
 /*
  * KEYS[1] the post key, KEYS[2] the index; ARGV[1] the slug, ARGV[2] the
- * revision, ARGV[3] the index entry, ARGV[4...] field/value pairs of the
- * post hash. A stored revision that is not a number (a tombstone) or is
- * not lower keeps what is there. Atomic because a script is.
- */
-/*
+ * revision, ARGV[3] the generation (0: unknown), ARGV[4] the index
+ * entry, ARGV[5...] field/value pairs of the post hash. Where both the
+ * stored copy and the fill have a generation, it decides: a copy of the
+ * same or a later one keeps what is there (a slug deleted and made again
+ * starts its revisions anew, so only the generation orders them), and a
+ * tombstone gives way only to a fill read after it. Else a stored
+ * revision that is not a number (a tombstone) or is not lower keeps what
+ * is there. Atomic because a script is.
+ *
  * The write scripts start "#!lua": a script so flagged is refused whole
  * when Redis is out of memory (Redis 7). Unflagged, only a script's
  * first write is checked, and a DEL (which never needs memory) first
@@ -42,14 +46,17 @@
  */
 static const char fill_script[] =
 	"#!lua\n"
-	"local cur = redis.call('HGET', KEYS[1], 'revision')\n"
-	"if cur then\n"
-	"  local n = tonumber(cur)\n"
+	"local v = redis.call('HMGET', KEYS[1], 'revision', 'generation')\n"
+	"local cur, gen = tonumber(v[2] or ''), tonumber(ARGV[3])\n"
+	"if cur and gen > 0 then\n"
+	"  if cur >= gen then return 0 end\n"
+	"elseif v[1] then\n"
+	"  local n = tonumber(v[1])\n"
 	"  if n == nil or n >= tonumber(ARGV[2]) then return 0 end\n"
 	"end\n"
 	"redis.call('DEL', KEYS[1])\n"
-	"redis.call('HSET', KEYS[1], unpack(ARGV, 4))\n"
-	"redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])\n"
+	"redis.call('HSET', KEYS[1], unpack(ARGV, 5))\n"
+	"redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])\n"
 	"return 1\n";
 
 /* Appends the post hash's field/value pairs of f. */
@@ -568,99 +575,106 @@ out:
 
 /* ---------------------------------------------------------- writes */
 
-/* Queues, inside the MULTI, the commands that write recs: each post
- * hash replaced whole and its index entry. *queued counts them. */
-static enum quire_err queue_records(struct tier_redis *r,
-				    struct record *const *recs, size_t n,
-				    size_t *queued, size_t *pending)
+/*
+ * One post of a store, inside its MULTI. KEYS[1] the post key, KEYS[2]
+ * the index; ARGV[1] the slug, ARGV[2] the generation the change is of
+ * (0: unknown), ARGV[3] its index entry, or "" for a deletion, ARGV[4]
+ * the tombstone, ARGV[5] its TTL, ARGV[6...] field/value pairs of the
+ * post hash. A copy of a later generation stays: two writers (two
+ * hosts' committers) commit one slug in one order and may store it in
+ * the other, and the older, stored last, stayed until the next write of
+ * the slug while every worker was told of the newer (issue 15). The hash
+ * is replaced whole: fields the new record lacks (a path, a toc, a date)
+ * must not survive from the old one. Sent as EVAL, not EVALSHA: a
+ * script the server forgot would fail inside EXEC, after the others.
+ */
+static const char put_script[] = /* "#!lua": see fill_script */
+	"#!lua\n"
+	"local cur = tonumber(redis.call('HGET', KEYS[1], 'generation') or '')\n"
+	"local gen = tonumber(ARGV[2])\n"
+	"if cur and gen > 0 and cur > gen then return 0 end\n"
+	"redis.call('DEL', KEYS[1])\n"
+	"if ARGV[3] == '' then\n"
+	"  redis.call('HSET', KEYS[1], 'revision', ARGV[4])\n"
+	"  if gen > 0 then redis.call('HSET', KEYS[1], 'generation', ARGV[2]) end\n"
+	"  redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
+	"  redis.call('HDEL', KEYS[2], ARGV[1])\n"
+	"  return 1\n"
+	"end\n"
+	"redis.call('HSET', KEYS[1], unpack(ARGV, 6))\n"
+	"redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])\n"
+	"return 1\n";
+
+/* Queues, inside the MULTI, put_script for slug: rec's copy, or a
+ * tombstone when rec is NULL, of generation gen. */
+static enum quire_err queue_put(struct tier_redis *r, const char *slug,
+				const struct record *rec, long long gen,
+				size_t *pending)
 {
-	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1];
-	const char *argv[4 + 2 * TIER_REDIS_F__MAX];
-	size_t argvlen[4 + 2 * TIER_REDIS_F__MAX];
-	struct redis_cmd c = { argv, argvlen, 0, 4 + 2 * TIER_REDIS_F__MAX };
+	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1], ttl[24],
+	     g[24];
+	const char *argv[10 + 2 * TIER_REDIS_F__MAX];
+	size_t argvlen[10 + 2 * TIER_REDIS_F__MAX];
+	struct redis_cmd c = { argv, argvlen, 0, 10 + 2 * TIER_REDIS_F__MAX };
 	struct tier_redis_fields f;
 	char *entry = NULL;
-	size_t i, entry_len, klen;
+	size_t entry_len = 0;
 	enum quire_err rc;
 
-	redis_key_fixed(r, "index", kindex);
-	for (i = 0; i < n; i++) {
-		klen = key_post(r, recs[i]->slug, key);
-		/* DEL first: fields the new record lacks (a path, a toc,
-		 * a date) must not survive from the old one. */
-		c.argc = 0;
-		redis_cmd_adds(&c, "DEL");
-		redis_cmd_add(&c, key, klen);
-		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
+	snprintf(ttl, sizeof(ttl), "%d", TOMBSTONE_TTL);
+	snprintf(g, sizeof(g), "%lld", gen > 0 ? gen : 0);
+	if (rec) {
+		if ((rc = tier_redis_codec_fields_encode(rec, &f)) != QUIRE_OK)
 			return rc;
-		if ((rc = tier_redis_codec_fields_encode(recs[i], &f)) != QUIRE_OK)
-			return rc;
-		c.argc = 0;
-		redis_cmd_adds(&c, "HSET");
-		redis_cmd_add(&c, key, klen);
-		cmd_add_fields(&c, &f);
-		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
-			return rc;
-		rc = tier_redis_codec_index_encode(recs[i], &entry, &entry_len);
+		/* the copy keeps the generation it was guarded by */
+		f.val[TIER_REDIS_F_GENERATION] = gen > 0 ? g : NULL;
+		f.len[TIER_REDIS_F_GENERATION] = gen > 0 ? strlen(g) : 0;
+		rc = tier_redis_codec_index_encode(rec, &entry, &entry_len);
 		if (rc != QUIRE_OK)
 			return rc;
-		c.argc = 0;
-		redis_cmd_adds(&c, "HSET");
-		redis_cmd_adds(&c, kindex);
-		redis_cmd_adds(&c, recs[i]->slug);
-		redis_cmd_add(&c, entry, entry_len);
-		rc = redis_pipe_append(r, &c, pending);
-		free(entry);
-		if (rc != QUIRE_OK)
-			return rc;
-		*queued += 3;
 	}
-	return QUIRE_OK;
+	redis_cmd_adds(&c, "EVAL");
+	redis_cmd_adds(&c, put_script);
+	redis_cmd_adds(&c, "2");
+	redis_cmd_add(&c, key, key_post(r, slug, key));
+	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
+	redis_cmd_adds(&c, slug);
+	redis_cmd_adds(&c, g);
+	redis_cmd_add(&c, entry ? entry : "", entry_len);
+	redis_cmd_adds(&c, TIER_REDIS_TOMBSTONE);
+	redis_cmd_adds(&c, ttl);
+	if (rec)
+		cmd_add_fields(&c, &f);
+	rc = redis_pipe_append(r, &c, pending);
+	free(entry);
+	return rc;
 }
 
-/* Queues the deletions: a tombstone in each post key, its index entry
- * removed. */
-static enum quire_err queue_deletes(struct tier_redis *r,
-				    char *const *deletes, size_t n,
-				    size_t *queued, size_t *pending)
+/* Queues the records, each of its own generation, and the deletions,
+ * of generation gen; *queued counts them. */
+static enum quire_err queue_changes(struct tier_redis *r,
+				    struct record *const *recs, size_t n,
+				    char *const *deletes, size_t n_deletes,
+				    long long gen, size_t *queued,
+				    size_t *pending)
 {
-	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1], ttl[24];
-	const char *argv[4];
-	size_t argvlen[4];
-	struct redis_cmd c = { argv, argvlen, 0, 4 };
-	size_t i, klen;
+	size_t i;
 	enum quire_err rc;
 
-	redis_key_fixed(r, "index", kindex);
-	snprintf(ttl, sizeof(ttl), "%d", TOMBSTONE_TTL);
 	for (i = 0; i < n; i++) {
-		klen = key_post(r, deletes[i], key);
-		c.argc = 0;
-		redis_cmd_adds(&c, "DEL");
-		redis_cmd_add(&c, key, klen);
-		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
+		/* unstamped: of the store's generation */
+		rc = queue_put(r, recs[i]->slug, recs[i],
+			       recs[i]->generation ? recs[i]->generation : gen,
+			       pending);
+		if (rc != QUIRE_OK)
 			return rc;
-		c.argc = 0;
-		redis_cmd_adds(&c, "HSET");
-		redis_cmd_add(&c, key, klen);
-		redis_cmd_adds(&c, tier_redis_codec_field_names[
-					   TIER_REDIS_F_REVISION]);
-		redis_cmd_adds(&c, TIER_REDIS_TOMBSTONE);
-		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
+		(*queued)++;
+	}
+	for (i = 0; i < n_deletes; i++) {
+		rc = queue_put(r, deletes[i], NULL, gen, pending);
+		if (rc != QUIRE_OK)
 			return rc;
-		c.argc = 0;
-		redis_cmd_adds(&c, "EXPIRE");
-		redis_cmd_add(&c, key, klen);
-		redis_cmd_adds(&c, ttl);
-		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
-			return rc;
-		c.argc = 0;
-		redis_cmd_adds(&c, "HDEL");
-		redis_cmd_adds(&c, kindex);
-		redis_cmd_adds(&c, deletes[i]);
-		if ((rc = redis_pipe_append(r, &c, pending)) != QUIRE_OK)
-			return rc;
-		*queued += 4;
+		(*queued)++;
 	}
 	return QUIRE_OK;
 }
@@ -673,7 +687,8 @@ static enum quire_err queue_deletes(struct tier_redis *r,
  */
 static enum quire_err store_changes(struct tier_redis *r,
 				    struct record *const *recs, size_t n,
-				    char *const *deletes, size_t n_deletes)
+				    char *const *deletes, size_t n_deletes,
+				    long long generation)
 {
 	const char *argv[1] = { "MULTI" };
 	size_t argvlen[1] = { 5 };
@@ -684,9 +699,8 @@ static enum quire_err store_changes(struct tier_redis *r,
 
 	if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
 		return rc;
-	rc = queue_records(r, recs, n, &queued, &pending);
-	if (rc == QUIRE_OK)
-		rc = queue_deletes(r, deletes, n_deletes, &queued, &pending);
+	rc = queue_changes(r, recs, n, deletes, n_deletes, generation, &queued,
+			   &pending);
 	if (rc != QUIRE_OK && !tier_redis_broken(r)) {
 		/* Commands are queued already and the records were checked
 		 * by the caller: only memory can fail here, and the
@@ -783,7 +797,8 @@ enum quire_err tier_redis_store(struct tier_redis *r,
 	if (tier_redis_broken(r) || r->subscribed)
 		return QUIRE_EIO;
 	if (n || n_deletes)
-		rc = store_changes(r, recs, n, deletes, n_deletes);
+		rc = store_changes(r, recs, n, deletes, n_deletes,
+				   generation);
 	/* Only once every record is written: the key names them. */
 	if (rc == QUIRE_OK && generation > 0)
 		rc = store_generation(r, generation, from, &set);
@@ -812,6 +827,90 @@ enum quire_err tier_redis_drop(struct tier_redis *r)
 	if (rep->type != REDIS_REPLY_INTEGER)
 		rc = redis_fail_reply(r, rep, "drop");
 	freeReplyObject(rep);
+	return rc;
+}
+
+/* SCAN's pattern of every post key of r: the prefix with glob's
+ * special characters escaped, then post:*. */
+static void pattern_posts(const struct tier_redis *r, char *pat, size_t size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->prefix_len && n + 2 < size; i++) {
+		if (strchr("*?[]\\", r->prefix[i]))
+			pat[n++] = '\\';
+		pat[n++] = r->prefix[i];
+	}
+	snprintf(pat + n, size - n, "post:*");
+}
+
+/* The generation fields of keys (a SCAN's page) into *max. */
+static enum quire_err keys_generation_max(struct tier_redis *r,
+					  const redisReply *keys,
+					  long long *max)
+{
+	const char *argv[3] = { "HGET", NULL, "generation" };
+	size_t argvlen[3] = { 4, 0, 10 };
+	struct redis_cmd c = { argv, argvlen, 3, 3 };
+	redisReply *rep;
+	size_t i, pending = 0;
+	long long g;
+	enum quire_err rc;
+
+	for (i = 0; i < keys->elements; i++) {
+		if (keys->element[i]->type != REDIS_REPLY_STRING)
+			return redis_fail_reply(r, keys->element[i], "scan");
+		argv[1] = keys->element[i]->str;
+		argvlen[1] = keys->element[i]->len;
+		if ((rc = redis_pipe_append(r, &c, &pending)) != QUIRE_OK)
+			return rc;
+	}
+	for (i = 0; i < keys->elements; i++) {
+		if ((rc = redis_pipe_reply(r, &rep)) != QUIRE_OK)
+			return rc;
+		/* A key of another type, or none, has no generation. */
+		if (rep->type == REDIS_REPLY_STRING &&
+		    tier_redis_codec_ll_parse(rep->str, rep->len, &g) == QUIRE_OK &&
+		    g > *max)
+			*max = g;
+		freeReplyObject(rep);
+	}
+	return QUIRE_OK;
+}
+
+enum quire_err tier_redis_copies_generation(struct tier_redis *r,
+					    long long *max)
+{
+	char pat[2 * TIER_REDIS_MAX_PREFIX + 8], cursor[32] = "0";
+	const char *argv[6] = { "SCAN", cursor, "MATCH", pat, "COUNT", "1000" };
+	size_t argvlen[6];
+	struct redis_cmd c = { argv, argvlen, 6, 6 };
+	redisReply *rep;
+	enum quire_err rc = QUIRE_OK;
+	int i;
+
+	*max = 0;
+	if (tier_redis_broken(r) || r->subscribed)
+		return QUIRE_EIO;
+	pattern_posts(r, pat, sizeof(pat));
+	do {
+		for (i = 0; i < 6; i++)
+			argvlen[i] = strlen(argv[i]);
+		if (!(rep = redis_command(r, &c)))
+			return QUIRE_EIO;
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+		    rep->element[0]->type != REDIS_REPLY_STRING ||
+		    rep->element[0]->len >= sizeof(cursor) ||
+		    rep->element[1]->type != REDIS_REPLY_ARRAY) {
+			rc = redis_fail_reply(r, rep, "scan");
+			freeReplyObject(rep);
+			return rc;
+		}
+		memcpy(cursor, rep->element[0]->str, rep->element[0]->len);
+		cursor[rep->element[0]->len] = '\0';
+		rc = keys_generation_max(r, rep->element[1], max);
+		freeReplyObject(rep);
+	} while (rc == QUIRE_OK && strcmp(cursor, "0") != 0);
 	return rc;
 }
 
@@ -877,10 +976,11 @@ static enum quire_err script_integer(struct tier_redis *r,
 
 enum quire_err tier_redis_fill(struct tier_redis *r, const struct record *rec)
 {
-	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1], rev[24];
-	const char *argv[8 + 2 * TIER_REDIS_F__MAX];
-	size_t argvlen[8 + 2 * TIER_REDIS_F__MAX];
-	struct redis_cmd c = { argv, argvlen, 0, 8 + 2 * TIER_REDIS_F__MAX };
+	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1], rev[24],
+	     gen[24];
+	const char *argv[10 + 2 * TIER_REDIS_F__MAX];
+	size_t argvlen[10 + 2 * TIER_REDIS_F__MAX];
+	struct redis_cmd c = { argv, argvlen, 0, 10 + 2 * TIER_REDIS_F__MAX };
 	struct tier_redis_fields f;
 	char *entry = NULL;
 	size_t klen, entry_len;
@@ -895,6 +995,8 @@ enum quire_err tier_redis_fill(struct tier_redis *r, const struct record *rec)
 		goto out;
 	}
 	snprintf(rev, sizeof(rev), "%lld", rec->revision);
+	snprintf(gen, sizeof(gen), "%lld",
+		 rec->generation > 0 ? rec->generation : 0);
 	redis_cmd_add(&c, NULL, 0); /* EVALSHA or EVAL */
 	redis_cmd_add(&c, NULL, 0); /* the sha or the script */
 	redis_cmd_adds(&c, "2");
@@ -902,6 +1004,7 @@ enum quire_err tier_redis_fill(struct tier_redis *r, const struct record *rec)
 	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
 	redis_cmd_adds(&c, rec->slug);
 	redis_cmd_adds(&c, rev);
+	redis_cmd_adds(&c, gen);
 	redis_cmd_add(&c, entry, entry_len);
 	cmd_add_fields(&c, &f);
 	rc = script_integer(r, &c, fill_script, &r->fill_sha, "fill", NULL);

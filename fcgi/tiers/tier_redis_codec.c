@@ -41,6 +41,7 @@ const char *const tier_redis_codec_field_names[TIER_REDIS_F__MAX] = {
 	"date",        /* TIER_REDIS_F_DATE */
 	"format",      /* TIER_REDIS_F_FORMAT */
 	"summary",     /* TIER_REDIS_F_SUMMARY */
+	"generation",  /* TIER_REDIS_F_GENERATION */
 };
 
 /* ------------------------------------------------------------ integers */
@@ -515,6 +516,9 @@ enum quire_err tier_redis_codec_fields_encode(const struct record *rec,
 	if (rec->has_date)
 		snprintf(f->num[TIER_REDIS_F_DATE], sizeof(f->num[0]), "%lld",
 			 rec->date);
+	if (rec->generation > 0)
+		snprintf(f->num[TIER_REDIS_F_GENERATION], sizeof(f->num[0]),
+			 "%lld", rec->generation);
 	for (i = 0; i < TIER_REDIS_F__MAX; i++)
 		if (f->num[i][0]) {
 			f->val[i] = f->num[i];
@@ -642,6 +646,12 @@ enum quire_err tier_redis_codec_fields_decode(const char *slug,
 			goto out;
 		rec->has_date = 1;
 	}
+	if (val[TIER_REDIS_F_GENERATION] &&
+	    (tier_redis_codec_ll_parse(val[TIER_REDIS_F_GENERATION],
+				       len[TIER_REDIS_F_GENERATION],
+				       &rec->generation) != QUIRE_OK ||
+	     rec->generation < 0))
+		goto out;
 	rec->kind = (enum post_kind)kind;
 	rec->origin = (enum record_origin)origin;
 	rec->body_offset = (size_t)body_offset;

@@ -138,6 +138,10 @@ enum tier_redis_field {
 	/* summary_html, absent when none; a field older builds ignore (they
 	 * ask for theirs by name), so the format stays 1 */
 	TIER_REDIS_F_SUMMARY,
+	/* decimal, the record's generation (record.h), absent when unknown:
+	 * the stores' guard (tier_redis.h); a field older builds ignore, and
+	 * one they drop when they write the post, so the format stays 1 */
+	TIER_REDIS_F_GENERATION,
 	TIER_REDIS_F__MAX
 };
 

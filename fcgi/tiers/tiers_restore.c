@@ -67,8 +67,12 @@ enum quire_err tiers_restore(struct tier_pg *pg, struct tier_redis *r,
 
 	*generation = 0;
 	*n_bumped = 0;
-	if (tiers_restore_seen(r, &seen) != QUIRE_OK)
+	if (tiers_restore_seen(r, &seen) != QUIRE_OK ||
+	    tier_redis_copies_generation(r, &g) != QUIRE_OK)
 		return QUIRE_EIO;
+	if (g > seen)
+		seen = g;
+	g = 0;
 	/* An index Redis cannot give (unreadable entries) bumps no
 	 * revision: the generation still moves, and every reader goes by
 	 * PostgreSQL's index. */

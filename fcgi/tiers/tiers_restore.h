@@ -34,7 +34,8 @@ enum quire_err tiers_restore_check(struct tier_pg *pg, struct tier_redis *r,
  * registry, the revision and hash of every post in its index), drops
  * r's key and index (tier_redis_drop), then has PostgreSQL move every
  * post behind what r held past it and the generation past everything
- * seen (tier_pg_restore). *generation gets the new generation, for the
+ * seen, the generations post keys keep too (tier_pg_restore,
+ * tier_redis_copies_generation). *generation gets the new generation, for the
  * caller to rewrite Redis at (or leave to the next deploy) and to
  * publish "*" under, so that every worker reloads from PostgreSQL;
  * *n_bumped the posts whose revision moved. Run again after a failure:

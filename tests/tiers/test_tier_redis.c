@@ -591,6 +591,137 @@ static void test_store_refused(void)
 	tier_redis_close(r);
 }
 
+/* The revision Redis holds of slug under r (0: none, -1: an error). */
+static long long held(struct tier_redis *r, const char *slug)
+{
+	struct record *got = NULL;
+	long long rev;
+	enum quire_err rc = tier_redis_fetch(r, slug, &got);
+
+	if (rc == QUIRE_ENOTFOUND)
+		return 0;
+	rev = rc == QUIRE_OK && got ? got->revision : -1;
+	record_free(got);
+	return rev;
+}
+
+/*
+ * Two writers (two hosts' committers) commit one slug in one order and
+ * store it into Redis in the other: the older copy, stored last, must
+ * not replace the newer one (issue 15). Revisions cannot tell: a slug
+ * deleted and made again starts at revision 1.
+ */
+static void test_store_order(void)
+{
+	struct tier_redis *r = connect_or_die(url, prefix3, 2000);
+	struct record *v5 = make("o", src_b, sizeof(src_b) - 1, 17, 5);
+	struct record *v6 = make("o", src_c, sizeof(src_c) - 1, 17, 6);
+	struct record *again = make("o", src_a, sizeof(src_a) - 1, 17, 1);
+	char del_o[] = "o";
+	char *del[1] = { del_o };
+
+	/* committed at 10 (v5) and 11 (v6), stored 11 first */
+	CHECK(tier_redis_store(r, &v6, 1, NULL, 0, 11, 0, NULL) == QUIRE_OK);
+	CHECK(tier_redis_store(r, &v5, 1, NULL, 0, 10, 0, NULL) == QUIRE_OK);
+	CHECK(held(r, "o") == 6);
+	/* deleted at 12; the store of 11 arriving late brings nothing back */
+	CHECK(tier_redis_store(r, NULL, 0, del, 1, 12, 0, NULL) == QUIRE_OK);
+	CHECK(tier_redis_store(r, &v6, 1, NULL, 0, 11, 0, NULL) == QUIRE_OK);
+	CHECK(held(r, "o") == 0);
+	/* made again at 14 (revision 1); the deletion of 12 arriving late
+	 * and the old revision 6 of 11 leave it */
+	CHECK(tier_redis_store(r, &again, 1, NULL, 0, 14, 0, NULL) == QUIRE_OK);
+	CHECK(tier_redis_store(r, NULL, 0, del, 1, 12, 0, NULL) == QUIRE_OK);
+	CHECK(tier_redis_store(r, &v6, 1, NULL, 0, 11, 0, NULL) == QUIRE_OK);
+	CHECK(held(r, "o") == 1);
+	CHECK(!tier_redis_broken(r));
+	record_free(v5);
+	record_free(v6);
+	record_free(again);
+	tier_redis_close(r);
+}
+
+/* Copies that carry their own generation (record.h): a fill read from
+ * PostgreSQL, a store's records stamped one by one. */
+static void test_store_order_stamped(void)
+{
+	struct tier_redis *r = connect_or_die(url, prefix3, 2000);
+	struct record *cur = make("p", src_a, sizeof(src_a) - 1, 17, 1);
+	struct record *old = make("p", src_b, sizeof(src_b) - 1, 17, 7);
+	struct record *got = NULL;
+	char del_p[] = "p";
+	char *del[1] = { del_p };
+	long long g = 0;
+
+	/* made again at 20 (revision 1) after revision 7; a worker's fill of
+	 * revision 7, read from PostgreSQL at 18, is older: it stays out */
+	cur->generation = 20;
+	old->generation = 18;
+	CHECK(tier_redis_store(r, &cur, 1, NULL, 0, 0, 0, NULL) == QUIRE_OK);
+	CHECK(tier_redis_fill(r, old) == QUIRE_OK);
+	CHECK(held(r, "p") == 1);
+	CHECK(tier_redis_fetch(r, "p", &got) == QUIRE_OK && got &&
+	      got->generation == 20);
+	record_free(got);
+	got = NULL;
+	/* a fill of the same generation adds nothing; one read later does */
+	cur->revision = 2;
+	CHECK(tier_redis_fill(r, cur) == QUIRE_OK);
+	CHECK(held(r, "p") == 1);
+	cur->generation = 21;
+	CHECK(tier_redis_fill(r, cur) == QUIRE_OK);
+	CHECK(held(r, "p") == 2);
+	/* a record's own generation decides over the store's */
+	old->generation = 19;
+	CHECK(tier_redis_store(r, &old, 1, NULL, 0, 30, 0, NULL) == QUIRE_OK);
+	CHECK(held(r, "p") == 2);
+	/* a tombstone of 25 refuses a fill read before it, not one after */
+	CHECK(tier_redis_store(r, NULL, 0, del, 1, 25, 0, NULL) == QUIRE_OK);
+	old->generation = 24;
+	CHECK(tier_redis_fill(r, old) == QUIRE_OK);
+	CHECK(held(r, "p") == 0);
+	old->generation = 26;
+	CHECK(tier_redis_fill(r, old) == QUIRE_OK);
+	CHECK(held(r, "p") == 7);
+	/* an unstamped copy (a build before the field) is written as before */
+	cur->generation = 0;
+	cur->revision = 3;
+	CHECK(tier_redis_store(r, &cur, 1, NULL, 0, 0, 0, NULL) == QUIRE_OK);
+	CHECK(held(r, "p") == 3);
+	/* what a restore moves PostgreSQL past: the highest any key keeps
+	 * (prefix3's: "o" deleted at 12, made again at 14) */
+	CHECK(tier_redis_copies_generation(r, &g) == QUIRE_OK && g == 14);
+	CHECK(cli("HSET %spost:weird generation 99", prefix3) == 0);
+	CHECK(cli("SET %spost:string x", prefix3) == 0);
+	CHECK(tier_redis_copies_generation(r, &g) == QUIRE_OK && g == 99);
+	CHECK(cli("DEL %spost:weird %spost:string", prefix3, prefix3) == 0);
+	/* every field at once (the commands' bound counts them all) */
+	{
+		struct record *full = make("q", src_c, sizeof(src_c) - 1, 34, 2);
+
+		full->path = strdup("content/posts/q.md");
+		full->html = strdup("<p>cee</p>");
+		full->toc_html = strdup("<nav></nav>");
+		full->summary_html = strdup("<p>c</p>");
+		full->has_date = 1;
+		full->date = 1577836800;
+		full->generation = 40;
+		CHECK(tier_redis_fill(r, full) == QUIRE_OK);
+		CHECK(tier_redis_store(r, &full, 1, NULL, 0, 41, 0, NULL) ==
+		      QUIRE_OK);
+		CHECK(tier_redis_fetch(r, "q", &got) == QUIRE_OK && got &&
+		      got->generation == 40 && got->summary_html &&
+		      same_record(got, full));
+		record_free(got);
+		got = NULL;
+		record_free(full);
+	}
+	CHECK(!tier_redis_broken(r));
+	record_free(cur);
+	record_free(old);
+	tier_redis_close(r);
+}
+
 /*
  * A writer's debt past TIERS_OWED_MAX (tiers_store.c): a store Redis
  * refused owes its slugs, the one past the bound is lost, and the next
@@ -714,6 +845,8 @@ int main(void)
 	test_workers();
 	test_ack_published();
 	test_store_refused();
+	test_store_order();
+	test_store_order_stamped();
 	test_owed_lost();
 	test_config();
 	return check_done("test_tier_redis");
