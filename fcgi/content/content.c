@@ -314,6 +314,7 @@ enum quire_err content_summary(struct post *p,
 
 	free(p->summary_html);
 	p->summary_html = NULL;
+	p->summary_whole = 0;
 	if (!p->source || p->body_offset > p->source_len ||
 	    body_is_html(p, &e) != 0)
 		return QUIRE_OK;
@@ -332,7 +333,7 @@ enum quire_err content_summary(struct post *p,
 	rc = markdown_summary(p->source + p->body_offset,
 			      p->source_len - p->body_offset, prefix,
 			      content_is_bundle(p) ? base : NULL,
-			      &p->summary_html);
+			      &p->summary_html, &p->summary_whole);
 	/* a summary is a nicety: a render error leaves the description */
 	return rc == QUIRE_ENOMEM ? rc : QUIRE_OK;
 }
@@ -914,6 +915,7 @@ static enum quire_err rebase_renamed(struct post *p,
 	SWAP_STR(p->html, q->html);
 	SWAP_STR(p->toc_html, q->toc_html);
 	SWAP_STR(p->summary_html, q->summary_html);
+	p->summary_whole = q->summary_whole;
 	p->words = q->words;
 	post_free(q);
 	return QUIRE_OK;

@@ -1211,7 +1211,7 @@ static enum quire_err render_summary(const char *md, size_t len,
 
 /*
  * md[0, len) cut at a top-level block so that its HTML fits
- * QUIRE_MAX_SUMMARY: the Markdown's blocks, never the HTML's text, so
+ * MARKDOWN_SUMMARY_MAX: the Markdown's blocks, never the HTML's text, so
  * no tag is ever cut. The most blocks that fit, by bisection (a few
  * renders of at most QUIRE_MAX_SUMMARY_MARKDOWN bytes); none when the
  * first alone is too long.
@@ -1235,7 +1235,7 @@ static enum quire_err summary_cut(const char *md, size_t len,
 		rc = render_summary(md, ends[mid - 1], id_prefix, base, &h);
 		if (rc != QUIRE_OK)
 			return rc;
-		if (h && strlen(h) <= QUIRE_MAX_SUMMARY) {
+		if (h && strlen(h) <= MARKDOWN_SUMMARY_MAX) {
 			lo = mid;
 			free(*html);
 			*html = h;
@@ -1248,31 +1248,57 @@ static enum quire_err summary_cut(const char *md, size_t len,
 	return QUIRE_OK;
 }
 
+/* Whether s[0, len) is white space only. */
+static int blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!strchr(" \t\r\n", s[i]) || !s[i])
+			return 0;
+	return 1;
+}
+
 enum quire_err markdown_summary(const char *md, size_t len,
 				const char *id_prefix, const char *base,
-				char **html)
+				char **html, int *whole)
 {
 	const size_t scan = 4 * QUIRE_MAX_SUMMARY_MARKDOWN;
 	const char *more;
-	size_t start = 0, end = 0;
+	size_t start = 0, end = 0, rest;
+	int all;
 	enum quire_err rc;
 
 	*html = NULL;
+	if (whole)
+		*whole = 0;
 	more = len ? memmem(md, len, MARKDOWN_MORE, strlen(MARKDOWN_MORE)) : NULL;
-	if (more)
+	if (more) {
 		end = (size_t)(more - md);
-	else if (!first_paragraph(md, len < scan ? len : scan, len > scan,
-				  &start, &end))
+		rest = end + strlen(MARKDOWN_MORE);
+	} else if (!first_paragraph(md, len < scan ? len : scan, len > scan,
+				    &start, &end)) {
 		return QUIRE_OK;
+	} else {
+		rest = end;
+	}
+	/* all of md: white space around what the summary is made of */
+	all = blank(md, start) && blank(md + rest, len - rest);
 	/* the common case: short enough as it is, one render */
 	if (end - start <= QUIRE_MAX_SUMMARY_MARKDOWN) {
 		rc = render_summary(md + start, end - start, id_prefix, base,
 				    html);
-		if (rc != QUIRE_OK || !*html || strlen(*html) <= QUIRE_MAX_SUMMARY)
+		if (rc != QUIRE_OK || !*html)
 			return rc;
+		if (strlen(*html) <= MARKDOWN_SUMMARY_MAX) {
+			if (whole)
+				*whole = all;
+			return QUIRE_OK;
+		}
 		free(*html);
 		*html = NULL;
 	}
+	/* cut: some of it left out, so never the whole */
 	return summary_cut(md + start, end - start, id_prefix, base, html);
 }
 

@@ -68,6 +68,17 @@ void markdown_out_release(struct markdown_out *out);
 /* The mark that ends a post's summary where the author wants it. */
 #define MARKDOWN_MORE "<!--more-->"
 
+/* What a stored summary (record.h) ends with when it is the whole body,
+ * nothing more to read (markdown_summary's *whole): a comment, so that
+ * a build that does not know it shows nothing of it. */
+#define MARKDOWN_SUMMARY_WHOLE "<!--quire:whole-->"
+
+/* The bound of a summary's HTML: QUIRE_MAX_SUMMARY with room for the
+ * mark, so that a stored summary fits QUIRE_MAX_SUMMARY as the tiers
+ * require. */
+#define MARKDOWN_SUMMARY_MAX \
+	(QUIRE_MAX_SUMMARY - (sizeof(MARKDOWN_SUMMARY_WHOLE) - 1))
+
 /*
  * The summary of a post's body md (len bytes) as HTML, for lists: the
  * Markdown before the first MARKDOWN_MORE when there is one, else the
@@ -75,7 +86,7 @@ void markdown_out_release(struct markdown_out *out);
  * (base as there), always without raw HTML (MARKDOWN_UNSAFE and
  * MARKDOWN_TOC ignored: the same summary in both modes, whatever the
  * option the body was rendered with). Bounded: its HTML is at most
- * QUIRE_MAX_SUMMARY bytes, made of at most QUIRE_MAX_SUMMARY_MARKDOWN
+ * MARKDOWN_SUMMARY_MAX bytes, made of at most QUIRE_MAX_SUMMARY_MARKDOWN
  * bytes of Markdown — a longer one is cut after a top-level block of
  * the Markdown (never inside a tag), at most QUIRE_SUMMARY_MAX_BLOCKS
  * of them. *html is NULL when there is neither a mark nor a paragraph,
@@ -85,11 +96,16 @@ void markdown_out_release(struct markdown_out *out);
  * id_prefix as markdown_render's, and before heading ids too
  * (MARKDOWN_PREFIX_HEADINGS): summaries share list pages, so each needs
  * its own (MARKDOWN_SUMMARY_PREFIX and the slug).
+ * *whole (when whole is not NULL) is 1 when the summary is all there
+ * is of md: nothing but white space outside the Markdown it was made
+ * from (no code before the paragraph, no text after the paragraph or
+ * after the mark) and not cut; else 0 (always 0 when *html is NULL),
+ * so a list offers "Read more" only where there is more.
  * QUIRE_OK, QUIRE_ENOMEM or markdown_render's errors; caller frees.
  */
 enum quire_err markdown_summary(const char *md, size_t len,
 				const char *id_prefix, const char *base,
-				char **html);
+				char **html, int *whole);
 
 /*
  * A post's title as Markdown inlines (DESIGN §3): *html the inline HTML

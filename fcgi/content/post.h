@@ -63,6 +63,9 @@ struct post {
 	 * parsed, carried by the tiers' record and index (DESIGN §5); NULL:
 	 * its description */
 	char *summary_html;
+	/* summary_html is all of the body (markdown_summary's whole): a
+	 * list offers no "Read more" */
+	int summary_whole;
 	size_t words;            /* word count of the body, for reading time */
 	unsigned long long hash; /* content hash of source (xxhash 64) */
 	/* The revision of the tiers' record it was read from (0 from a

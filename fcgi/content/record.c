@@ -92,6 +92,45 @@ static enum quire_err dup_opt(char **dst, const char *src)
 	return *dst ? QUIRE_OK : QUIRE_ENOMEM;
 }
 
+enum quire_err record_set_summary(struct record *r, const char *html,
+				  int whole)
+{
+	size_t n, m = strlen(MARKDOWN_SUMMARY_WHOLE);
+	char *s;
+
+	free(r->summary_html);
+	r->summary_html = NULL;
+	if (!html)
+		return QUIRE_OK;
+	n = strlen(html);
+	s = malloc(n + (whole ? m : 0) + 1);
+	if (!s)
+		return QUIRE_ENOMEM;
+	memcpy(s, html, n);
+	if (whole)
+		memcpy(s + n, MARKDOWN_SUMMARY_WHOLE, m);
+	s[n + (whole ? m : 0)] = '\0';
+	r->summary_html = s;
+	return QUIRE_OK;
+}
+
+/* p's summary from a stored one: the mark taken off, as the flag. */
+static enum quire_err summary_from_record(struct post *p, const char *s)
+{
+	size_t n, m = strlen(MARKDOWN_SUMMARY_WHOLE);
+
+	p->summary_whole = 0;
+	if (!s)
+		return QUIRE_OK;
+	n = strlen(s);
+	if (n >= m && memcmp(s + n - m, MARKDOWN_SUMMARY_WHOLE, m) == 0) {
+		p->summary_whole = 1;
+		n -= m;
+	}
+	p->summary_html = strndup(s, n);
+	return p->summary_html ? QUIRE_OK : QUIRE_ENOMEM;
+}
+
 struct record *record_from_post(const struct post *p,
 				enum record_origin origin)
 {
@@ -111,7 +150,8 @@ struct record *record_from_post(const struct post *p,
 	    dup_opt(&r->path, p->path) != QUIRE_OK ||
 	    dup_opt(&r->html, p->html ? p->html : "") != QUIRE_OK ||
 	    dup_opt(&r->toc_html, p->toc_html) != QUIRE_OK ||
-	    dup_opt(&r->summary_html, p->summary_html) != QUIRE_OK)
+	    record_set_summary(r, p->summary_html, p->summary_whole) !=
+	    QUIRE_OK)
 		goto fail;
 	r->source = malloc(p->source_len + 1);
 	if (!r->source)
@@ -182,7 +222,7 @@ enum quire_err record_to_post(const struct record *r, struct post **out)
 	    dup_opt(&p->path, r->path) != QUIRE_OK ||
 	    dup_opt(&p->html, r->html) != QUIRE_OK ||
 	    dup_opt(&p->toc_html, r->toc_html) != QUIRE_OK ||
-	    dup_opt(&p->summary_html, r->summary_html) != QUIRE_OK)
+	    summary_from_record(p, r->summary_html) != QUIRE_OK)
 		goto fail;
 	/* the title is rendered as a file's is (content.c): what the
 	 * record keeps is the source and the body's HTML */

@@ -32,7 +32,10 @@ struct record {
 	/* What lists show of it (markdown_summary), in the index too, so
 	 * that a worker of the full mode shows what the embedded one does;
 	 * NULL when none, or in a record written before the field (the
-	 * description is shown until it is rendered again) */
+	 * description is shown until it is rendered again). As stored:
+	 * ending with MARKDOWN_SUMMARY_WHOLE when it is the whole body
+	 * (record_set_summary; record_to_post takes the mark off), so
+	 * the flag needs no field of its own in any tier */
 	char *summary_html;
 	size_t words;
 	/* The date, which may come from a Jekyll file name rather than the
@@ -59,8 +62,17 @@ struct record *record_from_post(const struct post *p,
 				enum record_origin origin);
 
 /*
+ * r->summary_html made of html (NULL: none) and whether it is the whole
+ * body (the mark MARKDOWN_SUMMARY_WHOLE after it). QUIRE_OK or
+ * QUIRE_ENOMEM (r's summary none then).
+ */
+enum quire_err record_set_summary(struct record *r, const char *html,
+				  int whole);
+
+/*
  * A post from r: its frontmatter parsed from r->source, slug, kind,
- * date, html, toc, summary, words, hash and revision taken from r. Returns QUIRE_OK,
+ * date, html, toc, summary (its whole mark as p->summary_whole), words,
+ * hash and revision taken from r. Returns QUIRE_OK,
  * or QUIRE_EPARSE (a record that no longer parses), QUIRE_ENOMEM. Caller
  * frees *out with post_free().
  */

@@ -397,12 +397,10 @@ static enum quire_err rebase_renamed(struct record *r,
 	r->toc_html = q->toc_html;
 	q->toc_html = swap;
 	/* the summary too: its relative images are the bundle's */
-	swap = r->summary_html;
-	r->summary_html = q->summary_html;
-	q->summary_html = swap;
+	rc = record_set_summary(r, q->summary_html, q->summary_whole);
 	r->words = q->words;
 	post_free(q);
-	return QUIRE_OK;
+	return rc;
 }
 
 /*

@@ -129,6 +129,10 @@ enum quire_err view_summary(struct tvars *o, const struct site *s,
 	    QUIRE_OK ||
 	    (rc = tvars_set(o, "description", p->description)) != QUIRE_OK ||
 	    (rc = tvars_set(o, "summary_html", p->summary_html)) != QUIRE_OK ||
+	    /* more to read than the summary: not when it is all of it (a
+	     * description is not the post: there is always more) */
+	    (rc = tvars_set_bool(o, "read_more", !p->summary_html ||
+				 !p->summary_whole)) != QUIRE_OK ||
 	    (rc = tvars_setf(o, "reading_minutes", "%u",
 			     view_reading_minutes(p->words))) != QUIRE_OK ||
 	    (rc = tvars_set_bool(o, "pinned", p->pin > 0)) != QUIRE_OK ||

@@ -11,6 +11,7 @@ libquire_a_SOURCES += \
 	%reldir%/tier_pg_restore.c \
 	%reldir%/tier_pg_schema.c \
 	%reldir%/tier_pg_search.c \
+	%reldir%/tier_pg_summary.c \
 	%reldir%/tier_pg_values.c \
 	%reldir%/tier_pg_write.c \
 	%reldir%/tier_redis.c %reldir%/tier_redis.h \

@@ -4,7 +4,8 @@
  * The tier (tier_pg.h) is one module in several files, one job each:
  * tier_pg_conn.c (the connection, its errors, the statements and how
  * they are prepared and run), tier_pg_values.c (parameters out, columns
- * in), tier_pg_schema.c (migrations), tier_pg_read.c (reads),
+ * in), tier_pg_schema.c (migrations; tier_pg_summary.c the summaries
+ * step 13 makes again), tier_pg_read.c (reads),
  * tier_pg_deploy.c (deploys) and tier_pg_write.c (the API's writes).
  * Internal to the tier: nothing else includes it (nor libpq, which it
  * needs).
@@ -124,6 +125,20 @@ struct upsert_row {
 	char draft;
 	struct buf arrays[3];  /* tags, categories, authors */
 };
+
+/* ---- tier_pg_schema.c, tier_pg_summary.c: migrations */
+
+/* Key of the advisory lock that serialises migrations ("quire" in ASCII). */
+#define PG_MIGRATE_LOCK "478660162149"
+
+/*
+ * Renders again the summaries of the API posts schema step 13 queued
+ * (quire_summary_redo), from their stored source, a batch a
+ * transaction under PG_MIGRATE_LOCK; run by every migration (nothing
+ * queued: one statement). Needs schema step 13. QUIRE_OK, QUIRE_EIO
+ * (pg->err says why; what is left stays queued) or QUIRE_ENOMEM.
+ */
+enum quire_err tier_pg_summary_redo(struct tier_pg *pg);
 
 /* ---- tier_pg_conn.c: errors, and running statements */
 

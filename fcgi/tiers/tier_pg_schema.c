@@ -16,9 +16,6 @@
 #include "tiers/tier_pg.h"
 #include "tiers/tier_pg_private.h"
 
-/* Key of the advisory lock that serialises migrations ("quire" in ASCII). */
-#define PG_MIGRATE_LOCK "478660162149"
-
 /* ---------------------------------------------------------------- schema */
 
 /*
@@ -287,6 +284,48 @@ static const char *const migrations[] = {
 	"  '<[^>]*>', ' ', 'g'),"
 	"  '&lt;', '<'), '&gt;', '>'), '&quot;', '\"'), '&#39;', ''''),"
 	"  '&amp;', '&') $f$",
+	/* 13: two changes of issue 18 (DESIGN §5, "Search" and step 13).
+	 * (a) The body's vector is made from quire_html_text's text, the
+	 * one snippets read, not from the HTML: the default parser parts a
+	 * word at any tag, so "pre<em>fix</em>ed" was "pre", "fix", "ed"
+	 * and a search for "prefixed" found nothing, where the embedded
+	 * index (search_html_text, the same rule) finds it. The stored
+	 * vectors are made again, the rows whose vector changes alone
+	 * written (an UPDATE of search only: the triggers, which fire on
+	 * title, tags and html, stay as step 11 made them).
+	 * (b) Summaries stored before their ids carried the post's slug
+	 * (summary-SLUG-fn-1) and before the whole mark (record.h) are
+	 * made again. A content post's, by the next deploy, as step 4
+	 * marked them (a hash no file has, no signature, a new stamp);
+	 * summary_of follows the hash, so the old summary is shown until
+	 * then rather than none, and a build before step 9, which writes
+	 * the hash alone, still leaves no summary of another source. An
+	 * API post's source is here: its slug is queued, and
+	 * tier_pg_summary_redo (tier_pg_summary.c) renders it again right
+	 * after the migration, batch by batch, each in a transaction of
+	 * its own, so a migration cut short leaves the rest queued for
+	 * the next. Each statement may run again over what it made. */
+	"CREATE OR REPLACE FUNCTION quire_search_vector(cfg regconfig, title text,"
+	" tags text[], html text) RETURNS tsvector"
+	" LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$"
+	" SELECT setweight(to_tsvector(cfg, coalesce(title, '')), 'A')"
+	"  || setweight(to_tsvector(cfg, array_to_string(tags, ' ')), 'B')"
+	"  || setweight(to_tsvector(cfg, quire_html_text(html)), 'C') $f$;"
+	"UPDATE posts p SET search = v.search FROM"
+	" (SELECT slug, quire_search_vector((SELECT search_config FROM site),"
+	"  title, tags, html) AS search FROM posts) v"
+	" WHERE p.slug = v.slug AND p.search IS DISTINCT FROM v.search;"
+	"UPDATE posts SET hash = 0, file_sig = NULL,"
+	" summary_of = CASE WHEN summary_of = hash THEN 0 END"
+	" WHERE origin = 'content' AND summary_html IS NOT NULL;"
+	"CREATE TABLE IF NOT EXISTS quire_summary_redo ("
+	" slug text PRIMARY KEY,"
+	" hash bigint NOT NULL);"
+	"INSERT INTO quire_summary_redo (slug, hash)"
+	" SELECT slug, hash FROM posts WHERE origin = 'api'"
+	" AND summary_html IS NOT NULL AND summary_of = hash"
+	" ON CONFLICT (slug) DO UPDATE SET hash = excluded.hash;"
+	"UPDATE site SET stamp = md5(random()::text || clock_timestamp()::text)",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -465,7 +504,8 @@ enum quire_err tier_pg_migrate(struct tier_pg *pg, int *from, int *to)
 			*from = version;
 		if (to)
 			*to = version;
-		return case_index(pg);
+		rc = case_index(pg);
+		return rc == QUIRE_OK ? tier_pg_summary_redo(pg) : rc;
 	}
 	/* Bounded: one pass per step, and one more to find nothing to do. */
 	for (steps = 0; steps <= PG_SCHEMA_VERSION && !done; steps++) {
@@ -486,5 +526,6 @@ enum quire_err tier_pg_migrate(struct tier_pg *pg, int *from, int *to)
 		*from = first;
 	if (to)
 		*to = version;
-	return case_index(pg);
+	rc = case_index(pg);
+	return rc == QUIRE_OK ? tier_pg_summary_redo(pg) : rc;
 }

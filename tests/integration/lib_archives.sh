@@ -176,6 +176,16 @@ archives_summaries() {
 	expect_body_contains '/archives/2024/?page=3' '<p class="summary-description">JAN-DESCRIPTION</p>'
 	expect_body_contains '/archives/2024/?page=3' '<a href="/posts/january">Read more<span class="visually-hidden"> of In January</span>'
 	expect_body_contains /posts/ 'ARCH-MAY <em>intro</em>'
+	# "Read more" only where the post has more than its summary: not
+	# under one that is the whole post (autumn's one paragraph, the
+	# year slug's); under one cut before code (march-c) or before
+	# its <!--more-->'s rest (march-a); and under a description,
+	# which is not the post (january).
+	expect_body_contains /archives/2023/11/ '<div class="summary-text"><p>ARCH-AUTUMN</p>'
+	expect_body_lacks /archives/2023/11/ 'class="read-more"'
+	expect_body_lacks /archives/2022/ 'class="read-more"'
+	expect_body_contains /archives/2024/03/ '<a href="/posts/march-c">Read more<span class="visually-hidden"> of March C</span>'
+	expect_body_contains '/archives/2024/03/?page=2' '<a href="/posts/march-a">Read more'
 	# Each summary's footnote and heading ids are its post's: two on one
 	# page must not share one (a link would jump to the other post's).
 	req '/archives/2024/?page=2'

@@ -22,6 +22,8 @@ search_site() {
 	post script 'Escaping' 2020-05-01 '' 'scriptyword `<script>alert(1)</script>` scriptyword & 1<2 more'
 	post inline 'Inline markup' 2020-05-02 '' \
 		'inlinewordx, a pre*fix*ed word, is **pinned**: `site_generation()` and `cache->generation` here.'
+	post joined 'Joined words' 2020-05-03 '' \
+		'joinedwordx: an un*believ*able tale of `snake`case names.'
 	for i in $(seq -w 1 12); do
 		post "pager-$i" "Pager $i" "2021-01-$i" '' "pagerword number $i"
 	done
@@ -88,6 +90,19 @@ search_checks() {
 	check "... 'pinned:' as written (<strong> parts nothing)" has 'pinned: '
 	check "... inline code whole" has 'site_generation() and cache-&gt;generation'
 	check "... a word with an emphasis inside it whole" has 'a prefixed word'
+
+	echo "== a word written with inline markup inside it is one word"
+	# found by the whole word in both modes: the index's text joins
+	# what an inline tag parts (PostgreSQL: schema step 13)
+	search '/search?q=prefixed'
+	check "'pre*fix*ed' found as prefixed" has /posts/inline
+	search '/search?q=unbelievable'
+	check "'un*believ*able' found as unbelievable" has /posts/joined
+	check "... the word whole in the snippet" has 'unbelievable'
+	search '/search?q=snakecase'
+	check "'\`snake\`case' (inline code beside text) found as snakecase" has /posts/joined
+	search '/search?q=believ'
+	check "... and not by a piece of it" lacks /posts/joined
 
 	echo "== snippets are escaped"
 	search '/search?q=scriptyword'

@@ -74,6 +74,23 @@ expect_body_lacks /posts/html-post "alert("
 api DELETE /api/posts/html-post "${AUTH[@]}"
 check "... deleted: 204" test "$R_STATUS" = 204
 
+# A list's "Read more" only where the post has more than its summary:
+# the flag travels with the summary the API's write stored, to every
+# worker (DESIGN §3, "Whether there is more").
+api PUT /api/posts/all-said "${AUTH[@]}" "${MD[@]}" --data-binary \
+	$'---\ntitle: All said\ndate: 2021-01-02\ntags: [wholetag]\n---\nAPI-WHOLE *post*.\n'
+check "a post that is its summary: 201" test "$R_STATUS" = 201
+check "... its tag's list shows it all on every worker" \
+	every_worker_serves /tags/wholetag 200 '<div class="summary-text"><p>API-WHOLE <em>post</em>.</p>'
+expect_body_lacks /tags/wholetag 'class="read-more"'
+api PUT /api/posts/all-said "${AUTH[@]}" "${MD[@]}" --data-binary \
+	$'---\ntitle: All said\ndate: 2021-01-02\ntags: [wholetag]\n---\nAPI-WHOLE *post*.\n\nAPI-SECOND.\n'
+check "... and with a second paragraph: 200" test "$R_STATUS" = 200
+check "... a \"Read more\" link on every worker" \
+	every_worker_serves /tags/wholetag 200 '<a href="/posts/all-said">Read more'
+api DELETE /api/posts/all-said "${AUTH[@]}"
+check "... deleted: 204" test "$R_STATUS" = 204
+
 # A slug that a content file gives is that file's (DESIGN §7): the API
 # may neither replace nor delete it, whatever its preconditions. 409,
 # a JSON error naming the file; the post stays as deployed.

@@ -61,6 +61,7 @@ put 2024-03-14-hello-quire $'---\ntitle: Not the sample\nslug: 2024-03-14-hello-
 put with-more $'---\ntitle: With a mark\ndate: 2021-01-01\ntags: [summarytag]\n---\nAPI-OPENING *here*.\n\n<!--more-->\n\nAPI-AFTER-MORE\n'
 expect_body_contains /tags/summarytag '<div class="summary-text"><p>API-OPENING <em>here</em>.</p>'
 expect_body_lacks /tags/summarytag 'API-AFTER-MORE'
+expect_body_contains /tags/summarytag '<a href="/posts/with-more">Read more'
 # The sample's summaries are on the home in full mode.
 expect_body_contains / '<div class="summary-text">'
 expect_status /posts/Rust-1.12.1 200

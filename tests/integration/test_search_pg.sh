@@ -120,6 +120,23 @@ check "inline tags join, block tags and <br> part" test \
 check "... still IMMUTABLE" \
 	test "$(psql_quire "SELECT provolatile FROM pg_proc WHERE proname = 'quire_html_text'" | tr -d ' ')" = i
 
+echo "== step 13 makes stored vectors again from the word-whole text"
+# A vector as step 11 made it (from the HTML: "un<em>believ</em>able"
+# three words), the schema put back at 12: the migration's step 13
+# makes it again, and the search finds the whole word.
+psql_quire "UPDATE posts SET search = setweight(to_tsvector('english', title), 'A')
+	|| setweight(to_tsvector('english', html), 'C') WHERE slug = 'joined'" >/dev/null
+psql_quire "UPDATE quire_schema SET version = 12" >/dev/null
+check "a vector from the HTML: the word not in it" \
+	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'unbelievable') FROM posts WHERE slug = 'joined'")" = f
+check "quirectl migrate runs step 13" bash -c \
+	"'$QUIRECTL' migrate 2>&1 | grep -q 'from version 12 to 13'"
+check "... the vector made again" \
+	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'unbelievable') FROM posts WHERE slug = 'joined'")" = t
+check "... every row's the word-whole text's" \
+	test "$(psql_quire "SELECT count(*) FROM posts WHERE search IS DISTINCT FROM
+		quire_search_vector('english', title, tags, html)" | tr -d ' ')" = 0
+
 echo "== the headline reads a bounded prefix of the body"
 search '/search?q=leadingwordx'
 check "a word at the start: found, marked" has '<mark>leadingwordx</mark>'

@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "tests/unit/check.h"
+#include "content/markdown.h"
 #include "content/post.h"
 #include "content/record.h"
 #include "lib/precond.h"
@@ -49,7 +50,8 @@ static void admin_exec(const char *sql)
 static void drop_schema(void)
 {
 	admin_exec("SET client_min_messages = warning;"
-		   "DROP TABLE IF EXISTS posts, site, quire_schema");
+		   "DROP TABLE IF EXISTS posts, site, quire_schema,"
+		   " quire_summary_redo");
 }
 
 /* Ends tier_pg's session from outside, as a DBA or a failover would.
@@ -247,6 +249,20 @@ static char *stored(const char *slug, const char *column)
 	return v;
 }
 
+/* The one value sql gives (NULL when none). */
+static char *stored_sql(const char *sql)
+{
+	PGresult *res = PQexec(admin, sql);
+	char *v = NULL;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		die(sql, PQerrorMessage(admin));
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
 static char *site_stamp(void)
 {
 	PGresult *res = PQexec(admin, "SELECT stamp FROM site");
@@ -406,6 +422,82 @@ static void test_migrate_summary(struct tier_pg *pg)
 	CHECK(tier_pg_fetch(pg, "a", &r) == QUIRE_OK);
 	CHECK(r && r->summary_html == NULL);
 	record_free(r);
+	drop_schema();
+	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
+}
+
+/* Step 13: the stored summaries made again. A content row's by the
+ * next deploy (marked, its old summary still read until then); an API
+ * row's by the migration, from its source, unless it was written
+ * since it was queued, or its source does not parse (left as it is);
+ * the queue emptied; a new generation. */
+static void test_migrate_summary_redo(struct tier_pg *pg)
+{
+	long long g0;
+	char *v;
+	int from = -1, to = -1;
+
+	drop_schema();
+	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
+	admin_exec("UPDATE quire_schema SET version = 12;"
+		   "INSERT INTO posts (slug, kind, origin, path, source,"
+		   " body_offset, html, hash, file_sig, revision, summary_html,"
+		   " summary_of) VALUES"
+		   " ('c', 'post', 'content', 'posts/c.md', E'---\ntitle: C\n---\nc\n',"
+		   "  17, '<p>c</p>', 42, 'sig', 2, '<p>OLD-c</p>', 42),"
+		   " ('c-none', 'post', 'content', 'posts/n.html', 'n', 0, '<p>n</p>',"
+		   "  45, 'sig', 1, NULL, 45),"
+		   " ('a', 'post', 'api', NULL,"
+		   "  E'---\ntitle: A\n---\nA-ONE[^1]\n\n[^1]: note\n\n<!--more-->\nrest\n', 17,"
+		   "  '<p>a</p>', 43, NULL, 1, '<p>OLD-a</p>', 43),"
+		   " ('a-whole', 'post', 'api', NULL,"
+		   "  E'---\ntitle: W\n---\nAll.\n', 17, '<p>w</p>', 44, NULL,"
+		   "  1, '<p>OLD-w</p>', 44),"
+		   " ('a-bad', 'post', 'api', NULL, E'---\ntitle: [\n---\nx\n',"
+		   "  17, '<p>x</p>', 46, NULL, 1, '<p>OLD-x</p>', 46)");
+	g0 = generation_of(pg);
+	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
+	CHECK(from == 12 && to == 13);
+	/* content: marked, the old summary read until the deploy */
+	v = stored("c", "hash || ' ' || coalesce(file_sig, '-') || ' ' ||"
+		   " summary_of || ' ' || summary_html");
+	CHECK_STR(v ? v : "(null)", "0 - 0 <p>OLD-c</p>");
+	free(v);
+	v = stored("c-none", "hash || ' ' || coalesce(file_sig, '-')");
+	CHECK_STR(v ? v : "(null)", "45 sig");
+	free(v);
+	/* API: made again from the source, ids under the slug */
+	v = stored("a", "summary_of || ' ' || summary_html");
+	CHECK(v && strstr(v, "43 <p>A-ONE") == v &&
+	      strstr(v, "id=\"summary-a-fnref-1\"") &&
+	      !strstr(v, MARKDOWN_SUMMARY_WHOLE));
+	free(v);
+	v = stored("a-whole", "summary_html");
+	CHECK_STR(v ? v : "(null)", "<p>All.</p>\n" MARKDOWN_SUMMARY_WHOLE);
+	free(v);
+	v = stored("a-bad", "summary_html");
+	CHECK_STR(v ? v : "(null)", "<p>OLD-x</p>");
+	free(v);
+	v = stored_sql("SELECT count(*) FROM quire_summary_redo");
+	CHECK_STR(v ? v : "(null)", "0");
+	free(v);
+	CHECK(generation_of(pg) > g0);
+
+	/* queued, then written since: its write's summary stays */
+	admin_exec("INSERT INTO quire_summary_redo VALUES ('a', 43)"
+		   " ON CONFLICT (slug) DO NOTHING;"
+		   "UPDATE posts SET hash = 47, summary_of = 47,"
+		   " summary_html = '<p>NEW-a</p>' WHERE slug = 'a'");
+	g0 = generation_of(pg);
+	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
+	CHECK(from == 13 && to == 13);
+	v = stored("a", "summary_html");
+	CHECK_STR(v ? v : "(null)", "<p>NEW-a</p>");
+	free(v);
+	v = stored_sql("SELECT count(*) FROM quire_summary_redo");
+	CHECK_STR(v ? v : "(null)", "0");
+	free(v);
+	CHECK(generation_of(pg) == g0);
 	drop_schema();
 	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
 }
@@ -1790,6 +1882,7 @@ int main(void)
 	test_migrate(pg);
 	test_migrate_clean(pg);
 	test_migrate_summary(pg);
+	test_migrate_summary_redo(pg);
 	test_migrate_case(pg);
 	test_config(pg);
 	test_roundtrip(pg);

@@ -608,6 +608,48 @@ static void test_record_wanted_slug(void)
 	post_free(p);
 }
 
+/* Whether a summary is the whole post travels in the record's summary
+ * as stored (the mark after it) and comes back as the flag, the mark
+ * taken off; a summary stored without it (an older build's) has more. */
+static void summary_round_trip(const char *md, int whole)
+{
+	struct parse_error err;
+	struct post *p = NULL, *q = NULL;
+	struct record *r;
+	char *text = strdup(md);
+
+	CHECK(text && content_parse_file("posts/w.md", POST_KIND_POST, text,
+					 strlen(text), NULL, &p, &err) ==
+	      QUIRE_OK);
+	CHECK(p && p->summary_html && p->summary_whole == whole);
+	r = p ? record_from_post(p, RECORD_ORIGIN_CONTENT) : NULL;
+	CHECK(r && r->summary_html &&
+	      (strstr(r->summary_html, MARKDOWN_SUMMARY_WHOLE) != NULL) == whole);
+	CHECK(r && strlen(r->summary_html) <= QUIRE_MAX_SUMMARY);
+	if (!r) {
+		post_free(p);
+		return;
+	}
+	CHECK(record_to_post(r, &q) == QUIRE_OK);
+	CHECK(q && q->summary_whole == whole);
+	CHECK_STR(q ? q->summary_html : NULL, p->summary_html);
+	post_free(q);
+	/* as an older build stored it: no mark, so there is more */
+	CHECK(record_set_summary(r, p->summary_html, 0) == QUIRE_OK);
+	CHECK(record_to_post(r, &q) == QUIRE_OK);
+	CHECK(q && q->summary_whole == 0);
+	CHECK_STR(q ? q->summary_html : NULL, p->summary_html);
+	post_free(q);
+	record_free(r);
+	post_free(p);
+}
+
+static void test_record_summary_whole(void)
+{
+	summary_round_trip("---\ntitle: W\n---\nAll of it.\n", 1);
+	summary_round_trip("---\ntitle: W\n---\nSome.\n\nMore.\n", 0);
+}
+
 static void test_nested_folders(void)
 {
 	struct content *c;
@@ -1080,6 +1122,8 @@ int main(void)
 	test_duplicate_keeps_prev();
 	test_slug_settle_held();
 	test_record_wanted_slug();
+	test_record_summary_whole();
+	test_record_summary_whole();
 	test_nested_folders();
 	test_skipped_files();
 	test_symlinks();

@@ -80,7 +80,7 @@ static void test_boxes(void)
 	CHECK(render("Just *text*.\n", 0, NULL) == QUIRE_OK);
 	CHECK(strstr(out.html, "scroll") == NULL);
 	/* a summary's table is boxed as the body's */
-	CHECK(markdown_summary(md, strlen(md), NULL, NULL, &html) == QUIRE_OK);
+	CHECK(markdown_summary(md, strlen(md), NULL, NULL, &html, NULL) == QUIRE_OK);
 	CHECK(html && strncmp(html, BOX("Table", "1") "<table>",
 			      sizeof(BOX("Table", "1") "<table>") - 1) == 0);
 	free(html);
@@ -910,7 +910,7 @@ static void summary_is(const char *md, const char *want)
 {
 	char *html = NULL;
 
-	CHECK(markdown_summary(md, strlen(md), NULL, NULL, &html) == QUIRE_OK);
+	CHECK(markdown_summary(md, strlen(md), NULL, NULL, &html, NULL) == QUIRE_OK);
 	if (!want) {
 		CHECK(html == NULL);
 		if (html)
@@ -936,12 +936,13 @@ static void test_summary_bound(void)
 				      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 				      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 	snprintf(md + n, sizeof(md) - n, "<!--more-->\nrest\n");
-	CHECK(markdown_summary(md, strlen(md), NULL, NULL, &html) == QUIRE_OK);
+	CHECK(markdown_summary(md, strlen(md), NULL, NULL, &html, NULL) == QUIRE_OK);
 	CHECK(html != NULL);
 	if (html) {
 		size_t hl = strlen(html);
 
-		CHECK(hl <= QUIRE_MAX_SUMMARY);
+		/* room for the whole mark: a stored one fits the bound */
+		CHECK(hl <= MARKDOWN_SUMMARY_MAX);
 		CHECK(hl > QUIRE_MAX_SUMMARY / 2); /* as many blocks as fit */
 		CHECK(hl >= 5 && strcmp(html + hl - 5, "</p>\n") == 0);
 		CHECK(strncmp(html, "<p>P00 <em>em</em> a&lt;b &amp; cxx",
@@ -954,9 +955,54 @@ static void test_summary_bound(void)
 	for (i = 0; i < 1000; i++)
 		md[n++] = '<';
 	n += (size_t)snprintf(md + n, sizeof(md) - n, "\n\n<!--more-->\n");
-	CHECK(markdown_summary(md, n, NULL, NULL, &html) == QUIRE_OK);
+	CHECK(markdown_summary(md, n, NULL, NULL, &html, NULL) == QUIRE_OK);
 	CHECK(html == NULL);
 	free(html);
+}
+
+/* Whether the summary is all of the body: what a list's "Read more"
+ * goes by (markdown.h, *whole). */
+static void whole_is(const char *md, int want)
+{
+	char *html = NULL;
+	int whole = -1;
+
+	CHECK(markdown_summary(md, strlen(md), "summary-w", NULL, &html,
+			       &whole) == QUIRE_OK);
+	CHECK(whole == want);
+	if (whole != want)
+		fprintf(stderr, "  whole %d, not %d, for: %s\n", whole, want, md);
+	free(html);
+}
+
+static void test_summary_whole(void)
+{
+	static char md[8192];
+	size_t n = 0, i;
+
+	whole_is("One paragraph.\n", 1);
+	whole_is("\n\nOne *paragraph*\nof two lines.\n\n\n", 1);
+	whole_is("Last paragraph, no newline", 1);
+	whole_is("All of it.\n\n<!--more-->\n\n", 1);
+	whole_is("All of it.<!--more-->", 1);
+	whole_is("One.\n\nTwo.\n", 0);
+	whole_is("Intro.\n\n<!--more-->\n\nThe rest.\n", 0);
+	whole_is("```\ncode\n```\n\nAfter code.\n", 0);
+	whole_is("# Heading\n\nParagraph.\n", 0);
+	whole_is("Para.\n\n![img](a.png)\n", 0);
+	whole_is("A[^1].\n\n[^1]: note\n", 0);
+	/* none: no summary, so never the whole (the description shows) */
+	whole_is("# Only a heading\n", 0);
+	whole_is("", 0);
+	/* cut at the bound: never the whole, even before a bare mark */
+	for (i = 0; i < 40; i++)
+		n += (size_t)snprintf(md + n, sizeof(md) - n,
+				      "P%02zu %.*s\n\n", i, 90,
+				      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+				      "xxxxxxxxxx");
+	snprintf(md + n, sizeof(md) - n, "<!--more-->\n");
+	whole_is(md, 0);
 }
 
 static void test_summary(void)
@@ -977,20 +1023,20 @@ static void test_summary(void)
 	summary_is("<!--more-->\nrest\n", NULL);
 	summary_is("Last paragraph, no newline", "<p>Last paragraph, no newline</p>\n");
 	/* a relative image under the bundle's base */
-	CHECK(markdown_summary("![d](d.svg) text\n", 17, NULL, "/posts/b/", &html) ==
-	      QUIRE_OK);
+	CHECK(markdown_summary("![d](d.svg) text\n", 17, NULL, "/posts/b/", &html,
+			       NULL) == QUIRE_OK);
 	CHECK(html && strstr(html, "src=\"/posts/b/d.svg\""));
 	free(html);
 	/* footnote ids under the prefix given: each summary its own */
 	CHECK(markdown_summary("A[^1].\n\n[^1]: note\n\n<!--more-->\n", 32,
-			       "summary-b", NULL, &html) == QUIRE_OK);
+			       "summary-b", NULL, &html, NULL) == QUIRE_OK);
 	CHECK(html && strstr(html, "id=\"summary-b-fn-1\"") &&
 	      strstr(html, "href=\"#summary-b-fn-1\"") &&
 	      !strstr(html, "\"fn-1\""));
 	free(html);
 	/* and heading ids */
 	CHECK(markdown_summary("# Aside\n\nA.\n\n<!--more-->\n", 25,
-			       "summary-b", NULL, &html) == QUIRE_OK);
+			       "summary-b", NULL, &html, NULL) == QUIRE_OK);
 	CHECK(html && strstr(html, "<h1 id=\"summary-b-aside\">"));
 	free(html);
 	/* a first paragraph longer than the bound: none */
@@ -1047,6 +1093,7 @@ int main(void)
 	test_fork_beside_threads();
 	test_pathological_refused();
 	test_summary();
+	test_summary_whole();
 	markdown_out_release(&out);
 	return check_done("test_markdown");
 }
