@@ -17,6 +17,13 @@ checked on reads that overlap no active fault; properties 3, 4 and 5
 hold at every moment, and 2 is checked on what PostgreSQL holds at the
 end.
 
+A scheduled post (a put with "due": its date on the history's clock)
+is part of property 1: its page is not served, nor listed, by any worker
+before its date less SCHED_EARLY_S, and a read of its page must show it
+only from its date plus SCHED_LATE_S, if that is after its
+acknowledgement's settle time (its API source is the author's, shown
+from the write on).
+
 check(ops) returns a list of violations: {"property", "what",
 "ops": [the operations involved]}.
 """
@@ -25,6 +32,10 @@ import bisect
 import heapq
 
 RECOVERY_S = 5.0
+# The site's clock is Redis's, measured by each worker over a round trip
+# (DESIGN §13, "Clock skew"); a date is due from its second on.
+SCHED_EARLY_S = 1.0
+SCHED_LATE_S = 2.0
 INF = float("inf")
 READS = ("read_page", "read_api")
 
@@ -51,7 +62,7 @@ class Model:
 
     def _add(self, slug, index, marker, op, start, refused=False):
         v = {"slug": slug, "index": index, "marker": marker, "op": op["id"] if op else None,
-             "start": start, "refused": refused}
+             "start": start, "refused": refused, "due": op.get("due") if op else None}
         self.versions.setdefault(slug, {0: {"slug": slug, "index": 0, "marker": None,
                                             "op": None, "start": -INF, "refused": False}})
         self.versions[slug][index] = v
@@ -87,9 +98,20 @@ class Model:
     def _ack(self, slug, index, op, partial):
         full = not partial and not overlaps(self.recovery, op["start"], op["end"])
         settle1 = settle(self.active, op["end"])
+        settle6 = op["end"] if full else INF
+        # A page is due only from its date: then, if its date came
+        # during a fault, once that has settled (as if written then).
+        due = op.get("due") if op["kind"] == "put" else None
+        page1, page6 = settle1, settle6
+        if due is not None:
+            at = due + SCHED_LATE_S
+            page1 = max(settle1, settle(self.active, at)
+                        if overlaps(self.active, at, at) else at)
+            page6 = max(settle6, at) if not overlaps(self.recovery, at, at) else INF
         self.acks.setdefault(slug, []).append({
             "slug": slug, "index": index, "op": op["id"], "end": op["end"],
-            "full": full, "settle1": settle1, "settle6": op["end"] if full else INF})
+            "full": full, "settle1": settle1, "settle6": settle6,
+            "page1": page1, "page6": page6})
 
     def absent_after(self, slug, floor, before):
         """The smallest index >= floor of a deletion of slug that may
@@ -157,6 +179,7 @@ class Checker:
 
     def run(self):
         obs = self.observe()
+        self.early(obs)
         self.torn(obs)
         self.monotonic(obs)
         self.stale(obs)
@@ -279,9 +302,11 @@ class Checker:
             if overlaps(self.m.active, r["start"], r["end"]):
                 continue
             acks = self.m.acks.get(r["slug"], [])
-            need1 = max((a for a in acks if a["settle1"] <= r["start"]),
+            k1, k6 = (("page1", "page6") if r["kind"] == "read_page"
+                      else ("settle1", "settle6"))
+            need1 = max((a for a in acks if a[k1] <= r["start"]),
                         key=lambda a: a["index"], default=None)
-            need6 = max((a for a in acks if a["settle6"] <= r["start"]),
+            need6 = max((a for a in acks if a[k6] <= r["start"]),
                         key=lambda a: a["index"], default=None)
             for prop, need in ((1, need1), (6, need6)):
                 if not need:
@@ -301,6 +326,32 @@ class Checker:
                                  "" if prop == 6 else " (settled %.2fs before)" %
                                  (r["start"] - need["settle1"])), w, r)
                     break
+
+    # ---------------------------------------- (1) scheduled, not early
+
+    def early(self, obs):
+        """No page of a scheduled post before its date, nor a listing of
+        it: read by any worker, during faults too (a worker's clock is
+        Redis's, whatever its host's says)."""
+        for r, idx in obs:
+            if r["kind"] != "read_page" or idx is None:
+                continue
+            v = self.m.versions[r["slug"]].get(idx)
+            if v and v.get("due") is not None and r["end"] < v["due"] - SCHED_EARLY_S:
+                self.bad(1, "early", "worker %s served %s (%s) %.2fs before its date" %
+                         (r.get("worker"), r["slug"], v["marker"], v["due"] - r["end"]),
+                         self.m.by_id.get(v["op"]), r)
+        for lst in self.ops:
+            if lst["kind"] != "read_list" or lst.get("status") != 200:
+                continue
+            for slug, marker in lst.get("listed", {}).items():
+                v = self.m.by_marker.get(marker or "")
+                if (v and v["slug"] == slug and v.get("due") is not None and
+                        lst["end"] < v["due"] - SCHED_EARLY_S):
+                    self.bad(1, "listed-early", "worker %s listed %s (%s) %.2fs before "
+                             "its date" % (lst.get("worker"), slug, marker,
+                                           v["due"] - lst["end"]),
+                             self.m.by_id.get(v["op"]), lst)
 
     # --------------------------------------------------- (3) listings
 

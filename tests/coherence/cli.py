@@ -1,7 +1,7 @@
 """cli.py - the checker's command line: one run, from the stack to the verdict
 
   tests/coherence/run --seconds N --seed S [--workers W] [--out DIR] [--edge]
-                      [--faults all|NAME,...|-NAME,...] [--planted NAME]
+                      [--faults all|all,NAME|NAME,...|-NAME,...] [--planted NAME]
                       [--known TAG,...] [--keep-data]
   tests/coherence/run --check DIR      (check a kept history again)
   tests/coherence/run --list           (the faults and the planted bugs)
@@ -157,7 +157,7 @@ def run(a):
             log("the stack is not whole after the run")
         time.sleep(checks.RECOVERY_S + 0.5)
         w.sweep()
-        final_pg(stack, h, w.api_slugs + w.content_slugs)
+        final_pg(stack, h, w.all_slugs())
         ok = True
     finally:
         stop.set()

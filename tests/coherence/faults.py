@@ -260,12 +260,15 @@ class Injector:
 
 
 def names_from(spec):
-    """'all', 'a,b' or '-a,-b' (all but) into a list of fault names."""
+    """'all', 'a,b', '-a,-b' (all but) or 'all,x' (all and an opt-in
+    one) into a list of fault names."""
     if not spec or spec == "all":
         return sorted(FAULTS)
     if spec == "none":
         return []
     parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if "all" in parts:
+        parts = sorted(set(FAULTS) | set(parts) - {"all"})
     if all(p.startswith("-") for p in parts):
         drop = {p[1:] for p in parts}
         bad = drop - set(FAULTS)

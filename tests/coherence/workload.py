@@ -17,6 +17,12 @@ in that sequence by the marker it shows, which is what checks.py needs.
   content author edits, adds or removes files c-K in the content
                  folder, then runs fcgi/quire-deploy DIR; each deploy
                  records every content slug's version it publishes
+  scheduler      every few seconds an API PUT of a new post s-K dated
+                 a few seconds ahead (whole seconds, UTC): a scheduled
+                 post, which no worker may show before its date and
+                 every worker must show after it (DESIGN §13); its date
+                 is by this machine's clock, Redis's, while the
+                 clock-skew fault moves the pool's
   calm periods   seeded stretches of a few seconds where nobody writes
                  (the readers go on): a worker that missed an
                  invalidation is repaired by the next one, so only a
@@ -45,6 +51,9 @@ API_WRITERS = 3
 SLUGS_PER_WRITER = 3
 CONTENT_SLUGS = 6
 READERS = 3
+SCHEDULE_EVERY = (2.0, 5.0)    # seconds between two scheduled posts
+SCHEDULE_AHEAD = (2.0, 30.0)   # how far ahead their dates are: several
+                               # pending when the clock-skew fault steps ±30 s
 
 
 def calm_periods(seed, seconds, plan=()):
@@ -75,6 +84,7 @@ class Workload:
         self.api_slugs = ["a-%d-%d" % (t, k) for t in range(API_WRITERS)
                           for k in range(SLUGS_PER_WRITER)]
         self.content_slugs = ["c-%d" % k for k in range(CONTENT_SLUGS)]
+        self.sched_slugs = []       # s-K, grown by the scheduler
         self.threads = []
         self.calm = calm
 
@@ -96,6 +106,7 @@ class Workload:
         for t in range(API_WRITERS):
             self._thread("writer-%d" % t, self.api_writer, t)
         self._thread("author", self.content_author)
+        self._thread("scheduler", self.scheduler)
         for r in range(READERS):
             self._thread("reader-%d" % r, self.reader)
 
@@ -165,11 +176,12 @@ class Workload:
         allowed = [204] if 0 not in may else [204, 404]
         return self.write(name, "delete", slug, idx, None, {}, None, allowed), allowed
 
-    def write(self, name, kind, slug, idx, marker, headers, body, allowed):
+    def write(self, name, kind, slug, idx, marker, headers, body, allowed,
+              **extra):
         op = self.h.begin(name, kind, slug=slug, index=idx, marker=marker,
                           if_match=headers.get("If-Match"),
                           if_none_match=headers.get("If-None-Match"),
-                          allowed=allowed)
+                          allowed=allowed, **extra)
         method = "PUT" if kind == "put" else "DELETE"
         try:
             status, hdrs, data = self.api(method, "/api/posts/" + slug, headers, body)
@@ -181,6 +193,36 @@ class Workload:
             revision=etag_revision(hdrs.get("etag")),
             acked=ack[0] if ack else None, live=ack[1] if ack else None,
             answer=data[:300].decode(errors="replace") if status >= 300 else None)
+
+    def scheduler(self, name):
+        """New posts dated a few seconds ahead, one at a time; each slug
+        is written once, so its one version is the scheduled one."""
+        rng = self.rng(name)
+        k = 0
+        next_at = self.h.now() + rng.uniform(*SCHEDULE_EVERY)
+        while not self.stop.wait(0.1):
+            if self.calm_now() or self.h.now() < next_at:
+                continue
+            next_at = self.h.now() + rng.uniform(*SCHEDULE_EVERY)
+            k += 1
+            slug = "s-%d" % k
+            ahead = rng.uniform(*SCHEDULE_AHEAD)
+            now = time.time()
+            date = int(now + ahead) + 1
+            marker = self.marker()
+            body = source_for(slug, marker).replace(
+                "tags:", "date: %s\ntags:" % time.strftime(
+                    "%Y-%m-%dT%H:%M:%SZ", time.gmtime(date)), 1)
+            with self.mlock:
+                self.sched_slugs.append(slug)
+            self.write(name, "put", slug, 1, marker,
+                       {"Content-Type": "text/markdown",
+                        "If-None-Match": "*"}, body.encode(), [201],
+                       due=round(self.h.now() + (date - now), 6), date=date)
+
+    def all_slugs(self):
+        with self.mlock:
+            return self.api_slugs + self.content_slugs + self.sched_slugs
 
     # ------------------------------------------------------------ content
 
@@ -229,8 +271,8 @@ class Workload:
 
     def reader(self, name):
         rng = self.rng(name)
-        slugs = self.api_slugs + self.content_slugs
         while not self.stop.is_set():
+            slugs = self.all_slugs()
             roll = rng.random()
             if roll < 0.15:
                 self.read_list(name, rng)
@@ -274,7 +316,7 @@ class Workload:
         except OSError as e:
             return self.h.record(op, status=None, error=str(e)[:200])
         listed = parse_listing(data.decode(errors="replace")) if status == 200 else {}
-        ours = {s: m for s, m in listed.items() if s[:2] in ("a-", "c-")}
+        ours = {s: m for s, m in listed.items() if s[:2] in ("a-", "c-", "s-")}
         self.h.record(op, status=status, worker=hdrs.get("x-quire-worker"),
                       listed=ours)
         for slug in rng.sample(sorted(ours), min(2, len(ours))):
@@ -287,7 +329,7 @@ class Workload:
         time (one at a time, the same idle worker may win every accept),
         until every worker answered each (bounded), for properties 1, 2."""
         workers = {str(p) for p in self.stack.worker_pids()}
-        for slug in self.api_slugs + self.content_slugs:
+        for slug in self.all_slugs():
             for read in (self.read_page, self.read_api):
                 seen = set()
                 for _ in range(rounds):
