@@ -131,6 +131,11 @@ struct upsert_row {
 /* Key of the advisory lock that serialises migrations ("quire" in ASCII). */
 #define PG_MIGRATE_LOCK "478660162149"
 
+/* BEGIN, then the migrations' advisory lock, held to the transaction's
+ * end; what names the step in errors. QUIRE_OK or QUIRE_EIO (the
+ * transaction may be open: the caller rolls back). */
+enum quire_err pg_begin_migrating(struct tier_pg *pg, const char *what);
+
 /*
  * Renders again the summaries of the API posts schema step 13 queued
  * (quire_summary_redo), from their stored source, a batch a

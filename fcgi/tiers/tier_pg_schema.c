@@ -374,6 +374,16 @@ out:
 	return rc;
 }
 
+enum quire_err pg_begin_migrating(struct tier_pg *pg, const char *what)
+{
+	enum quire_err rc = pg_exec_simple(pg, what, "BEGIN", NULL);
+
+	if (rc == QUIRE_OK)
+		rc = pg_exec_simple(pg, what, "SELECT pg_advisory_xact_lock("
+				    PG_MIGRATE_LOCK ")", NULL);
+	return rc;
+}
+
 /*
  * One transaction: lock, read the version, apply the next step if there
  * is one. *version gets the version found; *done is set when there was
@@ -389,12 +399,7 @@ static enum quire_err migrate_step(struct tier_pg *pg, int *version, int *done)
 	enum quire_err rc;
 
 	*done = 0;
-	rc = pg_exec_simple(pg, "migrate", "BEGIN", NULL);
-	if (rc != QUIRE_OK)
-		return rc;
-	rc = pg_exec_simple(pg, "migrate lock",
-			    "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")",
-			    NULL);
+	rc = pg_begin_migrating(pg, "migrate");
 	if (rc != QUIRE_OK)
 		goto out;
 	rc = pg_exec_simple(pg, "migrate", migrate_bootstrap, NULL);
@@ -469,12 +474,7 @@ static enum quire_err case_index(struct tier_pg *pg)
 	PQclear(res);
 	if (!missing)
 		return QUIRE_OK;
-	rc = pg_exec_simple(pg, "case index", "BEGIN", NULL);
-	if (rc != QUIRE_OK)
-		return rc;
-	rc = pg_exec_simple(pg, "case index",
-			    "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")",
-			    NULL);
+	rc = pg_begin_migrating(pg, "case index");
 	if (rc == QUIRE_OK)
 		rc = pg_exec_simple(pg, "case index",
 				    PG_CASE_INDEX_SQL, NULL);

@@ -135,12 +135,7 @@ static enum quire_err redo_batch(struct tier_pg *pg, int *n)
 	enum quire_err rc;
 
 	*n = 0;
-	rc = pg_exec_simple(pg, "summary redo", "BEGIN", NULL);
-	if (rc != QUIRE_OK)
-		return rc;
-	rc = pg_exec_simple(pg, "summary redo",
-			    "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")",
-			    NULL);
+	rc = pg_begin_migrating(pg, "summary redo");
 	if (rc == QUIRE_OK)
 		rc = pg_exec_simple(pg, "summary redo", REDO_BATCH_SQL, &res);
 	for (i = 0; rc == QUIRE_OK && i < PQntuples(res); i++)

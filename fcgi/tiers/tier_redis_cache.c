@@ -72,6 +72,24 @@ static void cmd_add_fields(struct redis_cmd *c,
 		}
 }
 
+/* The arguments put_script and refresh_script share, after their two
+ * keys: the slug, arg (a generation, or a stamp), the index entry (""
+ * for a deletion), the tombstone, its TTL, then f's fields (f NULL for a
+ * deletion). */
+static void cmd_add_post_args(struct redis_cmd *c, const char *slug,
+			      const char *arg, const char *entry,
+			      size_t entry_len, const char *ttl,
+			      const struct tier_redis_fields *f)
+{
+	redis_cmd_adds(c, slug);
+	redis_cmd_adds(c, arg);
+	redis_cmd_add(c, entry ? entry : "", entry_len);
+	redis_cmd_adds(c, TIER_REDIS_TOMBSTONE);
+	redis_cmd_adds(c, ttl);
+	if (f)
+		cmd_add_fields(c, f);
+}
+
 /* ------------------------------------------------------------- keys */
 
 /* PREFIX post:SLUG into key (REDIS_KEY_MAX + 1 bytes); 0 for a bad slug. */
@@ -575,6 +593,24 @@ out:
 
 /* ---------------------------------------------------------- writes */
 
+/* The write put_script and refresh_script end with, once their guard
+ * let it through: the post hash replaced whole (fields the new record
+ * lacks, a path, a toc, a date, must not survive from the old one) and
+ * its index entry, or a tombstone (of generation gen, a Lua local the
+ * guard sets, when > 0) and the entry removed. ARGV as put_script's. */
+#define WRITE_POST_LUA \
+	"redis.call('DEL', KEYS[1])\n" \
+	"if ARGV[3] == '' then\n" \
+	"  redis.call('HSET', KEYS[1], 'revision', ARGV[4])\n" \
+	"  if gen > 0 then redis.call('HSET', KEYS[1], 'generation', gen) end\n" \
+	"  redis.call('EXPIRE', KEYS[1], ARGV[5])\n" \
+	"  redis.call('HDEL', KEYS[2], ARGV[1])\n" \
+	"  return 1\n" \
+	"end\n" \
+	"redis.call('HSET', KEYS[1], unpack(ARGV, 6))\n" \
+	"redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])\n" \
+	"return 1\n"
+
 /*
  * One post of a store, inside its MULTI. KEYS[1] the post key, KEYS[2]
  * the index; ARGV[1] the slug, ARGV[2] the generation the change is of
@@ -583,9 +619,8 @@ out:
  * post hash. A copy of a later generation stays: two writers (two
  * hosts' committers) commit one slug in one order and may store it in
  * the other, and the older, stored last, stayed until the next write of
- * the slug while every worker was told of the newer (issue 15). The hash
- * is replaced whole: fields the new record lacks (a path, a toc, a date)
- * must not survive from the old one. Sent as EVAL, not EVALSHA: a
+ * the slug while every worker was told of the newer (issue 15). Sent as
+ * EVAL, not EVALSHA: a
  * script the server forgot would fail inside EXEC, after the others.
  */
 static const char put_script[] = /* "#!lua": see fill_script */
@@ -593,17 +628,7 @@ static const char put_script[] = /* "#!lua": see fill_script */
 	"local cur = tonumber(redis.call('HGET', KEYS[1], 'generation') or '')\n"
 	"local gen = tonumber(ARGV[2])\n"
 	"if cur and gen > 0 and cur > gen then return 0 end\n"
-	"redis.call('DEL', KEYS[1])\n"
-	"if ARGV[3] == '' then\n"
-	"  redis.call('HSET', KEYS[1], 'revision', ARGV[4])\n"
-	"  if gen > 0 then redis.call('HSET', KEYS[1], 'generation', ARGV[2]) end\n"
-	"  redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
-	"  redis.call('HDEL', KEYS[2], ARGV[1])\n"
-	"  return 1\n"
-	"end\n"
-	"redis.call('HSET', KEYS[1], unpack(ARGV, 6))\n"
-	"redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])\n"
-	"return 1\n";
+	WRITE_POST_LUA;
 
 /* Queues, inside the MULTI, put_script for slug: rec's copy, or a
  * tombstone when rec is NULL, of generation gen. */
@@ -638,13 +663,7 @@ static enum quire_err queue_put(struct tier_redis *r, const char *slug,
 	redis_cmd_adds(&c, "2");
 	redis_cmd_add(&c, key, key_post(r, slug, key));
 	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
-	redis_cmd_adds(&c, slug);
-	redis_cmd_adds(&c, g);
-	redis_cmd_add(&c, entry ? entry : "", entry_len);
-	redis_cmd_adds(&c, TIER_REDIS_TOMBSTONE);
-	redis_cmd_adds(&c, ttl);
-	if (rec)
-		cmd_add_fields(&c, &f);
+	cmd_add_post_args(&c, slug, g, entry, entry_len, ttl, rec ? &f : NULL);
 	rc = redis_pipe_append(r, &c, pending);
 	free(entry);
 	return rc;
@@ -1028,16 +1047,8 @@ static const char refresh_script[] = /* "#!lua": see fill_script */
 	"local now = ''\n"
 	"if v[1] then now = v[1] .. ' ' .. (v[2] or '') end\n"
 	"if now ~= ARGV[2] then return 0 end\n"
-	"redis.call('DEL', KEYS[1])\n"
-	"if ARGV[3] == '' then\n"
-	"  redis.call('HSET', KEYS[1], 'revision', ARGV[4])\n"
-	"  redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
-	"  redis.call('HDEL', KEYS[2], ARGV[1])\n"
-	"  return 1\n"
-	"end\n"
-	"redis.call('HSET', KEYS[1], unpack(ARGV, 6))\n"
-	"redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])\n"
-	"return 1\n";
+	"local gen = 0\n"
+	WRITE_POST_LUA;
 
 static int reply_str(const redisReply *e, const char **s, size_t *len)
 {
@@ -1124,13 +1135,8 @@ enum quire_err tier_redis_refresh(struct tier_redis *r, const char *slug,
 	redis_cmd_adds(&c, "2");
 	redis_cmd_add(&c, key, klen);
 	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
-	redis_cmd_adds(&c, slug);
-	redis_cmd_adds(&c, stamp);
-	redis_cmd_add(&c, entry ? entry : "", entry_len);
-	redis_cmd_adds(&c, TIER_REDIS_TOMBSTONE);
-	redis_cmd_adds(&c, ttl);
-	if (rec)
-		cmd_add_fields(&c, &f);
+	cmd_add_post_args(&c, slug, stamp, entry, entry_len, ttl,
+			  rec ? &f : NULL);
 	rc = script_integer(r, &c, refresh_script, &r->refresh_sha, "rewrite",
 			    &n);
 	if (rc == QUIRE_OK)
