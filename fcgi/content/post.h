@@ -71,6 +71,7 @@ struct post {
 	/* The revision of the tiers' record it was read from (0 from a
 	 * file): with hash, what a body fetched for it must match. */
 	long long revision;
+	long long generation;    /* the record's (record.h); 0 from a file */
 	size_t rank;             /* its index in site->posts; set by site_build */
 	/* Its URL under the site.yaml of the content it is in, made by the
 	 * first site_build that places it and kept for the next ones (a

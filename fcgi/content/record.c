@@ -233,6 +233,7 @@ enum quire_err record_to_post(const struct record *r, struct post **out)
 	p->words = r->words;
 	p->hash = r->hash;
 	p->revision = r->revision;
+	p->generation = r->generation;
 	p->date = (time_t)r->date;
 	p->has_date = r->has_date;
 	/* as content_parse_file() made it */

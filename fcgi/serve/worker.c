@@ -466,7 +466,8 @@ static void apply_own(struct app *app, struct cache *l1, struct writes *wr,
 			if (u->posts[i])
 				tiers_floor_raise(floor, u->posts[i]->slug,
 						  u->posts[i]->revision,
-						  u->posts[i]->hash);
+						  u->posts[i]->hash,
+						  u->posts[i]->generation);
 		apply_update(app, l1, u);
 	}
 }
@@ -507,7 +508,8 @@ static struct tiers_floor *floor_of(const struct app *app)
 
 	for (i = 0; f && app->content && i < app->content->n; i++) {
 		p = app->content->posts[i];
-		tiers_floor_raise(f, p->slug, p->revision, p->hash);
+		tiers_floor_raise(f, p->slug, p->revision, p->hash,
+				  p->generation);
 	}
 	return f;
 }

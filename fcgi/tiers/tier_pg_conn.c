@@ -625,6 +625,16 @@ enum quire_err pg_exec_simple(struct tier_pg *pg, const char *what,
 
 /* Ends a transaction that failed. A connection that cannot even roll
  * back is reset before its next use. */
+enum quire_err pg_begin_migrating(struct tier_pg *pg, const char *what)
+{
+	enum quire_err rc = pg_exec_simple(pg, what, "BEGIN", NULL);
+
+	if (rc == QUIRE_OK)
+		rc = pg_exec_simple(pg, what, "SELECT pg_advisory_xact_lock("
+				    PG_MIGRATE_LOCK ")", NULL);
+	return rc;
+}
+
 void pg_rollback(struct tier_pg *pg)
 {
 	PGresult *res;

@@ -132,8 +132,8 @@ struct upsert_row {
 #define PG_MIGRATE_LOCK "478660162149"
 
 /* BEGIN, then the migrations' advisory lock, held to the transaction's
- * end; what names the step in errors. QUIRE_OK or QUIRE_EIO (the
- * transaction may be open: the caller rolls back). */
+ * end (tier_pg_conn.c); what names the step in errors. QUIRE_OK or
+ * QUIRE_EIO (the transaction may be open: the caller rolls back). */
 enum quire_err pg_begin_migrating(struct tier_pg *pg, const char *what);
 
 /*

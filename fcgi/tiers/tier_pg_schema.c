@@ -374,16 +374,6 @@ out:
 	return rc;
 }
 
-enum quire_err pg_begin_migrating(struct tier_pg *pg, const char *what)
-{
-	enum quire_err rc = pg_exec_simple(pg, what, "BEGIN", NULL);
-
-	if (rc == QUIRE_OK)
-		rc = pg_exec_simple(pg, what, "SELECT pg_advisory_xact_lock("
-				    PG_MIGRATE_LOCK ")", NULL);
-	return rc;
-}
-
 /*
  * One transaction: lock, read the version, apply the next step if there
  * is one. *version gets the version found; *done is set when there was

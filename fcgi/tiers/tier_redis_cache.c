@@ -411,11 +411,21 @@ enum quire_err tier_redis_config_set(struct tier_redis *r, const char *text,
  * answers reads must still give the site to a worker that loads while
  * PostgreSQL is down (DESIGN §8). A script that only reads is not
  * refused. Its nil generation comes back as false, which Redis answers
- * as nil.
+ * as nil. ARGV[1] is the post keys' prefix: the fourth element is each
+ * entry's post key's generation ("" when none), which the index entry
+ * does not carry (its format stays QIX2) and a worker's floor orders
+ * versions by (tiers_floor.h). The two are written together, by every
+ * script that writes a post.
  */
 static const char index_script[] =
-	"return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]),\n"
-	" redis.call('GET', KEYS[3])}\n";
+	"local idx = redis.call('HGETALL', KEYS[1])\n"
+	"local gens = {}\n"
+	"for i = 1, #idx, 2 do\n"
+	"  gens[#gens + 1] = redis.call('HGET', ARGV[1] .. idx[i],\n"
+	"                               'generation') or ''\n"
+	"end\n"
+	"return {idx, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]),\n"
+	" gens}\n";
 
 static redisReply *script_run(struct tier_redis *r, struct redis_cmd *c,
 			      const char *src, char **sha);
@@ -426,6 +436,20 @@ enum quire_err tier_redis_index(struct tier_redis *r, struct record ***out,
 	return tier_redis_index_site(r, out, n, generation, NULL, NULL);
 }
 
+/* An index entry's generation as index_script gives it: "" none (0). */
+static enum quire_err entry_generation(const redisReply *e, long long *out)
+{
+	*out = 0;
+	if (e->type != REDIS_REPLY_STRING)
+		return QUIRE_EPARSE;
+	if (e->len == 0)
+		return QUIRE_OK;
+	if (tier_redis_codec_ll_parse(e->str, e->len, out) != QUIRE_OK ||
+	    *out < 0)
+		return QUIRE_EPARSE;
+	return QUIRE_OK;
+}
+
 enum quire_err tier_redis_index_site(struct tier_redis *r,
 				     struct record ***out, size_t *n,
 				     long long *generation, char **config,
@@ -433,11 +457,12 @@ enum quire_err tier_redis_index_site(struct tier_redis *r,
 {
 	char kindex[REDIS_KEY_MAX + 1], kgen[REDIS_KEY_MAX + 1];
 	char ksite[REDIS_KEY_MAX + 1];
-	const char *argv[6];
-	size_t argvlen[6];
-	struct redis_cmd c = { argv, argvlen, 0, 6 };
+	char kpost[REDIS_KEY_MAX + 1];
+	const char *argv[7];
+	size_t argvlen[7];
+	struct redis_cmd c = { argv, argvlen, 0, 7 };
 	struct record **v = NULL;
-	redisReply *rep, *h, *g, *sc;
+	redisReply *rep, *h, *g, *sc, *gens;
 	size_t i, count = 0;
 	enum quire_err rc;
 
@@ -455,10 +480,11 @@ enum quire_err tier_redis_index_site(struct tier_redis *r,
 	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
 	redis_cmd_add(&c, kgen, redis_key_fixed(r, "generation", kgen));
 	redis_cmd_add(&c, ksite, redis_key_fixed(r, "site", ksite));
+	redis_cmd_add(&c, kpost, redis_key_fixed(r, "post:", kpost));
 	rep = script_run(r, &c, index_script, &r->index_sha);
 	if (!rep)
 		return QUIRE_EIO;
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3) {
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 4) {
 		rc = redis_fail_reply(r, rep, "read index");
 		freeReplyObject(rep);
 		return rc;
@@ -466,12 +492,14 @@ enum quire_err tier_redis_index_site(struct tier_redis *r,
 	h = rep->element[0];
 	g = rep->element[1];
 	sc = rep->element[2];
+	gens = rep->element[3];
 	if (g->type == REDIS_REPLY_NIL) {
 		rc = QUIRE_ENOTFOUND;
 		goto out;
 	}
 	if (g->type != REDIS_REPLY_STRING || h->type != REDIS_REPLY_ARRAY ||
-	    h->elements % 2) {
+	    h->elements % 2 || gens->type != REDIS_REPLY_ARRAY ||
+	    gens->elements != h->elements / 2) {
 		rc = redis_fail_reply(r, g, "read index");
 		goto out;
 	}
@@ -505,6 +533,13 @@ enum quire_err tier_redis_index_site(struct tier_redis *r,
 			goto out;
 		}
 		free(slug);
+		if (entry_generation(gens->element[i / 2], &v[count]->generation)
+		    != QUIRE_OK) {
+			redis_set_err(r, "malformed generation of an index entry");
+			rc = QUIRE_EPARSE;
+			count++;
+			goto out;
+		}
 		count++;
 	}
 	if (config && sc->type == REDIS_REPLY_STRING) {

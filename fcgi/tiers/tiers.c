@@ -367,7 +367,8 @@ static enum quire_err fetch_l2(struct tiers *t, const char *slug,
 	}
 	if (rc == QUIRE_OK) {
 		metrics_add(METRIC_L2_HITS, 1);
-		tiers_floor_raise(t->floor, slug, (*out)->revision, (*out)->hash);
+		tiers_floor_raise(t->floor, slug, (*out)->revision, (*out)->hash,
+				  (*out)->generation);
 		return QUIRE_OK;
 	}
 	metrics_add(rc == QUIRE_ENOTFOUND ? METRIC_L2_MISSES :
@@ -589,7 +590,8 @@ enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 			} else if ((*out)[i]) {
 				tiers_floor_raise(t->floor, slugs[i],
 						  (*out)[i]->revision,
-						  (*out)[i]->hash);
+						  (*out)[i]->hash,
+						  (*out)[i]->generation);
 				continue;
 			}
 			/* only now: most updates find every entry in Redis.

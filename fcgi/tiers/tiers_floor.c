@@ -17,6 +17,7 @@ struct floor_ent {
 	char *slug;
 	long long revision;
 	unsigned long long hash;
+	long long generation;     /* as of which (record.h); 0: unknown */
 	int gone;                 /* PostgreSQL said it has none */
 	unsigned long mark;       /* the last site pass that saw it */
 	UT_hash_handle hh;
@@ -84,32 +85,60 @@ static struct floor_ent *entry(struct tiers_floor *f, const char *slug)
 	return e;
 }
 
+/* Whether the version (revision, hash, generation) is the one e holds:
+ * then only the later of the two generations is kept. */
+static int same_version(struct floor_ent *e, long long revision,
+			unsigned long long hash, long long generation)
+{
+	if (e->revision != revision || e->hash != hash)
+		return 0;
+	if (generation > e->generation)
+		e->generation = generation;
+	return 1;
+}
+
+/* Whether another version (revision, generation) is older than e's:
+ * by generation where both have one (a slug deleted and written again
+ * starts its revisions anew: only the generation orders its lives),
+ * else by revision, the same one being another life. */
+static int older(const struct floor_ent *e, long long revision,
+		 long long generation)
+{
+	if (e->generation > 0 && generation > 0)
+		return generation <= e->generation;
+	return revision <= e->revision;
+}
+
 /* Under the lock. */
 static void raise_locked(struct tiers_floor *f, const char *slug,
-			 long long revision, unsigned long long hash)
+			 long long revision, unsigned long long hash,
+			 long long generation)
 {
 	struct floor_ent *e;
 
 	if (revision <= 0)
 		return;
 	e = entry(f, slug);
-	if (!e || (!e->gone && e->revision >= revision))
+	if (!e || (!e->gone && (same_version(e, revision, hash, generation) ||
+				older(e, revision, generation))))
 		return;
 	/* Over "gone" too: only a copy tiers_floor_refuses let through
 	 * (PostgreSQL's, or Redis's once PostgreSQL said it exists) or a
 	 * load's entry comes here. */
 	e->revision = revision;
 	e->hash = hash;
+	e->generation = generation;
 	e->gone = 0;
 }
 
 void tiers_floor_raise(struct tiers_floor *f, const char *slug,
-		       long long revision, unsigned long long hash)
+		       long long revision, unsigned long long hash,
+		       long long generation)
 {
 	if (!f)
 		return;
 	pthread_mutex_lock(&f->lock);
-	raise_locked(f, slug, revision, hash);
+	raise_locked(f, slug, revision, hash, generation);
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -124,6 +153,7 @@ static struct floor_ent *truth_locked(struct tiers_floor *f, const char *slug,
 	e->gone = rec == NULL;
 	e->revision = rec ? rec->revision : e->revision;
 	e->hash = rec ? rec->hash : e->hash;
+	e->generation = rec ? rec->generation : e->generation;
 	return e;
 }
 
@@ -163,8 +193,11 @@ static int refuses_locked(const struct floor_ent *e, const struct record *rec)
 		return 0;
 	if (e->gone)
 		return rec != NULL;
-	return !rec || rec->revision < e->revision ||
-	       (rec->revision == e->revision && rec->hash != e->hash);
+	if (!rec)
+		return 1;
+	if (rec->revision == e->revision && rec->hash == e->hash)
+		return 0;
+	return older(e, rec->revision, rec->generation);
 }
 
 int tiers_floor_refuses(struct tiers_floor *f, const char *slug,
@@ -203,7 +236,8 @@ int tiers_floor_refuses_site(struct tiers_floor *f,
 		if (!no && !e->gone && e->mark != f->mark)
 			no = 1; /* held, and Redis's index lacks it */
 	for (i = 0; i < n && !no; i++)
-		raise_locked(f, recs[i]->slug, recs[i]->revision, recs[i]->hash);
+		raise_locked(f, recs[i]->slug, recs[i]->revision, recs[i]->hash,
+			     recs[i]->generation);
 	pthread_mutex_unlock(&f->lock);
 	return no;
 }

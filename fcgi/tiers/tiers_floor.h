@@ -34,9 +34,15 @@ struct tiers_floor *tiers_floor_new(void);
 void tiers_floor_free(struct tiers_floor *f);
 
 /* A version of slug taken from Redis, or loaded: the floor rises to it
- * (never goes down). Revision 0 (the files, no tier) is not recorded. */
+ * (never goes down). Revision 0 (the files, no tier) is not recorded.
+ * generation is the version's (record.h; 0: unknown): where both the
+ * floor's and a copy's are known they order the two, since a slug
+ * deleted and written again starts its revisions anew (issue 15, seed
+ * 601: a worker answered revision 1 of a post made again, then the
+ * older life's revision 5 from Redis); else revisions do. */
 void tiers_floor_raise(struct tiers_floor *f, const char *slug,
-		       long long revision, unsigned long long hash);
+		       long long revision, unsigned long long hash,
+		       long long generation);
 /* PostgreSQL's answer for slug, the truth: the floor is rec's version,
  * or "gone" when rec is NULL (PostgreSQL has no such post). */
 void tiers_floor_truth(struct tiers_floor *f, const char *slug,
@@ -48,8 +54,9 @@ void tiers_floor_site(struct tiers_floor *f, struct record *const *recs,
 
 /*
  * 1 when Redis's copy rec of slug (NULL: Redis has none) must not be
- * taken: the worker holds a later version (a lower revision; the same
- * revision with another hash, another life of the slug), or holds it
+ * taken: the worker holds a later version (an earlier generation, where
+ * both are known; else a lower revision, or the same revision with
+ * another hash, another life of the slug), or holds it
  * gone (any copy: a deletion Redis refused looks like a post created
  * again, which only PostgreSQL tells apart), or holds it and Redis has
  * none. 0 when the worker holds nothing of slug, or rec is not older.

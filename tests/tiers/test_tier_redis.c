@@ -714,6 +714,22 @@ static void test_store_order_stamped(void)
 		      same_record(got, full));
 		record_free(got);
 		got = NULL;
+		/* the index gives each entry its post key's generation (a
+		 * worker's floor orders versions by it) */
+		{
+			struct record **idx = NULL;
+			size_t n = 0, i, seen = 0;
+
+			CHECK(tier_redis_index(r, &idx, &n, &g) == QUIRE_OK);
+			for (i = 0; i < n; i++) {
+				if (strcmp(idx[i]->slug, "q") == 0)
+					seen += idx[i]->generation == 40;
+				if (strcmp(idx[i]->slug, "o") == 0)
+					seen += idx[i]->generation == 14;
+			}
+			CHECK(seen == 2);
+			record_array_free(idx, n);
+		}
 		record_free(full);
 	}
 	CHECK(!tier_redis_broken(r));
