@@ -31,9 +31,12 @@ struct search_fts {
 	int english;
 	sqlite3 *db;
 	sqlite3_stmt *query;
-	sqlite3_stmt *hit;
-	sqlite3_stmt *count;
-	sqlite3_stmt *floor;
+	sqlite3_stmt *hits;
+	sqlite3_stmt *newest;
+	/* The rowids of the page's hits, read by wanted(rowid) while
+	 * fts_hits_sql walks their range. */
+	const sqlite3_int64 *want;
+	size_t n_want;
 	/* Each indexed post's date by rowid (posts go in oldest first, so
 	 * the newest have the highest rowids), read by the SQL function
 	 * due(rowid) against now: FTS5 seeks rowids in its own lists, where
@@ -50,31 +53,30 @@ struct search_fts {
  * Columns: slug and date are kept, not indexed; title, tags and body
  * are searched, weighted 10, 4 and 1 by bm25 as PostgreSQL weighs A, B
  * and C (tier_pg_search.c). Only rowids from ?2 on are ranked: the
- * newest SEARCH_MAX_CANDIDATES matches (fts_floor_sql finds where they
- * start), as PostgreSQL ranks the newest. The ranking gives rowids
- * alone: SQLite computes a row's result columns before it sorts, so a
- * snippet() here would tokenize the body of every candidate for the
- * ten a page shows (38 % of a search's instructions on 10,000 posts,
- * tests/bench/RESULTS.md). Those ten are read by fts_hit_sql, one rowid
- * each, with the body's snippet and the marks of search.h around each
- * match.
+ * newest SEARCH_MAX_CANDIDATES matches (fts_newest_sql walks them, newest
+ * first: the last is where they start, their number the total), as
+ * PostgreSQL ranks the newest. The ranking gives rowids alone: SQLite
+ * computes a row's result columns before it sorts, so a snippet() here
+ * would tokenize the body of every candidate for the ten a page shows
+ * (38 % of a search's instructions on 10,000 posts,
+ * tests/bench/RESULTS.md). Those ten are read by fts_hits_sql in one
+ * walk of the doclists over their range of rowids, wanted(rowid)
+ * keeping them alone, with the body's snippet and the marks of search.h
+ * around each match: one statement a hit, each seeking its rowid, cost
+ * 2.5 times as much (tests/bench/search_callgrind).
  */
 static const char fts_query_sql[] =
 	"SELECT rowid FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND due(rowid)"
 	" ORDER BY bm25(idx, 0.0, 0.0, 10.0, 4.0, 1.0), rowid DESC"
 	" LIMIT ?3 OFFSET ?4";
-static const char fts_hit_sql[] =
-	"SELECT slug, title, date,"
+static const char fts_hits_sql[] =
+	"SELECT rowid, slug, title, date,"
 	" snippet(idx, 4, char(1), char(2), '\xe2\x80\xa6', 24)"
-	" FROM idx WHERE idx MATCH ?1 AND rowid = ?2";
-/* An auxiliary function (bm25, snippet) cannot sit beside a window
- * function: the total is a query of its own. */
-static const char fts_count_sql[] =
-	"SELECT count(*) FROM idx WHERE idx MATCH ?1 AND rowid >= ?2"
-	" AND due(rowid)";
-static const char fts_floor_sql[] =
+	" FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND rowid <= ?3"
+	" AND wanted(rowid)";
+static const char fts_newest_sql[] =
 	"SELECT rowid FROM idx WHERE idx MATCH ?1 AND due(rowid)"
-	" ORDER BY rowid DESC LIMIT 1 OFFSET ?2";
+	" ORDER BY rowid DESC LIMIT ?2";
 
 /* due(rowid): the post was dated no later than the query's now. */
 static void fts_due(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -84,6 +86,19 @@ static void fts_due(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 	sqlite3_result_int(ctx, id > 0 && (size_t)id <= f->n_dates &&
 			   f->dates[id - 1] <= f->now);
+}
+
+/* wanted(rowid): the row is one of the page's hits (f->want). */
+static void fts_wanted(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct search_fts *f = sqlite3_user_data(ctx);
+	sqlite3_int64 id = argc == 1 ? sqlite3_value_int64(argv[0]) : 0;
+	size_t i;
+
+	for (i = 0; i < f->n_want; i++)
+		if (f->want[i] == id)
+			break;
+	sqlite3_result_int(ctx, i < f->n_want);
 }
 
 /* Oldest first; undated posts (0) first of all. */
@@ -198,14 +213,14 @@ static int fts_build(struct search_fts *f)
 		goto out;
 	if (sqlite3_create_function(f->db, "due", 1, SQLITE_UTF8, f, fts_due,
 				    NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(f->db, "wanted", 1, SQLITE_UTF8, f,
+				    fts_wanted, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(f->db, fts_query_sql, -1, SQLITE_PREPARE_PERSISTENT,
 			       &f->query, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(f->db, fts_hit_sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &f->hit, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(f->db, fts_floor_sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &f->floor, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(f->db, fts_count_sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &f->count, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v3(f->db, fts_hits_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &f->hits, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(f->db, fts_newest_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &f->newest, NULL) != SQLITE_OK) {
 		log_msg(LOG_LEVEL_ERROR, "search", "sqlite: %s",
 			sqlite3_errmsg(f->db));
 		goto out;
@@ -261,9 +276,8 @@ void search_fts_free(struct search_fts *f)
 	atomic_store(&f->stop, 1);
 	pthread_join(f->thread, NULL);
 	sqlite3_finalize(f->query);
-	sqlite3_finalize(f->hit);
-	sqlite3_finalize(f->count);
-	sqlite3_finalize(f->floor);
+	sqlite3_finalize(f->hits);
+	sqlite3_finalize(f->newest);
 	free(f->dates);
 	sqlite3_close(f->db);
 	free(f);
@@ -277,78 +291,82 @@ static char *col_dup(sqlite3_stmt *st, int col)
 	return strdup(t ? (const char *)t : "");
 }
 
-/* h gets hit id of m: its slug, title, date and snippet. 0; 1 when the
- * index has no such row (never: id came from the ranking of the same
- * m); -1 when SQLite fails, -2 out of memory (h may hold some copies:
- * the caller frees them). */
-static int read_hit(struct search_fts *f, const struct buf *m,
-		    sqlite3_int64 id, struct search_hit *h)
+/* h gets the current row of f->hits: its slug, title, date and snippet.
+ * 0, or -1 out of memory (h may hold some copies: the caller frees
+ * them). */
+static int copy_hit(struct search_fts *f, struct search_hit *h)
 {
-	int st, rc = -1;
+	h->slug = col_dup(f->hits, 1);
+	h->title = col_dup(f->hits, 2);
+	h->date = (long long)sqlite3_column_int64(f->hits, 3);
+	h->snippet = col_dup(f->hits, 4);
+	return h->slug && h->title && h->snippet ? 0 : -1;
+}
 
-	sqlite3_reset(f->hit);
-	if (sqlite3_bind_text(f->hit, 1, m->data, (int)m->len,
+/* got[i] gets hit ids[i] of m, for the n ids (got has room for n; a
+ * slot stays empty when the index has no such row: never, the ids came
+ * from the ranking of the same m). 0; -1 when SQLite fails, -2 out of
+ * memory (got may hold some copies: the caller frees them). */
+static int read_hits(struct search_fts *f, const struct buf *m,
+		     const sqlite3_int64 *ids, size_t n, struct search_hit *got)
+{
+	sqlite3_int64 lo = ids[0], hi = ids[0], id;
+	size_t i;
+	int st = SQLITE_ERROR, rc = 0;
+
+	for (i = 1; i < n; i++) {
+		lo = ids[i] < lo ? ids[i] : lo;
+		hi = ids[i] > hi ? ids[i] : hi;
+	}
+	f->want = ids;
+	f->n_want = n;
+	sqlite3_reset(f->hits);
+	if (sqlite3_bind_text(f->hits, 1, m->data, (int)m->len,
 			      SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int64(f->hit, 2, id) == SQLITE_OK) {
-		st = sqlite3_step(f->hit);
-		if (st == SQLITE_ROW) {
-			h->slug = col_dup(f->hit, 0);
-			h->title = col_dup(f->hit, 1);
-			h->date = (long long)sqlite3_column_int64(f->hit, 2);
-			h->snippet = col_dup(f->hit, 3);
-			rc = h->slug && h->title && h->snippet ? 0 : -2;
-		} else if (st == SQLITE_DONE) {
-			rc = 1;
+	    sqlite3_bind_int64(f->hits, 2, lo) == SQLITE_OK &&
+	    sqlite3_bind_int64(f->hits, 3, hi) == SQLITE_OK) {
+		while (rc == 0 && (st = sqlite3_step(f->hits)) == SQLITE_ROW) {
+			id = sqlite3_column_int64(f->hits, 0);
+			for (i = 0; i < n && ids[i] != id; i++)
+				;
+			if (i < n && !got[i].slug && copy_hit(f, &got[i]) != 0)
+				rc = -2;
 		}
 	}
-	sqlite3_reset(f->hit);
-	sqlite3_clear_bindings(f->hit);
+	if (rc == 0 && st != SQLITE_DONE)
+		rc = -1;
+	sqlite3_reset(f->hits);
+	sqlite3_clear_bindings(f->hits);
+	f->want = NULL;
+	f->n_want = 0;
 	return rc;
 }
 
-/* *floor gets the rowid the newest SEARCH_MAX_CANDIDATES matches of m
- * start at (1: fewer match), *more whether older ones match too; 0, or
- * -1 on failure. */
-static int find_floor(struct search_fts *f, const struct buf *m,
-		      sqlite3_int64 *floor, int *more)
+/* Walks the newest SEARCH_MAX_CANDIDATES matches of m: *floor gets the
+ * rowid they start at (1: fewer match), *total their number, *more
+ * whether there are that many (older ones may match too); 0, or -1 on
+ * failure. */
+static int find_newest(struct search_fts *f, const struct buf *m,
+		       sqlite3_int64 *floor, size_t *total, int *more)
 {
-	int st, rc = -1;
+	sqlite3_int64 last = 1;
+	size_t n = 0;
+	int st = SQLITE_ERROR;
 
-	*floor = 1;
-	*more = 0;
-	sqlite3_reset(f->floor);
-	if (sqlite3_bind_text(f->floor, 1, m->data, (int)m->len,
+	sqlite3_reset(f->newest);
+	if (sqlite3_bind_text(f->newest, 1, m->data, (int)m->len,
 			      SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int64(f->floor, 2, SEARCH_MAX_CANDIDATES - 1) == SQLITE_OK) {
-		st = sqlite3_step(f->floor);
-		if (st == SQLITE_ROW) {
-			*floor = sqlite3_column_int64(f->floor, 0);
-			*more = 1;
+	    sqlite3_bind_int64(f->newest, 2, SEARCH_MAX_CANDIDATES) == SQLITE_OK)
+		while ((st = sqlite3_step(f->newest)) == SQLITE_ROW) {
+			last = sqlite3_column_int64(f->newest, 0);
+			n++;
 		}
-		rc = st == SQLITE_ROW || st == SQLITE_DONE ? 0 : -1;
-	}
-	sqlite3_reset(f->floor);
-	sqlite3_clear_bindings(f->floor);
-	return rc;
-}
-
-/* *total gets the posts m matches from floor on; 0, or -1 on failure. */
-static int count_matches(struct search_fts *f, const struct buf *m,
-			 sqlite3_int64 floor, size_t *total)
-{
-	int rc = -1;
-
-	sqlite3_reset(f->count);
-	if (sqlite3_bind_text(f->count, 1, m->data, (int)m->len,
-			      SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int64(f->count, 2, floor) == SQLITE_OK &&
-	    sqlite3_step(f->count) == SQLITE_ROW) {
-		*total = (size_t)sqlite3_column_int64(f->count, 0);
-		rc = 0;
-	}
-	sqlite3_reset(f->count);
-	sqlite3_clear_bindings(f->count);
-	return rc;
+	sqlite3_reset(f->newest);
+	sqlite3_clear_bindings(f->newest);
+	*more = n == SEARCH_MAX_CANDIDATES;
+	*floor = *more ? last : 1;
+	*total = n;
+	return st == SQLITE_DONE ? 0 : -1;
 }
 
 enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q,
@@ -356,11 +374,10 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 			      struct search_results *out)
 {
 	struct buf m = BUF_INIT;
-	struct search_hit *h;
 	sqlite3_int64 floor = 1, *ids;
 	enum quire_err rc = QUIRE_OK;
 	size_t i, n_ids = 0;
-	int st = SQLITE_DONE, hit;
+	int st = SQLITE_DONE, got;
 	int state = atomic_load_explicit(&f->state, memory_order_acquire);
 
 	if (state == FTS_BUILDING)
@@ -379,7 +396,7 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 		return QUIRE_ENOMEM;
 	}
 	f->now = (long long)now;
-	if (find_floor(f, &m, &floor, &out->more) != 0) {
+	if (find_newest(f, &m, &floor, &out->total, &out->more) != 0) {
 		st = SQLITE_ERROR;
 		goto failed;
 	}
@@ -396,21 +413,21 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 	if (n_ids == limit)
 		st = SQLITE_DONE;
 	sqlite3_reset(f->query);
-	for (i = 0; i < n_ids && (st == SQLITE_ROW || st == SQLITE_DONE); i++) {
-		h = &out->hits[out->n];
-		hit = read_hit(f, &m, ids[i], h);
-		if (hit == -2) {
-			out->n++;   /* its copies are freed with the others */
-			rc = QUIRE_ENOMEM;
-			goto out;
-		}
-		if (hit == 0)
-			out->n++;
-		else if (hit < 0)
-			st = SQLITE_ERROR;
+	if (st != SQLITE_DONE || n_ids == 0)
+		goto failed;
+	got = read_hits(f, &m, ids, n_ids, out->hits);
+	if (got == -2) {
+		out->n = n_ids;   /* the copies made are freed with the rest */
+		rc = QUIRE_ENOMEM;
+		goto out;
 	}
-	if ((st == SQLITE_ROW || st == SQLITE_DONE) &&
-	    count_matches(f, &m, floor, &out->total) != 0)
+	/* In rank order, every slot filled (an empty one left out). */
+	for (i = 0; i < n_ids; i++)
+		if (out->hits[i].slug)
+			out->hits[out->n++] = out->hits[i];
+	for (i = out->n; i < n_ids; i++)
+		memset(&out->hits[i], 0, sizeof(out->hits[i]));
+	if (got != 0)
 		st = SQLITE_ERROR;
 failed:
 	if (st != SQLITE_ROW && st != SQLITE_DONE) {
