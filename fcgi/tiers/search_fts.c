@@ -23,6 +23,7 @@
 #include "lib/log.h"
 #include "lib/quire.h"
 #include "tiers/search_fts.h"
+#include "tiers/search_fts_rank.h"
 
 enum { FTS_BUILDING = 0, FTS_READY, FTS_FAILED };
 
@@ -33,6 +34,7 @@ struct search_fts {
 	sqlite3_stmt *query;
 	sqlite3_stmt *hits;
 	sqlite3_stmt *newest;
+	struct fts_rank *rank;  /* rank_bm25's figures */
 	/* The rowids of the page's hits, read by wanted(rowid) while
 	 * fts_hits_sql walks their range. */
 	const sqlite3_int64 *want;
@@ -52,7 +54,10 @@ struct search_fts {
 /*
  * Columns: slug and date are kept, not indexed; title, tags and body
  * are searched, weighted 10, 4 and 1 by bm25 as PostgreSQL weighs A, B
- * and C (tier_pg_search.c). Only rowids from ?2 on are ranked: the
+ * and C (tier_pg_search.c): rank_bm25 (search_fts_rank.c), FTS5's bm25
+ * with its document counts and row sizes read once when the index is
+ * built, where bm25() walked every query word's whole doclist and
+ * queried each candidate's size. Only rowids from ?2 on are ranked: the
  * newest SEARCH_MAX_CANDIDATES matches (fts_newest_sql walks them, newest
  * first: the last is where they start, their number the total), as
  * PostgreSQL ranks the newest. The ranking gives rowids alone: SQLite
@@ -67,7 +72,7 @@ struct search_fts {
  */
 static const char fts_query_sql[] =
 	"SELECT rowid FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND due(rowid)"
-	" ORDER BY bm25(idx, 0.0, 0.0, 10.0, 4.0, 1.0), rowid DESC"
+	" ORDER BY rank_bm25(idx), rowid DESC"
 	" LIMIT ?3 OFFSET ?4";
 static const char fts_hits_sql[] =
 	"SELECT rowid, slug, title, date,"
@@ -211,7 +216,9 @@ static int fts_build(struct search_fts *f)
 	if (fts_exec(f->db, "INSERT INTO idx (idx) VALUES ('optimize')") != 0 ||
 	    fts_exec(f->db, "COMMIT") != 0)
 		goto out;
-	if (sqlite3_create_function(f->db, "due", 1, SQLITE_UTF8, f, fts_due,
+	if (fts_rank_new(f->db, n, &f->rank) != QUIRE_OK ||
+	    fts_rank_register(f->db, f->rank) != QUIRE_OK ||
+	    sqlite3_create_function(f->db, "due", 1, SQLITE_UTF8, f, fts_due,
 				    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(f->db, "wanted", 1, SQLITE_UTF8, f,
 				    fts_wanted, NULL, NULL) != SQLITE_OK ||
@@ -280,6 +287,7 @@ void search_fts_free(struct search_fts *f)
 	sqlite3_finalize(f->newest);
 	free(f->dates);
 	sqlite3_close(f->db);
+	fts_rank_free(f->rank);
 	free(f);
 }
 
@@ -396,6 +404,7 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 		return QUIRE_ENOMEM;
 	}
 	f->now = (long long)now;
+	fts_rank_query(f->rank, q);
 	if (find_newest(f, &m, &floor, &out->total, &out->more) != 0) {
 		st = SQLITE_ERROR;
 		goto failed;
