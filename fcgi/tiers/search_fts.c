@@ -24,6 +24,7 @@
 #include "lib/quire.h"
 #include "tiers/search_fts.h"
 #include "tiers/search_fts_rank.h"
+#include "tiers/search_fts_snip.h"
 
 enum { FTS_BUILDING = 0, FTS_READY, FTS_FAILED };
 
@@ -68,7 +69,9 @@ struct search_fts {
  * walk of the doclists over their range of rowids, wanted(rowid)
  * keeping them alone, with the body's snippet and the marks of search.h
  * around each match: one statement a hit, each seeking its rowid, cost
- * 2.5 times as much (tests/bench/search_callgrind).
+ * 2.5 times as much (tests/bench/search_callgrind). The snippet is
+ * snip() (search_fts_snip.c): snippet()'s text, the body tokenized once
+ * where snippet() tokenizes it twice.
  */
 static const char fts_query_sql[] =
 	"SELECT rowid FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND due(rowid)"
@@ -76,7 +79,7 @@ static const char fts_query_sql[] =
 	" LIMIT ?3 OFFSET ?4";
 static const char fts_hits_sql[] =
 	"SELECT rowid, slug, title, date,"
-	" snippet(idx, 4, char(1), char(2), '\xe2\x80\xa6', 24)"
+	" snip(idx, 4, char(1), char(2), '\xe2\x80\xa6', 24)"
 	" FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND rowid <= ?3"
 	" AND wanted(rowid)";
 static const char fts_newest_sql[] =
@@ -218,6 +221,7 @@ static int fts_build(struct search_fts *f)
 		goto out;
 	if (fts_rank_new(f->db, n, &f->rank) != QUIRE_OK ||
 	    fts_rank_register(f->db, f->rank) != QUIRE_OK ||
+	    fts_snip_register(f->db) != QUIRE_OK ||
 	    sqlite3_create_function(f->db, "due", 1, SQLITE_UTF8, f, fts_due,
 				    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(f->db, "wanted", 1, SQLITE_UTF8, f,

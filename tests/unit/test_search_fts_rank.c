@@ -1,13 +1,16 @@
 /*
  * test_search_fts_rank.c - rank_bm25(idx) (tiers/search_fts_rank.c)
- * gives, row for row, the value FTS5's own bm25() gives
+ * gives, row for row, the value FTS5's own bm25() gives; snip(idx, ...)
+ * (tiers/search_fts_snip.c) the text snippet() gives
  *
  * The embedded search ranks by rank_bm25 because it reads its document
  * counts and row sizes once per index; what a reader sees must not move:
  * the two are compared exactly, on an index made as search_fts.c makes
  * it, for every kind of query a reader can type (words, stems,
  * "phrases", -word, or, words of two tokens, words no post holds), and
- * with the query unknown (bm25's own counting, the fallback).
+ * with the query unknown (bm25's own counting, the fallback); the
+ * snippets for every matching row, of the body and of any column, in
+ * windows of several sizes, over text with sentences.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +21,15 @@
 #include "lib/buf.h"
 #include "lib/quire.h"
 #include "tiers/search_fts_rank.h"
+#include "tiers/search_fts_snip.h"
 #include "tiers/search_query.h"
 #include "check.h"
 
 static const char *const words[] = {
 	"alpha", "beta", "gamma", "delta", "running", "runs", "run", "e-mail",
 	"café", "cafe", "license", "licensed", "zeta", "omega", "the", "of",
+	"don't", "snake_case", "x86_64", "C++", "a-b/c", "(alpha)", "$beta",
+	"tab\tgamma", "~delta~", "@zeta#",
 };
 #define N_WORDS (sizeof(words) / sizeof(words[0]))
 
@@ -50,7 +56,9 @@ static void text(struct buf *b, int n)
 	buf_reset(b);
 	for (i = 0; i < n; i++) {
 		buf_puts(b, word());
-		buf_putc(b, ' ');
+		/* sentences, which snippet() starts its windows at */
+		buf_puts(b, i % 9 == 8 ? ". " : i % 13 == 12 ? ":\n " :
+			 i % 5 == 4 ? ", " : " ");
 	}
 }
 
@@ -133,6 +141,43 @@ static int differ(sqlite3 *db, struct fts_rank *r, const char *s,
 	return rc == SQLITE_DONE ? bad : -1;
 }
 
+/* Rows where snip() and snippet() differ for the reader's query s, the
+ * column col and windows of n tokens (-1 on failure). */
+static int snips_differ(sqlite3 *db, const char *s, int col, int n)
+{
+	struct search_query q;
+	struct buf m = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	const char *a, *b;
+	char sql[256];
+	int bad = 0, rc;
+
+	snprintf(sql, sizeof(sql), "SELECT snippet(idx, %d, '[', ']', '...', %d),"
+		 " snip(idx, %d, '[', ']', '...', %d) FROM idx WHERE idx MATCH ?1",
+		 col, n, col, n);
+	if (search_query_parse(s, strlen(s), &q) != SEARCH_OK ||
+	    search_query_fts5(&q, &m) != QUIRE_OK ||
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 1, m.data, (int)m.len, SQLITE_STATIC) != SQLITE_OK) {
+		buf_release(&m);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a = (const char *)sqlite3_column_text(st, 0);
+		b = (const char *)sqlite3_column_text(st, 1);
+		if (strcmp(a ? a : "", b ? b : "") != 0) {
+			if (bad++ < 3)
+				fprintf(stderr, "%s (col %d, %d tokens):\n"
+					"  snippet %s\n  snip    %s\n", s, col, n,
+					a ? a : "(null)", b ? b : "(null)");
+		}
+	}
+	sqlite3_finalize(st);
+	buf_release(&m);
+	return rc == SQLITE_DONE ? bad : -1;
+}
+
 int main(void)
 {
 	static const char *const queries[] = {
@@ -142,7 +187,7 @@ int main(void)
 		"alpha or nosuchword", "nosuchword or omega", "of the",
 		"alpha beta or gamma -delta", "\"e-mail\" license",
 		"-beta alpha", "-\"alpha beta\" gamma or delta", "word7 word8",
-		"\"alpha beta\" or word3",
+		"\"alpha beta\" or word3", "snake_case", "x86_64", "don't",
 	};
 	struct fts_rank *r = NULL;
 	sqlite3 *db = make_index(300);
@@ -154,6 +199,7 @@ int main(void)
 		return check_done("test_search_fts_rank");
 	CHECK(fts_rank_new(db, 300, &r) == QUIRE_OK);
 	CHECK(r && fts_rank_register(db, r) == QUIRE_OK);
+	CHECK(fts_snip_register(db) == QUIRE_OK);
 	for (i = 0; r && i < sizeof(queries) / sizeof(queries[0]); i++)
 		for (known = 1; known >= 0; known--) {
 			CHECK(differ(db, r, queries[i], known, &rows) == 0);
@@ -161,6 +207,13 @@ int main(void)
 			if (rows == 0)
 				fprintf(stderr, "no row matches %s\n", queries[i]);
 		}
+	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		CHECK(snips_differ(db, queries[i], 4, 24) == 0);
+		CHECK(snips_differ(db, queries[i], -1, 24) == 0);
+		CHECK(snips_differ(db, queries[i], 2, 3) == 0);
+		CHECK(snips_differ(db, queries[i], 4, 1) == 0);
+		CHECK(snips_differ(db, queries[i], 4, 200) == 0);
+	}
 	sqlite3_close(db);
 	fts_rank_free(r);
 	return check_done("test_search_fts_rank");
