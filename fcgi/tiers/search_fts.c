@@ -453,6 +453,7 @@ failed:
 out:
 	sqlite3_reset(f->query);
 	sqlite3_clear_bindings(f->query);
+	fts_rank_query(f->rank, NULL);
 	free(ids);
 	buf_release(&m);
 	if (rc != QUIRE_OK)
