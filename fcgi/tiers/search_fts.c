@@ -32,7 +32,6 @@ struct search_fts {
 	const struct content *content;
 	int english;
 	sqlite3 *db;
-	sqlite3_stmt *query;
 	sqlite3_stmt *hits;
 	sqlite3_stmt *newest;
 	struct fts_rank *rank;  /* rank_bm25's figures */
@@ -58,32 +57,31 @@ struct search_fts {
  * and C (tier_pg_search.c): rank_bm25 (search_fts_rank.c), FTS5's bm25
  * with its document counts and row sizes read once when the index is
  * built, where bm25() walked every query word's whole doclist and
- * queried each candidate's size. Only rowids from ?2 on are ranked: the
- * newest SEARCH_MAX_CANDIDATES matches (fts_newest_sql walks them, newest
- * first: the last is where they start, their number the total), as
- * PostgreSQL ranks the newest. The ranking gives rowids alone: SQLite
- * computes a row's result columns before it sorts, so a snippet() here
- * would tokenize the body of every candidate for the ten a page shows
- * (38 % of a search's instructions on 10,000 posts,
- * tests/bench/RESULTS.md). Those ten are read by fts_hits_sql in one
- * walk of the doclists over their range of rowids, wanted(rowid)
- * keeping them alone, with the body's snippet and the marks of search.h
- * around each match: one statement a hit, each seeking its rowid, cost
- * 2.5 times as much (tests/bench/search_callgrind). The snippet is
- * snip() (search_fts_snip.c): snippet()'s text, the body tokenized once
+ * queried each candidate's size. Only the newest SEARCH_MAX_CANDIDATES
+ * matches are ranked, as PostgreSQL ranks the newest: fts_newest_sql
+ * walks them newest first (FTS5 reads its doclists in rowid order and
+ * stops at the LIMIT), scoring each, and they are sorted here, best
+ * first, the newest first among equals; their number is the total. One
+ * walk: a walk to find where the newest start and a statement ranking
+ * from there read the same rows twice (tests/bench/RESULTS.md). The
+ * ranking gives rowids and scores alone: SQLite computes a row's result
+ * columns for every row, so a snippet there would tokenize the body of
+ * every candidate for the ten a page shows. Those ten are read by
+ * fts_hits_sql in one walk of the doclists over their range of rowids,
+ * wanted(rowid) keeping them alone, with the body's snippet and the
+ * marks of search.h around each match: one statement a hit, each
+ * seeking its rowid, cost 2.5 times as much
+ * (tests/bench/search_callgrind). The snippet is snip()
+ * (search_fts_snip.c): snippet()'s text, the body tokenized once
  * where snippet() tokenizes it twice.
  */
-static const char fts_query_sql[] =
-	"SELECT rowid FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND due(rowid)"
-	" ORDER BY rank_bm25(idx), rowid DESC"
-	" LIMIT ?3 OFFSET ?4";
 static const char fts_hits_sql[] =
 	"SELECT rowid, slug, title, date,"
 	" snip(idx, 4, char(1), char(2), '\xe2\x80\xa6', 24)"
 	" FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND rowid <= ?3"
 	" AND wanted(rowid)";
 static const char fts_newest_sql[] =
-	"SELECT rowid FROM idx WHERE idx MATCH ?1 AND due(rowid)"
+	"SELECT rowid, rank_bm25(idx) FROM idx WHERE idx MATCH ?1 AND due(rowid)"
 	" ORDER BY rowid DESC LIMIT ?2";
 
 /* due(rowid): the post was dated no later than the query's now. */
@@ -226,8 +224,6 @@ static int fts_build(struct search_fts *f)
 				    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(f->db, "wanted", 1, SQLITE_UTF8, f,
 				    fts_wanted, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(f->db, fts_query_sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &f->query, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(f->db, fts_hits_sql, -1, SQLITE_PREPARE_PERSISTENT,
 			       &f->hits, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(f->db, fts_newest_sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -286,7 +282,6 @@ void search_fts_free(struct search_fts *f)
 		return;
 	atomic_store(&f->stop, 1);
 	pthread_join(f->thread, NULL);
-	sqlite3_finalize(f->query);
 	sqlite3_finalize(f->hits);
 	sqlite3_finalize(f->newest);
 	free(f->dates);
@@ -354,30 +349,49 @@ static int read_hits(struct search_fts *f, const struct buf *m,
 	return rc;
 }
 
-/* Walks the newest SEARCH_MAX_CANDIDATES matches of m: *floor gets the
- * rowid they start at (1: fewer match), *total their number, *more
- * whether there are that many (older ones may match too); 0, or -1 on
- * failure. */
-static int find_newest(struct search_fts *f, const struct buf *m,
-		       sqlite3_int64 *floor, size_t *total, int *more)
+/* A candidate and its score (rank_bm25: lower is better). */
+struct cand {
+	sqlite3_int64 id;
+	double score;
+};
+
+/* Best first; among equals the newest (the higher rowid). */
+static int by_rank(const void *a, const void *b)
 {
-	sqlite3_int64 last = 1;
-	size_t n = 0;
+	const struct cand *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	return x->id > y->id ? -1 : x->id < y->id;
+}
+
+/* Walks the newest SEARCH_MAX_CANDIDATES matches of m, newest first,
+ * scoring each: c gets them (room for SEARCH_MAX_CANDIDATES), best
+ * first, *n their number, *more whether there are that many (older
+ * ones may match too); 0, or -1 on failure. */
+static int rank_newest(struct search_fts *f, const struct buf *m,
+		       struct cand *c, size_t *n, int *more)
+{
 	int st = SQLITE_ERROR;
 
+	*n = 0;
 	sqlite3_reset(f->newest);
 	if (sqlite3_bind_text(f->newest, 1, m->data, (int)m->len,
 			      SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_bind_int64(f->newest, 2, SEARCH_MAX_CANDIDATES) == SQLITE_OK)
-		while ((st = sqlite3_step(f->newest)) == SQLITE_ROW) {
-			last = sqlite3_column_int64(f->newest, 0);
-			n++;
+		while (*n < SEARCH_MAX_CANDIDATES &&
+		       (st = sqlite3_step(f->newest)) == SQLITE_ROW) {
+			c[*n].id = sqlite3_column_int64(f->newest, 0);
+			c[*n].score = sqlite3_column_double(f->newest, 1);
+			(*n)++;
 		}
+	if (*n == SEARCH_MAX_CANDIDATES)
+		st = SQLITE_DONE;
 	sqlite3_reset(f->newest);
 	sqlite3_clear_bindings(f->newest);
-	*more = n == SEARCH_MAX_CANDIDATES;
-	*floor = *more ? last : 1;
-	*total = n;
+	*more = *n == SEARCH_MAX_CANDIDATES;
+	if (*n > 1)
+		qsort(c, *n, sizeof(*c), by_rank);
 	return st == SQLITE_DONE ? 0 : -1;
 }
 
@@ -386,9 +400,10 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 			      struct search_results *out)
 {
 	struct buf m = BUF_INIT;
-	sqlite3_int64 floor = 1, *ids;
+	sqlite3_int64 *ids;
+	struct cand *cands;
 	enum quire_err rc = QUIRE_OK;
-	size_t i, n_ids = 0;
+	size_t i, n_ids = 0, n_cands = 0;
 	int st = SQLITE_DONE, got;
 	int state = atomic_load_explicit(&f->state, memory_order_acquire);
 
@@ -402,31 +417,25 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 	}
 	out->hits = calloc(limit ? limit : 1, sizeof(*out->hits));
 	ids = calloc(limit ? limit : 1, sizeof(*ids));
-	if (!out->hits || !ids) {
+	cands = calloc(SEARCH_MAX_CANDIDATES, sizeof(*cands));
+	if (!out->hits || !ids || !cands) {
+		free(out->hits);
+		out->hits = NULL;
+		free(cands);
 		free(ids);
 		buf_release(&m);
 		return QUIRE_ENOMEM;
 	}
 	f->now = (long long)now;
 	fts_rank_query(f->rank, q);
-	if (find_newest(f, &m, &floor, &out->total, &out->more) != 0) {
+	if (rank_newest(f, &m, cands, &n_cands, &out->more) != 0) {
 		st = SQLITE_ERROR;
 		goto failed;
 	}
-	sqlite3_reset(f->query);
-	if (sqlite3_bind_text(f->query, 1, m.data, (int)m.len, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(f->query, 2, floor) != SQLITE_OK ||
-	    sqlite3_bind_int64(f->query, 3, (sqlite3_int64)limit) != SQLITE_OK ||
-	    sqlite3_bind_int64(f->query, 4, (sqlite3_int64)offset) != SQLITE_OK) {
-		rc = QUIRE_EIO;
-		goto out;
-	}
-	while (n_ids < limit && (st = sqlite3_step(f->query)) == SQLITE_ROW)
-		ids[n_ids++] = sqlite3_column_int64(f->query, 0);
-	if (n_ids == limit)
-		st = SQLITE_DONE;
-	sqlite3_reset(f->query);
-	if (st != SQLITE_DONE || n_ids == 0)
+	out->total = n_cands;
+	for (i = offset; i < n_cands && n_ids < limit; i++)
+		ids[n_ids++] = cands[i].id;
+	if (n_ids == 0)
 		goto failed;
 	got = read_hits(f, &m, ids, n_ids, out->hits);
 	if (got == -2) {
@@ -451,9 +460,8 @@ failed:
 		rc = QUIRE_EINVAL;
 	}
 out:
-	sqlite3_reset(f->query);
-	sqlite3_clear_bindings(f->query);
 	fts_rank_query(f->rank, NULL);
+	free(cands);
 	free(ids);
 	buf_release(&m);
 	if (rc != QUIRE_OK)
