@@ -86,7 +86,7 @@ static int read_sizes(sqlite3 *db, struct fts_rank *r)
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		p = sqlite3_column_blob(st, 1);
-		end = p + sqlite3_column_bytes(st, 1);
+		end = p ? p + sqlite3_column_bytes(st, 1) : NULL;
 		for (total = 0; p && p < end;)
 			total += (long long)get_varint(&p, end);
 		if (id > 0 && (size_t)id <= r->n_rows)
