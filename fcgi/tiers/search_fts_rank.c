@@ -90,7 +90,8 @@ static int read_sizes(sqlite3 *db, struct fts_rank *r)
 		for (total = 0; p && p < end;)
 			total += (long long)get_varint(&p, end);
 		if (id > 0 && (size_t)id <= r->n_rows)
-			r->row_tokens[id - 1] = total > INT32_MAX ? INT32_MAX : (int)total;
+			r->row_tokens[id - 1] = total > INT32_MAX ? INT32_MAX :
+						(int)total;
 	}
 	sqlite3_finalize(st);
 	return s == SQLITE_DONE ? 0 : -1;
@@ -360,7 +361,8 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 	}
 	for (i = 0; rc == SQLITE_OK && i < d->n_phrase; i++)
 		score += d->idf[i] * ((d->freq[i] * (RANK_K1 + 1.0)) /
-				      (d->freq[i] + RANK_K1 * (1 - RANK_B + RANK_B * dl / d->avgdl)));
+				      (d->freq[i] + RANK_K1 *
+				       (1 - RANK_B + RANK_B * dl / d->avgdl)));
 	if (rc == SQLITE_OK)
 		sqlite3_result_double(ctx, -1.0 * score);
 	else

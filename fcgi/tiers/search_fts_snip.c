@@ -10,10 +10,10 @@
  * snip() keeps each token's offsets from one pass and makes the window
  * and the marks from them; for ASCII text that pass is its own, a scan
  * for the runs of letters and digits unicode61 makes tokens of (no
- * stemming: only where the tokens are matters). The algorithm is snippet()'s, step for step
- * (window scores, sentence starts, coalesced phrase instances, the
- * ellipses), so the text is the same byte for byte
- * (tests/unit/test_search_fts_rank compares the two).
+ * stemming: only where the tokens are matters). The algorithm is
+ * snippet()'s, step for step (window scores, sentence starts, coalesced
+ * phrase instances, the ellipses), so the text is the same byte for
+ * byte (tests/unit/test_search_fts_rank compares the two).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -374,7 +374,7 @@ static void snip_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 	int rc = SQLITE_OK, col, n_token, n_phrase, n_inst = 0, n_col, i;
 
 	if (n_val != 5) {
-		sqlite3_result_error(ctx, "wrong number of arguments to function snip()", -1);
+		sqlite3_result_error(ctx, "snip() takes 5 arguments", -1);
 		return;
 	}
 	col = sqlite3_value_int(val[0]);
