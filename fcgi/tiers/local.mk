@@ -22,6 +22,8 @@ libquire_a_SOURCES += \
 	%reldir%/tier_redis_workers.c \
 	%reldir%/search.c %reldir%/search.h \
 	%reldir%/search_fts.c %reldir%/search_fts.h \
+	%reldir%/search_fts_rank.c %reldir%/search_fts_rank.h \
+	%reldir%/search_fts_snip.c %reldir%/search_fts_snip.h \
 	%reldir%/search_query.c %reldir%/search_query.h \
 	%reldir%/tiers.c %reldir%/tiers.h \
 	%reldir%/tiers_private.h \

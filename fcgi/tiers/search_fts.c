@@ -23,6 +23,8 @@
 #include "lib/log.h"
 #include "lib/quire.h"
 #include "tiers/search_fts.h"
+#include "tiers/search_fts_rank.h"
+#include "tiers/search_fts_snip.h"
 
 enum { FTS_BUILDING = 0, FTS_READY, FTS_FAILED };
 
@@ -30,10 +32,13 @@ struct search_fts {
 	const struct content *content;
 	int english;
 	sqlite3 *db;
-	sqlite3_stmt *query;
-	sqlite3_stmt *hit;
-	sqlite3_stmt *count;
-	sqlite3_stmt *floor;
+	sqlite3_stmt *hits;
+	sqlite3_stmt *newest;
+	struct fts_rank *rank;  /* rank_bm25's figures */
+	/* The rowids of the page's hits, read by wanted(rowid) while
+	 * fts_hits_sql walks their range. */
+	const sqlite3_int64 *want;
+	size_t n_want;
 	/* Each indexed post's date by rowid (posts go in oldest first, so
 	 * the newest have the highest rowids), read by the SQL function
 	 * due(rowid) against now: FTS5 seeks rowids in its own lists, where
@@ -49,32 +54,35 @@ struct search_fts {
 /*
  * Columns: slug and date are kept, not indexed; title, tags and body
  * are searched, weighted 10, 4 and 1 by bm25 as PostgreSQL weighs A, B
- * and C (tier_pg_search.c). Only rowids from ?2 on are ranked: the
- * newest SEARCH_MAX_CANDIDATES matches (fts_floor_sql finds where they
- * start), as PostgreSQL ranks the newest. The ranking gives rowids
- * alone: SQLite computes a row's result columns before it sorts, so a
- * snippet() here would tokenize the body of every candidate for the
- * ten a page shows (38 % of a search's instructions on 10,000 posts,
- * tests/bench/RESULTS.md). Those ten are read by fts_hit_sql, one rowid
- * each, with the body's snippet and the marks of search.h around each
- * match.
+ * and C (tier_pg_search.c): rank_bm25 (search_fts_rank.c), FTS5's bm25
+ * with its document counts and row sizes read once when the index is
+ * built, where bm25() walked every query word's whole doclist and
+ * queried each candidate's size. Only the newest SEARCH_MAX_CANDIDATES
+ * matches are ranked, as PostgreSQL ranks the newest: fts_newest_sql
+ * walks them newest first (FTS5 reads its doclists in rowid order and
+ * stops at the LIMIT), scoring each, and they are sorted here, best
+ * first, the newest first among equals; their number is the total. One
+ * walk: a walk to find where the newest start and a statement ranking
+ * from there read the same rows twice (tests/bench/RESULTS.md). The
+ * ranking gives rowids and scores alone: SQLite computes a row's result
+ * columns for every row, so a snippet there would tokenize the body of
+ * every candidate for the ten a page shows. Those ten are read by
+ * fts_hits_sql in one walk of the doclists over their range of rowids,
+ * wanted(rowid) keeping them alone, with the body's snippet and the
+ * marks of search.h around each match: one statement a hit, each
+ * seeking its rowid, cost 2.5 times as much
+ * (tests/bench/search_callgrind). The snippet is snip()
+ * (search_fts_snip.c): snippet()'s text, the body tokenized once
+ * where snippet() tokenizes it twice.
  */
-static const char fts_query_sql[] =
-	"SELECT rowid FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND due(rowid)"
-	" ORDER BY bm25(idx, 0.0, 0.0, 10.0, 4.0, 1.0), rowid DESC"
-	" LIMIT ?3 OFFSET ?4";
-static const char fts_hit_sql[] =
-	"SELECT slug, title, date,"
-	" snippet(idx, 4, char(1), char(2), '\xe2\x80\xa6', 24)"
-	" FROM idx WHERE idx MATCH ?1 AND rowid = ?2";
-/* An auxiliary function (bm25, snippet) cannot sit beside a window
- * function: the total is a query of its own. */
-static const char fts_count_sql[] =
-	"SELECT count(*) FROM idx WHERE idx MATCH ?1 AND rowid >= ?2"
-	" AND due(rowid)";
-static const char fts_floor_sql[] =
-	"SELECT rowid FROM idx WHERE idx MATCH ?1 AND due(rowid)"
-	" ORDER BY rowid DESC LIMIT 1 OFFSET ?2";
+static const char fts_hits_sql[] =
+	"SELECT rowid, slug, title, date,"
+	" snip(idx, 4, char(1), char(2), '\xe2\x80\xa6', 24)"
+	" FROM idx WHERE idx MATCH ?1 AND rowid >= ?2 AND rowid <= ?3"
+	" AND wanted(rowid)";
+static const char fts_newest_sql[] =
+	"SELECT rowid, rank_bm25(idx) FROM idx WHERE idx MATCH ?1 AND due(rowid)"
+	" ORDER BY rowid DESC LIMIT ?2";
 
 /* due(rowid): the post was dated no later than the query's now. */
 static void fts_due(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -84,6 +92,19 @@ static void fts_due(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 	sqlite3_result_int(ctx, id > 0 && (size_t)id <= f->n_dates &&
 			   f->dates[id - 1] <= f->now);
+}
+
+/* wanted(rowid): the row is one of the page's hits (f->want). */
+static void fts_wanted(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct search_fts *f = sqlite3_user_data(ctx);
+	sqlite3_int64 id = argc == 1 ? sqlite3_value_int64(argv[0]) : 0;
+	size_t i;
+
+	for (i = 0; i < f->n_want; i++)
+		if (f->want[i] == id)
+			break;
+	sqlite3_result_int(ctx, i < f->n_want);
 }
 
 /* Oldest first; undated posts (0) first of all. */
@@ -196,16 +217,17 @@ static int fts_build(struct search_fts *f)
 	if (fts_exec(f->db, "INSERT INTO idx (idx) VALUES ('optimize')") != 0 ||
 	    fts_exec(f->db, "COMMIT") != 0)
 		goto out;
-	if (sqlite3_create_function(f->db, "due", 1, SQLITE_UTF8, f, fts_due,
+	if (fts_rank_new(f->db, n, &f->rank) != QUIRE_OK ||
+	    fts_rank_register(f->db, f->rank) != QUIRE_OK ||
+	    fts_snip_register(f->db) != QUIRE_OK ||
+	    sqlite3_create_function(f->db, "due", 1, SQLITE_UTF8, f, fts_due,
 				    NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(f->db, fts_query_sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &f->query, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(f->db, fts_hit_sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &f->hit, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(f->db, fts_floor_sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &f->floor, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(f->db, fts_count_sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &f->count, NULL) != SQLITE_OK) {
+	    sqlite3_create_function(f->db, "wanted", 1, SQLITE_UTF8, f,
+				    fts_wanted, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(f->db, fts_hits_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &f->hits, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(f->db, fts_newest_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &f->newest, NULL) != SQLITE_OK) {
 		log_msg(LOG_LEVEL_ERROR, "search", "sqlite: %s",
 			sqlite3_errmsg(f->db));
 		goto out;
@@ -260,12 +282,11 @@ void search_fts_free(struct search_fts *f)
 		return;
 	atomic_store(&f->stop, 1);
 	pthread_join(f->thread, NULL);
-	sqlite3_finalize(f->query);
-	sqlite3_finalize(f->hit);
-	sqlite3_finalize(f->count);
-	sqlite3_finalize(f->floor);
+	sqlite3_finalize(f->hits);
+	sqlite3_finalize(f->newest);
 	free(f->dates);
 	sqlite3_close(f->db);
+	fts_rank_free(f->rank);
 	free(f);
 }
 
@@ -277,78 +298,101 @@ static char *col_dup(sqlite3_stmt *st, int col)
 	return strdup(t ? (const char *)t : "");
 }
 
-/* h gets hit id of m: its slug, title, date and snippet. 0; 1 when the
- * index has no such row (never: id came from the ranking of the same
- * m); -1 when SQLite fails, -2 out of memory (h may hold some copies:
- * the caller frees them). */
-static int read_hit(struct search_fts *f, const struct buf *m,
-		    sqlite3_int64 id, struct search_hit *h)
+/* h gets the current row of f->hits: its slug, title, date and snippet.
+ * 0, or -1 out of memory (h may hold some copies: the caller frees
+ * them). */
+static int copy_hit(struct search_fts *f, struct search_hit *h)
 {
-	int st, rc = -1;
+	h->slug = col_dup(f->hits, 1);
+	h->title = col_dup(f->hits, 2);
+	h->date = (long long)sqlite3_column_int64(f->hits, 3);
+	h->snippet = col_dup(f->hits, 4);
+	return h->slug && h->title && h->snippet ? 0 : -1;
+}
 
-	sqlite3_reset(f->hit);
-	if (sqlite3_bind_text(f->hit, 1, m->data, (int)m->len,
+/* got[i] gets hit ids[i] of m, for the n ids (got has room for n; a
+ * slot stays empty when the index has no such row: never, the ids came
+ * from the ranking of the same m). 0; -1 when SQLite fails, -2 out of
+ * memory (got may hold some copies: the caller frees them). */
+static int read_hits(struct search_fts *f, const struct buf *m,
+		     const sqlite3_int64 *ids, size_t n, struct search_hit *got)
+{
+	sqlite3_int64 lo = ids[0], hi = ids[0], id;
+	size_t i;
+	int st = SQLITE_ERROR, rc = 0;
+
+	for (i = 1; i < n; i++) {
+		lo = ids[i] < lo ? ids[i] : lo;
+		hi = ids[i] > hi ? ids[i] : hi;
+	}
+	f->want = ids;
+	f->n_want = n;
+	sqlite3_reset(f->hits);
+	if (sqlite3_bind_text(f->hits, 1, m->data, (int)m->len,
 			      SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int64(f->hit, 2, id) == SQLITE_OK) {
-		st = sqlite3_step(f->hit);
-		if (st == SQLITE_ROW) {
-			h->slug = col_dup(f->hit, 0);
-			h->title = col_dup(f->hit, 1);
-			h->date = (long long)sqlite3_column_int64(f->hit, 2);
-			h->snippet = col_dup(f->hit, 3);
-			rc = h->slug && h->title && h->snippet ? 0 : -2;
-		} else if (st == SQLITE_DONE) {
-			rc = 1;
+	    sqlite3_bind_int64(f->hits, 2, lo) == SQLITE_OK &&
+	    sqlite3_bind_int64(f->hits, 3, hi) == SQLITE_OK) {
+		while (rc == 0 && (st = sqlite3_step(f->hits)) == SQLITE_ROW) {
+			id = sqlite3_column_int64(f->hits, 0);
+			for (i = 0; i < n && ids[i] != id; i++)
+				;
+			if (i < n && !got[i].slug && copy_hit(f, &got[i]) != 0)
+				rc = -2;
 		}
 	}
-	sqlite3_reset(f->hit);
-	sqlite3_clear_bindings(f->hit);
+	if (rc == 0 && st != SQLITE_DONE)
+		rc = -1;
+	sqlite3_reset(f->hits);
+	sqlite3_clear_bindings(f->hits);
+	f->want = NULL;
+	f->n_want = 0;
 	return rc;
 }
 
-/* *floor gets the rowid the newest SEARCH_MAX_CANDIDATES matches of m
- * start at (1: fewer match), *more whether older ones match too; 0, or
- * -1 on failure. */
-static int find_floor(struct search_fts *f, const struct buf *m,
-		      sqlite3_int64 *floor, int *more)
-{
-	int st, rc = -1;
+/* A candidate and its score (rank_bm25: lower is better). */
+struct cand {
+	sqlite3_int64 id;
+	double score;
+};
 
-	*floor = 1;
-	*more = 0;
-	sqlite3_reset(f->floor);
-	if (sqlite3_bind_text(f->floor, 1, m->data, (int)m->len,
-			      SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int64(f->floor, 2, SEARCH_MAX_CANDIDATES - 1) == SQLITE_OK) {
-		st = sqlite3_step(f->floor);
-		if (st == SQLITE_ROW) {
-			*floor = sqlite3_column_int64(f->floor, 0);
-			*more = 1;
-		}
-		rc = st == SQLITE_ROW || st == SQLITE_DONE ? 0 : -1;
-	}
-	sqlite3_reset(f->floor);
-	sqlite3_clear_bindings(f->floor);
-	return rc;
+/* Best first; among equals the newest (the higher rowid). */
+static int by_rank(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? -1 : 1;
+	return x->id > y->id ? -1 : x->id < y->id;
 }
 
-/* *total gets the posts m matches from floor on; 0, or -1 on failure. */
-static int count_matches(struct search_fts *f, const struct buf *m,
-			 sqlite3_int64 floor, size_t *total)
+/* Walks the newest SEARCH_MAX_CANDIDATES matches of m, newest first,
+ * scoring each: c gets them (room for SEARCH_MAX_CANDIDATES), best
+ * first, *n their number, *more whether there are that many (older
+ * ones may match too); 0, or -1 on failure. */
+static int rank_newest(struct search_fts *f, const struct buf *m,
+		       struct cand *c, size_t *n, int *more)
 {
-	int rc = -1;
+	int st = SQLITE_ERROR;
 
-	sqlite3_reset(f->count);
-	if (sqlite3_bind_text(f->count, 1, m->data, (int)m->len,
+	*n = 0;
+	sqlite3_reset(f->newest);
+	if (sqlite3_bind_text(f->newest, 1, m->data, (int)m->len,
 			      SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int64(f->count, 2, floor) == SQLITE_OK &&
-	    sqlite3_step(f->count) == SQLITE_ROW) {
-		*total = (size_t)sqlite3_column_int64(f->count, 0);
-		rc = 0;
-	}
-	sqlite3_reset(f->count);
-	sqlite3_clear_bindings(f->count);
-	return rc;
+	    sqlite3_bind_int64(f->newest, 2, SEARCH_MAX_CANDIDATES) == SQLITE_OK)
+		while (*n < SEARCH_MAX_CANDIDATES &&
+		       (st = sqlite3_step(f->newest)) == SQLITE_ROW) {
+			c[*n].id = sqlite3_column_int64(f->newest, 0);
+			c[*n].score = sqlite3_column_double(f->newest, 1);
+			(*n)++;
+		}
+	if (*n == SEARCH_MAX_CANDIDATES)
+		st = SQLITE_DONE;
+	sqlite3_reset(f->newest);
+	sqlite3_clear_bindings(f->newest);
+	*more = *n == SEARCH_MAX_CANDIDATES;
+	if (*n > 1)
+		qsort(c, *n, sizeof(*c), by_rank);
+	return st == SQLITE_DONE ? 0 : -1;
 }
 
 enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q,
@@ -356,11 +400,11 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 			      struct search_results *out)
 {
 	struct buf m = BUF_INIT;
-	struct search_hit *h;
-	sqlite3_int64 floor = 1, *ids;
+	sqlite3_int64 *ids;
+	struct cand *cands;
 	enum quire_err rc = QUIRE_OK;
-	size_t i, n_ids = 0;
-	int st = SQLITE_DONE, hit;
+	size_t i, n_ids = 0, n_cands = 0;
+	int st = SQLITE_DONE, got;
 	int state = atomic_load_explicit(&f->state, memory_order_acquire);
 
 	if (state == FTS_BUILDING)
@@ -373,44 +417,39 @@ enum quire_err search_fts_run(struct search_fts *f, const struct search_query *q
 	}
 	out->hits = calloc(limit ? limit : 1, sizeof(*out->hits));
 	ids = calloc(limit ? limit : 1, sizeof(*ids));
-	if (!out->hits || !ids) {
+	cands = calloc(SEARCH_MAX_CANDIDATES, sizeof(*cands));
+	if (!out->hits || !ids || !cands) {
+		free(out->hits);
+		out->hits = NULL;
+		free(cands);
 		free(ids);
 		buf_release(&m);
 		return QUIRE_ENOMEM;
 	}
 	f->now = (long long)now;
-	if (find_floor(f, &m, &floor, &out->more) != 0) {
+	fts_rank_query(f->rank, q);
+	if (rank_newest(f, &m, cands, &n_cands, &out->more) != 0) {
 		st = SQLITE_ERROR;
 		goto failed;
 	}
-	sqlite3_reset(f->query);
-	if (sqlite3_bind_text(f->query, 1, m.data, (int)m.len, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(f->query, 2, floor) != SQLITE_OK ||
-	    sqlite3_bind_int64(f->query, 3, (sqlite3_int64)limit) != SQLITE_OK ||
-	    sqlite3_bind_int64(f->query, 4, (sqlite3_int64)offset) != SQLITE_OK) {
-		rc = QUIRE_EIO;
+	out->total = n_cands;
+	for (i = offset; i < n_cands && n_ids < limit; i++)
+		ids[n_ids++] = cands[i].id;
+	if (n_ids == 0)
+		goto failed;
+	got = read_hits(f, &m, ids, n_ids, out->hits);
+	if (got == -2) {
+		out->n = n_ids;   /* the copies made are freed with the rest */
+		rc = QUIRE_ENOMEM;
 		goto out;
 	}
-	while (n_ids < limit && (st = sqlite3_step(f->query)) == SQLITE_ROW)
-		ids[n_ids++] = sqlite3_column_int64(f->query, 0);
-	if (n_ids == limit)
-		st = SQLITE_DONE;
-	sqlite3_reset(f->query);
-	for (i = 0; i < n_ids && (st == SQLITE_ROW || st == SQLITE_DONE); i++) {
-		h = &out->hits[out->n];
-		hit = read_hit(f, &m, ids[i], h);
-		if (hit == -2) {
-			out->n++;   /* its copies are freed with the others */
-			rc = QUIRE_ENOMEM;
-			goto out;
-		}
-		if (hit == 0)
-			out->n++;
-		else if (hit < 0)
-			st = SQLITE_ERROR;
-	}
-	if ((st == SQLITE_ROW || st == SQLITE_DONE) &&
-	    count_matches(f, &m, floor, &out->total) != 0)
+	/* In rank order, every slot filled (an empty one left out). */
+	for (i = 0; i < n_ids; i++)
+		if (out->hits[i].slug)
+			out->hits[out->n++] = out->hits[i];
+	for (i = out->n; i < n_ids; i++)
+		memset(&out->hits[i], 0, sizeof(out->hits[i]));
+	if (got != 0)
 		st = SQLITE_ERROR;
 failed:
 	if (st != SQLITE_ROW && st != SQLITE_DONE) {
@@ -421,8 +460,8 @@ failed:
 		rc = QUIRE_EINVAL;
 	}
 out:
-	sqlite3_reset(f->query);
-	sqlite3_clear_bindings(f->query);
+	fts_rank_query(f->rank, NULL);
+	free(cands);
 	free(ids);
 	buf_release(&m);
 	if (rc != QUIRE_OK)

@@ -1,8 +1,8 @@
 /*
  * search_fts.h - the embedded search backend: SQLite FTS5 in memory
  *
- * Internal to the tiers layer (search.c is its one caller); the only
- * file that includes sqlite3.h is search_fts.c.
+ * Internal to the tiers layer (search.c is its one caller); the
+ * files that include sqlite3.h are search_fts.c and search_fts_rank.c.
  */
 #ifndef QUIRE_SEARCH_FTS_H
 #define QUIRE_SEARCH_FTS_H
