@@ -330,7 +330,7 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 	const struct fts_rank *r = api->xUserData(fts);
 	struct rank_query *d = api->xGetAuxdata(fts, 0);
 	sqlite3_int64 id;
-	double score = 0.0, dl;
+	double score = 0.0, dl = 0.0;
 	int rc = SQLITE_OK, n_inst = 0, i, ip, ic, io, n_tok;
 
 	(void)n_val;
