@@ -810,13 +810,14 @@ except OSError as e:
 # quire_workers: the current worker PIDs (children of the master).
 quire_workers() { workers_of "$QUIRE_PID" | sort -n; }
 
-# reload_and_wait N: SIGHUP to quire's master, then until every worker
-# it had is gone and N serve (10 s at most); fails if an old one stays.
+# reload_and_wait N [SECONDS]: SIGHUP to quire's master, then until
+# every worker it had is gone and N serve (SECONDS, 10 by default, at
+# most); fails if an old one stays.
 reload_and_wait() {
-	local old w i alive=1
+	local old w i alive=1 tenths=$((${2:-10} * 10))
 	old=$(quire_workers)
 	kill -HUP "$QUIRE_PID" || return 1
-	for i in $(seq 100); do
+	for i in $(seq "$tenths"); do
 		alive=0
 		for w in $old; do
 			kill -0 "$w" 2>/dev/null && alive=1
