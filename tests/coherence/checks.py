@@ -584,13 +584,14 @@ class Checker:
         then the truth (the README: fetch the post again). So when a
         restore began before the write ended, with its backup taken
         before the write began, and the writer had no 2xx for the slug
-        since the restore began."""
+        begun after pg_restore ended (one answered while it ran may have
+        committed before it dropped the table, and be gone)."""
         for r in self.m.restores:
             if not (r["backup_at"] <= o["start"] and r["restore_at"] <= o["end"]):
                 continue
             if not any(w["kind"] in ("put", "delete") and w["slug"] == o["slug"] and
                        w.get("status") in (200, 201, 204) and
-                       r["restore_at"] <= w["start"] and w["end"] <= o["start"]
+                       r["restore_end"] <= w["start"] and w["end"] <= o["start"]
                        for w in self.m.by_slug_writes.get(o["slug"], ())):
                 return True
         return False
