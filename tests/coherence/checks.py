@@ -32,8 +32,10 @@ backup and committed before pg_restore began are gone (dead) unless a
 later deploy publishes them again; a read in the new epoch may show the
 old epoch's versions until it first shows the restored one or a later
 one, never after, and never a version older than the backup (4). Reads
-that overlap the restore are exempt from 1, 4 and 6, as during any
-fault. QUIRE_COHERENCE_NO_EPOCH=1 turns this off (the restore is then
+that overlap the fault are exempt from 1 and 6, as during any fault,
+and those that overlap the restore itself (pg_restore to the heal) from
+4; a writer's 412 or DELETE 404 from knowledge of the lost history is
+the truth (5). QUIRE_COHERENCE_NO_EPOCH=1 turns this off (the restore is then
 an ordinary fault): only to show that the checker sees a restore.
 
 check(ops) returns a list of violations: {"property", "what",
@@ -371,12 +373,14 @@ class Checker:
         a later one. A restore's heal starts again (Model.rank): reads
         overlapping the restore are exempt; after it the floor is the
         old epoch (-1) until the worker shows the restored version or a
-        later one."""
+        later one. Between the dump and pg_restore nothing went back yet:
+        those reads are checked as any."""
         keyed = {}
         for r, idx in obs:
             if r.get("worker"):
                 keyed.setdefault((r["worker"], r["kind"], r["slug"]), []).append((r, idx))
-        windows = [(f["start"], f["end"]) for f in self.m.restores]
+        # from pg_restore to the heal (the dump itself takes nothing back)
+        windows = [(f["restore_at"], f["end"]) for f in self.m.restores]
         for (worker, kind, slug), reads in keyed.items():
             reads.sort(key=lambda x: x[0]["start"])
             ended = []          # heap of (end, rank, op id)
@@ -393,7 +397,7 @@ class Checker:
                         floor, floor_op = i, oid
                 due = self.m.restored_due(slug, ep) if ep else None
                 if idx is None and kind == "read_page" and due is not None and \
-                        r["start"] < due + SCHED_LATE_S and floor <= ep["ib"][slug]:
+                        r["start"] < due + SCHED_LATE_S and floor <= ep["ib"].get(slug, 0):
                     continue    # the restored version is a post not yet due
                 if idx is None:
                     k = self.m.absent_after(slug, floor, r["end"])
