@@ -216,14 +216,25 @@ class Model:
         return -1 if index > ep["ib"].get(slug, 0) else -2
 
     def restored_revision(self, slug, marker, rev, t):
-        """Whether rev is what a restore made of marker's revision: the
-        marker was slug's in the backup of a restore begun before t, and
-        rev is not below the backup's (quire moves a restored post's
-        revision past the ones handed out since)."""
+        """Whether rev is what a restore made of marker's revision, for a
+        read ending at t after the restore began: quire moves a restored
+        post's revision past the ones Redis held. So when the marker was
+        slug's in the backup and rev is not below the backup's; or when
+        the marker's write was answered while the restore ran (from
+        pg_restore to the heal: it may land in the restored table before
+        `quirectl restore` moves it) and rev is not below its answer's."""
+        if rev is None:
+            return False
+        v = self.by_marker.get(marker)
+        op = self.by_id.get(v["op"]) if v else None
         for r in self.restores:
+            if r["restore_at"] > t:
+                continue
             row = r.get("backup", {}).get(slug)
-            if row and row[1] == marker and r["restore_at"] <= t and \
-                    rev is not None and rev >= row[0]:
+            if row and row[1] == marker and rev >= row[0]:
+                return True
+            if op and op.get("revision") and r["restore_at"] <= op["end"] and \
+                    op["start"] <= r["end"] and rev >= op["revision"]:
                 return True
         return False
 
