@@ -14,8 +14,11 @@ in the last seconds, so that every acknowledged change must have
 reached every worker by the end.
 """
 
+import os
 import random
+import re
 import signal
+import subprocess
 import threading
 import time
 
@@ -89,6 +92,88 @@ def pg_kill(st, rng, d):
     time.sleep(d)
     st.launch_pg()
     return "postgres %d and %d children killed, down %.1fs" % (pid, len(kids), d)
+
+
+MARKER = re.compile(r"mk-[a-z0-9]+-[0-9]+")
+RESTORE_TIMEOUT = 60
+
+
+def backup_restore(st, rng, d):
+    """The operator goes back in time (README "Backing up and
+    restoring"): a pg_dump -Fc while quire runs, 2 + d seconds of the
+    workload on top of it (writes and deploys the restore will take
+    back), then pg_restore --clean --if-exists --single-transaction into
+    the same database under the running workers, and `quirectl restore`
+    with the stack's settings. The history entry says what the checker
+    needs for the new epoch (DESIGN §13, "Restores"): when the backup
+    was taken and the restore began and ended, the backup's rows read
+    from the dump itself (exactly the snapshot restored: slug ->
+    [revision, marker]), what PostgreSQL holds after `quirectl
+    restore` (revisions it moved), and quirectl's exit and output."""
+    now = st.clock
+    n = len([1 for name in os.listdir(st.dir) if name.startswith("backup-")])
+    dump = os.path.join(st.dir, "backup-%d.dump" % n)
+    out = {"backup_at": round(now(), 6)}
+    _pg_tool(st, "pg_dump", "-Fc", "-f", dump, "quire")
+    out["backup_end"] = round(now(), 6)
+    out["backup"] = _dump_rows(st, dump)
+    time.sleep(2 + d)
+    out["restore_at"] = round(now(), 6)
+    r = _pg_tool(st, "pg_restore", "--clean", "--if-exists", "--single-transaction",
+                 "-d", "quire", dump, check=False)
+    out["restore_end"] = round(now(), 6)
+    out["pg_restore"] = r.returncode
+    out["restored"] = r.returncode == 0
+    if r.returncode != 0:
+        out["pg_restore_output"] = (r.stdout + r.stderr)[-600:]
+    q = subprocess.run([st.bins.quirectl, "restore"], env=st.env, capture_output=True,
+                       text=True, timeout=RESTORE_TIMEOUT)
+    out["quirectl_end"] = round(now(), 6)
+    out["quirectl"] = q.returncode
+    out["quirectl_output"] = (q.stdout + q.stderr)[-600:]
+    try:
+        out["after"] = {slug: [int(rev), m or None] for slug, rev, m in st.psql(
+            "SELECT slug, revision, substring(title from '%s') FROM posts" %
+            MARKER.pattern)}
+    except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as e:
+        out["after"] = {}
+        out["after_error"] = str(e)[:200]
+    out["detail"] = ("pg_dump at %.2fs, %d posts; pg_restore at %.2fs exit %d; "
+                     "quirectl restore exit %d: %s" % (
+                         out["backup_at"], len(out["backup"]), out["restore_at"],
+                         r.returncode, q.returncode,
+                         out["quirectl_output"].strip().splitlines()[-1:]))
+    return out
+
+
+def _pg_tool(st, tool, *args, check=True):
+    r = subprocess.run([os.path.join(st.bins.pg_bin, tool), "-h", st.pg_sockdir,
+                        "-p", str(st.pg_port), "-U", "postgres"] + list(args),
+                       capture_output=True, text=True, timeout=RESTORE_TIMEOUT)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s: %s" % (tool, r.stderr.strip()[-300:]))
+    return r
+
+
+def _dump_rows(st, dump):
+    """{slug: [revision, title's marker]} of the posts table in a
+    pg_dump -Fc file: its COPY data, as pg_restore prints it."""
+    r = _pg_tool(st, "pg_restore", "--data-only", "--table=posts", "-f", "-", dump)
+    rows, cols = {}, None
+    for line in r.stdout.splitlines():
+        if cols is None:
+            m = re.match(r"COPY (?:\S+\.)?posts \((.*)\) FROM stdin;", line)
+            if m:
+                cols = [c.strip().strip('"') for c in m.group(1).split(",")]
+            continue
+        if line == "\\.":
+            break
+        f = dict(zip(cols, line.split("\t")))
+        m = MARKER.search(f.get("title", ""))
+        rows[f["slug"]] = [int(f["revision"]), m.group(0) if m else None]
+    if cols is None:
+        raise RuntimeError("no posts table in %s" % dump)
+    return rows
 
 
 def worker_kill(st, rng, d):
@@ -180,15 +265,19 @@ FAULTS = {
     "deployer-kill": ("deployer", deployer_kill),
 }
 
-# Injected only when named (--faults clock-skew,...): not in "all", so
-# that the fixed seeds of test_coherence.sh keep their plans. It needs
-# libfaketime (Debian's faketime), preloaded into the pool.
+# Injected only when named (--faults all,clock-skew,...): not in "all",
+# so that the fixed seeds of test_coherence.sh keep their plans.
+# clock-skew needs libfaketime (Debian's faketime), preloaded into the
+# pool; backup-restore starts a new epoch in the checker (checks.py,
+# DESIGN §13 "Restores: a new epoch").
 OPT_IN = {
     "clock-skew": ("clock", clock_skew),
+    # PostgreSQL's resource: it takes turns with pg-kill
+    "backup-restore": ("pg", backup_restore),
 }
 
 # Not yet injected (DESIGN §13 lists them as not checked).
-LATER = ("backup-restore", "several-hosts")
+LATER = ("several-hosts",)
 
 
 def schedule(seed, seconds, names, quiet):
@@ -215,6 +304,9 @@ class Injector:
 
     def __init__(self, stack, history, seed, plan, stop):
         self.stack = stack
+        # the history's clock, for a fault that records its moments
+        # (backup-restore)
+        self.stack.clock = history.now
         self.h = history
         self.seed = seed
         self.plan = plan
@@ -244,12 +336,15 @@ class Injector:
             if self.stop.is_set():
                 return
             op = self.h.begin("faults", "fault", name=name, seq=i, duration=d)
+            extra = {}
             try:
                 detail = fn(self.stack, rng, d)
+                if isinstance(detail, dict):    # a detail and fields of its own
+                    extra, detail = detail, detail.pop("detail")
                 healed = wait_until(self.stack.healthy, HEAL_TIMEOUT, 0.05)
             except Exception as e:      # a fault that failed is reported
                 detail, healed = "error: %r" % e, wait_until(self.stack.healthy, 5)
-            self.h.record(op, detail=detail, healed=bool(healed))
+            self.h.record(op, detail=detail, healed=bool(healed), **extra)
 
     def join(self, seconds):
         end = time.monotonic() + seconds

@@ -67,8 +67,11 @@ def calm_periods(seed, seconds, plan=()):
         d = rng.uniform(2, 6)
         out.append((round(t, 2), round(t + d, 2)))
         t += d + rng.uniform(6, 14)
-    for at, _, d in plan:
+    for at, name, d in plan:
         if rng.random() < 0.5:
+            # backup-restore lasts 2 s more than d (the writes the
+            # restore takes back): the pause comes after the restore
+            at += 2.5 if name == "backup-restore" else 0
             out.append((round(at + d, 2), round(at + d + rng.uniform(6, 9), 2)))
     return sorted(out)
 
