@@ -18,4 +18,5 @@ libquire_a_SOURCES += \
 	%reldir%/prefault.c %reldir%/prefault.h \
 	%reldir%/privs.c %reldir%/privs.h \
 	%reldir%/quire.c %reldir%/quire.h \
-	%reldir%/sandbox_pool.c %reldir%/sandbox_pool.h
+	%reldir%/sandbox_pool.c %reldir%/sandbox_pool.h \
+	%reldir%/site_clock.c %reldir%/site_clock.h

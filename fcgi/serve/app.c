@@ -16,6 +16,7 @@
 #include "lib/metrics.h"
 #include "lib/quire.h"
 #include "lib/sandbox_pool.h"
+#include "lib/site_clock.h"
 #include "serve/app.h"
 #include "serve/sub.h"
 #include "tiers/tiers.h"
@@ -240,6 +241,11 @@ enum quire_err app_load(struct app *app, const struct config *cfg,
 		      cfg->workers / 2) != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "search", "no shared memory: searches "
 			"are not bounded");
+	/* And the site's clock, measured by any worker, for a worker that
+	 * starts while Redis cannot be asked (lib/site_clock.h). */
+	if (site_clock_init() != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "clock", "no shared memory: a worker "
+			"starting without Redis goes by its host's clock");
 	if (prev)
 		metrics_add(METRIC_RELOADS, 1);
 	app->started = time(NULL);

@@ -17,6 +17,7 @@
 
 #include "lib/log.h"
 #include "lib/quire.h"
+#include "lib/site_clock.h"
 #include "serve/sub.h"
 #include "tiers/tier_redis.h"
 #include "tiers/tier_redis_codec.h"
@@ -344,16 +345,21 @@ enum quire_err sub_measure_clock(struct sub *s, struct tiers *t)
 		return rc;
 	atomic_store(&s->clock_offset_ms, offset);
 	atomic_store(&s->clock_known, 1);
+	site_clock_store(offset);
 	return QUIRE_OK;
 }
 
 time_t sub_site_time(const struct sub *s)
 {
-	long long ms;
+	long long ms, offset;
 
-	if (!s || !s->running || !atomic_load(&s->clock_known))
+	if (!s || !s->running)
 		return time(NULL);
-	ms = (long long)quire_now_ms() + atomic_load(&s->clock_offset_ms);
+	if (atomic_load(&s->clock_known))
+		offset = atomic_load(&s->clock_offset_ms);
+	else if (!site_clock_load(&offset)) /* another process's measure */
+		return time(NULL);
+	ms = (long long)quire_now_ms() + offset;
 	/* floor: a date is due from its first millisecond on */
 	return (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
 }

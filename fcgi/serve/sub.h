@@ -121,9 +121,10 @@ enum quire_err sub_measure_clock(struct sub *s, struct tiers *t);
  * The site's time, seconds since the epoch: scheduled posts are due by
  * it. Redis's clock (the monotonic clock moved by the last offset
  * measured), so that every worker of every host publishes a post at one
- * moment whatever its host's wall clock says or is stepped to; this
- * host's wall clock until a measure succeeded, and when s runs no
- * thread (embedded mode: one host).
+ * moment whatever its host's wall clock says or is stepped to. Until s
+ * measured one, the last another process of the pool measured
+ * (lib/site_clock.h); this host's wall clock until any did, and when s
+ * runs no thread (embedded mode: one host).
  */
 time_t sub_site_time(const struct sub *s);
 /* Stops the thread, says goodbye to the registry and frees the queue. */

@@ -27,6 +27,7 @@
 #include "lib/metrics.h"
 #include "lib/prefault.h"
 #include "lib/quire.h"
+#include "lib/site_clock.h"
 #include "serve/app.h"
 #include "serve/cache.h"
 #include "serve/edge.h"
@@ -579,6 +580,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	int rc = 0, fd, parked, l1_miss, wake_fd;
 	long long purged;
 	double accepted, born = quire_now_ms(), edge_tried = 0;
+	long long clock_offset;
 
 	/* A worker outlives no master: the master's death stops it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
@@ -666,7 +668,9 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	if (app->sub && app->tiers &&
 	    sub_measure_clock(&sub, app->tiers) != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "clock", "cannot read Redis's clock yet: "
-			"scheduled posts are due by this host's until it can");
+			"scheduled posts are due by %s until it can",
+			site_clock_load(&clock_offset) ? "the offset another "
+			"worker of this pool measured" : "this host's clock");
 	log_msg(LOG_LEVEL_INFO, "worker_start", "cache_mb=%zu generation=%lld "
 		"ready_ms=%.1f", app->cfg->cache_bytes / (1024 * 1024),
 		app->generation, quire_now_ms() - born);

@@ -187,6 +187,38 @@ beat_age() {
 }
 check "a worker whose clock stepped back 60 s still beats (entry < 4 s old)" \
 	test "$(beat_age "$(workers_of "$BEHIND_PID")")" -lt 4
+# A worker that starts while Redis cannot be asked (a replacement during
+# a Redis restart) has measured nothing: it goes by the offset its
+# pool's other worker measured (the host's monotonic clock is one for
+# every process), not by its host's wall clock, 30 s ahead here. Before,
+# it published a post dated 20 s ahead at once (the checker's seed 718).
+DUE2=$(($(date +%s) + 20))
+printf -- '---\ntitle: LATER-TITLE\ndate: %s\n---\nLATER-BODY\n' \
+	"$(date -u -d "@$DUE2" +%Y-%m-%dT%H:%M:%SZ)" >"$SITE/posts/later-post.md"
+check "a post dated 20 s ahead is deployed" "$QUIRECTL" deploy "$SITE"
+old_worker=$(workers_of "$AHEAD_PID")
+stop_redis
+kill -9 "$old_worker"
+new_worker=
+for ((i = 0; i < 100; i++)); do
+	new_worker=$(workers_of "$AHEAD_PID")
+	[[ -n $new_worker && $new_worker != "$old_worker" ]] && break
+	sleep 0.1
+done
+check "the ahead pool forks a new worker while Redis is down ($old_worker -> $new_worker)" \
+	test -n "$new_worker" -a "$new_worker" != "$old_worker"
+codes=
+for ((i = 0; i < 20 && $(date +%s) < DUE2 - 3; i++)); do
+	codes+=" $(curl -s -o /dev/null -w '%{http_code}' "$AHEAD_BASE/posts/later-post")"
+	sleep 0.1
+done
+t_log "the new worker, before the post's date:$codes"
+check "... it hides the post before its date (no 200 in:$codes)" \
+	test -n "$codes" -a "${codes/200/}" = "$codes"
+check "... and says whose clock it goes by" \
+	grep -q "pid=$new_worker event=clock .*the offset another worker" "$T_DIR/AHEAD/quire.log"
+check "Redis is back" start_redis_again
+
 check "no worker crashed" test -z "$(crash_lines)"
 check "no worker of the skewed pools crashed" \
 	not grep -Eq 'AddressSanitizer|runtime error|Segmentation|died on signal' \

@@ -1,0 +1,48 @@
+/*
+ * site_clock.c - the site's clock offset, shared by a pool's processes
+ * (site_clock.h)
+ */
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/mman.h>
+
+#include "lib/quire.h"
+#include "lib/site_clock.h"
+
+struct cell {
+	_Atomic long long offset_ms;
+	_Atomic int known;          /* set once, after the first offset */
+};
+
+/* Set in the master before any fork: every process shares the cell. */
+static struct cell *cell;
+
+enum quire_err site_clock_init(void)
+{
+	void *p;
+
+	if (cell)
+		return QUIRE_OK;
+	p = mmap(NULL, sizeof(*cell), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return QUIRE_ENOMEM;
+	cell = p; /* mmap zero-fills: nothing known */
+	return QUIRE_OK;
+}
+
+void site_clock_store(long long offset_ms)
+{
+	if (!cell)
+		return;
+	atomic_store(&cell->offset_ms, offset_ms);
+	atomic_store(&cell->known, 1);
+}
+
+int site_clock_load(long long *offset_ms)
+{
+	if (!cell || !atomic_load(&cell->known))
+		return 0;
+	*offset_ms = atomic_load(&cell->offset_ms);
+	return 1;
+}
