@@ -369,17 +369,24 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 		sqlite3_result_error_code(ctx, rc);
 }
 
-enum quire_err fts_rank_register(sqlite3 *db, struct fts_rank *r)
+fts5_api *fts_api_of(sqlite3 *db)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *st = NULL;
 
 	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
-		return QUIRE_EIO;
+		return NULL;
 	if (sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr",
 				 NULL) == SQLITE_OK)
 		sqlite3_step(st);
 	sqlite3_finalize(st);
+	return api;
+}
+
+enum quire_err fts_rank_register(sqlite3 *db, struct fts_rank *r)
+{
+	fts5_api *api = fts_api_of(db);
+
 	if (!api || api->xCreateFunction(api, "rank_bm25", r, rank_fn,
 					 NULL) != SQLITE_OK)
 		return QUIRE_EIO;

@@ -21,6 +21,9 @@ struct fts_rank;
  * QUIRE_ENOMEM or QUIRE_EIO. */
 enum quire_err fts_rank_new(sqlite3 *db, size_t n_rows, struct fts_rank **out);
 void fts_rank_free(struct fts_rank *r);
+/* db's FTS5 API (SELECT fts5(?1)), to register functions with; NULL
+ * when SQLite has no FTS5. */
+fts5_api *fts_api_of(sqlite3 *db);
 /* Registers the FTS5 function rank_bm25(idx) on db: the value
  * bm25(idx, 0.0, 0.0, 10.0, 4.0, 1.0) gives on idx (slug, date, title,
  * tags, body), bm25's document counts taken from r. r must outlive db's

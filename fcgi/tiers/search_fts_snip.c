@@ -22,6 +22,7 @@
 
 #include "lib/buf.h"
 #include "lib/quire.h"
+#include "tiers/search_fts_rank.h"
 #include "tiers/search_fts_snip.h"
 
 /* A column's tokens: their byte offsets, and which start a sentence. */
@@ -408,15 +409,8 @@ static void snip_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 
 enum quire_err fts_snip_register(sqlite3 *db)
 {
-	fts5_api *api = NULL;
-	sqlite3_stmt *st = NULL;
+	fts5_api *api = fts_api_of(db);
 
-	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
-		return QUIRE_EIO;
-	if (sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr",
-				 NULL) == SQLITE_OK)
-		sqlite3_step(st);
-	sqlite3_finalize(st);
 	if (!api || api->xCreateFunction(api, "snip", NULL, snip_fn,
 					 NULL) != SQLITE_OK)
 		return QUIRE_EIO;
