@@ -4,6 +4,8 @@
  */
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "lib/quire.h"
@@ -17,6 +19,8 @@ struct cell {
 /* Set in the master before any fork: every process shares the cell. */
 static struct cell *cell;
 
+static void site_clock_take_over(void);
+
 enum quire_err site_clock_init(void)
 {
 	void *p;
@@ -28,7 +32,36 @@ enum quire_err site_clock_init(void)
 	if (p == MAP_FAILED)
 		return QUIRE_ENOMEM;
 	cell = p; /* mmap zero-fills: nothing known */
+	site_clock_take_over();
 	return QUIRE_OK;
+}
+
+/* The offset a master that exec'd this one measured (SIGUSR2), read
+ * once, then dropped from the environment (not for the workers, nor
+ * for a later image). */
+static void site_clock_take_over(void)
+{
+	const char *v = getenv(SITE_CLOCK_ENV);
+	char *end;
+	long long off;
+
+	if (v && *v) {
+		off = strtoll(v, &end, 10);
+		if (*end == '\0')
+			site_clock_store(off);
+	}
+	unsetenv(SITE_CLOCK_ENV);
+}
+
+int site_clock_hand_over(void)
+{
+	char num[24];
+	long long off;
+
+	if (!site_clock_load(&off))
+		return 0;
+	snprintf(num, sizeof(num), "%lld", off);
+	return setenv(SITE_CLOCK_ENV, num, 1);
 }
 
 void site_clock_store(long long offset_ms)

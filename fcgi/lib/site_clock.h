@@ -19,9 +19,17 @@
 
 #include "lib/quire.h"
 
-/* Maps the cell; in the master, before any fork. QUIRE_OK, or
- * QUIRE_ENOMEM (then stores are lost and loads find nothing). */
+/* The environment variable a master hands its offset on in, across a
+ * binary upgrade (SIGUSR2: exec keeps the host's monotonic clock). */
+#define SITE_CLOCK_ENV "QUIRE_INHERIT_SITE_CLOCK"
+
+/* Maps the cell; in the master, before any fork; takes the offset a
+ * master that exec'd this one handed over. QUIRE_OK, or QUIRE_ENOMEM
+ * (then stores are lost and loads find nothing). */
 enum quire_err site_clock_init(void);
+/* Before an exec of the next image: the offset known, in the
+ * environment (none known: nothing). 0, or -1 (setenv failed). */
+int site_clock_hand_over(void);
 /* A measured offset (ms: Redis's clock less quire_now_ms), for every
  * process of the pool. */
 void site_clock_store(long long offset_ms);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/quire.h"
+#include "lib/site_clock.h"
 #include "serve/upgrade.h"
 
 #define PREFLIGHT_SECONDS 5
@@ -265,9 +266,13 @@ enum quire_err upgrade_exec(const char *exe, char *const argv[], int listen_fd,
 			 strerror(errno));
 		goto undo;
 	}
+	/* The site's clock too: the new master's first workers may start
+	 * while Redis cannot be asked (lib/site_clock.h). */
+	(void)site_clock_hand_over();
 	execv(exe, argv);
 	snprintf(err, errsz, "execv \"%s\" failed: %s", exe, strerror(errno));
 undo:
+	unsetenv(SITE_CLOCK_ENV);
 	unsetenv(UPGRADE_ENV_FD);
 	unsetenv(UPGRADE_ENV_API_FD);
 	unsetenv(UPGRADE_ENV_WORKERS);

@@ -217,6 +217,27 @@ check "... it hides the post before its date (no 200 in:$codes)" \
 	test -n "$codes" -a "${codes/200/}" = "$codes"
 check "... and says whose clock it goes by" \
 	grep -q "pid=$new_worker event=clock .*the offset another worker" "$T_DIR/AHEAD/quire.log"
+# The same across a binary upgrade (SIGUSR2: the master execs itself,
+# Redis still down): the new image's workers take the offset the old
+# master handed over, not the host's clock.
+kill -USR2 "$AHEAD_PID"
+up_worker=
+for ((i = 0; i < 100; i++)); do
+	up_worker=$(workers_of "$AHEAD_PID")
+	# the old image's worker retired: only the new one answers
+	[[ -n $up_worker && $up_worker != *"$new_worker"* ]] && break
+	sleep 0.1
+done
+check "the ahead pool upgrades in place while Redis is down ($new_worker -> $up_worker)" \
+	test -n "$up_worker" -a "${up_worker/$new_worker/}" = "$up_worker"
+codes=
+for ((i = 0; i < 20 && $(date +%s) < DUE2 - 2; i++)); do
+	codes+=" $(curl -s -o /dev/null -w '%{http_code}' "$AHEAD_BASE/posts/later-post")"
+	sleep 0.1
+done
+t_log "the upgraded worker, before the post's date:$codes"
+check "... its worker hides the post before its date too (no 200 in:$codes)" \
+	test -n "$codes" -a "${codes/200/}" = "$codes"
 check "Redis is back" start_redis_again
 
 check "no worker crashed" test -z "$(crash_lines)"
