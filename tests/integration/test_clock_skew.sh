@@ -192,6 +192,17 @@ check "a worker whose clock stepped back 60 s still beats (entry < 4 s old)" \
 # pool's other worker measured (the host's monotonic clock is one for
 # every process), not by its host's wall clock, 30 s ahead here. Before,
 # it published a post dated 20 s ahead at once (the checker's seed 718).
+# sample_later WHO MARGIN: the ahead pool's answers for later-post, 20
+# at most, while DUE2 is more than MARGIN seconds away, into $codes.
+sample_later() {
+	local i
+	codes=
+	for ((i = 0; i < 20 && $(date +%s) < DUE2 - $2; i++)); do
+		codes+=" $(curl -s -o /dev/null -w '%{http_code}' "$AHEAD_BASE/posts/later-post")"
+		sleep 0.1
+	done
+	t_log "$1, before the post's date:$codes"
+}
 DUE2=$(($(date +%s) + 20))
 printf -- '---\ntitle: LATER-TITLE\ndate: %s\n---\nLATER-BODY\n' \
 	"$(date -u -d "@$DUE2" +%Y-%m-%dT%H:%M:%SZ)" >"$SITE/posts/later-post.md"
@@ -207,12 +218,7 @@ for ((i = 0; i < 100; i++)); do
 done
 check "the ahead pool forks a new worker while Redis is down ($old_worker -> $new_worker)" \
 	test -n "$new_worker" -a "$new_worker" != "$old_worker"
-codes=
-for ((i = 0; i < 20 && $(date +%s) < DUE2 - 3; i++)); do
-	codes+=" $(curl -s -o /dev/null -w '%{http_code}' "$AHEAD_BASE/posts/later-post")"
-	sleep 0.1
-done
-t_log "the new worker, before the post's date:$codes"
+sample_later "the new worker" 3
 check "... it hides the post before its date (no 200 in:$codes)" \
 	test -n "$codes" -a "${codes/200/}" = "$codes"
 check "... and says whose clock it goes by" \
@@ -230,12 +236,7 @@ for ((i = 0; i < 100; i++)); do
 done
 check "the ahead pool upgrades in place while Redis is down ($new_worker -> $up_worker)" \
 	test -n "$up_worker" -a "${up_worker/$new_worker/}" = "$up_worker"
-codes=
-for ((i = 0; i < 20 && $(date +%s) < DUE2 - 2; i++)); do
-	codes+=" $(curl -s -o /dev/null -w '%{http_code}' "$AHEAD_BASE/posts/later-post")"
-	sleep 0.1
-done
-t_log "the upgraded worker, before the post's date:$codes"
+sample_later "the upgraded worker" 2
 check "... its worker hides the post before its date too (no 200 in:$codes)" \
 	test -n "$codes" -a "${codes/200/}" = "$codes"
 check "Redis is back" start_redis_again
