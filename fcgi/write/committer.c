@@ -61,6 +61,7 @@ struct conn {
 	struct buf out;         /* replies not yet written */
 	size_t out_off;
 	int dead;               /* to be closed at the next sweep */
+	int ended;              /* the peer closed: what came whole commits */
 	size_t owed;            /* its requests in a batch: not freed before */
 };
 
@@ -267,13 +268,22 @@ static void accept_all(struct committer *m)
 	}
 }
 
-/* Reads what c has; marks it dead on EOF, an error or too much (more
- * than a whole frame unparsed: a frame parse refuses long before). */
+/* Reads what c has. A peer that closed (a worker that gave up waiting,
+ * or exited) sent its requests whole before: they commit all the same,
+ * as the 503 "unknown" it answered allows, so c only ends there. An
+ * error or too much (more than a whole frame unparsed: a frame parse
+ * refuses long before) marks it dead. */
 static void conn_read(struct conn *c)
 {
-	if (!c->dead &&
-	    buf_recv_ready(&c->in, c->fd, c->in_off + COMMIT_WIRE_MAX_FRAME + 5) != 0)
+	int got;
+
+	if (c->dead || c->ended)
+		return;
+	got = buf_recv_ready(&c->in, c->fd, c->in_off + COMMIT_WIRE_MAX_FRAME + 5);
+	if (got < 0)
 		c->dead = 1;
+	else if (got > 0)
+		c->ended = 1;
 	if (c->in.len - c->in_off > COMMIT_WIRE_MAX_FRAME + 4)
 		c->dead = 1;
 }
@@ -313,6 +323,9 @@ static void conn_parse(struct slot *s, struct conn *c)
 		c->in.len -= c->in_off;
 		c->in_off = 0;
 	}
+	/* Ended with no whole request left (a torn one never was sent). */
+	if (c->ended && commit_wire_frame_len(c->in.data, c->in.len) == 0)
+		c->dead = 1;
 }
 
 /* Writes what c has to send; what does not fit waits for POLLOUT. */
@@ -320,6 +333,8 @@ static void conn_flush(struct conn *c)
 {
 	ssize_t put;
 
+	if (c->ended) /* nobody to answer: the replies go */
+		c->out_off = c->out.len;
 	while (!c->dead && c->out_off < c->out.len) {
 		put = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
 		if (put > 0) {
@@ -427,6 +442,7 @@ static void wait_events(struct committer *m, const sigset_t *waiting)
 {
 	struct pollfd pfd[COMMITTER_MAX_CONNS + 2];
 	struct timespec tick = { 0, 200 * 1000000L };
+	struct conn *c;
 	size_t i, n = 0;
 
 	pfd[n].fd = m->an.efd;
@@ -439,8 +455,9 @@ static void wait_events(struct committer *m, const sigset_t *waiting)
 	}
 	for (i = 0; i < m->n_conns; i++) {
 		pfd[n].fd = m->conns[i]->fd;
-		pfd[n].events = (m->conns[i]->dead ? 0 : POLLIN) |
-			(m->conns[i]->out.len > m->conns[i]->out_off ? POLLOUT : 0);
+		c = m->conns[i];
+		pfd[n].events = (c->dead || c->ended ? 0 : POLLIN) |
+			(c->out.len > c->out_off ? POLLOUT : 0);
 		pfd[n++].revents = 0;
 	}
 	if (ppoll(pfd, (nfds_t)n, &tick, waiting) < 0 && errno != EINTR)

@@ -119,6 +119,12 @@ p1=$!
 put "http://127.0.0.1:$L_PORT" held-lighttpd "$T_DIR/held-lighttpd" &
 p2=$!
 wait "$p1" "$p2"
+# Every worker that sent a held write gone before the committer reads
+# it: what came whole still commits. The committer once dropped the
+# requests of a connection closed before it read them (a CI run saw
+# held-nginx, sent by a worker retiring from a reload, never land).
+check "the workers that sent them replaced while it is held" \
+	reload_and_wait 2 30
 kill -CONT "$committer"
 t_log "committer $committer running again"
 for via in nginx lighttpd; do
