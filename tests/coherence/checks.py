@@ -173,14 +173,18 @@ class Model:
 
     def _backup_index(self, slug, r):
         """The version of slug the restore's backup holds: its marker's;
-        absent, the last deletion begun before the dump ended (or 0)."""
+        absent, the last deletion begun before the dump ended (or 0). A
+        DELETE answered 404 found it absent already: no version of its
+        own, so it is not the one (it made a 404 after the restore look
+        like a step back)."""
         row = r.get("backup", {}).get(slug)
         if row and row[1]:
             v = self.by_marker.get(row[1])
             if v and v["slug"] == slug:
                 return v["index"]
         return max((i for i, v in self.versions[slug].items()
-                    if v["marker"] is None and v["start"] < r["backup_end"]), default=0)
+                    if v["marker"] is None and not v["refused"] and
+                    v["start"] < r["backup_end"]), default=0)
 
     def epoch(self, t):
         """The last restore healed by t, or None."""
