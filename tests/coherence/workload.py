@@ -265,8 +265,10 @@ class Workload:
                                env=self.stack.env, capture_output=True,
                                timeout=DEPLOY_TIMEOUT)
             out = (r.stdout + r.stderr).decode(errors="replace")
-            return self.h.record(op, status=r.returncode,
-                                 output=out[-600:] if r.returncode else None)
+            # Kept whatever the exit code: how a deploy that exited 0
+            # got there (acknowledged, or a reload asked of the master)
+            # is what an analysis needs first.
+            return self.h.record(op, status=r.returncode, output=out[-600:])
         except subprocess.TimeoutExpired:
             return self.h.record(op, status=None, error="timeout")
 
