@@ -480,9 +480,14 @@ static int signal_master(void)
 		log_report("cannot signal master %ld: %s", pid, strerror(errno));
 		return DEPLOY_EXIT_TIER;
 	}
+	/* Asked, not acknowledged: the reload may find PostgreSQL down and
+	 * load Redis's older copy, and nobody answers for it. Exit 0 here
+	 * once let a deploy claim every worker while both served the
+	 * version before it (issue 15, seed 904); the committer's watch
+	 * (tiers_watch_behind) brings Redis and the workers to it. */
 	printf("redis unreachable: signalled the local master (pid %ld) to reload "
-	       "instead\n", pid);
-	return DEPLOY_EXIT_OK;
+	       "instead; no worker's acknowledgement to be had\n", pid);
+	return DEPLOY_EXIT_ACK;
 }
 
 /* Commits the plan and a new generation in one PostgreSQL transaction:
@@ -757,11 +762,14 @@ static void report(const struct run *run)
 	if (d->plan.n_skipped)
 		printf(", %zu skipped", d->plan.n_skipped);
 	printf("; committed in %.1f ms", run->t_commit - run->t0);
-	if (run->r)
+	/* Only once published: before, no acknowledgement was asked for,
+	 * and "0/0 acknowledged" would read as everyone's. */
+	if (run->r && run->t_publish > 0)
 		printf("; %zu/%zu workers acknowledged in %.1f ms", run->acked,
 		       run->live, quire_now_ms() - run->t0);
 	printf("\n");
-	if (run->rc == DEPLOY_EXIT_ACK && run->waited != QUIRE_EIO)
+	if (run->rc == DEPLOY_EXIT_ACK && run->t_publish > 0 &&
+	    run->waited != QUIRE_EIO)
 		log_report("%zu of %zu workers did not acknowledge within %.0f ms",
 			   run->live - run->acked, run->live, run->timeout_ms);
 }

@@ -39,6 +39,9 @@
 #include "tiers/tiers_restore.h"
 #include "tiers/tiers_store.h"
 
+/* The watch's commands wait this long at most (it looks again soon). */
+#define TIERS_WATCH_TIMEOUT_MS 1000
+
 /* One owed slug. */
 struct owed_slug {
 	char *slug;
@@ -61,6 +64,14 @@ struct tiers_owed {
 	/* What a previous writer owed is unknown (tiers_owe_check): Redis's
 	 * index is to be compared with PostgreSQL's before anything else. */
 	int check;
+	/* tiers_watch_behind's: its own Redis connection (a failure of
+	 * its, found while the writer is idle, must not put the writer's
+	 * own connection into the read path's back-off), the key it last
+	 * saw behind PostgreSQL's generation (0: none), since when, and
+	 * when it looks again. */
+	struct tier_redis *watch_r;
+	long long behind_key;
+	double behind_since, watch_at;
 };
 
 /* The owed slugs a store writes besides its own, read anew, each with
@@ -90,6 +101,7 @@ static void owed_release(struct tiers_owed *o)
 	for (i = 0; i < o->n; i++)
 		free(o->v[i].slug);
 	free(o->v);
+	tier_redis_close(o->watch_r);
 	free(o);
 }
 
@@ -478,6 +490,60 @@ void tiers_owe_check(struct tiers *t)
 		return;
 	if ((o = owed_get(t)))
 		o->check = 1;
+}
+
+void tiers_watch_behind(struct tiers *t)
+{
+	const struct config *cfg = tiers_cfg(t);
+	char err[256];
+	struct tier_redis *r;
+	struct tier_pg *p;
+	struct tiers_owed *o;
+	long long rg = 0, pg = 0;
+	double now = quire_now_ms();
+
+	if (!cfg->redis_url || !*cfg->redis_url || !cfg->database_url ||
+	    !*cfg->database_url || !(o = owed_get(t)) || o->check ||
+	    now < o->watch_at)
+		return;
+	o->watch_at = now + TIERS_WATCH_MS;
+	if (o->watch_r && tier_redis_broken(o->watch_r)) {
+		tier_redis_close(o->watch_r);
+		o->watch_r = NULL;
+	}
+	if (!o->watch_r &&
+	    tier_redis_connect(cfg->redis_url, cfg->redis_prefix,
+			       TIERS_WATCH_TIMEOUT_MS, &o->watch_r, err,
+			       sizeof(err)) != QUIRE_OK)
+		o->watch_r = NULL;
+	r = o->watch_r;
+	p = tiers_pg(t);
+	/* A tier down says nothing yet: the watch starts again once both
+	 * answer, looking less often meanwhile (each failed look is a
+	 * reconnection and its warning). No key names nothing: readers go
+	 * by PostgreSQL. */
+	if (!r || !p || tier_redis_generation(r, &rg) == QUIRE_EIO ||
+	    tier_pg_generation(p, &pg) != QUIRE_OK) {
+		o->behind_key = 0;
+		o->watch_at = now + 4 * TIERS_WATCH_MS;
+		return;
+	}
+	if (rg == 0 || rg >= pg) {
+		o->behind_key = 0;
+		return;
+	}
+	if (o->behind_key != rg) {
+		o->behind_key = rg;
+		o->behind_since = now;
+		return;
+	}
+	if (now - o->behind_since < TIERS_BEHIND_MS)
+		return;
+	log_msg(LOG_LEVEL_WARN, "redis", "generation key %lld behind "
+		"postgresql's %lld for %.0f ms, no store moving it: comparing",
+		rg, pg, now - o->behind_since);
+	o->behind_key = 0;
+	o->check = 1;
 }
 
 enum quire_err tiers_announce(struct tiers *t, struct record *const *recs,

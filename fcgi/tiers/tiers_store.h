@@ -66,4 +66,26 @@ enum quire_err tiers_repair(struct tiers *t);
  */
 void tiers_owe_check(struct tiers *t);
 
+/* How often tiers_watch_behind looks, and how long the generation key
+ * must stay at one value behind PostgreSQL's before it acts. */
+#define TIERS_WATCH_MS 500
+#define TIERS_BEHIND_MS 2000
+
+/*
+ * Another writer whose store Redis did not take (a deploy while Redis
+ * was paused exits 4, having asked the master for a reload that may
+ * find PostgreSQL down) owes nothing anyone remembers: the key stays
+ * behind PostgreSQL's generation, each later store of ours leaves it
+ * there (its run does not start right behind it), and the workers serve
+ * the older version until the next change of it (issue 15, seed 904).
+ * A writer calls this often, busy or idle; at most every TIERS_WATCH_MS
+ * it reads the key and PostgreSQL's generation, and once the key stayed
+ * at one value behind it for TIERS_BEHIND_MS (a store in progress moves
+ * it sooner; a longer one, a whole rewrite of a big site, only costs a
+ * comparison that finds little) it owes the comparison of tiers_owe_check,
+ * which the next tiers_repair makes: the differing slugs written and
+ * published, the key moved to PostgreSQL's generation.
+ */
+void tiers_watch_behind(struct tiers *t);
+
 #endif

@@ -129,19 +129,18 @@ int committer_listen(void)
 /* ------------------------------------------------------------ announcer */
 
 /* Waits (a->lock held) for a batch or the quit; while something is
- * owed, for COMMIT_RETRY_MS at most. */
+ * owed, for COMMIT_RETRY_MS at most, else for the next look of the
+ * watch (tiers_watch_behind). */
 static void announcer_wait(struct announcer *a)
 {
 	struct timespec until;
+	long ms = commit_reload_pending(&a->reload, a->tiers) ?
+		  COMMIT_RETRY_MS : TIERS_WATCH_MS;
 
 	if (a->todo || a->quit)
 		return;
-	if (!commit_reload_pending(&a->reload, a->tiers)) {
-		pthread_cond_wait(&a->wake, &a->lock);
-		return;
-	}
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += COMMIT_RETRY_MS * 1000000L;
+	until.tv_nsec += ms * 1000000L;
 	until.tv_sec += until.tv_nsec / 1000000000L;
 	until.tv_nsec %= 1000000000L;
 	pthread_cond_timedwait(&a->wake, &a->lock, &until);
@@ -161,6 +160,9 @@ static void *announcer_main(void *arg)
 		a->todo = NULL;
 		quit = a->quit;
 		pthread_mutex_unlock(&a->lock);
+		/* Busy or idle: another writer's store Redis missed is
+		 * nobody's to repair but a watcher's. */
+		tiers_watch_behind(a->tiers);
 		if (!s) {
 			/* Woken with no batch: what is owed, tried again (a
 			 * last time before quitting). */
@@ -176,6 +178,10 @@ static void *announcer_main(void *arg)
 		if (write(a->efd, &one, sizeof(one)) < 0)
 			log_msg(LOG_LEVEL_ERROR, "committer", "eventfd: %s",
 				strerror(errno));
+		/* Batch after batch too (at COMMIT_RETRY_MS at most): only
+		 * a repair makes a comparison owed, and writes that never
+		 * pause would put it off for good. */
+		commit_retry(a->tiers, &a->reload);
 	}
 	return NULL;
 }

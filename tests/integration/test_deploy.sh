@@ -157,6 +157,24 @@ stop_redis
 sed -i 's/EDIT-TWO/EDIT-THREE/' "$SITE/posts/2024-01-10-hello-world.md"
 check "with redis down, the deploy still commits" grep -q "deployed generation" <(deploy; cat "$T_DIR/deploy.out")
 expect_body_contains "$POST" "EDIT-TWO"
+# With the master's PID to signal, the deploy asks it for a reload from
+# PostgreSQL: asked, not acknowledged (it once exited 0, "0/0 workers
+# acknowledged", while a reload that found PostgreSQL down left every
+# worker on the version before: issue 15, seed 904).
+echo "$QUIRE_PID" >"$T_DIR/master.pid"
+sed -i 's/EDIT-THREE/EDIT-THREE-SIGNALLED/' "$SITE/posts/2024-01-10-hello-world.md"
+QUIRE_PID_FILE=$T_DIR/master.pid deploy
+check "with redis down and the master's pid known, the deploy exits 4 (got $D_STATUS)" \
+	test "$D_STATUS" = 4
+check "... saying it signalled the master, with no acknowledgement to be had" \
+	grep -q "signalled the local master .*no worker's acknowledgement" "$T_DIR/deploy.out"
+check "... and claiming none" not grep -q "workers acknowledged" "$T_DIR/deploy.out"
+served=0
+for ((i = 0; i < 50; i++)); do
+	if every_worker_serves "$POST" 200 "EDIT-THREE-SIGNALLED"; then served=1; break; fi
+	sleep 0.2
+done
+check "... and the master's reload from postgresql serves it everywhere" test $served = 1
 start_redis_again || fail "redis did not come back"
 check "after redis returns, a deploy rewrites it whole" deploy
 ok_after=0
