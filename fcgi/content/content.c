@@ -1101,6 +1101,7 @@ enum quire_err content_load(const char *dir, const struct content *prev,
 		rc = QUIRE_ENOMEM;
 		goto out;
 	}
+	markdown_prestart(parallel_threads(files.n, LOAD_PER_THREAD));
 	parallel_for(files.n, LOAD_PER_THREAD, load_file, &lc);
 	for (i = 0; i < files.n; i++) {
 		rc = load_one(c, &files.v[i], &lc.res[i], prev);

@@ -1001,6 +1001,12 @@ static char *take_str(const char **p, const char *end, size_t n)
 	return s;
 }
 
+void markdown_prestart(size_t threads)
+{
+	if (threads > 1)
+		sandbox_pool_prestart(render_job, threads + 1);
+}
+
 /* Renders in a helper process (sandbox_pool.h) with QUIRE_RENDER_CPU_MS
  * of CPU time at most. */
 static enum quire_err render_sandboxed(const char *md, size_t len,

@@ -10,6 +10,11 @@
 
 /* Registers the GFM extensions. Call once, before any fork or thread. */
 void markdown_init(void);
+/* Before threads render at once (threads of them): the helpers that
+ * render sources over QUIRE_RENDER_INLINE_MAX started now, one each and
+ * one to spare, while the caller is the only thread (sandbox_pool.h
+ * says why a fork among threads is not safe). */
+void markdown_prestart(size_t threads);
 
 enum markdown_flags {
 	MARKDOWN_UNSAFE = 1 << 0, /* keep raw HTML (site owner's content only) */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "content/content.h"
+#include "content/markdown.h"
 #include "content/post.h"
 #include "content/slug_settle.h"
 #include "deploy/deploy.h"
@@ -495,6 +496,7 @@ enum quire_err deploy_plan_make(struct content_file *files, size_t n,
 	for (i = 0, j = 0; i < n; i++)
 		if (!same[i])
 			pc.res[j++].file = i;
+	markdown_prestart(parallel_threads(n_changed, PARSE_PER_THREAD));
 	parallel_for(n_changed, PARSE_PER_THREAD, parse_one, &pc);
 	for (i = 0, j = 0; i < n; i++) {
 		if (same[i])

@@ -25,21 +25,25 @@ static void *run_part(void *arg)
 	return NULL;
 }
 
+size_t parallel_threads(size_t n, size_t min_per_thread)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n_threads = min_per_thread ? n / min_per_thread : n;
+
+	if (n_threads > (size_t)(cores > 0 ? cores : 1))
+		n_threads = (size_t)(cores > 0 ? cores : 1);
+	if (n_threads > PARALLEL_THREADS_MAX)
+		n_threads = PARALLEL_THREADS_MAX;
+	return n_threads < 1 ? 1 : n_threads;
+}
+
 void parallel_for(size_t n, size_t min_per_thread,
 		  void (*fn)(void *ctx, size_t i), void *ctx)
 {
 	struct part parts[PARALLEL_THREADS_MAX];
 	pthread_t th[PARALLEL_THREADS_MAX];
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t t, n_threads, started = 1;
+	size_t t, n_threads = parallel_threads(n, min_per_thread), started = 1;
 
-	n_threads = min_per_thread ? n / min_per_thread : n;
-	if (n_threads > (size_t)(cores > 0 ? cores : 1))
-		n_threads = (size_t)(cores > 0 ? cores : 1);
-	if (n_threads > PARALLEL_THREADS_MAX)
-		n_threads = PARALLEL_THREADS_MAX;
-	if (n_threads < 1)
-		n_threads = 1;
 	for (t = 0; t < n_threads; t++) {
 		parts[t].fn = fn;
 		parts[t].ctx = ctx;

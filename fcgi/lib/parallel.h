@@ -20,4 +20,8 @@
 void parallel_for(size_t n, size_t min_per_thread,
 		  void (*fn)(void *ctx, size_t i), void *ctx);
 
+/* The threads parallel_for(n, min_per_thread, ...) runs on, the
+ * caller's included: what it may need ready before they start. */
+size_t parallel_threads(size_t n, size_t min_per_thread);
+
 #endif

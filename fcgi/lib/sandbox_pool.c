@@ -276,8 +276,49 @@ static int spawn(struct helper *h, sandbox_pool_fn fn)
 	return 0;
 }
 
-/* A helper for fn, marked busy: an idle one, else a new one in a free
- * slot, else the first to come back. NULL when none can be started. */
+/* A free slot reserved for a helper of fn (pool.mu held), or NULL. */
+static struct helper *reserve(sandbox_pool_fn fn)
+{
+	size_t i;
+
+	for (i = 0; i < SANDBOX_POOL_MAX; i++)
+		if (pool.h[i].pid == 0) {
+			pool.h[i].pid = -1;
+			pool.h[i].busy = 1;
+			pool.h[i].fn = fn; /* counted as fn's while it starts */
+			return &pool.h[i];
+		}
+	return NULL;
+}
+
+/* Starts a helper into h, reserved; 0, or -1 with the slot freed. */
+static int start_reserved(struct helper *h, sandbox_pool_fn fn)
+{
+	if (spawn(h, fn) == 0)
+		return 0;
+	pthread_mutex_lock(&pool.mu);
+	h->pid = 0;
+	h->busy = 0;
+	h->fn = NULL;
+	pthread_cond_broadcast(&pool.cv);
+	pthread_mutex_unlock(&pool.mu);
+	return -1;
+}
+
+/* Helpers of fn running or starting (pool.mu held). */
+static size_t live(sandbox_pool_fn fn)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < SANDBOX_POOL_MAX; i++)
+		n += pool.h[i].pid != 0 && pool.h[i].fn == fn;
+	return n;
+}
+
+/* A helper for fn, marked busy: an idle one, else, when none of fn's
+ * runs, a new one, else the first to come back (see
+ * sandbox_pool_prestart: a job forks only when it must). NULL when
+ * none can be started. */
 static struct helper *take(sandbox_pool_fn fn)
 {
 	struct helper *h;
@@ -294,23 +335,33 @@ static struct helper *take(sandbox_pool_fn fn)
 				return h;
 			}
 		}
-		for (i = 0; i < SANDBOX_POOL_MAX; i++) {
-			h = &pool.h[i];
-			if (h->pid == 0) {
-				h->pid = -1;
-				h->busy = 1;
-				pthread_mutex_unlock(&pool.mu);
-				if (spawn(h, fn) == 0)
-					return h;
-				pthread_mutex_lock(&pool.mu);
-				h->pid = 0;
-				h->busy = 0;
-				pthread_cond_broadcast(&pool.cv);
-				pthread_mutex_unlock(&pool.mu);
-				return NULL;
-			}
+		if (!live(fn) && (h = reserve(fn))) {
+			pthread_mutex_unlock(&pool.mu);
+			return start_reserved(h, fn) == 0 ? h : NULL;
 		}
 		pthread_cond_wait(&pool.cv, &pool.mu);
+	}
+}
+
+size_t sandbox_pool_prestart(sandbox_pool_fn fn, size_t n)
+{
+	struct helper *h;
+	size_t have;
+
+	if (n > SANDBOX_POOL_MAX)
+		n = SANDBOX_POOL_MAX;
+	for (;;) {
+		pthread_mutex_lock(&pool.mu);
+		register_hooks();
+		have = live(fn);
+		h = have < n ? reserve(fn) : NULL;
+		pthread_mutex_unlock(&pool.mu);
+		if (!h || start_reserved(h, fn) != 0)
+			return have;
+		pthread_mutex_lock(&pool.mu);
+		h->busy = 0;
+		pthread_cond_broadcast(&pool.cv);
+		pthread_mutex_unlock(&pool.mu);
 	}
 }
 

@@ -47,7 +47,8 @@ typedef void (*sandbox_pool_fn)(const char *in, size_t n, struct buf *out);
 /*
  * Runs fn(in, n) in a helper with at most cpu_s seconds of CPU time
  * (and 4 x cpu_s + 1 s of wall-clock time), starting a helper when none
- * is idle and fewer than SANDBOX_POOL_MAX run. Thread-safe. Returns
+ * of fn's runs (else waiting for an idle one: sandbox_pool_prestart).
+ * Thread-safe. Returns
  * QUIRE_OK with the answer appended to result; QUIRE_ETIMEOUT when the
  * job ran out of CPU or wall-clock time (the helper is killed and
  * replaced later); QUIRE_EIO when the helper could not be started or
@@ -57,6 +58,20 @@ typedef void (*sandbox_pool_fn)(const char *in, size_t n, struct buf *out);
  */
 enum quire_err sandbox_pool_run(sandbox_pool_fn fn, const char *in, size_t n,
 				unsigned cpu_s, struct buf *result);
+
+/*
+ * Starts helpers for fn until n of them run (SANDBOX_POOL_MAX at most);
+ * how many run. Call it before the threads that will use them: a
+ * helper forked while another thread holds a lock the helper then
+ * needs never gets it. glibc makes its allocator and stdio safe across
+ * fork, GCC 12's sanitizer allocator is not: a helper forked amid a
+ * load's threads spun in it until its CPU budget ran out, and a
+ * normal post was reported pathological (test_render_pool under
+ * AddressSanitizer on a busy machine). So a job forks a helper only
+ * when none of fn's runs; otherwise it waits for one, and the
+ * concurrency of a threaded caller is what it started beforehand.
+ */
+size_t sandbox_pool_prestart(sandbox_pool_fn fn, size_t n);
 
 /*
  * Ends this process's idle helpers (closes their sockets: they exit)

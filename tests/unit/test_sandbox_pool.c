@@ -240,6 +240,53 @@ static void test_threads(void)
 	CHECK(sandbox_pool_pids(NULL, 0) <= SANDBOX_POOL_MAX);
 }
 
+/* Helpers started before the threads serve them all: no job forks
+ * while one of the function's helpers runs (a fork amid threads is not
+ * safe under the sanitizers' allocator), even one whose helper died;
+ * with every helper gone the next job starts one. */
+static void test_prestart(void)
+{
+	enum { T = SANDBOX_POOL_MAX + 2 };
+	struct many m[T];
+	pthread_t th[T];
+	pid_t pids[SANDBOX_POOL_MAX];
+	struct buf r = BUF_INIT;
+	unsigned long s0;
+	size_t n, i;
+
+	sandbox_pool_stop();
+	CHECK(sandbox_pool_pids(NULL, 0) == 0);
+	CHECK(sandbox_pool_prestart(job, 2) == 2);
+	CHECK(sandbox_pool_pids(NULL, 0) == 2);
+	CHECK(sandbox_pool_prestart(job, 2) == 2); /* none more */
+	CHECK(sandbox_pool_pids(NULL, 0) == 2);
+	s0 = sandbox_pool_started();
+	for (i = 0; i < T; i++) {
+		m[i].id = (int)i;
+		m[i].bad = 0;
+		CHECK(pthread_create(&th[i], NULL, many_jobs, &m[i]) == 0);
+	}
+	for (i = 0; i < T; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(m[i].bad == 0);
+	}
+	CHECK(sandbox_pool_started() == s0);
+	/* one overruns and dies: the other takes the next jobs */
+	CHECK(sandbox_pool_run(job, "spin", 4, 1, &r) == QUIRE_ETIMEOUT);
+	CHECK(sandbox_pool_run(job, "ok", 2, 1, &r) == QUIRE_OK);
+	CHECK(sandbox_pool_started() == s0);
+	CHECK(sandbox_pool_pids(NULL, 0) == 1);
+	/* the last one gone too: a job starts one again */
+	n = sandbox_pool_pids(pids, SANDBOX_POOL_MAX);
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	buf_reset(&r);
+	CHECK(sandbox_pool_run(job, "ok", 2, 1, &r) == QUIRE_OK);
+	CHECK_STR(r.data, "OK");
+	CHECK(sandbox_pool_started() == s0 + 1);
+	buf_release(&r);
+}
+
 /* A process forked from the owner sees no helper (it would share their
  * sockets), starts its own, and its exit leaves the owner's alone. */
 static void test_fork_forgets(void)
@@ -356,6 +403,7 @@ int main(void)
 	test_crash();
 	test_killed_mid_job();
 	test_threads();
+	test_prestart();
 	test_fork_forgets();
 	test_stop();
 	test_owner_exit();
