@@ -705,6 +705,18 @@ every_worker_serves() {
 	((bad == 0 && total > 0 && all))
 }
 
+# every_worker_serves_within SECONDS PATH STATUS [S]: every_worker_serves,
+# asked every 0.2 s until it holds, for SECONDS at most (the last try's
+# log line is kept).
+every_worker_serves_within() {
+	local end=$((SECONDS + $1))
+	shift
+	while ! every_worker_serves "$@" >/dev/null 2>&1; do
+		((SECONDS < end)) || { every_worker_serves "$@"; return; }
+		sleep 0.2
+	done
+}
+
 # every_worker_same PATH STATUS: every worker answers PATH with STATUS and
 # the same bytes (asked in rounds until each worker has answered).
 every_worker_same() {

@@ -169,20 +169,12 @@ check "with redis down and the master's pid known, the deploy exits 4 (got $D_ST
 check "... saying it signalled the master, with no acknowledgement to be had" \
 	grep -q "signalled the local master .*no worker's acknowledgement" "$T_DIR/deploy.out"
 check "... and claiming none" not grep -q "workers acknowledged" "$T_DIR/deploy.out"
-served=0
-for ((i = 0; i < 50; i++)); do
-	if every_worker_serves "$POST" 200 "EDIT-THREE-SIGNALLED"; then served=1; break; fi
-	sleep 0.2
-done
-check "... and the master's reload from postgresql serves it everywhere" test $served = 1
+check "... and the master's reload from postgresql serves it everywhere" \
+	every_worker_serves_within 10 "$POST" 200 "EDIT-THREE-SIGNALLED"
 start_redis_again || fail "redis did not come back"
 check "after redis returns, a deploy rewrites it whole" deploy
-ok_after=0
-for ((i = 0; i < 50; i++)); do
-	if every_worker_serves "$POST" 200 "EDIT-THREE"; then ok_after=1; break; fi
-	sleep 0.2
-done
-check "every worker serves the deploy made while redis was down" test $ok_after = 1
+check "every worker serves the deploy made while redis was down" \
+	every_worker_serves_within 10 "$POST" 200 "EDIT-THREE"
 # The rewrite wrote the posts this deploy did not change too (read from
 # PostgreSQL by slug): Redis's index names exactly what PostgreSQL holds.
 pg_slugs=$("$PG_BIN/psql" -X -q -At -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres \
