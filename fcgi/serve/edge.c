@@ -290,28 +290,49 @@ static int owe_str(struct owed_str **set, const char *s)
 	return 1;
 }
 
+/* Owes the hook p's key and, when it has one, its URL. 0: out of
+ * memory. */
+static int owe_post(struct edge *e, const struct site *s, const char *slug,
+		    const struct post *p)
+{
+	char buf[4096], key[4096];
+	const char *url = p ? site_post_url(s, p, buf, sizeof(buf)) : NULL;
+
+	snprintf(key, sizeof(key), "post/%s", slug);
+	return owe_str(&e->hook_keys, key) && (!url || owe_str(&e->hook_urls, url));
+}
+
 /* The hook's keys and paths of what t touches: "list" for every page
  * that lists posts, "post/SLUG" and the URL of each post's or page's
- * own page touch_page names. 0: out of memory. */
+ * own page touch_page names, and of every post the update names. 0:
+ * out of memory. */
 static int touch_hook(struct edge *e, const struct touch *t)
 {
 	const struct site *s = t->site;
+	const struct sub_update *u = t->u;
 	struct post *p;
-	char buf[4096], key[4096];
-	const char *url;
+	char buf[4096];
 	size_t i, n = s->n_posts + s->n_pages;
 
 	if (!owe_str(&e->hook_keys, "list"))
 		return 0;
 	for (i = 0; i < n; i++) {
 		p = i < s->n_posts ? s->posts[i] : s->pages[i - s->n_posts];
-		url = site_post_url(s, p, buf, sizeof(buf));
-		if (!touch_page(t, url))
-			continue;
-		snprintf(key, sizeof(key), "post/%s", p->slug);
-		if (!owe_str(&e->hook_keys, key) || !owe_str(&e->hook_urls, url))
+		if (touch_page(t, site_post_url(s, p, buf, sizeof(buf))) &&
+		    !owe_post(e, s, p->slug, p))
 			return 0;
 	}
+	/* By name too: the site t matches against may not have folded a
+	 * post an earlier update made yet (folding waits for a request
+	 * that needs the site), and then no page of it was in the loop
+	 * above. A CI run saw a worker acknowledge a post's replacement
+	 * with the hook told only of its related pages. */
+	for (i = 0; u && i < u->n_posts; i++)
+		if (u->posts[i] && !owe_post(e, s, u->posts[i]->slug, u->posts[i]))
+			return 0;
+	for (i = 0; u && i < u->n_gone; i++)
+		if (!owe_post(e, s, u->gone[i], site_post(s, u->gone[i])))
+			return 0;
 	return 1;
 }
 

@@ -172,6 +172,21 @@ req /posts/edge
 check "the post is kept again (got '$(header X-Cache-Status)')" \
 	test "$(header X-Cache-Status)" = HIT
 
+# A post made and replaced at once, no page read between: no worker has
+# folded it into its site yet (that waits for a request that needs the
+# site), and the hook must be told of it all the same. It was not: the
+# hook's keys came from the pages of the worker's site alone.
+: >"$HOOK_LOG"
+api PUT /api/posts/edge-quick "${AUTH[@]}" "${MD[@]}" \
+	--data-binary "$(post_text 'Edge quick' EDGE-QUICK-1)"
+api PUT /api/posts/edge-quick "${AUTH[@]}" "${MD[@]}" \
+	--data-binary "$(post_text 'Edge quick' EDGE-QUICK-2)"
+check "made and replaced at once: 200, 2/2 (got $R_STATUS $(header Quire-Acknowledged))" \
+	test "$R_STATUS:$(header Quire-Acknowledged)" = 200:2/2
+t_log "the hook's runs: $(tr '\n' ';' <"$HOOK_LOG")"
+check "... the hook named it in both workers' runs" \
+	test "$(grep -c 'post/edge-quick.*|.*/posts/edge-quick' "$HOOK_LOG")" -ge 2
+
 # ---------------------------------------------------- a content deploy
 warm /posts/second
 warm /
