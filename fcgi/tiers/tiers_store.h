@@ -81,8 +81,9 @@ void tiers_owe_check(struct tiers *t);
  * A writer calls this often, busy or idle; at most every TIERS_WATCH_MS
  * it reads the key and PostgreSQL's generation, and once the key stayed
  * at one value behind it for TIERS_BEHIND_MS (a store in progress moves
- * it sooner; a longer one, a whole rewrite of a big site, only costs a
- * comparison that finds little) it owes the comparison of tiers_owe_check,
+ * it sooner; a longer one, a whole rewrite of a big site, costs the
+ * comparison and the repair of what it had not stored yet: work done
+ * twice) it owes the comparison of tiers_owe_check,
  * which the next tiers_repair makes: the differing slugs written and
  * published, the key moved to PostgreSQL's generation.
  */
