@@ -16,8 +16,11 @@ struct cell {
 	_Atomic int known;          /* set once, after the first offset */
 };
 
-/* Set in the master before any fork: every process shares the cell. */
-static struct cell *cell;
+/* The process's own until site_clock_init maps the shared one (in the
+ * master, before any fork), and when that fails: a measure is then kept
+ * for this process alone. */
+static struct cell local;
+static struct cell *cell = &local;
 
 static void site_clock_take_over(void);
 
@@ -25,13 +28,15 @@ enum quire_err site_clock_init(void)
 {
 	void *p;
 
-	if (cell)
+	if (cell != &local)
 		return QUIRE_OK;
 	p = mmap(NULL, sizeof(*cell), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return QUIRE_ENOMEM;
-	cell = p; /* mmap zero-fills: nothing known */
+	cell = p;
+	if (atomic_load(&local.known)) /* measured before: kept */
+		site_clock_store(atomic_load(&local.offset_ms));
 	site_clock_take_over();
 	return QUIRE_OK;
 }
@@ -66,15 +71,13 @@ int site_clock_hand_over(void)
 
 void site_clock_store(long long offset_ms)
 {
-	if (!cell)
-		return;
 	atomic_store(&cell->offset_ms, offset_ms);
 	atomic_store(&cell->known, 1);
 }
 
 int site_clock_load(long long *offset_ms)
 {
-	if (!cell || !atomic_load(&cell->known))
+	if (!atomic_load(&cell->known))
 		return 0;
 	*offset_ms = atomic_load(&cell->offset_ms);
 	return 1;

@@ -25,13 +25,14 @@
 
 /* Maps the cell; in the master, before any fork; takes the offset a
  * master that exec'd this one handed over. QUIRE_OK, or QUIRE_ENOMEM
- * (then stores are lost and loads find nothing). */
+ * (then each process keeps its own measure, as before any init). */
 enum quire_err site_clock_init(void);
 /* Before an exec of the next image: the offset known, in the
  * environment (none known: nothing). 0, or -1 (setenv failed). */
 int site_clock_hand_over(void);
 /* A measured offset (ms: Redis's clock less quire_now_ms), for every
- * process of the pool. */
+ * process of the pool: the last measured is as good as any (one
+ * monotonic clock on the host) and the freshest. */
 void site_clock_store(long long offset_ms);
 /* 1 and *offset_ms when a process of the pool measured one, else 0. */
 int site_clock_load(long long *offset_ms);

@@ -336,15 +336,13 @@ static void reload_owed_try(struct sub *s, struct tiers *t, double *last)
 	reload_all(s, t);
 }
 
-enum quire_err sub_measure_clock(struct sub *s, struct tiers *t)
+enum quire_err sub_measure_clock(struct tiers *t)
 {
 	long long offset;
 	enum quire_err rc = tiers_clock_offset(t, &offset);
 
 	if (rc != QUIRE_OK)
 		return rc;
-	atomic_store(&s->clock_offset_ms, offset);
-	atomic_store(&s->clock_known, 1);
 	site_clock_store(offset);
 	return QUIRE_OK;
 }
@@ -353,11 +351,7 @@ time_t sub_site_time(const struct sub *s)
 {
 	long long ms, offset;
 
-	if (!s || !s->running)
-		return time(NULL);
-	if (atomic_load(&s->clock_known))
-		offset = atomic_load(&s->clock_offset_ms);
-	else if (!site_clock_load(&offset)) /* another process's measure */
+	if (!s || !s->running || !site_clock_load(&offset))
 		return time(NULL);
 	ms = (long long)quire_now_ms() + offset;
 	/* floor: a date is due from its first millisecond on */
@@ -413,7 +407,7 @@ static void *sub_main(void *arg)
 				tiers_redis_drop(t);
 			lost = 0;
 			/* first: the acknowledgement below is stamped by it */
-			(void)sub_measure_clock(s, t);
+			(void)sub_measure_clock(t);
 			if (check_generation(s, t, 1))
 				confirm(s);
 			last_check = last_beat = quire_now_ms();
@@ -453,12 +447,12 @@ static void *sub_main(void *arg)
 		}
 		now = quire_now_ms();
 		if (now - last_check >= SUB_CHECK_EVERY_S * 1000.0) {
-			(void)sub_measure_clock(s, t);
+			(void)sub_measure_clock(t);
 			if (check_generation(s, t, 0))
 				confirm(s);
 			last_check = last_beat = now;
 		} else if (now - last_beat >= SUB_BEAT_EVERY_S * 1000.0) {
-			(void)sub_measure_clock(s, t);
+			(void)sub_measure_clock(t);
 			tiers_beat(t, s->worker_id, sub_ack_gen(s));
 			last_beat = now;
 		}
@@ -484,8 +478,6 @@ enum quire_err sub_start(struct sub *s, const struct config *cfg,
 	s->reload_owed = owed;
 	atomic_init(&s->epoch, 0);
 	atomic_init(&s->stop, 0);
-	atomic_init(&s->clock_offset_ms, 0);
-	atomic_init(&s->clock_known, 0);
 	/* Loaded from the tiers just now: the lease starts here. */
 	atomic_init(&s->confirmed_ms, quire_now_ms());
 	if (gethostname(host, sizeof(host)) != 0)

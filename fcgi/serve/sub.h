@@ -82,11 +82,6 @@ struct sub {
 	int wake_fd;
 	atomic_llong purged;
 	long long edge_acked;            /* the thread's last ack */
-	/* The site's clock (DESIGN §13, "Clock skew"): Redis's clock less
-	 * this host's monotonic one (quire_now_ms), in ms, measured at
-	 * every beat; clock_known is 0 until a measure succeeded. */
-	_Atomic long long clock_offset_ms;
-	atomic_int clock_known;
 };
 
 /* Starts the thread; generation is what the worker serves now, and
@@ -113,18 +108,19 @@ double sub_unconfirmed_ms(const struct sub *s);
  * Measures the site's clock with t (the caller's tiers: the thread
  * measures with its own at every beat) and keeps its offset. The worker
  * calls it once before its first request, so that it never serves by
- * its own clock while Redis answers. QUIRE_OK or what
- * tiers_clock_offset returned (the last offset, if any, is kept).
+ * its own clock while Redis answers. Kept for the whole pool
+ * (lib/site_clock.h). QUIRE_OK or what tiers_clock_offset returned (the
+ * last offset, if any, is kept).
  */
-enum quire_err sub_measure_clock(struct sub *s, struct tiers *t);
+enum quire_err sub_measure_clock(struct tiers *t);
 /*
  * The site's time, seconds since the epoch: scheduled posts are due by
  * it. Redis's clock (the monotonic clock moved by the last offset
  * measured), so that every worker of every host publishes a post at one
- * moment whatever its host's wall clock says or is stepped to. Until s
- * measured one, the last another process of the pool measured
- * (lib/site_clock.h); this host's wall clock until any did, and when s
- * runs no thread (embedded mode: one host).
+ * moment whatever its host's wall clock says or is stepped to: the
+ * offset any process of the pool measured last (lib/site_clock.h);
+ * this host's wall clock until one did, and when s runs no thread
+ * (embedded mode: one host).
  */
 time_t sub_site_time(const struct sub *s);
 /* Stops the thread, says goodbye to the registry and frees the queue. */

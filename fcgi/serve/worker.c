@@ -666,7 +666,7 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	/* Scheduled posts come due by Redis's clock, not this host's
 	 * (DESIGN §13, "Clock skew"): read it before the first request. */
 	if (app->sub && app->tiers &&
-	    sub_measure_clock(&sub, app->tiers) != QUIRE_OK)
+	    sub_measure_clock(app->tiers) != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "clock", "cannot read Redis's clock yet: "
 			"scheduled posts are due by %s until it can",
 			site_clock_load(&clock_offset) ? "the offset another "
