@@ -146,16 +146,23 @@ req /
 check "a listing says Surrogate-Key: quire list" \
 	test "$(header Surrogate-Key)" = "quire list"
 
+# put_acked WHAT SLUG TITLE BODY: an API PUT answered 200 and acknowledged
+# by both workers (checked as WHAT); the hook's runs since the last one
+# logged.
+put_acked() {
+	api PUT "/api/posts/$2" "${AUTH[@]}" "${MD[@]}" \
+		--data-binary "$(post_text "$3" "$4")"
+	check "$1: 200, 2/2 (got $R_STATUS $(header Quire-Acknowledged))" \
+		test "$R_STATUS:$(header Quire-Acknowledged)" = 200:2/2
+	t_log "the hook's runs: $(tr '\n' ';' <"$HOOK_LOG")"
+}
+
 # ---------------------------------------------------- an API write, acked
 for p in /posts/edge / /posts/ /tags/ /feed.xml; do warm "$p"; done
 : >"$HOOK_LOG"
-api PUT /api/posts/edge "${AUTH[@]}" "${MD[@]}" \
-	--data-binary "$(post_text 'Edge post two' EDGE-TWO)"
-check "a replacement: 200, 2/2 (got $R_STATUS $(header Quire-Acknowledged))" \
-	test "$R_STATUS:$(header Quire-Acknowledged)" = 200:2/2
 # Each worker's run names the post, or everything ("quire": a worker
 # that reloaded the whole site, as one that missed a message does).
-t_log "the hook's runs: $(tr '\n' ';' <"$HOOK_LOG")"
+put_acked "a replacement" edge 'Edge post two' EDGE-TWO
 check "the hook ran before the acknowledgement, in both workers" \
 	test "$(grep -c 'post/edge\|^quire|' "$HOOK_LOG")" -ge 2
 check "... with the post's key, the lists' key and its URL" \
@@ -179,11 +186,7 @@ check "the post is kept again (got '$(header X-Cache-Status)')" \
 : >"$HOOK_LOG"
 api PUT /api/posts/edge-quick "${AUTH[@]}" "${MD[@]}" \
 	--data-binary "$(post_text 'Edge quick' EDGE-QUICK-1)"
-api PUT /api/posts/edge-quick "${AUTH[@]}" "${MD[@]}" \
-	--data-binary "$(post_text 'Edge quick' EDGE-QUICK-2)"
-check "made and replaced at once: 200, 2/2 (got $R_STATUS $(header Quire-Acknowledged))" \
-	test "$R_STATUS:$(header Quire-Acknowledged)" = 200:2/2
-t_log "the hook's runs: $(tr '\n' ';' <"$HOOK_LOG")"
+put_acked "made and replaced at once" edge-quick 'Edge quick' EDGE-QUICK-2
 check "... the hook named it in both workers' runs" \
 	test "$(grep -c 'post/edge-quick.*|.*/posts/edge-quick' "$HOOK_LOG")" -ge 2
 
