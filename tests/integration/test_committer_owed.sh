@@ -99,6 +99,11 @@ echo "== Redis restarted while the committer is idle"
 start_redis_again || fail "redis did not start again"
 check "the workers subscribe again" wait_for 15 eval \
 	'(( $(rcli PUBSUB NUMSUB "${PREFIX}invalidate" | tail -n 1) >= 2 ))'
+# Subscribed, each registers right after (its first comparison); a CI
+# run's PUT came between the two and got 1/1. Within 1 s, before its
+# next beat (2 s), or the registration waited for the beat.
+check "... and both are in the registry within 1 s" wait_for 1 eval \
+	'(( $(rcli HLEN "${PREFIX}workers") >= 2 ))'
 mark=$(wc -l <"$QUIRE_LOG")
 api PUT "/api/posts/$SLUG" "${AUTH[@]}" "${MD[@]}" \
 	--data-binary "$(post_text TITLE-4 BODY-4)"
