@@ -53,16 +53,17 @@ static const Oid upsert_types[PG_PUT_IF_NPARAMS] = {
 	PG_OID_INT4,       /* $18 words */
 	PG_OID_INT8,       /* $19 hash */
 	PG_OID_TEXT,       /* $20 summary_html (step 9) */
+	PG_OID_TEXT,       /* $21 body_text (step 14) */
 	/* PUT_IF only: the precondition (lib/precond.h) */
-	PG_OID_INT4,       /* $21 its flags, PRECOND_* */
-	PG_OID_INT8_ARRAY, /* $22 If-Match's revisions */
-	PG_OID_INT8_ARRAY, /* $23 If-None-Match's revisions */
+	PG_OID_INT4,       /* $22 its flags, PRECOND_* */
+	PG_OID_INT8_ARRAY, /* $23 If-Match's revisions */
+	PG_OID_INT8_ARRAY, /* $24 If-None-Match's revisions */
 };
 static const char upsert_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
 	" updated, description, tags, categories, authors, draft, pin,"
 	" source, body_offset, html, toc_html, words, hash, summary_html,"
-	" summary_of) VALUES ";
+	" body_text, summary_of) VALUES ";
 /* A second row for a slug in one statement is an error ("cannot affect
  * row a second time"): tier_pg_deploy refuses duplicates before.
  * search = excluded.search: the search vector the BEFORE INSERT trigger
@@ -81,7 +82,8 @@ static const char upsert_head[] =
 	" body_offset = excluded.body_offset, html = excluded.html," \
 	" toc_html = excluded.toc_html, words = excluded.words," \
 	" hash = excluded.hash, summary_html = excluded.summary_html," \
-	" summary_of = excluded.summary_of, search = excluded.search," \
+	" summary_of = excluded.summary_of, body_text = excluded.body_text," \
+	" search = excluded.search," \
 	" revision = p.revision + 1," \
 	" file_sig = NULL, updated_at = now()"
 /*
@@ -99,12 +101,12 @@ static const char upsert_tail[] = UPSERT_SET
 /*
  * An API write under its precondition in one statement, so a batch of
  * them needs no round trip between two (tier_pg_write.c). The
- * precondition is lib/precond.h's: $21 its flags (1 the post must
- * exist, 2 it must not, 4 its revision must be in $22), $23 revisions
+ * precondition is lib/precond.h's: $22 its flags (1 the post must
+ * exist, 2 it must not, 4 its revision must be in $23), $24 revisions
  * it must not be at. Absent, the row is inserted unless it must exist;
  * present (even one a concurrent transaction has just inserted: the
  * insert waits for it to end), it is updated only when it may exist and
- * its revision is one $21 names (under flag 4) and none $22 names. ON
+ * its revision is one $23 names (under flag 4) and none $24 names. ON
  * CONFLICT locks the row and checks the WHERE against its newest
  * version, so of two writers with the same If-Match one wins.
  * Whatever the precondition, a row of origin content is left alone (its
@@ -117,13 +119,13 @@ static const char put_if_head[] =
 	"INSERT INTO posts AS p (slug, kind, origin, path, title, date,"
 	" updated, description, tags, categories, authors, draft, pin,"
 	" source, body_offset, html, toc_html, words, hash, summary_html,"
-	" summary_of) SELECT ";
+	" body_text, summary_of) SELECT ";
 static const char put_if_tail[] =
-	" WHERE ($21 & 1) = 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
+	" WHERE ($22 & 1) = 0 OR EXISTS (SELECT 1 FROM posts WHERE slug = $1)"
 	UPSERT_SET " WHERE p.origin = excluded.origin"
-	" AND ($21 & 2) = 0"
-	" AND (($21 & 4) = 0 OR p.revision = ANY ($22))"
-	" AND p.revision <> ALL ($23)"
+	" AND ($22 & 2) = 0"
+	" AND (($22 & 4) = 0 OR p.revision = ANY ($23))"
+	" AND p.revision <> ALL ($24)"
 	" RETURNING slug, revision";
 static const Oid delete_if_types[4] = {
 	PG_OID_TEXT, PG_OID_INT4, PG_OID_INT8_ARRAY, PG_OID_INT8_ARRAY,
@@ -186,8 +188,8 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  0, NULL },
 	/* Built by pg_upsert_sql() when prepared. */
 	{ "quire_put_if", NULL, PG_PUT_IF_NPARAMS, upsert_types },
-	/* Deletes an API post under a precondition ($2 to $4 as $20 to $22
-	 * of quire_put_if) and tells why not: (deleted rows, whether the
+	/* Deletes an API post under a precondition ($2 to $4 as the last
+	 * three of quire_put_if) and tells why not: (deleted rows, whether the
 	 * slug existed in the statement's snapshot). A delete that waited
 	 * for a concurrent writer checks the revision that writer
 	 * committed. A content file's post is not the API's to delete,
@@ -378,7 +380,7 @@ static void pg_upsert_sql(struct buf *b, int rows, const char *head,
 		}
 		/* summary_of: the hash ($19 of the row) the summary was
 		 * made with */
-		buf_printf(b, ", $%d", n - 2);
+		buf_printf(b, ", $%d", row * PG_UPSERT_NPARAMS + 19);
 		if (tuple)
 			buf_putc(b, ')');
 	}

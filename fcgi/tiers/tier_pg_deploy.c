@@ -520,11 +520,8 @@ enum quire_err tier_pg_deploy_site(struct tier_pg *pg,
 		rc = QUIRE_ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < PG_UPSERT_ROWS; i++) {
-		buf_init(&b->rows[i].arrays[0]);
-		buf_init(&b->rows[i].arrays[1]);
-		buf_init(&b->rows[i].arrays[2]);
-	}
+	for (i = 0; i < PG_UPSERT_ROWS; i++)
+		pg_upsert_row_init(&b->rows[i]);
 	for (i = 0; i < PG_UPSERT_ROWS * PG_UPSERT_NPARAMS; i++)
 		b->formats[i] = 1;
 	if (!PQenterPipelineMode(pg->conn)) {
@@ -573,11 +570,8 @@ enum quire_err tier_pg_deploy_site(struct tier_pg *pg,
 out:
 	if (b) {
 		batch_clear(b);
-		for (i = 0; i < PG_UPSERT_ROWS; i++) {
-			buf_release(&b->rows[i].arrays[0]);
-			buf_release(&b->rows[i].arrays[1]);
-			buf_release(&b->rows[i].arrays[2]);
-		}
+		for (i = 0; i < PG_UPSERT_ROWS; i++)
+			pg_upsert_row_release(&b->rows[i]);
 	}
 	free(b);
 	free(d.revisions);

@@ -97,7 +97,7 @@ enum pg_col {
 /*
  * Records per upsert statement. One executor start-up per statement is
  * most of a single-row upsert's cost on the server: 64 rows a statement
- * is a few times faster than one, and 1216 parameters stay far below
+ * is a few times faster than one, and 1344 parameters stay far below
  * the protocol's 65535.
  */
 #define PG_UPSERT_ROWS 64
@@ -113,7 +113,7 @@ struct pg_stmt_def {
 };
 extern const struct pg_stmt_def pg_stmts[PG_STMT__MAX];
 
-#define PG_UPSERT_NPARAMS 20
+#define PG_UPSERT_NPARAMS 21
 #define PG_PUT_IF_NPARAMS (PG_UPSERT_NPARAMS + 3) /* and the precondition */
 #define PG_DELETE_IF_NPARAMS 4                   /* slug, precondition */
 
@@ -124,7 +124,12 @@ struct upsert_row {
 	char date[8], updated[8], pin[4], body_offset[4], words[4], hash[8];
 	char draft;
 	struct buf arrays[3];  /* tags, categories, authors */
+	struct buf text;       /* the body's text, for the search vector */
 };
+/* w's buffers made empty, or released (post_free(w->post) is the
+ * caller's). */
+void pg_upsert_row_init(struct upsert_row *w);
+void pg_upsert_row_release(struct upsert_row *w);
 
 /* ---- tier_pg_schema.c, tier_pg_summary.c: migrations */
 

@@ -326,6 +326,41 @@ static const char *const migrations[] = {
 	" AND summary_html IS NOT NULL AND summary_of = hash"
 	" ON CONFLICT (slug) DO UPDATE SET hash = excluded.hash;"
 	"UPDATE site SET stamp = md5(random()::text || clock_timestamp()::text)",
+	/* 14: the body's text kept with the post (DESIGN §5, "Search").
+	 * quire sends it (search_html_text, the rule quire_html_text
+	 * follows): the trigger made it with regular expressions over the
+	 * whole HTML in every write's transaction, half of what the
+	 * search vector cost the committing backend, and a search made it
+	 * again, over the start of each result's HTML, for its headline.
+	 * A row written without it (an older build's insert), or whose
+	 * HTML an older build's upsert changed without it (the text left
+	 * is of the older HTML), gets it from quire_html_text, as before;
+	 * the rows already stored get it here, once (an UPDATE of
+	 * body_text alone: the triggers, which fire on title, tags and
+	 * html, stay out). Each statement may run again over what it
+	 * made. */
+	"ALTER TABLE posts ADD COLUMN IF NOT EXISTS body_text text;"
+	"CREATE OR REPLACE FUNCTION quire_search_vector_text(cfg regconfig,"
+	" title text, tags text[], body text) RETURNS tsvector"
+	" LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$"
+	" SELECT setweight(to_tsvector(cfg, coalesce(title, '')), 'A')"
+	"  || setweight(to_tsvector(cfg, array_to_string(tags, ' ')), 'B')"
+	"  || setweight(to_tsvector(cfg, coalesce(body, '')), 'C') $f$;"
+	"CREATE OR REPLACE FUNCTION quire_search_update() RETURNS trigger"
+	" LANGUAGE plpgsql AS $f$ BEGIN"
+	" IF NEW.body_text IS NULL OR (TG_OP = 'UPDATE'"
+	"  AND NEW.html IS DISTINCT FROM OLD.html"
+	"  AND NEW.body_text IS NOT DISTINCT FROM OLD.body_text) THEN"
+	"  NEW.body_text := quire_html_text(NEW.html);"
+	" END IF;"
+	" IF TG_OP = 'UPDATE' AND NEW.search IS DISTINCT FROM OLD.search THEN"
+	"  RETURN NEW;"
+	" END IF;"
+	" NEW.search := quire_search_vector_text("
+	"  (SELECT search_config FROM site), NEW.title, NEW.tags, NEW.body_text);"
+	" RETURN NEW; END $f$;"
+	"UPDATE posts SET body_text = quire_html_text(html)"
+	" WHERE body_text IS NULL",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

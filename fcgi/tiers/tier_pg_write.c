@@ -602,9 +602,7 @@ static void scratch_free(struct wscratch *w, size_t n)
 		return;
 	for (i = 0; w->p && i < n; i++) {
 		post_free(w->p[i].w.post);
-		buf_release(&w->p[i].w.arrays[0]);
-		buf_release(&w->p[i].w.arrays[1]);
-		buf_release(&w->p[i].w.arrays[2]);
+		pg_upsert_row_release(&w->p[i].w);
 	}
 	free(w->p);
 	free(w->res);
@@ -632,11 +630,8 @@ static struct wscratch *scratch_new(size_t n)
 		scratch_free(w, 0);
 		return NULL;
 	}
-	for (i = 0; i < n; i++) {
-		buf_init(&w->p[i].w.arrays[0]);
-		buf_init(&w->p[i].w.arrays[1]);
-		buf_init(&w->p[i].w.arrays[2]);
-	}
+	for (i = 0; i < n; i++)
+		pg_upsert_row_init(&w->p[i].w);
 	return w;
 }
 

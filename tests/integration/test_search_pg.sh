@@ -24,8 +24,8 @@ unset QUIRE_ENABLE_DRAFTS
 T_API_SOCK=1
 start_tiers
 search_site "$T_DIR/site"
-# A long body: its headline is made from the first 2,048 characters of
-# its HTML alone (tier_pg_search.c), so a word past them is found but
+# A long body: its headline is made from the first 1,800 characters of
+# its text alone (tier_pg_search.c), so a word past them is found but
 # not shown.
 {
 	printf -- '---\ntitle: Long read\ndate: 2020-08-01\n---\nleadingwordx opens this post.\n\n'
@@ -39,6 +39,13 @@ check "every post has its tsvector" \
 	test "$(psql_quire 'SELECT count(*) FROM posts WHERE search IS NULL' | tr -d ' ')" = 0
 check "... named posts_search" \
 	test "$(psql_quire "SELECT count(*) FROM pg_indexes WHERE indexname = 'posts_search' AND indexdef LIKE '%gin%'" | tr -d ' ')" = 1
+# quire sends each body's text (schema step 14): the vectors made from
+# it are those quire_html_text's text makes, word for word.
+check "every post's text kept with it" \
+	test "$(psql_quire 'SELECT count(*) FROM posts WHERE body_text IS NULL' | tr -d ' ')" = 0
+check "... its vector the one quire_html_text's text makes" \
+	test "$(psql_quire "SELECT count(*) FROM posts WHERE search IS DISTINCT FROM
+		quire_search_vector('english', title, tags, html)" | tr -d ' ')" = 0
 t_token_file
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
 
@@ -75,7 +82,7 @@ psql_quire 'SELECT pg_reload_conf()' >/dev/null
 sleep 1   # every backend reads the reloaded setting before its next command
 vector_calls() {
 	psql_quire "SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions
-		WHERE funcname = 'quire_search_vector'" | tr -d ' '
+		WHERE funcname = 'quire_search_vector_text'" | tr -d ' '
 }
 api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" \
 	--data-binary "$(printf -- '---\ntitle: Written live\ndate: 2020-07-01\n---\nwarmword\n')"
@@ -99,10 +106,33 @@ api PUT /api/posts/from-api "${AUTH[@]}" "${MD[@]}" \
 check "replace: 200" test "$R_STATUS" = 200
 calls1=$(settled_calls)
 check "one search vector made for the update (made $((calls1 - calls0)))" test "$((calls1 - calls0))" = 1
+# quire_html_text keeps the HTML's line breaks, search_html_text makes
+# them spaces: a text without one was quire's (the statistics do not
+# count quire_html_text, a SQL function the planner inlines)
+check "... from the text quire sent, not quire_html_text's" \
+	test "$(psql_quire "SELECT strpos(html, chr(10)) > 0 AND strpos(body_text, chr(10)) = 0
+		FROM posts WHERE slug = 'from-api'")" = t
 req '/search?q=thirdlivewordnow'
 check "... and it is the new text's" has /posts/from-api
 req '/search?q=otherlivewordnow'
 check "... not the old one's" lacks /posts/from-api
+
+echo "== a row an older build writes gets its text from its HTML (step 14)"
+# An older build sends no body_text: its insert leaves it NULL, and its
+# upsert of new HTML leaves the text of the HTML before. The trigger
+# makes it from the HTML in both cases, so the vector and the headline
+# are of the row's own HTML.
+psql_quire "INSERT INTO posts (slug, kind, origin, source, body_offset, hash,
+	title, html) VALUES ('older-build', 'post', 'api', 'x', 0, 1, 'Older',
+	'<p>olderbuildx <em>w</em>ord</p>')" >/dev/null
+check "an insert without the text: made from the HTML" \
+	test "$(psql_quire "SELECT body_text FROM posts WHERE slug = 'older-build'")" = ' olderbuildx word '
+psql_quire "UPDATE posts SET html = '<p>newerhtmlx</p>' WHERE slug = 'older-build'" >/dev/null
+check "an update of the HTML alone: the text made again" \
+	test "$(psql_quire "SELECT body_text FROM posts WHERE slug = 'older-build'")" = ' newerhtmlx '
+check "... and the vector with it" \
+	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'newerhtmlx') AND NOT search @@ to_tsquery('english', 'olderbuildx') FROM posts WHERE slug = 'older-build'")" = t
+psql_quire "DELETE FROM posts WHERE slug = 'older-build'" >/dev/null
 psql_quire 'ALTER SYSTEM RESET track_functions' >/dev/null
 psql_quire 'SELECT pg_reload_conf()' >/dev/null
 
@@ -129,19 +159,22 @@ psql_quire "UPDATE posts SET search = setweight(to_tsvector('english', title), '
 psql_quire "UPDATE quire_schema SET version = 12" >/dev/null
 check "a vector from the HTML: the word not in it" \
 	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'unbelievable') FROM posts WHERE slug = 'joined'")" = f
-check "quirectl migrate runs step 13" bash -c \
-	"'$QUIRECTL' migrate 2>&1 | grep -q 'from version 12 to 13'"
+psql_quire "UPDATE posts SET body_text = NULL WHERE slug = 'joined'" >/dev/null
+check "quirectl migrate runs step 13 (and 14)" bash -c \
+	"'$QUIRECTL' migrate 2>&1 | grep -q 'from version 12 to '"
 check "... the vector made again" \
 	test "$(psql_quire "SELECT search @@ to_tsquery('english', 'unbelievable') FROM posts WHERE slug = 'joined'")" = t
 check "... every row's the word-whole text's" \
 	test "$(psql_quire "SELECT count(*) FROM posts WHERE search IS DISTINCT FROM
 		quire_search_vector('english', title, tags, html)" | tr -d ' ')" = 0
+check "step 14 gives a row stored without its text the text" \
+	test "$(psql_quire "SELECT body_text = quire_html_text(html) FROM posts WHERE slug = 'joined'")" = t
 
 echo "== the headline reads a bounded prefix of the body"
 search '/search?q=leadingwordx'
 check "a word at the start: found, marked" has '<mark>leadingwordx</mark>'
 search '/search?q=deepwordx'
-check "a word past the first 2,048 characters: found" has /posts/long-read
+check "a word past the first 1,800 characters: found" has /posts/long-read
 check "... the snippet is the body's start, unmarked" \
 	bash -c "grep -Fq 'leadingwordx opens' '$T_DIR/r.body' && ! grep -Fq '<mark>' '$T_DIR/r.body'"
 

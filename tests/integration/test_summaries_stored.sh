@@ -62,8 +62,8 @@ check "four summaries stored the old way" \
 gen0=$(psql_quire "SELECT generation FROM site" | tr -d ' ')
 
 echo "== quirectl migrate: step 13"
-check "quirectl migrate runs step 13" bash -c \
-	"'$QUIRECTL' migrate 2>&1 | grep -q 'from version 12 to 13'"
+check "quirectl migrate runs step 13 (and those after)" bash -c \
+	"'$QUIRECTL' migrate 2>&1 | grep -q 'from version 12 to '"
 s=$(summary api-foot)
 check "an API post's summary made again from its source: its footnote id under its slug" \
 	grep -qF 'id="summary-api-foot-fn-1"' <<<"$s"
@@ -81,7 +81,7 @@ check "a content post's old summary still shown until the deploy, not none" \
 check "... its row marked to be rendered again (hash 0)" \
 	test "$(psql_quire "SELECT hash FROM posts WHERE slug = 'foot'" | tr -d ' ')" = 0
 check "a second migrate has nothing to do" bash -c \
-	"'$QUIRECTL' migrate 2>&1 | grep -q 'at version 13; nothing to do'"
+	"'$QUIRECTL' migrate 2>&1 | grep -q 'at version [0-9]*; nothing to do'"
 
 echo "== upgraded workers, before the deploy"
 QUIRE_WORKERS=2 start_quire "$T_DIR/no-such-dir" && wait_healthz

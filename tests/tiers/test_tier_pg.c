@@ -457,7 +457,7 @@ static void test_migrate_summary_redo(struct tier_pg *pg)
 		   "  17, '<p>x</p>', 46, NULL, 1, '<p>OLD-x</p>', 46)");
 	g0 = generation_of(pg);
 	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
-	CHECK(from == 12 && to == 13);
+	CHECK(from == 12 && to >= 13);
 	/* content: marked, the old summary read until the deploy */
 	v = stored("c", "hash || ' ' || coalesce(file_sig, '-') || ' ' ||"
 		   " summary_of || ' ' || summary_html");
@@ -490,7 +490,7 @@ static void test_migrate_summary_redo(struct tier_pg *pg)
 		   " summary_html = '<p>NEW-a</p>' WHERE slug = 'a'");
 	g0 = generation_of(pg);
 	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
-	CHECK(from == 13 && to == 13);
+	CHECK(from >= 13 && to == from);
 	v = stored("a", "summary_html");
 	CHECK_STR(v ? v : "(null)", "<p>NEW-a</p>");
 	free(v);
