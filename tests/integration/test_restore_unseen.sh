@@ -19,9 +19,10 @@
 # restored; Redis back empty on its unix socket only (the workers and
 # the committer reach it by TCP, so none of them is registered, as in
 # the run) for `quirectl restore`; then its TCP port opened. Checked:
-# every worker, once back on Redis, serves what PostgreSQL holds within
-# the 5 s of a comparison, by itself, no write needed; writes go on
-# from there.
+# quirectl restore does not claim success with no worker to
+# acknowledge; every worker, once back on Redis, serves what PostgreSQL
+# holds within the 5 s of a comparison, by itself, no write needed;
+# writes go on from there.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_pg.sh"
 . "$(dirname "$0")/lib_redis.sh"
@@ -129,6 +130,9 @@ t_log "quirectl restore: exit $RC: $(tr '\n' ' ' <"$T_DIR/restore.out")"
 G=$(psql_quire 'select generation from site')
 check "quirectl restore moved PostgreSQL past the backup only ($G <= $HELD)" \
 	test "$BACKUP_GEN" -lt "$G" -a "$G" -le "$HELD"
+check "quirectl restore, with no worker registered, does not answer 0 (4)" \
+	test "$RC" = 4
+check "... and says to reload the masters" grep -q SIGHUP "$T_DIR/restore.out"
 
 # --- the workers back on Redis -------------------------------------------
 check "Redis's TCP port opens" scli CONFIG SET port "$REDIS_PORT"
