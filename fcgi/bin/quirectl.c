@@ -194,6 +194,25 @@ static int cmd_migrate(const struct config *cfg)
 }
 
 /*
+ * A restore that no worker acknowledged because Redis names none: with
+ * quire running, its workers are not registered yet (Redis restarted
+ * or flushed), so neither their acknowledgements nor the generations
+ * they hold were seen, and the new generation may be below theirs
+ * (the coherence checker, seed 1201: 0/0, exit 0, while both workers
+ * served the history the restore took back). Not a success: exit 4,
+ * and the operator told the sure way, the README's for a site without
+ * Redis.
+ */
+static int restore_unseen(void)
+{
+	log_report("no worker is registered in redis (restarted or flushed?): "
+		   "none acknowledged, and a generation a worker holds may be "
+		   "past the one restored; if quire runs, send SIGHUP to every "
+		   "host's master");
+	return DEPLOY_EXIT_ACK;
+}
+
+/*
  * After the operator restored PostgreSQL from a backup: every tier and
  * worker moved past what they held of the history the restore took
  * back (deploy_refresh_restore), "*" published, and the workers'
@@ -238,6 +257,8 @@ static int cmd_restore(const struct config *cfg, double timeout_ms)
 		  DEPLOY_EXIT_ACK;
 	printf("restored: generation %lld, %zu posts past the revisions redis "
 	       "held; %zu/%zu workers acknowledged\n", gen, bumped, acked, live);
+	if (rc != QUIRE_EIO && live == 0)
+		exit_rc = restore_unseen();
 out:
 	tiers_acks_close(&acks);
 	tier_redis_close(r);

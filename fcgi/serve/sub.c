@@ -83,17 +83,24 @@ static void wake_loop(struct sub *s)
 }
 
 /* With the edge cache: wakes the loop and waits, at most
- * SUB_EDGE_WAIT_MS, until it purged nginx for gen (DESIGN §6). */
-static void wait_purged(struct sub *s, long long gen)
+ * SUB_EDGE_WAIT_MS, until it purged nginx for gen (DESIGN §6); for
+ * exactly gen when back is set (a reload to a lower generation, below):
+ * a purge the loop finishes meanwhile for the higher generation it
+ * applied before says nothing of this one. */
+static void wait_purged(struct sub *s, long long gen, int back)
 {
 	double deadline = quire_now_ms() + SUB_EDGE_WAIT_MS;
+	long long p;
 
 	if (s->wake_fd < 0)
 		return;
 	wake_loop(s);
-	while (atomic_load(&s->purged) < gen && !atomic_load(&s->stop) &&
-	       quire_now_ms() < deadline)
+	while (!atomic_load(&s->stop) && quire_now_ms() < deadline) {
+		p = atomic_load(&s->purged);
+		if (back ? p == gen : p >= gen)
+			break;
 		sleep_ms(1);
+	}
 }
 
 /* Queues u, bumps the epoch, then acknowledges: in that order; with the
@@ -101,7 +108,12 @@ static void wait_purged(struct sub *s, long long gen)
 static void publish(struct sub *s, struct tiers *t, struct sub_update *u)
 {
 	long long gen = u->generation;
+	int back = gen < s->applied;
 
+	/* Going back (PostgreSQL restored, check_generation): what was
+	 * purged for the higher generation is not purged for this one. */
+	if (back)
+		atomic_store(&s->purged, 0);
 	pthread_mutex_lock(&s->lock);
 	if (s->tail)
 		s->tail->next = u;
@@ -111,7 +123,7 @@ static void publish(struct sub *s, struct tiers *t, struct sub_update *u)
 	pthread_mutex_unlock(&s->lock);
 	atomic_fetch_add(&s->epoch, 1);
 	s->applied = gen;
-	wait_purged(s, gen);
+	wait_purged(s, gen, back);
 	s->edge_acked = sub_ack_gen(s);
 	tiers_ack(t, s->worker_id, s->edge_acked);
 }
@@ -260,6 +272,34 @@ static void reload_unknown(struct sub *s, struct tiers *t)
 }
 
 /*
+ * PostgreSQL's generation is behind what this worker applied. Every
+ * generation a worker applies was committed there first, so PostgreSQL
+ * went back: restored from an older backup (DESIGN §6, "Restores"),
+ * and this worker holds the history the restore took back. Redis's key
+ * behind too, nothing else will tell it: a restore made while Redis
+ * knew neither this worker nor its generation (restarted empty, the
+ * worker not yet back on it) moved PostgreSQL past what it saw only,
+ * and the generations that follow run through numbers this worker
+ * holds (the coherence checker, seed 1201: the posts written after the
+ * backup listed, their pages 404, the restored ones missing). So the
+ * whole site is loaded from PostgreSQL, under its generation, lower
+ * than the one held. 1 when loaded, 0 when the reload failed (tried
+ * again at the next comparison).
+ */
+static int went_back(struct sub *s, struct tiers *t, long long truth)
+{
+	log_msg(LOG_LEVEL_WARN, "invalidate", "postgresql at generation %lld, "
+		"behind the %lld this worker applied: restored from a backup; "
+		"reloading", truth, s->applied);
+	s->ahead = 0;
+	if (reload_all(s, t) != QUIRE_OK) {
+		s->unapplied = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Compares the generation key with what was applied; reloads on a
  * mismatch (a message published while we were cut off is not lost).
  * Just subscribed, any mismatch is one. Subscribed all along, a key
@@ -298,14 +338,16 @@ static int check_generation(struct sub *s, struct tiers *t,
 	 * key. Reloading from PostgreSQL, every 5 s or at every
 	 * resubscription, would change nothing; but a key behind cannot
 	 * tell a message missed meanwhile either: PostgreSQL's generation,
-	 * the truth, is compared instead. */
+	 * the truth, is compared instead. Behind as well, it went back. */
 	if (gen < s->applied &&
-	    (tiers_generation_truth(t, &gen) != QUIRE_OK || gen <= s->applied)) {
+	    (tiers_generation_truth(t, &gen) != QUIRE_OK || gen == s->applied)) {
 		s->ahead = 0;
 		tiers_beat(t, s->worker_id, sub_ack_gen(s));
 		s->unapplied = 0;
 		return 1;
 	}
+	if (gen < s->applied)
+		return went_back(s, t, gen);
 	if (!just_subscribed && gen > s->applied &&
 	    (s->ahead == 0 || s->applied >= s->ahead)) {
 		s->ahead = gen;
