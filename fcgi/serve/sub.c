@@ -505,12 +505,20 @@ static void *sub_main(void *arg)
 	return NULL;
 }
 
+void sub_worker_id(char *out, size_t n)
+{
+	char host[64];
+
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, n, "%s:%ld", host, (long)getpid());
+}
+
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
 			 struct tiers_floor *floor, long long generation,
 			 int owed, int wake_fd, long long purged)
 {
-	char host[64];
-
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->floor = floor;
@@ -522,10 +530,7 @@ enum quire_err sub_start(struct sub *s, const struct config *cfg,
 	atomic_init(&s->stop, 0);
 	/* Loaded from the tiers just now: the lease starts here. */
 	atomic_init(&s->confirmed_ms, quire_now_ms());
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(s->worker_id, sizeof(s->worker_id), "%s:%ld", host, (long)getpid());
+	sub_worker_id(s->worker_id, sizeof(s->worker_id));
 	if (pthread_mutex_init(&s->lock, NULL) != 0)
 		return QUIRE_EIO;
 	if (pthread_create(&s->thread, NULL, sub_main, s) != 0) {

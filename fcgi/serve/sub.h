@@ -94,6 +94,9 @@ struct sub {
 enum quire_err sub_start(struct sub *s, const struct config *cfg,
 			 struct tiers_floor *floor, long long generation,
 			 int owed, int wake_fd, long long purged);
+/* This process's name in the registry, HOST:PID (out: at least 128
+ * bytes, as struct sub's). */
+void sub_worker_id(char *out, size_t n);
 /* The generation the worker may acknowledge: what it applied, or with
  * the edge cache what the loop also purged nginx for, if lower. */
 long long sub_ack_gen(struct sub *s);

@@ -634,6 +634,20 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 	 * a fresh worker took 2-17 ms on an L1 miss, against < 1 ms after. */
 	if (app->tiers)
 		tiers_warm(app->tiers);
+	/* In the registry before the generation is compared, so before the
+	 * first request: a change committed after the comparison then
+	 * counts this worker among those that must acknowledge it, and its
+	 * subscriber does once it holds the change. Registered only by the
+	 * subscriber's first comparison, a worker served for a moment
+	 * without being counted: a host started beside a live site served
+	 * a deploy's post 404 after the deploy's "2/2" (the coherence
+	 * checker, --hosts 2, seed 24). Without Redis, nothing to do. */
+	if (app->tiers && app->cfg->redis_url && *app->cfg->redis_url) {
+		char id[128];
+
+		sub_worker_id(id, sizeof(id));
+		(void)tiers_beat(app->tiers, id, app->generation);
+	}
 	/* The master's copy of the site may be long behind the tiers (its
 	 * last load): compared, and loaded again, before the first request.
 	 * With no tier answering, app->unsure until one does. */
