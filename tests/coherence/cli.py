@@ -1,6 +1,6 @@
 """cli.py - the checker's command line: one run, from the stack to the verdict
 
-  tests/coherence/run --seconds N --seed S [--workers W] [--out DIR] [--edge]
+  tests/coherence/run --seconds N --seed S [--workers W] [--hosts H] [--out DIR] [--edge]
                       [--faults all|all,NAME|NAME,...|-NAME,...] [--planted NAME]
                       [--known TAG,...] [--keep-data]
   tests/coherence/run --check DIR      (check a kept history again)
@@ -46,6 +46,9 @@ def parse(argv):
     p.add_argument("--seconds", type=int, default=60, help="workload length (default 60)")
     p.add_argument("--seed", type=int, help="the run's seed (default: random, printed)")
     p.add_argument("--workers", type=int, default=2, help="quire workers (default 2, >= 2)")
+    p.add_argument("--hosts", type=int, default=1,
+                   help="web hosts, each a quire pool of --workers and an nginx, "
+                   "sharing Redis and PostgreSQL (default 1)")
     p.add_argument("--out", help="the run's folder (default /tmp/quire-coherence-SEED-TIME)")
     p.add_argument("--faults", default="all",
                    help="all, none, a list of faults, or -a,-b for all but those")
@@ -61,8 +64,8 @@ def parse(argv):
     p.add_argument("--keep-data", action="store_true",
                    help="keep PostgreSQL's and Redis's data in the run's folder")
     a = p.parse_args(argv)
-    if a.workers < 2 or a.seconds < 10:
-        p.error("--workers must be >= 2 and --seconds >= 10")
+    if a.workers < 2 or a.seconds < 10 or not 1 <= a.hosts <= 4:
+        p.error("--workers must be >= 2, --hosts 1 to 4 and --seconds >= 10")
     return a
 
 
@@ -74,6 +77,8 @@ def log(msg):
 def replay_command(a, seed):
     cmd = ["tests/coherence/run", "--seconds", str(a.seconds), "--seed", str(seed),
            "--workers", str(a.workers)]
+    if a.hosts > 1:
+        cmd += ["--hosts", str(a.hosts)]
     if a.faults != "all":
         cmd += ["--faults", a.faults]
     if a.planted:
@@ -123,7 +128,8 @@ def run(a):
         return 2
     os.makedirs(out, exist_ok=True)
     h = history.History(os.path.join(out, "history.jsonl"))
-    stack = Stack(bins, out, a.workers, log, edge=a.edge)
+    stack = Stack(bins, out, a.workers, log, edge=a.edge, hosts=a.hosts,
+                  links="host-partition" in names)
     if "clock-skew" in names:
         stack.faketime = faketime_lib()
         if not stack.faketime:
@@ -132,17 +138,20 @@ def run(a):
     plan = faults.schedule(seed, a.seconds, names, QUIET_S)
     calm = calm_periods(seed, a.seconds, plan)
     h.record(h.begin("main", "meta"), seed=seed, seconds=a.seconds, workers=a.workers,
-             edge=a.edge,
+             edge=a.edge, hosts=a.hosts,
              faults=names, planted=a.planted, plan=plan, builddir=builddir,
              replay=replay_command(a, seed), calm=calm)
-    log("seed %d, %ds, %d workers, %d faults planned from: %s; folder %s" % (
-        seed, a.seconds, a.workers, len(plan), ", ".join(names) or "none", out))
+    log("seed %d, %ds, %s%d workers, %d faults planned from: %s; folder %s" % (
+        seed, a.seconds, "%d hosts of " % a.hosts if a.hosts > 1 else "", a.workers,
+        len(plan), ", ".join(names) or "none", out))
     stop = threading.Event()
     ok = False
     try:
         stack.start()
-        log("stack up: nginx on 127.0.0.1:%d, master %d, workers %s" % (
-            stack.http_port, stack.master, stack.worker_pids()))
+        for x in stack.hosts:
+            log("stack up%s: nginx on 127.0.0.1:%d, master %d, workers %s" % (
+                "" if a.hosts == 1 else " (host %s)" % x.name, x.http_port,
+                x.master, stack.worker_pids(x)))
         w = Workload(stack, h, seed, stop, calm)
         w.deploy("main", [], {s: 0 for s in w.content_slugs})
         inj = faults.Injector(stack, h, seed, plan, stop)
@@ -223,7 +232,8 @@ def main(argv=None):
     if a.list:
         print("faults: " + ", ".join(sorted(faults.FAULTS)))
         print("when named: " + ", ".join(sorted(faults.OPT_IN)))
-        print("not yet: " + ", ".join(faults.LATER))
+        if faults.LATER:
+            print("not yet: " + ", ".join(faults.LATER))
         print("planted: " + ", ".join(planted.names()))
         return 0
     if a.check:

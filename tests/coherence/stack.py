@@ -5,7 +5,10 @@ deploy/render-conf do, in Python, for one checker run: a PostgreSQL
 cluster made by initdb (unix socket and 127.0.0.1), redis-server,
 quire.fcgi under spawn-fcgi -n (N workers, the write API on its own
 socket, a token file of mode 0600), nginx in front, and the deployer
-(`quirectl serve DIR`). Everything lives under the run's folder; every
+(`quirectl serve DIR`). With several hosts (--hosts), each host is a
+quire pool and an nginx of its own against the one Redis and the one
+PostgreSQL, as a site outgrowing one machine runs them (DESIGN §13,
+"Several hosts"), on loopback ports of their own. Everything lives under the run's folder; every
 process started is recorded by PID and stopped by that PID, newest
 first, also when the run fails or is interrupted. The fault injector
 (faults.py) uses the restart functions here.
@@ -17,9 +20,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 from clients import http_get, resp_command
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def free_port(taken):
@@ -110,38 +116,79 @@ def faketime_lib():
     return found[0] if found else None
 
 
+class Host:
+    """One web host: a quire pool (master, workers, committer, the write
+    API) and the nginx in front of it, with the files they make. Host 1
+    keeps the run folder's own names (a run of one host is what it was
+    before hosts); host K > 1 lives in DIR/hK."""
+
+    def __init__(self, dir, k):
+        self.k = k
+        self.name = "h%d" % k
+        self.dir = dir if k == 1 else os.path.join(dir, self.name)
+        self.suffix = "" if k == 1 else "-" + self.name   # of its logs
+        self.sock = os.path.join(self.dir, "quire.sock")
+        self.api_sock = os.path.join(self.dir, "quire-api.sock")
+        self.pid_file = os.path.join(self.dir, "quire.pid")
+        self.edge_sock = os.path.join(self.dir, "edge-purge.sock")
+        self.edge_keys = os.path.join(self.dir, "edge.keys")
+        self.clock_file = os.path.join(self.dir, "faketime")
+        self.http_port = self.master = self.nginx = None
+        # its link to Redis and PostgreSQL (link.py), when links are on
+        self.link_dir = os.path.join(self.dir, "link")
+        self.link = self.redis_link = self.pg_link = None
+
+
 class Stack:
     """One stack under dir. start() brings it up; stop() ends every
     process it started, by PID. The attributes name the pieces the
-    clients and the faults need."""
+    clients and the faults need; those of a host (master, http_port...)
+    are host 1's, and hosts lists them all."""
 
-    def __init__(self, bins, dir, workers, log, edge=False):
+    def __init__(self, bins, dir, workers, log, edge=False, hosts=1, links=False):
         self.bins = bins
         self.dir = dir
         self.workers = workers
         # nginx's edge cache above the workers (DESIGN §6, "The edge
         # cache"): the readers' pages then come from it
         self.edge = edge
-        self.edge_sock = os.path.join(dir, "edge-purge.sock")
-        self.edge_keys = os.path.join(dir, "edge.keys")
+        self.hosts = [Host(dir, k) for k in range(1, hosts + 1)]
+        # each host's pool reaches the tiers through a link of its own,
+        # which the host-partition fault cuts (link.py)
+        self.links = links
+        self._next = 0          # the host port() gives next
         self.log = log
         self.ports = set()
         self.pids = []          # (pid, name), in start order
         self.procs = {}         # pid -> Popen, to reap
         self.token = "coherence-%s" % os.urandom(12).hex()
         self.content = os.path.join(dir, "content")
-        self.sock = os.path.join(dir, "quire.sock")
-        self.api_sock = os.path.join(dir, "quire-api.sock")
         self.deploy_sock = os.path.join(dir, "deploy.sock")
-        self.pid_file = os.path.join(dir, "quire.pid")
         self.pg_data = os.path.join(dir, "pg", "data")
         self.pg_sockdir = os.path.join(dir, "pg", "sock")
-        self.pg_port = self.redis_port = self.http_port = None
-        self.pg_pid = self.redis_pid = self.master = self.nginx = None
+        self.pg_port = self.redis_port = None
+        self.pg_pid = self.redis_pid = None
         self.deployer = None
         self.env = None
-        self.faketime = None    # libfaketime's path: the pool's clock moves
-        self.clock_file = os.path.join(dir, "faketime")
+        self.faketime = None    # libfaketime's path: the pools' clocks move
+
+    # Host 1's pieces, by the names a run of one host has always used.
+    master = property(lambda self: self.hosts[0].master)
+    http_port = property(lambda self: self.hosts[0].http_port)
+    pid_file = property(lambda self: self.hosts[0].pid_file)
+
+    def port(self):
+        """The port of the host a client asks next: the hosts in turn,
+        as a load balancer spreads requests (one host: always its)."""
+        h = self.hosts[self._next % len(self.hosts)]
+        self._next += 1
+        return h.http_port
+
+    def pick_host(self, rng):
+        """The host a fault strikes: drawn from rng, which is not drawn
+        from at all with one host (a seed's plan of one host stays
+        what it was)."""
+        return self.hosts[0] if len(self.hosts) == 1 else rng.choice(self.hosts)
 
     # ------------------------------------------------------------- helpers
 
@@ -268,7 +315,45 @@ class Stack:
         except (OSError, RuntimeError):
             return False
 
-    def start_quire(self):
+    def start_link(self, h):
+        """h's link to Redis and PostgreSQL: link.py on two ports."""
+        os.makedirs(h.link_dir, exist_ok=True)
+        for name in ("cut", "stop"):
+            try:
+                os.unlink(os.path.join(h.link_dir, name))
+            except OSError:
+                pass
+        h.redis_link = free_port(self.ports)
+        h.pg_link = free_port(self.ports)
+        h.link = self._spawn("link", [
+            sys.executable, os.path.join(HERE, "link.py"), h.link_dir,
+            "%d:%d" % (h.redis_link, self.redis_port),
+            "%d:%d" % (h.pg_link, self.pg_port)], logname="link" + h.suffix)
+
+        def listening():
+            try:
+                for port in (h.redis_link, h.pg_link):
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        if not wait_until(listening, 10):
+            raise RuntimeError("the link of %s did not listen (link%s.log)" % (h.name, h.suffix))
+
+    def cut(self, h, down):
+        """h's link down (nothing forwarded) or up again."""
+        flag = os.path.join(h.link_dir, "cut")
+        if down:
+            open(flag, "w").close()
+        else:
+            try:
+                os.unlink(flag)
+            except OSError:
+                pass
+
+    def start_quire(self, h):
+        os.makedirs(h.dir, exist_ok=True)
+        os.chmod(h.dir, 0o755)
         tokens = os.path.join(self.dir, "tokens")
         with open(tokens, "w") as f:
             f.write(self.token + "\n")
@@ -277,28 +362,34 @@ class Stack:
         env.update({
             "QUIRE_CONTENT_DIR": os.path.join(self.dir, "no-such-dir"),
             "QUIRE_TEMPLATES_DIR": self.bins.templates,
+            # one site, whichever host serves it: host 1's address
             "QUIRE_SITE_URL": "http://127.0.0.1:%d" % self.http_port,
             "QUIRE_WORKERS": str(self.workers),
-            "QUIRE_API_LISTEN": self.api_sock,
+            "QUIRE_API_LISTEN": h.api_sock,
             "QUIRE_API_TOKEN_FILE": tokens,
             "QUIRE_POSTS_PER_PAGE": "100",
         })
+        if h.link:
+            env.update({
+                "QUIRE_DATABASE_URL": "postgresql://postgres@127.0.0.1:%d/quire" % h.pg_link,
+                "QUIRE_REDIS_URL": "redis://127.0.0.1:%d/0" % h.redis_link,
+            })
         if self.edge:
             # The key log, written by quire's user (www-data when root).
-            open(self.edge_keys, "a").close()
+            open(h.edge_keys, "a").close()
             if os.geteuid() == 0:
-                shutil.chown(self.edge_keys, "www-data", "www-data")
-            env.update({"QUIRE_EDGE_PURGE": self.edge_sock,
-                        "QUIRE_EDGE_KEYS": self.edge_keys})
+                shutil.chown(h.edge_keys, "www-data", "www-data")
+            env.update({"QUIRE_EDGE_PURGE": h.edge_sock,
+                        "QUIRE_EDGE_KEYS": h.edge_keys})
         if self.faketime:
-            # The pool's clock, off by what clock_file says (set_clock);
-            # the monotonic clock stays true, as a host's does when NTP
-            # or an operator steps its wall clock.
-            if not os.path.exists(self.clock_file):
-                self.set_clock("+0")
+            # The pool's clock, off by what its clock file says
+            # (set_clock); the monotonic clock stays true, as a host's
+            # does when NTP or an operator steps its wall clock.
+            if not os.path.exists(h.clock_file):
+                self.set_clock("+0", h)
             env.update({
                 "LD_PRELOAD": self.faketime,
-                "FAKETIME_TIMESTAMP_FILE": self.clock_file,
+                "FAKETIME_TIMESTAMP_FILE": h.clock_file,
                 "FAKETIME_CACHE_DURATION": "1",
                 "FAKETIME_DONT_FAKE_MONOTONIC": "1",
                 # a sanitizer build refuses a library preloaded before
@@ -308,30 +399,32 @@ class Stack:
                     "verify_asan_link_order=0"])),
             })
         owner = ["-U", "www-data", "-G", "www-data"] if os.geteuid() == 0 else []
-        self.master = self._spawn("quire", [
-            "spawn-fcgi", "-n", "-s", self.sock, "-M", "0660"] + owner +
-            ["--", self.bins.fcgi], env=env)
-        with open(self.pid_file, "w") as f:
-            f.write("%d\n" % self.master)
-        if not wait_until(lambda: os.path.exists(self.sock) or not alive(self.master), 10):
-            raise RuntimeError("quire did not make its socket (quire.log)")
+        h.master = self._spawn("quire", [
+            "spawn-fcgi", "-n", "-s", h.sock, "-M", "0660"] + owner +
+            ["--", self.bins.fcgi], env=env, logname="quire" + h.suffix)
+        with open(h.pid_file, "w") as f:
+            f.write("%d\n" % h.master)
+        if not wait_until(lambda: os.path.exists(h.sock) or not alive(h.master), 10):
+            raise RuntimeError("quire did not make its socket (quire%s.log)" % h.suffix)
 
-    def set_clock(self, offset):
-        """The pool's clock offset, libfaketime's "+30s" / "-20s"."""
-        tmp = self.clock_file + ".new"
+    def set_clock(self, offset, h=None):
+        """A pool's clock offset, libfaketime's "+30s" / "-20s" (host
+        1's unless h)."""
+        h = h or self.hosts[0]
+        tmp = h.clock_file + ".new"
         with open(tmp, "w") as f:
             f.write(offset + "\n")
-        os.replace(tmp, self.clock_file)
+        os.replace(tmp, h.clock_file)
 
-    def start_nginx(self):
-        conf = os.path.join(self.dir, "nginx.conf")
+    def start_nginx(self, h):
+        conf = os.path.join(h.dir, "nginx.conf")
         subprocess.run([self.bins.render_conf, self.bins.nginx_conf, conf,
-                        str(self.http_port), self.dir, self.sock, self.bins.static,
-                        "", self.api_sock] + (["", "", "edge"] if self.edge else []),
+                        str(h.http_port), h.dir, h.sock, self.bins.static,
+                        "", h.api_sock] + (["", "", "edge"] if self.edge else []),
                        check=True, env=self.env)
-        self.nginx = self._spawn("nginx", [
-            "nginx", "-c", conf, "-p", self.dir + "/", "-e",
-            os.path.join(self.dir, "nginx-error.log")])
+        h.nginx = self._spawn("nginx", [
+            "nginx", "-c", conf, "-p", h.dir + "/", "-e",
+            os.path.join(h.dir, "nginx-error.log")], logname="nginx" + h.suffix)
 
     def start_deployer(self):
         try:
@@ -350,7 +443,8 @@ class Stack:
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o755)
         os.makedirs(os.path.join(self.content, "posts"), exist_ok=True)
-        self.http_port = free_port(self.ports)
+        for h in self.hosts:
+            h.http_port = free_port(self.ports)
         self.env = dict(os.environ)
         self.env["PATH"] = self.env.get("PATH", "") + ":/usr/sbin:/sbin"
         self.start_pg()
@@ -367,31 +461,41 @@ class Stack:
         if r.returncode != 0:
             raise RuntimeError("quirectl migrate: %s" % r.stderr.strip())
         self.start_deployer()
-        self.start_quire()
-        self.start_nginx()
+        for h in self.hosts:
+            if self.links:
+                self.start_link(h)
+            self.start_quire(h)
+            self.start_nginx(h)
         if not wait_until(self.healthy, 20, 0.1):
             raise RuntimeError("the stack did not become healthy")
 
-    def worker_pids(self):
-        return [p for p, comm in children(self.master) if comm != "quire-commit"]
+    def worker_pids(self, h=None):
+        """The workers of host h, or of every host."""
+        return [p for x in ([h] if h else self.hosts)
+                for p, comm in children(x.master) if comm != "quire-commit"]
 
-    def committer_pid(self):
-        for p, comm in children(self.master):
+    def committer_pid(self, h=None):
+        for p, comm in children((h or self.hosts[0]).master):
             if comm == "quire-commit":
                 return p
         return None
 
     def healthy(self):
-        """Every piece up: /healthz answers, the master has its workers
-        and committer, Redis and PostgreSQL answer, the deployer listens."""
-        if not alive(self.master) or len(self.worker_pids()) != self.workers:
-            return False
-        if not self.committer_pid() or not alive(self.deployer):
+        """Every piece up: each host's /healthz answers and its master has
+        its workers and committer, Redis and PostgreSQL answer, the
+        deployer listens."""
+        for h in self.hosts:
+            if not alive(h.master) or len(self.worker_pids(h)) != self.workers:
+                return False
+            if not self.committer_pid(h):
+                return False
+        if not alive(self.deployer):
             return False
         if not self.redis_ping() or not self.pg_ready():
             return False
         try:
-            return http_get(self.http_port, "/healthz", timeout=2)[0] == 200
+            return all(http_get(h.http_port, "/healthz", timeout=2)[0] == 200
+                       for h in self.hosts)
         except OSError:
             return False
 

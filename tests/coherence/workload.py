@@ -129,7 +129,7 @@ class Workload:
     def api(self, method, path, headers=None, body=None):
         hdr = {"Authorization": "Bearer " + self.stack.token}
         hdr.update(headers or {})
-        return http_request(self.stack.http_port, method, path, hdr, body,
+        return http_request(self.stack.port(), method, path, hdr, body,
                             timeout=HTTP_TIMEOUT)
 
     def api_writer(self, name, t):
@@ -290,7 +290,7 @@ class Workload:
     def read_page(self, name, slug, after_list=None):
         op = self.h.begin(name, "read_page", slug=slug, after_list=after_list)
         try:
-            status, hdrs, data = http_request(self.stack.http_port, "GET",
+            status, hdrs, data = http_request(self.stack.port(), "GET",
                                               "/posts/" + slug, timeout=HTTP_TIMEOUT)
         except OSError as e:
             return self.h.record(op, status=None, error=str(e)[:200])
@@ -316,7 +316,7 @@ class Workload:
     def read_list(self, name, rng):
         op = self.h.begin(name, "read_list")
         try:
-            status, hdrs, data = http_request(self.stack.http_port, "GET",
+            status, hdrs, data = http_request(self.stack.port(), "GET",
                                               "/posts/", timeout=HTTP_TIMEOUT)
         except OSError as e:
             return self.h.record(op, status=None, error=str(e)[:200])

@@ -15,16 +15,20 @@
 # refused writes, DESIGN §13), seed 2 (committer-kill, redis-kill,
 # redis-pause, redis-flushall, worker-kill: Redis restarted while the
 # committer idled) and seed 14 (deployer-kill, redis-drop-subscribers,
-# redis-pause, sighup-storm, sigusr2, worker-kill). Nothing is held
-# back and no violation is reported as known.
+# redis-pause, sighup-storm, sigusr2, worker-kill). Then seed 24 with
+# two hosts (two pools of 2 workers, each with its nginx, sharing Redis
+# and PostgreSQL; DESIGN §13 "Several hosts") and host-partition: each
+# host cut off from both tiers in turn, then PostgreSQL killed, Redis
+# refusing writes and paused, a committer killed. Nothing is held back
+# and no violation is reported as known.
 # lib.sh's watchdog, read when it is sourced: each run is its seconds
 # plus ~25 s of start, quiet, sweep and stop, more when a heal is slow.
-export QUIRE_TEST_TIMEOUT=${QUIRE_TEST_TIMEOUT:-420}
+export QUIRE_TEST_TIMEOUT=${QUIRE_TEST_TIMEOUT:-540}
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-FAULTS=all
-SEEDS="7 2 14"   # between them every fault, 16 in all
+# "SEED FAULTS HOSTS" a run
+RUNS=("7 all 1" "2 all 1" "14 all 1" "24 all,host-partition 2")
 SECONDS_EACH=30
 
 t_init
@@ -37,12 +41,13 @@ done
 
 # The checker finds the binaries and the tree by these.
 export QUIRE_SRCDIR QUIRE_BUILDDIR
-for seed in $SEEDS; do
+for run in "${RUNS[@]}"; do
+	read -r seed fspec hosts <<<"$run"
 	out=$T_DIR/seed-$seed
 	# In the background and recorded, so that the EXIT trap (watchdog,
 	# Ctrl-C) sends it SIGTERM: it then stops its whole stack by PID.
 	"$T_PY" "$QUIRE_SRCDIR/tests/coherence/run" --seconds "$SECONDS_EACH" \
-		--seed "$seed" --faults "$FAULTS" --out "$out" \
+		--seed "$seed" --faults "$fspec" --hosts "$hosts" --out "$out" \
 		>"$T_DIR/seed-$seed.log" 2>&1 &
 	T_PIDS+=("$!")
 	wait "$!"
