@@ -644,14 +644,25 @@ enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
 
 enum quire_err tiers_generation(struct tiers *t, long long *generation)
 {
+	return tiers_generation_keyed(t, generation, NULL);
+}
+
+enum quire_err tiers_generation_keyed(struct tiers *t, long long *generation,
+				      int *keyed)
+{
 	struct tier_redis *r = redis(t);
 	struct tier_pg *p;
 	enum quire_err rc;
 
+	if (keyed)
+		*keyed = 0;
 	if (r) {
 		rc = tier_redis_generation(r, generation);
-		if (rc == QUIRE_OK)
+		if (rc == QUIRE_OK) {
+			if (keyed)
+				*keyed = 1;
 			return QUIRE_OK;
+		}
 		if (rc == QUIRE_ENOTFOUND && !pg_configured(t)) {
 			*generation = 0;
 			return QUIRE_OK;

@@ -104,8 +104,13 @@ enum quire_err tiers_index_many(struct tiers *t, const char *const *slugs,
  */
 enum quire_err tiers_clock_offset(struct tiers *t, long long *offset_ms);
 
-/* The generation: Redis's, else PostgreSQL's. QUIRE_OK or QUIRE_EIO. */
+/* The generation: Redis's, else PostgreSQL's. QUIRE_OK or QUIRE_EIO.
+ * *keyed (may be NULL) is 1 when it is Redis's key, which a writer sets
+ * before it publishes: a key ahead of a worker may be a message on its
+ * way, PostgreSQL's generation never is. */
 enum quire_err tiers_generation(struct tiers *t, long long *generation);
+enum quire_err tiers_generation_keyed(struct tiers *t, long long *generation,
+				      int *keyed);
 /* PostgreSQL's generation alone, the truth (Redis's key may be behind
  * it: DESIGN §6). QUIRE_OK, or QUIRE_EIO (none configured, or down). */
 enum quire_err tiers_generation_truth(struct tiers *t, long long *generation);

@@ -26,21 +26,7 @@ t_init
 deployed_stack 2
 AUTH=(-H "Authorization: Bearer $TOKEN")
 
-put() { # put SLUG TITLE BODY [CURL ARGS...]: R_STATUS, $(header ETag)
-	local s=$1 t=$2 b=$3
-	shift 3
-	api PUT "/api/posts/$s" "${AUTH[@]}" "${MD[@]}" "$@" \
-		--data-binary "$(post_text "$t" "$b")"
-}
-dump() { "$PG_BIN/pg_dump" -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -Fc -f "$1" quire; }
-# restore FILE: the operator's restore, into the same database, while
-# quire runs (its connections are left alone: --clean drops and makes
-# the tables again under them).
-restore() {
-	"$PG_BIN/pg_restore" -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres \
-		--clean --if-exists --single-transaction -d quire "$1" \
-		>>"$T_DIR/pg_restore.log" 2>&1
-}
+. "$(dirname "$0")/lib_restore.sh"
 # api_etag SLUG: the ETag every worker's GET answers, or "mixed".
 api_etag() {
 	local out

@@ -38,18 +38,7 @@ t_init
 deployed_stack 2
 AUTH=(-H "Authorization: Bearer $TOKEN")
 
-put() { # put SLUG TITLE BODY [CURL ARGS...]: R_STATUS, $(header ETag)
-	local s=$1 t=$2 b=$3
-	shift 3
-	api PUT "/api/posts/$s" "${AUTH[@]}" "${MD[@]}" "$@" \
-		--data-binary "$(post_text "$t" "$b")"
-}
-dump() { "$PG_BIN/pg_dump" -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -Fc -f "$1" quire; }
-restore() {
-	"$PG_BIN/pg_restore" -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres \
-		--clean --if-exists --single-transaction -d quire "$1" \
-		>>"$T_DIR/pg_restore.log" 2>&1
-}
+. "$(dirname "$0")/lib_restore.sh"
 scli() { timeout 5 redis-cli -s "$T_DIR/redis.sock" "$@"; }
 # redis_unix_only: Redis back, empty, listening on its unix socket only.
 redis_unix_only() {
@@ -66,58 +55,9 @@ redis_unix_only() {
 	done
 	return 1
 }
-# within SECONDS CMD...: CMD, tried every 0.2 s until it succeeds, for
-# SECONDS at most.
-within() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		((SECONDS < end)) || return 1
-		sleep 0.2
-	done
-}
-# no_worker_lists STRING: every worker answers /posts/ 200, none with
-# STRING in it.
-no_worker_lists() {
-	rm -rf "$T_DIR"/ews.*
-	every_worker_serves /posts/ 200 '' || return 1
-	! grep -Fqs -- "$1" "$T_DIR"/ews.*/b*
-}
 registered() { test "$(rcli HLEN "${PREFIX}workers")" = "$1"; }
-# restored_served: every worker serves what the backup holds, and
-# nothing written after it.
-restored_served() {
-	every_worker_serves /posts/file-kept 200 FILE-KEPT-BODY &&
-		every_worker_serves /posts/file-after 404 '' &&
-		every_worker_serves "/posts/$LATER" 404 '' &&
-		every_worker_serves "/posts/$SLUG" 200 TITLE-TWO &&
-		no_worker_lists LATER-TITLE && no_worker_lists FILE-AFTER
-}
 
-# --- the history the restore takes back ---------------------------------
-printf -- '---\ntitle: FILE-KEPT\ndate: 2024-01-02\n---\nFILE-KEPT-BODY\n' \
-	>"$SITE/posts/file-kept.md"
-check "a file is deployed" "$QUIRECTL" deploy "$SITE"
-put "$SLUG" TITLE-ONE BODY-ONE
-put "$SLUG" TITLE-TWO BODY-TWO -H 'If-Match: "1"'
-check "a post is written twice (revision 2)" test "$(header ETag)" = '"2"'
-check "the dump is taken" dump "$T_DIR/backup.dump"
-BACKUP_GEN=$(psql_quire 'select generation from site')
-
-put "$LATER" LATER-TITLE LATER-BODY
-check "a post created after the backup (201)" test "$R_STATUS" = 201
-put "$SLUG" TITLE-THREE BODY-THREE -H 'If-Match: "2"'
-check "... the other one written again (200)" test "$R_STATUS" = 200
-rm "$SITE/posts/file-kept.md"
-printf -- '---\ntitle: FILE-AFTER\ndate: 2024-01-03\n---\nFILE-AFTER-BODY\n' \
-	>"$SITE/posts/file-after.md"
-check "a deploy after it removes the file and adds another" \
-	"$QUIRECTL" deploy "$SITE"
-HELD=$(psql_quire 'select generation from site')
-check "every worker lists the post written after the backup" \
-	every_worker_serves /posts/ 200 LATER-TITLE
-check "... and serves the deploy" every_worker_serves /posts/file-kept 404 ''
-t_log "backup at generation $BACKUP_GEN, the workers hold $HELD"
+restore_history
 
 # --- the restore, while the workers cannot reach Redis -------------------
 stop_redis
