@@ -272,34 +272,6 @@ static void reload_unknown(struct sub *s, struct tiers *t)
 }
 
 /*
- * PostgreSQL's generation is behind what this worker applied. Every
- * generation a worker applies was committed there first, so PostgreSQL
- * went back: restored from an older backup (DESIGN §6, "Restores"),
- * and this worker holds the history the restore took back. Redis's key
- * behind too, nothing else will tell it: a restore made while Redis
- * knew neither this worker nor its generation (restarted empty, the
- * worker not yet back on it) moved PostgreSQL past what it saw only,
- * and the generations that follow run through numbers this worker
- * holds (the coherence checker, seed 1201: the posts written after the
- * backup listed, their pages 404, the restored ones missing). So the
- * whole site is loaded from PostgreSQL, under its generation, lower
- * than the one held. 1 when loaded, 0 when the reload failed (tried
- * again at the next comparison).
- */
-static int went_back(struct sub *s, struct tiers *t, long long truth)
-{
-	log_msg(LOG_LEVEL_WARN, "invalidate", "postgresql at generation %lld, "
-		"behind the %lld this worker applied: restored from a backup; "
-		"reloading", truth, s->applied);
-	s->ahead = 0;
-	if (reload_all(s, t) != QUIRE_OK) {
-		s->unapplied = 1;
-		return 0;
-	}
-	return 1;
-}
-
-/*
  * Compares the generation key with what was applied; reloads on a
  * mismatch (a message published while we were cut off is not lost).
  * Just subscribed, any mismatch is one. Subscribed all along, a key
@@ -347,8 +319,18 @@ static int check_generation(struct sub *s, struct tiers *t,
 		s->unapplied = 0;
 		return 1;
 	}
+	/* PostgreSQL behind what was applied: every generation a worker
+	 * applies was committed there first, so PostgreSQL went back,
+	 * restored from an older backup (DESIGN §6, "Restores"), and this
+	 * worker holds the history the restore took back. With Redis's key
+	 * behind too nothing else will tell it (a restore made while Redis
+	 * knew neither this worker nor its generation, the coherence
+	 * checker's seed 1201): the whole site is loaded from PostgreSQL,
+	 * under its lower generation, by the reload below. */
 	if (gen < s->applied)
-		return went_back(s, t, gen);
+		log_msg(LOG_LEVEL_WARN, "invalidate", "postgresql at generation "
+			"%lld, behind the %lld this worker applied: restored "
+			"from a backup; reloading", gen, s->applied);
 	/* Ahead by Redis's key alone: no key (dropped by a restore whose
 	 * rewrite failed, flushed) and PostgreSQL ahead is nothing on its
 	 * way, and waiting a second comparison for it served what a
@@ -359,8 +341,9 @@ static int check_generation(struct sub *s, struct tiers *t,
 		tiers_beat(t, s->worker_id, sub_ack_gen(s));
 		return 1; /* in flight; an earlier failure still stands */
 	}
-	log_msg(LOG_LEVEL_INFO, "invalidate",
-		"generation key %lld, applied %lld: reloading", gen, s->applied);
+	if (gen > s->applied)
+		log_msg(LOG_LEVEL_INFO, "invalidate", "generation key %lld, "
+			"applied %lld: reloading", gen, s->applied);
 	s->ahead = 0;
 	if (reload_all(s, t) != QUIRE_OK) {
 		s->unapplied = 1;
