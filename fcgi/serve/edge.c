@@ -5,7 +5,11 @@
  * one "KEY\tL1KEY" line for each response a worker of the host marked
  * for nginx to keep. Appends take the lock without waiting; a fresh
  * worker that purged every key empties it under the lock and names a
- * new round, which tells the others to read it from the start.
+ * new round, which tells the others to read it from the start — only
+ * when no marked response is in flight (a read lock on a byte past
+ * anything written, held from the append to nginx's close), since a
+ * response nginx stores after the purge would otherwise be kept with
+ * its key in no log.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,7 +59,13 @@ struct edge {
 	struct owed_str *hook_keys, *hook_urls;
 	int hook_all;             /* the hook owes "quire": everything */
 	int owes;                 /* something may be owed */
+	int fresh;                /* owes every key of the log, then a new round */
+	int inflight;             /* holds the in-flight read lock */
 };
+
+/* The byte the in-flight locks are on: past any log (EDGE_LOG_MAX), so
+ * the record locks and the log's flock never meet. */
+#define EDGE_INFLIGHT_AT (2 * EDGE_LOG_MAX)
 
 #define HOOK_ENV_MAX (64 * 1024)
 
@@ -246,6 +256,29 @@ static int new_round(struct edge *e)
 	return 1;
 }
 
+/* Takes (type F_RDLCK or F_WRLCK) or drops (F_UNLCK) the in-flight
+ * lock without waiting: an open file description's lock, so each
+ * worker's own open of the log holds its own. 1 when done. */
+static int inflight_lock(struct edge *e, short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = EDGE_INFLIGHT_AT;
+	fl.l_len = 1;
+	return fcntl(e->log_fd, F_OFD_SETLK, &fl) == 0;
+}
+
+void edge_stored(struct edge *e)
+{
+	if (!e || !e->inflight)
+		return;
+	inflight_lock(e, F_UNLCK);
+	e->inflight = 0;
+}
+
 int edge_note(struct edge *e, const char *key, const char *l1key)
 {
 	struct stat st;
@@ -254,8 +287,15 @@ int edge_note(struct edge *e, const char *key, const char *l1key)
 
 	if (!edge_caching(e) || !key_ok(key) || !key_ok(l1key))
 		return 0;
-	if (flock(e->log_fd, LOCK_EX | LOCK_NB) != 0)
+	/* In flight from before the append: a fresh worker's new round
+	 * waits until nginx stored this response. */
+	if (!e->inflight && !inflight_lock(e, F_RDLCK))
+		return 0;
+	e->inflight = 1;
+	if (flock(e->log_fd, LOCK_EX | LOCK_NB) != 0) {
+		edge_stored(e);
 		return 0; /* a fresh worker purges everything now */
+	}
 	if (fstat(e->log_fd, &st) != 0)
 		goto out;
 	if (st.st_size >= EDGE_LOG_MAX) {
@@ -271,6 +311,8 @@ int edge_note(struct edge *e, const char *key, const char *l1key)
 	ok = n > 0 && n < (int)sizeof(line) && write(e->log_fd, line, (size_t)n) == n;
 out:
 	flock(e->log_fd, LOCK_UN);
+	if (!ok)
+		edge_stored(e);
 	return ok;
 }
 
@@ -343,6 +385,7 @@ void edge_touch(struct edge *e, const struct touch *t)
 
 	if (!e)
 		return;
+	edge_stored(e); /* never wait on a flock holding it */
 	if (edge_caching(e)) {
 		flock(e->log_fd, LOCK_SH);
 		if (!read_log(e, 0))
@@ -524,10 +567,67 @@ static int flush_nginx(struct edge *e)
 	return 1;
 }
 
+/* Waits, holding the log's lock (no new append, so no new response in
+ * flight), until no worker has a marked response in flight: 1 when
+ * none has, 0 after EDGE_PURGE_TIMEOUT_MS (nginx slow to store). */
+static int inflight_drained(struct edge *e)
+{
+	double deadline = quire_now_ms() + EDGE_PURGE_TIMEOUT_MS;
+
+	while (!inflight_lock(e, F_WRLCK)) {
+		if (quire_now_ms() > deadline)
+			return 0;
+		usleep(1000);
+	}
+	inflight_lock(e, F_UNLCK);
+	return 1;
+}
+
+/*
+ * A fresh worker's purge: every key of the log, then a new round, under
+ * the lock (nothing is appended between the read, the purge and the new
+ * round), once nothing is in flight — a response stored after the purge
+ * would be kept with its key in no log, so never purged again (found by
+ * tests/coherence/run --edge, seed 1503). 1 when done.
+ */
+static int purge_round(struct edge *e)
+{
+	struct known *k, *tmp;
+	int ok = 0;
+
+	flock(e->log_fd, LOCK_EX);
+	if (!inflight_drained(e)) {
+		log_msg(LOG_LEVEL_WARN, "edge", "a marked response still in "
+			"flight after %d ms: the purge waits for it",
+			EDGE_PURGE_TIMEOUT_MS);
+		goto out;
+	}
+	e->round[0] = '\0';
+	e->log_off = 0;
+	read_log(e, 1);
+	HASH_ITER(hh, e->known, k, tmp)
+		k->owed = 1;
+	if (!flush_nginx(e))
+		goto out;
+	if (!new_round(e))
+		log_msg(LOG_LEVEL_WARN, "edge", "cannot empty the key log: %s",
+			strerror(errno));
+	ok = 1;
+out:
+	flock(e->log_fd, LOCK_UN);
+	return ok;
+}
+
 enum quire_err edge_flush(struct edge *e)
 {
 	if (!e)
 		return QUIRE_OK;
+	edge_stored(e);
+	if (edge_caching(e) && e->fresh) {
+		if (!purge_round(e))
+			return QUIRE_EIO;
+		e->fresh = 0;
+	}
 	if (edge_caching(e) && !flush_nginx(e))
 		return QUIRE_EIO;
 	/* The CDN after nginx: a CDN that fetched again before nginx's
@@ -545,24 +645,9 @@ enum quire_err edge_flush(struct edge *e)
 
 void edge_touch_all(struct edge *e)
 {
-	struct known *k, *tmp;
-
 	if (!e)
 		return;
 	e->hook_all = e->cfg->cdn_purge_hook != NULL;
+	e->fresh = edge_caching(e);
 	e->owes = 1;
-	if (!edge_caching(e))
-		return;
-	/* Under the lock: nothing is appended between the read, the purge
-	 * and the new round. Appends do not wait for it (edge_note). */
-	flock(e->log_fd, LOCK_EX);
-	e->round[0] = '\0';
-	e->log_off = 0;
-	read_log(e, 1);
-	HASH_ITER(hh, e->known, k, tmp)
-		k->owed = 1;
-	if (flush_nginx(e) && !new_round(e))
-		log_msg(LOG_LEVEL_WARN, "edge", "cannot empty the key log: %s",
-			strerror(errno));
-	flock(e->log_fd, LOCK_UN);
 }

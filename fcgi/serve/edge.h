@@ -42,11 +42,16 @@ int edge_caching(const struct edge *e);
 /*
  * Logs that nginx is about to keep the response for key (nginx's cache
  * key, QUIRE_EDGE_KEY) standing for l1key (the L1's key of the page).
- * Returns 1 when logged — the caller then marks the response — or 0
+ * Returns 1 when logged — the caller then marks the response, and calls
+ * edge_stored once nginx closed it: till then it is in flight — or 0
  * (a key too long or with a control byte, the log full or locked by a
  * purge now): the response is then sent unmarked, never kept.
  */
 int edge_note(struct edge *e, const char *key, const char *l1key);
+
+/* The response edge_note marked was closed by nginx (stored): no longer
+ * in flight, so a fresh worker may start a new round of the log. */
+void edge_stored(struct edge *e);
 
 /*
  * Adds to what is owed the keys the update t describes touches (every
@@ -56,8 +61,9 @@ int edge_note(struct edge *e, const char *key, const char *l1key);
  */
 void edge_touch(struct edge *e, const struct touch *t);
 
-/* Owes every key in the log (a fresh worker, DESIGN §6), and the hook
- * "quire", everything. */
+/* Owes every key in the log, then a new round of it, once no marked
+ * response is in flight (a fresh worker, DESIGN §6), and the hook
+ * "quire", everything: edge_flush does it. */
 void edge_touch_all(struct edge *e);
 
 /*

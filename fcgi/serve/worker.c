@@ -733,10 +733,12 @@ int worker_run(struct app *app, const struct listeners *l, int committer_fd)
 		 * next request, then cannot come before the store and
 		 * leave the older copy kept after an acknowledgement
 		 * (found by tests/coherence/run --edge, seed 7). */
-		if (edge_marked)
+		if (edge_marked) {
 			worker_io_close_stored(fr);
-		else
+			edge_stored(app->edge);
+		} else {
 			worker_io_close(fr);
+		}
 		edge_marked = 0;
 		if (l1_miss)
 			observe_miss(app, accepted);
