@@ -101,6 +101,14 @@ enum quire_err tier_redis_store(struct tier_redis *r,
 enum quire_err tier_redis_drop(struct tier_redis *r);
 
 /*
+ * Raises the restore's floor to floor (it never goes down): from now on
+ * a store of a change of that generation or below is refused, as one of
+ * the history a restore took back (DESIGN §6, "Restores"). QUIRE_OK or
+ * QUIRE_EIO.
+ */
+enum quire_err tier_redis_restore_floor(struct tier_redis *r, long long floor);
+
+/*
  * The highest generation any post key of r keeps (tier_redis_store), 0
  * when none does, read by SCAN: a restore moves PostgreSQL past it, or
  * a copy of the lost history would refuse the stores after it.

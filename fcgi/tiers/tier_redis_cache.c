@@ -654,14 +654,20 @@ out:
  * post hash. A copy of a later generation stays: two writers (two
  * hosts' committers) commit one slug in one order and may store it in
  * the other, and the older, stored last, stayed until the next write of
- * the slug while every worker was told of the newer (issue 15). Sent as
- * EVAL, not EVALSHA: a
- * script the server forgot would fail inside EXEC, after the others.
+ * the slug while every worker was told of the newer (issue 15). KEYS[3]
+ * the restore's floor (tier_redis_restore_floor): a change of a
+ * generation at or below it is of the history a restore took back — a
+ * committer that stored it after the restore put a post the database
+ * no longer holds in front of every worker (the coherence checker, seed
+ * 1605). Sent as EVAL, not EVALSHA: a script the server forgot would
+ * fail inside EXEC, after the others.
  */
 static const char put_script[] = /* "#!lua": see fill_script */
 	"#!lua\n"
 	"local cur = tonumber(redis.call('HGET', KEYS[1], 'generation') or '')\n"
 	"local gen = tonumber(ARGV[2])\n"
+	"local floor = tonumber(redis.call('GET', KEYS[3]) or '')\n"
+	"if floor and gen > 0 and gen <= floor then return 0 end\n"
 	"if cur and gen > 0 and cur > gen then return 0 end\n"
 	WRITE_POST_LUA;
 
@@ -671,11 +677,11 @@ static enum quire_err queue_put(struct tier_redis *r, const char *slug,
 				const struct record *rec, long long gen,
 				size_t *pending)
 {
-	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1], ttl[24],
-	     g[24];
-	const char *argv[10 + 2 * TIER_REDIS_F__MAX];
-	size_t argvlen[10 + 2 * TIER_REDIS_F__MAX];
-	struct redis_cmd c = { argv, argvlen, 0, 10 + 2 * TIER_REDIS_F__MAX };
+	char key[REDIS_KEY_MAX + 1], kindex[REDIS_KEY_MAX + 1],
+	     kfloor[REDIS_KEY_MAX + 1], ttl[24], g[24];
+	const char *argv[11 + 2 * TIER_REDIS_F__MAX];
+	size_t argvlen[11 + 2 * TIER_REDIS_F__MAX];
+	struct redis_cmd c = { argv, argvlen, 0, 11 + 2 * TIER_REDIS_F__MAX };
 	struct tier_redis_fields f;
 	char *entry = NULL;
 	size_t entry_len = 0;
@@ -695,9 +701,10 @@ static enum quire_err queue_put(struct tier_redis *r, const char *slug,
 	}
 	redis_cmd_adds(&c, "EVAL");
 	redis_cmd_adds(&c, put_script);
-	redis_cmd_adds(&c, "2");
+	redis_cmd_adds(&c, "3");
 	redis_cmd_add(&c, key, key_post(r, slug, key));
 	redis_cmd_add(&c, kindex, redis_key_fixed(r, "index", kindex));
+	redis_cmd_add(&c, kfloor, redis_key_fixed(r, "restored", kfloor));
 	cmd_add_post_args(&c, slug, g, entry, entry_len, ttl, rec ? &f : NULL);
 	rc = redis_pipe_append(r, &c, pending);
 	free(entry);
@@ -880,6 +887,43 @@ enum quire_err tier_redis_drop(struct tier_redis *r)
 		return QUIRE_EIO;
 	if (rep->type != REDIS_REPLY_INTEGER)
 		rc = redis_fail_reply(r, rep, "drop");
+	freeReplyObject(rep);
+	return rc;
+}
+
+/* KEYS[1] the restore's floor; ARGV[1] a floor: it only rises. Plain,
+ * not "#!lua": a restore under maxmemory sets it still (a string of a
+ * few bytes), or nothing stops the lost history's stores. */
+static const char floor_script[] =
+	"local cur = tonumber(redis.call('GET', KEYS[1]) or '')\n"
+	"if cur and cur >= tonumber(ARGV[1]) then return 0 end\n"
+	"redis.call('SET', KEYS[1], ARGV[1])\n"
+	"return 1\n";
+
+enum quire_err tier_redis_restore_floor(struct tier_redis *r, long long floor)
+{
+	char kfloor[REDIS_KEY_MAX + 1], fl[24];
+	const char *argv[5];
+	size_t argvlen[5];
+	struct redis_cmd c = { argv, argvlen, 0, 5 };
+	redisReply *rep;
+	enum quire_err rc = QUIRE_OK;
+
+	if (floor < 0)
+		return QUIRE_EINVAL;
+	if (tier_redis_broken(r) || r->subscribed)
+		return QUIRE_EIO;
+	snprintf(fl, sizeof(fl), "%lld", floor);
+	redis_cmd_adds(&c, "EVAL");
+	redis_cmd_adds(&c, floor_script);
+	redis_cmd_adds(&c, "1");
+	redis_cmd_add(&c, kfloor, redis_key_fixed(r, "restored", kfloor));
+	redis_cmd_adds(&c, fl);
+	rep = redis_command(r, &c);
+	if (!rep)
+		return QUIRE_EIO;
+	if (rep->type != REDIS_REPLY_INTEGER)
+		rc = redis_fail_reply(r, rep, "restore floor");
 	freeReplyObject(rep);
 	return rc;
 }

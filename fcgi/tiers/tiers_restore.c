@@ -2,6 +2,7 @@
  * tiers_restore.c - the tiers moved past a restore of PostgreSQL
  * (tiers_restore.h)
  */
+#include <limits.h>
 #include <stdlib.h>
 
 #include "content/record.h"
@@ -14,6 +15,16 @@
 /* Registry entries this old still count as seen: a worker of the lost
  * history that stopped beating may come back holding its generation. */
 #define RESTORE_REGISTRY_AGE_S (7 * 24 * 3600)
+
+/* How far past everything seen a restore moves the generation. What was
+ * seen is not all the lost history made: a committer may have committed
+ * batches Redis's key and the registry never named (Redis down, or its
+ * store still to come), and announce and store them after the restore.
+ * Their generations stay at or below seen + this gap, the restore's
+ * floor in Redis, which refuses their stores (tier_redis_restore_floor);
+ * every worker, moved past the floor, reads their announces as held.
+ * 2^30: a billion batches behind, and 2^33 restores before 2^63. */
+#define RESTORE_GEN_GAP (1LL << 30)
 
 enum quire_err tiers_restore_seen(struct tier_redis *r, long long *seen)
 {
@@ -72,6 +83,20 @@ enum quire_err tiers_restore(struct tier_pg *pg, struct tier_redis *r,
 		return QUIRE_EIO;
 	if (g > seen)
 		seen = g;
+	if (seen > LLONG_MAX - RESTORE_GEN_GAP - 1)
+		return QUIRE_EIO;
+	seen += RESTORE_GEN_GAP;
+	/* Before anything moves: a late store of the lost history that
+	 * lands after the drop must already meet it. Refused (Redis out of
+	 * memory, which refuses those stores too), the restore goes on: it
+	 * must still move PostgreSQL past what the workers hold. */
+	if (tier_redis_restore_floor(r, seen) != QUIRE_OK) {
+		if (tier_redis_broken(r))
+			return QUIRE_EIO;
+		log_msg(LOG_LEVEL_WARN, "restore", "redis refused the restore's "
+			"floor (%s): a late store of the lost history is not "
+			"refused", tier_redis_error(r));
+	}
 	g = 0;
 	/* An index Redis cannot give (unreadable entries) bumps no
 	 * revision: the generation still moves, and every reader goes by
@@ -104,7 +129,7 @@ enum quire_err tiers_restore(struct tier_pg *pg, struct tier_redis *r,
 		goto out;
 	if (tier_pg_restore(pg, v, n, seen, generation, n_bumped) != QUIRE_OK)
 		goto out;
-	log_msg(LOG_LEVEL_INFO, "restore", "generation %lld (seen %lld), "
+	log_msg(LOG_LEVEL_INFO, "restore", "generation %lld (floor %lld), "
 		"%zu posts moved past the revisions redis held", *generation,
 		seen, *n_bumped);
 	rc = QUIRE_OK;

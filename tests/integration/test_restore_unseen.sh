@@ -13,7 +13,10 @@
 # PostgreSQL's generation behind theirs and took that for "nothing to
 # do": they listed the posts written after the backup (404 for their
 # pages) and left out the posts it holds (404 too), until the next
-# write noticed 9 s later.
+# write noticed 9 s later. A restore now moves the generation a gap of
+# 2^30 past what it saw (seed 1605), so here past what the workers hold
+# too; the workers' own check of PostgreSQL behind them stays for a
+# lost history longer than that.
 #
 # Here: two writes and a deploy after a dump; Redis stopped; the dump
 # restored; Redis back empty on its unix socket only (the workers and
@@ -68,8 +71,8 @@ QUIRE_REDIS_URL=unix:$T_DIR/redis.sock "$QUIRECTL" restore \
 RC=$?
 t_log "quirectl restore: exit $RC: $(tr '\n' ' ' <"$T_DIR/restore.out")"
 G=$(psql_quire 'select generation from site')
-check "quirectl restore moved PostgreSQL past the backup only ($G <= $HELD)" \
-	test "$BACKUP_GEN" -lt "$G" -a "$G" -le "$HELD"
+check "quirectl restore moved PostgreSQL past what the workers hold ($G > $HELD), by its gap" \
+	test "$G" -gt "$HELD"
 check "quirectl restore, with no worker registered, does not answer 0 (4)" \
 	test "$RC" = 4
 check "... and says to reload the masters" grep -q SIGHUP "$T_DIR/restore.out"
@@ -84,8 +87,8 @@ else
 	fail "$WHAT"
 	restored_served # its log says what differs
 fi
-check "... each worker found PostgreSQL behind what it applied" \
-	test "$(grep -Ec 'postgresql at generation [0-9]+, behind the [0-9]+ this worker applied' "$QUIRE_LOG")" -ge 2
+check "... each worker found PostgreSQL ahead of what it applied" \
+	test "$(grep -Ec "generation key $G, applied [0-9]+: reloading|applied $HELD: reloading" "$QUIRE_LOG")" -ge 2
 
 # --- and writes go on ------------------------------------------------------
 REV=$(psql_quire "select revision from posts where slug = '$SLUG'")

@@ -29,7 +29,7 @@
 #include "tiers/tiers_store.h"
 
 static const char *url;
-static char prefix[64], prefix2[64], prefix3[64];
+static char prefix[64], prefix2[64], prefix3[64], prefix4[64];
 
 static long long ms_now(void)
 {
@@ -641,6 +641,46 @@ static void test_store_order(void)
 	tier_redis_close(r);
 }
 
+/*
+ * The restore's floor (DESIGN §6, "Restores"): a committer of the history
+ * a restore took back stored its last batch after the restore, and every
+ * worker took a post the database no longer held from Redis (the
+ * coherence checker, seed 1605). A change at or below the floor is
+ * refused, a post Redis holds or not, a deletion too; later ones go in;
+ * the floor never goes down.
+ */
+static void test_restore_floor(void)
+{
+	struct tier_redis *r = connect_or_die(url, prefix4, 2000);
+	struct record *kept = make("q", src_a, sizeof(src_a) - 1, 17, 3);
+	struct record *lost = make("q", src_b, sizeof(src_b) - 1, 17, 4);
+	struct record *lost_new = make("n", src_b, sizeof(src_b) - 1, 17, 1);
+	struct record *later = make("q", src_c, sizeof(src_c) - 1, 17, 5);
+	char del_q[] = "q";
+	char *del[1] = { del_q };
+
+	CHECK(tier_redis_store(r, &kept, 1, NULL, 0, 50, 0, NULL) == QUIRE_OK);
+	CHECK(tier_redis_restore_floor(r, 60) == QUIRE_OK);
+	CHECK(tier_redis_store(r, &lost, 1, NULL, 0, 55, 0, NULL) == QUIRE_OK);
+	CHECK(held(r, "q") == 3);
+	CHECK(tier_redis_store(r, &lost_new, 1, NULL, 0, 60, 0, NULL) == QUIRE_OK);
+	CHECK(held(r, "n") == 0);
+	CHECK(tier_redis_store(r, NULL, 0, del, 1, 58, 0, NULL) == QUIRE_OK);
+	CHECK(held(r, "q") == 3);
+	CHECK(tier_redis_store(r, &later, 1, NULL, 0, 61, 0, NULL) == QUIRE_OK);
+	CHECK(held(r, "q") == 5);
+	CHECK(tier_redis_restore_floor(r, 40) == QUIRE_OK);
+	CHECK(tier_redis_store(r, &lost_new, 1, NULL, 0, 45, 0, NULL) == QUIRE_OK);
+	CHECK(held(r, "n") == 0);
+	CHECK(tier_redis_restore_floor(r, -1) == QUIRE_EINVAL);
+	CHECK(!tier_redis_broken(r));
+	record_free(kept);
+	record_free(lost);
+	record_free(lost_new);
+	record_free(later);
+	tier_redis_close(r);
+}
+
 /* Copies that carry their own generation (record.h): a fill read from
  * PostgreSQL, a store's records stamped one by one. */
 static void test_store_order_stamped(void)
@@ -853,6 +893,7 @@ int main(void)
 	snprintf(prefix, sizeof(prefix), "qtest:%ld:", (long)getpid());
 	snprintf(prefix2, sizeof(prefix2), "qtest2:%ld:", (long)getpid());
 	snprintf(prefix3, sizeof(prefix3), "qtest3:%ld:", (long)getpid());
+	snprintf(prefix4, sizeof(prefix4), "qtest4:%ld:", (long)getpid());
 
 	test_connect();
 	test_store_fetch();
@@ -863,6 +904,7 @@ int main(void)
 	test_store_refused();
 	test_store_order();
 	test_store_order_stamped();
+	test_restore_floor();
 	test_owed_lost();
 	test_config();
 	return check_done("test_tier_redis");
