@@ -891,9 +891,9 @@ enum quire_err tier_redis_drop(struct tier_redis *r)
 	return rc;
 }
 
-/* KEYS[1] the restore's floor; ARGV[1] a floor: it only rises. Plain,
- * not "#!lua": a restore under maxmemory sets it still (a string of a
- * few bytes), or nothing stops the lost history's stores. */
+/* KEYS[1] the restore's floor; ARGV[1] a floor: it only rises. Out of
+ * memory Redis refuses it (its one write is checked, flag or not): the
+ * caller goes on, those stores being refused alike (tiers_restore.c). */
 static const char floor_script[] =
 	"local cur = tonumber(redis.call('GET', KEYS[1]) or '')\n"
 	"if cur and cur >= tonumber(ARGV[1]) then return 0 end\n"
