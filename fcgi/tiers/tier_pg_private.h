@@ -68,6 +68,7 @@ enum pg_stmt {
 	PG_STMT_API_OWNED,  /* which of some slugs are API posts */
 	PG_STMT_CONTENT_OWNED, /* which of some slugs are content posts; paths */
 	PG_STMT_OTHER_CASE, /* a slug equal to $1 but for ASCII case */
+	PG_STMT_SEARCH,     /* a page of search results (tier_pg_search.c) */
 	PG_STMT__MAX
 };
 #define PG_STMT_BIT(s) (1u << (s))
@@ -112,6 +113,8 @@ struct pg_stmt_def {
 	const Oid *types;
 };
 extern const struct pg_stmt_def pg_stmts[PG_STMT__MAX];
+/* PG_STMT_SEARCH's text, kept with what it answers (tier_pg_search.c). */
+extern const char pg_search_sql[];
 
 #define PG_UPSERT_NPARAMS 21
 #define PG_PUT_IF_NPARAMS (PG_UPSERT_NPARAMS + 3) /* and the precondition */

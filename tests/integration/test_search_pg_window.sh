@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# test_search_pg_window.sh - PostgreSQL's search looks for its candidates
+# among the newest posts first (tier_pg_search.c, PG_SEARCH_WINDOW: 2,000)
+# and answers what reading every match answers, through nginx.
+#
+# A site of 2,300 posts, three a day (ties of date at the window's edge),
+# with words chosen for each way the statement can go: in every post and
+# in half of them (the window holds 200 matches: only it is read), only
+# in the 300 oldest (none in the window), in one post of eleven (209 in
+# all, fewer than 200 in the window: every match read, the newest 200
+# kept), only in posts without a date; beside drafts and future posts
+# that hold the common words. For each query and several pages, the
+# slugs quire shows, in their order, and its count line are compared
+# with the statement as it was before the window (every match read),
+# run here through psql: the same answers, or the window changed them.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=lib_pg.sh
+. "$(dirname "$0")/lib_pg.sh"
+# shellcheck source=lib_redis.sh
+. "$(dirname "$0")/lib_redis.sh"
+
+QUIRECTL=${QUIRECTL:-$QUIRE_BUILDDIR/fcgi/quirectl}
+
+t_init
+unset QUIRE_ENABLE_DRAFTS
+start_tiers
+
+SITE=$T_DIR/site
+mkdir -p "$SITE/posts" "$SITE/pages"
+python3 - "$SITE/posts" <<'PY'
+import datetime, os, sys
+out = sys.argv[1]
+def post(slug, title, date, words, extra=""):
+    head = "---\ntitle: \"%s\"\n" % title
+    if date:
+        head += "date: %s\n" % date
+    with open(os.path.join(out, slug + ".md"), "w") as f:
+        f.write(head + extra + "---\n" + " ".join(words) + " filler text here.\n")
+start = datetime.date(2015, 1, 1)
+for i in range(1, 2301):
+    d = start + datetime.timedelta(days=(i - 1) // 3)
+    words = ["commonw"]
+    if i % 2 == 0:
+        words.append("halfw")
+    if i <= 300:
+        words.append("oldw")
+    if i % 11 == 0:
+        words.append("edgew")
+    post("w-%04d" % i, "Post %d" % i, d.isoformat(), words)
+for i in range(1, 11):
+    post("draft-%02d" % i, "Draft %d" % i, "2022-01-%02d" % i,
+         ["commonw", "halfw"], "draft: true\n")
+    post("future-%02d" % i, "Future %d" % i, "2099-01-%02d" % i,
+         ["commonw", "halfw", "edgew"])
+for i in range(1, 6):
+    post("undated-%d" % i, "Undated %d" % i, None, ["commonw", "nodatew"])
+PY
+"$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1 ||
+	fail "the deploy failed: $(tail -3 "$T_DIR/deploy.out")"
+QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
+
+# in_window WORD: its matches among the newest 2,000 dated posts not
+# in the future (the window tier_pg_search.c reads first).
+in_window() {
+	psql_quire "WITH c AS (SELECT slug, search FROM posts
+		WHERE kind = 'post' AND date <= now() ORDER BY date DESC LIMIT 2000)
+		SELECT count(*) FROM c JOIN posts p USING (slug)
+		WHERE NOT p.draft AND c.search @@ to_tsquery('english', '$1')"
+}
+check "the site: 2,325 posts deployed" test "$(psql_quire 'SELECT count(*) FROM posts')" = 2325
+check "halfw: 200 or more in the window (the window alone is read)" \
+	test "$(in_window halfw)" -ge 200
+check "edgew: fewer than 200 in the window, 200 or more in all (every match read)" \
+	test "$(in_window edgew)" -lt 200 -a \
+	"$(psql_quire "SELECT count(*) FROM posts WHERE NOT draft AND date <= now() AND search @@ to_tsquery('english', 'edgew')")" -ge 200
+check "oldw: none in the window" test "$(in_window oldw)" = 0
+
+# expected QUERY PAGE: the slugs of that page as the statement before
+# the window answered (every match read; slug breaking ties of date),
+# then its count (none past the last page).
+expected() {
+	local q=${1//\'/\'\'} off=$((($2 - 1) * 10))
+	pg_quire -c "WITH q AS (SELECT websearch_to_tsquery(search_config, '$q') AS tq FROM site),
+		m AS (SELECT p.slug, p.date FROM posts p, q WHERE p.search @@ q.tq
+			AND p.kind = 'post' AND NOT p.draft
+			AND (p.date IS NULL OR p.date <= now())
+			ORDER BY p.date DESC NULLS LAST, p.slug LIMIT 200)
+		SELECT m.slug FROM m JOIN posts r USING (slug), q
+		ORDER BY ts_rank_cd(r.search, q.tq) DESC, m.date DESC NULLS LAST, m.slug
+		LIMIT 10 OFFSET $off"
+	# PostgreSQL's count rides on the page's rows: none past the end
+	pg_quire -c "WITH q AS (SELECT websearch_to_tsquery(search_config, '$q') AS tq FROM site),
+		c AS (SELECT least(count(*), 200) AS n FROM posts p, q WHERE p.search @@ q.tq
+		AND p.kind = 'post' AND NOT p.draft AND (p.date IS NULL OR p.date <= now()))
+		SELECT n FROM c WHERE n > $off"
+}
+
+# shown QUERY PAGE: the slugs quire's page shows, in order, then the
+# number of its count line.
+shown() {
+	local url
+	url="/search?q=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote_plus(sys.argv[1]))' "$1")"
+	[ "$2" -gt 1 ] && url="$url&page=$2"
+	req "$url"
+	grep -o 'class="summary-title"><a href="/posts/[^"]*"' "$T_DIR/r.body" |
+		sed 's|.*href="/posts/||; s|"$||'
+	grep -o 'class="search-count" role="status">[0-9]*' "$T_DIR/r.body" | grep -o '[0-9]*$'
+}
+
+for q in commonw halfw oldw edgew nodatew 'commonw halfw' 'commonw -halfw' \
+	'"commonw halfw"' 'oldw or edgew'; do
+	for page in 1 2 20; do
+		expected "$q" "$page" >"$T_DIR/want"
+		shown "$q" "$page" >"$T_DIR/got"
+		check "\"$q\" page $page: $(head -n1 "$T_DIR/got" | tr -d '\n')… as every match read gives ($(wc -l <"$T_DIR/want") lines)" \
+			cmp -s "$T_DIR/want" "$T_DIR/got"
+	done
+done
+shown nodatew 1 >"$T_DIR/got"
+check "nodatew finds the five posts without a date" \
+	test "$(grep -c '^undated-' "$T_DIR/got")" = 5
+shown halfw 1 >"$T_DIR/got"
+check "no draft, no future post among halfw's" not grep -Eq '^(draft|future)-' "$T_DIR/got"
+
+check "no crash in quire's log" not crash_lines
+t_done
