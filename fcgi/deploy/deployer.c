@@ -192,6 +192,10 @@ void deployer_after(struct deployer *d)
 		return;
 	}
 	keep_sigs(d);
+	if (d->plan.n_upserts + d->plan.n_deletes >= TIER_PG_TIDY_ROWS &&
+	    tier_pg_tidy(d->pg) != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "deploy", "posts not tidied (VACUUM): %s",
+			tier_pg_error(d->pg));
 	save_known(d);
 	deployer_release_last(d);
 	log_msg(LOG_LEVEL_DEBUG, "deploy", "after_ms=%.1f", quire_now_ms() - t0);

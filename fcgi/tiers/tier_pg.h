@@ -81,6 +81,18 @@ void tier_pg_hashes_free(struct tier_pg_hash *v, size_t n);
 enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
 				 const struct tier_pg_hash *v, size_t n);
 
+/* Posts a deploy changes from which on the statistics of posts are made
+ * again at once (in tier_pg_deploy_site) and the table tidied after
+ * (tier_pg_tidy). */
+#define TIER_PG_TIDY_ROWS 500
+
+/*
+ * VACUUM (ANALYZE) posts, for the deployer's after-work once a deploy of
+ * TIER_PG_TIDY_ROWS posts or more kept its file signatures. QUIRE_OK or
+ * QUIRE_EIO (pg's error says why; nothing is lost but speed).
+ */
+enum quire_err tier_pg_tidy(struct tier_pg *pg);
+
 /* What a tier above held of a post when PostgreSQL was restored. */
 struct tier_pg_seen {
 	const char *slug;

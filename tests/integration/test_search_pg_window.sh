@@ -13,6 +13,7 @@
 # slugs quire shows, in their order, and its count line are compared
 # with the statement as it was before the window (every match read),
 # run here through psql: the same answers, or the window changed them.
+# And the deploy, big enough, leaves the table tidied for searches.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=lib_pg.sh
@@ -58,6 +59,14 @@ for i in range(1, 6):
 PY
 "$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1 ||
 	fail "the deploy failed: $(tail -3 "$T_DIR/deploy.out")"
+# A deploy of 500 posts or more tidies the table after its answer
+# (tier_pg_tidy: VACUUM (ANALYZE)): the GIN index's pending list, which
+# every search reads whole, is empty once quirectl has returned.
+check "the big deploy vacuumed posts" \
+	test "$(psql_quire "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'posts'")" -ge 1
+psql_quire 'CREATE EXTENSION IF NOT EXISTS pgstattuple' >/dev/null
+check "... the search index's pending list is empty" \
+	test "$(psql_quire "SELECT pending_tuples FROM pgstatginindex('posts_search')")" = 0
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
 
 # in_window WORD: its matches among the newest 2,000 dated posts not
