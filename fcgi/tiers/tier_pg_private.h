@@ -113,8 +113,6 @@ struct pg_stmt_def {
 	const Oid *types;
 };
 extern const struct pg_stmt_def pg_stmts[PG_STMT__MAX];
-/* PG_STMT_SEARCH's text, kept with what it answers (tier_pg_search.c). */
-extern const char pg_search_sql[];
 
 #define PG_UPSERT_NPARAMS 21
 #define PG_PUT_IF_NPARAMS (PG_UPSERT_NPARAMS + 3) /* and the precondition */
