@@ -87,7 +87,7 @@ enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
 #define TIER_PG_TIDY_ROWS 500
 
 /*
- * VACUUM (ANALYZE) posts, for the deployer's after-work once a deploy of
+ * VACUUM posts, for the deployer's after-work once a deploy of
  * TIER_PG_TIDY_ROWS posts or more kept its file signatures. QUIRE_OK or
  * QUIRE_EIO (pg's error says why; nothing is lost but speed).
  */

@@ -60,7 +60,7 @@ PY
 "$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1 ||
 	fail "the deploy failed: $(tail -3 "$T_DIR/deploy.out")"
 # A deploy of 500 posts or more tidies the table after its answer
-# (tier_pg_tidy: VACUUM (ANALYZE)): the GIN index's pending list, which
+# (tier_pg_tidy: VACUUM): the GIN index's pending list, which
 # every search reads whole, is empty once quirectl has returned.
 check "the big deploy vacuumed posts" \
 	test "$(psql_quire "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'posts'")" -ge 1
