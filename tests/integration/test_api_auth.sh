@@ -86,7 +86,7 @@ tpl_mark() {
 	sed -i "s|</footer>|<span>RELOAD-$1</span></footer>|" "$QUIRE_TEMPLATES_DIR/base.html"
 }
 # content_change N: a new post committed to PostgreSQL with Redis left
-# out, so no worker hears of it: only a reload loads it.
+# out, so no message announces it.
 content_change() {
 	post_text "Added $1" "ADDED-BODY-$1" >"$SITE/posts/added-$1.md"
 	QUIRE_REDIS_URL='' "$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy-$1.out" 2>&1
@@ -99,7 +99,11 @@ revoke_round() {
 	local n=$1 what=$2 old=$3
 	tpl_mark "$n"
 	check "$what: a content change committed beside it" content_change "$n"
-	expect_status "/posts/added-$n" 404
+	# No 404 check for it here: a worker whose Redis key is behind what
+	# it applied compares PostgreSQL's generation every 5 s and catches
+	# up by itself (DESIGN §6), so from the second round on the change
+	# may be served before the SIGHUP. The template mark proves the
+	# reload; the change only that the reload's content came with it.
 	mark_log
 	check "$what, SIGHUP: the old workers are gone, three new ones serve" reload_and_wait 3
 	# Before any write: a write's new generation would make the
