@@ -139,10 +139,13 @@ static const Oid delete_if_types[4] = {
  * the body's text (schema step 14: kept with the post, so no regular
  * expression runs over HTML here): ts_headline parses and stems all the
  * text it is given, so a whole body cost each row what its length
- * cost, and a long post made every search that showed it slow. The
- * candidates carry no tsvector: a sort would read every matching row's
- * (TOASTed) vector whole, 340 ms for a word 9,993 posts of 10,000
- * hold, against 6 ms without.
+ * cost, and a long post made every search that showed it slow: 1,800
+ * characters cost 1.3 ms more a search than 900 (of 5.5 ms, the bench's
+ * 200 queries one at a time), for snippets that find a word only in
+ * the body's first paragraphs (further on, the snippet is the body's
+ * start). The candidates carry no tsvector: a sort would read every
+ * matching row's (then TOASTed) vector whole, 340 ms for a word 9,993
+ * posts of 10,000 hold, against 6 ms without.
  *
  * The candidates are looked for first among the newest PG_SEARCH_WINDOW
  * posts (w: the index's matches ANDed with the date index's range, so
@@ -153,8 +156,15 @@ static const Oid delete_if_types[4] = {
  * rare word, cheap anyway — reads all its matches (the second arm,
  * which runs only then). A word in most posts read 7,300 rows for its
  * 200 before, 1,400 now; the answers are the same (slug breaks ties of
- * date, so "the newest 200" is one set). */
-#define PG_HEADLINE_TEXT 1800
+ * date, so "the newest 200" is one set).
+ * The second arm's date test is not one an index can answer (coalesce):
+ * as "date IS NULL OR date <= now" the generic plan ORed two scans of
+ * the date index, every post's entry, into the GIN index's matches. The
+ * candidates carry their row's ctid, and the rank and the headline find
+ * the row by it (a TID scan, in the statement's one snapshot) rather
+ * than by the slug's index: with both, the bench's 200 queries one at
+ * a time went from 4.5 to 3.8 ms on average, the same answers. */
+#define PG_HEADLINE_TEXT 900
 #define PG_SEARCH_WINDOW 2000
 #define PG_NUM_STR(n) #n
 #define PG_NUM(n) PG_NUM_STR(n)
@@ -167,22 +177,23 @@ static const char search_sql[] =
 	"  WHERE c.kind = 'post' AND c.date <= to_timestamp($4::bigint)"
 	"  ORDER BY c.date DESC OFFSET " PG_NUM(PG_SEARCH_WINDOW) " - 1 LIMIT 1),"
 	"  '-infinity') AS at),"
-	" w AS MATERIALIZED (SELECT p.slug, p.date FROM posts p, q, cut"
+	" w AS MATERIALIZED (SELECT p.ctid AS tid, p.slug, p.date"
+	"  FROM posts p, q, cut"
 	"  WHERE" PG_MATCHES " AND p.date <= to_timestamp($4::bigint)"
 	"  AND p.date >= cut.at"
 	"  ORDER BY p.date DESC, p.slug"
 	"  LIMIT " PG_NUM(SEARCH_MAX_CANDIDATES) "),"
-	" m AS (SELECT slug, date FROM w"
+	" m AS (SELECT tid, slug, date FROM w"
 	"  WHERE (SELECT count(*) FROM w) >= " PG_NUM(SEARCH_MAX_CANDIDATES)
-	"  UNION ALL (SELECT p.slug, p.date FROM posts p, q"
+	"  UNION ALL (SELECT p.ctid, p.slug, p.date FROM posts p, q"
 	"  WHERE (SELECT count(*) FROM w) < " PG_NUM(SEARCH_MAX_CANDIDATES)
 	"  AND" PG_MATCHES
-	"  AND (p.date IS NULL OR p.date <= to_timestamp($4::bigint))"
+	"  AND coalesce(p.date, '-infinity') <= to_timestamp($4::bigint)"
 	"  ORDER BY p.date DESC NULLS LAST, p.slug"
 	"  LIMIT " PG_NUM(SEARCH_MAX_CANDIDATES) ")),"
-	" h AS (SELECT m.slug, r.title, m.date,"
+	" h AS (SELECT m.tid, m.slug, r.title, m.date,"
 	"  ts_rank_cd(r.search, q.tq) AS rank, count(*) OVER () AS total"
-	"  FROM m JOIN posts r ON r.slug = m.slug, q"
+	"  FROM m JOIN posts r ON r.ctid = m.tid, q"
 	"  ORDER BY rank DESC, m.date DESC NULLS LAST, m.slug"
 	"  LIMIT $2::bigint OFFSET $3::bigint)"
 	" SELECT h.slug, coalesce(h.title, ''),"
@@ -193,7 +204,7 @@ static const char search_sql[] =
 	"   ', MaxWords=30, MinWords=12, MaxFragments=2,"
 	" FragmentDelimiter=\"\xe2\x80\xa6 \"'),"
 	"  h.total"
-	" FROM h JOIN posts p ON p.slug = h.slug, q"
+	" FROM h JOIN posts p ON p.ctid = h.tid, q"
 	" ORDER BY h.rank DESC, h.date DESC NULLS LAST, h.slug";
 
 static const Oid text_type[1] = { PG_OID_TEXT };
@@ -593,6 +604,18 @@ static enum quire_err pg_prepare(struct tier_pg *pg, unsigned want)
 		pg->broken = 1;
 		rc = QUIRE_EIO;
 	}
+	/* The search's plan hardly depends on its parameters (the query's
+	 * words are read at run time), yet PostgreSQL never settled on a
+	 * generic plan for it and planned every search anew: the bench's
+	 * 200 queries one at a time took 7.2 ms on average so, 5.0 with
+	 * the generic plan, the same answers (DESIGN §5, "Search"). A
+	 * setting of the session, so the connection that searches plans
+	 * its other statements (lookups by key) once too; set again after
+	 * a reset, which prepares the search again. */
+	if (rc == QUIRE_OK && (want & PG_STMT_BIT(PG_STMT_SEARCH)))
+		rc = pg_exec_simple(pg, "plan_cache_mode",
+				    "SET plan_cache_mode = force_generic_plan",
+				    NULL);
 	return rc;
 }
 

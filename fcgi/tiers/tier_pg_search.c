@@ -1,7 +1,8 @@
 /*
  * tier_pg_search.c - the PostgreSQL tier's full-text search (tier_pg.h)
  *
- * The tsvector is kept by a trigger (schema steps 7, 10 and 11, tier_pg_schema.c)
+ * The tsvector is kept by a trigger (schema steps 7, 10, 11 and 14,
+ * tier_pg_schema.c), in the row since step 15,
  * in the transaction of each write; a query reads it through the GIN
  * index with websearch_to_tsquery, which takes any text a reader types
  * without an error. The snippet is ts_headline over the body's plain
@@ -9,7 +10,8 @@
  * HTML, and the page escapes it before turning the marks into <mark>.
  * The statement is PG_STMT_SEARCH (tier_pg_conn.c, with every other
  * statement the tier prepares), prepared once a connection when the
- * first search comes: planning it was a quarter of a search.
+ * first search comes, and planned once (pg_prepare sets the session's
+ * plan_cache_mode: planning it anew was a third of a search).
  */
 #include <limits.h>
 #include <stdio.h>

@@ -22,7 +22,9 @@
 #include "content/record.h"
 #include "lib/precond.h"
 #include "lib/quire.h"
+#include "tiers/search_query.h"
 #include "tiers/tier_pg.h"
+#include "tiers/tier_pg_private.h"
 
 #define BULK 10000
 /* Writers racing for one slug, each on its own connection. */
@@ -1853,6 +1855,48 @@ static void test_config(struct tier_pg *pg)
 	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
 }
 
+/* plan_cache_mode of tier_pg's own session (its connection, asked
+ * directly: no other session can see it). */
+static int plans_generic(struct tier_pg *pg)
+{
+	PGresult *res = PQexec(pg->conn, "SHOW plan_cache_mode");
+	int v;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		die("show plan_cache_mode", PQerrorMessage(pg->conn));
+	v = strcmp(PQgetvalue(res, 0, 0), "force_generic_plan") == 0;
+	PQclear(res);
+	return v;
+}
+
+/* The connection that searches plans the search once (a generic plan:
+ * PostgreSQL kept planning it anew for every search, DESIGN §5); a
+ * fresh session after the old one ended gets the setting again with
+ * the search's statement. */
+static void test_search_plan(struct tier_pg *pg)
+{
+	struct search_results r;
+	long long g;
+	int i;
+
+	/* A fresh session that has not searched yet plans as it likes. */
+	CHECK(terminate_quire_backends() >= 1);
+	if (tier_pg_generation(pg, &g) != QUIRE_OK)
+		CHECK(tier_pg_generation(pg, &g) == QUIRE_OK);
+	CHECK(!plans_generic(pg));
+	for (i = 0; i < 7; i++) {
+		CHECK(tier_pg_search(pg, "title", 0, 10, (long long)time(NULL),
+				     &r) == QUIRE_OK);
+		search_results_free(&r);
+	}
+	CHECK(plans_generic(pg));
+	CHECK(terminate_quire_backends() >= 1);
+	CHECK(tier_pg_search(pg, "title", 0, 10, (long long)time(NULL), &r) ==
+	      QUIRE_OK);
+	search_results_free(&r);
+	CHECK(plans_generic(pg));
+}
+
 int main(void)
 {
 	struct tier_pg *pg = NULL;
@@ -1893,6 +1937,7 @@ int main(void)
 	test_bulk(pg);
 	test_write_batch(pg); /* after test_bulk, which counts posts */
 	test_list(pg);
+	test_search_plan(pg);
 	test_sync_commit();
 	test_reconnect(pg);
 	test_create_races(); /* last: it adds posts */
