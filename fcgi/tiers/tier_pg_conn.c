@@ -261,9 +261,13 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  " FROM g LEFT JOIN posts p ON true"
 	  " ORDER BY p.kind, p.date DESC NULLS LAST, p.slug",
 	  0, NULL },
+	/* A signature counts while the row still has the hash it was
+	 * kept with (tier_pg_keep_sigs). */
 	{ "quire_hashes",
-	  "SELECT slug, kind, hash, path, file_sig FROM posts"
-	  " WHERE origin = 'content'",
+	  "SELECT p.slug, p.kind, p.hash, p.path,"
+	  " CASE WHEN s.hash = p.hash THEN s.sig END"
+	  " FROM posts p LEFT JOIN content_sigs s ON s.slug = p.slug"
+	  " WHERE p.origin = 'content'",
 	  0, NULL },
 	/* Built by pg_upsert_sql() when prepared. */
 	{ "quire_put_if", NULL, PG_PUT_IF_NPARAMS, upsert_types },

@@ -597,17 +597,28 @@ out:
 }
 
 /*
- * Keeps each signature for its slug while the row is of origin content
- * with the hash it was taken with: a row changed since (by a deploy or
- * the API) keeps none. Off the durable path: a signature lost in a crash
- * only makes the next deploy read that file, so the commit does not wait
- * for its flush.
+ * Keeps each signature for its slug, with the hash it was taken with,
+ * while the row is of origin content with that hash; it counts only
+ * while the row's hash is still that one (quire_hashes): a row changed
+ * since (by a deploy, or a schema step that zeroes the hash to have
+ * every file read again) keeps none. In a table of their own (schema
+ * step 16): kept in posts.file_sig, they rewrote every post's row after
+ * each full deploy — a second version of each row, its vector and its
+ * index entries, GIN's too. The signatures of posts gone go with them.
+ * Off the durable path: a signature lost in a crash only makes the next
+ * deploy read that file, so the commit does not wait for its flush.
  */
 static const char keep_sigs_sql[] =
-	"UPDATE posts AS p SET file_sig = v.sig"
+	"INSERT INTO content_sigs AS s (slug, sig, hash)"
+	" SELECT v.slug, v.sig, v.hash::bigint"
 	" FROM unnest($1::text[], $2::text[], $3::text[]) AS v(slug, sig, hash)"
-	" WHERE p.slug = v.slug AND p.origin = 'content'"
-	" AND p.hash = v.hash::bigint";
+	" JOIN posts p ON p.slug = v.slug AND p.origin = 'content'"
+	" AND p.hash = v.hash::bigint"
+	" ON CONFLICT (slug) DO UPDATE SET sig = excluded.sig, hash = excluded.hash"
+	" WHERE (s.sig, s.hash) IS DISTINCT FROM (excluded.sig, excluded.hash)";
+static const char drop_sigs_sql[] =
+	"DELETE FROM content_sigs s WHERE NOT EXISTS (SELECT 1 FROM posts p"
+	" WHERE p.slug = s.slug AND p.origin = 'content')";
 
 enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
 				 const struct tier_pg_hash *v, size_t n)
@@ -660,7 +671,9 @@ enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
 		rc = QUIRE_EIO;
 		goto out;
 	}
-	rc = pg_exec_simple(pg, "keep signatures", "COMMIT", NULL);
+	rc = pg_exec_simple(pg, "keep signatures", drop_sigs_sql, NULL);
+	if (rc == QUIRE_OK)
+		rc = pg_exec_simple(pg, "keep signatures", "COMMIT", NULL);
 	if (rc != QUIRE_OK)
 		pg_rollback(pg);
 out:

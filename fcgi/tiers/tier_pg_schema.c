@@ -375,6 +375,21 @@ static const char *const migrations[] = {
 	"ALTER TABLE posts ALTER COLUMN search SET STORAGE MAIN;"
 	"UPDATE posts SET search = search || ''::tsvector"
 	" WHERE search IS NOT NULL",
+	/* 16: the files' signatures in a table of their own
+	 * (tier_pg_keep_sigs, tier_pg_deploy.c), with the hash each was
+	 * taken with: kept in posts.file_sig, they were an UPDATE of every
+	 * post's row after each full deploy. The signatures held are
+	 * copied; posts.file_sig stays, for a build before this step, whose
+	 * deploys then read every file (none of its rows has one after a
+	 * deploy of this build: the upsert sets it NULL). May run again. */
+	"CREATE TABLE IF NOT EXISTS content_sigs ("
+	" slug text PRIMARY KEY,"
+	" sig text NOT NULL,"
+	" hash bigint NOT NULL);"
+	"INSERT INTO content_sigs (slug, sig, hash)"
+	" SELECT slug, file_sig, hash FROM posts"
+	" WHERE origin = 'content' AND file_sig IS NOT NULL"
+	" ON CONFLICT (slug) DO NOTHING",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

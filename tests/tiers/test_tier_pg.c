@@ -53,7 +53,7 @@ static void drop_schema(void)
 {
 	admin_exec("SET client_min_messages = warning;"
 		   "DROP TABLE IF EXISTS posts, site, quire_schema,"
-		   " quire_summary_redo");
+		   " quire_summary_redo, content_sigs");
 }
 
 /* Ends tier_pg's session from outside, as a DBA or a failover would.
@@ -1855,6 +1855,113 @@ static void test_config(struct tier_pg *pg)
 	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
 }
 
+/* The signature content_hashes gives slug, "-" for none, NULL when
+ * the slug is not listed. */
+static char *sig_of(struct tier_pg *pg, const char *slug)
+{
+	struct tier_pg_hash *h = NULL;
+	size_t n = 0, i;
+	char *v = NULL;
+
+	CHECK(tier_pg_content_hashes(pg, &h, &n) == QUIRE_OK);
+	for (i = 0; i < n; i++)
+		if (strcmp(h[i].slug, slug) == 0)
+			v = strdup(h[i].sig ? h[i].sig : "-");
+	tier_pg_hashes_free(h, n);
+	return v;
+}
+
+/*
+ * Step 16 and tier_pg_keep_sigs: the signatures kept in content_sigs
+ * without writing the posts' rows (their xmin stays the deploy's), each
+ * counting while its row keeps the hash it was taken with; a post gone
+ * takes its signature with it; step 16 copies those posts.file_sig
+ * held.
+ */
+static void test_keep_sigs(struct tier_pg *pg)
+{
+	struct record *r[2];
+	struct tier_pg_hash kept[3] = {
+		{ .slug = (char *)"s-one", .sig = (char *)"sig-1", .hash = 71 },
+		{ .slug = (char *)"s-two", .sig = (char *)"sig-2", .hash = 99 },
+		{ .slug = (char *)"s-none", .sig = (char *)"sig-3", .hash = 73 },
+	};
+	char *del[1] = { (char *)"s-one" };
+	char *xmin0, *xmin1, *v;
+	long long g;
+	int from = -1, to = -1;
+
+	drop_schema();
+	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
+	r[0] = make_record("s-one", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+			   "posts/one.md", "---\ntitle: One\n---\none\n",
+			   "<p>one</p>", NULL, 71, 0, 0);
+	r[1] = make_record("s-two", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+			   "posts/two.md", "---\ntitle: Two\n---\ntwo\n",
+			   "<p>two</p>", NULL, 72, 0, 0);
+	CHECK(tier_pg_deploy(pg, r, 2, NULL, 0, &g) == QUIRE_OK);
+	xmin0 = stored_sql("SELECT string_agg(xmin::text, ',' ORDER BY slug)"
+			   " FROM posts");
+	/* s-two's hash is not the one its signature was taken with, and
+	 * s-none has no row: neither is kept. */
+	CHECK(tier_pg_keep_sigs(pg, kept, 3) == QUIRE_OK);
+	xmin1 = stored_sql("SELECT string_agg(xmin::text, ',' ORDER BY slug)"
+			   " FROM posts");
+	CHECK(xmin0 && xmin1 && strcmp(xmin0, xmin1) == 0);
+	free(xmin0);
+	free(xmin1);
+	v = stored_sql("SELECT string_agg(slug || '=' || sig, ',' ORDER BY slug)"
+		       " FROM content_sigs");
+	CHECK_STR(v ? v : "(null)", "s-one=sig-1");
+	free(v);
+	v = sig_of(pg, "s-one");
+	CHECK_STR(v ? v : "(null)", "sig-1");
+	free(v);
+	v = sig_of(pg, "s-two");
+	CHECK_STR(v ? v : "(null)", "-");
+	free(v);
+
+	/* The row rewritten with another hash: its signature no longer
+	 * counts, until kept again. */
+	record_free(r[0]);
+	r[0] = make_record("s-one", POST_KIND_POST, RECORD_ORIGIN_CONTENT,
+			   "posts/one.md", "---\ntitle: One\n---\none, edited\n",
+			   "<p>one, edited</p>", NULL, 81, 0, 0);
+	CHECK(tier_pg_deploy(pg, r, 1, NULL, 0, &g) == QUIRE_OK);
+	v = sig_of(pg, "s-one");
+	CHECK_STR(v ? v : "(null)", "-");
+	free(v);
+	kept[0].sig = (char *)"sig-1b";
+	kept[0].hash = 81;
+	CHECK(tier_pg_keep_sigs(pg, kept, 1) == QUIRE_OK);
+	v = sig_of(pg, "s-one");
+	CHECK_STR(v ? v : "(null)", "sig-1b");
+	free(v);
+
+	/* Deleted: its signature goes at the next keeping. */
+	CHECK(tier_pg_deploy(pg, NULL, 0, del, 1, &g) == QUIRE_OK);
+	kept[1].hash = 72;
+	CHECK(tier_pg_keep_sigs(pg, &kept[1], 1) == QUIRE_OK);
+	v = stored_sql("SELECT string_agg(slug || '=' || sig, ',' ORDER BY slug)"
+		       " FROM content_sigs");
+	CHECK_STR(v ? v : "(null)", "s-two=sig-2");
+	free(v);
+
+	/* Step 16 copies the signatures posts.file_sig held. */
+	admin_exec("DROP TABLE content_sigs;"
+		   "UPDATE posts SET file_sig = 'old-sig' WHERE slug = 's-two';"
+		   "UPDATE quire_schema SET version = 15");
+	CHECK(tier_pg_migrate(pg, &from, &to) == QUIRE_OK);
+	CHECK(from == 15 && to >= 16);
+	v = sig_of(pg, "s-two");
+	CHECK_STR(v ? v : "(null)", "old-sig");
+	free(v);
+	record_free(r[0]);
+	record_free(r[1]);
+	drop_schema();
+	CHECK(tier_pg_migrate(pg, NULL, NULL) == QUIRE_OK);
+}
+
 /* plan_cache_mode of tier_pg's own session (its connection, asked
  * directly: no other session can see it). */
 static int plans_generic(struct tier_pg *pg)
@@ -1928,6 +2035,7 @@ int main(void)
 	test_migrate_summary(pg);
 	test_migrate_summary_redo(pg);
 	test_migrate_case(pg);
+	test_keep_sigs(pg);
 	test_config(pg);
 	test_roundtrip(pg);
 	test_rollback(pg);
