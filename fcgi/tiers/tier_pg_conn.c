@@ -218,8 +218,11 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	/* Built by pg_upsert_sql() when prepared. */
 	{ "quire_upsert", NULL, PG_UPSERT_NPARAMS, upsert_types },
 	{ "quire_upsert_many", NULL, PG_UPSERT_ROWS * PG_UPSERT_NPARAMS, NULL },
+	/* A post's file signature (content_sigs, step 16) goes with it. */
 	{ "quire_delete",
-	  "DELETE FROM posts WHERE origin = 'content' AND slug = ANY ($1)",
+	  "WITH gone AS (DELETE FROM posts WHERE origin = 'content'"
+	  " AND slug = ANY ($1) RETURNING slug)"
+	  " DELETE FROM content_sigs WHERE slug IN (SELECT slug FROM gone)",
 	  1, text_array_type },
 	/* The stamp tells a generation reached again (after a restore of an
 	 * older backup) from the one a cache was made at. */
@@ -326,9 +329,9 @@ const struct pg_stmt_def pg_stmts[PG_STMT__MAX] = {
 	  "SELECT slug FROM posts WHERE lower(slug) = lower($1)"
 	  " AND slug <> $1 ORDER BY slug LIMIT 1",
 	  1, text_type },
-	/* The query, how many, from where, the site's time: prepared so
-	 * that each search is not planned again (≈ 1.3 ms, a quarter of
-	 * a search on the bench's site, beside its execution). */
+	/* The query, how many, from where, the site's time: prepared,
+	 * and planned once (pg_prepare sets the session's plan_cache_mode:
+	 * PostgreSQL kept planning it anew, a third of a search). */
 	{ "quire_search", search_sql, 4, search_types },
 };
 

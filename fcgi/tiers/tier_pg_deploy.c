@@ -604,7 +604,8 @@ out:
  * every file read again) keeps none. In a table of their own (schema
  * step 16): kept in posts.file_sig, they rewrote every post's row after
  * each full deploy — a second version of each row, its vector and its
- * index entries, GIN's too. The signatures of posts gone go with them.
+ * index entries, GIN's too. A post's signature goes with the post
+ * (quire_delete, in the deploy's transaction).
  * Off the durable path: a signature lost in a crash only makes the next
  * deploy read that file, so the commit does not wait for its flush.
  */
@@ -616,9 +617,6 @@ static const char keep_sigs_sql[] =
 	" AND p.hash = v.hash::bigint"
 	" ON CONFLICT (slug) DO UPDATE SET sig = excluded.sig, hash = excluded.hash"
 	" WHERE (s.sig, s.hash) IS DISTINCT FROM (excluded.sig, excluded.hash)";
-static const char drop_sigs_sql[] =
-	"DELETE FROM content_sigs s WHERE NOT EXISTS (SELECT 1 FROM posts p"
-	" WHERE p.slug = s.slug AND p.origin = 'content')";
 
 enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
 				 const struct tier_pg_hash *v, size_t n)
@@ -671,9 +669,7 @@ enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
 		rc = QUIRE_EIO;
 		goto out;
 	}
-	rc = pg_exec_simple(pg, "keep signatures", drop_sigs_sql, NULL);
-	if (rc == QUIRE_OK)
-		rc = pg_exec_simple(pg, "keep signatures", "COMMIT", NULL);
+	rc = pg_exec_simple(pg, "keep signatures", "COMMIT", NULL);
 	if (rc != QUIRE_OK)
 		pg_rollback(pg);
 out:

@@ -2,8 +2,8 @@
  * tier_pg_search.c - the PostgreSQL tier's full-text search (tier_pg.h)
  *
  * The tsvector is kept by a trigger (schema steps 7, 10, 11 and 14,
- * tier_pg_schema.c), in the row since step 15,
- * in the transaction of each write; a query reads it through the GIN
+ * tier_pg_schema.c) in the transaction of each write, in the row itself
+ * since step 15; a query reads it through the GIN
  * index with websearch_to_tsquery, which takes any text a reader types
  * without an error. The snippet is ts_headline over the body's plain
  * text with control characters as its marks: its output is text, never

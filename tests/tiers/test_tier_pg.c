@@ -1874,9 +1874,9 @@ static char *sig_of(struct tier_pg *pg, const char *slug)
 /*
  * Step 16 and tier_pg_keep_sigs: the signatures kept in content_sigs
  * without writing the posts' rows (their xmin stays the deploy's), each
- * counting while its row keeps the hash it was taken with; a post gone
- * takes its signature with it; step 16 copies those posts.file_sig
- * held.
+ * counting while its row keeps the hash it was taken with; a post the
+ * deploy deletes takes its signature with it; step 16 copies those
+ * posts.file_sig held.
  */
 static void test_keep_sigs(struct tier_pg *pg)
 {
@@ -1938,10 +1938,11 @@ static void test_keep_sigs(struct tier_pg *pg)
 	CHECK_STR(v ? v : "(null)", "sig-1b");
 	free(v);
 
-	/* Deleted: its signature goes at the next keeping. */
+	/* Deleted: its signature goes with it, and keeping the others
+	 * does not bring it back. */
 	CHECK(tier_pg_deploy(pg, NULL, 0, del, 1, &g) == QUIRE_OK);
 	kept[1].hash = 72;
-	CHECK(tier_pg_keep_sigs(pg, &kept[1], 1) == QUIRE_OK);
+	CHECK(tier_pg_keep_sigs(pg, kept, 2) == QUIRE_OK);
 	v = stored_sql("SELECT string_agg(slug || '=' || sig, ',' ORDER BY slug)"
 		       " FROM content_sigs");
 	CHECK_STR(v ? v : "(null)", "s-two=sig-2");
