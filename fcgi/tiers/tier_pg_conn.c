@@ -133,68 +133,99 @@ static const Oid delete_if_types[4] = {
 };
 
 /* The newest SEARCH_MAX_CANDIDATES matches (search_query.h), ranked
- * as ts_rank_cd's defaults weigh A (title) 1.0, B (tags) 0.4, C (body)
- * 0.2; the total counted before the page is cut; the headline made for
- * the page's rows alone, over the first PG_HEADLINE_TEXT characters of
- * the body's text (schema step 14: kept with the post, so no regular
- * expression runs over HTML here): ts_headline parses and stems all the
- * text it is given, so a whole body cost each row what its length
- * cost, and a long post made every search that showed it slow: 1,800
- * characters cost 1.3 ms more a search than 900 (of 5.5 ms, the bench's
- * 200 queries one at a time), for snippets that find a word only in
- * the body's first paragraphs (further on, the snippet is the body's
- * start). The candidates carry no tsvector: a sort would read every
- * matching row's (then TOASTed) vector whole, 340 ms for a word 9,993
- * posts of 10,000 hold, against 6 ms without.
+ * by ts_rank with its default weights, A (title) 1.0, B (tags) 0.4,
+ * C (body) 0.2; the total counted before the page is cut; the headline
+ * made for the page's rows alone, over the first PG_HEADLINE_TEXT
+ * characters of the body's text (schema step 14: kept with the post,
+ * so no regular expression runs over HTML here): ts_headline parses
+ * and stems all the text it is given, so a whole body cost each row
+ * what its length cost: 1,800 characters cost 1.3 ms more a search
+ * than 900 (of 5.5 ms, the bench's 200 queries one at a time), 900
+ * 0.5 ms more than 600 (of 4.5; a third of PostgreSQL's time in a
+ * search was still ts_headline's parser and stemmer), for snippets
+ * that find a word only in the body's first paragraphs (further on,
+ * the snippet is the body's start; 600 characters are about 100
+ * words, the snippet's two fragments at most 60).
  *
- * The candidates are looked for first among the newest PG_SEARCH_WINDOW
- * posts (w: the index's matches ANDed with the date index's range, so
- * only those rows are read): when that finds SEARCH_MAX_CANDIDATES,
- * they are the newest matches of all, since every post outside the
- * window is older (a date equal to the window's edge is inside; a post
- * without a date sorts last). Only a query that finds fewer there — a
- * rare word, cheap anyway — reads all its matches (the second arm,
- * which runs only then). A word in most posts read 7,300 rows for its
- * 200 before, 1,400 now; the answers are the same (slug breaks ties of
- * date, so "the newest 200" is one set).
- * The second arm's date test is not one an index can answer (coalesce):
- * as "date IS NULL OR date <= now" the generic plan ORed two scans of
- * the date index, every post's entry, into the GIN index's matches. The
- * candidates carry their row's ctid, and the rank and the headline find
- * the row by it (a TID scan, in the statement's one snapshot) rather
- * than by the slug's index: with both, the bench's 200 queries one at
- * a time went from 4.5 to 3.8 ms on average, the same answers. */
-#define PG_HEADLINE_TEXT 900
+ * Every row read costs about the same (a heap page each: the vector
+ * fills most of one since step 15), so the candidates are looked for
+ * the way that reads fewest for the query, by the share of posts it is
+ * estimated to match (e: quire_search_share, schema step 17, from the
+ * planner's statistics of the vector's words; NULL before any):
+ *   a  from PG_SEARCH_SCAN_SHARE up: the newest posts one by one in
+ *      the date index's order (which breaks ties by slug, as here),
+ *      each tested, until SEARCH_MAX_CANDIDATES match, among the
+ *      newest PG_SEARCH_WINDOW at most: ~200/share rows, and no GIN
+ *      posting list, which for a word in every post was 1.2 ms alone;
+ *   w  from PG_SEARCH_WINDOW_SHARE (or with no statistics): the GIN
+ *      index's matches ANDed with the date index's range of the newest
+ *      PG_SEARCH_WINDOW posts, so only the window's matches are read;
+ *   the third arm, when neither found SEARCH_MAX_CANDIDATES (a rare
+ *      query, a phrase, or an estimate that was wrong): every match,
+ *      the newest kept.
+ * When a or w finds SEARCH_MAX_CANDIDATES they are the newest matches
+ * of all, since every post outside the window is older (a date equal
+ * to the window's edge is inside; a post without a date sorts last):
+ * the estimate chooses the way, never the answer. The bench's 200
+ * queries one at a time: 4.9 -> 4.2 ms on average, the same answers.
+ * The candidates carry their rank, computed on the row the arm reads
+ * anyway (rank and title: a second read of 200 rows by ctid cost
+ * 0.3 ms), and the row's ctid for the headline (a TID scan, in the
+ * statement's one snapshot). The third arm's date test is not one an
+ * index can answer (coalesce): as "date IS NULL OR date <= now" the
+ * generic plan ORed two scans of the date index, every post's entry,
+ * into the GIN index's matches. A gated arm does not run at all: its
+ * condition on e is a one-time filter of the plan. */
+#define PG_HEADLINE_TEXT 600
 #define PG_SEARCH_WINDOW 2000
+#define PG_SEARCH_SCAN_SHARE "0.25"
+#define PG_SEARCH_WINDOW_SHARE "0.07"
 #define PG_NUM_STR(n) #n
 #define PG_NUM(n) PG_NUM_STR(n)
-#define PG_MATCHES \
-	" p.search @@ q.tq AND p.kind = 'post' AND NOT p.draft"
+#define PG_NOW " to_timestamp($4::bigint)"
+#define PG_LISTED " p.kind = 'post' AND NOT p.draft"
+#define PG_CANDIDATE(rank_of) \
+	" p.ctid AS tid, p.slug, p.title, p.date," \
+	" ts_rank(" rank_of ", q.tq) AS rank"
+#define PG_FOUND(arm) \
+	" (SELECT count(*) FROM " arm ") >= " PG_NUM(SEARCH_MAX_CANDIDATES)
 static const char search_sql[] =
 	"WITH q AS (SELECT search_config AS cfg,"
 	"  websearch_to_tsquery(search_config, $1) AS tq FROM site),"
+	" e AS (SELECT coalesce(quire_search_share(tq), "
+	PG_SEARCH_WINDOW_SHARE ") AS share FROM q),"
+	" a AS MATERIALIZED (SELECT s.tid, s.slug, s.title, s.date,"
+	"  ts_rank(s.search, q.tq) AS rank"
+	"  FROM (SELECT p.ctid AS tid, p.slug, p.title, p.date, p.search"
+	"   FROM posts p"
+	"   WHERE (SELECT share FROM e) >= " PG_SEARCH_SCAN_SHARE
+	"   AND" PG_LISTED " AND p.date <=" PG_NOW
+	"   ORDER BY p.date DESC, p.slug"
+	"   LIMIT " PG_NUM(PG_SEARCH_WINDOW) ") s, q"
+	"  WHERE ts_match_vq(s.search, q.tq)"
+	"  LIMIT " PG_NUM(SEARCH_MAX_CANDIDATES) "),"
 	" cut AS (SELECT coalesce((SELECT c.date FROM posts c"
-	"  WHERE c.kind = 'post' AND c.date <= to_timestamp($4::bigint)"
+	"  WHERE c.kind = 'post' AND c.date <=" PG_NOW
 	"  ORDER BY c.date DESC OFFSET " PG_NUM(PG_SEARCH_WINDOW) " - 1 LIMIT 1),"
 	"  '-infinity') AS at),"
-	" w AS MATERIALIZED (SELECT p.ctid AS tid, p.slug, p.date"
+	" w AS MATERIALIZED (SELECT" PG_CANDIDATE("p.search")
 	"  FROM posts p, q, cut"
-	"  WHERE" PG_MATCHES " AND p.date <= to_timestamp($4::bigint)"
-	"  AND p.date >= cut.at"
+	"  WHERE (SELECT share FROM e) >= " PG_SEARCH_WINDOW_SHARE
+	"  AND (SELECT share FROM e) < " PG_SEARCH_SCAN_SHARE
+	"  AND p.search @@ q.tq AND" PG_LISTED
+	"  AND p.date <=" PG_NOW " AND p.date >= cut.at"
 	"  ORDER BY p.date DESC, p.slug"
 	"  LIMIT " PG_NUM(SEARCH_MAX_CANDIDATES) "),"
-	" m AS (SELECT tid, slug, date FROM w"
-	"  WHERE (SELECT count(*) FROM w) >= " PG_NUM(SEARCH_MAX_CANDIDATES)
-	"  UNION ALL (SELECT p.ctid, p.slug, p.date FROM posts p, q"
-	"  WHERE (SELECT count(*) FROM w) < " PG_NUM(SEARCH_MAX_CANDIDATES)
-	"  AND" PG_MATCHES
-	"  AND coalesce(p.date, '-infinity') <= to_timestamp($4::bigint)"
+	" m AS (SELECT * FROM a WHERE" PG_FOUND("a")
+	"  UNION ALL SELECT * FROM w WHERE" PG_FOUND("w")
+	"  UNION ALL (SELECT" PG_CANDIDATE("p.search") " FROM posts p, q"
+	"  WHERE NOT" PG_FOUND("a") " AND NOT" PG_FOUND("w")
+	"  AND p.search @@ q.tq AND" PG_LISTED
+	"  AND coalesce(p.date, '-infinity') <=" PG_NOW
 	"  ORDER BY p.date DESC NULLS LAST, p.slug"
 	"  LIMIT " PG_NUM(SEARCH_MAX_CANDIDATES) ")),"
-	" h AS (SELECT m.tid, m.slug, r.title, m.date,"
-	"  ts_rank_cd(r.search, q.tq) AS rank, count(*) OVER () AS total"
-	"  FROM m JOIN posts r ON r.ctid = m.tid, q"
-	"  ORDER BY rank DESC, m.date DESC NULLS LAST, m.slug"
+	" h AS (SELECT m.*, count(*) OVER () AS total FROM m"
+	"  ORDER BY m.rank DESC, m.date DESC NULLS LAST, m.slug"
 	"  LIMIT $2::bigint OFFSET $3::bigint)"
 	" SELECT h.slug, coalesce(h.title, ''),"
 	"  coalesce(extract(epoch FROM h.date)::bigint, 0),"

@@ -390,6 +390,53 @@ static const char *const migrations[] = {
 	" SELECT slug, file_sig, hash FROM posts"
 	" WHERE origin = 'content' AND file_sig IS NOT NULL"
 	" ON CONFLICT (slug) DO NOTHING",
+	/* 17: what a search needs to choose how to look for its
+	 * candidates (PG_STMT_SEARCH, tier_pg_conn.c; DESIGN §5,
+	 * "Search"). The date index breaks ties by slug as the search
+	 * and the lists do, so the newest posts come in the search's
+	 * order without a sort. search_terms holds the share of posts
+	 * each common word is in, copied from the planner's statistics
+	 * (most_common_elems) by quire_search_terms() after an ANALYZE
+	 * (tier_pg_deploy.c); quire_search_share() estimates from it
+	 * the share of posts a query matches: a word it does not hold
+	 * is rare, an empty table says nothing (NULL), a phrase counts
+	 * as rare (its words' shares say nothing of their order). Only
+	 * the way is chosen by it, never the answer. May run again. */
+	"CREATE INDEX IF NOT EXISTS posts_kind_date_slug"
+	" ON posts (kind, date DESC, slug);"
+	"DROP INDEX IF EXISTS posts_kind_date;"
+	"CREATE TABLE IF NOT EXISTS search_terms ("
+	" lexeme text PRIMARY KEY,"
+	" share real NOT NULL);"
+	"CREATE OR REPLACE FUNCTION quire_search_terms() RETURNS bigint"
+	" LANGUAGE sql AS $f$"
+	" DELETE FROM search_terms;"
+	" WITH s AS (INSERT INTO search_terms (lexeme, share)"
+	"  SELECT u.e, u.f FROM pg_stats s,"
+	"  unnest(s.most_common_elems::text::text[],"
+	"   s.most_common_elem_freqs) AS u(e, f)"
+	"  WHERE s.schemaname = current_schema() AND s.tablename = 'posts'"
+	"  AND s.attname = 'search' AND u.e IS NOT NULL AND u.f IS NOT NULL"
+	"  ON CONFLICT (lexeme) DO NOTHING RETURNING 1)"
+	" SELECT count(*) FROM s $f$;"
+	"CREATE OR REPLACE FUNCTION quire_search_share(tq tsquery)"
+	" RETURNS real LANGUAGE plpgsql STABLE AS $f$"
+	" DECLARE t text := tq::text; m text[]; s real;"
+	"  all_of real := 1; any_of real := 0;"
+	" BEGIN"
+	"  IF NOT EXISTS (SELECT 1 FROM search_terms) THEN RETURN NULL; END IF;"
+	"  IF numnode(tq) = 0 OR t ~ '<[0-9-]+>' THEN RETURN 0; END IF;"
+	"  FOR m IN SELECT regexp_matches(t, '(!?)''((?:[^'']|'''')*)''', 'g')"
+	"  LOOP"
+	"   s := coalesce((SELECT share FROM search_terms"
+	"    WHERE lexeme = replace(m[2], '''''', '''')), 0);"
+	"   IF m[1] = '!' THEN all_of := all_of * (1 - s);"
+	"   ELSE all_of := all_of * s; any_of := any_of + s; END IF;"
+	"  END LOOP;"
+	"  IF position('|' IN t) > 0 THEN RETURN least(any_of, 1); END IF;"
+	"  RETURN all_of;"
+	" END $f$;"
+	"SELECT quire_search_terms()",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

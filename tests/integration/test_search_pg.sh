@@ -2,7 +2,7 @@
 # test_search_pg.sh - /search with PostgreSQL (full mode), through nginx
 #
 # DESIGN §4 and §5: the tsvector kept by the deploy's and the API's own
-# transactions (schema step 6), websearch_to_tsquery, ts_rank_cd,
+# transactions (schema step 6), websearch_to_tsquery, ts_rank,
 # ts_headline escaped and marked, the site's language; every check of
 # lib_search.sh; a write through the API found as soon as it is
 # acknowledged, a delete gone as soon; PostgreSQL killed: the search page
@@ -24,8 +24,8 @@ unset QUIRE_ENABLE_DRAFTS
 T_API_SOCK=1
 start_tiers
 search_site "$T_DIR/site"
-# A long body: its headline is made from the first 900 characters of
-# its text alone (tier_pg_search.c), so a word past them is found but
+# A long body: its headline is made from the first 600 characters of
+# its text alone (tier_pg_conn.c, PG_HEADLINE_TEXT), so a word past them is found but
 # not shown.
 {
 	printf -- '---\ntitle: Long read\ndate: 2020-08-01\n---\nleadingwordx opens this post.\n\n'
@@ -212,7 +212,7 @@ echo "== the headline reads a bounded prefix of the body"
 search '/search?q=leadingwordx'
 check "a word at the start: found, marked" has '<mark>leadingwordx</mark>'
 search '/search?q=deepwordx'
-check "a word past the first 900 characters: found" has /posts/long-read
+check "a word past the first 600 characters: found" has /posts/long-read
 check "... the snippet is the body's start, unmarked" \
 	bash -c "grep -Fq 'leadingwordx opens' '$T_DIR/r.body' && ! grep -Fq '<mark>' '$T_DIR/r.body'"
 

@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # test_search_pg_window.sh - PostgreSQL's search looks for its candidates
-# among the newest posts first (tier_pg_search.c, PG_SEARCH_WINDOW: 2,000)
-# and answers what reading every match answers, through nginx.
+# the way that reads fewest rows for the query (tier_pg_conn.c,
+# PG_STMT_SEARCH: the newest posts one by one, the GIN index's matches
+# among the newest 2,000, or every match, chosen by the share of posts
+# schema step 17's quire_search_share estimates it to match) and
+# answers what reading every match answers, through nginx.
 #
 # A site of 2,300 posts, three a day (ties of date at the window's edge),
 # with words chosen for each way the statement can go: in every post and
-# in half of them (the window holds 200 matches: only it is read), only
-# in the 300 oldest (none in the window), in one post of eleven (209 in
-# all, fewer than 200 in the window: every match read, the newest 200
-# kept), only in posts without a date; beside drafts and future posts
-# that hold the common words. For each query and several pages, the
-# slugs quire shows, in their order, and its count line are compared
-# with the statement as it was before the window (every match read),
-# run here through psql: the same answers, or the window changed them.
-# And the deploy, big enough, leaves the table tidied for searches.
+# in half of them (the newest posts one by one find 200 at once), in one
+# post of six (the window's matches hold 200), only in the 300 oldest
+# (none in the window), in one post of eleven (209 in all, fewer than
+# 200 in the window: every match read, the newest 200 kept), in the 300
+# oldest and 500 posts without a date (common enough for the newest
+# posts one by one, which find none among the newest 2,000: every match
+# read), only in posts without a date; beside drafts and future posts that hold the common words. For
+# each query and several pages, the slugs quire shows, in their order,
+# and its count line are compared with the statement as it was before
+# any of these ways (every match read), run here through psql: the same
+# answers, or a way changed them. And the deploy, big enough, leaves the
+# table tidied for searches and the words' shares copied.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=lib_pg.sh
@@ -48,6 +54,10 @@ for i in range(1, 2301):
         words.append("oldw")
     if i % 11 == 0:
         words.append("edgew")
+    if i % 6 == 0:
+        words.append("sixthw")
+    if i <= 300:
+        words.append("oldbigw")
     post("w-%04d" % i, "Post %d" % i, d.isoformat(), words)
 for i in range(1, 11):
     post("draft-%02d" % i, "Draft %d" % i, "2022-01-%02d" % i,
@@ -56,6 +66,8 @@ for i in range(1, 11):
          ["commonw", "halfw", "edgew"])
 for i in range(1, 6):
     post("undated-%d" % i, "Undated %d" % i, None, ["commonw", "nodatew"])
+for i in range(1, 501):
+    post("old-undated-%03d" % i, "Old undated %d" % i, None, ["oldbigw"])
 PY
 "$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1 ||
 	fail "the deploy failed: $(tail -3 "$T_DIR/deploy.out")"
@@ -77,13 +89,31 @@ in_window() {
 		SELECT count(*) FROM c JOIN posts p USING (slug)
 		WHERE NOT p.draft AND c.search @@ to_tsquery('english', '$1')"
 }
-check "the site: 2,325 posts deployed" test "$(psql_quire 'SELECT count(*) FROM posts')" = 2325
+check "the site: 2,825 posts deployed" test "$(psql_quire 'SELECT count(*) FROM posts')" = 2825
 check "halfw: 200 or more in the window (the window alone is read)" \
 	test "$(in_window halfw)" -ge 200
 check "edgew: fewer than 200 in the window, 200 or more in all (every match read)" \
 	test "$(in_window edgew)" -lt 200 -a \
 	"$(psql_quire "SELECT count(*) FROM posts WHERE NOT draft AND date <= now() AND search @@ to_tsquery('english', 'edgew')")" -ge 200
 check "oldw: none in the window" test "$(in_window oldw)" = 0
+check "sixthw: 200 or more in the window" test "$(in_window sixthw)" -ge 200
+check "oldbigw: none in the window" test "$(in_window oldbigw)" = 0
+
+# way QUERY: which way the statement takes for it, by the estimate
+# (the thresholds PG_SEARCH_SCAN_SHARE and PG_SEARCH_WINDOW_SHARE).
+way() {
+	psql_quire "SELECT CASE WHEN s >= 0.25 THEN 'scan' WHEN s >= 0.07
+		THEN 'window' ELSE 'all' END FROM (SELECT coalesce(
+		quire_search_share(websearch_to_tsquery(search_config, '$1')),
+		0.07) AS s FROM site) e"
+}
+check "the deploy copied the words' shares" \
+	test "$(psql_quire 'SELECT count(*) FROM search_terms')" -gt 0
+for qw in commonw:scan halfw:scan 'commonw -halfw:scan' oldbigw:scan \
+	sixthw:window edgew:window oldw:window 'oldw or edgew:window' \
+	'"commonw halfw"':all nodatew:all 'halfw edgew:all'; do
+	check "${qw%:*} goes the way of ${qw##*:}" test "$(way "${qw%:*}")" = "${qw##*:}"
+done
 
 # expected QUERY PAGE: the slugs of that page as the statement before
 # the window answered (every match read; slug breaking ties of date),
@@ -96,7 +126,7 @@ expected() {
 			AND (p.date IS NULL OR p.date <= now())
 			ORDER BY p.date DESC NULLS LAST, p.slug LIMIT 200)
 		SELECT m.slug FROM m JOIN posts r USING (slug), q
-		ORDER BY ts_rank_cd(r.search, q.tq) DESC, m.date DESC NULLS LAST, m.slug
+		ORDER BY ts_rank(r.search, q.tq) DESC, m.date DESC NULLS LAST, m.slug
 		LIMIT 10 OFFSET $off"
 	# PostgreSQL's count rides on the page's rows: none past the end
 	pg_quire -c "WITH q AS (SELECT websearch_to_tsquery(search_config, '$q') AS tq FROM site),
@@ -117,8 +147,8 @@ shown() {
 	grep -o 'class="search-count" role="status">[0-9]*' "$T_DIR/r.body" | grep -o '[0-9]*$'
 }
 
-for q in commonw halfw oldw edgew nodatew 'commonw halfw' 'commonw -halfw' \
-	'"commonw halfw"' 'oldw or edgew'; do
+for q in commonw halfw oldw edgew nodatew sixthw oldbigw 'commonw halfw' \
+	'commonw -halfw' '"commonw halfw"' 'oldw or edgew' 'halfw edgew'; do
 	for page in 1 2 20; do
 		expected "$q" "$page" >"$T_DIR/want"
 		shown "$q" "$page" >"$T_DIR/got"

@@ -53,7 +53,7 @@ static void drop_schema(void)
 {
 	admin_exec("SET client_min_messages = warning;"
 		   "DROP TABLE IF EXISTS posts, site, quire_schema,"
-		   " quire_summary_redo, content_sigs");
+		   " quire_summary_redo, content_sigs, search_terms");
 }
 
 /* Ends tier_pg's session from outside, as a DBA or a failover would.
