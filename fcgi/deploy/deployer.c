@@ -196,6 +196,9 @@ void deployer_after(struct deployer *d)
 	    tier_pg_tidy(d->pg) != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "deploy", "posts not tidied (VACUUM): %s",
 			tier_pg_error(d->pg));
+	if (tier_pg_search_terms(d->pg) != QUIRE_OK)
+		log_msg(LOG_LEVEL_WARN, "deploy", "search terms not copied: %s",
+			tier_pg_error(d->pg));
 	save_known(d);
 	deployer_release_last(d);
 	log_msg(LOG_LEVEL_DEBUG, "deploy", "after_ms=%.1f", quire_now_ms() - t0);

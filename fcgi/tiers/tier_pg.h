@@ -93,6 +93,11 @@ enum quire_err tier_pg_keep_sigs(struct tier_pg *pg,
  */
 enum quire_err tier_pg_tidy(struct tier_pg *pg);
 
+/* After a deploy: the words' shares a search estimates by (schema step
+ * 17) copied from the planner's statistics if an ANALYZE made newer
+ * ones since the last copy (tier_pg_deploy.c). QUIRE_OK or QUIRE_EIO. */
+enum quire_err tier_pg_search_terms(struct tier_pg *pg);
+
 /* What a tier above held of a post when PostgreSQL was restored. */
 struct tier_pg_seen {
 	const char *slug;

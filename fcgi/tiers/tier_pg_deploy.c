@@ -469,21 +469,14 @@ enum quire_err tier_pg_config_read(struct tier_pg *pg, char **text,
  * guesses its words rare and filters every post by its tsvector, each
  * read whole from TOAST (10,000 of them, 100 ms and more a search after
  * a first deploy of 10,000 posts), where the GIN index finds the
- * matches (tests/bench/RESULTS.md, "Search"). The shares of posts the
- * common words are in go from those statistics to search_terms (schema
- * step 17), by which a search chooses how to look for its candidates.
- * After the commit, which it does not delay nor can undo: a failure is
- * only logged.
+ * matches (tests/bench/RESULTS.md, "Search"). After the commit, which
+ * it does not delay nor can undo: a failure is only logged.
  */
 static void deploy_analyze(struct tier_pg *pg)
 {
 	if (pg_exec_simple(pg, "analyze", "ANALYZE posts", NULL) != QUIRE_OK)
 		log_msg(LOG_LEVEL_WARN, "deploy", "ANALYZE posts failed: %s",
 			tier_pg_error(pg));
-	else if (pg_exec_simple(pg, "search terms",
-				"SELECT quire_search_terms()", NULL) != QUIRE_OK)
-		log_msg(LOG_LEVEL_WARN, "deploy",
-			"search terms not copied: %s", tier_pg_error(pg));
 }
 
 /*
@@ -503,6 +496,22 @@ enum quire_err tier_pg_tidy(struct tier_pg *pg)
 	if (pg_ready(pg, 0) != QUIRE_OK)
 		return QUIRE_EIO;
 	return pg_exec_simple(pg, "tidy", "VACUUM posts", NULL);
+}
+
+/*
+ * The shares of posts the common words are in, by which a search
+ * chooses how to look for its candidates (schema step 17), copied from
+ * the planner's statistics when an ANALYZE made them since the last
+ * copy: a big deploy's (deploy_analyze), or autovacuum's, the only one
+ * a site grown by small deploys and the API gets. When nothing is
+ * newer it is one read of pg_stat_user_tables.
+ */
+enum quire_err tier_pg_search_terms(struct tier_pg *pg)
+{
+	if (pg_ready(pg, 0) != QUIRE_OK)
+		return QUIRE_EIO;
+	return pg_exec_simple(pg, "search terms",
+			      "SELECT quire_search_terms()", NULL);
 }
 
 enum quire_err tier_pg_deploy_site(struct tier_pg *pg,

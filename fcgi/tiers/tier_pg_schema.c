@@ -396,29 +396,40 @@ static const char *const migrations[] = {
 	 * and the lists do, so the newest posts come in the search's
 	 * order without a sort. search_terms holds the share of posts
 	 * each common word is in, copied from the planner's statistics
-	 * (most_common_elems) by quire_search_terms() after an ANALYZE
-	 * (tier_pg_deploy.c); quire_search_share() estimates from it
-	 * the share of posts a query matches: a word it does not hold
-	 * is rare, an empty table says nothing (NULL), a phrase counts
-	 * as rare (its words' shares say nothing of their order). Only
-	 * the way is chosen by it, never the answer. May run again. */
+	 * (most_common_elems) by quire_search_terms() when an ANALYZE
+	 * (a big deploy's, or autovacuum's) made them since the last copy
+	 * (tier_pg_search_terms: each deploy's after-work asks);
+	 * quire_search_share() estimates from it the share of posts a
+	 * query matches: a word it does not hold is rare, an empty table
+	 * says nothing (NULL), a phrase counts as rare (its words' shares
+	 * say nothing of their order). Only the way is chosen by it,
+	 * never the answer. May run again. */
 	"CREATE INDEX IF NOT EXISTS posts_kind_date_slug"
 	" ON posts (kind, date DESC, slug);"
 	"DROP INDEX IF EXISTS posts_kind_date;"
 	"CREATE TABLE IF NOT EXISTS search_terms ("
 	" lexeme text PRIMARY KEY,"
-	" share real NOT NULL);"
+	" share real NOT NULL,"
+	" analyzed timestamptz NOT NULL);"
 	"CREATE OR REPLACE FUNCTION quire_search_terms() RETURNS bigint"
-	" LANGUAGE sql AS $f$"
-	" DELETE FROM search_terms;"
-	" WITH s AS (INSERT INTO search_terms (lexeme, share)"
-	"  SELECT u.e, u.f FROM pg_stats s,"
-	"  unnest(s.most_common_elems::text::text[],"
-	"   s.most_common_elem_freqs) AS u(e, f)"
-	"  WHERE s.schemaname = current_schema() AND s.tablename = 'posts'"
-	"  AND s.attname = 'search' AND u.e IS NOT NULL AND u.f IS NOT NULL"
-	"  ON CONFLICT (lexeme) DO NOTHING RETURNING 1)"
-	" SELECT count(*) FROM s $f$;"
+	" LANGUAGE plpgsql AS $f$"
+	" DECLARE at timestamptz; n bigint;"
+	" BEGIN"
+	"  SELECT greatest(last_analyze, last_autoanalyze) INTO at"
+	"   FROM pg_stat_user_tables WHERE relid = 'posts'::regclass;"
+	"  IF at IS NULL OR at <= coalesce((SELECT max(analyzed)"
+	"   FROM search_terms), '-infinity') THEN RETURN 0; END IF;"
+	"  DELETE FROM search_terms;"
+	"  INSERT INTO search_terms (lexeme, share, analyzed)"
+	"   SELECT u.e, u.f, at FROM pg_stats s,"
+	"   unnest(s.most_common_elems::text::text[],"
+	"    s.most_common_elem_freqs) AS u(e, f)"
+	"   WHERE s.schemaname = current_schema() AND s.tablename = 'posts'"
+	"   AND s.attname = 'search' AND u.e IS NOT NULL AND u.f IS NOT NULL"
+	"   ON CONFLICT (lexeme) DO NOTHING;"
+	"  GET DIAGNOSTICS n = ROW_COUNT;"
+	"  RETURN n;"
+	" END $f$;"
 	"CREATE OR REPLACE FUNCTION quire_search_share(tq tsquery)"
 	" RETURNS real LANGUAGE plpgsql STABLE AS $f$"
 	" DECLARE t text := tq::text; m text[]; s real;"

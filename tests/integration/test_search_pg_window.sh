@@ -162,5 +162,22 @@ check "nodatew finds the five posts without a date" \
 shown halfw 1 >"$T_DIR/got"
 check "no draft, no future post among halfw's" not grep -Eq '^(draft|future)-' "$T_DIR/got"
 
+# The shares are copied again only from newer statistics: an ANALYZE
+# as autovacuum's would be (a small deploy runs none of its own), then
+# a deploy of one changed post, whose after-work copies them.
+analyzed() {
+	psql_quire "SELECT (SELECT max(analyzed) FROM search_terms) =
+		(SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'posts')"
+}
+check "the shares are from the deploy's ANALYZE" test "$(analyzed)" = t
+check "... copied again with nothing newer: nothing copied" \
+	test "$(psql_quire 'SELECT quire_search_terms()')" = 0
+psql_quire 'ANALYZE posts' >/dev/null
+check "a newer ANALYZE: the copy is behind it" test "$(analyzed)" = f
+printf '\nOne more line.\n' >>"$SITE/posts/w-2300.md"
+"$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1 ||
+	fail "the small deploy failed: $(tail -3 "$T_DIR/deploy.out")"
+check "... a deploy of one post copied them again" test "$(analyzed)" = t
+
 check "no crash in quire's log" not crash_lines
 t_done
