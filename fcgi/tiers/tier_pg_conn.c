@@ -167,7 +167,8 @@ static const Oid delete_if_types[4] = {
  * of all, since every post outside the window is older (a date equal
  * to the window's edge is inside; a post without a date sorts last):
  * the estimate chooses the way, never the answer. The bench's 200
- * queries one at a time: 4.9 -> 4.2 ms on average, the same answers.
+ * queries one at a time, each statement in a pass of its own: 4.3-5.0
+ * -> 3.1-3.5 ms on average, the same answers (RESULTS.md).
  * The candidates carry their rank, computed on the row the arm reads
  * anyway (rank and title: a second read of 200 rows by ctid cost
  * 0.3 ms), and the row's ctid for the headline (a TID scan, in the
