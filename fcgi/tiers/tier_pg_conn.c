@@ -185,9 +185,9 @@ static const Oid delete_if_types[4] = {
 #define PG_NUM(n) PG_NUM_STR(n)
 #define PG_NOW " to_timestamp($4::bigint)"
 #define PG_LISTED " p.kind = 'post' AND NOT p.draft"
-#define PG_CANDIDATE(rank_of) \
+#define PG_CANDIDATE \
 	" p.ctid AS tid, p.slug, p.title, p.date," \
-	" ts_rank(" rank_of ", q.tq) AS rank"
+	" ts_rank(p.search, q.tq) AS rank"
 #define PG_FOUND(arm) \
 	" (SELECT count(*) FROM " arm ") >= " PG_NUM(SEARCH_MAX_CANDIDATES)
 static const char search_sql[] =
@@ -209,7 +209,7 @@ static const char search_sql[] =
 	"  WHERE c.kind = 'post' AND c.date <=" PG_NOW
 	"  ORDER BY c.date DESC OFFSET " PG_NUM(PG_SEARCH_WINDOW) " - 1 LIMIT 1),"
 	"  '-infinity') AS at),"
-	" w AS MATERIALIZED (SELECT" PG_CANDIDATE("p.search")
+	" w AS MATERIALIZED (SELECT" PG_CANDIDATE
 	"  FROM posts p, q, cut"
 	"  WHERE (SELECT share FROM e) >= " PG_SEARCH_WINDOW_SHARE
 	"  AND (SELECT share FROM e) < " PG_SEARCH_SCAN_SHARE
@@ -219,7 +219,7 @@ static const char search_sql[] =
 	"  LIMIT " PG_NUM(SEARCH_MAX_CANDIDATES) "),"
 	" m AS (SELECT * FROM a WHERE" PG_FOUND("a")
 	"  UNION ALL SELECT * FROM w WHERE" PG_FOUND("w")
-	"  UNION ALL (SELECT" PG_CANDIDATE("p.search") " FROM posts p, q"
+	"  UNION ALL (SELECT" PG_CANDIDATE " FROM posts p, q"
 	"  WHERE NOT" PG_FOUND("a") " AND NOT" PG_FOUND("w")
 	"  AND p.search @@ q.tq AND" PG_LISTED
 	"  AND coalesce(p.date, '-infinity') <=" PG_NOW
