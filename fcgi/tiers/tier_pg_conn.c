@@ -163,8 +163,8 @@ static const Oid delete_if_types[4] = {
  *   the third arm, when neither found SEARCH_MAX_CANDIDATES (a rare
  *      query, a phrase, or an estimate that was wrong): every match,
  *      the newest kept.
- * When a or w finds SEARCH_MAX_CANDIDATES they are the newest matches
- * of all, since every post outside the window is older (a date equal
+ * At most one of a and w runs (f: what it found). When it finds
+ * SEARCH_MAX_CANDIDATES they are the newest matches of all, since every post outside the window is older (a date equal
  * to the window's edge is inside; a post without a date sorts last):
  * the estimate chooses the way, never the answer. The bench's 200
  * queries one at a time, each statement in a pass of its own: 4.3-5.0
@@ -188,22 +188,21 @@ static const Oid delete_if_types[4] = {
 #define PG_CANDIDATE \
 	" p.ctid AS tid, p.slug, p.title, p.date," \
 	" ts_rank(p.search, q.tq) AS rank"
-#define PG_FOUND(arm) \
-	" (SELECT count(*) FROM " arm ") >= " PG_NUM(SEARCH_MAX_CANDIDATES)
+#define PG_FOUND \
+	" (SELECT count(*) FROM f) >= " PG_NUM(SEARCH_MAX_CANDIDATES)
 static const char search_sql[] =
 	"WITH q AS (SELECT search_config AS cfg,"
 	"  websearch_to_tsquery(search_config, $1) AS tq FROM site),"
 	" e AS (SELECT coalesce(quire_search_share(tq), "
 	PG_SEARCH_WINDOW_SHARE ") AS share FROM q),"
-	" a AS MATERIALIZED (SELECT s.tid, s.slug, s.title, s.date,"
-	"  ts_rank(s.search, q.tq) AS rank"
-	"  FROM (SELECT p.ctid AS tid, p.slug, p.title, p.date, p.search"
+	" a AS MATERIALIZED (SELECT" PG_CANDIDATE
+	"  FROM (SELECT p.ctid, p.slug, p.title, p.date, p.search"
 	"   FROM posts p"
 	"   WHERE (SELECT share FROM e) >= " PG_SEARCH_SCAN_SHARE
 	"   AND" PG_LISTED " AND p.date <=" PG_NOW
 	"   ORDER BY p.date DESC, p.slug"
-	"   LIMIT " PG_NUM(PG_SEARCH_WINDOW) ") s, q"
-	"  WHERE ts_match_vq(s.search, q.tq)"
+	"   LIMIT " PG_NUM(PG_SEARCH_WINDOW) ") p, q"
+	"  WHERE ts_match_vq(p.search, q.tq)"
 	"  LIMIT " PG_NUM(SEARCH_MAX_CANDIDATES) "),"
 	" cut AS (SELECT coalesce((SELECT c.date FROM posts c"
 	"  WHERE c.kind = 'post' AND c.date <=" PG_NOW
@@ -217,10 +216,10 @@ static const char search_sql[] =
 	"  AND p.date <=" PG_NOW " AND p.date >= cut.at"
 	"  ORDER BY p.date DESC, p.slug"
 	"  LIMIT " PG_NUM(SEARCH_MAX_CANDIDATES) "),"
-	" m AS (SELECT * FROM a WHERE" PG_FOUND("a")
-	"  UNION ALL SELECT * FROM w WHERE" PG_FOUND("w")
+	" f AS (SELECT * FROM a UNION ALL SELECT * FROM w),"
+	" m AS (SELECT * FROM f WHERE" PG_FOUND
 	"  UNION ALL (SELECT" PG_CANDIDATE " FROM posts p, q"
-	"  WHERE NOT" PG_FOUND("a") " AND NOT" PG_FOUND("w")
+	"  WHERE NOT" PG_FOUND
 	"  AND p.search @@ q.tq AND" PG_LISTED
 	"  AND coalesce(p.date, '-infinity') <=" PG_NOW
 	"  ORDER BY p.date DESC NULLS LAST, p.slug"

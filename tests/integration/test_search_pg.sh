@@ -25,8 +25,8 @@ T_API_SOCK=1
 start_tiers
 search_site "$T_DIR/site"
 # A long body: its headline is made from the first 600 characters of
-# its text alone (tier_pg_conn.c, PG_HEADLINE_TEXT), so a word past them is found but
-# not shown.
+# its text alone (tier_pg_conn.c, PG_HEADLINE_TEXT), so a word past
+# them is found but not shown.
 {
 	printf -- '---\ntitle: Long read\ndate: 2020-08-01\n---\nleadingwordx opens this post.\n\n'
 	for _ in $(seq 60); do printf 'Filler sentence of the long read goes on and on here.\n'; done
