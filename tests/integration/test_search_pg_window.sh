@@ -2,24 +2,31 @@
 # test_search_pg_window.sh - PostgreSQL's search looks for its candidates
 # the way that reads fewest rows for the query (tier_pg_conn.c,
 # PG_STMT_SEARCH: the newest posts one by one, the GIN index's matches
-# among the newest 2,000, or every match, chosen by the share of posts
-# schema step 17's quire_search_share estimates it to match) and
+# among the newest posts, as many as hold about 300 matches by the
+# estimate and 2,000 at least, or every match, chosen by the share of
+# posts schema step 17's quire_search_share estimates it to match) and
 # answers what reading every match answers, through nginx.
 #
 # A site of 2,300 posts, three a day (ties of date at the window's edge),
 # with words chosen for each way the statement can go: in every post and
 # in half of them (the newest posts one by one find 200 at once), in one
 # post of six (the window's matches hold 200), only in the 300 oldest
-# (none in the window), in one post of eleven (209 in all, fewer than
-# 200 in the window: every match read, the newest 200 kept), in the 300
-# oldest and 500 posts without a date (common enough for the newest
-# posts one by one, which find none among the newest 2,000: every match
-# read), only in posts without a date; beside drafts and future posts that hold the common words. For
+# and in one post of eleven (fewer than 200 among the newest 2,000, but
+# the window of a word that rare is wider and holds 200), in the 300
+# oldest and 150 posts without a date (common enough for the 2,000
+# newest, none there: every match read, the newest 200 kept), in the
+# 300 oldest and 500 posts
+# without a date (common enough for the newest posts one by one, which
+# find none among the newest 2,000: every match read), only in posts
+# without a date; beside drafts and future posts that hold the common
+# words. For
 # each query and several pages, the slugs quire shows, in their order,
 # and its count line are compared with the statement as it was before
 # any of these ways (every match read), run here through psql: the same
-# answers, or a way changed them. And the deploy, big enough, leaves the
-# table tidied for searches and the words' shares copied.
+# answers, or a way changed them; phrases too: in every post, in some,
+# in none, across the title's end and the body's start, of three words,
+# beside a word. And the deploy, big enough, leaves the table tidied for
+# searches and the words' shares copied.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=lib_pg.sh
@@ -58,6 +65,8 @@ for i in range(1, 2301):
         words.append("sixthw")
     if i <= 300:
         words.append("oldbigw")
+    if i <= 300:
+        words.append("oldmidw")
     post("w-%04d" % i, "Post %d" % i, d.isoformat(), words)
 for i in range(1, 11):
     post("draft-%02d" % i, "Draft %d" % i, "2022-01-%02d" % i,
@@ -67,7 +76,8 @@ for i in range(1, 11):
 for i in range(1, 6):
     post("undated-%d" % i, "Undated %d" % i, None, ["commonw", "nodatew"])
 for i in range(1, 501):
-    post("old-undated-%03d" % i, "Old undated %d" % i, None, ["oldbigw"])
+    post("old-undated-%03d" % i, "Old undated %d" % i, None,
+         ["oldbigw"] + (["oldmidw"] if i <= 150 else []))
 PY
 "$QUIRECTL" deploy "$SITE" >"$T_DIR/deploy.out" 2>&1 ||
 	fail "the deploy failed: $(tail -3 "$T_DIR/deploy.out")"
@@ -81,23 +91,28 @@ check "... the search index's pending list is empty" \
 	test "$(psql_quire "SELECT pending_tuples FROM pgstatginindex('posts_search')")" = 0
 QUIRE_WORKERS=2 t_start_stack "$T_DIR/no-such-dir"
 
-# in_window WORD: its matches among the newest 2,000 dated posts not
-# in the future (the window tier_pg_search.c reads first).
+# in_window WORD [SIZE]: its matches among the newest dated posts not
+# in the future, as many as the window the statement reads for it (300
+# matches by its estimate, 2,000 posts at least), or SIZE.
 in_window() {
-	psql_quire "WITH c AS (SELECT slug, search FROM posts
-		WHERE kind = 'post' AND date <= now() ORDER BY date DESC LIMIT 2000)
+	psql_quire "WITH e AS (SELECT coalesce(quire_search_share(
+			to_tsquery(search_config, '$1')), 0.07) AS share FROM site),
+		c AS (SELECT slug, search FROM posts
+		WHERE kind = 'post' AND date <= now() ORDER BY date DESC
+		LIMIT ${2:-(SELECT greatest(2000, 300 / greatest(share, 0.07))::int FROM e)})
 		SELECT count(*) FROM c JOIN posts p USING (slug)
 		WHERE NOT p.draft AND c.search @@ to_tsquery('english', '$1')"
 }
 check "the site: 2,825 posts deployed" test "$(psql_quire 'SELECT count(*) FROM posts')" = 2825
 check "halfw: 200 or more in the window (the window alone is read)" \
 	test "$(in_window halfw)" -ge 200
-check "edgew: fewer than 200 in the window, 200 or more in all (every match read)" \
-	test "$(in_window edgew)" -lt 200 -a \
-	"$(psql_quire "SELECT count(*) FROM posts WHERE NOT draft AND date <= now() AND search @@ to_tsquery('english', 'edgew')")" -ge 200
-check "oldw: none in the window" test "$(in_window oldw)" = 0
+check "edgew: fewer than 200 among the newest 2,000, 200 or more in its wider window" \
+	test "$(in_window edgew 2000)" -lt 200 -a "$(in_window edgew)" -ge 200
+check "oldw: none among the newest 2,000, 200 or more in its wider window" \
+	test "$(in_window oldw 2000)" = 0 -a "$(in_window oldw)" -ge 200
+check "oldmidw: none in the window (every match read)" test "$(in_window oldmidw)" = 0
 check "sixthw: 200 or more in the window" test "$(in_window sixthw)" -ge 200
-check "oldbigw: none in the window" test "$(in_window oldbigw)" = 0
+check "oldbigw: none in the window" test "$(in_window oldbigw 2000)" = 0
 
 # way QUERY: which way the statement takes for it, by the estimate
 # (the thresholds PG_SEARCH_SCAN_SHARE and PG_SEARCH_WINDOW_SHARE).
@@ -110,7 +125,8 @@ way() {
 check "the deploy copied the words' shares" \
 	test "$(psql_quire 'SELECT count(*) FROM search_terms')" -gt 0
 for qw in commonw:scan halfw:scan 'commonw -halfw:scan' oldbigw:scan \
-	sixthw:window edgew:window oldw:window 'oldw or edgew:window' \
+	sixthw:window edgew:window oldw:window oldmidw:window \
+	'oldw or edgew:window' \
 	'"commonw halfw"':all nodatew:all 'halfw edgew:all'; do
 	check "${qw%:*} goes the way of ${qw##*:}" test "$(way "${qw%:*}")" = "${qw##*:}"
 done
@@ -147,8 +163,10 @@ shown() {
 	grep -o 'class="search-count" role="status">[0-9]*' "$T_DIR/r.body" | grep -o '[0-9]*$'
 }
 
-for q in commonw halfw oldw edgew nodatew sixthw oldbigw 'commonw halfw' \
-	'commonw -halfw' '"commonw halfw"' 'oldw or edgew' 'halfw edgew'; do
+for q in commonw halfw oldw edgew nodatew sixthw oldbigw oldmidw 'commonw halfw' \
+	'commonw -halfw' '"commonw halfw"' 'oldw or edgew' 'halfw edgew' \
+	'"halfw sixthw"' '"commonw halfw sixthw"' '"filler text here"' \
+	'"5 commonw"' '"commonw halfw" sixthw' '"sixthw halfw"'; do
 	for page in 1 2 20; do
 		expected "$q" "$page" >"$T_DIR/want"
 		shown "$q" "$page" >"$T_DIR/got"
