@@ -166,13 +166,13 @@ static const Oid delete_if_types[4] = {
  *      3.5 ms against 2.9 for the bench's words in 650-1,100 posts);
  *   the third arm, when neither found SEARCH_MAX_CANDIDATES (a rare
  *      query, a phrase, or an estimate that was wrong): every match,
- *      the newest kept (a phrase of two common words reads every post
- *      holding both: "using material", 6,480 posts, 13-17 ms; an index
- *      of word pairs made that 0.6 ms, and cost a third of the write
- *      API's rate: not kept, DESIGN §5).
+ *      the newest kept (a phrase of common words reads every post
+ *      holding them all; an index of word pairs, tried, cost writes
+ *      too much: DESIGN §5).
  * At most one of a and w runs (f: what it found). When it finds
- * SEARCH_MAX_CANDIDATES they are the newest matches of all, since every post outside the window is older (a date equal
- * to the window's edge is inside; a post without a date sorts last):
+ * SEARCH_MAX_CANDIDATES they are the newest matches of all, since
+ * every post outside the window is older (a date equal to the
+ * window's edge is inside; a post without a date sorts last):
  * the estimate chooses the way, never the answer. The bench's 200
  * queries one at a time, each statement in a pass of its own: 4.3-5.0
  * -> 3.1-3.5 ms on average, the same answers (RESULTS.md).

@@ -15,18 +15,17 @@
 # the window of a word that rare is wider and holds 200), in the 300
 # oldest and 150 posts without a date (common enough for the 2,000
 # newest, none there: every match read, the newest 200 kept), in the
-# 300 oldest and 500 posts
-# without a date (common enough for the newest posts one by one, which
-# find none among the newest 2,000: every match read), only in posts
-# without a date; beside drafts and future posts that hold the common
-# words. For
-# each query and several pages, the slugs quire shows, in their order,
-# and its count line are compared with the statement as it was before
-# any of these ways (every match read), run here through psql: the same
-# answers, or a way changed them; phrases too: in every post, in some,
-# in none, across the title's end and the body's start, of three words,
-# beside a word. And the deploy, big enough, leaves the table tidied for
-# searches and the words' shares copied.
+# 300 oldest and 500 posts without a date (common enough for the newest
+# posts one by one, which find none among the newest 2,000: every match
+# read), only in posts without a date; beside drafts and future posts
+# that hold the common words. For each query and several pages, the
+# slugs quire shows, in their order, and its count line are compared
+# with the statement as it was before any of these ways (every match
+# read), run here through psql: the same answers, or a way changed
+# them; phrases too: in every post, in some, in none, across the
+# title's end and the body's start, of three words, beside a word. And
+# the deploy, big enough, leaves the table tidied for searches and the
+# words' shares copied.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=lib_pg.sh
@@ -64,9 +63,7 @@ for i in range(1, 2301):
     if i % 6 == 0:
         words.append("sixthw")
     if i <= 300:
-        words.append("oldbigw")
-    if i <= 300:
-        words.append("oldmidw")
+        words += ["oldbigw", "oldmidw"]
     post("w-%04d" % i, "Post %d" % i, d.isoformat(), words)
 for i in range(1, 11):
     post("draft-%02d" % i, "Draft %d" % i, "2022-01-%02d" % i,
